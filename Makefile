@@ -1,0 +1,108 @@
+# zkseq: top-level build.  `make` builds every program into build/bin/,
+# `make test` runs every test, `make run` brings the appliance up.
+# Each module describes itself in a Local.mk beside its code (see mk/rules.mk);
+# this file only finds those fragments and holds the flags.
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+# Test vectors written by other projects (Polygon zkEVM, Ethereum).  CI clones
+# the project with shared/ beside it; point VECTORS elsewhere if yours differs.
+VECTORS ?= ../shared/vectors
+
+BUILD ?= build
+CC ?= gcc
+CXX ?= g++
+AR ?= ar
+# `make SAN=address,undefined` builds with sanitizers (what `make asan` does).
+SAN ?=
+# `make FUZZ=1` compiles for libFuzzer (what `make fuzz` does, with clang).
+FUZZ ?=
+
+OPT ?= -O2
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS := -std=c11 $(OPT) -g $(WARN) -fno-strict-aliasing -D_GNU_SOURCE -I. $(EXTRA_CFLAGS)
+CXXFLAGS := -std=c++17 $(OPT) -g -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE -I.
+LDFLAGS :=
+LDLIBS := -lpthread -lm
+ifneq ($(SAN),)
+CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+CXXFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=$(SAN)
+endif
+ifneq ($(FUZZ),)
+CFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -DZS_FUZZING=1
+LDFLAGS += -fsanitize=address,undefined
+endif
+LINK = $(CC)
+
+# Flags for the SIMD variants; each is only ever called after a run-time check.
+AVX2_CFLAGS := -mavx2 -mbmi -mbmi2
+AVX512_CFLAGS := -mavx2 -mavx512f -mavx512vl -mavx512dq -mavx512bw -mbmi -mbmi2
+
+# External libraries (Debian 12 packages installed by tools/bootstrap).
+SECP_LIBS := -lsecp256k1
+JSON_LIBS := -ljansson
+OPENSSL_LIBS := -lcrypto
+ROCKSDB_LIBS := -lrocksdb
+
+include mk/rules.mk
+LOCAL_MKS := $(sort $(wildcard */Local.mk */*/Local.mk */*/*/Local.mk))
+include $(LOCAL_MKS)
+$(foreach l,$(sort $(ALL_LIBS)),$(eval $(call _lib-rules,$(l))))
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(XCFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/%.o: %.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $(XCFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(patsubst %.o,%.d,$(sort $(ALL_OBJS) $(ALL_OBJS_FUZZ)))
+
+.PHONY: all bins unit-bins fuzz-bins test unit asan fuzz fuzz-smoke bench bootstrap clean run help
+
+all: bins
+bins: $(ALL_BINS)
+unit-bins: $(ALL_UNIT_TESTS)
+fuzz-bins: $(addprefix $(BUILD)/fuzz/,$(ALL_FUZZ))
+
+# The test runner gets everything it needs through the environment.
+RUN_ENV = ZS_VECTORS=$(abspath $(VECTORS)) ZS_BIN=$(abspath $(BUILD)/bin) ZS_TOP=$(CURDIR) \
+          ZS_FUZZ_BIN=$(abspath build-fuzz/fuzz)
+FUZZ_MAKE = $(MAKE) --no-print-directory BUILD=build-fuzz CC=clang FUZZ=1
+
+bootstrap:
+	@tools/bootstrap
+
+test: bootstrap
+	@$(MAKE) --no-print-directory bins unit-bins
+	@$(FUZZ_MAKE) fuzz-bins
+	@$(RUN_ENV) tests/run --unit "$(ALL_UNIT_TESTS)" --fuzz "$(ALL_FUZZ)" --fuzz-seconds 4 \
+	    --integ "$(ALL_INTEG_TESTS)"
+
+# Unit tests only (fast).
+unit: bins unit-bins
+	@$(RUN_ENV) tests/run --unit "$(ALL_UNIT_TESTS)"
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=address,undefined unit
+
+fuzz: bootstrap
+	@$(FUZZ_MAKE) fuzz-bins
+	@$(RUN_ENV) tests/run --fuzz "$(ALL_FUZZ)" --fuzz-seconds $(or $(FUZZ_SECONDS),60)
+
+bench: bootstrap bins
+	$(BUILD)/bin/zkseq-bench $(BENCH_ARGS)
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+help:
+	@echo "make            build every program into $(BUILD)/bin/"
+	@echo "make test       install what is missing, build, run every test (unit, fuzz smoke, end to end)"
+	@echo "make unit       unit tests only;  make asan: the same under AddressSanitizer and UBSan"
+	@echo "make fuzz       run each libFuzzer target for FUZZ_SECONDS (default 60)"
+	@echo "make bench      run zkseq-bench (BENCH_ARGS=... to choose suites)"
+	@echo "make run        bring the appliance up on this machine"

@@ -1,0 +1,75 @@
+/* Unit tests of lib/base: hex, error strings, CPU detection. */
+#include "tests/support/zs_test.h"
+
+#include <string.h>
+
+#include "lib/base/zs_cpu.h"
+#include "lib/base/zs_err.h"
+#include "lib/base/zs_hex.h"
+
+static void test_hex_roundtrip(void **state)
+{
+    uint8_t in[256], out[256];
+    char txt[2 * 256 + 3];
+    for (int i = 0; i < 256; i++) in[i] = (uint8_t)i;
+    assert_int_equal(zs_hex_encode_0x(txt, in, 256), 2 + 512);
+    assert_int_equal(txt[0], '0');
+    size_t n = 0;
+    assert_int_equal(zs_hex_decode(out, sizeof out, &n, txt, strlen(txt)), 0);
+    assert_int_equal(n, 256);
+    assert_memory_equal(in, out, 256);
+    /* Upper case and no prefix are accepted too. */
+    assert_int_equal(zs_hex_decode(out, sizeof out, &n, "ABcd", 4), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(out[0], 0xab);
+    assert_int_equal(out[1], 0xcd);
+}
+
+static void test_hex_refusals(void **state)
+{
+    uint8_t out[4];
+    size_t n = 99;
+    assert_int_equal(zs_hex_decode(out, 4, &n, "0xabc", 5), ZS_ERR_PARSE);
+    assert_int_equal(zs_hex_decode(out, 4, &n, "zz", 2), ZS_ERR_PARSE);
+    assert_int_equal(zs_hex_decode(out, 4, &n, "0x0011223344", 12), ZS_ERR_RANGE);
+    assert_int_equal(zs_hex_decode(out, 4, &n, "0x", 2), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(zs_hex_decode_exact(out, 4, "0x001122"), ZS_ERR_PARSE);
+    assert_int_equal(zs_hex_decode_exact(out, 4, "0x00112233"), 0);
+    assert_int_equal(out[3], 0x33);
+}
+
+static void test_strerror(void **state)
+{
+    for (int e = 0; e >= -16; e--) {
+        const char *s = zs_strerror(e);
+        assert_non_null(s);
+        assert_string_not_equal(s, "unknown error");
+    }
+    assert_string_equal(zs_strerror(-1000), "unknown error");
+    zs_perr_t pe = {0};
+    assert_int_equal(zs_perr_set(&pe, ZS_ERR_PARSE, 7, "why"), ZS_ERR_PARSE);
+    assert_int_equal(pe.offset, 7);
+    assert_string_equal(pe.reason, "why");
+}
+
+static void test_cpu(void **state)
+{
+    zs_simd_t s = zs_cpu_simd();
+    assert_true(zs_cpu_has(s));
+    assert_true(zs_cpu_has(ZS_SIMD_SCALAR));
+    /* AVX-512 as we use it implies AVX2. */
+    if (zs_cpu_has(ZS_SIMD_AVX512)) assert_true(zs_cpu_has(ZS_SIMD_AVX2));
+    assert_string_equal(zs_simd_name(ZS_SIMD_SCALAR), "scalar");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hex_roundtrip),
+        cmocka_unit_test(test_hex_refusals),
+        cmocka_unit_test(test_strerror),
+        cmocka_unit_test(test_cpu),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

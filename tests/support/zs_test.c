@@ -1,0 +1,87 @@
+#include "tests/support/zs_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/base/zs_hex.h"
+
+const char *zs_test_vectors(void)
+{
+    const char *v = getenv("ZS_VECTORS");
+    return v && *v ? v : "../shared/vectors";
+}
+
+const char *zs_test_path(const char *rel)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf, "%s/%s", zs_test_vectors(), rel);
+    return buf;
+}
+
+json_t *zs_test_load_json(const char *rel)
+{
+    json_error_t jerr;
+    const char *path = zs_test_path(rel);
+    json_t *j = json_load_file(path, JSON_DECODE_ANY, &jerr);
+    if (!j) fail_msg("cannot load %s: %s (line %d)", path, jerr.text, jerr.line);
+    return j;
+}
+
+char *zs_test_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) fail_msg("cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    if (fread(buf, 1, (size_t)n, f) != (size_t)n) fail_msg("short read on %s", path);
+    fclose(f);
+    buf[n] = '\0';
+    if (len) *len = (size_t)n;
+    return buf;
+}
+
+uint8_t *zs_test_hex(const char *hex, size_t *len)
+{
+    size_t slen = strlen(hex);
+    uint8_t *out = malloc(slen / 2 + 1);
+    assert_non_null(out);
+    size_t n = 0;
+    if (zs_hex_decode(out, slen / 2 + 1, &n, hex, slen)) fail_msg("bad hex in test data: %.60s", hex);
+    *len = n;
+    return out;
+}
+
+void zs_test_assert_hex(const uint8_t *bytes, size_t n, const char *hex)
+{
+    size_t m;
+    uint8_t *want = zs_test_hex(hex, &m);
+    if (m != n || memcmp(want, bytes, n)) {
+        char *got = malloc(2 * n + 3);
+        zs_hex_encode_0x(got, bytes, n);
+        print_error("expected %s\n     got %s\n", hex, got);
+        free(got);
+        free(want);
+        fail();
+    }
+    free(want);
+}
+
+uint64_t zs_test_rng_u64(zs_test_rng_t *r)
+{
+    /* xorshift64* */
+    uint64_t x = r->s ? r->s : 0x9e3779b97f4a7c15ull;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    r->s = x;
+    return x * 0x2545f4914f6cdd1dull;
+}
+
+void zs_test_rng_bytes(zs_test_rng_t *r, uint8_t *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) out[i] = (uint8_t)(zs_test_rng_u64(r) >> 56);
+}

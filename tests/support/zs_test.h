@@ -1,0 +1,44 @@
+/* zs_test: helpers shared by zkseq's cmocka unit tests: where the shared
+   vectors are, loading JSON and text files, hex conversion that fails the
+   test on bad data.  Test code only; single-threaded. */
+#ifndef ZS_TEST_H
+#define ZS_TEST_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+/* zs_test_vectors returns the vectors folder: $ZS_VECTORS, else
+   ../shared/vectors relative to the working directory. */
+const char *zs_test_vectors(void);
+
+/* zs_test_path returns a static buffer holding vectors/rel. */
+const char *zs_test_path(const char *rel);
+
+/* zs_test_load_json parses vectors/rel; fails the current test if it cannot.
+   The caller owns the result (json_decref). */
+json_t *zs_test_load_json(const char *rel);
+
+/* zs_test_read_file reads a whole file (NUL-terminated; length in *len);
+   fails the current test if it cannot.  Caller frees. */
+char *zs_test_read_file(const char *path, size_t *len);
+
+/* zs_test_hex decodes hex text (0x optional) into a malloc'd buffer; fails
+   the test on bad hex.  Caller frees. */
+uint8_t *zs_test_hex(const char *hex, size_t *len);
+
+/* zs_test_hex_eq asserts that bytes[0..n) equal the hex text. */
+void zs_test_assert_hex(const uint8_t *bytes, size_t n, const char *hex);
+
+/* A seeded xorshift generator, so randomized tests are reproducible; the seed
+   is printed by the test that uses it. */
+typedef struct {
+    uint64_t s;
+} zs_test_rng_t;
+uint64_t zs_test_rng_u64(zs_test_rng_t *r);
+void zs_test_rng_bytes(zs_test_rng_t *r, uint8_t *out, size_t n);
+
+#endif
