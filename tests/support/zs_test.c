@@ -23,7 +23,7 @@ json_t *zs_test_load_json(const char *rel)
 {
     json_error_t jerr;
     const char *path = zs_test_path(rel);
-    json_t *j = json_load_file(path, JSON_DECODE_ANY, &jerr);
+    json_t *j = json_load_file(path, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
     if (!j) fail_msg("cannot load %s: %s (line %d)", path, jerr.text, jerr.line);
     return j;
 }
