@@ -51,13 +51,24 @@ LOCAL_MKS := $(sort $(wildcard */Local.mk */*/Local.mk */*/*/Local.mk))
 include $(LOCAL_MKS)
 $(foreach l,$(sort $(ALL_LIBS)),$(eval $(call _lib-rules,$(l))))
 
+# `make V=1` shows the full commands.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n'
+endif
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(XCFLAGS) -MMD -MP -c -o $@ $<
+	$(say) CC $<
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/obj/%.o: %.cc
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) $(XCFLAGS) -MMD -MP -c -o $@ $<
+	$(say) CXX $<
+	$(Q)$(CXX) $(CXXFLAGS) $(XCFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(patsubst %.o,%.d,$(sort $(ALL_OBJS) $(ALL_OBJS_FUZZ)))
 

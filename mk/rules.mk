@@ -29,7 +29,8 @@ ALL_BINS += $(BUILD)/bin/$(1)
 ALL_OBJS += $(call obj-of,$(2))
 $(BUILD)/bin/$(1): $(call obj-of,$(2)) $(call lib-archives,$(3))
 	@mkdir -p $$(@D)
-	$$(LINK) $$(LDFLAGS) -o $$@ $(call obj-of,$(2)) $(call lib-archives,$(3)) $(4) $$(LDLIBS)
+	$$(say) LINK $$@
+	$$(Q)$$(LINK) $$(LDFLAGS) -o $$@ $(call obj-of,$(2)) $(call lib-archives,$(3)) $(4) $$(LDLIBS)
 endef
 add-bin = $(eval $(call _add-bin,$(1),$(addprefix $(here)/,$(2)),$(3),$(4)))
 
@@ -38,7 +39,8 @@ ALL_UNIT_TESTS += $(BUILD)/test/$(1)
 ALL_OBJS += $(call obj-of,$(2))
 $(BUILD)/test/$(1): $(call obj-of,$(2)) $(call lib-archives,$(3))
 	@mkdir -p $$(@D)
-	$$(LINK) $$(LDFLAGS) -o $$@ $(call obj-of,$(2)) $(call lib-archives,$(3)) $(4) -lcmocka $$(LDLIBS)
+	$$(say) LINK $$@
+	$$(Q)$$(LINK) $$(LDFLAGS) -o $$@ $(call obj-of,$(2)) $(call lib-archives,$(3)) $(4) -lcmocka $$(LDLIBS)
 endef
 add-unit-test = $(eval $(call _add-unit-test,$(1),$(addprefix $(here)/,$(2)),$(3),$(4)))
 
@@ -49,7 +51,8 @@ ALL_FUZZ += $(1)
 ALL_OBJS_FUZZ += $(call obj-of,$(2))
 $(BUILD)/fuzz/$(1): $(call obj-of,$(2)) $(call lib-archives,$(3))
 	@mkdir -p $$(@D)
-	$$(CC) $$(CFLAGS) $$(LDFLAGS) -fsanitize=fuzzer -o $$@ $(call obj-of,$(2)) $(call lib-archives,$(3)) $(4) $$(LDLIBS)
+	$$(say) LINK $$@
+	$$(Q)$$(CC) $$(CFLAGS) $$(LDFLAGS) -fsanitize=fuzzer -o $$@ $(call obj-of,$(2)) $(call lib-archives,$(3)) $(4) $$(LDLIBS)
 endef
 add-fuzz = $(eval $(call _add-fuzz,$(1),$(addprefix $(here)/,$(2)),$(3),$(4)))
 
@@ -63,5 +66,6 @@ define _lib-rules
 $(BUILD)/lib/lib$(1).a: $$($(1)_OBJS)
 	@mkdir -p $$(@D)
 	@rm -f $$@
-	$$(AR) rcs $$@ $$^
+	$$(say) AR $$@
+	$$(Q)$$(AR) rcs $$@ $$^
 endef

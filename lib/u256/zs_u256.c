@@ -127,6 +127,17 @@ int zs_u256_from_be(zs_u256_t *r, const uint8_t *be, size_t n)
     return ZS_OK;
 }
 
+zs_u256_t zs_u256_from_be32(const uint8_t be[32])
+{
+    zs_u256_t r;
+    for (int i = 0; i < 4; i++) {
+        uint64_t w = 0;
+        for (int k = 0; k < 8; k++) w = w << 8 | be[8 * (3 - i) + k];
+        r.w[i] = w;
+    }
+    return r;
+}
+
 void zs_u256_to_be32(const zs_u256_t *a, uint8_t out[32])
 {
     for (int i = 0; i < 32; i++) out[31 - i] = (uint8_t)(a->w[i / 8] >> (8 * (i % 8)));

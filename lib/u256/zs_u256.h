@@ -61,6 +61,7 @@ int zs_u256_bits(const zs_u256_t *a);
    leading zero bytes, zero is empty) into out[32] and returns its length. */
 ZS_MUST_USE int zs_u256_from_be(zs_u256_t *r, const uint8_t *be, size_t n);
 void zs_u256_to_be32(const zs_u256_t *a, uint8_t out[32]);
+zs_u256_t zs_u256_from_be32(const uint8_t be[32]);
 size_t zs_u256_to_be_min(const zs_u256_t *a, uint8_t out[32]);
 
 /* zs_u256_parse reads a NUL-terminated decimal or 0x-hex number.  Returns
