@@ -82,13 +82,13 @@ fuzz-bins: $(addprefix $(BUILD)/fuzz/,$(ALL_FUZZ))
 # The test runner gets everything it needs through the environment.
 RUN_ENV = ZS_VECTORS=$(abspath $(VECTORS)) ZS_BIN=$(abspath $(BUILD)/bin) ZS_TOP=$(CURDIR) \
           ZS_FUZZ_BIN=$(abspath build-fuzz/fuzz)
-FUZZ_MAKE = $(MAKE) --no-print-directory BUILD=build-fuzz CC=clang FUZZ=1
+FUZZ_MAKE = $(MAKE) -s --no-print-directory BUILD=build-fuzz CC=clang FUZZ=1
 
 bootstrap:
 	@tools/bootstrap
 
 test: bootstrap
-	@$(MAKE) --no-print-directory bins unit-bins
+	@$(MAKE) -s --no-print-directory bins unit-bins
 	@$(FUZZ_MAKE) fuzz-bins
 	@$(RUN_ENV) tests/run --unit "$(ALL_UNIT_TESTS)" --fuzz "$(ALL_FUZZ)" --fuzz-seconds 4 \
 	    --integ "$(ALL_INTEG_TESTS)"

@@ -1,0 +1,31 @@
+/* zkseq: command-line tool for operators and tests.  Hashing, transactions,
+   Polygon batches (and, as they land, the state tree and batch processing).
+   JSON on stdout, errors on stderr, exit status 1 on error. */
+#include <stdio.h>
+#include <string.h>
+
+#include "tools/zkseq/zkseq_cli.h"
+
+static const char usage[] =
+    "usage: zkseq COMMAND [ARGS]\n"
+    "  keccak HEX | keccak --file F       keccak-256 digest\n"
+    "  poseidon E0 ... E11 [--hash]       Poseidon-Goldilocks permutation (or the 4-element hash)\n"
+    "  tx decode RAWHEX                   decode a signed transaction, recover its sender\n"
+    "  tx sign --key HEXKEY --chain-id N --nonce N --to ADDR --value WEI [--gas N]\n"
+    "          [--gas-price WEI | --max-fee WEI --max-priority-fee WEI]\n"
+    "          [--type legacy|eip155|eip2930|eip1559] [--data HEX]\n"
+    "  tx encode-batch [--effective-percentage N] [--block DELTA[:INDEX]] RAWHEX...\n"
+    "  tx decode-batch HEX                Polygon batchL2Data to transactions\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 1 : 0;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "keccak")) return cmd_keccak(argc - 2, argv + 2);
+    if (!strcmp(cmd, "poseidon")) return cmd_poseidon(argc - 2, argv + 2);
+    if (!strcmp(cmd, "tx")) return cmd_tx(argc - 2, argv + 2);
+    cli_fail("unknown command '%s' (zkseq --help lists them)", cmd);
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// End-to-end checks of the `zkseq` tool: known answers from the shared
+// vectors, and clear errors (stderr, exit 1, nothing on stdout) for bad input.
+import fs from 'node:fs';
+import path from 'node:path';
+import { ok, eq, done, run, vectors } from '../../tests/integ/tap.mjs';
+
+// keccak: the Keccak team's short-message answers.
+const kat = fs.readFileSync(path.join(vectors, 'ethereum/keccak/pycryptodome_keccak_ShortMsgKAT_256.txt'), 'utf8');
+const cases = [...kat.matchAll(/Len = (\d+)\nMsg = ([0-9A-F]+)\nMD = ([0-9A-F]+)/g)]
+  .filter((m) => Number(m[1]) % 8 === 0).slice(0, 12);
+for (const [, bits, msg, md] of cases) {
+  const hex = Number(bits) === 0 ? '0x' : '0x' + msg;
+  const r = run('zkseq', ['keccak', hex]);
+  eq(r.json, '0x' + md.toLowerCase(), `keccak of ${bits / 8} bytes`);
+}
+const tmp = fs.mkdtempSync('/tmp/zkseq-cli-');
+fs.writeFileSync(path.join(tmp, 'dog'), 'dog');
+eq(run('zkseq', ['keccak', '--file', path.join(tmp, 'dog')]).json,
+  run('zkseq', ['keccak', '0x646f67']).json, 'keccak --file equals keccak of the same bytes');
+
+// poseidon: the full-state vectors, in decimal and hex.
+const perm = JSON.parse(fs.readFileSync(path.join(vectors, 'poseidon-goldilocks-permutation.json'), 'utf8'));
+for (const c of perm.cases) {
+  const out = run('zkseq', ['poseidon', ...c.input]).json;
+  eq(out, c.output, `poseidon permutation of [${c.input.slice(0, 3)}...]`);
+  const dec = run('zkseq', ['poseidon', ...c.input.map((x) => BigInt(x).toString()), '--hash']).json;
+  eq(dec, c.output.slice(0, 4), 'poseidon --hash with decimal input');
+}
+
+// Bad input: a clear message on stderr, exit status 1, nothing on stdout.
+const bad = [
+  [['keccak', '0xabc'], /not hex/],
+  [['keccak'], /usage/],
+  [['poseidon', '1', '2'], /exactly 12/],
+  [['poseidon', ...Array(11).fill('0'), '18446744069414584321'], /not a Goldilocks field element/],
+  [['poseidon', ...Array(11).fill('0'), 'x1'], /not a number/],
+  [['tx', 'decode', '0x03c0'], /unsupported transaction type/],
+  [['tx', 'decode', '0xc0'], /too few fields/],
+  [['tx', 'decode', '0xzz'], /not hex/],
+  [['tx', 'sign', '--nonce', '0'], /--key is required/],
+  [['tx', 'sign', '--key', '00'.repeat(32), '--chain-id', '1', '--nonce', '0', '--to', '0x' + '11'.repeat(20), '--value', '1', '--gas-price', '1'], /not a valid secp256k1 secret key/],
+  [['tx', 'sign', '--key', '01'.repeat(32), '--chain-id', '1', '--nonce', '0', '--to', '0xAbCd' + '11'.repeat(18), '--value', '1', '--gas-price', '1'], /checksum/],
+  [['tx', 'sign', '--key', '01'.repeat(32), '--chain-id', '1', '--nonce', '0', '--to', '0x' + '11'.repeat(20), '--value', '1', '--max-fee', '2'], /needs --max-fee and --max-priority-fee/],
+  [['tx', 'decode-batch', '0x0b0000'], /changeL2Block entry cut short/],
+  [['nonsense'], /unknown command/],
+];
+for (const [args, re] of bad) {
+  const r = run('zkseq', args);
+  ok(r.status === 1 && re.test(r.stderr) && r.stdout === '', `refused: zkseq ${args.join(' ').slice(0, 60)}`,
+    `status ${r.status} stderr ${r.stderr} stdout ${r.stdout}`);
+}
+
+// Polygon batches: encode-batch of the vector's raw transactions gives its
+// batchL2Data, and decode-batch gives back the senders.
+const st = JSON.parse(fs.readFileSync(path.join(vectors, 'polygon/processor/state-transition.json'), 'utf8'));
+for (const c of st.filter((x) => [0, 9, 14].includes(x.id))) {
+  const args = [];
+  for (const t of c.txs) {
+    if (t.type === 11) args.push('--block', `${t.deltaTimestamp}:${t.indexL1InfoTree}`);
+    else args.push(t.rawTx);
+  }
+  const enc = run('zkseq', ['tx', 'encode-batch', ...args]).json;
+  eq(enc && enc.batchL2Data, c.batchL2Data, `encode-batch reproduces batchL2Data of case ${c.id}`);
+  eq(enc && enc.batchHashData, c.batchHashData, `batchHashData of case ${c.id}`);
+  const dec = run('zkseq', ['tx', 'decode-batch', c.batchL2Data]).json;
+  const froms = dec.entries.filter((e) => e.kind === 'tx').map((e) => e.from.toLowerCase());
+  eq(froms, c.txs.filter((t) => t.type !== 11).map((t) => t.from.toLowerCase()), `decode-batch senders of case ${c.id}`);
+}
+fs.rmSync(tmp, { recursive: true });
+done();

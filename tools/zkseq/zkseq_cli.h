@@ -1,0 +1,44 @@
+/* Shared pieces of the `zkseq` command-line tool: argument helpers, JSON
+   output, failure.  Every command prints JSON on stdout; errors go to stderr
+   and the exit status is 1 (2 for a missing hardware backend).  Tool code:
+   single-threaded, may exit. */
+#ifndef ZKSEQ_CLI_H
+#define ZKSEQ_CLI_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/tx/zs_tx.h"
+#include "lib/u256/zs_u256.h"
+
+/* cli_fail prints "zkseq: <message>" to stderr and exits with status 1. */
+__attribute__((noreturn, format(printf, 1, 2))) void cli_fail(const char *fmt, ...);
+
+/* cli_print writes j (then frees it) as indented JSON plus a newline. */
+void cli_print(json_t *j);
+
+/* Parsers that fail the command with a message naming what was wrong. */
+uint8_t *cli_hex(const char *what, const char *text, size_t *len);  /* malloc'd */
+void cli_hex_exact(const char *what, const char *text, uint8_t *out, size_t n);
+uint64_t cli_u64(const char *what, const char *text);
+zs_u256_t cli_u256(const char *what, const char *text);
+void cli_addr(const char *what, const char *text, uint8_t out[20]);
+
+/* JSON value helpers. */
+json_t *cli_json_hex(const uint8_t *p, size_t n); /* "0x..." */
+json_t *cli_json_u256(const zs_u256_t *v);       /* decimal string */
+json_t *cli_json_u64(uint64_t v);                /* decimal string */
+json_t *cli_json_addr(const uint8_t a[20]);      /* EIP-55 */
+
+/* cli_tx_json describes a decoded transaction with ethers.js's field names
+   (and JSON-RPC's gas/input alongside); includes from when sender is not
+   NULL. */
+json_t *cli_tx_json(const zs_tx_t *tx, const uint8_t *sender);
+
+/* Subcommands. */
+int cmd_keccak(int argc, char **argv);
+int cmd_poseidon(int argc, char **argv);
+int cmd_tx(int argc, char **argv);
+
+#endif
