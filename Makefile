@@ -110,6 +110,11 @@ bench: bootstrap bins
 clean:
 	rm -rf build build-asan build-fuzz
 
+# The appliance needs zkseqd (issue 4); until it exists this says so plainly.
+run: bootstrap bins
+	@if [ -x $(BUILD)/bin/zkseqd ]; then exec tools/run-appliance; \
+	 else echo "make run: zkseqd is not built yet (issue 4); nothing to bring up" >&2; exit 1; fi
+
 help:
 	@echo "make            build every program into $(BUILD)/bin/"
 	@echo "make test       install what is missing, build, run every test (unit, fuzz smoke, end to end)"

@@ -27,7 +27,8 @@ static inline uint64_t load64(const uint8_t *p)
 }
 
 /* ONESHOT absorbs n bytes and squeezes 32: the whole sponge with the state
-   in registers' reach of the permutation. */
+   in registers' reach of the permutation.  The last (partial) block is
+   xored in word by word with its padding, without a padded copy. */
 static void ONESHOT(const uint8_t *p, size_t n, uint8_t out[32])
 {
     uint64_t s[25] = {0};
@@ -37,11 +38,12 @@ static void ONESHOT(const uint8_t *p, size_t n, uint8_t out[32])
         p += 136;
         n -= 136;
     }
-    uint8_t last[136] = {0};
-    if (n) memcpy(last, p, n);
-    last[n] ^= 0x01;
-    last[135] ^= 0x80;
-    for (int i = 0; i < 17; i++) s[i] ^= load64(last + 8 * i);
+    size_t words = n / 8, rest = n % 8;
+    for (size_t i = 0; i < words; i++) s[i] ^= load64(p + 8 * i);
+    uint64_t last = 0;
+    if (rest) memcpy(&last, p + 8 * words, rest);
+    s[words] ^= last ^ (0x01ull << (8 * rest));
+    s[16] ^= 0x8000000000000000ull;
     KFUNC(s);
     memcpy(out, s, 32);
 }

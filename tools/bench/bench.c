@@ -1,0 +1,215 @@
+#include "tools/bench/bench.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/base/zs_cpu.h"
+
+double bench_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static double target_seconds(const bench_opts_t *opts)
+{
+    double target = opts->seconds > 0 ? opts->seconds : 0.3;
+    return opts->quick ? target / 5 : target;
+}
+
+/* Iterations that take about the target time. */
+static uint64_t calibrate(double target, bench_fn fn, void *arg)
+{
+    uint64_t iters = 1;
+    for (;;) {
+        double t0 = bench_now();
+        fn(arg, iters);
+        double dt = bench_now() - t0;
+        if (dt > target / 10 || iters > (1ull << 40)) {
+            iters = (uint64_t)((double)iters * (target / (dt > 1e-9 ? dt : 1e-9)));
+            return iters ? iters : 1;
+        }
+        iters *= 4;
+    }
+}
+
+static double timed(bench_fn fn, void *arg, uint64_t iters, double units)
+{
+    double t0 = bench_now();
+    fn(arg, iters);
+    return (double)iters * units / (bench_now() - t0);
+}
+
+double bench_rate(const bench_opts_t *opts, bench_fn fn, void *arg, double units_per_iter)
+{
+    uint64_t iters = calibrate(target_seconds(opts), fn, arg);
+    double best = 0;
+    for (int rep = 0; rep < (opts->quick ? 1 : 3); rep++) {
+        double rate = timed(fn, arg, iters, units_per_iter);
+        if (rate > best) best = rate;
+    }
+    return best;
+}
+
+void bench_compare(const bench_opts_t *opts, bench_fn a, void *arg_a, double units_a, bench_fn b, void *arg_b,
+                   double units_b, double *rate_a, double *rate_b)
+{
+    double target = target_seconds(opts) / 2;
+    uint64_t ia = calibrate(target, a, arg_a), ib = calibrate(target, b, arg_b);
+    double best_a = 0, best_b = 0;
+    for (int rep = 0; rep < (opts->quick ? 1 : 5); rep++) {
+        double ra = timed(a, arg_a, ia, units_a), rb = timed(b, arg_b, ib, units_b);
+        if (ra > best_a) best_a = ra;
+        if (rb > best_b) best_b = rb;
+    }
+    *rate_a = best_a;
+    *rate_b = best_b;
+}
+
+typedef struct {
+    char suite[32], name[96], unit[24], ref_name[96];
+    double value, ref_value, goal;
+    int goal_is_abs, has_ref;
+} row_t;
+
+static row_t rows[256];
+static int nrows;
+static json_t *notes;
+
+void bench_record(const char *suite, const char *name, double value, const char *unit, const char *ref_name,
+                  double ref_value, double goal, int goal_is_abs)
+{
+    if (nrows == (int)(sizeof rows / sizeof rows[0])) return;
+    row_t *r = &rows[nrows++];
+    memset(r, 0, sizeof *r);
+    snprintf(r->suite, sizeof r->suite, "%s", suite);
+    snprintf(r->name, sizeof r->name, "%s", name);
+    snprintf(r->unit, sizeof r->unit, "%s", unit);
+    r->value = value;
+    if (ref_name) {
+        snprintf(r->ref_name, sizeof r->ref_name, "%s", ref_name);
+        r->ref_value = ref_value;
+        r->has_ref = 1;
+    }
+    r->goal = goal;
+    r->goal_is_abs = goal_is_abs;
+}
+
+void bench_note(const char *suite, const char *text)
+{
+    if (!notes) notes = json_array();
+    json_array_append_new(notes, json_pack("{s:s,s:s}", "suite", suite, "note", text));
+}
+
+static void human(double v, char *out, size_t n)
+{
+    if (v >= 1e9) snprintf(out, n, "%.2f G", v / 1e9);
+    else if (v >= 1e6) snprintf(out, n, "%.2f M", v / 1e6);
+    else if (v >= 1e3) snprintf(out, n, "%.1f k", v / 1e3);
+    else snprintf(out, n, "%.2f", v);
+}
+
+static const char *verdict(const row_t *r)
+{
+    if (r->goal <= 0) return "";
+    double x = r->goal_is_abs ? r->value : (r->has_ref && r->ref_value > 0 ? r->value / r->ref_value : 0);
+    return x >= r->goal ? "meets" : "below";
+}
+
+void bench_print_table(void)
+{
+    printf("%-9s %-44s %12s %-9s %12s  %-34s %6s %8s %s\n", "suite", "measure", "value", "unit", "reference",
+           "(what)", "ratio", "goal", "");
+    for (int i = 0; i < nrows; i++) {
+        row_t *r = &rows[i];
+        char v[32], rv[32] = "", ratio[16] = "", goal[24] = "";
+        human(r->value, v, sizeof v);
+        if (r->has_ref) {
+            human(r->ref_value, rv, sizeof rv);
+            snprintf(ratio, sizeof ratio, "%.2fx", r->value / r->ref_value);
+        }
+        if (r->goal > 0) {
+            if (r->goal_is_abs) human(r->goal, goal, sizeof goal);
+            else snprintf(goal, sizeof goal, "%.2fx", r->goal);
+        }
+        printf("%-9s %-44s %12s %-9s %12s  %-34s %6s %8s %s\n", r->suite, r->name, v, r->unit, rv, r->ref_name,
+               ratio, goal, verdict(r));
+    }
+}
+
+static json_t *machine_json(void)
+{
+    json_t *m = json_object();
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[4096];
+    while (f && fgets(line, sizeof line, f)) {
+        if (!strncmp(line, "model name", 10)) {
+            char *c = strchr(line, ':');
+            if (c) {
+                c[strcspn(c, "\n")] = '\0';
+                json_object_set_new(m, "cpu", json_string(c + 2));
+                break;
+            }
+        }
+    }
+    if (f) fclose(f);
+    json_object_set_new(m, "cores", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
+    json_object_set_new(m, "avx2", json_boolean(zs_cpu_has(ZS_SIMD_AVX2)));
+    json_object_set_new(m, "avx512", json_boolean(zs_cpu_has(ZS_SIMD_AVX512)));
+    json_object_set_new(m, "simd_used", json_string(zs_simd_name(zs_cpu_simd())));
+    struct utsname u;
+    if (uname(&u) == 0) json_object_set_new(m, "kernel", json_string(u.release));
+    return m;
+}
+
+static json_t *commit_json(void)
+{
+    FILE *p = popen("git rev-parse --short HEAD 2>/dev/null && git status --porcelain 2>/dev/null | head -1", "r");
+    char c[64] = "", dirty[256] = "";
+    if (p) {
+        if (!fgets(c, sizeof c, p)) c[0] = '\0';
+        if (!fgets(dirty, sizeof dirty, p)) dirty[0] = '\0';
+        pclose(p);
+    }
+    c[strcspn(c, "\n")] = '\0';
+    if (!c[0]) return json_null();
+    if (dirty[0]) strncat(c, "+dirty", sizeof c - strlen(c) - 1);
+    return json_string(c);
+}
+
+int bench_write_json(const char *path)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "machine", machine_json());
+    json_object_set_new(root, "commit", commit_json());
+    time_t now = time(NULL);
+    char ts[64];
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    json_object_set_new(root, "date", json_string(ts));
+    json_t *res = json_array();
+    for (int i = 0; i < nrows; i++) {
+        row_t *r = &rows[i];
+        json_t *o = json_pack("{s:s,s:s,s:f,s:s}", "suite", r->suite, "name", r->name, "value", r->value, "unit", r->unit);
+        if (r->has_ref) {
+            json_object_set_new(o, "reference", json_string(r->ref_name));
+            json_object_set_new(o, "reference_value", json_real(r->ref_value));
+            json_object_set_new(o, "ratio", json_real(r->value / r->ref_value));
+        }
+        if (r->goal > 0) {
+            json_object_set_new(o, r->goal_is_abs ? "goal_value" : "goal_ratio", json_real(r->goal));
+            json_object_set_new(o, "meets_goal", json_boolean(!strcmp(verdict(r), "meets")));
+        }
+        json_array_append_new(res, o);
+    }
+    json_object_set_new(root, "results", res);
+    if (notes) json_object_set(root, "notes", notes);
+    int err = json_dump_file(root, path, JSON_INDENT(2));
+    json_decref(root);
+    return err;
+}

@@ -1,0 +1,47 @@
+/* zkseq-bench harness: every figure is measured against a reference run in
+   the same process, and printed as a table and as JSON.  Benchmark code;
+   single-threaded unless a suite says otherwise. */
+#ifndef ZS_BENCH_H
+#define ZS_BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    double seconds; /* target time per measurement */
+    int quick;      /* fewer repetitions, for smoke runs */
+} bench_opts_t;
+
+/* bench_rate calls fn(arg, iters) with growing iters until one call takes
+   opts->seconds, repeats 3 times and returns the best rate in units of
+   `per_call` work items per second (fn does `iters` units per call). */
+typedef void (*bench_fn)(void *arg, uint64_t iters);
+double bench_rate(const bench_opts_t *opts, bench_fn fn, void *arg, double units_per_iter);
+
+/* bench_compare measures two functions alternately (so a machine whose speed
+   drifts affects both alike) and stores the best rate of each. */
+void bench_compare(const bench_opts_t *opts, bench_fn a, void *arg_a, double units_a, bench_fn b, void *arg_b,
+                   double units_b, double *rate_a, double *rate_b);
+
+/* bench_record adds one row: value in unit, and optionally a reference
+   figure measured in the same run (ref_name NULL for none) with the ratio
+   value / ref_value; goal is the ratio (or absolute value, if goal_is_abs)
+   the issue asks for, 0 for none. */
+void bench_record(const char *suite, const char *name, double value, const char *unit,
+                  const char *ref_name, double ref_value, double goal, int goal_is_abs);
+
+/* bench_note adds free text to the JSON (machine facts, caveats). */
+void bench_note(const char *suite, const char *text);
+
+/* Suites. */
+void bench_keccak(const bench_opts_t *o);
+void bench_poseidon(const bench_opts_t *o);
+void bench_recover(const bench_opts_t *o);
+
+/* Output. */
+void bench_print_table(void);
+int bench_write_json(const char *path);
+
+double bench_now(void);
+
+#endif
