@@ -32,25 +32,30 @@ static inline int zs_gl_from_u64(uint64_t v, zs_gl_t *out)
 }
 
 /* zs_gl_reduce64 maps any 64-bit value to its canonical residue. */
+/* The arithmetic below is branch-free: field elements are random, so any
+   data-dependent branch would be mispredicted half the time. */
+
 static inline zs_gl_t zs_gl_reduce64(uint64_t v)
 {
-    return v >= ZS_GL_P ? v - ZS_GL_P : v;
+    uint64_t ge = (uint64_t)0 - (uint64_t)(v >= ZS_GL_P);
+    return v - (ge & ZS_GL_P);
 }
 
 static inline zs_gl_t zs_gl_add(zs_gl_t a, zs_gl_t b)
 {
     uint64_t s;
-    int carry = __builtin_add_overflow(a, b, &s);
+    uint64_t carry = (uint64_t)__builtin_add_overflow(a, b, &s);
     /* With a carry the true sum is s + 2^64; minus p that is s + EPS, which is
        what s - p computes modulo 2^64. */
-    return (carry || s >= ZS_GL_P) ? s - ZS_GL_P : s;
+    uint64_t fix = (uint64_t)0 - (carry | (uint64_t)(s >= ZS_GL_P));
+    return s - (fix & ZS_GL_P);
 }
 
 static inline zs_gl_t zs_gl_sub(zs_gl_t a, zs_gl_t b)
 {
     uint64_t d;
-    int borrow = __builtin_sub_overflow(a, b, &d);
-    return borrow ? d + ZS_GL_P : d;
+    uint64_t borrow = (uint64_t)__builtin_sub_overflow(a, b, &d);
+    return d + (((uint64_t)0 - borrow) & ZS_GL_P);
 }
 
 static inline zs_gl_t zs_gl_neg(zs_gl_t a)
@@ -62,12 +67,13 @@ static inline zs_gl_t zs_gl_neg(zs_gl_t a)
 static inline zs_gl_t zs_gl_reduce128(uint64_t hi, uint64_t lo)
 {
     uint64_t hi_hi = hi >> 32, hi_lo = hi & ZS_GL_EPS;
-    uint64_t t;
-    /* lo - hi_hi * 2^96 == lo - hi_hi */
-    if (__builtin_sub_overflow(lo, hi_hi, &t)) t -= ZS_GL_EPS; /* + p */
+    uint64_t t, r;
+    /* lo - hi_hi * 2^96 == lo - hi_hi; a borrow adds p, i.e. subtracts EPS */
+    uint64_t borrow = (uint64_t)__builtin_sub_overflow(lo, hi_hi, &t);
+    t -= ((uint64_t)0 - borrow) & ZS_GL_EPS;
     /* + hi_lo * 2^64 == + hi_lo * EPS, which fits in 64 bits */
-    uint64_t r;
-    if (__builtin_add_overflow(t, hi_lo * ZS_GL_EPS, &r)) r += ZS_GL_EPS;
+    uint64_t carry = (uint64_t)__builtin_add_overflow(t, hi_lo * ZS_GL_EPS, &r);
+    r += ((uint64_t)0 - carry) & ZS_GL_EPS;
     return zs_gl_reduce64(r);
 }
 

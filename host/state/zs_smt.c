@@ -1,0 +1,793 @@
+#include "host/state/zs_smt.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/poseidon/zs_poseidon.h"
+
+/* In-memory nodes.  A stub knows only its hash; it becomes a branch in
+   place or is replaced by a leaf when first visited.  Nodes removed while
+   changes are staged are marked dead and freed at commit, because the list
+   of dirty nodes may still point at them. */
+enum { K_STUB = 1, K_BRANCH = 2, K_LEAF = 3, K_DEAD = 4 };
+
+typedef struct node {
+    uint64_t hash[4];  /* valid when !dirty */
+    uint8_t kind;
+    uint8_t dirty;     /* changed since the last commit */
+    uint8_t existed;   /* part of the last committed tree */
+    uint8_t vdirty;    /* leaf value changed: its value hash is stale */
+    uint8_t in_leaf_pool;
+    uint16_t depth;    /* leaves: their depth; branches: theirs */
+    uint32_t dead_idx; /* index of this node's old hash in the dead list (if existed && dirty) */
+} node_t;
+
+typedef struct {
+    node_t h;
+    node_t *child[2];
+} branch_t;
+
+typedef struct {
+    node_t h;
+    zs_smt_key_t key;
+    uint64_t vhash[4];
+    zs_u256_t value;
+} leaf_t;
+
+/* Fixed-size pools: chunks of nodes and a free list. */
+typedef struct pool_chunk {
+    struct pool_chunk *next;
+} pool_chunk_t;
+
+typedef struct {
+    size_t size;
+    void *free_list;
+    pool_chunk_t *chunks;
+    size_t in_use, chunk_bytes;
+} pool_t;
+
+#define POOL_CHUNK_NODES 4096
+
+static void *pool_get(pool_t *p)
+{
+    if (!p->free_list) {
+        pool_chunk_t *c = malloc(sizeof *c + p->size * POOL_CHUNK_NODES);
+        if (!c) return NULL;
+        c->next = p->chunks;
+        p->chunks = c;
+        p->chunk_bytes += sizeof *c + p->size * POOL_CHUNK_NODES;
+        uint8_t *base = (uint8_t *)(c + 1);
+        for (size_t i = 0; i < POOL_CHUNK_NODES; i++) {
+            void **slot = (void **)(base + i * p->size);
+            *slot = p->free_list;
+            p->free_list = slot;
+        }
+    }
+    void **n = p->free_list;
+    p->free_list = *n;
+    p->in_use++;
+    memset(n, 0, p->size);
+    return n;
+}
+
+static void pool_put(pool_t *p, void *n)
+{
+    *(void **)n = p->free_list;
+    p->free_list = n;
+    p->in_use--;
+}
+
+static void pool_free_all(pool_t *p)
+{
+    while (p->chunks) {
+        pool_chunk_t *c = p->chunks;
+        p->chunks = c->next;
+        free(c);
+    }
+}
+
+typedef struct {
+    node_t **v;
+    size_t n, cap;
+} nodevec_t;
+
+static int vec_push(nodevec_t *v, node_t *x)
+{
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? 2 * v->cap : 1024;
+        node_t **nv = realloc(v->v, cap * sizeof *nv);
+        if (!nv) return ZS_ERR_NOMEM;
+        v->v = nv;
+        v->cap = cap;
+    }
+    v->v[v->n++] = x;
+    return ZS_OK;
+}
+
+struct zs_smt {
+    node_t *root;
+    uint64_t root_hash[4];
+    zs_smt_loader_t loader;
+    int has_loader;
+    zs_smt_hasher_t hasher;
+    pool_t small, leaves; /* stubs and branches share a size */
+    nodevec_t dirty, garbage;
+    /* Change lists of the current/last commit. */
+    uint64_t (*dead)[4];
+    uint8_t *dead_cancelled;
+    size_t n_dead, cap_dead;
+    zs_smt_created_t *created;
+    size_t n_created, cap_created;
+    int broken;      /* a load failed half-way: refuse further work */
+    int lists_stale; /* created/dead describe the last commit; reset on next change */
+};
+
+static int cpu_hash_batch(void *ctx, const uint64_t (*in)[12], uint64_t (*out)[4], size_t n)
+{
+    (void)ctx;
+    zs_poseidon_hash_batch(in, out, n);
+    return ZS_OK;
+}
+
+static int is_zero4(const uint64_t h[4])
+{
+    return !(h[0] | h[1] | h[2] | h[3]);
+}
+
+int zs_smt_key_bit(const zs_smt_key_t *key, int depth)
+{
+    return (int)((key->e[depth % 4] >> (depth / 4)) & 1);
+}
+
+/* Bits of limb j consumed by the first `depth` levels. */
+static int consumed(int depth, int j)
+{
+    return depth / 4 + (j < depth % 4 ? 1 : 0);
+}
+
+void zs_smt_remaining_key(const zs_smt_key_t *key, int depth, uint64_t out[4])
+{
+    for (int j = 0; j < 4; j++) {
+        int c = consumed(depth, j);
+        out[j] = c >= 64 ? 0 : key->e[j] >> c;
+    }
+}
+
+void zs_smt_join_key(const uint64_t rkey[4], const zs_smt_key_t *path_key, int depth, zs_smt_key_t *out)
+{
+    for (int j = 0; j < 4; j++) {
+        int c = consumed(depth, j);
+        uint64_t low = c >= 64 ? path_key->e[j] : path_key->e[j] & ((1ull << c) - 1);
+        out->e[j] = (c >= 64 ? 0 : rkey[j] << c) | low;
+    }
+}
+
+void zs_smt_stored_input(const zs_smt_stored_t *n, uint64_t in[12])
+{
+    memset(in, 0, 12 * sizeof *in);
+    if (n->kind == ZS_SMT_NODE_VALUE) {
+        zs_smt_value_limbs(&n->value, in);
+        return;
+    }
+    memcpy(in, n->a, 32);
+    memcpy(in + 4, n->b, 32);
+    if (n->kind == ZS_SMT_NODE_LEAF) in[8] = 1;
+}
+
+void zs_smt_hash_stored(const zs_smt_stored_t *n, uint64_t out[4])
+{
+    uint64_t s[12];
+    zs_smt_stored_input(n, s);
+    zs_poseidon_permute(s);
+    memcpy(out, s, 32);
+}
+
+zs_smt_t *zs_smt_new(const uint64_t root[4], const zs_smt_loader_t *loader, const zs_smt_hasher_t *hasher)
+{
+    zs_smt_t *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->small.size = sizeof(branch_t);
+    t->leaves.size = sizeof(leaf_t);
+    if (loader) {
+        t->loader = *loader;
+        t->has_loader = 1;
+    }
+    t->hasher.hash_batch = cpu_hash_batch;
+    if (hasher && hasher->hash_batch) t->hasher = *hasher;
+    if (root && !is_zero4(root)) {
+        if (!loader) {
+            free(t);
+            return NULL;
+        }
+        node_t *s = pool_get(&t->small);
+        if (!s) {
+            free(t);
+            return NULL;
+        }
+        s->kind = K_STUB;
+        s->existed = 1;
+        memcpy(s->hash, root, 32);
+        t->root = s;
+        memcpy(t->root_hash, root, 32);
+    }
+    return t;
+}
+
+void zs_smt_delete(zs_smt_t *t)
+{
+    if (!t) return;
+    pool_free_all(&t->small);
+    pool_free_all(&t->leaves);
+    free(t->dirty.v);
+    free(t->garbage.v);
+    free(t->dead);
+    free(t->dead_cancelled);
+    free(t->created);
+    free(t);
+}
+
+void zs_smt_root(const zs_smt_t *t, uint64_t root[4])
+{
+    memcpy(root, t->root_hash, 32);
+}
+
+int zs_smt_dirty(const zs_smt_t *t)
+{
+    return t->dirty.n > 0 || t->garbage.n > 0;
+}
+
+size_t zs_smt_memory(const zs_smt_t *t)
+{
+    return t->small.chunk_bytes + t->leaves.chunk_bytes + t->dirty.cap * sizeof(node_t *) +
+           t->garbage.cap * sizeof(node_t *) + t->cap_dead * 33 + t->cap_created * sizeof(zs_smt_created_t);
+}
+
+/* The change lists describe one commit; the first change after it starts
+   new ones. */
+static void fresh_lists(zs_smt_t *t)
+{
+    if (!t->lists_stale) return;
+    t->n_dead = 0;
+    t->n_created = 0;
+    t->lists_stale = 0;
+}
+
+static int push_dead(zs_smt_t *t, const uint64_t h[4], uint32_t *idx)
+{
+    fresh_lists(t);
+    if (t->n_dead == t->cap_dead) {
+        size_t cap = t->cap_dead ? 2 * t->cap_dead : 1024;
+        uint64_t (*nd)[4] = realloc(t->dead, cap * sizeof *nd);
+        if (!nd) return ZS_ERR_NOMEM;
+        t->dead = nd;
+        uint8_t *nc = realloc(t->dead_cancelled, cap);
+        if (!nc) return ZS_ERR_NOMEM;
+        t->dead_cancelled = nc;
+        t->cap_dead = cap;
+    }
+    if (idx) *idx = (uint32_t)t->n_dead;
+    memcpy(t->dead[t->n_dead], h, 32);
+    t->dead_cancelled[t->n_dead] = 0;
+    t->n_dead++;
+    return ZS_OK;
+}
+
+/* Records that an existing node's old content (and a leaf's value node)
+   leaves the tree. */
+static int record_old(zs_smt_t *t, node_t *n)
+{
+    int err = push_dead(t, n->hash, &n->dead_idx);
+    if (!err && n->kind == K_LEAF) err = push_dead(t, ((leaf_t *)n)->vhash, NULL);
+    return err;
+}
+
+/* Marks n changed in this commit. */
+static int touch(zs_smt_t *t, node_t *n)
+{
+    if (n->dirty) return ZS_OK;
+    if (n->existed) {
+        int err = record_old(t, n);
+        if (err) return err;
+    }
+    n->dirty = 1;
+    return vec_push(&t->dirty, n);
+}
+
+/* Removes n from the tree. */
+static int kill(zs_smt_t *t, node_t *n)
+{
+    if (n->existed && !n->dirty) {
+        int err = record_old(t, n);
+        if (err) return err;
+    }
+    n->kind = K_DEAD;
+    return vec_push(&t->garbage, n);
+}
+
+/* Replaces the stub at *slot (at depth, on the path of key) by its content. */
+static int load(zs_smt_t *t, node_t **slot, int depth, const zs_smt_key_t *key)
+{
+    node_t *s = *slot;
+    if (!t->has_loader) return ZS_ERR_NOTFOUND;
+    zs_smt_stored_t st;
+    int err = t->loader.load(t->loader.ctx, s->hash, &st);
+    if (err) return err;
+    if (st.kind == ZS_SMT_NODE_BRANCH) {
+        branch_t *b = (branch_t *)s;
+        const uint64_t *ch[2] = {st.a, st.b};
+        node_t *kids[2] = {NULL, NULL};
+        for (int i = 0; i < 2; i++) {
+            if (is_zero4(ch[i])) continue;
+            node_t *c = pool_get(&t->small);
+            if (!c) {
+                if (kids[0]) pool_put(&t->small, kids[0]);
+                return ZS_ERR_NOMEM;
+            }
+            c->kind = K_STUB;
+            c->existed = 1;
+            c->depth = (uint16_t)(depth + 1);
+            memcpy(c->hash, ch[i], 32);
+            kids[i] = c;
+        }
+        b->child[0] = kids[0];
+        b->child[1] = kids[1];
+        s->kind = K_BRANCH;
+        s->depth = (uint16_t)depth;
+        return ZS_OK;
+    }
+    if (st.kind != ZS_SMT_NODE_LEAF) return ZS_ERR_CORRUPT;
+    zs_smt_stored_t val;
+    err = t->loader.load(t->loader.ctx, st.b, &val);
+    if (err) return err == ZS_ERR_NOTFOUND ? ZS_ERR_CORRUPT : err;
+    if (val.kind != ZS_SMT_NODE_VALUE) return ZS_ERR_CORRUPT;
+    leaf_t *l = pool_get(&t->leaves);
+    if (!l) return ZS_ERR_NOMEM;
+    l->h.in_leaf_pool = 1;
+    l->h.kind = K_LEAF;
+    l->h.existed = 1;
+    l->h.depth = (uint16_t)depth;
+    memcpy(l->h.hash, s->hash, 32);
+    zs_smt_join_key(st.a, key, depth, &l->key);
+    memcpy(l->vhash, st.b, 32);
+    l->value = val.value;
+    *slot = &l->h;
+    pool_put(&t->small, s);
+    return ZS_OK;
+}
+
+static int key_eq(const zs_smt_key_t *a, const zs_smt_key_t *b)
+{
+    return !memcmp(a->e, b->e, 32);
+}
+
+/* Walks to where key lives: *slot_out is the slot holding its leaf, another
+   key's leaf, or NULL; path[0..depth) the slots of the branches above. */
+static int descend(zs_smt_t *t, const zs_smt_key_t *key, node_t ***path, node_t ***slot_out, int *depth_out)
+{
+    node_t **slot = &t->root;
+    int depth = 0;
+    for (;;) {
+        node_t *n = *slot;
+        if (!n) break;
+        if (n->kind == K_STUB) {
+            int err = load(t, slot, depth, key);
+            if (err) {
+                t->broken = 1;
+                return err;
+            }
+            n = *slot;
+        }
+        if (n->kind != K_BRANCH) break;
+        if (depth >= ZS_SMT_MAX_DEPTH) return ZS_ERR_CORRUPT;
+        if (path) path[depth] = slot;
+        slot = &((branch_t *)n)->child[zs_smt_key_bit(key, depth)];
+        depth++;
+    }
+    *slot_out = slot;
+    *depth_out = depth;
+    return ZS_OK;
+}
+
+int zs_smt_get(zs_smt_t *t, const zs_smt_key_t *key, zs_u256_t *value)
+{
+    if (t->broken) return ZS_ERR_STATE;
+    node_t **slot;
+    int depth;
+    int err = descend(t, key, NULL, &slot, &depth);
+    if (err) return err;
+    node_t *n = *slot;
+    if (n && n->kind == K_LEAF && key_eq(&((leaf_t *)n)->key, key))
+        *value = ((leaf_t *)n)->value;
+    else
+        *value = zs_u256_from_u64(0);
+    return ZS_OK;
+}
+
+/* Marks the branches above a change dirty, deepest first; stops at the first
+   one already dirty, since all above it are too. */
+static int dirty_path(zs_smt_t *t, node_t ***path, int depth)
+{
+    for (int i = depth - 1; i >= 0; i--) {
+        node_t *b = *path[i];
+        if (b->dirty) break;
+        int err = touch(t, b);
+        if (err) return err;
+    }
+    return ZS_OK;
+}
+
+static leaf_t *new_leaf(zs_smt_t *t, const zs_smt_key_t *key, const zs_u256_t *value, int depth)
+{
+    leaf_t *l = pool_get(&t->leaves);
+    if (!l) return NULL;
+    l->h.in_leaf_pool = 1;
+    l->h.kind = K_LEAF;
+    l->h.depth = (uint16_t)depth;
+    l->h.vdirty = 1;
+    l->key = *key;
+    l->value = *value;
+    return l;
+}
+
+/* After a removal below path[depth-1]: a branch left with a single leaf
+   below it is replaced by that leaf, repeatedly up the path. */
+static int collapse(zs_smt_t *t, node_t ***path, int depth, const zs_smt_key_t *key)
+{
+    for (int i = depth - 1; i >= 0; i--) {
+        branch_t *b = (branch_t *)*path[i];
+        int count = (b->child[0] != NULL) + (b->child[1] != NULL);
+        if (count == 2) break;
+        if (count == 0) {
+            *path[i] = NULL;
+            int err = kill(t, &b->h);
+            if (err) return err;
+            continue;
+        }
+        int side = b->child[0] ? 0 : 1;
+        node_t **cslot = &b->child[side];
+        if ((*cslot)->kind == K_STUB) {
+            /* Load with a key whose path matches: the child's own key bits
+               above depth i+1 equal key's except bit i, which is `side`. */
+            zs_smt_key_t pk = *key;
+            uint64_t mask = 1ull << (i / 4);
+            pk.e[i % 4] = side ? pk.e[i % 4] | mask : pk.e[i % 4] & ~mask;
+            int err = load(t, cslot, i + 1, &pk);
+            if (err) {
+                t->broken = 1;
+                return err;
+            }
+        }
+        node_t *c = *cslot;
+        if (c->kind != K_LEAF) break;
+        int err = touch(t, c);
+        if (err) return err;
+        c->depth = (uint16_t)i;
+        *path[i] = c;
+        b->child[side] = NULL;
+        if ((err = kill(t, &b->h))) return err;
+    }
+    return ZS_OK;
+}
+
+int zs_smt_set(zs_smt_t *t, const zs_smt_key_t *key, const zs_u256_t *value)
+{
+    if (t->broken) return ZS_ERR_STATE;
+    for (int j = 0; j < 4; j++)
+        if (key->e[j] >= 0xffffffff00000001ull) return ZS_ERR_INVAL;
+    node_t **path[ZS_SMT_MAX_DEPTH + 1];
+    node_t **slot;
+    int depth, err;
+    if ((err = descend(t, key, path, &slot, &depth))) return err;
+    int zero = zs_u256_is_zero(value);
+    node_t *n = *slot;
+    if (!n) {
+        if (zero) return ZS_OK;
+        leaf_t *l = new_leaf(t, key, value, depth);
+        if (!l) return ZS_ERR_NOMEM;
+        *slot = &l->h;
+        if ((err = touch(t, &l->h))) return err;
+        return dirty_path(t, path, depth);
+    }
+    leaf_t *l = (leaf_t *)n;
+    if (key_eq(&l->key, key)) {
+        if (zero) {
+            *slot = NULL;
+            if ((err = kill(t, n))) return err;
+            if ((err = dirty_path(t, path, depth))) return err;
+            return collapse(t, path, depth, key);
+        }
+        if (!memcmp(&l->value, value, sizeof *value)) return ZS_OK;
+        if ((err = touch(t, n))) return err;
+        l->value = *value;
+        n->vdirty = 1;
+        return dirty_path(t, path, depth);
+    }
+    if (zero) return ZS_OK; /* deleting an absent key */
+    /* Split: a chain of branches down to the first bit where the keys differ. */
+    int d = depth;
+    while (d < ZS_SMT_MAX_DEPTH && zs_smt_key_bit(key, d) == zs_smt_key_bit(&l->key, d)) d++;
+    if (d >= ZS_SMT_MAX_DEPTH) return ZS_ERR_CORRUPT;
+    leaf_t *nl = new_leaf(t, key, value, d + 1);
+    if (!nl) return ZS_ERR_NOMEM;
+    if ((err = touch(t, &nl->h))) return err;
+    if ((err = touch(t, n))) return err;
+    n->depth = (uint16_t)(d + 1);
+    node_t **s = slot;
+    for (int k = depth; k <= d; k++) {
+        branch_t *b = pool_get(&t->small);
+        if (!b) return ZS_ERR_NOMEM;
+        b->h.kind = K_BRANCH;
+        b->h.depth = (uint16_t)k;
+        if ((err = touch(t, &b->h))) return err;
+        *s = &b->h;
+        if (k == d) {
+            b->child[zs_smt_key_bit(key, d)] = &nl->h;
+            b->child[zs_smt_key_bit(&l->key, d)] = n;
+        } else {
+            s = &b->child[zs_smt_key_bit(key, k)];
+        }
+    }
+    return dirty_path(t, path, depth);
+}
+
+/* Batched hashing: fill inputs, run the hasher, hand each output back. */
+typedef struct {
+    uint64_t (*in)[12];
+    uint64_t (*out)[4];
+    node_t **who;
+    size_t n, cap;
+    size_t permutations;
+} hash_queue_t;
+
+static int hq_flush(zs_smt_t *t, hash_queue_t *q, int value_hashes)
+{
+    if (!q->n) return ZS_OK;
+    int err = t->hasher.hash_batch(t->hasher.ctx, (const uint64_t(*)[12])q->in, q->out, q->n);
+    if (err) return err;
+    for (size_t i = 0; i < q->n; i++) {
+        if (value_hashes)
+            memcpy(((leaf_t *)q->who[i])->vhash, q->out[i], 32);
+        else
+            memcpy(q->who[i]->hash, q->out[i], 32);
+    }
+    q->permutations += q->n;
+    q->n = 0;
+    return ZS_OK;
+}
+
+static uint64_t *hq_slot(hash_queue_t *q, node_t *who)
+{
+    q->who[q->n] = who;
+    return q->in[q->n++];
+}
+
+static void node_stored(const node_t *n, zs_smt_stored_t *st)
+{
+    memset(st, 0, sizeof *st);
+    if (n->kind == K_LEAF) {
+        const leaf_t *l = (const leaf_t *)n;
+        st->kind = ZS_SMT_NODE_LEAF;
+        zs_smt_remaining_key(&l->key, n->depth, st->a);
+        memcpy(st->b, l->vhash, 32);
+    } else {
+        const branch_t *b = (const branch_t *)n;
+        st->kind = ZS_SMT_NODE_BRANCH;
+        if (b->child[0]) memcpy(st->a, b->child[0]->hash, 32);
+        if (b->child[1]) memcpy(st->b, b->child[1]->hash, 32);
+    }
+}
+
+static int push_created(zs_smt_t *t, const uint64_t h[4], const zs_smt_stored_t *st)
+{
+    if (t->n_created == t->cap_created) {
+        size_t cap = t->cap_created ? 2 * t->cap_created : 1024;
+        zs_smt_created_t *nc = realloc(t->created, cap * sizeof *nc);
+        if (!nc) return ZS_ERR_NOMEM;
+        t->created = nc;
+        t->cap_created = cap;
+    }
+    memcpy(t->created[t->n_created].hash, h, 32);
+    t->created[t->n_created].node = *st;
+    t->n_created++;
+    return ZS_OK;
+}
+
+int zs_smt_commit(zs_smt_t *t, uint64_t root[4], zs_smt_changes_t *changes)
+{
+    if (t->broken) return ZS_ERR_STATE;
+    fresh_lists(t);
+    int err = ZS_OK;
+    hash_queue_t q = {0};
+    q.cap = 1024;
+    q.in = malloc(q.cap * sizeof *q.in);
+    q.out = malloc(q.cap * sizeof *q.out);
+    q.who = malloc(q.cap * sizeof *q.who);
+    /* Branches grouped by depth, deepest hashed first. */
+    size_t *per_depth = calloc(ZS_SMT_MAX_DEPTH + 1, sizeof *per_depth);
+    node_t **by_depth = malloc((t->dirty.n + 1) * sizeof *by_depth);
+    if (!q.in || !q.out || !q.who || !per_depth || !by_depth) {
+        err = ZS_ERR_NOMEM;
+        goto out;
+    }
+    /* 1: value hashes of leaves whose value changed. */
+    for (size_t i = 0; i < t->dirty.n; i++) {
+        node_t *n = t->dirty.v[i];
+        if (n->kind != K_LEAF || !n->vdirty) continue;
+        uint64_t *in = hq_slot(&q, n);
+        memset(in, 0, 12 * sizeof *in);
+        zs_smt_value_limbs(&((leaf_t *)n)->value, in);
+        if (q.n == q.cap && (err = hq_flush(t, &q, 1))) goto out;
+    }
+    if ((err = hq_flush(t, &q, 1))) goto out;
+    /* 2: leaf hashes. */
+    for (size_t i = 0; i < t->dirty.n; i++) {
+        node_t *n = t->dirty.v[i];
+        if (n->kind != K_LEAF) continue;
+        leaf_t *l = (leaf_t *)n;
+        uint64_t *in = hq_slot(&q, n);
+        zs_smt_remaining_key(&l->key, n->depth, in);
+        memcpy(in + 4, l->vhash, 32);
+        in[8] = 1;
+        in[9] = in[10] = in[11] = 0;
+        if (q.n == q.cap && (err = hq_flush(t, &q, 0))) goto out;
+    }
+    if ((err = hq_flush(t, &q, 0))) goto out;
+    /* 3: branches, level by level from the deepest. */
+    for (size_t i = 0; i < t->dirty.n; i++) {
+        node_t *n = t->dirty.v[i];
+        if (n->kind == K_BRANCH) per_depth[n->depth]++;
+    }
+    size_t start = 0;
+    for (int d = 0; d <= ZS_SMT_MAX_DEPTH; d++) {
+        size_t c = per_depth[d];
+        per_depth[d] = start;
+        start += c;
+    }
+    for (size_t i = 0; i < t->dirty.n; i++) {
+        node_t *n = t->dirty.v[i];
+        if (n->kind == K_BRANCH) by_depth[per_depth[n->depth]++] = n;
+    }
+    /* per_depth[d] is now the end of depth d's run. */
+    for (int d = ZS_SMT_MAX_DEPTH; d >= 0; d--) {
+        size_t end = per_depth[d], begin = d ? per_depth[d - 1] : 0;
+        for (size_t i = begin; i < end; i++) {
+            branch_t *b = (branch_t *)by_depth[i];
+            uint64_t *in = hq_slot(&q, &b->h);
+            memset(in, 0, 12 * sizeof *in);
+            if (b->child[0]) memcpy(in, b->child[0]->hash, 32);
+            if (b->child[1]) memcpy(in + 4, b->child[1]->hash, 32);
+            if (q.n == q.cap && (err = hq_flush(t, &q, 0))) goto out;
+        }
+        /* Parents need this level's hashes: flush before going up. */
+        if ((err = hq_flush(t, &q, 0))) goto out;
+    }
+    /* 4: what entered the tree; an unchanged node cancels its dead entry. */
+    for (size_t i = 0; i < t->dirty.n; i++) {
+        node_t *n = t->dirty.v[i];
+        if (n->kind != K_LEAF && n->kind != K_BRANCH) continue;
+        if (n->existed && !memcmp(t->dead[n->dead_idx], n->hash, 32)) {
+            t->dead_cancelled[n->dead_idx] = 1;
+            if (n->kind == K_LEAF) t->dead_cancelled[n->dead_idx + 1] = 1;
+            continue;
+        }
+        zs_smt_stored_t st;
+        node_stored(n, &st);
+        if ((err = push_created(t, n->hash, &st))) goto out;
+        if (n->kind == K_LEAF) {
+            zs_smt_stored_t v = {.kind = ZS_SMT_NODE_VALUE, .value = ((leaf_t *)n)->value};
+            if ((err = push_created(t, ((leaf_t *)n)->vhash, &v))) goto out;
+        }
+    }
+    /* Compact the dead list. */
+    size_t w = 0;
+    for (size_t i = 0; i < t->n_dead; i++) {
+        if (t->dead_cancelled[i]) continue;
+        memmove(t->dead[w++], t->dead[i], 32);
+    }
+    t->n_dead = w;
+    /* 5: settle. */
+    for (size_t i = 0; i < t->dirty.n; i++) {
+        node_t *n = t->dirty.v[i];
+        n->dirty = 0;
+        n->vdirty = 0;
+        n->existed = 1;
+    }
+    for (size_t i = 0; i < t->garbage.n; i++) {
+        node_t *n = t->garbage.v[i];
+        pool_put(n->in_leaf_pool ? &t->leaves : &t->small, n);
+    }
+    t->dirty.n = 0;
+    t->garbage.n = 0;
+    if (t->root)
+        memcpy(t->root_hash, t->root->hash, 32);
+    else
+        memset(t->root_hash, 0, 32);
+    if (root) memcpy(root, t->root_hash, 32);
+    if (changes) {
+        changes->created = t->created;
+        changes->n_created = t->n_created;
+        changes->dead = (const uint64_t(*)[4])t->dead;
+        changes->n_dead = t->n_dead;
+        changes->permutations = q.permutations;
+    }
+    t->lists_stale = 1;
+out:
+    free(q.in);
+    free(q.out);
+    free(q.who);
+    free(per_depth);
+    free(by_depth);
+    if (err) t->broken = 1;
+    return err;
+}
+
+int zs_smt_prove(zs_smt_t *t, const zs_smt_key_t *key, zs_u256_t *value, zs_smt_proof_t *proof)
+{
+    if (t->broken) return ZS_ERR_STATE;
+    if (zs_smt_dirty(t)) return ZS_ERR_STATE;
+    node_t **path[ZS_SMT_MAX_DEPTH + 1];
+    node_t **slot;
+    int depth;
+    int err = descend(t, key, path, &slot, &depth);
+    if (err) return err;
+    memset(proof, 0, sizeof *proof);
+    proof->levels = depth;
+    for (int i = 0; i < depth; i++) {
+        branch_t *b = (branch_t *)*path[i];
+        node_t *sib = b->child[!zs_smt_key_bit(key, i)];
+        if (sib) memcpy(proof->siblings[i], sib->hash, 32);
+    }
+    *value = zs_u256_from_u64(0);
+    node_t *n = *slot;
+    if (n) {
+        leaf_t *l = (leaf_t *)n;
+        proof->has_leaf = 1;
+        zs_smt_remaining_key(&l->key, depth, proof->rkey);
+        memcpy(proof->vhash, l->vhash, 32);
+        if (key_eq(&l->key, key)) *value = l->value;
+    }
+    return ZS_OK;
+}
+
+static void hash12(uint64_t s[12], uint64_t out[4])
+{
+    zs_poseidon_permute(s);
+    memcpy(out, s, 32);
+}
+
+int zs_smt_verify(const uint64_t root[4], const zs_smt_key_t *key, const zs_u256_t *value,
+                  const zs_smt_proof_t *proof)
+{
+    if (proof->levels < 0 || proof->levels > ZS_SMT_MAX_DEPTH) return ZS_ERR_INVAL;
+    uint64_t h[4] = {0}, s[12];
+    int zero = zs_u256_is_zero(value);
+    if (proof->has_leaf) {
+        zs_smt_key_t found;
+        zs_smt_join_key(proof->rkey, key, proof->levels, &found);
+        uint64_t vh[4];
+        memset(s, 0, sizeof s);
+        zs_smt_value_limbs(value, s);
+        hash12(s, vh);
+        if (key_eq(&found, key)) {
+            /* The key's own leaf: its value hash must be value's. */
+            if (zero || memcmp(vh, proof->vhash, 32)) return ZS_ERR_CRYPTO;
+        } else if (!zero) {
+            return ZS_ERR_CRYPTO; /* another key's leaf proves absence only */
+        }
+        memcpy(s, proof->rkey, 32);
+        memcpy(s + 4, proof->vhash, 32);
+        s[8] = 1;
+        s[9] = s[10] = s[11] = 0;
+        hash12(s, h);
+    } else if (!zero) {
+        return ZS_ERR_CRYPTO;
+    }
+    for (int i = proof->levels - 1; i >= 0; i--) {
+        int bit = zs_smt_key_bit(key, i);
+        memset(s, 0, sizeof s);
+        memcpy(s + (bit ? 0 : 4), proof->siblings[i], 32);
+        memcpy(s + (bit ? 4 : 0), h, 32);
+        hash12(s, h);
+    }
+    return memcmp(h, root, 32) ? ZS_ERR_CRYPTO : ZS_OK;
+}
