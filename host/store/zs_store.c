@@ -1,0 +1,550 @@
+#include "host/store/zs_store.h"
+
+#include <dirent.h>
+#include <pthread.h>
+#include <rocksdb/c.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MAX_CF 32
+
+/* Refcounted rows: 8-byte little-endian signed count, then the payload.
+   Merge operands have the same shape (a delta, then an optional payload). */
+#define REF_HDR 8
+
+struct zs_store {
+    rocksdb_t *db;
+    rocksdb_options_t *opts;
+    rocksdb_options_t *cf_opts[MAX_CF];
+    rocksdb_column_family_handle_t *cf[MAX_CF];
+    zs_cf_kind_t kind[MAX_CF];
+    int ncf;
+    rocksdb_readoptions_t *ro;
+    rocksdb_writeoptions_t *wo_sync, *wo_nosync;
+    rocksdb_cache_t *cache;
+    rocksdb_block_based_table_options_t *bbo_point, *bbo_plain;
+    rocksdb_filterpolicy_t *bloom;
+    rocksdb_compactionfilter_t *filter; /* not owned by the options: freed after close */
+    pthread_mutex_t err_lock;
+    char last_err[512];
+};
+
+struct zs_store_batch {
+    rocksdb_writebatch_t *wb;
+    /* Column family handles are bound at write time: keep (cf index, op). */
+    struct op {
+        int cf;
+        int kind; /* 0 put, 1 del, 2 merge */
+        size_t koff, klen, voff, vlen;
+    } *ops;
+    size_t nops, capops;
+    uint8_t *data;
+    size_t dlen, dcap;
+};
+
+static int64_t get_i64(const char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | (uint8_t)p[i];
+    return (int64_t)v;
+}
+
+static void put_i64(char *p, int64_t x)
+{
+    uint64_t v = (uint64_t)x;
+    for (int i = 0; i < 8; i++) p[i] = (char)(v >> (8 * i));
+}
+
+/* Sums deltas; keeps the first payload seen (all payloads of one row are
+   equal: the key is the payload's hash). */
+static char *ref_merge(const char *existing, size_t elen, const char *const *ops, const size_t *olen, int n,
+                       unsigned char *success, size_t *out_len)
+{
+    int64_t refs = 0;
+    const char *payload = NULL;
+    size_t plen = 0;
+    if (existing && elen >= REF_HDR) {
+        refs = get_i64(existing);
+        if (elen > REF_HDR) {
+            payload = existing + REF_HDR;
+            plen = elen - REF_HDR;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        if (olen[i] < REF_HDR) continue; /* malformed operand: ignore, never crash */
+        refs += get_i64(ops[i]);
+        if (!payload && olen[i] > REF_HDR) {
+            payload = ops[i] + REF_HDR;
+            plen = olen[i] - REF_HDR;
+        }
+    }
+    char *out = malloc(REF_HDR + plen);
+    if (!out) {
+        *success = 0;
+        return NULL;
+    }
+    put_i64(out, refs);
+    if (plen) memcpy(out + REF_HDR, payload, plen);
+    *out_len = REF_HDR + plen;
+    *success = 1;
+    return out;
+}
+
+static char *full_merge(void *st, const char *k, size_t kl, const char *existing, size_t elen,
+                        const char *const *ops, const size_t *olen, int n, unsigned char *success, size_t *out_len)
+{
+    (void)st, (void)k, (void)kl;
+    return ref_merge(existing, elen, ops, olen, n, success, out_len);
+}
+
+static char *partial_merge(void *st, const char *k, size_t kl, const char *const *ops, const size_t *olen, int n,
+                           unsigned char *success, size_t *out_len)
+{
+    (void)st, (void)k, (void)kl;
+    return ref_merge(NULL, 0, ops, olen, n, success, out_len);
+}
+
+static void delete_value(void *st, const char *v, size_t len)
+{
+    (void)st, (void)len;
+    free((void *)v);
+}
+
+/* RocksDB calls these when it drops the operator or filter; nothing to free. */
+static void no_state(void *st)
+{
+    (void)st;
+}
+
+static const char *merge_name(void *st)
+{
+    (void)st;
+    return "zkseq.refcount.v1";
+}
+
+static unsigned char ref_filter(void *st, int level, const char *k, size_t kl, const char *v, size_t vl, char **nv,
+                                size_t *nvl, unsigned char *changed)
+{
+    (void)st, (void)level, (void)k, (void)kl, (void)nv, (void)nvl;
+    *changed = 0;
+    return vl < REF_HDR || get_i64(v) <= 0; /* 1: drop the row */
+}
+
+static const char *filter_name(void *st)
+{
+    (void)st;
+    return "zkseq.refcount.drop-dead.v1";
+}
+
+static void set_err(zs_store_t *s, const char *what, char *rerr)
+{
+    pthread_mutex_lock(&s->err_lock);
+    snprintf(s->last_err, sizeof s->last_err, "%s: %s", what, rerr ? rerr : "unknown error");
+    pthread_mutex_unlock(&s->err_lock);
+}
+
+static int classify(const char *rerr)
+{
+    if (!rerr) return ZS_ERR_IO;
+    if (strstr(rerr, "Corruption") || strstr(rerr, "corrupt") || strstr(rerr, "checksum")) return ZS_ERR_CORRUPT;
+    return ZS_ERR_IO;
+}
+
+static void destroy(zs_store_t *s)
+{
+    if (s->db) {
+        for (int i = 0; i < s->ncf; i++)
+            if (s->cf[i]) rocksdb_column_family_handle_destroy(s->cf[i]);
+        rocksdb_close(s->db);
+    }
+    for (int i = 0; i < MAX_CF; i++)
+        if (s->cf_opts[i]) rocksdb_options_destroy(s->cf_opts[i]);
+    if (s->opts) rocksdb_options_destroy(s->opts);
+    if (s->ro) rocksdb_readoptions_destroy(s->ro);
+    if (s->wo_sync) rocksdb_writeoptions_destroy(s->wo_sync);
+    if (s->wo_nosync) rocksdb_writeoptions_destroy(s->wo_nosync);
+    /* Table options own nothing we must free beyond themselves; the merge
+       operator and filter are owned by the options that hold them. */
+    if (s->bbo_point) rocksdb_block_based_options_destroy(s->bbo_point);
+    if (s->bbo_plain) rocksdb_block_based_options_destroy(s->bbo_plain);
+    if (s->cache) rocksdb_cache_destroy(s->cache);
+    if (s->filter) rocksdb_compactionfilter_destroy(s->filter);
+    pthread_mutex_destroy(&s->err_lock);
+    free(s);
+}
+
+zs_store_t *zs_store_open(const char *path, const zs_cf_desc_t *cfs, int ncf, const zs_store_opts_t *o, char *err,
+                          size_t errlen)
+{
+    if (ncf < 1 || ncf + 1 > MAX_CF) {
+        snprintf(err, errlen, "bad column family list");
+        return NULL;
+    }
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+        snprintf(err, errlen, "%s exists and is not a directory", path);
+        return NULL;
+    }
+    if (!o->create && stat(path, &sb) != 0) {
+        snprintf(err, errlen, "no database at %s", path);
+        return NULL;
+    }
+    zs_store_t *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&s->err_lock, NULL);
+    s->cache = rocksdb_cache_create_lru((o->cache_mb ? o->cache_mb : 256) << 20);
+    s->bloom = rocksdb_filterpolicy_create_bloom(10);
+    s->bbo_point = rocksdb_block_based_options_create();
+    rocksdb_block_based_options_set_block_cache(s->bbo_point, s->cache);
+    rocksdb_block_based_options_set_filter_policy(s->bbo_point, s->bloom);
+    rocksdb_block_based_options_set_cache_index_and_filter_blocks(s->bbo_point, 1);
+    s->bbo_plain = rocksdb_block_based_options_create();
+    rocksdb_block_based_options_set_block_cache(s->bbo_plain, s->cache);
+
+    s->opts = rocksdb_options_create();
+    rocksdb_options_set_create_if_missing(s->opts, o->create ? 1 : 0);
+    rocksdb_options_set_create_missing_column_families(s->opts, 1);
+    rocksdb_options_set_paranoid_checks(s->opts, 1);
+    rocksdb_options_set_max_background_jobs(s->opts, 2);
+    /* A torn last record in the log is dropped; anything earlier must be intact. */
+    rocksdb_options_set_wal_recovery_mode(s->opts, 2 /* kPointInTimeRecovery */);
+
+    /* RocksDB always has "default"; it is family 0, ours follow. */
+    const char *names[MAX_CF];
+    const rocksdb_options_t *copts[MAX_CF];
+    names[0] = "default";
+    s->cf_opts[0] = rocksdb_options_create();
+    copts[0] = s->cf_opts[0];
+    for (int i = 0; i < ncf; i++) {
+        rocksdb_options_t *co = rocksdb_options_create();
+        rocksdb_options_set_write_buffer_size(co, 64 << 20);
+        if (cfs[i].point_lookups) {
+            rocksdb_options_set_block_based_table_factory(co, s->bbo_point);
+            rocksdb_options_set_compression(co, rocksdb_no_compression);
+        } else {
+            rocksdb_options_set_block_based_table_factory(co, s->bbo_plain);
+        }
+        if (cfs[i].kind == ZS_CF_REFCOUNTED) {
+            rocksdb_options_set_merge_operator(
+                co, rocksdb_mergeoperator_create(NULL, no_state, full_merge, partial_merge, delete_value, merge_name));
+            rocksdb_options_set_compaction_filter(co, s->filter ? s->filter
+                                                                : (s->filter = rocksdb_compactionfilter_create(
+                                                                       NULL, no_state, ref_filter, filter_name)));
+        }
+        s->cf_opts[i + 1] = co;
+        copts[i + 1] = co;
+        names[i + 1] = cfs[i].name;
+        s->kind[i] = cfs[i].kind;
+    }
+    s->ncf = ncf + 1;
+    char *rerr = NULL;
+    rocksdb_column_family_handle_t *handles[MAX_CF];
+    if (o->read_only)
+        s->db = rocksdb_open_for_read_only_column_families(s->opts, path, s->ncf, names, copts, handles, 0, &rerr);
+    else
+        s->db = rocksdb_open_column_families(s->opts, path, s->ncf, names, copts, handles, &rerr);
+    if (!s->db) {
+        const char *why = rerr ? rerr : "unknown error";
+        if (rerr && strstr(rerr, "lock"))
+            snprintf(err, errlen, "database %s is in use by another process (%s)", path, why);
+        else if (rerr && classify(rerr) == ZS_ERR_CORRUPT)
+            snprintf(err, errlen, "database %s is corrupted: %s", path, why);
+        else
+            snprintf(err, errlen, "cannot open database %s: %s", path, why);
+        free(rerr);
+        destroy(s);
+        return NULL;
+    }
+    /* Our families are 0..ncf-1 for callers; RocksDB's default is hidden. */
+    rocksdb_column_family_handle_destroy(handles[0]);
+    for (int i = 0; i < ncf; i++) s->cf[i] = handles[i + 1];
+    s->ncf = ncf;
+    s->ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_verify_checksums(s->ro, 1);
+    s->wo_sync = rocksdb_writeoptions_create();
+    rocksdb_writeoptions_set_sync(s->wo_sync, 1);
+    s->wo_nosync = rocksdb_writeoptions_create();
+    return s;
+}
+
+void zs_store_close(zs_store_t *s)
+{
+    if (s) destroy(s);
+}
+
+const char *zs_store_last_error(zs_store_t *s)
+{
+    return s->last_err;
+}
+
+int zs_store_get(zs_store_t *s, int cf, const void *key, size_t klen, void *out, size_t cap, size_t *len)
+{
+    if (cf < 0 || cf >= s->ncf) return ZS_ERR_INVAL;
+    char *rerr = NULL;
+    size_t vlen = 0;
+    rocksdb_pinnableslice_t *ps = rocksdb_get_pinned_cf(s->db, s->ro, s->cf[cf], key, klen, &rerr);
+    if (rerr) {
+        set_err(s, "read", rerr);
+        int code = classify(rerr);
+        free(rerr);
+        return code;
+    }
+    if (!ps) return ZS_ERR_NOTFOUND;
+    const char *v = rocksdb_pinnableslice_value(ps, &vlen);
+    if (!v) {
+        rocksdb_pinnableslice_destroy(ps);
+        return ZS_ERR_NOTFOUND;
+    }
+    if (s->kind[cf] == ZS_CF_REFCOUNTED) {
+        if (vlen < REF_HDR || get_i64(v) <= 0 || vlen == REF_HDR) {
+            rocksdb_pinnableslice_destroy(ps);
+            return vlen < REF_HDR ? ZS_ERR_CORRUPT : ZS_ERR_NOTFOUND;
+        }
+        v += REF_HDR;
+        vlen -= REF_HDR;
+    }
+    *len = vlen;
+    int rc = ZS_OK;
+    if (vlen > cap)
+        rc = ZS_ERR_FULL;
+    else
+        memcpy(out, v, vlen);
+    rocksdb_pinnableslice_destroy(ps);
+    return rc;
+}
+
+zs_store_batch_t *zs_store_batch_new(void)
+{
+    zs_store_batch_t *b = calloc(1, sizeof *b);
+    return b;
+}
+
+void zs_store_batch_free(zs_store_batch_t *b)
+{
+    if (!b) return;
+    free(b->ops);
+    free(b->data);
+    free(b);
+}
+
+void zs_store_batch_clear(zs_store_batch_t *b)
+{
+    b->nops = 0;
+    b->dlen = 0;
+}
+
+size_t zs_store_batch_count(const zs_store_batch_t *b)
+{
+    return b->nops;
+}
+
+/* Batches record operations in their own buffer; a RocksDB write batch is
+   built at write time, when the family handles are known.  Out of memory
+   leaves the batch marked so the write fails rather than half applies. */
+static size_t append(zs_store_batch_t *b, const void *p, size_t n, int *ok)
+{
+    if (b->dcap - b->dlen < n) {
+        size_t cap = b->dcap ? b->dcap : 4096;
+        while (cap - b->dlen < n) cap *= 2;
+        uint8_t *nd = realloc(b->data, cap);
+        if (!nd) {
+            *ok = 0;
+            return 0;
+        }
+        b->data = nd;
+        b->dcap = cap;
+    }
+    size_t off = b->dlen;
+    if (n) memcpy(b->data + off, p, n);
+    b->dlen += n;
+    return off;
+}
+
+static void add_op(zs_store_batch_t *b, int cf, int kind, const void *k, size_t kl, const void *v1, size_t v1l,
+                   const void *v2, size_t v2l)
+{
+    int ok = 1;
+    if (b->nops == b->capops) {
+        size_t cap = b->capops ? 2 * b->capops : 256;
+        struct op *no = realloc(b->ops, cap * sizeof *no);
+        if (!no) {
+            b->capops = SIZE_MAX; /* poison: zs_store_write refuses */
+            return;
+        }
+        b->ops = no;
+        b->capops = cap;
+    }
+    struct op *o = &b->ops[b->nops];
+    o->cf = cf;
+    o->kind = kind;
+    o->koff = append(b, k, kl, &ok);
+    o->klen = kl;
+    o->voff = append(b, v1, v1l, &ok);
+    append(b, v2, v2l, &ok);
+    o->vlen = v1l + v2l;
+    if (!ok) {
+        b->capops = SIZE_MAX;
+        return;
+    }
+    b->nops++;
+}
+
+void zs_store_put(zs_store_batch_t *b, int cf, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    add_op(b, cf, 0, key, klen, val, vlen, NULL, 0);
+}
+
+void zs_store_del(zs_store_batch_t *b, int cf, const void *key, size_t klen)
+{
+    add_op(b, cf, 1, key, klen, NULL, 0, NULL, 0);
+}
+
+void zs_store_ref(zs_store_batch_t *b, int cf, const void *key, size_t klen, int64_t delta, const void *payload,
+                  size_t plen)
+{
+    char hdr[REF_HDR];
+    put_i64(hdr, delta);
+    add_op(b, cf, 2, key, klen, hdr, REF_HDR, payload, plen);
+}
+
+int zs_store_write(zs_store_t *s, zs_store_batch_t *b, int sync)
+{
+    if (b->capops == SIZE_MAX) return ZS_ERR_NOMEM;
+    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    for (size_t i = 0; i < b->nops; i++) {
+        struct op *o = &b->ops[i];
+        if (o->cf < 0 || o->cf >= s->ncf) {
+            rocksdb_writebatch_destroy(wb);
+            return ZS_ERR_INVAL;
+        }
+        const char *k = (const char *)b->data + o->koff, *v = (const char *)b->data + o->voff;
+        rocksdb_column_family_handle_t *h = s->cf[o->cf];
+        if (o->kind == 0)
+            rocksdb_writebatch_put_cf(wb, h, k, o->klen, v, o->vlen);
+        else if (o->kind == 1)
+            rocksdb_writebatch_delete_cf(wb, h, k, o->klen);
+        else
+            rocksdb_writebatch_merge_cf(wb, h, k, o->klen, v, o->vlen);
+    }
+    char *rerr = NULL;
+    rocksdb_write(s->db, sync ? s->wo_sync : s->wo_nosync, wb, &rerr);
+    rocksdb_writebatch_destroy(wb);
+    if (rerr) {
+        set_err(s, "write", rerr);
+        int code = classify(rerr);
+        free(rerr);
+        return code;
+    }
+    return ZS_OK;
+}
+
+struct zs_store_iter {
+    rocksdb_iterator_t *it;
+    zs_store_t *s;
+    int cf, started;
+};
+
+zs_store_iter_t *zs_store_iter_new(zs_store_t *s, int cf, const void *start, size_t slen)
+{
+    if (cf < 0 || cf >= s->ncf) return NULL;
+    zs_store_iter_t *i = calloc(1, sizeof *i);
+    if (!i) return NULL;
+    i->s = s;
+    i->cf = cf;
+    i->it = rocksdb_create_iterator_cf(s->db, s->ro, s->cf[cf]);
+    if (start)
+        rocksdb_iter_seek(i->it, start, slen);
+    else
+        rocksdb_iter_seek_to_first(i->it);
+    return i;
+}
+
+int zs_store_iter_next(zs_store_iter_t *i, const uint8_t **key, size_t *klen, const uint8_t **val, size_t *vlen)
+{
+    for (;;) {
+        if (i->started) rocksdb_iter_next(i->it);
+        i->started = 1;
+        if (!rocksdb_iter_valid(i->it)) {
+            char *rerr = NULL;
+            rocksdb_iter_get_error(i->it, &rerr);
+            if (rerr) {
+                set_err(i->s, "iterate", rerr);
+                int code = classify(rerr);
+                free(rerr);
+                return code;
+            }
+            return 0;
+        }
+        const char *v = rocksdb_iter_value(i->it, vlen);
+        *key = (const uint8_t *)rocksdb_iter_key(i->it, klen);
+        if (i->s->kind[i->cf] == ZS_CF_REFCOUNTED) {
+            if (*vlen <= REF_HDR || get_i64(v) <= 0) continue; /* dead row */
+            v += REF_HDR;
+            *vlen -= REF_HDR;
+        }
+        *val = (const uint8_t *)v;
+        return 1;
+    }
+}
+
+void zs_store_iter_free(zs_store_iter_t *i)
+{
+    if (!i) return;
+    rocksdb_iter_destroy(i->it);
+    free(i);
+}
+
+int zs_store_verify(zs_store_t *s, char *err, size_t errlen)
+{
+    for (int cf = 0; cf < s->ncf; cf++) {
+        zs_store_iter_t *i = zs_store_iter_new(s, cf, NULL, 0);
+        if (!i) return ZS_ERR_NOMEM;
+        const uint8_t *k, *v;
+        size_t kl, vl;
+        int r;
+        while ((r = zs_store_iter_next(i, &k, &kl, &v, &vl)) == 1) continue;
+        zs_store_iter_free(i);
+        if (r < 0) {
+            snprintf(err, errlen, "%s", s->last_err);
+            return r == ZS_ERR_IO ? ZS_ERR_CORRUPT : r;
+        }
+    }
+    return ZS_OK;
+}
+
+uint64_t zs_store_disk_bytes(zs_store_t *s)
+{
+    uint64_t total = 0;
+    for (int cf = 0; cf < s->ncf; cf++) {
+        char *v = rocksdb_property_value_cf(s->db, s->cf[cf], "rocksdb.total-sst-files-size");
+        if (v) total += strtoull(v, NULL, 10);
+        free(v);
+        v = rocksdb_property_value_cf(s->db, s->cf[cf], "rocksdb.size-all-mem-tables");
+        if (v) total += strtoull(v, NULL, 10);
+        free(v);
+    }
+    return total;
+}
+
+int zs_store_flush(zs_store_t *s)
+{
+    rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
+    rocksdb_flushoptions_set_wait(fo, 1);
+    int rc = ZS_OK;
+    for (int cf = 0; cf < s->ncf && !rc; cf++) {
+        char *rerr = NULL;
+        rocksdb_flush_cf(s->db, fo, s->cf[cf], &rerr);
+        if (rerr) {
+            set_err(s, "flush", rerr);
+            rc = classify(rerr);
+            free(rerr);
+        }
+    }
+    rocksdb_flushoptions_destroy(fo);
+    return rc;
+}

@@ -1,0 +1,97 @@
+/* zs_store: the daemon's durable storage, one embedded RocksDB with named
+   column families.
+
+   Two kinds of column family:
+   - plain: key -> value;
+   - refcounted: content-addressed rows that carry a reference count.  A
+     batch adds to the count (zs_store_ref with a positive delta and the
+     row's payload) or takes from it (negative delta, no payload) without
+     reading first: a RocksDB merge operator sums the deltas, and a
+     compaction filter drops rows whose count reached zero.  Reads see a row
+     only while its count is positive.
+   Writes go through batches that are applied atomically (all or nothing),
+   with an fsync of the write-ahead log when asked, so a crash at any point
+   leaves the store before or after the whole batch.
+
+   Thread safety: all functions may be called from any thread; a batch
+   belongs to one thread at a time.  Errors: ZS_ERR_NOTFOUND, ZS_ERR_FULL
+   (caller's buffer too small; *len says how much is needed), ZS_ERR_CORRUPT
+   (RocksDB found a bad checksum or our row format is broken), ZS_ERR_IO
+   (anything else RocksDB reports; zs_store_last_error has its text). */
+#ifndef ZS_STORE_H
+#define ZS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/base/zs_err.h"
+
+typedef enum { ZS_CF_PLAIN = 0, ZS_CF_REFCOUNTED = 1 } zs_cf_kind_t;
+
+typedef struct {
+    const char *name;
+    zs_cf_kind_t kind;
+    int point_lookups; /* bloom filter; no compression (random-looking values) */
+} zs_cf_desc_t;
+
+typedef struct {
+    size_t cache_mb;     /* block cache shared by all families (default 256) */
+    int create;          /* create the database if missing */
+    int read_only;       /* open for reading only (tools, while zkseqd runs) */
+} zs_store_opts_t;
+
+typedef struct zs_store zs_store_t;
+typedef struct zs_store_batch zs_store_batch_t;
+
+/* zs_store_open opens (or creates) the database at path with exactly these
+   column families.  On failure returns NULL and writes a sentence into
+   err[0..errlen) saying what is wrong (missing, locked by another process,
+   corrupted, not a directory...). */
+zs_store_t *zs_store_open(const char *path, const zs_cf_desc_t *cfs, int ncf, const zs_store_opts_t *o,
+                          char *err, size_t errlen);
+void zs_store_close(zs_store_t *s);
+
+/* zs_store_get copies the value of key in family cf into out[0..cap) and
+   its length into *len.  For refcounted families the value is the payload
+   of a live row. */
+ZS_MUST_USE int zs_store_get(zs_store_t *s, int cf, const void *key, size_t klen, void *out, size_t cap,
+                             size_t *len);
+
+zs_store_batch_t *zs_store_batch_new(void);
+void zs_store_batch_free(zs_store_batch_t *b);
+void zs_store_batch_clear(zs_store_batch_t *b);
+size_t zs_store_batch_count(const zs_store_batch_t *b);
+void zs_store_put(zs_store_batch_t *b, int cf, const void *key, size_t klen, const void *val, size_t vlen);
+void zs_store_del(zs_store_batch_t *b, int cf, const void *key, size_t klen);
+/* Refcounted families: delta > 0 must come with the payload. */
+void zs_store_ref(zs_store_batch_t *b, int cf, const void *key, size_t klen, int64_t delta, const void *payload,
+                  size_t plen);
+
+/* zs_store_write applies the batch atomically; sync makes it durable
+   before returning. */
+ZS_MUST_USE int zs_store_write(zs_store_t *s, zs_store_batch_t *b, int sync);
+
+/* Iteration over one family in key order, from the first key >= start
+   (NULL: from the beginning). */
+typedef struct zs_store_iter zs_store_iter_t;
+zs_store_iter_t *zs_store_iter_new(zs_store_t *s, int cf, const void *start, size_t slen);
+/* Returns 1 with key/value pointers valid until the next call, 0 at the
+   end, or an error. */
+int zs_store_iter_next(zs_store_iter_t *it, const uint8_t **key, size_t *klen, const uint8_t **val, size_t *vlen);
+void zs_store_iter_free(zs_store_iter_t *it);
+
+/* zs_store_verify reads every row of every family with checksums on; 0 or
+   ZS_ERR_CORRUPT with the reason in err. */
+ZS_MUST_USE int zs_store_verify(zs_store_t *s, char *err, size_t errlen);
+
+/* zs_store_flush writes every memtable to table files (clean shutdown,
+   tests); the log already makes writes durable without it. */
+ZS_MUST_USE int zs_store_flush(zs_store_t *s);
+
+/* Bytes the database occupies on disk (SST files and logs). */
+uint64_t zs_store_disk_bytes(zs_store_t *s);
+
+/* The text of the last RocksDB error this store saw. */
+const char *zs_store_last_error(zs_store_t *s);
+
+#endif
