@@ -1,0 +1,383 @@
+/* Unit tests of the persistent state on a real RocksDB: genesis roots
+   survive reopening, earlier versions stay readable until pruned, pruning
+   frees exactly the nodes no retained version uses, a child process killed
+   with SIGKILL at random moments (60 times) never leaves anything but a
+   committed version with every acknowledged commit kept, and a damaged tree
+   is refused at open with a clear error. */
+#include "tests/support/zs_test.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host/state/zs_state.h"
+#include "host/store/zs_schema.h"
+#include "lib/tx/zs_addr.h"
+
+static char dir[256];
+
+static int setup(void **state)
+{
+    snprintf(dir, sizeof dir, "/tmp/zkseq-test-state-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    strcat(dir, "/db");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%.*s'", (int)(strlen(dir) - 3), dir);
+    return system(cmd);
+}
+
+static zs_store_t *open_store(int create)
+{
+    char err[512] = "";
+    zs_store_opts_t o = {.cache_mb = 16, .create = create};
+    zs_store_t *s = zs_schema_open(dir, &o, err, sizeof err);
+    if (!s) fail_msg("open store: %s", err);
+    return s;
+}
+
+static zs_state_t *open_state(zs_store_t *s, uint64_t keep)
+{
+    char err[512] = "";
+    zs_state_opts_t o = {.keep_versions = keep};
+    zs_state_t *st = zs_state_open(s, &o, err, sizeof err);
+    if (!st) fail_msg("open state: %s", err);
+    return st;
+}
+
+static void test_genesis_persists(void **state)
+{
+    json_t *j = zs_test_load_json("polygon/merkle-tree/smt-genesis.json");
+    size_t i;
+    json_t *c;
+    json_array_foreach(j, i, c) {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+        zs_store_t *s = open_store(1);
+        zs_state_t *st = open_state(s, 0);
+        char err[256];
+        assert_int_equal(zs_state_apply_genesis(st, c, err, sizeof err), 0);
+        uint64_t root[4];
+        assert_int_equal(zs_state_commit_sync(st, 0, root), 0);
+        zs_state_close(st);
+        zs_store_close(s);
+        /* Reopen and read back. */
+        s = open_store(0);
+        st = open_state(s, 0);
+        uint64_t v, r[4];
+        assert_int_equal(zs_state_version(st, &v, r), 1);
+        assert_int_equal(v, 0);
+        zs_u256_t want;
+        assert_int_equal(zs_u256_parse(&want, json_string_value(json_object_get(c, "expectedRoot"))), 0);
+        zs_u256_t got = zs_smt_h4_to_u256(r);
+        assert_memory_equal(&got, &want, 32);
+        size_t a;
+        json_t *acc;
+        json_array_foreach(json_object_get(c, "addresses"), a, acc) {
+            uint8_t addr[20];
+            assert_int_equal(zs_addr_parse(addr, json_string_value(json_object_get(acc, "address"))), 0);
+            zs_u256_t bal, wb;
+            assert_int_equal(zs_state_balance(st, addr, &bal), 0);
+            assert_int_equal(zs_u256_parse(&wb, json_string_value(json_object_get(acc, "balance"))), 0);
+            assert_memory_equal(&bal, &wb, 32);
+            /* The same from the store directly, with a proof. */
+            zs_smt_key_t kb = zs_smt_key_account(addr, ZS_SMT_BALANCE);
+            zs_smt_proof_t proof;
+            assert_int_equal(zs_state_get_at(st, r, &kb, &bal, &proof), 0);
+            assert_memory_equal(&bal, &wb, 32);
+            assert_int_equal(zs_smt_verify(r, &kb, &wb, &proof), 0);
+        }
+        zs_state_close(st);
+        zs_store_close(s);
+    }
+    json_decref(j);
+    /* A genesis with a bad entry stages nothing. */
+    zs_store_t *s = open_store(1);
+    zs_state_t *st = open_state(s, 0);
+    json_error_t je;
+    json_t *bad = json_loads("{\"addresses\":[{\"address\":\"0x617b3a3528F9cDd6630fd3301B9c8911F7Bf063D\","
+                             "\"balance\":\"1\"},{\"address\":\"0x12\",\"balance\":\"1\"}]}",
+                             0, &je);
+    char err[256];
+    assert_int_equal(zs_state_apply_genesis(st, bad, err, sizeof err), ZS_ERR_PARSE);
+    assert_non_null(strstr(err, "entry 1"));
+    assert_false(zs_smt_dirty(zs_state_tree(st)));
+    json_decref(bad);
+    zs_state_close(st);
+    zs_store_close(s);
+}
+
+/* The distinct node hashes reachable from root, added to a set. */
+typedef struct {
+    uint64_t (*h)[4];
+    size_t cap, n;
+} hset_t;
+
+static int hset_add(hset_t *s, const uint64_t h[4])
+{
+    size_t i = (h[0] ^ h[2]) & (s->cap - 1);
+    while (s->h[i][0] | s->h[i][1] | s->h[i][2] | s->h[i][3]) {
+        if (!memcmp(s->h[i], h, 32)) return 0;
+        i = (i + 1) & (s->cap - 1);
+    }
+    memcpy(s->h[i], h, 32);
+    s->n++;
+    return 1;
+}
+
+static void reach(zs_store_t *store, const uint64_t h[4], hset_t *set)
+{
+    if (!(h[0] | h[1] | h[2] | h[3])) return;
+    if (!hset_add(set, h)) return;
+    uint8_t key[32], buf[80];
+    for (int j = 0; j < 4; j++)
+        for (int b = 0; b < 8; b++) key[8 * j + b] = (uint8_t)(h[j] >> (8 * b));
+    size_t len;
+    assert_int_equal(zs_store_get(store, ZS_CF_SMT_NODES, key, 32, buf, sizeof buf, &len), 0);
+    zs_smt_stored_t n;
+    assert_int_equal(zs_statedb_decode_node(buf, len, &n), 0);
+    if (n.kind == ZS_SMT_NODE_BRANCH) {
+        reach(store, n.a, set);
+        reach(store, n.b, set);
+    } else if (n.kind == ZS_SMT_NODE_LEAF) {
+        reach(store, n.b, set);
+    }
+}
+
+static size_t live_rows(zs_store_t *s)
+{
+    zs_store_iter_t *it = zs_store_iter_new(s, ZS_CF_SMT_NODES, NULL, 0);
+    const uint8_t *k, *v;
+    size_t kl, vl, n = 0;
+    while (zs_store_iter_next(it, &k, &kl, &v, &vl) == 1) n++;
+    zs_store_iter_free(it);
+    return n;
+}
+
+static void test_history_and_pruning(void **state)
+{
+    enum { KEEP = 5, VERSIONS = 40, ACCOUNTS = 60 };
+    zs_store_t *s = open_store(1);
+    zs_state_t *st = open_state(s, KEEP);
+    zs_test_rng_t rng = {0x5a7e};
+    uint8_t addrs[ACCOUNTS][20];
+    for (int i = 0; i < ACCOUNTS; i++) zs_test_rng_bytes(&rng, addrs[i], 20);
+    static zs_u256_t balances[VERSIONS][ACCOUNTS];
+    uint64_t roots[VERSIONS][4];
+    for (int v = 0; v < VERSIONS; v++) {
+        if (v) memcpy(balances[v], balances[v - 1], sizeof balances[v]);
+        for (int k = 0; k < 10; k++) {
+            int a = (int)(zs_test_rng_u64(&rng) % ACCOUNTS);
+            /* Values from a small set, so nodes are re-created after dying. */
+            zs_u256_t b = zs_u256_from_u64(zs_test_rng_u64(&rng) % 4);
+            balances[v][a] = b;
+            assert_int_equal(zs_state_set_balance(st, addrs[a], &b), 0);
+        }
+        assert_int_equal(zs_state_commit_sync(st, (uint64_t)v, roots[v]), 0);
+        /* Every retained version reads back its own balances. */
+        for (int old = v - KEEP + 1 < 0 ? 0 : v - KEEP + 1; old <= v; old++) {
+            uint64_t r[4];
+            assert_int_equal(zs_state_root_at(st, (uint64_t)old, r), 0);
+            assert_memory_equal(r, roots[old], 32);
+            int a = (int)(zs_test_rng_u64(&rng) % ACCOUNTS);
+            zs_smt_key_t kb = zs_smt_key_account(addrs[a], ZS_SMT_BALANCE);
+            zs_u256_t got;
+            assert_int_equal(zs_state_get_at(st, r, &kb, &got, NULL), 0);
+            assert_memory_equal(&got, &balances[old][a], 32);
+        }
+        if (v >= KEEP) {
+            uint64_t r[4];
+            assert_int_equal(zs_state_root_at(st, (uint64_t)(v - KEEP), r), ZS_ERR_NOTFOUND);
+        }
+        /* Live node rows are exactly those the retained versions reach. */
+        hset_t set = {calloc(1 << 14, 32), 1 << 14, 0};
+        for (int old = v - KEEP + 1 < 0 ? 0 : v - KEEP + 1; old <= v; old++) reach(s, roots[old], &set);
+        assert_int_equal(live_rows(s), set.n);
+        free(set.h);
+    }
+    zs_state_close(st);
+    zs_store_close(s);
+    /* After reopening, the window is the same. */
+    s = open_store(0);
+    st = open_state(s, KEEP);
+    uint64_t r[4];
+    assert_int_equal(zs_state_root_at(st, VERSIONS - 1, r), 0);
+    assert_int_equal(zs_state_root_at(st, VERSIONS - KEEP, r), 0);
+    assert_int_equal(zs_state_root_at(st, VERSIONS - KEEP - 1, r), ZS_ERR_NOTFOUND);
+    uint64_t leaves, nodes;
+    assert_int_equal(zs_statedb_check_tree(zs_state_db(st), roots[VERSIONS - 1], &leaves, &nodes), 0);
+    assert_true(leaves > 0);
+    zs_state_close(st);
+    zs_store_close(s);
+}
+
+/* ---- Crash safety.  Version v's updates are a function of v alone, so
+   the parent can recompute every version's root in memory. */
+
+enum { CRASH_KEYS = 3000, CRASH_UPDATES = 150 };
+
+static void updates_for(uint64_t v, zs_smt_key_t *keys, zs_u256_t *vals)
+{
+    zs_test_rng_t r = {0x1234567ull * (v + 1)};
+    for (int i = 0; i < CRASH_UPDATES; i++) {
+        uint64_t k = zs_test_rng_u64(&r) % CRASH_KEYS;
+        zs_test_rng_t kr = {k + 99};
+        for (int j = 0; j < 4; j++) keys[i].e[j] = zs_test_rng_u64(&kr) % 0xffffffff00000001ull;
+        uint64_t x = zs_test_rng_u64(&r);
+        vals[i] = zs_u256_from_u64(x % 5 == 0 ? 0 : x);
+    }
+}
+
+static void child_commit_loop(int fd)
+{
+    zs_store_t *s = open_store(1);
+    zs_state_t *st = open_state(s, 20);
+    uint64_t v = 0, root[4];
+    if (zs_state_version(st, &v, root)) v++;
+    for (;; v++) {
+        zs_smt_key_t keys[CRASH_UPDATES];
+        zs_u256_t vals[CRASH_UPDATES];
+        updates_for(v, keys, vals);
+        for (int i = 0; i < CRASH_UPDATES; i++)
+            if (zs_state_set_key(st, &keys[i], &vals[i])) _exit(3);
+        if (zs_state_commit_sync(st, v, root)) _exit(4);
+        /* Acknowledge only after the commit is durable. */
+        uint8_t ack[40];
+        memcpy(ack, &v, 8);
+        memcpy(ack + 8, root, 32);
+        if (write(fd, ack, 40) != 40) _exit(5);
+    }
+}
+
+static void test_crash_safety(void **state)
+{
+    /* Expected roots, computed without any store. */
+    enum { MAXV = 4000 };
+    static uint64_t expect[MAXV][4];
+    zs_smt_t *model = zs_smt_new(NULL, NULL, NULL);
+    int expected_up_to = -1;
+    uint64_t last_ack = 0;
+    int have_ack = 0;
+    srand((unsigned)time(NULL));
+    int kills = 0;
+    for (int round = 0; round < 60; round++) {
+        int pipefd[2];
+        assert_int_equal(pipe(pipefd), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            close(pipefd[0]);
+            child_commit_loop(pipefd[1]);
+            _exit(0);
+        }
+        close(pipefd[1]);
+        /* Let it run 5..80 ms, then kill it without warning. */
+        struct timespec ts = {0, (long)(5 + rand() % 75) * 1000000L};
+        nanosleep(&ts, NULL);
+        kill(pid, SIGKILL);
+        int status;
+        waitpid(pid, &status, 0);
+        assert_true(WIFSIGNALED(status));
+        kills++;
+        uint8_t ack[40];
+        while (read(pipefd[0], ack, 40) == 40) {
+            uint64_t v;
+            memcpy(&v, ack, 8);
+            assert_true(v < MAXV);
+            while (expected_up_to < (int)v) {
+                zs_smt_key_t keys[CRASH_UPDATES];
+                zs_u256_t vals[CRASH_UPDATES];
+                expected_up_to++;
+                updates_for((uint64_t)expected_up_to, keys, vals);
+                for (int i = 0; i < CRASH_UPDATES; i++) assert_int_equal(zs_smt_set(model, &keys[i], &vals[i]), 0);
+                assert_int_equal(zs_smt_commit(model, expect[expected_up_to], NULL), 0);
+            }
+            assert_memory_equal(ack + 8, expect[v], 32);
+            last_ack = v;
+            have_ack = 1;
+        }
+        close(pipefd[0]);
+        /* Reopen: the latest version is at least the last acknowledged one,
+           its root is the one that version must have, and the tree is whole. */
+        zs_store_t *s = open_store(0);
+        zs_state_t *st = open_state(s, 20);
+        uint64_t v, root[4];
+        if (have_ack) {
+            assert_int_equal(zs_state_version(st, &v, root), 1);
+            assert_true(v >= last_ack);
+            while (expected_up_to < (int)v) {
+                zs_smt_key_t keys[CRASH_UPDATES];
+                zs_u256_t vals[CRASH_UPDATES];
+                expected_up_to++;
+                updates_for((uint64_t)expected_up_to, keys, vals);
+                for (int i = 0; i < CRASH_UPDATES; i++) assert_int_equal(zs_smt_set(model, &keys[i], &vals[i]), 0);
+                assert_int_equal(zs_smt_commit(model, expect[expected_up_to], NULL), 0);
+            }
+            assert_memory_equal(root, expect[v], 32);
+            if (round % 10 == 9) {
+                uint64_t leaves, nodes;
+                assert_int_equal(zs_statedb_check_tree(zs_state_db(st), root, &leaves, &nodes), 0);
+            }
+        }
+        zs_state_close(st);
+        zs_store_close(s);
+    }
+    print_message("crash test: %d kills, %d versions committed\n", kills, expected_up_to + 1);
+    assert_true(kills >= 50);
+    assert_true(have_ack);
+    zs_smt_delete(model);
+}
+
+static void test_damaged_tree_refused(void **state)
+{
+    zs_store_t *s = open_store(1);
+    zs_state_t *st = open_state(s, 0);
+    uint8_t addr[20] = {1, 2, 3};
+    zs_u256_t one = zs_u256_from_u64(1);
+    assert_int_equal(zs_state_set_balance(st, addr, &one), 0);
+    uint64_t root[4];
+    assert_int_equal(zs_state_commit_sync(st, 0, root), 0);
+    zs_state_close(st);
+    /* Overwrite the root node's row (count 1, then a branch of two zero
+       children) with a node that does not hash to its key. */
+    uint8_t key[32], row[8 + 65] = {1, 0, 0, 0, 0, 0, 0, 0, ZS_SMT_NODE_BRANCH};
+    for (int j = 0; j < 4; j++)
+        for (int b = 0; b < 8; b++) key[8 * j + b] = (uint8_t)(root[j] >> (8 * b));
+    zs_store_batch_t *b = zs_store_batch_new();
+    zs_store_put(b, ZS_CF_SMT_NODES, key, 32, row, sizeof row);
+    assert_int_equal(zs_store_write(s, b, 1), 0);
+    zs_store_batch_free(b);
+    char err[512] = "";
+    zs_state_opts_t o = {0};
+    assert_null(zs_state_open(s, &o, err, sizeof err));
+    print_message("damaged root: %s\n", err);
+    assert_non_null(strstr(err, "root node"));
+    /* And a missing one. */
+    b = zs_store_batch_new();
+    zs_store_ref(b, ZS_CF_SMT_NODES, key, 32, -1, NULL, 0);
+    assert_int_equal(zs_store_write(s, b, 1), 0);
+    zs_store_batch_free(b);
+    assert_null(zs_state_open(s, &o, err, sizeof err));
+    assert_non_null(strstr(err, "missing"));
+    zs_store_close(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_genesis_persists, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_history_and_pruning, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crash_safety, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_tree_refused, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

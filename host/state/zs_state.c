@@ -1,0 +1,436 @@
+#include "host/state/zs_state.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/store/zs_schema.h"
+#include "lib/base/zs_hex.h"
+#include "lib/tx/zs_addr.h"
+
+/* Address -> (balance key, nonce key): key derivation costs two Poseidon
+   permutations, and the same accounts come back again and again. */
+typedef struct {
+    uint8_t addr[20];
+    uint8_t used;
+    zs_smt_key_t balance, nonce;
+} keyslot_t;
+
+typedef struct {
+    uint8_t hash[32];
+    uint8_t *code;
+    size_t len;
+} pending_code_t;
+
+struct zs_state {
+    zs_store_t *store;
+    zs_statedb_t *db;
+    zs_smt_t *tree;
+    zs_smt_hasher_t hasher;
+    int has_hasher;
+    keyslot_t *keys;
+    size_t keys_cap, keys_used;
+    pending_code_t *codes;
+    size_t ncodes, capcodes;
+};
+
+static size_t addr_hash(const uint8_t a[20])
+{
+    uint64_t x;
+    memcpy(&x, a + 12, 8);
+    x ^= x >> 29;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 32;
+    return (size_t)x;
+}
+
+static int keys_grow(zs_state_t *st)
+{
+    size_t cap = st->keys_cap ? 2 * st->keys_cap : 4096;
+    keyslot_t *nk = calloc(cap, sizeof *nk);
+    if (!nk) return ZS_ERR_NOMEM;
+    for (size_t i = 0; i < st->keys_cap; i++) {
+        if (!st->keys[i].used) continue;
+        size_t j = addr_hash(st->keys[i].addr) & (cap - 1);
+        while (nk[j].used) j = (j + 1) & (cap - 1);
+        nk[j] = st->keys[i];
+    }
+    free(st->keys);
+    st->keys = nk;
+    st->keys_cap = cap;
+    return ZS_OK;
+}
+
+static const keyslot_t *account_keys(zs_state_t *st, const uint8_t addr[20])
+{
+    if (st->keys_used * 2 >= st->keys_cap && keys_grow(st)) return NULL;
+    size_t j = addr_hash(addr) & (st->keys_cap - 1);
+    while (st->keys[j].used) {
+        if (!memcmp(st->keys[j].addr, addr, 20)) return &st->keys[j];
+        j = (j + 1) & (st->keys_cap - 1);
+    }
+    keyslot_t *k = &st->keys[j];
+    memcpy(k->addr, addr, 20);
+    zs_smt_key_t both[2];
+    zs_smt_keys_balance_nonce((const uint8_t(*)[20])addr, 1, both);
+    k->balance = both[0];
+    k->nonce = both[1];
+    k->used = 1;
+    st->keys_used++;
+    return k;
+}
+
+zs_state_t *zs_state_open(zs_store_t *store, const zs_state_opts_t *o, char *err, size_t errlen)
+{
+    zs_state_t *st = calloc(1, sizeof *st);
+    if (!st) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    st->store = store;
+    st->db = zs_statedb_new(store, o ? o->keep_versions : 0, err, errlen);
+    if (!st->db) {
+        free(st);
+        return NULL;
+    }
+    if (o && o->hasher) {
+        st->hasher = *o->hasher;
+        st->has_hasher = 1;
+    }
+    uint64_t root[4] = {0};
+    zs_statedb_latest(st->db, NULL, root);
+    zs_smt_loader_t loader = zs_statedb_loader(st->db);
+    st->tree = zs_smt_new(root, &loader, st->has_hasher ? &st->hasher : NULL);
+    if (!st->tree || keys_grow(st)) {
+        snprintf(err, errlen, "out of memory");
+        zs_state_close(st);
+        return NULL;
+    }
+    return st;
+}
+
+static void drop_codes(zs_state_t *st)
+{
+    for (size_t i = 0; i < st->ncodes; i++) free(st->codes[i].code);
+    st->ncodes = 0;
+}
+
+void zs_state_close(zs_state_t *st)
+{
+    if (!st) return;
+    zs_smt_delete(st->tree);
+    zs_statedb_free(st->db);
+    drop_codes(st);
+    free(st->codes);
+    free(st->keys);
+    free(st);
+}
+
+int zs_state_version(const zs_state_t *st, uint64_t *version, uint64_t root[4])
+{
+    return zs_statedb_latest(st->db, version, root);
+}
+
+zs_statedb_t *zs_state_db(zs_state_t *st)
+{
+    return st->db;
+}
+
+zs_smt_t *zs_state_tree(zs_state_t *st)
+{
+    return st->tree;
+}
+
+size_t zs_state_memory(const zs_state_t *st)
+{
+    return zs_smt_memory(st->tree) + st->keys_cap * sizeof(keyslot_t);
+}
+
+int zs_state_get_key(zs_state_t *st, const zs_smt_key_t *key, zs_u256_t *v)
+{
+    return zs_smt_get(st->tree, key, v);
+}
+
+int zs_state_set_key(zs_state_t *st, const zs_smt_key_t *key, const zs_u256_t *v)
+{
+    return zs_smt_set(st->tree, key, v);
+}
+
+int zs_state_balance(zs_state_t *st, const uint8_t addr[20], zs_u256_t *out)
+{
+    const keyslot_t *k = account_keys(st, addr);
+    return k ? zs_smt_get(st->tree, &k->balance, out) : ZS_ERR_NOMEM;
+}
+
+int zs_state_nonce(zs_state_t *st, const uint8_t addr[20], uint64_t *out)
+{
+    const keyslot_t *k = account_keys(st, addr);
+    if (!k) return ZS_ERR_NOMEM;
+    zs_u256_t v;
+    int rc = zs_smt_get(st->tree, &k->nonce, &v);
+    if (rc) return rc;
+    if (!zs_u256_fits_u64(&v)) return ZS_ERR_CORRUPT;
+    *out = v.w[0];
+    return ZS_OK;
+}
+
+int zs_state_code_hash(zs_state_t *st, const uint8_t addr[20], uint64_t out[4])
+{
+    zs_smt_key_t k = zs_smt_key_account(addr, ZS_SMT_CODE);
+    zs_u256_t v;
+    int rc = zs_smt_get(st->tree, &k, &v);
+    if (!rc) zs_smt_u256_to_h4(&v, out);
+    return rc;
+}
+
+int zs_state_code_length(zs_state_t *st, const uint8_t addr[20], uint64_t *out)
+{
+    zs_smt_key_t k = zs_smt_key_account(addr, ZS_SMT_CODE_LENGTH);
+    zs_u256_t v;
+    int rc = zs_smt_get(st->tree, &k, &v);
+    if (rc) return rc;
+    if (!zs_u256_fits_u64(&v)) return ZS_ERR_CORRUPT;
+    *out = v.w[0];
+    return ZS_OK;
+}
+
+int zs_state_storage(zs_state_t *st, const uint8_t addr[20], const zs_u256_t *slot, zs_u256_t *out)
+{
+    zs_smt_key_t k = zs_smt_key_storage(addr, slot);
+    return zs_smt_get(st->tree, &k, out);
+}
+
+static void code_row_key(const uint8_t hash[32], uint8_t key[33])
+{
+    key[0] = 'c';
+    memcpy(key + 1, hash, 32);
+}
+
+int zs_state_code(zs_state_t *st, const uint8_t addr[20], uint8_t **code, size_t *len)
+{
+    *code = NULL;
+    *len = 0;
+    uint64_t h[4];
+    uint64_t n;
+    int rc = zs_state_code_hash(st, addr, h);
+    if (rc) return rc;
+    if (!(h[0] | h[1] | h[2] | h[3])) return ZS_OK;
+    if ((rc = zs_state_code_length(st, addr, &n))) return rc;
+    uint8_t hb[32];
+    zs_smt_h4_to_be(h, hb);
+    for (size_t i = st->ncodes; i-- > 0;) {
+        if (memcmp(st->codes[i].hash, hb, 32)) continue;
+        *code = malloc(st->codes[i].len ? st->codes[i].len : 1);
+        if (!*code) return ZS_ERR_NOMEM;
+        memcpy(*code, st->codes[i].code, st->codes[i].len);
+        *len = st->codes[i].len;
+        return ZS_OK;
+    }
+    uint8_t key[33];
+    code_row_key(hb, key);
+    uint8_t *buf = malloc(n ? n : 1);
+    if (!buf) return ZS_ERR_NOMEM;
+    size_t got;
+    rc = zs_store_get(st->store, ZS_CF_CHAIN, key, 33, buf, n, &got);
+    if (rc || got != n) {
+        free(buf);
+        return rc ? (rc == ZS_ERR_NOTFOUND || rc == ZS_ERR_FULL ? ZS_ERR_CORRUPT : rc) : ZS_ERR_CORRUPT;
+    }
+    *code = buf;
+    *len = n;
+    return ZS_OK;
+}
+
+int zs_state_set_balance(zs_state_t *st, const uint8_t addr[20], const zs_u256_t *v)
+{
+    const keyslot_t *k = account_keys(st, addr);
+    return k ? zs_smt_set(st->tree, &k->balance, v) : ZS_ERR_NOMEM;
+}
+
+int zs_state_set_nonce(zs_state_t *st, const uint8_t addr[20], uint64_t v)
+{
+    const keyslot_t *k = account_keys(st, addr);
+    zs_u256_t x = zs_u256_from_u64(v);
+    return k ? zs_smt_set(st->tree, &k->nonce, &x) : ZS_ERR_NOMEM;
+}
+
+int zs_state_set_code(zs_state_t *st, const uint8_t addr[20], const uint8_t *code, size_t len)
+{
+    zs_smt_key_t kc = zs_smt_key_account(addr, ZS_SMT_CODE), kl = zs_smt_key_account(addr, ZS_SMT_CODE_LENGTH);
+    zs_u256_t hv = zs_u256_from_u64(0), lv = zs_u256_from_u64(len);
+    if (len) {
+        uint64_t h[4];
+        zs_smt_hash_bytecode(code, len, h);
+        hv = zs_smt_h4_to_u256(h);
+        if (st->ncodes == st->capcodes) {
+            size_t cap = st->capcodes ? 2 * st->capcodes : 16;
+            pending_code_t *nc = realloc(st->codes, cap * sizeof *nc);
+            if (!nc) return ZS_ERR_NOMEM;
+            st->codes = nc;
+            st->capcodes = cap;
+        }
+        pending_code_t *p = &st->codes[st->ncodes];
+        p->code = malloc(len);
+        if (!p->code) return ZS_ERR_NOMEM;
+        memcpy(p->code, code, len);
+        p->len = len;
+        zs_smt_h4_to_be(h, p->hash);
+        st->ncodes++;
+    }
+    int rc = zs_smt_set(st->tree, &kc, &hv);
+    return rc ? rc : zs_smt_set(st->tree, &kl, &lv);
+}
+
+int zs_state_set_storage(zs_state_t *st, const uint8_t addr[20], const zs_u256_t *slot, const zs_u256_t *v)
+{
+    zs_smt_key_t k = zs_smt_key_storage(addr, slot);
+    return zs_smt_set(st->tree, &k, v);
+}
+
+int zs_state_commit(zs_state_t *st, zs_store_batch_t *batch, uint64_t version, uint64_t root[4],
+                    zs_smt_changes_t *stats)
+{
+    zs_smt_changes_t ch;
+    int rc = zs_smt_commit(st->tree, root, &ch);
+    if (rc) return rc;
+    if ((rc = zs_statedb_stage(st->db, batch, version, root, &ch))) return rc;
+    for (size_t i = 0; i < st->ncodes; i++) {
+        uint8_t key[33];
+        code_row_key(st->codes[i].hash, key);
+        zs_store_put(batch, ZS_CF_CHAIN, key, 33, st->codes[i].code, st->codes[i].len);
+    }
+    if (stats) *stats = ch;
+    return ZS_OK;
+}
+
+void zs_state_applied(zs_state_t *st, uint64_t version, const uint64_t root[4])
+{
+    zs_statedb_applied(st->db, version, root);
+    drop_codes(st);
+}
+
+int zs_state_commit_sync(zs_state_t *st, uint64_t version, uint64_t root[4])
+{
+    zs_store_batch_t *b = zs_store_batch_new();
+    if (!b) return ZS_ERR_NOMEM;
+    int rc = zs_state_commit(st, b, version, root, NULL);
+    if (!rc) rc = zs_store_write(st->store, b, 1);
+    zs_store_batch_free(b);
+    if (!rc) zs_state_applied(st, version, root);
+    return rc;
+}
+
+int zs_state_root_at(zs_state_t *st, uint64_t version, uint64_t root[4])
+{
+    return zs_statedb_root_at(st->db, version, root);
+}
+
+int zs_state_get_at(zs_state_t *st, const uint64_t root[4], const zs_smt_key_t *key, zs_u256_t *v,
+                    zs_smt_proof_t *proof)
+{
+    return zs_statedb_get(st->db, root, key, v, proof);
+}
+
+/* Genesis. */
+
+static int json_u256(json_t *j, zs_u256_t *out)
+{
+    if (!j) {
+        *out = zs_u256_from_u64(0);
+        return ZS_OK;
+    }
+    if (json_is_integer(j)) {
+        if (json_integer_value(j) < 0) return ZS_ERR_RANGE;
+        *out = zs_u256_from_u64((uint64_t)json_integer_value(j));
+        return ZS_OK;
+    }
+    if (!json_is_string(j)) return ZS_ERR_PARSE;
+    return zs_u256_parse(out, json_string_value(j));
+}
+
+int zs_state_apply_genesis(zs_state_t *st, json_t *g, char *err, size_t errlen)
+{
+    json_t *list = json_is_object(g) ? json_object_get(g, "addresses") : NULL;
+    if (!json_is_array(list)) {
+        snprintf(err, errlen, "genesis: expected an object with an \"addresses\" array");
+        return ZS_ERR_PARSE;
+    }
+    if (zs_smt_dirty(st->tree)) {
+        snprintf(err, errlen, "genesis: the state has staged changes");
+        return ZS_ERR_STATE;
+    }
+    /* Check everything first, so a bad entry stages nothing. */
+    size_t i;
+    json_t *e;
+    json_array_foreach(list, i, e) {
+        uint8_t a[20];
+        zs_u256_t x;
+        const char *addr = json_string_value(json_object_get(e, "address"));
+        if (!json_is_object(e) || !addr || zs_addr_parse(a, addr)) {
+            snprintf(err, errlen, "genesis entry %zu: \"address\" missing or not an address", i);
+            return ZS_ERR_PARSE;
+        }
+        if (json_u256(json_object_get(e, "balance"), &x)) {
+            snprintf(err, errlen, "genesis entry %zu (%s): bad balance", i, addr);
+            return ZS_ERR_PARSE;
+        }
+        if (json_u256(json_object_get(e, "nonce"), &x) || !zs_u256_fits_u64(&x)) {
+            snprintf(err, errlen, "genesis entry %zu (%s): bad nonce", i, addr);
+            return ZS_ERR_PARSE;
+        }
+        json_t *code = json_object_get(e, "bytecode");
+        if (code && (!json_is_string(code) || (json_string_length(code) % 2))) {
+            snprintf(err, errlen, "genesis entry %zu (%s): bytecode is not hex", i, addr);
+            return ZS_ERR_PARSE;
+        }
+        json_t *storage = json_object_get(e, "storage");
+        if (storage && !json_is_null(storage)) {
+            if (!json_is_object(storage)) {
+                snprintf(err, errlen, "genesis entry %zu (%s): storage is not an object", i, addr);
+                return ZS_ERR_PARSE;
+            }
+            const char *slot;
+            json_t *val;
+            json_object_foreach(storage, slot, val) {
+                zs_u256_t s;
+                if (zs_u256_parse(&s, slot) || json_u256(val, &x)) {
+                    snprintf(err, errlen, "genesis entry %zu (%s): bad storage slot %s", i, addr, slot);
+                    return ZS_ERR_PARSE;
+                }
+            }
+        }
+    }
+    json_array_foreach(list, i, e) {
+        uint8_t a[20];
+        zs_u256_t bal, nonce;
+        if (zs_addr_parse(a, json_string_value(json_object_get(e, "address"))) ||
+            json_u256(json_object_get(e, "balance"), &bal) || json_u256(json_object_get(e, "nonce"), &nonce))
+            return ZS_ERR_PARSE;
+        int rc = zs_state_set_balance(st, a, &bal);
+        if (!rc) rc = zs_state_set_nonce(st, a, nonce.w[0]);
+        json_t *code = json_object_get(e, "bytecode");
+        if (!rc && code) {
+            size_t n, slen = json_string_length(code);
+            uint8_t *bytes = malloc(slen / 2 + 1);
+            if (!bytes) return ZS_ERR_NOMEM;
+            rc = zs_hex_decode(bytes, slen / 2 + 1, &n, json_string_value(code), slen);
+            if (!rc && n) rc = zs_state_set_code(st, a, bytes, n);
+            free(bytes);
+        }
+        json_t *storage = json_object_get(e, "storage");
+        const char *slot;
+        json_t *val;
+        if (!rc && json_is_object(storage)) {
+            json_object_foreach(storage, slot, val) {
+                zs_u256_t s, v;
+                if (zs_u256_parse(&s, slot) || json_u256(val, &v)) return ZS_ERR_PARSE;
+                if ((rc = zs_state_set_storage(st, a, &s, &v))) break;
+            }
+        }
+        if (rc) {
+            snprintf(err, errlen, "genesis entry %zu: %s", i, zs_strerror(rc));
+            return rc;
+        }
+    }
+    return ZS_OK;
+}

@@ -1,0 +1,82 @@
+/* zs_state: accounts on top of the state tree: balance, nonce, code and
+   storage by address, versioned in the store.
+
+   The latest version lives in memory (zs_smt, loaded lazily); earlier
+   retained versions are read from the store.  Changes are staged, then a
+   commit hashes them (through the configured hasher: CPU now, the card
+   later) and adds them to a store batch.  Contract code is kept by its hash
+   in the chain family.
+
+   Thread safety: one writer thread owns a zs_state (sets, gets of the
+   latest version, commits).  zs_state_get_at reads retained versions and
+   may run on other threads.  Errors as zs_smt and zs_statedb. */
+#ifndef ZS_STATE_H
+#define ZS_STATE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "host/state/zs_smt.h"
+#include "host/state/zs_statedb.h"
+#include "host/store/zs_store.h"
+
+typedef struct {
+    uint64_t keep_versions;        /* versions kept readable; 0 keeps all */
+    const zs_smt_hasher_t *hasher; /* NULL: lib's Poseidon on this CPU */
+} zs_state_opts_t;
+
+typedef struct zs_state zs_state_t;
+
+/* zs_state_open opens the state kept in store (latest version); NULL with a
+   sentence in err if it is damaged. */
+zs_state_t *zs_state_open(zs_store_t *store, const zs_state_opts_t *o, char *err, size_t errlen);
+void zs_state_close(zs_state_t *st);
+
+/* 1 and the latest committed version and root, or 0 for an empty state. */
+int zs_state_version(const zs_state_t *st, uint64_t *version, uint64_t root[4]);
+
+/* Reads of the latest version, staged changes included. */
+ZS_MUST_USE int zs_state_balance(zs_state_t *st, const uint8_t addr[20], zs_u256_t *out);
+ZS_MUST_USE int zs_state_nonce(zs_state_t *st, const uint8_t addr[20], uint64_t *out);
+ZS_MUST_USE int zs_state_code_hash(zs_state_t *st, const uint8_t addr[20], uint64_t out[4]);
+ZS_MUST_USE int zs_state_code_length(zs_state_t *st, const uint8_t addr[20], uint64_t *out);
+ZS_MUST_USE int zs_state_storage(zs_state_t *st, const uint8_t addr[20], const zs_u256_t *slot, zs_u256_t *out);
+/* zs_state_code copies the code of addr (from the store or staged) into a
+   malloc'd buffer (NULL and 0 for none). */
+ZS_MUST_USE int zs_state_code(zs_state_t *st, const uint8_t addr[20], uint8_t **code, size_t *len);
+
+/* Staged changes. */
+ZS_MUST_USE int zs_state_set_balance(zs_state_t *st, const uint8_t addr[20], const zs_u256_t *v);
+ZS_MUST_USE int zs_state_set_nonce(zs_state_t *st, const uint8_t addr[20], uint64_t v);
+ZS_MUST_USE int zs_state_set_code(zs_state_t *st, const uint8_t addr[20], const uint8_t *code, size_t len);
+ZS_MUST_USE int zs_state_set_storage(zs_state_t *st, const uint8_t addr[20], const zs_u256_t *slot,
+                                     const zs_u256_t *v);
+/* Raw tree access (tools, tests, system storage). */
+ZS_MUST_USE int zs_state_set_key(zs_state_t *st, const zs_smt_key_t *key, const zs_u256_t *v);
+ZS_MUST_USE int zs_state_get_key(zs_state_t *st, const zs_smt_key_t *key, zs_u256_t *v);
+
+/* zs_state_commit hashes the staged changes and adds version `version` to
+   batch; root receives the new root and stats (may be NULL) what changed.
+   After the batch is written call zs_state_applied. */
+ZS_MUST_USE int zs_state_commit(zs_state_t *st, zs_store_batch_t *batch, uint64_t version, uint64_t root[4],
+                                zs_smt_changes_t *stats);
+void zs_state_applied(zs_state_t *st, uint64_t version, const uint64_t root[4]);
+/* Commit and write in one step, durably. */
+ZS_MUST_USE int zs_state_commit_sync(zs_state_t *st, uint64_t version, uint64_t root[4]);
+
+/* Reads of retained versions (any thread). */
+ZS_MUST_USE int zs_state_root_at(zs_state_t *st, uint64_t version, uint64_t root[4]);
+ZS_MUST_USE int zs_state_get_at(zs_state_t *st, const uint64_t root[4], const zs_smt_key_t *key, zs_u256_t *v,
+                                zs_smt_proof_t *proof);
+
+/* zs_state_apply_genesis stages a genesis: {"addresses": [{"address",
+   "balance", "nonce", optional "bytecode" and "storage": {slot: value}}]}
+   (numbers as decimal or 0x-hex strings or JSON integers).  On a bad entry
+   nothing is staged and err says which entry and why. */
+ZS_MUST_USE int zs_state_apply_genesis(zs_state_t *st, json_t *genesis, char *err, size_t errlen);
+
+zs_statedb_t *zs_state_db(zs_state_t *st);
+zs_smt_t *zs_state_tree(zs_state_t *st);
+size_t zs_state_memory(const zs_state_t *st);
+
+#endif

@@ -1,0 +1,71 @@
+/* zs_statedb: the state tree's versions in the store (host/store).
+
+   Layout (column families of host/store/zs_schema.h):
+   - smt_nodes: node hash (4 x u64 little-endian) -> node, reference counted:
+     one reference per place the node occupies in a retained version;
+   - smt_roots: version (u64 big-endian) -> root;
+   - smt_gc:    version -> the hashes of the nodes that left the tree at
+     that version (taken off when the version before it is pruned);
+   - meta:      "state/latest" (version, root), "state/oldest" (version).
+
+   A commit adds its created nodes, its root, its gc list, the new latest
+   record and the pruning of versions older than the retention window to a
+   store batch the caller writes (with whatever else must be atomic with it,
+   such as the sequencer's block records); zs_statedb_applied is called once
+   the write succeeded.  A crash before the write leaves the old version,
+   after it the new one: never a mix.
+
+   Thread safety: zs_statedb_stage and _applied from one writer thread;
+   reads (_root_at, _get, the loader) from any thread.  Errors: as
+   host/store, plus ZS_ERR_CORRUPT for nodes that do not hash to their key
+   or decode, ZS_ERR_NOTFOUND for pruned or unknown versions. */
+#ifndef ZS_STATEDB_H
+#define ZS_STATEDB_H
+
+#include <stdint.h>
+
+#include "host/state/zs_smt.h"
+#include "host/store/zs_store.h"
+
+typedef struct zs_statedb zs_statedb_t;
+
+/* zs_statedb_new reads the state records of store.  keep is how many
+   versions stay readable (0: all).  With a non-empty state the latest root
+   node is read and checked against its hash; NULL with a sentence in err if
+   that fails. */
+zs_statedb_t *zs_statedb_new(zs_store_t *store, uint64_t keep, char *err, size_t errlen);
+void zs_statedb_free(zs_statedb_t *db);
+
+/* zs_statedb_latest: 1 and the newest version and root, or 0 when no version
+   was ever committed. */
+int zs_statedb_latest(const zs_statedb_t *db, uint64_t *version, uint64_t root[4]);
+uint64_t zs_statedb_oldest(const zs_statedb_t *db);
+
+/* zs_statedb_root_at: the root of a retained version. */
+ZS_MUST_USE int zs_statedb_root_at(zs_statedb_t *db, uint64_t version, uint64_t root[4]);
+
+/* zs_statedb_stage adds version's commit to batch.  version must be the
+   latest plus one (or any number for the first commit). */
+ZS_MUST_USE int zs_statedb_stage(zs_statedb_t *db, zs_store_batch_t *batch, uint64_t version,
+                                 const uint64_t root[4], const zs_smt_changes_t *changes);
+/* zs_statedb_applied records that the staged batch was written. */
+void zs_statedb_applied(zs_statedb_t *db, uint64_t version, const uint64_t root[4]);
+
+/* A loader for zs_smt that reads (and checks) nodes from the store. */
+zs_smt_loader_t zs_statedb_loader(zs_statedb_t *db);
+
+/* zs_statedb_get reads key under any retained root straight from the store
+   (no tree in memory), with a proof when proof is not NULL. */
+ZS_MUST_USE int zs_statedb_get(zs_statedb_t *db, const uint64_t root[4], const zs_smt_key_t *key,
+                               zs_u256_t *value, zs_smt_proof_t *proof);
+
+/* zs_statedb_check_tree walks every node under root, checking each hashes
+   to its key; counts leaves and nodes.  For tools and tests. */
+ZS_MUST_USE int zs_statedb_check_tree(zs_statedb_t *db, const uint64_t root[4], uint64_t *leaves,
+                                      uint64_t *nodes);
+
+/* The node codec (also for tests): payload of a stored node. */
+size_t zs_statedb_encode_node(const zs_smt_stored_t *n, uint8_t out[65]);
+ZS_MUST_USE int zs_statedb_decode_node(const uint8_t *p, size_t len, zs_smt_stored_t *n);
+
+#endif
