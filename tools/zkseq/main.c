@@ -15,7 +15,11 @@ static const char usage[] =
     "          [--gas-price WEI | --max-fee WEI --max-priority-fee WEI]\n"
     "          [--type legacy|eip155|eip2930|eip1559] [--data HEX]\n"
     "  tx encode-batch [--effective-percentage N] [--block DELTA[:INDEX]] RAWHEX...\n"
-    "  tx decode-batch HEX                Polygon batchL2Data to transactions\n";
+    "  tx decode-batch HEX                Polygon batchL2Data to transactions\n"
+    "  smt root FILE                      root of {keys, values} (smt-raw.json format)\n"
+    "  smt key balance|nonce|code|length ADDR | smt key storage ADDR SLOT\n"
+    "  state genesis FILE [--db DIR]      root of a genesis {addresses: [...]}; --db writes it\n"
+    "  state get --db DIR ADDR [--proof] [--version N]\n";
 
 int main(int argc, char **argv)
 {
@@ -27,5 +31,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "keccak")) return cmd_keccak(argc - 2, argv + 2);
     if (!strcmp(cmd, "poseidon")) return cmd_poseidon(argc - 2, argv + 2);
     if (!strcmp(cmd, "tx")) return cmd_tx(argc - 2, argv + 2);
+    if (!strcmp(cmd, "smt")) return cmd_smt(argc - 2, argv + 2);
+    if (!strcmp(cmd, "state")) return cmd_state(argc - 2, argv + 2);
     cli_fail("unknown command '%s' (zkseq --help lists them)", cmd);
 }

@@ -67,5 +67,45 @@ for (const c of st.filter((x) => [0, 9, 14].includes(x.id))) {
   const froms = dec.entries.filter((e) => e.kind === 'tx').map((e) => e.from.toLowerCase());
   eq(froms, c.txs.filter((t) => t.type !== 11).map((t) => t.from.toLowerCase()), `decode-batch senders of case ${c.id}`);
 }
+// The state tree: raw roots, genesis roots, keys, a database and proofs.
+const mt = (f) => JSON.parse(fs.readFileSync(path.join(vectors, 'polygon/merkle-tree', f), 'utf8'));
+const raw = mt('smt-raw.json');
+eq(run('zkseq', ['smt', 'root', path.join(vectors, 'polygon/merkle-tree/smt-raw.json')]).json,
+  raw.map((c) => c.expectedRoot), `smt root reproduces all ${raw.length} raw roots`);
+const gen = mt('smt-genesis.json');
+eq(run('zkseq', ['state', 'genesis', path.join(vectors, 'polygon/merkle-tree/smt-genesis.json')]).json
+  .map((h) => BigInt(h).toString()), gen.map((c) => c.expectedRoot), `state genesis reproduces all ${gen.length} genesis roots`);
+for (const [file, type] of [['smt-key-eth-balance.json', 'balance'], ['smt-key-eth-nonce.json', 'nonce'],
+  ['smt-key-contract-code.json', 'code'], ['smt-key-contract-length.json', 'length'], ['smt-key-contract-storage.json', 'storage']]) {
+  const cases = mt(file);
+  const got = cases.map((c) => run('zkseq', ['smt', 'key', type, c.ethAddr, ...(type === 'storage' ? [c.storagePosition] : [])]).json.decimal);
+  eq(got, cases.map((c) => c.expectedKey), `smt key ${type}: ${cases.length} keys`);
+}
+const db = path.join(tmp, 'db');
+const g0 = path.join(tmp, 'genesis.json');
+fs.writeFileSync(g0, JSON.stringify(gen[4]));
+const made = run('zkseq', ['state', 'genesis', g0, '--db', db]);
+eq(BigInt(made.json).toString(), gen[4].expectedRoot, 'state genesis --db writes the genesis and prints its root');
+for (const a of gen[4].addresses) {
+  const r = run('zkseq', ['state', 'get', '--db', db, a.address, '--proof']).json;
+  ok(r && r.balance === a.balance && r.nonce === a.nonce && r.root === made.json && r.proof.balance.siblings.length >= 0,
+    `state get ${a.address.slice(0, 10)}: balance, nonce and a verified proof`, r);
+}
+const refusals = [
+  [['state', 'genesis', g0, '--db', db], /already holds a state/],
+  [['state', 'get', '--db', path.join(tmp, 'nothing'), gen[4].addresses[0].address], /no database/],
+  [['state', 'get', '--db', db, '0x12'], /not an address/],
+  [['state', 'get', '--db', db, gen[4].addresses[0].address, '--version', '7'], /not retained/],
+  [['smt', 'key', 'colour', gen[4].addresses[0].address], /type must be/],
+];
+fs.writeFileSync(path.join(tmp, 'bad.json'), '{"addresses":[{"address":"0x617b3a3528F9cDd6630fd3301B9c8911F7Bf063D","balance":"-5"}]}');
+refusals.push([['state', 'genesis', path.join(tmp, 'bad.json'), '--db', path.join(tmp, 'db2')], /bad balance/]);
+fs.writeFileSync(path.join(tmp, 'notjson.json'), '{"addresses": [');
+refusals.push([['state', 'genesis', path.join(tmp, 'notjson.json')], /cannot read/]);
+for (const [args, re] of refusals) {
+  const r = run('zkseq', args);
+  ok(r.status === 1 && re.test(r.stderr) && r.stdout === '', `refused: zkseq ${args.join(' ').replace(tmp, '$TMP').slice(0, 70)}`,
+    `status ${r.status} stderr ${r.stderr}`);
+}
 fs.rmSync(tmp, { recursive: true });
 done();
