@@ -352,7 +352,7 @@ static void test_damaged_tree_refused(void **state)
     uint8_t key[32], row[8 + 65] = {1, 0, 0, 0, 0, 0, 0, 0, ZS_SMT_NODE_BRANCH};
     for (int j = 0; j < 4; j++)
         for (int b = 0; b < 8; b++) key[8 * j + b] = (uint8_t)(root[j] >> (8 * b));
-    zs_store_batch_t *b = zs_store_batch_new();
+    zs_store_batch_t *b = zs_store_batch_new(s);
     zs_store_put(b, ZS_CF_SMT_NODES, key, 32, row, sizeof row);
     assert_int_equal(zs_store_write(s, b, 1), 0);
     zs_store_batch_free(b);
@@ -362,7 +362,7 @@ static void test_damaged_tree_refused(void **state)
     print_message("damaged root: %s\n", err);
     assert_non_null(strstr(err, "root node"));
     /* And a missing one. */
-    b = zs_store_batch_new();
+    b = zs_store_batch_new(s);
     zs_store_ref(b, ZS_CF_SMT_NODES, key, 32, -1, NULL, 0);
     assert_int_equal(zs_store_write(s, b, 1), 0);
     zs_store_batch_free(b);

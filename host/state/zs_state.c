@@ -311,7 +311,7 @@ void zs_state_applied(zs_state_t *st, uint64_t version, const uint64_t root[4])
 
 int zs_state_commit_sync(zs_state_t *st, uint64_t version, uint64_t root[4])
 {
-    zs_store_batch_t *b = zs_store_batch_new();
+    zs_store_batch_t *b = zs_store_batch_new(st->store);
     if (!b) return ZS_ERR_NOMEM;
     int rc = zs_state_commit(st, b, version, root, NULL);
     if (!rc) rc = zs_store_write(st->store, b, 1);

@@ -179,16 +179,36 @@ int zs_statedb_root_at(zs_statedb_t *db, uint64_t version, uint64_t root[4])
     return ZS_OK;
 }
 
+/* Node rows are written in key order: RocksDB's memtable inserts sorted
+   keys far faster than random ones (each insert starts where the last one
+   ended instead of at the top of the skip list). */
+typedef struct {
+    uint8_t key[32];
+    const zs_smt_stored_t *node;
+} keyed_t;
+
+static int cmp_keyed(const void *a, const void *b)
+{
+    return memcmp(((const keyed_t *)a)->key, ((const keyed_t *)b)->key, 32);
+}
+
 int zs_statedb_stage(zs_statedb_t *db, zs_store_batch_t *b, uint64_t version, const uint64_t root[4],
                      const zs_smt_changes_t *ch)
 {
     if (db->has_latest && version != db->latest + 1) return ZS_ERR_INVAL;
     uint8_t key[32], node[65], vk[8];
+    keyed_t *sorted = malloc((ch->n_created ? ch->n_created : 1) * sizeof *sorted);
+    if (!sorted) return ZS_ERR_NOMEM;
     for (size_t i = 0; i < ch->n_created; i++) {
-        h4_bytes(ch->created[i].hash, key);
-        size_t n = zs_statedb_encode_node(&ch->created[i].node, node);
-        zs_store_ref(b, ZS_CF_SMT_NODES, key, 32, 1, node, n);
+        h4_bytes(ch->created[i].hash, sorted[i].key);
+        sorted[i].node = &ch->created[i].node;
     }
+    qsort(sorted, ch->n_created, sizeof *sorted, cmp_keyed);
+    for (size_t i = 0; i < ch->n_created; i++) {
+        size_t n = zs_statedb_encode_node(sorted[i].node, node);
+        zs_store_ref(b, ZS_CF_SMT_NODES, sorted[i].key, 32, 1, node, n);
+    }
+    free(sorted);
     be64(vk, version);
     uint8_t r[32];
     h4_bytes(root, r);

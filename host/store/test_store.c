@@ -45,7 +45,7 @@ static void test_rows_and_batches(void **state)
 {
     zs_store_t *s = open_db(1);
     assert_non_null(s);
-    zs_store_batch_t *b = zs_store_batch_new();
+    zs_store_batch_t *b = zs_store_batch_new(s);
     zs_store_put(b, ZS_CF_META, "a", 1, "one", 3);
     zs_store_put(b, ZS_CF_CHAIN, "b", 1, "two", 3);
     char buf[64];
@@ -163,7 +163,7 @@ static void make_db_with_tables(void)
     assert_int_equal(system(cmd), 0);
     zs_store_t *s = open_db(1);
     assert_non_null(s);
-    zs_store_batch_t *b = zs_store_batch_new();
+    zs_store_batch_t *b = zs_store_batch_new(s);
     char key[16], val[200];
     memset(val, 'v', sizeof val);
     for (int i = 0; i < 20000; i++) {
@@ -238,7 +238,7 @@ static void test_damaged_databases(void **state)
     /* A RocksDB that zkseq did not write. */
     make_db_with_tables();
     zs_store_t *s = open_db(0);
-    zs_store_batch_t *b = zs_store_batch_new();
+    zs_store_batch_t *b = zs_store_batch_new(s);
     zs_store_del(b, ZS_CF_META, "schema/format", 13);
     zs_store_put(b, ZS_CF_META, "other", 5, "x", 1);
     assert_int_equal(zs_store_write(s, b, 1), 0);

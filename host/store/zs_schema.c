@@ -34,7 +34,7 @@ zs_store_t *zs_schema_open(const char *path, const zs_store_opts_t *o, char *err
             zs_store_close(s);
             return NULL;
         }
-        zs_store_batch_t *b = zs_store_batch_new();
+        zs_store_batch_t *b = zs_store_batch_new(s);
         zs_store_put(b, ZS_CF_META, format_key, sizeof format_key - 1, ZS_SCHEMA_FORMAT, strlen(ZS_SCHEMA_FORMAT));
         rc = b ? zs_store_write(s, b, 1) : ZS_ERR_NOMEM;
         zs_store_batch_free(b);

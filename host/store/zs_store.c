@@ -32,16 +32,10 @@ struct zs_store {
 };
 
 struct zs_store_batch {
-    rocksdb_writebatch_t *wb;
-    /* Column family handles are bound at write time: keep (cf index, op). */
-    struct op {
-        int cf;
-        int kind; /* 0 put, 1 del, 2 merge */
-        size_t koff, klen, voff, vlen;
-    } *ops;
-    size_t nops, capops;
-    uint8_t *data;
-    size_t dlen, dcap;
+    zs_store_t *s;
+    rocksdb_writebatch_t *wb; /* reused: clearing keeps its buffer */
+    size_t count;
+    int bad; /* an operation named an unknown family */
 };
 
 static int64_t get_i64(const char *p)
@@ -318,122 +312,80 @@ int zs_store_get(zs_store_t *s, int cf, const void *key, size_t klen, void *out,
     return rc;
 }
 
-zs_store_batch_t *zs_store_batch_new(void)
+zs_store_batch_t *zs_store_batch_new(zs_store_t *s)
 {
     zs_store_batch_t *b = calloc(1, sizeof *b);
+    if (!b) return NULL;
+    b->s = s;
+    b->wb = rocksdb_writebatch_create();
     return b;
 }
 
 void zs_store_batch_free(zs_store_batch_t *b)
 {
     if (!b) return;
-    free(b->ops);
-    free(b->data);
+    rocksdb_writebatch_destroy(b->wb);
     free(b);
 }
 
 void zs_store_batch_clear(zs_store_batch_t *b)
 {
-    b->nops = 0;
-    b->dlen = 0;
+    rocksdb_writebatch_clear(b->wb);
+    b->count = 0;
+    b->bad = 0;
 }
 
 size_t zs_store_batch_count(const zs_store_batch_t *b)
 {
-    return b->nops;
+    return b->count;
 }
 
-/* Batches record operations in their own buffer; a RocksDB write batch is
-   built at write time, when the family handles are known.  Out of memory
-   leaves the batch marked so the write fails rather than half applies. */
-static size_t append(zs_store_batch_t *b, const void *p, size_t n, int *ok)
+static rocksdb_column_family_handle_t *handle(zs_store_batch_t *b, int cf)
 {
-    if (b->dcap - b->dlen < n) {
-        size_t cap = b->dcap ? b->dcap : 4096;
-        while (cap - b->dlen < n) cap *= 2;
-        uint8_t *nd = realloc(b->data, cap);
-        if (!nd) {
-            *ok = 0;
-            return 0;
-        }
-        b->data = nd;
-        b->dcap = cap;
+    if (cf < 0 || cf >= b->s->ncf) {
+        b->bad = 1;
+        return NULL;
     }
-    size_t off = b->dlen;
-    if (n) memcpy(b->data + off, p, n);
-    b->dlen += n;
-    return off;
-}
-
-static void add_op(zs_store_batch_t *b, int cf, int kind, const void *k, size_t kl, const void *v1, size_t v1l,
-                   const void *v2, size_t v2l)
-{
-    int ok = 1;
-    if (b->nops == b->capops) {
-        size_t cap = b->capops ? 2 * b->capops : 256;
-        struct op *no = realloc(b->ops, cap * sizeof *no);
-        if (!no) {
-            b->capops = SIZE_MAX; /* poison: zs_store_write refuses */
-            return;
-        }
-        b->ops = no;
-        b->capops = cap;
-    }
-    struct op *o = &b->ops[b->nops];
-    o->cf = cf;
-    o->kind = kind;
-    o->koff = append(b, k, kl, &ok);
-    o->klen = kl;
-    o->voff = append(b, v1, v1l, &ok);
-    append(b, v2, v2l, &ok);
-    o->vlen = v1l + v2l;
-    if (!ok) {
-        b->capops = SIZE_MAX;
-        return;
-    }
-    b->nops++;
+    b->count++;
+    return b->s->cf[cf];
 }
 
 void zs_store_put(zs_store_batch_t *b, int cf, const void *key, size_t klen, const void *val, size_t vlen)
 {
-    add_op(b, cf, 0, key, klen, val, vlen, NULL, 0);
+    rocksdb_column_family_handle_t *h = handle(b, cf);
+    if (h) rocksdb_writebatch_put_cf(b->wb, h, key, klen, val, vlen);
 }
 
 void zs_store_del(zs_store_batch_t *b, int cf, const void *key, size_t klen)
 {
-    add_op(b, cf, 1, key, klen, NULL, 0, NULL, 0);
+    rocksdb_column_family_handle_t *h = handle(b, cf);
+    if (h) rocksdb_writebatch_delete_cf(b->wb, h, key, klen);
 }
 
 void zs_store_ref(zs_store_batch_t *b, int cf, const void *key, size_t klen, int64_t delta, const void *payload,
                   size_t plen)
 {
+    rocksdb_column_family_handle_t *h = handle(b, cf);
+    if (!h) return;
     char hdr[REF_HDR];
     put_i64(hdr, delta);
-    add_op(b, cf, 2, key, klen, hdr, REF_HDR, payload, plen);
+    if (!plen) {
+        rocksdb_writebatch_merge_cf(b->wb, h, key, klen, hdr, REF_HDR);
+        return;
+    }
+    /* Key and value as slices, without joining them into one buffer. */
+    const char *kp[1] = {key};
+    size_t kl[1] = {klen};
+    const char *vp[2] = {hdr, payload};
+    size_t vl[2] = {REF_HDR, plen};
+    rocksdb_writebatch_mergev_cf(b->wb, h, 1, kp, kl, 2, vp, vl);
 }
 
 int zs_store_write(zs_store_t *s, zs_store_batch_t *b, int sync)
 {
-    if (b->capops == SIZE_MAX) return ZS_ERR_NOMEM;
-    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
-    for (size_t i = 0; i < b->nops; i++) {
-        struct op *o = &b->ops[i];
-        if (o->cf < 0 || o->cf >= s->ncf) {
-            rocksdb_writebatch_destroy(wb);
-            return ZS_ERR_INVAL;
-        }
-        const char *k = (const char *)b->data + o->koff, *v = (const char *)b->data + o->voff;
-        rocksdb_column_family_handle_t *h = s->cf[o->cf];
-        if (o->kind == 0)
-            rocksdb_writebatch_put_cf(wb, h, k, o->klen, v, o->vlen);
-        else if (o->kind == 1)
-            rocksdb_writebatch_delete_cf(wb, h, k, o->klen);
-        else
-            rocksdb_writebatch_merge_cf(wb, h, k, o->klen, v, o->vlen);
-    }
+    if (b->bad || b->s != s) return ZS_ERR_INVAL;
     char *rerr = NULL;
-    rocksdb_write(s->db, sync ? s->wo_sync : s->wo_nosync, wb, &rerr);
-    rocksdb_writebatch_destroy(wb);
+    rocksdb_write(s->db, sync ? s->wo_sync : s->wo_nosync, b->wb, &rerr);
     if (rerr) {
         set_err(s, "write", rerr);
         int code = classify(rerr);

@@ -57,7 +57,8 @@ void zs_store_close(zs_store_t *s);
 ZS_MUST_USE int zs_store_get(zs_store_t *s, int cf, const void *key, size_t klen, void *out, size_t cap,
                              size_t *len);
 
-zs_store_batch_t *zs_store_batch_new(void);
+/* A batch is bound to the store it will be written to. */
+zs_store_batch_t *zs_store_batch_new(zs_store_t *s);
 void zs_store_batch_free(zs_store_batch_t *b);
 void zs_store_batch_clear(zs_store_batch_t *b);
 size_t zs_store_batch_count(const zs_store_batch_t *b);

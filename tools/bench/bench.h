@@ -8,8 +8,10 @@
 #include <stdint.h>
 
 typedef struct {
-    double seconds; /* target time per measurement */
-    int quick;      /* fewer repetitions, for smoke runs */
+    double seconds;        /* target time per measurement */
+    int quick;             /* fewer repetitions and smaller sizes, for smoke runs */
+    size_t state_accounts; /* state suite tree size (default 1,000,000) */
+    const char *tmpdir;    /* where scratch databases go (default /tmp) */
 } bench_opts_t;
 
 /* bench_rate calls fn(arg, iters) with growing iters until one call takes
@@ -37,6 +39,7 @@ void bench_note(const char *suite, const char *text);
 void bench_keccak(const bench_opts_t *o);
 void bench_poseidon(const bench_opts_t *o);
 void bench_recover(const bench_opts_t *o);
+void bench_state(const bench_opts_t *o);
 
 /* Output. */
 void bench_print_table(void);

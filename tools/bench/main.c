@@ -1,7 +1,7 @@
 /* zkseq-bench: reproducible benchmarks, each against a reference measured in
    the same run.  Prints a table; writes JSON (default build/bench/results.json).
-     zkseq-bench [--quick] [--seconds S] [--json FILE] [SUITE...]
-   Suites: keccak poseidon recover (default: all). */
+     zkseq-bench [--quick] [--seconds S] [--json FILE] [--accounts N] [--tmpdir DIR] [SUITE...]
+   Suites: keccak poseidon recover state (default: all). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +19,7 @@ static const suite_t suites[] = {
     {"keccak", bench_keccak},
     {"poseidon", bench_poseidon},
     {"recover", bench_recover},
+    {"state", bench_state},
 };
 #define NSUITES (sizeof suites / sizeof suites[0])
 
@@ -32,10 +33,14 @@ int main(int argc, char **argv)
             o.quick = 1;
         } else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
             o.seconds = atof(argv[++i]);
+        } else if (!strcmp(argv[i], "--accounts") && i + 1 < argc) {
+            o.state_accounts = (size_t)atol(argv[++i]);
+        } else if (!strcmp(argv[i], "--tmpdir") && i + 1 < argc) {
+            o.tmpdir = argv[++i];
         } else if (!strcmp(argv[i], "--json") && i + 1 < argc) {
             json = argv[++i];
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: zkseq-bench [--quick] [--seconds S] [--json FILE] [SUITE...]\nsuites:");
+            printf("usage: zkseq-bench [--quick] [--seconds S] [--json FILE] [--accounts N] [--tmpdir DIR] [SUITE...]\nsuites:");
             for (size_t s = 0; s < NSUITES; s++) printf(" %s", suites[s].name);
             printf("\n");
             return 0;
