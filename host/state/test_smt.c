@@ -15,6 +15,16 @@
 #include "lib/poseidon/zs_poseidon.h"
 #include "lib/tx/zs_addr.h"
 
+/* Commits with a fresh version each time and returns the root hash. */
+static uint64_t next_version;
+static int commit(zs_smt_t *t, uint64_t root[4], zs_smt_changes_t *ch)
+{
+    zs_smt_ref_t r;
+    int rc = zs_smt_commit(t, next_version++, &r, ch);
+    if (!rc && root) memcpy(root, r.hash, 32);
+    return rc;
+}
+
 static zs_u256_t dec(const char *s)
 {
     zs_u256_t v;
@@ -59,7 +69,7 @@ static void test_raw_vectors(void **state)
             assert_int_equal(zs_smt_set(t, &key, &v), 0);
         }
         uint64_t root[4];
-        assert_int_equal(zs_smt_commit(t, root, NULL), 0);
+        assert_int_equal(commit(t, root, NULL), 0);
         check_root_hex(root, json_string_value(json_object_get(c, "expectedRoot")));
         /* One commit per set gives the same root as one for all. */
         zs_smt_t *t2 = zs_smt_new(NULL, NULL, NULL);
@@ -68,11 +78,11 @@ static void test_raw_vectors(void **state)
             zs_u256_t v = dec(json_string_value(json_array_get(vals, k)));
             assert_int_equal(zs_smt_set(t2, &key, &v), 0);
             uint64_t r[4];
-            assert_int_equal(zs_smt_commit(t2, r, NULL), 0);
+            assert_int_equal(commit(t2, r, NULL), 0);
         }
-        uint64_t root2[4];
-        zs_smt_root(t2, root2);
-        assert_memory_equal(root, root2, 32);
+        zs_smt_ref_t root2;
+        zs_smt_root(t2, &root2);
+        assert_memory_equal(root, root2.hash, 32);
         zs_smt_delete(t);
         zs_smt_delete(t2);
     }
@@ -99,7 +109,7 @@ static void test_genesis_vectors(void **state)
             assert_int_equal(zs_smt_set(t, &kn, &n), 0);
         }
         uint64_t root[4];
-        assert_int_equal(zs_smt_commit(t, root, NULL), 0);
+        assert_int_equal(commit(t, root, NULL), 0);
         zs_u256_t want = dec(json_string_value(json_object_get(c, "expectedRoot")));
         zs_u256_t got = zs_smt_h4_to_u256(root);
         assert_memory_equal(&got, &want, 32);
@@ -283,10 +293,10 @@ static zs_u256_t rnd_value(zs_test_rng_t *r)
 }
 
 /* ---- An in-memory node store with reference counts, as the real store
-   keeps them. */
+   keeps them, keyed by (version, hash). */
 
 typedef struct {
-    uint64_t hash[4];
+    zs_smt_ref_t ref;
     zs_smt_stored_t node;
     long refs;
     int used;
@@ -298,38 +308,38 @@ typedef struct {
     size_t loads;
 } store_t;
 
-static size_t store_find(store_t *st, const uint64_t h[4])
+static size_t store_find(store_t *st, const zs_smt_ref_t *r)
 {
-    size_t i = (h[0] ^ h[1]) & (st->cap - 1);
-    while (st->s[i].used && memcmp(st->s[i].hash, h, 32)) i = (i + 1) & (st->cap - 1);
+    size_t i = (r->hash[0] ^ r->hash[1] ^ r->ver) & (st->cap - 1);
+    while (st->s[i].used && memcmp(&st->s[i].ref, r, sizeof *r)) i = (i + 1) & (st->cap - 1);
     return i;
 }
 
 static void store_apply(store_t *st, const zs_smt_changes_t *ch)
 {
     for (size_t i = 0; i < ch->n_created; i++) {
-        size_t k = store_find(st, ch->created[i].hash);
+        size_t k = store_find(st, &ch->created[i].ref);
         if (!st->s[k].used) {
             st->s[k].used = 1;
-            memcpy(st->s[k].hash, ch->created[i].hash, 32);
+            st->s[k].ref = ch->created[i].ref;
             st->s[k].node = ch->created[i].node;
         }
-        /* A node created again has the same content. */
+        /* A node stored again under the same reference has the same content. */
         assert_memory_equal(&st->s[k].node, &ch->created[i].node, sizeof(zs_smt_stored_t));
         st->s[k].refs++;
     }
     for (size_t i = 0; i < ch->n_dead; i++) {
-        size_t k = store_find(st, ch->dead[i]);
+        size_t k = store_find(st, &ch->dead[i]);
         assert_true(st->s[k].used);
         st->s[k].refs--;
         assert_true(st->s[k].refs >= 0);
     }
 }
 
-static int store_load(void *ctx, const uint64_t h[4], zs_smt_stored_t *out)
+static int store_load(void *ctx, const zs_smt_ref_t *r, zs_smt_stored_t *out)
 {
     store_t *st = ctx;
-    size_t k = store_find(st, h);
+    size_t k = store_find(st, r);
     if (!st->s[k].used || st->s[k].refs <= 0) return ZS_ERR_NOTFOUND;
     *out = st->s[k].node;
     st->loads++;
@@ -338,26 +348,25 @@ static int store_load(void *ctx, const uint64_t h[4], zs_smt_stored_t *out)
 
 /* Counts, for every stored node, how often the tree under root references
    it, and checks it equals the store's reference count. */
-static void count_refs(store_t *st, const uint64_t h[4], long *seen)
+static void count_refs(store_t *st, const zs_smt_ref_t *r, long *seen)
 {
     uint64_t z[4] = {0};
-    if (!memcmp(h, z, 32)) return;
-    size_t k = store_find(st, h);
+    if (!memcmp(r->hash, z, 32)) return;
+    size_t k = store_find(st, r);
     assert_true(st->s[k].used);
     seen[k]++;
     zs_smt_stored_t *n = &st->s[k].node;
     uint64_t check[4];
     zs_smt_hash_stored(n, check);
-    assert_memory_equal(check, h, 32);
+    assert_memory_equal(check, r->hash, 32);
     if (n->kind == ZS_SMT_NODE_BRANCH) {
-        count_refs(st, n->a, seen);
-        count_refs(st, n->b, seen);
-    } else if (n->kind == ZS_SMT_NODE_LEAF) {
-        count_refs(st, n->b, seen);
+        zs_smt_ref_t a = {n->va, {n->a[0], n->a[1], n->a[2], n->a[3]}}, b = {n->vb, {n->b[0], n->b[1], n->b[2], n->b[3]}};
+        count_refs(st, &a, seen);
+        count_refs(st, &b, seen);
     }
 }
 
-static void check_store_matches(store_t *st, const uint64_t root[4])
+static void check_store_matches(store_t *st, const zs_smt_ref_t *root)
 {
     long *seen = calloc(st->cap, sizeof *seen);
     count_refs(st, root, seen);
@@ -402,7 +411,7 @@ static void run_random(uint64_t seed, int small, int steps, int per_commit)
         }
         uint64_t root[4], want[4];
         zs_smt_changes_t ch;
-        assert_int_equal(zs_smt_commit(t, root, &ch), 0);
+        assert_int_equal(commit(t, root, &ch), 0);
         /* The model is slow (scalar hashing of every key): check it on every
            fifth commit and before each reopen. */
         if (step % 5 == 0 || step % 50 == 49 || step == steps - 1) {
@@ -410,7 +419,9 @@ static void run_random(uint64_t seed, int small, int steps, int per_commit)
             assert_memory_equal(root, want, 32);
         }
         store_apply(&st, &ch);
-        if (step % 16 == 0) check_store_matches(&st, root);
+        zs_smt_ref_t rref;
+        zs_smt_root(t, &rref);
+        if (step % 16 == 0) check_store_matches(&st, &rref);
         if (step == 0) memcpy(first_root, root, 32);
         /* Proofs for a few present and absent keys. */
         for (int k = 0; k < 3 && nrecent; k++) {
@@ -423,7 +434,7 @@ static void run_random(uint64_t seed, int small, int steps, int per_commit)
            behave the same. */
         if (step % 50 == 49) {
             zs_smt_loader_t loader = {&st, store_load};
-            zs_smt_t *t2 = zs_smt_new(root, &loader, NULL);
+            zs_smt_t *t2 = zs_smt_new(&rref, &loader, NULL);
             assert_non_null(t2);
             zs_smt_delete(t);
             t = t2;
@@ -436,7 +447,7 @@ static void run_random(uint64_t seed, int small, int steps, int per_commit)
     }
     uint64_t root[4], z[4] = {0};
     zs_smt_changes_t ch;
-    assert_int_equal(zs_smt_commit(t, root, &ch), 0);
+    assert_int_equal(commit(t, root, &ch), 0);
     assert_memory_equal(root, z, 32);
     store_apply(&st, &ch);
     for (size_t i = 0; i < st.cap; i++)
@@ -463,12 +474,12 @@ static void test_collapse_returns_to_roots(void **state)
     enum { N = 200 };
     zs_smt_key_t keys[N];
     uint64_t roots[N + 1][4];
-    assert_int_equal(zs_smt_commit(t, roots[0], NULL), 0);
+    assert_int_equal(commit(t, roots[0], NULL), 0);
     for (int i = 0; i < N; i++) {
         keys[i] = rnd_key(&rng, i % 2);
         zs_u256_t v = zs_u256_from_u64((uint64_t)i + 1);
         assert_int_equal(zs_smt_set(t, &keys[i], &v), 0);
-        assert_int_equal(zs_smt_commit(t, roots[i + 1], NULL), 0);
+        assert_int_equal(commit(t, roots[i + 1], NULL), 0);
     }
     for (int i = N - 1; i >= 0; i--) {
         /* Keys may repeat: undo by restoring the previous value of that key. */
@@ -480,7 +491,7 @@ static void test_collapse_returns_to_roots(void **state)
             }
         assert_int_equal(zs_smt_set(t, &keys[i], &prev), 0);
         uint64_t r[4];
-        assert_int_equal(zs_smt_commit(t, r, NULL), 0);
+        assert_int_equal(commit(t, r, NULL), 0);
         assert_memory_equal(r, roots[i], 32);
     }
     zs_smt_delete(t);
@@ -497,12 +508,12 @@ static void test_refusals(void **state)
     zs_smt_proof_t proof;
     zs_u256_t got;
     assert_int_equal(zs_smt_prove(t, &k, &got, &proof), ZS_ERR_STATE); /* uncommitted */
-    uint64_t root[4] = {1, 2, 3, 4};
-    assert_null(zs_smt_new(root, NULL, NULL)); /* a root without a store */
+    zs_smt_ref_t root = {0, {1, 2, 3, 4}};
+    assert_null(zs_smt_new(&root, NULL, NULL)); /* a root without a store */
     /* A store that lacks the root: errors, then refuses everything. */
     store_t st = {calloc(16, sizeof(slot_t)), 16, 0};
     zs_smt_loader_t loader = {&st, store_load};
-    zs_smt_t *t2 = zs_smt_new(root, &loader, NULL);
+    zs_smt_t *t2 = zs_smt_new(&root, &loader, NULL);
     assert_int_equal(zs_smt_get(t2, &k, &got), ZS_ERR_NOTFOUND);
     assert_int_equal(zs_smt_set(t2, &k, &v), ZS_ERR_STATE);
     zs_smt_delete(t2);

@@ -66,16 +66,18 @@ static void test_genesis_persists(void **state)
         zs_state_t *st = open_state(s, 0);
         char err[256];
         assert_int_equal(zs_state_apply_genesis(st, c, err, sizeof err), 0);
-        uint64_t root[4];
-        assert_int_equal(zs_state_commit_sync(st, 0, root), 0);
+        zs_smt_ref_t root;
+        assert_int_equal(zs_state_commit_sync(st, 0, &root), 0);
         zs_state_close(st);
         zs_store_close(s);
         /* Reopen and read back. */
         s = open_store(0);
         st = open_state(s, 0);
-        uint64_t v, r[4];
-        assert_int_equal(zs_state_version(st, &v, r), 1);
+        uint64_t v;
+        zs_smt_ref_t rr;
+        assert_int_equal(zs_state_version(st, &v, &rr), 1);
         assert_int_equal(v, 0);
+        const uint64_t *r = rr.hash;
         zs_u256_t want;
         assert_int_equal(zs_u256_parse(&want, json_string_value(json_object_get(c, "expectedRoot"))), 0);
         zs_u256_t got = zs_smt_h4_to_u256(r);
@@ -92,7 +94,7 @@ static void test_genesis_persists(void **state)
             /* The same from the store directly, with a proof. */
             zs_smt_key_t kb = zs_smt_key_account(addr, ZS_SMT_BALANCE);
             zs_smt_proof_t proof;
-            assert_int_equal(zs_state_get_at(st, r, &kb, &bal, &proof), 0);
+            assert_int_equal(zs_state_get_at(st, &rr, &kb, &bal, &proof), 0);
             assert_memory_equal(&bal, &wb, 32);
             assert_int_equal(zs_smt_verify(r, &kb, &wb, &proof), 0);
         }
@@ -134,22 +136,22 @@ static int hset_add(hset_t *s, const uint64_t h[4])
     return 1;
 }
 
-static void reach(zs_store_t *store, const uint64_t h[4], hset_t *set)
+static void reach(zs_store_t *store, const zs_smt_ref_t *r, hset_t *set)
 {
-    if (!(h[0] | h[1] | h[2] | h[3])) return;
-    if (!hset_add(set, h)) return;
-    uint8_t key[32], buf[80];
-    for (int j = 0; j < 4; j++)
-        for (int b = 0; b < 8; b++) key[8 * j + b] = (uint8_t)(h[j] >> (8 * b));
+    if (!(r->hash[0] | r->hash[1] | r->hash[2] | r->hash[3])) return;
+    uint8_t key[ZS_STATEDB_KEY], buf[ZS_STATEDB_ROW_MAX];
+    zs_statedb_node_key(r, key);
+    /* Rows are unique per place in the tree: count row keys. */
+    uint64_t id[4] = {r->hash[0] ^ r->ver, r->hash[1], r->hash[2], r->hash[3] + r->ver};
+    if (!hset_add(set, id)) return;
     size_t len;
-    assert_int_equal(zs_store_get(store, ZS_CF_SMT_NODES, key, 32, buf, sizeof buf, &len), 0);
+    assert_int_equal(zs_store_get(store, ZS_CF_SMT_NODES, key, sizeof key, buf, sizeof buf, &len), 0);
     zs_smt_stored_t n;
     assert_int_equal(zs_statedb_decode_node(buf, len, &n), 0);
     if (n.kind == ZS_SMT_NODE_BRANCH) {
-        reach(store, n.a, set);
-        reach(store, n.b, set);
-    } else if (n.kind == ZS_SMT_NODE_LEAF) {
-        reach(store, n.b, set);
+        zs_smt_ref_t a = {n.va, {n.a[0], n.a[1], n.a[2], n.a[3]}}, b = {n.vb, {n.b[0], n.b[1], n.b[2], n.b[3]}};
+        reach(store, &a, set);
+        reach(store, &b, set);
     }
 }
 
@@ -172,7 +174,7 @@ static void test_history_and_pruning(void **state)
     uint8_t addrs[ACCOUNTS][20];
     for (int i = 0; i < ACCOUNTS; i++) zs_test_rng_bytes(&rng, addrs[i], 20);
     static zs_u256_t balances[VERSIONS][ACCOUNTS];
-    uint64_t roots[VERSIONS][4];
+    zs_smt_ref_t roots[VERSIONS];
     for (int v = 0; v < VERSIONS; v++) {
         if (v) memcpy(balances[v], balances[v - 1], sizeof balances[v]);
         for (int k = 0; k < 10; k++) {
@@ -182,25 +184,25 @@ static void test_history_and_pruning(void **state)
             balances[v][a] = b;
             assert_int_equal(zs_state_set_balance(st, addrs[a], &b), 0);
         }
-        assert_int_equal(zs_state_commit_sync(st, (uint64_t)v, roots[v]), 0);
+        assert_int_equal(zs_state_commit_sync(st, (uint64_t)v, &roots[v]), 0);
         /* Every retained version reads back its own balances. */
         for (int old = v - KEEP + 1 < 0 ? 0 : v - KEEP + 1; old <= v; old++) {
-            uint64_t r[4];
-            assert_int_equal(zs_state_root_at(st, (uint64_t)old, r), 0);
-            assert_memory_equal(r, roots[old], 32);
+            zs_smt_ref_t r;
+            assert_int_equal(zs_state_root_at(st, (uint64_t)old, &r), 0);
+            assert_memory_equal(&r, &roots[old], sizeof r);
             int a = (int)(zs_test_rng_u64(&rng) % ACCOUNTS);
             zs_smt_key_t kb = zs_smt_key_account(addrs[a], ZS_SMT_BALANCE);
             zs_u256_t got;
-            assert_int_equal(zs_state_get_at(st, r, &kb, &got, NULL), 0);
+            assert_int_equal(zs_state_get_at(st, &r, &kb, &got, NULL), 0);
             assert_memory_equal(&got, &balances[old][a], 32);
         }
         if (v >= KEEP) {
-            uint64_t r[4];
-            assert_int_equal(zs_state_root_at(st, (uint64_t)(v - KEEP), r), ZS_ERR_NOTFOUND);
+            zs_smt_ref_t r;
+            assert_int_equal(zs_state_root_at(st, (uint64_t)(v - KEEP), &r), ZS_ERR_NOTFOUND);
         }
         /* Live node rows are exactly those the retained versions reach. */
         hset_t set = {calloc(1 << 14, 32), 1 << 14, 0};
-        for (int old = v - KEEP + 1 < 0 ? 0 : v - KEEP + 1; old <= v; old++) reach(s, roots[old], &set);
+        for (int old = v - KEEP + 1 < 0 ? 0 : v - KEEP + 1; old <= v; old++) reach(s, &roots[old], &set);
         assert_int_equal(live_rows(s), set.n);
         free(set.h);
     }
@@ -209,12 +211,12 @@ static void test_history_and_pruning(void **state)
     /* After reopening, the window is the same. */
     s = open_store(0);
     st = open_state(s, KEEP);
-    uint64_t r[4];
-    assert_int_equal(zs_state_root_at(st, VERSIONS - 1, r), 0);
-    assert_int_equal(zs_state_root_at(st, VERSIONS - KEEP, r), 0);
-    assert_int_equal(zs_state_root_at(st, VERSIONS - KEEP - 1, r), ZS_ERR_NOTFOUND);
+    zs_smt_ref_t r;
+    assert_int_equal(zs_state_root_at(st, VERSIONS - 1, &r), 0);
+    assert_int_equal(zs_state_root_at(st, VERSIONS - KEEP, &r), 0);
+    assert_int_equal(zs_state_root_at(st, VERSIONS - KEEP - 1, &r), ZS_ERR_NOTFOUND);
     uint64_t leaves, nodes;
-    assert_int_equal(zs_statedb_check_tree(zs_state_db(st), roots[VERSIONS - 1], &leaves, &nodes), 0);
+    assert_int_equal(zs_statedb_check_tree(zs_state_db(st), &roots[VERSIONS - 1], &leaves, &nodes), 0);
     assert_true(leaves > 0);
     zs_state_close(st);
     zs_store_close(s);
@@ -241,19 +243,20 @@ static void child_commit_loop(int fd)
 {
     zs_store_t *s = open_store(1);
     zs_state_t *st = open_state(s, 20);
-    uint64_t v = 0, root[4];
-    if (zs_state_version(st, &v, root)) v++;
+    uint64_t v = 0;
+    zs_smt_ref_t root;
+    if (zs_state_version(st, &v, &root)) v++;
     for (;; v++) {
         zs_smt_key_t keys[CRASH_UPDATES];
         zs_u256_t vals[CRASH_UPDATES];
         updates_for(v, keys, vals);
         for (int i = 0; i < CRASH_UPDATES; i++)
             if (zs_state_set_key(st, &keys[i], &vals[i])) _exit(3);
-        if (zs_state_commit_sync(st, v, root)) _exit(4);
+        if (zs_state_commit_sync(st, v, &root)) _exit(4);
         /* Acknowledge only after the commit is durable. */
         uint8_t ack[40];
         memcpy(ack, &v, 8);
-        memcpy(ack + 8, root, 32);
+        memcpy(ack + 8, root.hash, 32);
         if (write(fd, ack, 40) != 40) _exit(5);
     }
 }
@@ -264,6 +267,7 @@ static void test_crash_safety(void **state)
     enum { MAXV = 4000 };
     static uint64_t expect[MAXV][4];
     zs_smt_t *model = zs_smt_new(NULL, NULL, NULL);
+    zs_smt_ref_t mref;
     int expected_up_to = -1;
     uint64_t last_ack = 0;
     int have_ack = 0;
@@ -299,7 +303,8 @@ static void test_crash_safety(void **state)
                 expected_up_to++;
                 updates_for((uint64_t)expected_up_to, keys, vals);
                 for (int i = 0; i < CRASH_UPDATES; i++) assert_int_equal(zs_smt_set(model, &keys[i], &vals[i]), 0);
-                assert_int_equal(zs_smt_commit(model, expect[expected_up_to], NULL), 0);
+                assert_int_equal(zs_smt_commit(model, (uint64_t)expected_up_to, &mref, NULL), 0);
+                memcpy(expect[expected_up_to], mref.hash, 32);
             }
             assert_memory_equal(ack + 8, expect[v], 32);
             last_ack = v;
@@ -310,9 +315,10 @@ static void test_crash_safety(void **state)
            its root is the one that version must have, and the tree is whole. */
         zs_store_t *s = open_store(0);
         zs_state_t *st = open_state(s, 20);
-        uint64_t v, root[4];
+        uint64_t v;
+        zs_smt_ref_t root;
         if (have_ack) {
-            assert_int_equal(zs_state_version(st, &v, root), 1);
+            assert_int_equal(zs_state_version(st, &v, &root), 1);
             assert_true(v >= last_ack);
             while (expected_up_to < (int)v) {
                 zs_smt_key_t keys[CRASH_UPDATES];
@@ -320,12 +326,13 @@ static void test_crash_safety(void **state)
                 expected_up_to++;
                 updates_for((uint64_t)expected_up_to, keys, vals);
                 for (int i = 0; i < CRASH_UPDATES; i++) assert_int_equal(zs_smt_set(model, &keys[i], &vals[i]), 0);
-                assert_int_equal(zs_smt_commit(model, expect[expected_up_to], NULL), 0);
+                assert_int_equal(zs_smt_commit(model, (uint64_t)expected_up_to, &mref, NULL), 0);
+                memcpy(expect[expected_up_to], mref.hash, 32);
             }
-            assert_memory_equal(root, expect[v], 32);
+            assert_memory_equal(root.hash, expect[v], 32);
             if (round % 10 == 9) {
                 uint64_t leaves, nodes;
-                assert_int_equal(zs_statedb_check_tree(zs_state_db(st), root, &leaves, &nodes), 0);
+                assert_int_equal(zs_statedb_check_tree(zs_state_db(st), &root, &leaves, &nodes), 0);
             }
         }
         zs_state_close(st);
@@ -344,16 +351,15 @@ static void test_damaged_tree_refused(void **state)
     uint8_t addr[20] = {1, 2, 3};
     zs_u256_t one = zs_u256_from_u64(1);
     assert_int_equal(zs_state_set_balance(st, addr, &one), 0);
-    uint64_t root[4];
-    assert_int_equal(zs_state_commit_sync(st, 0, root), 0);
+    zs_smt_ref_t root;
+    assert_int_equal(zs_state_commit_sync(st, 0, &root), 0);
     zs_state_close(st);
     /* Overwrite the root node's row (count 1, then a branch of two zero
        children) with a node that does not hash to its key. */
-    uint8_t key[32], row[8 + 65] = {1, 0, 0, 0, 0, 0, 0, 0, ZS_SMT_NODE_BRANCH};
-    for (int j = 0; j < 4; j++)
-        for (int b = 0; b < 8; b++) key[8 * j + b] = (uint8_t)(root[j] >> (8 * b));
+    uint8_t key[ZS_STATEDB_KEY], row[8 + 81] = {1, 0, 0, 0, 0, 0, 0, 0, ZS_SMT_NODE_BRANCH};
+    zs_statedb_node_key(&root, key);
     zs_store_batch_t *b = zs_store_batch_new(s);
-    zs_store_put(b, ZS_CF_SMT_NODES, key, 32, row, sizeof row);
+    zs_store_put(b, ZS_CF_SMT_NODES, key, sizeof key, row, sizeof row);
     assert_int_equal(zs_store_write(s, b, 1), 0);
     zs_store_batch_free(b);
     char err[512] = "";
@@ -363,7 +369,7 @@ static void test_damaged_tree_refused(void **state)
     assert_non_null(strstr(err, "root node"));
     /* And a missing one. */
     b = zs_store_batch_new(s);
-    zs_store_ref(b, ZS_CF_SMT_NODES, key, 32, -1, NULL, 0);
+    zs_store_ref(b, ZS_CF_SMT_NODES, key, sizeof key, -1, NULL, 0);
     assert_int_equal(zs_store_write(s, b, 1), 0);
     zs_store_batch_free(b);
     assert_null(zs_state_open(s, &o, err, sizeof err));

@@ -12,14 +12,16 @@
 enum { K_STUB = 1, K_BRANCH = 2, K_LEAF = 3, K_DEAD = 4 };
 
 typedef struct node {
-    uint64_t hash[4];  /* valid when !dirty */
+    uint64_t hash[4];      /* valid when !dirty */
+    uint64_t ver;          /* the store row: version << 8 | duplicate index */
+    uint32_t dead_idx;     /* index of this node's old entry in the dead list (if existed && dirty) */
+    uint16_t depth;        /* leaves: their depth; branches: theirs */
     uint8_t kind;
-    uint8_t dirty;     /* changed since the last commit */
-    uint8_t existed;   /* part of the last committed tree */
-    uint8_t vdirty;    /* leaf value changed: its value hash is stale */
-    uint8_t in_leaf_pool;
-    uint16_t depth;    /* leaves: their depth; branches: theirs */
-    uint32_t dead_idx; /* index of this node's old hash in the dead list (if existed && dirty) */
+    uint8_t dirty : 1;     /* changed since the last commit */
+    uint8_t existed : 1;   /* part of the last committed tree */
+    uint8_t vdirty : 1;    /* leaf value changed: its value hash is stale */
+    uint8_t in_leaf_pool : 1;
+    uint8_t fresh : 1;     /* during commit: gets a row at the commit's version */
 } node_t;
 
 typedef struct {
@@ -106,14 +108,14 @@ static int vec_push(nodevec_t *v, node_t *x)
 
 struct zs_smt {
     node_t *root;
-    uint64_t root_hash[4];
+    zs_smt_ref_t root_ref;
     zs_smt_loader_t loader;
     int has_loader;
     zs_smt_hasher_t hasher;
     pool_t small, leaves; /* stubs and branches share a size */
     nodevec_t dirty, garbage;
     /* Change lists of the current/last commit. */
-    uint64_t (*dead)[4];
+    zs_smt_ref_t *dead;
     uint8_t *dead_cancelled;
     size_t n_dead, cap_dead;
     zs_smt_created_t *created;
@@ -165,10 +167,6 @@ void zs_smt_join_key(const uint64_t rkey[4], const zs_smt_key_t *path_key, int d
 void zs_smt_stored_input(const zs_smt_stored_t *n, uint64_t in[12])
 {
     memset(in, 0, 12 * sizeof *in);
-    if (n->kind == ZS_SMT_NODE_VALUE) {
-        zs_smt_value_limbs(&n->value, in);
-        return;
-    }
     memcpy(in, n->a, 32);
     memcpy(in + 4, n->b, 32);
     if (n->kind == ZS_SMT_NODE_LEAF) in[8] = 1;
@@ -182,7 +180,7 @@ void zs_smt_hash_stored(const zs_smt_stored_t *n, uint64_t out[4])
     memcpy(out, s, 32);
 }
 
-zs_smt_t *zs_smt_new(const uint64_t root[4], const zs_smt_loader_t *loader, const zs_smt_hasher_t *hasher)
+zs_smt_t *zs_smt_new(const zs_smt_ref_t *root, const zs_smt_loader_t *loader, const zs_smt_hasher_t *hasher)
 {
     zs_smt_t *t = calloc(1, sizeof *t);
     if (!t) return NULL;
@@ -194,7 +192,7 @@ zs_smt_t *zs_smt_new(const uint64_t root[4], const zs_smt_loader_t *loader, cons
     }
     t->hasher.hash_batch = cpu_hash_batch;
     if (hasher && hasher->hash_batch) t->hasher = *hasher;
-    if (root && !is_zero4(root)) {
+    if (root && !is_zero4(root->hash)) {
         if (!loader) {
             free(t);
             return NULL;
@@ -206,9 +204,10 @@ zs_smt_t *zs_smt_new(const uint64_t root[4], const zs_smt_loader_t *loader, cons
         }
         s->kind = K_STUB;
         s->existed = 1;
-        memcpy(s->hash, root, 32);
+        s->ver = root->ver;
+        memcpy(s->hash, root->hash, 32);
         t->root = s;
-        memcpy(t->root_hash, root, 32);
+        t->root_ref = *root;
     }
     return t;
 }
@@ -226,9 +225,9 @@ void zs_smt_delete(zs_smt_t *t)
     free(t);
 }
 
-void zs_smt_root(const zs_smt_t *t, uint64_t root[4])
+void zs_smt_root(const zs_smt_t *t, zs_smt_ref_t *root)
 {
-    memcpy(root, t->root_hash, 32);
+    *root = t->root_ref;
 }
 
 int zs_smt_dirty(const zs_smt_t *t)
@@ -239,7 +238,8 @@ int zs_smt_dirty(const zs_smt_t *t)
 size_t zs_smt_memory(const zs_smt_t *t)
 {
     return t->small.chunk_bytes + t->leaves.chunk_bytes + t->dirty.cap * sizeof(node_t *) +
-           t->garbage.cap * sizeof(node_t *) + t->cap_dead * 33 + t->cap_created * sizeof(zs_smt_created_t);
+           t->garbage.cap * sizeof(node_t *) + t->cap_dead * (sizeof(zs_smt_ref_t) + 1) +
+           t->cap_created * sizeof(zs_smt_created_t);
 }
 
 /* The change lists describe one commit; the first change after it starts
@@ -252,12 +252,12 @@ static void fresh_lists(zs_smt_t *t)
     t->lists_stale = 0;
 }
 
-static int push_dead(zs_smt_t *t, const uint64_t h[4], uint32_t *idx)
+static int push_dead(zs_smt_t *t, const node_t *n)
 {
     fresh_lists(t);
     if (t->n_dead == t->cap_dead) {
         size_t cap = t->cap_dead ? 2 * t->cap_dead : 1024;
-        uint64_t (*nd)[4] = realloc(t->dead, cap * sizeof *nd);
+        zs_smt_ref_t *nd = realloc(t->dead, cap * sizeof *nd);
         if (!nd) return ZS_ERR_NOMEM;
         t->dead = nd;
         uint8_t *nc = realloc(t->dead_cancelled, cap);
@@ -265,20 +265,19 @@ static int push_dead(zs_smt_t *t, const uint64_t h[4], uint32_t *idx)
         t->dead_cancelled = nc;
         t->cap_dead = cap;
     }
-    if (idx) *idx = (uint32_t)t->n_dead;
-    memcpy(t->dead[t->n_dead], h, 32);
+    t->dead[t->n_dead].ver = n->ver;
+    memcpy(t->dead[t->n_dead].hash, n->hash, 32);
     t->dead_cancelled[t->n_dead] = 0;
     t->n_dead++;
     return ZS_OK;
 }
 
-/* Records that an existing node's old content (and a leaf's value node)
-   leaves the tree. */
+/* Records that an existing node's old content leaves the tree. */
 static int record_old(zs_smt_t *t, node_t *n)
 {
-    int err = push_dead(t, n->hash, &n->dead_idx);
-    if (!err && n->kind == K_LEAF) err = push_dead(t, ((leaf_t *)n)->vhash, NULL);
-    return err;
+    fresh_lists(t); /* before taking the index: it may reset the list */
+    n->dead_idx = (uint32_t)t->n_dead;
+    return push_dead(t, n);
 }
 
 /* Marks n changed in this commit. */
@@ -310,11 +309,13 @@ static int load(zs_smt_t *t, node_t **slot, int depth, const zs_smt_key_t *key)
     node_t *s = *slot;
     if (!t->has_loader) return ZS_ERR_NOTFOUND;
     zs_smt_stored_t st;
-    int err = t->loader.load(t->loader.ctx, s->hash, &st);
+    zs_smt_ref_t ref = {s->ver, {s->hash[0], s->hash[1], s->hash[2], s->hash[3]}};
+    int err = t->loader.load(t->loader.ctx, &ref, &st);
     if (err) return err;
     if (st.kind == ZS_SMT_NODE_BRANCH) {
         branch_t *b = (branch_t *)s;
         const uint64_t *ch[2] = {st.a, st.b};
+        const uint64_t vers[2] = {st.va, st.vb};
         node_t *kids[2] = {NULL, NULL};
         for (int i = 0; i < 2; i++) {
             if (is_zero4(ch[i])) continue;
@@ -325,6 +326,7 @@ static int load(zs_smt_t *t, node_t **slot, int depth, const zs_smt_key_t *key)
             }
             c->kind = K_STUB;
             c->existed = 1;
+            c->ver = vers[i];
             c->depth = (uint16_t)(depth + 1);
             memcpy(c->hash, ch[i], 32);
             kids[i] = c;
@@ -336,20 +338,17 @@ static int load(zs_smt_t *t, node_t **slot, int depth, const zs_smt_key_t *key)
         return ZS_OK;
     }
     if (st.kind != ZS_SMT_NODE_LEAF) return ZS_ERR_CORRUPT;
-    zs_smt_stored_t val;
-    err = t->loader.load(t->loader.ctx, st.b, &val);
-    if (err) return err == ZS_ERR_NOTFOUND ? ZS_ERR_CORRUPT : err;
-    if (val.kind != ZS_SMT_NODE_VALUE) return ZS_ERR_CORRUPT;
     leaf_t *l = pool_get(&t->leaves);
     if (!l) return ZS_ERR_NOMEM;
     l->h.in_leaf_pool = 1;
     l->h.kind = K_LEAF;
     l->h.existed = 1;
+    l->h.ver = s->ver;
     l->h.depth = (uint16_t)depth;
     memcpy(l->h.hash, s->hash, 32);
     zs_smt_join_key(st.a, key, depth, &l->key);
     memcpy(l->vhash, st.b, 32);
-    l->value = val.value;
+    l->value = st.value;
     *slot = &l->h;
     pool_put(&t->small, s);
     return ZS_OK;
@@ -569,15 +568,22 @@ static void node_stored(const node_t *n, zs_smt_stored_t *st)
         st->kind = ZS_SMT_NODE_LEAF;
         zs_smt_remaining_key(&l->key, n->depth, st->a);
         memcpy(st->b, l->vhash, 32);
+        st->value = l->value;
     } else {
         const branch_t *b = (const branch_t *)n;
         st->kind = ZS_SMT_NODE_BRANCH;
-        if (b->child[0]) memcpy(st->a, b->child[0]->hash, 32);
-        if (b->child[1]) memcpy(st->b, b->child[1]->hash, 32);
+        if (b->child[0]) {
+            memcpy(st->a, b->child[0]->hash, 32);
+            st->va = b->child[0]->ver;
+        }
+        if (b->child[1]) {
+            memcpy(st->b, b->child[1]->hash, 32);
+            st->vb = b->child[1]->ver;
+        }
     }
 }
 
-static int push_created(zs_smt_t *t, const uint64_t h[4], const zs_smt_stored_t *st)
+static int push_created(zs_smt_t *t, uint64_t ver, const uint64_t h[4], const zs_smt_stored_t *st)
 {
     if (t->n_created == t->cap_created) {
         size_t cap = t->cap_created ? 2 * t->cap_created : 1024;
@@ -586,15 +592,64 @@ static int push_created(zs_smt_t *t, const uint64_t h[4], const zs_smt_stored_t 
         t->created = nc;
         t->cap_created = cap;
     }
-    memcpy(t->created[t->n_created].hash, h, 32);
+    t->created[t->n_created].ref.ver = ver;
+    memcpy(t->created[t->n_created].ref.hash, h, 32);
     t->created[t->n_created].node = *st;
     t->n_created++;
     return ZS_OK;
 }
 
-int zs_smt_commit(zs_smt_t *t, uint64_t root[4], zs_smt_changes_t *changes)
+static int child_fresh(const node_t *c)
+{
+    return c && c->dirty && c->fresh;
+}
+
+/* Decides whether a changed node needs a new row (returns 1) or keeps its
+   old one, whose dead entry is then cancelled. */
+static int decide_fresh(zs_smt_t *t, node_t *n)
+{
+    int same = n->existed && !memcmp(t->dead[n->dead_idx].hash, n->hash, 32);
+    if (same && n->kind == K_BRANCH) {
+        branch_t *b = (branch_t *)n;
+        same = !child_fresh(b->child[0]) && !child_fresh(b->child[1]);
+    }
+    n->fresh = !same;
+    if (same) t->dead_cancelled[n->dead_idx] = 1;
+    return n->fresh;
+}
+
+/* Gives each fresh node its row: version << 8 | (how many fresh nodes with
+   the same hash came before it). */
+static int assign_rows(zs_smt_t *t, uint64_t version, size_t nfresh)
+{
+    size_t cap = 16;
+    while (cap < 2 * nfresh) cap *= 2;
+    node_t **seen = calloc(cap, sizeof *seen);
+    if (!seen) return ZS_ERR_NOMEM;
+    for (size_t i = 0; i < t->dirty.n; i++) {
+        node_t *n = t->dirty.v[i];
+        if ((n->kind != K_LEAF && n->kind != K_BRANCH) || !n->fresh) continue;
+        size_t j = (n->hash[0] ^ n->hash[3]) & (cap - 1);
+        uint64_t dup = 0;
+        while (seen[j]) {
+            if (!memcmp(seen[j]->hash, n->hash, 32)) dup = (seen[j]->ver & 0xff) + 1;
+            j = (j + 1) & (cap - 1);
+        }
+        if (dup > 0xff) {
+            free(seen);
+            return ZS_ERR_RANGE;
+        }
+        seen[j] = n;
+        n->ver = version << 8 | dup;
+    }
+    free(seen);
+    return ZS_OK;
+}
+
+int zs_smt_commit(zs_smt_t *t, uint64_t version, zs_smt_ref_t *root, zs_smt_changes_t *changes)
 {
     if (t->broken) return ZS_ERR_STATE;
+    if (version >= (1ull << 56)) return ZS_ERR_RANGE;
     fresh_lists(t);
     int err = ZS_OK;
     hash_queue_t q = {0};
@@ -643,6 +698,7 @@ int zs_smt_commit(zs_smt_t *t, uint64_t root[4], zs_smt_changes_t *changes)
         per_depth[d] = start;
         start += c;
     }
+    size_t nbranches = start;
     for (size_t i = 0; i < t->dirty.n; i++) {
         node_t *n = t->dirty.v[i];
         if (n->kind == K_BRANCH) by_depth[per_depth[n->depth]++] = n;
@@ -661,28 +717,34 @@ int zs_smt_commit(zs_smt_t *t, uint64_t root[4], zs_smt_changes_t *changes)
         /* Parents need this level's hashes: flush before going up. */
         if ((err = hq_flush(t, &q, 0))) goto out;
     }
-    /* 4: what entered the tree; an unchanged node cancels its dead entry. */
+    /* 4: a changed node that hashes as before keeps its stored row (and
+       cancels its dead entry); every other one gets a row at this version.
+       Two such nodes may hash alike (equal subtrees, possible only with
+       crafted keys): each takes its own duplicate index, so every place in
+       the tree has its own row.  Rows first, since a branch's row names its
+       children's. */
+    /* A node keeps its row only if it hashes as before and (a branch) its
+       children kept theirs, since its row names their rows: leaves first,
+       then branches from the deepest up. */
+    size_t nfresh = 0;
     for (size_t i = 0; i < t->dirty.n; i++) {
         node_t *n = t->dirty.v[i];
-        if (n->kind != K_LEAF && n->kind != K_BRANCH) continue;
-        if (n->existed && !memcmp(t->dead[n->dead_idx], n->hash, 32)) {
-            t->dead_cancelled[n->dead_idx] = 1;
-            if (n->kind == K_LEAF) t->dead_cancelled[n->dead_idx + 1] = 1;
-            continue;
-        }
+        if (n->kind == K_LEAF) nfresh += decide_fresh(t, n);
+    }
+    for (size_t i = nbranches; i-- > 0;) nfresh += decide_fresh(t, by_depth[i]);
+    if ((err = assign_rows(t, version, nfresh))) goto out;
+    for (size_t i = 0; i < t->dirty.n; i++) {
+        node_t *n = t->dirty.v[i];
+        if ((n->kind != K_LEAF && n->kind != K_BRANCH) || !n->fresh) continue;
         zs_smt_stored_t st;
         node_stored(n, &st);
-        if ((err = push_created(t, n->hash, &st))) goto out;
-        if (n->kind == K_LEAF) {
-            zs_smt_stored_t v = {.kind = ZS_SMT_NODE_VALUE, .value = ((leaf_t *)n)->value};
-            if ((err = push_created(t, ((leaf_t *)n)->vhash, &v))) goto out;
-        }
+        if ((err = push_created(t, n->ver, n->hash, &st))) goto out;
     }
     /* Compact the dead list. */
     size_t w = 0;
     for (size_t i = 0; i < t->n_dead; i++) {
         if (t->dead_cancelled[i]) continue;
-        memmove(t->dead[w++], t->dead[i], 32);
+        t->dead[w++] = t->dead[i];
     }
     t->n_dead = w;
     /* 5: settle. */
@@ -698,15 +760,17 @@ int zs_smt_commit(zs_smt_t *t, uint64_t root[4], zs_smt_changes_t *changes)
     }
     t->dirty.n = 0;
     t->garbage.n = 0;
-    if (t->root)
-        memcpy(t->root_hash, t->root->hash, 32);
-    else
-        memset(t->root_hash, 0, 32);
-    if (root) memcpy(root, t->root_hash, 32);
+    if (t->root) {
+        t->root_ref.ver = t->root->ver;
+        memcpy(t->root_ref.hash, t->root->hash, 32);
+    } else {
+        memset(&t->root_ref, 0, sizeof t->root_ref);
+    }
+    if (root) *root = t->root_ref;
     if (changes) {
         changes->created = t->created;
         changes->n_created = t->n_created;
-        changes->dead = (const uint64_t(*)[4])t->dead;
+        changes->dead = t->dead;
         changes->n_dead = t->n_dead;
         changes->permutations = q.permutations;
     }

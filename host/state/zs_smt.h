@@ -18,6 +18,10 @@
 
    Nodes not in memory are fetched through the loader (host/state/zs_statedb
    reads RocksDB); a tree with no loader starts empty or from nodes it made.
+   A stored node is found by (version, hash): the version of the commit that
+   wrote it, so that each commit's rows are contiguous in the store and
+   RocksDB appends instead of inserting at random places.  A branch records
+   its children's versions next to their hashes; hashes do not cover them.
 
    Thread safety: one thread at a time per tree.  Errors: ZS_ERR_NOTFOUND or
    ZS_ERR_CORRUPT when the store lacks a node or holds a bad one (the tree is
@@ -36,21 +40,31 @@
 
 typedef enum {
     ZS_SMT_NODE_BRANCH = 0, /* a = left child hash, b = right child hash */
-    ZS_SMT_NODE_LEAF = 1,   /* a = remaining key, b = value hash */
-    ZS_SMT_NODE_VALUE = 2,  /* value */
+    ZS_SMT_NODE_LEAF = 1,   /* a = remaining key, b = value hash, value */
 } zs_smt_node_kind_t;
 
-/* A node as the store keeps it (content-addressed by its hash). */
+/* Where a stored node is: its row (the version that wrote it, shifted left
+   by 8, plus an index that tells apart equal nodes written by one commit)
+   and its hash. */
+typedef struct {
+    uint64_t ver;
+    uint64_t hash[4];
+} zs_smt_ref_t;
+
+/* A node as the store keeps it.  The leaf's value is kept with it (its
+   value hash is what the tree hashes; Polygon's separate value node is
+   derived from it when exporting). */
 typedef struct {
     uint8_t kind;
     uint64_t a[4], b[4];
-    zs_u256_t value;
+    uint64_t va, vb; /* branch: the versions of the left and right children */
+    zs_u256_t value; /* leaf */
 } zs_smt_stored_t;
 
 typedef struct {
     void *ctx;
-    /* Fetch the node whose hash is h: 0, ZS_ERR_NOTFOUND, or another error. */
-    int (*load)(void *ctx, const uint64_t h[4], zs_smt_stored_t *out);
+    /* Fetch the node at ref: 0, ZS_ERR_NOTFOUND, or another error. */
+    int (*load)(void *ctx, const zs_smt_ref_t *ref, zs_smt_stored_t *out);
 } zs_smt_loader_t;
 
 typedef struct {
@@ -60,28 +74,29 @@ typedef struct {
 } zs_smt_hasher_t;
 
 /* What a commit changed, for the store.  created: nodes that entered the
-   tree (leaves come with their value node); dead: hashes of nodes that left
-   it (one entry per occurrence).  Owned by the tree, valid until the next
-   call that modifies it. */
+   tree, all at the commit's version; dead: nodes that left it (one entry
+   per occurrence).  Owned by the tree, valid until the next call that
+   modifies it. */
 typedef struct {
-    uint64_t hash[4];
+    zs_smt_ref_t ref;
     zs_smt_stored_t node;
 } zs_smt_created_t;
 
 typedef struct {
     const zs_smt_created_t *created;
     size_t n_created;
-    const uint64_t (*dead)[4];
+    const zs_smt_ref_t *dead;
     size_t n_dead;
     size_t permutations; /* Poseidon permutations the commit ran */
 } zs_smt_changes_t;
 
 typedef struct zs_smt zs_smt_t;
 
-/* zs_smt_new opens the tree whose root is root (NULL or all zeros for the
-   empty tree).  loader may be NULL (then root must be empty); hasher NULL
-   means lib's batch Poseidon on this CPU.  Returns NULL when out of memory. */
-zs_smt_t *zs_smt_new(const uint64_t root[4], const zs_smt_loader_t *loader, const zs_smt_hasher_t *hasher);
+/* zs_smt_new opens the tree whose root node is root (NULL, or a zero hash,
+   for the empty tree).  loader may be NULL (then root must be empty);
+   hasher NULL means lib's batch Poseidon on this CPU.  Returns NULL when out
+   of memory or given a root without a loader. */
+zs_smt_t *zs_smt_new(const zs_smt_ref_t *root, const zs_smt_loader_t *loader, const zs_smt_hasher_t *hasher);
 void zs_smt_delete(zs_smt_t *t);
 
 /* zs_smt_set stages key := value; a zero value deletes the key. */
@@ -90,13 +105,14 @@ ZS_MUST_USE int zs_smt_set(zs_smt_t *t, const zs_smt_key_t *key, const zs_u256_t
 /* zs_smt_get reads a key, staged changes included (zero when absent). */
 ZS_MUST_USE int zs_smt_get(zs_smt_t *t, const zs_smt_key_t *key, zs_u256_t *value);
 
-/* zs_smt_commit hashes the staged changes and writes the new root; changes
-   (may be NULL) describes them.  With nothing staged the root is unchanged
-   and changes is empty. */
-ZS_MUST_USE int zs_smt_commit(zs_smt_t *t, uint64_t root[4], zs_smt_changes_t *changes);
+/* zs_smt_commit hashes the staged changes as version `version` (below
+   2^56; nodes it creates are stored under it) and writes the new root;
+   changes (may be NULL) describes them.  With nothing staged the root is
+   unchanged and changes is empty. */
+ZS_MUST_USE int zs_smt_commit(zs_smt_t *t, uint64_t version, zs_smt_ref_t *root, zs_smt_changes_t *changes);
 
 /* zs_smt_root gives the last committed root. */
-void zs_smt_root(const zs_smt_t *t, uint64_t root[4]);
+void zs_smt_root(const zs_smt_t *t, zs_smt_ref_t *root);
 
 /* zs_smt_dirty says whether changes are staged. */
 int zs_smt_dirty(const zs_smt_t *t);

@@ -97,10 +97,10 @@ zs_state_t *zs_state_open(zs_store_t *store, const zs_state_opts_t *o, char *err
         st->hasher = *o->hasher;
         st->has_hasher = 1;
     }
-    uint64_t root[4] = {0};
-    zs_statedb_latest(st->db, NULL, root);
+    zs_smt_ref_t root = {0};
+    zs_statedb_latest(st->db, NULL, &root);
     zs_smt_loader_t loader = zs_statedb_loader(st->db);
-    st->tree = zs_smt_new(root, &loader, st->has_hasher ? &st->hasher : NULL);
+    st->tree = zs_smt_new(&root, &loader, st->has_hasher ? &st->hasher : NULL);
     if (!st->tree || keys_grow(st)) {
         snprintf(err, errlen, "out of memory");
         zs_state_close(st);
@@ -126,7 +126,7 @@ void zs_state_close(zs_state_t *st)
     free(st);
 }
 
-int zs_state_version(const zs_state_t *st, uint64_t *version, uint64_t root[4])
+int zs_state_version(const zs_state_t *st, uint64_t *version, zs_smt_ref_t *root)
 {
     return zs_statedb_latest(st->db, version, root);
 }
@@ -287,11 +287,11 @@ int zs_state_set_storage(zs_state_t *st, const uint8_t addr[20], const zs_u256_t
     return zs_smt_set(st->tree, &k, v);
 }
 
-int zs_state_commit(zs_state_t *st, zs_store_batch_t *batch, uint64_t version, uint64_t root[4],
+int zs_state_commit(zs_state_t *st, zs_store_batch_t *batch, uint64_t version, zs_smt_ref_t *root,
                     zs_smt_changes_t *stats)
 {
     zs_smt_changes_t ch;
-    int rc = zs_smt_commit(st->tree, root, &ch);
+    int rc = zs_smt_commit(st->tree, version, root, &ch);
     if (rc) return rc;
     if ((rc = zs_statedb_stage(st->db, batch, version, root, &ch))) return rc;
     for (size_t i = 0; i < st->ncodes; i++) {
@@ -303,13 +303,13 @@ int zs_state_commit(zs_state_t *st, zs_store_batch_t *batch, uint64_t version, u
     return ZS_OK;
 }
 
-void zs_state_applied(zs_state_t *st, uint64_t version, const uint64_t root[4])
+void zs_state_applied(zs_state_t *st, uint64_t version, const zs_smt_ref_t *root)
 {
     zs_statedb_applied(st->db, version, root);
     drop_codes(st);
 }
 
-int zs_state_commit_sync(zs_state_t *st, uint64_t version, uint64_t root[4])
+int zs_state_commit_sync(zs_state_t *st, uint64_t version, zs_smt_ref_t *root)
 {
     zs_store_batch_t *b = zs_store_batch_new(st->store);
     if (!b) return ZS_ERR_NOMEM;
@@ -320,12 +320,12 @@ int zs_state_commit_sync(zs_state_t *st, uint64_t version, uint64_t root[4])
     return rc;
 }
 
-int zs_state_root_at(zs_state_t *st, uint64_t version, uint64_t root[4])
+int zs_state_root_at(zs_state_t *st, uint64_t version, zs_smt_ref_t *root)
 {
     return zs_statedb_root_at(st->db, version, root);
 }
 
-int zs_state_get_at(zs_state_t *st, const uint64_t root[4], const zs_smt_key_t *key, zs_u256_t *v,
+int zs_state_get_at(zs_state_t *st, const zs_smt_ref_t *root, const zs_smt_key_t *key, zs_u256_t *v,
                     zs_smt_proof_t *proof)
 {
     return zs_statedb_get(st->db, root, key, v, proof);

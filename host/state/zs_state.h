@@ -33,7 +33,7 @@ zs_state_t *zs_state_open(zs_store_t *store, const zs_state_opts_t *o, char *err
 void zs_state_close(zs_state_t *st);
 
 /* 1 and the latest committed version and root, or 0 for an empty state. */
-int zs_state_version(const zs_state_t *st, uint64_t *version, uint64_t root[4]);
+int zs_state_version(const zs_state_t *st, uint64_t *version, zs_smt_ref_t *root);
 
 /* Reads of the latest version, staged changes included. */
 ZS_MUST_USE int zs_state_balance(zs_state_t *st, const uint8_t addr[20], zs_u256_t *out);
@@ -58,15 +58,15 @@ ZS_MUST_USE int zs_state_get_key(zs_state_t *st, const zs_smt_key_t *key, zs_u25
 /* zs_state_commit hashes the staged changes and adds version `version` to
    batch; root receives the new root and stats (may be NULL) what changed.
    After the batch is written call zs_state_applied. */
-ZS_MUST_USE int zs_state_commit(zs_state_t *st, zs_store_batch_t *batch, uint64_t version, uint64_t root[4],
+ZS_MUST_USE int zs_state_commit(zs_state_t *st, zs_store_batch_t *batch, uint64_t version, zs_smt_ref_t *root,
                                 zs_smt_changes_t *stats);
-void zs_state_applied(zs_state_t *st, uint64_t version, const uint64_t root[4]);
+void zs_state_applied(zs_state_t *st, uint64_t version, const zs_smt_ref_t *root);
 /* Commit and write in one step, durably. */
-ZS_MUST_USE int zs_state_commit_sync(zs_state_t *st, uint64_t version, uint64_t root[4]);
+ZS_MUST_USE int zs_state_commit_sync(zs_state_t *st, uint64_t version, zs_smt_ref_t *root);
 
 /* Reads of retained versions (any thread). */
-ZS_MUST_USE int zs_state_root_at(zs_state_t *st, uint64_t version, uint64_t root[4]);
-ZS_MUST_USE int zs_state_get_at(zs_state_t *st, const uint64_t root[4], const zs_smt_key_t *key, zs_u256_t *v,
+ZS_MUST_USE int zs_state_root_at(zs_state_t *st, uint64_t version, zs_smt_ref_t *root);
+ZS_MUST_USE int zs_state_get_at(zs_state_t *st, const zs_smt_ref_t *root, const zs_smt_key_t *key, zs_u256_t *v,
                                 zs_smt_proof_t *proof);
 
 /* zs_state_apply_genesis stages a genesis: {"addresses": [{"address",

@@ -1,11 +1,14 @@
 /* zs_statedb: the state tree's versions in the store (host/store).
 
    Layout (column families of host/store/zs_schema.h):
-   - smt_nodes: node hash (4 x u64 little-endian) -> node, reference counted:
-     one reference per place the node occupies in a retained version;
-   - smt_roots: version (u64 big-endian) -> root;
-   - smt_gc:    version -> the hashes of the nodes that left the tree at
-     that version (taken off when the version before it is pruned);
+   - smt_nodes: (version u64 big-endian, hash 4 x u64 little-endian) -> node,
+     reference counted: one reference per place the node occupies in a
+     retained version.  The version prefix keeps each commit's rows
+     together at the end of the key space, which RocksDB writes 4x faster
+     than rows scattered by hash, and compacts almost for free;
+   - smt_roots: version (u64 big-endian) -> root (version, hash);
+   - smt_gc:    version -> the nodes that left the tree at that version
+     (taken off when the version before it is pruned);
    - meta:      "state/latest" (version, root), "state/oldest" (version).
 
    A commit adds its created nodes, its root, its gc list, the new latest
@@ -38,34 +41,37 @@ void zs_statedb_free(zs_statedb_t *db);
 
 /* zs_statedb_latest: 1 and the newest version and root, or 0 when no version
    was ever committed. */
-int zs_statedb_latest(const zs_statedb_t *db, uint64_t *version, uint64_t root[4]);
+int zs_statedb_latest(const zs_statedb_t *db, uint64_t *version, zs_smt_ref_t *root);
 uint64_t zs_statedb_oldest(const zs_statedb_t *db);
 
 /* zs_statedb_root_at: the root of a retained version. */
-ZS_MUST_USE int zs_statedb_root_at(zs_statedb_t *db, uint64_t version, uint64_t root[4]);
+ZS_MUST_USE int zs_statedb_root_at(zs_statedb_t *db, uint64_t version, zs_smt_ref_t *root);
 
 /* zs_statedb_stage adds version's commit to batch.  version must be the
    latest plus one (or any number for the first commit). */
 ZS_MUST_USE int zs_statedb_stage(zs_statedb_t *db, zs_store_batch_t *batch, uint64_t version,
-                                 const uint64_t root[4], const zs_smt_changes_t *changes);
+                                 const zs_smt_ref_t *root, const zs_smt_changes_t *changes);
 /* zs_statedb_applied records that the staged batch was written. */
-void zs_statedb_applied(zs_statedb_t *db, uint64_t version, const uint64_t root[4]);
+void zs_statedb_applied(zs_statedb_t *db, uint64_t version, const zs_smt_ref_t *root);
 
 /* A loader for zs_smt that reads (and checks) nodes from the store. */
 zs_smt_loader_t zs_statedb_loader(zs_statedb_t *db);
 
 /* zs_statedb_get reads key under any retained root straight from the store
    (no tree in memory), with a proof when proof is not NULL. */
-ZS_MUST_USE int zs_statedb_get(zs_statedb_t *db, const uint64_t root[4], const zs_smt_key_t *key,
+ZS_MUST_USE int zs_statedb_get(zs_statedb_t *db, const zs_smt_ref_t *root, const zs_smt_key_t *key,
                                zs_u256_t *value, zs_smt_proof_t *proof);
 
 /* zs_statedb_check_tree walks every node under root, checking each hashes
    to its key; counts leaves and nodes.  For tools and tests. */
-ZS_MUST_USE int zs_statedb_check_tree(zs_statedb_t *db, const uint64_t root[4], uint64_t *leaves,
+ZS_MUST_USE int zs_statedb_check_tree(zs_statedb_t *db, const zs_smt_ref_t *root, uint64_t *leaves,
                                       uint64_t *nodes);
 
-/* The node codec (also for tests): payload of a stored node. */
-size_t zs_statedb_encode_node(const zs_smt_stored_t *n, uint8_t out[65]);
+/* The row codec (also for tests). */
+#define ZS_STATEDB_KEY 40
+#define ZS_STATEDB_ROW_MAX 97
+void zs_statedb_node_key(const zs_smt_ref_t *ref, uint8_t key[ZS_STATEDB_KEY]);
+size_t zs_statedb_encode_node(const zs_smt_stored_t *n, uint8_t out[ZS_STATEDB_ROW_MAX]);
 ZS_MUST_USE int zs_statedb_decode_node(const uint8_t *p, size_t len, zs_smt_stored_t *n);
 
 #endif

@@ -65,7 +65,8 @@ void bench_state(const bench_opts_t *o)
     zs_smt_key_t *pair = malloc(2048 * sizeof *pair);
     fprintf(stderr, "zkseq-bench: state: building a tree of %zu accounts...\n", accounts);
     double t0 = bench_now();
-    uint64_t version = 0, root[4];
+    uint64_t version = 0;
+    zs_smt_ref_t root;
     size_t per_commit = 20000;
     for (size_t done = 0; done < accounts;) {
         size_t k = accounts - done < 1024 ? accounts - done : 1024;
@@ -85,7 +86,7 @@ void bench_state(const bench_opts_t *o)
         }
         done += k;
         if (done % per_commit < k || done == accounts) {
-            if (zs_state_commit_sync(st, version++, root)) {
+            if (zs_state_commit_sync(st, version++, &root)) {
                 bench_note("state", "commit failed while building");
                 goto out;
             }
@@ -111,10 +112,10 @@ void bench_state(const bench_opts_t *o)
         double b = bench_now();
         zs_smt_changes_t ch;
         zs_store_batch_clear(wb);
-        if (zs_state_commit(st, wb, version, root, &ch)) goto out;
+        if (zs_state_commit(st, wb, version, &root, &ch)) goto out;
         double c = bench_now();
-        if (zs_store_write(store, wb, getenv("NOSYNC") ? 0 : 1)) goto out;
-        zs_state_applied(st, version++, root);
+        if (zs_store_write(store, wb, 1)) goto out;
+        zs_state_applied(st, version++, &root);
         double d = bench_now();
         t_set += b - a;
         t_commit += c - b;

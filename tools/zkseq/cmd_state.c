@@ -40,6 +40,7 @@ static json_t *raw_root(json_t *c, size_t index)
     if (!json_is_array(keys) || !json_is_array(vals) || json_array_size(keys) != json_array_size(vals))
         cli_fail("smt root: case %zu needs \"keys\" and \"values\" arrays of equal length", index);
     zs_smt_t *t = zs_smt_new(NULL, NULL, NULL);
+    zs_smt_ref_t ref;
     if (!t) cli_fail("out of memory");
     for (size_t i = 0; i < json_array_size(keys); i++) {
         zs_u256_t k = json_num("smt root: key", json_array_get(keys, i));
@@ -50,10 +51,9 @@ static json_t *raw_root(json_t *c, size_t index)
         if (rc == ZS_ERR_INVAL) cli_fail("smt root: case %zu key %zu has an element above the field", index, i);
         if (rc) cli_fail("smt root: %s", zs_strerror(rc));
     }
-    uint64_t root[4];
-    if (zs_smt_commit(t, root, NULL)) cli_fail("smt root: commit failed");
+    if (zs_smt_commit(t, 0, &ref, NULL)) cli_fail("smt root: commit failed");
     zs_smt_delete(t);
-    return h4_json(root);
+    return h4_json(ref.hash);
 }
 
 static int smt_root(int argc, char **argv)
@@ -119,7 +119,7 @@ static json_t *genesis_root(json_t *g, const char *db)
     zs_store_t *s = NULL;
     zs_state_t *st = NULL;
     char err[512];
-    uint64_t root[4];
+    zs_smt_ref_t root;
     if (db) {
         s = open_db("state genesis", db, 1);
         zs_state_opts_t o = {0};
@@ -127,11 +127,11 @@ static json_t *genesis_root(json_t *g, const char *db)
         if (!st) cli_fail("state genesis: %s", err);
         if (zs_state_version(st, NULL, NULL)) cli_fail("state genesis: %s already holds a state", db);
         if (zs_state_apply_genesis(st, g, err, sizeof err)) cli_fail("state genesis: %s", err);
-        int rc = zs_state_commit_sync(st, 0, root);
+        int rc = zs_state_commit_sync(st, 0, &root);
         if (rc) cli_fail("state genesis: cannot write %s: %s", db, zs_strerror(rc));
         zs_state_close(st);
         zs_store_close(s);
-        return h4_json(root);
+        return h4_json(root.hash);
     }
     /* Without a database: an in-memory state on a throwaway store is the
        same code path; use the tree directly instead. */
@@ -173,9 +173,9 @@ static json_t *genesis_root(json_t *g, const char *db)
             }
         }
     }
-    if (zs_smt_commit(t, root, NULL)) cli_fail("state genesis: commit failed");
+    if (zs_smt_commit(t, 0, &root, NULL)) cli_fail("state genesis: commit failed");
     zs_smt_delete(t);
-    return h4_json(root);
+    return h4_json(root.hash);
 }
 
 static int state_genesis(int argc, char **argv)
@@ -232,10 +232,11 @@ static int state_get(int argc, char **argv)
     zs_state_opts_t o = {0};
     zs_state_t *st = zs_state_open(s, &o, err, sizeof err);
     if (!st) cli_fail("state get: %s", err);
-    uint64_t version, root[4];
-    if (!zs_state_version(st, &version, root)) cli_fail("state get: %s holds no state yet", db);
+    uint64_t version;
+    zs_smt_ref_t root;
+    if (!zs_state_version(st, &version, &root)) cli_fail("state get: %s holds no state yet", db);
     if (at >= 0) {
-        int rc = zs_state_root_at(st, (uint64_t)at, root);
+        int rc = zs_state_root_at(st, (uint64_t)at, &root);
         if (rc == ZS_ERR_NOTFOUND) cli_fail("state get: version %lld is not retained (oldest %llu, latest %llu)", at,
                                             (unsigned long long)zs_statedb_oldest(zs_state_db(st)),
                                             (unsigned long long)version);
@@ -250,13 +251,13 @@ static int state_get(int argc, char **argv)
     json_t *out = json_object();
     json_object_set_new(out, "address", cli_json_addr(addr));
     json_object_set_new(out, "version", json_integer((json_int_t)version));
-    json_object_set_new(out, "root", h4_json(root));
+    json_object_set_new(out, "root", h4_json(root.hash));
     json_t *proofs = json_object();
     for (size_t i = 0; i < sizeof items / sizeof *items; i++) {
         zs_smt_key_t k = zs_smt_key_account(addr, items[i].type);
         zs_u256_t v;
         zs_smt_proof_t *p = want_proof ? malloc(sizeof *p) : NULL;
-        int rc = zs_state_get_at(st, root, &k, &v, p);
+        int rc = zs_state_get_at(st, &root, &k, &v, p);
         if (rc) cli_fail("state get: reading %s: %s", items[i].name, zs_strerror(rc));
         if (items[i].type == ZS_SMT_CODE) {
             uint64_t h[4];
@@ -266,7 +267,7 @@ static int state_get(int argc, char **argv)
             json_object_set_new(out, items[i].name, cli_json_u256(&v));
         }
         if (p) {
-            if (zs_smt_verify(root, &k, &v, p)) cli_fail("state get: proof for %s does not verify", items[i].name);
+            if (zs_smt_verify(root.hash, &k, &v, p)) cli_fail("state get: proof for %s does not verify", items[i].name);
             json_object_set_new(proofs, items[i].name, proof_json(p));
             free(p);
         }
