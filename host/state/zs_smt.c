@@ -120,6 +120,12 @@ struct zs_smt {
     size_t n_dead, cap_dead;
     zs_smt_created_t *created;
     size_t n_created, cap_created;
+    /* Commit scratch, kept across commits (see zs_statedb.c). */
+    uint64_t (*q_in)[12];
+    uint64_t (*q_out)[4];
+    node_t **q_who, **by_depth, **seen;
+    size_t by_depth_cap, seen_cap;
+    size_t *per_depth;
     int broken;      /* a load failed half-way: refuse further work */
     int lists_stale; /* created/dead describe the last commit; reset on next change */
 };
@@ -219,6 +225,12 @@ void zs_smt_delete(zs_smt_t *t)
     pool_free_all(&t->leaves);
     free(t->dirty.v);
     free(t->garbage.v);
+    free(t->q_in);
+    free(t->q_out);
+    free(t->q_who);
+    free(t->by_depth);
+    free(t->seen);
+    free(t->per_depth);
     free(t->dead);
     free(t->dead_cancelled);
     free(t->created);
@@ -624,8 +636,14 @@ static int assign_rows(zs_smt_t *t, uint64_t version, size_t nfresh)
 {
     size_t cap = 16;
     while (cap < 2 * nfresh) cap *= 2;
-    node_t **seen = calloc(cap, sizeof *seen);
-    if (!seen) return ZS_ERR_NOMEM;
+    if (cap > t->seen_cap) {
+        free(t->seen);
+        t->seen = malloc(cap * sizeof *t->seen);
+        t->seen_cap = t->seen ? cap : 0;
+        if (!t->seen) return ZS_ERR_NOMEM;
+    }
+    node_t **seen = t->seen;
+    memset(seen, 0, cap * sizeof *seen);
     for (size_t i = 0; i < t->dirty.n; i++) {
         node_t *n = t->dirty.v[i];
         if ((n->kind != K_LEAF && n->kind != K_BRANCH) || !n->fresh) continue;
@@ -635,14 +653,10 @@ static int assign_rows(zs_smt_t *t, uint64_t version, size_t nfresh)
             if (!memcmp(seen[j]->hash, n->hash, 32)) dup = (seen[j]->ver & 0xff) + 1;
             j = (j + 1) & (cap - 1);
         }
-        if (dup > 0xff) {
-            free(seen);
-            return ZS_ERR_RANGE;
-        }
+        if (dup > 0xff) return ZS_ERR_RANGE;
         seen[j] = n;
         n->ver = version << 8 | dup;
     }
-    free(seen);
     return ZS_OK;
 }
 
@@ -654,16 +668,28 @@ int zs_smt_commit(zs_smt_t *t, uint64_t version, zs_smt_ref_t *root, zs_smt_chan
     int err = ZS_OK;
     hash_queue_t q = {0};
     q.cap = 1024;
-    q.in = malloc(q.cap * sizeof *q.in);
-    q.out = malloc(q.cap * sizeof *q.out);
-    q.who = malloc(q.cap * sizeof *q.who);
+    if (!t->q_in) {
+        t->q_in = malloc(q.cap * sizeof *q.in);
+        t->q_out = malloc(q.cap * sizeof *q.out);
+        t->q_who = malloc(q.cap * sizeof *q.who);
+        t->per_depth = malloc((ZS_SMT_MAX_DEPTH + 1) * sizeof *t->per_depth);
+    }
+    if (t->by_depth_cap < t->dirty.n + 1) {
+        free(t->by_depth);
+        t->by_depth_cap = 2 * (t->dirty.n + 1);
+        t->by_depth = malloc(t->by_depth_cap * sizeof *t->by_depth);
+    }
+    q.in = t->q_in;
+    q.out = t->q_out;
+    q.who = t->q_who;
     /* Branches grouped by depth, deepest hashed first. */
-    size_t *per_depth = calloc(ZS_SMT_MAX_DEPTH + 1, sizeof *per_depth);
-    node_t **by_depth = malloc((t->dirty.n + 1) * sizeof *by_depth);
+    size_t *per_depth = t->per_depth;
+    node_t **by_depth = t->by_depth;
     if (!q.in || !q.out || !q.who || !per_depth || !by_depth) {
         err = ZS_ERR_NOMEM;
         goto out;
     }
+    memset(per_depth, 0, (ZS_SMT_MAX_DEPTH + 1) * sizeof *per_depth);
     /* 1: value hashes of leaves whose value changed. */
     for (size_t i = 0; i < t->dirty.n; i++) {
         node_t *n = t->dirty.v[i];
@@ -776,11 +802,6 @@ int zs_smt_commit(zs_smt_t *t, uint64_t version, zs_smt_ref_t *root, zs_smt_chan
     }
     t->lists_stale = 1;
 out:
-    free(q.in);
-    free(q.out);
-    free(q.who);
-    free(per_depth);
-    free(by_depth);
     if (err) t->broken = 1;
     return err;
 }

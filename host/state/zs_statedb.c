@@ -18,33 +18,49 @@ struct zs_statedb {
     int has_latest;
     uint64_t latest, oldest;
     zs_smt_ref_t root;
+    /* Scratch kept across commits: fresh large allocations would cost a page
+       fault per 4 KiB every commit. */
+    void *sorted, *dead;
+    size_t sorted_cap, dead_cap;
 };
+
+static void *scratch(void **buf, size_t *cap, size_t need)
+{
+    if (need <= *cap) return *buf;
+    size_t c = *cap ? *cap : 4096;
+    while (c < need) c *= 2;
+    void *n = realloc(*buf, c);
+    if (!n) return NULL;
+    *buf = n;
+    *cap = c;
+    return n;
+}
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "zs_statedb stores limbs little-endian with memcpy"
+#endif
 
 static void be64(uint8_t out[8], uint64_t v)
 {
-    for (int i = 0; i < 8; i++) out[i] = (uint8_t)(v >> (56 - 8 * i));
+    v = __builtin_bswap64(v);
+    memcpy(out, &v, 8);
 }
 
 static uint64_t rd_be64(const uint8_t *p)
 {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v = v << 8 | p[i];
-    return v;
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return __builtin_bswap64(v);
 }
 
 static void h4_bytes(const uint64_t h[4], uint8_t out[32])
 {
-    for (int j = 0; j < 4; j++)
-        for (int i = 0; i < 8; i++) out[8 * j + i] = (uint8_t)(h[j] >> (8 * i));
+    memcpy(out, h, 32); /* four little-endian limbs */
 }
 
 static void bytes_h4(const uint8_t *p, uint64_t h[4])
 {
-    for (int j = 0; j < 4; j++) {
-        uint64_t v = 0;
-        for (int i = 7; i >= 0; i--) v = v << 8 | p[8 * j + i];
-        h[j] = v;
-    }
+    memcpy(h, p, 32);
 }
 
 /* A reference as 40 bytes: the node's row key, and the form roots, gc lists
@@ -196,6 +212,9 @@ zs_statedb_t *zs_statedb_new(zs_store_t *store, uint64_t keep, char *err, size_t
 
 void zs_statedb_free(zs_statedb_t *db)
 {
+    if (!db) return;
+    free(db->sorted);
+    free(db->dead);
     free(db);
 }
 
@@ -248,13 +267,9 @@ int zs_statedb_stage(zs_statedb_t *db, zs_store_batch_t *b, uint64_t version, co
 {
     if (db->has_latest && version != db->latest + 1) return ZS_ERR_INVAL;
     uint8_t node[ZS_STATEDB_ROW_MAX], vk[8];
-    keyed_t *sorted = malloc((ch->n_created ? ch->n_created : 1) * sizeof *sorted);
-    uint8_t *dead = malloc((ch->n_dead ? ch->n_dead : 1) * REF_BYTES);
-    if (!sorted || !dead) {
-        free(sorted);
-        free(dead);
-        return ZS_ERR_NOMEM;
-    }
+    keyed_t *sorted = scratch(&db->sorted, &db->sorted_cap, (ch->n_created + 1) * sizeof *sorted);
+    uint8_t *dead = scratch(&db->dead, &db->dead_cap, (ch->n_dead + 1) * REF_BYTES);
+    if (!sorted || !dead) return ZS_ERR_NOMEM;
     for (size_t i = 0; i < ch->n_created; i++) {
         ref_bytes(&ch->created[i].ref, sorted[i].key);
         sorted[i].node = &ch->created[i].node;
@@ -264,7 +279,6 @@ int zs_statedb_stage(zs_statedb_t *db, zs_store_batch_t *b, uint64_t version, co
         size_t n = zs_statedb_encode_node(sorted[i].node, node);
         zs_store_ref(b, ZS_CF_SMT_NODES, sorted[i].key, ZS_STATEDB_KEY, 1, node, n);
     }
-    free(sorted);
     for (size_t i = 0; i < ch->n_dead; i++) ref_bytes(&ch->dead[i], dead + REF_BYTES * i);
     be64(vk, version);
     uint8_t r[REF_BYTES];
@@ -304,7 +318,6 @@ int zs_statedb_stage(zs_statedb_t *db, zs_store_batch_t *b, uint64_t version, co
         be64(k, v);
         zs_store_del(b, ZS_CF_SMT_ROOTS, k, 8);
     }
-    free(dead);
     if (rc) return rc;
     uint8_t o[8];
     be64(o, want_oldest);
