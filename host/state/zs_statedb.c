@@ -255,11 +255,12 @@ static int cmp_keyed(const void *a, const void *b)
     return memcmp(((const keyed_t *)a)->key, ((const keyed_t *)b)->key, ZS_STATEDB_KEY);
 }
 
-/* Takes a reference off every node listed in a gc list. */
+/* Removes the rows listed in a gc list.  Each row was put exactly once
+   (every place in the tree has its own row) and leaves exactly once. */
 static void release(zs_store_batch_t *b, const uint8_t *list, size_t len)
 {
     for (size_t i = 0; i + REF_BYTES <= len; i += REF_BYTES)
-        zs_store_ref(b, ZS_CF_SMT_NODES, list + i, REF_BYTES, -1, NULL, 0);
+        zs_store_single_del(b, ZS_CF_SMT_NODES, list + i, REF_BYTES);
 }
 
 int zs_statedb_stage(zs_statedb_t *db, zs_store_batch_t *b, uint64_t version, const zs_smt_ref_t *root,
@@ -277,7 +278,7 @@ int zs_statedb_stage(zs_statedb_t *db, zs_store_batch_t *b, uint64_t version, co
     qsort(sorted, ch->n_created, sizeof *sorted, cmp_keyed);
     for (size_t i = 0; i < ch->n_created; i++) {
         size_t n = zs_statedb_encode_node(sorted[i].node, node);
-        zs_store_ref(b, ZS_CF_SMT_NODES, sorted[i].key, ZS_STATEDB_KEY, 1, node, n);
+        zs_store_put(b, ZS_CF_SMT_NODES, sorted[i].key, ZS_STATEDB_KEY, node, n);
     }
     for (size_t i = 0; i < ch->n_dead; i++) ref_bytes(&ch->dead[i], dead + REF_BYTES * i);
     be64(vk, version);

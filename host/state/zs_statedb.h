@@ -1,11 +1,11 @@
 /* zs_statedb: the state tree's versions in the store (host/store).
 
    Layout (column families of host/store/zs_schema.h):
-   - smt_nodes: (version u64 big-endian, hash 4 x u64 little-endian) -> node,
-     reference counted: one reference per place the node occupies in a
-     retained version.  The version prefix keeps each commit's rows
-     together at the end of the key space, which RocksDB writes 4x faster
-     than rows scattered by hash, and compacts almost for free;
+   - smt_nodes: (row u64 big-endian, hash 4 x u64 little-endian) -> node,
+     one row per place in the tree, written once and removed once.  The row
+     (version << 8 | duplicate index) keeps each commit's rows together at
+     the end of the key space, which RocksDB writes 4x faster than rows
+     scattered by hash;
    - smt_roots: version (u64 big-endian) -> root (version, hash);
    - smt_gc:    version -> the nodes that left the tree at that version
      (taken off when the version before it is pruned);

@@ -4,12 +4,12 @@
 #include <string.h>
 
 const zs_cf_desc_t zs_schema_cfs[ZS_CF_COUNT] = {
-    [ZS_CF_META] = {"meta", ZS_CF_PLAIN, 0},
-    [ZS_CF_SMT_NODES] = {"smt_nodes", ZS_CF_REFCOUNTED, 1},
-    [ZS_CF_SMT_ROOTS] = {"smt_roots", ZS_CF_PLAIN, 0},
-    [ZS_CF_SMT_GC] = {"smt_gc", ZS_CF_PLAIN, 0},
-    [ZS_CF_CHAIN] = {"chain", ZS_CF_PLAIN, 1},
-    [ZS_CF_POOL] = {"pool", ZS_CF_PLAIN, 0},
+    [ZS_CF_META] = {"meta", 0},
+    [ZS_CF_SMT_NODES] = {"smt_nodes", 1},
+    [ZS_CF_SMT_ROOTS] = {"smt_roots", 0},
+    [ZS_CF_SMT_GC] = {"smt_gc", 0},
+    [ZS_CF_CHAIN] = {"chain", 1},
+    [ZS_CF_POOL] = {"pool", 0},
 };
 
 static const char format_key[] = "schema/format";

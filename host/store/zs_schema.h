@@ -10,7 +10,7 @@
 
 enum {
     ZS_CF_META = 0,      /* small records: format, latest versions, counters */
-    ZS_CF_SMT_NODES = 1, /* state tree nodes: hash -> node, reference counted */
+    ZS_CF_SMT_NODES = 1, /* state tree nodes: (row, hash) -> node; each row written once */
     ZS_CF_SMT_ROOTS = 2, /* state version (u64 BE) -> root */
     ZS_CF_SMT_GC = 3,    /* state version -> hashes of the nodes that left the tree at it */
     ZS_CF_CHAIN = 4,     /* blocks, batches, receipts, transaction index (host/seq) */
@@ -18,7 +18,7 @@ enum {
     ZS_CF_COUNT
 };
 
-#define ZS_SCHEMA_FORMAT "zkseq-db-1"
+#define ZS_SCHEMA_FORMAT "zkseq-db-2"
 
 extern const zs_cf_desc_t zs_schema_cfs[ZS_CF_COUNT];
 

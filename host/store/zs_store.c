@@ -10,23 +10,17 @@
 
 #define MAX_CF 32
 
-/* Refcounted rows: 8-byte little-endian signed count, then the payload.
-   Merge operands have the same shape (a delta, then an optional payload). */
-#define REF_HDR 8
-
 struct zs_store {
     rocksdb_t *db;
     rocksdb_options_t *opts;
     rocksdb_options_t *cf_opts[MAX_CF];
     rocksdb_column_family_handle_t *cf[MAX_CF];
-    zs_cf_kind_t kind[MAX_CF];
     int ncf;
     rocksdb_readoptions_t *ro;
     rocksdb_writeoptions_t *wo_sync, *wo_nosync;
     rocksdb_cache_t *cache;
     rocksdb_block_based_table_options_t *bbo_point, *bbo_plain;
     rocksdb_filterpolicy_t *bloom;
-    rocksdb_compactionfilter_t *filter; /* not owned by the options: freed after close */
     pthread_mutex_t err_lock;
     char last_err[512];
 };
@@ -37,100 +31,6 @@ struct zs_store_batch {
     size_t count;
     int bad; /* an operation named an unknown family */
 };
-
-static int64_t get_i64(const char *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = v << 8 | (uint8_t)p[i];
-    return (int64_t)v;
-}
-
-static void put_i64(char *p, int64_t x)
-{
-    uint64_t v = (uint64_t)x;
-    for (int i = 0; i < 8; i++) p[i] = (char)(v >> (8 * i));
-}
-
-/* Sums deltas; keeps the first payload seen (all payloads of one row are
-   equal: the key is the payload's hash). */
-static char *ref_merge(const char *existing, size_t elen, const char *const *ops, const size_t *olen, int n,
-                       unsigned char *success, size_t *out_len)
-{
-    int64_t refs = 0;
-    const char *payload = NULL;
-    size_t plen = 0;
-    if (existing && elen >= REF_HDR) {
-        refs = get_i64(existing);
-        if (elen > REF_HDR) {
-            payload = existing + REF_HDR;
-            plen = elen - REF_HDR;
-        }
-    }
-    for (int i = 0; i < n; i++) {
-        if (olen[i] < REF_HDR) continue; /* malformed operand: ignore, never crash */
-        refs += get_i64(ops[i]);
-        if (!payload && olen[i] > REF_HDR) {
-            payload = ops[i] + REF_HDR;
-            plen = olen[i] - REF_HDR;
-        }
-    }
-    char *out = malloc(REF_HDR + plen);
-    if (!out) {
-        *success = 0;
-        return NULL;
-    }
-    put_i64(out, refs);
-    if (plen) memcpy(out + REF_HDR, payload, plen);
-    *out_len = REF_HDR + plen;
-    *success = 1;
-    return out;
-}
-
-static char *full_merge(void *st, const char *k, size_t kl, const char *existing, size_t elen,
-                        const char *const *ops, const size_t *olen, int n, unsigned char *success, size_t *out_len)
-{
-    (void)st, (void)k, (void)kl;
-    return ref_merge(existing, elen, ops, olen, n, success, out_len);
-}
-
-static char *partial_merge(void *st, const char *k, size_t kl, const char *const *ops, const size_t *olen, int n,
-                           unsigned char *success, size_t *out_len)
-{
-    (void)st, (void)k, (void)kl;
-    return ref_merge(NULL, 0, ops, olen, n, success, out_len);
-}
-
-static void delete_value(void *st, const char *v, size_t len)
-{
-    (void)st, (void)len;
-    free((void *)v);
-}
-
-/* RocksDB calls these when it drops the operator or filter; nothing to free. */
-static void no_state(void *st)
-{
-    (void)st;
-}
-
-static const char *merge_name(void *st)
-{
-    (void)st;
-    return "zkseq.refcount.v1";
-}
-
-static unsigned char ref_filter(void *st, int level, const char *k, size_t kl, const char *v, size_t vl, char **nv,
-                                size_t *nvl, unsigned char *changed)
-{
-    (void)st, (void)level, (void)k, (void)kl, (void)nv, (void)nvl;
-    *changed = 0;
-    return vl < REF_HDR || get_i64(v) <= 0; /* 1: drop the row */
-}
-
-static const char *filter_name(void *st)
-{
-    (void)st;
-    return "zkseq.refcount.drop-dead.v1";
-}
 
 static void set_err(zs_store_t *s, const char *what, char *rerr)
 {
@@ -164,7 +64,6 @@ static void destroy(zs_store_t *s)
     if (s->bbo_point) rocksdb_block_based_options_destroy(s->bbo_point);
     if (s->bbo_plain) rocksdb_block_based_options_destroy(s->bbo_plain);
     if (s->cache) rocksdb_cache_destroy(s->cache);
-    if (s->filter) rocksdb_compactionfilter_destroy(s->filter);
     pthread_mutex_destroy(&s->err_lock);
     free(s);
 }
@@ -205,6 +104,7 @@ zs_store_t *zs_store_open(const char *path, const zs_cf_desc_t *cfs, int ncf, co
     rocksdb_options_set_create_missing_column_families(s->opts, 1);
     rocksdb_options_set_paranoid_checks(s->opts, 1);
     rocksdb_options_set_max_background_jobs(s->opts, 2);
+    rocksdb_options_set_bytes_per_sync(s->opts, 1 << 20);
     /* A torn last record in the log is dropped; anything earlier must be intact. */
     rocksdb_options_set_wal_recovery_mode(s->opts, 2 /* kPointInTimeRecovery */);
 
@@ -217,23 +117,20 @@ zs_store_t *zs_store_open(const char *path, const zs_cf_desc_t *cfs, int ncf, co
     for (int i = 0; i < ncf; i++) {
         rocksdb_options_t *co = rocksdb_options_create();
         rocksdb_options_set_write_buffer_size(co, 64 << 20);
+        /* Level sizes that grow with the data keep compaction proportional
+           to what is written. */
+        rocksdb_options_set_level_compaction_dynamic_level_bytes(co, 1);
+        rocksdb_options_set_max_bytes_for_level_base(co, 256 << 20);
+        rocksdb_options_set_target_file_size_base(co, 64 << 20);
         if (cfs[i].point_lookups) {
             rocksdb_options_set_block_based_table_factory(co, s->bbo_point);
             rocksdb_options_set_compression(co, rocksdb_no_compression);
         } else {
             rocksdb_options_set_block_based_table_factory(co, s->bbo_plain);
         }
-        if (cfs[i].kind == ZS_CF_REFCOUNTED) {
-            rocksdb_options_set_merge_operator(
-                co, rocksdb_mergeoperator_create(NULL, no_state, full_merge, partial_merge, delete_value, merge_name));
-            rocksdb_options_set_compaction_filter(co, s->filter ? s->filter
-                                                                : (s->filter = rocksdb_compactionfilter_create(
-                                                                       NULL, no_state, ref_filter, filter_name)));
-        }
         s->cf_opts[i + 1] = co;
         copts[i + 1] = co;
         names[i + 1] = cfs[i].name;
-        s->kind[i] = cfs[i].kind;
     }
     s->ncf = ncf + 1;
     char *rerr = NULL;
@@ -293,14 +190,6 @@ int zs_store_get(zs_store_t *s, int cf, const void *key, size_t klen, void *out,
     if (!v) {
         rocksdb_pinnableslice_destroy(ps);
         return ZS_ERR_NOTFOUND;
-    }
-    if (s->kind[cf] == ZS_CF_REFCOUNTED) {
-        if (vlen < REF_HDR || get_i64(v) <= 0 || vlen == REF_HDR) {
-            rocksdb_pinnableslice_destroy(ps);
-            return vlen < REF_HDR ? ZS_ERR_CORRUPT : ZS_ERR_NOTFOUND;
-        }
-        v += REF_HDR;
-        vlen -= REF_HDR;
     }
     *len = vlen;
     int rc = ZS_OK;
@@ -362,23 +251,10 @@ void zs_store_del(zs_store_batch_t *b, int cf, const void *key, size_t klen)
     if (h) rocksdb_writebatch_delete_cf(b->wb, h, key, klen);
 }
 
-void zs_store_ref(zs_store_batch_t *b, int cf, const void *key, size_t klen, int64_t delta, const void *payload,
-                  size_t plen)
+void zs_store_single_del(zs_store_batch_t *b, int cf, const void *key, size_t klen)
 {
     rocksdb_column_family_handle_t *h = handle(b, cf);
-    if (!h) return;
-    char hdr[REF_HDR];
-    put_i64(hdr, delta);
-    if (!plen) {
-        rocksdb_writebatch_merge_cf(b->wb, h, key, klen, hdr, REF_HDR);
-        return;
-    }
-    /* Key and value as slices, without joining them into one buffer. */
-    const char *kp[1] = {key};
-    size_t kl[1] = {klen};
-    const char *vp[2] = {hdr, payload};
-    size_t vl[2] = {REF_HDR, plen};
-    rocksdb_writebatch_mergev_cf(b->wb, h, 1, kp, kl, 2, vp, vl);
+    if (h) rocksdb_writebatch_singledelete_cf(b->wb, h, key, klen);
 }
 
 int zs_store_write(zs_store_t *s, zs_store_batch_t *b, int sync)
@@ -432,14 +308,8 @@ int zs_store_iter_next(zs_store_iter_t *i, const uint8_t **key, size_t *klen, co
             }
             return 0;
         }
-        const char *v = rocksdb_iter_value(i->it, vlen);
+        *val = (const uint8_t *)rocksdb_iter_value(i->it, vlen);
         *key = (const uint8_t *)rocksdb_iter_key(i->it, klen);
-        if (i->s->kind[i->cf] == ZS_CF_REFCOUNTED) {
-            if (*vlen <= REF_HDR || get_i64(v) <= 0) continue; /* dead row */
-            v += REF_HDR;
-            *vlen -= REF_HDR;
-        }
-        *val = (const uint8_t *)v;
         return 1;
     }
 }

@@ -1,23 +1,18 @@
 /* zs_store: the daemon's durable storage, one embedded RocksDB with named
    column families.
 
-   Two kinds of column family:
-   - plain: key -> value;
-   - refcounted: content-addressed rows that carry a reference count.  A
-     batch adds to the count (zs_store_ref with a positive delta and the
-     row's payload) or takes from it (negative delta, no payload) without
-     reading first: a RocksDB merge operator sums the deltas, and a
-     compaction filter drops rows whose count reached zero.  Reads see a row
-     only while its count is positive.
    Writes go through batches that are applied atomically (all or nothing),
    with an fsync of the write-ahead log when asked, so a crash at any point
-   leaves the store before or after the whole batch.
+   leaves the store before or after the whole batch.  Keys that are written
+   exactly once and never overwritten (the state tree's node rows) are
+   removed with zs_store_single_del, which RocksDB retires much more cheaply
+   than an ordinary delete.
 
    Thread safety: all functions may be called from any thread; a batch
    belongs to one thread at a time.  Errors: ZS_ERR_NOTFOUND, ZS_ERR_FULL
    (caller's buffer too small; *len says how much is needed), ZS_ERR_CORRUPT
-   (RocksDB found a bad checksum or our row format is broken), ZS_ERR_IO
-   (anything else RocksDB reports; zs_store_last_error has its text). */
+   (RocksDB found a bad checksum), ZS_ERR_IO (anything else RocksDB
+   reports; zs_store_last_error has its text). */
 #ifndef ZS_STORE_H
 #define ZS_STORE_H
 
@@ -26,11 +21,8 @@
 
 #include "lib/base/zs_err.h"
 
-typedef enum { ZS_CF_PLAIN = 0, ZS_CF_REFCOUNTED = 1 } zs_cf_kind_t;
-
 typedef struct {
     const char *name;
-    zs_cf_kind_t kind;
     int point_lookups; /* bloom filter; no compression (random-looking values) */
 } zs_cf_desc_t;
 
@@ -52,8 +44,7 @@ zs_store_t *zs_store_open(const char *path, const zs_cf_desc_t *cfs, int ncf, co
 void zs_store_close(zs_store_t *s);
 
 /* zs_store_get copies the value of key in family cf into out[0..cap) and
-   its length into *len.  For refcounted families the value is the payload
-   of a live row. */
+   its length into *len. */
 ZS_MUST_USE int zs_store_get(zs_store_t *s, int cf, const void *key, size_t klen, void *out, size_t cap,
                              size_t *len);
 
@@ -64,9 +55,8 @@ void zs_store_batch_clear(zs_store_batch_t *b);
 size_t zs_store_batch_count(const zs_store_batch_t *b);
 void zs_store_put(zs_store_batch_t *b, int cf, const void *key, size_t klen, const void *val, size_t vlen);
 void zs_store_del(zs_store_batch_t *b, int cf, const void *key, size_t klen);
-/* Refcounted families: delta > 0 must come with the payload. */
-void zs_store_ref(zs_store_batch_t *b, int cf, const void *key, size_t klen, int64_t delta, const void *payload,
-                  size_t plen);
+/* Only for a key put exactly once and never overwritten since. */
+void zs_store_single_del(zs_store_batch_t *b, int cf, const void *key, size_t klen);
 
 /* zs_store_write applies the batch atomically; sync makes it durable
    before returning. */
