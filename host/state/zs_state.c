@@ -23,8 +23,11 @@ typedef struct {
 } pending_code_t;
 
 struct zs_state {
-    zs_store_t *store;
+    zs_store_t *store; /* NULL: memory only */
     zs_statedb_t *db;
+    int has_version; /* memory only: the last commit */
+    uint64_t version;
+    zs_smt_ref_t root;
     zs_smt_t *tree;
     zs_smt_hasher_t hasher;
     int has_hasher;
@@ -88,19 +91,24 @@ zs_state_t *zs_state_open(zs_store_t *store, const zs_state_opts_t *o, char *err
         return NULL;
     }
     st->store = store;
-    st->db = zs_statedb_new(store, o ? o->keep_versions : 0, err, errlen);
-    if (!st->db) {
-        free(st);
-        return NULL;
+    if (store) {
+        st->db = zs_statedb_new(store, o ? o->keep_versions : 0, err, errlen);
+        if (!st->db) {
+            free(st);
+            return NULL;
+        }
     }
     if (o && o->hasher) {
         st->hasher = *o->hasher;
         st->has_hasher = 1;
     }
     zs_smt_ref_t root = {0};
-    zs_statedb_latest(st->db, NULL, &root);
-    zs_smt_loader_t loader = zs_statedb_loader(st->db);
-    st->tree = zs_smt_new(&root, &loader, st->has_hasher ? &st->hasher : NULL);
+    zs_smt_loader_t loader;
+    if (st->db) {
+        zs_statedb_latest(st->db, NULL, &root);
+        loader = zs_statedb_loader(st->db);
+    }
+    st->tree = zs_smt_new(&root, st->db ? &loader : NULL, st->has_hasher ? &st->hasher : NULL);
     if (!st->tree || keys_grow(st)) {
         snprintf(err, errlen, "out of memory");
         zs_state_close(st);
@@ -128,7 +136,11 @@ void zs_state_close(zs_state_t *st)
 
 int zs_state_version(const zs_state_t *st, uint64_t *version, zs_smt_ref_t *root)
 {
-    return zs_statedb_latest(st->db, version, root);
+    if (st->db) return zs_statedb_latest(st->db, version, root);
+    if (!st->has_version) return 0;
+    if (version) *version = st->version;
+    if (root) *root = st->root;
+    return 1;
 }
 
 zs_statedb_t *zs_state_db(zs_state_t *st)
@@ -226,6 +238,7 @@ int zs_state_code(zs_state_t *st, const uint8_t addr[20], uint8_t **code, size_t
         *len = st->codes[i].len;
         return ZS_OK;
     }
+    if (!st->store) return ZS_ERR_NOTFOUND;
     uint8_t key[33];
     code_row_key(hb, key);
     uint8_t *buf = malloc(n ? n : 1);
@@ -293,24 +306,34 @@ int zs_state_commit(zs_state_t *st, zs_store_batch_t *batch, uint64_t version, z
     zs_smt_changes_t ch;
     int rc = zs_smt_commit(st->tree, version, root, &ch);
     if (rc) return rc;
+    if (stats) *stats = ch;
+    if (!st->db) {
+        /* Memory only: the version is the commit itself; codes stay. */
+        if (batch) return ZS_ERR_INVAL;
+        st->has_version = 1;
+        st->version = version;
+        st->root = *root;
+        return ZS_OK;
+    }
     if ((rc = zs_statedb_stage(st->db, batch, version, root, &ch))) return rc;
     for (size_t i = 0; i < st->ncodes; i++) {
         uint8_t key[33];
         code_row_key(st->codes[i].hash, key);
         zs_store_put(batch, ZS_CF_CHAIN, key, 33, st->codes[i].code, st->codes[i].len);
     }
-    if (stats) *stats = ch;
     return ZS_OK;
 }
 
 void zs_state_applied(zs_state_t *st, uint64_t version, const zs_smt_ref_t *root)
 {
+    if (!st->db) return;
     zs_statedb_applied(st->db, version, root);
     drop_codes(st);
 }
 
 int zs_state_commit_sync(zs_state_t *st, uint64_t version, zs_smt_ref_t *root)
 {
+    if (!st->store) return zs_state_commit(st, NULL, version, root, NULL);
     zs_store_batch_t *b = zs_store_batch_new(st->store);
     if (!b) return ZS_ERR_NOMEM;
     int rc = zs_state_commit(st, b, version, root, NULL);
@@ -322,13 +345,13 @@ int zs_state_commit_sync(zs_state_t *st, uint64_t version, zs_smt_ref_t *root)
 
 int zs_state_root_at(zs_state_t *st, uint64_t version, zs_smt_ref_t *root)
 {
-    return zs_statedb_root_at(st->db, version, root);
+    return st->db ? zs_statedb_root_at(st->db, version, root) : ZS_ERR_NOTFOUND;
 }
 
 int zs_state_get_at(zs_state_t *st, const zs_smt_ref_t *root, const zs_smt_key_t *key, zs_u256_t *v,
                     zs_smt_proof_t *proof)
 {
-    return zs_statedb_get(st->db, root, key, v, proof);
+    return st->db ? zs_statedb_get(st->db, root, key, v, proof) : ZS_ERR_NOTFOUND;
 }
 
 /* Genesis. */

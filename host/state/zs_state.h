@@ -28,7 +28,8 @@ typedef struct {
 typedef struct zs_state zs_state_t;
 
 /* zs_state_open opens the state kept in store (latest version); NULL with a
-   sentence in err if it is damaged. */
+   sentence in err if it is damaged.  store NULL gives a state held in
+   memory only (tools and tests), whose commits take a NULL batch. */
 zs_state_t *zs_state_open(zs_store_t *store, const zs_state_opts_t *o, char *err, size_t errlen);
 void zs_state_close(zs_state_t *st);
 

@@ -116,7 +116,10 @@ zs_store_t *zs_store_open(const char *path, const zs_cf_desc_t *cfs, int ncf, co
     copts[0] = s->cf_opts[0];
     for (int i = 0; i < ncf; i++) {
         rocksdb_options_t *co = rocksdb_options_create();
-        rocksdb_options_set_write_buffer_size(co, 64 << 20);
+        /* Point-lookup families take writes scattered over their key space
+           (the state tree's pruning deletes): a smaller memtable keeps its
+           skip list shallow, which costs less than the extra flushes. */
+        rocksdb_options_set_write_buffer_size(co, (size_t)(cfs[i].point_lookups ? 16 : 64) << 20);
         /* Level sizes that grow with the data keep compaction proportional
            to what is written. */
         rocksdb_options_set_level_compaction_dynamic_level_bytes(co, 1);

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "lib/keccak/zs_keccak.h"
 #include "lib/rlp/zs_rlp.h"
 
 static uint32_t be32(const uint8_t *p)
@@ -140,4 +141,18 @@ long zs_batch_encode_change_l2_block(uint32_t delta_timestamp, uint32_t index_l1
         out[5 + i] = (uint8_t)(index_l1_info_tree >> (24 - 8 * i));
     }
     return ZS_BATCH_CHANGE_L2_BLOCK_LEN;
+}
+
+void zs_batch_acc_input_hash(const uint8_t old[32], const uint8_t batch_hash_data[32], const uint8_t l1_info_root[32],
+                             uint64_t timestamp_limit, const uint8_t sequencer[20],
+                             const uint8_t forced_block_hash_l1[32], uint8_t out[32])
+{
+    uint8_t buf[32 + 32 + 32 + 8 + 20 + 32];
+    memcpy(buf, old, 32);
+    memcpy(buf + 32, batch_hash_data, 32);
+    memcpy(buf + 64, l1_info_root, 32);
+    for (int i = 0; i < 8; i++) buf[96 + i] = (uint8_t)(timestamp_limit >> (56 - 8 * i));
+    memcpy(buf + 104, sequencer, 20);
+    memcpy(buf + 124, forced_block_hash_l1, 32);
+    zs_keccak256(buf, sizeof buf, out);
 }

@@ -56,6 +56,14 @@ ZS_MUST_USE int zs_batch_entry_to_tx(const zs_batch_entry_t *ent, uint8_t *raw, 
    the bytes written or ZS_ERR_FULL. */
 long zs_batch_encode_tx(const zs_tx_t *tx, uint8_t effective_percentage, uint8_t *out, size_t cap);
 
+/* zs_batch_acc_input_hash chains a batch into the accumulated input hash
+   as fork 12's PolygonRollupEtrog computes it on L1:
+   keccak256(old ++ batchHashData ++ l1InfoRoot ++ uint64 timestampLimit ++
+             sequencer ++ forcedBlockHashL1). */
+void zs_batch_acc_input_hash(const uint8_t old[32], const uint8_t batch_hash_data[32], const uint8_t l1_info_root[32],
+                             uint64_t timestamp_limit, const uint8_t sequencer[20],
+                             const uint8_t forced_block_hash_l1[32], uint8_t out[32]);
+
 /* zs_batch_encode_change_l2_block writes the 9-byte block entry. */
 long zs_batch_encode_change_l2_block(uint32_t delta_timestamp, uint32_t index_l1_info_tree,
                                      uint8_t *out, size_t cap);

@@ -19,7 +19,8 @@ static const char usage[] =
     "  smt root FILE                      root of {keys, values} (smt-raw.json format)\n"
     "  smt key balance|nonce|code|length ADDR | smt key storage ADDR SLOT\n"
     "  state genesis FILE [--db DIR]      root of a genesis {addresses: [...]}; --db writes it\n"
-    "  state get --db DIR ADDR [--proof] [--version N]\n";
+    "  state get --db DIR ADDR [--proof] [--version N]\n"
+    "  batch process FILE [--id N]        execute a batch (state-transition vector format)\n";
 
 int main(int argc, char **argv)
 {
@@ -33,5 +34,6 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "tx")) return cmd_tx(argc - 2, argv + 2);
     if (!strcmp(cmd, "smt")) return cmd_smt(argc - 2, argv + 2);
     if (!strcmp(cmd, "state")) return cmd_state(argc - 2, argv + 2);
+    if (!strcmp(cmd, "batch")) return cmd_batch(argc - 2, argv + 2);
     cli_fail("unknown command '%s' (zkseq --help lists them)", cmd);
 }

@@ -107,5 +107,22 @@ for (const [args, re] of refusals) {
   ok(r.status === 1 && re.test(r.stderr) && r.stdout === '', `refused: zkseq ${args.join(' ').replace(tmp, '$TMP').slice(0, 70)}`,
     `status ${r.status} stderr ${r.stderr}`);
 }
+// Batches: every transfer-only case of Polygon's state-transition vectors
+// reproduces the new state root, batchHashData and accInputHash; the cases
+// that need the EVM are refused, not computed wrongly.
+const stFile = path.join(vectors, 'polygon/processor/state-transition.json');
+for (const c of st) {
+  const needsEvm = c.genesis.some((a) => a.bytecode) || c.txs.some((t) => t.type !== 11 && (!t.to || t.to === '0x' || t.deployedBytecode || t.contractName));
+  const r = run('zkseq', ['batch', 'process', stFile, '--id', String(c.id)]);
+  if (needsEvm) {
+    ok(r.status === 1 && /no EVM yet/.test(r.stderr), `batch process case ${c.id} (contracts): refused clearly`, r.stderr || r.stdout);
+    continue;
+  }
+  const o = r.json || {};
+  ok(o.oldStateRoot === c.expectedOldRoot && o.newStateRoot === c.expectedNewRoot && o.batchL2Data === c.batchL2Data &&
+    o.batchHashData === c.batchHashData && o.newAccInputHash === c.expectedNewAccInputHash,
+  `batch process case ${c.id}: new state root, batchL2Data, batchHashData, accInputHash (${c.description.slice(0, 40)})`,
+  { got: [o.newStateRoot, o.newAccInputHash], want: [c.expectedNewRoot, c.expectedNewAccInputHash], err: r.stderr });
+}
 fs.rmSync(tmp, { recursive: true });
 done();

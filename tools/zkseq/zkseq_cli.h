@@ -42,5 +42,6 @@ int cmd_poseidon(int argc, char **argv);
 int cmd_tx(int argc, char **argv);
 int cmd_smt(int argc, char **argv);
 int cmd_state(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
 
 #endif

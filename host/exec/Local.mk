@@ -1,0 +1,1 @@
+$(call add-objs,zs_exec,zs_exec.c)

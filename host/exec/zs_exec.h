@@ -1,0 +1,111 @@
+/* zs_exec: executes L2 blocks of value transfers with Polygon zkEVM fork 12
+   (etrog) semantics against the state (host/state).
+
+   A block starts with the changeL2Block step (zs_exec_block_begin): the
+   system contract 0x...5ca1ab1e records the previous block's state root
+   under keccak256(oldBlockNumber, 1), the new block number in slot 0 and the
+   new timestamp in slot 2; an L1 info leaf with a new global exit root is
+   written to the L2 global exit root manager; and a fresh block info tree
+   (a Poseidon SMT of header fields and per-transaction receipts) is begun.
+   Each transaction (zs_exec_tx) is checked as Polygon's executor checks it
+   (nonce, upfront cost at the effective gas price, sender without code,
+   gas limit) and executed: the sender pays value + gasUsed * effective gas
+   price, the receiver gets the value, the coinbase (sequencer) gets the fee
+   after the transfer; the receipt goes into the block info tree.  A block
+   ends (zs_exec_block_end) by writing the block info root into slot 3.
+
+   Transactions that create contracts or call code are refused with
+   ZS_EXEC_UNSUPPORTED until zkseq has an EVM.
+
+   Thread safety: one thread owns a zs_exec and its state. */
+#ifndef ZS_EXEC_H
+#define ZS_EXEC_H
+
+#include <stdint.h>
+
+#include "host/state/zs_state.h"
+#include "lib/tx/zs_tx.h"
+#include "lib/u256/zs_u256.h"
+
+#define ZS_BLOCK_GAS_LIMIT 1125899906842624ull /* fork 12's per-block limit */
+#define ZS_TX_GAS_LIMIT 30000000ull              /* fork 12's per-transaction limit */
+
+extern const uint8_t zs_system_address[20];         /* 0x000000000000000000000000000000005ca1ab1e */
+extern const uint8_t zs_ger_manager_l2_address[20]; /* 0xa40D5f56745a118D0906a34E69aeC8C0Db1cB8fA */
+
+/* Why a transaction was not included (stable codes, shared with the pool). */
+typedef enum {
+    ZS_EXEC_OK = 0,
+    ZS_EXEC_NONCE,           /* nonce differs from the account's */
+    ZS_EXEC_FUNDS,           /* gas * effective price + value above the balance */
+    ZS_EXEC_SENDER_HAS_CODE, /* EIP-3607 */
+    ZS_EXEC_GAS_LIMIT,       /* above the transaction gas limit */
+    ZS_EXEC_INTRINSIC_GAS,   /* gas below the intrinsic cost */
+    ZS_EXEC_CHAIN_ID,        /* another chain's transaction */
+    ZS_EXEC_UNSUPPORTED,     /* contract creation or a call to code */
+} zs_exec_reason_t;
+
+const char *zs_exec_reason_text(zs_exec_reason_t r);
+
+typedef struct {
+    uint64_t chain_id;
+    uint8_t coinbase[20]; /* the sequencer address: receives the fees */
+    uint64_t tx_gas_limit;
+} zs_exec_cfg_t;
+
+/* An L1 info tree leaf a block refers to (indexL1InfoTree != 0). */
+typedef struct {
+    uint8_t global_exit_root[32];
+    uint8_t block_hash[32];
+    uint64_t timestamp;
+} zs_l1_info_t;
+
+typedef struct {
+    uint64_t number;
+    uint64_t timestamp;
+    uint8_t parent_root[32];   /* the state root before the block (its "previous block hash") */
+    uint8_t ger[32];
+    uint8_t block_hash_l1[32];
+} zs_exec_block_t;
+
+typedef struct {
+    zs_exec_reason_t reason; /* ZS_EXEC_OK: included */
+    uint32_t index;          /* position in the block */
+    uint64_t gas_used;
+    uint64_t cumulative_gas;
+    zs_u256_t effective_gas_price;
+    zs_u256_t fee;
+    uint8_t l2_tx_hash[32];
+} zs_exec_result_t;
+
+typedef struct zs_exec zs_exec_t;
+
+zs_exec_t *zs_exec_new(zs_state_t *st, const zs_exec_cfg_t *cfg);
+void zs_exec_free(zs_exec_t *x);
+
+/* zs_exec_block_begin opens a block.  parent_root is the state root of
+   everything staged so far (the caller commits before calling);
+   delta_timestamp is added to the previous block's timestamp; l1 is the
+   referenced L1 info leaf or NULL.  Returns 0 or a state error. */
+ZS_MUST_USE int zs_exec_block_begin(zs_exec_t *x, const uint64_t parent_root[4], uint32_t delta_timestamp,
+                                    const zs_l1_info_t *l1, zs_exec_block_t *out);
+
+/* zs_exec_tx executes tx (sender already recovered) with the effective
+   percentage byte; r says whether it was included and why not.  Returns 0
+   (whatever r says) or a state error, after which the state is unusable. */
+ZS_MUST_USE int zs_exec_tx(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], uint8_t effective_percentage,
+                           zs_exec_result_t *r);
+
+/* zs_exec_block_end closes the block; gas_used is its total. */
+ZS_MUST_USE int zs_exec_block_end(zs_exec_t *x, uint64_t *gas_used, uint64_t block_info_root[4]);
+
+/* Pure helpers (also for RPC and tests). */
+/* effective gas price: gasPrice * (pct + 1) / 256 */
+zs_u256_t zs_exec_effective_gas_price(const zs_u256_t *gas_price, uint8_t pct);
+/* Polygon's L2 transaction hash (linear Poseidon over the fields). */
+void zs_exec_l2_tx_hash(const zs_tx_t *tx, const uint8_t sender[20], uint8_t out[32]);
+/* keccak256(uint256 a ++ uint256 b): Solidity's mapping slot of key a at
+   position b. */
+void zs_exec_mapping_slot(const zs_u256_t *a, const zs_u256_t *b, zs_u256_t *out);
+
+#endif

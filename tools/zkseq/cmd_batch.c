@@ -1,0 +1,235 @@
+/* zkseq batch process FILE [--id N]: executes a batch (Polygon's
+   state-transition vector format) from its genesis, as an executor that
+   reads the batch from L1 would, and prints the new state root, batchL2Data,
+   batchHashData and the new accInputHash. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/exec/zs_exec.h"
+#include "host/state/zs_state.h"
+#include "lib/base/zs_hex.h"
+#include "lib/batch/zs_batch.h"
+#include "lib/keccak/zs_keccak.h"
+#include "tools/zkseq/zkseq_cli.h"
+
+static void hex32(const char *what, json_t *v, uint8_t out[32])
+{
+    const char *s = json_string_value(v);
+    if (!s) {
+        memset(out, 0, 32);
+        return;
+    }
+    cli_hex_exact(what, s, out, 32);
+}
+
+static json_t *root_json(const zs_smt_ref_t *r)
+{
+    uint8_t be[32];
+    zs_smt_h4_to_be(r->hash, be);
+    return cli_json_hex(be, 32);
+}
+
+/* The L1 info leaf a changeL2Block entry names: from the case's "l1InfoTree"
+   object ({index: {globalExitRoot, blockHash, timestamp}}), or from the
+   type-11 entries of "txs" carrying "l1Info". */
+static int find_l1_info(json_t *c, uint32_t index, zs_l1_info_t *out)
+{
+    char key[16];
+    snprintf(key, sizeof key, "%u", index);
+    json_t *leaf = json_object_get(json_object_get(c, "l1InfoTree"), key);
+    if (!leaf) {
+        size_t i;
+        json_t *t;
+        json_array_foreach(json_object_get(c, "txs"), i, t) {
+            if (json_integer_value(json_object_get(t, "type")) == 11 &&
+                json_integer_value(json_object_get(t, "indexL1InfoTree")) == (json_int_t)index)
+                leaf = json_object_get(t, "l1Info");
+        }
+    }
+    if (!leaf) return 0;
+    hex32("l1Info.globalExitRoot", json_object_get(leaf, "globalExitRoot"), out->global_exit_root);
+    hex32("l1Info.blockHash", json_object_get(leaf, "blockHash"), out->block_hash);
+    json_t *ts = json_object_get(leaf, "timestamp");
+    out->timestamp = json_is_string(ts) ? cli_u64("l1Info.timestamp", json_string_value(ts)) : (uint64_t)json_integer_value(ts);
+    return 1;
+}
+
+static json_t *process_case(json_t *c, size_t index)
+{
+    char what[64];
+    snprintf(what, sizeof what, "batch process: case %zu", index);
+    char err[512];
+    zs_state_opts_t so = {0};
+    zs_state_t *st = zs_state_open(NULL, &so, err, sizeof err);
+    if (!st) cli_fail("%s: %s", what, err);
+    /* Genesis: Polygon's vectors give an array of accounts. */
+    json_t *g = json_pack("{s:O}", "addresses", json_object_get(c, "genesis"));
+    if (zs_state_apply_genesis(st, g, err, sizeof err)) cli_fail("%s: %s", what, err);
+    json_decref(g);
+    zs_smt_ref_t old_root, root;
+    if (zs_state_commit(st, NULL, 0, &old_root, NULL)) cli_fail("%s: genesis commit failed", what);
+
+    zs_exec_cfg_t cfg = {0};
+    json_t *cid = json_object_get(c, "chainID");
+    cfg.chain_id = json_is_integer(cid) ? (uint64_t)json_integer_value(cid) : 1000;
+    const char *seq = json_string_value(json_object_get(c, "sequencerAddress"));
+    if (!seq) cli_fail("%s: no sequencerAddress", what);
+    cli_addr("sequencerAddress", seq, cfg.coinbase);
+    const char *bl2 = json_string_value(json_object_get(c, "batchL2Data"));
+    if (!bl2) cli_fail("%s: no batchL2Data", what);
+    size_t blen;
+    uint8_t *batch = cli_hex("batchL2Data", bl2, &blen);
+    json_t *tl = json_object_get(c, "timestampLimit");
+    uint64_t timestamp_limit = json_is_string(tl) ? cli_u64("timestampLimit", json_string_value(tl))
+                                                  : (uint64_t)json_integer_value(tl);
+
+    zs_exec_t *x = zs_exec_new(st, &cfg);
+    json_t *blocks = json_array(), *txs = json_array();
+    const char *invalid = NULL; /* the whole batch is invalid: state stays */
+    size_t pos = 0;
+    zs_batch_entry_t ent;
+    zs_perr_t e = {0};
+    int r, in_block = 0, first = 1;
+    uint64_t version = 1;
+    while (!invalid && (r = zs_batch_next(batch, blen, &pos, &ent, &e)) == 1) {
+        if (first && ent.kind != ZS_BATCH_ENTRY_BLOCK) {
+            invalid = "the first entry is not a changeL2Block";
+            break;
+        }
+        first = 0;
+        if (ent.kind == ZS_BATCH_ENTRY_BLOCK) {
+            if (in_block) {
+                uint64_t gas;
+                if (zs_exec_block_end(x, &gas, NULL)) cli_fail("%s: closing a block failed", what);
+            }
+            if (zs_state_commit(st, NULL, version++, &root, NULL)) cli_fail("%s: commit failed", what);
+            zs_l1_info_t l1, *l1p = NULL;
+            if (ent.index_l1_info_tree) {
+                if (!find_l1_info(c, ent.index_l1_info_tree, &l1))
+                    cli_fail("%s: the batch refers to L1 info leaf %u, which the file does not give", what,
+                             ent.index_l1_info_tree);
+                l1p = &l1;
+            }
+            zs_exec_block_t blk;
+            if (zs_exec_block_begin(x, root.hash, ent.delta_timestamp, l1p, &blk)) cli_fail("%s: opening a block failed", what);
+            if (blk.timestamp > timestamp_limit) {
+                invalid = "a block timestamp is above timestampLimit";
+                break;
+            }
+            if (l1p && blk.timestamp < l1p->timestamp) {
+                invalid = "a block timestamp is below its L1 info leaf's";
+                break;
+            }
+            json_array_append_new(blocks, json_pack("{s:I,s:I}", "number", (json_int_t)blk.number, "timestamp",
+                                                    (json_int_t)blk.timestamp));
+            in_block = 1;
+            continue;
+        }
+        uint8_t *raw = malloc(ent.len + 64);
+        zs_tx_t tx;
+        zs_perr_t te;
+        if (zs_batch_entry_to_tx(&ent, raw, ent.len + 64, &tx, &te)) {
+            /* Polygon refuses the whole batch when a transaction does not decode. */
+            free(raw);
+            invalid = "a transaction does not decode (Failed to RLP decode signing data)";
+            break;
+        }
+        uint8_t sender[20];
+        json_t *jt = json_pack("{s:o}", "hash", cli_json_hex(tx.hash, 32));
+        if (zs_tx_recover(&tx, sender)) {
+            json_object_set_new(jt, "included", json_false());
+            json_object_set_new(jt, "reason", json_string("invalid signature"));
+        } else {
+            zs_exec_result_t res;
+            if (zs_exec_tx(x, &tx, sender, ent.effective_percentage, &res)) cli_fail("%s: state error", what);
+            if (res.reason == ZS_EXEC_UNSUPPORTED)
+                cli_fail("%s: transaction %s creates or calls a contract; zkseq has no EVM yet, so it cannot "
+                         "compute this batch", what, json_string_value(json_object_get(jt, "hash")));
+            json_object_set_new(jt, "from", cli_json_addr(sender));
+            json_object_set_new(jt, "included", json_boolean(res.reason == ZS_EXEC_OK));
+            if (res.reason == ZS_EXEC_OK) {
+                json_object_set_new(jt, "gasUsed", json_integer((json_int_t)res.gas_used));
+                json_object_set_new(jt, "l2TxHash", cli_json_hex(res.l2_tx_hash, 32));
+            } else {
+                json_object_set_new(jt, "reason", json_string(zs_exec_reason_text(res.reason)));
+            }
+        }
+        json_array_append_new(txs, jt);
+        free(raw);
+    }
+    if (!invalid && r < 0) invalid = "batchL2Data does not decode";
+    if (!invalid && in_block) {
+        uint64_t gas;
+        if (zs_exec_block_end(x, &gas, NULL)) cli_fail("%s: closing a block failed", what);
+    }
+    if (invalid) {
+        root = old_root;
+    } else if (zs_state_commit(st, NULL, version, &root, NULL)) {
+        cli_fail("%s: commit failed", what);
+    }
+    uint8_t batch_hash[32], acc[32], old_acc[32], l1_root[32], forced[32];
+    zs_keccak256(batch, blen, batch_hash);
+    hex32("oldAccInputHash", json_object_get(c, "oldAccInputHash"), old_acc);
+    hex32("l1InfoRoot", json_object_get(c, "l1InfoRoot"), l1_root);
+    hex32("forcedBlockHashL1", json_object_get(c, "forcedBlockHashL1"), forced);
+    zs_batch_acc_input_hash(old_acc, batch_hash, l1_root, timestamp_limit, cfg.coinbase, forced, acc);
+    /* The local exit root: slot 1 of the L2 global exit root manager. */
+    zs_u256_t slot = zs_u256_from_u64(1), ler;
+    uint8_t ler_be[32];
+    if (zs_state_storage(st, zs_ger_manager_l2_address, &slot, &ler)) cli_fail("%s: state error", what);
+    zs_u256_to_be32(&ler, ler_be);
+
+    json_t *out = json_object();
+    if (json_object_get(c, "id")) json_object_set(out, "id", json_object_get(c, "id"));
+    json_object_set_new(out, "oldStateRoot", root_json(&old_root));
+    json_object_set_new(out, "newStateRoot", root_json(&root));
+    json_object_set_new(out, "batchL2Data", cli_json_hex(batch, blen));
+    json_object_set_new(out, "batchHashData", cli_json_hex(batch_hash, 32));
+    json_object_set_new(out, "newAccInputHash", cli_json_hex(acc, 32));
+    json_object_set_new(out, "newLocalExitRoot", cli_json_hex(ler_be, 32));
+    json_object_set_new(out, "invalidBatch", invalid ? json_string(invalid) : json_false());
+    json_object_set_new(out, "blocks", blocks);
+    json_object_set_new(out, "txs", txs);
+    zs_exec_free(x);
+    zs_state_close(st);
+    free(batch);
+    return out;
+}
+
+int cmd_batch(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[0], "process")) cli_fail("usage: zkseq batch process FILE [--id N]");
+    const char *file = argv[1];
+    long long id = -1;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--id") && i + 1 < argc) id = (long long)cli_u64("--id", argv[++i]);
+        else cli_fail("usage: zkseq batch process FILE [--id N]");
+    }
+    json_error_t je;
+    json_t *j = json_load_file(file, 0, &je);
+    if (!j) cli_fail("batch process: cannot read %s: %s (line %d)", file, je.text, je.line);
+    json_t *out;
+    if (json_is_array(j)) {
+        out = json_array();
+        size_t i;
+        json_t *c;
+        json_array_foreach(j, i, c) {
+            json_t *cid = json_object_get(c, "id");
+            long long this_id = json_is_integer(cid) ? json_integer_value(cid) : (long long)i;
+            if (id >= 0 && this_id != id) continue;
+            json_array_append_new(out, process_case(c, (size_t)this_id));
+        }
+        if (id >= 0) {
+            if (!json_array_size(out)) cli_fail("batch process: no case with id %lld in %s", id, file);
+            json_t *one = json_incref(json_array_get(out, 0));
+            json_decref(out);
+            out = one;
+        }
+    } else {
+        out = process_case(j, 0);
+    }
+    json_decref(j);
+    cli_print(out);
+    return 0;
+}
