@@ -1,0 +1,1 @@
+$(call add-objs,zs_chain,zs_chain.c)

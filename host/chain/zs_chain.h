@@ -1,0 +1,82 @@
+/* zs_chain: the L2 chain as stored: blocks, transactions with their
+   receipts, and batches, in the `chain` column family (RLP records).
+
+   Keys: 'b' + number (u64 BE) -> block; 'h' + block hash -> number;
+   't' + tx hash -> transaction and receipt; 'B' + batch number -> batch;
+   meta "chain/head" -> latest block number.  Writers add records to a store
+   batch (atomic with the state commit of the same block); readers may run
+   on any thread.
+
+   Block hashes are Ethereum's: keccak256 of the RLP header (parent, empty
+   ommers, coinbase, state root, transactions root, receipts root, empty
+   bloom, difficulty 0, number, gas limit, gas used, timestamp, no extra
+   data, zero mix hash and nonce), with the Polygon state root (32 bytes) as
+   the state root and Merkle Patricia roots of the transactions and receipts,
+   so tools that recompute a header get the same hash. */
+#ifndef ZS_CHAIN_H
+#define ZS_CHAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "host/store/zs_store.h"
+#include "lib/tx/zs_tx.h"
+#include "lib/u256/zs_u256.h"
+
+typedef struct {
+    uint64_t number, timestamp, gas_used, gas_limit, batch;
+    uint8_t hash[32], parent[32], state_root[32], tx_root[32], receipts_root[32];
+    uint8_t coinbase[20];
+    uint32_t ntx;
+    uint8_t (*tx_hashes)[32]; /* owned (zs_block_clear) */
+} zs_block_t;
+
+typedef struct {
+    uint64_t block;
+    uint32_t index;
+    uint8_t status;   /* 1 success, 0 failure */
+    uint8_t eff_pct;  /* Polygon's effective percentage byte */
+    uint64_t gas_used, cumulative_gas;
+    zs_u256_t effective_gas_price;
+    uint8_t hash[32], sender[20], l2_hash[32];
+    uint8_t *raw; /* the signed envelope, owned (zs_txrec_clear) */
+    size_t raw_len;
+} zs_txrec_t;
+
+typedef struct {
+    uint64_t number, first_block, last_block, timestamp;
+    int closed;
+    uint8_t state_root[32], acc_input_hash[32], batch_hash[32];
+    uint8_t coinbase[20];
+    uint8_t *l2data; /* batchL2Data, owned (zs_batchrec_clear) */
+    size_t l2len;
+} zs_batchrec_t;
+
+void zs_block_clear(zs_block_t *b);
+void zs_txrec_clear(zs_txrec_t *t);
+void zs_batchrec_clear(zs_batchrec_t *b);
+
+/* Header hash and roots. */
+void zs_block_hash(const zs_block_t *b, uint8_t out[32]);
+/* The receipt as Ethereum encodes it (type byte for typed transactions),
+   into a malloc'd buffer. */
+ZS_MUST_USE int zs_receipt_encode(const zs_txrec_t *t, uint8_t tx_type, uint8_t **out, size_t *len);
+/* transactionsRoot and receiptsRoot of a block's records. */
+ZS_MUST_USE int zs_block_roots(const zs_txrec_t *txs, size_t n, uint8_t tx_root[32], uint8_t receipts_root[32]);
+
+/* Writes (into a batch). */
+void zs_chain_put_block(zs_store_batch_t *b, const zs_block_t *blk);
+void zs_chain_put_tx(zs_store_batch_t *b, const zs_txrec_t *t);
+void zs_chain_put_batch(zs_store_batch_t *b, const zs_batchrec_t *br);
+void zs_chain_put_head(zs_store_batch_t *b, uint64_t number);
+
+/* Reads (any thread).  ZS_ERR_NOTFOUND, ZS_ERR_CORRUPT for a record that
+   does not decode. */
+ZS_MUST_USE int zs_chain_get_block(zs_store_t *s, uint64_t number, zs_block_t *out);
+ZS_MUST_USE int zs_chain_block_number(zs_store_t *s, const uint8_t hash[32], uint64_t *number);
+ZS_MUST_USE int zs_chain_get_tx(zs_store_t *s, const uint8_t hash[32], zs_txrec_t *out);
+ZS_MUST_USE int zs_chain_get_batch(zs_store_t *s, uint64_t number, zs_batchrec_t *out);
+/* 1 and the head block number, or 0 for a chain without blocks. */
+int zs_chain_head(zs_store_t *s, uint64_t *number);
+
+#endif

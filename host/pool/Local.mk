@@ -1,0 +1,1 @@
+$(call add-objs,zs_pool,zs_pool.c)

@@ -1,0 +1,809 @@
+#include "host/pool/zs_pool.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "host/store/zs_schema.h"
+
+typedef struct acct acct_t;
+
+typedef struct ptx {
+    struct ptx *hnext; /* hash-map chain */
+    uint8_t hash[32];
+    uint8_t sender[20];
+    uint64_t nonce, seq;
+    zs_u256_t price; /* what it bids per gas: gas price, or max fee */
+    zs_u256_t cost;  /* gas * price + value */
+    uint8_t *raw;
+    size_t raw_len;
+    zs_tx_t tx; /* decoded from raw (points into it) */
+    acct_t *acct;
+    int durable, in_flight;
+    struct ptx *wnext; /* writer queue */
+} ptx_t;
+
+struct acct {
+    struct acct *hnext;
+    uint8_t addr[20];
+    uint64_t next_nonce; /* the nonce the sender's next executed transaction must carry */
+    ptx_t **txs;         /* by nonce */
+    size_t n, cap;
+    size_t heap_pos; /* 0: not in the heap, else position + 1 */
+};
+
+typedef struct {
+    void **b;
+    size_t nb, count;
+} hmap_t;
+
+struct zs_pool {
+    zs_pool_cfg_t cfg;
+    zs_store_t *store;
+    pthread_mutex_t mu;
+    pthread_cond_t ready;   /* an executable transaction appeared */
+    pthread_cond_t durable; /* the writer finished a batch */
+    pthread_cond_t work;    /* the writer has work */
+    pthread_t writer;
+    int writer_started, stopping, store_failed;
+    hmap_t txs, accts;
+    acct_t **heap;
+    size_t heap_n, heap_cap;
+    uint64_t next_seq;
+    size_t total, executable;
+    ptx_t *wq_head, *wq_tail; /* rows to write */
+    uint64_t *wdel;           /* rows to delete (replaced) */
+    size_t wdel_n, wdel_cap;
+    uint64_t *done_rows; /* rows of transactions done since the last block */
+    size_t done_n, done_cap;
+    uint64_t refused[ZS_POOL_REASON_COUNT];
+};
+
+/* ---- Messages. */
+
+static const char *const texts[ZS_POOL_REASON_COUNT] = {
+    [ZS_POOL_OK] = "ok",
+    [ZS_POOL_ALREADY_KNOWN] = "already known",
+    [ZS_POOL_NONCE_TOO_LOW] = "nonce too low",
+    [ZS_POOL_NONCE_TOO_HIGH] = "nonce too high",
+    [ZS_POOL_UNDERPRICED] = "transaction underpriced",
+    [ZS_POOL_REPLACEMENT_UNDERPRICED] = "replacement transaction underpriced",
+    [ZS_POOL_INSUFFICIENT_FUNDS] = "insufficient funds for gas * price + value",
+    [ZS_POOL_INTRINSIC_GAS] = "intrinsic gas too low",
+    [ZS_POOL_GAS_LIMIT] = "exceeds block gas limit",
+    [ZS_POOL_OVERSIZED] = "oversized data",
+    [ZS_POOL_FULL] = "txpool is full",
+    [ZS_POOL_ACCOUNT_LIMIT] = "account limit exceeded",
+    [ZS_POOL_CHAIN_ID] = "invalid chain id for signer",
+    [ZS_POOL_FEE_CAP] = "max priority fee per gas higher than max fee per gas",
+    [ZS_POOL_NONCE_MAX] = "nonce has max value",
+    [ZS_POOL_UNSUPPORTED] = "transaction type not supported",
+    [ZS_POOL_INVALID] = "invalid transaction",
+    [ZS_POOL_UNAVAILABLE] = "transaction pool unavailable",
+};
+
+static const char *const ids[ZS_POOL_REASON_COUNT] = {
+    [ZS_POOL_OK] = "ok",
+    [ZS_POOL_ALREADY_KNOWN] = "already_known",
+    [ZS_POOL_NONCE_TOO_LOW] = "nonce_too_low",
+    [ZS_POOL_NONCE_TOO_HIGH] = "nonce_too_high",
+    [ZS_POOL_UNDERPRICED] = "underpriced",
+    [ZS_POOL_REPLACEMENT_UNDERPRICED] = "replacement_underpriced",
+    [ZS_POOL_INSUFFICIENT_FUNDS] = "insufficient_funds",
+    [ZS_POOL_INTRINSIC_GAS] = "intrinsic_gas",
+    [ZS_POOL_GAS_LIMIT] = "gas_limit",
+    [ZS_POOL_OVERSIZED] = "oversized",
+    [ZS_POOL_FULL] = "pool_full",
+    [ZS_POOL_ACCOUNT_LIMIT] = "account_limit",
+    [ZS_POOL_CHAIN_ID] = "chain_id",
+    [ZS_POOL_FEE_CAP] = "fee_cap",
+    [ZS_POOL_NONCE_MAX] = "nonce_max",
+    [ZS_POOL_UNSUPPORTED] = "unsupported",
+    [ZS_POOL_INVALID] = "invalid",
+    [ZS_POOL_UNAVAILABLE] = "unavailable",
+};
+
+const char *zs_pool_reason_text(zs_pool_reason_t r)
+{
+    return (unsigned)r < ZS_POOL_REASON_COUNT ? texts[r] : "unknown";
+}
+
+const char *zs_pool_reason_id(zs_pool_reason_t r)
+{
+    return (unsigned)r < ZS_POOL_REASON_COUNT ? ids[r] : "unknown";
+}
+
+/* ---- Hash maps with chaining (the link is each entry's first field). */
+
+static size_t hkey(const uint8_t *k)
+{
+    uint64_t x;
+    memcpy(&x, k + 4, 8);
+    return (size_t)(x * 0x9e3779b97f4a7c15ull >> 7);
+}
+
+static void *hget(hmap_t *m, const uint8_t *key, size_t klen, size_t koff)
+{
+    if (!m->nb) return NULL;
+    for (void *e = m->b[hkey(key) & (m->nb - 1)]; e; e = *(void **)e)
+        if (!memcmp((uint8_t *)e + koff, key, klen)) return e;
+    return NULL;
+}
+
+static int hput(hmap_t *m, void *e, size_t koff)
+{
+    if (m->count + 1 > m->nb) {
+        size_t nb = m->nb ? 2 * m->nb : 1024;
+        void **b = calloc(nb, sizeof *b);
+        if (!b) return ZS_ERR_NOMEM;
+        for (size_t i = 0; i < m->nb; i++) {
+            for (void *x = m->b[i], *next; x; x = next) {
+                next = *(void **)x;
+                size_t j = hkey((uint8_t *)x + koff) & (nb - 1);
+                *(void **)x = b[j];
+                b[j] = x;
+            }
+        }
+        free(m->b);
+        m->b = b;
+        m->nb = nb;
+    }
+    size_t j = hkey((uint8_t *)e + koff) & (m->nb - 1);
+    *(void **)e = m->b[j];
+    m->b[j] = e;
+    m->count++;
+    return ZS_OK;
+}
+
+static void hdel(hmap_t *m, void *e, size_t koff)
+{
+    void **pp = &m->b[hkey((uint8_t *)e + koff) & (m->nb - 1)];
+    while (*pp && *pp != e) pp = (void **)*pp;
+    if (*pp) {
+        *pp = *(void **)e;
+        m->count--;
+    }
+}
+
+#define TX_KOFF offsetof(ptx_t, hash)
+/* Internal: the transaction to replace is not durable yet; wait and retry. */
+#define RETRY ZS_POOL_REASON_COUNT
+#define ACCT_KOFF offsetof(acct_t, addr)
+
+/* ---- The heap of senders whose next transaction can run. */
+
+static acct_t *head_acct_tx(acct_t *a, ptx_t **out)
+{
+    if (!a->n) return NULL;
+    ptx_t *t = a->txs[0];
+    if (t->nonce != a->next_nonce || !t->durable || t->in_flight) return NULL;
+    if (out) *out = t;
+    return a;
+}
+
+static int before(zs_pool_t *p, acct_t *x, acct_t *y)
+{
+    ptx_t *a = x->txs[0], *b = y->txs[0];
+    if (p->cfg.order == ZS_POOL_ORDER_FEE) {
+        int c = zs_u256_cmp(&a->price, &b->price);
+        if (c) return c > 0;
+    }
+    return a->seq < b->seq;
+}
+
+static void heap_swap(zs_pool_t *p, size_t i, size_t j)
+{
+    acct_t *t = p->heap[i];
+    p->heap[i] = p->heap[j];
+    p->heap[j] = t;
+    p->heap[i]->heap_pos = i + 1;
+    p->heap[j]->heap_pos = j + 1;
+}
+
+static void heap_up(zs_pool_t *p, size_t i)
+{
+    while (i && before(p, p->heap[i], p->heap[(i - 1) / 2])) {
+        heap_swap(p, i, (i - 1) / 2);
+        i = (i - 1) / 2;
+    }
+}
+
+static void heap_down(zs_pool_t *p, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < p->heap_n && before(p, p->heap[l], p->heap[m])) m = l;
+        if (r < p->heap_n && before(p, p->heap[r], p->heap[m])) m = r;
+        if (m == i) return;
+        heap_swap(p, i, m);
+        i = m;
+    }
+}
+
+static void heap_remove(zs_pool_t *p, acct_t *a)
+{
+    if (!a->heap_pos) return;
+    size_t i = a->heap_pos - 1;
+    a->heap_pos = 0;
+    p->heap_n--;
+    if (i == p->heap_n) return;
+    p->heap[i] = p->heap[p->heap_n];
+    p->heap[i]->heap_pos = i + 1;
+    heap_down(p, i);
+    heap_up(p, i);
+}
+
+/* Puts the account in the heap, or takes it out, as its head allows. */
+static void refresh(zs_pool_t *p, acct_t *a)
+{
+    heap_remove(p, a);
+    if (!head_acct_tx(a, NULL)) return;
+    if (p->heap_n == p->heap_cap) {
+        size_t cap = p->heap_cap ? 2 * p->heap_cap : 256;
+        acct_t **h = realloc(p->heap, cap * sizeof *h);
+        if (!h) return; /* stays out; retried on its next change */
+        p->heap = h;
+        p->heap_cap = cap;
+    }
+    p->heap[p->heap_n] = a;
+    a->heap_pos = ++p->heap_n;
+    heap_up(p, p->heap_n - 1);
+    pthread_cond_signal(&p->ready);
+}
+
+static size_t count_executable(zs_pool_t *p, acct_t *a)
+{
+    (void)p;
+    size_t k = 0;
+    while (k < a->n && a->txs[k]->nonce == a->next_nonce + k) k++;
+    return k;
+}
+
+/* ---- Store rows: key = arrival number (u64 BE), value = raw transaction. */
+
+static void seq_key(uint8_t k[8], uint64_t seq)
+{
+    for (int i = 0; i < 8; i++) k[i] = (uint8_t)(seq >> (56 - 8 * i));
+}
+
+static int push_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
+{
+    if (*n == *cap) {
+        size_t c = *cap ? 2 * *cap : 256;
+        uint64_t *nv = realloc(*v, c * sizeof *nv);
+        if (!nv) return ZS_ERR_NOMEM;
+        *v = nv;
+        *cap = c;
+    }
+    (*v)[(*n)++] = x;
+    return ZS_OK;
+}
+
+static void *writer_main(void *arg)
+{
+    zs_pool_t *p = arg;
+    zs_store_batch_t *b = zs_store_batch_new(p->store);
+    pthread_mutex_lock(&p->mu);
+    while (!p->stopping || p->wq_head || p->wdel_n) {
+        if (!p->wq_head && !p->wdel_n) {
+            pthread_cond_wait(&p->work, &p->mu);
+            continue;
+        }
+        /* Take everything queued: one fsync for all of it. */
+        ptx_t *list = p->wq_head;
+        p->wq_head = p->wq_tail = NULL;
+        zs_store_batch_clear(b);
+        for (ptx_t *t = list; t; t = t->wnext) {
+            uint8_t k[8];
+            seq_key(k, t->seq);
+            zs_store_put(b, ZS_CF_POOL, k, 8, t->raw, t->raw_len);
+        }
+        for (size_t i = 0; i < p->wdel_n; i++) {
+            uint8_t k[8];
+            seq_key(k, p->wdel[i]);
+            zs_store_del(b, ZS_CF_POOL, k, 8);
+        }
+        p->wdel_n = 0;
+        pthread_mutex_unlock(&p->mu);
+        int rc = zs_store_write(p->store, b, 1);
+        pthread_mutex_lock(&p->mu);
+        if (rc) p->store_failed = 1;
+        for (ptx_t *t = list, *next; t; t = next) {
+            next = t->wnext;
+            t->wnext = NULL;
+            t->durable = rc ? -1 : 1;
+            if (!rc && t->acct) refresh(p, t->acct);
+        }
+        pthread_cond_broadcast(&p->durable);
+    }
+    pthread_mutex_unlock(&p->mu);
+    zs_store_batch_free(b);
+    return NULL;
+}
+
+zs_pool_t *zs_pool_new(zs_store_t *store, const zs_pool_cfg_t *cfg)
+{
+    zs_pool_t *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->cfg = *cfg;
+    if (!p->cfg.max_size) p->cfg.max_size = 128 * 1024;
+    if (!p->cfg.max_txs) p->cfg.max_txs = 100000;
+    if (!p->cfg.max_per_sender) p->cfg.max_per_sender = 1024;
+    if (!p->cfg.nonce_gap) p->cfg.nonce_gap = 64;
+    if (!p->cfg.price_bump) p->cfg.price_bump = 10;
+    p->store = store;
+    p->next_seq = 1;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->ready, NULL);
+    pthread_cond_init(&p->durable, NULL);
+    pthread_cond_init(&p->work, NULL);
+    if (store) {
+        if (pthread_create(&p->writer, NULL, writer_main, p)) {
+            free(p);
+            return NULL;
+        }
+        p->writer_started = 1;
+    }
+    return p;
+}
+
+static void free_tx(ptx_t *t)
+{
+    free(t->raw);
+    free(t);
+}
+
+void zs_pool_free(zs_pool_t *p)
+{
+    if (!p) return;
+    pthread_mutex_lock(&p->mu);
+    p->stopping = 1;
+    pthread_cond_broadcast(&p->work);
+    pthread_cond_broadcast(&p->durable);
+    pthread_cond_broadcast(&p->ready);
+    pthread_mutex_unlock(&p->mu);
+    if (p->writer_started) pthread_join(p->writer, NULL);
+    for (size_t i = 0; i < p->accts.nb; i++) {
+        for (acct_t *a = p->accts.b[i], *next; a; a = next) {
+            next = a->hnext;
+            for (size_t k = 0; k < a->n; k++) free_tx(a->txs[k]);
+            free(a->txs);
+            free(a);
+        }
+    }
+    free(p->accts.b);
+    free(p->txs.b);
+    free(p->heap);
+    free(p->wdel);
+    free(p->done_rows);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->ready);
+    pthread_cond_destroy(&p->durable);
+    pthread_cond_destroy(&p->work);
+    free(p);
+}
+
+/* The per-gas price a transaction bids (for the floor, replacement and fee
+   ordering): the gas price, or an EIP-1559 transaction's max fee. */
+static zs_u256_t bid(const zs_tx_t *tx)
+{
+    return tx->type == ZS_TX_DYNAMIC_FEE ? tx->max_fee : tx->gas_price;
+}
+
+static zs_pool_reason_t refuse(zs_pool_t *p, zs_pool_reason_t r, int locked)
+{
+    if (!locked) pthread_mutex_lock(&p->mu);
+    p->refused[r]++;
+    if (!locked) pthread_mutex_unlock(&p->mu);
+    return r;
+}
+
+/* Checks that need no lock. */
+static zs_pool_reason_t stateless_checks(zs_pool_t *p, size_t n, const zs_tx_t *tx)
+{
+    if (n > p->cfg.max_size) return ZS_POOL_OVERSIZED;
+    switch (zs_tx_check(tx, &p->cfg.rules, NULL)) {
+    case ZS_TXCHK_OK: break;
+    case ZS_TXCHK_CHAIN_ID: return ZS_POOL_CHAIN_ID;
+    case ZS_TXCHK_INTRINSIC_GAS: return ZS_POOL_INTRINSIC_GAS;
+    case ZS_TXCHK_FEE_CAP_TOO_LOW: return ZS_POOL_FEE_CAP;
+    case ZS_TXCHK_FEE_OVERFLOW: return ZS_POOL_INSUFFICIENT_FUNDS;
+    case ZS_TXCHK_NONCE_MAX: return ZS_POOL_NONCE_MAX;
+    case ZS_TXCHK_INIT_CODE_TOO_BIG: return ZS_POOL_OVERSIZED;
+    }
+    if (!tx->has_to) return ZS_POOL_UNSUPPORTED; /* no EVM yet: no contract creation */
+    if (p->cfg.max_gas && tx->gas > p->cfg.max_gas) return ZS_POOL_GAS_LIMIT;
+    zs_u256_t b = bid(tx);
+    if (zs_u256_cmp(&b, &p->cfg.min_gas_price) < 0) return ZS_POOL_UNDERPRICED;
+    return ZS_POOL_OK;
+}
+
+static acct_t *get_acct(zs_pool_t *p, const uint8_t addr[20], uint64_t state_nonce)
+{
+    acct_t *a = hget(&p->accts, addr, 20, ACCT_KOFF);
+    if (a) return a;
+    a = calloc(1, sizeof *a);
+    if (!a) return NULL;
+    memcpy(a->addr, addr, 20);
+    a->next_nonce = state_nonce;
+    if (hput(&p->accts, a, ACCT_KOFF)) {
+        free(a);
+        return NULL;
+    }
+    return a;
+}
+
+static void acct_remove_at(acct_t *a, size_t i)
+{
+    memmove(a->txs + i, a->txs + i + 1, (a->n - i - 1) * sizeof *a->txs);
+    a->n--;
+}
+
+static void drop_acct_if_empty(zs_pool_t *p, acct_t *a)
+{
+    if (a->n) return;
+    heap_remove(p, a);
+    hdel(&p->accts, a, ACCT_KOFF);
+    free(a->txs);
+    free(a);
+}
+
+/* Inserts a checked transaction; the caller holds the lock.  durable says
+   whether its row is already in the store (reload). */
+static zs_pool_reason_t insert_locked(zs_pool_t *p, const uint8_t *raw, size_t n, const uint8_t sender[20],
+                                      uint64_t state_nonce, const zs_u256_t *balance, uint64_t seq, int durable,
+                                      ptx_t **out)
+{
+    zs_tx_t dec;
+    zs_perr_t e;
+    ptx_t *t = calloc(1, sizeof *t);
+    if (!t) return ZS_POOL_UNAVAILABLE;
+    t->raw = malloc(n);
+    if (!t->raw) {
+        free(t);
+        return ZS_POOL_UNAVAILABLE;
+    }
+    memcpy(t->raw, raw, n);
+    t->raw_len = n;
+    if (zs_tx_decode(t->raw, n, &dec, &e)) {
+        free_tx(t);
+        return ZS_POOL_INVALID;
+    }
+    t->tx = dec;
+    memcpy(t->hash, dec.hash, 32);
+    memcpy(t->sender, sender, 20);
+    t->nonce = dec.nonce;
+    t->price = bid(&dec);
+    zs_u256_t gas = zs_u256_from_u64(dec.gas);
+    zs_u256_mul(&t->cost, &gas, &t->price); /* checked: no overflow */
+    zs_u256_add(&t->cost, &t->cost, &dec.value);
+    zs_pool_reason_t r = ZS_POOL_OK;
+    if (hget(&p->txs, t->hash, 32, TX_KOFF)) {
+        r = ZS_POOL_ALREADY_KNOWN;
+        goto fail;
+    }
+    acct_t *a = get_acct(p, sender, state_nonce);
+    if (!a) {
+        r = ZS_POOL_UNAVAILABLE;
+        goto fail;
+    }
+    if (t->nonce < a->next_nonce) {
+        r = ZS_POOL_NONCE_TOO_LOW;
+        goto fail_acct;
+    }
+    if (t->nonce - a->next_nonce > count_executable(p, a) + p->cfg.nonce_gap) {
+        r = ZS_POOL_NONCE_TOO_HIGH;
+        goto fail_acct;
+    }
+    if (zs_u256_cmp(&t->cost, balance) > 0) {
+        r = ZS_POOL_INSUFFICIENT_FUNDS;
+        goto fail_acct;
+    }
+    /* Where it goes among the sender's, and whom it replaces. */
+    size_t pos = 0;
+    while (pos < a->n && a->txs[pos]->nonce < t->nonce) pos++;
+    ptx_t *old = pos < a->n && a->txs[pos]->nonce == t->nonce ? a->txs[pos] : NULL;
+    if (old && old->durable != 1) {
+        /* The writer may be writing it right now: wait for that first. */
+        r = RETRY;
+        goto fail_acct;
+    }
+    if (old) {
+        zs_u256_t need, hundred = zs_u256_from_u64(100);
+        zs_u256_mul_u64(&need, &old->price, 100 + p->cfg.price_bump);
+        if (zs_u256_divmod(&need, NULL, &need, &hundred)) need = old->price;
+        if (old->in_flight || zs_u256_cmp(&t->price, &need) < 0 || !zs_u256_cmp(&t->price, &old->price)) {
+            r = ZS_POOL_REPLACEMENT_UNDERPRICED;
+            goto fail_acct;
+        }
+    } else {
+        if (p->total >= p->cfg.max_txs) {
+            r = ZS_POOL_FULL;
+            goto fail_acct;
+        }
+        if (a->n >= p->cfg.max_per_sender) {
+            r = ZS_POOL_ACCOUNT_LIMIT;
+            goto fail_acct;
+        }
+    }
+    if (!old && a->n == a->cap) {
+        size_t cap = a->cap ? 2 * a->cap : 4;
+        ptx_t **nt = realloc(a->txs, cap * sizeof *nt);
+        if (!nt) {
+            r = ZS_POOL_UNAVAILABLE;
+            goto fail_acct;
+        }
+        a->txs = nt;
+        a->cap = cap;
+    }
+    if (hput(&p->txs, t, TX_KOFF)) {
+        r = ZS_POOL_UNAVAILABLE;
+        goto fail_acct;
+    }
+    if (old) {
+        hdel(&p->txs, old, TX_KOFF);
+        push_u64(&p->wdel, &p->wdel_n, &p->wdel_cap, old->seq); /* its row goes with the new one's */
+        a->txs[pos] = t;
+        free_tx(old);
+    } else {
+        memmove(a->txs + pos + 1, a->txs + pos, (a->n - pos) * sizeof *a->txs);
+        a->txs[pos] = t;
+        a->n++;
+        p->total++;
+    }
+    t->acct = a;
+    t->seq = seq ? seq : p->next_seq++;
+    if (seq && seq >= p->next_seq) p->next_seq = seq + 1;
+    t->durable = durable || !p->store;
+    if (!t->durable) {
+        if (p->wq_tail)
+            p->wq_tail->wnext = t;
+        else
+            p->wq_head = t;
+        p->wq_tail = t;
+        pthread_cond_signal(&p->work);
+    }
+    refresh(p, a);
+    *out = t;
+    return ZS_POOL_OK;
+fail_acct:
+    drop_acct_if_empty(p, a);
+fail:
+    free_tx(t);
+    return r;
+}
+
+zs_pool_reason_t zs_pool_add(zs_pool_t *p, const uint8_t *raw, size_t n, const zs_tx_t *tx, const uint8_t sender[20],
+                             uint64_t *seq)
+{
+    zs_pool_reason_t r = stateless_checks(p, n, tx);
+    if (r) return refuse(p, r, 0);
+    uint64_t state_nonce = 0;
+    zs_u256_t balance = zs_u256_from_u64(0);
+    if (p->cfg.account && p->cfg.account(p->cfg.account_ctx, sender, &state_nonce, &balance))
+        return refuse(p, ZS_POOL_UNAVAILABLE, 0);
+    pthread_mutex_lock(&p->mu);
+    if (p->stopping || p->store_failed) {
+        p->refused[ZS_POOL_UNAVAILABLE]++;
+        pthread_mutex_unlock(&p->mu);
+        return ZS_POOL_UNAVAILABLE;
+    }
+    ptx_t *t = NULL;
+    while ((r = insert_locked(p, raw, n, sender, state_nonce, &balance, 0, 0, &t)) == RETRY && !p->stopping)
+        pthread_cond_wait(&p->durable, &p->mu);
+    if (r == RETRY) r = ZS_POOL_UNAVAILABLE;
+    if (r) {
+        p->refused[r]++;
+        pthread_mutex_unlock(&p->mu);
+        return r;
+    }
+    uint64_t my_seq = t->seq;
+    uint8_t hash[32];
+    memcpy(hash, t->hash, 32);
+    /* Wait until the writer made it durable.  The transaction cannot leave
+       the pool meanwhile (only durable ones run), but a replacement may take
+       its place: then look it up by hash and stop when it is gone. */
+    for (;;) {
+        ptx_t *cur = hget(&p->txs, hash, 32, TX_KOFF);
+        if (!cur || cur->seq != my_seq || cur->durable) {
+            int ok = cur && cur->durable == 1;
+            if (cur && cur->durable == -1) ok = 0;
+            if (!cur) ok = 1; /* replaced after it was written, or already run */
+            pthread_mutex_unlock(&p->mu);
+            if (!ok) return refuse(p, ZS_POOL_UNAVAILABLE, 0);
+            if (seq) *seq = my_seq;
+            return ZS_POOL_OK;
+        }
+        if (p->stopping) {
+            pthread_mutex_unlock(&p->mu);
+            return refuse(p, ZS_POOL_UNAVAILABLE, 0);
+        }
+        pthread_cond_wait(&p->durable, &p->mu);
+    }
+}
+
+size_t zs_pool_load(zs_pool_t *p)
+{
+    if (!p->store) return 0;
+    zs_store_iter_t *it = zs_store_iter_new(p->store, ZS_CF_POOL, NULL, 0);
+    if (!it) return 0;
+    const uint8_t *k, *v;
+    size_t kl, vl, loaded = 0;
+    uint64_t *drop = NULL;
+    size_t ndrop = 0, capdrop = 0;
+    while (zs_store_iter_next(it, &k, &kl, &v, &vl) == 1) {
+        if (kl != 8) continue;
+        uint64_t seq = 0;
+        for (int i = 0; i < 8; i++) seq = seq << 8 | k[i];
+        zs_tx_t tx;
+        zs_perr_t e;
+        uint8_t sender[20];
+        uint64_t nonce = 0;
+        zs_u256_t balance = zs_u256_from_u64(0);
+        zs_pool_reason_t r = ZS_POOL_INVALID;
+        if (!zs_tx_decode(v, vl, &tx, &e) && !zs_tx_recover(&tx, sender) &&
+            !(p->cfg.account && p->cfg.account(p->cfg.account_ctx, sender, &nonce, &balance))) {
+            r = stateless_checks(p, vl, &tx);
+            if (!r) {
+                ptx_t *t;
+                pthread_mutex_lock(&p->mu);
+                r = insert_locked(p, v, vl, sender, nonce, &balance, seq, 1, &t);
+                if (r == RETRY) r = ZS_POOL_INVALID; /* cannot happen: reloaded rows are durable */
+                pthread_mutex_unlock(&p->mu);
+            }
+        }
+        if (r == ZS_POOL_OK)
+            loaded++;
+        else
+            push_u64(&drop, &ndrop, &capdrop, seq);
+    }
+    zs_store_iter_free(it);
+    if (ndrop) {
+        /* Rows the state has overtaken (or that no longer pass): gone. */
+        zs_store_batch_t *b = zs_store_batch_new(p->store);
+        for (size_t i = 0; i < ndrop; i++) {
+            uint8_t key[8];
+            seq_key(key, drop[i]);
+            zs_store_del(b, ZS_CF_POOL, key, 8);
+        }
+        if (zs_store_write(p->store, b, 1)) p->store_failed = 1;
+        zs_store_batch_free(b);
+    }
+    free(drop);
+    return loaded;
+}
+
+int zs_pool_next(zs_pool_t *p, int timeout_ms, zs_pool_item_t *item)
+{
+    pthread_mutex_lock(&p->mu);
+    if (!p->heap_n && timeout_ms > 0 && !p->stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += timeout_ms / 1000;
+        ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        while (!p->heap_n && !p->stopping)
+            if (pthread_cond_timedwait(&p->ready, &p->mu, &ts) == ETIMEDOUT) break;
+    }
+    if (!p->heap_n) {
+        pthread_mutex_unlock(&p->mu);
+        return ZS_ERR_NOTFOUND;
+    }
+    acct_t *a = p->heap[0];
+    heap_remove(p, a);
+    ptx_t *t = a->txs[0];
+    t->in_flight = 1;
+    item->tx = &t->tx;
+    item->raw = t->raw;
+    item->raw_len = t->raw_len;
+    memcpy(item->sender, t->sender, 20);
+    item->seq = t->seq;
+    pthread_mutex_unlock(&p->mu);
+    return ZS_OK;
+}
+
+static ptx_t *find_item(zs_pool_t *p, const zs_pool_item_t *item)
+{
+    ptx_t *t = hget(&p->txs, item->tx->hash, 32, TX_KOFF);
+    return t && t->seq == item->seq ? t : NULL;
+}
+
+void zs_pool_done(zs_pool_t *p, const zs_pool_item_t *item, int included)
+{
+    pthread_mutex_lock(&p->mu);
+    ptx_t *t = find_item(p, item);
+    if (t) {
+        acct_t *a = t->acct;
+        size_t i = 0;
+        while (i < a->n && a->txs[i] != t) i++;
+        if (i < a->n) acct_remove_at(a, i);
+        if (included) a->next_nonce = t->nonce + 1;
+        hdel(&p->txs, t, TX_KOFF);
+        p->total--;
+        push_u64(&p->done_rows, &p->done_n, &p->done_cap, t->seq);
+        free_tx(t);
+        refresh(p, a);
+        /* An emptied account is kept until the block is committed, so its
+           next nonce stays known; zs_pool_stage_remove drops it. */
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+void zs_pool_requeue(zs_pool_t *p, const zs_pool_item_t *item)
+{
+    pthread_mutex_lock(&p->mu);
+    ptx_t *t = find_item(p, item);
+    if (t) {
+        t->in_flight = 0;
+        refresh(p, t->acct);
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+void zs_pool_stage_remove(zs_pool_t *p, zs_store_batch_t *batch)
+{
+    pthread_mutex_lock(&p->mu);
+    for (size_t i = 0; i < p->done_n && batch && p->store; i++) {
+        uint8_t k[8];
+        seq_key(k, p->done_rows[i]);
+        zs_store_del(batch, ZS_CF_POOL, k, 8);
+    }
+    p->done_n = 0;
+    /* Empty accounts: the state now carries their nonce. */
+    for (size_t i = 0; i < p->accts.nb; i++) {
+        for (acct_t *a = p->accts.b[i], *next; a; a = next) {
+            next = a->hnext;
+            drop_acct_if_empty(p, a);
+        }
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+size_t zs_pool_size(zs_pool_t *p, size_t *executable, size_t *queued)
+{
+    pthread_mutex_lock(&p->mu);
+    size_t total = p->total, exe = 0;
+    for (size_t i = 0; i < p->accts.nb; i++)
+        for (acct_t *a = p->accts.b[i]; a; a = a->hnext) exe += count_executable(p, a);
+    pthread_mutex_unlock(&p->mu);
+    if (executable) *executable = exe;
+    if (queued) *queued = total - exe;
+    return total;
+}
+
+int zs_pool_pending_nonce(zs_pool_t *p, const uint8_t addr[20], uint64_t *nonce)
+{
+    pthread_mutex_lock(&p->mu);
+    acct_t *a = hget(&p->accts, addr, 20, ACCT_KOFF);
+    int found = a != NULL;
+    if (a) *nonce = a->next_nonce + count_executable(p, a);
+    pthread_mutex_unlock(&p->mu);
+    return found;
+}
+
+int zs_pool_get(zs_pool_t *p, const uint8_t hash[32], uint8_t **raw, size_t *len, uint8_t sender[20])
+{
+    pthread_mutex_lock(&p->mu);
+    ptx_t *t = hget(&p->txs, hash, 32, TX_KOFF);
+    int found = 0;
+    if (t && (*raw = malloc(t->raw_len))) {
+        memcpy(*raw, t->raw, t->raw_len);
+        *len = t->raw_len;
+        memcpy(sender, t->sender, 20);
+        found = 1;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return found;
+}
+
+void zs_pool_refusals(zs_pool_t *p, uint64_t counts[ZS_POOL_REASON_COUNT])
+{
+    pthread_mutex_lock(&p->mu);
+    memcpy(counts, p->refused, sizeof p->refused);
+    pthread_mutex_unlock(&p->mu);
+}

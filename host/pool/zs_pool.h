@@ -1,0 +1,134 @@
+/* zs_pool: transactions waiting for a block.
+
+   Admission (zs_pool_add) checks a decoded transaction whose sender was
+   already recovered: known hash, chain rules (zs_tx_check), gas price floor,
+   gas limit, size, nonce against the account (too low; beyond the gap
+   limit), balance for the worst case, replacement of the same sender and
+   nonce (needs the configured price bump), and the global and per-sender
+   limits.  Each refusal has a stable code and geth's message.
+
+   Acknowledged means durable: an admitted transaction is written to the
+   pool family of the store by a writer thread that groups every admission
+   waiting at that moment into one fsync'd batch; zs_pool_add returns only
+   after its transaction is on disk.  Rows leave the store in the same batch
+   as the block that includes the transaction (zs_pool_stage_remove), so a
+   crash never loses an acknowledged transaction nor keeps an included one.
+
+   Order: every admitted transaction gets an arrival number.  A sender's
+   transactions run in nonce order; among the senders whose next
+   transaction is executable, the sequencer takes the earliest arrival
+   (first come, first served) or, with ZS_POOL_ORDER_FEE, the highest price.
+   Transactions with future nonces wait until the gap closes.
+
+   Thread safety: zs_pool_add from any number of threads; zs_pool_next,
+   _done and the staging calls from the sequencer thread; reads from any
+   thread.  One mutex guards the pool; recovery and decoding happen before
+   it is taken. */
+#ifndef ZS_POOL_H
+#define ZS_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "host/store/zs_store.h"
+#include "lib/tx/zs_tx.h"
+#include "lib/u256/zs_u256.h"
+
+typedef enum {
+    ZS_POOL_OK = 0,
+    ZS_POOL_ALREADY_KNOWN,
+    ZS_POOL_NONCE_TOO_LOW,
+    ZS_POOL_NONCE_TOO_HIGH,
+    ZS_POOL_UNDERPRICED,
+    ZS_POOL_REPLACEMENT_UNDERPRICED,
+    ZS_POOL_INSUFFICIENT_FUNDS,
+    ZS_POOL_INTRINSIC_GAS,
+    ZS_POOL_GAS_LIMIT,
+    ZS_POOL_OVERSIZED,
+    ZS_POOL_FULL,
+    ZS_POOL_ACCOUNT_LIMIT,
+    ZS_POOL_CHAIN_ID,
+    ZS_POOL_FEE_CAP,
+    ZS_POOL_NONCE_MAX,
+    ZS_POOL_UNSUPPORTED,  /* a type or operation zkseq does not take */
+    ZS_POOL_INVALID,      /* does not decode, or bad signature */
+    ZS_POOL_UNAVAILABLE,  /* the store failed or the pool is shutting down */
+    ZS_POOL_REASON_COUNT
+} zs_pool_reason_t;
+
+/* geth's wording where geth has one. */
+const char *zs_pool_reason_text(zs_pool_reason_t r);
+/* A short stable identifier ("nonce_too_low"), for metrics and the UDP protocol. */
+const char *zs_pool_reason_id(zs_pool_reason_t r);
+
+typedef enum { ZS_POOL_ORDER_FCFS = 0, ZS_POOL_ORDER_FEE = 1 } zs_pool_order_t;
+
+/* The latest committed state of an account, from the node. */
+typedef int (*zs_pool_account_fn)(void *ctx, const uint8_t addr[20], uint64_t *nonce, zs_u256_t *balance);
+
+typedef struct {
+    zs_tx_rules_t rules;
+    zs_u256_t min_gas_price;   /* below: "transaction underpriced" */
+    uint64_t max_gas;          /* per transaction */
+    size_t max_size;           /* bytes of the raw transaction */
+    unsigned price_bump;       /* percent a replacement must add (10) */
+    uint64_t nonce_gap;        /* how far ahead of the account a nonce may be */
+    size_t max_txs;            /* global */
+    size_t max_per_sender;
+    zs_pool_order_t order;
+    zs_pool_account_fn account;
+    void *account_ctx;
+} zs_pool_cfg_t;
+
+typedef struct zs_pool zs_pool_t;
+
+/* zs_pool_new starts the pool's writer thread.  store may be NULL (no
+   durability: tests and tools).  NULL on failure. */
+zs_pool_t *zs_pool_new(zs_store_t *store, const zs_pool_cfg_t *cfg);
+/* Stops the writer (pending admissions fail with ZS_POOL_UNAVAILABLE). */
+void zs_pool_free(zs_pool_t *p);
+
+/* zs_pool_load re-admits the transactions the store holds (after a restart),
+   in their arrival order, dropping the ones the state has overtaken.
+   Returns how many came back. */
+size_t zs_pool_load(zs_pool_t *p);
+
+/* zs_pool_add admits raw[0..n), decoded into *tx with sender recovered, and
+   returns once it is durable.  On success *seq is its arrival number. */
+zs_pool_reason_t zs_pool_add(zs_pool_t *p, const uint8_t *raw, size_t n, const zs_tx_t *tx, const uint8_t sender[20],
+                             uint64_t *seq);
+
+/* A transaction handed to the sequencer: valid until zs_pool_done. */
+typedef struct {
+    const zs_tx_t *tx; /* points into raw */
+    const uint8_t *raw;
+    size_t raw_len;
+    uint8_t sender[20];
+    uint64_t seq;
+} zs_pool_item_t;
+
+/* zs_pool_next gives the next executable transaction (0) or ZS_ERR_NOTFOUND,
+   waiting at most timeout_ms for one to arrive. */
+int zs_pool_next(zs_pool_t *p, int timeout_ms, zs_pool_item_t *item);
+
+/* zs_pool_done reports what became of an item: included (the sender's next
+   nonce may now run) or ejected (removed with a reason).  An item that was
+   not run (the block filled up) goes back with zs_pool_requeue. */
+void zs_pool_done(zs_pool_t *p, const zs_pool_item_t *item, int included);
+void zs_pool_requeue(zs_pool_t *p, const zs_pool_item_t *item);
+
+/* zs_pool_stage_remove adds the deletion of the store rows of every
+   transaction done since the last call to batch (the block's batch). */
+void zs_pool_stage_remove(zs_pool_t *p, zs_store_batch_t *batch);
+
+/* Queries (any thread). */
+size_t zs_pool_size(zs_pool_t *p, size_t *executable, size_t *queued);
+/* The next nonce a sender should use: the account's, plus its consecutive
+   pooled transactions. */
+int zs_pool_pending_nonce(zs_pool_t *p, const uint8_t addr[20], uint64_t *nonce);
+/* 1 if the hash is pooled (copies the raw transaction into a malloc'd buffer). */
+int zs_pool_get(zs_pool_t *p, const uint8_t hash[32], uint8_t **raw, size_t *len, uint8_t sender[20]);
+/* Counts of refusals by reason since start. */
+void zs_pool_refusals(zs_pool_t *p, uint64_t counts[ZS_POOL_REASON_COUNT]);
+
+#endif
