@@ -98,8 +98,8 @@ int zs_receipt_encode(const zs_txrec_t *t, uint8_t tx_type, uint8_t **out, size_
 
 int zs_block_roots(const zs_txrec_t *txs, size_t n, uint8_t tx_root[32], uint8_t receipts_root[32])
 {
-    const uint8_t **tv = malloc((n + 1) * sizeof *tv), **rv = calloc(n + 1, sizeof *rv);
-    size_t *tl = malloc((n + 1) * sizeof *tl), *rl = malloc((n + 1) * sizeof *rl);
+    const uint8_t **tv = calloc(n + 1, sizeof *tv), **rv = calloc(n + 1, sizeof *rv);
+    size_t *tl = calloc(n + 1, sizeof *tl), *rl = calloc(n + 1, sizeof *rl);
     if (!tv || !rv || !tl || !rl) {
         free(tv);
         free(rv);
