@@ -203,13 +203,15 @@ zs_u256_t zs_exec_effective_gas_price(const zs_u256_t *gas_price, uint8_t pct)
 }
 
 /* The price a transaction pays before the effective percentage: its gas
-   price, or for EIP-1559 min(maxFee, maxPriorityFee) since L2 has no base
-   fee. */
-static zs_u256_t tx_price(const zs_tx_t *tx)
+   price, or for EIP-1559 min(maxFee, baseFee + maxPriorityFee) with L2's
+   constant base fee (which goes to the coinbase too: nothing is burnt). */
+static zs_u256_t tx_price(const zs_exec_t *x, const zs_tx_t *tx)
 {
-    if (tx->type == ZS_TX_DYNAMIC_FEE)
-        return zs_u256_cmp(&tx->max_priority_fee, &tx->max_fee) < 0 ? tx->max_priority_fee : tx->max_fee;
-    return tx->gas_price;
+    if (tx->type != ZS_TX_DYNAMIC_FEE) return tx->gas_price;
+    zs_u256_t p;
+    if (zs_u256_add(&p, &x->cfg.base_fee, &tx->max_priority_fee) || zs_u256_cmp(&p, &tx->max_fee) > 0)
+        return tx->max_fee;
+    return p;
 }
 
 static void put_be(uint8_t *out, uint64_t v, int n)
@@ -217,7 +219,7 @@ static void put_be(uint8_t *out, uint64_t v, int n)
     for (int i = 0; i < n; i++) out[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
 }
 
-void zs_exec_l2_tx_hash(const zs_tx_t *tx, const uint8_t sender[20], uint8_t out[32])
+void zs_exec_l2_tx_hash(const zs_tx_t *tx, const zs_u256_t *price, const uint8_t sender[20], uint8_t out[32])
 {
     /* has-chain-id flag, nonce u64, gasPrice u256, gas u64, deploy flag,
        [to], value u256, data length u24, data, [chainId u64], from */
@@ -231,8 +233,7 @@ void zs_exec_l2_tx_hash(const zs_tx_t *tx, const uint8_t sender[20], uint8_t out
     *p++ = tx->has_chain_id ? 1 : 0;
     put_be(p, tx->nonce, 8);
     p += 8;
-    zs_u256_t price = tx_price(tx);
-    zs_u256_to_be32(&price, p);
+    zs_u256_to_be32(price, p);
     p += 32;
     put_be(p, tx->gas, 8);
     p += 8;
@@ -284,7 +285,7 @@ int zs_exec_tx(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], uint8_
         r->reason = ZS_EXEC_NONCE;
         return ZS_OK;
     }
-    r->effective_gas_price = zs_exec_effective_gas_price((zs_u256_t[]){tx_price(tx)}, pct);
+    r->effective_gas_price = zs_exec_effective_gas_price((zs_u256_t[]){tx_price(x, tx)}, pct);
     zs_u256_t upfront, gas = zs_u256_from_u64(tx->gas);
     if (zs_u256_mul(&upfront, &gas, &r->effective_gas_price) || zs_u256_add(&upfront, &upfront, &tx->value) ||
         zs_u256_cmp(&upfront, &balance) > 0) {
@@ -327,7 +328,7 @@ int zs_exec_tx(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], uint8_
     const tx_keys_t *k = keys_for(x, x->tx_index);
     if (!k) return ZS_ERR_NOMEM;
     x->cumulative_gas += intrinsic;
-    zs_exec_l2_tx_hash(tx, sender, r->l2_tx_hash);
+    zs_exec_l2_tx_hash(tx, (zs_u256_t[]){tx_price(x, tx)}, sender, r->l2_tx_hash);
     zs_u256_t h = zs_u256_from_be32(r->l2_tx_hash), status = num(1), cum = num(x->cumulative_gas), p = num(pct);
     if ((rc = info_set(x, &k->hash, &h)) || (rc = info_set(x, &k->status, &status)) ||
         (rc = info_set(x, &k->cumulative, &cum)) || (rc = info_set(x, &k->pct, &p)))

@@ -51,6 +51,7 @@ typedef struct {
     uint64_t chain_id;
     uint8_t coinbase[20]; /* the sequencer address: receives the fees */
     uint64_t tx_gas_limit;
+    zs_u256_t base_fee; /* L2's constant base fee for EIP-1559 transactions (0 in Polygon's vectors) */
 } zs_exec_cfg_t;
 
 /* An L1 info tree leaf a block refers to (indexL1InfoTree != 0). */
@@ -103,7 +104,7 @@ ZS_MUST_USE int zs_exec_block_end(zs_exec_t *x, uint64_t *gas_used, uint64_t blo
 /* effective gas price: gasPrice * (pct + 1) / 256 */
 zs_u256_t zs_exec_effective_gas_price(const zs_u256_t *gas_price, uint8_t pct);
 /* Polygon's L2 transaction hash (linear Poseidon over the fields). */
-void zs_exec_l2_tx_hash(const zs_tx_t *tx, const uint8_t sender[20], uint8_t out[32]);
+void zs_exec_l2_tx_hash(const zs_tx_t *tx, const zs_u256_t *price, const uint8_t sender[20], uint8_t out[32]);
 /* keccak256(uint256 a ++ uint256 b): Solidity's mapping slot of key a at
    position b. */
 void zs_exec_mapping_slot(const zs_u256_t *a, const zs_u256_t *b, zs_u256_t *out);

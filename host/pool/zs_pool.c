@@ -59,6 +59,7 @@ struct zs_pool {
     uint64_t *done_rows; /* rows of transactions done since the last block */
     size_t done_n, done_cap;
     uint64_t refused[ZS_POOL_REASON_COUNT];
+    uint64_t epoch; /* bumped when accounts leave (their nonce is the state's again) */
 };
 
 /* ---- Messages. */
@@ -582,9 +583,18 @@ zs_pool_reason_t zs_pool_add(zs_pool_t *p, const uint8_t *raw, size_t n, const z
     if (r) return refuse(p, r, 0);
     uint64_t state_nonce = 0;
     zs_u256_t balance = zs_u256_from_u64(0);
-    if (p->cfg.account && p->cfg.account(p->cfg.account_ctx, sender, &state_nonce, &balance))
-        return refuse(p, ZS_POOL_UNAVAILABLE, 0);
+    /* The account is read without the lock.  If the sender's pool entry
+       left meanwhile (its block was published), the read may predate that
+       block: read again. */
     pthread_mutex_lock(&p->mu);
+    for (;;) {
+        uint64_t epoch = p->epoch;
+        pthread_mutex_unlock(&p->mu);
+        if (p->cfg.account && p->cfg.account(p->cfg.account_ctx, sender, &state_nonce, &balance))
+            return refuse(p, ZS_POOL_UNAVAILABLE, 0);
+        pthread_mutex_lock(&p->mu);
+        if (p->epoch == epoch || hget(&p->accts, sender, 20, ACCT_KOFF)) break;
+    }
     if (p->stopping || p->store_failed) {
         p->refused[ZS_POOL_UNAVAILABLE]++;
         pthread_mutex_unlock(&p->mu);
@@ -729,7 +739,7 @@ void zs_pool_done(zs_pool_t *p, const zs_pool_item_t *item, int included)
         free_tx(t);
         refresh(p, a);
         /* An emptied account is kept until the block is committed, so its
-           next nonce stays known; zs_pool_stage_remove drops it. */
+           next nonce stays known; zs_pool_release drops it. */
     }
     pthread_mutex_unlock(&p->mu);
 }
@@ -754,7 +764,14 @@ void zs_pool_stage_remove(zs_pool_t *p, zs_store_batch_t *batch)
         zs_store_del(batch, ZS_CF_POOL, k, 8);
     }
     p->done_n = 0;
-    /* Empty accounts: the state now carries their nonce. */
+    pthread_mutex_unlock(&p->mu);
+}
+
+void zs_pool_release(zs_pool_t *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->epoch++;
+    /* Empty accounts: the published state now carries their nonce. */
     for (size_t i = 0; i < p->accts.nb; i++) {
         for (acct_t *a = p->accts.b[i], *next; a; a = next) {
             next = a->hnext;

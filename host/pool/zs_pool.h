@@ -120,6 +120,10 @@ void zs_pool_requeue(zs_pool_t *p, const zs_pool_item_t *item);
 /* zs_pool_stage_remove adds the deletion of the store rows of every
    transaction done since the last call to batch (the block's batch). */
 void zs_pool_stage_remove(zs_pool_t *p, zs_store_batch_t *batch);
+/* zs_pool_release forgets senders with nothing pooled, once the block that
+   ran their transactions is published (the account callback returns their
+   new nonce); until then the pool keeps their next nonce itself. */
+void zs_pool_release(zs_pool_t *p);
 
 /* Queries (any thread). */
 size_t zs_pool_size(zs_pool_t *p, size_t *executable, size_t *queued);

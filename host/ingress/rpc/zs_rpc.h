@@ -1,0 +1,55 @@
+/* zs_rpc: Ethereum JSON-RPC over HTTP/1.1 for wallets and tools.
+
+   Two layers.  zs_rpc_handle takes one HTTP request body (a JSON-RPC call
+   or a batch array) and returns the response body; it is pure request in,
+   response out, and is what the unit tests and the fuzz target drive.  The
+   HTTP server (libmicrohttpd, one thread per connection, keep-alive and
+   pipelining) calls it for every POST.
+
+   Limits: bodies above max_body get HTTP 413 and a JSON-RPC error without
+   being read; batches above max_batch items get -32600; idle or slow
+   connections are closed after timeout_s; at most max_conns connections.
+   Errors use the standard codes: -32700 parse error, -32600 invalid
+   request, -32601 method not found, -32602 invalid params, -32000 a
+   refusal (geth's message, and a stable reason id in error.data.reason),
+   -32001 resource not found or pruned, -32002 timed out.
+
+   Thread safety: zs_rpc_handle may run on any number of threads. */
+#ifndef ZS_RPC_H
+#define ZS_RPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "host/seq/zs_node.h"
+
+typedef struct {
+    const char *host;    /* "127.0.0.1" */
+    uint16_t port;       /* 8123; 0 picks a free port (see zs_rpc_port) */
+    size_t max_body;     /* bytes, default 5 MiB */
+    size_t max_batch;    /* calls in one batch, default 1000 */
+    unsigned max_conns;  /* default 256 */
+    unsigned timeout_s;  /* idle connection timeout, default 30 */
+    unsigned sync_timeout_ms; /* eth_sendRawTransactionSync default wait, 10000 */
+} zs_rpc_cfg_t;
+
+typedef struct zs_rpc zs_rpc_t;
+
+/* zs_rpc_new prepares the method layer only (no server). */
+zs_rpc_t *zs_rpc_new(zs_node_t *node, const zs_rpc_cfg_t *cfg);
+/* zs_rpc_listen starts the HTTP server; 0, or an error with a sentence. */
+int zs_rpc_listen(zs_rpc_t *r, char *err, size_t errlen);
+uint16_t zs_rpc_port(const zs_rpc_t *r);
+/* Stops the server (if any) and frees. */
+void zs_rpc_free(zs_rpc_t *r);
+
+/* zs_rpc_handle answers one request body; the malloc'd response is in
+   *out (NULL when the body held only notifications). */
+void zs_rpc_handle(zs_rpc_t *r, const char *body, size_t len, char **out, size_t *outlen);
+
+typedef struct {
+    uint64_t http_requests, calls, errors, too_large;
+} zs_rpc_stats_t;
+void zs_rpc_stats(zs_rpc_t *r, zs_rpc_stats_t *out);
+
+#endif

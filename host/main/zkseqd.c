@@ -1,0 +1,360 @@
+/* zkseqd: the sequencer daemon.  Reads its configuration (defaults below,
+   documented in host/main/zkseqd.json, then a config file, then flags),
+   opens the node and serves JSON-RPC until SIGTERM or SIGINT. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/ingress/rpc/zs_rpc.h"
+#include "host/seq/zs_node.h"
+#include "lib/base/zs_hex.h"
+#include "lib/keccak/zs_keccak.h"
+#include "lib/tx/zs_tx.h"
+
+#define VERSION "0.1.0"
+
+/* The development accounts every Ethereum developer knows (anvil's and
+   hardhat's, from the mnemonic "test test ... junk"); --dev funds them. */
+static const char *const dev_keys[10] = {
+    "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+    "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    "5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+    "7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+    "47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+    "8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+    "92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
+    "4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
+    "dbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
+    "2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
+};
+#define DEV_BALANCE "10000000000000000000000" /* 10000 ETH */
+
+static const char default_config[] =
+    "{\"datadir\":\"zkseq-data\",\"chain_id\":1001,\"coinbase\":null,\"min_gas_price\":\"1000000000\","
+    "\"genesis\":null,"
+    "\"rpc\":{\"host\":\"127.0.0.1\",\"port\":8123,\"max_body_bytes\":5242880,\"max_batch\":1000,"
+    "\"max_connections\":256,\"idle_timeout_s\":30,\"sync_timeout_ms\":10000},"
+    "\"sequencer\":{\"block_time_ms\":100,\"max_block_txs\":2000,\"order\":\"fcfs\"},"
+    "\"batch\":{\"max_bytes\":120000,\"max_txs\":0,\"max_gas\":0,\"max_age_ms\":3000},"
+    "\"pool\":{\"max_txs\":100000,\"max_per_sender\":1024,\"nonce_gap\":64,\"price_bump_percent\":10},"
+    "\"state\":{\"keep_versions\":256,\"cache_mb\":256}}";
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: zkseqd [--config FILE] [--dev] [--datadir DIR] [--rpc-host ADDR] [--rpc-port N]\n"
+            "              [--chain-id N] [--block-time-ms N] [--print-config] [--version]\n"
+            "\n"
+            "  --config FILE     JSON configuration (keys and defaults: host/main/zkseqd.json)\n"
+            "  --dev             development chain: the ten anvil/hardhat accounts funded with\n"
+            "                    10000 ETH each, a development coinbase, chain id 1001\n"
+            "  --datadir DIR     where the database lives (created if missing)\n"
+            "  --rpc-host ADDR   JSON-RPC listen address (127.0.0.1)\n"
+            "  --rpc-port N      JSON-RPC port (8123; 0 picks a free one)\n"
+            "  --chain-id N      L2 chain id\n"
+            "  --block-time-ms N longest an L2 block stays open\n"
+            "  --print-config    print the effective configuration as JSON and exit\n");
+}
+
+/* Merges src into dst key by key; a key dst does not know is an error. */
+static int merge(json_t *dst, json_t *src, const char *path, char *err, size_t errlen)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(src, k, v)
+    {
+        json_t *d = json_object_get(dst, k);
+        if (!d && !json_object_get(dst, k)) {
+            snprintf(err, errlen, "unknown configuration key %s%s", path, k);
+            return -1;
+        }
+        if (json_is_object(d) && json_is_object(v)) {
+            char sub[256];
+            snprintf(sub, sizeof sub, "%s%s.", path, k);
+            if (merge(d, v, sub, err, errlen)) return -1;
+        } else if (json_is_object(d) != json_is_object(v)) {
+            snprintf(err, errlen, "configuration key %s%s: wrong kind of value", path, k);
+            return -1;
+        } else {
+            json_object_set(dst, k, v);
+        }
+    }
+    return 0;
+}
+
+static int get_u64(json_t *cfg, const char *sect, const char *key, uint64_t max, uint64_t *out, char *err,
+                   size_t errlen)
+{
+    json_t *o = sect ? json_object_get(cfg, sect) : cfg;
+    json_t *v = json_object_get(o, key);
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max) {
+        snprintf(err, errlen, "configuration %s%s%s: want an integer from 0 to %llu", sect ? sect : "",
+                 sect ? "." : "", key, (unsigned long long)max);
+        return -1;
+    }
+    *out = (uint64_t)json_integer_value(v);
+    return 0;
+}
+
+static json_t *dev_genesis(void)
+{
+    json_t *list = json_array();
+    for (int i = 0; i < 10; i++) {
+        uint8_t key[32], addr[20];
+        char hex[43];
+        if (zs_hex_decode_exact(key, 32, dev_keys[i]) || zs_key_to_address(key, addr)) continue;
+        zs_hex_encode_0x(hex, addr, 20);
+        json_array_append_new(list, json_pack("{s:s,s:s,s:s}", "address", hex, "balance", DEV_BALANCE, "nonce", "0"));
+    }
+    return json_pack("{s:o}", "addresses", list);
+}
+
+static void dev_coinbase(uint8_t out[20])
+{
+    /* A key nobody else uses, derived from a fixed phrase, so fees collect
+       at a known address. */
+    static const char phrase[] = "zkseq dev coinbase";
+    uint8_t key[32];
+    zs_keccak256((const uint8_t *)phrase, sizeof phrase - 1, key);
+    if (zs_key_to_address(key, out)) memset(out, 0, 20);
+}
+
+typedef struct {
+    zs_node_cfg_t node;
+    zs_rpc_cfg_t rpc;
+    char *datadir, *rpc_host;
+} config_t;
+
+static int build_config(json_t *j, int dev, config_t *c, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    const char *dd = json_string_value(json_object_get(j, "datadir"));
+    if (!dd || !*dd) {
+        snprintf(err, errlen, "configuration datadir: want a directory");
+        return -1;
+    }
+    c->datadir = strdup(dd);
+    c->node.datadir = c->datadir;
+    if (get_u64(j, NULL, "chain_id", UINT64_MAX / 2 - 36, &c->node.chain_id, err, errlen)) return -1;
+    if (!c->node.chain_id) {
+        snprintf(err, errlen, "configuration chain_id: must not be 0");
+        return -1;
+    }
+    json_t *cb = json_object_get(j, "coinbase");
+    if (json_is_null(cb) && dev) {
+        dev_coinbase(c->node.coinbase);
+    } else if (!json_is_string(cb) || strlen(json_string_value(cb)) != 42 ||
+               zs_hex_decode_exact(c->node.coinbase, 20, json_string_value(cb))) {
+        snprintf(err, errlen, "configuration coinbase: want the 0x-address that receives L2 fees");
+        return -1;
+    }
+    const char *mgp = json_string_value(json_object_get(j, "min_gas_price"));
+    if (!mgp || zs_u256_parse(&c->node.min_gas_price, mgp)) {
+        snprintf(err, errlen, "configuration min_gas_price: want a decimal or 0x number in a string");
+        return -1;
+    }
+    json_t *g = json_object_get(j, "genesis");
+    if (json_is_string(g)) {
+        json_error_t je;
+        c->node.genesis = json_load_file(json_string_value(g), 0, &je);
+        if (!c->node.genesis) {
+            snprintf(err, errlen, "genesis %s: %s (line %d)", json_string_value(g), je.text, je.line);
+            return -1;
+        }
+    } else if (json_is_object(g)) {
+        c->node.genesis = json_incref(g);
+    } else if (dev) {
+        c->node.genesis = dev_genesis();
+    }
+    json_t *rpc = json_object_get(j, "rpc");
+    const char *host = json_string_value(json_object_get(rpc, "host"));
+    if (!host) {
+        snprintf(err, errlen, "configuration rpc.host: want an IPv4 address");
+        return -1;
+    }
+    c->rpc_host = strdup(host);
+    c->rpc.host = c->rpc_host;
+    uint64_t v;
+    if (get_u64(j, "rpc", "port", 65535, &v, err, errlen)) return -1;
+    c->rpc.port = (uint16_t)v;
+    if (get_u64(j, "rpc", "max_body_bytes", 1u << 30, &v, err, errlen)) return -1;
+    c->rpc.max_body = v;
+    if (get_u64(j, "rpc", "max_batch", 100000, &v, err, errlen)) return -1;
+    c->rpc.max_batch = v;
+    if (get_u64(j, "rpc", "max_connections", 65536, &v, err, errlen)) return -1;
+    c->rpc.max_conns = (unsigned)v;
+    if (get_u64(j, "rpc", "idle_timeout_s", 3600, &v, err, errlen)) return -1;
+    c->rpc.timeout_s = (unsigned)v;
+    if (get_u64(j, "rpc", "sync_timeout_ms", 60000, &v, err, errlen)) return -1;
+    c->rpc.sync_timeout_ms = (unsigned)v;
+    if (get_u64(j, "sequencer", "block_time_ms", 60000, &v, err, errlen)) return -1;
+    c->node.block_time_ms = (uint32_t)v;
+    if (get_u64(j, "sequencer", "max_block_txs", 1u << 20, &v, err, errlen)) return -1;
+    c->node.max_block_txs = (uint32_t)v;
+    const char *order = json_string_value(json_object_get(json_object_get(j, "sequencer"), "order"));
+    if (order && !strcmp(order, "fcfs"))
+        c->node.order = ZS_POOL_ORDER_FCFS;
+    else if (order && !strcmp(order, "fee"))
+        c->node.order = ZS_POOL_ORDER_FEE;
+    else {
+        snprintf(err, errlen, "configuration sequencer.order: want \"fcfs\" or \"fee\"");
+        return -1;
+    }
+    if (get_u64(j, "batch", "max_bytes", 1u << 30, &v, err, errlen)) return -1;
+    c->node.batch.max_bytes = v;
+    if (get_u64(j, "batch", "max_txs", 1u << 30, &v, err, errlen)) return -1;
+    c->node.batch.max_txs = (uint32_t)v;
+    if (get_u64(j, "batch", "max_gas", UINT64_MAX / 2, &v, err, errlen)) return -1;
+    c->node.batch.max_gas = v;
+    if (get_u64(j, "batch", "max_age_ms", 86400000, &v, err, errlen)) return -1;
+    c->node.batch.max_age_ms = (uint32_t)v;
+    if (get_u64(j, "pool", "max_txs", 1u << 24, &v, err, errlen)) return -1;
+    c->node.pool_max_txs = v;
+    if (get_u64(j, "pool", "max_per_sender", 1u << 20, &v, err, errlen)) return -1;
+    c->node.pool_max_per_sender = v;
+    if (get_u64(j, "pool", "nonce_gap", 1u << 20, &v, err, errlen)) return -1;
+    c->node.nonce_gap = v;
+    if (get_u64(j, "pool", "price_bump_percent", 1000, &v, err, errlen)) return -1;
+    c->node.price_bump = (unsigned)v;
+    if (get_u64(j, "state", "keep_versions", UINT32_MAX, &v, err, errlen)) return -1;
+    c->node.keep_versions = v;
+    if (get_u64(j, "state", "cache_mb", 1u << 20, &v, err, errlen)) return -1;
+    c->node.cache_mb = v;
+    return 0;
+}
+
+static void set_path(json_t *j, const char *sect, const char *key, json_t *v)
+{
+    json_object_set_new(sect ? json_object_get(j, sect) : j, key, v);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, 0, 'c'},     {"dev", no_argument, 0, 'd'},
+        {"datadir", required_argument, 0, 'D'},    {"rpc-host", required_argument, 0, 'H'},
+        {"rpc-port", required_argument, 0, 'p'},   {"chain-id", required_argument, 0, 'i'},
+        {"block-time-ms", required_argument, 0, 'b'}, {"print-config", no_argument, 0, 'P'},
+        {"version", no_argument, 0, 'V'},          {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    json_error_t je;
+    json_t *cfg = json_loads(default_config, 0, &je);
+    json_t *over = json_object();
+    const char *config_file = NULL;
+    int dev = 0, print = 0, o;
+    char err[512];
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        char *end;
+        unsigned long long n = 0;
+        if (o == 'p' || o == 'i' || o == 'b') {
+            errno = 0;
+            n = strtoull(optarg, &end, 10);
+            if (errno || *end || !*optarg) {
+                fprintf(stderr, "zkseqd: --%s wants a number, not %s\n", o == 'p' ? "rpc-port" : o == 'i' ? "chain-id" : "block-time-ms", optarg);
+                return 2;
+            }
+        }
+        switch (o) {
+        case 'c': config_file = optarg; break;
+        case 'd': dev = 1; break;
+        case 'D': set_path(over, NULL, "datadir", json_string(optarg)); break;
+        case 'H': set_path(over, NULL, "rpc.host", json_string(optarg)); break;
+        case 'p': set_path(over, NULL, "rpc.port", json_integer((json_int_t)n)); break;
+        case 'i': set_path(over, NULL, "chain_id", json_integer((json_int_t)n)); break;
+        case 'b': set_path(over, NULL, "sequencer.block_time_ms", json_integer((json_int_t)n)); break;
+        case 'P': print = 1; break;
+        case 'V': printf("zkseqd %s\n", VERSION); return 0;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "zkseqd: unexpected argument %s\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+    if (config_file) {
+        json_t *f = json_load_file(config_file, JSON_REJECT_DUPLICATES, &je);
+        if (!f || !json_is_object(f)) {
+            fprintf(stderr, "zkseqd: %s: %s (line %d)\n", config_file, f ? "want a JSON object" : je.text, je.line);
+            return 2;
+        }
+        if (merge(cfg, f, "", err, sizeof err)) {
+            fprintf(stderr, "zkseqd: %s: %s\n", config_file, err);
+            return 2;
+        }
+        json_decref(f);
+    }
+    /* Flags last: dotted keys name nested ones. */
+    const char *k;
+    json_t *v;
+    json_object_foreach(over, k, v)
+    {
+        const char *dot = strchr(k, '.');
+        if (dot) {
+            char sect[32];
+            snprintf(sect, sizeof sect, "%.*s", (int)(dot - k), k);
+            json_object_set(json_object_get(cfg, sect), dot + 1, v);
+        } else {
+            json_object_set(cfg, k, v);
+        }
+    }
+    json_decref(over);
+    if (print) {
+        json_dumpf(cfg, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        putchar('\n');
+        return 0;
+    }
+    config_t c;
+    if (build_config(cfg, dev, &c, err, sizeof err)) {
+        fprintf(stderr, "zkseqd: %s\n", err);
+        return 2;
+    }
+    /* Signals are taken by sigwait on this thread only. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    zs_node_t *node = zs_node_open(&c.node, err, sizeof err);
+    if (!node) {
+        fprintf(stderr, "zkseqd: %s: %s\n", c.datadir, err);
+        return 1;
+    }
+    zs_rpc_t *rpc = zs_rpc_new(node, &c.rpc);
+    if (!rpc || zs_rpc_listen(rpc, err, sizeof err)) {
+        fprintf(stderr, "zkseqd: %s\n", rpc ? err : "out of memory");
+        zs_rpc_free(rpc);
+        zs_node_close(node);
+        return 1;
+    }
+    char cb[43];
+    zs_hex_encode_0x(cb, c.node.coinbase, 20);
+    fprintf(stderr, "zkseqd %s: chain id %llu, head block %llu, coinbase %s, datadir %s\n", VERSION,
+            (unsigned long long)c.node.chain_id, (unsigned long long)zs_node_head(node), cb, c.datadir);
+    fprintf(stderr, "zkseqd: JSON-RPC on http://%s:%u\n", c.rpc.host, zs_rpc_port(rpc));
+    fflush(stderr);
+    int sig = 0;
+    sigwait(&set, &sig);
+    fprintf(stderr, "zkseqd: %s: stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    zs_node_stop(node);
+    zs_rpc_free(rpc);
+    zs_node_stats_t st;
+    zs_node_stats(node, &st);
+    uint64_t head = zs_node_head(node);
+    zs_node_close(node);
+    fprintf(stderr, "zkseqd: stopped cleanly at block %llu (%llu blocks, %llu transactions this run)\n",
+            (unsigned long long)head, (unsigned long long)st.blocks, (unsigned long long)st.txs_included);
+    json_decref(c.node.genesis);
+    json_decref(cfg);
+    free(c.datadir);
+    free(c.rpc_host);
+    return 0;
+}

@@ -1,0 +1,1 @@
+$(call add-objs,zs_node,zs_node.c)

@@ -1,0 +1,769 @@
+#include "host/seq/zs_node.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "host/exec/zs_exec.h"
+#include "host/state/zs_state.h"
+#include "host/store/zs_schema.h"
+#include "lib/batch/zs_batch.h"
+#include "lib/keccak/zs_keccak.h"
+
+static const char open_batch_key[] = "chain/open-batch";
+
+/* The latest committed balance and nonce of accounts the node was asked
+   about or touched: admission and eth_getBalance read it without walking
+   the tree.  Entries are never stale: the sequencer rewrites every account
+   a block touched before it publishes the block. */
+typedef struct {
+    uint8_t addr[20];
+    uint8_t used;
+    uint64_t nonce;
+    zs_u256_t balance;
+} view_t;
+
+#define EJECT_RING 4096
+#define VIEW_MAX (1u << 21) /* accounts the view keeps at most */
+
+struct zs_node {
+    zs_node_cfg_t cfg;
+    zs_store_t *store;
+    zs_state_t *st; /* the sequencer thread's */
+    zs_exec_t *exec;
+    zs_pool_t *pool;
+    pthread_t seq_thread;
+    int seq_started, stopping, failed;
+
+    pthread_mutex_t mu; /* guards everything below */
+    pthread_cond_t committed;
+    uint64_t head;
+    uint8_t head_hash[32];
+    uint64_t head_timestamp;
+    zs_smt_ref_t head_root;
+    view_t *view;
+    size_t view_cap, view_n;
+    uint64_t view_gen; /* bumped before the sequencer rewrites entries */
+    struct {
+        uint8_t hash[32];
+        const char *why;
+    } ejected[EJECT_RING];
+    size_t eject_pos;
+    zs_batch_numbers_t batches;
+    zs_node_stats_t stats;
+
+    /* The open batch (sequencer thread only). */
+    zs_batchrec_t open;
+    uint32_t open_txs;
+    uint64_t open_gas;
+    uint64_t open_started_ms;
+    uint8_t last_acc[32]; /* accInputHash of the last closed batch */
+};
+
+static uint64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+const zs_node_cfg_t *zs_node_cfg(const zs_node_t *n)
+{
+    return &n->cfg;
+}
+
+zs_store_t *zs_node_store(zs_node_t *n)
+{
+    return n->store;
+}
+
+zs_pool_t *zs_node_pool(zs_node_t *n)
+{
+    return n->pool;
+}
+
+/* ---- The account view. */
+
+static size_t view_slot(const zs_node_t *n, const uint8_t a[20])
+{
+    uint64_t x;
+    memcpy(&x, a + 12, 8);
+    return (size_t)(x * 0x9e3779b97f4a7c15ull >> 11) & (n->view_cap - 1);
+}
+
+static view_t *view_find(zs_node_t *n, const uint8_t a[20], int create)
+{
+    if (create && n->view_n >= VIEW_MAX) create = 0;
+    if (create && (n->view_n + 1) * 2 > n->view_cap) {
+        size_t cap = n->view_cap ? 2 * n->view_cap : 4096;
+        view_t *nv = calloc(cap, sizeof *nv);
+        if (!nv) return NULL;
+        view_t *old = n->view;
+        size_t oldcap = n->view_cap;
+        n->view = nv;
+        n->view_cap = cap;
+        for (size_t i = 0; i < oldcap; i++) {
+            if (!old[i].used) continue;
+            size_t j = view_slot(n, old[i].addr);
+            while (n->view[j].used) j = (j + 1) & (cap - 1);
+            n->view[j] = old[i];
+        }
+        free(old);
+    }
+    if (!n->view_cap) return NULL;
+    size_t j = view_slot(n, a);
+    while (n->view[j].used) {
+        if (!memcmp(n->view[j].addr, a, 20)) return &n->view[j];
+        j = (j + 1) & (n->view_cap - 1);
+    }
+    if (!create) return NULL;
+    memcpy(n->view[j].addr, a, 20);
+    n->view[j].used = 1;
+    n->view_n++;
+    return &n->view[j];
+}
+
+/* Reads an account under a root from the store. */
+static int read_account(zs_node_t *n, const zs_smt_ref_t *root, const uint8_t a[20], uint64_t *nonce, zs_u256_t *bal)
+{
+    zs_smt_key_t kb = zs_smt_key_account(a, ZS_SMT_BALANCE), kn = zs_smt_key_account(a, ZS_SMT_NONCE);
+    zs_u256_t nv;
+    int rc = zs_state_get_at(n->st, root, &kb, bal, NULL);
+    if (!rc) rc = zs_state_get_at(n->st, root, &kn, &nv, NULL);
+    if (rc) return rc;
+    if (!zs_u256_fits_u64(&nv)) return ZS_ERR_CORRUPT;
+    *nonce = nv.w[0];
+    return ZS_OK;
+}
+
+int zs_node_account(zs_node_t *n, uint64_t block, const uint8_t a[20], uint64_t *nonce, zs_u256_t *balance)
+{
+    pthread_mutex_lock(&n->mu);
+    uint64_t head = n->head, gen = n->view_gen;
+    zs_smt_ref_t root = n->head_root;
+    if (block == UINT64_MAX || block == head) {
+        view_t *v = view_find(n, a, 0);
+        if (v) {
+            *nonce = v->nonce;
+            *balance = v->balance;
+            pthread_mutex_unlock(&n->mu);
+            return ZS_OK;
+        }
+    }
+    pthread_mutex_unlock(&n->mu);
+    int latest = block == UINT64_MAX || block == head;
+    if (!latest) {
+        if (block > head) return ZS_ERR_NOTFOUND;
+        int rc = zs_state_root_at(n->st, block, &root);
+        if (rc) return rc;
+    }
+    int rc = read_account(n, &root, a, nonce, balance);
+    if (rc || !latest) return rc;
+    /* Keep it, unless a newer block is being published meanwhile. */
+    pthread_mutex_lock(&n->mu);
+    if (n->view_gen == gen) {
+        view_t *v = view_find(n, a, 1);
+        if (v) {
+            v->nonce = *nonce;
+            v->balance = *balance;
+        }
+    }
+    pthread_mutex_unlock(&n->mu);
+    return ZS_OK;
+}
+
+static int pool_account(void *ctx, const uint8_t a[20], uint64_t *nonce, zs_u256_t *balance)
+{
+    return zs_node_account(ctx, UINT64_MAX, a, nonce, balance);
+}
+
+int zs_node_code(zs_node_t *n, uint64_t block, const uint8_t a[20], uint8_t **code, size_t *len)
+{
+    /* No contract can be created yet: only genesis code exists, and it is
+       the same at every block.  Read it through the store. */
+    (void)block;
+    *code = NULL;
+    *len = 0;
+    pthread_mutex_lock(&n->mu);
+    zs_smt_ref_t root = n->head_root;
+    pthread_mutex_unlock(&n->mu);
+    zs_smt_key_t kc = zs_smt_key_account(a, ZS_SMT_CODE), kl = zs_smt_key_account(a, ZS_SMT_CODE_LENGTH);
+    zs_u256_t h, l;
+    int rc = zs_state_get_at(n->st, &root, &kc, &h, NULL);
+    if (!rc) rc = zs_state_get_at(n->st, &root, &kl, &l, NULL);
+    if (rc) return rc;
+    if (zs_u256_is_zero(&h)) return ZS_OK;
+    uint8_t key[33] = {'c'};
+    zs_u256_to_be32(&h, key + 1);
+    if (!zs_u256_fits_u64(&l) || l.w[0] > (1u << 24)) return ZS_ERR_CORRUPT;
+    *code = malloc(l.w[0] ? l.w[0] : 1);
+    if (!*code) return ZS_ERR_NOMEM;
+    rc = zs_store_get(n->store, ZS_CF_CHAIN, key, 33, *code, l.w[0], len);
+    if (rc) {
+        free(*code);
+        *code = NULL;
+    }
+    return rc;
+}
+
+int zs_node_pending_nonce(zs_node_t *n, const uint8_t a[20], uint64_t *nonce)
+{
+    if (zs_pool_pending_nonce(n->pool, a, nonce)) return ZS_OK;
+    zs_u256_t b;
+    return zs_node_account(n, UINT64_MAX, a, nonce, &b);
+}
+
+uint64_t zs_node_head(zs_node_t *n)
+{
+    pthread_mutex_lock(&n->mu);
+    uint64_t h = n->head;
+    pthread_mutex_unlock(&n->mu);
+    return h;
+}
+
+const char *zs_node_ejected(zs_node_t *n, const uint8_t hash[32])
+{
+    const char *why = NULL;
+    pthread_mutex_lock(&n->mu);
+    for (size_t i = 0; i < EJECT_RING && !why; i++)
+        if (n->ejected[i].why && !memcmp(n->ejected[i].hash, hash, 32)) why = n->ejected[i].why;
+    pthread_mutex_unlock(&n->mu);
+    return why;
+}
+
+void zs_node_batches(zs_node_t *n, zs_batch_numbers_t *out)
+{
+    pthread_mutex_lock(&n->mu);
+    *out = n->batches;
+    pthread_mutex_unlock(&n->mu);
+}
+
+void zs_node_stats(zs_node_t *n, zs_node_stats_t *out)
+{
+    pthread_mutex_lock(&n->mu);
+    *out = n->stats;
+    pthread_mutex_unlock(&n->mu);
+}
+
+/* ---- Transactions in. */
+
+void zs_node_submit(zs_node_t *n, const uint8_t *raw, size_t len, zs_submit_t *out)
+{
+    memset(out, 0, sizeof *out);
+    zs_tx_t tx;
+    zs_perr_t e = {0};
+    int rc = zs_tx_decode(raw, len, &tx, &e);
+    if (rc) {
+        out->reason = rc == ZS_ERR_UNSUPPORTED ? ZS_POOL_UNSUPPORTED : ZS_POOL_INVALID;
+        out->detail = e.reason;
+        return;
+    }
+    memcpy(out->hash, tx.hash, 32);
+    uint8_t sender[20];
+    if (zs_tx_recover(&tx, sender)) {
+        out->reason = ZS_POOL_INVALID;
+        out->detail = "invalid sender";
+        return;
+    }
+    if (n->failed) {
+        out->reason = ZS_POOL_UNAVAILABLE;
+        return;
+    }
+    out->reason = zs_pool_add(n->pool, raw, len, &tx, sender, &out->seq);
+}
+
+int zs_node_wait_included(zs_node_t *n, const uint8_t hash[32], int timeout_ms, zs_txrec_t *out, const char **why)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&n->mu);
+    for (;;) {
+        uint64_t seen = n->head;
+        pthread_mutex_unlock(&n->mu);
+        if (zs_chain_get_tx(n->store, hash, out) == ZS_OK) return ZS_OK;
+        const char *w = zs_node_ejected(n, hash);
+        if (w) {
+            if (why) *why = w;
+            return ZS_ERR_REFUSED;
+        }
+        pthread_mutex_lock(&n->mu);
+        while (n->head == seen && !n->stopping)
+            if (pthread_cond_timedwait(&n->committed, &n->mu, &deadline) == ETIMEDOUT) {
+                pthread_mutex_unlock(&n->mu);
+                if (zs_chain_get_tx(n->store, hash, out) == ZS_OK) return ZS_OK;
+                return ZS_ERR_TIMEOUT;
+            }
+        if (n->stopping) {
+            pthread_mutex_unlock(&n->mu);
+            return ZS_ERR_TIMEOUT;
+        }
+    }
+}
+
+/* ---- The sequencer. */
+
+static void put_open_batch_number(zs_store_batch_t *b, uint64_t number)
+{
+    uint8_t v[8];
+    for (int i = 0; i < 8; i++) v[i] = (uint8_t)(number >> (56 - 8 * i));
+    zs_store_put(b, ZS_CF_META, open_batch_key, sizeof open_batch_key - 1, v, 8);
+}
+
+static int append_open(zs_node_t *n, const uint8_t *p, size_t len)
+{
+    uint8_t *d = realloc(n->open.l2data, n->open.l2len + len + 1);
+    if (!d) return ZS_ERR_NOMEM;
+    memcpy(d + n->open.l2len, p, len);
+    n->open.l2data = d;
+    n->open.l2len += len;
+    return ZS_OK;
+}
+
+/* Closes the open batch into b and starts the next. */
+static void close_batch(zs_node_t *n, zs_store_batch_t *b)
+{
+    static const uint8_t zero[32];
+    zs_keccak256(n->open.l2data, n->open.l2len, n->open.batch_hash);
+    /* Until L1 submission exists: no L1 info root, the last block's timestamp
+       as the limit, the coinbase as sequencer. */
+    zs_batch_acc_input_hash(n->last_acc, n->open.batch_hash, zero, n->open.timestamp, n->cfg.coinbase, zero,
+                            n->open.acc_input_hash);
+    n->open.closed = 1;
+    zs_chain_put_batch(b, &n->open);
+    memcpy(n->last_acc, n->open.acc_input_hash, 32);
+    uint64_t next = n->open.number + 1, first = n->open.last_block + 1;
+    zs_batchrec_clear(&n->open);
+    n->open.number = next;
+    n->open.first_block = first;
+    n->open.last_block = first - 1;
+    memcpy(n->open.coinbase, n->cfg.coinbase, 20);
+    n->open_txs = 0;
+    n->open_gas = 0;
+    n->open_started_ms = 0;
+    zs_chain_put_batch(b, &n->open);
+    put_open_batch_number(b, next);
+    pthread_mutex_lock(&n->mu);
+    n->batches.trusted = next - 1;
+    n->batches.open = next;
+    pthread_mutex_unlock(&n->mu);
+}
+
+static int batch_due(const zs_node_t *n, uint64_t now)
+{
+    const zs_batch_policy_t *p = &n->cfg.batch;
+    if (!n->open.l2len) return 0;
+    return (p->max_bytes && n->open.l2len >= p->max_bytes) || (p->max_txs && n->open_txs >= p->max_txs) ||
+           (p->max_gas && n->open_gas >= p->max_gas) ||
+           (p->max_age_ms && n->open_started_ms && now - n->open_started_ms >= p->max_age_ms);
+}
+
+typedef struct {
+    zs_txrec_t *recs;
+    size_t n, cap;
+    uint8_t (*touched)[20];
+    size_t nt, capt;
+} block_work_t;
+
+static int touch(block_work_t *w, const uint8_t a[20])
+{
+    if (w->nt == w->capt) {
+        size_t c = w->capt ? 2 * w->capt : 64;
+        uint8_t (*nt)[20] = realloc(w->touched, c * 20);
+        if (!nt) return ZS_ERR_NOMEM;
+        w->touched = nt;
+        w->capt = c;
+    }
+    memcpy(w->touched[w->nt++], a, 20);
+    return ZS_OK;
+}
+
+static void fail_node(zs_node_t *n, const char *what, int rc)
+{
+    fprintf(stderr, "zkseqd: sequencer stopped: %s: %s (%s)\n", what, zs_strerror(rc), zs_store_last_error(n->store));
+    pthread_mutex_lock(&n->mu);
+    n->failed = 1;
+    pthread_cond_broadcast(&n->committed);
+    pthread_mutex_unlock(&n->mu);
+}
+
+/* Builds, executes and commits one block starting with first. */
+static int run_block(zs_node_t *n, zs_pool_item_t *first, zs_store_batch_t *b, block_work_t *w)
+{
+    uint64_t now = now_ms(), start = now;
+    uint64_t ts = now / 1000;
+    uint32_t delta = ts > n->head_timestamp ? (uint32_t)(ts - n->head_timestamp) : 0;
+    zs_exec_block_t blk;
+    int rc = zs_exec_block_begin(n->exec, n->head_root.hash, delta, NULL, &blk);
+    if (rc) return rc;
+    uint8_t entry[ZS_BATCH_CHANGE_L2_BLOCK_LEN];
+    long el = zs_batch_encode_change_l2_block(delta, 0, entry, sizeof entry);
+    if (el < 0 || (rc = append_open(n, entry, (size_t)el))) return rc ? rc : ZS_ERR_NOMEM;
+    if (!n->open_started_ms) n->open_started_ms = now;
+    w->n = 0;
+    w->nt = 0;
+    if ((rc = touch(w, n->cfg.coinbase))) return rc;
+    zs_pool_item_t it = *first;
+    int have = 1;
+    while (have) {
+        zs_exec_result_t r;
+        if ((rc = zs_exec_tx(n->exec, it.tx, it.sender, 0xff, &r))) return rc;
+        if (r.reason == ZS_EXEC_OK) {
+            if (w->n == w->cap) {
+                size_t c = w->cap ? 2 * w->cap : 256;
+                zs_txrec_t *nr = realloc(w->recs, c * sizeof *nr);
+                if (!nr) return ZS_ERR_NOMEM;
+                w->recs = nr;
+                w->cap = c;
+            }
+            zs_txrec_t *t = &w->recs[w->n++];
+            memset(t, 0, sizeof *t);
+            t->block = blk.number;
+            t->index = r.index;
+            t->status = 1;
+            t->eff_pct = 0xff;
+            t->gas_used = r.gas_used;
+            t->cumulative_gas = r.cumulative_gas;
+            t->effective_gas_price = r.effective_gas_price;
+            memcpy(t->hash, it.tx->hash, 32);
+            memcpy(t->sender, it.sender, 20);
+            memcpy(t->l2_hash, r.l2_tx_hash, 32);
+            t->raw = malloc(it.raw_len);
+            if (!t->raw) return ZS_ERR_NOMEM;
+            memcpy(t->raw, it.raw, it.raw_len);
+            t->raw_len = it.raw_len;
+            uint8_t enc[256];
+            uint8_t *encp = it.raw_len + 128 <= sizeof enc ? enc : malloc(it.raw_len + 128);
+            if (!encp) return ZS_ERR_NOMEM;
+            long k = zs_batch_encode_tx(it.tx, 0xff, encp, it.raw_len + 128);
+            rc = k < 0 ? (int)k : append_open(n, encp, (size_t)k);
+            if (encp != enc) free(encp);
+            if (rc) return rc;
+            n->open_txs++;
+            n->open_gas += r.gas_used;
+            if ((rc = touch(w, it.sender)) || (rc = touch(w, it.tx->to))) return rc;
+            zs_pool_done(n->pool, &it, 1);
+        } else {
+            pthread_mutex_lock(&n->mu);
+            memcpy(n->ejected[n->eject_pos].hash, it.tx->hash, 32);
+            n->ejected[n->eject_pos].why = zs_exec_reason_text(r.reason);
+            n->eject_pos = (n->eject_pos + 1) % EJECT_RING;
+            n->stats.txs_ejected++;
+            pthread_mutex_unlock(&n->mu);
+            zs_pool_done(n->pool, &it, 0);
+        }
+        if (w->n >= n->cfg.max_block_txs || now_ms() - start >= n->cfg.block_time_ms) break;
+        have = zs_pool_next(n->pool, 0, &it) == ZS_OK;
+    }
+    uint64_t gas_used, info_root[4];
+    if ((rc = zs_exec_block_end(n->exec, &gas_used, info_root))) return rc;
+
+    zs_store_batch_clear(b);
+    zs_smt_ref_t root;
+    if ((rc = zs_state_commit(n->st, b, blk.number, &root, NULL))) return rc;
+    zs_block_t block = {0};
+    block.number = blk.number;
+    block.timestamp = blk.timestamp;
+    block.gas_used = gas_used;
+    block.gas_limit = ZS_BLOCK_GAS_LIMIT;
+    block.batch = n->open.number;
+    memcpy(block.parent, n->head_hash, 32);
+    zs_smt_h4_to_be(root.hash, block.state_root);
+    memcpy(block.coinbase, n->cfg.coinbase, 20);
+    block.ntx = (uint32_t)w->n;
+    block.tx_hashes = malloc((w->n ? w->n : 1) * 32);
+    if (!block.tx_hashes) return ZS_ERR_NOMEM;
+    for (size_t i = 0; i < w->n; i++) memcpy(block.tx_hashes[i], w->recs[i].hash, 32);
+    if ((rc = zs_block_roots(w->recs, w->n, block.tx_root, block.receipts_root))) {
+        zs_block_clear(&block);
+        return rc;
+    }
+    zs_block_hash(&block, block.hash);
+    zs_chain_put_block(b, &block);
+    for (size_t i = 0; i < w->n; i++) zs_chain_put_tx(b, &w->recs[i]);
+    zs_pool_stage_remove(n->pool, b);
+    n->open.last_block = blk.number;
+    n->open.timestamp = blk.timestamp;
+    memcpy(n->open.state_root, block.state_root, 32);
+    if (batch_due(n, now_ms()))
+        close_batch(n, b);
+    else
+        zs_chain_put_batch(b, &n->open);
+    zs_chain_put_head(b, blk.number);
+    if ((rc = zs_store_write(n->store, b, 1))) {
+        zs_block_clear(&block);
+        return rc;
+    }
+    zs_state_applied(n->st, blk.number, &root);
+    /* Publish: the view first, then the head, so readers never see a head
+       whose accounts are older than it. */
+    view_t fresh[256];
+    size_t nfresh = 0;
+    pthread_mutex_lock(&n->mu);
+    n->view_gen++;
+    pthread_mutex_unlock(&n->mu);
+    for (size_t i = 0; i < w->nt; i++) {
+        uint64_t nonce = 0;
+        zs_u256_t bal;
+        if (zs_state_nonce(n->st, w->touched[i], &nonce) || zs_state_balance(n->st, w->touched[i], &bal)) continue;
+        memcpy(fresh[nfresh].addr, w->touched[i], 20);
+        fresh[nfresh].nonce = nonce;
+        fresh[nfresh].balance = bal;
+        if (++nfresh == 256 || i + 1 == w->nt) {
+            pthread_mutex_lock(&n->mu);
+            for (size_t k = 0; k < nfresh; k++) {
+                view_t *v = view_find(n, fresh[k].addr, 1);
+                if (v) {
+                    v->nonce = fresh[k].nonce;
+                    v->balance = fresh[k].balance;
+                }
+            }
+            pthread_mutex_unlock(&n->mu);
+            nfresh = 0;
+        }
+    }
+    pthread_mutex_lock(&n->mu);
+    n->head = blk.number;
+    memcpy(n->head_hash, block.hash, 32);
+    n->head_timestamp = blk.timestamp;
+    n->head_root = root;
+    n->view_gen++; /* readers that began before this head must not cache */
+    n->stats.blocks++;
+    n->stats.txs_included += w->n;
+    pthread_cond_broadcast(&n->committed);
+    pthread_mutex_unlock(&n->mu);
+    zs_pool_release(n->pool);
+    zs_block_clear(&block);
+    for (size_t i = 0; i < w->n; i++) zs_txrec_clear(&w->recs[i]);
+    return ZS_OK;
+}
+
+static void *sequencer_main(void *arg)
+{
+    zs_node_t *n = arg;
+    zs_store_batch_t *b = zs_store_batch_new(n->store);
+    block_work_t w = {0};
+    for (;;) {
+        pthread_mutex_lock(&n->mu);
+        int stop = n->stopping;
+        pthread_mutex_unlock(&n->mu);
+        if (stop) break;
+        zs_pool_item_t it;
+        if (zs_pool_next(n->pool, 200, &it) != ZS_OK) {
+            /* Idle: a batch may be due by age. */
+            if (batch_due(n, now_ms())) {
+                zs_store_batch_clear(b);
+                close_batch(n, b);
+                int rc = zs_store_write(n->store, b, 1);
+                if (rc) {
+                    fail_node(n, "writing a batch", rc);
+                    break;
+                }
+            }
+            continue;
+        }
+        int rc = run_block(n, &it, b, &w);
+        if (rc) {
+            fail_node(n, "building a block", rc);
+            break;
+        }
+    }
+    for (size_t i = 0; i < w.n; i++) zs_txrec_clear(&w.recs[i]);
+    free(w.recs);
+    free(w.touched);
+    zs_store_batch_free(b);
+    return NULL;
+}
+
+/* ---- Opening. */
+
+static int genesis(zs_node_t *n, char *err, size_t errlen)
+{
+    if (!n->cfg.genesis) {
+        snprintf(err, errlen, "the database is empty and no genesis was given");
+        return ZS_ERR_STATE;
+    }
+    int rc = zs_state_apply_genesis(n->st, n->cfg.genesis, err, errlen);
+    if (rc) return rc;
+    zs_store_batch_t *b = zs_store_batch_new(n->store);
+    zs_smt_ref_t root;
+    if ((rc = zs_state_commit(n->st, b, 0, &root, NULL))) {
+        zs_store_batch_free(b);
+        snprintf(err, errlen, "genesis: %s", zs_strerror(rc));
+        return rc;
+    }
+    zs_block_t g = {0};
+    g.timestamp = now_ms() / 1000;
+    zs_smt_h4_to_be(root.hash, g.state_root);
+    g.gas_limit = ZS_BLOCK_GAS_LIMIT;
+    memcpy(g.coinbase, n->cfg.coinbase, 20);
+    if ((rc = zs_block_roots(NULL, 0, g.tx_root, g.receipts_root))) {
+        zs_store_batch_free(b);
+        return rc;
+    }
+    zs_block_hash(&g, g.hash);
+    zs_chain_put_block(b, &g);
+    /* Batch 0 is the genesis, closed; batch 1 takes block 1 on. */
+    zs_batchrec_t b0 = {0};
+    b0.closed = 1;
+    memcpy(b0.state_root, g.state_root, 32);
+    memcpy(b0.coinbase, n->cfg.coinbase, 20);
+    zs_chain_put_batch(b, &b0);
+    zs_batchrec_t b1 = {0};
+    b1.number = 1;
+    b1.first_block = 1;
+    memcpy(b1.coinbase, n->cfg.coinbase, 20);
+    zs_chain_put_batch(b, &b1);
+    put_open_batch_number(b, 1);
+    zs_chain_put_head(b, 0);
+    rc = zs_store_write(n->store, b, 1);
+    zs_store_batch_free(b);
+    if (rc) {
+        snprintf(err, errlen, "writing the genesis: %s", zs_store_last_error(n->store));
+        return rc;
+    }
+    zs_state_applied(n->st, 0, &root);
+    return ZS_OK;
+}
+
+zs_node_t *zs_node_open(const zs_node_cfg_t *cfg, char *err, size_t errlen)
+{
+    zs_node_t *n = calloc(1, sizeof *n);
+    if (!n) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    n->cfg = *cfg;
+    if (!n->cfg.block_time_ms) n->cfg.block_time_ms = 100;
+    if (!n->cfg.max_block_txs) n->cfg.max_block_txs = 2000;
+    if (!n->cfg.keep_versions) n->cfg.keep_versions = 256;
+    pthread_mutex_init(&n->mu, NULL);
+    pthread_cond_init(&n->committed, NULL);
+    mkdir(cfg->datadir, 0755);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/db", cfg->datadir);
+    zs_store_opts_t so = {.cache_mb = cfg->cache_mb ? cfg->cache_mb : 256, .create = 1};
+    n->store = zs_schema_open(path, &so, err, errlen);
+    if (!n->store) goto fail;
+    zs_state_opts_t sto = {.keep_versions = n->cfg.keep_versions};
+    n->st = zs_state_open(n->store, &sto, err, errlen);
+    if (!n->st) goto fail;
+    uint64_t version;
+    zs_smt_ref_t root;
+    if (!zs_state_version(n->st, &version, &root)) {
+        if (genesis(n, err, errlen)) goto fail;
+        zs_state_version(n->st, &version, &root);
+    }
+    uint64_t head;
+    if (!zs_chain_head(n->store, &head) || head != version) {
+        snprintf(err, errlen, "the chain head and the state disagree (state version %llu)", (unsigned long long)version);
+        goto fail;
+    }
+    zs_block_t hb;
+    int rc = zs_chain_get_block(n->store, head, &hb);
+    if (rc) {
+        snprintf(err, errlen, "head block %llu: %s", (unsigned long long)head, zs_strerror(rc));
+        goto fail;
+    }
+    n->head = head;
+    memcpy(n->head_hash, hb.hash, 32);
+    n->head_timestamp = hb.timestamp;
+    n->head_root = root;
+    zs_block_clear(&hb);
+    /* The open batch, and the accInputHash of the one before it. */
+    uint8_t v[8];
+    size_t len;
+    if (zs_store_get(n->store, ZS_CF_META, open_batch_key, sizeof open_batch_key - 1, v, 8, &len) || len != 8) {
+        snprintf(err, errlen, "no open batch record");
+        goto fail;
+    }
+    uint64_t ob = 0;
+    for (int i = 0; i < 8; i++) ob = ob << 8 | v[i];
+    if ((rc = zs_chain_get_batch(n->store, ob, &n->open))) {
+        snprintf(err, errlen, "open batch %llu: %s", (unsigned long long)ob, zs_strerror(rc));
+        goto fail;
+    }
+    if (ob) {
+        zs_batchrec_t prev;
+        if ((rc = zs_chain_get_batch(n->store, ob - 1, &prev))) {
+            snprintf(err, errlen, "batch %llu: %s", (unsigned long long)ob - 1, zs_strerror(rc));
+            goto fail;
+        }
+        memcpy(n->last_acc, prev.acc_input_hash, 32);
+        zs_batchrec_clear(&prev);
+    }
+    n->batches.open = ob;
+    n->batches.trusted = ob ? ob - 1 : 0;
+    if (n->open.l2len) n->open_started_ms = now_ms(); /* its age restarts with the process */
+    zs_exec_cfg_t ec = {.chain_id = cfg->chain_id, .tx_gas_limit = ZS_TX_GAS_LIMIT};
+    memcpy(ec.coinbase, cfg->coinbase, 20);
+    ec.base_fee = cfg->min_gas_price;
+    n->exec = zs_exec_new(n->st, &ec);
+    zs_pool_cfg_t pc = {0};
+    pc.rules.chain_id = cfg->chain_id;
+    pc.rules.allow_unprotected = 0;
+    pc.rules.max_init_code = 49152;
+    pc.min_gas_price = cfg->min_gas_price;
+    pc.max_gas = ZS_TX_GAS_LIMIT;
+    pc.price_bump = cfg->price_bump;
+    pc.nonce_gap = cfg->nonce_gap;
+    pc.max_txs = cfg->pool_max_txs;
+    pc.max_per_sender = cfg->pool_max_per_sender;
+    pc.order = cfg->order;
+    pc.account = pool_account;
+    pc.account_ctx = n;
+    n->pool = zs_pool_new(n->store, &pc);
+    if (!n->exec || !n->pool) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    n->stats.started_at = now_ms() / 1000;
+    size_t back = zs_pool_load(n->pool);
+    if (back) fprintf(stderr, "zkseqd: %zu pooled transactions reloaded\n", back);
+    if (pthread_create(&n->seq_thread, NULL, sequencer_main, n)) {
+        snprintf(err, errlen, "cannot start the sequencer thread");
+        goto fail;
+    }
+    n->seq_started = 1;
+    return n;
+fail:
+    zs_node_close(n);
+    return NULL;
+}
+
+void zs_node_stop(zs_node_t *n)
+{
+    pthread_mutex_lock(&n->mu);
+    n->stopping = 1;
+    pthread_cond_broadcast(&n->committed);
+    pthread_mutex_unlock(&n->mu);
+    if (n->seq_started) pthread_join(n->seq_thread, NULL);
+    n->seq_started = 0;
+}
+
+void zs_node_close(zs_node_t *n)
+{
+    if (!n) return;
+    zs_node_stop(n);
+    zs_pool_free(n->pool);
+    zs_exec_free(n->exec);
+    zs_state_close(n->st);
+    if (n->store) {
+        if (zs_store_flush(n->store)) fprintf(stderr, "zkseqd: flushing the database failed\n");
+        zs_store_close(n->store);
+    }
+    zs_batchrec_clear(&n->open);
+    free(n->view);
+    pthread_mutex_destroy(&n->mu);
+    pthread_cond_destroy(&n->committed);
+    free(n);
+}

@@ -1,0 +1,113 @@
+/* zs_node: the sequencer node: one store, the state, the pool, the chain,
+   and the sequencer thread that turns pooled transactions into L2 blocks and
+   batches.  The RPC and other ingress call only this API.
+
+   The sequencer thread takes executable transactions first come first
+   served, executes them (host/exec), and closes a block when the pool has
+   nothing more to run, when the block reaches its transaction limit, or
+   when it has been open for block_time_ms.  Closing a block writes, in one
+   fsync'd store batch: the state version (version = block number), the
+   block, its transactions and receipts, the removal of its transactions
+   from the pool, the batch it belongs to, and the new head.  A batch closes
+   when the batch policy says so (size, transactions, gas, age).
+
+   Thread safety: every function may be called from any thread. */
+#ifndef ZS_NODE_H
+#define ZS_NODE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "host/chain/zs_chain.h"
+#include "host/pool/zs_pool.h"
+#include "lib/u256/zs_u256.h"
+
+/* When the open batch is closed (the firmware will own this decision; until
+   then the host applies it). */
+typedef struct {
+    size_t max_bytes;      /* batchL2Data size */
+    uint32_t max_txs;
+    uint64_t max_gas;
+    uint32_t max_age_ms;   /* from the batch's first block */
+} zs_batch_policy_t;
+
+typedef struct {
+    const char *datadir;
+    uint64_t chain_id;
+    uint8_t coinbase[20];       /* L2 fees go here; also the batch sequencer address for now */
+    zs_u256_t min_gas_price;    /* the pool's floor, and eth_gasPrice */
+    uint32_t block_time_ms;     /* longest a block stays open */
+    uint32_t max_block_txs;
+    uint64_t keep_versions;     /* state versions kept readable */
+    zs_batch_policy_t batch;
+    zs_pool_order_t order;
+    unsigned price_bump;
+    size_t pool_max_txs, pool_max_per_sender;
+    uint64_t nonce_gap;
+    size_t cache_mb;
+    json_t *genesis;            /* used when the database is new */
+} zs_node_cfg_t;
+
+typedef struct zs_node zs_node_t;
+
+/* zs_node_open opens (or creates, from cfg->genesis) the node's database
+   and starts the sequencer.  NULL with a sentence in err. */
+zs_node_t *zs_node_open(const zs_node_cfg_t *cfg, char *err, size_t errlen);
+/* zs_node_stop ends the sequencer after the block in progress and wakes
+   every waiter; reads and admissions keep working (admitted transactions
+   wait in the store for the next start).  zs_node_close stops, then
+   closes the database. */
+void zs_node_stop(zs_node_t *n);
+void zs_node_close(zs_node_t *n);
+
+const zs_node_cfg_t *zs_node_cfg(const zs_node_t *n);
+
+/* ---- Transactions in. */
+
+typedef struct {
+    zs_pool_reason_t reason; /* ZS_POOL_OK: accepted */
+    const char *detail;      /* for ZS_POOL_INVALID: why it does not decode */
+    uint8_t hash[32];
+    uint64_t seq;            /* arrival number */
+} zs_submit_t;
+
+/* zs_node_submit decodes, recovers and admits a raw transaction; returns
+   after it is durable (or refused). */
+void zs_node_submit(zs_node_t *n, const uint8_t *raw, size_t len, zs_submit_t *out);
+
+/* zs_node_wait_included waits (at most timeout_ms) until the transaction is
+   in a block; 0 with its record, ZS_ERR_TIMEOUT, or ZS_ERR_REFUSED when the
+   sequencer ejected it (reason in *why). */
+int zs_node_wait_included(zs_node_t *n, const uint8_t hash[32], int timeout_ms, zs_txrec_t *out, const char **why);
+
+/* ---- Reads. */
+
+uint64_t zs_node_head(zs_node_t *n);
+zs_store_t *zs_node_store(zs_node_t *n);
+zs_pool_t *zs_node_pool(zs_node_t *n);
+
+/* Account at the latest block (block = UINT64_MAX) or at a retained block. */
+ZS_MUST_USE int zs_node_account(zs_node_t *n, uint64_t block, const uint8_t addr[20], uint64_t *nonce,
+                                zs_u256_t *balance);
+ZS_MUST_USE int zs_node_code(zs_node_t *n, uint64_t block, const uint8_t addr[20], uint8_t **code, size_t *len);
+/* The next nonce counting pooled transactions. */
+ZS_MUST_USE int zs_node_pending_nonce(zs_node_t *n, const uint8_t addr[20], uint64_t *nonce);
+/* Why a transaction was ejected from the pool (NULL if it was not). */
+const char *zs_node_ejected(zs_node_t *n, const uint8_t hash[32]);
+
+typedef struct {
+    uint64_t trusted;      /* last closed batch */
+    uint64_t open;         /* the batch blocks are going into */
+    uint64_t virtual_;     /* posted to L1 (0 until L1 submission exists) */
+    uint64_t consolidated; /* verified on L1 (0 until then) */
+} zs_batch_numbers_t;
+void zs_node_batches(zs_node_t *n, zs_batch_numbers_t *out);
+
+typedef struct {
+    uint64_t blocks, txs_included, txs_ejected;
+    uint64_t started_at; /* unix seconds */
+} zs_node_stats_t;
+void zs_node_stats(zs_node_t *n, zs_node_stats_t *out);
+
+#endif
