@@ -128,6 +128,12 @@ static int info_set(zs_exec_t *x, const zs_smt_key_t *k, const zs_u256_t *v)
     return zs_smt_set(x->info, k, v);
 }
 
+int zs_exec_genesis_timestamp(zs_state_t *st, uint64_t timestamp)
+{
+    zs_u256_t slot = num(SLOT_TIMESTAMP), ts = num(timestamp);
+    return zs_state_set_storage(st, zs_system_address, &slot, &ts);
+}
+
 int zs_exec_block_begin(zs_exec_t *x, const uint64_t parent_root[4], uint32_t delta_timestamp, const zs_l1_info_t *l1,
                         zs_exec_block_t *out)
 {

@@ -100,6 +100,10 @@ ZS_MUST_USE int zs_exec_tx(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender
 /* zs_exec_block_end closes the block; gas_used is its total. */
 ZS_MUST_USE int zs_exec_block_end(zs_exec_t *x, uint64_t *gas_used, uint64_t block_info_root[4]);
 
+/* zs_exec_genesis_timestamp stages the timestamp the first block's
+   deltaTimestamp counts from (the system storage's timestamp slot). */
+ZS_MUST_USE int zs_exec_genesis_timestamp(zs_state_t *st, uint64_t timestamp);
+
 /* Pure helpers (also for RPC and tests). */
 /* effective gas price: gasPrice * (pct + 1) / 256 */
 zs_u256_t zs_exec_effective_gas_price(const zs_u256_t *gas_price, uint8_t pct);

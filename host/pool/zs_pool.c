@@ -81,6 +81,7 @@ static const char *const texts[ZS_POOL_REASON_COUNT] = {
     [ZS_POOL_FEE_CAP] = "max priority fee per gas higher than max fee per gas",
     [ZS_POOL_NONCE_MAX] = "nonce has max value",
     [ZS_POOL_UNSUPPORTED] = "transaction type not supported",
+    [ZS_POOL_NO_EVM] = "contract creation is not supported yet (no EVM)",
     [ZS_POOL_INVALID] = "invalid transaction",
     [ZS_POOL_UNAVAILABLE] = "transaction pool unavailable",
 };
@@ -102,6 +103,7 @@ static const char *const ids[ZS_POOL_REASON_COUNT] = {
     [ZS_POOL_FEE_CAP] = "fee_cap",
     [ZS_POOL_NONCE_MAX] = "nonce_max",
     [ZS_POOL_UNSUPPORTED] = "unsupported",
+    [ZS_POOL_NO_EVM] = "no_evm",
     [ZS_POOL_INVALID] = "invalid",
     [ZS_POOL_UNAVAILABLE] = "unavailable",
 };
@@ -414,7 +416,7 @@ static zs_pool_reason_t stateless_checks(zs_pool_t *p, size_t n, const zs_tx_t *
     case ZS_TXCHK_NONCE_MAX: return ZS_POOL_NONCE_MAX;
     case ZS_TXCHK_INIT_CODE_TOO_BIG: return ZS_POOL_OVERSIZED;
     }
-    if (!tx->has_to) return ZS_POOL_UNSUPPORTED; /* no EVM yet: no contract creation */
+    if (!tx->has_to) return ZS_POOL_NO_EVM;
     if (p->cfg.max_gas && tx->gas > p->cfg.max_gas) return ZS_POOL_GAS_LIMIT;
     zs_u256_t b = bid(tx);
     if (zs_u256_cmp(&b, &p->cfg.min_gas_price) < 0) return ZS_POOL_UNDERPRICED;

@@ -1,1 +1,1 @@
-$(call add-objs,zs_node,zs_node.c)
+$(call add-objs,zs_node,zs_node.c zs_replay.c)

@@ -15,6 +15,8 @@
 #include "lib/keccak/zs_keccak.h"
 
 static const char open_batch_key[] = "chain/open-batch";
+static const char genesis_key[] = "chain/genesis";
+static const char params_key[] = "chain/params";
 
 /* The latest committed balance and nonce of accounts the node was asked
    about or touched: admission and eth_getBalance read it without walking
@@ -586,6 +588,38 @@ static void *sequencer_main(void *arg)
 
 /* ---- Opening. */
 
+int zs_node_read_params(zs_store_t *s, zs_node_params_t *out, json_t **genesis)
+{
+    char buf[512];
+    size_t len;
+    int rc = zs_store_get(s, ZS_CF_META, params_key, sizeof params_key - 1, buf, sizeof buf - 1, &len);
+    if (rc) return rc;
+    buf[len] = 0;
+    json_t *pj = json_loads(buf, 0, NULL);
+    json_t *cid = json_object_get(pj, "chain_id"), *ts = json_object_get(pj, "timestamp");
+    const char *fee = json_string_value(json_object_get(pj, "base_fee"));
+    if (!json_is_integer(cid) || !json_is_integer(ts) || !fee || zs_u256_parse(&out->base_fee, fee)) {
+        json_decref(pj);
+        return ZS_ERR_CORRUPT;
+    }
+    out->chain_id = (uint64_t)json_integer_value(cid);
+    out->timestamp = (uint64_t)json_integer_value(ts);
+    json_decref(pj);
+    if (!genesis) return ZS_OK;
+    rc = zs_store_get(s, ZS_CF_META, genesis_key, sizeof genesis_key - 1, NULL, 0, &len);
+    if (rc != ZS_ERR_FULL && rc != ZS_OK) return rc;
+    char *g = malloc(len + 1);
+    if (!g) return ZS_ERR_NOMEM;
+    if ((rc = zs_store_get(s, ZS_CF_META, genesis_key, sizeof genesis_key - 1, g, len, &len))) {
+        free(g);
+        return rc;
+    }
+    g[len] = 0;
+    *genesis = json_loads(g, 0, NULL);
+    free(g);
+    return *genesis ? ZS_OK : ZS_ERR_CORRUPT;
+}
+
 static int genesis(zs_node_t *n, char *err, size_t errlen)
 {
     if (!n->cfg.genesis) {
@@ -594,6 +628,8 @@ static int genesis(zs_node_t *n, char *err, size_t errlen)
     }
     int rc = zs_state_apply_genesis(n->st, n->cfg.genesis, err, errlen);
     if (rc) return rc;
+    uint64_t now = now_ms() / 1000;
+    if ((rc = zs_exec_genesis_timestamp(n->st, now))) return rc;
     zs_store_batch_t *b = zs_store_batch_new(n->store);
     zs_smt_ref_t root;
     if ((rc = zs_state_commit(n->st, b, 0, &root, NULL))) {
@@ -602,7 +638,7 @@ static int genesis(zs_node_t *n, char *err, size_t errlen)
         return rc;
     }
     zs_block_t g = {0};
-    g.timestamp = now_ms() / 1000;
+    g.timestamp = now;
     zs_smt_h4_to_be(root.hash, g.state_root);
     g.gas_limit = ZS_BLOCK_GAS_LIMIT;
     memcpy(g.coinbase, n->cfg.coinbase, 20);
@@ -625,6 +661,25 @@ static int genesis(zs_node_t *n, char *err, size_t errlen)
     zs_chain_put_batch(b, &b1);
     put_open_batch_number(b, 1);
     zs_chain_put_head(b, 0);
+    /* What a replay needs to start from: the genesis and the chain's fixed
+       parameters. */
+    char *gj = json_dumps(n->cfg.genesis, JSON_COMPACT | JSON_SORT_KEYS);
+    char fee[ZS_U256_DEC_MAX];
+    zs_u256_to_dec(&n->cfg.min_gas_price, fee);
+    json_t *pj = json_pack("{s:I,s:s,s:I}", "chain_id", (json_int_t)n->cfg.chain_id, "base_fee", fee, "timestamp",
+                           (json_int_t)now);
+    char *ps = json_dumps(pj, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(pj);
+    if (!gj || !ps) {
+        free(gj);
+        free(ps);
+        zs_store_batch_free(b);
+        return ZS_ERR_NOMEM;
+    }
+    zs_store_put(b, ZS_CF_META, genesis_key, sizeof genesis_key - 1, gj, strlen(gj));
+    zs_store_put(b, ZS_CF_META, params_key, sizeof params_key - 1, ps, strlen(ps));
+    free(gj);
+    free(ps);
     rc = zs_store_write(n->store, b, 1);
     zs_store_batch_free(b);
     if (rc) {
@@ -704,9 +759,19 @@ zs_node_t *zs_node_open(const zs_node_cfg_t *cfg, char *err, size_t errlen)
     n->batches.open = ob;
     n->batches.trusted = ob ? ob - 1 : 0;
     if (n->open.l2len) n->open_started_ms = now_ms(); /* its age restarts with the process */
+    zs_node_params_t params;
+    if ((rc = zs_node_read_params(n->store, &params, NULL))) {
+        snprintf(err, errlen, "the chain parameters are missing or damaged");
+        goto fail;
+    }
+    if (params.chain_id != cfg->chain_id) {
+        snprintf(err, errlen, "this database holds chain id %llu, not %llu", (unsigned long long)params.chain_id,
+                 (unsigned long long)cfg->chain_id);
+        goto fail;
+    }
     zs_exec_cfg_t ec = {.chain_id = cfg->chain_id, .tx_gas_limit = ZS_TX_GAS_LIMIT};
     memcpy(ec.coinbase, cfg->coinbase, 20);
-    ec.base_fee = cfg->min_gas_price;
+    ec.base_fee = params.base_fee; /* fixed at genesis: a replay must price alike */
     n->exec = zs_exec_new(n->st, &ec);
     zs_pool_cfg_t pc = {0};
     pc.rules.chain_id = cfg->chain_id;

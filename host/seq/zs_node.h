@@ -51,6 +51,28 @@ typedef struct {
 
 typedef struct zs_node zs_node_t;
 
+/* Fixed when the chain is created, kept in the database. */
+typedef struct {
+    uint64_t chain_id;
+    zs_u256_t base_fee; /* L2's constant base fee (the gas price floor at genesis) */
+    uint64_t timestamp; /* of the genesis block, also in the system storage */
+} zs_node_params_t;
+
+/* zs_node_read_params reads them, and the genesis (a new reference) if
+   genesis is not NULL. */
+ZS_MUST_USE int zs_node_read_params(zs_store_t *s, zs_node_params_t *out, json_t **genesis);
+
+/* zs_node_replay re-executes every block of the database at path (not open
+   elsewhere) from its genesis in memory, and checks each block's state
+   root, header hash, transaction and receipt roots and receipts, that no
+   transaction is in two blocks, and every closed batch's data hash and
+   accInputHash chain.  0, or a sentence in err about the first mismatch. */
+typedef struct {
+    uint64_t blocks, txs, batches;
+    uint8_t state_root[32];
+} zs_replay_report_t;
+ZS_MUST_USE int zs_node_replay(const char *path, zs_replay_report_t *out, char *err, size_t errlen);
+
 /* zs_node_open opens (or creates, from cfg->genesis) the node's database
    and starts the sequencer.  NULL with a sentence in err. */
 zs_node_t *zs_node_open(const zs_node_cfg_t *cfg, char *err, size_t errlen);
