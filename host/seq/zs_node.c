@@ -39,7 +39,7 @@ struct zs_node {
     zs_exec_t *exec;
     zs_pool_t *pool;
     pthread_t seq_thread;
-    int seq_started, stopping, failed;
+    int seq_started, stopping, failed, paused;
 
     pthread_mutex_t mu; /* guards everything below */
     pthread_cond_t committed;
@@ -556,6 +556,7 @@ static void *sequencer_main(void *arg)
     block_work_t w = {0};
     for (;;) {
         pthread_mutex_lock(&n->mu);
+        while (n->paused && !n->stopping) pthread_cond_wait(&n->committed, &n->mu);
         int stop = n->stopping;
         pthread_mutex_unlock(&n->mu);
         if (stop) break;
@@ -698,6 +699,7 @@ zs_node_t *zs_node_open(const zs_node_cfg_t *cfg, char *err, size_t errlen)
         return NULL;
     }
     n->cfg = *cfg;
+    n->paused = cfg->paused;
     if (!n->cfg.block_time_ms) n->cfg.block_time_ms = 100;
     if (!n->cfg.max_block_txs) n->cfg.max_block_txs = 2000;
     if (!n->cfg.keep_versions) n->cfg.keep_versions = 256;
@@ -813,6 +815,21 @@ void zs_node_stop(zs_node_t *n)
     pthread_mutex_unlock(&n->mu);
     if (n->seq_started) pthread_join(n->seq_thread, NULL);
     n->seq_started = 0;
+}
+
+void zs_node_pause(zs_node_t *n)
+{
+    pthread_mutex_lock(&n->mu);
+    n->paused = 1;
+    pthread_mutex_unlock(&n->mu);
+}
+
+void zs_node_resume(zs_node_t *n)
+{
+    pthread_mutex_lock(&n->mu);
+    n->paused = 0;
+    pthread_cond_broadcast(&n->committed);
+    pthread_mutex_unlock(&n->mu);
 }
 
 void zs_node_close(zs_node_t *n)

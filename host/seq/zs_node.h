@@ -47,6 +47,7 @@ typedef struct {
     uint64_t nonce_gap;
     size_t cache_mb;
     json_t *genesis;            /* used when the database is new */
+    int paused;                 /* admit and pool, but do not sequence until zs_node_resume */
 } zs_node_cfg_t;
 
 typedef struct zs_node zs_node_t;
@@ -81,6 +82,9 @@ zs_node_t *zs_node_open(const zs_node_cfg_t *cfg, char *err, size_t errlen);
    wait in the store for the next start).  zs_node_close stops, then
    closes the database. */
 void zs_node_stop(zs_node_t *n);
+/* Sequencing on and off (transactions are still admitted while paused). */
+void zs_node_pause(zs_node_t *n);
+void zs_node_resume(zs_node_t *n);
 void zs_node_close(zs_node_t *n);
 
 const zs_node_cfg_t *zs_node_cfg(const zs_node_t *n);

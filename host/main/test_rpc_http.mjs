@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// zkseqd's HTTP and JSON-RPC edges: malformed JSON, bad envelopes, batches
+// (empty, too big, mixed), huge bodies (declared and chunked), garbage on
+// the socket, slow and idle clients, notifications.  Every case must get a
+// clear answer, memory must stay bounded, and the server must keep serving.
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { ok, eq, done } from '../../tests/integ/tap.mjs';
+import { start, rpc, tempDir } from '../../tests/integ/zkseqd.mjs';
+
+const dir = tempDir('http');
+const cfg = path.join(dir, 'zkseqd.json');
+fs.writeFileSync(cfg, JSON.stringify({ rpc: { idle_timeout_s: 2, max_connections: 64 } }));
+const node = await start({ datadir: path.join(dir, 'data'), args: ['--config', cfg] });
+const url = node.url;
+const rss = () => Number(fs.readFileSync(`/proc/${node.proc.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]) * 1024;
+
+async function post(body, headers = {}) {
+  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const text = await r.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: r.status, text, json };
+}
+
+// Raw socket exchange: writes chunks (with delays), returns what came back
+// before the server closed or timeout ms passed.
+function raw(chunks, { delay = 0, timeout = 3000 } = {}) {
+  return new Promise((resolve) => {
+    const s = net.connect(node.port, '127.0.0.1');
+    let got = '';
+    let closed = false;
+    s.on('data', (d) => { got += d; });
+    s.on('error', () => {});
+    s.on('close', () => { closed = true; resolve({ got, closed }); });
+    setTimeout(() => { s.destroy(); if (!closed) resolve({ got, closed: false }); }, timeout);
+    (async () => {
+      for (const c of chunks) {
+        if (s.destroyed) return;
+        s.write(c);
+        if (delay) await new Promise((r) => setTimeout(r, delay));
+      }
+    })();
+  });
+}
+
+async function alive(what) {
+  const r = await rpc(url, 'eth_chainId');
+  eq(r.result, '0x3e9', `still serving after ${what}`);
+}
+
+try {
+  const rss0 = rss();
+  let r = await post('{"jsonrpc":"2.0","id":1,"method":');
+  ok(r.status === 200 && r.json.error.code === -32700 && /parse error/.test(r.json.error.message) && r.json.id === null, 'truncated JSON: -32700 with id null', r.text);
+  r = await post('\x00\xff\xfe garbage');
+  eq(r.json && r.json.error.code, -32700, 'binary garbage: -32700');
+  r = await post('[]');
+  eq(r.json && r.json.error.code, -32600, 'empty batch: -32600');
+  r = await post(JSON.stringify(Array.from({ length: 1001 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'eth_chainId' }))));
+  ok(r.json && r.json.error && r.json.error.code === -32600 && /limit of 1000/.test(r.json.error.message), 'a batch of 1001 calls: -32600 naming the limit', r.text.slice(0, 200));
+  r = await post(JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'eth_chainId' }, 5, { jsonrpc: '2.0', id: 2, method: 'nope' },
+    { jsonrpc: '2.0', method: 'eth_chainId' }, { jsonrpc: '1.0', id: 3, method: 'eth_chainId' }, { jsonrpc: '2.0', id: 4, method: 'eth_getBalance', params: { a: 1 } }]));
+  ok(Array.isArray(r.json) && r.json.length === 5, 'mixed batch: one answer per call, none for the notification', r.text);
+  if (Array.isArray(r.json)) {
+    eq(r.json[0].result, '0x3e9', 'mixed batch: the good call is answered');
+    eq(r.json[1].error.code, -32600, 'mixed batch: a number is an invalid request');
+    eq(r.json[2].error.code, -32601, 'mixed batch: unknown method');
+    eq(r.json[3].error.code, -32600, 'mixed batch: jsonrpc 1.0 refused');
+    eq(r.json[4].error.code, -32602, 'mixed batch: params as an object: -32602');
+  }
+  r = await post('{"jsonrpc":"2.0","method":"eth_chainId"}');
+  ok(r.status === 204 && r.text === '', 'a notification alone: 204, no body');
+  r = await post('{"jsonrpc":"2.0","id":{"x":1},"method":"eth_chainId"}');
+  eq(r.json && r.json.error.code, -32600, 'an object as id: -32600');
+  r = await post('{"jsonrpc":"2.0","id":1,"id":2,"method":"eth_chainId"}');
+  eq(r.json && r.json.error.code, -32700, 'duplicate keys: refused as a parse error');
+  r = await post('['.repeat(100000) + ']'.repeat(100000));
+  eq(r.json && r.json.error.code, -32700, '100000 nested arrays: parse error, no stack overflow');
+  const get = await fetch(url);
+  eq(get.status, 405, 'GET /: 405');
+  const health = await fetch(url + '/health');
+  ok(health.status === 200 && /^ok \d+/.test(await health.text()), 'GET /health: 200');
+  await alive('bad envelopes');
+
+  // A body declared larger than the limit is refused before it is read.
+  const big = await raw(['POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 104857600\r\n\r\n', '{"a":'], { timeout: 3000 });
+  ok(/^HTTP\/1\.1 413/.test(big.got) && /request body too large/.test(big.got), 'Content-Length of 100 MB: 413 with a JSON-RPC error', big.got.slice(0, 120));
+  // A chunked body that grows past the limit.
+  const chunk = 'a'.repeat(1 << 20);
+  const parts = ['POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n'];
+  for (let i = 0; i < 6; i++) parts.push(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+  parts.push('0\r\n\r\n');
+  const chunked = await raw(parts, { timeout: 5000 });
+  ok(/^HTTP\/1\.1 413/.test(chunked.got), 'a chunked body of 6 MiB: 413', chunked.got.slice(0, 120));
+  // Garbage instead of HTTP.
+  const garbage = await raw(['\x16\x03\x01\x02\x00 not http at all\r\n\r\n'], { timeout: 2000 });
+  ok(/^HTTP\/1\.1 400/.test(garbage.got) || garbage.closed, 'garbage on the socket: 400 or closed', garbage.got.slice(0, 80));
+  await alive('huge bodies and garbage');
+
+  // Pipelining on one keep-alive connection: three requests, three answers in order.
+  const one = (id) => { const b = JSON.stringify({ jsonrpc: '2.0', id, method: 'eth_blockNumber' }); return `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${b.length}\r\n\r\n${b}`; };
+  const piped = await raw([one(1) + one(2) + one(3)], { timeout: 1500 });
+  const ids = [...piped.got.matchAll(/"id":(\d+)/g)].map((m) => Number(m[1]));
+  eq(ids, [1, 2, 3], 'pipelined requests on one connection are answered in order');
+
+  // Slow clients: 20 connections dribbling their headers; meanwhile others are served promptly.
+  const slow = Array.from({ length: 20 }, () => raw('POST / HTTP/1.1\r\nHost: x\r\n'.split(''), { delay: 150, timeout: 4000 }));
+  const t0 = Date.now();
+  for (let i = 0; i < 20; i++) await rpc(url, 'eth_blockNumber');
+  const took = Date.now() - t0;
+  ok(took < 2000, `20 calls answered in ${took} ms while 20 slow clients hold connections`);
+  // Idle connections: closed by the server after the idle timeout (2 s here).
+  const idle = await raw([], { timeout: 6000 });
+  ok(idle.closed, 'an idle connection is closed by the server after its timeout');
+  await Promise.all(slow);
+  await alive('slow and idle clients');
+
+  // Memory stays bounded: 40 bodies of 4 MiB (just under the limit) of valid JSON.
+  const padded = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [], pad: 'x'.repeat(4 << 20) });
+  for (let i = 0; i < 40; i++) {
+    const p = await post(padded);
+    if (p.status !== 200) { ok(false, 'a 4 MiB body is served', p.status); break; }
+  }
+  const grown = rss() - rss0;
+  ok(grown < 64 << 20, `RSS grew by ${(grown / 1048576).toFixed(1)} MiB over 40 bodies of 4 MiB (bound: 64 MiB)`);
+  await alive('everything');
+} finally {
+  await node.stop('SIGKILL');
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+done();

@@ -1,0 +1,205 @@
+/* The sequencer node on a real RocksDB: a reboot with a large pool
+   (zkevm-node #1827: 24k pending transactions left it stuck) must reload
+   every pooled transaction and sequence all of them; the replay of the
+   resulting chain must agree. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host/seq/zs_node.h"
+#include "lib/base/zs_hex.h"
+#include "lib/keccak/zs_keccak.h"
+#include "lib/tx/zs_tx.h"
+#include "tests/support/zs_test.h"
+
+#define SENDERS 240
+#define PER_SENDER 100
+#define THREADS 24
+
+static uint8_t keys[SENDERS][32], addrs[SENDERS][20];
+
+static void make_keys(void)
+{
+    for (int i = 0; i < SENDERS; i++) {
+        char seed[32];
+        int n = snprintf(seed, sizeof seed, "zkseq node test %d", i);
+        zs_keccak256((const uint8_t *)seed, (size_t)n, keys[i]);
+        assert_int_equal(zs_key_to_address(keys[i], addrs[i]), 0);
+    }
+}
+
+static json_t *genesis(void)
+{
+    json_t *list = json_array();
+    for (int i = 0; i < SENDERS; i++) {
+        char hex[43];
+        zs_hex_encode_0x(hex, addrs[i], 20);
+        json_array_append_new(list, json_pack("{s:s,s:s,s:s}", "address", hex, "balance", "1000000000000000000000",
+                                              "nonce", "0"));
+    }
+    return json_pack("{s:o}", "addresses", list);
+}
+
+static void cfg_init(zs_node_cfg_t *c, const char *dir, json_t *g)
+{
+    memset(c, 0, sizeof *c);
+    c->datadir = dir;
+    c->chain_id = 1001;
+    memset(c->coinbase, 0xcb, 20);
+    c->min_gas_price = zs_u256_from_u64(1000000000);
+    c->genesis = g;
+    c->pool_max_txs = 100000;
+    c->pool_max_per_sender = 1024;
+    c->batch.max_bytes = 120000;
+}
+
+typedef struct {
+    zs_node_t *n;
+    int first, last;
+    int refused;
+} sub_arg_t;
+
+static void *submitter(void *p)
+{
+    sub_arg_t *a = p;
+    uint8_t to[20] = {0xde, 0xad};
+    for (int k = 0; k < PER_SENDER; k++)
+        for (int i = a->first; i < a->last; i++) {
+            zs_tx_t tx = {0};
+            tx.type = ZS_TX_LEGACY;
+            tx.has_chain_id = 1;
+            tx.chain_id = 1001;
+            tx.nonce = (uint64_t)k;
+            tx.gas = 21000;
+            tx.gas_price = zs_u256_from_u64(1000000000);
+            tx.max_fee = tx.max_priority_fee = tx.gas_price;
+            tx.has_to = 1;
+            memcpy(tx.to, to, 20);
+            tx.value = zs_u256_from_u64(1 + (uint64_t)k);
+            uint8_t raw[256];
+            size_t len;
+            if (zs_tx_sign(&tx, keys[i], raw, sizeof raw, &len)) {
+                a->refused++;
+                continue;
+            }
+            zs_submit_t s;
+            zs_node_submit(a->n, raw, len, &s);
+            if (s.reason != ZS_POOL_OK) a->refused++;
+        }
+    return NULL;
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void test_reboot_with_large_pool(void **state)
+{
+    (void)state;
+    make_keys();
+    char dir[] = "/tmp/zkseq-node-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    json_t *g = genesis();
+    zs_node_cfg_t c;
+    cfg_init(&c, dir, g);
+    c.paused = 1;
+    char err[256];
+    zs_node_t *n = zs_node_open(&c, err, sizeof err);
+    assert_non_null(n);
+    double t0 = now_s();
+    pthread_t th[THREADS];
+    sub_arg_t args[THREADS];
+    for (int t = 0; t < THREADS; t++) {
+        args[t] = (sub_arg_t){n, t * SENDERS / THREADS, (t + 1) * SENDERS / THREADS, 0};
+        assert_int_equal(pthread_create(&th[t], NULL, submitter, &args[t]), 0);
+    }
+    int refused = 0;
+    for (int t = 0; t < THREADS; t++) {
+        pthread_join(th[t], NULL);
+        refused += args[t].refused;
+    }
+    assert_int_equal(refused, 0);
+    size_t exe, queued, total = zs_pool_size(zs_node_pool(n), &exe, &queued);
+    assert_int_equal(total, SENDERS * PER_SENDER);
+    assert_int_equal(exe, SENDERS * PER_SENDER);
+    uint64_t pn;
+    assert_int_equal(zs_node_pending_nonce(n, addrs[7], &pn), 0);
+    assert_int_equal(pn, PER_SENDER); /* the pending nonce counts the pool */
+    printf("# %d transactions admitted durably in %.2f s (sequencer paused)\n", SENDERS * PER_SENDER, now_s() - t0);
+    assert_int_equal(zs_node_head(n), 0);
+    zs_node_close(n);
+
+    /* The reboot: every pooled transaction comes back and runs. */
+    cfg_init(&c, dir, NULL);
+    t0 = now_s();
+    n = zs_node_open(&c, err, sizeof err);
+    assert_non_null(n);
+    double loaded = now_s() - t0;
+    for (int i = 0; i < 1200 && zs_pool_size(zs_node_pool(n), NULL, NULL); i++) usleep(100000);
+    double took = now_s() - t0;
+    assert_int_equal(zs_pool_size(zs_node_pool(n), NULL, NULL), 0);
+    for (int i = 0; i < SENDERS; i++) {
+        uint64_t nonce;
+        zs_u256_t bal;
+        assert_int_equal(zs_node_account(n, UINT64_MAX, addrs[i], &nonce, &bal), 0);
+        assert_int_equal(nonce, PER_SENDER);
+    }
+    zs_node_stats_t st;
+    zs_node_stats(n, &st);
+    assert_int_equal(st.txs_included, SENDERS * PER_SENDER);
+    assert_int_equal(st.txs_ejected, 0);
+    printf("# reboot: %d pooled transactions reloaded in %.2f s, all sequenced in %.2f s, %llu blocks\n",
+           SENDERS * PER_SENDER, loaded, took, (unsigned long long)st.blocks);
+    uint64_t head = zs_node_head(n);
+    zs_node_close(n);
+
+    char db[300];
+    snprintf(db, sizeof db, "%s/db", dir);
+    zs_replay_report_t rep;
+    int rc = zs_node_replay(db, &rep, err, sizeof err);
+    if (rc) fail_msg("replay: %s", err);
+    assert_int_equal(rep.blocks, head);
+    assert_int_equal(rep.txs, SENDERS * PER_SENDER);
+    json_decref(g);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* A database made for one chain id is not opened for another. */
+static void test_chain_id_mismatch(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/zkseq-node-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    json_t *g = json_pack("{s:[]}", "addresses");
+    zs_node_cfg_t c;
+    cfg_init(&c, dir, g);
+    char err[256];
+    zs_node_t *n = zs_node_open(&c, err, sizeof err);
+    assert_non_null(n);
+    zs_node_close(n);
+    c.chain_id = 1002;
+    n = zs_node_open(&c, err, sizeof err);
+    assert_null(n);
+    assert_non_null(strstr(err, "chain id 1001"));
+    json_decref(g);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_chain_id_mismatch),
+        cmocka_unit_test(test_reboot_with_large_pool),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
