@@ -26,3 +26,14 @@ int cmd_chain(int argc, char **argv)
                         cli_json_hex(rep.state_root, 32)));
     return 0;
 }
+
+/* zkseq key address HEXKEY: the address of a secret key. */
+int cmd_key(int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[0], "address")) cli_fail("usage: zkseq key address HEXKEY");
+    uint8_t key[32], addr[20];
+    cli_hex_exact("key", argv[1], key, 32);
+    if (zs_key_to_address(key, addr)) cli_fail("key address: not a valid secp256k1 secret key");
+    cli_print(json_pack("{s:o}", "address", cli_json_addr(addr)));
+    return 0;
+}

@@ -21,7 +21,8 @@ static const char usage[] =
     "  state genesis FILE [--db DIR]      root of a genesis {addresses: [...]}; --db writes it\n"
     "  state get --db DIR ADDR [--proof] [--version N]\n"
     "  batch process FILE [--id N]        execute a batch (state-transition vector format)\n"
-    "  chain verify --datadir DIR         replay a stopped zkseqd's chain from genesis and check it\n";
+    "  chain verify --datadir DIR         replay a stopped zkseqd's chain from genesis and check it\n"
+    "  key address HEXKEY                 the address of a secret key\n";
 
 int main(int argc, char **argv)
 {
@@ -37,5 +38,6 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "state")) return cmd_state(argc - 2, argv + 2);
     if (!strcmp(cmd, "batch")) return cmd_batch(argc - 2, argv + 2);
     if (!strcmp(cmd, "chain")) return cmd_chain(argc - 2, argv + 2);
+    if (!strcmp(cmd, "key")) return cmd_key(argc - 2, argv + 2);
     cli_fail("unknown command '%s' (zkseq --help lists them)", cmd);
 }

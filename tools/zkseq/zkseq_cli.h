@@ -39,6 +39,7 @@ json_t *cli_tx_json(const zs_tx_t *tx, const uint8_t *sender);
 /* Subcommands. */
 int cmd_keccak(int argc, char **argv);
 int cmd_chain(int argc, char **argv);
+int cmd_key(int argc, char **argv);
 int cmd_poseidon(int argc, char **argv);
 int cmd_tx(int argc, char **argv);
 int cmd_smt(int argc, char **argv);
