@@ -6,17 +6,35 @@
 #include "lib/keccak/zs_keccak.h"
 #include "lib/poseidon/zs_poseidon.h"
 
-const uint8_t zs_system_address[20] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x5c, 0xa1, 0xab, 0x1e};
-const uint8_t zs_ger_manager_l2_address[20] = {0xa4, 0x0d, 0x5f, 0x56, 0x74, 0x5a, 0x11, 0x8d, 0x09, 0x06,
-                                               0xa3, 0x4e, 0x69, 0xae, 0xc8, 0xc0, 0xdb, 0x1c, 0xb8, 0xfa};
+const uint8_t zs_system_address[20] = {0, 0, 0, 0, 0, 0, 0,    0,    0,    0,
+                                       0, 0, 0, 0, 0, 0, 0x5c, 0xa1, 0xab, 0x1e};
+const uint8_t zs_ger_manager_l2_address[20] = {0xa4, 0x0d, 0x5f, 0x56, 0x74, 0x5a, 0x11,
+                                               0x8d, 0x09, 0x06, 0xa3, 0x4e, 0x69, 0xae,
+                                               0xc8, 0xc0, 0xdb, 0x1c, 0xb8, 0xfa};
 
 /* Storage slots of the system contract. */
 enum { SLOT_LAST_BLOCK = 0, SLOT_STATE_ROOT = 1, SLOT_TIMESTAMP = 2, SLOT_BLOCK_INFO_ROOT = 3 };
 /* Slot of the global exit root map in the L2 global exit root manager. */
 enum { SLOT_GLOBAL_EXIT_ROOT = 0 };
 /* Block info tree: leaf types, and the header fields (type 7). */
-enum { KEY_HEADER = 7, KEY_TX_HASH = 8, KEY_TX_STATUS = 9, KEY_TX_CUMULATIVE_GAS = 10, KEY_TX_EFFECTIVE_PCT = 12 };
-enum { H_BLOCK_HASH = 0, H_COINBASE, H_NUMBER, H_GAS_LIMIT, H_TIMESTAMP, H_GER, H_BLOCK_HASH_L1, H_GAS_USED, H_COUNT };
+enum {
+    KEY_HEADER = 7,
+    KEY_TX_HASH = 8,
+    KEY_TX_STATUS = 9,
+    KEY_TX_CUMULATIVE_GAS = 10,
+    KEY_TX_EFFECTIVE_PCT = 12
+};
+enum {
+    H_BLOCK_HASH = 0,
+    H_COINBASE,
+    H_NUMBER,
+    H_GAS_LIMIT,
+    H_TIMESTAMP,
+    H_GER,
+    H_BLOCK_HASH_L1,
+    H_GAS_USED,
+    H_COUNT
+};
 
 typedef struct {
     zs_smt_key_t hash, status, cumulative, pct;
@@ -37,14 +55,22 @@ struct zs_exec {
 const char *zs_exec_reason_text(zs_exec_reason_t r)
 {
     switch (r) {
-    case ZS_EXEC_OK: return "included";
-    case ZS_EXEC_NONCE: return "invalid nonce";
-    case ZS_EXEC_FUNDS: return "insufficient funds for gas * price + value";
-    case ZS_EXEC_SENDER_HAS_CODE: return "sender has code (EIP-3607)";
-    case ZS_EXEC_GAS_LIMIT: return "gas limit exceeds the transaction maximum";
-    case ZS_EXEC_INTRINSIC_GAS: return "intrinsic gas too low";
-    case ZS_EXEC_CHAIN_ID: return "invalid chain id";
-    case ZS_EXEC_UNSUPPORTED: return "contract creation and calls to contracts are not supported yet";
+    case ZS_EXEC_OK:
+        return "included";
+    case ZS_EXEC_NONCE:
+        return "invalid nonce";
+    case ZS_EXEC_FUNDS:
+        return "insufficient funds for gas * price + value";
+    case ZS_EXEC_SENDER_HAS_CODE:
+        return "sender has code (EIP-3607)";
+    case ZS_EXEC_GAS_LIMIT:
+        return "gas limit exceeds the transaction maximum";
+    case ZS_EXEC_INTRINSIC_GAS:
+        return "intrinsic gas too low";
+    case ZS_EXEC_CHAIN_ID:
+        return "invalid chain id";
+    case ZS_EXEC_UNSUPPORTED:
+        return "contract creation and calls to contracts are not supported yet";
     }
     return "unknown";
 }
@@ -67,17 +93,21 @@ static zs_smt_key_t index_key(uint64_t n, uint64_t type)
 zs_exec_t *zs_exec_new(zs_state_t *st, const zs_exec_cfg_t *cfg)
 {
     zs_exec_t *x = calloc(1, sizeof *x);
-    if (!x) return NULL;
+    if (!x)
+        return NULL;
     x->st = st;
     x->cfg = *cfg;
-    if (!x->cfg.tx_gas_limit) x->cfg.tx_gas_limit = ZS_TX_GAS_LIMIT;
-    for (int i = 0; i < H_COUNT; i++) x->header_keys[i] = index_key((uint64_t)i, KEY_HEADER);
+    if (!x->cfg.tx_gas_limit)
+        x->cfg.tx_gas_limit = ZS_TX_GAS_LIMIT;
+    for (int i = 0; i < H_COUNT; i++)
+        x->header_keys[i] = index_key((uint64_t)i, KEY_HEADER);
     return x;
 }
 
 void zs_exec_free(zs_exec_t *x)
 {
-    if (!x) return;
+    if (!x)
+        return;
     zs_smt_delete(x->info);
     free(x->tx_keys);
     free(x);
@@ -87,9 +117,11 @@ static const tx_keys_t *keys_for(zs_exec_t *x, uint32_t index)
 {
     if (index >= x->n_tx_keys) {
         size_t n = x->n_tx_keys ? x->n_tx_keys : 256;
-        while (n <= index) n *= 2;
+        while (n <= index)
+            n *= 2;
         tx_keys_t *k = realloc(x->tx_keys, n * sizeof *k);
-        if (!k) return NULL;
+        if (!k)
+            return NULL;
         for (size_t i = x->n_tx_keys; i < n; i++) {
             k[i].hash = index_key(i, KEY_TX_HASH);
             k[i].status = index_key(i, KEY_TX_STATUS);
@@ -134,39 +166,48 @@ int zs_exec_genesis_timestamp(zs_state_t *st, uint64_t timestamp)
     return zs_state_set_storage(st, zs_system_address, &slot, &ts);
 }
 
-int zs_exec_block_begin(zs_exec_t *x, const uint64_t parent_root[4], uint32_t delta_timestamp, const zs_l1_info_t *l1,
-                        zs_exec_block_t *out)
+int zs_exec_block_begin(zs_exec_t *x, const uint64_t parent_root[4], uint32_t delta_timestamp,
+                        const zs_l1_info_t *l1, zs_exec_block_t *out)
 {
-    if (x->in_block) return ZS_ERR_STATE;
+    if (x->in_block)
+        return ZS_ERR_STATE;
     zs_state_t *st = x->st;
     zs_u256_t slot, old_number, old_ts;
     int rc;
     /* stateRootMap[oldBlockNumber] = the root before this block. */
     slot = num(SLOT_LAST_BLOCK);
-    if ((rc = zs_state_storage(st, zs_system_address, &slot, &old_number))) return rc;
+    if ((rc = zs_state_storage(st, zs_system_address, &slot, &old_number)))
+        return rc;
     zs_u256_t root = zs_smt_h4_to_u256(parent_root), pos = num(SLOT_STATE_ROOT), key;
     zs_exec_mapping_slot(&old_number, &pos, &key);
-    if ((rc = zs_state_set_storage(st, zs_system_address, &key, &root))) return rc;
+    if ((rc = zs_state_set_storage(st, zs_system_address, &key, &root)))
+        return rc;
     /* The block number. */
     zs_u256_t one = num(1), number;
     zs_u256_add(&number, &old_number, &one);
-    if ((rc = zs_state_set_storage(st, zs_system_address, &slot, &number))) return rc;
+    if ((rc = zs_state_set_storage(st, zs_system_address, &slot, &number)))
+        return rc;
     /* The timestamp: the previous one plus the delta. */
     slot = num(SLOT_TIMESTAMP);
-    if ((rc = zs_state_storage(st, zs_system_address, &slot, &old_ts))) return rc;
+    if ((rc = zs_state_storage(st, zs_system_address, &slot, &old_ts)))
+        return rc;
     zs_u256_t delta = num(delta_timestamp), ts;
     zs_u256_add(&ts, &old_ts, &delta);
-    if ((rc = zs_state_set_storage(st, zs_system_address, &slot, &ts))) return rc;
+    if ((rc = zs_state_set_storage(st, zs_system_address, &slot, &ts)))
+        return rc;
     /* A new global exit root is recorded once, with its L1 block hash. */
     memset(out, 0, sizeof *out);
     if (l1) {
-        zs_u256_t ger = bytes_num(l1->global_exit_root, 32), gpos = num(SLOT_GLOBAL_EXIT_ROOT), gkey, cur;
+        zs_u256_t ger = bytes_num(l1->global_exit_root, 32), gpos = num(SLOT_GLOBAL_EXIT_ROOT),
+                  gkey, cur;
         if (!zs_u256_is_zero(&ger)) {
             zs_exec_mapping_slot(&ger, &gpos, &gkey);
-            if ((rc = zs_state_storage(st, zs_ger_manager_l2_address, &gkey, &cur))) return rc;
+            if ((rc = zs_state_storage(st, zs_ger_manager_l2_address, &gkey, &cur)))
+                return rc;
             if (zs_u256_is_zero(&cur)) {
                 zs_u256_t bh = bytes_num(l1->block_hash, 32);
-                if ((rc = zs_state_set_storage(st, zs_ger_manager_l2_address, &gkey, &bh))) return rc;
+                if ((rc = zs_state_set_storage(st, zs_ger_manager_l2_address, &gkey, &bh)))
+                    return rc;
             }
         }
         memcpy(out->ger, l1->global_exit_root, 32);
@@ -175,20 +216,23 @@ int zs_exec_block_begin(zs_exec_t *x, const uint64_t parent_root[4], uint32_t de
     /* A fresh block info tree with the header. */
     zs_smt_delete(x->info);
     x->info = zs_smt_new(NULL, NULL, NULL);
-    if (!x->info) return ZS_ERR_NOMEM;
+    if (!x->info)
+        return ZS_ERR_NOMEM;
     zs_u256_t coinbase = bytes_num(x->cfg.coinbase, 20), gas_limit = num(ZS_BLOCK_GAS_LIMIT);
     zs_u256_t ger = bytes_num(out->ger, 32), bh = bytes_num(out->block_hash_l1, 32);
     if ((rc = info_set(x, &x->header_keys[H_BLOCK_HASH], &root)) ||
         (rc = info_set(x, &x->header_keys[H_COINBASE], &coinbase)) ||
         (rc = info_set(x, &x->header_keys[H_NUMBER], &number)) ||
         (rc = info_set(x, &x->header_keys[H_GAS_LIMIT], &gas_limit)) ||
-        (rc = info_set(x, &x->header_keys[H_TIMESTAMP], &ts)) || (rc = info_set(x, &x->header_keys[H_GER], &ger)) ||
+        (rc = info_set(x, &x->header_keys[H_TIMESTAMP], &ts)) ||
+        (rc = info_set(x, &x->header_keys[H_GER], &ger)) ||
         (rc = info_set(x, &x->header_keys[H_BLOCK_HASH_L1], &bh)))
         return rc;
     x->tx_index = 0;
     x->cumulative_gas = 0;
     x->in_block = 1;
-    if (!zs_u256_fits_u64(&number) || !zs_u256_fits_u64(&ts)) return ZS_ERR_RANGE;
+    if (!zs_u256_fits_u64(&number) || !zs_u256_fits_u64(&ts))
+        return ZS_ERR_RANGE;
     out->number = number.w[0];
     out->timestamp = ts.w[0];
     zs_smt_h4_to_be(parent_root, out->parent_root);
@@ -213,28 +257,32 @@ zs_u256_t zs_exec_effective_gas_price(const zs_u256_t *gas_price, uint8_t pct)
    constant base fee (which goes to the coinbase too: nothing is burnt). */
 static zs_u256_t tx_price(const zs_exec_t *x, const zs_tx_t *tx)
 {
-    if (tx->type != ZS_TX_DYNAMIC_FEE) return tx->gas_price;
+    if (tx->type != ZS_TX_DYNAMIC_FEE)
+        return tx->gas_price;
     zs_u256_t p;
-    if (zs_u256_add(&p, &x->cfg.base_fee, &tx->max_priority_fee) || zs_u256_cmp(&p, &tx->max_fee) > 0)
+    if (zs_u256_add(&p, &x->cfg.base_fee, &tx->max_priority_fee) ||
+        zs_u256_cmp(&p, &tx->max_fee) > 0)
         return tx->max_fee;
     return p;
 }
 
 static void put_be(uint8_t *out, uint64_t v, int n)
 {
-    for (int i = 0; i < n; i++) out[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+    for (int i = 0; i < n; i++)
+        out[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
 }
 
-void zs_exec_l2_tx_hash(const zs_tx_t *tx, const zs_u256_t *price, const uint8_t sender[20], uint8_t out[32])
+/* The bytes Polygon's L2 transaction hash covers: has-chain-id flag, nonce
+   u64, gasPrice u256, gas u64, deploy flag, [to], value u256, data length
+   u24, data, [chainId u64], from.  Into a malloc'd buffer (or buf when it
+   fits in cap); NULL when out of memory. */
+static uint8_t *l2_message(const zs_tx_t *tx, const zs_u256_t *price, const uint8_t sender[20],
+                           uint8_t *buf, size_t cap, size_t *len)
 {
-    /* has-chain-id flag, nonce u64, gasPrice u256, gas u64, deploy flag,
-       [to], value u256, data length u24, data, [chainId u64], from */
-    size_t n = 1 + 8 + 32 + 8 + 1 + (tx->has_to ? 20 : 0) + 32 + 3 + tx->data_len + (tx->has_chain_id ? 8 : 0) + 20;
-    uint8_t stackbuf[512], *buf = n <= sizeof stackbuf ? stackbuf : malloc(n);
-    if (!buf) {
-        memset(out, 0, 32);
-        return;
-    }
+    size_t n = 1 + 8 + 32 + 8 + 1 + (tx->has_to ? 20 : 0) + 32 + 3 + tx->data_len +
+               (tx->has_chain_id ? 8 : 0) + 20;
+    if (n > cap && !(buf = malloc(n)))
+        return NULL;
     uint8_t *p = buf;
     *p++ = tx->has_chain_id ? 1 : 0;
     put_be(p, tx->nonce, 8);
@@ -252,32 +300,95 @@ void zs_exec_l2_tx_hash(const zs_tx_t *tx, const zs_u256_t *price, const uint8_t
     p += 32;
     put_be(p, tx->data_len, 3);
     p += 3;
-    if (tx->data_len) memcpy(p, tx->data, tx->data_len);
+    if (tx->data_len)
+        memcpy(p, tx->data, tx->data_len);
     p += tx->data_len;
     if (tx->has_chain_id) {
         put_be(p, tx->chain_id, 8);
         p += 8;
     }
     memcpy(p, sender, 20);
+    *len = n;
+    return buf;
+}
+
+void zs_exec_l2_tx_hash(const zs_tx_t *tx, const zs_u256_t *price, const uint8_t sender[20],
+                        uint8_t out[32])
+{
+    uint8_t stackbuf[512];
+    size_t n;
+    uint8_t *buf = l2_message(tx, price, sender, stackbuf, sizeof stackbuf, &n);
+    if (!buf) {
+        memset(out, 0, 32);
+        return;
+    }
     uint64_t h[4];
     zs_smt_hash_bytecode(buf, n, h);
     zs_smt_h4_to_be(h, out);
-    if (buf != stackbuf) free(buf);
+    if (buf != stackbuf)
+        free(buf);
+}
+
+int zs_exec_prepare(zs_exec_t *x, const zs_tx_t *const *txs, const uint8_t (*senders)[20], size_t n,
+                    uint8_t (*l2_hashes)[32])
+{
+    enum { CHUNK = 32 };
+    uint8_t addrs[2 * CHUNK + 1][20], small[CHUNK][256];
+    const uint8_t *msgs[CHUNK];
+    size_t lens[CHUNK];
+    uint64_t h[CHUNK][4];
+    int rc = ZS_OK;
+    for (size_t base = 0; base < n && !rc; base += CHUNK) {
+        size_t m = n - base < CHUNK ? n - base : CHUNK, k = 0;
+        memcpy(addrs[k++], x->cfg.coinbase, 20);
+        for (size_t i = 0; i < m; i++) {
+            const zs_tx_t *tx = txs[base + i];
+            memcpy(addrs[k++], senders[base + i], 20);
+            if (tx->has_to)
+                memcpy(addrs[k++], tx->to, 20);
+            zs_u256_t price = tx_price(x, tx);
+            msgs[i] =
+                l2_message(tx, &price, senders[base + i], small[i], sizeof small[i], &lens[i]);
+            if (!msgs[i])
+                rc = ZS_ERR_NOMEM;
+        }
+        if (!rc)
+            rc = zs_state_prefetch_keys(x->st, (const uint8_t(*)[20])addrs, k);
+        if (!rc)
+            zs_smt_hash_bytecode_many(msgs, lens, m, h);
+        for (size_t i = 0; i < m; i++) {
+            if (!rc)
+                zs_smt_h4_to_be(h[i], l2_hashes[base + i]);
+            if (msgs[i] && msgs[i] != small[i])
+                free((void *)msgs[i]);
+        }
+    }
+    return rc;
 }
 
 static int add_balance(zs_state_t *st, const uint8_t a[20], const zs_u256_t *v, int subtract)
 {
     zs_u256_t b;
     int rc = zs_state_balance(st, a, &b);
-    if (rc) return rc;
-    if (subtract ? zs_u256_sub(&b, &b, v) : zs_u256_add(&b, &b, v)) return ZS_ERR_OVERFLOW;
+    if (rc)
+        return rc;
+    if (subtract ? zs_u256_sub(&b, &b, v) : zs_u256_add(&b, &b, v))
+        return ZS_ERR_OVERFLOW;
     return zs_state_set_balance(st, a, &b);
 }
 
-int zs_exec_tx(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], uint8_t pct, zs_exec_result_t *r)
+int zs_exec_tx(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], uint8_t pct,
+               zs_exec_result_t *r)
+{
+    return zs_exec_tx_prepared(x, tx, sender, pct, NULL, r);
+}
+
+int zs_exec_tx_prepared(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], uint8_t pct,
+                        const uint8_t l2_hash[32], zs_exec_result_t *r)
 {
     memset(r, 0, sizeof *r);
-    if (!x->in_block) return ZS_ERR_STATE;
+    if (!x->in_block)
+        return ZS_ERR_STATE;
     zs_state_t *st = x->st;
     int rc;
     if (tx->has_chain_id && tx->chain_id != x->cfg.chain_id) {
@@ -286,19 +397,21 @@ int zs_exec_tx(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], uint8_
     }
     uint64_t nonce, code_len;
     zs_u256_t balance;
-    if ((rc = zs_state_nonce(st, sender, &nonce)) || (rc = zs_state_balance(st, sender, &balance))) return rc;
+    if ((rc = zs_state_nonce(st, sender, &nonce)) || (rc = zs_state_balance(st, sender, &balance)))
+        return rc;
     if (nonce != tx->nonce) {
         r->reason = ZS_EXEC_NONCE;
         return ZS_OK;
     }
     r->effective_gas_price = zs_exec_effective_gas_price((zs_u256_t[]){tx_price(x, tx)}, pct);
     zs_u256_t upfront, gas = zs_u256_from_u64(tx->gas);
-    if (zs_u256_mul(&upfront, &gas, &r->effective_gas_price) || zs_u256_add(&upfront, &upfront, &tx->value) ||
-        zs_u256_cmp(&upfront, &balance) > 0) {
+    if (zs_u256_mul(&upfront, &gas, &r->effective_gas_price) ||
+        zs_u256_add(&upfront, &upfront, &tx->value) || zs_u256_cmp(&upfront, &balance) > 0) {
         r->reason = ZS_EXEC_FUNDS;
         return ZS_OK;
     }
-    if ((rc = zs_state_code_length(st, sender, &code_len))) return rc;
+    if ((rc = zs_state_code_length(st, sender, &code_len)))
+        return rc;
     if (code_len) {
         r->reason = ZS_EXEC_SENDER_HAS_CODE;
         return ZS_OK;
@@ -317,7 +430,8 @@ int zs_exec_tx(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], uint8_
         return ZS_OK;
     }
     uint64_t to_code;
-    if ((rc = zs_state_code_length(st, tx->to, &to_code))) return rc;
+    if ((rc = zs_state_code_length(st, tx->to, &to_code)))
+        return rc;
     if (to_code) {
         r->reason = ZS_EXEC_UNSUPPORTED;
         return ZS_OK;
@@ -327,15 +441,22 @@ int zs_exec_tx(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], uint8_
     zs_u256_t used = zs_u256_from_u64(intrinsic), cost;
     zs_u256_mul(&r->fee, &used, &r->effective_gas_price); /* <= upfront: no overflow */
     zs_u256_add(&cost, &r->fee, &tx->value);
-    if ((rc = add_balance(st, sender, &cost, 1)) || (rc = zs_state_set_nonce(st, sender, nonce + 1)) ||
-        (rc = add_balance(st, tx->to, &tx->value, 0)) || (rc = add_balance(st, x->cfg.coinbase, &r->fee, 0)))
+    if ((rc = add_balance(st, sender, &cost, 1)) ||
+        (rc = zs_state_set_nonce(st, sender, nonce + 1)) ||
+        (rc = add_balance(st, tx->to, &tx->value, 0)) ||
+        (rc = add_balance(st, x->cfg.coinbase, &r->fee, 0)))
         return rc;
     /* The receipt in the block info tree. */
     const tx_keys_t *k = keys_for(x, x->tx_index);
-    if (!k) return ZS_ERR_NOMEM;
+    if (!k)
+        return ZS_ERR_NOMEM;
     x->cumulative_gas += intrinsic;
-    zs_exec_l2_tx_hash(tx, (zs_u256_t[]){tx_price(x, tx)}, sender, r->l2_tx_hash);
-    zs_u256_t h = zs_u256_from_be32(r->l2_tx_hash), status = num(1), cum = num(x->cumulative_gas), p = num(pct);
+    if (l2_hash)
+        memcpy(r->l2_tx_hash, l2_hash, 32);
+    else
+        zs_exec_l2_tx_hash(tx, (zs_u256_t[]){tx_price(x, tx)}, sender, r->l2_tx_hash);
+    zs_u256_t h = zs_u256_from_be32(r->l2_tx_hash), status = num(1), cum = num(x->cumulative_gas),
+              p = num(pct);
     if ((rc = info_set(x, &k->hash, &h)) || (rc = info_set(x, &k->status, &status)) ||
         (rc = info_set(x, &k->cumulative, &cum)) || (rc = info_set(x, &k->pct, &p)))
         return rc;
@@ -347,16 +468,22 @@ int zs_exec_tx(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], uint8_
 
 int zs_exec_block_end(zs_exec_t *x, uint64_t *gas_used, uint64_t block_info_root[4])
 {
-    if (!x->in_block) return ZS_ERR_STATE;
+    if (!x->in_block)
+        return ZS_ERR_STATE;
     zs_u256_t g = num(x->cumulative_gas);
     int rc = info_set(x, &x->header_keys[H_GAS_USED], &g);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     zs_smt_ref_t ref;
-    if ((rc = zs_smt_commit(x->info, 0, &ref, NULL))) return rc;
+    if ((rc = zs_smt_commit(x->info, 0, &ref, NULL)))
+        return rc;
     zs_u256_t root = zs_smt_h4_to_u256(ref.hash), slot = num(SLOT_BLOCK_INFO_ROOT);
-    if ((rc = zs_state_set_storage(x->st, zs_system_address, &slot, &root))) return rc;
-    if (gas_used) *gas_used = x->cumulative_gas;
-    if (block_info_root) memcpy(block_info_root, ref.hash, 32);
+    if ((rc = zs_state_set_storage(x->st, zs_system_address, &slot, &root)))
+        return rc;
+    if (gas_used)
+        *gas_used = x->cumulative_gas;
+    if (block_info_root)
+        memcpy(block_info_root, ref.hash, 32);
     x->in_block = 0;
     return ZS_OK;
 }

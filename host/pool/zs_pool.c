@@ -578,8 +578,8 @@ fail:
     return r;
 }
 
-zs_pool_reason_t zs_pool_add(zs_pool_t *p, const uint8_t *raw, size_t n, const zs_tx_t *tx, const uint8_t sender[20],
-                             uint64_t *seq)
+zs_pool_reason_t zs_pool_add_nowait(zs_pool_t *p, const uint8_t *raw, size_t n, const zs_tx_t *tx,
+                                    const uint8_t sender[20], uint64_t *seq)
 {
     zs_pool_reason_t r = stateless_checks(p, n, tx);
     if (r) return refuse(p, r, 0);
@@ -611,22 +611,23 @@ zs_pool_reason_t zs_pool_add(zs_pool_t *p, const uint8_t *raw, size_t n, const z
         pthread_mutex_unlock(&p->mu);
         return r;
     }
-    uint64_t my_seq = t->seq;
-    uint8_t hash[32];
-    memcpy(hash, t->hash, 32);
-    /* Wait until the writer made it durable.  The transaction cannot leave
-       the pool meanwhile (only durable ones run), but a replacement may take
-       its place: then look it up by hash and stop when it is gone. */
+    *seq = t->seq;
+    pthread_mutex_unlock(&p->mu);
+    return ZS_POOL_OK;
+}
+
+zs_pool_reason_t zs_pool_wait_durable(zs_pool_t *p, const uint8_t hash[32], uint64_t seq)
+{
+    /* The transaction cannot run before it is durable (only durable ones
+       run), but a replacement may take its place: then it was written
+       before (a replacement waits for that), or it is gone. */
+    pthread_mutex_lock(&p->mu);
     for (;;) {
         ptx_t *cur = hget(&p->txs, hash, 32, TX_KOFF);
-        if (!cur || cur->seq != my_seq || cur->durable) {
-            int ok = cur && cur->durable == 1;
-            if (cur && cur->durable == -1) ok = 0;
-            if (!cur) ok = 1; /* replaced after it was written, or already run */
+        if (!cur || cur->seq != seq || cur->durable) {
+            int ok = !cur || cur->seq != seq || cur->durable == 1;
             pthread_mutex_unlock(&p->mu);
-            if (!ok) return refuse(p, ZS_POOL_UNAVAILABLE, 0);
-            if (seq) *seq = my_seq;
-            return ZS_POOL_OK;
+            return ok ? ZS_POOL_OK : refuse(p, ZS_POOL_UNAVAILABLE, 0);
         }
         if (p->stopping) {
             pthread_mutex_unlock(&p->mu);
@@ -634,6 +635,16 @@ zs_pool_reason_t zs_pool_add(zs_pool_t *p, const uint8_t *raw, size_t n, const z
         }
         pthread_cond_wait(&p->durable, &p->mu);
     }
+}
+
+zs_pool_reason_t zs_pool_add(zs_pool_t *p, const uint8_t *raw, size_t n, const zs_tx_t *tx, const uint8_t sender[20],
+                             uint64_t *seq)
+{
+    uint64_t my_seq = 0;
+    zs_pool_reason_t r = zs_pool_add_nowait(p, raw, n, tx, sender, &my_seq);
+    if (!r) r = zs_pool_wait_durable(p, tx->hash, my_seq);
+    if (!r && seq) *seq = my_seq;
+    return r;
 }
 
 size_t zs_pool_load(zs_pool_t *p)
@@ -757,15 +768,12 @@ void zs_pool_requeue(zs_pool_t *p, const zs_pool_item_t *item)
     pthread_mutex_unlock(&p->mu);
 }
 
-void zs_pool_stage_remove(zs_pool_t *p, zs_store_batch_t *batch)
+void zs_pool_forget_done(zs_pool_t *p)
 {
     pthread_mutex_lock(&p->mu);
-    for (size_t i = 0; i < p->done_n && batch && p->store; i++) {
-        uint8_t k[8];
-        seq_key(k, p->done_rows[i]);
-        zs_store_del(batch, ZS_CF_POOL, k, 8);
-    }
+    for (size_t i = 0; i < p->done_n && p->store; i++) push_u64(&p->wdel, &p->wdel_n, &p->wdel_cap, p->done_rows[i]);
     p->done_n = 0;
+    if (p->wdel_n) pthread_cond_signal(&p->work);
     pthread_mutex_unlock(&p->mu);
 }
 

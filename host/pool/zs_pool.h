@@ -98,6 +98,13 @@ size_t zs_pool_load(zs_pool_t *p);
    returns once it is durable.  On success *seq is its arrival number. */
 zs_pool_reason_t zs_pool_add(zs_pool_t *p, const uint8_t *raw, size_t n, const zs_tx_t *tx, const uint8_t sender[20],
                              uint64_t *seq);
+/* The same in two steps, so a caller with many transactions (a JSON-RPC
+   batch) waits for one group commit instead of one each: admit, then wait
+   until the admitted transaction is durable.  Not acknowledged before
+   zs_pool_wait_durable returns ZS_POOL_OK. */
+zs_pool_reason_t zs_pool_add_nowait(zs_pool_t *p, const uint8_t *raw, size_t n, const zs_tx_t *tx,
+                                    const uint8_t sender[20], uint64_t *seq);
+zs_pool_reason_t zs_pool_wait_durable(zs_pool_t *p, const uint8_t hash[32], uint64_t seq);
 
 /* A transaction handed to the sequencer: valid until zs_pool_done. */
 typedef struct {
@@ -118,9 +125,11 @@ int zs_pool_next(zs_pool_t *p, int timeout_ms, zs_pool_item_t *item);
 void zs_pool_done(zs_pool_t *p, const zs_pool_item_t *item, int included);
 void zs_pool_requeue(zs_pool_t *p, const zs_pool_item_t *item);
 
-/* zs_pool_stage_remove adds the deletion of the store rows of every
-   transaction done since the last call to batch (the block's batch). */
-void zs_pool_stage_remove(zs_pool_t *p, zs_store_batch_t *batch);
+/* zs_pool_forget_done has the writer delete the store rows of every
+   transaction done since the last call.  Call it only once the block that
+   included them is durable: a row that outlives a crash is harmless (the
+   reload drops what the state has overtaken), a row lost early is not. */
+void zs_pool_forget_done(zs_pool_t *p);
 /* zs_pool_release forgets senders with nothing pooled, once the block that
    ran their transactions is published (the account callback returns their
    new nonce); until then the pool keeps their next nonce itself. */

@@ -35,6 +35,7 @@ typedef struct {
 struct zs_node {
     zs_node_cfg_t cfg;
     zs_store_t *store;
+    zs_store_t *pool_store; /* the pool's own database (datadir/pool) */
     zs_state_t *st; /* the sequencer thread's */
     zs_exec_t *exec;
     zs_pool_t *pool;
@@ -65,6 +66,13 @@ struct zs_node {
     uint64_t open_started_ms;
     uint8_t last_acc[32]; /* accInputHash of the last closed batch */
 };
+
+static uint64_t mono_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
 
 static uint64_t now_ms(void)
 {
@@ -99,30 +107,37 @@ static size_t view_slot(const zs_node_t *n, const uint8_t a[20])
 
 static view_t *view_find(zs_node_t *n, const uint8_t a[20], int create)
 {
-    if (create && n->view_n >= VIEW_MAX) create = 0;
+    if (create && n->view_n >= VIEW_MAX)
+        create = 0;
     if (create && (n->view_n + 1) * 2 > n->view_cap) {
         size_t cap = n->view_cap ? 2 * n->view_cap : 4096;
         view_t *nv = calloc(cap, sizeof *nv);
-        if (!nv) return NULL;
+        if (!nv)
+            return NULL;
         view_t *old = n->view;
         size_t oldcap = n->view_cap;
         n->view = nv;
         n->view_cap = cap;
         for (size_t i = 0; i < oldcap; i++) {
-            if (!old[i].used) continue;
+            if (!old[i].used)
+                continue;
             size_t j = view_slot(n, old[i].addr);
-            while (n->view[j].used) j = (j + 1) & (cap - 1);
+            while (n->view[j].used)
+                j = (j + 1) & (cap - 1);
             n->view[j] = old[i];
         }
         free(old);
     }
-    if (!n->view_cap) return NULL;
+    if (!n->view_cap)
+        return NULL;
     size_t j = view_slot(n, a);
     while (n->view[j].used) {
-        if (!memcmp(n->view[j].addr, a, 20)) return &n->view[j];
+        if (!memcmp(n->view[j].addr, a, 20))
+            return &n->view[j];
         j = (j + 1) & (n->view_cap - 1);
     }
-    if (!create) return NULL;
+    if (!create)
+        return NULL;
     memcpy(n->view[j].addr, a, 20);
     n->view[j].used = 1;
     n->view_n++;
@@ -130,19 +145,25 @@ static view_t *view_find(zs_node_t *n, const uint8_t a[20], int create)
 }
 
 /* Reads an account under a root from the store. */
-static int read_account(zs_node_t *n, const zs_smt_ref_t *root, const uint8_t a[20], uint64_t *nonce, zs_u256_t *bal)
+static int read_account(zs_node_t *n, const zs_smt_ref_t *root, const uint8_t a[20],
+                        uint64_t *nonce, zs_u256_t *bal)
 {
-    zs_smt_key_t kb = zs_smt_key_account(a, ZS_SMT_BALANCE), kn = zs_smt_key_account(a, ZS_SMT_NONCE);
+    zs_smt_key_t kb = zs_smt_key_account(a, ZS_SMT_BALANCE),
+                 kn = zs_smt_key_account(a, ZS_SMT_NONCE);
     zs_u256_t nv;
     int rc = zs_state_get_at(n->st, root, &kb, bal, NULL);
-    if (!rc) rc = zs_state_get_at(n->st, root, &kn, &nv, NULL);
-    if (rc) return rc;
-    if (!zs_u256_fits_u64(&nv)) return ZS_ERR_CORRUPT;
+    if (!rc)
+        rc = zs_state_get_at(n->st, root, &kn, &nv, NULL);
+    if (rc)
+        return rc;
+    if (!zs_u256_fits_u64(&nv))
+        return ZS_ERR_CORRUPT;
     *nonce = nv.w[0];
     return ZS_OK;
 }
 
-int zs_node_account(zs_node_t *n, uint64_t block, const uint8_t a[20], uint64_t *nonce, zs_u256_t *balance)
+int zs_node_account(zs_node_t *n, uint64_t block, const uint8_t a[20], uint64_t *nonce,
+                    zs_u256_t *balance)
 {
     pthread_mutex_lock(&n->mu);
     uint64_t head = n->head, gen = n->view_gen;
@@ -159,12 +180,15 @@ int zs_node_account(zs_node_t *n, uint64_t block, const uint8_t a[20], uint64_t 
     pthread_mutex_unlock(&n->mu);
     int latest = block == UINT64_MAX || block == head;
     if (!latest) {
-        if (block > head) return ZS_ERR_NOTFOUND;
+        if (block > head)
+            return ZS_ERR_NOTFOUND;
         int rc = zs_state_root_at(n->st, block, &root);
-        if (rc) return rc;
+        if (rc)
+            return rc;
     }
     int rc = read_account(n, &root, a, nonce, balance);
-    if (rc || !latest) return rc;
+    if (rc || !latest)
+        return rc;
     /* Keep it, unless a newer block is being published meanwhile. */
     pthread_mutex_lock(&n->mu);
     if (n->view_gen == gen) {
@@ -193,17 +217,23 @@ int zs_node_code(zs_node_t *n, uint64_t block, const uint8_t a[20], uint8_t **co
     pthread_mutex_lock(&n->mu);
     zs_smt_ref_t root = n->head_root;
     pthread_mutex_unlock(&n->mu);
-    zs_smt_key_t kc = zs_smt_key_account(a, ZS_SMT_CODE), kl = zs_smt_key_account(a, ZS_SMT_CODE_LENGTH);
+    zs_smt_key_t kc = zs_smt_key_account(a, ZS_SMT_CODE),
+                 kl = zs_smt_key_account(a, ZS_SMT_CODE_LENGTH);
     zs_u256_t h, l;
     int rc = zs_state_get_at(n->st, &root, &kc, &h, NULL);
-    if (!rc) rc = zs_state_get_at(n->st, &root, &kl, &l, NULL);
-    if (rc) return rc;
-    if (zs_u256_is_zero(&h)) return ZS_OK;
+    if (!rc)
+        rc = zs_state_get_at(n->st, &root, &kl, &l, NULL);
+    if (rc)
+        return rc;
+    if (zs_u256_is_zero(&h))
+        return ZS_OK;
     uint8_t key[33] = {'c'};
     zs_u256_to_be32(&h, key + 1);
-    if (!zs_u256_fits_u64(&l) || l.w[0] > (1u << 24)) return ZS_ERR_CORRUPT;
+    if (!zs_u256_fits_u64(&l) || l.w[0] > (1u << 24))
+        return ZS_ERR_CORRUPT;
     *code = malloc(l.w[0] ? l.w[0] : 1);
-    if (!*code) return ZS_ERR_NOMEM;
+    if (!*code)
+        return ZS_ERR_NOMEM;
     rc = zs_store_get(n->store, ZS_CF_CHAIN, key, 33, *code, l.w[0], len);
     if (rc) {
         free(*code);
@@ -214,7 +244,8 @@ int zs_node_code(zs_node_t *n, uint64_t block, const uint8_t a[20], uint8_t **co
 
 int zs_node_pending_nonce(zs_node_t *n, const uint8_t a[20], uint64_t *nonce)
 {
-    if (zs_pool_pending_nonce(n->pool, a, nonce)) return ZS_OK;
+    if (zs_pool_pending_nonce(n->pool, a, nonce))
+        return ZS_OK;
     zs_u256_t b;
     return zs_node_account(n, UINT64_MAX, a, nonce, &b);
 }
@@ -232,7 +263,8 @@ const char *zs_node_ejected(zs_node_t *n, const uint8_t hash[32])
     const char *why = NULL;
     pthread_mutex_lock(&n->mu);
     for (size_t i = 0; i < EJECT_RING && !why; i++)
-        if (n->ejected[i].why && !memcmp(n->ejected[i].hash, hash, 32)) why = n->ejected[i].why;
+        if (n->ejected[i].why && !memcmp(n->ejected[i].hash, hash, 32))
+            why = n->ejected[i].why;
     pthread_mutex_unlock(&n->mu);
     return why;
 }
@@ -253,7 +285,9 @@ void zs_node_stats(zs_node_t *n, zs_node_stats_t *out)
 
 /* ---- Transactions in. */
 
-void zs_node_submit(zs_node_t *n, const uint8_t *raw, size_t len, zs_submit_t *out)
+/* Decodes, recovers and admits without waiting for durability; 1 when
+   out->seq needs a zs_pool_wait_durable. */
+static int submit_nowait(zs_node_t *n, const uint8_t *raw, size_t len, zs_submit_t *out)
 {
     memset(out, 0, sizeof *out);
     zs_tx_t tx;
@@ -262,23 +296,41 @@ void zs_node_submit(zs_node_t *n, const uint8_t *raw, size_t len, zs_submit_t *o
     if (rc) {
         out->reason = rc == ZS_ERR_UNSUPPORTED ? ZS_POOL_UNSUPPORTED : ZS_POOL_INVALID;
         out->detail = e.reason;
-        return;
+        return 0;
     }
     memcpy(out->hash, tx.hash, 32);
     uint8_t sender[20];
     if (zs_tx_recover(&tx, sender)) {
         out->reason = ZS_POOL_INVALID;
         out->detail = "invalid sender";
-        return;
+        return 0;
     }
     if (n->failed) {
         out->reason = ZS_POOL_UNAVAILABLE;
-        return;
+        return 0;
     }
-    out->reason = zs_pool_add(n->pool, raw, len, &tx, sender, &out->seq);
+    out->reason = zs_pool_add_nowait(n->pool, raw, len, &tx, sender, &out->seq);
+    return out->reason == ZS_POOL_OK;
 }
 
-int zs_node_wait_included(zs_node_t *n, const uint8_t hash[32], int timeout_ms, zs_txrec_t *out, const char **why)
+void zs_node_submit(zs_node_t *n, const uint8_t *raw, size_t len, zs_submit_t *out)
+{
+    if (submit_nowait(n, raw, len, out))
+        out->reason = zs_pool_wait_durable(n->pool, out->hash, out->seq);
+}
+
+void zs_node_submit_many(zs_node_t *n, const uint8_t *const *raws, const size_t *lens, size_t count,
+                         zs_submit_t *outs)
+{
+    for (size_t i = 0; i < count; i++)
+        submit_nowait(n, raws[i], lens[i], &outs[i]);
+    for (size_t i = 0; i < count; i++)
+        if (outs[i].reason == ZS_POOL_OK)
+            outs[i].reason = zs_pool_wait_durable(n->pool, outs[i].hash, outs[i].seq);
+}
+
+int zs_node_wait_included(zs_node_t *n, const uint8_t hash[32], int timeout_ms, zs_txrec_t *out,
+                          const char **why)
 {
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
@@ -292,17 +344,20 @@ int zs_node_wait_included(zs_node_t *n, const uint8_t hash[32], int timeout_ms, 
     for (;;) {
         uint64_t seen = n->head;
         pthread_mutex_unlock(&n->mu);
-        if (zs_chain_get_tx(n->store, hash, out) == ZS_OK) return ZS_OK;
+        if (zs_chain_get_tx(n->store, hash, out) == ZS_OK)
+            return ZS_OK;
         const char *w = zs_node_ejected(n, hash);
         if (w) {
-            if (why) *why = w;
+            if (why)
+                *why = w;
             return ZS_ERR_REFUSED;
         }
         pthread_mutex_lock(&n->mu);
         while (n->head == seen && !n->stopping)
             if (pthread_cond_timedwait(&n->committed, &n->mu, &deadline) == ETIMEDOUT) {
                 pthread_mutex_unlock(&n->mu);
-                if (zs_chain_get_tx(n->store, hash, out) == ZS_OK) return ZS_OK;
+                if (zs_chain_get_tx(n->store, hash, out) == ZS_OK)
+                    return ZS_OK;
                 return ZS_ERR_TIMEOUT;
             }
         if (n->stopping) {
@@ -317,14 +372,16 @@ int zs_node_wait_included(zs_node_t *n, const uint8_t hash[32], int timeout_ms, 
 static void put_open_batch_number(zs_store_batch_t *b, uint64_t number)
 {
     uint8_t v[8];
-    for (int i = 0; i < 8; i++) v[i] = (uint8_t)(number >> (56 - 8 * i));
+    for (int i = 0; i < 8; i++)
+        v[i] = (uint8_t)(number >> (56 - 8 * i));
     zs_store_put(b, ZS_CF_META, open_batch_key, sizeof open_batch_key - 1, v, 8);
 }
 
 static int append_open(zs_node_t *n, const uint8_t *p, size_t len)
 {
     uint8_t *d = realloc(n->open.l2data, n->open.l2len + len + 1);
-    if (!d) return ZS_ERR_NOMEM;
+    if (!d)
+        return ZS_ERR_NOMEM;
     memcpy(d + n->open.l2len, p, len);
     n->open.l2data = d;
     n->open.l2len += len;
@@ -338,8 +395,8 @@ static void close_batch(zs_node_t *n, zs_store_batch_t *b)
     zs_keccak256(n->open.l2data, n->open.l2len, n->open.batch_hash);
     /* Until L1 submission exists: no L1 info root, the last block's timestamp
        as the limit, the coinbase as sequencer. */
-    zs_batch_acc_input_hash(n->last_acc, n->open.batch_hash, zero, n->open.timestamp, n->cfg.coinbase, zero,
-                            n->open.acc_input_hash);
+    zs_batch_acc_input_hash(n->last_acc, n->open.batch_hash, zero, n->open.timestamp,
+                            n->cfg.coinbase, zero, n->open.acc_input_hash);
     n->open.closed = 1;
     zs_chain_put_batch(b, &n->open);
     memcpy(n->last_acc, n->open.acc_input_hash, 32);
@@ -363,9 +420,10 @@ static void close_batch(zs_node_t *n, zs_store_batch_t *b)
 static int batch_due(const zs_node_t *n, uint64_t now)
 {
     const zs_batch_policy_t *p = &n->cfg.batch;
-    if (!n->open.l2len) return 0;
-    return (p->max_bytes && n->open.l2len >= p->max_bytes) || (p->max_txs && n->open_txs >= p->max_txs) ||
-           (p->max_gas && n->open_gas >= p->max_gas) ||
+    if (!n->open.l2len)
+        return 0;
+    return (p->max_bytes && n->open.l2len >= p->max_bytes) ||
+           (p->max_txs && n->open_txs >= p->max_txs) || (p->max_gas && n->open_gas >= p->max_gas) ||
            (p->max_age_ms && n->open_started_ms && now - n->open_started_ms >= p->max_age_ms);
 }
 
@@ -380,8 +438,9 @@ static int touch(block_work_t *w, const uint8_t a[20])
 {
     if (w->nt == w->capt) {
         size_t c = w->capt ? 2 * w->capt : 64;
-        uint8_t (*nt)[20] = realloc(w->touched, c * 20);
-        if (!nt) return ZS_ERR_NOMEM;
+        uint8_t(*nt)[20] = realloc(w->touched, c * 20);
+        if (!nt)
+            return ZS_ERR_NOMEM;
         w->touched = nt;
         w->capt = c;
     }
@@ -391,7 +450,8 @@ static int touch(block_work_t *w, const uint8_t a[20])
 
 static void fail_node(zs_node_t *n, const char *what, int rc)
 {
-    fprintf(stderr, "zkseqd: sequencer stopped: %s: %s (%s)\n", what, zs_strerror(rc), zs_store_last_error(n->store));
+    fprintf(stderr, "zkseqd: sequencer stopped: %s: %s (%s)\n", what, zs_strerror(rc),
+            zs_store_last_error(n->store));
     pthread_mutex_lock(&n->mu);
     n->failed = 1;
     pthread_cond_broadcast(&n->committed);
@@ -402,76 +462,120 @@ static void fail_node(zs_node_t *n, const char *what, int rc)
 static int run_block(zs_node_t *n, zs_pool_item_t *first, zs_store_batch_t *b, block_work_t *w)
 {
     uint64_t now = now_ms(), start = now;
+    uint64_t t_begin = mono_ns(), t_exec = 0;
     uint64_t ts = now / 1000;
     uint32_t delta = ts > n->head_timestamp ? (uint32_t)(ts - n->head_timestamp) : 0;
     zs_exec_block_t blk;
     int rc = zs_exec_block_begin(n->exec, n->head_root.hash, delta, NULL, &blk);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     uint8_t entry[ZS_BATCH_CHANGE_L2_BLOCK_LEN];
     long el = zs_batch_encode_change_l2_block(delta, 0, entry, sizeof entry);
-    if (el < 0 || (rc = append_open(n, entry, (size_t)el))) return rc ? rc : ZS_ERR_NOMEM;
-    if (!n->open_started_ms) n->open_started_ms = now;
+    if (el < 0 || (rc = append_open(n, entry, (size_t)el)))
+        return rc ? rc : ZS_ERR_NOMEM;
+    if (!n->open_started_ms)
+        n->open_started_ms = now;
     w->n = 0;
     w->nt = 0;
-    if ((rc = touch(w, n->cfg.coinbase))) return rc;
-    zs_pool_item_t it = *first;
-    int have = 1;
+    if ((rc = touch(w, n->cfg.coinbase)))
+        return rc;
+    /* In chunks: the pool hands over up to CHUNK transactions (one per
+       sender at a time), their keys and L2 hashes are derived in
+       lane-parallel batches, then they run in order. */
+    enum { CHUNK = 128 };
+    zs_pool_item_t items[CHUNK];
+    const zs_tx_t *txs[CHUNK];
+    uint8_t senders[CHUNK][20], l2[CHUNK][32];
+    items[0] = *first;
+    size_t have = 1;
     while (have) {
-        zs_exec_result_t r;
-        if ((rc = zs_exec_tx(n->exec, it.tx, it.sender, 0xff, &r))) return rc;
-        if (r.reason == ZS_EXEC_OK) {
-            if (w->n == w->cap) {
-                size_t c = w->cap ? 2 * w->cap : 256;
-                zs_txrec_t *nr = realloc(w->recs, c * sizeof *nr);
-                if (!nr) return ZS_ERR_NOMEM;
-                w->recs = nr;
-                w->cap = c;
-            }
-            zs_txrec_t *t = &w->recs[w->n++];
-            memset(t, 0, sizeof *t);
-            t->block = blk.number;
-            t->index = r.index;
-            t->status = 1;
-            t->eff_pct = 0xff;
-            t->gas_used = r.gas_used;
-            t->cumulative_gas = r.cumulative_gas;
-            t->effective_gas_price = r.effective_gas_price;
-            memcpy(t->hash, it.tx->hash, 32);
-            memcpy(t->sender, it.sender, 20);
-            memcpy(t->l2_hash, r.l2_tx_hash, 32);
-            t->raw = malloc(it.raw_len);
-            if (!t->raw) return ZS_ERR_NOMEM;
-            memcpy(t->raw, it.raw, it.raw_len);
-            t->raw_len = it.raw_len;
-            uint8_t enc[256];
-            uint8_t *encp = it.raw_len + 128 <= sizeof enc ? enc : malloc(it.raw_len + 128);
-            if (!encp) return ZS_ERR_NOMEM;
-            long k = zs_batch_encode_tx(it.tx, 0xff, encp, it.raw_len + 128);
-            rc = k < 0 ? (int)k : append_open(n, encp, (size_t)k);
-            if (encp != enc) free(encp);
-            if (rc) return rc;
-            n->open_txs++;
-            n->open_gas += r.gas_used;
-            if ((rc = touch(w, it.sender)) || (rc = touch(w, it.tx->to))) return rc;
-            zs_pool_done(n->pool, &it, 1);
-        } else {
-            pthread_mutex_lock(&n->mu);
-            memcpy(n->ejected[n->eject_pos].hash, it.tx->hash, 32);
-            n->ejected[n->eject_pos].why = zs_exec_reason_text(r.reason);
-            n->eject_pos = (n->eject_pos + 1) % EJECT_RING;
-            n->stats.txs_ejected++;
-            pthread_mutex_unlock(&n->mu);
-            zs_pool_done(n->pool, &it, 0);
+        size_t room = n->cfg.max_block_txs > w->n ? n->cfg.max_block_txs - w->n : 1;
+        while (have < CHUNK && have < room && zs_pool_next(n->pool, 0, &items[have]) == ZS_OK)
+            have++;
+        for (size_t i = 0; i < have; i++) {
+            txs[i] = items[i].tx;
+            memcpy(senders[i], items[i].sender, 20);
         }
-        if (w->n >= n->cfg.max_block_txs || now_ms() - start >= n->cfg.block_time_ms) break;
-        have = zs_pool_next(n->pool, 0, &it) == ZS_OK;
+        uint64_t t0 = mono_ns();
+        rc = zs_exec_prepare(n->exec, txs, (const uint8_t(*)[20])senders, have, l2);
+        t_exec += mono_ns() - t0;
+        if (rc)
+            return rc;
+        for (size_t i = 0; i < have; i++) {
+            zs_pool_item_t it = items[i];
+            zs_exec_result_t r;
+            t0 = mono_ns();
+            rc = zs_exec_tx_prepared(n->exec, it.tx, it.sender, 0xff, l2[i], &r);
+            t_exec += mono_ns() - t0;
+            if (rc)
+                return rc;
+            if (r.reason == ZS_EXEC_OK) {
+                if (w->n == w->cap) {
+                    size_t c = w->cap ? 2 * w->cap : 256;
+                    zs_txrec_t *nr = realloc(w->recs, c * sizeof *nr);
+                    if (!nr)
+                        return ZS_ERR_NOMEM;
+                    w->recs = nr;
+                    w->cap = c;
+                }
+                zs_txrec_t *t = &w->recs[w->n++];
+                memset(t, 0, sizeof *t);
+                t->block = blk.number;
+                t->index = r.index;
+                t->status = 1;
+                t->eff_pct = 0xff;
+                t->gas_used = r.gas_used;
+                t->cumulative_gas = r.cumulative_gas;
+                t->effective_gas_price = r.effective_gas_price;
+                memcpy(t->hash, it.tx->hash, 32);
+                memcpy(t->sender, it.sender, 20);
+                memcpy(t->l2_hash, r.l2_tx_hash, 32);
+                t->raw = malloc(it.raw_len);
+                if (!t->raw)
+                    return ZS_ERR_NOMEM;
+                memcpy(t->raw, it.raw, it.raw_len);
+                t->raw_len = it.raw_len;
+                uint8_t enc[256];
+                uint8_t *encp = it.raw_len + 128 <= sizeof enc ? enc : malloc(it.raw_len + 128);
+                if (!encp)
+                    return ZS_ERR_NOMEM;
+                long k = zs_batch_encode_tx(it.tx, 0xff, encp, it.raw_len + 128);
+                rc = k < 0 ? (int)k : append_open(n, encp, (size_t)k);
+                if (encp != enc)
+                    free(encp);
+                if (rc)
+                    return rc;
+                n->open_txs++;
+                n->open_gas += r.gas_used;
+                if ((rc = touch(w, it.sender)) || (rc = touch(w, it.tx->to)))
+                    return rc;
+                zs_pool_done(n->pool, &it, 1);
+            } else {
+                pthread_mutex_lock(&n->mu);
+                memcpy(n->ejected[n->eject_pos].hash, it.tx->hash, 32);
+                n->ejected[n->eject_pos].why = zs_exec_reason_text(r.reason);
+                n->eject_pos = (n->eject_pos + 1) % EJECT_RING;
+                n->stats.txs_ejected++;
+                pthread_mutex_unlock(&n->mu);
+                zs_pool_done(n->pool, &it, 0);
+            }
+        }
+        have = 0;
+        if (w->n >= n->cfg.max_block_txs || now_ms() - start >= n->cfg.block_time_ms)
+            break;
+        if (zs_pool_next(n->pool, 0, &items[0]) == ZS_OK)
+            have = 1;
     }
     uint64_t gas_used, info_root[4];
-    if ((rc = zs_exec_block_end(n->exec, &gas_used, info_root))) return rc;
+    if ((rc = zs_exec_block_end(n->exec, &gas_used, info_root)))
+        return rc;
+    uint64_t t_commit0 = mono_ns();
 
     zs_store_batch_clear(b);
     zs_smt_ref_t root;
-    if ((rc = zs_state_commit(n->st, b, blk.number, &root, NULL))) return rc;
+    if ((rc = zs_state_commit(n->st, b, blk.number, &root, NULL)))
+        return rc;
+    uint64_t t_records0 = mono_ns();
     zs_block_t block = {0};
     block.number = blk.number;
     block.timestamp = blk.timestamp;
@@ -483,16 +587,18 @@ static int run_block(zs_node_t *n, zs_pool_item_t *first, zs_store_batch_t *b, b
     memcpy(block.coinbase, n->cfg.coinbase, 20);
     block.ntx = (uint32_t)w->n;
     block.tx_hashes = malloc((w->n ? w->n : 1) * 32);
-    if (!block.tx_hashes) return ZS_ERR_NOMEM;
-    for (size_t i = 0; i < w->n; i++) memcpy(block.tx_hashes[i], w->recs[i].hash, 32);
+    if (!block.tx_hashes)
+        return ZS_ERR_NOMEM;
+    for (size_t i = 0; i < w->n; i++)
+        memcpy(block.tx_hashes[i], w->recs[i].hash, 32);
     if ((rc = zs_block_roots(w->recs, w->n, block.tx_root, block.receipts_root))) {
         zs_block_clear(&block);
         return rc;
     }
     zs_block_hash(&block, block.hash);
     zs_chain_put_block(b, &block);
-    for (size_t i = 0; i < w->n; i++) zs_chain_put_tx(b, &w->recs[i]);
-    zs_pool_stage_remove(n->pool, b);
+    for (size_t i = 0; i < w->n; i++)
+        zs_chain_put_tx(b, &w->recs[i]);
     n->open.last_block = blk.number;
     n->open.timestamp = blk.timestamp;
     memcpy(n->open.state_root, block.state_root, 32);
@@ -501,10 +607,12 @@ static int run_block(zs_node_t *n, zs_pool_item_t *first, zs_store_batch_t *b, b
     else
         zs_chain_put_batch(b, &n->open);
     zs_chain_put_head(b, blk.number);
+    uint64_t t_write0 = mono_ns();
     if ((rc = zs_store_write(n->store, b, 1))) {
         zs_block_clear(&block);
         return rc;
     }
+    uint64_t t_publish0 = mono_ns();
     zs_state_applied(n->st, blk.number, &root);
     /* Publish: the view first, then the head, so readers never see a head
        whose accounts are older than it. */
@@ -516,7 +624,9 @@ static int run_block(zs_node_t *n, zs_pool_item_t *first, zs_store_batch_t *b, b
     for (size_t i = 0; i < w->nt; i++) {
         uint64_t nonce = 0;
         zs_u256_t bal;
-        if (zs_state_nonce(n->st, w->touched[i], &nonce) || zs_state_balance(n->st, w->touched[i], &bal)) continue;
+        if (zs_state_nonce(n->st, w->touched[i], &nonce) ||
+            zs_state_balance(n->st, w->touched[i], &bal))
+            continue;
         memcpy(fresh[nfresh].addr, w->touched[i], 20);
         fresh[nfresh].nonce = nonce;
         fresh[nfresh].balance = bal;
@@ -541,11 +651,21 @@ static int run_block(zs_node_t *n, zs_pool_item_t *first, zs_store_batch_t *b, b
     n->view_gen++; /* readers that began before this head must not cache */
     n->stats.blocks++;
     n->stats.txs_included += w->n;
+    uint64_t t_end = mono_ns();
+    n->stats.ns_exec += t_exec;
+    /* The loop's time outside execution is pool hand-over and encoding: counted with the block. */
+    n->stats.ns_block += (t_commit0 - t_begin) - t_exec;
+    n->stats.ns_commit += t_records0 - t_commit0;
+    n->stats.ns_records += t_write0 - t_records0;
+    n->stats.ns_write += t_publish0 - t_write0;
+    n->stats.ns_publish += t_end - t_publish0;
     pthread_cond_broadcast(&n->committed);
     pthread_mutex_unlock(&n->mu);
+    zs_pool_forget_done(n->pool);
     zs_pool_release(n->pool);
     zs_block_clear(&block);
-    for (size_t i = 0; i < w->n; i++) zs_txrec_clear(&w->recs[i]);
+    for (size_t i = 0; i < w->n; i++)
+        zs_txrec_clear(&w->recs[i]);
     return ZS_OK;
 }
 
@@ -556,10 +676,12 @@ static void *sequencer_main(void *arg)
     block_work_t w = {0};
     for (;;) {
         pthread_mutex_lock(&n->mu);
-        while (n->paused && !n->stopping) pthread_cond_wait(&n->committed, &n->mu);
+        while (n->paused && !n->stopping)
+            pthread_cond_wait(&n->committed, &n->mu);
         int stop = n->stopping;
         pthread_mutex_unlock(&n->mu);
-        if (stop) break;
+        if (stop)
+            break;
         zs_pool_item_t it;
         if (zs_pool_next(n->pool, 200, &it) != ZS_OK) {
             /* Idle: a batch may be due by age. */
@@ -580,7 +702,8 @@ static void *sequencer_main(void *arg)
             break;
         }
     }
-    for (size_t i = 0; i < w.n; i++) zs_txrec_clear(&w.recs[i]);
+    for (size_t i = 0; i < w.n; i++)
+        zs_txrec_clear(&w.recs[i]);
     free(w.recs);
     free(w.touched);
     zs_store_batch_free(b);
@@ -593,24 +716,30 @@ int zs_node_read_params(zs_store_t *s, zs_node_params_t *out, json_t **genesis)
 {
     char buf[512];
     size_t len;
-    int rc = zs_store_get(s, ZS_CF_META, params_key, sizeof params_key - 1, buf, sizeof buf - 1, &len);
-    if (rc) return rc;
+    int rc =
+        zs_store_get(s, ZS_CF_META, params_key, sizeof params_key - 1, buf, sizeof buf - 1, &len);
+    if (rc)
+        return rc;
     buf[len] = 0;
     json_t *pj = json_loads(buf, 0, NULL);
     json_t *cid = json_object_get(pj, "chain_id"), *ts = json_object_get(pj, "timestamp");
     const char *fee = json_string_value(json_object_get(pj, "base_fee"));
-    if (!json_is_integer(cid) || !json_is_integer(ts) || !fee || zs_u256_parse(&out->base_fee, fee)) {
+    if (!json_is_integer(cid) || !json_is_integer(ts) || !fee ||
+        zs_u256_parse(&out->base_fee, fee)) {
         json_decref(pj);
         return ZS_ERR_CORRUPT;
     }
     out->chain_id = (uint64_t)json_integer_value(cid);
     out->timestamp = (uint64_t)json_integer_value(ts);
     json_decref(pj);
-    if (!genesis) return ZS_OK;
+    if (!genesis)
+        return ZS_OK;
     rc = zs_store_get(s, ZS_CF_META, genesis_key, sizeof genesis_key - 1, NULL, 0, &len);
-    if (rc != ZS_ERR_FULL && rc != ZS_OK) return rc;
+    if (rc != ZS_ERR_FULL && rc != ZS_OK)
+        return rc;
     char *g = malloc(len + 1);
-    if (!g) return ZS_ERR_NOMEM;
+    if (!g)
+        return ZS_ERR_NOMEM;
     if ((rc = zs_store_get(s, ZS_CF_META, genesis_key, sizeof genesis_key - 1, g, len, &len))) {
         free(g);
         return rc;
@@ -628,9 +757,11 @@ static int genesis(zs_node_t *n, char *err, size_t errlen)
         return ZS_ERR_STATE;
     }
     int rc = zs_state_apply_genesis(n->st, n->cfg.genesis, err, errlen);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     uint64_t now = now_ms() / 1000;
-    if ((rc = zs_exec_genesis_timestamp(n->st, now))) return rc;
+    if ((rc = zs_exec_genesis_timestamp(n->st, now)))
+        return rc;
     zs_store_batch_t *b = zs_store_batch_new(n->store);
     zs_smt_ref_t root;
     if ((rc = zs_state_commit(n->st, b, 0, &root, NULL))) {
@@ -667,8 +798,8 @@ static int genesis(zs_node_t *n, char *err, size_t errlen)
     char *gj = json_dumps(n->cfg.genesis, JSON_COMPACT | JSON_SORT_KEYS);
     char fee[ZS_U256_DEC_MAX];
     zs_u256_to_dec(&n->cfg.min_gas_price, fee);
-    json_t *pj = json_pack("{s:I,s:s,s:I}", "chain_id", (json_int_t)n->cfg.chain_id, "base_fee", fee, "timestamp",
-                           (json_int_t)now);
+    json_t *pj = json_pack("{s:I,s:s,s:I}", "chain_id", (json_int_t)n->cfg.chain_id, "base_fee",
+                           fee, "timestamp", (json_int_t)now);
     char *ps = json_dumps(pj, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(pj);
     if (!gj || !ps) {
@@ -700,9 +831,12 @@ zs_node_t *zs_node_open(const zs_node_cfg_t *cfg, char *err, size_t errlen)
     }
     n->cfg = *cfg;
     n->paused = cfg->paused;
-    if (!n->cfg.block_time_ms) n->cfg.block_time_ms = 100;
-    if (!n->cfg.max_block_txs) n->cfg.max_block_txs = 2000;
-    if (!n->cfg.keep_versions) n->cfg.keep_versions = 256;
+    if (!n->cfg.block_time_ms)
+        n->cfg.block_time_ms = 100;
+    if (!n->cfg.max_block_txs)
+        n->cfg.max_block_txs = 2000;
+    if (!n->cfg.keep_versions)
+        n->cfg.keep_versions = 256;
     pthread_mutex_init(&n->mu, NULL);
     pthread_cond_init(&n->committed, NULL);
     mkdir(cfg->datadir, 0755);
@@ -710,19 +844,28 @@ zs_node_t *zs_node_open(const zs_node_cfg_t *cfg, char *err, size_t errlen)
     snprintf(path, sizeof path, "%s/db", cfg->datadir);
     zs_store_opts_t so = {.cache_mb = cfg->cache_mb ? cfg->cache_mb : 256, .create = 1};
     n->store = zs_schema_open(path, &so, err, errlen);
-    if (!n->store) goto fail;
+    if (!n->store)
+        goto fail;
+    snprintf(path, sizeof path, "%s/pool", cfg->datadir);
+    zs_store_opts_t po = {.cache_mb = 16, .create = 1};
+    n->pool_store = zs_schema_open(path, &po, err, errlen);
+    if (!n->pool_store)
+        goto fail;
     zs_state_opts_t sto = {.keep_versions = n->cfg.keep_versions};
     n->st = zs_state_open(n->store, &sto, err, errlen);
-    if (!n->st) goto fail;
+    if (!n->st)
+        goto fail;
     uint64_t version;
     zs_smt_ref_t root;
     if (!zs_state_version(n->st, &version, &root)) {
-        if (genesis(n, err, errlen)) goto fail;
+        if (genesis(n, err, errlen))
+            goto fail;
         zs_state_version(n->st, &version, &root);
     }
     uint64_t head;
     if (!zs_chain_head(n->store, &head) || head != version) {
-        snprintf(err, errlen, "the chain head and the state disagree (state version %llu)", (unsigned long long)version);
+        snprintf(err, errlen, "the chain head and the state disagree (state version %llu)",
+                 (unsigned long long)version);
         goto fail;
     }
     zs_block_t hb;
@@ -739,12 +882,14 @@ zs_node_t *zs_node_open(const zs_node_cfg_t *cfg, char *err, size_t errlen)
     /* The open batch, and the accInputHash of the one before it. */
     uint8_t v[8];
     size_t len;
-    if (zs_store_get(n->store, ZS_CF_META, open_batch_key, sizeof open_batch_key - 1, v, 8, &len) || len != 8) {
+    if (zs_store_get(n->store, ZS_CF_META, open_batch_key, sizeof open_batch_key - 1, v, 8, &len) ||
+        len != 8) {
         snprintf(err, errlen, "no open batch record");
         goto fail;
     }
     uint64_t ob = 0;
-    for (int i = 0; i < 8; i++) ob = ob << 8 | v[i];
+    for (int i = 0; i < 8; i++)
+        ob = ob << 8 | v[i];
     if ((rc = zs_chain_get_batch(n->store, ob, &n->open))) {
         snprintf(err, errlen, "open batch %llu: %s", (unsigned long long)ob, zs_strerror(rc));
         goto fail;
@@ -760,15 +905,16 @@ zs_node_t *zs_node_open(const zs_node_cfg_t *cfg, char *err, size_t errlen)
     }
     n->batches.open = ob;
     n->batches.trusted = ob ? ob - 1 : 0;
-    if (n->open.l2len) n->open_started_ms = now_ms(); /* its age restarts with the process */
+    if (n->open.l2len)
+        n->open_started_ms = now_ms(); /* its age restarts with the process */
     zs_node_params_t params;
     if ((rc = zs_node_read_params(n->store, &params, NULL))) {
         snprintf(err, errlen, "the chain parameters are missing or damaged");
         goto fail;
     }
     if (params.chain_id != cfg->chain_id) {
-        snprintf(err, errlen, "this database holds chain id %llu, not %llu", (unsigned long long)params.chain_id,
-                 (unsigned long long)cfg->chain_id);
+        snprintf(err, errlen, "this database holds chain id %llu, not %llu",
+                 (unsigned long long)params.chain_id, (unsigned long long)cfg->chain_id);
         goto fail;
     }
     zs_exec_cfg_t ec = {.chain_id = cfg->chain_id, .tx_gas_limit = ZS_TX_GAS_LIMIT};
@@ -788,14 +934,15 @@ zs_node_t *zs_node_open(const zs_node_cfg_t *cfg, char *err, size_t errlen)
     pc.order = cfg->order;
     pc.account = pool_account;
     pc.account_ctx = n;
-    n->pool = zs_pool_new(n->store, &pc);
+    n->pool = zs_pool_new(n->pool_store, &pc);
     if (!n->exec || !n->pool) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
     n->stats.started_at = now_ms() / 1000;
     size_t back = zs_pool_load(n->pool);
-    if (back) fprintf(stderr, "zkseqd: %zu pooled transactions reloaded\n", back);
+    if (back)
+        fprintf(stderr, "zkseqd: %zu pooled transactions reloaded\n", back);
     if (pthread_create(&n->seq_thread, NULL, sequencer_main, n)) {
         snprintf(err, errlen, "cannot start the sequencer thread");
         goto fail;
@@ -813,7 +960,8 @@ void zs_node_stop(zs_node_t *n)
     n->stopping = 1;
     pthread_cond_broadcast(&n->committed);
     pthread_mutex_unlock(&n->mu);
-    if (n->seq_started) pthread_join(n->seq_thread, NULL);
+    if (n->seq_started)
+        pthread_join(n->seq_thread, NULL);
     n->seq_started = 0;
 }
 
@@ -834,15 +982,19 @@ void zs_node_resume(zs_node_t *n)
 
 void zs_node_close(zs_node_t *n)
 {
-    if (!n) return;
+    if (!n)
+        return;
     zs_node_stop(n);
     zs_pool_free(n->pool);
     zs_exec_free(n->exec);
     zs_state_close(n->st);
     if (n->store) {
-        if (zs_store_flush(n->store)) fprintf(stderr, "zkseqd: flushing the database failed\n");
+        if (zs_store_flush(n->store))
+            fprintf(stderr, "zkseqd: flushing the database failed\n");
         zs_store_close(n->store);
     }
+    if (n->pool_store)
+        zs_store_close(n->pool_store);
     zs_batchrec_clear(&n->open);
     free(n->view);
     pthread_mutex_destroy(&n->mu);

@@ -101,6 +101,9 @@ typedef struct {
 /* zs_node_submit decodes, recovers and admits a raw transaction; returns
    after it is durable (or refused). */
 void zs_node_submit(zs_node_t *n, const uint8_t *raw, size_t len, zs_submit_t *out);
+/* Many at once: all admitted first, then one wait for their group commit. */
+void zs_node_submit_many(zs_node_t *n, const uint8_t *const *raws, const size_t *lens, size_t count,
+                         zs_submit_t *outs);
 
 /* zs_node_wait_included waits (at most timeout_ms) until the transaction is
    in a block; 0 with its record, ZS_ERR_TIMEOUT, or ZS_ERR_REFUSED when the
@@ -133,6 +136,13 @@ void zs_node_batches(zs_node_t *n, zs_batch_numbers_t *out);
 typedef struct {
     uint64_t blocks, txs_included, txs_ejected;
     uint64_t started_at; /* unix seconds */
+    /* Where the sequencer's time went (nanoseconds, since start). */
+    uint64_t ns_exec;    /* executing transactions (state reads and staged writes) */
+    uint64_t ns_block;   /* opening and closing blocks (system storage, block info tree) */
+    uint64_t ns_commit;  /* hashing the tree and building the store batch */
+    uint64_t ns_records; /* block, receipt and batch records, header roots */
+    uint64_t ns_write;   /* the fsync'd RocksDB write */
+    uint64_t ns_publish; /* account view and head update */
 } zs_node_stats_t;
 void zs_node_stats(zs_node_t *n, zs_node_stats_t *out);
 

@@ -154,12 +154,38 @@ static void test_key_vectors(void **state)
     uint8_t addrs[5][20];
     zs_test_rng_t rng = {0x4e7};
     for (int i = 0; i < 5; i++) zs_test_rng_bytes(&rng, addrs[i], 20);
-    zs_smt_key_t keys[10];
-    zs_smt_keys_balance_nonce((const uint8_t(*)[20])addrs, 5, keys);
+    zs_smt_key_t keys[15];
+    zs_smt_keys_account3((const uint8_t(*)[20])addrs, 5, keys);
     for (int i = 0; i < 5; i++) {
-        zs_smt_key_t b = zs_smt_key_account(addrs[i], ZS_SMT_BALANCE), n = zs_smt_key_account(addrs[i], ZS_SMT_NONCE);
-        assert_memory_equal(&keys[2 * i], &b, 32);
-        assert_memory_equal(&keys[2 * i + 1], &n, 32);
+        zs_smt_key_t b = zs_smt_key_account(addrs[i], ZS_SMT_BALANCE), n = zs_smt_key_account(addrs[i], ZS_SMT_NONCE),
+                     l = zs_smt_key_account(addrs[i], ZS_SMT_CODE_LENGTH);
+        assert_memory_equal(&keys[3 * i], &b, 32);
+        assert_memory_equal(&keys[3 * i + 1], &n, 32);
+        assert_memory_equal(&keys[3 * i + 2], &l, 32);
+    }
+}
+
+/* The many-message linear hash equals the single one, for lengths around
+   the 56-byte chunk edges. */
+static void test_bytecode_many(void **state)
+{
+    (void)state;
+    enum { N = 40 };
+    uint8_t buf[N][200];
+    const uint8_t *msgs[N];
+    size_t lens[N];
+    uint64_t out[N][4];
+    zs_test_rng_t rng = {0xb17e};
+    for (int i = 0; i < N; i++) {
+        zs_test_rng_bytes(&rng, buf[i], sizeof buf[i]);
+        msgs[i] = buf[i];
+        lens[i] = (size_t)(i * 5) % 200;
+    }
+    zs_smt_hash_bytecode_many(msgs, lens, N, out);
+    for (int i = 0; i < N; i++) {
+        uint64_t one[4];
+        zs_smt_hash_bytecode(msgs[i], lens[i], one);
+        assert_memory_equal(one, out[i], 32);
     }
 }
 
@@ -528,6 +554,7 @@ int main(void)
         cmocka_unit_test(test_genesis_vectors),
         cmocka_unit_test(test_key_vectors),
         cmocka_unit_test(test_bytecode_vectors),
+        cmocka_unit_test(test_bytecode_many),
         cmocka_unit_test(test_random_against_model),
         cmocka_unit_test(test_collapse_returns_to_roots),
         cmocka_unit_test(test_refusals),

@@ -31,7 +31,8 @@ static void key_state(const uint8_t addr[20], uint64_t type, const uint64_t cap[
 {
     uint64_t a[5];
     addr_limbs(addr, a);
-    for (int i = 0; i < 5; i++) s[i] = a[i];
+    for (int i = 0; i < 5; i++)
+        s[i] = a[i];
     s[5] = 0;
     s[6] = type;
     s[7] = 0;
@@ -51,7 +52,8 @@ zs_smt_key_t zs_smt_key_account(const uint8_t addr[20], zs_smt_leaf_type_t type)
 
 void zs_smt_value_limbs(const zs_u256_t *v, uint64_t limbs[8])
 {
-    for (int i = 0; i < 8; i++) limbs[i] = (v->w[i / 2] >> (32 * (i % 2))) & 0xffffffffull;
+    for (int i = 0; i < 8; i++)
+        limbs[i] = (v->w[i / 2] >> (32 * (i % 2))) & 0xffffffffull;
 }
 
 zs_smt_key_t zs_smt_key_storage(const uint8_t addr[20], const zs_u256_t *slot)
@@ -67,20 +69,71 @@ zs_smt_key_t zs_smt_key_storage(const uint8_t addr[20], const zs_u256_t *slot)
     return k;
 }
 
-void zs_smt_keys_balance_nonce(const uint8_t (*addrs)[20], size_t n, zs_smt_key_t *keys)
+void zs_smt_keys_account3(const uint8_t (*addrs)[20], size_t n, zs_smt_key_t *keys)
 {
+    static const uint64_t types[3] = {ZS_SMT_BALANCE, ZS_SMT_NONCE, ZS_SMT_CODE_LENGTH};
     uint64_t cap[4];
     zero_hash(cap);
-    uint64_t st[64][12];
+    uint64_t st[48][12];
     for (size_t done = 0; done < n;) {
-        size_t k = n - done < 32 ? n - done : 32;
-        for (size_t i = 0; i < k; i++) {
-            key_state(addrs[done + i], ZS_SMT_BALANCE, cap, st[2 * i]);
-            key_state(addrs[done + i], ZS_SMT_NONCE, cap, st[2 * i + 1]);
-        }
-        zs_poseidon_permute_batch(st, 2 * k);
-        for (size_t i = 0; i < 2 * k; i++) memcpy(keys[2 * done + i].e, st[i], 32);
+        size_t k = n - done < 16 ? n - done : 16;
+        for (size_t i = 0; i < k; i++)
+            for (int t = 0; t < 3; t++)
+                key_state(addrs[done + i], types[t], cap, st[3 * i + (size_t)t]);
+        zs_poseidon_permute_batch(st, 3 * k);
+        for (size_t i = 0; i < 3 * k; i++)
+            memcpy(keys[3 * done + i].e, st[i], 32);
         done += k;
+    }
+}
+
+/* One 56-byte chunk of the padded message as 8 elements. */
+static void bytecode_chunk(const uint8_t *code, size_t n, size_t padded, size_t chunk,
+                           uint64_t s[8])
+{
+    for (int e = 0; e < 8; e++) {
+        uint64_t v = 0;
+        for (int b = 0; b < 7; b++) {
+            size_t pos = chunk + 7 * (size_t)e + (size_t)b;
+            uint8_t byte = pos < n ? code[pos] : pos == n ? 0x01 : 0;
+            if (pos == padded - 1)
+                byte |= 0x80;
+            v |= (uint64_t)byte << (8 * b);
+        }
+        s[e] = v;
+    }
+}
+
+void zs_smt_hash_bytecode_many(const uint8_t *const *msgs, const size_t *lens, size_t n,
+                               uint64_t (*out)[4])
+{
+    /* Lock step: the j-th chunk of every message that has one, in one
+       batch of permutations. */
+    uint64_t st[32][12];
+    size_t idx[32];
+    for (size_t base = 0; base < n; base += 32) {
+        size_t m = n - base < 32 ? n - base : 32;
+        size_t most = 0;
+        for (size_t i = 0; i < m; i++) {
+            size_t padded = (lens[base + i] + 1 + 55) / 56 * 56;
+            if (padded > most)
+                most = padded;
+            memset(out[base + i], 0, 32);
+        }
+        for (size_t chunk = 0; chunk < most; chunk += 56) {
+            size_t k = 0;
+            for (size_t i = 0; i < m; i++) {
+                size_t len = lens[base + i], padded = (len + 1 + 55) / 56 * 56;
+                if (chunk >= padded)
+                    continue;
+                bytecode_chunk(msgs[base + i], len, padded, chunk, st[k]);
+                memcpy(st[k] + 8, out[base + i], 32);
+                idx[k++] = base + i;
+            }
+            zs_poseidon_permute_batch(st, k);
+            for (size_t i = 0; i < k; i++)
+                memcpy(out[idx[i]], st[i], 32);
+        }
     }
 }
 
@@ -92,16 +145,7 @@ void zs_smt_hash_bytecode(const uint8_t *code, size_t n, uint64_t out[4])
     uint64_t h[4] = {0};
     for (size_t chunk = 0; chunk < padded; chunk += 56) {
         uint64_t s[12];
-        for (int e = 0; e < 8; e++) {
-            uint64_t v = 0;
-            for (int b = 0; b < 7; b++) {
-                size_t pos = chunk + 7 * (size_t)e + (size_t)b;
-                uint8_t byte = pos < n ? code[pos] : pos == n ? 0x01 : 0;
-                if (pos == padded - 1) byte |= 0x80;
-                v |= (uint64_t)byte << (8 * b);
-            }
-            s[e] = v;
-        }
+        bytecode_chunk(code, n, padded, chunk, s);
         memcpy(s + 8, h, 32);
         zs_poseidon_permute(s);
         memcpy(h, s, 32);

@@ -40,12 +40,14 @@ zs_smt_key_t zs_smt_key_account(const uint8_t addr[20], zs_smt_leaf_type_t type)
 /* zs_smt_key_storage: the key of storage slot `slot` of contract addr. */
 zs_smt_key_t zs_smt_key_storage(const uint8_t addr[20], const zs_u256_t *slot);
 
-/* The two keys an account transfer touches, derived with one batch call:
-   keys[2i] = balance key of addrs[i], keys[2i+1] = nonce key. */
-void zs_smt_keys_balance_nonce(const uint8_t (*addrs)[20], size_t n, zs_smt_key_t *keys);
+/* The three keys a transfer reads, derived in one batch call:
+   keys[3i] = balance key of addrs[i], keys[3i+1] = nonce, keys[3i+2] = code length. */
+void zs_smt_keys_account3(const uint8_t (*addrs)[20], size_t n, zs_smt_key_t *keys);
 
 /* zs_smt_hash_bytecode: Polygon's hashContractBytecode, as a 4-element hash. */
 void zs_smt_hash_bytecode(const uint8_t *code, size_t n, uint64_t out[4]);
+/* The same for n messages at once (lane-parallel permutations). */
+void zs_smt_hash_bytecode_many(const uint8_t *const *msgs, const size_t *lens, size_t n, uint64_t (*out)[4]);
 
 /* Conversions between 4-element hashes/keys and their 256-bit forms:
    h0 + h1 * 2^64 + h2 * 2^128 + h3 * 2^192 (Polygon's h4toScalar). */

@@ -8,12 +8,13 @@
 #include "lib/base/zs_hex.h"
 #include "lib/tx/zs_addr.h"
 
-/* Address -> (balance key, nonce key): key derivation costs two Poseidon
-   permutations, and the same accounts come back again and again. */
+/* Address -> (balance, nonce, code length keys): key derivation costs a
+   Poseidon permutation per key, and the same accounts come back again and
+   again. */
 typedef struct {
     uint8_t addr[20];
     uint8_t used;
-    zs_smt_key_t balance, nonce;
+    zs_smt_key_t balance, nonce, code_length;
 } keyslot_t;
 
 typedef struct {
@@ -51,11 +52,14 @@ static int keys_grow(zs_state_t *st)
 {
     size_t cap = st->keys_cap ? 2 * st->keys_cap : 4096;
     keyslot_t *nk = calloc(cap, sizeof *nk);
-    if (!nk) return ZS_ERR_NOMEM;
+    if (!nk)
+        return ZS_ERR_NOMEM;
     for (size_t i = 0; i < st->keys_cap; i++) {
-        if (!st->keys[i].used) continue;
+        if (!st->keys[i].used)
+            continue;
         size_t j = addr_hash(st->keys[i].addr) & (cap - 1);
-        while (nk[j].used) j = (j + 1) & (cap - 1);
+        while (nk[j].used)
+            j = (j + 1) & (cap - 1);
         nk[j] = st->keys[i];
     }
     free(st->keys);
@@ -64,23 +68,72 @@ static int keys_grow(zs_state_t *st)
     return ZS_OK;
 }
 
-static const keyslot_t *account_keys(zs_state_t *st, const uint8_t addr[20])
+/* The slot of addr: found (1), or the free slot where it goes (0). */
+static keyslot_t *key_slot(zs_state_t *st, const uint8_t addr[20], int *found)
 {
-    if (st->keys_used * 2 >= st->keys_cap && keys_grow(st)) return NULL;
     size_t j = addr_hash(addr) & (st->keys_cap - 1);
     while (st->keys[j].used) {
-        if (!memcmp(st->keys[j].addr, addr, 20)) return &st->keys[j];
+        if (!memcmp(st->keys[j].addr, addr, 20)) {
+            *found = 1;
+            return &st->keys[j];
+        }
         j = (j + 1) & (st->keys_cap - 1);
     }
-    keyslot_t *k = &st->keys[j];
+    *found = 0;
+    return &st->keys[j];
+}
+
+static void key_fill(zs_state_t *st, keyslot_t *k, const uint8_t addr[20],
+                     const zs_smt_key_t three[3])
+{
     memcpy(k->addr, addr, 20);
-    zs_smt_key_t both[2];
-    zs_smt_keys_balance_nonce((const uint8_t(*)[20])addr, 1, both);
-    k->balance = both[0];
-    k->nonce = both[1];
+    k->balance = three[0];
+    k->nonce = three[1];
+    k->code_length = three[2];
     k->used = 1;
     st->keys_used++;
+}
+
+static const keyslot_t *account_keys(zs_state_t *st, const uint8_t addr[20])
+{
+    if (st->keys_used * 2 >= st->keys_cap && keys_grow(st))
+        return NULL;
+    int found;
+    keyslot_t *k = key_slot(st, addr, &found);
+    if (found)
+        return k;
+    zs_smt_key_t three[3];
+    zs_smt_keys_account3((const uint8_t(*)[20])addr, 1, three);
+    key_fill(st, k, addr, three);
     return k;
+}
+
+int zs_state_prefetch_keys(zs_state_t *st, const uint8_t (*addrs)[20], size_t n)
+{
+    enum { CHUNK = 64 };
+    uint8_t miss[CHUNK][20];
+    zs_smt_key_t keys[3 * CHUNK];
+    for (size_t base = 0; base < n; base += CHUNK) {
+        size_t m = n - base < CHUNK ? n - base : CHUNK, k = 0;
+        for (size_t i = 0; i < m; i++) {
+            int found;
+            if (st->keys_used + CHUNK >= st->keys_cap / 2 && keys_grow(st))
+                return ZS_ERR_NOMEM;
+            key_slot(st, addrs[base + i], &found);
+            int dup = 0;
+            for (size_t d = 0; d < k && !dup; d++)
+                dup = !memcmp(miss[d], addrs[base + i], 20);
+            if (!found && !dup)
+                memcpy(miss[k++], addrs[base + i], 20);
+        }
+        zs_smt_keys_account3((const uint8_t(*)[20])miss, k, keys);
+        for (size_t i = 0; i < k; i++) {
+            int found;
+            keyslot_t *slot = key_slot(st, miss[i], &found);
+            key_fill(st, slot, miss[i], &keys[3 * i]);
+        }
+    }
+    return ZS_OK;
 }
 
 zs_state_t *zs_state_open(zs_store_t *store, const zs_state_opts_t *o, char *err, size_t errlen)
@@ -119,13 +172,15 @@ zs_state_t *zs_state_open(zs_store_t *store, const zs_state_opts_t *o, char *err
 
 static void drop_codes(zs_state_t *st)
 {
-    for (size_t i = 0; i < st->ncodes; i++) free(st->codes[i].code);
+    for (size_t i = 0; i < st->ncodes; i++)
+        free(st->codes[i].code);
     st->ncodes = 0;
 }
 
 void zs_state_close(zs_state_t *st)
 {
-    if (!st) return;
+    if (!st)
+        return;
     zs_smt_delete(st->tree);
     zs_statedb_free(st->db);
     drop_codes(st);
@@ -136,10 +191,14 @@ void zs_state_close(zs_state_t *st)
 
 int zs_state_version(const zs_state_t *st, uint64_t *version, zs_smt_ref_t *root)
 {
-    if (st->db) return zs_statedb_latest(st->db, version, root);
-    if (!st->has_version) return 0;
-    if (version) *version = st->version;
-    if (root) *root = st->root;
+    if (st->db)
+        return zs_statedb_latest(st->db, version, root);
+    if (!st->has_version)
+        return 0;
+    if (version)
+        *version = st->version;
+    if (root)
+        *root = st->root;
     return 1;
 }
 
@@ -177,11 +236,14 @@ int zs_state_balance(zs_state_t *st, const uint8_t addr[20], zs_u256_t *out)
 int zs_state_nonce(zs_state_t *st, const uint8_t addr[20], uint64_t *out)
 {
     const keyslot_t *k = account_keys(st, addr);
-    if (!k) return ZS_ERR_NOMEM;
+    if (!k)
+        return ZS_ERR_NOMEM;
     zs_u256_t v;
     int rc = zs_smt_get(st->tree, &k->nonce, &v);
-    if (rc) return rc;
-    if (!zs_u256_fits_u64(&v)) return ZS_ERR_CORRUPT;
+    if (rc)
+        return rc;
+    if (!zs_u256_fits_u64(&v))
+        return ZS_ERR_CORRUPT;
     *out = v.w[0];
     return ZS_OK;
 }
@@ -191,17 +253,22 @@ int zs_state_code_hash(zs_state_t *st, const uint8_t addr[20], uint64_t out[4])
     zs_smt_key_t k = zs_smt_key_account(addr, ZS_SMT_CODE);
     zs_u256_t v;
     int rc = zs_smt_get(st->tree, &k, &v);
-    if (!rc) zs_smt_u256_to_h4(&v, out);
+    if (!rc)
+        zs_smt_u256_to_h4(&v, out);
     return rc;
 }
 
 int zs_state_code_length(zs_state_t *st, const uint8_t addr[20], uint64_t *out)
 {
-    zs_smt_key_t k = zs_smt_key_account(addr, ZS_SMT_CODE_LENGTH);
+    const keyslot_t *k = account_keys(st, addr);
+    if (!k)
+        return ZS_ERR_NOMEM;
     zs_u256_t v;
-    int rc = zs_smt_get(st->tree, &k, &v);
-    if (rc) return rc;
-    if (!zs_u256_fits_u64(&v)) return ZS_ERR_CORRUPT;
+    int rc = zs_smt_get(st->tree, &k->code_length, &v);
+    if (rc)
+        return rc;
+    if (!zs_u256_fits_u64(&v))
+        return ZS_ERR_CORRUPT;
     *out = v.w[0];
     return ZS_OK;
 }
@@ -225,29 +292,37 @@ int zs_state_code(zs_state_t *st, const uint8_t addr[20], uint8_t **code, size_t
     uint64_t h[4];
     uint64_t n;
     int rc = zs_state_code_hash(st, addr, h);
-    if (rc) return rc;
-    if (!(h[0] | h[1] | h[2] | h[3])) return ZS_OK;
-    if ((rc = zs_state_code_length(st, addr, &n))) return rc;
+    if (rc)
+        return rc;
+    if (!(h[0] | h[1] | h[2] | h[3]))
+        return ZS_OK;
+    if ((rc = zs_state_code_length(st, addr, &n)))
+        return rc;
     uint8_t hb[32];
     zs_smt_h4_to_be(h, hb);
     for (size_t i = st->ncodes; i-- > 0;) {
-        if (memcmp(st->codes[i].hash, hb, 32)) continue;
+        if (memcmp(st->codes[i].hash, hb, 32))
+            continue;
         *code = malloc(st->codes[i].len ? st->codes[i].len : 1);
-        if (!*code) return ZS_ERR_NOMEM;
+        if (!*code)
+            return ZS_ERR_NOMEM;
         memcpy(*code, st->codes[i].code, st->codes[i].len);
         *len = st->codes[i].len;
         return ZS_OK;
     }
-    if (!st->store) return ZS_ERR_NOTFOUND;
+    if (!st->store)
+        return ZS_ERR_NOTFOUND;
     uint8_t key[33];
     code_row_key(hb, key);
     uint8_t *buf = malloc(n ? n : 1);
-    if (!buf) return ZS_ERR_NOMEM;
+    if (!buf)
+        return ZS_ERR_NOMEM;
     size_t got;
     rc = zs_store_get(st->store, ZS_CF_CHAIN, key, 33, buf, n, &got);
     if (rc || got != n) {
         free(buf);
-        return rc ? (rc == ZS_ERR_NOTFOUND || rc == ZS_ERR_FULL ? ZS_ERR_CORRUPT : rc) : ZS_ERR_CORRUPT;
+        return rc ? (rc == ZS_ERR_NOTFOUND || rc == ZS_ERR_FULL ? ZS_ERR_CORRUPT : rc)
+                  : ZS_ERR_CORRUPT;
     }
     *code = buf;
     *len = n;
@@ -269,7 +344,8 @@ int zs_state_set_nonce(zs_state_t *st, const uint8_t addr[20], uint64_t v)
 
 int zs_state_set_code(zs_state_t *st, const uint8_t addr[20], const uint8_t *code, size_t len)
 {
-    zs_smt_key_t kc = zs_smt_key_account(addr, ZS_SMT_CODE), kl = zs_smt_key_account(addr, ZS_SMT_CODE_LENGTH);
+    zs_smt_key_t kc = zs_smt_key_account(addr, ZS_SMT_CODE),
+                 kl = zs_smt_key_account(addr, ZS_SMT_CODE_LENGTH);
     zs_u256_t hv = zs_u256_from_u64(0), lv = zs_u256_from_u64(len);
     if (len) {
         uint64_t h[4];
@@ -278,13 +354,15 @@ int zs_state_set_code(zs_state_t *st, const uint8_t addr[20], const uint8_t *cod
         if (st->ncodes == st->capcodes) {
             size_t cap = st->capcodes ? 2 * st->capcodes : 16;
             pending_code_t *nc = realloc(st->codes, cap * sizeof *nc);
-            if (!nc) return ZS_ERR_NOMEM;
+            if (!nc)
+                return ZS_ERR_NOMEM;
             st->codes = nc;
             st->capcodes = cap;
         }
         pending_code_t *p = &st->codes[st->ncodes];
         p->code = malloc(len);
-        if (!p->code) return ZS_ERR_NOMEM;
+        if (!p->code)
+            return ZS_ERR_NOMEM;
         memcpy(p->code, code, len);
         p->len = len;
         zs_smt_h4_to_be(h, p->hash);
@@ -294,7 +372,8 @@ int zs_state_set_code(zs_state_t *st, const uint8_t addr[20], const uint8_t *cod
     return rc ? rc : zs_smt_set(st->tree, &kl, &lv);
 }
 
-int zs_state_set_storage(zs_state_t *st, const uint8_t addr[20], const zs_u256_t *slot, const zs_u256_t *v)
+int zs_state_set_storage(zs_state_t *st, const uint8_t addr[20], const zs_u256_t *slot,
+                         const zs_u256_t *v)
 {
     zs_smt_key_t k = zs_smt_key_storage(addr, slot);
     return zs_smt_set(st->tree, &k, v);
@@ -305,17 +384,21 @@ int zs_state_commit(zs_state_t *st, zs_store_batch_t *batch, uint64_t version, z
 {
     zs_smt_changes_t ch;
     int rc = zs_smt_commit(st->tree, version, root, &ch);
-    if (rc) return rc;
-    if (stats) *stats = ch;
+    if (rc)
+        return rc;
+    if (stats)
+        *stats = ch;
     if (!st->db) {
         /* Memory only: the version is the commit itself; codes stay. */
-        if (batch) return ZS_ERR_INVAL;
+        if (batch)
+            return ZS_ERR_INVAL;
         st->has_version = 1;
         st->version = version;
         st->root = *root;
         return ZS_OK;
     }
-    if ((rc = zs_statedb_stage(st->db, batch, version, root, &ch))) return rc;
+    if ((rc = zs_statedb_stage(st->db, batch, version, root, &ch)))
+        return rc;
     for (size_t i = 0; i < st->ncodes; i++) {
         uint8_t key[33];
         code_row_key(st->codes[i].hash, key);
@@ -326,20 +409,25 @@ int zs_state_commit(zs_state_t *st, zs_store_batch_t *batch, uint64_t version, z
 
 void zs_state_applied(zs_state_t *st, uint64_t version, const zs_smt_ref_t *root)
 {
-    if (!st->db) return;
+    if (!st->db)
+        return;
     zs_statedb_applied(st->db, version, root);
     drop_codes(st);
 }
 
 int zs_state_commit_sync(zs_state_t *st, uint64_t version, zs_smt_ref_t *root)
 {
-    if (!st->store) return zs_state_commit(st, NULL, version, root, NULL);
+    if (!st->store)
+        return zs_state_commit(st, NULL, version, root, NULL);
     zs_store_batch_t *b = zs_store_batch_new(st->store);
-    if (!b) return ZS_ERR_NOMEM;
+    if (!b)
+        return ZS_ERR_NOMEM;
     int rc = zs_state_commit(st, b, version, root, NULL);
-    if (!rc) rc = zs_store_write(st->store, b, 1);
+    if (!rc)
+        rc = zs_store_write(st->store, b, 1);
     zs_store_batch_free(b);
-    if (!rc) zs_state_applied(st, version, root);
+    if (!rc)
+        zs_state_applied(st, version, root);
     return rc;
 }
 
@@ -363,11 +451,13 @@ static int json_u256(json_t *j, zs_u256_t *out)
         return ZS_OK;
     }
     if (json_is_integer(j)) {
-        if (json_integer_value(j) < 0) return ZS_ERR_RANGE;
+        if (json_integer_value(j) < 0)
+            return ZS_ERR_RANGE;
         *out = zs_u256_from_u64((uint64_t)json_integer_value(j));
         return ZS_OK;
     }
-    if (!json_is_string(j)) return ZS_ERR_PARSE;
+    if (!json_is_string(j))
+        return ZS_ERR_PARSE;
     return zs_u256_parse(out, json_string_value(j));
 }
 
@@ -385,7 +475,8 @@ int zs_state_apply_genesis(zs_state_t *st, json_t *g, char *err, size_t errlen)
     /* Check everything first, so a bad entry stages nothing. */
     size_t i;
     json_t *e;
-    json_array_foreach(list, i, e) {
+    json_array_foreach(list, i, e)
+    {
         uint8_t a[20];
         zs_u256_t x;
         const char *addr = json_string_value(json_object_get(e, "address"));
@@ -414,40 +505,50 @@ int zs_state_apply_genesis(zs_state_t *st, json_t *g, char *err, size_t errlen)
             }
             const char *slot;
             json_t *val;
-            json_object_foreach(storage, slot, val) {
+            json_object_foreach(storage, slot, val)
+            {
                 zs_u256_t s;
                 if (zs_u256_parse(&s, slot) || json_u256(val, &x)) {
-                    snprintf(err, errlen, "genesis entry %zu (%s): bad storage slot %s", i, addr, slot);
+                    snprintf(err, errlen, "genesis entry %zu (%s): bad storage slot %s", i, addr,
+                             slot);
                     return ZS_ERR_PARSE;
                 }
             }
         }
     }
-    json_array_foreach(list, i, e) {
+    json_array_foreach(list, i, e)
+    {
         uint8_t a[20];
         zs_u256_t bal, nonce;
         if (zs_addr_parse(a, json_string_value(json_object_get(e, "address"))) ||
-            json_u256(json_object_get(e, "balance"), &bal) || json_u256(json_object_get(e, "nonce"), &nonce))
+            json_u256(json_object_get(e, "balance"), &bal) ||
+            json_u256(json_object_get(e, "nonce"), &nonce))
             return ZS_ERR_PARSE;
         int rc = zs_state_set_balance(st, a, &bal);
-        if (!rc) rc = zs_state_set_nonce(st, a, nonce.w[0]);
+        if (!rc)
+            rc = zs_state_set_nonce(st, a, nonce.w[0]);
         json_t *code = json_object_get(e, "bytecode");
         if (!rc && code) {
             size_t n, slen = json_string_length(code);
             uint8_t *bytes = malloc(slen / 2 + 1);
-            if (!bytes) return ZS_ERR_NOMEM;
+            if (!bytes)
+                return ZS_ERR_NOMEM;
             rc = zs_hex_decode(bytes, slen / 2 + 1, &n, json_string_value(code), slen);
-            if (!rc && n) rc = zs_state_set_code(st, a, bytes, n);
+            if (!rc && n)
+                rc = zs_state_set_code(st, a, bytes, n);
             free(bytes);
         }
         json_t *storage = json_object_get(e, "storage");
         const char *slot;
         json_t *val;
         if (!rc && json_is_object(storage)) {
-            json_object_foreach(storage, slot, val) {
+            json_object_foreach(storage, slot, val)
+            {
                 zs_u256_t s, v;
-                if (zs_u256_parse(&s, slot) || json_u256(val, &v)) return ZS_ERR_PARSE;
-                if ((rc = zs_state_set_storage(st, a, &s, &v))) break;
+                if (zs_u256_parse(&s, slot) || json_u256(val, &v))
+                    return ZS_ERR_PARSE;
+                if ((rc = zs_state_set_storage(st, a, &s, &v)))
+                    break;
             }
         }
         if (rc) {

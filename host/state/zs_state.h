@@ -46,6 +46,11 @@ ZS_MUST_USE int zs_state_storage(zs_state_t *st, const uint8_t addr[20], const z
    malloc'd buffer (NULL and 0 for none). */
 ZS_MUST_USE int zs_state_code(zs_state_t *st, const uint8_t addr[20], uint8_t **code, size_t *len);
 
+/* zs_state_prefetch_keys derives, in lane-parallel batches, the keys of
+   the accounts not yet in the key cache (the sequencer calls it for the
+   senders and recipients of the transactions it is about to run). */
+ZS_MUST_USE int zs_state_prefetch_keys(zs_state_t *st, const uint8_t (*addrs)[20], size_t n);
+
 /* Staged changes. */
 ZS_MUST_USE int zs_state_set_balance(zs_state_t *st, const uint8_t addr[20], const zs_u256_t *v);
 ZS_MUST_USE int zs_state_set_nonce(zs_state_t *st, const uint8_t addr[20], uint64_t v);

@@ -40,6 +40,12 @@ void bench_keccak(const bench_opts_t *o);
 void bench_poseidon(const bench_opts_t *o);
 void bench_recover(const bench_opts_t *o);
 void bench_state(const bench_opts_t *o);
+void bench_seq(const bench_opts_t *o);
+void bench_rpc(const bench_opts_t *o);
+
+/* A signed legacy transfer (21000 gas) for the suites that need traffic. */
+int bench_sign_transfer(const uint8_t key[32], uint64_t chain_id, uint64_t nonce, const uint8_t to[20], uint64_t value,
+                        uint64_t gas_price, uint8_t *raw, size_t cap, size_t *len);
 
 /* Output. */
 void bench_print_table(void);

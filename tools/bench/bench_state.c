@@ -62,7 +62,7 @@ void bench_state(const bench_opts_t *o)
     /* Accounts: addresses from a counter; balance and nonce leaves. */
     zs_smt_key_t *bal_keys = malloc(accounts * sizeof *bal_keys);
     uint8_t (*addrs)[20] = malloc(1024 * 20);
-    zs_smt_key_t *pair = malloc(2048 * sizeof *pair);
+    zs_smt_key_t *pair = malloc(3072 * sizeof *pair);
     fprintf(stderr, "zkseq-bench: state: building a tree of %zu accounts...\n", accounts);
     double t0 = bench_now();
     uint64_t version = 0;
@@ -75,11 +75,11 @@ void bench_state(const bench_opts_t *o)
             uint64_t id = done + i + 1;
             memcpy(addrs[i] + 12, &id, 8);
         }
-        zs_smt_keys_balance_nonce((const uint8_t(*)[20])addrs, k, pair);
+        zs_smt_keys_account3((const uint8_t(*)[20])addrs, k, pair);
         for (size_t i = 0; i < k; i++) {
             zs_u256_t b = zs_u256_from_u64(1000000000000000000ull + done + i), n = zs_u256_from_u64(1 + (done + i) % 7);
-            bal_keys[done + i] = pair[2 * i];
-            if (zs_state_set_key(st, &pair[2 * i], &b) || zs_state_set_key(st, &pair[2 * i + 1], &n)) {
+            bal_keys[done + i] = pair[3 * i];
+            if (zs_state_set_key(st, &pair[3 * i], &b) || zs_state_set_key(st, &pair[3 * i + 1], &n)) {
                 bench_note("state", "building the tree failed");
                 goto out;
             }

@@ -30,6 +30,8 @@ zs_rpc_t *zs_rpc_new(zs_node_t *node, const zs_rpc_cfg_t *cfg)
     if (!r->cfg.max_conns) r->cfg.max_conns = 256;
     if (!r->cfg.timeout_s) r->cfg.timeout_s = 30;
     if (!r->cfg.sync_timeout_ms) r->cfg.sync_timeout_ms = 10000;
+    if (!r->cfg.max_sync_timeout_ms) r->cfg.max_sync_timeout_ms = 60000;
+    if (r->cfg.sync_timeout_ms > r->cfg.max_sync_timeout_ms) r->cfg.sync_timeout_ms = r->cfg.max_sync_timeout_ms;
     return r;
 }
 

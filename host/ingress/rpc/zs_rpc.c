@@ -465,14 +465,22 @@ static int raw_param(json_t *p, uint8_t **raw, size_t *len, rpc_err_t *e)
     return 0;
 }
 
+/* In a batch, every eth_sendRawTransaction is admitted up front (one group
+   commit for all); the call then only reports its outcome. */
+static __thread const zs_submit_t *presubmitted;
+
 static json_t *m_send_raw(zs_rpc_t *r, json_t *p, rpc_err_t *e)
 {
-    uint8_t *raw;
-    size_t len;
-    if (raw_param(p, &raw, &len, e)) return NULL;
     zs_submit_t s;
-    zs_node_submit(r->node, raw, len, &s);
-    free(raw);
+    if (presubmitted) {
+        s = *presubmitted;
+    } else {
+        uint8_t *raw;
+        size_t len;
+        if (raw_param(p, &raw, &len, e)) return NULL;
+        zs_node_submit(r->node, raw, len, &s);
+        free(raw);
+    }
     if (s.reason != ZS_POOL_OK) return submit_error(e, &s);
     return hexdata(s.hash, 32);
 }
@@ -481,8 +489,8 @@ static json_t *m_send_raw_sync(zs_rpc_t *r, json_t *p, rpc_err_t *e)
 {
     uint64_t timeout = r->cfg.sync_timeout_ms;
     json_t *t = param(p, 1);
-    if (t && !json_is_null(t) && (parse_qty(t, &timeout) || timeout > 60000))
-        return fail(e, -32602, "invalid timeout: want milliseconds, at most 60000");
+    if (t && !json_is_null(t) && (parse_qty(t, &timeout) || timeout > r->cfg.max_sync_timeout_ms))
+        return fail(e, -32602, "invalid timeout: want milliseconds, at most %u", r->cfg.max_sync_timeout_ms);
     uint8_t *raw;
     size_t len;
     if (raw_param(p, &raw, &len, e)) return NULL;
@@ -990,11 +998,39 @@ void zs_rpc_handle(zs_rpc_t *r, const char *body, size_t len, char **out, size_t
                      r->cfg.max_batch);
             resp = error_response(NULL, -32600, msg, NULL);
         } else {
+            /* The transactions of the batch first, together. */
+            const uint8_t **raws = calloc(n, sizeof *raws);
+            size_t *lens = calloc(n, sizeof *lens), *where = calloc(n, sizeof *where), k = 0;
+            zs_submit_t *subs = calloc(n, sizeof *subs);
+            for (size_t i = 0; raws && lens && where && subs && i < n; i++) {
+                json_t *c = json_array_get(req, i), *params = json_object_get(c, "params");
+                const char *m = json_string_value(json_object_get(c, "method"));
+                const char *hex = json_string_value(json_array_get(params, 0));
+                if (!m || strcmp(m, "eth_sendRawTransaction") || !hex || strncmp(hex, "0x", 2) ||
+                    json_array_size(params) != 1 || !json_object_get(c, "id"))
+                    continue;
+                size_t sl = strlen(hex);
+                uint8_t *raw = malloc(sl / 2 + 1);
+                if (!raw || zs_hex_decode(raw, sl / 2 + 1, &lens[k], hex, sl)) {
+                    free(raw);
+                    continue;
+                }
+                raws[k] = raw;
+                where[k++] = i;
+            }
+            if (k) zs_node_submit_many(r->node, raws, lens, k, subs);
             resp = json_array();
-            for (size_t i = 0; i < n; i++) {
+            for (size_t i = 0, j = 0; i < n; i++) {
+                presubmitted = j < k && where[j] == i ? &subs[j++] : NULL;
                 json_t *one = handle_call(r, json_array_get(req, i));
                 if (one) json_array_append_new(resp, one);
             }
+            presubmitted = NULL;
+            for (size_t i = 0; i < k; i++) free((void *)raws[i]);
+            free(raws);
+            free(lens);
+            free(where);
+            free(subs);
             if (!json_array_size(resp)) {
                 json_decref(resp);
                 resp = NULL;

@@ -31,6 +31,7 @@ typedef struct {
     unsigned max_conns;  /* default 256 */
     unsigned timeout_s;  /* idle connection timeout, default 30 */
     unsigned sync_timeout_ms; /* eth_sendRawTransactionSync default wait, 10000 */
+    unsigned max_sync_timeout_ms; /* the longest wait a caller may ask for, 60000 */
 } zs_rpc_cfg_t;
 
 typedef struct zs_rpc zs_rpc_t;
