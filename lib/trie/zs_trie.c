@@ -27,7 +27,7 @@ static void buf_put(buf_t *b, const void *src, size_t n)
         b->p = np;
         b->cap = cap;
     }
-    memcpy(b->p + b->n, src, n);
+    if (n) memcpy(b->p + b->n, src, n);
     b->n += n;
 }
 
