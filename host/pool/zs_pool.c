@@ -32,6 +32,7 @@ struct acct {
     ptx_t **txs;         /* by nonce */
     size_t n, cap;
     size_t heap_pos; /* 0: not in the heap, else position + 1 */
+    uint64_t last_block; /* the block that last ran one of its transactions */
 };
 
 typedef struct {
@@ -60,6 +61,7 @@ struct zs_pool {
     size_t done_n, done_cap;
     uint64_t refused[ZS_POOL_REASON_COUNT];
     uint64_t epoch; /* bumped when accounts leave (their nonce is the state's again) */
+    uint64_t block; /* the block the sequencer is building */
 };
 
 /* ---- Messages. */
@@ -746,6 +748,7 @@ void zs_pool_done(zs_pool_t *p, const zs_pool_item_t *item, int included)
         while (i < a->n && a->txs[i] != t) i++;
         if (i < a->n) acct_remove_at(a, i);
         if (included) a->next_nonce = t->nonce + 1;
+        a->last_block = p->block;
         hdel(&p->txs, t, TX_KOFF);
         p->total--;
         push_u64(&p->done_rows, &p->done_n, &p->done_cap, t->seq);
@@ -768,24 +771,41 @@ void zs_pool_requeue(zs_pool_t *p, const zs_pool_item_t *item)
     pthread_mutex_unlock(&p->mu);
 }
 
-void zs_pool_forget_done(zs_pool_t *p)
+void zs_pool_set_block(zs_pool_t *p, uint64_t number)
 {
     pthread_mutex_lock(&p->mu);
-    for (size_t i = 0; i < p->done_n && p->store; i++) push_u64(&p->wdel, &p->wdel_n, &p->wdel_cap, p->done_rows[i]);
-    p->done_n = 0;
+    p->block = number;
+    pthread_mutex_unlock(&p->mu);
+}
+
+void zs_pool_take_done(zs_pool_t *p, uint64_t **rows, size_t *n)
+{
+    pthread_mutex_lock(&p->mu);
+    *rows = p->done_rows;
+    *n = p->done_n;
+    p->done_rows = NULL;
+    p->done_n = p->done_cap = 0;
+    pthread_mutex_unlock(&p->mu);
+}
+
+void zs_pool_forget_rows(zs_pool_t *p, const uint64_t *rows, size_t n)
+{
+    pthread_mutex_lock(&p->mu);
+    for (size_t i = 0; i < n && p->store; i++) push_u64(&p->wdel, &p->wdel_n, &p->wdel_cap, rows[i]);
     if (p->wdel_n) pthread_cond_signal(&p->work);
     pthread_mutex_unlock(&p->mu);
 }
 
-void zs_pool_release(zs_pool_t *p)
+void zs_pool_release(zs_pool_t *p, uint64_t upto_block)
 {
     pthread_mutex_lock(&p->mu);
     p->epoch++;
-    /* Empty accounts: the published state now carries their nonce. */
+    /* Empty accounts whose last transaction is in a published block: the
+       state the node reads now carries their nonce. */
     for (size_t i = 0; i < p->accts.nb; i++) {
         for (acct_t *a = p->accts.b[i], *next; a; a = next) {
             next = a->hnext;
-            drop_acct_if_empty(p, a);
+            if (a->last_block <= upto_block) drop_acct_if_empty(p, a);
         }
     }
     pthread_mutex_unlock(&p->mu);

@@ -125,15 +125,20 @@ int zs_pool_next(zs_pool_t *p, int timeout_ms, zs_pool_item_t *item);
 void zs_pool_done(zs_pool_t *p, const zs_pool_item_t *item, int included);
 void zs_pool_requeue(zs_pool_t *p, const zs_pool_item_t *item);
 
-/* zs_pool_forget_done has the writer delete the store rows of every
-   transaction done since the last call.  Call it only once the block that
-   included them is durable: a row that outlives a crash is harmless (the
-   reload drops what the state has overtaken), a row lost early is not. */
-void zs_pool_forget_done(zs_pool_t *p);
-/* zs_pool_release forgets senders with nothing pooled, once the block that
-   ran their transactions is published (the account callback returns their
-   new nonce); until then the pool keeps their next nonce itself. */
-void zs_pool_release(zs_pool_t *p);
+/* The sequencer's side of a block's life.  zs_pool_set_block names the
+   block whose transactions zs_pool_done reports next.  zs_pool_take_done
+   hands over the store rows of every transaction done since the last call
+   (a malloc'd array, the caller frees).  zs_pool_forget_rows has the writer
+   delete rows: call it only once the block that included them is durable
+   (a row that outlives a crash is harmless, the reload drops what the
+   state has overtaken; a row lost early is not).  zs_pool_release forgets
+   senders with nothing pooled whose last transaction ran in a block up to
+   upto_block, once that block is published (the account callback returns
+   their new nonce); until then the pool keeps their next nonce itself. */
+void zs_pool_set_block(zs_pool_t *p, uint64_t number);
+void zs_pool_take_done(zs_pool_t *p, uint64_t **rows, size_t *n);
+void zs_pool_forget_rows(zs_pool_t *p, const uint64_t *rows, size_t n);
+void zs_pool_release(zs_pool_t *p, uint64_t upto_block);
 
 /* Queries (any thread). */
 size_t zs_pool_size(zs_pool_t *p, size_t *executable, size_t *queued);

@@ -22,12 +22,27 @@ static const char params_key[] = "chain/params";
    about or touched: admission and eth_getBalance read it without walking
    the tree.  Entries are never stale: the sequencer rewrites every account
    a block touched before it publishes the block. */
-typedef struct {
+typedef struct view {
     uint8_t addr[20];
     uint8_t used;
     uint64_t nonce;
     zs_u256_t balance;
 } view_t;
+
+/* A built block (or a batch closed while idle) on its way to disk. */
+typedef struct job {
+    zs_store_batch_t *b;
+    int has_block, batches_changed;
+    uint64_t number, timestamp, ntx;
+    uint8_t hash[32];
+    zs_smt_ref_t root;
+    struct view *fresh; /* the touched accounts' values after the block */
+    size_t nfresh, capfresh;
+    uint64_t *done_rows; /* pool rows to delete once durable */
+    size_t ndone;
+    zs_batch_numbers_t batches;
+    uint64_t ns_exec, ns_block, ns_commit, ns_records;
+} job_t;
 
 #define EJECT_RING 4096
 #define VIEW_MAX (1u << 21) /* accounts the view keeps at most */
@@ -58,6 +73,21 @@ struct zs_node {
     size_t eject_pos;
     zs_batch_numbers_t batches;
     zs_node_stats_t stats;
+
+    /* The sequencer's own head: the last block it built, which may still be
+       being written while the next one runs. */
+    uint64_t seq_head, seq_ts;
+    uint8_t seq_hash[32];
+    zs_smt_ref_t seq_root;
+
+    /* The committer thread: writes a built block (fsync) and publishes it
+       while the sequencer builds the next one.  At most one job is in
+       flight; com_mu guards pending and com_stop. */
+    pthread_t com_thread;
+    int com_started, com_stop;
+    pthread_mutex_t com_mu;
+    pthread_cond_t com_cv;
+    struct job *pending;
 
     /* The open batch (sequencer thread only). */
     zs_batchrec_t open;
@@ -389,8 +419,9 @@ static int append_open(zs_node_t *n, const uint8_t *p, size_t len)
 }
 
 /* Closes the open batch into b and starts the next. */
-static void close_batch(zs_node_t *n, zs_store_batch_t *b)
+static void close_batch(zs_node_t *n, job_t *job)
 {
+    zs_store_batch_t *b = job->b;
     static const uint8_t zero[32];
     zs_keccak256(n->open.l2data, n->open.l2len, n->open.batch_hash);
     /* Until L1 submission exists: no L1 info root, the last block's timestamp
@@ -411,10 +442,10 @@ static void close_batch(zs_node_t *n, zs_store_batch_t *b)
     n->open_started_ms = 0;
     zs_chain_put_batch(b, &n->open);
     put_open_batch_number(b, next);
-    pthread_mutex_lock(&n->mu);
-    n->batches.trusted = next - 1;
-    n->batches.open = next;
-    pthread_mutex_unlock(&n->mu);
+    /* Published by the committer once durable. */
+    job->batches_changed = 1;
+    job->batches.trusted = next - 1;
+    job->batches.open = next;
 }
 
 static int batch_due(const zs_node_t *n, uint64_t now)
@@ -459,14 +490,15 @@ static void fail_node(zs_node_t *n, const char *what, int rc)
 }
 
 /* Builds, executes and commits one block starting with first. */
-static int run_block(zs_node_t *n, zs_pool_item_t *first, zs_store_batch_t *b, block_work_t *w)
+static int run_block(zs_node_t *n, zs_pool_item_t *first, job_t *job, block_work_t *w)
 {
+    zs_store_batch_t *b = job->b;
     uint64_t now = now_ms(), start = now;
     uint64_t t_begin = mono_ns(), t_exec = 0;
     uint64_t ts = now / 1000;
-    uint32_t delta = ts > n->head_timestamp ? (uint32_t)(ts - n->head_timestamp) : 0;
+    uint32_t delta = ts > n->seq_ts ? (uint32_t)(ts - n->seq_ts) : 0;
     zs_exec_block_t blk;
-    int rc = zs_exec_block_begin(n->exec, n->head_root.hash, delta, NULL, &blk);
+    int rc = zs_exec_block_begin(n->exec, n->seq_root.hash, delta, NULL, &blk);
     if (rc)
         return rc;
     uint8_t entry[ZS_BATCH_CHANGE_L2_BLOCK_LEN];
@@ -582,7 +614,7 @@ static int run_block(zs_node_t *n, zs_pool_item_t *first, zs_store_batch_t *b, b
     block.gas_used = gas_used;
     block.gas_limit = ZS_BLOCK_GAS_LIMIT;
     block.batch = n->open.number;
-    memcpy(block.parent, n->head_hash, 32);
+    memcpy(block.parent, n->seq_hash, 32);
     zs_smt_h4_to_be(root.hash, block.state_root);
     memcpy(block.coinbase, n->cfg.coinbase, 20);
     block.ntx = (uint32_t)w->n;
@@ -603,110 +635,203 @@ static int run_block(zs_node_t *n, zs_pool_item_t *first, zs_store_batch_t *b, b
     n->open.timestamp = blk.timestamp;
     memcpy(n->open.state_root, block.state_root, 32);
     if (batch_due(n, now_ms()))
-        close_batch(n, b);
+        close_batch(n, job);
     else
         zs_chain_put_batch(b, &n->open);
     zs_chain_put_head(b, blk.number);
-    uint64_t t_write0 = mono_ns();
-    if ((rc = zs_store_write(n->store, b, 1))) {
-        zs_block_clear(&block);
-        return rc;
-    }
-    uint64_t t_publish0 = mono_ns();
+    uint64_t t_records1 = mono_ns();
     zs_state_applied(n->st, blk.number, &root);
-    /* Publish: the view first, then the head, so readers never see a head
-       whose accounts are older than it. */
-    view_t fresh[256];
-    size_t nfresh = 0;
-    pthread_mutex_lock(&n->mu);
-    n->view_gen++;
-    pthread_mutex_unlock(&n->mu);
-    for (size_t i = 0; i < w->nt; i++) {
-        uint64_t nonce = 0;
-        zs_u256_t bal;
-        if (zs_state_nonce(n->st, w->touched[i], &nonce) ||
-            zs_state_balance(n->st, w->touched[i], &bal))
-            continue;
-        memcpy(fresh[nfresh].addr, w->touched[i], 20);
-        fresh[nfresh].nonce = nonce;
-        fresh[nfresh].balance = bal;
-        if (++nfresh == 256 || i + 1 == w->nt) {
-            pthread_mutex_lock(&n->mu);
-            for (size_t k = 0; k < nfresh; k++) {
-                view_t *v = view_find(n, fresh[k].addr, 1);
-                if (v) {
-                    v->nonce = fresh[k].nonce;
-                    v->balance = fresh[k].balance;
-                }
-            }
-            pthread_mutex_unlock(&n->mu);
-            nfresh = 0;
+    /* What the committer publishes once the block is durable: the touched
+       accounts' values now (the tree moves on with the next block). */
+    job->nfresh = 0;
+    if (w->nt > job->capfresh) {
+        view_t *nf = realloc(job->fresh, w->nt * sizeof *nf);
+        if (!nf) {
+            zs_block_clear(&block);
+            return ZS_ERR_NOMEM;
         }
+        job->fresh = nf;
+        job->capfresh = w->nt;
     }
-    pthread_mutex_lock(&n->mu);
-    n->head = blk.number;
-    memcpy(n->head_hash, block.hash, 32);
-    n->head_timestamp = blk.timestamp;
-    n->head_root = root;
-    n->view_gen++; /* readers that began before this head must not cache */
-    n->stats.blocks++;
-    n->stats.txs_included += w->n;
-    uint64_t t_end = mono_ns();
-    n->stats.ns_exec += t_exec;
+    for (size_t i = 0; i < w->nt; i++) {
+        view_t *f = &job->fresh[job->nfresh];
+        if (zs_state_nonce(n->st, w->touched[i], &f->nonce) || zs_state_balance(n->st, w->touched[i], &f->balance))
+            continue;
+        memcpy(f->addr, w->touched[i], 20);
+        job->nfresh++;
+    }
+    job->has_block = 1;
+    job->number = blk.number;
+    job->timestamp = blk.timestamp;
+    job->ntx = w->n;
+    memcpy(job->hash, block.hash, 32);
+    job->root = root;
+    zs_pool_take_done(n->pool, &job->done_rows, &job->ndone);
+    job->ns_exec = t_exec;
     /* The loop's time outside execution is pool hand-over and encoding: counted with the block. */
-    n->stats.ns_block += (t_commit0 - t_begin) - t_exec;
-    n->stats.ns_commit += t_records0 - t_commit0;
-    n->stats.ns_records += t_write0 - t_records0;
-    n->stats.ns_write += t_publish0 - t_write0;
-    n->stats.ns_publish += t_end - t_publish0;
-    pthread_cond_broadcast(&n->committed);
-    pthread_mutex_unlock(&n->mu);
-    zs_pool_forget_done(n->pool);
-    zs_pool_release(n->pool);
+    job->ns_block = (t_commit0 - t_begin) - t_exec;
+    job->ns_commit = t_records0 - t_commit0;
+    job->ns_records = t_records1 - t_records0;
+    n->seq_head = blk.number;
+    n->seq_ts = blk.timestamp;
+    memcpy(n->seq_hash, block.hash, 32);
+    n->seq_root = root;
     zs_block_clear(&block);
     for (size_t i = 0; i < w->n; i++)
         zs_txrec_clear(&w->recs[i]);
     return ZS_OK;
 }
 
+/* ---- The committer. */
+
+static void publish(zs_node_t *n, job_t *job, uint64_t ns_write, uint64_t t0)
+{
+    /* The view first, then the head, so readers never see a head whose
+       accounts are older than it. */
+    pthread_mutex_lock(&n->mu);
+    n->view_gen++;
+    pthread_mutex_unlock(&n->mu);
+    for (size_t i = 0; i < job->nfresh; i += 256) {
+        size_t end = job->nfresh - i < 256 ? job->nfresh : i + 256;
+        pthread_mutex_lock(&n->mu);
+        for (size_t k = i; k < end; k++) {
+            view_t *v = view_find(n, job->fresh[k].addr, 1);
+            if (v) {
+                v->nonce = job->fresh[k].nonce;
+                v->balance = job->fresh[k].balance;
+            }
+        }
+        pthread_mutex_unlock(&n->mu);
+    }
+    pthread_mutex_lock(&n->mu);
+    if (job->has_block) {
+        n->head = job->number;
+        memcpy(n->head_hash, job->hash, 32);
+        n->head_timestamp = job->timestamp;
+        n->head_root = job->root;
+        n->stats.blocks++;
+        n->stats.txs_included += job->ntx;
+        n->stats.ns_exec += job->ns_exec;
+        n->stats.ns_block += job->ns_block;
+        n->stats.ns_commit += job->ns_commit;
+        n->stats.ns_records += job->ns_records;
+        n->stats.ns_write += ns_write;
+    }
+    if (job->batches_changed) {
+        n->batches.trusted = job->batches.trusted;
+        n->batches.open = job->batches.open;
+    }
+    n->view_gen++; /* readers that began before this head must not cache */
+    pthread_cond_broadcast(&n->committed);
+    pthread_mutex_unlock(&n->mu);
+    zs_pool_forget_rows(n->pool, job->done_rows, job->ndone);
+    if (job->has_block) zs_pool_release(n->pool, job->number);
+    pthread_mutex_lock(&n->mu);
+    n->stats.ns_publish += mono_ns() - t0;
+    pthread_mutex_unlock(&n->mu);
+}
+
+static void *committer_main(void *arg)
+{
+    zs_node_t *n = arg;
+    pthread_mutex_lock(&n->com_mu);
+    for (;;) {
+        while (!n->pending && !n->com_stop) pthread_cond_wait(&n->com_cv, &n->com_mu);
+        if (!n->pending) break;
+        job_t *job = n->pending;
+        pthread_mutex_unlock(&n->com_mu);
+        uint64_t t0 = mono_ns();
+        int rc = n->failed ? ZS_ERR_STATE : zs_store_write(n->store, job->b, 1);
+        uint64_t t1 = mono_ns();
+        if (rc)
+            fail_node(n, job->has_block ? "writing a block" : "writing a batch", rc);
+        else
+            publish(n, job, t1 - t0, t1);
+        free(job->done_rows);
+        job->done_rows = NULL;
+        job->ndone = 0;
+        pthread_mutex_lock(&n->com_mu);
+        n->pending = NULL;
+        pthread_cond_broadcast(&n->com_cv);
+    }
+    pthread_mutex_unlock(&n->com_mu);
+    return NULL;
+}
+
+/* Waits until the committer is idle (the job before is durable and
+   published). */
+static void commit_wait_idle(zs_node_t *n)
+{
+    pthread_mutex_lock(&n->com_mu);
+    while (n->pending) pthread_cond_wait(&n->com_cv, &n->com_mu);
+    pthread_mutex_unlock(&n->com_mu);
+}
+
+static void commit_submit(zs_node_t *n, job_t *job)
+{
+    pthread_mutex_lock(&n->com_mu);
+    while (n->pending) pthread_cond_wait(&n->com_cv, &n->com_mu);
+    n->pending = job;
+    pthread_cond_broadcast(&n->com_cv);
+    pthread_mutex_unlock(&n->com_mu);
+}
+
+static void job_reset(job_t *job)
+{
+    zs_store_batch_clear(job->b);
+    job->has_block = job->batches_changed = 0;
+    job->nfresh = 0;
+}
+
 static void *sequencer_main(void *arg)
 {
     zs_node_t *n = arg;
-    zs_store_batch_t *b = zs_store_batch_new(n->store);
+    /* Two jobs: one being written by the committer, one being built. */
+    job_t jobs[2] = {{.b = zs_store_batch_new(n->store)}, {.b = zs_store_batch_new(n->store)}};
+    int cur = 0;
     block_work_t w = {0};
     for (;;) {
         pthread_mutex_lock(&n->mu);
-        while (n->paused && !n->stopping)
+        while (n->paused && !n->stopping && !n->failed)
             pthread_cond_wait(&n->committed, &n->mu);
-        int stop = n->stopping;
+        int stop = n->stopping || n->failed;
         pthread_mutex_unlock(&n->mu);
         if (stop)
             break;
         zs_pool_item_t it;
+        job_t *job = &jobs[cur];
         if (zs_pool_next(n->pool, 200, &it) != ZS_OK) {
             /* Idle: a batch may be due by age. */
             if (batch_due(n, now_ms())) {
-                zs_store_batch_clear(b);
-                close_batch(n, b);
-                int rc = zs_store_write(n->store, b, 1);
-                if (rc) {
-                    fail_node(n, "writing a batch", rc);
-                    break;
-                }
+                job_reset(job);
+                close_batch(n, job);
+                commit_submit(n, job);
+                cur ^= 1;
             }
             continue;
         }
-        int rc = run_block(n, &it, b, &w);
+        /* This job was handed over two submissions ago, and the last
+           submission waited for it to be written: it is free. */
+        job_reset(job);
+        zs_pool_set_block(n->pool, n->seq_head + 1);
+        int rc = run_block(n, &it, job, &w);
         if (rc) {
             fail_node(n, "building a block", rc);
             break;
         }
+        commit_submit(n, job);
+        cur ^= 1;
     }
+    commit_wait_idle(n);
     for (size_t i = 0; i < w.n; i++)
         zs_txrec_clear(&w.recs[i]);
     free(w.recs);
     free(w.touched);
-    zs_store_batch_free(b);
+    for (int i = 0; i < 2; i++) {
+        zs_store_batch_free(jobs[i].b);
+        free(jobs[i].fresh);
+        free(jobs[i].done_rows);
+    }
     return NULL;
 }
 
@@ -839,6 +964,8 @@ zs_node_t *zs_node_open(const zs_node_cfg_t *cfg, char *err, size_t errlen)
         n->cfg.keep_versions = 256;
     pthread_mutex_init(&n->mu, NULL);
     pthread_cond_init(&n->committed, NULL);
+    pthread_mutex_init(&n->com_mu, NULL);
+    pthread_cond_init(&n->com_cv, NULL);
     mkdir(cfg->datadir, 0755);
     char path[4096];
     snprintf(path, sizeof path, "%s/db", cfg->datadir);
@@ -874,10 +1001,11 @@ zs_node_t *zs_node_open(const zs_node_cfg_t *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "head block %llu: %s", (unsigned long long)head, zs_strerror(rc));
         goto fail;
     }
-    n->head = head;
+    n->head = n->seq_head = head;
     memcpy(n->head_hash, hb.hash, 32);
-    n->head_timestamp = hb.timestamp;
-    n->head_root = root;
+    memcpy(n->seq_hash, hb.hash, 32);
+    n->head_timestamp = n->seq_ts = hb.timestamp;
+    n->head_root = n->seq_root = root;
     zs_block_clear(&hb);
     /* The open batch, and the accInputHash of the one before it. */
     uint8_t v[8];
@@ -943,6 +1071,11 @@ zs_node_t *zs_node_open(const zs_node_cfg_t *cfg, char *err, size_t errlen)
     size_t back = zs_pool_load(n->pool);
     if (back)
         fprintf(stderr, "zkseqd: %zu pooled transactions reloaded\n", back);
+    if (pthread_create(&n->com_thread, NULL, committer_main, n)) {
+        snprintf(err, errlen, "cannot start the committer thread");
+        goto fail;
+    }
+    n->com_started = 1;
     if (pthread_create(&n->seq_thread, NULL, sequencer_main, n)) {
         snprintf(err, errlen, "cannot start the sequencer thread");
         goto fail;
@@ -963,6 +1096,14 @@ void zs_node_stop(zs_node_t *n)
     if (n->seq_started)
         pthread_join(n->seq_thread, NULL);
     n->seq_started = 0;
+    if (n->com_started) {
+        pthread_mutex_lock(&n->com_mu);
+        n->com_stop = 1;
+        pthread_cond_broadcast(&n->com_cv);
+        pthread_mutex_unlock(&n->com_mu);
+        pthread_join(n->com_thread, NULL);
+        n->com_started = 0;
+    }
 }
 
 void zs_node_pause(zs_node_t *n)
@@ -999,5 +1140,7 @@ void zs_node_close(zs_node_t *n)
     free(n->view);
     pthread_mutex_destroy(&n->mu);
     pthread_cond_destroy(&n->committed);
+    pthread_mutex_destroy(&n->com_mu);
+    pthread_cond_destroy(&n->com_cv);
     free(n);
 }

@@ -1,4 +1,5 @@
 #include "host/state/zs_smt.h"
+#include "host/state/zs_hashpool.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -133,7 +134,7 @@ struct zs_smt {
 static int cpu_hash_batch(void *ctx, const uint64_t (*in)[12], uint64_t (*out)[4], size_t n)
 {
     (void)ctx;
-    zs_poseidon_hash_batch(in, out, n);
+    zs_hashpool_hash(in, out, n);
     return ZS_OK;
 }
 
