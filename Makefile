@@ -45,6 +45,7 @@ SECP_LIBS := -lsecp256k1
 JSON_LIBS := -ljansson
 OPENSSL_LIBS := -lcrypto
 ROCKSDB_LIBS := -lrocksdb
+MBEDTLS_LIBS := -lmbedcrypto
 
 include mk/rules.mk
 LOCAL_MKS := $(sort $(wildcard */Local.mk */*/Local.mk */*/*/Local.mk))

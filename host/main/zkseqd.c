@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "host/ingress/rpc/zs_rpc.h"
+#include "host/ingress/udp/zs_udp.h"
 #include "host/seq/zs_node.h"
 #include "lib/base/zs_hex.h"
 #include "lib/keccak/zs_keccak.h"
@@ -38,6 +39,7 @@ static const char default_config[] =
     "\"genesis\":null,"
     "\"rpc\":{\"host\":\"127.0.0.1\",\"port\":8123,\"max_body_bytes\":5242880,\"max_batch\":1000,"
     "\"max_connections\":256,\"idle_timeout_s\":30,\"sync_timeout_ms\":10000},"
+    "\"udp\":{\"enabled\":true,\"host\":\"127.0.0.1\",\"port\":8125,\"workers\":0,\"queue\":4096,\"keys\":{}},"
     "\"sequencer\":{\"block_time_ms\":100,\"max_block_txs\":2000,\"order\":\"fcfs\"},"
     "\"batch\":{\"max_bytes\":120000,\"max_txs\":0,\"max_gas\":0,\"max_age_ms\":3000},"
     "\"pool\":{\"max_txs\":100000,\"max_per_sender\":1024,\"nonce_gap\":64,\"price_bump_percent\":10},"
@@ -57,6 +59,7 @@ static void usage(FILE *f)
             "  --rpc-port N      JSON-RPC port (8123; 0 picks a free one)\n"
             "  --chain-id N      L2 chain id\n"
             "  --block-time-ms N longest an L2 block stays open\n"
+            "  --udp-port N      exchange ingress UDP port (8125; 0 picks a free one)\n"
             "  --print-config    print the effective configuration as JSON and exit\n");
 }
 
@@ -72,7 +75,9 @@ static int merge(json_t *dst, json_t *src, const char *path, char *err, size_t e
             snprintf(err, errlen, "unknown configuration key %s%s", path, k);
             return -1;
         }
-        if (json_is_object(d) && json_is_object(v)) {
+        if (json_is_object(d) && json_is_object(v) && !strcmp(path, "udp.") && !strcmp(k, "keys")) {
+            json_object_set(dst, k, v); /* a map: its keys are the client ids */
+        } else if (json_is_object(d) && json_is_object(v)) {
             char sub[256];
             snprintf(sub, sizeof sub, "%s%s.", path, k);
             if (merge(d, v, sub, err, errlen)) return -1;
@@ -126,7 +131,10 @@ static void dev_coinbase(uint8_t out[20])
 typedef struct {
     zs_node_cfg_t node;
     zs_rpc_cfg_t rpc;
-    char *datadir, *rpc_host;
+    zs_udp_cfg_t udp;
+    int udp_enabled;
+    zs_udp_key_t *keys;
+    char *datadir, *rpc_host, *udp_host;
 } config_t;
 
 static int build_config(json_t *j, int dev, config_t *c, char *err, size_t errlen)
@@ -191,6 +199,45 @@ static int build_config(json_t *j, int dev, config_t *c, char *err, size_t errle
     c->rpc.timeout_s = (unsigned)v;
     if (get_u64(j, "rpc", "sync_timeout_ms", 60000, &v, err, errlen)) return -1;
     c->rpc.sync_timeout_ms = (unsigned)v;
+    json_t *udp = json_object_get(j, "udp");
+    c->udp_enabled = json_is_true(json_object_get(udp, "enabled"));
+    const char *uhost = json_string_value(json_object_get(udp, "host"));
+    if (!uhost || !json_is_boolean(json_object_get(udp, "enabled"))) {
+        snprintf(err, errlen, "configuration udp.host / udp.enabled: want an IPv4 address and a boolean");
+        return -1;
+    }
+    c->udp_host = strdup(uhost);
+    c->udp.host = c->udp_host;
+    if (get_u64(j, "udp", "port", 65535, &v, err, errlen)) return -1;
+    c->udp.port = (uint16_t)v;
+    if (get_u64(j, "udp", "workers", 256, &v, err, errlen)) return -1;
+    c->udp.workers = (unsigned)v;
+    if (get_u64(j, "udp", "queue", 1u << 20, &v, err, errlen)) return -1;
+    c->udp.queue = v;
+    json_t *keys = json_object_get(udp, "keys");
+    if (!json_is_object(keys)) {
+        snprintf(err, errlen, "configuration udp.keys: want {\"client id\": \"hex key\"}");
+        return -1;
+    }
+    c->keys = calloc(json_object_size(keys) + 1, sizeof *c->keys);
+    const char *kid;
+    json_t *kv;
+    json_object_foreach(keys, kid, kv)
+    {
+        zs_udp_key_t *k = &c->keys[c->udp.nkeys];
+        char *end;
+        errno = 0;
+        k->client = strtoull(kid, &end, 10);
+        const char *hex = json_string_value(kv);
+        if (errno || *end || !*kid || !hex || zs_hex_decode(k->key, sizeof k->key, &k->keylen, hex, strlen(hex)) ||
+            k->keylen < 16) {
+            snprintf(err, errlen, "configuration udp.keys.%s: want a decimal client id and a hex key of 16 to 64 bytes",
+                     kid);
+            return -1;
+        }
+        c->udp.nkeys++;
+    }
+    c->udp.keys = c->keys;
     if (get_u64(j, "sequencer", "block_time_ms", 60000, &v, err, errlen)) return -1;
     c->node.block_time_ms = (uint32_t)v;
     if (get_u64(j, "sequencer", "max_block_txs", 1u << 20, &v, err, errlen)) return -1;
@@ -239,6 +286,7 @@ int main(int argc, char **argv)
         {"datadir", required_argument, 0, 'D'},    {"rpc-host", required_argument, 0, 'H'},
         {"rpc-port", required_argument, 0, 'p'},   {"chain-id", required_argument, 0, 'i'},
         {"block-time-ms", required_argument, 0, 'b'}, {"print-config", no_argument, 0, 'P'},
+        {"udp-port", required_argument, 0, 'u'},
         {"version", no_argument, 0, 'V'},          {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -251,11 +299,16 @@ int main(int argc, char **argv)
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         char *end;
         unsigned long long n = 0;
-        if (o == 'p' || o == 'i' || o == 'b') {
+        if (o == 'p' || o == 'i' || o == 'b' || o == 'u') {
             errno = 0;
             n = strtoull(optarg, &end, 10);
             if (errno || *end || !*optarg) {
-                fprintf(stderr, "zkseqd: --%s wants a number, not %s\n", o == 'p' ? "rpc-port" : o == 'i' ? "chain-id" : "block-time-ms", optarg);
+                fprintf(stderr, "zkseqd: --%s wants a number, not %s\n",
+                        o == 'p'   ? "rpc-port"
+                        : o == 'u' ? "udp-port"
+                        : o == 'i' ? "chain-id"
+                                   : "block-time-ms",
+                        optarg);
                 return 2;
             }
         }
@@ -267,6 +320,7 @@ int main(int argc, char **argv)
         case 'p': set_path(over, NULL, "rpc.port", json_integer((json_int_t)n)); break;
         case 'i': set_path(over, NULL, "chain_id", json_integer((json_int_t)n)); break;
         case 'b': set_path(over, NULL, "sequencer.block_time_ms", json_integer((json_int_t)n)); break;
+        case 'u': set_path(over, NULL, "udp.port", json_integer((json_int_t)n)); break;
         case 'P': print = 1; break;
         case 'V': printf("zkseqd %s\n", VERSION); return 0;
         case 'h': usage(stdout); return 0;
@@ -335,17 +389,26 @@ int main(int argc, char **argv)
         zs_node_close(node);
         return 1;
     }
+    zs_udp_t *udp = NULL;
+    if (c.udp_enabled && !(udp = zs_udp_start(node, &c.udp, err, sizeof err))) {
+        fprintf(stderr, "zkseqd: %s\n", err);
+        zs_rpc_free(rpc);
+        zs_node_close(node);
+        return 1;
+    }
     char cb[43];
     zs_hex_encode_0x(cb, c.node.coinbase, 20);
     fprintf(stderr, "zkseqd %s: chain id %llu, head block %llu, coinbase %s, datadir %s\n", VERSION,
             (unsigned long long)c.node.chain_id, (unsigned long long)zs_node_head(node), cb, c.datadir);
     fprintf(stderr, "zkseqd: JSON-RPC on http://%s:%u\n", c.rpc.host, zs_rpc_port(rpc));
+    if (udp) fprintf(stderr, "zkseqd: exchange frames on udp://%s:%u\n", c.udp.host, zs_udp_port(udp));
     fflush(stderr);
     int sig = 0;
     sigwait(&set, &sig);
     fprintf(stderr, "zkseqd: %s: stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     zs_node_stop(node);
     zs_rpc_free(rpc);
+    zs_udp_stop(udp);
     zs_node_stats_t st;
     zs_node_stats(node, &st);
     uint64_t head = zs_node_head(node);
@@ -356,5 +419,7 @@ int main(int argc, char **argv)
     json_decref(cfg);
     free(c.datadir);
     free(c.rpc_host);
+    free(c.udp_host);
+    free(c.keys);
     return 0;
 }

@@ -315,6 +315,21 @@ void zs_node_stats(zs_node_t *n, zs_node_stats_t *out)
 
 /* ---- Transactions in. */
 
+void zs_node_admit_nowait(zs_node_t *n, const uint8_t *raw, size_t len, const zs_tx_t *tx, const uint8_t sender[20],
+                          zs_submit_t *out)
+{
+    if (n->failed) {
+        out->reason = ZS_POOL_UNAVAILABLE;
+        return;
+    }
+    out->reason = zs_pool_add_nowait(n->pool, raw, len, tx, sender, &out->seq);
+}
+
+void zs_node_wait_durable(zs_node_t *n, zs_submit_t *s)
+{
+    if (s->reason == ZS_POOL_OK) s->reason = zs_pool_wait_durable(n->pool, s->hash, s->seq);
+}
+
 /* Decodes, recovers and admits without waiting for durability; 1 when
    out->seq needs a zs_pool_wait_durable. */
 static int submit_nowait(zs_node_t *n, const uint8_t *raw, size_t len, zs_submit_t *out)
@@ -335,11 +350,7 @@ static int submit_nowait(zs_node_t *n, const uint8_t *raw, size_t len, zs_submit
         out->detail = "invalid sender";
         return 0;
     }
-    if (n->failed) {
-        out->reason = ZS_POOL_UNAVAILABLE;
-        return 0;
-    }
-    out->reason = zs_pool_add_nowait(n->pool, raw, len, &tx, sender, &out->seq);
+    zs_node_admit_nowait(n, raw, len, &tx, sender, out);
     return out->reason == ZS_POOL_OK;
 }
 

@@ -105,6 +105,15 @@ void zs_node_submit(zs_node_t *n, const uint8_t *raw, size_t len, zs_submit_t *o
 void zs_node_submit_many(zs_node_t *n, const uint8_t *const *raws, const size_t *lens, size_t count,
                          zs_submit_t *outs);
 
+/* For ingress paths that decode and recover themselves (on many cores) and
+   admit in their own arrival order: admit a decoded transaction with its
+   recovered sender (out->hash must be set; out->seq receives the arrival
+   number), then, for an admitted one, wait until it is durable (only then
+   is it acknowledged). */
+void zs_node_admit_nowait(zs_node_t *n, const uint8_t *raw, size_t len, const zs_tx_t *tx, const uint8_t sender[20],
+                          zs_submit_t *out);
+void zs_node_wait_durable(zs_node_t *n, zs_submit_t *s);
+
 /* zs_node_wait_included waits (at most timeout_ms) until the transaction is
    in a block; 0 with its record, ZS_ERR_TIMEOUT, or ZS_ERR_REFUSED when the
    sequencer ejected it (reason in *why). */

@@ -24,9 +24,9 @@ export function tempDir(name) {
   return fs.mkdtempSync(path.join(os.tmpdir(), `zkseq-${name}-`));
 }
 
-// start({datadir, args}) -> {url, port, proc, log(), stop(sig)}.
+// start({datadir, args}) -> {url, port, udpPort, proc, log(), stop(sig)}.
 export async function start({ datadir, args = [] }) {
-  const proc = spawn(path.join(bin, 'zkseqd'), ['--dev', '--datadir', datadir, '--rpc-port', '0', ...args],
+  const proc = spawn(path.join(bin, 'zkseqd'), ['--dev', '--datadir', datadir, '--rpc-port', '0', '--udp-port', '0', ...args],
     { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   proc.stderr.on('data', (d) => { log += d; });
@@ -40,8 +40,9 @@ export async function start({ datadir, args = [] }) {
     else await new Promise((r) => setTimeout(r, 20));
   }
   const url = `http://127.0.0.1:${port}`;
+  const um = log.match(/frames on udp:\/\/127\.0\.0\.1:(\d+)/);
   return {
-    url, port, proc, exited,
+    url, port, proc, exited, udpPort: um ? Number(um[1]) : 0,
     log: () => log,
     async stop(sig = 'SIGTERM') {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(sig);

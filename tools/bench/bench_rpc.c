@@ -398,7 +398,7 @@ void bench_rpc(const bench_opts_t *o)
     if (!mkdtemp(data)) return;
     uint16_t port = free_port();
     snprintf(portbuf, sizeof portbuf, "%u", port);
-    char *argv[] = {zkseqd, "--dev", "--datadir", data, "--rpc-port", portbuf, NULL};
+    char *argv[] = {zkseqd, "--dev", "--datadir", data, "--rpc-port", portbuf, "--udp-port", "0", NULL};
     pid_t pid = spawn(argv);
     int ok = !wait_ready(port, pid) && !fund(port, why, sizeof why) &&
              !run_load(port, 0, CMP_CONNS, per, WINDOW, &rz, why, sizeof why) &&

@@ -1,0 +1,1 @@
+$(call add-objs,zs_udp,zs_udp.c)

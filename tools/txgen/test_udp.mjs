@@ -1,0 +1,210 @@
+#!/usr/bin/env node
+// The exchange ingress over a UDP socket, end to end against a real zkseqd.
+// The client half of this test is written from lib/frame/PROTOCOL.md alone
+// (it does not use zkseq's codec): submit frames, answers, retries with the
+// same sequence number, HMAC-authenticated clients, malformed frames mixed
+// with valid ones, and first come, first served order in the blocks.  Then
+// zkseq-txgen sends 10,000 transactions.
+import crypto from 'node:crypto';
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ethers } from 'ethers';
+import { ok, eq, done, run } from '../../tests/integ/tap.mjs';
+import { start, rpc, tempDir, devKeys } from '../../tests/integ/zkseqd.mjs';
+
+const dir = tempDir('udp');
+const cfgPath = path.join(dir, 'zkseqd.json');
+const KEYED = 77n;
+const key = crypto.randomBytes(32);
+fs.writeFileSync(cfgPath, JSON.stringify({ udp: { keys: { [KEYED.toString()]: key.toString('hex') } } }));
+const node = await start({ datadir: path.join(dir, 'data'), args: ['--config', cfgPath] });
+const sock = dgram.createSocket('udp4');
+await new Promise((r) => sock.bind(0, '127.0.0.1', r));
+const answers = [];
+let waiters = [];
+sock.on('message', (m) => { answers.push(m); const w = waiters; waiters = []; w.forEach((f) => f()); });
+
+// ---- The protocol, from PROTOCOL.md.
+function submit(client, seq, txs, macKey) {
+  const parts = [];
+  const head = Buffer.alloc(26);
+  head.write('ZSQ1', 0, 'latin1');
+  head[4] = 1; head[5] = 1;
+  head.writeUInt16BE(macKey ? 1 : 0, 6);
+  head.writeBigUInt64BE(BigInt(client), 8);
+  head.writeBigUInt64BE(BigInt(seq), 16);
+  head.writeUInt16BE(txs.length, 24);
+  parts.push(head);
+  for (const t of txs) {
+    const b = Buffer.from(t.slice(2), 'hex');
+    const l = Buffer.alloc(2); l.writeUInt16BE(b.length);
+    parts.push(l, b);
+  }
+  let f = Buffer.concat(parts);
+  if (macKey) f = Buffer.concat([f, crypto.createHmac('sha256', macKey).update(f).digest()]);
+  return f;
+}
+function parseAnswer(m, macKey) {
+  if (m.subarray(0, 4).toString('latin1') !== 'ZSA1' || m[4] !== 1) return null;
+  const flags = m.readUInt16BE(6);
+  let body = m;
+  if (flags & 1) {
+    body = m.subarray(0, m.length - 32);
+    const mac = m.subarray(m.length - 32);
+    if (macKey && !crypto.timingSafeEqual(mac, crypto.createHmac('sha256', macKey).update(body).digest())) return { badMac: true };
+  }
+  const a = { kind: m[5], hmac: !!(flags & 1), client: body.readBigUInt64BE(8), seq: body.readBigUInt64BE(16), n: body.readUInt16BE(24), entries: [] };
+  if (a.kind === 4) { a.refusal = body.readUInt16BE(26); return a; }
+  for (let i = 0; i < a.n; i++) {
+    const e = body.subarray(26 + 48 * i, 26 + 48 * (i + 1));
+    a.entries.push({ status: e[0], reason: e[1], index: e.readUInt16BE(2), arrival: e.readBigUInt64BE(8), hash: '0x' + e.subarray(16).toString('hex') });
+  }
+  return a;
+}
+const send = (buf) => new Promise((r) => sock.send(buf, node.udpPort, '127.0.0.1', r));
+async function next(ms = 2000) {
+  const t0 = Date.now();
+  while (!answers.length && Date.now() - t0 < ms) await new Promise((r) => { waiters.push(r); setTimeout(r, 20); });
+  return answers.shift();
+}
+async function quiet(ms) { await new Promise((r) => setTimeout(r, ms)); const n = answers.length; answers.length = 0; return n; }
+
+try {
+  const pc = run('zkseqd', ['--print-config']);
+  const documented = JSON.parse(fs.readFileSync(new URL('../../host/main/zkseqd.json', import.meta.url), 'utf8'));
+  eq(pc.json, documented, 'zkseqd --print-config is exactly the documented default (host/main/zkseqd.json)');
+  ok(node.udpPort > 0, `zkseqd listens for frames on UDP port ${node.udpPort}`);
+  const wallets = devKeys.slice(0, 3).map((k) => new ethers.Wallet(k));
+  const to = '0x000000000000000000000000000000000000dEaD';
+  const sign = (w, nonce) => w.signTransaction({ to, value: 1n + BigInt(nonce), nonce, gasLimit: 21000n, gasPrice: 1000000000n, chainId: 1001n, type: 0 });
+
+  // ---- 100 frames of 3 transactions (one per wallet), in order.
+  const arrival = new Map();
+  let seq = 1;
+  const frames = [];
+  for (let k = 0; k < 100; k++) frames.push(submit(5, seq++, await Promise.all(wallets.map((w) => sign(w, k)))));
+  for (const f of frames) await send(f);
+  let got = 0, acceptedAll = true;
+  const seen = new Set();
+  while (got < 100) {
+    const m = await next();
+    if (!m) break;
+    const a = parseAnswer(m);
+    if (!a || a.kind !== 2 || a.client !== 5n || seen.has(a.seq)) continue;
+    seen.add(a.seq);
+    got++;
+    for (const e of a.entries) { if (e.status !== 0) acceptedAll = false; arrival.set(e.hash, e.arrival); }
+  }
+  eq(got, 100, 'every frame answered');
+  ok(acceptedAll && arrival.size === 300, 'all 300 transactions accepted, each with a hash and an arrival number');
+  const expectHashes = (await Promise.all(frames.map(async (_, k) => Promise.all(wallets.map(async (w) => ethers.keccak256(await sign(w, k))))))).flat();
+  ok(expectHashes.every((h) => arrival.has(h)), 'answer hashes are the keccak-256 of the raw transactions');
+
+  // ---- A retry with the same sequence number: the same answer, nothing admitted twice.
+  answers.length = 0;
+  await send(frames[10]);
+  const r1 = parseAnswer(await next());
+  ok(r1 && r1.seq === 11n && r1.entries.every((e) => e.status === 0 && arrival.get(e.hash) === e.arrival), 'a retry gets the original answer again (same arrival numbers)');
+
+  // ---- Refusals per transaction: a stale nonce, an invalid transaction.
+  answers.length = 0;
+  await send(submit(5, seq++, [await sign(wallets[0], 0), '0x' + 'ab'.repeat(40)]));
+  const r2 = parseAnswer(await next());
+  ok(r2 && r2.entries[0].status === 1 && r2.entries[0].reason === 2, 'a used nonce: refused with reason 2 (nonce_too_low)', r2);
+  ok(r2 && r2.entries[1].status === 1 && r2.entries[1].reason === 17, 'garbage bytes: refused with reason 17 (invalid)', r2);
+
+  // ---- Malformed frames.
+  answers.length = 0;
+  const good = submit(6, 1, [await sign(wallets[1], 100)]);
+  await send(good.subarray(0, good.length - 3));
+  const r3 = parseAnswer(await next());
+  ok(r3 && r3.kind === 4 && r3.refusal === 1, 'a truncated frame is refused (kind 4, truncated)', r3);
+  await send(Buffer.concat([good, Buffer.from([0])]));
+  const r4 = parseAnswer(await next());
+  ok(r4 && r4.kind === 4 && r4.refusal === 3, 'trailing bytes: refused (trailing)', r4);
+  await send(Buffer.from('GET / HTTP/1.1\r\n\r\n'));
+  eq(await quiet(300), 0, 'a frame with a wrong magic gets no answer');
+
+  // ---- HMAC: correct frames accepted with authenticated answers; forged or bare ones dropped.
+  await send(submit(KEYED, 1, [await sign(wallets[2], 100)], key));
+  const r5 = parseAnswer(await next(), key);
+  ok(r5 && !r5.badMac && r5.hmac && r5.entries[0].status === 0, 'a keyed client\'s frame with the right HMAC is accepted; the answer carries a valid HMAC', r5);
+  await send(submit(KEYED, 2, [await sign(wallets[2], 101)], crypto.randomBytes(32)));
+  eq(await quiet(300), 0, 'a forged HMAC: dropped, no answer');
+  await send(submit(KEYED, 3, [await sign(wallets[2], 101)]));
+  eq(await quiet(300), 0, 'a keyed client without an HMAC: dropped, no answer');
+  await send(submit(KEYED, 4, [await sign(wallets[2], 101)], key));
+  const r6 = parseAnswer(await next(), key);
+  ok(r6 && r6.entries[0].status === 0, 'the keyed client goes on with a correct frame');
+
+  // ---- A flood of malformed frames mixed with valid ones: the valid ones are still accepted.
+  answers.length = 0;
+  const validSeqs = new Set();
+  for (let k = 0; k < 50; k++) {
+    for (let j = 0; j < 20; j++) {
+      const junk = crypto.randomBytes(1 + ((k * 20 + j) % 300));
+      if (j % 4 === 0) junk.write('ZSQ1', 0, 'latin1'), (junk[4] = 1), (junk[5] = 1);
+      await send(junk);
+    }
+    await send(submit(8, 1000 + k, [await sign(wallets[1], 101 + k)]));
+    validSeqs.add(1000n + BigInt(k));
+  }
+  // UDP may drop under a flood: like any client, retry the unanswered ones
+  // with their sequence numbers (PROTOCOL.md, Retries).
+  let validOk = 0;
+  const floodRefused = [], answeredSeqs = new Set();
+  for (let round = 0; round < 4 && answeredSeqs.size < 50; round++) {
+    if (round) {
+      for (let k = 0; k < 50; k++) if (!answeredSeqs.has(1000n + BigInt(k))) await send(submit(8, 1000 + k, [await sign(wallets[1], 101 + k)]));
+    }
+    for (let i = 0; i < 2000 && answeredSeqs.size < 50; i++) {
+      const m = await next(300);
+      if (!m) break;
+      const a = parseAnswer(m);
+      if (a && a.kind === 2 && a.client === 8n && validSeqs.has(a.seq) && !answeredSeqs.has(a.seq)) {
+        answeredSeqs.add(a.seq);
+        if (a.entries[0].status === 0) validOk++;
+        else floodRefused.push(a.entries[0].reason);
+      }
+    }
+  }
+  ok(validOk === 50, '1000 malformed frames mixed with 50 valid ones: all 50 accepted', { validOk, floodRefused });
+  const h = await fetch(`${node.url}/health`);
+  ok(h.ok, 'zkseqd still healthy after the flood');
+
+  // ---- First come, first served: blocks run our transactions in arrival-number order.
+  const deadline = Date.now() + 15000;
+  let n0;
+  while (Date.now() < deadline) {
+    n0 = Number((await rpc(node.url, 'eth_getTransactionCount', [wallets[0].address, 'latest'])).result);
+    if (n0 >= 100) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  eq(n0, 100, 'the first 100 frames\' transactions are in blocks');
+  const head = Number((await rpc(node.url, 'eth_blockNumber')).result);
+  const order = [];
+  for (let b = 1; b <= head; b++) {
+    const blk = (await rpc(node.url, 'eth_getBlockByNumber', ['0x' + b.toString(16), false])).result;
+    for (const t of blk.transactions) if (arrival.has(t)) order.push(arrival.get(t));
+  }
+  eq(order.length, 300, 'all 300 found in blocks');
+  ok(order.every((a, i) => i === 0 || order[i - 1] < a), 'included in increasing arrival order (FCFS)');
+
+  // ---- zkseq-txgen (zkseq's own codec): 10,000 transactions from the seven other accounts.
+  const tg = run('zkseq-txgen', ['--udp', `127.0.0.1:${node.udpPort}`, '--count', '10000', '--first-account', '3', '--accounts', '7', '--batch', '4', '--client', '9', '--json']);
+  ok(tg.status === 0 && tg.json, 'zkseq-txgen ran', tg.stderr);
+  if (tg.json) {
+    eq(tg.json.answered, 2500, 'zkseq-txgen: every frame answered');
+    eq(tg.json.lost, 0, 'zkseq-txgen: nothing lost');
+    eq(tg.json.accepted, 10000, 'zkseq-txgen: all 10,000 accepted');
+    ok(tg.json.latency_us.p50 > 0 && tg.json.tx_per_s > 0, `zkseq-txgen: ${Math.round(tg.json.tx_per_s)} tx/s, p50 ${Math.round(tg.json.latency_us.p50)} us`);
+  }
+  const stop = await node.stop('SIGTERM');
+  eq(stop.code, 0, 'SIGTERM: clean exit with the UDP ingress running');
+} finally {
+  sock.close();
+  await node.stop('SIGKILL');
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+done();

@@ -1,0 +1,282 @@
+/* zkseq-txgen: the load generator for the exchange ingress (lib/frame/PROTOCOL.md).
+   Pre-signs transfers from funded accounts (signing is not measured), sends
+   them in submit frames over UDP at a target rate or as fast as the window
+   allows, retries unanswered frames with the same sequence number, and
+   reports throughput, refusals by reason and answer latency percentiles.
+
+     zkseq-txgen --udp HOST:PORT --count N [--first-account A] [--accounts K] [--batch B] [--rate R]
+                 [--window W] [--client ID] [--key HEX] [--start-nonce N]
+                 [--chain-id N] [--gas-price WEI] [--timeout-ms T] [--json]
+
+   Accounts are the ten funded development accounts of `zkseqd --dev`
+   (K <= 10), whose nonces are taken to start at --start-nonce (0 on a fresh
+   chain).  Exit status 0 when every frame was answered. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host/pool/zs_pool.h"
+#include "lib/base/zs_hex.h"
+#include "lib/frame/zs_frame.h"
+#include "lib/tx/zs_tx.h"
+
+static const char *const dev_keys[10] = {
+    "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+    "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    "5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+    "7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+    "47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+    "8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+    "92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
+    "4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
+    "dbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
+    "2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
+};
+
+typedef struct {
+    uint8_t *p;
+    size_t len;
+    uint16_t ntx;
+    double sent_at, answered_at; /* seconds; answered_at 0 until answered */
+    int tries;
+} frame_t;
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void die(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "zkseq-txgen: ");
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+    exit(2);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+    const char *udp = NULL, *keyhex = NULL;
+    uint64_t count = 1000, accounts = 10, first_account = 0, batch = 1, rate = 0, window = 256, client = 1, start_nonce = 0;
+    uint64_t chain_id = 1001, gas_price = 1000000000, timeout_ms = 1000;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        uint64_t *num = !strcmp(a, "--count")         ? &count
+                        : !strcmp(a, "--accounts")    ? &accounts
+                        : !strcmp(a, "--first-account") ? &first_account
+                        : !strcmp(a, "--batch")       ? &batch
+                        : !strcmp(a, "--rate")        ? &rate
+                        : !strcmp(a, "--window")      ? &window
+                        : !strcmp(a, "--client")      ? &client
+                        : !strcmp(a, "--start-nonce") ? &start_nonce
+                        : !strcmp(a, "--chain-id")    ? &chain_id
+                        : !strcmp(a, "--gas-price")   ? &gas_price
+                        : !strcmp(a, "--timeout-ms")  ? &timeout_ms
+                                                      : NULL;
+        if (num) {
+            char *end;
+            if (!v || (errno = 0, *num = strtoull(v, &end, 10), errno || *end)) die("%s wants a number", a);
+            i++;
+        } else if (!strcmp(a, "--udp") && v) {
+            udp = argv[++i];
+        } else if (!strcmp(a, "--key") && v) {
+            keyhex = argv[++i];
+        } else if (!strcmp(a, "--json")) {
+            json = 1;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            puts("usage: zkseq-txgen --udp HOST:PORT --count N [--first-account A] [--accounts K] [--batch B<=64] [--rate TX/S]\n"
+                 "                   [--window FRAMES] [--client ID] [--key HEX] [--start-nonce N] [--chain-id N]\n"
+                 "                   [--gas-price WEI] [--timeout-ms T] [--json]");
+            return 0;
+        } else {
+            die("unknown argument %s (--help)", a);
+        }
+    }
+    if (!udp) die("%s", "--udp HOST:PORT is required");
+    if (!accounts || first_account > 9 || accounts > 10 - first_account)
+        die("%s", "--first-account A --accounts K: within the ten development accounts");
+    if (!batch || batch > ZS_FRAME_MAX_TXS) die("%s", "--batch: 1 to 64");
+    if (!count || !window) die("%s", "--count and --window must be positive");
+    uint8_t key[64];
+    size_t keylen = 0;
+    if (keyhex && (zs_hex_decode(key, sizeof key, &keylen, keyhex, strlen(keyhex)) || keylen < 16))
+        die("%s", "--key: 16 to 64 bytes of hex");
+    char host[64];
+    const char *colon = strrchr(udp, ':');
+    if (!colon || (size_t)(colon - udp) >= sizeof host) die("bad --udp %s", udp);
+    memcpy(host, udp, (size_t)(colon - udp));
+    host[colon - udp] = 0;
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
+    if (inet_pton(AF_INET, host, &to.sin_addr) != 1) die("bad --udp %s", udp);
+
+    /* Pre-sign: account a's k-th transfer, round robin over accounts. */
+    uint8_t keys[10][32];
+    for (uint64_t a = 0; a < accounts; a++)
+        if (zs_hex_decode_exact(keys[a], 32, dev_keys[first_account + a])) return 2;
+    uint64_t nframes = (count + batch - 1) / batch;
+    frame_t *frames = calloc(nframes, sizeof *frames);
+    uint64_t *nonce = calloc(accounts, sizeof *nonce);
+    for (uint64_t a = 0; a < accounts; a++) nonce[a] = start_nonce;
+    uint64_t made = 0;
+    for (uint64_t fi = 0; fi < nframes; fi++) {
+        uint8_t buf[ZS_FRAME_MAX];
+        zs_frame_builder_t b;
+        zs_frame_submit_begin(&b, buf, sizeof buf, client, fi + 1);
+        for (uint64_t k = 0; k < batch && made < count; k++, made++) {
+            uint64_t a = made % accounts;
+            zs_tx_t tx = {0};
+            tx.type = ZS_TX_LEGACY;
+            tx.has_chain_id = 1;
+            tx.chain_id = chain_id;
+            tx.nonce = nonce[a]++;
+            tx.gas = 21000;
+            tx.gas_price = tx.max_fee = tx.max_priority_fee = zs_u256_from_u64(gas_price);
+            tx.has_to = 1;
+            tx.to[0] = 0x7e;
+            tx.to[19] = (uint8_t)a;
+            tx.value = zs_u256_from_u64(1 + made);
+            uint8_t raw[256];
+            size_t len;
+            if (zs_tx_sign(&tx, keys[a], raw, sizeof raw, &len) || zs_frame_submit_add(&b, raw, len))
+                die("%s", "signing failed");
+        }
+        long len = zs_frame_submit_finish(&b, keylen ? key : NULL, keylen);
+        if (len < 0) die("%s", "building a frame failed");
+        frames[fi].p = malloc((size_t)len);
+        memcpy(frames[fi].p, buf, (size_t)len);
+        frames[fi].len = (size_t)len;
+        frames[fi].ntx = b.n;
+    }
+
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    int big = 8 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&to, sizeof to)) die("cannot reach %s", udp);
+
+    uint64_t next = 0, answered = 0, accepted = 0, refused_frames = 0, resent = 0, in_flight = 0;
+    uint64_t refused[ZS_POOL_REASON_COUNT] = {0}, bad_answers = 0;
+    double t0 = now(), last_answer = t0, pace = rate ? 1.0 / (double)rate : 0;
+    uint64_t oldest = 0; /* frames before this are answered or given up */
+    while (answered < nframes) {
+        double t = now();
+        /* Send while the window and the rate allow. */
+        while (next < nframes && in_flight < window && (!rate || t - t0 >= (double)(next * batch) * pace)) {
+            frame_t *f = &frames[next];
+            if (send(fd, f->p, f->len, 0) == (ssize_t)f->len) {
+                f->sent_at = now();
+                f->tries = 1;
+                in_flight++;
+                next++;
+            } else {
+                break;
+            }
+        }
+        /* Retry frames unanswered past the timeout (same sequence number). */
+        while (oldest < next && frames[oldest].answered_at > 0) oldest++;
+        for (uint64_t i = oldest; i < next && i < oldest + window; i++) {
+            frame_t *f = &frames[i];
+            if (f->answered_at == 0 && t - f->sent_at > (double)timeout_ms / 1000 * f->tries) {
+                if (f->tries >= 5) {
+                    f->answered_at = -1; /* given up */
+                    answered++;
+                    in_flight--;
+                    continue;
+                }
+                if (send(fd, f->p, f->len, 0) == (ssize_t)f->len) f->tries++, resent++;
+            }
+        }
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        int wait_ms = next < nframes && in_flight < window ? 0 : 1;
+        if (poll(&pfd, 1, rate && next < nframes ? 0 : wait_ms) <= 0) continue;
+        uint8_t buf[ZS_FRAME_MAX];
+        ssize_t k;
+        while ((k = recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0) {
+            int kind;
+            uint64_t c, seq;
+            uint16_t n, why;
+            zs_answer_entry_t e[ZS_FRAME_MAX_TXS];
+            if (zs_frame_parse_answer(buf, (size_t)k, keylen ? key : NULL, keylen, &kind, &c, &seq, e, &n, &why) ||
+                c != client || seq < 1 || seq > nframes) {
+                bad_answers++;
+                continue;
+            }
+            frame_t *f = &frames[seq - 1];
+            if (f->answered_at != 0) continue; /* a duplicate answer to a retry */
+            f->answered_at = now();
+            last_answer = f->answered_at;
+            answered++;
+            in_flight--;
+            if (kind == ZS_FRAME_REFUSED) {
+                refused_frames++;
+                continue;
+            }
+            for (uint16_t i = 0; i < n; i++) {
+                if (e[i].status == 0)
+                    accepted++;
+                else if (e[i].reason < ZS_POOL_REASON_COUNT)
+                    refused[e[i].reason]++;
+            }
+        }
+    }
+    double dt = last_answer - t0;
+    double *lat = malloc(nframes * sizeof *lat);
+    uint64_t nl = 0, lost = 0;
+    for (uint64_t i = 0; i < nframes; i++) {
+        if (frames[i].answered_at > 0)
+            lat[nl++] = (frames[i].answered_at - frames[i].sent_at) * 1e6;
+        else
+            lost++;
+    }
+    qsort(lat, nl, sizeof *lat, cmp_double);
+#define PCT(p) (nl ? lat[(uint64_t)((double)(nl - 1) * (p))] : 0)
+    double tps = dt > 0 ? (double)accepted / dt : 0;
+    if (json) {
+        json_t *r = json_object();
+        for (int i = 1; i < ZS_POOL_REASON_COUNT; i++)
+            if (refused[i]) json_object_set_new(r, zs_pool_reason_id((zs_pool_reason_t)i), json_integer((json_int_t)refused[i]));
+        json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:f,s:f,s:{s:f,s:f,s:f,s:f,s:f}}", "sent", (json_int_t)count,
+                              "frames", (json_int_t)nframes, "answered", (json_int_t)(nframes - lost), "accepted",
+                              (json_int_t)accepted, "refused", r, "frames_refused", (json_int_t)refused_frames, "lost",
+                              (json_int_t)lost, "retries", (json_int_t)resent, "seconds", dt, "tx_per_s", tps,
+                              "latency_us", "p50", PCT(0.5), "p90", PCT(0.9), "p99", PCT(0.99), "p99.9", PCT(0.999),
+                              "max", nl ? lat[nl - 1] : 0.0);
+        json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        putchar('\n');
+        json_decref(o);
+    } else {
+        printf("sent %llu transactions in %llu frames to %s; answered %llu frames, lost %llu, retries %llu\n",
+               (unsigned long long)count, (unsigned long long)nframes, udp, (unsigned long long)(nframes - lost),
+               (unsigned long long)lost, (unsigned long long)resent);
+        printf("accepted %llu, refused %llu (frames refused %llu); %.0f tx/s over %.3f s\n", (unsigned long long)accepted,
+               (unsigned long long)(count - accepted), (unsigned long long)refused_frames, tps, dt);
+        for (int i = 1; i < ZS_POOL_REASON_COUNT; i++)
+            if (refused[i]) printf("  refused %-24s %llu\n", zs_pool_reason_id((zs_pool_reason_t)i), (unsigned long long)refused[i]);
+        printf("answer latency (us): p50 %.0f  p90 %.0f  p99 %.0f  p99.9 %.0f  max %.0f\n", PCT(0.5), PCT(0.9), PCT(0.99),
+               PCT(0.999), nl ? lat[nl - 1] : 0.0);
+    }
+    for (uint64_t i = 0; i < nframes; i++) free(frames[i].p);
+    free(frames);
+    free(lat);
+    free(nonce);
+    close(fd);
+    return lost ? 1 : 0;
+}
