@@ -46,6 +46,8 @@ JSON_LIBS := -ljansson
 OPENSSL_LIBS := -lcrypto
 ROCKSDB_LIBS := -lrocksdb
 MBEDTLS_LIBS := -lmbedcrypto
+DPDK_CFLAGS := $(shell pkg-config --cflags libdpdk 2>/dev/null)
+DPDK_LIBS := $(shell pkg-config --libs libdpdk 2>/dev/null)
 
 include mk/rules.mk
 LOCAL_MKS := $(sort $(wildcard */Local.mk */*/Local.mk */*/*/Local.mk))

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "host/ingress/rpc/zs_rpc.h"
+#include "host/ingress/dpdk/zs_dpdk.h"
 #include "host/ingress/udp/zs_udp.h"
 #include "host/seq/zs_node.h"
 #include "lib/base/zs_hex.h"
@@ -40,6 +41,7 @@ static const char default_config[] =
     "\"rpc\":{\"host\":\"127.0.0.1\",\"port\":8123,\"max_body_bytes\":5242880,\"max_batch\":1000,"
     "\"max_connections\":256,\"idle_timeout_s\":30,\"sync_timeout_ms\":10000},"
     "\"udp\":{\"enabled\":true,\"host\":\"127.0.0.1\",\"port\":8125,\"workers\":0,\"queue\":4096,\"keys\":{}},"
+    "\"dpdk\":{\"enabled\":false,\"eal\":\"\",\"ip\":\"\",\"port\":8125,\"workers\":0},"
     "\"sequencer\":{\"block_time_ms\":100,\"max_block_txs\":2000,\"order\":\"fcfs\"},"
     "\"batch\":{\"max_bytes\":120000,\"max_txs\":0,\"max_gas\":0,\"max_age_ms\":3000},"
     "\"pool\":{\"max_txs\":100000,\"max_per_sender\":1024,\"nonce_gap\":64,\"price_bump_percent\":10},"
@@ -60,6 +62,8 @@ static void usage(FILE *f)
             "  --chain-id N      L2 chain id\n"
             "  --block-time-ms N longest an L2 block stays open\n"
             "  --udp-port N      exchange ingress UDP port (8125; 0 picks a free one)\n"
+            "  --dpdk \"EAL ARGS\" also take frames on a DPDK port (e.g. \"--no-huge --no-pci -m 256\n"
+            "                    --no-shconf -l 0 --vdev net_af_packet0,iface=veth0\"), at --dpdk-ip ADDR\n"
             "  --print-config    print the effective configuration as JSON and exit\n");
 }
 
@@ -133,6 +137,8 @@ typedef struct {
     zs_rpc_cfg_t rpc;
     zs_udp_cfg_t udp;
     int udp_enabled;
+    zs_dpdk_cfg_t dpdk;
+    int dpdk_enabled;
     zs_udp_key_t *keys;
     char *datadir, *rpc_host, *udp_host;
 } config_t;
@@ -238,6 +244,20 @@ static int build_config(json_t *j, int dev, config_t *c, char *err, size_t errle
         c->udp.nkeys++;
     }
     c->udp.keys = c->keys;
+    json_t *dp = json_object_get(j, "dpdk");
+    c->dpdk_enabled = json_is_true(json_object_get(dp, "enabled"));
+    c->dpdk.eal = json_string_value(json_object_get(dp, "eal"));
+    c->dpdk.ip = json_string_value(json_object_get(dp, "ip"));
+    if (!json_is_boolean(json_object_get(dp, "enabled")) || !c->dpdk.eal || !c->dpdk.ip) {
+        snprintf(err, errlen, "configuration dpdk: want enabled (boolean), eal and ip (strings)");
+        return -1;
+    }
+    if (get_u64(j, "dpdk", "port", 65535, &v, err, errlen)) return -1;
+    c->dpdk.port = (uint16_t)v;
+    if (get_u64(j, "dpdk", "workers", 256, &v, err, errlen)) return -1;
+    c->dpdk.workers = (unsigned)v;
+    c->dpdk.keys = c->keys;
+    c->dpdk.nkeys = c->udp.nkeys;
     if (get_u64(j, "sequencer", "block_time_ms", 60000, &v, err, errlen)) return -1;
     c->node.block_time_ms = (uint32_t)v;
     if (get_u64(j, "sequencer", "max_block_txs", 1u << 20, &v, err, errlen)) return -1;
@@ -286,7 +306,8 @@ int main(int argc, char **argv)
         {"datadir", required_argument, 0, 'D'},    {"rpc-host", required_argument, 0, 'H'},
         {"rpc-port", required_argument, 0, 'p'},   {"chain-id", required_argument, 0, 'i'},
         {"block-time-ms", required_argument, 0, 'b'}, {"print-config", no_argument, 0, 'P'},
-        {"udp-port", required_argument, 0, 'u'},
+        {"udp-port", required_argument, 0, 'u'},  {"dpdk", required_argument, 0, 'k'},
+        {"dpdk-ip", required_argument, 0, 'I'},
         {"version", no_argument, 0, 'V'},          {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -321,6 +342,11 @@ int main(int argc, char **argv)
         case 'i': set_path(over, NULL, "chain_id", json_integer((json_int_t)n)); break;
         case 'b': set_path(over, NULL, "sequencer.block_time_ms", json_integer((json_int_t)n)); break;
         case 'u': set_path(over, NULL, "udp.port", json_integer((json_int_t)n)); break;
+        case 'k':
+            set_path(over, NULL, "dpdk.eal", json_string(optarg));
+            set_path(over, NULL, "dpdk.enabled", json_true());
+            break;
+        case 'I': set_path(over, NULL, "dpdk.ip", json_string(optarg)); break;
         case 'P': print = 1; break;
         case 'V': printf("zkseqd %s\n", VERSION); return 0;
         case 'h': usage(stdout); return 0;
@@ -396,12 +422,21 @@ int main(int argc, char **argv)
         zs_node_close(node);
         return 1;
     }
+    zs_dpdk_t *dpdk = NULL;
+    if (c.dpdk_enabled && !(dpdk = zs_dpdk_start(node, &c.dpdk, err, sizeof err))) {
+        fprintf(stderr, "zkseqd: %s\n", err);
+        zs_udp_stop(udp);
+        zs_rpc_free(rpc);
+        zs_node_close(node);
+        return 1;
+    }
     char cb[43];
     zs_hex_encode_0x(cb, c.node.coinbase, 20);
     fprintf(stderr, "zkseqd %s: chain id %llu, head block %llu, coinbase %s, datadir %s\n", VERSION,
             (unsigned long long)c.node.chain_id, (unsigned long long)zs_node_head(node), cb, c.datadir);
     fprintf(stderr, "zkseqd: JSON-RPC on http://%s:%u\n", c.rpc.host, zs_rpc_port(rpc));
     if (udp) fprintf(stderr, "zkseqd: exchange frames on udp://%s:%u\n", c.udp.host, zs_udp_port(udp));
+    if (dpdk) fprintf(stderr, "zkseqd: exchange frames on dpdk://%s:%u\n", c.dpdk.ip, c.dpdk.port);
     fflush(stderr);
     int sig = 0;
     sigwait(&set, &sig);
@@ -409,6 +444,17 @@ int main(int argc, char **argv)
     zs_node_stop(node);
     zs_rpc_free(rpc);
     zs_udp_stop(udp);
+    if (dpdk) {
+        zs_ingress_stats_t fs;
+        zs_dpdk_port_stats_t ps;
+        zs_dpdk_stats(dpdk, &fs, &ps);
+        fprintf(stderr,
+                "zkseqd: dpdk: %llu packets in, %llu ARP replies, %llu frames, %llu accepted, %llu refused, %llu answers "
+                "out\n",
+                (unsigned long long)ps.rx_packets, (unsigned long long)ps.arp_replies, (unsigned long long)fs.rx_frames,
+                (unsigned long long)fs.txs_accepted, (unsigned long long)fs.txs_refused, (unsigned long long)ps.tx_packets);
+        zs_dpdk_stop(dpdk);
+    }
     zs_node_stats_t st;
     zs_node_stats(node, &st);
     uint64_t head = zs_node_head(node);

@@ -1,14 +1,6 @@
 /* zs_udp: the exchange ingress (lib/frame/PROTOCOL.md) on a plain UDP
-   socket, for machines without DPDK ports.
-
-   One receive thread reads datagrams in batches (recvmmsg), parses them,
-   checks HMACs against the key table, answers retries from the answer
-   cache, numbers every new frame in arrival order, and queues it.
-   Verification workers (four per core by default) decode transactions and
-   recover senders in parallel; admission to the pool then happens strictly
-   in frame arrival order (a ticket), so the box's first come, first served
-   order is the order frames arrived in.  Each worker then waits for its
-   transactions' group commit and sends the answer.
+   socket, for machines without DPDK ports: one receive thread (recvmmsg)
+   in front of the frame engine (host/ingress/frames/zs_fe.h).
    Thread safety: start and stop from one thread. */
 #ifndef ZS_UDP_H
 #define ZS_UDP_H
@@ -16,14 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "host/seq/zs_node.h"
-#include "lib/frame/zs_frame.h"
+#include "host/ingress/frames/zs_fe.h"
 
-typedef struct {
-    uint64_t client;
-    uint8_t key[64];
-    size_t keylen;
-} zs_udp_key_t;
+typedef zs_ingress_key_t zs_udp_key_t;
+typedef zs_ingress_stats_t zs_udp_stats_t;
 
 typedef struct {
     const char *host;  /* "127.0.0.1" */
@@ -33,13 +21,6 @@ typedef struct {
     size_t nkeys;
     size_t queue;      /* frames waiting for a worker; beyond, dropped (default 4096) */
 } zs_udp_cfg_t;
-
-typedef struct {
-    uint64_t rx_frames, rx_bytes, tx_frames;
-    uint64_t txs_accepted, txs_refused;
-    uint64_t retries_answered, retries_dropped, queue_full;
-    uint64_t frame_errors[ZS_FRAME_REASON_MAX]; /* by zs_frame_err_t */
-} zs_udp_stats_t;
 
 typedef struct zs_udp zs_udp_t;
 

@@ -1,0 +1,1 @@
+$(call add-objs,zs_dpdk,zs_dpdk_port.c,$(DPDK_CFLAGS))

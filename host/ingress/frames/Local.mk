@@ -1,0 +1,1 @@
+$(call add-objs,zs_fe,zs_fe.c)

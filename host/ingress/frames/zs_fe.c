@@ -1,0 +1,347 @@
+#include "host/ingress/frames/zs_fe.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/tx/zs_tx.h"
+
+_Static_assert(ZS_POOL_REASON_COUNT == 19, "PROTOCOL.md's reason table follows zs_pool_reason_t");
+
+#define RING 1024        /* answers kept per client (PROTOCOL.md) */
+#define MAX_CLIENTS 64   /* clients whose retries are recognized */
+
+typedef struct job {
+    uint8_t *frame;
+    size_t len;
+    zs_fe_peer_t peer;
+    uint64_t ticket;
+    zs_submit_frame_t f;
+    const zs_ingress_key_t *key;
+} job_t;
+
+typedef struct {
+    uint64_t client;
+    int used;
+    uint64_t seq[RING];
+    uint8_t state[RING]; /* 0 free, 1 in progress, 2 answered */
+    uint8_t *answer[RING];
+    uint16_t alen[RING];
+} client_t;
+
+struct zs_fe {
+    zs_node_t *node;
+    zs_fe_cfg_t cfg;
+    zs_ingress_key_t *keys;
+    int stopping;
+    pthread_t *workers;
+    unsigned nworkers;
+
+    pthread_mutex_t qmu; /* the queue */
+    pthread_cond_t qcv;
+    job_t **q;
+    size_t qhead, qn;
+    uint64_t next_ticket;
+
+    pthread_mutex_t tmu; /* admission order */
+    pthread_cond_t tcv;
+    uint64_t admit_ticket;
+
+    pthread_mutex_t cmu; /* the answer cache */
+    client_t *clients;
+
+    zs_ingress_stats_t st; /* atomics */
+};
+
+#define COUNT(u, field, k) __atomic_fetch_add(&(u)->st.field, (k), __ATOMIC_RELAXED)
+
+void zs_fe_stats(zs_fe_t *u, zs_ingress_stats_t *out)
+{
+    uint64_t *dst = (uint64_t *)out, *src = (uint64_t *)&u->st;
+    for (size_t i = 0; i < sizeof *out / sizeof(uint64_t); i++) dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}
+
+void zs_fe_count_error(zs_fe_t *u, zs_frame_err_t e)
+{
+    COUNT(u, rx_frames, 1);
+    COUNT(u, frame_errors[e], 1);
+}
+
+static const zs_ingress_key_t *find_key(const zs_fe_t *u, uint64_t client)
+{
+    for (size_t i = 0; i < u->cfg.nkeys; i++)
+        if (u->keys[i].client == client) return &u->keys[i];
+    return NULL;
+}
+
+/* The cache slot of a client, creating it while there is room; NULL when
+   the table is full (then retries of that client are not recognized). */
+static client_t *client_of(zs_fe_t *u, uint64_t client)
+{
+    size_t j = (size_t)(client * 0x9e3779b97f4a7c15ull >> 58) % MAX_CLIENTS;
+    for (size_t k = 0; k < MAX_CLIENTS; k++, j = (j + 1) % MAX_CLIENTS) {
+        client_t *c = &u->clients[j];
+        if (c->used && c->client == client) return c;
+        if (!c->used) {
+            c->used = 1;
+            c->client = client;
+            return c;
+        }
+    }
+    return NULL;
+}
+
+static void send_to(zs_fe_t *u, const zs_fe_peer_t *peer, const uint8_t *p, size_t len)
+{
+    if (!u->cfg.send(u->cfg.send_ctx, peer, p, len)) COUNT(u, tx_frames, 1);
+}
+
+/* ---- Workers. */
+
+static void remember(zs_fe_t *u, uint64_t client, uint64_t seq, const uint8_t *ans, size_t len)
+{
+    pthread_mutex_lock(&u->cmu);
+    client_t *c = client_of(u, client);
+    size_t slot = seq % RING;
+    if (c && c->seq[slot] == seq && c->state[slot] == 1) {
+        uint8_t *copy = malloc(len);
+        if (copy) {
+            memcpy(copy, ans, len);
+            free(c->answer[slot]);
+            c->answer[slot] = copy;
+            c->alen[slot] = (uint16_t)len;
+            c->state[slot] = 2;
+        } else {
+            c->state[slot] = 0;
+        }
+    }
+    pthread_mutex_unlock(&u->cmu);
+}
+
+static void process(zs_fe_t *u, job_t *job)
+{
+    zs_submit_frame_t *f = &job->f;
+    zs_tx_t tx[ZS_FRAME_MAX_TXS];
+    uint8_t sender[ZS_FRAME_MAX_TXS][20];
+    zs_submit_t sub[ZS_FRAME_MAX_TXS];
+    memset(sub, 0, sizeof sub);
+    /* Verification, in parallel with the other workers. */
+    for (uint16_t i = 0; i < f->n; i++) {
+        zs_perr_t e;
+        int rc = zs_tx_decode(f->tx[i], f->len[i], &tx[i], &e);
+        if (rc) {
+            sub[i].reason = rc == ZS_ERR_UNSUPPORTED ? ZS_POOL_UNSUPPORTED : ZS_POOL_INVALID;
+            continue;
+        }
+        memcpy(sub[i].hash, tx[i].hash, 32);
+        if (zs_tx_recover(&tx[i], sender[i])) sub[i].reason = ZS_POOL_INVALID;
+    }
+    /* Admission, in arrival order. */
+    pthread_mutex_lock(&u->tmu);
+    while (u->admit_ticket != job->ticket) pthread_cond_wait(&u->tcv, &u->tmu);
+    pthread_mutex_unlock(&u->tmu);
+    for (uint16_t i = 0; i < f->n; i++)
+        if (sub[i].reason == ZS_POOL_OK) zs_node_admit_nowait(u->node, f->tx[i], f->len[i], &tx[i], sender[i], &sub[i]);
+    pthread_mutex_lock(&u->tmu);
+    u->admit_ticket++;
+    pthread_cond_broadcast(&u->tcv);
+    pthread_mutex_unlock(&u->tmu);
+    /* Acknowledged once durable. */
+    zs_answer_entry_t e[ZS_FRAME_MAX_TXS];
+    uint64_t accepted = 0;
+    for (uint16_t i = 0; i < f->n; i++) {
+        zs_node_wait_durable(u->node, &sub[i]);
+        e[i].status = sub[i].reason != ZS_POOL_OK;
+        e[i].reason = (uint8_t)sub[i].reason;
+        e[i].index = i;
+        e[i].arrival = sub[i].reason == ZS_POOL_OK ? sub[i].seq : 0;
+        memcpy(e[i].hash, sub[i].hash, 32);
+        accepted += sub[i].reason == ZS_POOL_OK;
+    }
+    COUNT(u, txs_accepted, accepted);
+    COUNT(u, txs_refused, f->n - accepted);
+    uint8_t ans[ZS_FRAME_HEADER + ZS_FRAME_MAX_TXS * ZS_FRAME_ENTRY + ZS_FRAME_MAC];
+    long len = zs_frame_answer(ans, sizeof ans, f->client, f->seq, e, f->n, 0, job->key ? job->key->key : NULL,
+                               job->key ? job->key->keylen : 0);
+    if (len > 0) {
+        remember(u, f->client, f->seq, ans, (size_t)len);
+        send_to(u, &job->peer, ans, (size_t)len);
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    zs_fe_t *u = arg;
+    for (;;) {
+        pthread_mutex_lock(&u->qmu);
+        while (!u->qn && !u->stopping) pthread_cond_wait(&u->qcv, &u->qmu);
+        if (!u->qn) {
+            pthread_mutex_unlock(&u->qmu);
+            break;
+        }
+        job_t *job = u->q[u->qhead];
+        u->qhead = (u->qhead + 1) % u->cfg.queue;
+        u->qn--;
+        pthread_mutex_unlock(&u->qmu);
+        process(u, job);
+        free(job->frame);
+        free(job);
+    }
+    return NULL;
+}
+
+/* ---- Receiving. */
+
+static void refuse_frame(zs_fe_t *u, const zs_fe_peer_t *peer, const zs_submit_frame_t *f, zs_frame_err_t e,
+                         const zs_ingress_key_t *key)
+{
+    COUNT(u, frame_errors[e], 1);
+    if (e >= ZS_FRAME_BAD_MAGIC) return; /* no answer: it could be a reflection */
+    uint8_t ans[ZS_FRAME_HEADER + 2 + ZS_FRAME_MAC];
+    long len = zs_frame_answer(ans, sizeof ans, f->client, f->seq, NULL, 0, (uint16_t)e, key ? key->key : NULL,
+                               key ? key->keylen : 0);
+    if (len > 0) send_to(u, peer, ans, (size_t)len);
+}
+
+void zs_fe_submit(zs_fe_t *u, const uint8_t *p, size_t len, const zs_fe_peer_t *peer)
+{
+    COUNT(u, rx_frames, 1);
+    COUNT(u, rx_bytes, len);
+    zs_submit_frame_t f;
+    zs_frame_err_t e = zs_frame_parse_submit(p, len, &f);
+    const zs_ingress_key_t *key = e == ZS_FRAME_BAD_MAGIC ? NULL : find_key(u, f.client);
+    if (e == ZS_FRAME_OK && key && !(f.flags & ZS_FRAME_FLAG_HMAC)) e = ZS_FRAME_MISSING_HMAC;
+    if (e == ZS_FRAME_OK && !key && (f.flags & ZS_FRAME_FLAG_HMAC)) e = ZS_FRAME_UNKNOWN_KEY;
+    if (e == ZS_FRAME_OK && key && !zs_frame_check_mac(key->key, key->keylen, p, f.mac_off)) e = ZS_FRAME_BAD_HMAC;
+    if (e != ZS_FRAME_OK) {
+        /* Nobody learns anything about a keyed client from an unauthenticated frame. */
+        if (key && e < ZS_FRAME_BAD_MAGIC) e = ZS_FRAME_BAD_HMAC;
+        refuse_frame(u, peer, &f, e, key);
+        return;
+    }
+    /* A retry? */
+    pthread_mutex_lock(&u->cmu);
+    client_t *c = client_of(u, f.client);
+    size_t slot = f.seq % RING;
+    if (c && c->seq[slot] == f.seq && c->state[slot]) {
+        if (c->state[slot] == 2) {
+            uint8_t ans[ZS_FRAME_HEADER + ZS_FRAME_MAX_TXS * ZS_FRAME_ENTRY + ZS_FRAME_MAC];
+            size_t alen = c->alen[slot];
+            memcpy(ans, c->answer[slot], alen);
+            pthread_mutex_unlock(&u->cmu);
+            COUNT(u, retries_answered, 1);
+            send_to(u, peer, ans, alen);
+        } else {
+            pthread_mutex_unlock(&u->cmu);
+            COUNT(u, retries_dropped, 1);
+        }
+        return;
+    }
+    if (c) {
+        c->seq[slot] = f.seq;
+        c->state[slot] = 1;
+        free(c->answer[slot]);
+        c->answer[slot] = NULL;
+    }
+    pthread_mutex_unlock(&u->cmu);
+    job_t *job = malloc(sizeof *job);
+    uint8_t *copy = malloc(len);
+    if (!job || !copy) {
+        free(job);
+        free(copy);
+        COUNT(u, queue_full, 1);
+        return;
+    }
+    memcpy(copy, p, len);
+    job->frame = copy;
+    job->len = len;
+    job->peer = *peer;
+    job->key = key;
+    zs_frame_parse_submit(copy, len, &job->f); /* the same result, pointing into the copy */
+    pthread_mutex_lock(&u->qmu);
+    if (u->qn == u->cfg.queue) {
+        pthread_mutex_unlock(&u->qmu);
+        free(copy);
+        free(job);
+        COUNT(u, queue_full, 1);
+        /* Forget the in-progress mark, so a retry is processed. */
+        pthread_mutex_lock(&u->cmu);
+        if (c && c->seq[slot] == f.seq) c->state[slot] = 0;
+        pthread_mutex_unlock(&u->cmu);
+        return;
+    }
+    job->ticket = u->next_ticket++;
+    u->q[(u->qhead + u->qn) % u->cfg.queue] = job;
+    u->qn++;
+    pthread_cond_signal(&u->qcv);
+    pthread_mutex_unlock(&u->qmu);
+}
+
+zs_fe_t *zs_fe_new(zs_node_t *node, const zs_fe_cfg_t *cfg, char *err, size_t errlen)
+{
+    zs_fe_t *u = calloc(1, sizeof *u);
+    if (!u) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    u->node = node;
+    u->cfg = *cfg;
+    if (!u->cfg.queue) u->cfg.queue = 4096;
+    if (!u->cfg.workers) {
+        /* More than the cores: a worker waiting for its group commit leaves
+           its core to the others. */
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        u->cfg.workers = 4 * (cores > 0 ? (unsigned)cores : 1);
+    }
+    pthread_mutex_init(&u->qmu, NULL);
+    pthread_cond_init(&u->qcv, NULL);
+    pthread_mutex_init(&u->tmu, NULL);
+    pthread_cond_init(&u->tcv, NULL);
+    pthread_mutex_init(&u->cmu, NULL);
+    u->q = calloc(u->cfg.queue, sizeof *u->q);
+    u->clients = calloc(MAX_CLIENTS, sizeof *u->clients);
+    u->keys = calloc(cfg->nkeys ? cfg->nkeys : 1, sizeof *u->keys);
+    u->workers = calloc(u->cfg.workers, sizeof *u->workers);
+    if (!u->q || !u->clients || !u->keys || !u->workers) {
+        snprintf(err, errlen, "out of memory");
+        zs_fe_free(u);
+        return NULL;
+    }
+    if (cfg->nkeys) memcpy(u->keys, cfg->keys, cfg->nkeys * sizeof *u->keys);
+    u->cfg.keys = u->keys;
+    for (unsigned i = 0; i < u->cfg.workers; i++) {
+        if (pthread_create(&u->workers[i], NULL, worker_main, u)) break;
+        u->nworkers++;
+    }
+    if (!u->nworkers) {
+        snprintf(err, errlen, "cannot start the ingress workers");
+        zs_fe_free(u);
+        return NULL;
+    }
+    return u;
+}
+
+void zs_fe_free(zs_fe_t *u)
+{
+    if (!u) return;
+    pthread_mutex_lock(&u->qmu);
+    u->stopping = 1;
+    pthread_cond_broadcast(&u->qcv);
+    pthread_mutex_unlock(&u->qmu);
+    for (unsigned i = 0; i < u->nworkers; i++) pthread_join(u->workers[i], NULL);
+    if (u->clients)
+        for (size_t i = 0; i < MAX_CLIENTS; i++)
+            for (size_t k = 0; k < RING; k++) free(u->clients[i].answer[k]);
+    free(u->clients);
+    free(u->q);
+    free(u->keys);
+    free(u->workers);
+    pthread_mutex_destroy(&u->qmu);
+    pthread_cond_destroy(&u->qcv);
+    pthread_mutex_destroy(&u->tmu);
+    pthread_cond_destroy(&u->tcv);
+    pthread_mutex_destroy(&u->cmu);
+    free(u);
+}
