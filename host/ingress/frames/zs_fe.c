@@ -20,6 +20,8 @@ typedef struct job {
     uint64_t ticket;
     zs_submit_frame_t f;
     const zs_ingress_key_t *key;
+    zs_submit_t sub[ZS_FRAME_MAX_TXS]; /* admission results, for the acker */
+    struct job *next;                  /* the ack queue */
 } job_t;
 
 typedef struct {
@@ -51,6 +53,12 @@ struct zs_fe {
 
     pthread_mutex_t cmu; /* the answer cache */
     client_t *clients;
+
+    pthread_mutex_t amu; /* admitted frames waiting for their group commit */
+    pthread_cond_t acv;
+    job_t *ack_head, *ack_tail;
+    pthread_t acker;
+    int acker_started, ack_stop;
 
     zs_ingress_stats_t st; /* atomics */
 };
@@ -125,8 +133,8 @@ static void process(zs_fe_t *u, job_t *job)
     zs_submit_frame_t *f = &job->f;
     zs_tx_t tx[ZS_FRAME_MAX_TXS];
     uint8_t sender[ZS_FRAME_MAX_TXS][20];
-    zs_submit_t sub[ZS_FRAME_MAX_TXS];
-    memset(sub, 0, sizeof sub);
+    zs_submit_t *sub = job->sub;
+    memset(sub, 0, sizeof job->sub);
     /* Verification, in parallel with the other workers. */
     for (uint16_t i = 0; i < f->n; i++) {
         zs_perr_t e;
@@ -148,7 +156,26 @@ static void process(zs_fe_t *u, job_t *job)
     u->admit_ticket++;
     pthread_cond_broadcast(&u->tcv);
     pthread_mutex_unlock(&u->tmu);
-    /* Acknowledged once durable. */
+    /* The acker answers once the group commit is done; this worker goes on
+       to the next frame. */
+    pthread_mutex_lock(&u->amu);
+    job->next = NULL;
+    if (u->ack_tail)
+        u->ack_tail->next = job;
+    else
+        u->ack_head = job;
+    u->ack_tail = job;
+    pthread_cond_signal(&u->acv);
+    pthread_mutex_unlock(&u->amu);
+}
+
+/* Acknowledged once durable: admissions become durable in arrival order,
+   so waiting for each frame in queue order costs one wait per group
+   commit. */
+static void answer(zs_fe_t *u, job_t *job)
+{
+    zs_submit_frame_t *f = &job->f;
+    zs_submit_t *sub = job->sub;
     zs_answer_entry_t e[ZS_FRAME_MAX_TXS];
     uint64_t accepted = 0;
     for (uint16_t i = 0; i < f->n; i++) {
@@ -171,6 +198,28 @@ static void process(zs_fe_t *u, job_t *job)
     }
 }
 
+static void *acker_main(void *arg)
+{
+    zs_fe_t *u = arg;
+    pthread_mutex_lock(&u->amu);
+    for (;;) {
+        while (!u->ack_head && !u->ack_stop) pthread_cond_wait(&u->acv, &u->amu);
+        job_t *list = u->ack_head;
+        if (!list) break;
+        u->ack_head = u->ack_tail = NULL;
+        pthread_mutex_unlock(&u->amu);
+        for (job_t *j = list, *next; j; j = next) {
+            next = j->next;
+            answer(u, j);
+            free(j->frame);
+            free(j);
+        }
+        pthread_mutex_lock(&u->amu);
+    }
+    pthread_mutex_unlock(&u->amu);
+    return NULL;
+}
+
 static void *worker_main(void *arg)
 {
     zs_fe_t *u = arg;
@@ -185,9 +234,7 @@ static void *worker_main(void *arg)
         u->qhead = (u->qhead + 1) % u->cfg.queue;
         u->qn--;
         pthread_mutex_unlock(&u->qmu);
-        process(u, job);
-        free(job->frame);
-        free(job);
+        process(u, job); /* the acker frees it */
     }
     return NULL;
 }
@@ -293,13 +340,15 @@ zs_fe_t *zs_fe_new(zs_node_t *node, const zs_fe_cfg_t *cfg, char *err, size_t er
         /* More than the cores: a worker waiting for its group commit leaves
            its core to the others. */
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        u->cfg.workers = 4 * (cores > 0 ? (unsigned)cores : 1);
+        u->cfg.workers = 2 * (cores > 0 ? (unsigned)cores : 1);
     }
     pthread_mutex_init(&u->qmu, NULL);
     pthread_cond_init(&u->qcv, NULL);
     pthread_mutex_init(&u->tmu, NULL);
     pthread_cond_init(&u->tcv, NULL);
     pthread_mutex_init(&u->cmu, NULL);
+    pthread_mutex_init(&u->amu, NULL);
+    pthread_cond_init(&u->acv, NULL);
     u->q = calloc(u->cfg.queue, sizeof *u->q);
     u->clients = calloc(MAX_CLIENTS, sizeof *u->clients);
     u->keys = calloc(cfg->nkeys ? cfg->nkeys : 1, sizeof *u->keys);
@@ -311,7 +360,8 @@ zs_fe_t *zs_fe_new(zs_node_t *node, const zs_fe_cfg_t *cfg, char *err, size_t er
     }
     if (cfg->nkeys) memcpy(u->keys, cfg->keys, cfg->nkeys * sizeof *u->keys);
     u->cfg.keys = u->keys;
-    for (unsigned i = 0; i < u->cfg.workers; i++) {
+    if (!pthread_create(&u->acker, NULL, acker_main, u)) u->acker_started = 1;
+    for (unsigned i = 0; i < u->cfg.workers && u->acker_started; i++) {
         if (pthread_create(&u->workers[i], NULL, worker_main, u)) break;
         u->nworkers++;
     }
@@ -331,6 +381,13 @@ void zs_fe_free(zs_fe_t *u)
     pthread_cond_broadcast(&u->qcv);
     pthread_mutex_unlock(&u->qmu);
     for (unsigned i = 0; i < u->nworkers; i++) pthread_join(u->workers[i], NULL);
+    if (u->acker_started) {
+        pthread_mutex_lock(&u->amu);
+        u->ack_stop = 1;
+        pthread_cond_broadcast(&u->acv);
+        pthread_mutex_unlock(&u->amu);
+        pthread_join(u->acker, NULL);
+    }
     if (u->clients)
         for (size_t i = 0; i < MAX_CLIENTS; i++)
             for (size_t k = 0; k < RING; k++) free(u->clients[i].answer[k]);
@@ -343,5 +400,7 @@ void zs_fe_free(zs_fe_t *u)
     pthread_mutex_destroy(&u->tmu);
     pthread_cond_destroy(&u->tcv);
     pthread_mutex_destroy(&u->cmu);
+    pthread_mutex_destroy(&u->amu);
+    pthread_cond_destroy(&u->acv);
     free(u);
 }
