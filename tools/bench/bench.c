@@ -119,6 +119,7 @@ static const char *verdict(const row_t *r)
 {
     if (r->goal <= 0) return "";
     double x = r->goal_is_abs ? r->value : (r->has_ref && r->ref_value > 0 ? r->value / r->ref_value : 0);
+    if (r->goal_is_abs == 2) return x <= r->goal ? "meets" : "above"; /* an upper bound */
     return x >= r->goal ? "meets" : "below";
 }
 

@@ -27,8 +27,9 @@ void bench_compare(const bench_opts_t *opts, bench_fn a, void *arg_a, double uni
 
 /* bench_record adds one row: value in unit, and optionally a reference
    figure measured in the same run (ref_name NULL for none) with the ratio
-   value / ref_value; goal is the ratio (or absolute value, if goal_is_abs)
-   the issue asks for, 0 for none. */
+   value / ref_value; goal is the ratio (or absolute value, if goal_is_abs;
+   goal_is_abs 2 makes it an upper bound, as for latencies) the issue asks
+   for, 0 for none. */
 void bench_record(const char *suite, const char *name, double value, const char *unit,
                   const char *ref_name, double ref_value, double goal, int goal_is_abs);
 
@@ -46,6 +47,23 @@ void bench_rpc(const bench_opts_t *o);
 /* A signed legacy transfer (21000 gas) for the suites that need traffic. */
 int bench_sign_transfer(const uint8_t key[32], uint64_t chain_id, uint64_t nonce, const uint8_t to[20], uint64_t value,
                         uint64_t gas_price, uint8_t *raw, size_t cap, size_t *len);
+
+/* Servers and load for the network suites (bench_rpc.c). */
+#include <sys/types.h>
+typedef struct {
+    double tps, p50_ms, p99_ms;
+    size_t errors;
+} bench_load_result_t;
+uint16_t bench_free_port(void);
+pid_t bench_spawn(char *const argv[]);
+int bench_wait_ready(uint16_t port, pid_t pid);
+void bench_stop_server(pid_t pid);
+void bench_exe_dir(char *out, size_t cap);
+/* Dev account 0 funds the JSON-RPC load's senders (its nonces 0..79). */
+int bench_fund(uint16_t port, char *why, size_t whylen);
+int bench_run_load(uint16_t port, int first, int conns, size_t per_conn, size_t window, bench_load_result_t *r,
+                   char *why, size_t whylen);
+void bench_ingress(const bench_opts_t *o);
 
 /* Output. */
 void bench_print_table(void);

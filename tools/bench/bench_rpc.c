@@ -185,10 +185,6 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-typedef struct {
-    double tps, p50_ms, p99_ms;
-    size_t errors;
-} result_t;
 
 static void sender_key(int i, uint8_t key[32])
 {
@@ -217,7 +213,7 @@ static void wait_nonce(uint16_t port, const char *addr, size_t want, double t0)
 }
 
 /* Account 0 gives each sender 100 ETH (not timed). */
-static int fund(uint16_t port, char *why, size_t whylen)
+int bench_fund(uint16_t port, char *why, size_t whylen)
 {
     uint8_t key[32], addr[20];
     char a0[43];
@@ -259,7 +255,7 @@ static int fund(uint16_t port, char *why, size_t whylen)
 
 /* Sends per_conn transfers on each of conns connections (senders first..);
    waits until every sender's latest nonce shows them all mined. */
-static int run_load(uint16_t port, int first, int conns, size_t per_conn, size_t window, result_t *r, char *why,
+int bench_run_load(uint16_t port, int first, int conns, size_t per_conn, size_t window, bench_load_result_t *r, char *why,
                     size_t whylen)
 {
     static load_t loads[MAX_CONNS];
@@ -310,7 +306,7 @@ static int run_load(uint16_t port, int first, int conns, size_t per_conn, size_t
 
 /* ---- Servers. */
 
-static uint16_t free_port(void)
+uint16_t bench_free_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa = {.sin_family = AF_INET};
@@ -323,7 +319,7 @@ static uint16_t free_port(void)
     return port;
 }
 
-static pid_t spawn(char *const argv[])
+pid_t bench_spawn(char *const argv[])
 {
     pid_t pid = fork();
     if (pid == 0) {
@@ -338,7 +334,7 @@ static pid_t spawn(char *const argv[])
     return pid;
 }
 
-static int wait_ready(uint16_t port, pid_t pid)
+int bench_wait_ready(uint16_t port, pid_t pid)
 {
     char resp[256];
     for (int i = 0; i < 300; i++) {
@@ -351,13 +347,13 @@ static int wait_ready(uint16_t port, pid_t pid)
     return -1;
 }
 
-static void stop(pid_t pid)
+void bench_stop_server(pid_t pid)
 {
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
 }
 
-static void exe_dir(char *out, size_t cap)
+void bench_exe_dir(char *out, size_t cap)
 {
     ssize_t k = readlink("/proc/self/exe", out, cap - 1);
     out[k > 0 ? k : 0] = 0;
@@ -368,7 +364,7 @@ static void exe_dir(char *out, size_t cap)
 void bench_rpc(const bench_opts_t *o)
 {
     char dir[PATH_MAX], zkseqd[PATH_MAX + 16], anvil[PATH_MAX + 64], data[600], portbuf[16], why[200] = "";
-    exe_dir(dir, sizeof dir);
+    bench_exe_dir(dir, sizeof dir);
     snprintf(zkseqd, sizeof zkseqd, "%s/zkseqd", dir);
     const char *env_anvil = getenv("ZS_ANVIL");
     if (env_anvil)
@@ -378,17 +374,17 @@ void bench_rpc(const bench_opts_t *o)
     size_t per = o->quick ? 40 : 200, per64 = o->quick ? 40 : 300;
 
     /* anvil, automine. */
-    result_t ra = {0}, rz = {0}, rz64 = {0};
+    bench_load_result_t ra = {0}, rz = {0}, rz64 = {0};
     int have_anvil = access(anvil, X_OK) == 0;
     if (have_anvil) {
-        uint16_t port = free_port();
+        uint16_t port = bench_free_port();
         snprintf(portbuf, sizeof portbuf, "%u", port);
         char *argv[] = {anvil, "--host", "127.0.0.1", "--port", portbuf, "--chain-id", "1001", "--silent", NULL};
-        pid_t pid = spawn(argv);
-        if (wait_ready(port, pid) || fund(port, why, sizeof why) ||
-            run_load(port, 0, CMP_CONNS, per, WINDOW, &ra, why, sizeof why))
+        pid_t pid = bench_spawn(argv);
+        if (bench_wait_ready(port, pid) || bench_fund(port, why, sizeof why) ||
+            bench_run_load(port, 0, CMP_CONNS, per, WINDOW, &ra, why, sizeof why))
             have_anvil = 0;
-        stop(pid);
+        bench_stop_server(pid);
         if (ra.errors) fprintf(stderr, "zkseq-bench: rpc: anvil refused %zu: %s\n", ra.errors, why);
     }
     if (!have_anvil) bench_note("rpc", "anvil not found or not started (npm ci installs it; ZS_ANVIL=path)");
@@ -396,14 +392,14 @@ void bench_rpc(const bench_opts_t *o)
     /* zkseqd, dev chain in a scratch directory: the same load, then 64 connections. */
     snprintf(data, sizeof data, "%s/zkseq-bench-rpc-XXXXXX", o->tmpdir ? o->tmpdir : "/tmp");
     if (!mkdtemp(data)) return;
-    uint16_t port = free_port();
+    uint16_t port = bench_free_port();
     snprintf(portbuf, sizeof portbuf, "%u", port);
     char *argv[] = {zkseqd, "--dev", "--datadir", data, "--rpc-port", portbuf, "--udp-port", "0", NULL};
-    pid_t pid = spawn(argv);
-    int ok = !wait_ready(port, pid) && !fund(port, why, sizeof why) &&
-             !run_load(port, 0, CMP_CONNS, per, WINDOW, &rz, why, sizeof why) &&
-             !run_load(port, CMP_CONNS, MAX_CONNS, per64, WINDOW, &rz64, why, sizeof why);
-    stop(pid);
+    pid_t pid = bench_spawn(argv);
+    int ok = !bench_wait_ready(port, pid) && !bench_fund(port, why, sizeof why) &&
+             !bench_run_load(port, 0, CMP_CONNS, per, WINDOW, &rz, why, sizeof why) &&
+             !bench_run_load(port, CMP_CONNS, MAX_CONNS, per64, WINDOW, &rz64, why, sizeof why);
+    bench_stop_server(pid);
     char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf %s", data);
     if (system(cmd)) fprintf(stderr, "zkseq-bench: could not remove %s\n", data);

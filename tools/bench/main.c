@@ -1,7 +1,7 @@
 /* zkseq-bench: reproducible benchmarks, each against a reference measured in
    the same run.  Prints a table; writes JSON (default build/bench/results.json).
      zkseq-bench [--quick] [--seconds S] [--json FILE] [--accounts N] [--tmpdir DIR] [SUITE...]
-   Suites: keccak poseidon recover state seq rpc (default: all). */
+   Suites: keccak poseidon recover state seq rpc ingress (default: all). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +22,7 @@ static const suite_t suites[] = {
     {"state", bench_state},
     {"seq", bench_seq},
     {"rpc", bench_rpc},
+    {"ingress", bench_ingress},
 };
 #define NSUITES (sizeof suites / sizeof suites[0])
 

@@ -1,0 +1,132 @@
+/* The exchange ingress (UDP socket path) against the machine's recovery
+   ceiling, and its answer latency at half of its own throughput, with the
+   JSON-RPC path measured against the same zkseqd in the same run.  The
+   load is zkseq-txgen (pre-signed; signing not measured). */
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/base/zs_hex.h"
+#include "lib/tx/zs_tx.h"
+#include "tools/bench/bench.h"
+
+typedef struct {
+    uint8_t raw[512][128];
+    size_t len[512];
+    uint8_t sink;
+} rec_t;
+
+static void run_recover(void *a, uint64_t iters)
+{
+    rec_t *r = a;
+    for (uint64_t i = 0; i < iters; i++) {
+        zs_tx_t tx;
+        zs_perr_t e;
+        uint8_t sender[20];
+        if (!zs_tx_decode(r->raw[i % 512], r->len[i % 512], &tx, &e) && !zs_tx_recover(&tx, sender)) r->sink ^= sender[0];
+    }
+}
+
+/* Runs zkseq-txgen with args; its JSON (a new reference) or NULL. */
+static json_t *txgen(const char *dir, const char *args)
+{
+    char cmd[PATH_MAX + 512];
+    snprintf(cmd, sizeof cmd, "%s/zkseq-txgen --json %s", dir, args);
+    FILE *f = popen(cmd, "r");
+    if (!f) return NULL;
+    json_error_t je;
+    json_t *j = json_loadf(f, 0, &je);
+    pclose(f);
+    return j;
+}
+
+static double num(json_t *j, const char *a, const char *b)
+{
+    json_t *v = json_object_get(j, a);
+    if (b) v = json_object_get(v, b);
+    return json_number_value(v);
+}
+
+void bench_ingress(const bench_opts_t *o)
+{
+    /* The ceiling: one core's recoveries per second times the cores that verify. */
+    rec_t *r = calloc(1, sizeof *r);
+    for (int i = 0; i < 512; i++) {
+        uint8_t key[32] = {1}, to[20] = {2};
+        key[31] = (uint8_t)i;
+        key[30] = (uint8_t)(i >> 8);
+        if (bench_sign_transfer(key, 1001, (uint64_t)i, to, 1, 1000000000, r->raw[i], 128, &r->len[i])) abort();
+    }
+    double per_core = bench_rate(o, run_recover, r, 1);
+    free(r);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    double ceiling = per_core * (double)(cores > 0 ? cores : 1);
+
+    char dir[PATH_MAX], data[600], zkseqd[PATH_MAX + 16], rport[16], uport[16], why[200] = "", args[256];
+    bench_exe_dir(dir, sizeof dir);
+    snprintf(zkseqd, sizeof zkseqd, "%s/zkseqd", dir);
+    snprintf(data, sizeof data, "%s/zkseq-bench-ingress-XXXXXX", o->tmpdir ? o->tmpdir : "/tmp");
+    if (!mkdtemp(data)) return;
+    uint16_t rp = bench_free_port(), up = bench_free_port();
+    snprintf(rport, sizeof rport, "%u", rp);
+    snprintf(uport, sizeof uport, "%u", up);
+    char *argv[] = {zkseqd, "--dev", "--datadir", data, "--rpc-port", rport, "--udp-port", uport, NULL};
+    pid_t pid = bench_spawn(argv);
+    json_t *full = NULL, *half = NULL;
+    bench_load_result_t rpc = {0};
+    int ok = !bench_wait_ready(rp, pid);
+    size_t count = o->quick ? 8000 : 40000;
+    if (ok) {
+        /* UDP at full speed: accounts 1..9 (account 0 funds the JSON-RPC senders). */
+        snprintf(args, sizeof args, "--udp 127.0.0.1:%u --count %zu --first-account 1 --accounts 9 --batch 8 --window 512 --client 1",
+                 up, count);
+        full = txgen(dir, args);
+        double tps = num(full, "tx_per_s", NULL);
+        /* Half of that, the same frames: the latency an exchange sees. */
+        uint64_t rate = (uint64_t)(tps / 2);
+        size_t n = (size_t)(rate * (o->quick ? 1 : 3));
+        if (rate && n) {
+            snprintf(args, sizeof args,
+                     "--udp 127.0.0.1:%u --count %zu --first-account 1 --accounts 9 --batch 8 --rate %llu --window 4096 "
+                     "--client 2 --start-nonce %zu",
+                     up, n, (unsigned long long)rate, (count + 8) / 9);
+            half = txgen(dir, args);
+        }
+        /* The JSON-RPC path, same box, same run. */
+        if (bench_fund(rp, why, sizeof why) || bench_run_load(rp, 0, 16, o->quick ? 40 : 200, 16, &rpc, why, sizeof why))
+            rpc.tps = 0;
+    }
+    bench_stop_server(pid);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", data);
+    if (system(cmd)) fprintf(stderr, "zkseq-bench: could not remove %s\n", data);
+    if (!ok || !full) {
+        bench_note("ingress", "zkseqd or zkseq-txgen did not run");
+        json_decref(full);
+        json_decref(half);
+        return;
+    }
+    double tps = num(full, "tx_per_s", NULL);
+    bench_record("ingress", "UDP frames accepted (8 tx/frame)", tps, "tx/s", "recovery ceiling (all cores)", ceiling, 0.9,
+                 0);
+    if (rpc.tps > 0)
+        bench_record("ingress", "UDP frames vs JSON-RPC (16 conns), same box", tps, "tx/s", "JSON-RPC accepted+mined",
+                     rpc.tps, 0, 0);
+    if (half) {
+        bench_record("ingress", "answer latency p50 at half throughput", num(half, "latency_us", "p50"), "us",
+                     NULL, 0, 60, 2);
+        bench_record("ingress", "answer latency p99 at half throughput", num(half, "latency_us", "p99"), "us",
+                     NULL, 0, 150, 2);
+    }
+    char note[300];
+    snprintf(note, sizeof note,
+             "loopback UDP socket path; %zu transfers at full speed (window 512 frames), then %.0f tx/s for the latency; "
+             "latency goals are upper bounds (lower is better)",
+             count, tps / 2);
+    bench_note("ingress", note);
+    json_decref(full);
+    json_decref(half);
+}
