@@ -1,1 +1,1 @@
-$(call add-bin,zkseq-bench,main.c bench.c bench_hash.c bench_recover.c bench_state.c bench_seq.c bench_rpc.c bench_ingress.c,zs_node zs_pool zs_chain zs_exec zs_state zs_store zs_lib,$(ROCKSDB_LIBS) $(SECP_LIBS) $(JSON_LIBS) $(OPENSSL_LIBS))
+$(call add-bin,zkseq-bench,main.c bench.c bench_hash.c bench_recover.c bench_state.c bench_seq.c bench_rpc.c bench_ingress.c,zs_toolcommon zs_node zs_pool zs_chain zs_exec zs_state zs_store zs_lib,$(ROCKSDB_LIBS) $(SECP_LIBS) $(JSON_LIBS) $(OPENSSL_LIBS))

@@ -22,6 +22,7 @@
 #include "lib/base/zs_hex.h"
 #include "lib/tx/zs_tx.h"
 #include "tools/bench/bench.h"
+#include "tools/common/zs_httpc.h"
 
 #define MAX_CONNS 64 /* keep-alive connections, one sender each */
 #define WINDOW 16    /* requests in flight per connection */
@@ -34,102 +35,9 @@
 /* anvil's and zkseqd --dev's funded account 0; it funds the senders. */
 static const char dev_key0[] = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
-/* ---- A minimal HTTP/1.1 client: Content-Length bodies only. */
-
-typedef struct {
-    int fd;
-    char *buf;
-    size_t len, cap;
-} conn_t;
-
-static int conn_open(conn_t *c, uint16_t port)
-{
-    memset(c, 0, sizeof *c);
-    c->fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (c->fd < 0) return -1;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa)) {
-        close(c->fd);
-        return -1;
-    }
-    int one = 1;
-    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    c->cap = 1 << 16;
-    c->buf = malloc(c->cap);
-    return c->buf ? 0 : -1;
-}
-
-static void conn_close(conn_t *c)
-{
-    if (c->fd >= 0) close(c->fd);
-    free(c->buf);
-}
-
-static int send_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
-        if (k <= 0) {
-            if (k < 0 && errno == EINTR) continue;
-            return -1;
-        }
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
-static int post(conn_t *c, const char *body, size_t blen)
-{
-    char head[160];
-    int h = snprintf(head, sizeof head,
-                     "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-                     blen);
-    return send_all(c->fd, head, (size_t)h) || send_all(c->fd, body, blen) ? -1 : 0;
-}
-
-/* Reads one response; its body is copied to out (NUL-terminated, truncated
-   to cap).  0, or -1 on a broken connection. */
-static int read_response(conn_t *c, char *out, size_t cap)
-{
-    for (;;) {
-        char *end = c->len ? memmem(c->buf, c->len, "\r\n\r\n", 4) : NULL;
-        if (end) {
-            size_t hlen = (size_t)(end - c->buf) + 4, clen = 0;
-            for (char *p = c->buf; p < end; p++)
-                if ((p == c->buf || p[-1] == '\n') && !strncasecmp(p, "content-length:", 15)) clen = strtoul(p + 15, NULL, 10);
-            if (c->len >= hlen + clen) {
-                size_t n = clen < cap - 1 ? clen : cap - 1;
-                memcpy(out, c->buf + hlen, n);
-                out[n] = 0;
-                memmove(c->buf, c->buf + hlen + clen, c->len - hlen - clen);
-                c->len -= hlen + clen;
-                return 0;
-            }
-        }
-        if (c->len == c->cap) {
-            char *nb = realloc(c->buf, c->cap * 2);
-            if (!nb) return -1;
-            c->buf = nb;
-            c->cap *= 2;
-        }
-        ssize_t k = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
-        if (k <= 0) {
-            if (k < 0 && errno == EINTR) continue;
-            return -1;
-        }
-        c->len += (size_t)k;
-    }
-}
-
 static int call(uint16_t port, const char *body, char *out, size_t cap)
 {
-    conn_t c;
-    if (conn_open(&c, port)) return -1;
-    int rc = post(&c, body, strlen(body)) || read_response(&c, out, cap) ? -1 : 0;
-    conn_close(&c);
-    return rc;
+    return zs_httpc_call(port, body, out, cap);
 }
 
 /* ---- One load run against one server. */
@@ -147,8 +55,8 @@ typedef struct {
 static void *load_main(void *p)
 {
     load_t *l = p;
-    conn_t c;
-    if (conn_open(&c, l->port)) {
+    zs_httpc_t c;
+    if (zs_httpc_open(&c, l->port)) {
         l->errors = l->n;
         return NULL;
     }
@@ -158,10 +66,10 @@ static void *load_main(void *p)
     while (done < l->n) {
         while (next < l->n && next - done < l->window) {
             sent[next] = bench_now();
-            if (post(&c, l->bodies[next], strlen(l->bodies[next]))) goto broken;
+            if (zs_httpc_post(&c, l->bodies[next], strlen(l->bodies[next]))) goto broken;
             next++;
         }
-        if (read_response(&c, resp, sizeof resp)) goto broken;
+        if (zs_httpc_read(&c, resp, sizeof resp)) goto broken;
         l->lat[done] = bench_now() - sent[done];
         if (!strstr(resp, "\"result\"")) {
             if (!l->errors) snprintf(l->first_error, sizeof l->first_error, "%.190s", resp);
@@ -170,12 +78,12 @@ static void *load_main(void *p)
         done++;
     }
     free(sent);
-    conn_close(&c);
+    zs_httpc_close(&c);
     return NULL;
 broken:
     l->errors += l->n - done;
     free(sent);
-    conn_close(&c);
+    zs_httpc_close(&c);
     return NULL;
 }
 

@@ -200,6 +200,10 @@ try {
     eq(tg.json.accepted, 10000, 'zkseq-txgen: all 10,000 accepted');
     ok(tg.json.latency_us.p50 > 0 && tg.json.tx_per_s > 0, `zkseq-txgen: ${Math.round(tg.json.tx_per_s)} tx/s, p50 ${Math.round(tg.json.latency_us.p50)} us`);
   }
+  // ---- zkseq-txgen's JSON-RPC mode against the same box (the other ingress path).
+  const n9 = Number((await rpc(node.url, 'eth_getTransactionCount', [new ethers.Wallet(devKeys[9]).address, 'pending'])).result);
+  const tr = run('zkseq-txgen', ['--rpc', node.url, '--count', '300', '--first-account', '9', '--accounts', '1', '--window', '16', '--start-nonce', String(n9), '--json']);
+  ok(tr.status === 0 && tr.json && tr.json.accepted === 300 && tr.json.lost === 0, 'zkseq-txgen --rpc: 300 pipelined eth_sendRawTransaction, all accepted', tr.stderr || tr.json);
   const stop = await node.stop('SIGTERM');
   eq(stop.code, 0, 'SIGTERM: clean exit with the UDP ingress running');
 } finally {

@@ -28,6 +28,7 @@
 #include "lib/base/zs_hex.h"
 #include "lib/frame/zs_frame.h"
 #include "lib/tx/zs_tx.h"
+#include "tools/common/zs_httpc.h"
 
 static const char *const dev_keys[10] = {
     "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
@@ -71,9 +72,97 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The table or the JSON; sorts lat. */
+static void report(int json, const char *target, uint64_t count, uint64_t nframes, uint64_t lost, uint64_t refused_frames,
+                   uint64_t resent, uint64_t accepted, const uint64_t *refused, double dt, double *lat, uint64_t nl)
+{
+    qsort(lat, nl, sizeof *lat, cmp_double);
+#define PCT(p) (nl ? lat[(uint64_t)((double)(nl - 1) * (p))] : 0)
+    double tps = dt > 0 ? (double)accepted / dt : 0;
+    if (json) {
+        json_t *r = json_object();
+        for (int i = 1; i < ZS_POOL_REASON_COUNT; i++)
+            if (refused[i]) json_object_set_new(r, zs_pool_reason_id((zs_pool_reason_t)i), json_integer((json_int_t)refused[i]));
+        json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:f,s:f,s:{s:f,s:f,s:f,s:f,s:f}}", "sent", (json_int_t)count,
+                              "frames", (json_int_t)nframes, "answered", (json_int_t)(nframes - lost), "accepted",
+                              (json_int_t)accepted, "refused", r, "frames_refused", (json_int_t)refused_frames, "lost",
+                              (json_int_t)lost, "retries", (json_int_t)resent, "seconds", dt, "tx_per_s", tps,
+                              "latency_us", "p50", PCT(0.5), "p90", PCT(0.9), "p99", PCT(0.99), "p99.9", PCT(0.999),
+                              "max", nl ? lat[nl - 1] : 0.0);
+        json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        putchar('\n');
+        json_decref(o);
+    } else {
+        printf("sent %llu transactions in %llu frames/requests to %s; answered %llu, lost %llu, retries %llu\n",
+               (unsigned long long)count, (unsigned long long)nframes, target, (unsigned long long)(nframes - lost),
+               (unsigned long long)lost, (unsigned long long)resent);
+        printf("accepted %llu, refused %llu (frames refused %llu); %.0f tx/s over %.3f s\n", (unsigned long long)accepted,
+               (unsigned long long)(count - accepted), (unsigned long long)refused_frames, tps, dt);
+        for (int i = 1; i < ZS_POOL_REASON_COUNT; i++)
+            if (refused[i]) printf("  refused %-24s %llu\n", zs_pool_reason_id((zs_pool_reason_t)i), (unsigned long long)refused[i]);
+        printf("answer latency (us): p50 %.0f  p90 %.0f  p99 %.0f  p99.9 %.0f  max %.0f\n", PCT(0.5), PCT(0.9), PCT(0.99),
+               PCT(0.999), nl ? lat[nl - 1] : 0.0);
+    }
+#undef PCT
+}
+
+/* ---- JSON-RPC mode: one keep-alive connection per account, eth_sendRawTransaction
+   pipelined up to `window` requests per connection, in nonce order. */
+
+typedef struct {
+    uint16_t port;
+    char (*bodies)[600];
+    size_t n, window;
+    double *lat;
+    uint64_t accepted, refused[ZS_POOL_REASON_COUNT], broken;
+} rpc_conn_t;
+
+static void *rpc_main(void *arg)
+{
+    rpc_conn_t *c = arg;
+    zs_httpc_t h;
+    if (zs_httpc_open(&h, c->port)) {
+        c->broken = c->n;
+        return NULL;
+    }
+    double *sent = calloc(c->n, sizeof *sent);
+    char resp[1024];
+    size_t next = 0, done = 0;
+    while (done < c->n) {
+        while (next < c->n && next - done < c->window) {
+            sent[next] = now();
+            if (zs_httpc_post(&h, c->bodies[next], strlen(c->bodies[next]))) goto broken;
+            next++;
+        }
+        if (zs_httpc_read(&h, resp, sizeof resp)) goto broken;
+        c->lat[done] = (now() - sent[done]) * 1e6;
+        if (strstr(resp, "\"result\"")) {
+            c->accepted++;
+        } else {
+            const char *id = strstr(resp, "\"reason\":\"");
+            int r = ZS_POOL_INVALID;
+            for (int i = 1; id && i < ZS_POOL_REASON_COUNT; i++) {
+                const char *name = zs_pool_reason_id((zs_pool_reason_t)i);
+                size_t l = strlen(name);
+                if (!strncmp(id + 10, name, l) && id[10 + l] == '"') r = i;
+            }
+            c->refused[r]++;
+        }
+        done++;
+    }
+    free(sent);
+    zs_httpc_close(&h);
+    return NULL;
+broken:
+    c->broken += c->n - done;
+    free(sent);
+    zs_httpc_close(&h);
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
-    const char *udp = NULL, *keyhex = NULL;
+    const char *udp = NULL, *keyhex = NULL, *rpc_url = NULL;
     uint64_t count = 1000, accounts = 10, first_account = 0, batch = 1, rate = 0, window = 256, client = 1, start_nonce = 0;
     uint64_t chain_id = 1001, gas_price = 1000000000, timeout_ms = 1000;
     int json = 0;
@@ -97,6 +186,8 @@ int main(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--udp") && v) {
             udp = argv[++i];
+        } else if (!strcmp(a, "--rpc") && v) {
+            rpc_url = argv[++i];
         } else if (!strcmp(a, "--key") && v) {
             keyhex = argv[++i];
         } else if (!strcmp(a, "--json")) {
@@ -110,7 +201,7 @@ int main(int argc, char **argv)
             die("unknown argument %s (--help)", a);
         }
     }
-    if (!udp) die("%s", "--udp HOST:PORT is required");
+    if (!udp && !rpc_url) die("%s", "--udp HOST:PORT or --rpc http://127.0.0.1:PORT is required");
     if (!accounts || first_account > 9 || accounts > 10 - first_account)
         die("%s", "--first-account A --accounts K: within the ten development accounts");
     if (!batch || batch > ZS_FRAME_MAX_TXS) die("%s", "--batch: 1 to 64");
@@ -119,6 +210,61 @@ int main(int argc, char **argv)
     size_t keylen = 0;
     if (keyhex && (zs_hex_decode(key, sizeof key, &keylen, keyhex, strlen(keyhex)) || keylen < 16))
         die("%s", "--key: 16 to 64 bytes of hex");
+    if (rpc_url) {
+        unsigned port = 0;
+        if (sscanf(rpc_url, "http://127.0.0.1:%u", &port) != 1 || !port || port > 65535)
+            die("--rpc %s: want http://127.0.0.1:PORT", rpc_url);
+        uint8_t keys[10][32];
+        rpc_conn_t conns[10];
+        pthread_t th[10];
+        memset(conns, 0, sizeof conns);
+        for (uint64_t a = 0; a < accounts; a++) {
+            if (zs_hex_decode_exact(keys[a], 32, dev_keys[first_account + a])) return 2;
+            conns[a].port = (uint16_t)port;
+            conns[a].window = window;
+            conns[a].n = count / accounts + (a < count % accounts);
+            conns[a].bodies = malloc((conns[a].n ? conns[a].n : 1) * sizeof *conns[a].bodies);
+            conns[a].lat = calloc(conns[a].n ? conns[a].n : 1, sizeof(double));
+            for (size_t k = 0; k < conns[a].n; k++) {
+                zs_tx_t tx = {0};
+                tx.type = ZS_TX_LEGACY;
+                tx.has_chain_id = 1;
+                tx.chain_id = chain_id;
+                tx.nonce = start_nonce + k;
+                tx.gas = 21000;
+                tx.gas_price = tx.max_fee = tx.max_priority_fee = zs_u256_from_u64(gas_price);
+                tx.has_to = 1;
+                tx.to[0] = 0x7e;
+                tx.to[19] = (uint8_t)a;
+                tx.value = zs_u256_from_u64(1 + k);
+                uint8_t raw[128];
+                size_t len;
+                char hex[260];
+                if (zs_tx_sign(&tx, keys[a], raw, sizeof raw, &len)) die("%s", "signing failed");
+                zs_hex_encode_0x(hex, raw, len);
+                snprintf(conns[a].bodies[k], sizeof conns[a].bodies[k],
+                         "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"eth_sendRawTransaction\",\"params\":[\"%s\"]}", k,
+                         hex);
+            }
+        }
+        double t0 = now();
+        for (uint64_t a = 0; a < accounts; a++) pthread_create(&th[a], NULL, rpc_main, &conns[a]);
+        for (uint64_t a = 0; a < accounts; a++) pthread_join(th[a], NULL);
+        double dt = now() - t0;
+        uint64_t accepted = 0, lost = 0, refused[ZS_POOL_REASON_COUNT] = {0}, nl = 0;
+        double *lat = malloc(count * sizeof *lat);
+        for (uint64_t a = 0; a < accounts; a++) {
+            accepted += conns[a].accepted;
+            lost += conns[a].broken;
+            for (int i = 0; i < ZS_POOL_REASON_COUNT; i++) refused[i] += conns[a].refused[i];
+            for (size_t k = 0; k + conns[a].broken < conns[a].n; k++) lat[nl++] = conns[a].lat[k];
+            free(conns[a].bodies);
+            free(conns[a].lat);
+        }
+        report(json, rpc_url, count, count, lost, 0, 0, accepted, refused, dt, lat, nl);
+        free(lat);
+        return lost ? 1 : 0;
+    }
     char host[64];
     const char *colon = strrchr(udp, ':');
     if (!colon || (size_t)(colon - udp) >= sizeof host) die("bad --udp %s", udp);
@@ -246,33 +392,7 @@ int main(int argc, char **argv)
         else
             lost++;
     }
-    qsort(lat, nl, sizeof *lat, cmp_double);
-#define PCT(p) (nl ? lat[(uint64_t)((double)(nl - 1) * (p))] : 0)
-    double tps = dt > 0 ? (double)accepted / dt : 0;
-    if (json) {
-        json_t *r = json_object();
-        for (int i = 1; i < ZS_POOL_REASON_COUNT; i++)
-            if (refused[i]) json_object_set_new(r, zs_pool_reason_id((zs_pool_reason_t)i), json_integer((json_int_t)refused[i]));
-        json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:f,s:f,s:{s:f,s:f,s:f,s:f,s:f}}", "sent", (json_int_t)count,
-                              "frames", (json_int_t)nframes, "answered", (json_int_t)(nframes - lost), "accepted",
-                              (json_int_t)accepted, "refused", r, "frames_refused", (json_int_t)refused_frames, "lost",
-                              (json_int_t)lost, "retries", (json_int_t)resent, "seconds", dt, "tx_per_s", tps,
-                              "latency_us", "p50", PCT(0.5), "p90", PCT(0.9), "p99", PCT(0.99), "p99.9", PCT(0.999),
-                              "max", nl ? lat[nl - 1] : 0.0);
-        json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        putchar('\n');
-        json_decref(o);
-    } else {
-        printf("sent %llu transactions in %llu frames to %s; answered %llu frames, lost %llu, retries %llu\n",
-               (unsigned long long)count, (unsigned long long)nframes, udp, (unsigned long long)(nframes - lost),
-               (unsigned long long)lost, (unsigned long long)resent);
-        printf("accepted %llu, refused %llu (frames refused %llu); %.0f tx/s over %.3f s\n", (unsigned long long)accepted,
-               (unsigned long long)(count - accepted), (unsigned long long)refused_frames, tps, dt);
-        for (int i = 1; i < ZS_POOL_REASON_COUNT; i++)
-            if (refused[i]) printf("  refused %-24s %llu\n", zs_pool_reason_id((zs_pool_reason_t)i), (unsigned long long)refused[i]);
-        printf("answer latency (us): p50 %.0f  p90 %.0f  p99 %.0f  p99.9 %.0f  max %.0f\n", PCT(0.5), PCT(0.9), PCT(0.99),
-               PCT(0.999), nl ? lat[nl - 1] : 0.0);
-    }
+    report(json, udp, count, nframes, lost, refused_frames, resent, accepted, refused, dt, lat, nl);
     for (uint64_t i = 0; i < nframes; i++) free(frames[i].p);
     free(frames);
     free(lat);

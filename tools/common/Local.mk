@@ -1,0 +1,1 @@
+$(call add-objs,zs_toolcommon,zs_httpc.c)
