@@ -106,6 +106,55 @@ static void report(int json, const char *target, uint64_t count, uint64_t nframe
 #undef PCT
 }
 
+/* ---- pcap: the frames as Ethernet/IPv4/UDP packets from 10.99.0.2:40000 to
+   dst, for DPDK's net_pcap replays. */
+
+static void put_be16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static int write_pcap(const char *path, const struct sockaddr_in *dst, frame_t *frames, uint64_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    uint32_t gh[6] = {0xa1b2c3d4u, 2 | (4u << 16), 0, 0, 65535, 1}; /* v2.4, Ethernet */
+    fwrite(gh, sizeof gh, 1, f);
+    for (uint64_t i = 0; i < n; i++) {
+        uint8_t pkt[14 + 20 + 8 + ZS_FRAME_MAX];
+        size_t len = 14 + 20 + 8 + frames[i].len;
+        if (len > 1514) continue; /* larger than one Ethernet frame: not replayable without fragments */
+        static const uint8_t mac_dst[6] = {2, 0, 0, 0, 0, 1}, mac_src[6] = {2, 0, 0, 0, 0, 2};
+        memcpy(pkt, mac_dst, 6);
+        memcpy(pkt + 6, mac_src, 6);
+        put_be16(pkt + 12, 0x0800);
+        uint8_t *ip = pkt + 14;
+        memset(ip, 0, 20);
+        ip[0] = 0x45;
+        put_be16(ip + 2, (uint16_t)(20 + 8 + frames[i].len));
+        ip[8] = 64;
+        ip[9] = 17;
+        uint32_t src = htonl(0x0a630002); /* 10.99.0.2 */
+        memcpy(ip + 12, &src, 4);
+        memcpy(ip + 16, &dst->sin_addr, 4);
+        uint32_t sum = 0;
+        for (int k = 0; k < 20; k += 2) sum += (uint32_t)(ip[k] << 8 | ip[k + 1]);
+        while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+        put_be16(ip + 10, (uint16_t)~sum);
+        uint8_t *udp = ip + 20;
+        put_be16(udp, 40000);
+        memcpy(udp + 2, &dst->sin_port, 2);
+        put_be16(udp + 4, (uint16_t)(8 + frames[i].len));
+        put_be16(udp + 6, 0);
+        memcpy(udp + 8, frames[i].p, frames[i].len);
+        uint32_t rec[4] = {(uint32_t)i, 0, (uint32_t)len, (uint32_t)len};
+        fwrite(rec, sizeof rec, 1, f);
+        fwrite(pkt, len, 1, f);
+    }
+    return fclose(f) ? -1 : 0;
+}
+
 /* ---- JSON-RPC mode: one keep-alive connection per account, eth_sendRawTransaction
    pipelined up to `window` requests per connection, in nonce order. */
 
@@ -162,7 +211,7 @@ broken:
 
 int main(int argc, char **argv)
 {
-    const char *udp = NULL, *keyhex = NULL, *rpc_url = NULL;
+    const char *udp = NULL, *keyhex = NULL, *rpc_url = NULL, *pcap = NULL;
     uint64_t count = 1000, accounts = 10, first_account = 0, batch = 1, rate = 0, window = 256, client = 1, start_nonce = 0;
     uint64_t chain_id = 1001, gas_price = 1000000000, timeout_ms = 1000;
     int json = 0;
@@ -186,6 +235,8 @@ int main(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--udp") && v) {
             udp = argv[++i];
+        } else if (!strcmp(a, "--pcap") && v) {
+            pcap = argv[++i];
         } else if (!strcmp(a, "--rpc") && v) {
             rpc_url = argv[++i];
         } else if (!strcmp(a, "--key") && v) {
@@ -195,7 +246,9 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             puts("usage: zkseq-txgen --udp HOST:PORT --count N [--first-account A] [--accounts K] [--batch B<=64] [--rate TX/S]\n"
                  "                   [--window FRAMES] [--client ID] [--key HEX] [--start-nonce N] [--chain-id N]\n"
-                 "                   [--gas-price WEI] [--timeout-ms T] [--json]");
+                 "                   [--gas-price WEI] [--timeout-ms T] [--json]\n"
+                 "       zkseq-txgen --rpc http://127.0.0.1:PORT --count N [...]   (pipelined JSON-RPC)\n"
+                 "       zkseq-txgen --udp DSTIP:PORT --pcap FILE --count N [...]  (write frames for net_pcap)");
             return 0;
         } else {
             die("unknown argument %s (--help)", a);
@@ -312,6 +365,12 @@ int main(int argc, char **argv)
         frames[fi].ntx = b.n;
     }
 
+    if (pcap) {
+        /* Only write the frames (to --udp's address), for a replay. */
+        if (write_pcap(pcap, &to, frames, nframes)) die("cannot write %s", pcap);
+        printf("wrote %llu frames (%llu transactions) to %s\n", (unsigned long long)nframes, (unsigned long long)count, pcap);
+        return 0;
+    }
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
     int big = 8 << 20;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
