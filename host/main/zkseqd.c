@@ -425,6 +425,7 @@ int main(int argc, char **argv)
     zs_dpdk_t *dpdk = NULL;
     if (c.dpdk_enabled && !(dpdk = zs_dpdk_start(node, &c.dpdk, err, sizeof err))) {
         fprintf(stderr, "zkseqd: %s\n", err);
+        zs_node_stop(node); /* its block listeners are the ingress engines */
         zs_udp_stop(udp);
         zs_rpc_free(rpc);
         zs_node_close(node);

@@ -43,6 +43,8 @@ typedef struct job {
     size_t nfresh, capfresh;
     uint64_t *done_rows; /* pool rows to delete once durable */
     size_t ndone;
+    uint8_t (*hashes)[32]; /* the block's transactions, for listeners */
+    size_t nhashes, caphashes;
     zs_batch_numbers_t batches;
     uint64_t ns_exec, ns_block, ns_commit, ns_records;
 } job_t;
@@ -91,6 +93,12 @@ struct zs_node {
     pthread_mutex_t com_mu;
     pthread_cond_t com_cv;
     struct job *pending;
+    pthread_mutex_t lmu; /* the block listeners (held while they run) */
+    struct {
+        zs_node_block_fn fn;
+        void *ctx;
+    } listeners[4];
+    int nlisteners;
 
     /* The open batch (sequencer thread only). */
     zs_batchrec_t open;
@@ -674,6 +682,17 @@ static int run_block(zs_node_t *n, zs_pool_item_t *first, job_t *job, block_work
         memcpy(f->addr, w->touched[i], 20);
         job->nfresh++;
     }
+    if (w->n > job->caphashes) {
+        uint8_t(*nh)[32] = realloc(job->hashes, w->n * 32);
+        if (!nh) {
+            zs_block_clear(&block);
+            return ZS_ERR_NOMEM;
+        }
+        job->hashes = nh;
+        job->caphashes = w->n;
+    }
+    for (size_t i = 0; i < w->n; i++) memcpy(job->hashes[i], w->recs[i].hash, 32);
+    job->nhashes = w->n;
     job->has_block = 1;
     job->number = blk.number;
     job->timestamp = blk.timestamp;
@@ -751,7 +770,13 @@ static void publish(zs_node_t *n, job_t *job, uint64_t ns_write, uint64_t t0)
     pthread_cond_broadcast(&n->committed);
     pthread_mutex_unlock(&n->mu);
     zs_pool_forget_rows(n->pool, job->done_rows, job->ndone);
-    if (job->has_block) zs_pool_release(n->pool, job->number);
+    if (job->has_block) {
+        zs_pool_release(n->pool, job->number);
+        pthread_mutex_lock(&n->lmu);
+        for (int i = 0; i < n->nlisteners; i++)
+            n->listeners[i].fn(n->listeners[i].ctx, job->number, (const uint8_t(*)[32])job->hashes, job->nhashes);
+        pthread_mutex_unlock(&n->lmu);
+    }
     pthread_mutex_lock(&n->mu);
     n->stats.ns_publish += mono_ns() - t0;
     pthread_mutex_unlock(&n->mu);
@@ -859,6 +884,7 @@ static void *sequencer_main(void *arg)
         zs_store_batch_free(jobs[i].b);
         free(jobs[i].fresh);
         free(jobs[i].done_rows);
+        free(jobs[i].hashes);
     }
     return NULL;
 }
@@ -993,6 +1019,7 @@ zs_node_t *zs_node_open(const zs_node_cfg_t *cfg, char *err, size_t errlen)
     pthread_mutex_init(&n->mu, NULL);
     pthread_cond_init(&n->committed, NULL);
     pthread_mutex_init(&n->com_mu, NULL);
+    pthread_mutex_init(&n->lmu, NULL);
     pthread_cond_init(&n->com_cv, NULL);
     mkdir(cfg->datadir, 0755);
     char path[4096];
@@ -1134,6 +1161,30 @@ void zs_node_stop(zs_node_t *n)
     }
 }
 
+int zs_node_on_block(zs_node_t *n, zs_node_block_fn fn, void *ctx)
+{
+    pthread_mutex_lock(&n->lmu);
+    int rc = n->nlisteners < 4 ? ZS_OK : ZS_ERR_FULL;
+    if (!rc) {
+        n->listeners[n->nlisteners].fn = fn;
+        n->listeners[n->nlisteners].ctx = ctx;
+        n->nlisteners++;
+    }
+    pthread_mutex_unlock(&n->lmu);
+    return rc;
+}
+
+void zs_node_off_block(zs_node_t *n, zs_node_block_fn fn, void *ctx)
+{
+    pthread_mutex_lock(&n->lmu);
+    for (int i = 0; i < n->nlisteners; i++)
+        if (n->listeners[i].fn == fn && n->listeners[i].ctx == ctx) {
+            n->listeners[i] = n->listeners[--n->nlisteners];
+            break;
+        }
+    pthread_mutex_unlock(&n->lmu);
+}
+
 void zs_node_pause(zs_node_t *n)
 {
     pthread_mutex_lock(&n->mu);
@@ -1169,6 +1220,7 @@ void zs_node_close(zs_node_t *n)
     pthread_mutex_destroy(&n->mu);
     pthread_cond_destroy(&n->committed);
     pthread_mutex_destroy(&n->com_mu);
+    pthread_mutex_destroy(&n->lmu);
     pthread_cond_destroy(&n->com_cv);
     free(n);
 }

@@ -119,6 +119,14 @@ void zs_node_wait_durable(zs_node_t *n, zs_submit_t *s);
    sequencer ejected it (reason in *why). */
 int zs_node_wait_included(zs_node_t *n, const uint8_t hash[32], int timeout_ms, zs_txrec_t *out, const char **why);
 
+/* zs_node_on_block registers fn to be told of every published block: its
+   number and its transactions' hashes in block order (called on the
+   committer thread: be quick).  At most 4 listeners.  zs_node_off_block
+   removes one, waiting for a call in progress. */
+typedef void (*zs_node_block_fn)(void *ctx, uint64_t number, const uint8_t (*hashes)[32], size_t n);
+ZS_MUST_USE int zs_node_on_block(zs_node_t *n, zs_node_block_fn fn, void *ctx);
+void zs_node_off_block(zs_node_t *n, zs_node_block_fn fn, void *ctx);
+
 /* ---- Reads. */
 
 uint64_t zs_node_head(zs_node_t *n);

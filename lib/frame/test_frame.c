@@ -70,7 +70,7 @@ static void test_submit_refusals(void **state)
     big[5] = 2;
     assert_int_equal(zs_frame_parse_submit(big, (size_t)len, &f), ZS_FRAME_BAD_KIND);
     memcpy(big, buf, (size_t)len);
-    big[7] = 4;
+    big[7] = 8;
     assert_int_equal(zs_frame_parse_submit(big, (size_t)len, &f), ZS_FRAME_BAD_FLAGS);
     memcpy(big, buf, (size_t)len);
     big[24] = 0, big[25] = 0;
@@ -139,6 +139,42 @@ static void test_answer_round_trip(void **state)
     assert_string_equal(zs_frame_err_id(ZS_FRAME_BAD_HMAC), "bad_hmac");
 }
 
+static void test_confirm_round_trip(void **state)
+{
+    (void)state;
+    zs_confirm_entry_t in[2] = {{.block = 77, .index = 3}, {.block = 77, .index = 0x01020304}}, out[64];
+    memset(in[0].hash, 0xaa, 32);
+    memset(in[1].hash, 0xbb, 32);
+    uint8_t buf[512];
+    for (int keyed = 0; keyed < 2; keyed++) {
+        const uint8_t *k = keyed ? key : NULL;
+        long len = zs_frame_confirm(buf, sizeof buf, 5, 6, in, 2, k, k ? 32 : 0);
+        assert_int_equal(len, ZS_FRAME_HEADER + 2 * ZS_FRAME_ENTRY + (keyed ? 32 : 0));
+        uint64_t c, s;
+        uint16_t n;
+        assert_int_equal(zs_frame_parse_confirm(buf, (size_t)len, k, k ? 32 : 0, &c, &s, out, &n), 0);
+        assert_int_equal(c, 5);
+        assert_int_equal(s, 6);
+        assert_int_equal(n, 2);
+        for (int i = 0; i < 2; i++) {
+            assert_memory_equal(out[i].hash, in[i].hash, 32);
+            assert_int_equal(out[i].block, 77);
+            assert_int_equal(out[i].index, in[i].index);
+        }
+    }
+    /* The confirmation flag is a valid submit flag. */
+    uint8_t f[256];
+    zs_frame_builder_t b;
+    zs_frame_submit_begin(&b, f, sizeof f, 1, 2);
+    uint8_t tx[4] = {1, 2, 3, 4};
+    assert_int_equal(zs_frame_submit_add(&b, tx, 4), 0);
+    zs_frame_submit_want_confirm(&b);
+    long len = zs_frame_submit_finish(&b, key, 32);
+    zs_submit_frame_t sf;
+    assert_int_equal(zs_frame_parse_submit(f, (size_t)len, &sf), ZS_FRAME_OK);
+    assert_int_equal(sf.flags, ZS_FRAME_FLAG_HMAC | ZS_FRAME_FLAG_CONFIRM);
+}
+
 /* RFC 4231 test case 2: HMAC-SHA256 with key "Jefe". */
 static void test_hmac_vector(void **state)
 {
@@ -156,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_submit_refusals),
         cmocka_unit_test(test_answer_round_trip),
         cmocka_unit_test(test_hmac_vector),
+        cmocka_unit_test(test_confirm_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

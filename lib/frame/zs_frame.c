@@ -57,7 +57,7 @@ zs_frame_err_t zs_frame_parse_submit(const uint8_t *p, size_t len, zs_submit_fra
     out->seq = get64(p + 16);
     out->n = get16(p + 24);
     if (p[5] != ZS_FRAME_SUBMIT) return ZS_FRAME_BAD_KIND;
-    if (out->flags & ~ZS_FRAME_FLAG_HMAC) return ZS_FRAME_BAD_FLAGS;
+    if (out->flags & ~(ZS_FRAME_FLAG_HMAC | ZS_FRAME_FLAG_CONFIRM)) return ZS_FRAME_BAD_FLAGS;
     if (!out->n || out->n > ZS_FRAME_MAX_TXS) return ZS_FRAME_BAD_COUNT;
     size_t end = out->flags & ZS_FRAME_FLAG_HMAC ? (len >= ZS_FRAME_MAC ? len - ZS_FRAME_MAC : 0) : len;
     if (end < ZS_FRAME_HEADER) return ZS_FRAME_TRUNCATED;
@@ -119,12 +119,17 @@ int zs_frame_submit_add(zs_frame_builder_t *b, const uint8_t *tx, size_t len)
     return ZS_OK;
 }
 
+void zs_frame_submit_want_confirm(zs_frame_builder_t *b)
+{
+    if (b->cap >= ZS_FRAME_HEADER) put16(b->p + 6, (uint16_t)(get16(b->p + 6) | ZS_FRAME_FLAG_CONFIRM));
+}
+
 long zs_frame_submit_finish(zs_frame_builder_t *b, const uint8_t *key, size_t keylen)
 {
     if (b->cap < ZS_FRAME_HEADER || !b->n) return ZS_ERR_FULL;
     put16(b->p + 24, b->n);
     if (key) {
-        put16(b->p + 6, ZS_FRAME_FLAG_HMAC);
+        put16(b->p + 6, (uint16_t)(get16(b->p + 6) | ZS_FRAME_FLAG_HMAC));
         if (zs_frame_mac(key, keylen, b->p, b->len, b->p + b->len)) return ZS_ERR_CRYPTO;
         b->len += ZS_FRAME_MAC;
     }
@@ -194,6 +199,60 @@ int zs_frame_parse_answer(const uint8_t *p, size_t len, const uint8_t *key, size
         e[i].index = get16(q + 2);
         e[i].arrival = get64(q + 8);
         memcpy(e[i].hash, q + 16, 32);
+    }
+    return ZS_OK;
+}
+
+long zs_frame_confirm(uint8_t *buf, size_t cap, uint64_t client, uint64_t seq, const zs_confirm_entry_t *e, uint16_t n,
+                      const uint8_t *key, size_t keylen)
+{
+    size_t len = ZS_FRAME_HEADER + (size_t)n * ZS_FRAME_ENTRY + (key ? ZS_FRAME_MAC : 0);
+    if (len > cap || n > ZS_FRAME_MAX_TXS) return ZS_ERR_FULL;
+    memcpy(buf, answer_magic, 4);
+    buf[4] = ZS_FRAME_VERSION;
+    buf[5] = ZS_FRAME_CONFIRM;
+    put16(buf + 6, key ? ZS_FRAME_FLAG_HMAC : 0);
+    put64(buf + 8, client);
+    put64(buf + 16, seq);
+    put16(buf + 24, n);
+    size_t off = ZS_FRAME_HEADER;
+    for (uint16_t i = 0; i < n; i++, off += ZS_FRAME_ENTRY) {
+        uint8_t *q = buf + off;
+        memcpy(q, e[i].hash, 32);
+        put64(q + 32, e[i].block);
+        q[40] = (uint8_t)(e[i].index >> 24);
+        q[41] = (uint8_t)(e[i].index >> 16);
+        q[42] = (uint8_t)(e[i].index >> 8);
+        q[43] = (uint8_t)e[i].index;
+        memset(q + 44, 0, 4);
+    }
+    if (key && zs_frame_mac(key, keylen, buf, off, buf + off)) return ZS_ERR_CRYPTO;
+    return (long)len;
+}
+
+int zs_frame_parse_confirm(const uint8_t *p, size_t len, const uint8_t *key, size_t keylen, uint64_t *client,
+                           uint64_t *seq, zs_confirm_entry_t *e, uint16_t *n)
+{
+    if (len < ZS_FRAME_HEADER || memcmp(p, answer_magic, 4) || p[4] != ZS_FRAME_VERSION || p[5] != ZS_FRAME_CONFIRM)
+        return ZS_ERR_PARSE;
+    size_t body = len;
+    if (key) {
+        if (!(get16(p + 6) & ZS_FRAME_FLAG_HMAC) || len < ZS_FRAME_HEADER + ZS_FRAME_MAC) return ZS_ERR_CRYPTO;
+        body = len - ZS_FRAME_MAC;
+        if (!zs_frame_check_mac(key, keylen, p, body)) return ZS_ERR_CRYPTO;
+    } else if (get16(p + 6) & ZS_FRAME_FLAG_HMAC) {
+        if (len < ZS_FRAME_HEADER + ZS_FRAME_MAC) return ZS_ERR_PARSE;
+        body = len - ZS_FRAME_MAC;
+    }
+    *client = get64(p + 8);
+    *seq = get64(p + 16);
+    *n = get16(p + 24);
+    if (*n > ZS_FRAME_MAX_TXS || body != ZS_FRAME_HEADER + (size_t)*n * ZS_FRAME_ENTRY) return ZS_ERR_PARSE;
+    for (uint16_t i = 0; i < *n; i++) {
+        const uint8_t *q = p + ZS_FRAME_HEADER + (size_t)i * ZS_FRAME_ENTRY;
+        memcpy(e[i].hash, q, 32);
+        e[i].block = get64(q + 32);
+        e[i].index = (uint32_t)q[40] << 24 | (uint32_t)q[41] << 16 | (uint32_t)q[42] << 8 | q[43];
     }
     return ZS_OK;
 }

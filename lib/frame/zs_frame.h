@@ -18,8 +18,9 @@
 #define ZS_FRAME_ENTRY 48       /* one answer entry */
 #define ZS_FRAME_MAC 32
 #define ZS_FRAME_FLAG_HMAC 1u
+#define ZS_FRAME_FLAG_CONFIRM 2u /* submit: send soft confirmations */
 
-enum { ZS_FRAME_SUBMIT = 1, ZS_FRAME_ANSWER = 2, ZS_FRAME_REFUSED = 4 };
+enum { ZS_FRAME_SUBMIT = 1, ZS_FRAME_ANSWER = 2, ZS_FRAME_CONFIRM = 3, ZS_FRAME_REFUSED = 4 };
 
 /* Why a submit frame is refused (answered with kind 4) or dropped. */
 typedef enum {
@@ -66,6 +67,8 @@ typedef struct {
     uint16_t n;
 } zs_frame_builder_t;
 void zs_frame_submit_begin(zs_frame_builder_t *b, uint8_t *buf, size_t cap, uint64_t client, uint64_t seq);
+/* Asks for soft confirmations (call before finish). */
+void zs_frame_submit_want_confirm(zs_frame_builder_t *b);
 ZS_MUST_USE int zs_frame_submit_add(zs_frame_builder_t *b, const uint8_t *tx, size_t len);
 long zs_frame_submit_finish(zs_frame_builder_t *b, const uint8_t *key, size_t keylen);
 
@@ -83,6 +86,21 @@ typedef struct {
    length or ZS_ERR_FULL. */
 long zs_frame_answer(uint8_t *buf, size_t cap, uint64_t client, uint64_t seq, const zs_answer_entry_t *e, uint16_t n,
                      uint16_t refusal, const uint8_t *key, size_t keylen);
+
+/* A soft confirmation entry: the transaction is in an L2 block. */
+typedef struct {
+    uint8_t hash[32];
+    uint64_t block;
+    uint32_t index;
+} zs_confirm_entry_t;
+
+/* zs_frame_confirm writes a soft confirmation frame (kind 3) for the submit
+   (client, seq): n entries of 48 bytes; returns its length or ZS_ERR_FULL. */
+long zs_frame_confirm(uint8_t *buf, size_t cap, uint64_t client, uint64_t seq, const zs_confirm_entry_t *e, uint16_t n,
+                      const uint8_t *key, size_t keylen);
+/* zs_frame_parse_confirm (clients); 0, ZS_ERR_PARSE or ZS_ERR_CRYPTO. */
+ZS_MUST_USE int zs_frame_parse_confirm(const uint8_t *p, size_t len, const uint8_t *key, size_t keylen, uint64_t *client,
+                                       uint64_t *seq, zs_confirm_entry_t *e, uint16_t *n);
 
 /* zs_frame_parse_answer (clients) reads an answer frame; with key, its HMAC
    must be present and right.  kind gets 2 or 4; for 4, *refusal the

@@ -26,12 +26,12 @@ let waiters = [];
 sock.on('message', (m) => { answers.push(m); const w = waiters; waiters = []; w.forEach((f) => f()); });
 
 // ---- The protocol, from PROTOCOL.md.
-function submit(client, seq, txs, macKey) {
+function submit(client, seq, txs, macKey, confirm) {
   const parts = [];
   const head = Buffer.alloc(26);
   head.write('ZSQ1', 0, 'latin1');
   head[4] = 1; head[5] = 1;
-  head.writeUInt16BE(macKey ? 1 : 0, 6);
+  head.writeUInt16BE((macKey ? 1 : 0) | (confirm ? 2 : 0), 6);
   head.writeBigUInt64BE(BigInt(client), 8);
   head.writeBigUInt64BE(BigInt(seq), 16);
   head.writeUInt16BE(txs.length, 24);
@@ -56,6 +56,13 @@ function parseAnswer(m, macKey) {
   }
   const a = { kind: m[5], hmac: !!(flags & 1), client: body.readBigUInt64BE(8), seq: body.readBigUInt64BE(16), n: body.readUInt16BE(24), entries: [] };
   if (a.kind === 4) { a.refusal = body.readUInt16BE(26); return a; }
+  if (a.kind === 3) {
+    for (let i = 0; i < a.n; i++) {
+      const e = body.subarray(26 + 48 * i, 26 + 48 * (i + 1));
+      a.entries.push({ hash: '0x' + e.subarray(0, 32).toString('hex'), block: e.readBigUInt64BE(32), index: e.readUInt32BE(40) });
+    }
+    return a;
+  }
   for (let i = 0; i < a.n; i++) {
     const e = body.subarray(26 + 48 * i, 26 + 48 * (i + 1));
     a.entries.push({ status: e[0], reason: e[1], index: e.readUInt16BE(2), arrival: e.readBigUInt64BE(8), hash: '0x' + e.subarray(16).toString('hex') });
@@ -200,6 +207,27 @@ try {
     eq(tg.json.accepted, 10000, 'zkseq-txgen: all 10,000 accepted');
     ok(tg.json.latency_us.p50 > 0 && tg.json.tx_per_s > 0, `zkseq-txgen: ${Math.round(tg.json.tx_per_s)} tx/s, p50 ${Math.round(tg.json.latency_us.p50)} us`);
   }
+  // ---- Soft confirmations: asked for with flag bit 1, sent when the block is published.
+  answers.length = 0;
+  const nc = Number((await rpc(node.url, 'eth_getTransactionCount', [wallets[2].address, 'pending'])).result);
+  const ctxs = [await sign(wallets[2], nc), await sign(wallets[2], nc + 1)];
+  await send(submit(KEYED, 50, ctxs, key, true));
+  let acc = null, conf = null;
+  for (let i = 0; i < 20 && !(acc && conf); i++) {
+    const m = await next(1000);
+    if (!m) break;
+    const a = parseAnswer(m, key);
+    if (a && a.kind === 2 && a.seq === 50n) acc = a;
+    if (a && a.kind === 3 && a.seq === 50n) conf = a;
+  }
+  ok(acc && acc.entries.every((e) => e.status === 0), 'a frame asking for confirmations is accepted');
+  ok(conf && conf.hmac && conf.entries.length === 2, 'a soft confirmation (kind 3, authenticated) arrives for both transactions', conf);
+  if (conf) {
+    const rcs = await Promise.all(conf.entries.map((e) => rpc(node.url, 'eth_getTransactionReceipt', [e.hash])));
+    ok(rcs.every((r, i) => r.result && BigInt(r.result.blockNumber) === conf.entries[i].block && Number(r.result.transactionIndex) === conf.entries[i].index),
+      'its block numbers and indexes are the receipts\'', { conf: conf.entries.map((e) => [e.hash, String(e.block), e.index]) });
+  }
+
   // ---- zkseq-txgen's JSON-RPC mode against the same box (the other ingress path).
   const n9 = Number((await rpc(node.url, 'eth_getTransactionCount', [new ethers.Wallet(devKeys[9]).address, 'pending'])).result);
   const tr = run('zkseq-txgen', ['--rpc', node.url, '--count', '300', '--first-account', '9', '--accounts', '1', '--window', '16', '--start-nonce', String(n9), '--json']);

@@ -10,6 +10,7 @@
 
 _Static_assert(ZS_POOL_REASON_COUNT == 19, "PROTOCOL.md's reason table follows zs_pool_reason_t");
 
+#define CONFIRM_SLOTS (1u << 16) /* transactions awaiting a soft confirmation */
 #define RING 1024        /* answers kept per client (PROTOCOL.md) */
 #define MAX_CLIENTS 64   /* clients whose retries are recognized */
 
@@ -23,6 +24,15 @@ typedef struct job {
     zs_submit_t sub[ZS_FRAME_MAX_TXS]; /* admission results, for the acker */
     struct job *next;                  /* the ack queue */
 } job_t;
+
+/* An accepted transaction whose client asked for a soft confirmation. */
+typedef struct {
+    uint8_t hash[32];
+    uint64_t client, seq;
+    zs_fe_peer_t peer;
+    const zs_ingress_key_t *key;
+    int used;
+} pending_t;
 
 typedef struct {
     uint64_t client;
@@ -53,6 +63,10 @@ struct zs_fe {
 
     pthread_mutex_t cmu; /* the answer cache */
     client_t *clients;
+
+    int listening; /* registered as a block listener */
+    pthread_mutex_t pmu; /* soft confirmations to send */
+    pending_t *pend;
 
     pthread_mutex_t amu; /* admitted frames waiting for their group commit */
     pthread_cond_t acv;
@@ -152,6 +166,23 @@ static void process(zs_fe_t *u, job_t *job)
     pthread_mutex_unlock(&u->tmu);
     for (uint16_t i = 0; i < f->n; i++)
         if (sub[i].reason == ZS_POOL_OK) zs_node_admit_nowait(u->node, f->tx[i], f->len[i], &tx[i], sender[i], &sub[i]);
+    if (f->flags & ZS_FRAME_FLAG_CONFIRM) {
+        pthread_mutex_lock(&u->pmu);
+        for (uint16_t i = 0; i < f->n; i++) {
+            if (sub[i].reason != ZS_POOL_OK) continue;
+            uint64_t h;
+            memcpy(&h, sub[i].hash, 8);
+            pending_t *p = &u->pend[h & (CONFIRM_SLOTS - 1)];
+            if (p->used) COUNT(u, confirms_dropped, 1); /* an older one loses its slot */
+            memcpy(p->hash, sub[i].hash, 32);
+            p->client = f->client;
+            p->seq = f->seq;
+            p->peer = job->peer;
+            p->key = job->key;
+            p->used = 1;
+        }
+        pthread_mutex_unlock(&u->pmu);
+    }
     pthread_mutex_lock(&u->tmu);
     u->admit_ticket++;
     pthread_cond_broadcast(&u->tcv);
@@ -196,6 +227,68 @@ static void answer(zs_fe_t *u, job_t *job)
         remember(u, f->client, f->seq, ans, (size_t)len);
         send_to(u, &job->peer, ans, (size_t)len);
     }
+}
+
+/* A published block: soft confirmations for the transactions someone asked about. */
+typedef struct {
+    uint64_t client, seq;
+    zs_fe_peer_t peer;
+    const zs_ingress_key_t *key;
+    zs_confirm_entry_t e[ZS_FRAME_MAX_TXS];
+    uint16_t n;
+} group_t;
+
+static void send_group(zs_fe_t *u, group_t *g)
+{
+    uint8_t buf[ZS_FRAME_HEADER + ZS_FRAME_MAX_TXS * ZS_FRAME_ENTRY + ZS_FRAME_MAC];
+    long len = zs_frame_confirm(buf, sizeof buf, g->client, g->seq, g->e, g->n, g->key ? g->key->key : NULL,
+                                g->key ? g->key->keylen : 0);
+    if (len > 0) {
+        send_to(u, &g->peer, buf, (size_t)len);
+        COUNT(u, confirms_sent, g->n);
+    }
+    g->n = 0;
+}
+
+static void on_block(void *ctx, uint64_t number, const uint8_t (*hashes)[32], size_t n)
+{
+    zs_fe_t *u = ctx;
+    enum { GROUPS = 16 };
+    group_t *g = NULL;
+    size_t ng = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h;
+        memcpy(&h, hashes[i], 8);
+        pthread_mutex_lock(&u->pmu);
+        pending_t *p = &u->pend[h & (CONFIRM_SLOTS - 1)];
+        pending_t copy;
+        int hit = p->used && !memcmp(p->hash, hashes[i], 32);
+        if (hit) {
+            copy = *p;
+            p->used = 0;
+        }
+        pthread_mutex_unlock(&u->pmu);
+        if (!hit) continue;
+        if (!g && !(g = calloc(GROUPS, sizeof *g))) return;
+        size_t k = 0;
+        while (k < ng && (g[k].client != copy.client || g[k].seq != copy.seq)) k++;
+        if (k == ng) {
+            if (ng == GROUPS) {
+                for (size_t j = 0; j < ng; j++) send_group(u, &g[j]);
+                ng = 0;
+                k = 0;
+            }
+            g[k] = (group_t){.client = copy.client, .seq = copy.seq, .peer = copy.peer, .key = copy.key};
+            ng++;
+        }
+        memcpy(g[k].e[g[k].n].hash, hashes[i], 32);
+        g[k].e[g[k].n].block = number;
+        g[k].e[g[k].n].index = (uint32_t)i;
+        if (++g[k].n == ZS_FRAME_MAX_TXS) send_group(u, &g[k]);
+    }
+    for (size_t j = 0; j < ng; j++)
+        if (g[j].n) send_group(u, &g[j]);
+    free(g);
 }
 
 static void *acker_main(void *arg)
@@ -348,12 +441,15 @@ zs_fe_t *zs_fe_new(zs_node_t *node, const zs_fe_cfg_t *cfg, char *err, size_t er
     pthread_cond_init(&u->tcv, NULL);
     pthread_mutex_init(&u->cmu, NULL);
     pthread_mutex_init(&u->amu, NULL);
+    pthread_mutex_init(&u->pmu, NULL);
     pthread_cond_init(&u->acv, NULL);
     u->q = calloc(u->cfg.queue, sizeof *u->q);
     u->clients = calloc(MAX_CLIENTS, sizeof *u->clients);
+    u->pend = calloc(CONFIRM_SLOTS, sizeof *u->pend);
     u->keys = calloc(cfg->nkeys ? cfg->nkeys : 1, sizeof *u->keys);
     u->workers = calloc(u->cfg.workers, sizeof *u->workers);
-    if (!u->q || !u->clients || !u->keys || !u->workers) {
+    if (!u->q || !u->clients || !u->keys || !u->workers || !u->pend || zs_node_on_block(node, on_block, u) ||
+        !(u->listening = 1)) {
         snprintf(err, errlen, "out of memory");
         zs_fe_free(u);
         return NULL;
@@ -376,6 +472,7 @@ zs_fe_t *zs_fe_new(zs_node_t *node, const zs_fe_cfg_t *cfg, char *err, size_t er
 void zs_fe_free(zs_fe_t *u)
 {
     if (!u) return;
+    if (u->listening) zs_node_off_block(u->node, on_block, u);
     pthread_mutex_lock(&u->qmu);
     u->stopping = 1;
     pthread_cond_broadcast(&u->qcv);
@@ -392,6 +489,7 @@ void zs_fe_free(zs_fe_t *u)
         for (size_t i = 0; i < MAX_CLIENTS; i++)
             for (size_t k = 0; k < RING; k++) free(u->clients[i].answer[k]);
     free(u->clients);
+    free(u->pend);
     free(u->q);
     free(u->keys);
     free(u->workers);
@@ -401,6 +499,7 @@ void zs_fe_free(zs_fe_t *u)
     pthread_cond_destroy(&u->tcv);
     pthread_mutex_destroy(&u->cmu);
     pthread_mutex_destroy(&u->amu);
+    pthread_mutex_destroy(&u->pmu);
     pthread_cond_destroy(&u->acv);
     free(u);
 }

@@ -9,7 +9,10 @@
    to the pool then happens strictly in frame arrival order (a ticket), so
    the box's first come, first served order is the order frames arrived
    in.  Each worker then waits for its transactions' group commit and sends
-   the answer (send is called from the workers, concurrently).
+   the answer (send is called from the workers, concurrently).  Clients
+   that ask for it get soft confirmations (hash, block, index) when the
+   block holding their transactions is published (a node block listener,
+   on the committer thread).
    Thread safety: zs_fe_submit from one thread; the rest from any. */
 #ifndef ZS_FE_H
 #define ZS_FE_H
@@ -30,6 +33,7 @@ typedef struct {
     uint64_t rx_frames, rx_bytes, tx_frames;
     uint64_t txs_accepted, txs_refused;
     uint64_t retries_answered, retries_dropped, queue_full;
+    uint64_t confirms_sent, confirms_dropped;
     uint64_t frame_errors[ZS_FRAME_REASON_MAX]; /* by zs_frame_err_t */
 } zs_ingress_stats_t;
 
