@@ -717,16 +717,6 @@ static int run_block(zs_node_t *n, zs_pool_item_t *first, job_t *job, block_work
 
 /* ---- The committer. */
 
-/* Block building yields the cores to admission and acknowledgements when
-   both want them: a transaction's answer waits on ingress threads, not on
-   the block it will be in. */
-static void lower_priority(void)
-{
-    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 5)) {
-        /* Not allowed: run at the normal priority. */
-    }
-}
-
 
 
 static void publish(zs_node_t *n, job_t *job, uint64_t ns_write, uint64_t t0)
@@ -785,7 +775,6 @@ static void publish(zs_node_t *n, job_t *job, uint64_t ns_write, uint64_t t0)
 static void *committer_main(void *arg)
 {
     zs_node_t *n = arg;
-    lower_priority();
     pthread_mutex_lock(&n->com_mu);
     for (;;) {
         while (!n->pending && !n->com_stop) pthread_cond_wait(&n->com_cv, &n->com_mu);
@@ -838,7 +827,6 @@ static void job_reset(job_t *job)
 static void *sequencer_main(void *arg)
 {
     zs_node_t *n = arg;
-    lower_priority();
     /* Two jobs: one being written by the committer, one being built. */
     job_t jobs[2] = {{.b = zs_store_batch_new(n->store)}, {.b = zs_store_batch_new(n->store)}};
     int cur = 0;

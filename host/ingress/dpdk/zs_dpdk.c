@@ -35,6 +35,7 @@ struct zs_dpdk {
     struct rte_ring *rx_ring, *tx_ring;
     volatile int stopping, loop_stop;
     unsigned loop_lcore; /* 0: a thread */
+    int dedicated;       /* the loop has an lcore of its own: it may spin */
     pthread_t loop_thread, feeder;
     int loop_started, feeder_started, fe_started;
     zs_dpdk_port_stats_t st;
@@ -117,12 +118,18 @@ static int loop(void *arg)
             if (sent < nout) COUNT(d, tx_dropped, nout - sent);
             for (uint16_t i = sent; i < nout; i++) rte_pktmbuf_free(out[i]);
         }
-        if (n || nout)
+        if (!d->dedicated && n < BURST) {
+            /* Sharing cores with the rest of the box (no lcore of its own):
+               a short nap whenever the port is not full keeps the
+               sequencer and the verification workers fed. */
+            usleep(n ? 5 : 20);
+        } else if (n || nout) {
             idle = 0;
-        else if (++idle > IDLE_POLLS)
+        } else if (++idle > IDLE_POLLS) {
             usleep(20); /* idle: let the core go */
-        else
+        } else {
             rte_pause();
+        }
     }
     return 0;
 }
@@ -233,6 +240,7 @@ zs_dpdk_t *zs_dpdk_start(zs_node_t *node, const zs_dpdk_cfg_t *cfg, char *err, s
     unsigned lc = rte_get_next_lcore(-1, 1, 0);
     if (lc < RTE_MAX_LCORE && !rte_eal_remote_launch(loop, d, lc)) {
         d->loop_lcore = lc;
+        d->dedicated = 1;
         d->loop_started = 1;
     } else if (!pthread_create(&d->loop_thread, NULL, loop_thread, d)) {
         d->loop_started = 1;

@@ -4,8 +4,11 @@
    registered thread) does rx bursts, answers ARP for the box's address,
    keeps IPv4/UDP datagrams to the ingress port and puts their mbufs on a
    ring; it also drains the answer ring into tx bursts.  Inside the loop:
-   no allocation, no locks and no system calls (when idle for a while it
-   naps, which is a system call, so an idle box does not burn a core).
+   no allocation, no locks and no system calls when it has an lcore of its
+   own (give the EAL two, e.g. -l 0,1): then it spins, and naps only after
+   a long idle stretch.  Without one it shares the cores with the rest of
+   the box and naps briefly whenever a poll returns less than a full
+   burst, so that the sequencer and the verification workers keep theirs.
    A feeder thread takes datagrams off the ring into the frame engine
    (host/ingress/frames/zs_fe.h: parallel verification, admission in
    arrival order, durable answers); answers come back as Ethernet/IPv4/UDP
