@@ -17,7 +17,7 @@
 int zs_dpdk_port_open(const char *eal_args, zs_dpdk_port_t *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    char *copy = strdup(eal_args ? eal_args : "");
+    char *copy = out->args = strdup(eal_args ? eal_args : "");
     char *argv[64] = {"zkseqd"};
     int argc = 1;
     for (char *save, *t = strtok_r(copy, " ", &save); t && argc < 63; t = strtok_r(NULL, " ", &save)) argv[argc++] = t;
@@ -25,9 +25,10 @@ int zs_dpdk_port_open(const char *eal_args, zs_dpdk_port_t *out, char *err, size
     if (rc < 0) {
         snprintf(err, errlen, "DPDK EAL initialization failed (%s); arguments: %s", rte_strerror(rte_errno), eal_args);
         free(copy);
+        out->args = NULL;
         return ZS_ERR_IO;
     }
-    /* EAL keeps pointers into argv: copy stays allocated for the process. */
+    /* EAL keeps pointers into argv: the copy stays until zs_dpdk_port_close. */
     if (!rte_eth_dev_count_avail()) {
         snprintf(err, errlen, "DPDK found no Ethernet port (give a --vdev or a PCI device)");
         return ZS_ERR_NOTFOUND;
@@ -62,4 +63,6 @@ void zs_dpdk_port_close(zs_dpdk_port_t *p)
     rte_eth_dev_stop(p->port_id);
     rte_eth_dev_close(p->port_id);
     rte_eal_cleanup();
+    free(p->args);
+    p->args = NULL;
 }

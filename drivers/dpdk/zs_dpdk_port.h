@@ -18,6 +18,7 @@ typedef struct {
     uint16_t port_id;
     struct rte_mempool *pool;
     uint8_t mac[6];
+    char *args; /* the EAL's argument strings live until close */
 } zs_dpdk_port_t;
 
 /* zs_dpdk_port_open initializes the EAL (once per process) and starts the

@@ -388,6 +388,7 @@ int main(int argc, char **argv)
     if (print) {
         json_dumpf(cfg, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         putchar('\n');
+        json_decref(cfg);
         return 0;
     }
     config_t c;

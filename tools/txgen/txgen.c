@@ -369,6 +369,9 @@ int main(int argc, char **argv)
         /* Only write the frames (to --udp's address), for a replay. */
         if (write_pcap(pcap, &to, frames, nframes)) die("cannot write %s", pcap);
         printf("wrote %llu frames (%llu transactions) to %s\n", (unsigned long long)nframes, (unsigned long long)count, pcap);
+        for (uint64_t i = 0; i < nframes; i++) free(frames[i].p);
+        free(frames);
+        free(nonce);
         return 0;
     }
     int fd = socket(AF_INET, SOCK_DGRAM, 0);

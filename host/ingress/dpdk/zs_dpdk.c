@@ -225,6 +225,7 @@ zs_dpdk_t *zs_dpdk_start(zs_node_t *node, const zs_dpdk_cfg_t *cfg, char *err, s
     }
     d->udp_port = htons(cfg->port ? cfg->port : 8125);
     if (zs_dpdk_port_open(cfg->eal, &d->port, err, errlen)) {
+        free(d->port.args); /* the EAL may have kept pointers; it is not used again */
         free(d);
         return NULL;
     }
