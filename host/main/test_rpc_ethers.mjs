@@ -189,6 +189,9 @@ try {
   eq((await rpc(url, 'zkevm_consolidatedBlockNumber')).result, '0x0', 'zkevm_consolidatedBlockNumber');
   eq((await rpc(url, 'zkevm_verifiedBatchNumber')).result, '0x0', 'zkevm_verifiedBatchNumber');
 
+  const status = (await rpc(url, 'zkseq_status')).result;
+  ok(status && status.sequenced.transactions >= 200 && status.pool.refused.nonce_too_low >= 1 && status.batches.open >= 2 &&
+    status.usPerTransaction.execution > 0, 'zkseq_status: counts, refusals by reason, batches, time per transaction', status);
   const stop = await node.stop('SIGTERM');
   eq(stop.code, 0, 'SIGTERM: clean exit');
   ok(/stopped cleanly/.test(node.log()), 'says it stopped cleanly');

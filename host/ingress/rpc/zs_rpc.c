@@ -875,10 +875,41 @@ static json_t *m_batch_by_number(zs_rpc_t *r, json_t *p, rpc_err_t *e)
     return o;
 }
 
+/* zkseq_status: what an operator checks first. */
+static json_t *m_status(zs_rpc_t *r, json_t *p, rpc_err_t *e)
+{
+    zs_node_stats_t st;
+    zs_batch_numbers_t bn;
+    zs_node_stats(r->node, &st);
+    zs_node_batches(r->node, &bn);
+    size_t exe = 0, queued = 0, total = zs_pool_size(zs_node_pool(r->node), &exe, &queued);
+    uint64_t refused[ZS_POOL_REASON_COUNT];
+    zs_pool_refusals(zs_node_pool(r->node), refused);
+    json_t *ref = json_object();
+    for (int i = 1; i < ZS_POOL_REASON_COUNT; i++)
+        if (refused[i]) json_object_set_new(ref, zs_pool_reason_id((zs_pool_reason_t)i), json_integer((json_int_t)refused[i]));
+    double k = st.txs_included ? 1e-3 / (double)st.txs_included : 0;
+    zs_rpc_stats_t rs;
+    zs_rpc_stats(r, &rs);
+    return json_pack("{s:s,s:I,s:I,s:{s:I,s:I,s:I},s:{s:I,s:I,s:I,s:o},s:{s:I,s:I,s:I,s:I},"
+                     "s:{s:f,s:f,s:f,s:f,s:f,s:f},s:{s:I,s:I,s:I}}",
+                     "version", CLIENT_VERSION, "head", (json_int_t)zs_node_head(r->node), "startedAt",
+                     (json_int_t)st.started_at, "sequenced", "blocks", (json_int_t)st.blocks, "transactions",
+                     (json_int_t)st.txs_included, "ejected", (json_int_t)st.txs_ejected, "pool", "total",
+                     (json_int_t)total, "executable", (json_int_t)exe, "queued", (json_int_t)queued, "refused", ref,
+                     "batches", "open", (json_int_t)bn.open, "trusted", (json_int_t)bn.trusted, "virtual",
+                     (json_int_t)bn.virtual_, "consolidated", (json_int_t)bn.consolidated, "usPerTransaction", "execution",
+                     (double)st.ns_exec * k, "block", (double)st.ns_block * k, "treeHashing", (double)st.ns_commit * k,
+                     "records", (double)st.ns_records * k, "write", (double)st.ns_write * k, "publish",
+                     (double)st.ns_publish * k, "rpc", "httpRequests", (json_int_t)rs.http_requests, "calls",
+                     (json_int_t)rs.calls, "errors", (json_int_t)rs.errors);
+}
+
 static const struct {
     const char *name;
     method_fn fn;
 } methods[] = {
+    {"zkseq_status", m_status},
     {"eth_chainId", m_chain_id},
     {"net_version", m_net_version},
     {"net_listening", m_true},
