@@ -1,0 +1,221 @@
+/* The pool on its own (no store): every admission reason, replacement,
+   nonce gaps and queued futures, first come first served and fee order,
+   per-sender and global limits, done/release bookkeeping. */
+#include <string.h>
+
+#include "host/pool/zs_pool.h"
+#include "lib/keccak/zs_keccak.h"
+#include "tests/support/zs_test.h"
+
+typedef struct {
+    uint8_t addr[20];
+    uint64_t nonce;
+    zs_u256_t balance;
+} acct_t;
+
+static acct_t accts[4];
+static uint8_t keys[4][32];
+
+static int account(void *ctx, const uint8_t a[20], uint64_t *nonce, zs_u256_t *balance)
+{
+    (void)ctx;
+    for (int i = 0; i < 4; i++)
+        if (!memcmp(accts[i].addr, a, 20)) {
+            *nonce = accts[i].nonce;
+            *balance = accts[i].balance;
+            return ZS_OK;
+        }
+    *nonce = 0;
+    *balance = zs_u256_from_u64(0);
+    return ZS_OK;
+}
+
+static void setup_accounts(void)
+{
+    for (int i = 0; i < 4; i++) {
+        char seed[16];
+        int n = snprintf(seed, sizeof seed, "pool test %d", i);
+        zs_keccak256((const uint8_t *)seed, (size_t)n, keys[i]);
+        assert_int_equal(zs_key_to_address(keys[i], accts[i].addr), 0);
+        accts[i].nonce = 0;
+        accts[i].balance = zs_u256_from_u64(1000000000000000000ull); /* 1 ETH */
+    }
+}
+
+static zs_pool_t *new_pool(zs_pool_order_t order, size_t max_txs, size_t per_sender)
+{
+    zs_pool_cfg_t c = {0};
+    c.rules.chain_id = 1001;
+    c.min_gas_price = zs_u256_from_u64(1000000000);
+    c.max_gas = 30000000;
+    c.max_txs = max_txs;
+    c.max_per_sender = per_sender;
+    c.nonce_gap = 4;
+    c.order = order;
+    c.account = account;
+    zs_pool_t *p = zs_pool_new(NULL, &c);
+    assert_non_null(p);
+    return p;
+}
+
+/* Signs and submits; the raw bytes stay in buf (the pool copies them). */
+static zs_pool_reason_t add(zs_pool_t *p, int who, uint64_t nonce, uint64_t gas_price, uint64_t value, uint64_t gas,
+                            uint64_t chain, uint8_t hash[32])
+{
+    zs_tx_t tx = {0};
+    tx.type = ZS_TX_LEGACY;
+    tx.has_chain_id = 1;
+    tx.chain_id = chain;
+    tx.nonce = nonce;
+    tx.gas = gas;
+    tx.gas_price = tx.max_fee = tx.max_priority_fee = zs_u256_from_u64(gas_price);
+    tx.has_to = 1;
+    tx.to[0] = 0x42;
+    tx.value = zs_u256_from_u64(value);
+    uint8_t raw[256];
+    size_t len;
+    assert_int_equal(zs_tx_sign(&tx, keys[who], raw, sizeof raw, &len), 0);
+    if (hash) memcpy(hash, tx.hash, 32);
+    uint64_t seq;
+    return zs_pool_add(p, raw, len, &tx, accts[who].addr, &seq);
+}
+
+#define GWEI 1000000000ull
+
+static void test_admission_reasons(void **state)
+{
+    (void)state;
+    setup_accounts();
+    accts[0].nonce = 5;
+    zs_pool_t *p = new_pool(ZS_POOL_ORDER_FCFS, 100, 16);
+    uint8_t h[32];
+    assert_int_equal(add(p, 0, 5, GWEI, 1, 21000, 1001, h), ZS_POOL_OK);
+    /* the same bytes again */
+    zs_tx_t tx;
+    uint8_t *raw;
+    size_t len;
+    uint8_t sender[20];
+    assert_true(zs_pool_get(p, h, &raw, &len, sender));
+    zs_perr_t e;
+    assert_int_equal(zs_tx_decode(raw, len, &tx, &e), 0);
+    uint64_t seq;
+    assert_int_equal(zs_pool_add(p, raw, len, &tx, sender, &seq), ZS_POOL_ALREADY_KNOWN);
+    free(raw);
+    assert_int_equal(add(p, 0, 4, GWEI, 1, 21000, 1001, NULL), ZS_POOL_NONCE_TOO_LOW);
+    assert_int_equal(add(p, 0, 11, GWEI, 1, 21000, 1001, NULL), ZS_POOL_NONCE_TOO_HIGH); /* gap 4 */
+    assert_int_equal(add(p, 0, 6, GWEI - 1, 1, 21000, 1001, NULL), ZS_POOL_UNDERPRICED);
+    assert_int_equal(add(p, 0, 6, GWEI, 2000000000000000000ull, 21000, 1001, NULL), ZS_POOL_INSUFFICIENT_FUNDS);
+    assert_int_equal(add(p, 0, 6, GWEI, 1, 20000, 1001, NULL), ZS_POOL_INTRINSIC_GAS);
+    assert_int_equal(add(p, 0, 6, GWEI, 1, 30000001, 1001, NULL), ZS_POOL_GAS_LIMIT);
+    assert_int_equal(add(p, 0, 6, GWEI, 1, 21000, 1002, NULL), ZS_POOL_CHAIN_ID);
+    uint64_t counts[ZS_POOL_REASON_COUNT];
+    zs_pool_refusals(p, counts);
+    assert_int_equal(counts[ZS_POOL_NONCE_TOO_LOW], 1);
+    assert_int_equal(counts[ZS_POOL_INTRINSIC_GAS], 1);
+    assert_string_equal(zs_pool_reason_text(ZS_POOL_NONCE_TOO_LOW), "nonce too low");
+    assert_string_equal(zs_pool_reason_id(ZS_POOL_REPLACEMENT_UNDERPRICED), "replacement_underpriced");
+    zs_pool_free(p);
+}
+
+static void test_replacement_and_gaps(void **state)
+{
+    (void)state;
+    setup_accounts();
+    zs_pool_t *p = new_pool(ZS_POOL_ORDER_FCFS, 100, 16);
+    uint8_t first[32], repl[32];
+    /* A future nonce waits; the pending nonce stops at the gap. */
+    assert_int_equal(add(p, 1, 1, 2 * GWEI, 1, 21000, 1001, first), ZS_POOL_OK);
+    uint64_t pn;
+    assert_true(zs_pool_pending_nonce(p, accts[1].addr, &pn));
+    assert_int_equal(pn, 0);
+    size_t exe, queued;
+    assert_int_equal(zs_pool_size(p, &exe, &queued), 1);
+    assert_int_equal(exe, 0);
+    assert_int_equal(queued, 1);
+    zs_pool_item_t it;
+    assert_int_equal(zs_pool_next(p, 0, &it), ZS_ERR_NOTFOUND);
+    /* Replacement: 5% is not enough, 10% is. */
+    assert_int_equal(add(p, 1, 1, 2 * GWEI + GWEI / 10, 1, 21000, 1001, NULL), ZS_POOL_REPLACEMENT_UNDERPRICED);
+    assert_int_equal(add(p, 1, 1, 2 * GWEI + GWEI / 5, 1, 21000, 1001, repl), ZS_POOL_OK);
+    uint8_t *raw;
+    size_t len;
+    uint8_t s[20];
+    assert_false(zs_pool_get(p, first, &raw, &len, s));
+    assert_true(zs_pool_get(p, repl, &raw, &len, s));
+    free(raw);
+    /* Closing the gap makes both executable, in nonce order. */
+    assert_int_equal(add(p, 1, 0, GWEI, 1, 21000, 1001, NULL), ZS_POOL_OK);
+    assert_true(zs_pool_pending_nonce(p, accts[1].addr, &pn));
+    assert_int_equal(pn, 2);
+    assert_int_equal(zs_pool_next(p, 0, &it), ZS_OK);
+    assert_int_equal(it.tx->nonce, 0);
+    /* An in-flight transaction cannot be replaced. */
+    assert_int_equal(add(p, 1, 0, 10 * GWEI, 1, 21000, 1001, NULL), ZS_POOL_REPLACEMENT_UNDERPRICED);
+    zs_pool_set_block(p, 1);
+    zs_pool_done(p, &it, 1);
+    assert_int_equal(zs_pool_next(p, 0, &it), ZS_OK);
+    assert_int_equal(it.tx->nonce, 1);
+    assert_memory_equal(it.tx->hash, repl, 32);
+    zs_pool_done(p, &it, 1);
+    uint64_t *rows;
+    size_t nrows;
+    zs_pool_take_done(p, &rows, &nrows);
+    assert_int_equal(nrows, 2);
+    free(rows);
+    /* The sender stays known (next nonce 2) until its block is published. */
+    assert_true(zs_pool_pending_nonce(p, accts[1].addr, &pn));
+    assert_int_equal(pn, 2);
+    zs_pool_release(p, 0);
+    assert_true(zs_pool_pending_nonce(p, accts[1].addr, &pn));
+    zs_pool_release(p, 1);
+    assert_false(zs_pool_pending_nonce(p, accts[1].addr, &pn));
+    zs_pool_free(p);
+}
+
+static void test_order_and_limits(void **state)
+{
+    (void)state;
+    setup_accounts();
+    /* FCFS: arrival order across senders, whatever the price. */
+    zs_pool_t *p = new_pool(ZS_POOL_ORDER_FCFS, 100, 16);
+    assert_int_equal(add(p, 0, 0, GWEI, 1, 21000, 1001, NULL), ZS_POOL_OK);
+    assert_int_equal(add(p, 1, 0, 5 * GWEI, 1, 21000, 1001, NULL), ZS_POOL_OK);
+    assert_int_equal(add(p, 2, 0, 3 * GWEI, 1, 21000, 1001, NULL), ZS_POOL_OK);
+    zs_pool_item_t it;
+    int order[3];
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(zs_pool_next(p, 0, &it), ZS_OK);
+        order[i] = !memcmp(it.sender, accts[0].addr, 20) ? 0 : !memcmp(it.sender, accts[1].addr, 20) ? 1 : 2;
+        zs_pool_done(p, &it, 1);
+    }
+    assert_int_equal(order[0], 0);
+    assert_int_equal(order[1], 1);
+    assert_int_equal(order[2], 2);
+    zs_pool_free(p);
+    /* Fee order: the highest bid first. */
+    p = new_pool(ZS_POOL_ORDER_FEE, 100, 16);
+    assert_int_equal(add(p, 0, 0, GWEI, 1, 21000, 1001, NULL), ZS_POOL_OK);
+    assert_int_equal(add(p, 1, 0, 5 * GWEI, 1, 21000, 1001, NULL), ZS_POOL_OK);
+    assert_int_equal(add(p, 2, 0, 3 * GWEI, 1, 21000, 1001, NULL), ZS_POOL_OK);
+    assert_int_equal(zs_pool_next(p, 0, &it), ZS_OK);
+    assert_memory_equal(it.sender, accts[1].addr, 20);
+    zs_pool_free(p);
+    /* Limits: per sender, then global. */
+    p = new_pool(ZS_POOL_ORDER_FCFS, 5, 3);
+    for (uint64_t n = 0; n < 3; n++) assert_int_equal(add(p, 0, n, GWEI, 1, 21000, 1001, NULL), ZS_POOL_OK);
+    assert_int_equal(add(p, 0, 3, GWEI, 1, 21000, 1001, NULL), ZS_POOL_ACCOUNT_LIMIT);
+    assert_int_equal(add(p, 1, 0, GWEI, 1, 21000, 1001, NULL), ZS_POOL_OK);
+    assert_int_equal(add(p, 1, 1, GWEI, 1, 21000, 1001, NULL), ZS_POOL_OK);
+    assert_int_equal(add(p, 2, 0, GWEI, 1, 21000, 1001, NULL), ZS_POOL_FULL);
+    zs_pool_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_admission_reasons),
+        cmocka_unit_test(test_replacement_and_gaps),
+        cmocka_unit_test(test_order_and_limits),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
