@@ -18,6 +18,13 @@ typedef struct {
 } keyslot_t;
 
 typedef struct {
+    uint8_t addr[20];
+    uint8_t used;
+    zs_u256_t slot;
+    zs_smt_key_t key;
+} skey_t;
+
+typedef struct {
     uint8_t hash[32];
     uint8_t *code;
     size_t len;
@@ -34,6 +41,7 @@ struct zs_state {
     int has_hasher;
     keyslot_t *keys;
     size_t keys_cap, keys_used;
+    skey_t skeys[256]; /* recent storage keys */
     pending_code_t *codes;
     size_t ncodes, capcodes;
 };
@@ -273,9 +281,25 @@ int zs_state_code_length(zs_state_t *st, const uint8_t addr[20], uint64_t *out)
     return ZS_OK;
 }
 
+/* Storage keys cost two permutations; the system contract's slots come
+   back every block.  A small direct-mapped cache. */
+static zs_smt_key_t storage_key(zs_state_t *st, const uint8_t addr[20], const zs_u256_t *slot)
+{
+    uint64_t h = slot->w[0] * 0x9e3779b97f4a7c15ull ^ slot->w[1] ^ slot->w[2] ^ slot->w[3];
+    uint64_t a;
+    memcpy(&a, addr + 12, 8);
+    skey_t *e = &st->skeys[(h ^ a * 0xff51afd7ed558ccdull) >> 56];
+    if (e->used && !memcmp(e->addr, addr, 20) && !memcmp(&e->slot, slot, sizeof *slot)) return e->key;
+    e->key = zs_smt_key_storage(addr, slot);
+    memcpy(e->addr, addr, 20);
+    e->slot = *slot;
+    e->used = 1;
+    return e->key;
+}
+
 int zs_state_storage(zs_state_t *st, const uint8_t addr[20], const zs_u256_t *slot, zs_u256_t *out)
 {
-    zs_smt_key_t k = zs_smt_key_storage(addr, slot);
+    zs_smt_key_t k = storage_key(st, addr, slot);
     return zs_smt_get(st->tree, &k, out);
 }
 
@@ -375,7 +399,7 @@ int zs_state_set_code(zs_state_t *st, const uint8_t addr[20], const uint8_t *cod
 int zs_state_set_storage(zs_state_t *st, const uint8_t addr[20], const zs_u256_t *slot,
                          const zs_u256_t *v)
 {
-    zs_smt_key_t k = zs_smt_key_storage(addr, slot);
+    zs_smt_key_t k = storage_key(st, addr, slot);
     return zs_smt_set(st->tree, &k, v);
 }
 
