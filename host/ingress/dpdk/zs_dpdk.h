@@ -26,7 +26,7 @@ typedef struct {
     const char *eal;  /* EAL arguments (drivers/dpdk/zs_dpdk_port.h) */
     const char *ip;   /* the box's IPv4 address on that port */
     uint16_t port;    /* UDP port (8125) */
-    unsigned workers; /* frame engine workers; 0: four per core */
+    unsigned workers; /* frame engine workers; 0: two per core */
     const zs_ingress_key_t *keys;
     size_t nkeys;
 } zs_dpdk_cfg_t;

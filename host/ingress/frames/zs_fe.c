@@ -430,8 +430,9 @@ zs_fe_t *zs_fe_new(zs_node_t *node, const zs_fe_cfg_t *cfg, char *err, size_t er
     u->cfg = *cfg;
     if (!u->cfg.queue) u->cfg.queue = 4096;
     if (!u->cfg.workers) {
-        /* More than the cores: a worker waiting for its group commit leaves
-           its core to the others. */
+        /* Two per core: a worker waiting for its admission turn leaves its
+           core to the others (the acker, not the workers, waits for the
+           group commit). */
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         u->cfg.workers = 2 * (cores > 0 ? (unsigned)cores : 1);
     }

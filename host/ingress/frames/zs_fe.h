@@ -47,7 +47,7 @@ typedef struct {
 typedef int (*zs_fe_send_fn)(void *ctx, const zs_fe_peer_t *peer, const uint8_t *p, size_t len);
 
 typedef struct {
-    unsigned workers;              /* 0: four per core */
+    unsigned workers;              /* 0: two per core */
     size_t queue;                  /* frames waiting for a worker (4096) */
     const zs_ingress_key_t *keys;  /* per-client HMAC keys (copied) */
     size_t nkeys;

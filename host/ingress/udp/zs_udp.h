@@ -16,7 +16,7 @@ typedef zs_ingress_stats_t zs_udp_stats_t;
 typedef struct {
     const char *host;  /* "127.0.0.1" */
     uint16_t port;     /* 8125; 0 picks a free one */
-    unsigned workers;  /* verification threads; 0: four per core */
+    unsigned workers;  /* verification threads; 0: two per core */
     const zs_udp_key_t *keys; /* per-client HMAC keys */
     size_t nkeys;
     size_t queue;      /* frames waiting for a worker; beyond, dropped (default 4096) */
