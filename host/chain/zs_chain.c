@@ -127,22 +127,34 @@ int zs_block_roots(const zs_txrec_t *txs, size_t n, uint8_t tx_root[32], uint8_t
 
 /* ---- Records. */
 
-static void put_rec(zs_store_batch_t *b, const uint8_t *key, size_t klen, zs_rlp_enc_t *e)
+/* Starts encoding a record of at most cap bytes: in stack when it fits,
+   else in a malloc'd buffer; NULL when out of memory (then the batch is
+   poisoned, so its write fails). */
+static uint8_t *rec_begin(zs_store_batch_t *b, zs_rlp_enc_t *e, uint8_t *stack, size_t stack_cap, size_t cap)
+{
+    uint8_t *buf = cap <= stack_cap ? stack : malloc(cap);
+    if (!buf) {
+        zs_store_put(b, -1, NULL, 0, NULL, 0);
+        return NULL;
+    }
+    zs_rlp_enc_init(e, buf, cap);
+    return buf;
+}
+
+/* Finishes the record into the batch under key and frees its buffer. */
+static void put_rec(zs_store_batch_t *b, const uint8_t *key, size_t klen, zs_rlp_enc_t *e, uint8_t *buf,
+                    const uint8_t *stack)
 {
     long n = zs_rlp_enc_finish(e);
     if (n >= 0) zs_store_put(b, ZS_CF_CHAIN, key, klen, e->buf, (size_t)n);
+    if (buf != stack) free(buf);
 }
 
 void zs_chain_put_block(zs_store_batch_t *b, const zs_block_t *blk)
 {
-    size_t cap = 512 + 33 * (size_t)blk->ntx;
-    uint8_t *buf = malloc(cap);
-    if (!buf) {
-        zs_store_put(b, -1, NULL, 0, NULL, 0); /* poisons the batch: the write fails */
-        return;
-    }
     zs_rlp_enc_t e;
-    zs_rlp_enc_init(&e, buf, cap);
+    uint8_t stack[1024], *buf = rec_begin(b, &e, stack, sizeof stack, 512 + 33 * (size_t)blk->ntx);
+    if (!buf) return;
     size_t m = zs_rlp_enc_list_begin(&e);
     zs_rlp_enc_bytes(&e, blk->hash, 32);
     zs_rlp_enc_bytes(&e, blk->parent, 32);
@@ -161,23 +173,17 @@ void zs_chain_put_block(zs_store_batch_t *b, const zs_block_t *blk)
     zs_rlp_enc_list_end(&e, m);
     uint8_t k[9], hk[33], num[8];
     key_num(k, 'b', blk->number);
-    put_rec(b, k, 9, &e);
+    put_rec(b, k, 9, &e, buf, stack);
     key_hash(hk, 'h', blk->hash);
     for (int i = 0; i < 8; i++) num[i] = (uint8_t)(blk->number >> (56 - 8 * i));
     zs_store_put(b, ZS_CF_CHAIN, hk, 33, num, 8);
-    free(buf);
 }
 
 void zs_chain_put_tx(zs_store_batch_t *b, const zs_txrec_t *t)
 {
-    size_t cap = 256 + t->raw_len;
-    uint8_t *buf = malloc(cap);
-    if (!buf) {
-        zs_store_put(b, -1, NULL, 0, NULL, 0);
-        return;
-    }
     zs_rlp_enc_t e;
-    zs_rlp_enc_init(&e, buf, cap);
+    uint8_t stack[768], *buf = rec_begin(b, &e, stack, sizeof stack, 300 + t->raw_len);
+    if (!buf) return;
     size_t m = zs_rlp_enc_list_begin(&e);
     zs_rlp_enc_u64(&e, t->block);
     zs_rlp_enc_u64(&e, t->index);
@@ -188,24 +194,19 @@ void zs_chain_put_tx(zs_store_batch_t *b, const zs_txrec_t *t)
     zs_rlp_enc_u256(&e, &t->effective_gas_price);
     zs_rlp_enc_bytes(&e, t->sender, 20);
     zs_rlp_enc_bytes(&e, t->l2_hash, 32);
+    zs_rlp_enc_bytes(&e, t->block_hash, 32);
     zs_rlp_enc_bytes(&e, t->raw, t->raw_len);
     zs_rlp_enc_list_end(&e, m);
     uint8_t k[33];
     key_hash(k, 't', t->hash);
-    put_rec(b, k, 33, &e);
-    free(buf);
+    put_rec(b, k, 33, &e, buf, stack);
 }
 
 void zs_chain_put_batch(zs_store_batch_t *b, const zs_batchrec_t *br)
 {
-    size_t cap = 512 + br->l2len;
-    uint8_t *buf = malloc(cap);
-    if (!buf) {
-        zs_store_put(b, -1, NULL, 0, NULL, 0);
-        return;
-    }
     zs_rlp_enc_t e;
-    zs_rlp_enc_init(&e, buf, cap);
+    uint8_t stack[1024], *buf = rec_begin(b, &e, stack, sizeof stack, 512 + br->l2len);
+    if (!buf) return;
     size_t m = zs_rlp_enc_list_begin(&e);
     zs_rlp_enc_u64(&e, br->number);
     zs_rlp_enc_u64(&e, br->first_block);
@@ -220,8 +221,7 @@ void zs_chain_put_batch(zs_store_batch_t *b, const zs_batchrec_t *br)
     zs_rlp_enc_list_end(&e, m);
     uint8_t k[9];
     key_num(k, 'B', br->number);
-    put_rec(b, k, 9, &e);
-    free(buf);
+    put_rec(b, k, 9, &e, buf, stack);
 }
 
 void zs_chain_put_head(zs_store_batch_t *b, uint64_t number)
@@ -325,28 +325,29 @@ int zs_chain_get_tx(zs_store_t *s, const uint8_t hash[32], zs_txrec_t *out)
     key_hash(k, 't', hash);
     int rc = get_rec(s, ZS_CF_CHAIN, k, 33, &buf, &len);
     if (rc) return rc;
-    zs_rlp_item_t list, f[10];
+    zs_rlp_item_t list, f[11];
     size_t count;
     uint64_t idx, status, pct;
     rc = ZS_ERR_CORRUPT;
-    if (zs_rlp_decode_exact(buf, len, &list, NULL) || zs_rlp_list_items(&list, f, 10, &count, NULL) || count != 10)
+    if (zs_rlp_decode_exact(buf, len, &list, NULL) || zs_rlp_list_items(&list, f, 11, &count, NULL) || count != 11)
         goto out;
     if (u64_of(&f[0], &out->block) || u64_of(&f[1], &idx) || u64_of(&f[2], &status) || u64_of(&f[3], &pct) ||
         u64_of(&f[4], &out->gas_used) || u64_of(&f[5], &out->cumulative_gas) ||
         zs_rlp_get_u256(&f[6], &out->effective_gas_price, NULL) || take(&f[7], out->sender, 20) ||
-        take(&f[8], out->l2_hash, 32) || f[9].kind != ZS_RLP_BYTES || idx > UINT32_MAX || status > 1 || pct > 255)
+        take(&f[8], out->l2_hash, 32) || take(&f[9], out->block_hash, 32) || f[10].kind != ZS_RLP_BYTES ||
+        idx > UINT32_MAX || status > 1 || pct > 255)
         goto out;
     out->index = (uint32_t)idx;
     out->status = (uint8_t)status;
     out->eff_pct = (uint8_t)pct;
     memcpy(out->hash, hash, 32);
-    out->raw = malloc(f[9].len ? f[9].len : 1);
+    out->raw = malloc(f[10].len ? f[10].len : 1);
     if (!out->raw) {
         rc = ZS_ERR_NOMEM;
         goto out;
     }
-    memcpy(out->raw, f[9].payload, f[9].len);
-    out->raw_len = f[9].len;
+    memcpy(out->raw, f[10].payload, f[10].len);
+    out->raw_len = f[10].len;
     rc = ZS_OK;
 out:
     free(buf);

@@ -39,6 +39,7 @@ typedef struct {
     uint64_t gas_used, cumulative_gas;
     zs_u256_t effective_gas_price;
     uint8_t hash[32], sender[20], l2_hash[32];
+    uint8_t block_hash[32]; /* of the block it is in */
     uint8_t *raw; /* the signed envelope, owned (zs_txrec_clear) */
     size_t raw_len;
 } zs_txrec_t;

@@ -19,20 +19,6 @@
 
 #define VERSION "0.1.0"
 
-/* The development accounts every Ethereum developer knows (anvil's and
-   hardhat's, from the mnemonic "test test ... junk"); --dev funds them. */
-static const char *const dev_keys[10] = {
-    "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
-    "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
-    "5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
-    "7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
-    "47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
-    "8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
-    "92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
-    "4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
-    "dbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
-    "2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
-};
 #define DEV_BALANCE "10000000000000000000000" /* 10000 ETH */
 
 static const char default_config[] =
@@ -67,7 +53,8 @@ static void usage(FILE *f)
             "  --print-config    print the effective configuration as JSON and exit\n");
 }
 
-/* Merges src into dst key by key; a key dst does not know is an error. */
+/* Merges src into dst key by key; a key dst does not know is an error,
+   except inside objects that are empty by default (maps). */
 static int merge(json_t *dst, json_t *src, const char *path, char *err, size_t errlen)
 {
     const char *k;
@@ -79,8 +66,8 @@ static int merge(json_t *dst, json_t *src, const char *path, char *err, size_t e
             snprintf(err, errlen, "unknown configuration key %s%s", path, k);
             return -1;
         }
-        if (json_is_object(d) && json_is_object(v) && !strcmp(path, "udp.") && !strcmp(k, "keys")) {
-            json_object_set(dst, k, v); /* a map: its keys are the client ids */
+        if (json_is_object(d) && json_is_object(v) && !json_object_size(d)) {
+            json_object_set(dst, k, v); /* empty by default: a map (udp.keys), any keys allowed */
         } else if (json_is_object(d) && json_is_object(v)) {
             char sub[256];
             snprintf(sub, sizeof sub, "%s%s.", path, k);
@@ -115,7 +102,7 @@ static json_t *dev_genesis(void)
     for (int i = 0; i < 10; i++) {
         uint8_t key[32], addr[20];
         char hex[43];
-        if (zs_hex_decode_exact(key, 32, dev_keys[i]) || zs_key_to_address(key, addr)) continue;
+        if (zs_hex_decode_exact(key, 32, zs_dev_keys[i]) || zs_key_to_address(key, addr)) continue;
         zs_hex_encode_0x(hex, addr, 20);
         json_array_append_new(list, json_pack("{s:s,s:s,s:s}", "address", hex, "balance", DEV_BALANCE, "nonce", "0"));
     }

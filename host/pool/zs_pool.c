@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "host/store/zs_schema.h"
+#include "lib/base/zs_time.h"
 
 typedef struct acct acct_t;
 
@@ -704,14 +705,7 @@ int zs_pool_next(zs_pool_t *p, int timeout_ms, zs_pool_item_t *item)
 {
     pthread_mutex_lock(&p->mu);
     if (!p->heap_n && timeout_ms > 0 && !p->stopping) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += timeout_ms / 1000;
-        ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        struct timespec ts = zs_deadline_ms(timeout_ms);
         while (!p->heap_n && !p->stopping)
             if (pthread_cond_timedwait(&p->ready, &p->mu, &ts) == ETIMEDOUT) break;
     }

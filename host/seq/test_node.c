@@ -68,20 +68,11 @@ static void *submitter(void *p)
     uint8_t to[20] = {0xde, 0xad};
     for (int k = 0; k < PER_SENDER; k++)
         for (int i = a->first; i < a->last; i++) {
-            zs_tx_t tx = {0};
-            tx.type = ZS_TX_LEGACY;
-            tx.has_chain_id = 1;
-            tx.chain_id = 1001;
-            tx.nonce = (uint64_t)k;
-            tx.gas = 21000;
-            tx.gas_price = zs_u256_from_u64(1000000000);
-            tx.max_fee = tx.max_priority_fee = tx.gas_price;
-            tx.has_to = 1;
-            memcpy(tx.to, to, 20);
-            tx.value = zs_u256_from_u64(1 + (uint64_t)k);
+            zs_tx_t tx;
             uint8_t raw[256];
             size_t len;
-            if (zs_tx_sign(&tx, keys[i], raw, sizeof raw, &len)) {
+            if (zs_tx_sign_transfer(&tx, keys[i], 1001, (uint64_t)k, to, (zs_u256_t[]){zs_u256_from_u64(1 + (uint64_t)k)},
+                                    1000000000, raw, sizeof raw, &len)) {
                 a->refused++;
                 continue;
             }

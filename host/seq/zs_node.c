@@ -14,6 +14,7 @@
 #include "host/exec/zs_exec.h"
 #include "host/state/zs_state.h"
 #include "host/store/zs_schema.h"
+#include "lib/base/zs_time.h"
 #include "lib/batch/zs_batch.h"
 #include "lib/keccak/zs_keccak.h"
 
@@ -108,12 +109,6 @@ struct zs_node {
     uint8_t last_acc[32]; /* accInputHash of the last closed batch */
 };
 
-static uint64_t mono_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
 
 static uint64_t now_ms(void)
 {
@@ -384,14 +379,7 @@ void zs_node_submit_many(zs_node_t *n, const uint8_t *const *raws, const size_t 
 int zs_node_wait_included(zs_node_t *n, const uint8_t hash[32], int timeout_ms, zs_txrec_t *out,
                           const char **why)
 {
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    struct timespec deadline = zs_deadline_ms(timeout_ms);
     pthread_mutex_lock(&n->mu);
     for (;;) {
         uint64_t seen = n->head;
@@ -516,7 +504,7 @@ static int run_block(zs_node_t *n, zs_pool_item_t *first, job_t *job, block_work
 {
     zs_store_batch_t *b = job->b;
     uint64_t now = now_ms(), start = now;
-    uint64_t t_begin = mono_ns(), t_exec = 0;
+    uint64_t t_begin = zs_mono_ns(), t_exec = 0;
     uint64_t ts = now / 1000;
     uint32_t delta = ts > n->seq_ts ? (uint32_t)(ts - n->seq_ts) : 0;
     zs_exec_block_t blk;
@@ -550,17 +538,17 @@ static int run_block(zs_node_t *n, zs_pool_item_t *first, job_t *job, block_work
             txs[i] = items[i].tx;
             memcpy(senders[i], items[i].sender, 20);
         }
-        uint64_t t0 = mono_ns();
+        uint64_t t0 = zs_mono_ns();
         rc = zs_exec_prepare(n->exec, txs, (const uint8_t(*)[20])senders, have, l2);
-        t_exec += mono_ns() - t0;
+        t_exec += zs_mono_ns() - t0;
         if (rc)
             return rc;
         for (size_t i = 0; i < have; i++) {
             zs_pool_item_t it = items[i];
             zs_exec_result_t r;
-            t0 = mono_ns();
+            t0 = zs_mono_ns();
             rc = zs_exec_tx_prepared(n->exec, it.tx, it.sender, 0xff, l2[i], &r);
-            t_exec += mono_ns() - t0;
+            t_exec += zs_mono_ns() - t0;
             if (rc)
                 return rc;
             if (r.reason == ZS_EXEC_OK) {
@@ -623,13 +611,13 @@ static int run_block(zs_node_t *n, zs_pool_item_t *first, job_t *job, block_work
     uint64_t gas_used, info_root[4];
     if ((rc = zs_exec_block_end(n->exec, &gas_used, info_root)))
         return rc;
-    uint64_t t_commit0 = mono_ns();
+    uint64_t t_commit0 = zs_mono_ns();
 
     zs_store_batch_clear(b);
     zs_smt_ref_t root;
     if ((rc = zs_state_commit(n->st, b, blk.number, &root, NULL)))
         return rc;
-    uint64_t t_records0 = mono_ns();
+    uint64_t t_records0 = zs_mono_ns();
     zs_block_t block = {0};
     block.number = blk.number;
     block.timestamp = blk.timestamp;
@@ -651,8 +639,10 @@ static int run_block(zs_node_t *n, zs_pool_item_t *first, job_t *job, block_work
     }
     zs_block_hash(&block, block.hash);
     zs_chain_put_block(b, &block);
-    for (size_t i = 0; i < w->n; i++)
+    for (size_t i = 0; i < w->n; i++) {
+        memcpy(w->recs[i].block_hash, block.hash, 32);
         zs_chain_put_tx(b, &w->recs[i]);
+    }
     n->open.last_block = blk.number;
     n->open.timestamp = blk.timestamp;
     memcpy(n->open.state_root, block.state_root, 32);
@@ -661,7 +651,7 @@ static int run_block(zs_node_t *n, zs_pool_item_t *first, job_t *job, block_work
     else
         zs_chain_put_batch(b, &n->open);
     zs_chain_put_head(b, blk.number);
-    uint64_t t_records1 = mono_ns();
+    uint64_t t_records1 = zs_mono_ns();
     zs_state_applied(n->st, blk.number, &root);
     /* What the committer publishes once the block is durable: the touched
        accounts' values now (the tree moves on with the next block). */
@@ -768,7 +758,7 @@ static void publish(zs_node_t *n, job_t *job, uint64_t ns_write, uint64_t t0)
         pthread_mutex_unlock(&n->lmu);
     }
     pthread_mutex_lock(&n->mu);
-    n->stats.ns_publish += mono_ns() - t0;
+    n->stats.ns_publish += zs_mono_ns() - t0;
     pthread_mutex_unlock(&n->mu);
 }
 
@@ -781,9 +771,9 @@ static void *committer_main(void *arg)
         if (!n->pending) break;
         job_t *job = n->pending;
         pthread_mutex_unlock(&n->com_mu);
-        uint64_t t0 = mono_ns();
+        uint64_t t0 = zs_mono_ns();
         int rc = n->failed ? ZS_ERR_STATE : zs_store_write(n->store, job->b, 1);
-        uint64_t t1 = mono_ns();
+        uint64_t t1 = zs_mono_ns();
         if (rc)
             fail_node(n, job->has_block ? "writing a block" : "writing a batch", rc);
         else

@@ -167,7 +167,7 @@ int zs_node_replay(const char *path, zs_replay_report_t *out, char *err, size_t 
             const char *why = NULL;
             if (dup)
                 why = "is in two blocks";
-            else if (t->block != num || t->index != i)
+            else if (t->block != num || t->index != i || memcmp(t->block_hash, blk.hash, 32))
                 why = "record names another block or position";
             else if (zs_tx_decode(t->raw, t->raw_len, &tx, &pe) || zs_tx_recover(&tx, sender))
                 why = "does not decode";

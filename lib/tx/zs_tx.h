@@ -112,6 +112,17 @@ zs_txchk_t zs_tx_check(const zs_tx_t *tx, const zs_tx_rules_t *rules, const char
 ZS_MUST_USE int zs_tx_sign(zs_tx_t *tx, const uint8_t key[32], uint8_t *out, size_t cap,
                            size_t *len);
 
+/* zs_tx_sign_transfer fills *tx with a plain EIP-155 legacy transfer
+   (21000 gas, no data) and signs it as zs_tx_sign does (tools, tests, load
+   generators). */
+ZS_MUST_USE int zs_tx_sign_transfer(zs_tx_t *tx, const uint8_t key[32], uint64_t chain_id, uint64_t nonce,
+                                    const uint8_t to[20], const zs_u256_t *value, uint64_t gas_price, uint8_t *out,
+                                    size_t cap, size_t *len);
+
+/* The ten development accounts of anvil and hardhat (mnemonic "test test
+   ... junk"), as 64 hex digits each: zkseqd --dev funds them. */
+extern const char *const zs_dev_keys[10];
+
 /* zs_key_to_address derives the address of a 32-byte secret key. */
 ZS_MUST_USE int zs_key_to_address(const uint8_t key[32], uint8_t addr[20]);
 

@@ -44,9 +44,9 @@ void bench_state(const bench_opts_t *o);
 void bench_seq(const bench_opts_t *o);
 void bench_rpc(const bench_opts_t *o);
 
-/* A signed legacy transfer (21000 gas) for the suites that need traffic. */
-int bench_sign_transfer(const uint8_t key[32], uint64_t chain_id, uint64_t nonce, const uint8_t to[20], uint64_t value,
-                        uint64_t gas_price, uint8_t *raw, size_t cap, size_t *len);
+/* One core's decode + hash + recover rate of EIP-155 transfers: the
+   reference of the suites that compare against the recovery ceiling. */
+double bench_recovery_rate(const bench_opts_t *o);
 
 /* Servers and load for the network suites (bench_rpc.c). */
 #include <sys/types.h>

@@ -13,23 +13,6 @@
 #include "lib/tx/zs_tx.h"
 #include "tools/bench/bench.h"
 
-typedef struct {
-    uint8_t raw[512][128];
-    size_t len[512];
-    uint8_t sink;
-} rec_t;
-
-static void run_recover(void *a, uint64_t iters)
-{
-    rec_t *r = a;
-    for (uint64_t i = 0; i < iters; i++) {
-        zs_tx_t tx;
-        zs_perr_t e;
-        uint8_t sender[20];
-        if (!zs_tx_decode(r->raw[i % 512], r->len[i % 512], &tx, &e) && !zs_tx_recover(&tx, sender)) r->sink ^= sender[0];
-    }
-}
-
 /* Runs zkseq-txgen with args; its JSON (a new reference) or NULL. */
 static json_t *txgen(const char *dir, const char *args)
 {
@@ -53,15 +36,7 @@ static double num(json_t *j, const char *a, const char *b)
 void bench_ingress(const bench_opts_t *o)
 {
     /* The ceiling: one core's recoveries per second times the cores that verify. */
-    rec_t *r = calloc(1, sizeof *r);
-    for (int i = 0; i < 512; i++) {
-        uint8_t key[32] = {1}, to[20] = {2};
-        key[31] = (uint8_t)i;
-        key[30] = (uint8_t)(i >> 8);
-        if (bench_sign_transfer(key, 1001, (uint64_t)i, to, 1, 1000000000, r->raw[i], 128, &r->len[i])) abort();
-    }
-    double per_core = bench_rate(o, run_recover, r, 1);
-    free(r);
+    double per_core = bench_recovery_rate(o);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     double ceiling = per_core * (double)(cores > 0 ? cores : 1);
 

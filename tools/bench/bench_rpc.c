@@ -32,13 +32,6 @@
 #define CMP_CONNS 16
 #define SENDERS (CMP_CONNS + MAX_CONNS)
 
-/* anvil's and zkseqd --dev's funded account 0; it funds the senders. */
-static const char dev_key0[] = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
-
-static int call(uint16_t port, const char *body, char *out, size_t cap)
-{
-    return zs_httpc_call(port, body, out, cap);
-}
 
 /* ---- One load run against one server. */
 
@@ -109,7 +102,7 @@ static void wait_nonce(uint16_t port, const char *addr, size_t want, double t0)
         snprintf(body, sizeof body,
                  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_getTransactionCount\",\"params\":[\"%s\",\"latest\"]}",
                  addr);
-        if (call(port, body, resp, sizeof resp)) return;
+        if (zs_httpc_call(port, body, resp, sizeof resp)) return;
         char *q = strstr(resp, "\"result\":\"");
         if (q && strtoull(q + 10, NULL, 16) >= want) return;
         if (bench_now() - t0 > 60) {
@@ -125,7 +118,7 @@ int bench_fund(uint16_t port, char *why, size_t whylen)
 {
     uint8_t key[32], addr[20];
     char a0[43];
-    if (zs_hex_decode_exact(key, 32, dev_key0) || zs_key_to_address(key, addr)) return -1;
+    if (zs_hex_decode_exact(key, 32, zs_dev_keys[0]) || zs_key_to_address(key, addr)) return -1;
     zs_hex_encode_0x(a0, addr, 20);
     load_t l = {.port = port, .window = 1, .n = SENDERS};
     l.bodies = malloc(SENDERS * sizeof *l.bodies);
@@ -136,18 +129,11 @@ int bench_fund(uint16_t port, char *why, size_t whylen)
         char hex[330];
         sender_key(i, sk);
         if (zs_key_to_address(sk, to)) return -1;
-        zs_tx_t tx = {0};
-        tx.type = ZS_TX_LEGACY;
-        tx.has_chain_id = 1;
-        tx.chain_id = 1001;
-        tx.nonce = (uint64_t)i;
-        tx.gas = 21000;
-        tx.gas_price = tx.max_fee = tx.max_priority_fee = zs_u256_from_u64(10000000000ull);
-        tx.has_to = 1;
-        memcpy(tx.to, to, 20);
-        zs_u256_t eth = zs_u256_from_u64(1000000000000000000ull), hundred = zs_u256_from_u64(100);
-        zs_u256_mul(&tx.value, &eth, &hundred);
-        if (zs_tx_sign(&tx, key, raw, sizeof raw, &len)) return -1;
+        zs_tx_t tx;
+        zs_u256_t value, eth = zs_u256_from_u64(1000000000000000000ull), hundred = zs_u256_from_u64(100);
+        zs_u256_mul(&value, &eth, &hundred);
+        if (zs_tx_sign_transfer(&tx, key, 1001, (uint64_t)i, to, &value, 10000000000ull, raw, sizeof raw, &len))
+            return -1;
         zs_hex_encode_0x(hex, raw, len);
         snprintf(l.bodies[i], sizeof l.bodies[i],
                  "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"eth_sendRawTransaction\",\"params\":[\"%s\"]}", i, hex);
@@ -182,7 +168,10 @@ int bench_run_load(uint16_t port, int first, int conns, size_t per_conn, size_t 
             uint8_t raw[128];
             size_t len;
             char hex[260];
-            if (bench_sign_transfer(key, 1001, k, to, 1 + k, 10000000000ull, raw, sizeof raw, &len)) return -1;
+            zs_tx_t tx;
+            if (zs_tx_sign_transfer(&tx, key, 1001, k, to, (zs_u256_t[]){zs_u256_from_u64(1 + k)}, 10000000000ull, raw,
+                                    sizeof raw, &len))
+                return -1;
             zs_hex_encode_0x(hex, raw, len);
             snprintf(loads[i].bodies[k], sizeof loads[i].bodies[k],
                      "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"eth_sendRawTransaction\",\"params\":[\"%s\"]}", k, hex);
@@ -246,7 +235,7 @@ int bench_wait_ready(uint16_t port, pid_t pid)
 {
     char resp[256];
     for (int i = 0; i < 300; i++) {
-        if (!call(port, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_chainId\"}", resp, sizeof resp) &&
+        if (!zs_httpc_call(port, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_chainId\"}", resp, sizeof resp) &&
             strstr(resp, "0x3e9"))
             return 0;
         if (waitpid(pid, NULL, WNOHANG) == pid) return -1;

@@ -16,41 +16,6 @@
 #include "lib/tx/zs_tx.h"
 #include "tools/bench/bench.h"
 
-int bench_sign_transfer(const uint8_t key[32], uint64_t chain_id, uint64_t nonce, const uint8_t to[20], uint64_t value,
-                        uint64_t gas_price, uint8_t *raw, size_t cap, size_t *len)
-{
-    zs_tx_t tx = {0};
-    tx.type = ZS_TX_LEGACY;
-    tx.has_chain_id = 1;
-    tx.chain_id = chain_id;
-    tx.nonce = nonce;
-    tx.gas = 21000;
-    tx.gas_price = tx.max_fee = tx.max_priority_fee = zs_u256_from_u64(gas_price);
-    tx.has_to = 1;
-    memcpy(tx.to, to, 20);
-    tx.value = zs_u256_from_u64(value);
-    return zs_tx_sign(&tx, key, raw, cap, len);
-}
-
-typedef struct {
-    uint8_t (*raw)[128];
-    size_t *len;
-    size_t n;
-    uint8_t sink;
-} rec_ctx_t;
-
-static void run_recover(void *a, uint64_t iters)
-{
-    rec_ctx_t *r = a;
-    for (uint64_t i = 0; i < iters; i++) {
-        size_t k = i % r->n;
-        zs_tx_t tx;
-        zs_perr_t e;
-        uint8_t sender[20];
-        if (!zs_tx_decode(r->raw[k], r->len[k], &tx, &e) && !zs_tx_recover(&tx, sender)) r->sink ^= sender[0];
-    }
-}
-
 typedef struct {
     zs_node_t *node;
     uint8_t (*raw)[128];
@@ -100,12 +65,14 @@ void bench_seq(const bench_opts_t *o)
             zs_keccak256(seed, 16, h);
             memcpy(to, h, 20); /* a new account per transfer: the tree grows */
             size_t j = k * senders + i;
-            if (bench_sign_transfer(keys[i], 1001, k, to, 1 + k, 1000000000, raw[j], 128, &len[j])) abort();
+            zs_tx_t tx;
+            if (zs_tx_sign_transfer(&tx, keys[i], 1001, k, to, (zs_u256_t[]){zs_u256_from_u64(1 + k)}, 1000000000,
+                                    raw[j], 128, &len[j]))
+                abort();
         }
 
     /* The ceiling: one core's recoveries per second times the cores. */
-    rec_ctx_t rc = {raw, len, n < 4096 ? n : 4096, 0};
-    double per_core = bench_rate(o, run_recover, &rc, 1);
+    double per_core = bench_recovery_rate(o);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     if (cores < 1) cores = 1;
     double ceiling = per_core * (double)cores;

@@ -30,18 +30,16 @@
 #include "lib/tx/zs_tx.h"
 #include "tools/common/zs_httpc.h"
 
-static const char *const dev_keys[10] = {
-    "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
-    "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
-    "5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
-    "7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
-    "47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
-    "8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
-    "92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
-    "4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
-    "dbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
-    "2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
-};
+
+/* Account a's transfers all go to 0x7e...a. */
+static int sign(zs_tx_t *tx, const uint8_t key[32], uint64_t chain_id, uint64_t nonce, uint64_t a, uint64_t value,
+                uint64_t gas_price, uint8_t *raw, size_t cap, size_t *len)
+{
+    uint8_t to[20] = {0x7e};
+    to[19] = (uint8_t)a;
+    return zs_tx_sign_transfer(tx, key, chain_id, nonce, to, (zs_u256_t[]){zs_u256_from_u64(value)}, gas_price, raw,
+                               cap, len);
+}
 
 typedef struct {
     uint8_t *p;
@@ -272,28 +270,19 @@ int main(int argc, char **argv)
         pthread_t th[10];
         memset(conns, 0, sizeof conns);
         for (uint64_t a = 0; a < accounts; a++) {
-            if (zs_hex_decode_exact(keys[a], 32, dev_keys[first_account + a])) return 2;
+            if (zs_hex_decode_exact(keys[a], 32, zs_dev_keys[first_account + a])) return 2;
             conns[a].port = (uint16_t)port;
             conns[a].window = window;
             conns[a].n = count / accounts + (a < count % accounts);
             conns[a].bodies = malloc((conns[a].n ? conns[a].n : 1) * sizeof *conns[a].bodies);
             conns[a].lat = calloc(conns[a].n ? conns[a].n : 1, sizeof(double));
             for (size_t k = 0; k < conns[a].n; k++) {
-                zs_tx_t tx = {0};
-                tx.type = ZS_TX_LEGACY;
-                tx.has_chain_id = 1;
-                tx.chain_id = chain_id;
-                tx.nonce = start_nonce + k;
-                tx.gas = 21000;
-                tx.gas_price = tx.max_fee = tx.max_priority_fee = zs_u256_from_u64(gas_price);
-                tx.has_to = 1;
-                tx.to[0] = 0x7e;
-                tx.to[19] = (uint8_t)a;
-                tx.value = zs_u256_from_u64(1 + k);
+                zs_tx_t tx;
                 uint8_t raw[128];
                 size_t len;
                 char hex[260];
-                if (zs_tx_sign(&tx, keys[a], raw, sizeof raw, &len)) die("%s", "signing failed");
+                if (sign(&tx, keys[a], chain_id, start_nonce + k, a, 1 + k, gas_price, raw, sizeof raw, &len))
+                    die("%s", "signing failed");
                 zs_hex_encode_0x(hex, raw, len);
                 snprintf(conns[a].bodies[k], sizeof conns[a].bodies[k],
                          "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"eth_sendRawTransaction\",\"params\":[\"%s\"]}", k,
@@ -329,7 +318,7 @@ int main(int argc, char **argv)
     /* Pre-sign: account a's k-th transfer, round robin over accounts. */
     uint8_t keys[10][32];
     for (uint64_t a = 0; a < accounts; a++)
-        if (zs_hex_decode_exact(keys[a], 32, dev_keys[first_account + a])) return 2;
+        if (zs_hex_decode_exact(keys[a], 32, zs_dev_keys[first_account + a])) return 2;
     uint64_t nframes = (count + batch - 1) / batch;
     frame_t *frames = calloc(nframes, sizeof *frames);
     uint64_t *nonce = calloc(accounts, sizeof *nonce);
@@ -341,20 +330,11 @@ int main(int argc, char **argv)
         zs_frame_submit_begin(&b, buf, sizeof buf, client, fi + 1);
         for (uint64_t k = 0; k < batch && made < count; k++, made++) {
             uint64_t a = made % accounts;
-            zs_tx_t tx = {0};
-            tx.type = ZS_TX_LEGACY;
-            tx.has_chain_id = 1;
-            tx.chain_id = chain_id;
-            tx.nonce = nonce[a]++;
-            tx.gas = 21000;
-            tx.gas_price = tx.max_fee = tx.max_priority_fee = zs_u256_from_u64(gas_price);
-            tx.has_to = 1;
-            tx.to[0] = 0x7e;
-            tx.to[19] = (uint8_t)a;
-            tx.value = zs_u256_from_u64(1 + made);
+            zs_tx_t tx;
             uint8_t raw[256];
             size_t len;
-            if (zs_tx_sign(&tx, keys[a], raw, sizeof raw, &len) || zs_frame_submit_add(&b, raw, len))
+            if (sign(&tx, keys[a], chain_id, nonce[a]++, a, 1 + made, gas_price, raw, sizeof raw, &len) ||
+                zs_frame_submit_add(&b, raw, len))
                 die("%s", "signing failed");
         }
         long len = zs_frame_submit_finish(&b, keylen ? key : NULL, keylen);

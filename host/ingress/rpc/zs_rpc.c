@@ -233,36 +233,23 @@ static json_t *tx_object(const zs_tx_t *tx, const uint8_t sender[20], const zs_t
     return o;
 }
 
-static const uint8_t *block_hash_of(zs_rpc_t *r, uint64_t number, uint8_t out[32])
-{
-    zs_block_t b;
-    if (zs_chain_get_block(zs_node_store(r->node), number, &b)) return zero32;
-    memcpy(out, b.hash, 32);
-    zs_block_clear(&b);
-    return out;
-}
-
-static json_t *included_tx(zs_rpc_t *r, const zs_txrec_t *rec, const uint8_t *block_hash)
+static json_t *included_tx(const zs_txrec_t *rec)
 {
     zs_tx_t tx;
     zs_perr_t pe;
     if (zs_tx_decode(rec->raw, rec->raw_len, &tx, &pe)) return json_null();
-    uint8_t bh[32];
-    if (!block_hash) block_hash = block_hash_of(r, rec->block, bh);
-    return tx_object(&tx, rec->sender, rec, block_hash);
+    return tx_object(&tx, rec->sender, rec, rec->block_hash);
 }
 
-static json_t *receipt_object(zs_rpc_t *r, const zs_txrec_t *rec)
+static json_t *receipt_object(const zs_txrec_t *rec)
 {
     zs_tx_t tx;
     zs_perr_t pe;
     if (zs_tx_decode(rec->raw, rec->raw_len, &tx, &pe)) return json_null();
-    uint8_t bh[32];
-    const uint8_t *h = block_hash_of(r, rec->block, bh);
     json_t *o = json_object();
     json_object_set_new(o, "transactionHash", hexdata(rec->hash, 32));
     json_object_set_new(o, "transactionIndex", qty(rec->index));
-    json_object_set_new(o, "blockHash", hexdata(h, 32));
+    json_object_set_new(o, "blockHash", hexdata(rec->block_hash, 32));
     json_object_set_new(o, "blockNumber", qty(rec->block));
     json_object_set_new(o, "from", address(rec->sender));
     json_object_set_new(o, "to", tx.has_to ? address(tx.to) : json_null());
@@ -314,7 +301,7 @@ static json_t *block_object(zs_rpc_t *r, const zs_block_t *b, int full)
             json_array_append_new(txs, hexdata(b->tx_hashes[i], 32));
             continue;
         }
-        json_array_append_new(txs, included_tx(r, &rec, b->hash));
+        json_array_append_new(txs, included_tx(&rec));
         zs_txrec_clear(&rec);
     }
     json_object_set_new(o, "transactions", txs);
@@ -512,7 +499,7 @@ static json_t *m_send_raw_sync(zs_rpc_t *r, json_t *p, rpc_err_t *e)
         e->data = json_pack("{s:o}", "hash", hexdata(s.hash, 32));
         return NULL;
     }
-    json_t *o = receipt_object(r, &rec);
+    json_t *o = receipt_object(&rec);
     zs_txrec_clear(&rec);
     return o;
 }
@@ -523,7 +510,7 @@ static json_t *m_get_tx(zs_rpc_t *r, json_t *p, rpc_err_t *e)
     if (parse_hash(param(p, 0), h, e, "transaction hash")) return NULL;
     zs_txrec_t rec;
     if (!zs_chain_get_tx(zs_node_store(r->node), h, &rec)) {
-        json_t *o = included_tx(r, &rec, NULL);
+        json_t *o = included_tx(&rec);
         zs_txrec_clear(&rec);
         return o;
     }
@@ -543,7 +530,7 @@ static json_t *m_get_receipt(zs_rpc_t *r, json_t *p, rpc_err_t *e)
     if (parse_hash(param(p, 0), h, e, "transaction hash")) return NULL;
     zs_txrec_t rec;
     if (zs_chain_get_tx(zs_node_store(r->node), h, &rec)) return json_null();
-    json_t *o = receipt_object(r, &rec);
+    json_t *o = receipt_object(&rec);
     zs_txrec_clear(&rec);
     return o;
 }
@@ -863,7 +850,7 @@ static json_t *m_batch_by_number(zs_rpc_t *r, json_t *p, rpc_err_t *e)
             }
             zs_txrec_t rec;
             if (zs_chain_get_tx(zs_node_store(r->node), blk.tx_hashes[i], &rec)) continue;
-            json_array_append_new(txs, included_tx(r, &rec, blk.hash));
+            json_array_append_new(txs, included_tx(&rec));
             zs_txrec_clear(&rec);
         }
         zs_block_clear(&blk);
