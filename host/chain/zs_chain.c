@@ -5,6 +5,7 @@
 
 #include "host/store/zs_schema.h"
 #include "lib/keccak/zs_keccak.h"
+#include "lib/batch/zs_batch.h"
 #include "lib/rlp/zs_rlp.h"
 #include "lib/trie/zs_trie.h"
 
@@ -217,7 +218,9 @@ void zs_chain_put_batch(zs_store_batch_t *b, const zs_batchrec_t *br)
     zs_rlp_enc_bytes(&e, br->acc_input_hash, 32);
     zs_rlp_enc_bytes(&e, br->batch_hash, 32);
     zs_rlp_enc_bytes(&e, br->coinbase, 20);
-    zs_rlp_enc_bytes(&e, br->l2data, br->l2len);
+    /* An open batch's data is derivable from its blocks (zs_chain_batch_l2data):
+       it is stored once, when the batch closes. */
+    zs_rlp_enc_bytes(&e, br->l2data, br->closed ? br->l2len : 0);
     zs_rlp_enc_list_end(&e, m);
     uint8_t k[9];
     key_num(k, 'B', br->number);
@@ -396,4 +399,61 @@ int zs_chain_head(zs_store_t *s, uint64_t *number)
     for (int i = 0; i < 8; i++) n = n << 8 | v[i];
     *number = n;
     return 1;
+}
+
+int zs_chain_batch_l2data(zs_store_t *s, uint64_t first_block, uint64_t last_block, uint8_t **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    if (!first_block || last_block < first_block) return ZS_OK;
+    zs_block_t blk;
+    int rc = zs_chain_get_block(s, first_block - 1, &blk);
+    if (rc) return rc;
+    uint64_t prev_ts = blk.timestamp;
+    zs_block_clear(&blk);
+    size_t cap = 0;
+    uint8_t *buf = NULL;
+    for (uint64_t num = first_block; num <= last_block && !rc; num++) {
+        if ((rc = zs_chain_get_block(s, num, &blk))) break;
+        for (uint32_t i = 0; i <= blk.ntx && !rc; i++) {
+            /* i == 0 is the changeL2Block entry, then each transaction. */
+            zs_txrec_t t = {0};
+            zs_tx_t tx;
+            zs_perr_t pe;
+            size_t need = ZS_BATCH_CHANGE_L2_BLOCK_LEN;
+            if (i) {
+                if ((rc = zs_chain_get_tx(s, blk.tx_hashes[i - 1], &t))) break;
+                if (zs_tx_decode(t.raw, t.raw_len, &tx, &pe)) rc = ZS_ERR_CORRUPT;
+                need = t.raw_len + 128;
+            }
+            if (!rc && *len + need > cap) {
+                size_t c = cap ? 2 * cap : 4096;
+                while (c < *len + need) c *= 2;
+                uint8_t *nb = realloc(buf, c);
+                if (!nb)
+                    rc = ZS_ERR_NOMEM;
+                else
+                    buf = nb, cap = c;
+            }
+            if (!rc) {
+                uint32_t delta = blk.timestamp > prev_ts ? (uint32_t)(blk.timestamp - prev_ts) : 0;
+                long k = i ? zs_batch_encode_tx(&tx, t.eff_pct, buf + *len, cap - *len)
+                           : zs_batch_encode_change_l2_block(delta, 0, buf + *len, cap - *len);
+                if (k < 0)
+                    rc = (int)k;
+                else
+                    *len += (size_t)k;
+            }
+            zs_txrec_clear(&t);
+        }
+        prev_ts = blk.timestamp;
+        zs_block_clear(&blk);
+    }
+    if (rc) {
+        free(buf);
+        *len = 0;
+        return rc;
+    }
+    *out = buf;
+    return ZS_OK;
 }

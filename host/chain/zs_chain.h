@@ -77,6 +77,13 @@ ZS_MUST_USE int zs_chain_get_block(zs_store_t *s, uint64_t number, zs_block_t *o
 ZS_MUST_USE int zs_chain_block_number(zs_store_t *s, const uint8_t hash[32], uint64_t *number);
 ZS_MUST_USE int zs_chain_get_tx(zs_store_t *s, const uint8_t hash[32], zs_txrec_t *out);
 ZS_MUST_USE int zs_chain_get_batch(zs_store_t *s, uint64_t number, zs_batchrec_t *out);
+/* zs_chain_batch_l2data derives a batch's batchL2Data from its blocks
+   first_block..last_block (changeL2Block entries and the transactions with
+   their effective percentage): what an open batch holds, whose record
+   does not store it.  A malloc'd buffer (NULL and 0 when empty). */
+ZS_MUST_USE int zs_chain_batch_l2data(zs_store_t *s, uint64_t first_block, uint64_t last_block, uint8_t **out,
+                                      size_t *len);
+
 /* 1 and the head block number, or 0 for a chain without blocks. */
 int zs_chain_head(zs_store_t *s, uint64_t *number);
 

@@ -183,6 +183,14 @@ try {
   ok(decHashes.join() === batch.transactions.map((t) => t.hash).join(), 'batchL2Data holds the batch\'s transactions in order', dec.stderr);
   eq(entries.filter((e) => e.kind === 'changeL2Block').length, batch.blocks.length, 'one changeL2Block entry per block');
   eq(dec.json && dec.json.batchHashData, ethers.keccak256(batch.batchL2Data), 'batchHashData is keccak256(batchL2Data)');
+  // The open batch: its data so far is derived from its blocks.
+  const w9 = new ethers.Wallet(devKeys[9], provider);
+  await (await w9.sendTransaction({ to, value: 1n })).wait();
+  const open = (await rpc(url, 'zkevm_getBatchByNumber', ['latest', false])).result;
+  const od = run('zkseq', ['tx', 'decode-batch', open.batchL2Data]);
+  ok(open.closed === false && od.json && od.json.entries.filter((x) => x.kind === 'changeL2Block').length === open.blocks.length &&
+    od.json.entries.filter((x) => x.kind === 'tx').length === open.transactions.length && open.transactions.length >= 1,
+  'the open batch\'s batchL2Data matches its blocks and transactions so far', open);
   eq((await rpc(url, 'zkevm_virtualBatchNumber')).result, '0x0', 'nothing virtual yet (no L1 submission)');
   eq((await rpc(url, 'zkevm_isBlockVirtualized', [ethers.toQuantity(rc0.blockNumber)])).result, false, 'zkevm_isBlockVirtualized');
   eq((await rpc(url, 'zkevm_isBlockConsolidated', [ethers.toQuantity(rc0.blockNumber)])).result, false, 'zkevm_isBlockConsolidated');

@@ -103,6 +103,7 @@ struct zs_node {
 
     /* The open batch (sequencer thread only). */
     zs_batchrec_t open;
+    size_t open_cap; /* allocated bytes of open.l2data */
     uint32_t open_txs;
     uint64_t open_gas;
     uint64_t open_started_ms;
@@ -419,11 +420,16 @@ static void put_open_batch_number(zs_store_batch_t *b, uint64_t number)
 
 static int append_open(zs_node_t *n, const uint8_t *p, size_t len)
 {
-    uint8_t *d = realloc(n->open.l2data, n->open.l2len + len + 1);
-    if (!d)
-        return ZS_ERR_NOMEM;
-    memcpy(d + n->open.l2len, p, len);
-    n->open.l2data = d;
+    if (n->open.l2len + len > n->open_cap) {
+        size_t cap = n->open_cap ? 2 * n->open_cap : 4096;
+        while (cap < n->open.l2len + len) cap *= 2;
+        uint8_t *d = realloc(n->open.l2data, cap);
+        if (!d)
+            return ZS_ERR_NOMEM;
+        n->open.l2data = d;
+        n->open_cap = cap;
+    }
+    memcpy(n->open.l2data + n->open.l2len, p, len);
     n->open.l2len += len;
     return ZS_OK;
 }
@@ -443,6 +449,7 @@ static void close_batch(zs_node_t *n, job_t *job)
     memcpy(n->last_acc, n->open.acc_input_hash, 32);
     uint64_t next = n->open.number + 1, first = n->open.last_block + 1;
     zs_batchrec_clear(&n->open);
+    n->open_cap = 0;
     n->open.number = next;
     n->open.first_block = first;
     n->open.last_block = first - 1;
@@ -1055,6 +1062,14 @@ zs_node_t *zs_node_open(const zs_node_cfg_t *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "open batch %llu: %s", (unsigned long long)ob, zs_strerror(rc));
         goto fail;
     }
+    /* Its data is not stored while it is open: derive it from its blocks. */
+    free(n->open.l2data);
+    if ((rc = zs_chain_batch_l2data(n->store, n->open.first_block, n->open.last_block, &n->open.l2data,
+                                    &n->open.l2len))) {
+        snprintf(err, errlen, "open batch %llu: its blocks: %s", (unsigned long long)ob, zs_strerror(rc));
+        goto fail;
+    }
+    n->open_cap = n->open.l2len;
     if (ob) {
         zs_batchrec_t prev;
         if ((rc = zs_chain_get_batch(n->store, ob - 1, &prev))) {

@@ -224,10 +224,18 @@ int zs_node_replay(const char *path, zs_replay_report_t *out, char *err, size_t 
             zs_batchrec_clear(&b);
             break;
         }
-        uint8_t bh[32], a[32];
+        uint8_t bh[32], a[32], *derived;
+        size_t dlen;
         zs_keccak256(b.l2data, b.l2len, bh);
         zs_batch_acc_input_hash(acc, bh, zero, b.timestamp, b.coinbase, zero, a);
         int bad = memcmp(bh, b.batch_hash, 32) || memcmp(a, b.acc_input_hash, 32);
+        /* The stored data is exactly what its blocks give. */
+        if (!bad && !zs_chain_batch_l2data(store, b.first_block, b.last_block, &derived, &dlen)) {
+            bad = dlen != b.l2len || (dlen && memcmp(derived, b.l2data, dlen));
+            free(derived);
+        } else {
+            bad = 1;
+        }
         zs_batchrec_clear(&b);
         if (bad) {
             rc = mismatch(err, errlen, "batch %llu: batchHashData or accInputHash differs", (unsigned long long)bn);

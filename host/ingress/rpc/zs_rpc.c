@@ -824,6 +824,10 @@ static json_t *m_batch_by_number(zs_rpc_t *r, json_t *p, rpc_err_t *e)
     zs_batchrec_t b;
     int rc = zs_chain_get_batch(zs_node_store(r->node), num, &b);
     if (rc == ZS_ERR_NOTFOUND) return json_null();
+    if (!rc && !b.closed) {
+        free(b.l2data); /* an open batch: its data so far, from its blocks */
+        rc = zs_chain_batch_l2data(zs_node_store(r->node), b.first_block, b.last_block, &b.l2data, &b.l2len);
+    }
     if (rc) return fail(e, -32603, "reading batch %llu: %s", (unsigned long long)num, zs_strerror(rc));
     json_t *o = json_object();
     json_object_set_new(o, "number", qty(b.number));
