@@ -197,9 +197,34 @@ static json_t *process_case(json_t *c, size_t index)
     return out;
 }
 
+/* zkseq batch acc OLD_ACC BATCHL2DATA L1_INFO_ROOT TIMESTAMP SEQUENCER [FORCED_BLOCK_HASH]:
+   one step of the accInputHash chain, as the rollup contract computes it. */
+static int batch_acc(int argc, char **argv)
+{
+    if (argc < 6 || argc > 7)
+        cli_fail("usage: zkseq batch acc OLD_ACC BATCHL2DATA L1_INFO_ROOT TIMESTAMP SEQUENCER [FORCED_BLOCK_HASH]");
+    uint8_t old[32], root[32], seq[20], forced[32] = {0}, data_hash[32], acc[32];
+    cli_hex_exact("OLD_ACC", argv[1], old, 32);
+    size_t len;
+    uint8_t *data = cli_hex("BATCHL2DATA", argv[2], &len);
+    cli_hex_exact("L1_INFO_ROOT", argv[3], root, 32);
+    uint64_t ts = cli_u64("TIMESTAMP", argv[4]);
+    cli_addr("SEQUENCER", argv[5], seq);
+    if (argc == 7) cli_hex_exact("FORCED_BLOCK_HASH", argv[6], forced, 32);
+    zs_keccak256(data, len, data_hash);
+    zs_batch_acc_input_hash(old, data_hash, root, ts, seq, forced, acc);
+    free(data);
+    json_t *out = json_object();
+    json_object_set_new(out, "batchHashData", cli_json_hex(data_hash, 32));
+    json_object_set_new(out, "accInputHash", cli_json_hex(acc, 32));
+    cli_print(out);
+    return 0;
+}
+
 int cmd_batch(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[0], "process")) cli_fail("usage: zkseq batch process FILE [--id N]");
+    if (argc >= 1 && !strcmp(argv[0], "acc")) return batch_acc(argc, argv);
+    if (argc < 2 || strcmp(argv[0], "process")) cli_fail("usage: zkseq batch process FILE [--id N] | batch acc ...");
     const char *file = argv[1];
     long long id = -1;
     for (int i = 2; i < argc; i++) {

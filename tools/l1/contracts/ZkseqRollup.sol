@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: AGPL-3.0
+pragma solidity ^0.8.24;
+
+import "./IVerifier.sol";
+import "./ZkseqGlobalExitRoot.sol";
+
+/// @title ZkseqRollup: zkseq's rollup contract, written after Polygon zkEVM's
+/// fork-12 design (PolygonRollupBaseEtrog with the banana sequenceBatches,
+/// and the monolithic PolygonZkEVM's getters), in one contract without the
+/// rollup manager, POL fees or upgradeability.
+///
+/// The accumulated input hash of a batch is
+///   keccak256(oldAccInputHash ++ keccak256(transactions) ++ l1InfoRoot ++
+///             uint64 maxSequenceTimestamp ++ l2Coinbase ++ bytes32(0))
+/// for a sequencer's batch, and with (forcedGlobalExitRoot, forcedTimestamp,
+/// forcedBlockHashL1) in place of (l1InfoRoot, maxSequenceTimestamp, 0) for a
+/// forced one; zkseq's firmware computes the same chain before it posts and
+/// sends it as expectedFinalAccInputHash.
+contract ZkseqRollup {
+    struct BatchData {
+        bytes transactions;
+        bytes32 forcedGlobalExitRoot;
+        uint64 forcedTimestamp;
+        bytes32 forcedBlockHashL1;
+    }
+
+    struct SequencedBatchData {
+        bytes32 accInputHash;
+        uint64 sequencedTimestamp;
+        uint64 previousLastBatchSequenced;
+    }
+
+    uint256 internal constant _MAX_TRANSACTIONS_BYTE_LENGTH = 120000;
+    uint256 internal constant _MAX_FORCE_BATCH_BYTE_LENGTH = 5000;
+    uint256 internal constant _MAX_VERIFY_BATCHES = 1000;
+    uint256 internal constant TIMESTAMP_RANGE = 36;
+    uint256 internal constant _RFIELD =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    uint64 public constant FORK_ID = 12;
+
+    ZkseqGlobalExitRoot public immutable globalExitRootManager;
+    IVerifierRollup public immutable verifier;
+    uint64 public immutable chainID;
+
+    address public admin;
+    address public trustedSequencer;
+    address public trustedAggregator;
+    /// address(0): anyone may force batches.
+    address public forceBatchAddress;
+    uint64 public forceBatchTimeout;
+
+    uint64 public lastBatchSequenced;
+    uint64 public lastVerifiedBatch;
+    uint64 public lastForceBatch;
+    uint64 public lastForceBatchSequenced;
+
+    mapping(uint64 => SequencedBatchData) public sequencedBatches;
+    mapping(uint64 => bytes32) public forcedBatches;
+    mapping(uint64 => bytes32) public batchNumToStateRoot;
+
+    event SequenceBatches(uint64 indexed numBatch, bytes32 l1InfoRoot);
+    event SequenceForceBatches(uint64 indexed numBatch);
+    event ForceBatch(uint64 indexed forceBatchNum, bytes32 lastGlobalExitRoot, address sequencer, bytes transactions);
+    event VerifyBatchesTrustedAggregator(uint64 indexed numBatch, bytes32 stateRoot, address indexed aggregator);
+    event SetTrustedSequencer(address newTrustedSequencer);
+    event SetTrustedAggregator(address newTrustedAggregator);
+    event SetForceBatchTimeout(uint64 newforceBatchTimeout);
+
+    error OnlyAdmin();
+    error OnlyTrustedSequencer();
+    error OnlyTrustedAggregator();
+    error ForceBatchNotAllowed();
+    error SequenceZeroBatches();
+    error ExceedMaxVerifyBatches();
+    error MaxTimestampSequenceInvalid();
+    error L1InfoTreeLeafCountInvalid();
+    error ForcedDataDoesNotMatch();
+    error ForceBatchesOverflow();
+    error TransactionsLengthAboveMax();
+    error FinalAccInputHashDoesNotMatch();
+    error ForceBatchTimeoutNotExpired();
+    error InitNumBatchDoesNotMatch();
+    error FinalNumBatchBelowLastVerifiedBatch();
+    error NewAccInputHashDoesNotExist();
+    error InvalidProof();
+
+    modifier onlyAdmin() {
+        if (msg.sender != admin) revert OnlyAdmin();
+        _;
+    }
+
+    modifier onlyTrustedSequencer() {
+        if (msg.sender != trustedSequencer) revert OnlyTrustedSequencer();
+        _;
+    }
+
+    modifier onlyTrustedAggregator() {
+        if (msg.sender != trustedAggregator) revert OnlyTrustedAggregator();
+        _;
+    }
+
+    modifier isSenderAllowedToForceBatches() {
+        if (forceBatchAddress != address(0) && msg.sender != forceBatchAddress) revert ForceBatchNotAllowed();
+        _;
+    }
+
+    constructor(
+        ZkseqGlobalExitRoot _globalExitRootManager,
+        IVerifierRollup _verifier,
+        uint64 _chainID,
+        bytes32 genesisStateRoot,
+        address _trustedSequencer,
+        address _trustedAggregator,
+        uint64 _forceBatchTimeout
+    ) {
+        globalExitRootManager = _globalExitRootManager;
+        verifier = _verifier;
+        chainID = _chainID;
+        admin = msg.sender;
+        trustedSequencer = _trustedSequencer;
+        trustedAggregator = _trustedAggregator;
+        forceBatchTimeout = _forceBatchTimeout;
+        batchNumToStateRoot[0] = genesisStateRoot;
+    }
+
+    /// The accInputHash of the last sequenced batch.
+    function lastAccInputHash() external view returns (bytes32) {
+        return sequencedBatches[lastBatchSequenced].accInputHash;
+    }
+
+    function sequenceBatches(
+        BatchData[] calldata batches,
+        uint32 indexL1InfoRoot,
+        uint64 maxSequenceTimestamp,
+        bytes32 expectedFinalAccInputHash,
+        address l2Coinbase
+    ) external onlyTrustedSequencer {
+        uint256 batchesNum = batches.length;
+        if (batchesNum == 0) revert SequenceZeroBatches();
+        if (batchesNum > _MAX_VERIFY_BATCHES) revert ExceedMaxVerifyBatches();
+        if (uint256(maxSequenceTimestamp) > block.timestamp + TIMESTAMP_RANGE) revert MaxTimestampSequenceInvalid();
+
+        bytes32 l1InfoRoot = globalExitRootManager.l1InfoRootMap(indexL1InfoRoot);
+        if (l1InfoRoot == bytes32(0)) revert L1InfoTreeLeafCountInvalid();
+
+        uint64 forcedSequenced = lastForceBatchSequenced;
+        bytes32 acc = sequencedBatches[lastBatchSequenced].accInputHash;
+
+        for (uint256 i = 0; i < batchesNum; i++) {
+            BatchData calldata b = batches[i];
+            bytes32 txHash = keccak256(b.transactions);
+            if (b.forcedTimestamp > 0) {
+                forcedSequenced++;
+                bytes32 forcedData =
+                    keccak256(abi.encodePacked(txHash, b.forcedGlobalExitRoot, b.forcedTimestamp, b.forcedBlockHashL1));
+                if (forcedData != forcedBatches[forcedSequenced]) revert ForcedDataDoesNotMatch();
+                acc = keccak256(
+                    abi.encodePacked(
+                        acc, txHash, b.forcedGlobalExitRoot, b.forcedTimestamp, l2Coinbase, b.forcedBlockHashL1
+                    )
+                );
+                delete forcedBatches[forcedSequenced];
+            } else {
+                if (b.transactions.length > _MAX_TRANSACTIONS_BYTE_LENGTH) revert TransactionsLengthAboveMax();
+                acc = keccak256(
+                    abi.encodePacked(acc, txHash, l1InfoRoot, maxSequenceTimestamp, l2Coinbase, bytes32(0))
+                );
+            }
+        }
+        if (forcedSequenced > lastForceBatch) revert ForceBatchesOverflow();
+        if (acc != expectedFinalAccInputHash) revert FinalAccInputHashDoesNotMatch();
+
+        lastForceBatchSequenced = forcedSequenced;
+        uint64 previous = lastBatchSequenced;
+        uint64 newLast = previous + uint64(batchesNum);
+        sequencedBatches[newLast] = SequencedBatchData(acc, uint64(block.timestamp), previous);
+        lastBatchSequenced = newLast;
+        emit SequenceBatches(newLast, l1InfoRoot);
+    }
+
+    /// Anyone (or forceBatchAddress) may queue L2 transactions on L1; the
+    /// trusted sequencer must include them, or after forceBatchTimeout anyone
+    /// may sequence them with sequenceForceBatches.  No fee on this devnet
+    /// contract (Polygon charges POL).
+    function forceBatch(bytes calldata transactions) external isSenderAllowedToForceBatches {
+        if (transactions.length > _MAX_FORCE_BATCH_BYTE_LENGTH) revert TransactionsLengthAboveMax();
+        bytes32 ger = globalExitRootManager.getLastGlobalExitRoot();
+        lastForceBatch++;
+        forcedBatches[lastForceBatch] = keccak256(
+            abi.encodePacked(keccak256(transactions), ger, uint64(block.timestamp), blockhash(block.number - 1))
+        );
+        emit ForceBatch(lastForceBatch, ger, msg.sender, msg.sender == tx.origin ? bytes("") : transactions);
+    }
+
+    function sequenceForceBatches(BatchData[] calldata batches) external isSenderAllowedToForceBatches {
+        uint256 batchesNum = batches.length;
+        if (batchesNum == 0) revert SequenceZeroBatches();
+        if (batchesNum > _MAX_VERIFY_BATCHES) revert ExceedMaxVerifyBatches();
+        if (uint256(lastForceBatchSequenced) + batchesNum > uint256(lastForceBatch)) revert ForceBatchesOverflow();
+
+        uint64 forcedSequenced = lastForceBatchSequenced;
+        bytes32 acc = sequencedBatches[lastBatchSequenced].accInputHash;
+        for (uint256 i = 0; i < batchesNum; i++) {
+            BatchData calldata b = batches[i];
+            forcedSequenced++;
+            bytes32 txHash = keccak256(b.transactions);
+            bytes32 forcedData =
+                keccak256(abi.encodePacked(txHash, b.forcedGlobalExitRoot, b.forcedTimestamp, b.forcedBlockHashL1));
+            if (forcedData != forcedBatches[forcedSequenced]) revert ForcedDataDoesNotMatch();
+            delete forcedBatches[forcedSequenced];
+            // The last batch is the most recent: the timeout is checked on it.
+            if (i == batchesNum - 1 && uint256(b.forcedTimestamp) + forceBatchTimeout > block.timestamp) {
+                revert ForceBatchTimeoutNotExpired();
+            }
+            acc = keccak256(
+                abi.encodePacked(
+                    acc, txHash, b.forcedGlobalExitRoot, b.forcedTimestamp, msg.sender, b.forcedBlockHashL1
+                )
+            );
+        }
+        lastForceBatchSequenced = forcedSequenced;
+        uint64 previous = lastBatchSequenced;
+        uint64 newLast = previous + uint64(batchesNum);
+        sequencedBatches[newLast] = SequencedBatchData(acc, uint64(block.timestamp), previous);
+        lastBatchSequenced = newLast;
+        emit SequenceForceBatches(newLast);
+    }
+
+    /// The trusted aggregator proves batches initNumBatch+1..finalNewBatch.
+    /// Both ends must be ends of sequences (their accInputHash is stored).
+    function verifyBatchesTrustedAggregator(
+        uint64 pendingStateNum,
+        uint64 initNumBatch,
+        uint64 finalNewBatch,
+        bytes32 newLocalExitRoot,
+        bytes32 newStateRoot,
+        bytes32[24] calldata proof
+    ) external onlyTrustedAggregator {
+        pendingStateNum; // no pending states in this contract; kept for Polygon's signature
+        if (initNumBatch != lastVerifiedBatch) revert InitNumBatchDoesNotMatch();
+        if (finalNewBatch <= lastVerifiedBatch || finalNewBatch > lastBatchSequenced) {
+            revert FinalNumBatchBelowLastVerifiedBatch();
+        }
+        bytes32 oldAcc = sequencedBatches[initNumBatch].accInputHash;
+        bytes32 newAcc = sequencedBatches[finalNewBatch].accInputHash;
+        if (newAcc == bytes32(0)) revert NewAccInputHashDoesNotExist();
+
+        bytes memory input = abi.encodePacked(
+            msg.sender,
+            batchNumToStateRoot[initNumBatch],
+            oldAcc,
+            initNumBatch,
+            chainID,
+            FORK_ID,
+            newStateRoot,
+            newAcc,
+            newLocalExitRoot,
+            finalNewBatch
+        );
+        uint256[1] memory pub = [uint256(sha256(input)) % _RFIELD];
+        if (!verifier.verifyProof(proof, pub)) revert InvalidProof();
+
+        batchNumToStateRoot[finalNewBatch] = newStateRoot;
+        lastVerifiedBatch = finalNewBatch;
+        globalExitRootManager.updateExitRoot(newLocalExitRoot);
+        emit VerifyBatchesTrustedAggregator(finalNewBatch, newStateRoot, msg.sender);
+    }
+
+    function setTrustedSequencer(address a) external onlyAdmin {
+        trustedSequencer = a;
+        emit SetTrustedSequencer(a);
+    }
+
+    function setTrustedAggregator(address a) external onlyAdmin {
+        trustedAggregator = a;
+        emit SetTrustedAggregator(a);
+    }
+
+    function setForceBatchTimeout(uint64 t) external onlyAdmin {
+        forceBatchTimeout = t;
+        emit SetForceBatchTimeout(t);
+    }
+
+    function setForceBatchAddress(address a) external onlyAdmin {
+        forceBatchAddress = a;
+    }
+}
