@@ -46,6 +46,9 @@ JSON_LIBS := -ljansson
 OPENSSL_LIBS := -lcrypto
 ROCKSDB_LIBS := -lrocksdb
 MBEDTLS_LIBS := -lmbedcrypto
+MBEDTLS_TLS_LIBS := -lmbedtls -lmbedx509 -lmbedcrypto
+# Firmware status and log lines are cut to their fixed buffers on purpose.
+FW_CFLAGS := -Wno-format-truncation
 DPDK_CFLAGS := $(shell pkg-config --cflags libdpdk 2>/dev/null)
 DPDK_LIBS := $(shell pkg-config --libs libdpdk 2>/dev/null)
 

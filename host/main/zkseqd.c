@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/batch/zs_fwlink.h"
 #include "host/ingress/rpc/zs_rpc.h"
 #include "host/ingress/dpdk/zs_dpdk.h"
 #include "host/ingress/udp/zs_udp.h"
@@ -31,7 +32,8 @@ static const char default_config[] =
     "\"sequencer\":{\"block_time_ms\":100,\"max_block_txs\":2000,\"order\":\"fcfs\"},"
     "\"batch\":{\"max_bytes\":120000,\"max_txs\":0,\"max_gas\":0,\"max_age_ms\":3000},"
     "\"pool\":{\"max_txs\":100000,\"max_per_sender\":1024,\"nonce_gap\":64,\"price_bump_percent\":10},"
-    "\"state\":{\"keep_versions\":256,\"cache_mb\":256}}";
+    "\"state\":{\"keep_versions\":256,\"cache_mb\":256},"
+    "\"firmware\":{\"mbox\":\"\"}}";
 
 static void usage(FILE *f)
 {
@@ -50,6 +52,8 @@ static void usage(FILE *f)
             "  --udp-port N      exchange ingress UDP port (8125; 0 picks a free one)\n"
             "  --dpdk \"EAL ARGS\" also take frames on a DPDK port (e.g. \"--no-huge --no-pci -m 256\n"
             "                    --no-shconf -l 0 --vdev net_af_packet0,iface=veth0\"), at --dpdk-ip ADDR\n"
+            "  --fw-mbox FILE    the firmware's mailbox (zkseq-fw's DIR/mbox): the firmware then owns the\n"
+            "                    batch policy and posts sealed batches to L1\n"
             "  --print-config    print the effective configuration as JSON and exit\n");
 }
 
@@ -128,6 +132,7 @@ typedef struct {
     int dpdk_enabled;
     zs_udp_key_t *keys;
     char *datadir, *rpc_host, *udp_host;
+    const char *fw_mbox; /* in the JSON tree: valid while it lives */
 } config_t;
 
 static int build_config(json_t *j, int dev, config_t *c, char *err, size_t errlen)
@@ -171,6 +176,12 @@ static int build_config(json_t *j, int dev, config_t *c, char *err, size_t errle
     } else if (dev) {
         c->node.genesis = dev_genesis();
     }
+    json_t *fwm = json_object_get(json_object_get(j, "firmware"), "mbox");
+    if (!json_is_string(fwm)) {
+        snprintf(err, errlen, "configuration firmware.mbox: want a path (\"\" for no firmware)");
+        return -1;
+    }
+    c->fw_mbox = *json_string_value(fwm) ? json_string_value(fwm) : NULL;
     json_t *rpc = json_object_get(j, "rpc");
     const char *host = json_string_value(json_object_get(rpc, "host"));
     if (!host) {
@@ -294,7 +305,7 @@ int main(int argc, char **argv)
         {"rpc-port", required_argument, 0, 'p'},   {"chain-id", required_argument, 0, 'i'},
         {"block-time-ms", required_argument, 0, 'b'}, {"print-config", no_argument, 0, 'P'},
         {"udp-port", required_argument, 0, 'u'},  {"dpdk", required_argument, 0, 'k'},
-        {"dpdk-ip", required_argument, 0, 'I'},
+        {"dpdk-ip", required_argument, 0, 'I'},    {"fw-mbox", required_argument, 0, 'F'},
         {"version", no_argument, 0, 'V'},          {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -334,6 +345,7 @@ int main(int argc, char **argv)
             set_path(over, NULL, "dpdk.enabled", json_true());
             break;
         case 'I': set_path(over, NULL, "dpdk.ip", json_string(optarg)); break;
+        case 'F': set_path(over, NULL, "firmware.mbox", json_string(optarg)); break;
         case 'P': print = 1; break;
         case 'V': printf("zkseqd %s\n", VERSION); return 0;
         case 'h': usage(stdout); return 0;
@@ -419,6 +431,16 @@ int main(int argc, char **argv)
         zs_node_close(node);
         return 1;
     }
+    zs_fwlink_t *fw = NULL;
+    if (c.fw_mbox && !(fw = zs_fwlink_start(node, c.fw_mbox, err, sizeof err))) {
+        fprintf(stderr, "zkseqd: firmware mailbox: %s\n", err);
+        zs_node_stop(node);
+        zs_dpdk_stop(dpdk);
+        zs_udp_stop(udp);
+        zs_rpc_free(rpc);
+        zs_node_close(node);
+        return 1;
+    }
     char cb[43];
     zs_hex_encode_0x(cb, c.node.coinbase, 20);
     fprintf(stderr, "zkseqd %s: chain id %llu, head block %llu, coinbase %s, datadir %s\n", VERSION,
@@ -426,11 +448,13 @@ int main(int argc, char **argv)
     fprintf(stderr, "zkseqd: JSON-RPC on http://%s:%u\n", c.rpc.host, zs_rpc_port(rpc));
     if (udp) fprintf(stderr, "zkseqd: exchange frames on udp://%s:%u\n", c.udp.host, zs_udp_port(udp));
     if (dpdk) fprintf(stderr, "zkseqd: exchange frames on dpdk://%s:%u\n", c.dpdk.ip, c.dpdk.port);
+    if (fw) fprintf(stderr, "zkseqd: firmware mailbox %s\n", c.fw_mbox);
     fflush(stderr);
     int sig = 0;
     sigwait(&set, &sig);
     fprintf(stderr, "zkseqd: %s: stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     zs_node_stop(node);
+    zs_fwlink_stop(fw);
     zs_rpc_free(rpc);
     zs_udp_stop(udp);
     if (dpdk) {

@@ -87,6 +87,7 @@ static const char *const texts[ZS_POOL_REASON_COUNT] = {
     [ZS_POOL_NO_EVM] = "contract creation is not supported yet (no EVM)",
     [ZS_POOL_INVALID] = "invalid transaction",
     [ZS_POOL_UNAVAILABLE] = "transaction pool unavailable",
+    [ZS_POOL_BACKPRESSURE] = "sequencer backlog: sealed batches are waiting for L1, try again later",
 };
 
 static const char *const ids[ZS_POOL_REASON_COUNT] = {
@@ -109,6 +110,7 @@ static const char *const ids[ZS_POOL_REASON_COUNT] = {
     [ZS_POOL_NO_EVM] = "no_evm",
     [ZS_POOL_INVALID] = "invalid",
     [ZS_POOL_UNAVAILABLE] = "unavailable",
+    [ZS_POOL_BACKPRESSURE] = "l1_backlog",
 };
 
 const char *zs_pool_reason_text(zs_pool_reason_t r)

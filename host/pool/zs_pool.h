@@ -54,6 +54,7 @@ typedef enum {
     ZS_POOL_NO_EVM,       /* contract creation: needs the EVM, which comes later */
     ZS_POOL_INVALID,      /* does not decode, or bad signature */
     ZS_POOL_UNAVAILABLE,  /* the store failed or the pool is shutting down */
+    ZS_POOL_BACKPRESSURE, /* sealed batches are waiting for L1 past the firmware's limit */
     ZS_POOL_REASON_COUNT
 } zs_pool_reason_t;
 

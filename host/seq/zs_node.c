@@ -108,8 +108,21 @@ struct zs_node {
     uint64_t open_gas;
     uint64_t open_started_ms;
     uint8_t last_acc[32]; /* accInputHash of the last closed batch */
+    int batch_full;       /* the last block stopped at the batch's limits */
+    uint64_t open_pending_bytes; /* published copy for zs_node_open_batch (mu) */
+    uint64_t open_pub_number, open_pub_txs, open_pub_gas, open_pub_started;
+
+    /* The firmware's policy (mu): fw_policy_on selects it over cfg. */
+    int fw_policy_on;
+    zs_batch_policy_t fw_policy;
+    uint32_t fw_block_time_ms;
+    uint64_t close_request; /* batch number to close, 0 none */
+    zs_node_l1_t l1;        /* mu */
 };
 
+
+static void load_l1(zs_node_t *n);
+static void publish_open(zs_node_t *n);
 
 static uint64_t now_ms(void)
 {
@@ -329,6 +342,12 @@ void zs_node_admit_nowait(zs_node_t *n, const uint8_t *raw, size_t len, const zs
         out->reason = ZS_POOL_UNAVAILABLE;
         return;
     }
+    /* The firmware says sealed batches pile up unposted: refuse new work
+       with a reason the client can act on (retry later). */
+    if (__atomic_load_n(&n->l1.backpressure, __ATOMIC_RELAXED)) {
+        out->reason = ZS_POOL_BACKPRESSURE;
+        return;
+    }
     out->reason = zs_pool_add_nowait(n->pool, raw, len, tx, sender, &out->seq);
 }
 
@@ -457,6 +476,7 @@ static void close_batch(zs_node_t *n, job_t *job)
     n->open_txs = 0;
     n->open_gas = 0;
     n->open_started_ms = 0;
+    n->batch_full = 0;
     zs_chain_put_batch(b, &n->open);
     put_open_batch_number(b, next);
     /* Published by the committer once durable. */
@@ -465,11 +485,51 @@ static void close_batch(zs_node_t *n, job_t *job)
     job->batches.open = next;
 }
 
-static int batch_due(const zs_node_t *n, uint64_t now)
+/* The policy in force: the firmware's while it is up, else the
+   configuration's.  Copied under mu by the sequencer thread. */
+typedef struct {
+    zs_batch_policy_t p;
+    uint32_t block_time_ms;
+    uint64_t close_request;
+} policy_now_t;
+
+static void policy_snapshot(zs_node_t *n, policy_now_t *out)
 {
-    const zs_batch_policy_t *p = &n->cfg.batch;
+    pthread_mutex_lock(&n->mu);
+    if (n->fw_policy_on) {
+        out->p = n->fw_policy;
+        /* The age is the firmware's call; ours is only a safety net. */
+        out->p.max_age_ms = n->fw_policy.max_age_ms ? 2 * n->fw_policy.max_age_ms : n->cfg.batch.max_age_ms;
+        out->block_time_ms = n->fw_block_time_ms ? n->fw_block_time_ms : n->cfg.block_time_ms;
+    } else {
+        out->p = n->cfg.batch;
+        out->block_time_ms = n->cfg.block_time_ms;
+    }
+    out->close_request = n->close_request;
+    pthread_mutex_unlock(&n->mu);
+}
+
+static void publish_open(zs_node_t *n)
+{
+    pthread_mutex_lock(&n->mu);
+    n->open_pub_number = n->open.number;
+    n->open_pending_bytes = n->open.l2len;
+    n->open_pub_txs = n->open_txs;
+    n->open_pub_gas = n->open_gas;
+    n->open_pub_started = n->open_started_ms;
+    if (n->close_request && n->close_request < n->open.number) n->close_request = 0;
+    pthread_mutex_unlock(&n->mu);
+}
+
+static int batch_due(zs_node_t *n, uint64_t now)
+{
+    policy_now_t pn;
+    policy_snapshot(n, &pn);
+    const zs_batch_policy_t *p = &pn.p;
     if (!n->open.l2len)
         return 0;
+    if (n->batch_full || pn.close_request == n->open.number)
+        return 1;
     return (p->max_bytes && n->open.l2len >= p->max_bytes) ||
            (p->max_txs && n->open_txs >= p->max_txs) || (p->max_gas && n->open_gas >= p->max_gas) ||
            (p->max_age_ms && n->open_started_ms && now - n->open_started_ms >= p->max_age_ms);
@@ -526,6 +586,9 @@ static int run_block(zs_node_t *n, zs_pool_item_t *first, job_t *job, block_work
         n->open_started_ms = now;
     w->n = 0;
     w->nt = 0;
+    policy_now_t pn;
+    policy_snapshot(n, &pn);
+    int full = 0;
     if ((rc = touch(w, n->cfg.coinbase)))
         return rc;
     /* In chunks: the pool hands over up to CHUNK transactions (one per
@@ -552,6 +615,18 @@ static int run_block(zs_node_t *n, zs_pool_item_t *first, job_t *job, block_work
             return rc;
         for (size_t i = 0; i < have; i++) {
             zs_pool_item_t it = items[i];
+            /* The batch's limits hold at every transaction: one that would
+               pass them waits for the next batch (a batch with nothing in it
+               takes it anyway, or it could never go anywhere). */
+            const zs_batch_policy_t *bp = &pn.p;
+            if (n->open_txs &&
+                ((bp->max_bytes && n->open.l2len + it.raw_len + ZS_BATCH_TX_TRAILER + 16 > bp->max_bytes) ||
+                 (bp->max_txs && n->open_txs + 1 > bp->max_txs) ||
+                 (bp->max_gas && n->open_gas + it.tx->gas > bp->max_gas))) {
+                for (size_t k = i; k < have; k++) zs_pool_requeue(n->pool, &items[k]);
+                n->batch_full = full = 1;
+                break;
+            }
             zs_exec_result_t r;
             t0 = zs_mono_ns();
             rc = zs_exec_tx_prepared(n->exec, it.tx, it.sender, 0xff, l2[i], &r);
@@ -610,7 +685,7 @@ static int run_block(zs_node_t *n, zs_pool_item_t *first, job_t *job, block_work
             }
         }
         have = 0;
-        if (w->n >= n->cfg.max_block_txs || now_ms() - start >= n->cfg.block_time_ms)
+        if (full || w->n >= n->cfg.max_block_txs || now_ms() - start >= pn.block_time_ms)
             break;
         if (zs_pool_next(n->pool, 0, &items[0]) == ZS_OK)
             have = 1;
@@ -657,6 +732,7 @@ static int run_block(zs_node_t *n, zs_pool_item_t *first, job_t *job, block_work
         close_batch(n, job);
     else
         zs_chain_put_batch(b, &n->open);
+    publish_open(n);
     zs_chain_put_head(b, blk.number);
     uint64_t t_records1 = zs_mono_ns();
     zs_state_applied(n->st, blk.number, &root);
@@ -843,6 +919,7 @@ static void *sequencer_main(void *arg)
             if (batch_due(n, now_ms())) {
                 job_reset(job);
                 close_batch(n, job);
+                publish_open(n);
                 commit_submit(n, job);
                 cur ^= 1;
             }
@@ -1070,6 +1147,14 @@ zs_node_t *zs_node_open(const zs_node_cfg_t *cfg, char *err, size_t errlen)
         goto fail;
     }
     n->open_cap = n->open.l2len;
+    /* Its transaction count, for the batch limits (gas is not recounted:
+       the limit then applies from the next block on). */
+    {
+        size_t pos = 0;
+        zs_batch_entry_t ent;
+        while (zs_batch_next(n->open.l2data, n->open.l2len, &pos, &ent, NULL) == 1)
+            n->open_txs += ent.kind == ZS_BATCH_ENTRY_TX;
+    }
     if (ob) {
         zs_batchrec_t prev;
         if ((rc = zs_chain_get_batch(n->store, ob - 1, &prev))) {
@@ -1081,6 +1166,8 @@ zs_node_t *zs_node_open(const zs_node_cfg_t *cfg, char *err, size_t errlen)
     }
     n->batches.open = ob;
     n->batches.trusted = ob ? ob - 1 : 0;
+    load_l1(n);
+    publish_open(n);
     if (n->open.l2len)
         n->open_started_ms = now_ms(); /* its age restarts with the process */
     zs_node_params_t params;
@@ -1216,4 +1303,95 @@ void zs_node_close(zs_node_t *n)
     pthread_mutex_destroy(&n->lmu);
     pthread_cond_destroy(&n->com_cv);
     free(n);
+}
+
+/* ---- The firmware's side. */
+
+void zs_node_set_policy(zs_node_t *n, const zs_batch_policy_t *p, uint32_t block_time_ms)
+{
+    pthread_mutex_lock(&n->mu);
+    n->fw_policy_on = p != NULL;
+    if (p) {
+        n->fw_policy = *p;
+        n->fw_block_time_ms = block_time_ms;
+    }
+    pthread_mutex_unlock(&n->mu);
+}
+
+void zs_node_request_close(zs_node_t *n, uint64_t number)
+{
+    pthread_mutex_lock(&n->mu);
+    if (number == n->open_pub_number) n->close_request = number;
+    pthread_mutex_unlock(&n->mu);
+}
+
+void zs_node_open_batch(zs_node_t *n, zs_node_open_batch_t *out)
+{
+    size_t pending = 0;
+    zs_pool_size(n->pool, &pending, NULL);
+    uint64_t now = now_ms();
+    pthread_mutex_lock(&n->mu);
+    out->number = n->open_pub_number;
+    out->bytes = n->open_pending_bytes;
+    out->txs = n->open_pub_txs;
+    out->gas = n->open_pub_gas;
+    out->age_ms = n->open_pub_started && now > n->open_pub_started ? now - n->open_pub_started : 0;
+    out->txs_total = n->stats.txs_included;
+    out->last_sealed = n->batches.trusted;
+    pthread_mutex_unlock(&n->mu);
+    out->pool_pending = pending;
+}
+
+static const char l1_key[] = "chain/l1";
+
+void zs_node_set_l1(zs_node_t *n, const zs_node_l1_t *l1)
+{
+    pthread_mutex_lock(&n->mu);
+    int moved = l1->virtual_ != n->l1.virtual_ || l1->confirmed != n->l1.confirmed ||
+                memcmp(l1->acc_input_hash, n->l1.acc_input_hash, 32);
+    n->l1 = *l1;
+    n->batches.virtual_ = l1->virtual_;
+    pthread_mutex_unlock(&n->mu);
+    if (!moved)
+        return;
+    /* Kept so a restart shows the last known L1 state before the firmware
+       speaks again (the firmware's journal is the authority). */
+    uint8_t v[8 * 3 + 64];
+    for (int i = 0; i < 8; i++) {
+        v[i] = (uint8_t)(l1->virtual_ >> (56 - 8 * i));
+        v[8 + i] = (uint8_t)(l1->confirmed >> (56 - 8 * i));
+        v[16 + i] = (uint8_t)(l1->l1_block >> (56 - 8 * i));
+    }
+    memcpy(v + 24, l1->acc_input_hash, 32);
+    memcpy(v + 56, l1->l1_tx, 32);
+    zs_store_batch_t *b = zs_store_batch_new(n->store);
+    if (!b) return;
+    zs_store_put(b, ZS_CF_META, l1_key, sizeof l1_key - 1, v, sizeof v);
+    if (zs_store_write(n->store, b, 0))
+        fprintf(stderr, "zkseqd: cannot record the L1 state: %s\n", zs_store_last_error(n->store));
+    zs_store_batch_free(b);
+}
+
+void zs_node_l1(zs_node_t *n, zs_node_l1_t *out)
+{
+    pthread_mutex_lock(&n->mu);
+    *out = n->l1;
+    pthread_mutex_unlock(&n->mu);
+}
+
+static void load_l1(zs_node_t *n)
+{
+    uint8_t v[8 * 3 + 64];
+    size_t len;
+    if (zs_store_get(n->store, ZS_CF_META, l1_key, sizeof l1_key - 1, v, sizeof v, &len) || len != sizeof v)
+        return;
+    uint64_t x[3] = {0, 0, 0};
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < 8; i++) x[k] = x[k] << 8 | v[8 * k + i];
+    n->l1.virtual_ = x[0];
+    n->l1.confirmed = x[1];
+    n->l1.l1_block = x[2];
+    memcpy(n->l1.acc_input_hash, v + 24, 32);
+    memcpy(n->l1.l1_tx, v + 56, 32);
+    n->batches.virtual_ = x[0];
 }

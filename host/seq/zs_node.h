@@ -163,4 +163,35 @@ typedef struct {
 } zs_node_stats_t;
 void zs_node_stats(zs_node_t *n, zs_node_stats_t *out);
 
+/* ---- The firmware's side (host/batch/zs_fwlink).
+
+   While the firmware is up it owns the batching policy: zs_node_set_policy
+   replaces the size/count/gas limits (applied at every transaction: a
+   block ends before the open batch would pass them) and the block time;
+   the batch age is then the firmware's decision (zs_node_request_close),
+   with the host's own max_age_ms x 2 as a safety net.  zs_node_set_policy
+   with NULL returns to the configuration's policy (firmware down). */
+void zs_node_set_policy(zs_node_t *n, const zs_batch_policy_t *p, uint32_t block_time_ms);
+/* Close the open batch if it is still number and holds a block. */
+void zs_node_request_close(zs_node_t *n, uint64_t number);
+
+typedef struct {
+    uint64_t number, bytes, txs, gas, age_ms, txs_total, pool_pending, last_sealed;
+} zs_node_open_batch_t;
+void zs_node_open_batch(zs_node_t *n, zs_node_open_batch_t *out);
+
+/* What L1 holds, as the firmware reports it: kept in the store, shown by
+   zkevm_virtualBatchNumber and zkseq_l1Status. */
+typedef struct {
+    uint64_t virtual_, confirmed, l1_block;
+    uint8_t acc_input_hash[32], l1_tx[32];
+    uint64_t backlog, pending_l1_txs;
+    uint32_t fw_flags;  /* ZS_MBOX_ST_* */
+    int fw_up;
+    int backpressure;
+    uint64_t handed_over; /* last sealed batch the firmware journaled */
+} zs_node_l1_t;
+void zs_node_set_l1(zs_node_t *n, const zs_node_l1_t *l1);
+void zs_node_l1(zs_node_t *n, zs_node_l1_t *out);
+
 #endif

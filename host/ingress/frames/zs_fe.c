@@ -8,7 +8,7 @@
 
 #include "lib/tx/zs_tx.h"
 
-_Static_assert(ZS_POOL_REASON_COUNT == 19, "PROTOCOL.md's reason table follows zs_pool_reason_t");
+_Static_assert(ZS_POOL_REASON_COUNT == 20, "PROTOCOL.md's reason table follows zs_pool_reason_t");
 
 #define CONFIRM_SLOTS (1u << 16) /* transactions awaiting a soft confirmation */
 #define RING 1024        /* answers kept per client (PROTOCOL.md) */

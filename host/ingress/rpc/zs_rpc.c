@@ -1,5 +1,6 @@
 /* The JSON-RPC method layer: parsing params, reading the node, building
    results.  The HTTP side is in zs_http.c. */
+#include "board/zs_mbox_hw.h"
 #include "host/ingress/rpc/zs_rpc_int.h"
 
 #include <stdarg.h>
@@ -896,11 +897,28 @@ static json_t *m_status(zs_rpc_t *r, json_t *p, rpc_err_t *e)
                      (json_int_t)rs.calls, "errors", (json_int_t)rs.errors);
 }
 
+/* zkseq_l1Status: what the firmware reports of L1 (no parameters). */
+static json_t *m_l1_status(zs_rpc_t *r, json_t *p, rpc_err_t *e)
+{
+    zs_node_l1_t l;
+    zs_node_l1(r->node, &l);
+    zs_batch_numbers_t bn;
+    zs_node_batches(r->node, &bn);
+    return json_pack("{s:b,s:I,s:I,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:b,s:b,s:b}", "firmware", l.fw_up, "trustedBatch",
+                     (json_int_t)bn.trusted, "handedOver", (json_int_t)l.handed_over, "virtualBatch",
+                     (json_int_t)l.virtual_, "confirmedBatch", (json_int_t)l.confirmed, "accInputHash",
+                     hexdata(l.acc_input_hash, 32), "l1Tx", hexdata(l.l1_tx, 32), "l1Block", (json_int_t)l.l1_block,
+                     "backlog", (json_int_t)l.backlog, "pendingL1Txs", (json_int_t)l.pending_l1_txs, "backpressure",
+                     l.backpressure, "l1Down", (l.fw_flags & ZS_MBOX_ST_L1_DOWN) != 0, "feeAlarm",
+                     (l.fw_flags & ZS_MBOX_ST_FEE_ALARM) != 0);
+}
+
 static const struct {
     const char *name;
     method_fn fn;
 } methods[] = {
     {"zkseq_status", m_status},
+    {"zkseq_l1Status", m_l1_status},
     {"eth_chainId", m_chain_id},
     {"net_version", m_net_version},
     {"net_listening", m_true},

@@ -1,0 +1,245 @@
+/* zkseq-fw: the firmware core on the sim board.
+
+     zkseq-fw --dir DIR --addresses build/devnet/addresses.json [options]
+     zkseq-fw keygen --keystore FILE     create the L1 key (if absent), print its address
+     zkseq-fw address --keystore FILE    print the address of the key
+
+   Options (each also a key of the --config JSON file, same name with '_'):
+     --keystore FILE (DIR/l1.key)  --mbox FILE (DIR/mbox)  --l1 URL  --l1-ca-file PEM
+     --confirm-depth N  --fee-cap-gwei N  --poll-ms N  --stuck-ms N  --backlog-limit N
+     --max-inflight N  --max-l1-tx-bytes N  --console-password-file FILE  --config FILE
+   Defaults and their meaning: board/sim/zkseq-fw.json. */
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "board/sim/sim_hal.h"
+#include "firmware/fw.h"
+#include "lib/base/zs_hex.h"
+#include "lib/keccak/zs_keccak.h"
+#include "lib/tx/zs_addr.h"
+#include "lib/tx/zs_tx.h"
+
+static volatile sig_atomic_t stop;
+static void on_signal(int s)
+{
+    (void)s;
+    stop = 1;
+}
+
+static void die(const char *fmt, const char *a)
+{
+    fprintf(stderr, "zkseq-fw: ");
+    fprintf(stderr, fmt, a);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+static int key_cmd(int argc, char **argv, int create)
+{
+    const char *ks = NULL;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--keystore") && i + 1 < argc) ks = argv[++i];
+        else die("usage: zkseq-fw keygen|address --keystore FILE (got %s)", argv[i]);
+    if (!ks) die("%s: --keystore FILE is required", argv[0]);
+    char err[400];
+    uint8_t key[32], addr[20];
+    if ((create && sim_keystore_create(ks, err, sizeof err)) || sim_keystore_read(ks, key, err, sizeof err))
+        die("%s", err);
+    if (zs_key_to_address(key, addr)) die("%s: the key is not a valid secp256k1 key", ks);
+    char a[43];
+    zs_addr_format(addr, a);
+    printf("%s\n", a);
+    return 0;
+}
+
+static uint64_t num(json_t *v, const char *what)
+{
+    if (json_is_integer(v) && json_integer_value(v) >= 0) return (uint64_t)json_integer_value(v);
+    die("config: %s must be a non-negative integer", what);
+    return 0;
+}
+
+/* Applies the members of a JSON object to the configuration. */
+static void apply(fw_cfg_t *c, json_t *o, const char **pwfile, const char **ca_file)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v) {
+        if (!strcmp(k, "l1_url")) {
+            if (!json_is_string(v) || strlen(json_string_value(v)) >= sizeof c->l1_url) die("config: %s", "l1_url");
+            strcpy(c->l1_url, json_string_value(v));
+        } else if (!strcmp(k, "l1_ca_file")) *ca_file = json_string_value(v);
+        else if (!strcmp(k, "console_password_file")) *pwfile = json_string_value(v);
+        else if (!strcmp(k, "l2_chain_id")) c->l2_chain_id = num(v, k);
+        else if (!strcmp(k, "confirm_depth")) c->confirm_depth = (uint32_t)num(v, k);
+        else if (!strcmp(k, "fee_cap_gwei")) c->fee_cap_wei = num(v, k) * 1000000000ull;
+        else if (!strcmp(k, "min_tip_wei")) c->min_tip_wei = num(v, k);
+        else if (!strcmp(k, "max_l1_tx_bytes")) c->max_l1_tx_bytes = (uint32_t)num(v, k);
+        else if (!strcmp(k, "max_batches_per_tx")) c->max_batches_per_tx = (uint32_t)num(v, k);
+        else if (!strcmp(k, "max_inflight")) c->max_inflight = (uint32_t)num(v, k);
+        else if (!strcmp(k, "stuck_ms")) c->stuck_ms = (uint32_t)num(v, k);
+        else if (!strcmp(k, "poll_ms")) c->poll_ms = (uint32_t)num(v, k);
+        else if (!strcmp(k, "l1_timeout_ms")) c->l1_timeout_ms = (uint32_t)num(v, k);
+        else if (!strcmp(k, "backlog_limit")) c->backlog_limit = (uint32_t)num(v, k);
+        else if (!strcmp(k, "policy") && json_is_object(v)) {
+            const char *pk;
+            json_t *pv;
+            fw_policy_t p;
+            fw_policy_init(&p, &c->policy);
+            json_object_foreach(v, pk, pv) {
+                char val[32];
+                snprintf(val, sizeof val, "%llu", (unsigned long long)num(pv, pk));
+                const char *why = fw_policy_set(&p, pk, val);
+                if (why) {
+                    fprintf(stderr, "zkseq-fw: config policy.%s: %s\n", pk, why);
+                    exit(1);
+                }
+            }
+            c->policy = p.cfg;
+        } else if (k[0] != '_') die("config: unknown key %s", k);
+    }
+}
+
+static void addr_from(json_t *o, const char *key, uint8_t out[20], const char *file)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_string(v) || zs_addr_parse(out, json_string_value(v))) {
+        fprintf(stderr, "zkseq-fw: %s: no valid \"%s\" address\n", file, key);
+        exit(1);
+    }
+}
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) die("cannot read %s", path);
+    static char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *s = strdup(buf);
+    if (!s) die("%s", "out of memory");
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && !strcmp(argv[1], "keygen")) return key_cmd(argc - 1, argv + 1, 1);
+    if (argc >= 2 && !strcmp(argv[1], "address")) return key_cmd(argc - 1, argv + 1, 0);
+
+    fw_cfg_t cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.l2_chain_id = 1001;
+    cfg.confirm_depth = 2;
+    cfg.fee_cap_wei = 500ull * 1000000000ull;
+    cfg.min_tip_wei = 1000000;
+    cfg.max_l1_tx_bytes = 120000;
+    cfg.max_batches_per_tx = 32;
+    cfg.max_inflight = 8;
+    cfg.stuck_ms = 15000;
+    cfg.poll_ms = 500;
+    cfg.l1_timeout_ms = 3000;
+    cfg.backlog_limit = 128;
+    fw_policy_defaults(&cfg.policy);
+
+    const char *dir = NULL, *addresses = NULL, *keystore = NULL, *mbox = NULL, *config = NULL;
+    const char *pwfile = NULL, *ca_file = NULL;
+    json_t *over = json_object();
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v) die("option %s needs a value", a);
+        i++;
+        if (!strcmp(a, "--dir")) dir = v;
+        else if (!strcmp(a, "--addresses")) addresses = v;
+        else if (!strcmp(a, "--keystore")) keystore = v;
+        else if (!strcmp(a, "--mbox")) mbox = v;
+        else if (!strcmp(a, "--config")) config = v;
+        else if (!strcmp(a, "--l1")) json_object_set_new(over, "l1_url", json_string(v));
+        else if (!strcmp(a, "--l1-ca-file")) ca_file = v;
+        else if (!strcmp(a, "--console-password-file")) pwfile = v;
+        else if (!strncmp(a, "--", 2)) {
+            char key[64];
+            snprintf(key, sizeof key, "%s", a + 2);
+            for (char *c = key; *c; c++)
+                if (*c == '-') *c = '_';
+            char *end;
+            unsigned long long n = strtoull(v, &end, 10);
+            if (*end || !*v) die("option %s needs a number", a);
+            json_object_set_new(over, key, json_integer((json_int_t)n));
+        } else die("unknown argument %s", a);
+    }
+    if (!dir) die("%s", "--dir DIR is required (the board's flash, key store and mailbox live there)");
+    if (!addresses) die("%s", "--addresses FILE (build/devnet/addresses.json) is required");
+    json_error_t je;
+    json_t *ad = json_load_file(addresses, JSON_REJECT_DUPLICATES, &je);
+    if (!ad) die("cannot read the L1 addresses: %s", je.text);
+    addr_from(ad, "rollup", cfg.rollup, addresses);
+    addr_from(ad, "globalExitRootManager", cfg.ger, addresses);
+    json_t *cid = json_object_get(ad, "chainId"), *rpc = json_object_get(ad, "rpc");
+    if (!json_is_integer(cid)) die("%s: no chainId", addresses);
+    cfg.l1_chain_id = (uint64_t)json_integer_value(cid);
+    if (json_is_string(rpc)) snprintf(cfg.l1_url, sizeof cfg.l1_url, "%s", json_string_value(rpc));
+    json_t *l2 = json_object_get(ad, "l2ChainId");
+    if (json_is_integer(l2)) cfg.l2_chain_id = (uint64_t)json_integer_value(l2);
+    if (config) {
+        json_t *c = json_load_file(config, JSON_REJECT_DUPLICATES, &je);
+        if (!c || !json_is_object(c)) die("cannot read the configuration: %s", c ? "not an object" : je.text);
+        apply(&cfg, c, &pwfile, &ca_file);
+    }
+    apply(&cfg, over, &pwfile, &ca_file);
+    if (!cfg.l1_url[0]) die("%s", "no L1 URL (--l1, or rpc in the addresses file)");
+    if (!cfg.max_inflight || cfg.max_inflight > FW_MAX_SUBS) die("%s", "max_inflight must be 1..64");
+    if (!cfg.max_batches_per_tx || cfg.max_l1_tx_bytes < 1024 || cfg.max_l1_tx_bytes > FW_BATCH_MAX)
+        die("%s", "max_l1_tx_bytes must be 1024..131072 and max_batches_per_tx at least 1");
+    if (!cfg.poll_ms || !cfg.l1_timeout_ms || !cfg.backlog_limit) die("%s", "poll_ms, l1_timeout_ms and backlog_limit must be positive");
+    if (ca_file) cfg.l1_ca_pem = read_text(ca_file);
+    if (pwfile) {
+        char *pw = read_text(pwfile);
+        size_t n = strcspn(pw, "\r\n");
+        pw[n] = 0;
+        if (!n) die("%s: empty password", pwfile);
+        /* A fresh salt each boot: the hash only lives in RAM. */
+        FILE *r = fopen("/dev/urandom", "rb");
+        if (!r || fread(cfg.console_salt, 1, 16, r) != 16) die("%s", "no randomness");
+        fclose(r);
+        uint8_t buf[16 + 256];
+        if (n > 256) n = 256;
+        memcpy(buf, cfg.console_salt, 16);
+        memcpy(buf + 16, pw, n);
+        zs_keccak256(buf, 16 + n, cfg.console_hash);
+        memset(pw, 0, n);
+        free(pw);
+    } else {
+        cfg.console_open = 1;
+        fprintf(stderr, "zkseq-fw: no console password (--console-password-file): changes are open to anyone at the console\n");
+    }
+    char ks[600];
+    if (!keystore) {
+        snprintf(ks, sizeof ks, "%s/l1.key", dir);
+        keystore = ks;
+    }
+    char err[400];
+    sim_board_t *b = sim_board_open(dir, mbox, keystore, err, sizeof err);
+    if (!b) die("%s", err);
+    static fw_t fw;
+    if (fw_init(&fw, sim_board_hal(b), &cfg)) die("%s", "firmware start-up failed (see above)");
+    char a[43];
+    zs_addr_format(fw.address, a);
+    fprintf(stderr, "zkseq-fw: serial console on %s\n", sim_board_console_path(b));
+    fprintf(stderr, "zkseq-fw: L1 %s, sequencer %s\n", cfg.l1_url, fw.have_key ? a : "(no key)");
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+    while (!stop) fw_step(&fw, 5);
+    fprintf(stderr, "zkseq-fw: stopped\n");
+    fw_http_close(&fw.l1.http);
+    sim_board_close(b);
+    json_decref(ad);
+    json_decref(over);
+    return 0;
+}

@@ -1,0 +1,1 @@
+$(call add-objs,zs_drivers_mbox,zs_mbox.c)

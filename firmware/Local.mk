@@ -1,0 +1,2 @@
+# The firmware core (sees only hal.h), built here for the host with TLS.
+$(call add-objs,zs_fw,fw_core.c fw_journal.c fw_policy.c fw_submit.c fw_rollup.c fw_mbox.c fw_console.c fw_l1.c fw_http.c fw_json.c,-DZS_FW_TLS=1 $(FW_CFLAGS))

@@ -1,0 +1,1 @@
+$(call add-objs,zs_fwlink,zs_fwlink.c)
