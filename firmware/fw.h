@@ -116,6 +116,7 @@ typedef struct fw {
     uint32_t l1_info_index;
     uint8_t l1_info_root[32];
     int fee_alarm, backpressure;
+    int acc_stale; /* re-read the contract's accInputHash (after a revert) */
     char l1_status[200];
 
     /* Host link. */

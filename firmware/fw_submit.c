@@ -210,7 +210,8 @@ static int reconcile(fw_t *fw)
         fw->cur.confirmed = Lc;
         changed = 1;
     }
-    if (L != fw->cur.virtual_ || changed) {
+    if (L != fw->cur.virtual_ || changed || fw->acc_stale) {
+        fw->acc_stale = 0;
         uint8_t acc[32];
         if ((rc = fw_rollup_acc(&fw->l1, fw->cfg.rollup, L, "latest", acc))) return rc;
         for (size_t i = 0; i < fw->nsubs; i++)
@@ -250,6 +251,7 @@ static int reconcile(fw_t *fw)
             fw_alarm(fw, "L1 transaction nonce %llu (batches %llu..%llu) reverted; resubmitting",
                      (unsigned long long)s->nonce, (unsigned long long)s->first, (unsigned long long)s->last);
             drop_subs_from(fw, i);
+            fw->acc_stale = 1;
             break;
         }
         if (found) { /* mined after our read of the contract: next tick */
@@ -296,6 +298,8 @@ static int reconcile(fw_t *fw)
 
 static int submit_new(fw_t *fw)
 {
+    if (fw->acc_stale) /* the next reconcile reads the contract's chain again first */
+        return ZS_OK;
     uint64_t next = fw->cur.virtual_;
     const uint8_t *acc0 = fw->cur.virtual_acc;
     if (fw->nsubs && fw->subs[fw->nsubs - 1].last > next) {

@@ -1,0 +1,65 @@
+/* A fake L1 node for the firmware's unit tests: answers the JSON-RPC calls
+   the firmware makes, holds a mempool, mines on request, and models
+   ZkseqRollup.sequenceBatches (the accInputHash chain computed with
+   lib/batch, not with the firmware's own code) and its getters, with
+   faults to inject: an unreachable node, timeouts, RPC errors, lost
+   transactions, reorgs.  Test code; single thread. */
+#ifndef FAKE_L1_H
+#define FAKE_L1_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FAKE_MAX_TXS 4096
+#define FAKE_MAX_BLOCKS 4096
+
+typedef struct {
+    uint8_t hash[32];
+    uint64_t nonce, tip, max_fee, gas;
+    uint8_t *raw;
+    size_t raw_len;
+    int mined;            /* in a block */
+    uint64_t block;
+    int status;           /* receipt status */
+    int dropped;          /* gone from the node (lost, replaced, reorged out) */
+} fake_tx_t;
+
+typedef struct {
+    uint64_t last_batch;  /* lastBatchSequenced() after this block */
+    uint64_t timestamp;
+} fake_block_t;
+
+typedef struct {
+    uint64_t chain_id, base_fee, tip;
+    uint8_t rollup[20], ger[20], sequencer[20];
+    uint8_t l1_info_root[32];
+    uint32_t l1_info_count;
+    /* Chain. */
+    fake_block_t blocks[FAKE_MAX_BLOCKS];
+    uint64_t head; /* blocks[0..head] exist */
+    uint8_t accs[FAKE_MAX_BLOCKS * 4][32]; /* accInputHash by batch number (latest view) */
+    uint64_t batch_seq_count[FAKE_MAX_BLOCKS * 4]; /* how often each batch was sequenced (must stay <= 1) */
+    uint64_t nonce_mined;  /* next nonce of the sequencer on chain */
+    fake_tx_t txs[FAKE_MAX_TXS];
+    size_t ntxs;
+    uint64_t reverts, sends, calls;
+    /* Faults. */
+    int down;              /* connect fails */
+    int timeout;           /* connections accept requests and never answer */
+    char next_error_method[64];
+    char next_error_msg[128];
+    int drop_next_send;    /* accept the next raw transaction, then lose it */
+    int reject_sends;      /* refuse every eth_sendRawTransaction with next_error_msg */
+    uint64_t now_s;        /* block timestamps */
+} fake_l1_t;
+
+void fake_l1_init(fake_l1_t *l1, const uint8_t rollup[20], const uint8_t ger[20], const uint8_t sequencer[20]);
+/* Answers one JSON-RPC request body; returns the response body in out. */
+void fake_l1_handle(fake_l1_t *l1, const char *body, size_t len, char *out, size_t cap);
+/* Mines one block with the pending transactions (in nonce order). */
+void fake_l1_mine(fake_l1_t *l1);
+/* Removes the last depth blocks; their transactions are gone (not pending). */
+void fake_l1_reorg(fake_l1_t *l1, uint64_t depth);
+size_t fake_l1_pending(const fake_l1_t *l1);
+
+#endif

@@ -1,0 +1,778 @@
+/* The firmware core on a fake board (RAM store, fake clock, mailbox in
+   RAM) against a fake L1 node that models the rollup contract: the JSON
+   reader, the batching policy, journal replay, the host link, the console,
+   and the submission state machine under every L1 answer (errors,
+   timeouts, underpriced, lost transactions, reverts, reorgs, fees above the
+   cap), then randomized crash runs: the firmware dies at a random store
+   write or network send (longjmp out of its main loop) and boots again
+   from its journal, hundreds of times; at the end every batch is
+   sequenced on L1 exactly once with the accInputHash the model computes. */
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "board/zs_mbox_hw.h"
+#include "firmware/fw.h"
+#include "firmware/fw_json.h"
+#include "firmware/test/fake_hal.h"
+#include "firmware/test/fake_l1.h"
+#include "lib/base/zs_hex.h"
+#include "lib/keccak/zs_keccak.h"
+#include "lib/ring/zs_ring.h"
+#include "lib/tx/zs_addr.h"
+#include "lib/tx/zs_tx.h"
+#include "tests/support/zs_test.h"
+
+static fake_l1_t L1;
+static fake_hal_t F;
+static fw_t FW;
+static fw_cfg_t CFG;
+static uint8_t ROLLUP[20], GER[20], SEQ[20];
+static const uint8_t COINBASE[20] = {0xc0, 0xfe};
+
+/* Crash injection: the fake board's store and network long-jump here. */
+static jmp_buf crash_jmp;
+static int crash_armed;
+static long crash_after_puts = -1, crash_after_sends = -1;
+static int (*real_put)(void *, const char *, const void *, size_t);
+static int (*real_send)(void *, int, const uint8_t *, size_t, int);
+static uint64_t crashes;
+
+static int crashing_put(void *ctx, const char *name, const void *data, size_t len)
+{
+    if (crash_armed && crash_after_puts == 0) {
+        crashes++;
+        longjmp(crash_jmp, 1);
+    }
+    if (crash_after_puts > 0) crash_after_puts--;
+    return real_put(ctx, name, data, len);
+}
+
+static int crashing_send(void *ctx, int h, const uint8_t *buf, size_t n, int timeout_ms)
+{
+    int rc = real_send(ctx, h, buf, n, timeout_ms);
+    /* After the request went out (the node has it), before the answer. */
+    if (crash_armed && crash_after_sends == 0) {
+        crashes++;
+        longjmp(crash_jmp, 1);
+    }
+    if (crash_after_sends > 0) crash_after_sends--;
+    return rc;
+}
+
+static void setup_world(void)
+{
+    uint8_t key[32];
+    assert_int_equal(zs_hex_decode_exact(key, 32, zs_dev_keys[3]), 0);
+    assert_int_equal(zs_key_to_address(key, SEQ), 0);
+    memset(ROLLUP, 0x42, 20);
+    memset(GER, 0x43, 20);
+    fake_l1_init(&L1, ROLLUP, GER, SEQ);
+    fake_hal_init(&F, &L1);
+    memcpy(F.key, key, 32);
+    F.have_key = 1;
+    real_put = F.hal.store_put;
+    real_send = F.hal.net_send;
+    F.hal.store_put = crashing_put;
+    F.hal.net_send = crashing_send;
+    memset(&CFG, 0, sizeof CFG);
+    strcpy(CFG.l1_url, "http://l1.test:8545");
+    memcpy(CFG.rollup, ROLLUP, 20);
+    memcpy(CFG.ger, GER, 20);
+    CFG.l1_chain_id = 31337;
+    CFG.l2_chain_id = 1001;
+    CFG.confirm_depth = 2;
+    CFG.fee_cap_wei = 100ull * 1000000000ull;
+    CFG.min_tip_wei = 1000000;
+    CFG.max_l1_tx_bytes = 120000;
+    CFG.max_batches_per_tx = 32;
+    CFG.max_inflight = 8;
+    CFG.stuck_ms = 15000;
+    CFG.poll_ms = 500;
+    CFG.l1_timeout_ms = 2000;
+    CFG.backlog_limit = 16;
+    fw_policy_defaults(&CFG.policy);
+    memset(CFG.console_salt, 7, 16);
+    uint8_t buf[16 + 6];
+    memcpy(buf, CFG.console_salt, 16);
+    memcpy(buf + 16, "s3cret", 6);
+    zs_keccak256(buf, sizeof buf, CFG.console_hash);
+    crash_armed = 0;
+    crash_after_puts = crash_after_sends = -1;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    setup_world();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    fake_hal_free(&F);
+    for (size_t i = 0; i < L1.ntxs; i++) free(L1.txs[i].raw);
+    return 0;
+}
+
+static void boot(void)
+{
+    assert_int_equal(fw_init(&FW, &F.hal, &CFG), 0);
+}
+
+/* Runs the main loop for ms of fake time. */
+static void run(uint64_t ms)
+{
+    uint64_t end = F.now + ms;
+    while (F.now < end) fw_step(&FW, 5);
+}
+
+/* A sealed batch of len pseudo-random bytes, journaled as the host link
+   would (the mailbox path has its own test). */
+static uint8_t batch_data[FW_BATCH_MAX];
+static void make_batch(uint64_t number, size_t len, fw_batch_t *b)
+{
+    zs_test_rng_t r = {number * 7919 + 1};
+    zs_test_rng_bytes(&r, batch_data, len);
+    memset(b, 0, sizeof *b);
+    b->number = number;
+    b->timestamp = L1.now_s - 5;
+    b->l2len = (uint32_t)len;
+    memcpy(b->coinbase, COINBASE, 20);
+    zs_keccak256(batch_data, len, b->batch_hash);
+}
+
+static void seal(uint64_t number, size_t len)
+{
+    fw_batch_t b;
+    make_batch(number, len, &b);
+    assert_int_equal(fw_journal_add_batch(&FW, &b, batch_data), 0);
+}
+
+static void mine(int blocks)
+{
+    for (int i = 0; i < blocks; i++) {
+        fake_l1_mine(&L1);
+        run(600);
+    }
+}
+
+static void assert_once(uint64_t upto)
+{
+    for (uint64_t b = 1; b <= upto; b++) {
+        if (L1.batch_seq_count[b] != 1) fail_msg("batch %llu sequenced %llu times", (unsigned long long)b,
+                                                 (unsigned long long)L1.batch_seq_count[b]);
+    }
+    assert_int_equal(L1.blocks[L1.head].last_batch, upto);
+}
+
+static int has_alarm(const char *needle)
+{
+    for (size_t i = 0; i < FW.nalarms; i++)
+        if (strstr(FW.alarms[i].text, needle)) return 1;
+    return 0;
+}
+
+/* ---- fw_json */
+
+static void test_json(void **state)
+{
+    (void)state;
+    const char *good = " {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"a\":[1,2,{\"x\":null}],\"b\":\"0x1f\","
+                       "\"s\":\"q\\\"\\u0041\\n\"}} ";
+    fw_jval_t v, r, m;
+    assert_int_equal(fw_json_value(good, strlen(good), &v), 0);
+    assert_int_equal(fw_json_member(v, "result", &r), 0);
+    assert_int_equal(fw_json_member(r, "b", &m), 0);
+    uint64_t q;
+    assert_int_equal(fw_json_quantity(m, &q), 0);
+    assert_int_equal(q, 0x1f);
+    assert_int_equal(fw_json_member(r, "s", &m), 0);
+    char s[16];
+    assert_int_equal(fw_json_string(m, s, sizeof s), 0);
+    assert_string_equal(s, "q\"A\n");
+    assert_int_equal(fw_json_member(r, "zz", &m), ZS_ERR_NOTFOUND);
+    assert_int_equal(fw_json_member(r, "a", &m), 0);
+    assert_int_equal(fw_json_member(m, "x", &r), ZS_ERR_PARSE); /* an array is not an object */
+    fw_jval_t big = {"\"0x10000000000000000\"", 21};
+    assert_int_equal(fw_json_quantity(big, &q), ZS_ERR_RANGE);
+    static const char *const bad[] = {"", "{", "{\"a\"}", "{\"a\":}", "[1,]", "\"\\x\"", "01", "1.", "nul",
+                                      "{\"a\":1} x", "\"a\nb\"", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_int_equal(fw_json_value(bad[i], strlen(bad[i]), &v), ZS_ERR_PARSE);
+    /* Random bytes never crash the reader. */
+    zs_test_rng_t rng = {99};
+    char buf[64];
+    for (int i = 0; i < 20000; i++) {
+        size_t n = zs_test_rng_u64(&rng) % sizeof buf;
+        for (size_t k = 0; k < n; k++) buf[k] = "{}[]\",:0123x-ntrue\\ a"[zs_test_rng_u64(&rng) % 21];
+        if (fw_json_value(buf, n, &v) == 0 && buf[0] == '{' && fw_json_member(v, "a", &m) == ZS_ERR_PARSE)
+            fail_msg("a valid object failed member lookup");
+    }
+}
+
+/* ---- fw_policy */
+
+static void test_policy(void **state)
+{
+    (void)state;
+    fw_policy_cfg_t c;
+    fw_policy_defaults(&c);
+    assert_null(fw_policy_check(&c));
+    fw_policy_t p;
+    fw_policy_init(&p, &c);
+    assert_int_equal(p.block_time_ms, c.block_max_ms);
+    uint64_t t = 0, txs = 0;
+    fw_policy_observe(&p, txs, t);
+    /* 10,000 tx/s: blocks of ~500 transactions = 50 ms. */
+    int told = 0;
+    for (int i = 0; i < 10; i++) {
+        t += 500;
+        txs += 5000;
+        told |= fw_policy_observe(&p, txs, t);
+    }
+    assert_true(told);
+    assert_in_range(p.block_time_ms, 45, 55);
+    uint32_t fast = p.block_time_ms;
+    /* The load falls to 100 tx/s: blocks lengthen, not at once, up to the maximum. */
+    t += 500;
+    txs += 50;
+    fw_policy_observe(&p, txs, t);
+    assert_true(p.block_time_ms <= fast * 2);
+    for (int i = 0; i < 60; i++) {
+        t += 500;
+        txs += 50;
+        fw_policy_observe(&p, txs, t);
+    }
+    assert_int_equal(p.block_time_ms, c.block_max_ms);
+    /* Closing: by age, by size; asked once per batch (again after 1 s). */
+    uint32_t why = 0;
+    assert_false(fw_policy_close_due(&p, 5, 100, 1000, 10, 21000, t, &why));
+    assert_false(fw_policy_close_due(&p, 5, 5000, 0, 0, 0, t, &why)); /* empty batches never close */
+    assert_true(fw_policy_close_due(&p, 5, c.max_age_ms, 1000, 10, 21000, t, &why));
+    assert_int_equal(why, ZS_MBOX_CLOSE_AGE);
+    assert_false(fw_policy_close_due(&p, 5, c.max_age_ms + 10, 1000, 10, 21000, t + 10, &why));
+    assert_true(fw_policy_close_due(&p, 5, c.max_age_ms + 1000, 1000, 10, 21000, t + 1000, &why));
+    assert_true(fw_policy_close_due(&p, 6, 10, c.max_bytes, 10, 21000, t, &why));
+    assert_int_equal(why, ZS_MBOX_CLOSE_SIZE);
+    /* Live settings: refused ones change nothing. */
+    assert_null(fw_policy_set(&p, "max_age_ms", "1500"));
+    assert_int_equal(p.cfg.max_age_ms, 1500);
+    assert_non_null(fw_policy_set(&p, "max_age_ms", "abc"));
+    assert_non_null(fw_policy_set(&p, "max_age_ms", "-5"));
+    assert_non_null(fw_policy_set(&p, "max_bytes", "200000")); /* above the contract's limit */
+    assert_non_null(fw_policy_set(&p, "block_max_ms", "10"));   /* below block_min_ms */
+    assert_non_null(fw_policy_set(&p, "nonsense", "1"));
+    assert_int_equal(p.cfg.max_age_ms, 1500);
+    assert_int_equal(p.cfg.max_bytes, c.max_bytes);
+    uint64_t v;
+    assert_int_equal(fw_policy_get(&p, "max_age_ms", &v), 0);
+    assert_int_equal(v, 1500);
+}
+
+/* ---- Journal */
+
+static void test_journal_replay(void **state)
+{
+    (void)state;
+    boot();
+    for (uint64_t b = 1; b <= 5; b++) seal(b, 1000 + b);
+    fw_sub_t s = {.nonce = 3, .first = 1, .last = 2, .max_fee = 7, .tip = 1, .gas = 100000, .raw_len = 4, .nhashes = 1};
+    memset(s.hashes[0], 0xab, 32);
+    memset(s.final_acc, 0xcd, 32);
+    uint8_t raw[4] = {1, 2, 3, 4};
+    assert_int_equal(fw_journal_put_sub(&FW, &s, raw), 0);
+    FW.cur.virtual_ = 0;
+    assert_int_equal(fw_journal_put_cursor(&FW), 0);
+    /* A reboot sees the same journal. */
+    boot();
+    assert_int_equal(FW.cur.last_sealed, 5);
+    assert_int_equal(FW.nbatches, 5);
+    assert_int_equal(FW.batches[4].l2len, 1005);
+    assert_int_equal(FW.nsubs, 1);
+    assert_int_equal(FW.subs[0].nonce, 3);
+    assert_memory_equal(FW.subs[0].final_acc, s.final_acc, 32);
+    size_t len;
+    assert_int_equal(fw_journal_batch_data(&FW, 3, batch_data, sizeof batch_data, &len), 0);
+    assert_int_equal(len, 1003);
+    /* Only appends or refills. */
+    fw_batch_t b;
+    make_batch(2, 10, &b);
+    assert_int_equal(fw_journal_add_batch(&FW, &b, batch_data), 0); /* refill of a known batch */
+    fw_journal_drop_confirmed(&FW, 3);
+    assert_int_equal(FW.nbatches, 2);
+    make_batch(1, 10, &b);
+    assert_int_equal(fw_journal_add_batch(&FW, &b, batch_data), ZS_ERR_INVAL);
+    boot();
+    assert_int_equal(FW.nbatches, 2);
+    assert_int_equal(FW.batches[0].number, 4);
+    /* A damaged record stops the boot with an alarm rather than a guess. */
+    uint8_t junk[3] = {9, 9, 9};
+    assert_int_equal(real_put(&F, "b/0000000000000009", junk, 3), 0);
+    assert_int_not_equal(fw_init(&FW, &F.hal, &CFG), 0);
+    assert_true(has_alarm("does not decode"));
+}
+
+/* ---- Submission */
+
+static void test_happy_path(void **state)
+{
+    (void)state;
+    boot();
+    for (uint64_t b = 1; b <= 3; b++) seal(b, 300 * b);
+    run(1000);
+    assert_int_equal(fake_l1_pending(&L1), 1); /* one L1 transaction carries all three */
+    assert_int_equal(FW.nsubs, 1);
+    mine(1);
+    assert_int_equal(FW.cur.virtual_, 3);
+    assert_memory_equal(FW.cur.virtual_acc, L1.accs[3], 32);
+    assert_memory_equal(FW.subs[0].final_acc, L1.accs[3], 32);
+    mine(3);
+    assert_int_equal(FW.cur.confirmed, 3);
+    assert_int_equal(FW.nbatches, 0); /* confirmed data is dropped */
+    assert_int_equal(FW.nsubs, 0);
+    assert_once(3);
+    assert_int_equal(L1.reverts, 0);
+    assert_int_equal(FW.nalarms, 0);
+}
+
+static void test_many_per_tx_and_size_limit(void **state)
+{
+    (void)state;
+    boot();
+    for (uint64_t b = 1; b <= 10; b++) seal(b, 50000);
+    run(1000);
+    /* 120,000 bytes per L1 transaction: two batches each, all in flight. */
+    assert_int_equal(fake_l1_pending(&L1), 5);
+    for (size_t i = 0; i < FW.nsubs; i++) assert_int_equal(FW.subs[i].last - FW.subs[i].first, 1);
+    mine(1);
+    assert_int_equal(FW.cur.virtual_, 10);
+    assert_once(10);
+    assert_int_equal(L1.reverts, 0);
+}
+
+static void test_l1_down_and_timeouts(void **state)
+{
+    (void)state;
+    L1.down = 1;
+    boot();
+    seal(1, 500);
+    run(5000);
+    assert_int_equal(L1.sends, 0);
+    assert_false(FW.l1_up);
+    assert_true(has_alarm("L1 unreachable"));
+    assert_true(FW.host_hb_seen_ms == 0); /* (no host in this test) */
+    L1.down = 0;
+    L1.timeout = 1; /* accepts connections, never answers */
+    uint64_t t0 = F.now;
+    run(10000);
+    assert_true(F.now - t0 >= 10000);
+    assert_false(FW.l1_up);
+    L1.timeout = 0;
+    run(5000);
+    assert_true(FW.l1_up);
+    mine(1);
+    assert_int_equal(FW.cur.virtual_, 1);
+    assert_once(1);
+}
+
+static void test_rpc_errors(void **state)
+{
+    (void)state;
+    boot();
+    seal(1, 500);
+    /* The node refuses the send: an alarm, and it is sent again later. */
+    L1.reject_sends = 1;
+    strcpy(L1.next_error_msg, "transaction underpriced");
+    run(2000);
+    assert_true(has_alarm("underpriced"));
+    assert_int_equal(fake_l1_pending(&L1), 0);
+    L1.reject_sends = 0;
+    run(2000);
+    assert_int_equal(fake_l1_pending(&L1), 1);
+    /* A garbled answer to one call: that tick fails, the next goes on. */
+    strcpy(L1.next_error_method, "eth_getBlockByNumber");
+    strcpy(L1.next_error_msg, "internal error");
+    run(1000);
+    mine(1);
+    assert_int_equal(FW.cur.virtual_, 1);
+    assert_once(1);
+}
+
+static void test_lost_transaction(void **state)
+{
+    (void)state;
+    boot();
+    seal(1, 500);
+    L1.drop_next_send = 1; /* the node acknowledges it, then forgets it */
+    run(300);
+    assert_int_equal(L1.sends, 1);
+    assert_int_equal(fake_l1_pending(&L1), 0);
+    run(1000); /* unknown to the node: sent again from the journal */
+    assert_int_equal(fake_l1_pending(&L1), 1);
+    assert_int_equal(FW.nsubs, 1);
+    assert_int_equal(FW.subs[0].nhashes, 1); /* the same transaction, not a new one */
+    mine(1);
+    assert_once(1);
+}
+
+static void test_fee_bump(void **state)
+{
+    (void)state;
+    boot();
+    seal(1, 500);
+    run(1000);
+    assert_int_equal(fake_l1_pending(&L1), 1);
+    uint64_t fee0 = FW.subs[0].max_fee;
+    /* The base fee jumps above what it offered: it is not mined. */
+    L1.base_fee = 3 * fee0;
+    mine(1);
+    assert_int_equal(FW.cur.virtual_, 0);
+    run(CFG.stuck_ms + 1000);
+    assert_true(FW.cur.bumps >= 1);
+    assert_true(FW.subs[0].max_fee > fee0);
+    assert_true(FW.subs[0].nhashes >= 2);
+    mine(1);
+    assert_int_equal(FW.cur.virtual_, 1);
+    assert_once(1);
+    assert_int_equal(L1.reverts, 0);
+}
+
+static void test_fee_cap_and_backpressure(void **state)
+{
+    (void)state;
+    boot();
+    L1.base_fee = 2 * CFG.fee_cap_wei; /* fees above the cap: hold batches */
+    for (uint64_t b = 1; b <= CFG.backlog_limit; b++) seal(b, 200);
+    run(3000);
+    assert_int_equal(L1.sends, 0);
+    assert_true(FW.fee_alarm);
+    assert_true(has_alarm("above the cap"));
+    assert_true(FW.backpressure);
+    assert_true(*(volatile uint32_t *)(F.mbox + ZS_MBOX_REG_FW_STATUS) & ZS_MBOX_ST_BACKPRESSURE);
+    L1.base_fee = 1000000000;
+    run(1000);
+    mine(1);
+    assert_int_equal(FW.cur.virtual_, CFG.backlog_limit);
+    assert_false(FW.backpressure);
+    assert_false(FW.fee_alarm);
+    assert_once(CFG.backlog_limit);
+}
+
+static void test_revert_and_resubmit(void **state)
+{
+    (void)state;
+    boot();
+    seal(1, 500);
+    seal(2, 500);
+    run(1000);
+    assert_int_equal(fake_l1_pending(&L1), 1);
+    /* Someone changes what the contract holds before it is mined (the model's
+       stand-in for a wrong view): the transaction reverts on chain. */
+    memset(L1.accs[0], 0x77, 32);
+    mine(1);
+    assert_int_equal(L1.reverts, 1);
+    assert_true(has_alarm("reverted"));
+    run(2000); /* the contract's chain is read again and the batches go out anew */
+    mine(1);
+    assert_int_equal(FW.cur.virtual_, 2);
+    assert_once(2);
+    assert_memory_equal(FW.cur.virtual_acc, L1.accs[2], 32);
+}
+
+static void test_reorg(void **state)
+{
+    (void)state;
+    boot();
+    for (uint64_t b = 1; b <= 3; b++) seal(b, 700);
+    run(1000);
+    mine(1);
+    assert_int_equal(FW.cur.virtual_, 3);
+    fake_l1_reorg(&L1, 1); /* the block with our transaction is gone, and so is the transaction */
+    run(1000);
+    assert_int_equal(FW.cur.reorgs, 1);
+    assert_true(has_alarm("reorg"));
+    assert_int_equal(fake_l1_pending(&L1), 1); /* sent again */
+    mine(3);
+    assert_int_equal(FW.cur.virtual_, 3);
+    assert_int_equal(FW.cur.confirmed, 3);
+    assert_once(3);
+}
+
+/* ---- The host link */
+
+typedef struct {
+    zs_ring_t cmd, evt;
+} host_t;
+
+static void host_attach(host_t *h)
+{
+    assert_int_equal(zs_ring_init(&h->cmd, F.mbox + ZS_MBOX_REG_CMD_RING, F.mbox + ZS_MBOX_CMD_DATA, ZS_MBOX_CMD_BYTES), 0);
+    assert_int_equal(zs_ring_init(&h->evt, F.mbox + ZS_MBOX_REG_EVT_RING, F.mbox + ZS_MBOX_EVT_DATA, ZS_MBOX_EVT_BYTES), 0);
+}
+
+static void host_beat(void)
+{
+    (*(volatile uint64_t *)(F.mbox + ZS_MBOX_REG_HOST_HEARTBEAT))++;
+    *(volatile uint32_t *)(F.mbox + ZS_MBOX_REG_HOST_EPOCH) = *(volatile uint32_t *)(F.mbox + ZS_MBOX_REG_FW_EPOCH);
+}
+
+/* Drains events; returns how many of type were seen, the last into out. */
+static int host_events(host_t *h, uint16_t want, void *out, size_t outlen)
+{
+    int seen = 0;
+    uint16_t type;
+    const uint8_t *p;
+    uint32_t len;
+    while (zs_ring_peek(&h->evt, &type, &p, &len) == 1) {
+        if (type == want) {
+            seen++;
+            if (out) memcpy(out, p, len < outlen ? len : outlen);
+        }
+        zs_ring_pop(&h->evt);
+    }
+    return seen;
+}
+
+static void host_send_batch(host_t *h, uint64_t number, size_t len, int corrupt)
+{
+    fw_batch_t b;
+    make_batch(number, len, &b);
+    zs_mbox_sealed_t m = {.number = number, .timestamp = b.timestamp, .l2len = (uint32_t)len};
+    memcpy(m.batch_hash, b.batch_hash, 32);
+    memcpy(m.coinbase, COINBASE, 20);
+    if (corrupt) batch_data[0] ^= 1;
+    assert_int_equal(zs_ring_push(&h->cmd, ZS_MBOX_CMD_SEALED, &m, sizeof m, batch_data, (uint32_t)len), 0);
+}
+
+static void test_mailbox(void **state)
+{
+    (void)state;
+    boot();
+    run(500); /* no host heartbeat: the firmware does not wait for one */
+    assert_true(*(volatile uint32_t *)(F.mbox + ZS_MBOX_REG_FW_STATUS) & ZS_MBOX_ST_READY);
+    host_t h;
+    host_attach(&h);
+    host_beat();
+    zs_mbox_hello_t hello = {.version = ZS_MBOX_VERSION, .chain_id = 1001, .last_sealed = 0};
+    assert_int_equal(zs_ring_push(&h.cmd, ZS_MBOX_CMD_HELLO, &hello, sizeof hello, NULL, 0), 0);
+    run(20);
+    zs_mbox_fw_hello_t fh = {.last_journaled = 99};
+    assert_int_equal(host_events(&h, ZS_MBOX_EVT_HELLO, &fh, sizeof fh), 1);
+    assert_int_equal(fh.last_journaled, 0);
+    /* Batch 1 is journaled and acknowledged. */
+    host_send_batch(&h, 1, 400, 0);
+    run(20);
+    zs_mbox_ack_t ack = {0};
+    assert_true(host_events(&h, ZS_MBOX_EVT_ACK, &ack, sizeof ack) >= 1);
+    assert_int_equal(ack.number, 1);
+    assert_int_equal(FW.cur.last_sealed, 1);
+    /* A gap: refused, and the firmware asks for what it misses. */
+    host_send_batch(&h, 3, 400, 0);
+    run(20);
+    zs_mbox_resend_t rs = {0};
+    assert_int_equal(host_events(&h, ZS_MBOX_EVT_RESEND, &rs, sizeof rs), 1);
+    assert_int_equal(rs.number, 2);
+    assert_int_equal(FW.cur.last_sealed, 1);
+    /* Data that does not match its hash: refused with an alarm. */
+    host_send_batch(&h, 2, 400, 1);
+    run(20);
+    assert_int_equal(FW.cur.last_sealed, 1);
+    assert_true(has_alarm("does not match its hash"));
+    /* The right one, then a repeat of batch 1 (a hand-over after a restart). */
+    host_send_batch(&h, 2, 400, 0);
+    host_send_batch(&h, 1, 400, 0);
+    run(20);
+    assert_int_equal(FW.cur.last_sealed, 2);
+    assert_int_equal(FW.nbatches, 2);
+    /* A message too short or with a lying length changes nothing. */
+    uint8_t junk[10] = {0};
+    assert_int_equal(zs_ring_push(&h.cmd, ZS_MBOX_CMD_SEALED, junk, sizeof junk, NULL, 0), 0);
+    assert_int_equal(zs_ring_push(&h.cmd, 999, junk, sizeof junk, NULL, 0), 0);
+    run(20);
+    assert_int_equal(FW.cur.last_sealed, 2);
+    /* Stats: an old open batch is asked to close; rising load shortens blocks. */
+    host_events(&h, 0, NULL, 0);
+    zs_mbox_stats_t st = {.open_batch = 3, .open_bytes = 500, .open_txs = 3, .open_gas = 63000,
+                          .open_age_ms = CFG.policy.max_age_ms + 1, .txs_total = 0};
+    assert_int_equal(zs_ring_push(&h.cmd, ZS_MBOX_CMD_STATS, &st, sizeof st, NULL, 0), 0);
+    run(20);
+    zs_mbox_close_t cl = {0};
+    assert_int_equal(host_events(&h, ZS_MBOX_EVT_CLOSE, &cl, sizeof cl), 1);
+    assert_int_equal(cl.number, 3);
+    for (int i = 1; i <= 5; i++) {
+        host_beat();
+        st.open_age_ms = 10;
+        st.txs_total = (uint64_t)i * 5000;
+        assert_int_equal(zs_ring_push(&h.cmd, ZS_MBOX_CMD_STATS, &st, sizeof st, NULL, 0), 0);
+        run(500);
+    }
+    zs_mbox_policy_t pol = {0};
+    assert_true(host_events(&h, ZS_MBOX_EVT_POLICY, &pol, sizeof pol) >= 1);
+    assert_true(pol.block_time_ms < CFG.policy.block_max_ms);
+    assert_int_equal(pol.max_bytes, CFG.policy.max_bytes);
+    /* A firmware reboot: a new epoch, and the journal says how far it got. */
+    uint32_t e0 = *(volatile uint32_t *)(F.mbox + ZS_MBOX_REG_FW_EPOCH);
+    boot();
+    assert_int_equal(*(volatile uint32_t *)(F.mbox + ZS_MBOX_REG_FW_EPOCH), e0 + 1);
+    host_beat();
+    run(20);
+    assert_true(*(volatile uint32_t *)(F.mbox + ZS_MBOX_REG_FW_STATUS) & ZS_MBOX_ST_READY);
+    assert_int_equal(zs_ring_push(&h.cmd, ZS_MBOX_CMD_HELLO, &hello, sizeof hello, NULL, 0), 0);
+    run(20);
+    assert_int_equal(host_events(&h, ZS_MBOX_EVT_HELLO, &fh, sizeof fh), 1);
+    assert_int_equal(fh.last_journaled, 2);
+}
+
+/* ---- The console */
+
+static void type(const char *line)
+{
+    fake_hal_clear_uart(&F);
+    fake_hal_type(&F, line);
+    run(10);
+}
+
+static void test_console(void **state)
+{
+    (void)state;
+    boot();
+    seal(1, 100);
+    type("status\r");
+    assert_non_null(strstr(F.uart_out, "sealed 1"));
+    assert_non_null(strstr(F.uart_out, "zkseq-fw> "));
+    type("frobnicate\r");
+    assert_non_null(strstr(F.uart_out, "error: unknown command 'frobnicate'"));
+    type("policy set max_age_ms 2000\r");
+    assert_non_null(strstr(F.uart_out, "error: login first"));
+    assert_int_equal(FW.policy.cfg.max_age_ms, CFG.policy.max_age_ms);
+    type("login wrong\r");
+    assert_non_null(strstr(F.uart_out, "error: wrong password"));
+    assert_null(strstr(F.uart_out, "wrong\r")); /* not echoed */
+    F.now += 3000;
+    type("login s3cret\r");
+    assert_non_null(strstr(F.uart_out, "ok: logged in"));
+    type("policy set max_age_ms 2000\r");
+    assert_non_null(strstr(F.uart_out, "ok: max_age_ms = 2000"));
+    assert_int_equal(FW.policy.cfg.max_age_ms, 2000);
+    type("policy set max_bytes 500000\r");
+    assert_non_null(strstr(F.uart_out, "error: max_bytes must be"));
+    assert_int_equal(FW.policy.cfg.max_bytes, CFG.policy.max_bytes);
+    type("policy set max_age_ms\r");
+    assert_non_null(strstr(F.uart_out, "error: usage"));
+    type("policy get max_age_ms\r");
+    assert_non_null(strstr(F.uart_out, "2000"));
+    type("key address\r");
+    char a[43];
+    zs_addr_format(SEQ, a);
+    assert_non_null(strstr(F.uart_out, a));
+    type("l1\r");
+    assert_non_null(strstr(F.uart_out, "pending L1 transactions"));
+    type("batches\r");
+    assert_non_null(strstr(F.uart_out, "1 held"));
+    type("logout\r");
+    type("policy set max_age_ms 2500\r");
+    assert_non_null(strstr(F.uart_out, "error: login first"));
+    /* Garbage bytes and an overlong line do not crash it. */
+    char junk[600];
+    for (size_t i = 0; i < sizeof junk - 1; i++) junk[i] = (char)(1 + i % 250);
+    junk[sizeof junk - 1] = 0;
+    type(junk);
+    type("\r");
+    type("help\r");
+    assert_non_null(strstr(F.uart_out, "policy set KEY VALUE"));
+}
+
+/* ---- Crashes at random points */
+
+static void crash_run(uint64_t seed, int with_l1_faults)
+{
+    zs_test_rng_t rng = {seed};
+    volatile uint64_t sealed = 0, reboots = 0;
+    crashes = 0;
+    boot();
+    for (int step = 0; step < 400; step++) {
+        uint64_t r = zs_test_rng_u64(&rng) % 100;
+        if (r < 30 && sealed < 200) {
+            int k = 1 + (int)(zs_test_rng_u64(&rng) % 3);
+            for (int i = 0; i < k; i++) seal(++sealed, 100 + zs_test_rng_u64(&rng) % 40000);
+        } else if (r < 50) {
+            fake_l1_mine(&L1);
+        } else if (r < 62) {
+            /* Crash at the n-th store write or network send from now. */
+            if (zs_test_rng_u64(&rng) & 1) crash_after_puts = (long)(zs_test_rng_u64(&rng) % 6);
+            else crash_after_sends = (long)(zs_test_rng_u64(&rng) % 8);
+        } else if (with_l1_faults && r < 66) {
+            L1.down = !L1.down;
+        } else if (with_l1_faults && r < 68) {
+            L1.drop_next_send = 1;
+        } else if (with_l1_faults && r < 70 && L1.head > 3) {
+            fake_l1_reorg(&L1, 1 + zs_test_rng_u64(&rng) % 2);
+        }
+        crash_armed = 1;
+        if (setjmp(crash_jmp)) {
+            /* Died: RAM is gone, the store and L1 remain. */
+            crash_armed = 0;
+            crash_after_puts = crash_after_sends = -1;
+            reboots++;
+            F.now += 50;
+            boot();
+            continue;
+        }
+        run(50 + zs_test_rng_u64(&rng) % 1500);
+        crash_armed = 0;
+        /* Nothing is ever sequenced twice, at any moment. */
+        for (uint64_t b = 1; b <= sealed; b++)
+            if (L1.batch_seq_count[b] > 1) fail_msg("batch %llu sequenced twice (step %d)", (unsigned long long)b, step);
+    }
+    crash_after_puts = crash_after_sends = -1;
+    L1.down = 0;
+    L1.drop_next_send = 0;
+    for (int i = 0; i < 200 && (FW.cur.confirmed < sealed || FW.nsubs); i++) mine(1);
+    print_message("seed %llu: %llu batches, %llu crashes, %llu L1 transactions sent, %llu reverted, %llu reorgs\n",
+                  (unsigned long long)seed, (unsigned long long)sealed, (unsigned long long)crashes,
+                  (unsigned long long)L1.sends, (unsigned long long)L1.reverts, (unsigned long long)FW.cur.reorgs);
+    assert_true(crashes >= 30);
+    assert_int_equal(FW.cur.virtual_, sealed);
+    assert_int_equal(FW.cur.confirmed, sealed);
+    assert_once(sealed);
+    assert_memory_equal(FW.cur.virtual_acc, L1.accs[sealed], 32);
+    if (!with_l1_faults) assert_int_equal(L1.reverts, 0);
+}
+
+static void test_crashes(void **state)
+{
+    (void)state;
+    crash_run(20261202, 0);
+}
+
+static void test_crashes_with_l1_faults(void **state)
+{
+    (void)state;
+    crash_run(4242, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_json),
+        cmocka_unit_test(test_policy),
+        cmocka_unit_test_setup_teardown(test_journal_replay, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_happy_path, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_per_tx_and_size_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_l1_down_and_timeouts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rpc_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lost_transaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fee_bump, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fee_cap_and_backpressure, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_revert_and_resubmit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reorg, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mailbox, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_console, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crashes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crashes_with_l1_faults, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
