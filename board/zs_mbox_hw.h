@@ -136,7 +136,8 @@ typedef struct {
 typedef struct {
     uint64_t virtual_;       /* last batch sequenced on L1 (latest block) */
     uint64_t confirmed;      /* ... at the confirmation depth */
-    uint64_t l1_block;
+    uint64_t l1_block;       /* where virtual_ last changed */
+    uint64_t l1_head;        /* the L1 block virtual_ and confirmed were read at */
     uint8_t acc_input_hash[32]; /* the contract's, for batch virtual_ */
     uint8_t l1_tx[32];       /* the L1 transaction that sequenced it (zero if unknown) */
 } zs_mbox_virtual_t;

@@ -37,7 +37,7 @@ static uint32_t status_bits(const fw_t *fw)
 void fw_mbox_send_virtual(fw_t *fw)
 {
     zs_mbox_virtual_t v = {.virtual_ = fw->cur.virtual_, .confirmed = fw->cur.confirmed,
-                           .l1_block = fw->cur.virtual_l1_block};
+                           .l1_block = fw->cur.virtual_l1_block, .l1_head = fw->l1_head};
     memcpy(v.acc_input_hash, fw->cur.virtual_acc, 32);
     memcpy(v.l1_tx, fw->cur.virtual_tx, 32);
     push(fw, ZS_MBOX_EVT_VIRTUAL, &v, sizeof v);

@@ -289,10 +289,8 @@ static int reconcile(fw_t *fw)
         fw_journal_drop_confirmed(fw, Lc);
         changed = 1;
     }
-    if (changed) {
-        if ((rc = fw_journal_put_cursor(fw))) return rc;
-        fw_mbox_send_virtual(fw);
-    }
+    if (changed && (rc = fw_journal_put_cursor(fw))) return rc;
+    fw_mbox_send_virtual(fw); /* every reconcile: the head it was read at moves */
     return ZS_OK;
 }
 

@@ -92,6 +92,7 @@ static void handle(zs_fwlink_t *l, uint16_t type, const uint8_t *p, uint32_t len
         l->l1.virtual_ = v.virtual_;
         l->l1.confirmed = v.confirmed;
         l->l1.l1_block = v.l1_block;
+        l->l1.l1_head = v.l1_head;
         memcpy(l->l1.acc_input_hash, v.acc_input_hash, 32);
         memcpy(l->l1.l1_tx, v.l1_tx, 32);
         break;

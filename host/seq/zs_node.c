@@ -1318,6 +1318,16 @@ void zs_node_set_policy(zs_node_t *n, const zs_batch_policy_t *p, uint32_t block
     pthread_mutex_unlock(&n->mu);
 }
 
+int zs_node_policy(zs_node_t *n, zs_batch_policy_t *p, uint32_t *block_time_ms)
+{
+    pthread_mutex_lock(&n->mu);
+    int fw = n->fw_policy_on;
+    *p = fw ? n->fw_policy : n->cfg.batch;
+    *block_time_ms = fw && n->fw_block_time_ms ? n->fw_block_time_ms : n->cfg.block_time_ms;
+    pthread_mutex_unlock(&n->mu);
+    return fw;
+}
+
 void zs_node_request_close(zs_node_t *n, uint64_t number)
 {
     pthread_mutex_lock(&n->mu);

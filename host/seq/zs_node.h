@@ -172,6 +172,8 @@ void zs_node_stats(zs_node_t *n, zs_node_stats_t *out);
    with the host's own max_age_ms x 2 as a safety net.  zs_node_set_policy
    with NULL returns to the configuration's policy (firmware down). */
 void zs_node_set_policy(zs_node_t *n, const zs_batch_policy_t *p, uint32_t block_time_ms);
+/* The policy in force (the firmware's while it is up): 1 if the firmware's. */
+int zs_node_policy(zs_node_t *n, zs_batch_policy_t *p, uint32_t *block_time_ms);
 /* Close the open batch if it is still number and holds a block. */
 void zs_node_request_close(zs_node_t *n, uint64_t number);
 
@@ -183,7 +185,7 @@ void zs_node_open_batch(zs_node_t *n, zs_node_open_batch_t *out);
 /* What L1 holds, as the firmware reports it: kept in the store, shown by
    zkevm_virtualBatchNumber and zkseq_l1Status. */
 typedef struct {
-    uint64_t virtual_, confirmed, l1_block;
+    uint64_t virtual_, confirmed, l1_block, l1_head;
     uint8_t acc_input_hash[32], l1_tx[32];
     uint64_t backlog, pending_l1_txs;
     uint32_t fw_flags;  /* ZS_MBOX_ST_* */

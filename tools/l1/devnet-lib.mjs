@@ -39,7 +39,6 @@ export async function freePort() {
 // With stateFile, anvil loads it when it exists and dumps to it on exit.
 export async function startAnvil({ port = 8545, stateFile, blockTime, args = [] } = {}) {
   const a = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(L1_CHAIN_ID), '--silent', ...args];
-  if (blockTime) a.push('--block-time', String(blockTime));
   if (stateFile) {
     if (fs.existsSync(stateFile)) a.push('--load-state', stateFile);
     a.push('--dump-state', stateFile);
@@ -59,8 +58,19 @@ export async function startAnvil({ port = 8545, stateFile, blockTime, args = [] 
     if (proc.exitCode !== null || Date.now() - t0 > 15000) throw new Error(`anvil did not start: ${log}`);
     await new Promise((r) => setTimeout(r, 30));
   }
+  // Interval mining is switched on over RPC (also after a state load), so a
+  // deployment can run on automine first (setBlockTime).
+  const send = async (method, params = []) => {
+    const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+    const j = await r.json();
+    if (j.error) throw new Error(`${method}: ${j.error.message}`);
+    return j.result;
+  };
+  if (blockTime) await send('evm_setIntervalMining', [blockTime]);
   return {
-    url, port, proc, exited, log: () => log,
+    url, port, proc, exited, log: () => log, send,
+    async setBlockTime(s) { await send(s ? 'evm_setIntervalMining' : 'evm_setAutomine', [s || true]); },
     async stop(sig = 'SIGTERM') {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(sig);
       return exited;
@@ -73,7 +83,8 @@ export async function startAnvil({ port = 8545, stateFile, blockTime, args = [] 
 export async function deploy(url, { sequencer, l2ChainId = 1001, genesisRoot = ethers.ZeroHash,
   forceBatchTimeout = 5 * 24 * 3600, fundSequencer = '1000' } = {}) {
   const c = contracts();
-  const provider = new ethers.JsonRpcProvider(url, undefined, { cacheTimeout: -1, batchMaxCount: 1 });
+  const provider = new ethers.JsonRpcProvider(url, undefined, { cacheTimeout: -1, batchMaxCount: 1, pollingInterval: 50 });
+  provider.pollingInterval = 50;
   const deployer = new ethers.NonceManager(new ethers.Wallet(DEPLOYER_KEY, provider));
   const aggregator = new ethers.Wallet(AGGREGATOR_KEY);
   const factory = (name) => new ethers.ContractFactory(c[name].abi, c[name].bytecode, deployer);

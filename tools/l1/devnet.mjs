@@ -28,10 +28,11 @@ const stateFile = path.join(opts.dir, 'anvil-state.json');
 const addrFile = path.join(opts.dir, 'addresses.json');
 const fresh = !fs.existsSync(stateFile) || !fs.existsSync(addrFile);
 if (fresh) { fs.rmSync(stateFile, { force: true }); fs.rmSync(addrFile, { force: true }); }
-const anvil = await startAnvil({ port: opts.port, stateFile, blockTime: opts.blockTime });
+const anvil = await startAnvil({ port: opts.port, stateFile, blockTime: fresh ? 0 : opts.blockTime });
 let addrs;
 if (fresh) {
   addrs = await deploy(anvil.url, { sequencer: opts.sequencer, genesisRoot: opts.genesisRoot });
+  await anvil.setBlockTime(opts.blockTime);
   fs.writeFileSync(addrFile + '.tmp', JSON.stringify(addrs, null, 2) + '\n');
   fs.renameSync(addrFile + '.tmp', addrFile);
 } else {

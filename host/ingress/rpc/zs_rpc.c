@@ -904,10 +904,18 @@ static json_t *m_l1_status(zs_rpc_t *r, json_t *p, rpc_err_t *e)
     zs_node_l1(r->node, &l);
     zs_batch_numbers_t bn;
     zs_node_batches(r->node, &bn);
-    return json_pack("{s:b,s:I,s:I,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:b,s:b,s:b}", "firmware", l.fw_up, "trustedBatch",
+    zs_batch_policy_t bp;
+    uint32_t bt;
+    int from_fw = zs_node_policy(r->node, &bp, &bt);
+    json_t *pol = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "from", from_fw ? "firmware" : "configuration", "maxBytes",
+                            (json_int_t)bp.max_bytes, "maxTxs", (json_int_t)bp.max_txs, "maxGas", (json_int_t)bp.max_gas,
+                            "maxAgeMs", (json_int_t)bp.max_age_ms, "blockTimeMs", (json_int_t)bt);
+    return json_pack("{s:b,s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:b,s:b,s:b}", "firmware", l.fw_up, "policy", pol,
+                     "trustedBatch",
                      (json_int_t)bn.trusted, "handedOver", (json_int_t)l.handed_over, "virtualBatch",
                      (json_int_t)l.virtual_, "confirmedBatch", (json_int_t)l.confirmed, "accInputHash",
-                     hexdata(l.acc_input_hash, 32), "l1Tx", hexdata(l.l1_tx, 32), "l1Block", (json_int_t)l.l1_block,
+                     hexdata(l.acc_input_hash, 32), "l1Tx", hexdata(l.l1_tx, 32), "l1Block", (json_int_t)l.l1_block, "l1Head",
+                     (json_int_t)l.l1_head,
                      "backlog", (json_int_t)l.backlog, "pendingL1Txs", (json_int_t)l.pending_l1_txs, "backpressure",
                      l.backpressure, "l1Down", (l.fw_flags & ZS_MBOX_ST_L1_DOWN) != 0, "feeAlarm",
                      (l.fw_flags & ZS_MBOX_ST_FEE_ALARM) != 0);

@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+// End to end on anvil: zkseqd, zkseq-fw and the rollup contracts.  Wallets
+// send transfers with ethers; batches are sealed by the host, journaled
+// and posted by the firmware; the contract's last batch and accInputHash
+// equal what the appliance reports at every L1 block it reads; L1 holds
+// every sealed batch exactly once with zkseqd's bytes; the serial console
+// answers under tmux (picocom), refuses a bad command and a change without
+// login, and a change made after login reaches the host's policy.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ok, eq, done, skip } from '../tests/integ/tap.mjs';
+import { devKeys } from '../tests/integ/zkseqd.mjs';
+import { startAppliance, verifyL1, ethers, rpc, sleep } from '../tests/integ/appliance.mjs';
+
+const pwFile = path.join(fs.mkdtempSync('/tmp/zkseq-pw-'), 'console.pw');
+fs.writeFileSync(pwFile, 'let-me-in\n', { mode: 0o600 });
+const app = await startAppliance({ name: 'l1e2e', fwArgs: ['--console-password-file', pwFile] });
+const tmuxName = `zkseq-console-${process.pid}`;
+try {
+  await app.startFw();
+  await app.startZk();
+  const st0 = await app.l1Status();
+  ok(st0.firmware === true, 'zkseqd sees the firmware over the mailbox');
+  eq(st0.policy.from, 'firmware', 'the batch policy in force is the firmware\'s');
+
+  // Watch: at every L1 head the firmware reports, the contract agrees.
+  let checks = 0, mismatches = [], lastHead = 0, watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      const s = await app.l1Status().catch(() => null);
+      if (s && s.l1Head > lastHead) {
+        lastHead = s.l1Head;
+        const tag = { blockTag: s.l1Head };
+        const last = Number(await app.rollup.lastBatchSequenced(tag));
+        const acc = (await app.rollup.sequencedBatches(last, tag))[0];
+        checks++;
+        if (last !== s.virtualBatch || acc !== s.accInputHash)
+          mismatches.push(`at L1 block ${s.l1Head}: contract ${last} ${acc}, appliance ${s.virtualBatch} ${s.accInputHash}`);
+      }
+      await sleep(100);
+    }
+  })();
+
+  // Wallets: 4 x 50 transfers, each waited for.
+  const provider = new ethers.JsonRpcProvider(app.url, undefined, { cacheTimeout: -1 });
+  provider.pollingInterval = 100;
+  const wallets = devKeys.slice(1, 5).map((k) => new ethers.NonceManager(new ethers.Wallet(k, provider)));
+  const sink = ethers.Wallet.createRandom().address;
+  const receipts = [];
+  await Promise.all(wallets.map(async (w) => {
+    for (let i = 0; i < 50; i++) {
+      const tx = await w.sendTransaction({ to: sink, value: 1000n });
+      receipts.push(await tx.wait());
+    }
+  }));
+  eq(receipts.filter((r) => r.status === 1).length, 200, '200 transfers mined on L2');
+  // The batch holding the last transfer closes by age, then goes to L1.
+  const lastBlock = Math.max(...receipts.map((r) => r.blockNumber));
+  const lastBatch = Number((await rpc(app.url, 'zkevm_batchNumberByBlockNumber', [ethers.toQuantity(lastBlock)])).result);
+  await app.waitFor('the last transfer\'s batch to be sealed', async () => (await app.l1Status()).trustedBatch >= lastBatch, 20000);
+  const st = await app.settle();
+  ok(st.trustedBatch >= 2, `batches sealed and posted (${st.trustedBatch})`);
+  const l1 = await verifyL1(app);
+  eq(l1.problems, [], `L1 holds batches 1..${l1.last} exactly once, with zkseqd's bytes and accInputHash chain (${l1.sequences} sequenceBatches)`);
+  eq(l1.last, st.trustedBatch, 'the contract\'s last batch is the appliance\'s last sealed batch');
+  eq((await rpc(app.url, 'zkevm_virtualBatchNumber')).result, ethers.toQuantity(l1.last), 'zkevm_virtualBatchNumber follows L1');
+  eq(st.accInputHash, await app.rollup.lastAccInputHash(), 'the appliance\'s accInputHash is the contract\'s');
+  let inVirtual = 0;
+  for (const r of receipts) {
+    const b = (await rpc(app.url, 'zkevm_batchNumberByBlockNumber', [ethers.toQuantity(r.blockNumber)])).result;
+    if (Number(b) <= l1.last) inVirtual++;
+  }
+  eq(inVirtual, 200, 'every transfer is in a batch that is on L1');
+  // Some L1 blocks pass with nothing new, then the watcher stops.
+  await sleep(2500);
+  watching = false;
+  await watcher;
+  eq(mismatches, [], `contract and appliance agree at every L1 head read (${checks} heads)`);
+  ok(checks >= 5, 'the check ran at many L1 blocks');
+  const l1Blocks = await app.provider.getBlockNumber();
+  ok(l1Blocks > 5, `L1 kept mining (${l1Blocks} blocks)`);
+
+  // The console under tmux, through picocom on the board's pseudo-terminal.
+  const consolePath = fs.readFileSync(path.join(app.fwDir, 'console'), 'utf8').trim();
+  const tmux = (...a) => spawnSync('tmux', a, { encoding: 'utf8' });
+  if (tmux('-V').status !== 0 || spawnSync('picocom', ['--help']).error) {
+    ok(false, 'tmux and picocom are installed (tools/bootstrap)');
+  } else {
+    tmux('new-session', '-d', '-s', tmuxName, '-x', '200', '-y', '50', `picocom -q --omap crlf ${consolePath}`);
+    const screen = () => tmux('capture-pane', '-p', '-t', tmuxName, '-S', '-200').stdout;
+    const say = async (line, expect, msg) => {
+      tmux('send-keys', '-t', tmuxName, '-l', line);
+      tmux('send-keys', '-t', tmuxName, 'Enter');
+      const t0 = Date.now();
+      while (!expect.test(screen()) && Date.now() - t0 < 5000) await sleep(50);
+      ok(expect.test(screen()), msg, screen().split('\n').slice(-12).join('\n'));
+    };
+    await sleep(300);
+    await say('status', /batches: sealed \d+\s+virtual \d+/, 'console: status answers');
+    await say('l1', /pending L1 transactions: \d+/, 'console: l1 shows the endpoint and pending transactions');
+    await say('key address', new RegExp(app.sequencer), 'console: key address is the sequencer address');
+    await say('frobnicate', /error: unknown command 'frobnicate'/, 'console: a bad command gets a clear error');
+    await say('policy set max_age_ms 1500', /error: login first/, 'console: a change without login is refused');
+    await say('login nope', /error: wrong password/, 'console: a wrong password is refused');
+    ok(!/login nope/.test(screen()), 'console: the password is not echoed');
+    await sleep(2100); // the login rate limit
+    await say('login let-me-in', /ok: logged in/, 'console: login');
+    await say('policy set max_age_ms 1500', /ok: max_age_ms = 1500/, 'console: a change after login is taken');
+    await app.waitFor('the host to apply the new policy', async () => {
+      const s = await app.l1Status();
+      return s.policy.maxAgeMs === 1500;
+    }, 5000).then(() => ok(true, 'the new batch age reached the host\'s policy'), (e) => ok(false, String(e)));
+    tmux('kill-session', '-t', tmuxName);
+  }
+
+  // Clean stops.
+  const zkExit = await app.zk.stop('SIGTERM');
+  eq(zkExit.code, 0, 'zkseqd stops cleanly on SIGTERM');
+  const fwExit = await app.fw.stop('SIGTERM');
+  eq(fwExit.code, 0, 'zkseq-fw stops cleanly on SIGTERM');
+} catch (e) {
+  ok(false, `unexpected: ${e.stack || e}`);
+  console.log(`# zkseq-fw log:\n# ${app.fw?.log().split('\n').slice(-30).join('\n# ')}`);
+  console.log(`# zkseqd log:\n# ${app.zk?.log().split('\n').slice(-30).join('\n# ')}`);
+} finally {
+  spawnSync('tmux', ['kill-session', '-t', tmuxName]);
+  await app.stop();
+}
+done();

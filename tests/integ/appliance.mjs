@@ -1,0 +1,188 @@
+// The whole appliance for end-to-end tests: anvil with the rollup contracts
+// (tools/l1), zkseq-fw on the sim board, and zkseqd linked to it through
+// the mailbox; helpers to kill and restart each part, and the check that
+// what L1 holds is exactly what the appliance sealed.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { bin, top } from './tap.mjs';
+import { start as startZkseqd, rpc, tempDir } from './zkseqd.mjs';
+import { startAnvil, deploy, freePort, ethers, rollupAt, gerAt, contracts } from '../../tools/l1/devnet-lib.mjs';
+
+export { ethers, rpc, tempDir };
+
+export function startFw({ dir, addresses, args = [] }) {
+  const proc = spawn(path.join(bin, 'zkseq-fw'), ['--dir', dir, '--addresses', addresses, ...args],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  proc.stderr.on('data', (d) => { log += d; });
+  const exited = new Promise((resolve) => proc.on('exit', (code, sig) => resolve({ code, sig })));
+  return {
+    proc, exited, log: () => log,
+    async stop(sig = 'SIGTERM') {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(sig);
+      return exited;
+    },
+    async ready(timeout = 10000) {
+      const t0 = Date.now();
+      while (!/mailbox ready/.test(log)) {
+        if (proc.exitCode !== null || Date.now() - t0 > timeout) throw new Error(`zkseq-fw did not start:\n${log}`);
+        await sleep(20);
+      }
+    },
+  };
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// startAppliance({name, fwArgs, zkArgs, blockTime}) -> app
+export async function startAppliance({ name = 'app', fwArgs = [], zkArgs = [], blockTime = 1 } = {}) {
+  const dir = tempDir(name);
+  const fwDir = path.join(dir, 'fw');
+  fs.mkdirSync(fwDir);
+  const keystore = path.join(fwDir, 'l1.key');
+  const sequencer = execFileSync(path.join(bin, 'zkseq-fw'), ['keygen', '--keystore', keystore]).toString().trim();
+  const port = await freePort();
+  const stateFile = path.join(dir, 'anvil-state.json');
+  const app = { dir, fwDir, keystore, sequencer, port, stateFile, blockTime, fwArgs, zkArgs };
+  app.anvil = await startAnvil({ port, stateFile });
+  app.addrs = await deploy(app.anvil.url, { sequencer });
+  await app.anvil.setBlockTime(blockTime);
+  app.addrFile = path.join(dir, 'addresses.json');
+  fs.writeFileSync(app.addrFile, JSON.stringify(app.addrs));
+  app.provider = new ethers.JsonRpcProvider(app.anvil.url, undefined, { cacheTimeout: -1, batchMaxCount: 1 });
+  app.provider.pollingInterval = 100;
+  app.rollup = rollupAt(app.addrs.rollup, app.provider);
+  app.ger = gerAt(app.addrs.globalExitRootManager, app.provider);
+  app.mbox = path.join(fwDir, 'mbox');
+  app.datadir = path.join(dir, 'l2');
+
+  app.startFw = async (extra = []) => {
+    app.fw = startFw({ dir: fwDir, addresses: app.addrFile, args: [...app.fwArgs, ...extra] });
+    await app.fw.ready();
+    return app.fw;
+  };
+  app.startZk = async (extra = []) => {
+    app.zk = await startZkseqd({ datadir: app.datadir, args: ['--fw-mbox', app.mbox, ...app.zkArgs, ...extra] });
+    app.url = app.zk.url;
+    return app.zk;
+  };
+  // Restarts anvil on the same port: from its state file (a clean stop
+  // dumps it), or as a fresh chain with the contracts deployed again (the
+  // same deployer and nonces give the same addresses).
+  app.restartAnvil = async ({ fresh = false } = {}) => {
+    await app.anvil.stop('SIGTERM');
+    if (fresh) fs.rmSync(stateFile, { force: true });
+    app.anvil = await startAnvil({ port, stateFile, blockTime: fresh ? 0 : blockTime });
+    if (fresh) {
+      const again = await deploy(app.anvil.url, { sequencer });
+      if (again.rollup !== app.addrs.rollup) throw new Error('a fresh deployment landed at other addresses');
+      await app.anvil.setBlockTime(blockTime);
+    }
+  };
+  app.l1Status = async () => (await rpc(app.url, 'zkseq_l1Status')).result;
+  app.waitFor = async (what, fn, timeout = 60000) => {
+    const t0 = Date.now();
+    for (;;) {
+      const v = await fn().catch(() => undefined);
+      if (v) return v;
+      if (Date.now() - t0 > timeout) throw new Error(`timed out waiting for ${what}`);
+      await sleep(200);
+    }
+  };
+  // Waits until every batch the host has sealed is on L1 and the appliance
+  // says so.
+  app.settle = async (timeout = 90000) => app.waitFor('L1 to hold every sealed batch', async () => {
+    const s = await app.l1Status();
+    const last = Number(await app.rollup.lastBatchSequenced());
+    return s && s.trustedBatch > 0 && s.virtualBatch === s.trustedBatch && last === s.trustedBatch ? s : undefined;
+  }, timeout);
+  app.stop = async () => {
+    await app.zk?.stop('SIGTERM');
+    await app.fw?.stop('SIGTERM');
+    await app.anvil?.stop('SIGTERM');
+  };
+  return app;
+}
+
+// verifyL1(app) reads every SequenceBatches of the rollup and checks that
+// L1 holds batches 1..last exactly once each, in order, with the very bytes
+// zkseqd sealed (zkevm_getBatchByNumber), and that the accInputHash chain
+// recomputed here from those bytes, the L1 info root and the calldata's
+// maxSequenceTimestamp and coinbase equals the contract's at every sequence.
+// Returns {last, sequences, problems}.
+export async function verifyL1(app) {
+  const problems = [];
+  const iface = app.rollup.interface;
+  const events = await app.rollup.queryFilter('SequenceBatches', app.addrs.deployBlock);
+  let prev = 0n, acc = ethers.ZeroHash;
+  const seen = new Map();
+  for (const ev of events) {
+    const tx = await app.provider.getTransaction(ev.transactionHash);
+    const call = iface.parseTransaction({ data: tx.data });
+    const [batches, index, maxTs, expected, coinbase] = call.args;
+    const root = await app.ger.l1InfoRootMap(index);
+    if (ev.args.numBatch !== prev + BigInt(batches.length))
+      problems.push(`sequence ending at ${ev.args.numBatch} does not follow ${prev} with ${batches.length} batches`);
+    for (let i = 0; i < batches.length; i++) {
+      const n = Number(prev) + i + 1;
+      seen.set(n, (seen.get(n) || 0) + 1);
+      const mine = (await rpc(app.url, 'zkevm_getBatchByNumber', [ethers.toQuantity(n), false])).result;
+      if (!mine || mine.batchL2Data.toLowerCase() !== batches[i].transactions.toLowerCase())
+        problems.push(`batch ${n}: L1 data differs from zkseqd's`);
+      acc = ethers.solidityPackedKeccak256(['bytes32', 'bytes32', 'bytes32', 'uint64', 'address', 'bytes32'],
+        [acc, ethers.keccak256(batches[i].transactions), root, maxTs, coinbase, ethers.ZeroHash]);
+    }
+    if (acc !== expected) problems.push(`sequence to ${ev.args.numBatch}: recomputed accInputHash differs from the calldata's`);
+    const onChain = (await app.rollup.sequencedBatches(ev.args.numBatch))[0];
+    if (onChain !== acc) problems.push(`sequence to ${ev.args.numBatch}: the contract's accInputHash differs`);
+    prev = ev.args.numBatch;
+  }
+  for (const [n, c] of seen) if (c !== 1) problems.push(`batch ${n} is on L1 ${c} times`);
+  const last = Number(await app.rollup.lastBatchSequenced());
+  for (let n = 1; n <= last; n++) if (!seen.has(n)) problems.push(`batch ${n} missing from the sequences`);
+  return { last, sequences: events.length, problems, acc };
+}
+
+// A load of plain transfers from the ten dev accounts through ethers,
+// nonces tracked here; returns {stop(), sent, hashes}.
+export function transferLoad(url, keys, { perSecond = 50, onError } = {}) {
+  const provider = new ethers.JsonRpcProvider(url, undefined, { cacheTimeout: -1, batchMaxCount: 1, staticNetwork: true });
+  const wallets = keys.map((k) => new ethers.Wallet(k, provider));
+  const state = { sent: 0, refused: {}, hashes: [], running: true, nonces: new Map() };
+  const sink = '0x000000000000000000000000000000000000bEEF';
+  const loop = (async () => {
+    let i = 0;
+    while (state.running) {
+      const t0 = Date.now();
+      await Promise.all(wallets.map(async (w) => {
+        if (!state.nonces.has(w.address)) state.nonces.set(w.address, await provider.getTransactionCount(w.address, 'pending'));
+        const nonce = state.nonces.get(w.address);
+        const tx = await w.signTransaction({ to: sink, value: 1n, nonce, gasLimit: 21000n, gasPrice: 1000000000n, chainId: 1001n, type: 0 });
+        try {
+          const h = await provider.send('eth_sendRawTransaction', [tx]);
+          state.hashes.push(h);
+          state.sent++;
+          state.nonces.set(w.address, nonce + 1);
+        } catch (e) {
+          const why = e?.error?.data?.reason || e?.info?.error?.data?.reason || e.shortMessage || String(e);
+          state.refused[why] = (state.refused[why] || 0) + 1;
+          if (/ECONNREFUSED|fetch failed|socket/.test(String(e?.message || e))) state.nonces.delete(w.address);
+          if (onError) onError(e);
+        }
+      }));
+      i++;
+      const wait = (1000 * wallets.length) / perSecond - (Date.now() - t0);
+      if (wait > 0) await sleep(wait);
+    }
+  })();
+  return {
+    state,
+    async stop() { state.running = false; await loop; provider.destroy(); },
+  };
+}
+
+export function castBin() {
+  return path.join(top, 'node_modules/.bin/cast');
+}
+export { contracts };
