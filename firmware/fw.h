@@ -76,6 +76,7 @@ typedef struct {
     uint8_t mined_hash[32]; /* the version that was mined */
     uint64_t sent_ms;       /* monotonic; reset to boot time after a restart */
     uint64_t bumps;
+    uint32_t vanished;      /* re-sent and gone again (RAM only) */
 } fw_sub_t;
 
 typedef struct {
@@ -172,6 +173,7 @@ void fw_journal_drop_confirmed(fw_t *fw, uint64_t number);
 
 /* fw_submit.c */
 void fw_submit_tick(fw_t *fw);
+uint64_t fw_gas_limit(const uint8_t *calldata, size_t len, size_t nbatches);
 void fw_update_backpressure(fw_t *fw);
 
 /* fw_mbox.c */

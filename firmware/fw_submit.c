@@ -131,13 +131,39 @@ static int send_sub(fw_t *fw, const fw_sub_t *s, const uint8_t *raw, size_t len)
     return rc;
 }
 
-static int bump(fw_t *fw, fw_sub_t *s)
+/* The gas limit of a sequenceBatches transaction: the larger of the
+   standard cost (21000, calldata at 16 per non-zero and 4 per zero byte,
+   the contract's work: a keccak per batch, storage writes, an event) and
+   EIP-7623's calldata floor (21000 + 10 per token, a token being a zero
+   byte or a quarter of a non-zero one; Prague and later), with a tenth on
+   top.  A limit below the floor is accepted by some nodes' pools and then
+   dropped unmined, so this must never be short.  Checked against
+   eth_estimateGas when the transaction is the only one in flight. */
+uint64_t fw_gas_limit(const uint8_t *data, size_t len, size_t nbatches)
+{
+    uint64_t zeros = 0, nonzeros = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (data[i]) nonzeros++;
+        else zeros++;
+    }
+    uint64_t exec = 120000 + 30000 * (uint64_t)nbatches + (uint64_t)len / 32 * 6;
+    uint64_t standard = 21000 + 4 * zeros + 16 * nonzeros + exec;
+    uint64_t floor = 21000 + 10 * (zeros + 4 * nonzeros);
+    uint64_t g = standard > floor ? standard : floor;
+    return g + g / 10;
+}
+
+static int bump_gas(fw_t *fw, fw_sub_t *s, int more_gas)
 {
     uint64_t tip = s->tip + s->tip / 8 + 1, fee = s->max_fee + s->max_fee / 8 + 1;
     if (tip < fw->cfg.min_tip_wei) tip = fw->cfg.min_tip_wei;
     uint64_t market = 2 * fw->l1_base_fee + tip;
     if (fee < market) fee = market;
-    if (fee > fw->cfg.fee_cap_wei) {
+    if (fee > fw->cfg.fee_cap_wei && more_gas) {
+        /* Not a replacement (the node forgot the old one): same fees. */
+        fee = s->max_fee;
+        tip = s->tip;
+    } else if (fee > fw->cfg.fee_cap_wei) {
         if (s->max_fee + s->max_fee / 10 > fw->cfg.fee_cap_wei) {
             if (!fw->fee_alarm)
                 fw_alarm(fw, "L1 transaction nonce %llu stuck and its fee is at the cap (%llu wei)",
@@ -163,6 +189,7 @@ static int bump(fw_t *fw, fw_sub_t *s)
     n.tip = tip;
     n.max_fee = fee;
     n.bumps++;
+    if (more_gas) n.gas += n.gas / 2;
     if ((rc = sign_version(fw, &n, calldata, old.data_len))) return rc;
     if ((rc = fw_journal_put_sub(fw, &n, rawtx))) return rc;
     fw->cur.bumps++;
@@ -269,6 +296,18 @@ static int reconcile(fw_t *fw)
                 drop_subs_from(fw, i);
                 break;
             }
+            /* A node that keeps forgetting a transaction it accepted finds
+               it invalid at mining (a gas limit below what it wants, a fee
+               below its floor): after three tries, a new version with
+               half as much gas again and higher fees. */
+            if (++s->vanished >= 3) {
+                fw_alarm(fw, "L1 keeps dropping transaction nonce %llu; signing it again with more gas",
+                         (unsigned long long)s->nonce);
+                s->vanished = 0;
+                if ((rc = bump_gas(fw, s, 1))) return rc;
+                i++;
+                continue;
+            }
             size_t rlen;
             if ((rc = fw_journal_sub_raw(fw, s->nonce, rawtx, sizeof rawtx, &rlen))) return rc;
             rc = send_sub(fw, s, rawtx, rlen);
@@ -280,7 +319,9 @@ static int reconcile(fw_t *fw)
             fw_log(fw, "L1 nonce %llu sent again from the journal", (unsigned long long)s->nonce);
             s->sent_ms = fw->hal->now_ms(fw->hal->ctx);
         } else if (fw->hal->now_ms(fw->hal->ctx) - s->sent_ms > fw->cfg.stuck_ms) {
-            if ((rc = bump(fw, s))) return rc;
+            if ((rc = bump_gas(fw, s, 0))) return rc;
+        } else {
+            s->vanished = 0;
         }
         i++;
     }
@@ -389,13 +430,7 @@ static int submit_new(fw_t *fw)
         }
         fw->fee_alarm = 0;
         if (s.max_fee > fw->cfg.fee_cap_wei) s.max_fee = fw->cfg.fee_cap_wei;
-        /* Gas: calldata (16 per non-zero byte, 4 per zero) and the
-           contract's work (keccak of each batch, a storage write, events),
-           with room to spare; checked against eth_estimateGas when this
-           transaction is the only one in flight. */
-        uint64_t gas = 21000 + 120000 + 30000 * (uint64_t)nb;
-        for (long i = 0; i < cl; i++) gas += calldata[i] ? 16 : 4;
-        gas += (uint64_t)total / 32 * 6 + 1;
+        uint64_t gas = fw_gas_limit(calldata, (size_t)cl, nb);
         if (!fw->nsubs) {
             uint64_t est;
             rc = fw_l1_estimate_gas(&fw->l1, fw->address, fw->cfg.rollup, calldata, (size_t)cl, &est);

@@ -108,6 +108,16 @@ void fake_l1_mine(fake_l1_t *l1)
         zs_tx_t tx;
         zs_perr_t e;
         if (zs_tx_decode(best->raw, best->raw_len, &tx, &e)) abort();
+        /* As anvil (Prague): a gas limit below EIP-7623's calldata floor is
+           taken into the pool, then dropped unmined. */
+        uint64_t tokens = 0;
+        for (size_t k = 0; k < tx.data_len; k++) tokens += tx.data[k] ? 4 : 1;
+        uint64_t floor = 21000 + 10 * tokens;
+        if (tx.gas < floor + floor * l1->gas_extra_pct / 100) {
+            best->dropped = 1;
+            l1->dropped_at_mining++;
+            continue;
+        }
         best->mined = 1;
         best->block = l1->head;
         best->status = run_sequence(l1, tx.data, tx.data_len);

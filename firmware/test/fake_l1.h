@@ -50,6 +50,8 @@ typedef struct {
     char next_error_msg[128];
     int drop_next_send;    /* accept the next raw transaction, then lose it */
     int reject_sends;      /* refuse every eth_sendRawTransaction with next_error_msg */
+    uint64_t gas_extra_pct; /* mining drops transactions whose gas is below (floor + this %) */
+    uint64_t dropped_at_mining;
     uint64_t now_s;        /* block timestamps */
 } fake_l1_t;
 

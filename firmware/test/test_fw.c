@@ -418,6 +418,31 @@ static void test_lost_transaction(void **state)
     assert_once(1);
 }
 
+static void test_gas_floor(void **state)
+{
+    (void)state;
+    boot();
+    seal(1, 200);
+    run(1000); /* in flight: the next ones are not estimated by the node */
+    for (uint64_t b = 2; b <= 4; b++) seal(b, 60000);
+    run(1000);
+    assert_int_equal(FW.nsubs, 3);
+    mine(1);
+    assert_int_equal(L1.dropped_at_mining, 0); /* every gas limit is above EIP-7623's floor */
+    assert_int_equal(FW.cur.virtual_, 4);
+    assert_once(4);
+    /* A node that wants more than that keeps dropping it: after three
+       tries the firmware signs it again with more gas. */
+    L1.gas_extra_pct = 40;
+    seal(5, 60000);
+    run(1000);
+    for (int i = 0; i < 8 && FW.cur.virtual_ < 5; i++) mine(1);
+    assert_true(L1.dropped_at_mining >= 1);
+    assert_true(has_alarm("keeps dropping"));
+    assert_int_equal(FW.cur.virtual_, 5);
+    assert_once(5);
+}
+
 static void test_fee_bump(void **state)
 {
     (void)state;
@@ -765,6 +790,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_l1_down_and_timeouts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rpc_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lost_transaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gas_floor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fee_bump, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fee_cap_and_backpressure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revert_and_resubmit, setup, teardown),

@@ -15,10 +15,12 @@ export function startFw({ dir, addresses, args = [] }) {
   const proc = spawn(path.join(bin, 'zkseq-fw'), ['--dir', dir, '--addresses', addresses, ...args],
     { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
-  proc.stderr.on('data', (d) => { log += d; });
+  const all = path.join(dir, 'fw.log'); /* every run's log, kept across restarts */
+  fs.appendFileSync(all, `---- zkseq-fw ${args.join(' ')}\n`);
+  proc.stderr.on('data', (d) => { log += d; fs.appendFileSync(all, d); });
   const exited = new Promise((resolve) => proc.on('exit', (code, sig) => resolve({ code, sig })));
   return {
-    proc, exited, log: () => log,
+    proc, exited, log: () => log, logFile: all,
     async stop(sig = 'SIGTERM') {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(sig);
       return exited;
@@ -144,41 +146,49 @@ export async function verifyL1(app) {
   return { last, sequences: events.length, problems, acc };
 }
 
-// A load of plain transfers from the ten dev accounts through ethers,
-// nonces tracked here; returns {stop(), sent, hashes}.
-export function transferLoad(url, keys, { perSecond = 50, onError } = {}) {
-  const provider = new ethers.JsonRpcProvider(url, undefined, { cacheTimeout: -1, batchMaxCount: 1, staticNetwork: true });
-  const wallets = keys.map((k) => new ethers.Wallet(k, provider));
+// A load of plain transfers from dev accounts: signed with ethers, sent
+// with plain fetch (the node may be down for a while: every call is
+// guarded, nonces are asked again after a failure).  app.url is read at
+// every send, so a restarted zkseqd on another port is followed.
+export function transferLoad(urlOrApp, keys, { perSecond = 50 } = {}) {
+  const urlOf = () => (typeof urlOrApp === 'string' ? urlOrApp : urlOrApp.url);
+  const wallets = keys.map((k) => new ethers.Wallet(k));
   const state = { sent: 0, refused: {}, hashes: [], running: true, nonces: new Map() };
   const sink = '0x000000000000000000000000000000000000bEEF';
+  const count = (why) => { state.refused[why] = (state.refused[why] || 0) + 1; };
   const loop = (async () => {
-    let i = 0;
     while (state.running) {
       const t0 = Date.now();
       await Promise.all(wallets.map(async (w) => {
-        if (!state.nonces.has(w.address)) state.nonces.set(w.address, await provider.getTransactionCount(w.address, 'pending'));
-        const nonce = state.nonces.get(w.address);
-        const tx = await w.signTransaction({ to: sink, value: 1n, nonce, gasLimit: 21000n, gasPrice: 1000000000n, chainId: 1001n, type: 0 });
         try {
-          const h = await provider.send('eth_sendRawTransaction', [tx]);
-          state.hashes.push(h);
-          state.sent++;
-          state.nonces.set(w.address, nonce + 1);
+          if (!state.nonces.has(w.address)) {
+            const r = await rpc(urlOf(), 'eth_getTransactionCount', [w.address, 'pending']);
+            if (!r.result) return;
+            state.nonces.set(w.address, Number(r.result));
+          }
+          const nonce = state.nonces.get(w.address);
+          const tx = await w.signTransaction({ to: sink, value: 1n, nonce, gasLimit: 21000n, gasPrice: 1000000000n, chainId: 1001n, type: 0 });
+          const r = await rpc(urlOf(), 'eth_sendRawTransaction', [tx]);
+          if (r.result) {
+            state.hashes.push(r.result);
+            state.sent++;
+            state.nonces.set(w.address, nonce + 1);
+          } else {
+            count(r.error?.data?.reason || r.error?.message || 'error');
+            state.nonces.delete(w.address);
+          }
         } catch (e) {
-          const why = e?.error?.data?.reason || e?.info?.error?.data?.reason || e.shortMessage || String(e);
-          state.refused[why] = (state.refused[why] || 0) + 1;
-          if (/ECONNREFUSED|fetch failed|socket/.test(String(e?.message || e))) state.nonces.delete(w.address);
-          if (onError) onError(e);
+          count('unreachable');
+          state.nonces.delete(w.address);
         }
       }));
-      i++;
       const wait = (1000 * wallets.length) / perSecond - (Date.now() - t0);
       if (wait > 0) await sleep(wait);
     }
   })();
   return {
     state,
-    async stop() { state.running = false; await loop; provider.destroy(); },
+    async stop() { state.running = false; await loop; },
   };
 }
 

@@ -38,12 +38,14 @@ export async function freePort() {
 // startAnvil({port, stateFile, blockTime, args}) -> {url, port, proc, stop(sig)}.
 // With stateFile, anvil loads it when it exists and dumps to it on exit.
 export async function startAnvil({ port = 8545, stateFile, blockTime, args = [] } = {}) {
-  const a = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(L1_CHAIN_ID), '--silent', ...args];
+  const a = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(L1_CHAIN_ID), ...args];
+  if (!process.env.ZS_ANVIL_LOG) a.push('--silent'); // ZS_ANVIL_LOG=1 keeps anvil's own log (for debugging)
   if (stateFile) {
     if (fs.existsSync(stateFile)) a.push('--load-state', stateFile);
     a.push('--dump-state', stateFile);
   }
-  const proc = spawn(anvilBin, a, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(anvilBin, a, { stdio: ['ignore', process.env.ZS_ANVIL_LOG ? 'pipe' : 'ignore', 'pipe'] });
+  proc.stdout?.on('data', (d) => { log += d; });
   let log = '';
   proc.stderr.on('data', (d) => { log += d; });
   const exited = new Promise((resolve) => proc.on('exit', (code, sig) => resolve({ code, sig })));
