@@ -111,9 +111,9 @@ typedef struct fw {
     fw_l1_t l1;
     uint64_t l1_next_poll_ms, l1_backoff_ms;
     int l1_up;
-    uint64_t l1_head, l1_head_ts, l1_base_fee, l1_balance;
+    uint64_t l1_head, l1_head_ts, l1_base_fee;
+    zs_u256_t l1_balance; /* wei */
     uint64_t l1_nonce_latest, l1_nonce_pending;
-    int l1_balance_saturated;
     uint32_t l1_info_index;
     uint8_t l1_info_root[32];
     int fee_alarm, backpressure;

@@ -109,7 +109,7 @@ int fw_l1_nonce(fw_l1_t *l1, const uint8_t addr[20], const char *tag, uint64_t *
     return fw_json_quantity(r, out) ? shape(l1, "eth_getTransactionCount") : ZS_OK;
 }
 
-int fw_l1_balance(fw_l1_t *l1, const uint8_t addr[20], uint64_t *wei, int *saturated)
+int fw_l1_balance(fw_l1_t *l1, const uint8_t addr[20], zs_u256_t *wei)
 {
     char a[43], p[96];
     fw_hex(a, addr, 20);
@@ -117,14 +117,9 @@ int fw_l1_balance(fw_l1_t *l1, const uint8_t addr[20], uint64_t *wei, int *satur
     fw_jval_t r;
     int rc = fw_l1_call(l1, "eth_getBalance", p, &r);
     if (rc) return rc;
-    *saturated = 0;
-    rc = fw_json_quantity(r, wei);
-    if (rc == ZS_ERR_RANGE) {
-        *wei = UINT64_MAX;
-        *saturated = 1;
-        return ZS_OK;
-    }
-    return rc ? shape(l1, "eth_getBalance") : ZS_OK;
+    char text[80];
+    if (fw_json_string(r, text, sizeof text) || zs_u256_parse(wei, text)) return shape(l1, "eth_getBalance");
+    return ZS_OK;
 }
 
 int fw_l1_tip(fw_l1_t *l1, uint64_t *out)

@@ -14,6 +14,7 @@
 
 #include "firmware/fw_http.h"
 #include "firmware/fw_json.h"
+#include "lib/u256/zs_u256.h"
 
 #define FW_L1_RESP_MAX (256u << 10)
 
@@ -53,8 +54,8 @@ ZS_MUST_USE int fw_l1_chain_id(fw_l1_t *l1, uint64_t *out);
 /* A block by number, or the latest for number == UINT64_MAX. */
 ZS_MUST_USE int fw_l1_block(fw_l1_t *l1, uint64_t number, fw_l1_block_t *out);
 ZS_MUST_USE int fw_l1_nonce(fw_l1_t *l1, const uint8_t addr[20], const char *tag, uint64_t *out);
-/* Balance in wei, saturated at 2^64 - 1 (the console shows it). */
-ZS_MUST_USE int fw_l1_balance(fw_l1_t *l1, const uint8_t addr[20], uint64_t *wei, int *saturated);
+/* Balance in wei. */
+ZS_MUST_USE int fw_l1_balance(fw_l1_t *l1, const uint8_t addr[20], zs_u256_t *wei);
 ZS_MUST_USE int fw_l1_tip(fw_l1_t *l1, uint64_t *out);
 /* eth_call: the 32-byte words of the answer into out[0..nwords). */
 ZS_MUST_USE int fw_l1_eth_call(fw_l1_t *l1, const uint8_t to[20], const uint8_t *data, size_t len, const char *tag,

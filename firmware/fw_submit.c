@@ -502,9 +502,8 @@ void fw_submit_tick(fw_t *fw)
     fw->l1_backoff_ms = 0;
     snprintf(fw->l1_status, sizeof fw->l1_status, "up: head %llu, base fee %llu wei",
              (unsigned long long)fw->l1_head, (unsigned long long)fw->l1_base_fee);
-    int saturated;
-    if (fw_l1_balance(&fw->l1, fw->address, &fw->l1_balance, &saturated) == ZS_OK)
-        fw->l1_balance_saturated = saturated;
+    zs_u256_t bal;
+    if (fw_l1_balance(&fw->l1, fw->address, &bal) == ZS_OK) fw->l1_balance = bal;
 }
 
 

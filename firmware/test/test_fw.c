@@ -693,8 +693,10 @@ static void test_console(void **state)
     char a[43];
     zs_addr_format(SEQ, a);
     assert_non_null(strstr(F.uart_out, a));
+    run(1000); /* one L1 round: the balance is read */
     type("l1\r");
     assert_non_null(strstr(F.uart_out, "pending L1 transactions"));
+    assert_non_null(strstr(F.uart_out, "balance 1000.000000 ETH")); /* the fake's 0x3635c9adc5dea00000 wei */
     type("batches\r");
     assert_non_null(strstr(F.uart_out, "1 held"));
     type("logout\r");
