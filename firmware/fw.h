@@ -118,6 +118,7 @@ typedef struct fw {
     uint8_t l1_info_root[32];
     int fee_alarm, backpressure;
     int acc_stale; /* re-read the contract's accInputHash (after a revert) */
+    int nonce_gap; /* our pending transactions sit above a nonce nobody will use: number from L1's */
     char l1_status[200];
 
     /* Host link. */

@@ -222,8 +222,11 @@ fw_batch_t *fw_journal_find(fw_t *fw, uint64_t number)
 int fw_journal_add_batch(fw_t *fw, const fw_batch_t *b, const uint8_t *data)
 {
     fw_batch_t *old = fw_journal_find(fw, b->number);
-    if (!old && fw->nbatches && b->number < fw->batches[fw->nbatches - 1].number)
-        return ZS_ERR_INVAL; /* only appends, or refills of a known batch */
+    /* New batches append; older ones come back after L1 lost them (a new
+       chain, a deep reorg) and take their place in order. */
+    if (!old && b->number <= fw->cur.confirmed && fw->cur.confirmed <= fw->cur.virtual_ &&
+        b->number <= fw->cur.virtual_)
+        return ZS_ERR_INVAL; /* still confirmed on L1: nothing to hold */
     if (!old && fw->nbatches == FW_MAX_BATCHES)
         return ZS_ERR_FULL;
     char nm[24];
@@ -236,8 +239,15 @@ int fw_journal_add_batch(fw_t *fw, const fw_batch_t *b, const uint8_t *data)
     batch_encode(&rec, p);
     name(nm, 'b', b->number);
     if ((rc = fw->hal->store_put(fw->hal->ctx, nm, p, sizeof p))) return rc;
-    if (old) *old = rec;
-    else fw->batches[fw->nbatches++] = rec;
+    if (old) {
+        *old = rec;
+    } else {
+        size_t at = fw->nbatches;
+        while (at && fw->batches[at - 1].number > rec.number) at--;
+        memmove(&fw->batches[at + 1], &fw->batches[at], (fw->nbatches - at) * sizeof fw->batches[0]);
+        fw->batches[at] = rec;
+        fw->nbatches++;
+    }
     if (b->number > fw->cur.last_sealed) {
         fw->cur.last_sealed = b->number;
         if ((rc = fw_journal_put_cursor(fw))) return rc;

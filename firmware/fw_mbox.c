@@ -159,6 +159,8 @@ static void handle_sealed(fw_t *fw, const uint8_t *p, uint32_t len, int *consume
         *consumed = 0; /* stays in the ring; backpressure is on */
         return;
     }
+    if (rc == ZS_ERR_INVAL) /* still confirmed on L1: nothing to hold */
+        return;
     if (rc) {
         fw_alarm(fw, "journaling batch %llu failed: %s", (unsigned long long)h.number, zs_strerror(rc));
         *consumed = 0;

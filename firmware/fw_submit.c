@@ -250,6 +250,23 @@ static int reconcile(fw_t *fw)
         memset(fw->cur.virtual_tx, 0, 32);
         changed = 1;
     }
+    /* Every transaction we send is journaled first, so a pending one whose
+       nonce is above L1's next nonce, with none of ours at that nonce, can
+       never be mined (a new chain, or a reorg that took the ones before it):
+       build those batches anew from L1's nonce and the contract's state. */
+    for (size_t i = 0; i < fw->nsubs; i++) {
+        if (fw->subs[i].state != FW_SUB_PENDING) continue;
+        int have = 0;
+        for (size_t k = 0; k < fw->nsubs; k++) have |= fw->subs[k].nonce == fw->l1_nonce_latest;
+        if (fw->subs[i].nonce > fw->l1_nonce_latest && !have) {
+            fw_alarm(fw, "L1 transactions from nonce %llu wait behind nonce %llu that none of ours holds; rebuilding",
+                     (unsigned long long)fw->subs[i].nonce, (unsigned long long)fw->l1_nonce_latest);
+            drop_subs_from(fw, i);
+            fw->nonce_gap = 1;
+            fw->acc_stale = 1;
+        }
+        break;
+    }
     /* Journaled submissions against what L1 says. */
     for (size_t i = 0; i < fw->nsubs;) {
         fw_sub_t *s = &fw->subs[i];
@@ -413,7 +430,10 @@ static int submit_new(fw_t *fw)
         if (cl < 0) return (int)cl;
         fw_sub_t s;
         memset(&s, 0, sizeof s);
-        s.nonce = fw->l1_nonce_pending;
+        /* The node's pending count, which also skips transactions of ours
+           dropped from the journal but still in its pool (after a revert);
+           after a nonce gap, L1's own next nonce. */
+        s.nonce = fw->nonce_gap ? fw->l1_nonce_latest : fw->l1_nonce_pending;
         if (fw->nsubs && fw->subs[fw->nsubs - 1].nonce + 1 > s.nonce) s.nonce = fw->subs[fw->nsubs - 1].nonce + 1;
         s.first = next;
         s.last = next + nb - 1;
@@ -466,6 +486,7 @@ static int submit_new(fw_t *fw)
         if (rc) break;
         memcpy(acc, a, 32);
         next = s.last + 1;
+        fw->nonce_gap = 0;
     }
     return ZS_OK;
 }

@@ -303,11 +303,18 @@ static void test_journal_replay(void **state)
     assert_int_equal(fw_journal_add_batch(&FW, &b, batch_data), 0); /* refill of a known batch */
     fw_journal_drop_confirmed(&FW, 3);
     assert_int_equal(FW.nbatches, 2);
+    /* A batch confirmed on L1 is not taken back; one L1 lost is, in order. */
+    FW.cur.virtual_ = FW.cur.confirmed = 3;
     make_batch(1, 10, &b);
     assert_int_equal(fw_journal_add_batch(&FW, &b, batch_data), ZS_ERR_INVAL);
+    FW.cur.virtual_ = FW.cur.confirmed = 0;
+    assert_int_equal(fw_journal_add_batch(&FW, &b, batch_data), 0);
+    assert_int_equal(FW.batches[0].number, 1);
+    assert_int_equal(FW.batches[1].number, 4);
     boot();
-    assert_int_equal(FW.nbatches, 2);
-    assert_int_equal(FW.batches[0].number, 4);
+    assert_int_equal(FW.nbatches, 3);
+    assert_int_equal(FW.batches[0].number, 1);
+    assert_int_equal(FW.batches[1].number, 4);
     /* A damaged record stops the boot with an alarm rather than a guess. */
     uint8_t junk[3] = {9, 9, 9};
     assert_int_equal(real_put(&F, "b/0000000000000009", junk, 3), 0);
@@ -524,6 +531,33 @@ static void test_reorg(void **state)
     assert_int_equal(FW.cur.virtual_, 3);
     assert_int_equal(FW.cur.confirmed, 3);
     assert_once(3);
+}
+
+static void test_fresh_chain_with_pending(void **state)
+{
+    (void)state;
+    boot();
+    for (uint64_t b = 1; b <= 3; b++) seal(b, 700);
+    run(1000);
+    mine(3); /* confirmed: the firmware dropped the data and the submission */
+    assert_int_equal(FW.cur.confirmed, 3);
+    assert_int_equal(FW.nbatches, 0);
+    seal(4, 700);
+    run(1000);
+    assert_int_equal(FW.nsubs, 1); /* nonce 1, pending */
+    /* A new chain: the contracts again at the same addresses, nothing sequenced, nonce 0. */
+    for (size_t i = 0; i < L1.ntxs; i++) free(L1.txs[i].raw);
+    fake_l1_init(&L1, ROLLUP, GER, SEQ);
+    run(3000);
+    assert_true(has_alarm("lost confirmed"));
+    assert_true(has_alarm("wait behind nonce"));
+    /* The host hands batches 1..3 over again when asked (as zs_fwlink does). */
+    for (uint64_t b = 1; b <= 3; b++) seal(b, 700);
+    run(1000);
+    for (int i = 0; i < 6 && FW.cur.virtual_ < 4; i++) mine(1);
+    assert_int_equal(FW.cur.virtual_, 4);
+    assert_once(4);
+    assert_memory_equal(FW.cur.virtual_acc, L1.accs[4], 32);
 }
 
 /* ---- The host link */
@@ -797,6 +831,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fee_cap_and_backpressure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revert_and_resubmit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reorg, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fresh_chain_with_pending, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mailbox, setup, teardown),
         cmocka_unit_test_setup_teardown(test_console, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crashes, setup, teardown),
