@@ -147,6 +147,10 @@ typedef struct fw {
     uint64_t boot_ms;
 } fw_t;
 
+/* fw_cfg_defaults fills the defaults of a new box (everything but the L1
+   endpoint, addresses and chain ids); board/README.md lists them. */
+void fw_cfg_defaults(fw_cfg_t *c);
+
 /* fw_init takes the configuration, reads the key store and the journal,
    and prepares the mailbox.  0, or a negative code with the reason logged
    through the HAL. */

@@ -163,7 +163,6 @@ int fw_l1_eth_call(fw_l1_t *l1, const uint8_t to[20], const uint8_t *data, size_
     if (rc) return rc;
     if (r.n < 4 || r.p[0] != '"' || (r.n - 4) < 64 * nwords) return shape(l1, "eth_call");
     for (size_t i = 0; i < nwords; i++) {
-        fw_jval_t w = {r.p + 2 + 64 * i, 66};
         /* Reuse the bytes parser on a synthetic "0x<64 digits>" slice. */
         char tmp[69];
         tmp[0] = '"';
@@ -171,8 +170,7 @@ int fw_l1_eth_call(fw_l1_t *l1, const uint8_t to[20], const uint8_t *data, size_
         tmp[2] = 'x';
         memcpy(tmp + 3, r.p + 3 + 64 * i, 64);
         tmp[67] = '"';
-        w.p = tmp;
-        w.n = 68;
+        fw_jval_t w = {tmp, 68};
         if (fw_json_bytes(w, out[i], 32)) return shape(l1, "eth_call");
     }
     return ZS_OK;

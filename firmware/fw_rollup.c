@@ -60,19 +60,6 @@ long fw_rollup_calldata(const fw_seq_batch_t *b, size_t n, uint32_t index_l1_inf
     return (long)(tail - out);
 }
 
-void fw_rollup_acc_step(uint8_t acc[32], const uint8_t batch_hash[32], const uint8_t l1_info_root[32],
-                        uint64_t max_timestamp, const uint8_t coinbase[20])
-{
-    uint8_t buf[32 + 32 + 32 + 8 + 20 + 32];
-    memcpy(buf, acc, 32);
-    memcpy(buf + 32, batch_hash, 32);
-    memcpy(buf + 64, l1_info_root, 32);
-    for (int i = 0; i < 8; i++) buf[96 + i] = (uint8_t)(max_timestamp >> (56 - 8 * i));
-    memcpy(buf + 104, coinbase, 20);
-    memset(buf + 124, 0, 32);
-    zs_keccak256(buf, sizeof buf, acc);
-}
-
 static int call_words(fw_l1_t *l1, const uint8_t to[20], const char *sig, const uint64_t *args, size_t nargs,
                       const char *tag, uint8_t (*out)[32], size_t nwords)
 {

@@ -1,7 +1,8 @@
 /* fw_rollup: what the firmware says to ZkseqRollup and ZkseqGlobalExitRoot
    (tools/l1/contracts): sequenceBatches calldata (Solidity ABI encoding of
-   (BatchData[], uint32, uint64, bytes32, address)), the accInputHash chain
-   the contract computes, and its getters.  Single thread. */
+   (BatchData[], uint32, uint64, bytes32, address)) and the contract's
+   getters; the accInputHash step is lib/batch's zs_batch_acc_input_hash.
+   Single thread. */
 #ifndef FW_ROLLUP_H
 #define FW_ROLLUP_H
 
@@ -20,10 +21,6 @@ typedef struct {
    returns its length or ZS_ERR_FULL. */
 long fw_rollup_calldata(const fw_seq_batch_t *b, size_t n, uint32_t index_l1_info_root, uint64_t max_timestamp,
                         const uint8_t expected_acc[32], const uint8_t coinbase[20], uint8_t *out, size_t cap);
-
-/* One step of the chain for a sequencer's batch, as the contract does it. */
-void fw_rollup_acc_step(uint8_t acc[32], const uint8_t batch_hash[32], const uint8_t l1_info_root[32],
-                        uint64_t max_timestamp, const uint8_t coinbase[20]);
 
 /* Getters; tag is "latest" or a block number as "0x..". */
 ZS_MUST_USE int fw_rollup_last_batch(fw_l1_t *l1, const uint8_t rollup[20], const char *tag, uint64_t *out);

@@ -27,6 +27,7 @@
 #include "board/zs_mbox_hw.h"
 #include "firmware/fw.h"
 #include "firmware/fw_rollup.h"
+#include "lib/batch/zs_batch.h"
 #include "lib/keccak/zs_keccak.h"
 #include "lib/tx/zs_tx.h"
 
@@ -424,7 +425,8 @@ static int submit_new(fw_t *fw)
         memcpy(a, acc, 32);
         for (size_t i = 0; i < nb; i++) {
             fw_batch_t *b = fw_journal_find(fw, next + i);
-            fw_rollup_acc_step(a, b->batch_hash, fw->l1_info_root, max_ts, coinbase);
+            static const uint8_t no_forced_block[32];
+            zs_batch_acc_input_hash(a, b->batch_hash, fw->l1_info_root, max_ts, coinbase, no_forced_block, a);
         }
         long cl = fw_rollup_calldata(sb, nb, fw->l1_info_index, max_ts, a, coinbase, calldata, sizeof calldata);
         if (cl < 0) return (int)cl;

@@ -8,7 +8,7 @@
      --keystore FILE (DIR/l1.key)  --mbox FILE (DIR/mbox)  --l1 URL  --l1-ca-file PEM
      --confirm-depth N  --fee-cap-gwei N  --poll-ms N  --stuck-ms N  --backlog-limit N
      --max-inflight N  --max-l1-tx-bytes N  --console-password-file FILE  --config FILE
-   Defaults and their meaning: board/sim/zkseq-fw.json. */
+   Defaults: fw_cfg_defaults (firmware/fw_core.c), listed in board/README.md. */
 #include <errno.h>
 #include <jansson.h>
 #include <signal.h>
@@ -133,19 +133,7 @@ int main(int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[1], "address")) return key_cmd(argc - 1, argv + 1, 0);
 
     fw_cfg_t cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.l2_chain_id = 1001;
-    cfg.confirm_depth = 2;
-    cfg.fee_cap_wei = 500ull * 1000000000ull;
-    cfg.min_tip_wei = 1000000;
-    cfg.max_l1_tx_bytes = 120000;
-    cfg.max_batches_per_tx = 32;
-    cfg.max_inflight = 8;
-    cfg.stuck_ms = 15000;
-    cfg.poll_ms = 500;
-    cfg.l1_timeout_ms = 3000;
-    cfg.backlog_limit = 128;
-    fw_policy_defaults(&cfg.policy);
+    fw_cfg_defaults(&cfg);
 
     const char *dir = NULL, *addresses = NULL, *keystore = NULL, *mbox = NULL, *config = NULL;
     const char *pwfile = NULL, *ca_file = NULL;

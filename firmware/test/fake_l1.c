@@ -135,11 +135,6 @@ void fake_l1_reorg(fake_l1_t *l1, uint64_t depth)
         if (t->mined && t->block > keep) {
             t->mined = 0;
             t->dropped = 1;
-            if (t->status) {
-                zs_tx_t tx;
-                zs_perr_t e;
-                if (zs_tx_decode(t->raw, t->raw_len, &tx, &e)) abort();
-            }
             l1->nonce_mined--;
         }
     }
@@ -225,15 +220,10 @@ static json_t *call(fake_l1_t *l1, const char *m, json_t *params, const char **e
         if (!strcmp(m, "eth_estimateGas")) {
             /* Would it succeed on the latest state? */
             fake_block_t save = l1->blocks[l1->head];
-            uint8_t acc_save[32];
             uint64_t cnt[64];
             uint64_t last = save.last_batch;
             memcpy(cnt, &l1->batch_seq_count[last + 1], sizeof cnt);
-            uint64_t nb = 0;
             int ok = run_sequence(l1, d, n);
-            nb = l1->blocks[l1->head].last_batch - last;
-            memcpy(acc_save, l1->accs[last + nb], 32);
-            (void)acc_save;
             memcpy(&l1->batch_seq_count[last + 1], cnt, sizeof cnt);
             l1->blocks[l1->head] = save;
             free(d);

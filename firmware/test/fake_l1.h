@@ -1,7 +1,9 @@
 /* A fake L1 node for the firmware's unit tests: answers the JSON-RPC calls
    the firmware makes, holds a mempool, mines on request, and models
-   ZkseqRollup.sequenceBatches (the accInputHash chain computed with
-   lib/batch, not with the firmware's own code) and its getters, with
+   ZkseqRollup.sequenceBatches (its own ABI decoding; the accInputHash
+   step is lib/batch's, as in the firmware: the independent checks of that
+   formula are the contract on anvil and the JavaScript recomputation in
+   the end-to-end tests) and its getters, with
    faults to inject: an unreachable node, timeouts, RPC errors, lost
    transactions, reorgs.  Test code; single thread. */
 #ifndef FAKE_L1_H

@@ -76,23 +76,14 @@ static void setup_world(void)
     real_send = F.hal.net_send;
     F.hal.store_put = crashing_put;
     F.hal.net_send = crashing_send;
-    memset(&CFG, 0, sizeof CFG);
+    fw_cfg_defaults(&CFG);
     strcpy(CFG.l1_url, "http://l1.test:8545");
     memcpy(CFG.rollup, ROLLUP, 20);
     memcpy(CFG.ger, GER, 20);
     CFG.l1_chain_id = 31337;
-    CFG.l2_chain_id = 1001;
-    CFG.confirm_depth = 2;
-    CFG.fee_cap_wei = 100ull * 1000000000ull;
-    CFG.min_tip_wei = 1000000;
-    CFG.max_l1_tx_bytes = 120000;
-    CFG.max_batches_per_tx = 32;
-    CFG.max_inflight = 8;
-    CFG.stuck_ms = 15000;
-    CFG.poll_ms = 500;
+    CFG.fee_cap_wei = 100ull * 1000000000ull; /* lower than a box's, so tests reach it */
     CFG.l1_timeout_ms = 2000;
     CFG.backlog_limit = 16;
-    fw_policy_defaults(&CFG.policy);
     memset(CFG.console_salt, 7, 16);
     uint8_t buf[16 + 6];
     memcpy(buf, CFG.console_salt, 16);
