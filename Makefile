@@ -111,7 +111,7 @@ fuzz: bootstrap
 	@$(RUN_ENV) tests/run --fuzz "$(ALL_FUZZ)" --fuzz-seconds $(or $(FUZZ_SECONDS),60)
 
 bench: bootstrap bins
-	$(BUILD)/bin/zkseq-bench $(BENCH_ARGS)
+	tools/bench/run $(BENCH_ARGS)
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -26,7 +26,7 @@
 #include "lib/ring/zs_ring.h"
 
 #define FW_MAX_BATCHES 4096 /* sealed batches kept until confirmed on L1 */
-#define FW_MAX_SUBS 64      /* L1 transactions in flight */
+#define FW_MAX_SUBS 64      /* L1 transactions journaled (sent, not yet confirmed) */
 #define FW_MAX_HASHES 6     /* versions (fee bumps) of one L1 transaction remembered */
 #define FW_BATCH_MAX 131072 /* largest batchL2Data accepted from the host */
 #define FW_ALARMS 16
@@ -43,7 +43,7 @@ typedef struct {
     uint64_t min_tip_wei;
     uint32_t max_l1_tx_bytes;  /* batchL2Data bytes per L1 transaction */
     uint32_t max_batches_per_tx;
-    uint32_t max_inflight;     /* L1 transactions pending at once */
+    uint32_t max_inflight;     /* L1 transactions sent and not yet mined, at once */
     uint32_t stuck_ms;         /* pending this long: bump the fees */
     uint32_t poll_ms;          /* L1 reconcile period */
     uint32_t l1_timeout_ms;

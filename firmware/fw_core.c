@@ -53,7 +53,7 @@ void fw_cfg_defaults(fw_cfg_t *c)
     c->min_tip_wei = 1000000;
     c->max_l1_tx_bytes = 120000;
     c->max_batches_per_tx = 32;
-    c->max_inflight = 8;
+    c->max_inflight = 16;
     c->stuck_ms = 15000;
     c->poll_ms = 500;
     c->l1_timeout_ms = 3000;

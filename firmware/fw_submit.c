@@ -376,7 +376,12 @@ static int submit_new(fw_t *fw)
     if (fw_l1_tip(&fw->l1, &t) == ZS_OK && t > tip) tip = t;
     uint8_t acc[32];
     memcpy(acc, acc0, 32);
-    while (fw->nsubs < fw->cfg.max_inflight && next <= fw->cur.last_sealed) {
+    /* max_inflight bounds the transactions not yet mined (what a fee bump or
+       a reorg may have to replace); mined ones waiting for their
+       confirmation depth only take journal room. */
+    size_t pending = 0;
+    for (size_t i = 0; i < fw->nsubs; i++) pending += fw->subs[i].state == FW_SUB_PENDING;
+    while (pending < fw->cfg.max_inflight && fw->nsubs < FW_MAX_SUBS && next <= fw->cur.last_sealed) {
         /* The batches for one transaction. */
         fw_seq_batch_t sb[TX_BATCHES_MAX];
         size_t nb = 0, total = 0, used = 0;
@@ -489,6 +494,7 @@ static int submit_new(fw_t *fw)
         memcpy(acc, a, 32);
         next = s.last + 1;
         fw->nonce_gap = 0;
+        pending++;
     }
     return ZS_OK;
 }

@@ -118,8 +118,9 @@ static void human(double v, char *out, size_t n)
 static const char *verdict(const row_t *r)
 {
     if (r->goal <= 0) return "";
-    double x = r->goal_is_abs ? r->value : (r->has_ref && r->ref_value > 0 ? r->value / r->ref_value : 0);
-    if (r->goal_is_abs == 2) return x <= r->goal ? "meets" : "above"; /* an upper bound */
+    int abs = r->goal_is_abs == 1 || r->goal_is_abs == 2;
+    double x = abs ? r->value : (r->has_ref && r->ref_value > 0 ? r->value / r->ref_value : 0);
+    if (r->goal_is_abs >= 2) return x <= r->goal ? "meets" : "above"; /* an upper bound */
     return x >= r->goal ? "meets" : "below";
 }
 
@@ -136,8 +137,8 @@ void bench_print_table(void)
             snprintf(ratio, sizeof ratio, "%.2fx", r->value / r->ref_value);
         }
         if (r->goal > 0) {
-            if (r->goal_is_abs) human(r->goal, goal, sizeof goal);
-            else snprintf(goal, sizeof goal, "%.2fx", r->goal);
+            if (r->goal_is_abs == 1 || r->goal_is_abs == 2) human(r->goal, goal, sizeof goal);
+            else snprintf(goal, sizeof goal, "%s%.2fx", r->goal_is_abs == 3 ? "<=" : "", r->goal);
         }
         printf("%-9s %-44s %12s %-9s %12s  %-34s %6s %8s %s\n", r->suite, r->name, v, r->unit, rv, r->ref_name,
                ratio, goal, verdict(r));
@@ -203,7 +204,10 @@ int bench_write_json(const char *path)
             json_object_set_new(o, "ratio", json_real(r->value / r->ref_value));
         }
         if (r->goal > 0) {
-            json_object_set_new(o, r->goal_is_abs ? "goal_value" : "goal_ratio", json_real(r->goal));
+            json_object_set_new(o, r->goal_is_abs == 1 || r->goal_is_abs == 2 ? "goal_value"
+                                   : r->goal_is_abs == 3                   ? "goal_ratio_max"
+                                                                           : "goal_ratio",
+                                json_real(r->goal));
             json_object_set_new(o, "meets_goal", json_boolean(!strcmp(verdict(r), "meets")));
         }
         json_array_append_new(res, o);

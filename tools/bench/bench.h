@@ -12,6 +12,7 @@ typedef struct {
     int quick;             /* fewer repetitions and smaller sizes, for smoke runs */
     size_t state_accounts; /* state suite tree size (default 1,000,000) */
     const char *tmpdir;    /* where scratch databases go (default /tmp) */
+    const char *l1;        /* l1gas: comma-separated devnet address files (tools/bench/run) */
 } bench_opts_t;
 
 /* bench_rate calls fn(arg, iters) with growing iters until one call takes
@@ -28,8 +29,9 @@ void bench_compare(const bench_opts_t *opts, bench_fn a, void *arg_a, double uni
 /* bench_record adds one row: value in unit, and optionally a reference
    figure measured in the same run (ref_name NULL for none) with the ratio
    value / ref_value; goal is the ratio (or absolute value, if goal_is_abs;
-   goal_is_abs 2 makes it an upper bound, as for latencies) the issue asks
-   for, 0 for none. */
+   goal_is_abs 2 makes it an upper bound, as for latencies; 3 makes the ratio
+   an upper bound, as for gas against its lower bound) the issue asks for, 0
+   for none. */
 void bench_record(const char *suite, const char *name, double value, const char *unit,
                   const char *ref_name, double ref_value, double goal, int goal_is_abs);
 
@@ -64,6 +66,7 @@ int bench_fund(uint16_t port, char *why, size_t whylen);
 int bench_run_load(uint16_t port, int first, int conns, size_t per_conn, size_t window, bench_load_result_t *r,
                    char *why, size_t whylen);
 void bench_ingress(const bench_opts_t *o);
+void bench_l1gas(const bench_opts_t *o);
 
 /* Output. */
 void bench_print_table(void);

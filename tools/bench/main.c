@@ -1,7 +1,8 @@
 /* zkseq-bench: reproducible benchmarks, each against a reference measured in
    the same run.  Prints a table; writes JSON (default build/bench/results.json).
-     zkseq-bench [--quick] [--seconds S] [--json FILE] [--accounts N] [--tmpdir DIR] [SUITE...]
-   Suites: keccak poseidon recover state seq rpc ingress (default: all). */
+     zkseq-bench [--quick] [--seconds S] [--json FILE] [--accounts N] [--tmpdir DIR] [--l1 FILE,..] [SUITE...]
+   Suites: keccak poseidon recover state seq rpc ingress l1gas (default: all;
+   l1gas needs --l1, the devnet address files tools/bench/run writes). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ static const suite_t suites[] = {
     {"seq", bench_seq},
     {"rpc", bench_rpc},
     {"ingress", bench_ingress},
+    {"l1gas", bench_l1gas},
 };
 #define NSUITES (sizeof suites / sizeof suites[0])
 
@@ -38,12 +40,14 @@ int main(int argc, char **argv)
             o.seconds = atof(argv[++i]);
         } else if (!strcmp(argv[i], "--accounts") && i + 1 < argc) {
             o.state_accounts = (size_t)atol(argv[++i]);
+        } else if (!strcmp(argv[i], "--l1") && i + 1 < argc) {
+            o.l1 = argv[++i];
         } else if (!strcmp(argv[i], "--tmpdir") && i + 1 < argc) {
             o.tmpdir = argv[++i];
         } else if (!strcmp(argv[i], "--json") && i + 1 < argc) {
             json = argv[++i];
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: zkseq-bench [--quick] [--seconds S] [--json FILE] [--accounts N] [--tmpdir DIR] [SUITE...]\nsuites:");
+            printf("usage: zkseq-bench [--quick] [--seconds S] [--json FILE] [--accounts N] [--tmpdir DIR] [--l1 FILE,..] [SUITE...]\nsuites:");
             for (size_t s = 0; s < NSUITES; s++) printf(" %s", suites[s].name);
             printf("\n");
             return 0;
