@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define SLICE_MS 20
 
@@ -145,8 +146,8 @@ static int tls_open(fw_http_t *c, int timeout_ms)
             char e[96];
             mbedtls_strerror(rc, e, sizeof e);
             uint32_t flags = mbedtls_ssl_get_verify_result(&t->ssl);
-            snprintf(c->err, sizeof c->err, "TLS handshake with %s failed: %s%s", c->host, e,
-                     flags && flags != (uint32_t)-1 ? " (certificate not trusted)" : "");
+            snprintf(c->err, sizeof c->err, "TLS handshake with %s failed%s: %s", c->host,
+                     flags && flags != (uint32_t)-1 ? " (certificate not trusted)" : "", e);
             return ZS_ERR_IO;
         }
         if (c->hal->now_ms(c->hal->ctx) > deadline) {
