@@ -4,6 +4,13 @@
 
 #include "lib/keccak/zs_keccak_internal.h"
 
+#if !defined(__x86_64__)
+/* Elsewhere (the firmware's aarch64 build) there are only the portable
+   functions; zs_cpu_simd() says ZS_SIMD_NONE there. */
+#define zs_keccak256_oneshot_bmi zs_keccak256_oneshot_portable
+#define zs_keccak_f1600_bmi zs_keccak_f1600_portable
+#endif
+
 #define KFUNC keccak_f1600_portable
 #define ONESHOT keccak256_oneshot_portable
 #include "lib/keccak/zs_keccak_scalar.h"
@@ -103,6 +110,7 @@ void zs_keccak256_batch_with(zs_simd_t level, const uint8_t *const *msgs, const 
                              size_t n, uint8_t (*out)[32])
 {
     size_t i = 0;
+#if defined(__x86_64__)
     if (level >= ZS_SIMD_AVX512) {
         for (; i + 8 <= n; i += 8) {
             uint8_t (*o[8])[32];
@@ -117,6 +125,7 @@ void zs_keccak256_batch_with(zs_simd_t level, const uint8_t *const *msgs, const 
             zs_keccak256_x4_avx2(msgs + i, lens + i, o);
         }
     }
+#endif
     oneshot_fn one = level >= ZS_SIMD_AVX2 ? zs_keccak256_oneshot_bmi : zs_keccak256_oneshot_portable;
     for (; i < n; i++) one(msgs[i], lens[i], out[i]);
 }

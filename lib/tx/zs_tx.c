@@ -1,6 +1,10 @@
 #include "lib/tx/zs_tx.h"
 
+/* A single-threaded bare-metal build (the firmware on its board) has no
+   threads to guard against. */
+#ifndef ZS_SINGLE_THREAD
 #include <pthread.h>
+#endif
 #include <secp256k1.h>
 #include <secp256k1_recovery.h>
 #include <string.h>
@@ -230,11 +234,20 @@ int zs_tx_decode(const uint8_t *raw, size_t n, zs_tx_t *tx, zs_perr_t *e)
 }
 
 static secp256k1_context *sign_ctx;
-static pthread_once_t sign_once = PTHREAD_ONCE_INIT;
 
 static void sign_ctx_init(void)
 {
     sign_ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+}
+
+static void sign_ctx_once(void)
+{
+#ifdef ZS_SINGLE_THREAD
+    if (!sign_ctx) sign_ctx_init();
+#else
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sign_ctx_init);
+#endif
 }
 
 static int recover_digest(const uint8_t digest[32], const uint8_t r[32], const uint8_t s[32], int parity,
@@ -366,7 +379,7 @@ long zs_tx_signing_payload(const zs_tx_t *tx, uint8_t *out, size_t cap)
 
 int zs_key_to_address(const uint8_t key[32], uint8_t addr[20])
 {
-    pthread_once(&sign_once, sign_ctx_init);
+    sign_ctx_once();
     secp256k1_pubkey pub;
     if (!sign_ctx || !secp256k1_ec_pubkey_create(sign_ctx, &pub, key)) return ZS_ERR_CRYPTO;
     uint8_t ser[65];
@@ -389,7 +402,7 @@ int zs_tx_sign(zs_tx_t *tx, const uint8_t key[32], uint8_t *out, size_t cap, siz
     if (n < 0) return (int)n;
     uint8_t digest[32];
     zs_keccak256(out, (size_t)n, digest);
-    pthread_once(&sign_once, sign_ctx_init);
+    sign_ctx_once();
     if (!sign_ctx) return ZS_ERR_NOMEM;
     secp256k1_ecdsa_recoverable_signature sig;
     if (!secp256k1_ecdsa_sign_recoverable(sign_ctx, &sig, digest, key, NULL, NULL)) return ZS_ERR_CRYPTO;
