@@ -12,59 +12,10 @@
 #include "lib/keccak/zs_keccak_internal.h"
 #include "lib/keccak/zs_keccak_rc.h"
 
-typedef struct {
-    uint8_t *msg;
-    size_t len;
-    uint8_t md[32];
-} kat_t;
-
-/* Reads a KeccakKAT file (Len / Msg / MD triples); keeps byte-aligned ones. */
-static kat_t *load_kats(const char *rel, size_t *count)
-{
-    size_t n;
-    char *text = zs_test_read_file(zs_test_path(rel), &n);
-    kat_t *kats = NULL;
-    size_t k = 0, cap = 0;
-    long bits = -1;
-    kat_t cur = {0};
-    for (char *line = strtok(text, "\r\n"); line; line = strtok(NULL, "\r\n")) {
-        if (!strncmp(line, "Len = ", 6)) {
-            bits = strtol(line + 6, NULL, 10);
-        } else if (!strncmp(line, "Msg = ", 6)) {
-            size_t mlen;
-            cur.msg = zs_test_hex(line + 6, &mlen);
-            cur.len = (size_t)bits / 8;
-            assert_true(mlen >= cur.len);
-        } else if (!strncmp(line, "MD = ", 5)) {
-            assert_int_equal(zs_hex_decode_exact(cur.md, 32, line + 5), 0);
-            if (bits >= 0 && bits % 8 == 0) {
-                if (k == cap) {
-                    cap = cap ? 2 * cap : 64;
-                    kats = realloc(kats, cap * sizeof *kats);
-                }
-                kats[k++] = cur;
-            } else {
-                free(cur.msg);
-            }
-            memset(&cur, 0, sizeof cur);
-            bits = -1;
-        }
-    }
-    free(text);
-    *count = k;
-    return kats;
-}
-
-static void free_kats(kat_t *kats, size_t n)
-{
-    for (size_t i = 0; i < n; i++) free(kats[i].msg);
-    free(kats);
-}
-
 static void check_kats(const char *rel, size_t min_count)
 {
     size_t n;
-    kat_t *kats = load_kats(rel, &n);
+    zs_test_kat_t *kats = zs_test_load_kats(rel, &n);
     assert_true(n >= min_count);
     for (size_t i = 0; i < n; i++) {
         uint8_t md[32];
@@ -106,7 +57,7 @@ static void check_kats(const char *rel, size_t min_count)
     free(ptrs);
     free(lens);
     free(out);
-    free_kats(kats, n);
+    zs_test_free_kats(kats, n);
 }
 
 static void test_short_kats(void **state)

@@ -85,3 +85,46 @@ void zs_test_rng_bytes(zs_test_rng_t *r, uint8_t *out, size_t n)
 {
     for (size_t i = 0; i < n; i++) out[i] = (uint8_t)(zs_test_rng_u64(r) >> 56);
 }
+
+zs_test_kat_t *zs_test_load_kats(const char *rel, size_t *count)
+{
+    size_t n;
+    char *text = zs_test_read_file(zs_test_path(rel), &n);
+    zs_test_kat_t *kats = NULL;
+    size_t k = 0, cap = 0;
+    long bits = -1;
+    zs_test_kat_t cur = {0};
+    for (char *line = strtok(text, "\r\n"); line; line = strtok(NULL, "\r\n")) {
+        if (!strncmp(line, "Len = ", 6)) {
+            bits = strtol(line + 6, NULL, 10);
+        } else if (!strncmp(line, "Msg = ", 6)) {
+            size_t mlen;
+            cur.msg = zs_test_hex(line + 6, &mlen);
+            cur.len = (size_t)bits / 8;
+            assert_true(mlen >= cur.len);
+        } else if (!strncmp(line, "MD = ", 5)) {
+            assert_int_equal(zs_hex_decode_exact(cur.md, 32, line + 5), 0);
+            if (bits >= 0 && bits % 8 == 0) {
+                if (k == cap) {
+                    cap = cap ? 2 * cap : 64;
+                    kats = realloc(kats, cap * sizeof *kats);
+                }
+                kats[k++] = cur;
+            } else {
+                free(cur.msg);
+            }
+            memset(&cur, 0, sizeof cur);
+            bits = -1;
+        }
+    }
+    free(text);
+    *count = k;
+    return kats;
+}
+
+void zs_test_free_kats(zs_test_kat_t *kats, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(kats[i].msg);
+    free(kats);
+}
+

@@ -41,4 +41,14 @@ typedef struct {
 uint64_t zs_test_rng_u64(zs_test_rng_t *r);
 void zs_test_rng_bytes(zs_test_rng_t *r, uint8_t *out, size_t n);
 
+/* The Keccak team's KAT files (Len / Msg / MD triples) under vectors/rel:
+   the byte-aligned entries, malloc'd (zs_test_free_kats). */
+typedef struct {
+    uint8_t *msg;
+    size_t len;
+    uint8_t md[32];
+} zs_test_kat_t;
+zs_test_kat_t *zs_test_load_kats(const char *rel, size_t *count);
+void zs_test_free_kats(zs_test_kat_t *kats, size_t n);
+
 #endif

@@ -1,0 +1,8 @@
+# fpga/: the card's kernels in HLS C.  Built here with gcc (the C simulation
+# and the `sim` card backend run this very code); Vitis builds the same files
+# into an xclbin (fpga/Makefile: `make -C fpga xclbin`).  HLS pragmas are
+# unknown to gcc, which is the point: they are silent here.
+HLS_CFLAGS := -Wno-unknown-pragmas
+$(call add-objs,zs_kernels,kernels/poseidon_gl.c kernels/keccak256.c kernels/ntt_gl.c,$(HLS_CFLAGS))
+$(call add-unit-test,test_kernels,tb/test_kernels.c,zs_testsupport zs_kernels zs_lib,$(JSON_LIBS))
+$(BUILD)/obj/fpga/tb/test_kernels.o: XCFLAGS += $(HLS_CFLAGS)
