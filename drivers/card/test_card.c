@@ -1,0 +1,176 @@
+/* drivers/card: the cpu and sim backends against lib/ directly, bit for
+   bit, for every kernel; bad jobs refused; the sim's faults (an error, a
+   job that never completes, a damaged completion) reported as such. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "drivers/card/zs_card.h"
+#include "lib/gl/zs_gl.h"
+#include "lib/keccak/zs_keccak.h"
+#include "lib/poseidon/zs_poseidon.h"
+#include "tests/support/zs_test.h"
+
+static zs_card_t *open_or_fail(const char *b, const zs_card_opts_t *o)
+{
+    char err[160];
+    zs_card_t *c = zs_card_open(b, o, err, sizeof err);
+    if (!c) fail_msg("%s", err);
+    return c;
+}
+
+static int run(zs_card_t *c, zs_card_job_t *j)
+{
+    uint64_t t;
+    int rc = zs_card_submit(c, j, &t);
+    return rc ? rc : zs_card_wait(c, t, 10000);
+}
+
+static void check_backend(const char *backend)
+{
+    zs_card_t *c = open_or_fail(backend, NULL);
+    zs_test_rng_t r = {.s = 0xcafe0001};
+    /* Poseidon: 5,000 states. */
+    enum { NP = 5000 };
+    zs_card_buf_t *in = zs_card_alloc(c, NP * 96), *out = zs_card_alloc(c, NP * 96);
+    uint64_t(*s)[12] = zs_card_map(in), (*want)[12] = malloc(NP * 96);
+    for (int i = 0; i < NP; i++)
+        for (int k = 0; k < 12; k++) s[i][k] = zs_test_rng_u64(&r) % ZS_GL_P;
+    memcpy(want, s, NP * 96);
+    zs_poseidon_permute_batch(want, NP);
+    zs_card_job_t j = {.kernel = ZS_CARD_POSEIDON, .in = in, .out = out, .n = NP};
+    assert_int_equal(run(c, &j), 0);
+    assert_memory_equal(zs_card_map(out), want, NP * 96);
+    /* Merkle level with a leaf capacity. */
+    zs_card_job_t m = {.kernel = ZS_CARD_MERKLE, .in = in, .out = out, .n = NP * 96 / 64, .arg = {1, 0, 0, 0}};
+    memcpy(s, want, NP * 96);
+    assert_int_equal(run(c, &m), 0);
+    const uint64_t(*kids)[8] = (const uint64_t(*)[8])want;
+    for (uint32_t i = 0; i < m.n; i++) {
+        uint64_t h[4];
+        zs_poseidon_hash(kids[i], (const uint64_t[4]){1, 0, 0, 0}, h);
+        assert_memory_equal((uint64_t *)zs_card_map(out) + 4 * i, h, 32);
+    }
+    /* Keccak: 300 messages in 40-word slots. */
+    enum { NK = 300, SLOT = 40 };
+    zs_card_buf_t *kin = zs_card_alloc(c, NK * SLOT * 8), *klen = zs_card_alloc(c, NK * 4), *kout = zs_card_alloc(c, NK * 32);
+    uint8_t *msgs = zs_card_map(kin);
+    uint32_t *lens = zs_card_map(klen);
+    zs_test_rng_bytes(&r, msgs, NK * SLOT * 8);
+    for (int i = 0; i < NK; i++) lens[i] = (uint32_t)(i % (SLOT * 8));
+    zs_card_job_t k = {.kernel = ZS_CARD_KECCAK, .in = kin, .aux = klen, .out = kout, .n = NK, .arg = {SLOT}};
+    assert_int_equal(run(c, &k), 0);
+    for (int i = 0; i < NK; i++) {
+        uint8_t h[32];
+        zs_keccak256(msgs + (size_t)i * SLOT * 8, lens[i], h);
+        assert_memory_equal((uint8_t *)zs_card_map(kout) + 32 * i, h, 32);
+    }
+    /* NTT of 2^12 and back (the round trip is the reference). */
+    enum { LG = 12, N = 1 << LG };
+    zs_card_buf_t *a = zs_card_alloc(c, N * 8), *tw = zs_card_alloc(c, N / 2 * 8), *itw = zs_card_alloc(c, N / 2 * 8);
+    uint64_t *av = zs_card_map(a), *orig = malloc(N * 8), *t = zs_card_map(tw), *it = zs_card_map(itw);
+    uint64_t w = zs_gl_pow(7, (ZS_GL_P - 1) >> LG), wi = zs_gl_inv(w);
+    t[0] = it[0] = 1;
+    for (int i = 1; i < N / 2; i++) t[i] = zs_gl_mul(t[i - 1], w), it[i] = zs_gl_mul(it[i - 1], wi);
+    for (int i = 0; i < N; i++) orig[i] = av[i] = zs_test_rng_u64(&r) % ZS_GL_P;
+    zs_card_job_t f = {.kernel = ZS_CARD_NTT, .in = a, .aux = tw, .arg = {LG}}, g = f;
+    g.aux = itw;
+    assert_int_equal(run(c, &f), 0);
+    /* X[1] = sum a_j w^j, checked directly. */
+    uint64_t x1 = 0, p = 1;
+    for (int i = 0; i < N; i++) x1 = zs_gl_add(x1, zs_gl_mul(orig[i], p)), p = zs_gl_mul(p, w);
+    assert_int_equal(av[1], x1);
+    assert_int_equal(run(c, &g), 0);
+    uint64_t inv_n = zs_gl_inv(N);
+    for (int i = 0; i < N; i++) assert_int_equal(zs_gl_mul(av[i], inv_n), orig[i]);
+    /* Bad jobs: refused, nothing queued. */
+    zs_card_job_t bad = j;
+    bad.n = NP + 1;
+    uint64_t tk;
+    assert_int_equal(zs_card_submit(c, &bad, &tk), ZS_ERR_INVAL);
+    bad = k;
+    lens[0] = SLOT * 8;
+    assert_int_equal(zs_card_submit(c, &bad, &tk), ZS_ERR_INVAL);
+    bad = m;
+    bad.arg[0] = ZS_GL_P;
+    assert_int_equal(zs_card_submit(c, &bad, &tk), ZS_ERR_INVAL);
+    bad = f;
+    bad.arg[0] = 25;
+    assert_int_equal(zs_card_submit(c, &bad, &tk), ZS_ERR_INVAL);
+    assert_int_equal(zs_card_wait(c, 424242, 10), ZS_ERR_INVAL);
+    zs_card_stats_t st;
+    zs_card_stats(c, &st);
+    assert_string_equal(st.backend, backend);
+    assert_int_equal(st.jobs_done, 5);
+    assert_int_equal(st.queue_depth, 0);
+    assert_true(st.bytes_in > 0 && st.bytes_out > 0);
+    zs_card_buf_t *bufs[] = {in, out, kin, klen, kout, a, tw, itw};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) zs_card_free(c, bufs[i]);
+    free(want), free(orig);
+    zs_card_close(c);
+}
+
+static void test_cpu(void **state)
+{
+    (void)state;
+    check_backend("cpu");
+}
+
+static void test_sim(void **state)
+{
+    (void)state;
+    check_backend("sim");
+}
+
+static void test_open_errors(void **state)
+{
+    (void)state;
+    char err[160];
+    assert_null(zs_card_open("fpga9", NULL, err, sizeof err));
+    assert_non_null(strstr(err, "unknown card backend"));
+    assert_null(zs_card_open("xrt", NULL, err, sizeof err));
+    assert_non_null(strstr(err, "xrt"));
+    zs_card_t *c = open_or_fail("auto", NULL);
+    assert_string_equal(zs_card_backend(c), "cpu");
+    zs_card_close(c);
+}
+
+static void test_sim_faults(void **state)
+{
+    (void)state;
+    const char *kinds[] = {"fail", "hang", "corrupt"};
+    const int want[] = {ZS_ERR_IO, ZS_ERR_TIMEOUT, ZS_ERR_CORRUPT};
+    for (int k = 0; k < 3; k++) {
+        zs_card_opts_t o = {.pcie_us = -1, .workers = 1};
+        if (k == 0) o.fail_every = 3;
+        if (k == 1) o.hang_every = 3;
+        if (k == 2) o.corrupt_every = 3;
+        zs_card_t *c = open_or_fail("sim", &o);
+        zs_card_buf_t *b = zs_card_alloc(c, 96 * 4);
+        for (int i = 1; i <= 4; i++) {
+            zs_card_job_t j = {.kernel = ZS_CARD_POSEIDON, .in = b, .out = b, .n = 4};
+            uint64_t t;
+            assert_int_equal(zs_card_submit(c, &j, &t), 0);
+            int rc = zs_card_wait(c, t, i == 3 ? 200 : 5000);
+            print_message("%s: job %d -> %d\n", kinds[k], i, rc);
+            assert_int_equal(rc, i == 3 ? want[k] : 0);
+        }
+        zs_card_stats_t st;
+        zs_card_stats(c, &st);
+        assert_int_equal(st.jobs_done, 3);
+        assert_int_equal(st.jobs_failed, k == 1 ? 0 : 1);
+        assert_int_equal(st.queue_depth, k == 1 ? 1 : 0); /* the lost job still holds its slot */
+        zs_card_free(c, b);
+        zs_card_close(c);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cpu),
+        cmocka_unit_test(test_sim),
+        cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_sim_faults),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,87 @@
+/* zs_card: the host's one API to the hashing card.  Open a backend, allocate
+   buffers the card can reach and map them, queue jobs (a kernel, its
+   buffers and scalars), then wait for or poll their completion.
+
+   Backends:
+     cpu  lib/'s fastest code (AVX-512/AVX2 where the CPU has it) on a worker
+          pool; the default where there is no card;
+     sim  a model of the card: the kernel C of fpga/kernels run by worker
+          threads behind separate "device" memory, a host-to-card and a
+          card-to-host copy per job timed by a PCIe model (bandwidth,
+          latency), a completion queue, and injectable faults;
+     xrt  the card through Xilinx XRT (not in this file's first version).
+   Every backend gives bit-identical results (tests/test_card).
+
+   Ownership: buffers belong to the card that allocated them; a job's
+   buffers must stay allocated and unwritten by the host until the job
+   completes.  Thread safety: every function may be called from any thread;
+   jobs from one thread complete in any order (wait by ticket). */
+#ifndef ZS_CARD_H
+#define ZS_CARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/base/zs_err.h"
+
+typedef struct zs_card zs_card_t;
+typedef struct zs_card_buf zs_card_buf_t;
+
+typedef enum {
+    ZS_CARD_POSEIDON = 1, /* in: n x 12 words, out: n x 12 words (permuted states) */
+    ZS_CARD_MERKLE = 2,   /* in: n x 8 words (child pairs), out: n x 4 (parents); arg[0..4) capacity */
+    ZS_CARD_KECCAK = 3,   /* in: n slots of arg[0] words, aux: n uint32 lengths, out: n x 4 words */
+    ZS_CARD_NTT = 4,      /* in: 2^arg[0] words, transformed in place; aux: 2^(arg[0]-1) twiddles */
+} zs_card_kernel_t;
+
+typedef struct {
+    zs_card_kernel_t kernel;
+    zs_card_buf_t *in, *out, *aux;
+    uint32_t n;
+    uint64_t arg[4];
+} zs_card_job_t;
+
+typedef struct {
+    /* sim: the PCIe model and faults (0 = none). */
+    double pcie_gbps;     /* default 12 GB/s (Gen3 x16 after overheads) */
+    double pcie_us;       /* latency per transfer, default 2 us (negative: none) */
+    unsigned workers;     /* default 2 */
+    uint32_t fail_every;  /* every Nth job completes with an error */
+    uint32_t hang_every;  /* every Nth job never completes */
+    uint32_t corrupt_every; /* every Nth job's completion record is damaged */
+} zs_card_opts_t;
+
+typedef struct {
+    const char *backend;
+    uint64_t jobs_done, jobs_failed, bytes_in, bytes_out, queue_depth;
+} zs_card_stats_t;
+
+/* zs_card_open: backend "cpu", "sim", "xrt" or "auto" (xrt when a card
+   answers, else cpu); o may be NULL.  NULL with the reason in err. */
+zs_card_t *zs_card_open(const char *backend, const zs_card_opts_t *o, char *err, size_t errlen);
+void zs_card_close(zs_card_t *c);
+const char *zs_card_backend(const zs_card_t *c);
+
+zs_card_buf_t *zs_card_alloc(zs_card_t *c, size_t bytes);
+void *zs_card_map(zs_card_buf_t *b);
+size_t zs_card_size(const zs_card_buf_t *b);
+void zs_card_free(zs_card_t *c, zs_card_buf_t *b);
+
+/* zs_card_submit checks the job (sizes against its buffers) and queues it:
+   0 and a ticket, ZS_ERR_INVAL for a bad job (nothing queued). */
+ZS_MUST_USE int zs_card_submit(zs_card_t *c, const zs_card_job_t *job, uint64_t *ticket);
+/* zs_card_wait: 0 when the job is done and its output is in the mapped
+   buffers; ZS_ERR_TIMEOUT (still running or lost: the caller decides),
+   ZS_ERR_IO (the job failed), ZS_ERR_CORRUPT (its completion was damaged:
+   the output must not be used).  A ticket is reported once. */
+ZS_MUST_USE int zs_card_wait(zs_card_t *c, uint64_t ticket, int timeout_ms);
+
+void zs_card_stats(zs_card_t *c, zs_card_stats_t *s);
+
+/* The kernels on the CPU with lib/'s code (what `cpu` runs; also the
+   reference the host uses to fall back). */
+void zs_card_run_cpu(const zs_card_job_t *job, const void *in, void *out, const void *aux);
+/* The same with fpga/kernels' C (what `sim` runs). */
+void zs_card_run_kernel(const zs_card_job_t *job, const void *in, void *out, const void *aux);
+
+#endif
