@@ -443,12 +443,19 @@ int main(int argc, char **argv)
     }
     char cb[43];
     zs_hex_encode_0x(cb, c.node.coinbase, 20);
-    fprintf(stderr, "zkseqd %s: chain id %llu, head block %llu, coinbase %s, datadir %s\n", VERSION,
-            (unsigned long long)c.node.chain_id, (unsigned long long)zs_node_head(node), cb, c.datadir);
-    fprintf(stderr, "zkseqd: JSON-RPC on http://%s:%u\n", c.rpc.host, zs_rpc_port(rpc));
-    if (udp) fprintf(stderr, "zkseqd: exchange frames on udp://%s:%u\n", c.udp.host, zs_udp_port(udp));
-    if (dpdk) fprintf(stderr, "zkseqd: exchange frames on dpdk://%s:%u\n", c.dpdk.ip, c.dpdk.port);
-    if (fw) fprintf(stderr, "zkseqd: firmware mailbox %s\n", c.fw_mbox);
+    /* The start-up lines in one write, so that whoever reads them (tests,
+       supervisors) sees all of them as soon as it sees the first. */
+    char banner[2048];
+    size_t bl = 0;
+#define BANNER(...) bl += (size_t)snprintf(banner + bl, bl < sizeof banner ? sizeof banner - bl : 0, __VA_ARGS__)
+    BANNER("zkseqd %s: chain id %llu, head block %llu, coinbase %s, datadir %s\n", VERSION,
+           (unsigned long long)c.node.chain_id, (unsigned long long)zs_node_head(node), cb, c.datadir);
+    BANNER("zkseqd: JSON-RPC on http://%s:%u\n", c.rpc.host, zs_rpc_port(rpc));
+    if (udp) BANNER("zkseqd: exchange frames on udp://%s:%u\n", c.udp.host, zs_udp_port(udp));
+    if (dpdk) BANNER("zkseqd: exchange frames on dpdk://%s:%u\n", c.dpdk.ip, c.dpdk.port);
+    if (fw) BANNER("zkseqd: firmware mailbox %s\n", c.fw_mbox);
+#undef BANNER
+    fputs(banner, stderr);
     fflush(stderr);
     int sig = 0;
     sigwait(&set, &sig);
