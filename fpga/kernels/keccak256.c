@@ -5,16 +5,12 @@
    messages are independent (several compute units run side by side). */
 #include "fpga/kernels/zs_kernels.h"
 
+#include "lib/keccak/zs_keccak_rc.h"
+
 #define RATE_WORDS 17
 
-static const uint64_t RC[24] = {
-    0x0000000000000001ull, 0x0000000000008082ull, 0x800000000000808Aull, 0x8000000080008000ull,
-    0x000000000000808Bull, 0x0000000080000001ull, 0x8000000080008081ull, 0x8000000000008009ull,
-    0x000000000000008Aull, 0x0000000000000088ull, 0x0000000080008009ull, 0x000000008000000Aull,
-    0x000000008000808Bull, 0x800000000000008Bull, 0x8000000000008089ull, 0x8000000000008003ull,
-    0x8000000000008002ull, 0x8000000000000080ull, 0x000000000000800Aull, 0x800000008000000Aull,
-    0x8000000080008081ull, 0x8000000000008080ull, 0x0000000080000001ull, 0x8000000080008008ull,
-};
+/* The round constants: lib/keccak's table (a ROM in hardware). */
+#define RC zs_keccak_rc
 
 /* Rotation offsets and the pi permutation, by lane index x + 5y. */
 static const uint8_t ROT[25] = {0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43, 25, 39, 41, 45, 15, 21, 8, 18, 2, 61, 56, 14};
