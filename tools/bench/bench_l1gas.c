@@ -73,13 +73,12 @@ static json_t *rpc(const devnet_t *d, const char *method, const char *params, ch
             return NULL;
         }
     }
-    int n = snprintf(rpc_body, rpc_cap, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":%s}", method, params);
+    snprintf(rpc_body, rpc_cap, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":%s}", method, params);
     static char resp[65536];
     if (zs_httpc_call(d->port, rpc_body, resp, sizeof resp)) {
         snprintf(why, whylen, "%s: no answer from %s", method, d->rpc);
         return NULL;
     }
-    (void)n;
     json_error_t je;
     json_t *j = json_loads(resp, 0, &je);
     json_t *res = j ? json_object_get(j, "result") : NULL;
@@ -163,15 +162,16 @@ static int load_devnet(const char *path, devnet_t *d, char *why, size_t whylen)
 
 /* ---- the L2 side, in simulated time ---- */
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
+/* Room for need bytes of batch data. */
+static int reserve(sim_t *s, size_t need)
 {
-    if (need <= *cap) return 0;
-    size_t c = *cap ? *cap : 64;
+    if (need <= s->cap) return 0;
+    size_t c = s->cap ? s->cap : 1 << 20;
     while (c < need) c *= 2;
-    void *q = realloc(*p, c * elem);
+    uint8_t *q = realloc(s->data, c);
     if (!q) return -1;
-    *p = q;
-    *cap = c;
+    s->data = q;
+    s->cap = c;
     return 0;
 }
 
@@ -247,9 +247,7 @@ static int simulate(sim_t *s, double rate, double window_s, uint64_t *nonces, co
             add = (size_t)el + 9;
         }
         if (!batch_txs) batch_open_ms = now;
-        size_t cap = s->cap;
-        if (grow((void **)&s->data, &cap, s->len + add, 1)) return -1;
-        s->cap = cap;
+        if (reserve(s, s->len + add)) return -1;
         if (new_block) {
             uint32_t delta = block_open_ms < 0 ? 0 : (uint32_t)((now - block_open_ms) / 1000.0);
             long bl = zs_batch_encode_change_l2_block(delta, 0, s->data + s->len, 9);
