@@ -49,6 +49,16 @@ MBEDTLS_LIBS := -lmbedcrypto
 MBEDTLS_TLS_LIBS := -lmbedtls -lmbedx509 -lmbedcrypto
 # Firmware status and log lines are cut to their fixed buffers on purpose.
 FW_CFLAGS := -Wno-format-truncation
+# The card's xrt backend is built where XRT's headers are (Debian's
+# libxrt-dev); elsewhere `--card xrt` says the build has no XRT.  XRT loads
+# its device shim (the card's driver, or the noop shim) from $XILINX_XRT/lib.
+XRT_HEADER := $(wildcard /usr/include/xrt/xrt/xrt_device.h)
+ifneq ($(XRT_HEADER),)
+XRT_CFLAGS := -DZS_HAS_XRT=1
+XRT_LIBS := -lxrt_coreutil -luuid -lstdc++
+endif
+# Everything that links drivers/card links these.
+CARD_LIBS := $(XRT_LIBS)
 DPDK_CFLAGS := $(shell pkg-config --cflags libdpdk 2>/dev/null)
 DPDK_LIBS := $(shell pkg-config --libs libdpdk 2>/dev/null)
 

@@ -1,5 +1,6 @@
 /* zs_card: the queue, the workers and the cpu and sim backends. */
 #include "drivers/card/zs_card.h"
+#include "drivers/card/zs_card_xrt.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -15,12 +16,13 @@
 #define SLOTS 1024
 #define DONE_MAGIC 0x5a4b534551444f4eull /* "ZKSEQDON" */
 
-enum { B_CPU, B_SIM };
+enum { B_CPU, B_SIM, B_XRT };
 
 struct zs_card_buf {
     size_t bytes;
     void *host;
     void *dev; /* sim: the card's own memory */
+    size_t alloc_bytes;
 };
 
 typedef enum { S_FREE, S_QUEUED, S_RUNNING, S_DONE } slot_state_t;
@@ -33,9 +35,17 @@ typedef struct {
     uint64_t check; /* ticket ^ DONE_MAGIC when intact */
 } slot_t;
 
+typedef struct {
+    struct zs_card *card;
+    unsigned index;
+} worker_arg_t;
+
 struct zs_card {
     int kind;
     zs_card_opts_t o;
+    zs_card_xrt_t *xrt;
+    char device[256];
+    worker_arg_t *args;
     pthread_mutex_t mu;
     pthread_cond_t work, done;
     slot_t slots[SLOTS];
@@ -139,8 +149,11 @@ zs_card_buf_t *zs_card_alloc(zs_card_t *c, size_t bytes)
         return NULL;
     }
     b->bytes = bytes;
-    b->host = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
-    if (b->host && c->kind == B_SIM) b->dev = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+    /* XRT makes user-pointer buffer objects over whole pages. */
+    size_t align = c->kind == B_XRT ? 4096 : 64;
+    b->alloc_bytes = (bytes + align - 1) & ~(align - 1);
+    b->host = aligned_alloc(align, b->alloc_bytes);
+    if (b->host && c->kind == B_SIM) b->dev = aligned_alloc(64, b->alloc_bytes);
     if (!b->host || (c->kind == B_SIM && !b->dev)) {
         free(b->host);
         free(b->dev);
@@ -156,8 +169,8 @@ size_t zs_card_size(const zs_card_buf_t *b) { return b ? b->bytes : 0; }
 
 void zs_card_free(zs_card_t *c, zs_card_buf_t *b)
 {
-    (void)c;
     if (!b) return;
+    if (c && c->xrt) zs_card_xrt_forget(c->xrt, b->host);
     free(b->host);
     free(b->dev);
     free(b);
@@ -237,9 +250,19 @@ static void sim_run(zs_card_t *c, const zs_card_job_t *j)
     pcie_delay(c, out_bytes(j));
 }
 
+/* What the card does with one job (xrt): the buffers' host pointers and
+   sizes to the C++ side. */
+static int xrt_run(zs_card_t *c, unsigned index, const zs_card_job_t *j, char *err, size_t errlen)
+{
+    zs_card_buf_t *in = j->in, *out = j->out ? j->out : j->in, *aux = j->aux;
+    return zs_card_xrt_run(c->xrt, index, j, in->host, in->alloc_bytes, out->host, out->alloc_bytes,
+                           aux ? aux->host : NULL, aux ? aux->alloc_bytes : 0, c->o.run_timeout_ms, err, errlen);
+}
+
 static void *worker(void *arg)
 {
-    zs_card_t *c = arg;
+    zs_card_t *c = ((worker_arg_t *)arg)->card;
+    unsigned index = ((worker_arg_t *)arg)->index;
     pthread_mutex_lock(&c->mu);
     for (;;) {
         slot_t *s = NULL;
@@ -261,13 +284,24 @@ static void *worker(void *arg)
         int hang = c->kind == B_SIM && c->o.hang_every && seq % c->o.hang_every == 0;
         int fail = c->kind == B_SIM && c->o.fail_every && seq % c->o.fail_every == 0;
         int corrupt = c->kind == B_SIM && c->o.corrupt_every && seq % c->o.corrupt_every == 0;
-        if (!hang && !fail) {
-            if (c->kind == B_SIM) sim_run(c, &j);
-            else zs_card_run_cpu(&j, j.in->host, (j.out ? j.out : j.in)->host, j.aux ? j.aux->host : NULL);
+        int wrong = c->kind == B_SIM && c->o.wrong_every && seq % c->o.wrong_every == 0;
+        int status = ZS_OK;
+        char why[192] = "";
+        if (hang || fail) {
+            snprintf(why, sizeof why, "sim: injected %s on job %llu", hang ? "hang" : "failure",
+                     (unsigned long long)seq);
+        } else if (c->kind == B_SIM) {
+            sim_run(c, &j);
+            if (wrong) ((uint64_t *)(j.out ? j.out : j.in)->host)[seq % 4] ^= 1; /* a bit the card got wrong */
+        } else if (c->kind == B_XRT) {
+            status = xrt_run(c, index, &j, why, sizeof why);
+        } else {
+            zs_card_run_cpu(&j, j.in->host, (j.out ? j.out : j.in)->host, j.aux ? j.aux->host : NULL);
         }
         pthread_mutex_lock(&c->mu);
+        if (why[0]) snprintf(c->st.last_error, sizeof c->st.last_error, "%s", why);
         if (hang) continue; /* the card never says it finished */
-        s->status = fail ? ZS_ERR_IO : ZS_OK;
+        s->status = fail ? ZS_ERR_IO : status;
         s->check = corrupt ? s->ticket ^ DONE_MAGIC ^ 0x10 : s->ticket ^ DONE_MAGIC;
         s->state = S_DONE;
         c->st.bytes_in += in_bytes(&j);
@@ -336,42 +370,85 @@ void zs_card_stats(zs_card_t *c, zs_card_stats_t *s)
     pthread_mutex_lock(&c->mu);
     *s = c->st;
     s->backend = zs_card_backend(c);
+    snprintf(s->device, sizeof s->device, "%s", c->device);
     s->queue_depth = 0;
     for (size_t i = 0; i < SLOTS; i++) s->queue_depth += c->slots[i].state == S_QUEUED || c->slots[i].state == S_RUNNING;
     pthread_mutex_unlock(&c->mu);
 }
 
-const char *zs_card_backend(const zs_card_t *c) { return c->kind == B_SIM ? "sim" : "cpu"; }
+const char *zs_card_backend(const zs_card_t *c)
+{
+    static const char *const names[] = {"cpu", "sim", "xrt"};
+    return names[c->kind];
+}
+
+/* The xrt backend's device and xclbin, or NULL with the reason. */
+static zs_card_xrt_t *open_xrt(const zs_card_opts_t *o, char *err, size_t errlen)
+{
+#ifndef ZS_HAS_XRT
+    (void)o;
+    snprintf(err, errlen, "card backend xrt: this build has no XRT (libxrt-dev was not installed when it was built)");
+    return NULL;
+#else
+    const char *path = o && o->xclbin && *o->xclbin ? o->xclbin : getenv("ZS_CARD_XCLBIN");
+    const void *img = o ? o->xclbin_image : NULL;
+    if (!img && (!path || !*path)) {
+        snprintf(err, errlen,
+                 "card backend xrt: no xclbin to load (set card_xclbin, --card-xclbin or ZS_CARD_XCLBIN to "
+                 "zkseq_card.xclbin built by `make -C fpga xclbin`)");
+        return NULL;
+    }
+    return zs_card_xrt_open(o ? o->device : 0, path, img, o ? o->xclbin_len : 0, err, errlen);
+#endif
+}
 
 zs_card_t *zs_card_open(const char *backend, const zs_card_opts_t *o, char *err, size_t errlen)
 {
     int kind;
-    if (!backend || !strcmp(backend, "auto") || !strcmp(backend, "cpu")) kind = B_CPU;
-    else if (!strcmp(backend, "sim")) kind = B_SIM;
-    else if (!strcmp(backend, "xrt")) {
-        snprintf(err, errlen, "card backend xrt: not built yet (issue 7); use cpu or sim");
-        return NULL;
+    zs_card_xrt_t *xrt = NULL;
+    if (err && errlen) err[0] = 0;
+    if (!backend || !strcmp(backend, "auto")) {
+        /* A card that answers, else the CPU; err keeps why not the card. */
+        xrt = open_xrt(o, err, errlen);
+        kind = xrt ? B_XRT : B_CPU;
+    } else if (!strcmp(backend, "cpu")) {
+        kind = B_CPU;
+    } else if (!strcmp(backend, "sim")) {
+        kind = B_SIM;
+    } else if (!strcmp(backend, "xrt")) {
+        if (!(xrt = open_xrt(o, err, errlen))) return NULL;
+        kind = B_XRT;
     } else {
         snprintf(err, errlen, "unknown card backend '%s' (auto, cpu, sim or xrt)", backend);
         return NULL;
     }
     zs_card_t *c = calloc(1, sizeof *c);
     if (!c) {
+        if (xrt) zs_card_xrt_close(xrt);
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
     c->kind = kind;
+    c->xrt = xrt;
     if (o) c->o = *o;
+    if (c->o.run_timeout_ms <= 0) c->o.run_timeout_ms = 2000;
     if (c->o.pcie_gbps <= 0) c->o.pcie_gbps = 12;
     if (c->o.pcie_us == 0) c->o.pcie_us = 2;
     else if (c->o.pcie_us < 0) c->o.pcie_us = 0;
-    c->nthreads = c->o.workers ? c->o.workers : 2;
+    c->nthreads = c->o.workers ? c->o.workers : kind == B_XRT ? 4 : 2;
+    if (kind == B_XRT) zs_card_xrt_describe(xrt, c->device, sizeof c->device);
+    else if (kind == B_SIM)
+        snprintf(c->device, sizeof c->device, "model: fpga/kernels' C on %u threads, PCIe %.1f GB/s, %.1f us",
+                 c->nthreads, c->o.pcie_gbps, c->o.pcie_us);
+    else
+        snprintf(c->device, sizeof c->device, "lib/ on %u threads", c->nthreads);
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->work, NULL);
     pthread_cond_init(&c->done, NULL);
     c->threads = calloc(c->nthreads, sizeof *c->threads);
-    for (unsigned i = 0; c->threads && i < c->nthreads; i++)
-        if (pthread_create(&c->threads[i], NULL, worker, c)) {
+    c->args = calloc(c->nthreads, sizeof *c->args);
+    for (unsigned i = 0; c->threads && c->args && i < c->nthreads; i++)
+        if ((c->args[i] = (worker_arg_t){c, i}), pthread_create(&c->threads[i], NULL, worker, &c->args[i])) {
             c->nthreads = i;
             break;
         }
@@ -392,6 +469,8 @@ void zs_card_close(zs_card_t *c)
     pthread_mutex_unlock(&c->mu);
     for (unsigned i = 0; c->threads && i < c->nthreads; i++) pthread_join(c->threads[i], NULL);
     free(c->threads);
+    free(c->args);
+    if (c->xrt) zs_card_xrt_close(c->xrt);
     pthread_cond_destroy(&c->work);
     pthread_cond_destroy(&c->done);
     pthread_mutex_destroy(&c->mu);

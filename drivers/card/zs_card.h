@@ -9,8 +9,12 @@
           threads behind separate "device" memory, a host-to-card and a
           card-to-host copy per job timed by a PCIe model (bandwidth,
           latency), a completion queue, and injectable faults;
-     xrt  the card through Xilinx XRT (not in this file's first version).
-   Every backend gives bit-identical results (tests/test_card).
+     xrt  the card through Xilinx XRT (zs_card_xrt.cc): the xclbin's compute
+          units, one worker per unit slot, user-pointer buffer objects over
+          the host buffers, every XRT exception caught;
+     auto xrt when a card answers (and an xclbin is given), else cpu.
+   Every backend gives bit-identical results (tests/test_card); under XRT's
+   noop shim the xrt backend runs every call but computes nothing.
 
    Ownership: buffers belong to the card that allocated them; a job's
    buffers must stay allocated and unwritten by the host until the job
@@ -42,22 +46,34 @@ typedef struct {
 } zs_card_job_t;
 
 typedef struct {
+    unsigned workers;     /* jobs in flight at once; default 2 (xrt: 4) */
     /* sim: the PCIe model and faults (0 = none). */
     double pcie_gbps;     /* default 12 GB/s (Gen3 x16 after overheads) */
     double pcie_us;       /* latency per transfer, default 2 us (negative: none) */
-    unsigned workers;     /* default 2 */
     uint32_t fail_every;  /* every Nth job completes with an error */
     uint32_t hang_every;  /* every Nth job never completes */
     uint32_t corrupt_every; /* every Nth job's completion record is damaged */
+    uint32_t wrong_every; /* every Nth job completes normally with one output word wrong */
+    /* xrt: the device, the xclbin (a file, or an image in memory, which
+       wins), and how long a run may take before it counts as lost. */
+    unsigned device;
+    const char *xclbin;   /* default $ZS_CARD_XCLBIN */
+    const void *xclbin_image;
+    size_t xclbin_len;
+    int run_timeout_ms;   /* default 2000 */
 } zs_card_opts_t;
 
 typedef struct {
     const char *backend;
     uint64_t jobs_done, jobs_failed, bytes_in, bytes_out, queue_depth;
+    char device[256];     /* what the backend runs on (xrt: device, xclbin, units, shim) */
+    char last_error[192]; /* the last job failure's reason, "" if none */
 } zs_card_stats_t;
 
 /* zs_card_open: backend "cpu", "sim", "xrt" or "auto" (xrt when a card
-   answers, else cpu); o may be NULL.  NULL with the reason in err. */
+   answers, else cpu: then err holds why xrt was not taken, and the card
+   opens); o may be NULL.  NULL with the reason in err; for xrt the reason
+   names XRT and what was missing. */
 zs_card_t *zs_card_open(const char *backend, const zs_card_opts_t *o, char *err, size_t errlen);
 void zs_card_close(zs_card_t *c);
 const char *zs_card_backend(const zs_card_t *c);
