@@ -14,69 +14,16 @@
      which shows the job went through XRT and not through a CPU path;
    - a missing and a damaged xclbin file, and `auto` with no xclbin, give
      their own sentences. */
-#include <dirent.h>
-#include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "drivers/card/zs_card.h"
 #include "drivers/card/zs_card_xrt.h"
 #include "tests/support/zs_test.h"
+#include "tests/support/zs_test_xrt.h"
 
 static char xrt_dir[256];
-
-/* The folder XRT's own libraries were loaded from. */
-static int find_lib(struct dl_phdr_info *info, size_t size, void *data)
-{
-    (void)size;
-    if (strstr(info->dlpi_name, "libxrt_coreutil.so")) {
-        snprintf(data, 4096, "%s", info->dlpi_name);
-        *strrchr(data, '/') = 0;
-        return 1;
-    }
-    return 0;
-}
-
-/* A XILINX_XRT folder whose lib/ links XRT's libraries (the noop shim among
-   them), as the issue describes. */
-static void make_xrt_dir(void)
-{
-    char libdir[4096] = "";
-    dl_iterate_phdr(find_lib, libdir);
-    assert_true(libdir[0]);
-    snprintf(xrt_dir, sizeof xrt_dir, "/tmp/zs-xrt-%d", (int)getpid());
-    char sub[320];
-    snprintf(sub, sizeof sub, "%s/lib", xrt_dir);
-    mkdir(xrt_dir, 0755);
-    mkdir(sub, 0755);
-    DIR *d = opendir(libdir);
-    assert_non_null(d);
-    for (struct dirent *e; (e = readdir(d));) {
-        if (strncmp(e->d_name, "libxrt", 6)) continue;
-        char from[4400], to[600];
-        snprintf(from, sizeof from, "%s/%s", libdir, e->d_name);
-        snprintf(to, sizeof to, "%s/%s", sub, e->d_name);
-        (void)symlink(from, to);
-    }
-    closedir(d);
-}
-
-/* Runs fn in a child; returns its exit status (fn's return value). */
-static int in_child(int (*fn)(void))
-{
-    fflush(NULL);
-    pid_t p = fork();
-    assert_true(p >= 0);
-    if (!p) _exit(fn());
-    int st;
-    assert_int_equal(waitpid(p, &st, 0), p);
-    if (!WIFEXITED(st)) fail_msg("the child died of signal %d (an XRT exception reached C?)", WTERMSIG(st));
-    return WEXITSTATUS(st);
-}
 
 static int expect_open_error(const char *backend, const zs_card_opts_t *o, const char *const *words)
 {
@@ -125,8 +72,7 @@ static int no_card(void)
 
 static int bad_xclbins(void)
 {
-    setenv("XILINX_XRT", xrt_dir, 1);
-    setenv("XCL_EMULATION_MODE", "noop", 1);
+    zs_test_xrt_noop_env(xrt_dir);
     zs_card_opts_t o = {.xclbin = "/nonexistent/zkseq_card.xclbin"};
     if (expect_open_error("xrt", &o, (const char *const[]){"XRT", "/nonexistent/zkseq_card.xclbin", NULL})) return 1;
     char path[320];
@@ -194,8 +140,7 @@ static int run_all(zs_card_t *c)
 
 static int noop_shim(void)
 {
-    setenv("XILINX_XRT", xrt_dir, 1);
-    setenv("XCL_EMULATION_MODE", "noop", 1);
+    zs_test_xrt_noop_env(xrt_dir);
     zs_card_opts_t o;
     uint8_t *img;
     char err[512];
@@ -229,40 +174,39 @@ static int noop_shim(void)
 static void test_no_xilinx_xrt(void **state)
 {
     (void)state;
-    assert_int_equal(in_child(no_xilinx_xrt), 0);
+    assert_int_equal(zs_test_in_child(no_xilinx_xrt), 0);
 }
 
 static void test_no_card(void **state)
 {
     (void)state;
-    assert_int_equal(in_child(no_card), 0);
+    assert_int_equal(zs_test_in_child(no_card), 0);
 }
 
 static void test_bad_xclbins(void **state)
 {
     (void)state;
-    assert_int_equal(in_child(bad_xclbins), 0);
+    assert_int_equal(zs_test_in_child(bad_xclbins), 0);
 }
 
 static void test_noop_shim(void **state)
 {
     (void)state;
-    assert_int_equal(in_child(noop_shim), 0);
+    assert_int_equal(zs_test_in_child(noop_shim), 0);
 }
 
 static int setup(void **state)
 {
     (void)state;
-    make_xrt_dir();
+    zs_test_xrt_dir(xrt_dir, sizeof xrt_dir);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", xrt_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    zs_test_xrt_dir_remove(xrt_dir);
+    return 0;
 }
 
 int main(void)

@@ -30,6 +30,7 @@ typedef enum { S_FREE, S_QUEUED, S_RUNNING, S_DONE } slot_state_t;
 typedef struct {
     uint64_t ticket;
     slot_state_t state;
+    int abandoned;  /* the caller gave up waiting: free the slot when done */
     zs_card_job_t job;
     int status;     /* completion record: status and check */
     uint64_t check; /* ticket ^ DONE_MAGIC when intact */
@@ -280,11 +281,11 @@ static void *worker(void *arg)
         s->state = S_RUNNING;
         zs_card_job_t j = s->job;
         uint64_t seq = ++c->seq;
-        pthread_mutex_unlock(&c->mu);
         int hang = c->kind == B_SIM && c->o.hang_every && seq % c->o.hang_every == 0;
         int fail = c->kind == B_SIM && c->o.fail_every && seq % c->o.fail_every == 0;
         int corrupt = c->kind == B_SIM && c->o.corrupt_every && seq % c->o.corrupt_every == 0;
         int wrong = c->kind == B_SIM && c->o.wrong_every && seq % c->o.wrong_every == 0;
+        pthread_mutex_unlock(&c->mu);
         int status = ZS_OK;
         char why[192] = "";
         if (hang || fail) {
@@ -292,7 +293,10 @@ static void *worker(void *arg)
                      (unsigned long long)seq);
         } else if (c->kind == B_SIM) {
             sim_run(c, &j);
-            if (wrong) ((uint64_t *)(j.out ? j.out : j.in)->host)[seq % 4] ^= 1; /* a bit the card got wrong */
+            if (wrong) { /* a broken datapath: every fourth output word off by one bit */
+                uint64_t *w = (j.out ? j.out : j.in)->host;
+                for (size_t i = 0; i < out_bytes(&j) / 8; i += 4) w[i] ^= 1;
+            }
         } else if (c->kind == B_XRT) {
             status = xrt_run(c, index, &j, why, sizeof why);
         } else {
@@ -303,7 +307,8 @@ static void *worker(void *arg)
         if (hang) continue; /* the card never says it finished */
         s->status = fail ? ZS_ERR_IO : status;
         s->check = corrupt ? s->ticket ^ DONE_MAGIC ^ 0x10 : s->ticket ^ DONE_MAGIC;
-        s->state = S_DONE;
+        s->state = s->abandoned ? S_FREE : S_DONE;
+        s->abandoned = 0;
         c->st.bytes_in += in_bytes(&j);
         c->st.bytes_out += out_bytes(&j);
         pthread_cond_broadcast(&c->done);
@@ -363,6 +368,31 @@ int zs_card_wait(zs_card_t *c, uint64_t ticket, int timeout_ms)
             return ZS_ERR_TIMEOUT;
         }
     }
+}
+
+void zs_card_abandon(zs_card_t *c, uint64_t ticket)
+{
+    pthread_mutex_lock(&c->mu);
+    for (size_t i = 0; i < SLOTS; i++) {
+        slot_t *s = &c->slots[i];
+        if (s->state == S_FREE || s->ticket != ticket) continue;
+        if (s->state == S_DONE) s->state = S_FREE;
+        else s->abandoned = 1;
+        break;
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
+void zs_card_inject(zs_card_t *c, uint32_t fail_every, uint32_t hang_every, uint32_t corrupt_every,
+                    uint32_t wrong_every)
+{
+    pthread_mutex_lock(&c->mu);
+    c->o.fail_every = fail_every;
+    c->o.hang_every = hang_every;
+    c->o.corrupt_every = corrupt_every;
+    c->o.wrong_every = wrong_every;
+    c->seq = 0;
+    pthread_mutex_unlock(&c->mu);
 }
 
 void zs_card_stats(zs_card_t *c, zs_card_stats_t *s)

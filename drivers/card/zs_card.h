@@ -53,7 +53,7 @@ typedef struct {
     uint32_t fail_every;  /* every Nth job completes with an error */
     uint32_t hang_every;  /* every Nth job never completes */
     uint32_t corrupt_every; /* every Nth job's completion record is damaged */
-    uint32_t wrong_every; /* every Nth job completes normally with one output word wrong */
+    uint32_t wrong_every; /* every Nth job completes normally, every 4th output word wrong */
     /* xrt: the device, the xclbin (a file, or an image in memory, which
        wins), and how long a run may take before it counts as lost. */
     unsigned device;
@@ -92,7 +92,17 @@ ZS_MUST_USE int zs_card_submit(zs_card_t *c, const zs_card_job_t *job, uint64_t 
    the output must not be used).  A ticket is reported once. */
 ZS_MUST_USE int zs_card_wait(zs_card_t *c, uint64_t ticket, int timeout_ms);
 
+/* zs_card_abandon gives up on a job that timed out: its slot is freed when
+   (if ever) the card completes it.  Its buffers must stay allocated until
+   the card is closed, since the card may still write them. */
+void zs_card_abandon(zs_card_t *c, uint64_t ticket);
+
 void zs_card_stats(zs_card_t *c, zs_card_stats_t *s);
+
+/* zs_card_inject changes the sim's faults from now on (counting jobs
+   afresh; 0 = none); other backends ignore it.  For tests. */
+void zs_card_inject(zs_card_t *c, uint32_t fail_every, uint32_t hang_every, uint32_t corrupt_every,
+                    uint32_t wrong_every);
 
 /* The kernels on the CPU with lib/'s code (what `cpu` runs; also the
    reference the host uses to fall back). */

@@ -38,8 +38,12 @@ static void *helper_main(void *arg)
     return NULL;
 }
 
+/* A forked child has none of the parent's threads: it hashes alone. */
+static void forked_child(void) { nhelpers = 0; }
+
 static void start(void)
 {
+    pthread_atfork(NULL, NULL, forked_child);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned want = cores > 1 ? (unsigned)(cores - 1) : 0;
     if (want > MAX_HELPERS) want = MAX_HELPERS;
