@@ -97,7 +97,10 @@ extern "C" zs_card_xrt_t *zs_card_xrt_open(unsigned device, const char *path, co
             x->xclbin_name = "xclbin in memory";
         } else {
             if (!path || !*path) {
-                say(err, errlen, "card backend xrt: no xclbin given (card_xclbin, or ZS_CARD_XCLBIN)");
+                say(err, errlen,
+                    "card backend xrt: XRT opened device " + std::to_string(device) +
+                        ", but no xclbin was given to load (card.xclbin, --card-xclbin or ZS_CARD_XCLBIN: "
+                        "zkseq_card.xclbin from `make -C fpga xclbin`)");
                 return nullptr;
             }
             step = std::string("loading ") + path;

@@ -3,3 +3,4 @@
 $(call add-objs,zs_accel,zs_accel.c)
 $(call add-unit-test,test_accel,test_accel.c,zs_testsupport zs_accel zs_state zs_drivers_card zs_kernels zs_lib,$(JSON_LIBS) $(CARD_LIBS))
 $(BUILD)/obj/host/accel/test_accel.o: XCFLAGS += $(XRT_CFLAGS)
+$(call add-integ-test,card-e2e,test_card_e2e.mjs)

@@ -33,7 +33,11 @@ static const char default_config[] =
     "\"batch\":{\"max_bytes\":120000,\"max_txs\":0,\"max_gas\":0,\"max_age_ms\":3000},"
     "\"pool\":{\"max_txs\":100000,\"max_per_sender\":1024,\"nonce_gap\":64,\"price_bump_percent\":10},"
     "\"state\":{\"keep_versions\":256,\"cache_mb\":256},"
-    "\"firmware\":{\"mbox\":\"\"}}";
+    "\"firmware\":{\"mbox\":\"\"},"
+    "\"card\":{\"backend\":\"auto\",\"xclbin\":\"\",\"device\":0,\"min_poseidon\":2048,\"min_keccak\":32,"
+    "\"verify_every\":64,\"timeout_ms\":1000,\"max_failures\":3,"
+    "\"sim\":{\"workers\":2,\"pcie_mbps\":12000,\"pcie_latency_ns\":2000,\"fail_every\":0,\"hang_every\":0,"
+    "\"corrupt_every\":0,\"wrong_every\":0}}}";
 
 static void usage(FILE *f)
 {
@@ -52,6 +56,9 @@ static void usage(FILE *f)
             "  --udp-port N      exchange ingress UDP port (8125; 0 picks a free one)\n"
             "  --dpdk \"EAL ARGS\" also take frames on a DPDK port (e.g. \"--no-huge --no-pci -m 256\n"
             "                    --no-shconf -l 0 --vdev net_af_packet0,iface=veth0\"), at --dpdk-ip ADDR\n"
+            "  --card BACKEND    the hashing card: auto (xrt where a card answers, else cpu), cpu, sim\n"
+            "                    (a model of the card) or xrt; xrt without a card exits with status 2\n"
+            "  --card-xclbin FILE the card's xclbin (make -C fpga xclbin) for xrt\n"
             "  --fw-mbox FILE    the firmware's mailbox (zkseq-fw's DIR/mbox): the firmware then owns the\n"
             "                    batch policy and posts sealed batches to L1\n"
             "  --print-config    print the effective configuration as JSON and exit\n");
@@ -133,7 +140,65 @@ typedef struct {
     zs_udp_key_t *keys;
     char *datadir, *rpc_host, *udp_host;
     const char *fw_mbox; /* in the JSON tree: valid while it lives */
+    zs_accel_opts_t card;  /* strings in the JSON tree */
 } config_t;
+
+/* The "card" section: the backend and its options (host/accel). */
+static int card_config(json_t *card, zs_accel_opts_t *a, char *err, size_t errlen)
+{
+    memset(a, 0, sizeof *a);
+    a->backend = json_string_value(json_object_get(card, "backend"));
+    a->card.xclbin = json_string_value(json_object_get(card, "xclbin"));
+    static const char *const names[] = {"auto", "cpu", "sim", "xrt"};
+    int known = 0;
+    for (int i = 0; a->backend && i < 4; i++) known |= !strcmp(a->backend, names[i]);
+    if (!known || !a->card.xclbin) {
+        snprintf(err, errlen, "configuration card.backend: want \"auto\", \"cpu\", \"sim\" or \"xrt\"; card.xclbin a path");
+        return -1;
+    }
+    uint64_t v;
+    if (get_u64(card, NULL, "device", 64, &v, err, errlen)) goto bad;
+    a->card.device = (unsigned)v;
+    if (get_u64(card, NULL, "min_poseidon", 1u << 24, &v, err, errlen)) goto bad;
+    a->min_poseidon = (uint32_t)v;
+    if (get_u64(card, NULL, "min_keccak", 1u << 24, &v, err, errlen)) goto bad;
+    a->min_keccak = (uint32_t)v;
+    if (get_u64(card, NULL, "verify_every", 1u << 24, &v, err, errlen)) goto bad;
+    a->verify_every = (uint32_t)v;
+    if (get_u64(card, NULL, "timeout_ms", 600000, &v, err, errlen)) goto bad;
+    a->timeout_ms = (int)v;
+    if (get_u64(card, NULL, "max_failures", 1u << 20, &v, err, errlen)) goto bad;
+    a->max_failures = (uint32_t)v;
+    json_t *sim = json_object_get(card, "sim");
+    if (get_u64(sim, NULL, "workers", 64, &v, err, errlen)) goto bad;
+    a->card.workers = (unsigned)v;
+    if (get_u64(sim, NULL, "pcie_mbps", 1u << 24, &v, err, errlen)) goto bad;
+    a->card.pcie_gbps = (double)v / 1000;
+    if (get_u64(sim, NULL, "pcie_latency_ns", 1u << 30, &v, err, errlen)) goto bad;
+    a->card.pcie_us = v ? (double)v / 1000 : -1;
+    uint32_t *faults[] = {&a->card.fail_every, &a->card.hang_every, &a->card.corrupt_every, &a->card.wrong_every};
+    const char *fnames[] = {"fail_every", "hang_every", "corrupt_every", "wrong_every"};
+    for (int i = 0; i < 4; i++) {
+        if (get_u64(sim, NULL, fnames[i], UINT32_MAX, &v, err, errlen)) goto bad;
+        *faults[i] = (uint32_t)v;
+    }
+    return 0;
+bad:
+    /* get_u64 named the key without its section. */
+    {
+        char inner[256];
+        snprintf(inner, sizeof inner, "%.200s", err);
+        snprintf(err, errlen, "card: %s", inner);
+    }
+    return -1;
+}
+
+static void card_alarm(void *ctx, const char *message)
+{
+    (void)ctx;
+    fprintf(stderr, "zkseqd: ALARM card: %s\n", message);
+    fflush(stderr);
+}
 
 static int build_config(json_t *j, int dev, config_t *c, char *err, size_t errlen)
 {
@@ -289,7 +354,7 @@ static int build_config(json_t *j, int dev, config_t *c, char *err, size_t errle
     c->node.keep_versions = v;
     if (get_u64(j, "state", "cache_mb", 1u << 20, &v, err, errlen)) return -1;
     c->node.cache_mb = v;
-    return 0;
+    return card_config(json_object_get(j, "card"), &c->card, err, errlen);
 }
 
 static void set_path(json_t *j, const char *sect, const char *key, json_t *v)
@@ -306,6 +371,7 @@ int main(int argc, char **argv)
         {"block-time-ms", required_argument, 0, 'b'}, {"print-config", no_argument, 0, 'P'},
         {"udp-port", required_argument, 0, 'u'},  {"dpdk", required_argument, 0, 'k'},
         {"dpdk-ip", required_argument, 0, 'I'},    {"fw-mbox", required_argument, 0, 'F'},
+        {"card", required_argument, 0, 'C'},       {"card-xclbin", required_argument, 0, 'X'},
         {"version", no_argument, 0, 'V'},          {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -346,6 +412,8 @@ int main(int argc, char **argv)
             break;
         case 'I': set_path(over, NULL, "dpdk.ip", json_string(optarg)); break;
         case 'F': set_path(over, NULL, "firmware.mbox", json_string(optarg)); break;
+        case 'C': set_path(over, NULL, "card.backend", json_string(optarg)); break;
+        case 'X': set_path(over, NULL, "card.xclbin", json_string(optarg)); break;
         case 'P': print = 1; break;
         case 'V': printf("zkseqd %s\n", VERSION); return 0;
         case 'h': usage(stdout); return 0;
@@ -403,9 +471,18 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* The card first: asked for and missing is a configuration error. */
+    c.card.alarm = card_alarm;
+    zs_accel_t *accel = zs_accel_open(&c.card, err, sizeof err);
+    if (!accel) {
+        fprintf(stderr, "zkseqd: %s\n", err);
+        return 2;
+    }
+    c.node.accel = accel;
     zs_node_t *node = zs_node_open(&c.node, err, sizeof err);
     if (!node) {
         fprintf(stderr, "zkseqd: %s: %s\n", c.datadir, err);
+        zs_accel_close(accel);
         return 1;
     }
     zs_rpc_t *rpc = zs_rpc_new(node, &c.rpc);
@@ -454,6 +531,10 @@ int main(int argc, char **argv)
     if (udp) BANNER("zkseqd: exchange frames on udp://%s:%u\n", c.udp.host, zs_udp_port(udp));
     if (dpdk) BANNER("zkseqd: exchange frames on dpdk://%s:%u\n", c.dpdk.ip, c.dpdk.port);
     if (fw) BANNER("zkseqd: firmware mailbox %s\n", c.fw_mbox);
+    zs_accel_stats_t cs;
+    zs_accel_stats(accel, &cs);
+    BANNER("zkseqd: card %s (asked: %s): %s%s%s\n", cs.backend, cs.requested, cs.device, cs.note[0] ? "; " : "",
+           cs.note);
 #undef BANNER
     fputs(banner, stderr);
     fflush(stderr);
@@ -479,6 +560,7 @@ int main(int argc, char **argv)
     zs_node_stats(node, &st);
     uint64_t head = zs_node_head(node);
     zs_node_close(node);
+    zs_accel_close(accel);
     fprintf(stderr, "zkseqd: stopped cleanly at block %llu (%llu blocks, %llu transactions this run)\n",
             (unsigned long long)head, (unsigned long long)st.blocks, (unsigned long long)st.txs_included);
     json_decref(c.node.genesis);

@@ -356,41 +356,77 @@ void zs_node_wait_durable(zs_node_t *n, zs_submit_t *s)
     if (s->reason == ZS_POOL_OK) s->reason = zs_pool_wait_durable(n->pool, s->hash, s->seq);
 }
 
-/* Decodes, recovers and admits without waiting for durability; 1 when
-   out->seq needs a zs_pool_wait_durable. */
-static int submit_nowait(zs_node_t *n, const uint8_t *raw, size_t len, zs_submit_t *out)
+void zs_node_decode_many(zs_node_t *n, const uint8_t *const *raws, const size_t *lens, size_t count, zs_tx_t *txs,
+                         zs_perr_t *perrs, int *rcs)
+{
+    enum { CHUNK = 256 };
+    const uint8_t *msgs[CHUNK];
+    size_t mlens[CHUNK], idx[CHUNK];
+    uint8_t hashes[CHUNK][32];
+    for (size_t base = 0; base < count; base += CHUNK) {
+        size_t m = count - base < CHUNK ? count - base : CHUNK, k = 0;
+        for (size_t i = base; i < base + m; i++) {
+            perrs[i] = (zs_perr_t){0};
+            rcs[i] = zs_tx_decode_flags(raws[i], lens[i], &txs[i], &perrs[i], ZS_TX_DEFER_HASH);
+            if (rcs[i]) continue;
+            msgs[k] = raws[i];
+            mlens[k] = lens[i];
+            idx[k++] = i;
+        }
+        zs_accel_keccak_or_cpu(n->cfg.accel, msgs, mlens, k, hashes);
+        for (size_t j = 0; j < k; j++) memcpy(txs[idx[j]].hash, hashes[j], 32);
+    }
+}
+
+zs_accel_t *zs_node_accel(zs_node_t *n)
+{
+    return n->cfg.accel;
+}
+
+/* Recovers and admits a decoded transaction without waiting for
+   durability; 1 when out->seq needs a zs_pool_wait_durable. */
+static int admit_decoded(zs_node_t *n, const uint8_t *raw, size_t len, zs_tx_t *tx, int rc, const zs_perr_t *e,
+                         zs_submit_t *out)
 {
     memset(out, 0, sizeof *out);
-    zs_tx_t tx;
-    zs_perr_t e = {0};
-    int rc = zs_tx_decode(raw, len, &tx, &e);
     if (rc) {
         out->reason = rc == ZS_ERR_UNSUPPORTED ? ZS_POOL_UNSUPPORTED : ZS_POOL_INVALID;
-        out->detail = e.reason;
+        out->detail = e->reason;
         return 0;
     }
-    memcpy(out->hash, tx.hash, 32);
+    memcpy(out->hash, tx->hash, 32);
     uint8_t sender[20];
-    if (zs_tx_recover(&tx, sender)) {
+    if (zs_tx_recover(tx, sender)) {
         out->reason = ZS_POOL_INVALID;
         out->detail = "invalid sender";
         return 0;
     }
-    zs_node_admit_nowait(n, raw, len, &tx, sender, out);
+    zs_node_admit_nowait(n, raw, len, tx, sender, out);
     return out->reason == ZS_POOL_OK;
 }
 
 void zs_node_submit(zs_node_t *n, const uint8_t *raw, size_t len, zs_submit_t *out)
 {
-    if (submit_nowait(n, raw, len, out))
+    zs_tx_t tx;
+    zs_perr_t e = {0};
+    int rc = zs_tx_decode(raw, len, &tx, &e);
+    if (admit_decoded(n, raw, len, &tx, rc, &e, out))
         out->reason = zs_pool_wait_durable(n->pool, out->hash, out->seq);
 }
 
 void zs_node_submit_many(zs_node_t *n, const uint8_t *const *raws, const size_t *lens, size_t count,
                          zs_submit_t *outs)
 {
-    for (size_t i = 0; i < count; i++)
-        submit_nowait(n, raws[i], lens[i], &outs[i]);
+    enum { CHUNK = 64 };
+    zs_tx_t txs[CHUNK];
+    zs_perr_t perrs[CHUNK];
+    int rcs[CHUNK];
+    for (size_t base = 0; base < count; base += CHUNK) {
+        size_t m = count - base < CHUNK ? count - base : CHUNK;
+        zs_node_decode_many(n, raws + base, lens + base, m, txs, perrs, rcs);
+        for (size_t i = 0; i < m; i++)
+            admit_decoded(n, raws[base + i], lens[base + i], &txs[i], rcs[i], &perrs[i], &outs[base + i]);
+    }
     for (size_t i = 0; i < count; i++)
         if (outs[i].reason == ZS_POOL_OK)
             outs[i].reason = zs_pool_wait_durable(n->pool, outs[i].hash, outs[i].seq);
@@ -458,7 +494,8 @@ static void close_batch(zs_node_t *n, job_t *job)
 {
     zs_store_batch_t *b = job->b;
     static const uint8_t zero[32];
-    zs_keccak256(n->open.l2data, n->open.l2len, n->open.batch_hash);
+    const uint8_t *data = n->open.l2data;
+    zs_accel_keccak_or_cpu(n->cfg.accel, &data, &n->open.l2len, 1, (uint8_t(*)[32])n->open.batch_hash);
     /* Until L1 submission exists: no L1 info root, the last block's timestamp
        as the limit, the coinbase as sequencer. */
     zs_batch_acc_input_hash(n->last_acc, n->open.batch_hash, zero, n->open.timestamp,
@@ -1095,7 +1132,12 @@ zs_node_t *zs_node_open(const zs_node_cfg_t *cfg, char *err, size_t errlen)
     n->pool_store = zs_schema_open(path, &po, err, errlen);
     if (!n->pool_store)
         goto fail;
+    zs_smt_hasher_t hasher;
     zs_state_opts_t sto = {.keep_versions = n->cfg.keep_versions};
+    if (cfg->accel) {
+        zs_accel_smt_hasher(cfg->accel, &hasher);
+        sto.hasher = &hasher;
+    }
     n->st = zs_state_open(n->store, &sto, err, errlen);
     if (!n->st)
         goto fail;

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "host/accel/zs_accel.h"
 #include "host/chain/zs_chain.h"
 #include "host/pool/zs_pool.h"
 #include "lib/u256/zs_u256.h"
@@ -48,6 +49,7 @@ typedef struct {
     size_t cache_mb;
     json_t *genesis;            /* used when the database is new */
     int paused;                 /* admit and pool, but do not sequence until zs_node_resume */
+    zs_accel_t *accel;          /* the hashing card (NULL: the CPU); outlives the node */
 } zs_node_cfg_t;
 
 typedef struct zs_node zs_node_t;
@@ -104,6 +106,15 @@ void zs_node_submit(zs_node_t *n, const uint8_t *raw, size_t len, zs_submit_t *o
 /* Many at once: all admitted first, then one wait for their group commit. */
 void zs_node_submit_many(zs_node_t *n, const uint8_t *const *raws, const size_t *lens, size_t count,
                          zs_submit_t *outs);
+
+/* zs_node_decode_many decodes count raw transactions into txs (rcs[i]: 0,
+   or zs_tx_decode's error with perrs[i]), their envelope hashes in one
+   Keccak batch through the node's card. */
+void zs_node_decode_many(zs_node_t *n, const uint8_t *const *raws, const size_t *lens, size_t count, zs_tx_t *txs,
+                         zs_perr_t *perrs, int *rcs);
+
+/* The node's hashing card (NULL: the CPU). */
+zs_accel_t *zs_node_accel(zs_node_t *n);
 
 /* For ingress paths that decode and recover themselves (on many cores) and
    admit in their own arrival order: admit a decoded transaction with its

@@ -201,6 +201,11 @@ static int decode_typed(uint8_t type, const zs_rlp_item_t *f, zs_tx_t *tx, zs_pe
 
 int zs_tx_decode(const uint8_t *raw, size_t n, zs_tx_t *tx, zs_perr_t *e)
 {
+    return zs_tx_decode_flags(raw, n, tx, e, 0);
+}
+
+int zs_tx_decode_flags(const uint8_t *raw, size_t n, zs_tx_t *tx, zs_perr_t *e, unsigned flags)
+{
     memset(tx, 0, sizeof *tx);
     if (n == 0) return zs_perr_set(e, ZS_ERR_PARSE, 0, "empty transaction");
     uint8_t type = ZS_TX_LEGACY;
@@ -229,7 +234,7 @@ int zs_tx_decode(const uint8_t *raw, size_t n, zs_tx_t *tx, zs_perr_t *e)
     if (memcmp(tx->s, secp_half_n, 32) > 0) return zs_perr_set(e, ZS_ERR_PARSE, skip, "s: above n/2 (EIP-2 malleable signature)");
     tx->raw = raw;
     tx->raw_len = n;
-    zs_keccak256(raw, n, tx->hash);
+    if (!(flags & ZS_TX_DEFER_HASH)) zs_keccak256(raw, n, tx->hash);
     return ZS_OK;
 }
 

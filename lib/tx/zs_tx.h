@@ -62,6 +62,12 @@ typedef struct {
    type zkseq does not take). */
 ZS_MUST_USE int zs_tx_decode(const uint8_t *raw, size_t n, zs_tx_t *tx, zs_perr_t *e);
 
+/* zs_tx_decode_flags is zs_tx_decode with ZS_TX_DEFER_HASH: tx->hash is
+   left zero for the caller, who hashes many envelopes in one batch (the
+   sequencer's Keccak path, host/accel) and fills it before any use. */
+#define ZS_TX_DEFER_HASH 1u
+ZS_MUST_USE int zs_tx_decode_flags(const uint8_t *raw, size_t n, zs_tx_t *tx, zs_perr_t *e, unsigned flags);
+
 /* zs_tx_recover finds the sender of a decoded transaction.  Returns 0 or
    ZS_ERR_CRYPTO when the signature does not yield a public key. */
 ZS_MUST_USE int zs_tx_recover(const zs_tx_t *tx, uint8_t sender[20]);

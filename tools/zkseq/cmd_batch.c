@@ -60,7 +60,7 @@ static json_t *process_case(json_t *c, size_t index)
     char what[64];
     snprintf(what, sizeof what, "batch process: case %zu", index);
     char err[512];
-    zs_state_opts_t so = {0};
+    zs_state_opts_t so = {.hasher = cli_hasher()};
     zs_state_t *st = zs_state_open(NULL, &so, err, sizeof err);
     if (!st) cli_fail("%s: %s", what, err);
     /* Genesis: Polygon's vectors give an array of accounts. */
@@ -169,7 +169,7 @@ static json_t *process_case(json_t *c, size_t index)
         cli_fail("%s: commit failed", what);
     }
     uint8_t batch_hash[32], acc[32], old_acc[32], l1_root[32], forced[32];
-    zs_keccak256(batch, blen, batch_hash);
+    cli_keccak(batch, blen, batch_hash);
     hex32("oldAccInputHash", json_object_get(c, "oldAccInputHash"), old_acc);
     hex32("l1InfoRoot", json_object_get(c, "l1InfoRoot"), l1_root);
     hex32("forcedBlockHashL1", json_object_get(c, "forcedBlockHashL1"), forced);

@@ -39,7 +39,7 @@ static json_t *raw_root(json_t *c, size_t index)
     json_t *keys = json_object_get(c, "keys"), *vals = json_object_get(c, "values");
     if (!json_is_array(keys) || !json_is_array(vals) || json_array_size(keys) != json_array_size(vals))
         cli_fail("smt root: case %zu needs \"keys\" and \"values\" arrays of equal length", index);
-    zs_smt_t *t = zs_smt_new(NULL, NULL, NULL);
+    zs_smt_t *t = zs_smt_new(NULL, NULL, cli_hasher());
     zs_smt_ref_t ref;
     if (!t) cli_fail("out of memory");
     for (size_t i = 0; i < json_array_size(keys); i++) {
@@ -122,7 +122,7 @@ static json_t *genesis_root(json_t *g, const char *db)
     zs_smt_ref_t root;
     if (db) {
         s = open_db("state genesis", db, 1);
-        zs_state_opts_t o = {0};
+        zs_state_opts_t o = {.hasher = cli_hasher()};
         st = zs_state_open(s, &o, err, sizeof err);
         if (!st) cli_fail("state genesis: %s", err);
         if (zs_state_version(st, NULL, NULL)) cli_fail("state genesis: %s already holds a state", db);
@@ -135,7 +135,7 @@ static json_t *genesis_root(json_t *g, const char *db)
     }
     /* Without a database: an in-memory state on a throwaway store is the
        same code path; use the tree directly instead. */
-    zs_smt_t *t = zs_smt_new(NULL, NULL, NULL);
+    zs_smt_t *t = zs_smt_new(NULL, NULL, cli_hasher());
     json_t *list = json_is_object(g) ? json_object_get(g, "addresses") : NULL;
     if (!json_is_array(list)) cli_fail("state genesis: expected an object with an \"addresses\" array");
     size_t i;

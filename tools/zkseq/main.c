@@ -22,7 +22,12 @@ static const char usage[] =
     "  state get --db DIR ADDR [--proof] [--version N]\n"
     "  batch process FILE [--id N]        execute a batch (state-transition vector format)\n"
     "  chain verify --datadir DIR         replay a stopped zkseqd's chain from genesis and check it\n"
-    "  key address HEXKEY                 the address of a secret key\n";
+    "  key address HEXKEY                 the address of a secret key\n"
+    "  card xclbin-shell FILE             write the metadata-only xclbin XRT's noop shim runs\n"
+    "  card selftest                      every kernel once through the card, against the CPU\n"
+    "\n"
+    "  --card auto|cpu|sim|xrt [--card-xclbin FILE]  hash through the card (smt root, state genesis,\n"
+    "                                     batch process); xrt without a card exits with status 2\n";
 
 int main(int argc, char **argv)
 {
@@ -30,6 +35,8 @@ int main(int argc, char **argv)
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 1 : 0;
     }
+    cli_card_open(&argc, argv);
+    if (argc < 2) cli_fail("no command (zkseq --help lists them)");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "keccak")) return cmd_keccak(argc - 2, argv + 2);
     if (!strcmp(cmd, "poseidon")) return cmd_poseidon(argc - 2, argv + 2);
@@ -39,5 +46,6 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "batch")) return cmd_batch(argc - 2, argv + 2);
     if (!strcmp(cmd, "chain")) return cmd_chain(argc - 2, argv + 2);
     if (!strcmp(cmd, "key")) return cmd_key(argc - 2, argv + 2);
+    if (!strcmp(cmd, "card")) return cmd_card(argc - 2, argv + 2);
     cli_fail("unknown command '%s' (zkseq --help lists them)", cmd);
 }

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "host/accel/zs_accel.h"
+#include "host/state/zs_smt.h"
 #include "lib/tx/zs_tx.h"
 #include "lib/u256/zs_u256.h"
 
@@ -36,6 +38,18 @@ json_t *cli_json_addr(const uint8_t a[20]);      /* EIP-55 */
    NULL. */
 json_t *cli_tx_json(const zs_tx_t *tx, const uint8_t *sender);
 
+/* The hashing card the commands that hash go through: --card BACKEND
+   (auto, cpu, sim, xrt) and --card-xclbin FILE anywhere on the command
+   line open it (every batch then goes to the card, whatever its size: the
+   tool is for checking); without --card, NULL: lib/ on the CPU.  A card
+   asked for and missing ends the command with status 2. */
+void cli_card_open(int *argc, char **argv);
+zs_accel_t *cli_accel(void);
+/* A hasher for zs_smt / zs_state through the card, or NULL. */
+const zs_smt_hasher_t *cli_hasher(void);
+/* keccak256 of one message through the card (or lib/). */
+void cli_keccak(const uint8_t *p, size_t n, uint8_t out[32]);
+
 /* Subcommands. */
 int cmd_keccak(int argc, char **argv);
 int cmd_chain(int argc, char **argv);
@@ -45,5 +59,6 @@ int cmd_tx(int argc, char **argv);
 int cmd_smt(int argc, char **argv);
 int cmd_state(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
+int cmd_card(int argc, char **argv);
 
 #endif

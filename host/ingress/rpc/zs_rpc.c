@@ -867,6 +867,41 @@ static json_t *m_batch_by_number(zs_rpc_t *r, json_t *p, rpc_err_t *e)
     return o;
 }
 
+/* The hashing card's health: backend, fallback and alarm, work done on the
+   card and kept on the CPU, failures by kind, rates. */
+static json_t *card_json(zs_rpc_t *r)
+{
+    zs_accel_t *a = zs_node_accel(r->node);
+    if (!a)
+        return json_pack("{s:s,s:s,s:b}", "requested", "cpu", "backend", "cpu", "fallback", 0);
+    zs_accel_stats_t c;
+    zs_accel_stats(a, &c);
+    json_t *f = json_pack("{s:I,s:I,s:I,s:I,s:I}", "io", (json_int_t)c.failures[ZS_ACCEL_F_IO], "timeout",
+                          (json_int_t)c.failures[ZS_ACCEL_F_TIMEOUT], "corrupt", (json_int_t)c.failures[ZS_ACCEL_F_CORRUPT],
+                          "wrong", (json_int_t)c.failures[ZS_ACCEL_F_WRONG], "submit",
+                          (json_int_t)c.failures[ZS_ACCEL_F_SUBMIT]);
+    json_int_t errors = 0;
+    for (int i = 0; i < ZS_ACCEL_F_COUNT; i++) errors += (json_int_t)c.failures[i];
+    return json_pack("{s:s,s:s,s:b,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:f,s:f}", "requested",
+                     c.requested, "backend", c.backend, "fallback", c.fallback, "alarm", c.alarm, "note", c.note,
+                     "device", c.device, "queueDepth", (json_int_t)c.queue_depth, "jobs", (json_int_t)c.jobs,
+                     "permutations", (json_int_t)c.permutations, "keccakMessages", (json_int_t)c.keccak_msgs,
+                     "bytesIn", (json_int_t)c.bytes_in, "bytesOut", (json_int_t)c.bytes_out, "cpuPermutations",
+                     (json_int_t)c.cpu_permutations, "cpuKeccakMessages", (json_int_t)c.cpu_keccak_msgs, "verified",
+                     (json_int_t)c.verified, "failures", json_pack("{s:I,s:o}", "total", errors, "byKind", f),
+                     "jobsPerSecond", c.jobs_per_s, "bytesPerSecond", c.bytes_per_s);
+}
+
+/* zkseq_cardSelftest: every kernel once through the card against the CPU
+   (a card set aside is taken back when it passes). */
+static json_t *m_card_selftest(zs_rpc_t *r, json_t *p, rpc_err_t *e)
+{
+    zs_accel_t *a = zs_node_accel(r->node);
+    char report[320] = "no card: hashing on the CPU";
+    int rc = a ? zs_accel_selftest(a, report, sizeof report) : ZS_OK;
+    return json_pack("{s:b,s:s,s:o}", "passed", rc == ZS_OK, "report", report, "card", card_json(r));
+}
+
 /* zkseq_status: what an operator checks first. */
 static json_t *m_status(zs_rpc_t *r, json_t *p, rpc_err_t *e)
 {
@@ -884,7 +919,7 @@ static json_t *m_status(zs_rpc_t *r, json_t *p, rpc_err_t *e)
     zs_rpc_stats_t rs;
     zs_rpc_stats(r, &rs);
     return json_pack("{s:s,s:I,s:I,s:{s:I,s:I,s:I},s:{s:I,s:I,s:I,s:o},s:{s:I,s:I,s:I,s:I},"
-                     "s:{s:f,s:f,s:f,s:f,s:f,s:f},s:{s:I,s:I,s:I}}",
+                     "s:{s:f,s:f,s:f,s:f,s:f,s:f},s:{s:I,s:I,s:I},s:o}",
                      "version", CLIENT_VERSION, "head", (json_int_t)zs_node_head(r->node), "startedAt",
                      (json_int_t)st.started_at, "sequenced", "blocks", (json_int_t)st.blocks, "transactions",
                      (json_int_t)st.txs_included, "ejected", (json_int_t)st.txs_ejected, "pool", "total",
@@ -894,7 +929,7 @@ static json_t *m_status(zs_rpc_t *r, json_t *p, rpc_err_t *e)
                      (double)st.ns_exec * k, "block", (double)st.ns_block * k, "treeHashing", (double)st.ns_commit * k,
                      "records", (double)st.ns_records * k, "write", (double)st.ns_write * k, "publish",
                      (double)st.ns_publish * k, "rpc", "httpRequests", (json_int_t)rs.http_requests, "calls",
-                     (json_int_t)rs.calls, "errors", (json_int_t)rs.errors);
+                     (json_int_t)rs.calls, "errors", (json_int_t)rs.errors, "card", card_json(r));
 }
 
 /* zkseq_l1Status: what the firmware reports of L1 (no parameters). */
@@ -927,6 +962,7 @@ static const struct {
 } methods[] = {
     {"zkseq_status", m_status},
     {"zkseq_l1Status", m_l1_status},
+    {"zkseq_cardSelftest", m_card_selftest},
     {"eth_chainId", m_chain_id},
     {"net_version", m_net_version},
     {"net_listening", m_true},
