@@ -1,6 +1,6 @@
 # drivers/card: the host's API to the hashing card; cpu, sim and xrt backends.
 # zs_card_xrt.cc is the only C++ in zkseq: XRT's API throws, and it catches.
-$(call add-objs,zs_drivers_card,zs_card.c zs_xclbin.c,$(XRT_CFLAGS))
+$(call add-objs,zs_drivers_card,zs_card.c zs_card_batch.c zs_xclbin.c,$(XRT_CFLAGS))
 ifneq ($(XRT_HEADER),)
 $(call add-objs,zs_drivers_card,zs_card_xrt.cc,$(XRT_CFLAGS) -I/usr/include/xrt)
 endif

@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+
 #include "drivers/card/zs_card.h"
+#include "drivers/card/zs_card_batch.h"
 #include "lib/gl/zs_gl.h"
 #include "lib/keccak/zs_keccak.h"
 #include "lib/poseidon/zs_poseidon.h"
@@ -186,6 +189,90 @@ static void test_sim_faults(void **state)
     }
 }
 
+/* Many threads with small batches: every result right, and fewer card
+   jobs than calls (the rounds were shared). */
+typedef struct {
+    zs_card_batch_t *pb, *kb;
+    int id, bad;
+} batch_arg_t;
+
+static void *batch_caller(void *p)
+{
+    batch_arg_t *a = p;
+    zs_test_rng_t r = {.s = 0xba7c0000u + (unsigned)a->id};
+    for (int it = 0; it < 300; it++) {
+        uint64_t st[6][12], want[6][12], got[6][12];
+        for (int i = 0; i < 6; i++)
+            for (int k = 0; k < 12; k++) st[i][k] = want[i][k] = zs_test_rng_u64(&r) % ZS_GL_P;
+        zs_poseidon_permute_batch(want, 6);
+        if (zs_card_batch_poseidon(a->pb, (const uint64_t(*)[12])st, got, 6) || memcmp(got, want, sizeof want)) a->bad++;
+        uint8_t buf[8][200], dig[8][32];
+        const uint8_t *msgs[8];
+        size_t lens[8];
+        for (int i = 0; i < 8; i++) {
+            lens[i] = zs_test_rng_u64(&r) % 200;
+            zs_test_rng_bytes(&r, buf[i], lens[i]);
+            msgs[i] = buf[i];
+        }
+        if (zs_card_batch_keccak(a->kb, msgs, lens, 8, dig)) a->bad++;
+        for (int i = 0; i < 8; i++) {
+            uint8_t h[32];
+            zs_keccak256(msgs[i], lens[i], h);
+            if (memcmp(h, dig[i], 32)) a->bad++;
+        }
+    }
+    return NULL;
+}
+
+static void check_batching(const char *backend)
+{
+    zs_card_opts_t o = {.pcie_us = 20, .workers = 2}; /* a trip worth sharing */
+    zs_card_t *c = open_or_fail(backend, &o);
+    zs_card_batch_opts_t po = {.kernel = ZS_CARD_POSEIDON, .max_items = 64, .max_wait_us = 200};
+    zs_card_batch_opts_t ko = {.kernel = ZS_CARD_KECCAK, .max_items = 64, .max_wait_us = 200, .slot_words = 26};
+    zs_card_batch_t *pb = zs_card_batch_new(c, &po), *kb = zs_card_batch_new(c, &ko);
+    assert_non_null(pb);
+    assert_non_null(kb);
+    enum { T = 8 };
+    pthread_t th[T];
+    batch_arg_t args[T];
+    for (int i = 0; i < T; i++) {
+        args[i] = (batch_arg_t){pb, kb, i, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, batch_caller, &args[i]), 0);
+    }
+    for (int i = 0; i < T; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(args[i].bad, 0);
+    }
+    zs_card_batch_stats_t ps, ks;
+    zs_card_batch_stats(pb, &ps);
+    zs_card_batch_stats(kb, &ks);
+    print_message("%s: poseidon %llu calls in %llu card jobs, keccak %llu calls in %llu card jobs\n", backend,
+                  (unsigned long long)ps.calls, (unsigned long long)ps.rounds, (unsigned long long)ks.calls,
+                  (unsigned long long)ks.rounds);
+    assert_int_equal(ps.calls, T * 300);
+    assert_int_equal(ps.items, T * 300 * 6);
+    assert_int_equal(ks.items, T * 300 * 8);
+    assert_true(ps.rounds < ps.calls && ks.rounds < ks.calls);
+    /* Messages too long for the slot, and wrong kinds, are refused. */
+    uint8_t big[300] = {0}, d[1][32];
+    const uint8_t *m = big;
+    size_t l = 300;
+    assert_int_equal(zs_card_batch_keccak(kb, &m, &l, 1, d), ZS_ERR_RANGE);
+    uint64_t s1[1][12] = {{0}};
+    assert_int_equal(zs_card_batch_poseidon(kb, (const uint64_t(*)[12])s1, s1, 1), ZS_ERR_INVAL);
+    zs_card_batch_free(pb);
+    zs_card_batch_free(kb);
+    zs_card_close(c);
+}
+
+static void test_batching(void **state)
+{
+    (void)state;
+    check_batching("cpu");
+    check_batching("sim");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -194,6 +281,7 @@ int main(void)
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_sim_faults),
         cmocka_unit_test(test_sim_wrong_output),
+        cmocka_unit_test(test_batching),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

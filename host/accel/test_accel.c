@@ -4,6 +4,7 @@
    hashed again on the CPU, and no tree root differs; repeated failures set
    the card aside with one alarm, and a passing self-test takes it back;
    XRT's noop shim (which computes nothing) is caught the same way. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -254,6 +255,51 @@ static void test_xrt_noop_caught(void **state)
 #endif
 }
 
+/* Frames' worth of Keccak from many threads share card jobs. */
+static void *frame_hasher(void *p)
+{
+    zs_accel_t *a = p;
+    zs_test_rng_t r = {.s = (uint64_t)(uintptr_t)&r};
+    int bad = 0;
+    for (int it = 0; it < 200; it++) {
+        uint8_t buf[8][200], dig[8][32];
+        const uint8_t *msgs[8];
+        size_t lens[8];
+        for (int i = 0; i < 8; i++) {
+            lens[i] = 60 + zs_test_rng_u64(&r) % 140;
+            zs_test_rng_bytes(&r, buf[i], lens[i]);
+            msgs[i] = buf[i];
+        }
+        zs_accel_keccak(a, msgs, lens, 8, dig);
+        for (int i = 0; i < 8; i++) {
+            uint8_t h[32];
+            zs_keccak256(msgs[i], lens[i], h);
+            bad += memcmp(h, dig[i], 32) != 0;
+        }
+    }
+    return (void *)(intptr_t)bad;
+}
+
+static void test_coalesced_small_batches(void **state)
+{
+    (void)state;
+    zs_accel_t *a = open_accel("sim", (zs_accel_opts_t){.coalesce_us = 300});
+    pthread_t th[6];
+    for (int i = 0; i < 6; i++) assert_int_equal(pthread_create(&th[i], NULL, frame_hasher, a), 0);
+    for (int i = 0; i < 6; i++) {
+        void *bad;
+        pthread_join(th[i], &bad);
+        assert_int_equal((intptr_t)bad, 0);
+    }
+    zs_accel_stats_t st;
+    zs_accel_stats(a, &st);
+    print_message("1,200 calls of 8 messages in %llu shared card jobs\n", (unsigned long long)st.coalesced_jobs);
+    assert_int_equal(st.coalesced_calls, 1200);
+    assert_int_equal(st.keccak_msgs, 9600);
+    assert_true(st.coalesced_jobs < st.coalesced_calls);
+    zs_accel_close(a);
+}
+
 static void test_open(void **state)
 {
     (void)state;
@@ -287,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_faults_never_wrong),
         cmocka_unit_test(test_fallback_and_selftest),
         cmocka_unit_test(test_xrt_noop_caught),
+        cmocka_unit_test(test_coalesced_small_batches),
         cmocka_unit_test(test_open),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

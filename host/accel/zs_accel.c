@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "drivers/card/zs_card_batch.h"
 #include "fpga/kernels/zs_kernels.h"
 #include "host/state/zs_hashpool.h"
 #include "lib/base/zs_time.h"
@@ -24,6 +25,7 @@ typedef struct staging {
 struct zs_accel {
     zs_accel_opts_t o;
     zs_card_t *card;
+    zs_card_batch_t *small_keccak; /* coalescing of small batches, when asked */
     int use_card; /* sim or xrt; the cpu backend hashes inline */
     pthread_mutex_t mu;
     staging_t *free_sets, *lost_sets;
@@ -77,6 +79,16 @@ zs_accel_t *zs_accel_open(const zs_accel_opts_t *o, char *err, size_t errlen)
     if (!strcmp(b, "auto") && note[0]) snprintf(a->st.note, sizeof a->st.note, "no card: %s", note);
     a->st.backend = zs_card_backend(a->card);
     a->use_card = strcmp(a->st.backend, "cpu") != 0;
+    if (a->use_card && a->o.coalesce_us) {
+        zs_card_batch_opts_t bo = {.kernel = ZS_CARD_KECCAK, .max_items = 512, .max_wait_us = a->o.coalesce_us,
+                                   .slot_words = 32, .timeout_ms = a->o.timeout_ms};
+        if (!(a->small_keccak = zs_card_batch_new(a->card, &bo))) {
+            snprintf(err, errlen, "out of memory");
+            zs_card_close(a->card);
+            free(a);
+            return NULL;
+        }
+    }
     a->rng = 0x9e3779b97f4a7c15ull ^ (uint64_t)zs_mono_ns();
     a->last_ns = zs_mono_ns();
     pthread_mutex_init(&a->mu, NULL);
@@ -98,6 +110,7 @@ static void free_sets(zs_card_t *c, staging_t *s)
 void zs_accel_close(zs_accel_t *a)
 {
     if (!a) return;
+    zs_card_batch_free(a->small_keccak);
     free_sets(a->card, a->free_sets);
     /* Lost jobs may still be running on the card: their buffers go after
        the card has stopped. */
@@ -301,6 +314,37 @@ void zs_accel_smt_hasher(zs_accel_t *a, zs_smt_hasher_t *out)
 
 /* ---- Keccak ---- */
 
+/* A small batch in a card job shared with other callers; the first
+   message checked against the CPU. */
+static void coalesced_keccak(zs_accel_t *a, const uint8_t *const *msgs, const size_t *lens, size_t n,
+                             uint8_t (*out)[32])
+{
+    int rc = zs_card_batch_keccak(a->small_keccak, msgs, lens, n, out);
+    if (rc) {
+        failed(a, rc == ZS_ERR_TIMEOUT ? ZS_ACCEL_F_TIMEOUT : rc == ZS_ERR_CORRUPT ? ZS_ACCEL_F_CORRUPT : ZS_ACCEL_F_IO,
+               "a shared Keccak job failed");
+    } else {
+        uint8_t h[32];
+        size_t i = next_rand(a) % n;
+        zs_keccak256(msgs[i], lens[i], h);
+        if (memcmp(h, out[i], 32)) {
+            failed(a, ZS_ACCEL_F_WRONG, "a Keccak digest differed from the CPU's");
+            rc = ZS_ERR_CORRUPT;
+        }
+    }
+    if (rc) {
+        cpu_keccak(msgs, lens, n, out);
+        on_cpu(a, 0, n);
+        return;
+    }
+    pthread_mutex_lock(&a->mu);
+    a->failures_in_row = 0;
+    a->st.keccak_msgs += n;
+    a->st.verified++;
+    a->st.coalesced_calls++;
+    pthread_mutex_unlock(&a->mu);
+}
+
 void zs_accel_keccak(zs_accel_t *a, const uint8_t *const *msgs, const size_t *lens, size_t n, uint8_t (*out)[32])
 {
     if (!n) return;
@@ -312,6 +356,10 @@ void zs_accel_keccak(zs_accel_t *a, const uint8_t *const *msgs, const size_t *le
     /* A slot holds the longest message and at least one byte more. */
     size_t slot_words = longest / 8 + 1;
     int small = n < a->o.min_keccak && total < a->o.min_keccak_bytes;
+    if (small && a->small_keccak && longest < 256 && card_usable(a)) {
+        coalesced_keccak(a, msgs, lens, n, out);
+        return;
+    }
     if (small || slot_words > ZS_K_KECCAK_MAX_WORDS || n > ZS_K_MAX_JOBS || !card_usable(a)) {
         cpu_keccak(msgs, lens, n, out);
         on_cpu(a, 0, n);
@@ -375,6 +423,11 @@ void zs_accel_stats(zs_accel_t *a, zs_accel_stats_t *out)
     *out = a->st;
     pthread_mutex_unlock(&a->mu);
     out->queue_depth = cs.queue_depth;
+    if (a->small_keccak) {
+        zs_card_batch_stats_t bs;
+        zs_card_batch_stats(a->small_keccak, &bs);
+        out->coalesced_jobs = bs.rounds;
+    }
     snprintf(out->device, sizeof out->device, "%s", cs.device);
 }
 

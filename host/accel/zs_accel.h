@@ -35,6 +35,10 @@ typedef struct {
     uint32_t verify_every; /* outputs per spot-check; default 64 (1 checks every output) */
     int timeout_ms;        /* a job not done by then counts as lost; default 1000 */
     uint32_t max_failures; /* failures before the card is set aside; default 3 */
+    /* Small Keccak batches (below min_keccak) of messages up to 255 bytes
+       from concurrent callers share card jobs, each round open this long
+       (drivers/card/zs_card_batch); 0 keeps them on the CPU. */
+    uint32_t coalesce_us;
     /* Told once when the card is set aside (and when it is taken back). */
     void (*alarm)(void *ctx, const char *message);
     void *alarm_ctx;
@@ -54,6 +58,7 @@ typedef struct {
     uint64_t cpu_permutations, cpu_keccak_msgs; /* on the CPU (small, fallback or retried) */
     uint64_t failures[ZS_ACCEL_F_COUNT];
     uint64_t verified;     /* outputs compared with the CPU */
+    uint64_t coalesced_calls, coalesced_jobs; /* small batches shared in card jobs */
     uint64_t queue_depth;  /* card jobs in flight now */
     double jobs_per_s, bytes_per_s; /* over the last second or more between zs_accel_stats calls */
 } zs_accel_stats_t;

@@ -35,7 +35,7 @@ static const char default_config[] =
     "\"state\":{\"keep_versions\":256,\"cache_mb\":256},"
     "\"firmware\":{\"mbox\":\"\"},"
     "\"card\":{\"backend\":\"auto\",\"xclbin\":\"\",\"device\":0,\"min_poseidon\":2048,\"min_keccak\":32,"
-    "\"verify_every\":64,\"timeout_ms\":1000,\"max_failures\":3,"
+    "\"verify_every\":64,\"timeout_ms\":1000,\"max_failures\":3,\"coalesce_us\":0,"
     "\"sim\":{\"workers\":2,\"pcie_mbps\":12000,\"pcie_latency_ns\":2000,\"fail_every\":0,\"hang_every\":0,"
     "\"corrupt_every\":0,\"wrong_every\":0}}}";
 
@@ -169,6 +169,8 @@ static int card_config(json_t *card, zs_accel_opts_t *a, char *err, size_t errle
     a->timeout_ms = (int)v;
     if (get_u64(card, NULL, "max_failures", 1u << 20, &v, err, errlen)) goto bad;
     a->max_failures = (uint32_t)v;
+    if (get_u64(card, NULL, "coalesce_us", 100000, &v, err, errlen)) goto bad;
+    a->coalesce_us = (uint32_t)v;
     json_t *sim = json_object_get(card, "sim");
     if (get_u64(sim, NULL, "workers", 64, &v, err, errlen)) goto bad;
     a->card.workers = (unsigned)v;

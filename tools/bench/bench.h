@@ -67,6 +67,7 @@ int bench_run_load(uint16_t port, int first, int conns, size_t per_conn, size_t 
                    char *why, size_t whylen);
 void bench_ingress(const bench_opts_t *o);
 void bench_l1gas(const bench_opts_t *o);
+void bench_card(const bench_opts_t *o);
 
 /* Output. */
 void bench_print_table(void);
