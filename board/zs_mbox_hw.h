@@ -73,6 +73,7 @@ enum {
     ZS_MBOX_CMD_HELLO = 1,  /* zs_mbox_hello_t */
     ZS_MBOX_CMD_SEALED = 2, /* zs_mbox_sealed_t, then l2len bytes of batchL2Data */
     ZS_MBOX_CMD_STATS = 3,  /* zs_mbox_stats_t */
+    ZS_MBOX_CMD_POLICY_SET = 4, /* zs_mbox_policy_set_t: an operator changes a policy limit */
     /* firmware -> host */
     ZS_MBOX_EVT_HELLO = 64,   /* zs_mbox_fw_hello_t */
     ZS_MBOX_EVT_ACK = 65,     /* zs_mbox_ack_t: sealed batches journaled up to number */
@@ -81,6 +82,8 @@ enum {
     ZS_MBOX_EVT_VIRTUAL = 68, /* zs_mbox_virtual_t */
     ZS_MBOX_EVT_RESEND = 69,  /* zs_mbox_resend_t: hand over sealed batches again from number */
     ZS_MBOX_EVT_STATE = 70,   /* zs_mbox_state_t: backlog, alarms */
+    ZS_MBOX_EVT_POLICY_RESULT = 71, /* zs_mbox_policy_result_t: the answer to a POLICY_SET */
+    ZS_MBOX_EVT_L1INFO = 72,  /* zs_mbox_l1info_t: the L1 account and submissions, every second */
 };
 
 typedef struct {
@@ -152,5 +155,31 @@ typedef struct {
     uint32_t flags;          /* ZS_MBOX_ST_* */
     uint32_t reserved;
 } zs_mbox_state_t;
+
+typedef struct {
+    uint64_t id;     /* echoed in the result */
+    uint64_t value;
+    char key[24];    /* a policy key (the console's `policy get` names), NUL-terminated */
+    char who[40];    /* who asked, for the firmware's log, NUL-terminated */
+} zs_mbox_policy_set_t;
+
+typedef struct {
+    uint64_t id;
+    uint32_t ok;     /* 1: applied (a POLICY event follows) */
+    uint32_t reserved;
+    char reason[112]; /* why not, NUL-terminated */
+} zs_mbox_policy_result_t;
+
+typedef struct {
+    uint8_t sequencer[20];   /* the L1 sequencer address (the key stays in the firmware) */
+    uint32_t have_key;
+    uint8_t balance_wei[32]; /* big-endian */
+    uint64_t l1_txs_sent, fee_bumps, reorgs, fees_gwei;
+    uint64_t l1_head, base_fee_wei;
+    uint8_t last_l1_tx[32];  /* the newest L1 transaction sent (zero if none yet) */
+    uint64_t uptime_ms;
+    uint32_t l1_up;
+    uint32_t alarms;         /* alarms raised since boot */
+} zs_mbox_l1info_t;
 
 #endif

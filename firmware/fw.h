@@ -187,6 +187,7 @@ void fw_mbox_poll(fw_t *fw);
 void fw_mbox_send_virtual(fw_t *fw);
 void fw_mbox_send_state(fw_t *fw);
 void fw_mbox_send_policy(fw_t *fw);
+void fw_mbox_send_l1info(fw_t *fw);
 void fw_mbox_send_close(fw_t *fw, uint64_t number, uint32_t reason);
 void fw_mbox_request_resend(fw_t *fw, uint64_t from);
 

@@ -66,6 +66,60 @@ void fw_mbox_send_close(fw_t *fw, uint64_t number, uint32_t reason)
     push(fw, ZS_MBOX_EVT_CLOSE, &c, sizeof c);
 }
 
+/* The L1 account and submissions, for the host's status and metrics. */
+void fw_mbox_send_l1info(fw_t *fw)
+{
+    zs_mbox_l1info_t m;
+    memset(&m, 0, sizeof m);
+    memcpy(m.sequencer, fw->address, 20);
+    m.have_key = (uint32_t)fw->have_key;
+    zs_u256_to_be32(&fw->l1_balance, m.balance_wei);
+    m.l1_txs_sent = fw->cur.l1_txs_sent;
+    m.fee_bumps = fw->cur.bumps;
+    m.reorgs = fw->cur.reorgs;
+    m.fees_gwei = fw->cur.fees_gwei;
+    m.l1_head = fw->l1_head;
+    m.base_fee_wei = fw->l1_base_fee;
+    if (fw->nsubs) {
+        const fw_sub_t *s = &fw->subs[fw->nsubs - 1];
+        memcpy(m.last_l1_tx, s->hashes[s->nhashes - 1], 32);
+    } else {
+        memcpy(m.last_l1_tx, fw->cur.virtual_tx, 32);
+    }
+    m.uptime_ms = now(fw) - fw->boot_ms;
+    m.l1_up = (uint32_t)fw->l1_up;
+    m.alarms = (uint32_t)fw->nalarms;
+    push(fw, ZS_MBOX_EVT_L1INFO, &m, sizeof m);
+}
+
+/* An operator's policy change through the host (zkseqctl config set):
+   the same rule and the same log line as the console's `policy set`. */
+static void handle_policy_set(fw_t *fw, const uint8_t *p, uint32_t len)
+{
+    zs_mbox_policy_set_t m;
+    zs_mbox_policy_result_t r;
+    memset(&r, 0, sizeof r);
+    if (len != sizeof m) {
+        fw_alarm(fw, "host sent a malformed policy change (%u bytes)", len);
+        return;
+    }
+    memcpy(&m, p, sizeof m);
+    m.key[sizeof m.key - 1] = 0;
+    m.who[sizeof m.who - 1] = 0;
+    r.id = m.id;
+    char value[24];
+    snprintf(value, sizeof value, "%llu", (unsigned long long)m.value);
+    const char *why = fw_policy_set(&fw->policy, m.key, value);
+    if (why) {
+        snprintf(r.reason, sizeof r.reason, "%s", why);
+    } else {
+        r.ok = 1;
+        fw_log(fw, "mailbox: policy %s set to %s by %s", m.key, value, m.who[0] ? m.who : "the host");
+        fw_mbox_send_policy(fw);
+    }
+    push(fw, ZS_MBOX_EVT_POLICY_RESULT, &r, sizeof r);
+}
+
 static void send_ack(fw_t *fw)
 {
     zs_mbox_ack_t a = {.number = fw->cur.last_sealed};
@@ -238,6 +292,7 @@ void fw_mbox_poll(fw_t *fw)
                 fw_mbox_send_policy(fw);
                 fw_mbox_send_virtual(fw);
                 fw_mbox_send_state(fw);
+                fw_mbox_send_l1info(fw);
                 if (h.last_sealed < fw->cur.last_sealed)
                     fw_alarm(fw, "host's last sealed batch %llu is behind the journal's %llu",
                              (unsigned long long)h.last_sealed, (unsigned long long)fw->cur.last_sealed);
@@ -246,6 +301,7 @@ void fw_mbox_poll(fw_t *fw)
         }
         case ZS_MBOX_CMD_SEALED: handle_sealed(fw, p, len, &consumed); break;
         case ZS_MBOX_CMD_STATS: handle_stats(fw, p, len); break;
+        case ZS_MBOX_CMD_POLICY_SET: handle_policy_set(fw, p, len); break;
         default: fw_log(fw, "unknown mailbox command %u ignored", type); break;
         }
         if (!consumed) break;
@@ -259,5 +315,6 @@ void fw_mbox_poll(fw_t *fw)
         fw_mbox_send_virtual(fw);
         fw_mbox_send_state(fw);
         fw_mbox_send_policy(fw);
+        fw_mbox_send_l1info(fw);
     }
 }

@@ -143,3 +143,8 @@ uint32_t zs_mbox_epoch(const zs_mbox_t *m)
 {
     return m->epoch;
 }
+
+uint64_t zs_mbox_fw_heartbeat(const zs_mbox_t *m)
+{
+    return R64(m, ZS_MBOX_REG_FW_HEARTBEAT);
+}

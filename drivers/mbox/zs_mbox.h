@@ -46,5 +46,7 @@ void zs_mbox_wait(zs_mbox_t *m, int timeout_ms);
 
 uint32_t zs_mbox_fw_status(const zs_mbox_t *m);
 uint32_t zs_mbox_epoch(const zs_mbox_t *m);
+/* The firmware's heartbeat counter (it moves every ~100 ms while it runs). */
+uint64_t zs_mbox_fw_heartbeat(const zs_mbox_t *m);
 
 #endif

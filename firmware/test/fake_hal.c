@@ -189,6 +189,8 @@ static int f_key(void *ctx, uint8_t key[32])
 
 static void f_log(void *ctx, const char *line)
 {
+    fake_hal_t *f = ctx;
+    snprintf(f->logs[f->nlogs++ % 64], sizeof f->logs[0], "%s", line);
     if (getenv("FW_TEST_VERBOSE")) fprintf(stderr, "[%llu] %s\n", (unsigned long long)((fake_hal_t *)ctx)->now, line);
 }
 

@@ -36,6 +36,8 @@ typedef struct {
     char resp[300000];
     size_t resp_len, resp_pos;
     /* Console. */
+    char logs[64][256]; /* the last 64 log lines, round robin */
+    unsigned nlogs;
     char uart_out[65536];
     size_t uart_out_len;
     char uart_in[512];

@@ -166,6 +166,13 @@ static int has_alarm(const char *needle)
     return 0;
 }
 
+static int has_log(const char *needle)
+{
+    for (unsigned i = 0; i < 64; i++)
+        if (strstr(F.logs[i], needle)) return 1;
+    return 0;
+}
+
 /* ---- fw_json */
 
 static void test_json(void **state)
@@ -663,6 +670,39 @@ static void test_mailbox(void **state)
     assert_true(host_events(&h, ZS_MBOX_EVT_POLICY, &pol, sizeof pol) >= 1);
     assert_true(pol.block_time_ms < CFG.policy.block_max_ms);
     assert_int_equal(pol.max_bytes, CFG.policy.max_bytes);
+    /* An operator's policy change through the host: applied and logged
+       with who asked; a bad key or value refused with the reason, nothing
+       changed; the L1 account comes every second. */
+    host_events(&h, 0, NULL, 0);
+    zs_mbox_policy_set_t ps = {.id = 7, .value = 1500, .key = "max_age_ms", .who = "zkseqctl ops@127.0.0.1"};
+    assert_int_equal(zs_ring_push(&h.cmd, ZS_MBOX_CMD_POLICY_SET, &ps, sizeof ps, NULL, 0), 0);
+    run(20);
+    zs_mbox_policy_result_t pr = {0};
+    assert_int_equal(host_events(&h, ZS_MBOX_EVT_POLICY_RESULT, &pr, sizeof pr), 1);
+    assert_int_equal(pr.id, 7);
+    assert_int_equal(pr.ok, 1);
+    assert_int_equal(FW.policy.cfg.max_age_ms, 1500);
+    assert_true(has_log("policy max_age_ms set to 1500 by zkseqctl ops@127.0.0.1"));
+    zs_mbox_policy_set_t bad = {.id = 8, .value = 5, .key = "colour"};
+    assert_int_equal(zs_ring_push(&h.cmd, ZS_MBOX_CMD_POLICY_SET, &bad, sizeof bad, NULL, 0), 0);
+    bad.id = 9;
+    snprintf(bad.key, sizeof bad.key, "max_bytes");
+    bad.value = 0;
+    assert_int_equal(zs_ring_push(&h.cmd, ZS_MBOX_CMD_POLICY_SET, &bad, sizeof bad, NULL, 0), 0);
+    uint64_t before = FW.policy.cfg.max_bytes;
+    run(20);
+    zs_mbox_policy_result_t last = {0};
+    assert_int_equal(host_events(&h, ZS_MBOX_EVT_POLICY_RESULT, &last, sizeof last), 2);
+    assert_int_equal(last.id, 9);
+    assert_int_equal(last.ok, 0);
+    assert_true(last.reason[0]);
+    assert_int_equal(FW.policy.cfg.max_bytes, before);
+    host_beat();
+    run(1100);
+    zs_mbox_l1info_t li = {0};
+    assert_true(host_events(&h, ZS_MBOX_EVT_L1INFO, &li, sizeof li) >= 1);
+    assert_memory_equal(li.sequencer, FW.address, 20);
+    assert_true(li.uptime_ms > 0);
     /* A firmware reboot: a new epoch, and the journal says how far it got. */
     uint32_t e0 = *(volatile uint32_t *)(F.mbox + ZS_MBOX_REG_FW_EPOCH);
     boot();

@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include "drivers/mbox/zs_mbox.h"
+#include "host/log/zs_log.h"
+#include "lib/base/zs_time.h"
 
 struct zs_fwlink {
     zs_node_t *node;
@@ -16,6 +18,15 @@ struct zs_fwlink {
     int fw_hello, was_up;
     uint64_t next_send, next_stats_ms;
     zs_node_l1_t l1;
+    /* Shared with other threads (info, policy changes), under mu. */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    zs_fwlink_info_t info;
+    uint64_t next_id;
+    int req_pending;           /* a POLICY_SET waits to be sent */
+    zs_mbox_policy_set_t req;
+    int have_result;
+    zs_mbox_policy_result_t result;
 };
 
 static uint64_t mono_ms(void)
@@ -28,7 +39,12 @@ static uint64_t mono_ms(void)
 static void link_down(zs_fwlink_t *l)
 {
     if (l->was_up)
-        fprintf(stderr, "zkseqd: firmware link down: sequencing goes on with the configured batch policy\n");
+        zs_log(ZS_LOG_WARN, "fwlink", "firmware link down: sequencing goes on with the configured batch policy");
+    pthread_mutex_lock(&l->mu);
+    l->info.up = 0;
+    l->info.have_info = 0;
+    pthread_cond_broadcast(&l->cv);
+    pthread_mutex_unlock(&l->mu);
     l->was_up = 0;
     l->fw_hello = 0;
     zs_node_set_policy(l->node, NULL, 0);
@@ -45,9 +61,13 @@ static void hello(zs_fwlink_t *l)
                          .last_sealed = bn.trusted};
     l->fw_hello = 0;
     if (zs_mbox_send(l->mbox, ZS_MBOX_CMD_HELLO, &h, sizeof h, NULL, 0) == ZS_OK)
-        fprintf(stderr, "zkseqd: firmware link up (epoch %u)\n", zs_mbox_epoch(l->mbox));
+        zs_log(ZS_LOG_INFO, "fwlink", "firmware link up (epoch %u)", zs_mbox_epoch(l->mbox));
     l->was_up = 1;
     l->l1.fw_up = 1;
+    pthread_mutex_lock(&l->mu);
+    l->info.up = 1;
+    l->info.epoch = zs_mbox_epoch(l->mbox);
+    pthread_mutex_unlock(&l->mu);
 }
 
 static void handle(zs_fwlink_t *l, uint16_t type, const uint8_t *p, uint32_t len)
@@ -113,9 +133,33 @@ static void handle(zs_fwlink_t *l, uint16_t type, const uint8_t *p, uint32_t len
         l->l1.fw_flags = s.flags;
         int bp = (s.flags & ZS_MBOX_ST_BACKPRESSURE) != 0;
         if (bp != l->l1.backpressure)
-            fprintf(stderr, "zkseqd: firmware %s backpressure (backlog %llu batches)\n", bp ? "asks for" : "lifts",
-                    (unsigned long long)s.backlog);
+            zs_log(ZS_LOG_WARN, "fwlink", "firmware %s backpressure (backlog %llu batches)", bp ? "asks for" : "lifts",
+                   (unsigned long long)s.backlog);
         l->l1.backpressure = bp;
+        break;
+    }
+    case ZS_MBOX_EVT_POLICY_RESULT: {
+        zs_mbox_policy_result_t r;
+        if (len != sizeof r) return;
+        memcpy(&r, p, sizeof r);
+        r.reason[sizeof r.reason - 1] = 0;
+        pthread_mutex_lock(&l->mu);
+        if (r.id == l->req.id) {
+            l->result = r;
+            l->have_result = 1;
+            pthread_cond_broadcast(&l->cv);
+        }
+        pthread_mutex_unlock(&l->mu);
+        break;
+    }
+    case ZS_MBOX_EVT_L1INFO: {
+        zs_mbox_l1info_t m;
+        if (len != sizeof m) return;
+        memcpy(&m, p, sizeof m);
+        pthread_mutex_lock(&l->mu);
+        l->info.info = m;
+        l->info.have_info = 1;
+        pthread_mutex_unlock(&l->mu);
         break;
     }
     default: break; /* a newer firmware's event */
@@ -131,8 +175,8 @@ static void hand_over(zs_fwlink_t *l)
         zs_batchrec_t b;
         int rc = zs_chain_get_batch(zs_node_store(l->node), l->next_send, &b);
         if (rc) {
-            fprintf(stderr, "zkseqd: batch %llu for the firmware: %s\n", (unsigned long long)l->next_send,
-                    zs_strerror(rc));
+            zs_log(ZS_LOG_ERROR, "fwlink", "batch %llu for the firmware: %s", (unsigned long long)l->next_send,
+                   zs_strerror(rc));
             return;
         }
         zs_mbox_sealed_t h = {.number = b.number, .timestamp = b.timestamp, .first_block = b.first_block,
@@ -144,8 +188,8 @@ static void hand_over(zs_fwlink_t *l)
         zs_batchrec_clear(&b);
         if (rc == ZS_ERR_FULL) return;
         if (rc) {
-            fprintf(stderr, "zkseqd: batch %llu cannot go to the firmware: %s\n", (unsigned long long)l->next_send,
-                    zs_strerror(rc));
+            zs_log(ZS_LOG_ERROR, "fwlink", "batch %llu cannot go to the firmware: %s", (unsigned long long)l->next_send,
+                   zs_strerror(rc));
             return;
         }
         l->next_send++;
@@ -171,7 +215,7 @@ static void *link_main(void *arg)
             uint32_t len;
             int rc = zs_mbox_recv(l->mbox, &type, &p, &len);
             if (rc <= 0) {
-                if (rc < 0) fprintf(stderr, "zkseqd: firmware event ring is corrupt; waiting for a restart\n");
+                if (rc < 0) zs_log(ZS_LOG_ERROR, "fwlink", "firmware event ring is corrupt; waiting for a restart");
                 break;
             }
             handle(l, type, p, len);
@@ -179,6 +223,11 @@ static void *link_main(void *arg)
         }
         if (memcmp(&before, &l->l1, sizeof before)) zs_node_set_l1(l->node, &l->l1);
         hand_over(l);
+        pthread_mutex_lock(&l->mu);
+        l->info.heartbeat = zs_mbox_fw_heartbeat(l->mbox);
+        if (l->req_pending && zs_mbox_send(l->mbox, ZS_MBOX_CMD_POLICY_SET, &l->req, sizeof l->req, NULL, 0) == ZS_OK)
+            l->req_pending = 0;
+        pthread_mutex_unlock(&l->mu);
         if (now >= l->next_stats_ms) {
             zs_node_open_batch_t ob;
             zs_node_open_batch(l->node, &ob);
@@ -203,6 +252,8 @@ zs_fwlink_t *zs_fwlink_start(zs_node_t *n, const char *mbox_path, char *err, siz
         return NULL;
     }
     l->node = n;
+    pthread_mutex_init(&l->mu, NULL);
+    pthread_cond_init(&l->cv, NULL);
     zs_node_l1(n, &l->l1);
     l->l1.fw_up = 0;
     l->l1.backpressure = 0;
@@ -225,5 +276,51 @@ void zs_fwlink_stop(zs_fwlink_t *l)
     l->stop = 1;
     pthread_join(l->thread, NULL);
     zs_mbox_close(l->mbox);
+    pthread_cond_destroy(&l->cv);
+    pthread_mutex_destroy(&l->mu);
     free(l);
+}
+
+void zs_fwlink_info(zs_fwlink_t *l, zs_fwlink_info_t *out)
+{
+    pthread_mutex_lock(&l->mu);
+    *out = l->info;
+    pthread_mutex_unlock(&l->mu);
+}
+
+int zs_fwlink_policy_set(zs_fwlink_t *l, const char *key, uint64_t value, const char *who, char *why, size_t whylen,
+                         int timeout_ms)
+{
+    struct timespec deadline = zs_deadline_ms(timeout_ms);
+    pthread_mutex_lock(&l->mu);
+    /* One change at a time: wait for the one before. */
+    while ((l->req_pending || (l->req.id && !l->have_result)) && l->info.up)
+        if (pthread_cond_timedwait(&l->cv, &l->mu, &deadline)) break;
+    if (!l->info.up) {
+        pthread_mutex_unlock(&l->mu);
+        snprintf(why, whylen, "the firmware link is down");
+        return ZS_ERR_STATE;
+    }
+    memset(&l->req, 0, sizeof l->req);
+    l->req.id = ++l->next_id;
+    l->req.value = value;
+    snprintf(l->req.key, sizeof l->req.key, "%s", key);
+    snprintf(l->req.who, sizeof l->req.who, "%s", who ? who : "");
+    l->req_pending = 1;
+    l->have_result = 0;
+    int rc = ZS_ERR_TIMEOUT;
+    while (!l->have_result && l->info.up)
+        if (pthread_cond_timedwait(&l->cv, &l->mu, &deadline)) break;
+    if (l->have_result) {
+        rc = l->result.ok ? ZS_OK : ZS_ERR_REFUSED;
+        if (!l->result.ok) snprintf(why, whylen, "%s", l->result.reason);
+    } else {
+        snprintf(why, whylen, l->info.up ? "the firmware did not answer in %d ms" : "the firmware link went down",
+                 timeout_ms);
+        if (!l->info.up) rc = ZS_ERR_STATE;
+    }
+    l->req_pending = 0;
+    l->req.id = 0;
+    pthread_mutex_unlock(&l->mu);
+    return rc;
 }

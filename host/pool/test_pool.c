@@ -210,12 +210,46 @@ static void test_order_and_limits(void **state)
     zs_pool_free(p);
 }
 
+/* Operators' view: the list in arrival order, and a drop that leaves the
+   sender's later transactions waiting for the nonce again. */
+static void test_list_and_drop(void **state)
+{
+    (void)state;
+    setup_accounts();
+    zs_pool_t *p = new_pool(ZS_POOL_ORDER_FCFS, 100, 16);
+    uint8_t h[4][32];
+    assert_int_equal(add(p, 2, 0, GWEI, 1, 21000, 1001, h[0]), ZS_POOL_OK);
+    assert_int_equal(add(p, 3, 0, 3 * GWEI, 1, 21000, 1001, h[1]), ZS_POOL_OK);
+    assert_int_equal(add(p, 2, 1, GWEI, 1, 21000, 1001, h[2]), ZS_POOL_OK);
+    assert_int_equal(add(p, 2, 2, GWEI, 1, 21000, 1001, h[3]), ZS_POOL_OK);
+    zs_pool_entry_t e[8];
+    assert_int_equal(zs_pool_list(p, e, 2), 4); /* the total, two copied */
+    assert_int_equal(zs_pool_list(p, e, 8), 4);
+    for (int i = 0; i < 4; i++) assert_memory_equal(e[i].hash, h[i], 32);
+    assert_int_equal(e[2].nonce, 1);
+    assert_true(e[0].executable && e[3].executable);
+    assert_int_equal(e[1].price.w[0], 3 * GWEI);
+    assert_int_equal(zs_pool_drop(p, h[2]), 0);
+    assert_int_equal(zs_pool_drop(p, h[2]), ZS_ERR_NOTFOUND);
+    size_t exe, queued;
+    assert_int_equal(zs_pool_size(p, &exe, &queued), 3);
+    assert_int_equal(exe, 2);    /* sender 2's nonce 2 waits for a new nonce 1 */
+    assert_int_equal(queued, 1);
+    /* What the sequencer holds cannot be dropped under it. */
+    zs_pool_item_t it;
+    assert_int_equal(zs_pool_next(p, 0, &it), 0);
+    assert_int_equal(zs_pool_drop(p, it.tx->hash), ZS_ERR_AGAIN);
+    zs_pool_requeue(p, &it);
+    zs_pool_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_admission_reasons),
         cmocka_unit_test(test_replacement_and_gaps),
         cmocka_unit_test(test_order_and_limits),
+        cmocka_unit_test(test_list_and_drop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

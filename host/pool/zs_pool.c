@@ -62,6 +62,7 @@ struct zs_pool {
     size_t done_n, done_cap;
     uint64_t refused[ZS_POOL_REASON_COUNT];
     uint64_t epoch; /* bumped when accounts leave (their nonce is the state's again) */
+    uint64_t rounds_started, rounds_done; /* the writer's batches */
     uint64_t block; /* the block the sequencer is building */
 };
 
@@ -314,9 +315,11 @@ static void *writer_main(void *arg)
             zs_store_del(b, ZS_CF_POOL, k, 8);
         }
         p->wdel_n = 0;
+        p->rounds_started++;
         pthread_mutex_unlock(&p->mu);
         int rc = zs_store_write(p->store, b, 1);
         pthread_mutex_lock(&p->mu);
+        p->rounds_done++;
         if (rc) p->store_failed = 1;
         for (ptx_t *t = list, *next; t; t = next) {
             next = t->wnext;
@@ -842,6 +845,75 @@ int zs_pool_get(zs_pool_t *p, const uint8_t hash[32], uint8_t **raw, size_t *len
     }
     pthread_mutex_unlock(&p->mu);
     return found;
+}
+
+static int by_seq(const void *a, const void *b)
+{
+    const zs_pool_entry_t *x = a, *y = b;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+size_t zs_pool_list(zs_pool_t *p, zs_pool_entry_t *out, size_t max)
+{
+    pthread_mutex_lock(&p->mu);
+    size_t total = p->total, k = 0;
+    zs_pool_entry_t *all = total ? calloc(total, sizeof *all) : NULL;
+    for (size_t i = 0; all && i < p->accts.nb; i++)
+        for (acct_t *a = p->accts.b[i]; a; a = a->hnext) {
+            size_t exe = count_executable(p, a);
+            for (size_t j = 0; j < a->n && k < total; j++, k++) {
+                const ptx_t *t = a->txs[j];
+                zs_pool_entry_t *e = &all[k];
+                memcpy(e->hash, t->hash, 32);
+                memcpy(e->sender, t->sender, 20);
+                e->nonce = t->nonce;
+                e->seq = t->seq;
+                e->gas = t->tx.gas;
+                e->price = t->price;
+                e->executable = j < exe;
+                e->in_flight = t->in_flight;
+            }
+        }
+    pthread_mutex_unlock(&p->mu);
+    if (all) {
+        qsort(all, k, sizeof *all, by_seq);
+        memcpy(out, all, (k < max ? k : max) * sizeof *all);
+        free(all);
+    }
+    return total;
+}
+
+int zs_pool_drop(zs_pool_t *p, const uint8_t hash[32])
+{
+    pthread_mutex_lock(&p->mu);
+    ptx_t *t = hget(&p->txs, hash, 32, TX_KOFF);
+    if (!t) {
+        pthread_mutex_unlock(&p->mu);
+        return ZS_ERR_NOTFOUND;
+    }
+    if (t->in_flight || t->durable != 1) {
+        pthread_mutex_unlock(&p->mu);
+        return ZS_ERR_AGAIN;
+    }
+    acct_t *a = t->acct;
+    size_t i = 0;
+    while (i < a->n && a->txs[i] != t) i++;
+    if (i < a->n) acct_remove_at(a, i);
+    hdel(&p->txs, t, TX_KOFF);
+    p->total--;
+    int rc = ZS_OK;
+    if (p->store) {
+        push_u64(&p->wdel, &p->wdel_n, &p->wdel_cap, t->seq);
+        pthread_cond_signal(&p->work);
+        /* The next round the writer starts carries the delete. */
+        uint64_t want = p->rounds_started + 1;
+        while (p->rounds_done < want && !p->stopping && !p->store_failed) pthread_cond_wait(&p->durable, &p->mu);
+        if (p->rounds_done < want) rc = ZS_ERR_IO;
+    }
+    free_tx(t);
+    refresh(p, a);
+    pthread_mutex_unlock(&p->mu);
+    return rc;
 }
 
 void zs_pool_refusals(zs_pool_t *p, uint64_t counts[ZS_POOL_REASON_COUNT])

@@ -148,6 +148,23 @@ size_t zs_pool_size(zs_pool_t *p, size_t *executable, size_t *queued);
 int zs_pool_pending_nonce(zs_pool_t *p, const uint8_t addr[20], uint64_t *nonce);
 /* 1 if the hash is pooled (copies the raw transaction into a malloc'd buffer). */
 int zs_pool_get(zs_pool_t *p, const uint8_t hash[32], uint8_t **raw, size_t *len, uint8_t sender[20]);
+/* A pooled transaction, for operators (zkseqctl pool ls). */
+typedef struct {
+    uint8_t hash[32], sender[20];
+    uint64_t nonce, seq, gas;
+    zs_u256_t price;   /* its bid per gas */
+    int executable;    /* its nonce is next for its sender (or follows executable ones) */
+    int in_flight;     /* the sequencer has it now */
+} zs_pool_entry_t;
+/* zs_pool_list copies up to max entries in arrival order into out and
+   returns how many transactions the pool holds. */
+size_t zs_pool_list(zs_pool_t *p, zs_pool_entry_t *out, size_t max);
+/* zs_pool_drop removes a pooled transaction for good (its row deleted,
+   durably, before it returns): 0, ZS_ERR_NOTFOUND, or ZS_ERR_AGAIN when
+   the sequencer holds it right now or it is not yet durable.  Its sender's
+   later transactions wait for the nonce again. */
+ZS_MUST_USE int zs_pool_drop(zs_pool_t *p, const uint8_t hash[32]);
+
 /* Counts of refusals by reason since start. */
 void zs_pool_refusals(zs_pool_t *p, uint64_t counts[ZS_POOL_REASON_COUNT]);
 

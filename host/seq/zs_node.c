@@ -1,4 +1,5 @@
 #include "host/seq/zs_node.h"
+#include "host/log/zs_log.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -48,6 +49,8 @@ typedef struct job {
     size_t nhashes, caphashes;
     zs_batch_numbers_t batches;
     uint64_t ns_exec, ns_block, ns_commit, ns_records;
+    int close_reason;     /* a batch closed in this job: why (0: none) */
+    uint64_t close_bytes;
 } job_t;
 
 #define EJECT_RING 4096
@@ -117,6 +120,7 @@ struct zs_node {
     zs_batch_policy_t fw_policy;
     uint32_t fw_block_time_ms;
     uint64_t close_request; /* batch number to close, 0 none */
+    int close_by_operator;  /* ... asked by an operator, not the firmware */
     zs_node_l1_t l1;        /* mu */
 };
 
@@ -489,9 +493,21 @@ static int append_open(zs_node_t *n, const uint8_t *p, size_t len)
     return ZS_OK;
 }
 
-/* Closes the open batch into b and starts the next. */
-static void close_batch(zs_node_t *n, job_t *job)
+const char *zs_batch_close_name(int reason)
 {
+    static const char *const names[ZS_BATCH_CLOSE_COUNT] = {"", "full", "bytes", "txs", "gas", "age", "firmware",
+                                                            "operator"};
+    return reason > 0 && reason < ZS_BATCH_CLOSE_COUNT ? names[reason] : "?";
+}
+
+/* Closes the open batch into b and starts the next. */
+static void close_batch(zs_node_t *n, job_t *job, int reason)
+{
+    job->close_reason = reason;
+    job->close_bytes = n->open.l2len;
+    zs_log(ZS_LOG_DEBUG, "seq", "batch %llu closed (%s): %zu bytes, %llu transactions",
+           (unsigned long long)n->open.number, zs_batch_close_name(reason), n->open.l2len,
+           (unsigned long long)n->open_txs);
     zs_store_batch_t *b = job->b;
     static const uint8_t zero[32];
     const uint8_t *data = n->open.l2data;
@@ -528,6 +544,7 @@ typedef struct {
     zs_batch_policy_t p;
     uint32_t block_time_ms;
     uint64_t close_request;
+    int close_by_operator;
 } policy_now_t;
 
 static void policy_snapshot(zs_node_t *n, policy_now_t *out)
@@ -543,6 +560,7 @@ static void policy_snapshot(zs_node_t *n, policy_now_t *out)
         out->block_time_ms = n->cfg.block_time_ms;
     }
     out->close_request = n->close_request;
+    out->close_by_operator = n->close_by_operator;
     pthread_mutex_unlock(&n->mu);
 }
 
@@ -558,6 +576,7 @@ static void publish_open(zs_node_t *n)
     pthread_mutex_unlock(&n->mu);
 }
 
+/* Why the open batch should close now (a zs_batch_close_t), or 0. */
 static int batch_due(zs_node_t *n, uint64_t now)
 {
     policy_now_t pn;
@@ -565,11 +584,19 @@ static int batch_due(zs_node_t *n, uint64_t now)
     const zs_batch_policy_t *p = &pn.p;
     if (!n->open.l2len)
         return 0;
-    if (n->batch_full || pn.close_request == n->open.number)
-        return 1;
-    return (p->max_bytes && n->open.l2len >= p->max_bytes) ||
-           (p->max_txs && n->open_txs >= p->max_txs) || (p->max_gas && n->open_gas >= p->max_gas) ||
-           (p->max_age_ms && n->open_started_ms && now - n->open_started_ms >= p->max_age_ms);
+    if (n->batch_full)
+        return ZS_BATCH_CLOSE_FULL;
+    if (pn.close_request == n->open.number)
+        return pn.close_by_operator ? ZS_BATCH_CLOSE_OPERATOR : ZS_BATCH_CLOSE_FIRMWARE;
+    if (p->max_bytes && n->open.l2len >= p->max_bytes)
+        return ZS_BATCH_CLOSE_BYTES;
+    if (p->max_txs && n->open_txs >= p->max_txs)
+        return ZS_BATCH_CLOSE_TXS;
+    if (p->max_gas && n->open_gas >= p->max_gas)
+        return ZS_BATCH_CLOSE_GAS;
+    if (p->max_age_ms && n->open_started_ms && now - n->open_started_ms >= p->max_age_ms)
+        return ZS_BATCH_CLOSE_AGE;
+    return 0;
 }
 
 typedef struct {
@@ -595,8 +622,7 @@ static int touch(block_work_t *w, const uint8_t a[20])
 
 static void fail_node(zs_node_t *n, const char *what, int rc)
 {
-    fprintf(stderr, "zkseqd: sequencer stopped: %s: %s (%s)\n", what, zs_strerror(rc),
-            zs_store_last_error(n->store));
+    zs_log(ZS_LOG_ERROR, "seq", "sequencer stopped: %s: %s (%s)", what, zs_strerror(rc), zs_store_last_error(n->store));
     pthread_mutex_lock(&n->mu);
     n->failed = 1;
     pthread_cond_broadcast(&n->committed);
@@ -765,8 +791,9 @@ static int run_block(zs_node_t *n, zs_pool_item_t *first, job_t *job, block_work
     n->open.last_block = blk.number;
     n->open.timestamp = blk.timestamp;
     memcpy(n->open.state_root, block.state_root, 32);
-    if (batch_due(n, now_ms()))
-        close_batch(n, job);
+    int why = batch_due(n, now_ms());
+    if (why)
+        close_batch(n, job, why);
     else
         zs_chain_put_batch(b, &n->open);
     publish_open(n);
@@ -861,6 +888,13 @@ static void publish(zs_node_t *n, job_t *job, uint64_t ns_write, uint64_t t0)
         n->stats.ns_commit += job->ns_commit;
         n->stats.ns_records += job->ns_records;
         n->stats.ns_write += ns_write;
+        zs_hist_observe_ns(&n->stats.block_build, job->ns_exec + job->ns_block + job->ns_commit + job->ns_records);
+        zs_hist_observe_ns(&n->stats.block_write, ns_write);
+    }
+    if (job->close_reason) {
+        n->stats.batches_closed[job->close_reason]++;
+        n->stats.batch_bytes += job->close_bytes;
+        n->stats.last_batch_bytes = job->close_bytes;
     }
     if (job->batches_changed) {
         n->batches.trusted = job->batches.trusted;
@@ -932,6 +966,7 @@ static void job_reset(job_t *job)
     zs_store_batch_clear(job->b);
     job->has_block = job->batches_changed = 0;
     job->nfresh = 0;
+    job->close_reason = 0;
 }
 
 static void *sequencer_main(void *arg)
@@ -953,9 +988,10 @@ static void *sequencer_main(void *arg)
         job_t *job = &jobs[cur];
         if (zs_pool_next(n->pool, 200, &it) != ZS_OK) {
             /* Idle: a batch may be due by age. */
-            if (batch_due(n, now_ms())) {
+            int why = batch_due(n, now_ms());
+            if (why) {
                 job_reset(job);
-                close_batch(n, job);
+                close_batch(n, job, why);
                 publish_open(n);
                 commit_submit(n, job);
                 cur ^= 1;
@@ -1247,7 +1283,7 @@ zs_node_t *zs_node_open(const zs_node_cfg_t *cfg, char *err, size_t errlen)
     n->stats.started_at = now_ms() / 1000;
     size_t back = zs_pool_load(n->pool);
     if (back)
-        fprintf(stderr, "zkseqd: %zu pooled transactions reloaded\n", back);
+        zs_log(ZS_LOG_INFO, "seq", "%zu pooled transactions reloaded", back);
     if (pthread_create(&n->com_thread, NULL, committer_main, n)) {
         snprintf(err, errlen, "cannot start the committer thread");
         goto fail;
@@ -1332,7 +1368,7 @@ void zs_node_close(zs_node_t *n)
     zs_state_close(n->st);
     if (n->store) {
         if (zs_store_flush(n->store))
-            fprintf(stderr, "zkseqd: flushing the database failed\n");
+            zs_log(ZS_LOG_ERROR, "seq", "flushing the database failed");
         zs_store_close(n->store);
     }
     if (n->pool_store)
@@ -1370,10 +1406,24 @@ int zs_node_policy(zs_node_t *n, zs_batch_policy_t *p, uint32_t *block_time_ms)
     return fw;
 }
 
-void zs_node_request_close(zs_node_t *n, uint64_t number)
+static void request_close(zs_node_t *n, uint64_t number, int operator_)
 {
     pthread_mutex_lock(&n->mu);
-    if (number == n->open_pub_number) n->close_request = number;
+    if (number == n->open_pub_number) {
+        n->close_request = number;
+        n->close_by_operator = operator_;
+    }
+    pthread_mutex_unlock(&n->mu);
+}
+
+void zs_node_request_close(zs_node_t *n, uint64_t number) { request_close(n, number, 0); }
+void zs_node_operator_close(zs_node_t *n, uint64_t number) { request_close(n, number, 1); }
+
+void zs_node_set_local_policy(zs_node_t *n, const zs_batch_policy_t *p, uint32_t block_time_ms)
+{
+    pthread_mutex_lock(&n->mu);
+    n->cfg.batch = *p;
+    n->cfg.block_time_ms = block_time_ms;
     pthread_mutex_unlock(&n->mu);
 }
 
@@ -1420,7 +1470,7 @@ void zs_node_set_l1(zs_node_t *n, const zs_node_l1_t *l1)
     if (!b) return;
     zs_store_put(b, ZS_CF_META, l1_key, sizeof l1_key - 1, v, sizeof v);
     if (zs_store_write(n->store, b, 0))
-        fprintf(stderr, "zkseqd: cannot record the L1 state: %s\n", zs_store_last_error(n->store));
+        zs_log(ZS_LOG_ERROR, "seq", "cannot record the L1 state: %s", zs_store_last_error(n->store));
     zs_store_batch_free(b);
 }
 

@@ -21,6 +21,7 @@
 
 #include "host/accel/zs_accel.h"
 #include "host/chain/zs_chain.h"
+#include "host/metrics/zs_metrics.h"
 #include "host/pool/zs_pool.h"
 #include "lib/u256/zs_u256.h"
 
@@ -161,8 +162,26 @@ typedef struct {
 } zs_batch_numbers_t;
 void zs_node_batches(zs_node_t *n, zs_batch_numbers_t *out);
 
+/* Why a batch closed. */
+typedef enum {
+    ZS_BATCH_CLOSE_FULL = 1, /* the next transaction would have passed a limit */
+    ZS_BATCH_CLOSE_BYTES,
+    ZS_BATCH_CLOSE_TXS,
+    ZS_BATCH_CLOSE_GAS,
+    ZS_BATCH_CLOSE_AGE,
+    ZS_BATCH_CLOSE_FIRMWARE, /* the firmware asked */
+    ZS_BATCH_CLOSE_OPERATOR, /* zs_node_request_close from the management port */
+    ZS_BATCH_CLOSE_COUNT
+} zs_batch_close_t;
+const char *zs_batch_close_name(int reason);
+
 typedef struct {
     uint64_t blocks, txs_included, txs_ejected;
+    uint64_t batches_closed[ZS_BATCH_CLOSE_COUNT]; /* by zs_batch_close_t */
+    uint64_t batch_bytes;     /* batchL2Data of the closed batches, summed */
+    uint64_t last_batch_bytes;
+    zs_hist_t block_build;    /* the sequencer's time on a block (executing to handing it over) */
+    zs_hist_t block_write;    /* its fsync'd write */
     uint64_t started_at; /* unix seconds */
     /* Where the sequencer's time went (nanoseconds, since start). */
     uint64_t ns_exec;    /* executing transactions (state reads and staged writes) */
@@ -183,10 +202,15 @@ void zs_node_stats(zs_node_t *n, zs_node_stats_t *out);
    with the host's own max_age_ms x 2 as a safety net.  zs_node_set_policy
    with NULL returns to the configuration's policy (firmware down). */
 void zs_node_set_policy(zs_node_t *n, const zs_batch_policy_t *p, uint32_t block_time_ms);
+/* zs_node_set_local_policy changes the configuration's policy (the one in
+   force while the firmware is down), live. */
+void zs_node_set_local_policy(zs_node_t *n, const zs_batch_policy_t *p, uint32_t block_time_ms);
 /* The policy in force (the firmware's while it is up): 1 if the firmware's. */
 int zs_node_policy(zs_node_t *n, zs_batch_policy_t *p, uint32_t *block_time_ms);
-/* Close the open batch if it is still number and holds a block. */
+/* Close the open batch if it is still number and holds a block (the
+   firmware's request; zs_node_operator_close says an operator asked). */
 void zs_node_request_close(zs_node_t *n, uint64_t number);
+void zs_node_operator_close(zs_node_t *n, uint64_t number);
 
 typedef struct {
     uint64_t number, bytes, txs, gas, age_ms, txs_total, pool_pending, last_sealed;

@@ -1,3 +1,4 @@
+#include "host/metrics/zs_metrics.h"
 #include "host/ingress/dpdk/zs_dpdk.h"
 
 #include <arpa/inet.h>
@@ -231,7 +232,7 @@ zs_dpdk_t *zs_dpdk_start(zs_node_t *node, const zs_dpdk_cfg_t *cfg, char *err, s
     }
     d->rx_ring = rte_ring_create("zs_rx", RING_SIZE, (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
     d->tx_ring = rte_ring_create("zs_tx", RING_SIZE, (int)rte_socket_id(), RING_F_SC_DEQ);
-    zs_fe_cfg_t fc = {.workers = cfg->workers, .keys = cfg->keys, .nkeys = cfg->nkeys, .send = dpdk_send, .send_ctx = d};
+    zs_fe_cfg_t fc = {.workers = cfg->workers, .keys = cfg->keys, .nkeys = cfg->nkeys, .send = dpdk_send, .send_ctx = d, .path = ZS_PATH_DPDK};
     if (!d->rx_ring || !d->tx_ring || !(d->fe = zs_fe_new(node, &fc, err, errlen))) {
         if (!d->fe && (!d->rx_ring || !d->tx_ring)) snprintf(err, errlen, "DPDK rings could not be created");
         zs_dpdk_stop(d);

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "host/metrics/zs_metrics.h"
+#include "lib/base/zs_time.h"
 #include "lib/tx/zs_tx.h"
 
 _Static_assert(ZS_POOL_REASON_COUNT == 20, "PROTOCOL.md's reason table follows zs_pool_reason_t");
@@ -19,6 +21,7 @@ typedef struct job {
     size_t len;
     zs_fe_peer_t peer;
     uint64_t ticket;
+    uint64_t rx_ns;                    /* when the frame arrived (monotonic) */
     zs_submit_frame_t f;
     const zs_ingress_key_t *key;
     zs_submit_t sub[ZS_FRAME_MAX_TXS]; /* admission results, for the acker */
@@ -222,6 +225,7 @@ static void answer(zs_fe_t *u, job_t *job)
         e[i].arrival = sub[i].reason == ZS_POOL_OK ? sub[i].seq : 0;
         memcpy(e[i].hash, sub[i].hash, 32);
         accepted += sub[i].reason == ZS_POOL_OK;
+        zs_metrics_ingress(u->cfg.path, (int)sub[i].reason);
     }
     COUNT(u, txs_accepted, accepted);
     COUNT(u, txs_refused, f->n - accepted);
@@ -231,6 +235,7 @@ static void answer(zs_fe_t *u, job_t *job)
     if (len > 0) {
         remember(u, f->client, f->seq, ans, (size_t)len);
         send_to(u, &job->peer, ans, (size_t)len);
+        zs_metrics_ack(u->cfg.path, zs_mono_ns() - job->rx_ns);
     }
 }
 
@@ -403,6 +408,7 @@ void zs_fe_submit(zs_fe_t *u, const uint8_t *p, size_t len, const zs_fe_peer_t *
     job->frame = copy;
     job->len = len;
     job->peer = *peer;
+    job->rx_ns = zs_mono_ns();
     job->key = key;
     zs_frame_parse_submit(copy, len, &job->f); /* the same result, pointing into the copy */
     pthread_mutex_lock(&u->qmu);

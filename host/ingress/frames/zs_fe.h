@@ -53,6 +53,7 @@ typedef struct {
     size_t nkeys;
     zs_fe_send_fn send;
     void *send_ctx;
+    int path;                      /* ZS_PATH_UDP or ZS_PATH_DPDK: the metrics' label */
 } zs_fe_cfg_t;
 
 typedef struct zs_fe zs_fe_t;

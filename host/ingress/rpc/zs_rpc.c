@@ -2,6 +2,8 @@
    results.  The HTTP side is in zs_http.c. */
 #include "board/zs_mbox_hw.h"
 #include "host/ingress/rpc/zs_rpc_int.h"
+#include "host/metrics/zs_metrics.h"
+#include "lib/base/zs_time.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -456,6 +458,15 @@ static int raw_param(json_t *p, uint8_t **raw, size_t *len, rpc_err_t *e)
 /* In a batch, every eth_sendRawTransaction is admitted up front (one group
    commit for all); the call then only reports its outcome. */
 static __thread const zs_submit_t *presubmitted;
+/* When the request being handled on this thread arrived (the metrics'
+   answer latency). */
+static __thread uint64_t request_ns;
+
+static void count_submit(const zs_submit_t *s)
+{
+    zs_metrics_ingress(ZS_PATH_RPC, (int)s->reason);
+    zs_metrics_ack(ZS_PATH_RPC, zs_mono_ns() - request_ns);
+}
 
 static json_t *m_send_raw(zs_rpc_t *r, json_t *p, rpc_err_t *e)
 {
@@ -469,6 +480,7 @@ static json_t *m_send_raw(zs_rpc_t *r, json_t *p, rpc_err_t *e)
         zs_node_submit(r->node, raw, len, &s);
         free(raw);
     }
+    count_submit(&s);
     if (s.reason != ZS_POOL_OK) return submit_error(e, &s);
     return hexdata(s.hash, 32);
 }
@@ -485,6 +497,7 @@ static json_t *m_send_raw_sync(zs_rpc_t *r, json_t *p, rpc_err_t *e)
     zs_submit_t s;
     zs_node_submit(r->node, raw, len, &s);
     free(raw);
+    count_submit(&s);
     if (s.reason != ZS_POOL_OK) return submit_error(e, &s);
     zs_txrec_t rec;
     const char *why = NULL;
@@ -1063,6 +1076,7 @@ static char *dump(json_t *j, size_t *len)
 
 void zs_rpc_handle(zs_rpc_t *r, const char *body, size_t len, char **out, size_t *outlen)
 {
+    request_ns = zs_mono_ns();
     *out = NULL;
     *outlen = 0;
     json_error_t je;

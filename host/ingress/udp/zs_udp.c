@@ -1,6 +1,7 @@
 /* The exchange ingress on a plain UDP socket: a receive thread reads
    datagrams in batches (recvmmsg) and hands them to the frame engine;
    answers go back with sendto. */
+#include "host/metrics/zs_metrics.h"
 #include "host/ingress/udp/zs_udp.h"
 
 #include <arpa/inet.h>
@@ -104,7 +105,7 @@ zs_udp_t *zs_udp_start(zs_node_t *node, const zs_udp_cfg_t *cfg, char *err, size
     getsockname(u->fd, (struct sockaddr *)&sa, &sl);
     u->port = ntohs(sa.sin_port);
     zs_fe_cfg_t fc = {.workers = cfg->workers, .queue = cfg->queue, .keys = cfg->keys, .nkeys = cfg->nkeys,
-                      .send = udp_send, .send_ctx = u};
+                      .send = udp_send, .send_ctx = u, .path = ZS_PATH_UDP};
     if (!(u->fe = zs_fe_new(node, &fc, err, errlen)) || pthread_create(&u->rx, NULL, rx_main, u)) {
         if (u->fe) snprintf(err, errlen, "cannot start the UDP receive thread");
         zs_udp_stop(u);
