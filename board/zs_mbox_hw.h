@@ -180,6 +180,7 @@ typedef struct {
     uint64_t uptime_ms;
     uint32_t l1_up;
     uint32_t alarms;         /* alarms raised since boot */
+    uint64_t l1_gas_used;    /* by the submissions mined since boot */
 } zs_mbox_l1info_t;
 
 #endif

@@ -112,6 +112,7 @@ typedef struct fw {
     uint64_t l1_next_poll_ms, l1_backoff_ms;
     int l1_up;
     uint64_t l1_head, l1_head_ts, l1_base_fee;
+    uint64_t l1_gas_used; /* by this boot's mined submissions (not journaled: a counter since boot) */
     zs_u256_t l1_balance; /* wei */
     uint64_t l1_nonce_latest, l1_nonce_pending;
     uint32_t l1_info_index;

@@ -89,6 +89,7 @@ void fw_mbox_send_l1info(fw_t *fw)
     m.uptime_ms = now(fw) - fw->boot_ms;
     m.l1_up = (uint32_t)fw->l1_up;
     m.alarms = (uint32_t)fw->nalarms;
+    m.l1_gas_used = fw->l1_gas_used;
     push(fw, ZS_MBOX_EVT_L1INFO, &m, sizeof m);
 }
 

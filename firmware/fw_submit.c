@@ -277,7 +277,10 @@ static int reconcile(fw_t *fw)
             if (s->state != FW_SUB_MINED) {
                 if ((rc = find_receipt(fw, s, &r, &found))) return rc;
                 s->state = FW_SUB_MINED;
-                if (found) fw->cur.fees_gwei += r.gas_used * r.effective_gas_price / 1000000000u;
+                if (found) {
+                    fw->cur.fees_gwei += r.gas_used * r.effective_gas_price / 1000000000u;
+                    fw->l1_gas_used += r.gas_used;
+                }
                 if ((rc = fw_journal_put_sub(fw, s, NULL))) return rc;
             }
             if (s->last == L) {

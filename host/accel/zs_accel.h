@@ -91,6 +91,10 @@ ZS_MUST_USE int zs_accel_selftest(zs_accel_t *a, char *report, size_t reportlen)
 /* The card under the service (tests inject faults through it). */
 zs_card_t *zs_accel_card(zs_accel_t *a);
 
+/* The stats as a JSON object (a jansson reference; NULL a means the CPU). */
+struct json_t;
+struct json_t *zs_accel_json(zs_accel_t *a);
+
 /* A NULL accel means the CPU: these wrap the two calls for callers that
    may not have one. */
 void zs_accel_keccak_or_cpu(zs_accel_t *a, const uint8_t *const *msgs, const size_t *lens, size_t n,

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "host/batch/zs_fwlink.h"
+#include "host/log/zs_log.h"
+#include "host/mgmt/zs_mgmt.h"
 #include "host/ingress/rpc/zs_rpc.h"
 #include "host/ingress/dpdk/zs_dpdk.h"
 #include "host/ingress/udp/zs_udp.h"
@@ -37,7 +39,11 @@ static const char default_config[] =
     "\"card\":{\"backend\":\"auto\",\"xclbin\":\"\",\"device\":0,\"min_poseidon\":2048,\"min_keccak\":32,"
     "\"verify_every\":64,\"timeout_ms\":1000,\"max_failures\":3,\"coalesce_us\":0,"
     "\"sim\":{\"workers\":2,\"pcie_mbps\":12000,\"pcie_latency_ns\":2000,\"fail_every\":0,\"hang_every\":0,"
-    "\"corrupt_every\":0,\"wrong_every\":0}}}";
+    "\"corrupt_every\":0,\"wrong_every\":0}},"
+    "\"mgmt\":{\"enabled\":true,\"host\":\"127.0.0.1\",\"port\":8126,\"metrics_enabled\":true,"
+    "\"metrics_host\":\"127.0.0.1\",\"metrics_port\":9091,\"tls_cert\":\"\",\"tls_key\":\"\",\"token\":\"\","
+    "\"token_file\":\"\"},"
+    "\"log\":{\"file\":\"\",\"format\":\"kv\",\"level\":\"info\"}}";
 
 static void usage(FILE *f)
 {
@@ -61,6 +67,11 @@ static void usage(FILE *f)
             "  --card-xclbin FILE the card's xclbin (make -C fpga xclbin) for xrt\n"
             "  --fw-mbox FILE    the firmware's mailbox (zkseq-fw's DIR/mbox): the firmware then owns the\n"
             "                    batch policy and posts sealed batches to L1\n"
+            "  --mgmt-port N     management port for zkseqctl (8126; 0 picks a free one)\n"
+            "  --metrics-port N  Prometheus metrics port (9091; 0 picks a free one)\n"
+            "  --log-file FILE   log to FILE (SIGHUP reopens it) instead of stderr\n"
+            "  --log-format F    kv (key=value, the default) or json\n"
+            "  --log-level L     debug, info (the default), warn or error\n"
             "  --print-config    print the effective configuration as JSON and exit\n");
 }
 
@@ -141,7 +152,62 @@ typedef struct {
     char *datadir, *rpc_host, *udp_host;
     const char *fw_mbox; /* in the JSON tree: valid while it lives */
     zs_accel_opts_t card;  /* strings in the JSON tree */
+    zs_mgmt_cfg_t mgmt;    /* strings in the JSON tree, but the token */
+    char token[256];
+    const char *log_file;
+    zs_log_format_t log_format;
+    zs_log_level_t log_level;
 } config_t;
+
+/* The "mgmt" and "log" sections. */
+static int mgmt_config(json_t *j, config_t *c, char *err, size_t errlen)
+{
+    json_t *m = json_object_get(j, "mgmt"), *l = json_object_get(j, "log");
+    zs_mgmt_cfg_t *g = &c->mgmt;
+    g->enabled = json_is_true(json_object_get(m, "enabled"));
+    g->metrics_enabled = json_is_true(json_object_get(m, "metrics_enabled"));
+    g->host = json_string_value(json_object_get(m, "host"));
+    g->metrics_host = json_string_value(json_object_get(m, "metrics_host"));
+    g->tls_cert = json_string_value(json_object_get(m, "tls_cert"));
+    g->tls_key = json_string_value(json_object_get(m, "tls_key"));
+    const char *token = json_string_value(json_object_get(m, "token"));
+    const char *token_file = json_string_value(json_object_get(m, "token_file"));
+    if (!g->host || !g->metrics_host || !g->tls_cert || !g->tls_key || !token || !token_file ||
+        !json_is_boolean(json_object_get(m, "enabled")) || !json_is_boolean(json_object_get(m, "metrics_enabled"))) {
+        snprintf(err, errlen, "configuration mgmt: want enabled, metrics_enabled (booleans), host, metrics_host, tls_cert, "
+                              "tls_key, token, token_file (strings)");
+        return -1;
+    }
+    uint64_t v;
+    if (get_u64(j, "mgmt", "port", 65535, &v, err, errlen)) return -1;
+    g->port = (uint16_t)v;
+    if (get_u64(j, "mgmt", "metrics_port", 65535, &v, err, errlen)) return -1;
+    g->metrics_port = (uint16_t)v;
+    snprintf(c->token, sizeof c->token, "%s", token);
+    if (*token_file) {
+        FILE *f = fopen(token_file, "r");
+        if (!f || !fgets(c->token, sizeof c->token, f)) {
+            snprintf(err, errlen, "configuration mgmt.token_file: cannot read %s", token_file);
+            if (f) fclose(f);
+            return -1;
+        }
+        fclose(f);
+        c->token[strcspn(c->token, "\r\n")] = 0;
+    }
+    if (c->token[0] && strlen(c->token) < 16) {
+        snprintf(err, errlen, "configuration mgmt.token: use at least 16 characters");
+        return -1;
+    }
+    g->token = c->token;
+    c->log_file = json_string_value(json_object_get(l, "file"));
+    if (!c->log_file || zs_log_parse_format(json_string_value(json_object_get(l, "format")), &c->log_format) ||
+        zs_log_parse_level(json_string_value(json_object_get(l, "level")), &c->log_level)) {
+        snprintf(err, errlen, "configuration log: want file (a path or \"\"), format (kv or json), level (debug, "
+                              "info, warn or error)");
+        return -1;
+    }
+    return 0;
+}
 
 /* The "card" section: the backend and its options (host/accel). */
 static int card_config(json_t *card, zs_accel_opts_t *a, char *err, size_t errlen)
@@ -198,8 +264,7 @@ bad:
 static void card_alarm(void *ctx, const char *message)
 {
     (void)ctx;
-    fprintf(stderr, "zkseqd: ALARM card: %s\n", message);
-    fflush(stderr);
+    zs_log(ZS_LOG_ERROR, "card", "ALARM card: %s", message);
 }
 
 static int build_config(json_t *j, int dev, config_t *c, char *err, size_t errlen)
@@ -356,7 +421,98 @@ static int build_config(json_t *j, int dev, config_t *c, char *err, size_t errle
     c->node.keep_versions = v;
     if (get_u64(j, "state", "cache_mb", 1u << 20, &v, err, errlen)) return -1;
     c->node.cache_mb = v;
-    return card_config(json_object_get(j, "card"), &c->card, err, errlen);
+    if (card_config(json_object_get(j, "card"), &c->card, err, errlen)) return -1;
+    return mgmt_config(j, c, err, errlen);
+}
+
+/* What a running zkseqd is made of. */
+typedef struct {
+    zs_accel_t *accel;
+    zs_node_t *node;
+    zs_rpc_t *rpc;
+    zs_udp_t *udp;
+    zs_dpdk_t *dpdk;
+    zs_fwlink_t *fw;
+    zs_mgmt_t *mgmt;
+} running_t;
+
+/* Starts every part: 0, or the exit status with the reason in err (what
+   started is in r, for stop). */
+static int start(config_t *c, json_t *cfg, running_t *r, char *err, size_t errlen)
+{
+    /* The card first: asked for and missing is a configuration error. */
+    c->card.alarm = card_alarm;
+    if (!(r->accel = zs_accel_open(&c->card, err, errlen))) return 2;
+    c->node.accel = r->accel;
+    char e[512];
+    if (!(r->node = zs_node_open(&c->node, e, sizeof e))) {
+        snprintf(err, errlen, "%s: %.400s", c->datadir, e);
+        return 1;
+    }
+    r->rpc = zs_rpc_new(r->node, &c->rpc);
+    if (!r->rpc) {
+        snprintf(err, errlen, "out of memory");
+        return 1;
+    }
+    if (zs_rpc_listen(r->rpc, err, errlen)) return 1;
+    if (c->udp_enabled && !(r->udp = zs_udp_start(r->node, &c->udp, err, errlen))) return 1;
+    if (c->dpdk_enabled && !(r->dpdk = zs_dpdk_start(r->node, &c->dpdk, err, errlen))) return 1;
+    if (c->fw_mbox && !(r->fw = zs_fwlink_start(r->node, c->fw_mbox, e, sizeof e))) {
+        snprintf(err, errlen, "firmware mailbox: %.400s", e);
+        return 1;
+    }
+    zs_mgmt_ctx_t mc = {.node = r->node, .rpc = r->rpc, .udp = r->udp, .dpdk = r->dpdk, .fw = r->fw,
+                        .accel = r->accel, .config = cfg, .version = VERSION};
+    if ((c->mgmt.enabled || c->mgmt.metrics_enabled) && !(r->mgmt = zs_mgmt_start(&c->mgmt, &mc, err, errlen))) return 2;
+    char cb[43];
+    zs_hex_encode_0x(cb, c->node.coinbase, 20);
+    zs_log(ZS_LOG_INFO, "main", "zkseqd %s: chain id %llu, head block %llu, coinbase %s, datadir %s", VERSION,
+           (unsigned long long)c->node.chain_id, (unsigned long long)zs_node_head(r->node), cb, c->datadir);
+    zs_accel_stats_t cs;
+    zs_accel_stats(r->accel, &cs);
+    zs_log(ZS_LOG_INFO, "main", "card %s (asked: %s): %s%s%s", cs.backend, cs.requested, cs.device,
+           cs.note[0] ? "; " : "", cs.note);
+    if (r->udp) zs_log(ZS_LOG_INFO, "main", "exchange frames on udp://%s:%u", c->udp.host, zs_udp_port(r->udp));
+    if (r->dpdk) zs_log(ZS_LOG_INFO, "main", "exchange frames on dpdk://%s:%u", c->dpdk.ip, c->dpdk.port);
+    if (r->fw) zs_log(ZS_LOG_INFO, "main", "firmware mailbox %s", c->fw_mbox);
+    if (r->mgmt && c->mgmt.enabled)
+        zs_log(ZS_LOG_INFO, "main", "management on %s://%s:%u%s", c->mgmt.tls_cert[0] ? "tls" : "tcp", c->mgmt.host,
+               zs_mgmt_port(r->mgmt), c->token[0] ? " (token required)" : "");
+    if (r->mgmt && c->mgmt.metrics_enabled)
+        zs_log(ZS_LOG_INFO, "main", "metrics on %s://%s:%u/metrics", c->mgmt.tls_cert[0] ? "https" : "http",
+               c->mgmt.metrics_host, zs_mgmt_metrics_port(r->mgmt));
+    /* Last: whoever waits for zkseqd to be ready (tests, supervisors)
+       watches for this line, and every line above is out by then. */
+    zs_log(ZS_LOG_INFO, "main", "JSON-RPC on http://%s:%u", c->rpc.host, zs_rpc_port(r->rpc));
+    return 0;
+}
+
+static void stop(running_t *r)
+{
+    zs_mgmt_stop(r->mgmt);
+    if (r->node) zs_node_stop(r->node); /* its block listeners are the ingress engines */
+    zs_fwlink_stop(r->fw);
+    zs_rpc_free(r->rpc);
+    zs_udp_stop(r->udp);
+    if (r->dpdk) {
+        zs_ingress_stats_t fs;
+        zs_dpdk_port_stats_t ps;
+        zs_dpdk_stats(r->dpdk, &fs, &ps);
+        zs_log(ZS_LOG_INFO, "main",
+               "dpdk: %llu packets in, %llu ARP replies, %llu frames, %llu accepted, %llu refused, %llu answers out",
+               (unsigned long long)ps.rx_packets, (unsigned long long)ps.arp_replies, (unsigned long long)fs.rx_frames,
+               (unsigned long long)fs.txs_accepted, (unsigned long long)fs.txs_refused, (unsigned long long)ps.tx_packets);
+        zs_dpdk_stop(r->dpdk);
+    }
+    if (r->node) {
+        zs_node_stats_t st;
+        zs_node_stats(r->node, &st);
+        uint64_t head = zs_node_head(r->node);
+        zs_node_close(r->node);
+        zs_log(ZS_LOG_INFO, "main", "stopped cleanly at block %llu (%llu blocks, %llu transactions this run)",
+               (unsigned long long)head, (unsigned long long)st.blocks, (unsigned long long)st.txs_included);
+    }
+    zs_accel_close(r->accel);
 }
 
 static void set_path(json_t *j, const char *sect, const char *key, json_t *v)
@@ -374,6 +530,9 @@ int main(int argc, char **argv)
         {"udp-port", required_argument, 0, 'u'},  {"dpdk", required_argument, 0, 'k'},
         {"dpdk-ip", required_argument, 0, 'I'},    {"fw-mbox", required_argument, 0, 'F'},
         {"card", required_argument, 0, 'C'},       {"card-xclbin", required_argument, 0, 'X'},
+        {"mgmt-port", required_argument, 0, 'M'},  {"metrics-port", required_argument, 0, 'm'},
+        {"log-file", required_argument, 0, 'L'},   {"log-format", required_argument, 0, 'f'},
+        {"log-level", required_argument, 0, 'l'},
         {"version", no_argument, 0, 'V'},          {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -386,13 +545,15 @@ int main(int argc, char **argv)
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         char *end;
         unsigned long long n = 0;
-        if (o == 'p' || o == 'i' || o == 'b' || o == 'u') {
+        if (o == 'p' || o == 'i' || o == 'b' || o == 'u' || o == 'M' || o == 'm') {
             errno = 0;
             n = strtoull(optarg, &end, 10);
             if (errno || *end || !*optarg) {
                 fprintf(stderr, "zkseqd: --%s wants a number, not %s\n",
                         o == 'p'   ? "rpc-port"
                         : o == 'u' ? "udp-port"
+                        : o == 'M' ? "mgmt-port"
+                        : o == 'm' ? "metrics-port"
                         : o == 'i' ? "chain-id"
                                    : "block-time-ms",
                         optarg);
@@ -416,6 +577,11 @@ int main(int argc, char **argv)
         case 'F': set_path(over, NULL, "firmware.mbox", json_string(optarg)); break;
         case 'C': set_path(over, NULL, "card.backend", json_string(optarg)); break;
         case 'X': set_path(over, NULL, "card.xclbin", json_string(optarg)); break;
+        case 'M': set_path(over, NULL, "mgmt.port", json_integer((json_int_t)n)); break;
+        case 'm': set_path(over, NULL, "mgmt.metrics_port", json_integer((json_int_t)n)); break;
+        case 'L': set_path(over, NULL, "log.file", json_string(optarg)); break;
+        case 'f': set_path(over, NULL, "log.format", json_string(optarg)); break;
+        case 'l': set_path(over, NULL, "log.level", json_string(optarg)); break;
         case 'P': print = 1; break;
         case 'V': printf("zkseqd %s\n", VERSION); return 0;
         case 'h': usage(stdout); return 0;
@@ -465,111 +631,43 @@ int main(int argc, char **argv)
         fprintf(stderr, "zkseqd: %s\n", err);
         return 2;
     }
+    if (zs_log_open(c.log_file, c.log_format, c.log_level, err, sizeof err)) {
+        fprintf(stderr, "zkseqd: %s\n", err);
+        return 2;
+    }
     /* Signals are taken by sigwait on this thread only. */
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    /* The card first: asked for and missing is a configuration error. */
-    c.card.alarm = card_alarm;
-    zs_accel_t *accel = zs_accel_open(&c.card, err, sizeof err);
-    if (!accel) {
-        fprintf(stderr, "zkseqd: %s\n", err);
-        return 2;
+    running_t r = {0};
+    int rc = start(&c, cfg, &r, err, sizeof err);
+    if (rc) {
+        /* Said in the log, and on the terminal when the log is a file. */
+        zs_log(ZS_LOG_ERROR, "main", "%s", err);
+        if (c.log_file && *c.log_file) fprintf(stderr, "zkseqd: %s\n", err);
+        stop(&r);
+        return rc;
     }
-    c.node.accel = accel;
-    zs_node_t *node = zs_node_open(&c.node, err, sizeof err);
-    if (!node) {
-        fprintf(stderr, "zkseqd: %s: %s\n", c.datadir, err);
-        zs_accel_close(accel);
-        return 1;
-    }
-    zs_rpc_t *rpc = zs_rpc_new(node, &c.rpc);
-    if (!rpc || zs_rpc_listen(rpc, err, sizeof err)) {
-        fprintf(stderr, "zkseqd: %s\n", rpc ? err : "out of memory");
-        zs_rpc_free(rpc);
-        zs_node_close(node);
-        return 1;
-    }
-    zs_udp_t *udp = NULL;
-    if (c.udp_enabled && !(udp = zs_udp_start(node, &c.udp, err, sizeof err))) {
-        fprintf(stderr, "zkseqd: %s\n", err);
-        zs_rpc_free(rpc);
-        zs_node_close(node);
-        return 1;
-    }
-    zs_dpdk_t *dpdk = NULL;
-    if (c.dpdk_enabled && !(dpdk = zs_dpdk_start(node, &c.dpdk, err, sizeof err))) {
-        fprintf(stderr, "zkseqd: %s\n", err);
-        zs_node_stop(node); /* its block listeners are the ingress engines */
-        zs_udp_stop(udp);
-        zs_rpc_free(rpc);
-        zs_node_close(node);
-        return 1;
-    }
-    zs_fwlink_t *fw = NULL;
-    if (c.fw_mbox && !(fw = zs_fwlink_start(node, c.fw_mbox, err, sizeof err))) {
-        fprintf(stderr, "zkseqd: firmware mailbox: %s\n", err);
-        zs_node_stop(node);
-        zs_dpdk_stop(dpdk);
-        zs_udp_stop(udp);
-        zs_rpc_free(rpc);
-        zs_node_close(node);
-        return 1;
-    }
-    char cb[43];
-    zs_hex_encode_0x(cb, c.node.coinbase, 20);
-    /* The start-up lines in one write, so that whoever reads them (tests,
-       supervisors) sees all of them as soon as it sees the first. */
-    char banner[2048];
-    size_t bl = 0;
-#define BANNER(...) bl += (size_t)snprintf(banner + bl, bl < sizeof banner ? sizeof banner - bl : 0, __VA_ARGS__)
-    BANNER("zkseqd %s: chain id %llu, head block %llu, coinbase %s, datadir %s\n", VERSION,
-           (unsigned long long)c.node.chain_id, (unsigned long long)zs_node_head(node), cb, c.datadir);
-    BANNER("zkseqd: JSON-RPC on http://%s:%u\n", c.rpc.host, zs_rpc_port(rpc));
-    if (udp) BANNER("zkseqd: exchange frames on udp://%s:%u\n", c.udp.host, zs_udp_port(udp));
-    if (dpdk) BANNER("zkseqd: exchange frames on dpdk://%s:%u\n", c.dpdk.ip, c.dpdk.port);
-    if (fw) BANNER("zkseqd: firmware mailbox %s\n", c.fw_mbox);
-    zs_accel_stats_t cs;
-    zs_accel_stats(accel, &cs);
-    BANNER("zkseqd: card %s (asked: %s): %s%s%s\n", cs.backend, cs.requested, cs.device, cs.note[0] ? "; " : "",
-           cs.note);
-#undef BANNER
-    fputs(banner, stderr);
-    fflush(stderr);
     int sig = 0;
-    sigwait(&set, &sig);
-    fprintf(stderr, "zkseqd: %s: stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    zs_node_stop(node);
-    zs_fwlink_stop(fw);
-    zs_rpc_free(rpc);
-    zs_udp_stop(udp);
-    if (dpdk) {
-        zs_ingress_stats_t fs;
-        zs_dpdk_port_stats_t ps;
-        zs_dpdk_stats(dpdk, &fs, &ps);
-        fprintf(stderr,
-                "zkseqd: dpdk: %llu packets in, %llu ARP replies, %llu frames, %llu accepted, %llu refused, %llu answers "
-                "out\n",
-                (unsigned long long)ps.rx_packets, (unsigned long long)ps.arp_replies, (unsigned long long)fs.rx_frames,
-                (unsigned long long)fs.txs_accepted, (unsigned long long)fs.txs_refused, (unsigned long long)ps.tx_packets);
-        zs_dpdk_stop(dpdk);
+    for (;;) {
+        sigwait(&set, &sig);
+        if (sig != SIGHUP) break;
+        int reopened = zs_log_reopen();
+        zs_log(reopened ? ZS_LOG_ERROR : ZS_LOG_INFO, "main", "SIGHUP: log file %s", reopened ? "could not be reopened" : "reopened");
     }
-    zs_node_stats_t st;
-    zs_node_stats(node, &st);
-    uint64_t head = zs_node_head(node);
-    zs_node_close(node);
-    zs_accel_close(accel);
-    fprintf(stderr, "zkseqd: stopped cleanly at block %llu (%llu blocks, %llu transactions this run)\n",
-            (unsigned long long)head, (unsigned long long)st.blocks, (unsigned long long)st.txs_included);
+    zs_log(ZS_LOG_INFO, "main", "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    stop(&r);
     json_decref(c.node.genesis);
     json_decref(cfg);
     free(c.datadir);
     free(c.rpc_host);
     free(c.udp_host);
     free(c.keys);
+    zs_log_close();
     return 0;
 }

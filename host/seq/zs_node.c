@@ -1358,6 +1358,14 @@ void zs_node_resume(zs_node_t *n)
     pthread_mutex_unlock(&n->mu);
 }
 
+int zs_node_is_paused(zs_node_t *n)
+{
+    pthread_mutex_lock(&n->mu);
+    int p = n->paused;
+    pthread_mutex_unlock(&n->mu);
+    return p;
+}
+
 void zs_node_close(zs_node_t *n)
 {
     if (!n)

@@ -88,6 +88,7 @@ void zs_node_stop(zs_node_t *n);
 /* Sequencing on and off (transactions are still admitted while paused). */
 void zs_node_pause(zs_node_t *n);
 void zs_node_resume(zs_node_t *n);
+int zs_node_is_paused(zs_node_t *n);
 void zs_node_close(zs_node_t *n);
 
 const zs_node_cfg_t *zs_node_cfg(const zs_node_t *n);

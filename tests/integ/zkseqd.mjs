@@ -26,7 +26,7 @@ export function tempDir(name) {
 
 // start({datadir, args}) -> {url, port, udpPort, proc, log(), stop(sig)}.
 export async function start({ datadir, args = [] }) {
-  const proc = spawn(path.join(bin, 'zkseqd'), ['--dev', '--datadir', datadir, '--rpc-port', '0', '--udp-port', '0', ...args],
+  const proc = spawn(path.join(bin, 'zkseqd'), ['--dev', '--datadir', datadir, '--rpc-port', '0', '--udp-port', '0', '--mgmt-port', '0', '--metrics-port', '0', ...args],
     { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   proc.stderr.on('data', (d) => { log += d; });
@@ -41,8 +41,11 @@ export async function start({ datadir, args = [] }) {
   }
   const url = `http://127.0.0.1:${port}`;
   const um = log.match(/frames on udp:\/\/127\.0\.0\.1:(\d+)/);
+  const mm = log.match(/management on (?:tcp|tls):\/\/[0-9.]+:(\d+)/);
+  const xm = log.match(/metrics on https?:\/\/[0-9.]+:(\d+)/);
   return {
     url, port, proc, exited, udpPort: um ? Number(um[1]) : 0,
+    mgmtPort: mm ? Number(mm[1]) : 0, metricsPort: xm ? Number(xm[1]) : 0,
     log: () => log,
     async stop(sig = 'SIGTERM') {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(sig);

@@ -1,0 +1,453 @@
+/* zs_mgmt: listeners, connections, the request loop, the metrics' HTTP,
+   and the sampler behind the rates. */
+#include "host/mgmt/zs_mgmt.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "host/log/zs_log.h"
+#include "host/metrics/zs_metrics.h"
+#include "host/mgmt/zs_conn.h"
+#include "lib/base/zs_time.h"
+
+#define MAX_CONNS 32
+#define IDLE_MS 300000     /* a management connection may idle five minutes */
+#define LINE_MAX_BYTES 65536
+
+struct zs_mgmt {
+    zs_mgmt_cfg_t cfg;
+    zs_mgmt_ctx_t ctx;
+    zs_tls_t *tls;
+    char token[256];
+    int lfd, mfd; /* listening sockets (-1: off) */
+    uint16_t port, mport;
+    pthread_t acceptor, sampler;
+    int stop_pipe[2];
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stopping;
+    unsigned conns;
+    zs_mgmt_rates_t rates;
+};
+
+typedef struct {
+    zs_mgmt_t *m;
+    int fd;
+    int metrics;
+} conn_arg_t;
+
+const zs_mgmt_ctx_t *zs_mgmt_ctx(const zs_mgmt_t *m) { return &m->ctx; }
+
+/* ---- The sampler: transactions in and sequenced per second, CPU per core. */
+
+typedef struct {
+    uint64_t busy, total;
+} cpu_t;
+
+static unsigned read_cpus(cpu_t *out, unsigned max)
+{
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f) return 0;
+    char line[512];
+    unsigned n = 0;
+    while (fgets(line, sizeof line, f) && n < max) {
+        unsigned idx;
+        unsigned long long v[8] = {0};
+        if (sscanf(line, "cpu%u %llu %llu %llu %llu %llu %llu %llu %llu", &idx, &v[0], &v[1], &v[2], &v[3], &v[4],
+                   &v[5], &v[6], &v[7]) < 5)
+            continue;
+        uint64_t idle = v[3] + v[4], total = 0;
+        for (int i = 0; i < 8; i++) total += v[i];
+        out[n].busy = total - idle;
+        out[n].total = total;
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
+static uint64_t accepted_total(void)
+{
+    zs_metrics_ingress_t in;
+    zs_metrics_ingress_read(&in);
+    uint64_t t = 0;
+    for (int p = 0; p < ZS_PATH_COUNT; p++) t += in.ingress[p][0];
+    return t;
+}
+
+static void *sampler_main(void *arg)
+{
+    zs_mgmt_t *m = arg;
+    cpu_t prev[64], cur[64];
+    unsigned n = read_cpus(prev, 64);
+    uint64_t t0 = zs_mono_ns(), in0 = accepted_total(), seq0 = 0;
+    zs_node_stats_t st;
+    if (m->ctx.node) {
+        zs_node_stats(m->ctx.node, &st);
+        seq0 = st.txs_included;
+    }
+    pthread_mutex_lock(&m->mu);
+    while (!m->stopping) {
+        struct timespec until = zs_deadline_ms(1000);
+        pthread_cond_timedwait(&m->cv, &m->mu, &until);
+        if (m->stopping) break;
+        pthread_mutex_unlock(&m->mu);
+        uint64_t t1 = zs_mono_ns(), in1 = accepted_total(), seq1 = seq0;
+        if (m->ctx.node) {
+            zs_node_stats(m->ctx.node, &st);
+            seq1 = st.txs_included;
+        }
+        unsigned k = read_cpus(cur, 64);
+        double dt = (double)(t1 - t0) / 1e9;
+        pthread_mutex_lock(&m->mu);
+        if (dt > 0) {
+            m->rates.tx_in_per_s = (double)(in1 - in0) / dt;
+            m->rates.tx_sequenced_per_s = (double)(seq1 - seq0) / dt;
+        }
+        m->rates.ncpu = k < n ? k : n;
+        for (unsigned i = 0; i < m->rates.ncpu; i++) {
+            uint64_t tot = cur[i].total - prev[i].total, busy = cur[i].busy - prev[i].busy;
+            m->rates.cpu_busy[i] = tot ? (double)busy / (double)tot : 0;
+        }
+        memcpy(prev, cur, sizeof cur);
+        n = k;
+        t0 = t1, in0 = in1, seq0 = seq1;
+    }
+    pthread_mutex_unlock(&m->mu);
+    return NULL;
+}
+
+void zs_mgmt_rates(zs_mgmt_t *m, zs_mgmt_rates_t *out)
+{
+    pthread_mutex_lock(&m->mu);
+    *out = m->rates;
+    pthread_mutex_unlock(&m->mu);
+}
+
+/* ---- Connections. */
+
+/* Constant time, so the token does not leak through timing. */
+static int token_ok(const zs_mgmt_t *m, const char *given)
+{
+    if (!m->token[0]) return 1;
+    if (!given) return 0;
+    size_t a = strlen(m->token), b = strlen(given);
+    unsigned char diff = (unsigned char)(a != b);
+    for (size_t i = 0; i < a; i++) diff |= (unsigned char)(m->token[i] ^ (i < b ? given[i] : 0));
+    return !diff;
+}
+
+static void reply(zs_conn_t *c, json_t *o)
+{
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (!s) return;
+    size_t n = strlen(s);
+    s[n] = '\n';
+    (void)zs_conn_write(c, s, n + 1, 10000);
+    free(s);
+}
+
+static void serve_mgmt(zs_mgmt_t *m, zs_conn_t *c)
+{
+    char *line = malloc(LINE_MAX_BYTES);
+    if (!line) return;
+    unsigned idle = 0;
+    for (;;) {
+        ssize_t n = zs_conn_readline(c, line, LINE_MAX_BYTES, 1000);
+        if (n >= 0) idle = 0;
+        if (n == ZS_ERR_TIMEOUT) {
+            /* Wake every second to notice a stop; an idle client goes after IDLE_MS. */
+            pthread_mutex_lock(&m->mu);
+            int stop = m->stopping;
+            pthread_mutex_unlock(&m->mu);
+            if (stop || ++idle * 1000u >= IDLE_MS) break;
+            continue;
+        }
+        if (n == ZS_ERR_RANGE) {
+            reply(c, json_pack("{s:n,s:b,s:s,s:s}", "id", "ok", 0, "code", "bad_args", "error",
+                               "request line above 64 KiB"));
+            continue;
+        }
+        if (n <= 0) break;
+        json_error_t je;
+        json_t *req = json_loads(line, JSON_REJECT_DUPLICATES, &je);
+        json_t *id = req ? json_object_get(req, "id") : NULL;
+        json_t *idv = id ? json_incref(id) : json_null();
+        const char *cmd = req ? json_string_value(json_object_get(req, "cmd")) : NULL;
+        json_t *args = req ? json_object_get(req, "args") : NULL;
+        if (!req || !json_is_object(req) || !cmd || (args && !json_is_array(args))) {
+            reply(c, json_pack("{s:o,s:b,s:s,s:s}", "id", idv, "ok", 0, "code", "bad_args", "error",
+                               "want one JSON object per line: {\"id\": N, \"cmd\": \"...\", \"args\": [...]}"));
+            json_decref(req);
+            continue;
+        }
+        if (!token_ok(m, json_string_value(json_object_get(req, "token")))) {
+            zs_log_kv(ZS_LOG_WARN, "mgmt", "request refused: no or wrong token", "peer", zs_conn_peer(c), "cmd", cmd,
+                      NULL);
+            reply(c, json_pack("{s:o,s:b,s:s,s:s}", "id", idv, "ok", 0, "code", "auth", "error",
+                               "refused: this management port needs its token"));
+            json_decref(req);
+            continue;
+        }
+        const char *user = json_string_value(json_object_get(req, "user"));
+        char who[160];
+        snprintf(who, sizeof who, "%s@%s", user && *user ? user : "?", zs_conn_peer(c));
+        const char *code = "internal";
+        char err[512] = "";
+        json_t *empty = json_array();
+        json_t *res = zs_mgmt_exec(m, cmd, args ? args : empty, who, &code, err, sizeof err);
+        json_decref(empty);
+        if (res)
+            reply(c, json_pack("{s:o,s:b,s:o}", "id", idv, "ok", 1, "result", res));
+        else
+            reply(c, json_pack("{s:o,s:b,s:s,s:s}", "id", idv, "ok", 0, "code", code, "error", err));
+        json_decref(req);
+    }
+    free(line);
+}
+
+static void http_reply(zs_conn_t *c, int status, const char *reason, const char *type, const char *body, size_t n)
+{
+    char head[256];
+    int k = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n", status,
+                     reason, type, n);
+    if (zs_conn_write(c, head, (size_t)k, 5000) == ZS_OK) (void)zs_conn_write(c, body, n, 10000);
+}
+
+/* One request per connection: GET /metrics (and HEAD-less, keep-alive-less
+   simplicity: Prometheus opens a connection per scrape or reuses one; both
+   work with Connection: close). */
+static void serve_metrics(zs_mgmt_t *m, zs_conn_t *c)
+{
+    char line[2048], auth[512] = "";
+    ssize_t n = zs_conn_readline(c, line, sizeof line, 5000);
+    if (n <= 0) return;
+    char method[16], path[512];
+    if (sscanf(line, "%15s %511s", method, path) != 2) {
+        http_reply(c, 400, "Bad Request", "text/plain", "bad request\n", 12);
+        return;
+    }
+    for (int i = 0; i < 64; i++) { /* headers */
+        ssize_t h = zs_conn_readline(c, line, sizeof line, 5000);
+        if (h < 0) return;
+        if (h == 0) break;
+        if (!strncasecmp(line, "Authorization:", 14)) {
+            const char *v = line + 14;
+            while (*v == ' ') v++;
+            if (!strncasecmp(v, "Bearer ", 7)) snprintf(auth, sizeof auth, "%s", v + 7);
+        }
+    }
+    if (strcmp(method, "GET")) {
+        http_reply(c, 405, "Method Not Allowed", "text/plain", "GET only\n", 9);
+        return;
+    }
+    if (!token_ok(m, auth)) {
+        zs_log_kv(ZS_LOG_WARN, "mgmt", "metrics scrape refused: no or wrong token", "peer", zs_conn_peer(c), NULL);
+        http_reply(c, 401, "Unauthorized", "text/plain", "this metrics port needs its token (Authorization: Bearer)\n",
+                   59);
+        return;
+    }
+    if (strcmp(path, "/metrics")) {
+        http_reply(c, 404, "Not Found", "text/plain", "try /metrics\n", 13);
+        return;
+    }
+    size_t len;
+    char *body = zs_mgmt_metrics_text(m, &len);
+    if (!body) {
+        http_reply(c, 500, "Internal Server Error", "text/plain", "out of memory\n", 14);
+        return;
+    }
+    http_reply(c, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", body, len);
+    free(body);
+}
+
+static void *conn_main(void *p)
+{
+    conn_arg_t a = *(conn_arg_t *)p;
+    free(p);
+    zs_mgmt_t *m = a.m;
+    char err[256];
+    zs_conn_t *c = zs_conn_open(a.fd, m->tls, NULL, 5000, err, sizeof err);
+    if (!c) {
+        zs_log(ZS_LOG_WARN, "mgmt", "%s connection dropped: %s", a.metrics ? "metrics" : "management", err);
+    } else {
+        if (a.metrics) serve_metrics(m, c);
+        else serve_mgmt(m, c);
+        zs_conn_close(c);
+    }
+    pthread_mutex_lock(&m->mu);
+    m->conns--;
+    pthread_cond_broadcast(&m->cv);
+    pthread_mutex_unlock(&m->mu);
+    return NULL;
+}
+
+static void *acceptor_main(void *arg)
+{
+    zs_mgmt_t *m = arg;
+    struct pollfd p[3] = {{.fd = m->lfd, .events = POLLIN}, {.fd = m->mfd, .events = POLLIN},
+                          {.fd = m->stop_pipe[0], .events = POLLIN}};
+    for (;;) {
+        if (poll(p, 3, -1) < 0 && errno != EINTR) break;
+        if (p[2].revents) break;
+        for (int i = 0; i < 2; i++) {
+            if (p[i].fd < 0 || !(p[i].revents & POLLIN)) continue;
+            int fd = accept4(p[i].fd, NULL, NULL, SOCK_CLOEXEC);
+            if (fd < 0) continue;
+            int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            pthread_mutex_lock(&m->mu);
+            int full = m->conns >= MAX_CONNS;
+            if (!full) m->conns++;
+            pthread_mutex_unlock(&m->mu);
+            conn_arg_t *a = full ? NULL : malloc(sizeof *a);
+            pthread_t t;
+            pthread_attr_t at;
+            pthread_attr_init(&at);
+            pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+            if (a) *a = (conn_arg_t){m, fd, i == 1};
+            if (!a || pthread_create(&t, &at, conn_main, a)) {
+                close(fd);
+                free(a);
+                if (!full) {
+                    pthread_mutex_lock(&m->mu);
+                    m->conns--;
+                    pthread_mutex_unlock(&m->mu);
+                }
+            }
+            pthread_attr_destroy(&at);
+        }
+    }
+    return NULL;
+}
+
+/* ---- Start and stop. */
+
+static int is_loopback(const char *host)
+{
+    struct in_addr a;
+    return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
+static int listen_on(const char *host, uint16_t port, uint16_t *bound, char *err, size_t errlen)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+        snprintf(err, errlen, "%s is not an IPv4 address", host);
+        return -1;
+    }
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+    if (fd < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) || listen(fd, 64)) {
+        snprintf(err, errlen, "cannot listen on %s:%u: %s", host, port, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    socklen_t sl = sizeof sa;
+    getsockname(fd, (struct sockaddr *)&sa, &sl);
+    *bound = ntohs(sa.sin_port);
+    return fd;
+}
+
+zs_mgmt_t *zs_mgmt_start(const zs_mgmt_cfg_t *cfg, const zs_mgmt_ctx_t *ctx, char *err, size_t errlen)
+{
+    int tls = cfg->tls_cert && *cfg->tls_cert && cfg->tls_key && *cfg->tls_key;
+    int token = cfg->token && *cfg->token;
+    if ((cfg->tls_cert && *cfg->tls_cert) != (cfg->tls_key && *cfg->tls_key)) {
+        snprintf(err, errlen, "mgmt.tls_cert and mgmt.tls_key go together");
+        return NULL;
+    }
+    const char *hosts[2] = {cfg->enabled ? cfg->host : NULL, cfg->metrics_enabled ? cfg->metrics_host : NULL};
+    const char *names[2] = {"mgmt.host", "mgmt.metrics_host"};
+    for (int i = 0; i < 2; i++)
+        if (hosts[i] && !is_loopback(hosts[i]) && (!tls || !token)) {
+            snprintf(err, errlen,
+                     "%s %s is beyond loopback: that needs TLS and a token (mgmt.tls_cert, mgmt.tls_key, mgmt.token "
+                     "or mgmt.token_file); refusing to start",
+                     names[i], hosts[i]);
+            return NULL;
+        }
+    zs_mgmt_t *m = calloc(1, sizeof *m);
+    if (!m) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    m->cfg = *cfg;
+    m->ctx = *ctx;
+    m->lfd = m->mfd = -1;
+    m->stop_pipe[0] = m->stop_pipe[1] = -1;
+    if (token) snprintf(m->token, sizeof m->token, "%s", cfg->token);
+    pthread_mutex_init(&m->mu, NULL);
+    pthread_cond_init(&m->cv, NULL);
+    m->rates.started_ns = zs_mono_ns();
+    char e2[256];
+    if (tls && !(m->tls = zs_tls_server(cfg->tls_cert, cfg->tls_key, e2, sizeof e2))) {
+        snprintf(err, errlen, "management TLS: %s", e2);
+        goto fail;
+    }
+    if (cfg->enabled && (m->lfd = listen_on(cfg->host, cfg->port, &m->port, e2, sizeof e2)) < 0) {
+        snprintf(err, errlen, "management port: %s", e2);
+        goto fail;
+    }
+    if (cfg->metrics_enabled && (m->mfd = listen_on(cfg->metrics_host, cfg->metrics_port, &m->mport, e2, sizeof e2)) < 0) {
+        snprintf(err, errlen, "metrics port: %s", e2);
+        goto fail;
+    }
+    if (pipe(m->stop_pipe) || pthread_create(&m->acceptor, NULL, acceptor_main, m)) {
+        snprintf(err, errlen, "cannot start the management threads");
+        goto fail;
+    }
+    if (pthread_create(&m->sampler, NULL, sampler_main, m)) {
+        (void)write(m->stop_pipe[1], "x", 1);
+        pthread_join(m->acceptor, NULL);
+        snprintf(err, errlen, "cannot start the management threads");
+        goto fail;
+    }
+    return m;
+fail:
+    if (m->lfd >= 0) close(m->lfd);
+    if (m->mfd >= 0) close(m->mfd);
+    if (m->stop_pipe[0] >= 0) close(m->stop_pipe[0]), close(m->stop_pipe[1]);
+    zs_tls_free(m->tls);
+    free(m);
+    return NULL;
+}
+
+uint16_t zs_mgmt_port(const zs_mgmt_t *m) { return m->port; }
+uint16_t zs_mgmt_metrics_port(const zs_mgmt_t *m) { return m->mport; }
+
+void zs_mgmt_stop(zs_mgmt_t *m)
+{
+    if (!m) return;
+    if (write(m->stop_pipe[1], "x", 1) != 1) zs_log(ZS_LOG_ERROR, "mgmt", "cannot signal the acceptor");
+    pthread_join(m->acceptor, NULL);
+    pthread_mutex_lock(&m->mu);
+    m->stopping = 1;
+    pthread_cond_broadcast(&m->cv);
+    while (m->conns) pthread_cond_wait(&m->cv, &m->mu);
+    pthread_mutex_unlock(&m->mu);
+    pthread_join(m->sampler, NULL);
+    if (m->lfd >= 0) close(m->lfd);
+    if (m->mfd >= 0) close(m->mfd);
+    close(m->stop_pipe[0]);
+    close(m->stop_pipe[1]);
+    zs_tls_free(m->tls);
+    pthread_cond_destroy(&m->cv);
+    pthread_mutex_destroy(&m->mu);
+    free(m);
+}

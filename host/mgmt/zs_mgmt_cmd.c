@@ -1,0 +1,555 @@
+/* The management commands.  Each takes its arguments as an array of
+   strings and answers a JSON value; a bad argument or a refusal changes
+   nothing and says why.  Commands that change anything log who asked. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/log/zs_log.h"
+#include "host/mgmt/zs_mgmt.h"
+#include "lib/base/zs_hex.h"
+#include "lib/base/zs_time.h"
+#include "lib/tx/zs_addr.h"
+
+typedef struct {
+    const char **code;
+    char *err;
+    size_t errlen;
+} out_t;
+
+static json_t *fail(out_t *o, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static json_t *fail(out_t *o, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(o->err, o->errlen, fmt, ap);
+    va_end(ap);
+    *o->code = code;
+    return NULL;
+}
+
+static json_t *hex(const uint8_t *p, size_t n)
+{
+    char s[2 * 64 + 3];
+    if (n > 64) n = 64;
+    zs_hex_encode_0x(s, p, n);
+    return json_string(s);
+}
+
+static json_t *addr(const uint8_t a[20])
+{
+    char s[ZS_ADDR_TEXT];
+    zs_addr_format(a, s);
+    return json_string(s);
+}
+
+static json_t *u256(const zs_u256_t *v)
+{
+    char s[ZS_U256_DEC_MAX];
+    zs_u256_to_dec(v, s);
+    return json_string(s);
+}
+
+static const char *arg(json_t *args, size_t i) { return json_string_value(json_array_get(args, i)); }
+
+/* A decimal argument: 0, or -1 with the failure set. */
+static int arg_u64(out_t *o, json_t *args, size_t i, const char *what, uint64_t max, uint64_t *v)
+{
+    const char *s = arg(args, i);
+    char *end;
+    errno = 0;
+    if (!s || !*s || *s == '-' || ((*v = strtoull(s, &end, 10)), errno || *end) || *v > max) {
+        fail(o, "bad_args", "%s: want a whole number from 0 to %llu, not '%s'", what, (unsigned long long)max,
+             s ? s : "");
+        return -1;
+    }
+    return 0;
+}
+
+static int arg_hash(out_t *o, json_t *args, size_t i, uint8_t h[32])
+{
+    const char *s = arg(args, i);
+    if (!s || zs_hex_decode_exact(h, 32, s)) {
+        fail(o, "bad_args", "want a transaction hash (0x and 64 hex digits), not '%s'", s ? s : "");
+        return -1;
+    }
+    return 0;
+}
+
+static int want_args(out_t *o, json_t *args, size_t lo, size_t hi, const char *usage)
+{
+    size_t n = json_array_size(args);
+    for (size_t i = 0; i < n; i++)
+        if (!json_is_string(json_array_get(args, i))) {
+            fail(o, "bad_args", "arguments are strings");
+            return -1;
+        }
+    if (n < lo || n > hi) {
+        fail(o, "bad_args", "usage: %s", usage);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- status */
+
+json_t *zs_mgmt_status_json(zs_mgmt_t *m)
+{
+    const zs_mgmt_ctx_t *c = zs_mgmt_ctx(m);
+    zs_node_t *n = c->node;
+    zs_mgmt_rates_t r;
+    zs_mgmt_rates(m, &r);
+    zs_node_stats_t st;
+    zs_batch_numbers_t bn;
+    zs_node_stats(n, &st);
+    zs_node_batches(n, &bn);
+    zs_node_l1_t l1;
+    zs_node_l1(n, &l1);
+    size_t exe = 0, queued = 0, total = zs_pool_size(zs_node_pool(n), &exe, &queued);
+    json_t *cpu = json_array();
+    for (unsigned i = 0; i < r.ncpu; i++) json_array_append_new(cpu, json_real(r.cpu_busy[i]));
+    json_t *l1j = json_pack("{s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:b}", "firmware", l1.fw_up, "backpressure", l1.backpressure,
+                            "virtual", (json_int_t)l1.virtual_, "confirmed", (json_int_t)l1.confirmed, "backlog",
+                            (json_int_t)l1.backlog, "pending_l1_txs", (json_int_t)l1.pending_l1_txs, "l1_head",
+                            (json_int_t)l1.l1_head, "l1_down", (l1.fw_flags & ZS_MBOX_ST_L1_DOWN) != 0);
+    zs_fwlink_info_t fi = {0};
+    if (c->fw) zs_fwlink_info(c->fw, &fi);
+    if (fi.have_info) {
+        zs_u256_t bal = zs_u256_from_be32(fi.info.balance_wei);
+        json_object_set_new(l1j, "sequencer", fi.info.have_key ? addr(fi.info.sequencer) : json_null());
+        json_object_set_new(l1j, "balance_wei", u256(&bal));
+        static const uint8_t zero[32];
+        json_object_set_new(l1j, "last_l1_tx",
+                            memcmp(fi.info.last_l1_tx, zero, 32) ? hex(fi.info.last_l1_tx, 32) : json_null());
+        json_object_set_new(l1j, "l1_txs_sent", json_integer((json_int_t)fi.info.l1_txs_sent));
+        json_object_set_new(l1j, "gas_used", json_integer((json_int_t)fi.info.l1_gas_used));
+        json_object_set_new(l1j, "fees_gwei", json_integer((json_int_t)fi.info.fees_gwei));
+    } else {
+        json_object_set_new(l1j, "sequencer", json_null());
+        json_object_set_new(l1j, "balance_wei", json_null());
+        json_object_set_new(l1j, "last_l1_tx", json_null());
+    }
+    double uptime = (double)(zs_mono_ns() - r.started_ns) / 1e9;
+    return json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:b,s:{s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I},s:{s:f,s:f},s:o,s:o,s:o}",
+                     "role", "sequencer", "version", c->version, "uptime_s", (json_int_t)uptime, "started_at",
+                     (json_int_t)st.started_at, "chain_id", (json_int_t)zs_node_cfg(n)->chain_id, "head",
+                     (json_int_t)zs_node_head(n), "paused", zs_node_is_paused(n), "batches", "open", (json_int_t)bn.open,
+                     "trusted", (json_int_t)bn.trusted, "virtual", (json_int_t)l1.virtual_, "consolidated",
+                     (json_int_t)bn.consolidated, "pool", "total", (json_int_t)total, "executable", (json_int_t)exe,
+                     "queued", (json_int_t)queued, "tx_per_s", "in", r.tx_in_per_s, "sequenced",
+                     r.tx_sequenced_per_s, "card", zs_accel_json(c->accel), "l1", l1j, "cpu", cpu);
+}
+
+/* ---- pool */
+
+static json_t *pool_ls(zs_mgmt_t *m, json_t *args, out_t *o)
+{
+    uint64_t limit = 50;
+    if (want_args(o, args, 0, 1, "pool ls [LIMIT]") || (json_array_size(args) && arg_u64(o, args, 0, "LIMIT", 100000, &limit)))
+        return NULL;
+    zs_pool_entry_t *e = calloc(limit ? limit : 1, sizeof *e);
+    if (!e) return fail(o, "internal", "out of memory");
+    size_t total = zs_pool_list(zs_node_pool(zs_mgmt_ctx(m)->node), e, limit);
+    json_t *list = json_array();
+    for (size_t i = 0; i < total && i < limit; i++)
+        json_array_append_new(list, json_pack("{s:o,s:o,s:I,s:o,s:I,s:b,s:b,s:I}", "hash", hex(e[i].hash, 32), "from",
+                                              addr(e[i].sender), "nonce", (json_int_t)e[i].nonce, "price",
+                                              u256(&e[i].price), "gas", (json_int_t)e[i].gas, "executable",
+                                              e[i].executable, "sequencing", e[i].in_flight, "arrival",
+                                              (json_int_t)e[i].seq));
+    free(e);
+    return json_pack("{s:I,s:o}", "total", (json_int_t)total, "transactions", list);
+}
+
+static json_t *pool_show(zs_mgmt_t *m, json_t *args, out_t *o)
+{
+    uint8_t h[32], sender[20], *raw;
+    size_t len;
+    if (want_args(o, args, 1, 1, "pool show HASH") || arg_hash(o, args, 0, h)) return NULL;
+    if (!zs_pool_get(zs_node_pool(zs_mgmt_ctx(m)->node), h, &raw, &len, sender))
+        return fail(o, "refused", "%s is not in the pool", arg(args, 0));
+    zs_tx_t tx;
+    zs_perr_t pe;
+    json_t *r = NULL;
+    if (!zs_tx_decode(raw, len, &tx, &pe)) {
+        r = json_pack("{s:o,s:o,s:I,s:I,s:o,s:o,s:I,s:o,s:o}", "hash", hex(h, 32), "from", addr(sender), "type",
+                      (json_int_t)tx.type, "nonce", (json_int_t)tx.nonce, "to", tx.has_to ? addr(tx.to) : json_null(),
+                      "value", u256(&tx.value), "gas", (json_int_t)tx.gas, "price",
+                      u256(tx.type == ZS_TX_DYNAMIC_FEE ? &tx.max_fee : &tx.gas_price), "raw", json_string(""));
+        char *s = malloc(2 * len + 3);
+        if (s) {
+            zs_hex_encode_0x(s, raw, len);
+            json_object_set_new(r, "raw", json_string(s));
+            free(s);
+        }
+    }
+    free(raw);
+    return r ? r : fail(o, "internal", "the pooled transaction does not decode");
+}
+
+static json_t *pool_drop(zs_mgmt_t *m, json_t *args, const char *who, out_t *o)
+{
+    uint8_t h[32];
+    if (want_args(o, args, 1, 1, "pool drop HASH") || arg_hash(o, args, 0, h)) return NULL;
+    int rc = zs_pool_drop(zs_node_pool(zs_mgmt_ctx(m)->node), h);
+    if (rc == ZS_ERR_NOTFOUND) return fail(o, "refused", "%s is not in the pool", arg(args, 0));
+    if (rc == ZS_ERR_AGAIN)
+        return fail(o, "refused", "%s is being sequenced or written right now; try again", arg(args, 0));
+    if (rc) return fail(o, "internal", "dropping %s: %s", arg(args, 0), zs_strerror(rc));
+    zs_log_kv(ZS_LOG_WARN, "mgmt", "pool drop", "tx", arg(args, 0), "by", who, NULL);
+    return json_pack("{s:s}", "dropped", arg(args, 0));
+}
+
+/* ---- batches */
+
+static const char *batch_stage(const zs_batchrec_t *b, const zs_batch_numbers_t *bn, const zs_node_l1_t *l1)
+{
+    if (!b->closed) return "open";
+    if (b->number <= bn->consolidated) return "consolidated";
+    if (b->number <= l1->confirmed) return "confirmed";
+    if (b->number <= l1->virtual_) return "virtual";
+    return "trusted";
+}
+
+static json_t *batch_json(zs_mgmt_t *m, const zs_batchrec_t *b, int full)
+{
+    zs_node_t *n = zs_mgmt_ctx(m)->node;
+    zs_batch_numbers_t bn;
+    zs_node_l1_t l1;
+    zs_node_batches(n, &bn);
+    zs_node_l1(n, &l1);
+    size_t bytes = b->l2len;
+    if (!b->closed) {
+        zs_node_open_batch_t ob;
+        zs_node_open_batch(n, &ob);
+        bytes = ob.bytes;
+    }
+    json_t *o = json_pack("{s:I,s:s,s:I,s:I,s:I,s:I}", "number", (json_int_t)b->number, "stage",
+                          batch_stage(b, &bn, &l1), "first_block", (json_int_t)b->first_block, "last_block",
+                          (json_int_t)b->last_block, "bytes", (json_int_t)bytes, "timestamp", (json_int_t)b->timestamp);
+    if (full) {
+        json_object_set_new(o, "state_root", hex(b->state_root, 32));
+        json_object_set_new(o, "batch_hash", b->closed ? hex(b->batch_hash, 32) : json_null());
+        json_object_set_new(o, "acc_input_hash", b->closed ? hex(b->acc_input_hash, 32) : json_null());
+        json_object_set_new(o, "coinbase", addr(b->coinbase));
+        uint64_t txs = 0;
+        for (uint64_t k = b->first_block; b->number && k <= b->last_block; k++) {
+            zs_block_t blk;
+            if (zs_chain_get_block(zs_node_store(n), k, &blk)) break;
+            txs += blk.ntx;
+            zs_block_clear(&blk);
+        }
+        json_object_set_new(o, "transactions", json_integer((json_int_t)txs));
+    }
+    return o;
+}
+
+static json_t *batch_ls(zs_mgmt_t *m, json_t *args, out_t *o)
+{
+    uint64_t count = 10;
+    if (want_args(o, args, 0, 1, "batch ls [COUNT]") || (json_array_size(args) && arg_u64(o, args, 0, "COUNT", 1000, &count)))
+        return NULL;
+    zs_batch_numbers_t bn;
+    zs_node_batches(zs_mgmt_ctx(m)->node, &bn);
+    json_t *list = json_array();
+    for (uint64_t k = bn.open; k >= 1 && json_array_size(list) < count; k--) {
+        zs_batchrec_t b;
+        if (zs_chain_get_batch(zs_node_store(zs_mgmt_ctx(m)->node), k, &b)) continue;
+        json_array_append_new(list, batch_json(m, &b, 0));
+        zs_batchrec_clear(&b);
+    }
+    return json_pack("{s:I,s:o}", "open", (json_int_t)bn.open, "batches", list);
+}
+
+static json_t *batch_show(zs_mgmt_t *m, json_t *args, out_t *o)
+{
+    uint64_t k;
+    if (want_args(o, args, 1, 1, "batch show NUMBER") || arg_u64(o, args, 0, "NUMBER", UINT64_MAX / 2, &k)) return NULL;
+    zs_batchrec_t b;
+    int rc = zs_chain_get_batch(zs_node_store(zs_mgmt_ctx(m)->node), k, &b);
+    if (rc == ZS_ERR_NOTFOUND) return fail(o, "refused", "no batch %llu", (unsigned long long)k);
+    if (rc) return fail(o, "internal", "reading batch %llu: %s", (unsigned long long)k, zs_strerror(rc));
+    json_t *r = batch_json(m, &b, 1);
+    zs_batchrec_clear(&b);
+    return r;
+}
+
+static json_t *batch_close(zs_mgmt_t *m, json_t *args, const char *who, out_t *o)
+{
+    if (want_args(o, args, 0, 0, "batch close")) return NULL;
+    zs_node_open_batch_t ob;
+    zs_node_open_batch(zs_mgmt_ctx(m)->node, &ob);
+    if (!ob.bytes) return fail(o, "refused", "the open batch %llu holds no block yet", (unsigned long long)ob.number);
+    zs_node_operator_close(zs_mgmt_ctx(m)->node, ob.number);
+    char num[24];
+    snprintf(num, sizeof num, "%llu", (unsigned long long)ob.number);
+    zs_log_kv(ZS_LOG_WARN, "mgmt", "batch close", "batch", num, "by", who, NULL);
+    return json_pack("{s:I}", "closing", (json_int_t)ob.number);
+}
+
+/* ---- configuration */
+
+/* The keys that change live, and how. */
+enum { K_LOCAL_BATCH, K_LOCAL_BLOCK, K_FIRMWARE, K_LOG };
+static const struct {
+    const char *key, *fw_key;
+    int kind;
+    uint64_t max;
+} live[] = {
+    {"batch.max_bytes", "max_bytes", K_LOCAL_BATCH, 1u << 30},
+    {"batch.max_txs", "max_txs", K_LOCAL_BATCH, 1u << 30},
+    {"batch.max_gas", "max_gas", K_LOCAL_BATCH, UINT64_MAX / 2},
+    {"batch.max_age_ms", "max_age_ms", K_LOCAL_BATCH, 86400000},
+    {"sequencer.block_time_ms", NULL, K_LOCAL_BLOCK, 60000},
+    {"firmware.block_min_ms", "block_min_ms", K_FIRMWARE, 60000},
+    {"firmware.block_max_ms", "block_max_ms", K_FIRMWARE, 60000},
+    {"firmware.target_block_txs", "target_block_txs", K_FIRMWARE, 1u << 20},
+    {"log.level", NULL, K_LOG, 0},
+};
+
+static pthread_mutex_t config_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* The value at a dotted key of the configuration tree (borrowed). */
+static json_t *lookup(json_t *cfg, const char *key)
+{
+    char k[128];
+    snprintf(k, sizeof k, "%s", key);
+    json_t *v = cfg;
+    for (char *save, *part = strtok_r(k, ".", &save); part && v; part = strtok_r(NULL, ".", &save))
+        v = json_is_object(v) ? json_object_get(v, part) : NULL;
+    return v;
+}
+
+static void store_value(json_t *cfg, const char *key, json_t *value)
+{
+    char k[128];
+    snprintf(k, sizeof k, "%s", key);
+    char *dot = strrchr(k, '.');
+    json_t *parent = cfg;
+    if (dot) {
+        *dot = 0;
+        parent = lookup(cfg, k);
+        if (!json_is_object(parent)) {
+            json_object_set_new(cfg, k, json_object());
+            parent = json_object_get(cfg, k);
+        }
+    }
+    json_object_set_new(parent, dot ? dot + 1 : k, value);
+}
+
+static json_t *config_get(zs_mgmt_t *m, json_t *args, out_t *o)
+{
+    if (want_args(o, args, 0, 1, "config get [KEY]")) return NULL;
+    json_t *cfg = zs_mgmt_ctx(m)->config;
+    pthread_mutex_lock(&config_mu);
+    json_t *r = NULL;
+    if (!json_array_size(args)) {
+        r = json_deep_copy(cfg);
+    } else {
+        json_t *v = lookup(cfg, arg(args, 0));
+        if (v) r = json_pack("{s:O}", arg(args, 0), v);
+    }
+    pthread_mutex_unlock(&config_mu);
+    return r ? r : fail(o, "bad_args", "unknown configuration key '%s' (config get lists them)", arg(args, 0));
+}
+
+static json_t *config_set(zs_mgmt_t *m, json_t *args, const char *who, out_t *o)
+{
+    if (want_args(o, args, 2, 2, "config set KEY VALUE")) return NULL;
+    const zs_mgmt_ctx_t *c = zs_mgmt_ctx(m);
+    const char *key = arg(args, 0), *val = arg(args, 1);
+    size_t i = 0;
+    while (i < sizeof live / sizeof live[0] && strcmp(live[i].key, key)) i++;
+    if (i == sizeof live / sizeof live[0]) {
+        pthread_mutex_lock(&config_mu);
+        int known = lookup(c->config, key) != NULL;
+        pthread_mutex_unlock(&config_mu);
+        if (known)
+            return fail(o, "refused",
+                        "%s is read once when zkseqd starts: change it in the configuration file and restart "
+                        "(live: batch.*, sequencer.block_time_ms, firmware.*, log.level)",
+                        key);
+        return fail(o, "bad_args", "unknown configuration key '%s'", key);
+    }
+    json_t *newv;
+    const char *applied = "zkseqd";
+    if (live[i].kind == K_LOG) {
+        zs_log_level_t l;
+        if (zs_log_parse_level(val, &l)) return fail(o, "bad_args", "log.level: want debug, info, warn or error");
+        zs_log_set_level(l);
+        newv = json_string(val);
+    } else {
+        uint64_t v;
+        if (arg_u64(o, args, 1, key, live[i].max, &v)) return NULL;
+        if (live[i].kind == K_LOCAL_BATCH && !strcmp(live[i].fw_key, "max_bytes") && v < 1000)
+            return fail(o, "bad_args", "batch.max_bytes below 1000 would not hold a transaction");
+        zs_fwlink_info_t fi = {0};
+        if (c->fw) zs_fwlink_info(c->fw, &fi);
+        if (live[i].kind == K_FIRMWARE && !fi.up)
+            return fail(o, "refused", "%s is the firmware's, and the firmware link is down", key);
+        /* With the firmware up the batching policy is its own: it decides
+           and tells the host; the configuration's copy is what applies
+           when it is down. */
+        if (live[i].fw_key && fi.up) {
+            char why[160];
+            int rc = zs_fwlink_policy_set(c->fw, live[i].fw_key, v, who, why, sizeof why, 5000);
+            if (rc == ZS_ERR_REFUSED) return fail(o, "refused", "the firmware refused %s = %s: %s", key, val, why);
+            if (rc) return fail(o, "refused", "the firmware did not take %s: %s", key, why);
+            applied = "firmware";
+        }
+        if (live[i].kind != K_FIRMWARE) {
+            zs_batch_policy_t p;
+            uint32_t bt;
+            pthread_mutex_lock(&config_mu);
+            p.max_bytes = json_integer_value(lookup(c->config, "batch.max_bytes"));
+            p.max_txs = (uint32_t)json_integer_value(lookup(c->config, "batch.max_txs"));
+            p.max_gas = (uint64_t)json_integer_value(lookup(c->config, "batch.max_gas"));
+            p.max_age_ms = (uint32_t)json_integer_value(lookup(c->config, "batch.max_age_ms"));
+            bt = (uint32_t)json_integer_value(lookup(c->config, "sequencer.block_time_ms"));
+            pthread_mutex_unlock(&config_mu);
+            if (!strcmp(key, "batch.max_bytes")) p.max_bytes = v;
+            if (!strcmp(key, "batch.max_txs")) p.max_txs = (uint32_t)v;
+            if (!strcmp(key, "batch.max_gas")) p.max_gas = v;
+            if (!strcmp(key, "batch.max_age_ms")) p.max_age_ms = (uint32_t)v;
+            if (!strcmp(key, "sequencer.block_time_ms")) bt = (uint32_t)v;
+            zs_node_set_local_policy(c->node, &p, bt);
+        }
+        newv = json_integer((json_int_t)v);
+    }
+    pthread_mutex_lock(&config_mu);
+    store_value(c->config, key, newv);
+    pthread_mutex_unlock(&config_mu);
+    zs_log_kv(ZS_LOG_WARN, "mgmt", "config set", "key", key, "value", val, "applied_by", applied, "by", who, NULL);
+    return json_pack("{s:s,s:s,s:s}", "key", key, "value", val, "applied_by", applied);
+}
+
+/* ---- the rest */
+
+static json_t *ingress_stats(zs_mgmt_t *m)
+{
+    const zs_mgmt_ctx_t *c = zs_mgmt_ctx(m);
+    zs_metrics_ingress_t in;
+    zs_metrics_ingress_read(&in);
+    json_t *paths = json_object();
+    for (int p = 0; p < ZS_PATH_COUNT; p++) {
+        json_t *refused = json_object();
+        uint64_t ref = 0;
+        for (int r = 1; r < ZS_POOL_REASON_COUNT; r++)
+            if (in.ingress[p][r]) {
+                json_object_set_new(refused, zs_pool_reason_id((zs_pool_reason_t)r), json_integer((json_int_t)in.ingress[p][r]));
+                ref += in.ingress[p][r];
+            }
+        const zs_hist_t *h = &in.ack[p];
+        json_t *buckets = json_array();
+        for (int b = 0; b <= ZS_HIST_BUCKETS; b++) json_array_append_new(buckets, json_integer((json_int_t)h->b[b]));
+        json_object_set_new(paths, zs_path_name(p),
+                            json_pack("{s:I,s:I,s:o,s:{s:I,s:f,s:f,s:f,s:o}}", "accepted", (json_int_t)in.ingress[p][0],
+                                      "refused", (json_int_t)ref, "refused_by_reason", refused, "answer_latency", "count",
+                                      (json_int_t)h->count, "p50_s", zs_hist_quantile(h, 0.5), "p99_s",
+                                      zs_hist_quantile(h, 0.99), "mean_s",
+                                      h->count ? (double)h->sum_ns / 1e9 / (double)h->count : 0.0, "buckets", buckets));
+    }
+    json_t *bounds = json_array();
+    for (int b = 0; b < ZS_HIST_BUCKETS; b++) json_array_append_new(bounds, json_real(zs_hist_bounds[b]));
+    json_t *r = json_pack("{s:o,s:o}", "paths", paths, "bucket_bounds_s", bounds);
+    zs_ingress_stats_t fs;
+    if (c->udp) {
+        zs_udp_stats(c->udp, &fs);
+        json_object_set_new(r, "udp_frames", json_pack("{s:I,s:I,s:I,s:I,s:I}", "in", (json_int_t)fs.rx_frames, "answers",
+                                                        (json_int_t)fs.tx_frames, "retries_answered",
+                                                        (json_int_t)fs.retries_answered, "queue_full",
+                                                        (json_int_t)fs.queue_full, "confirms_sent",
+                                                        (json_int_t)fs.confirms_sent));
+    }
+    if (c->dpdk) {
+        zs_dpdk_port_stats_t ps;
+        zs_dpdk_stats(c->dpdk, &fs, &ps);
+        json_object_set_new(r, "dpdk_frames",
+                            json_pack("{s:I,s:I,s:I,s:I}", "in", (json_int_t)fs.rx_frames, "answers", (json_int_t)fs.tx_frames,
+                                      "packets_in", (json_int_t)ps.rx_packets, "packets_out", (json_int_t)ps.tx_packets));
+    }
+    if (c->rpc) {
+        zs_rpc_stats_t rs;
+        zs_rpc_stats(c->rpc, &rs);
+        json_object_set_new(r, "rpc", json_pack("{s:I,s:I,s:I,s:I}", "http_requests", (json_int_t)rs.http_requests, "calls",
+                                                (json_int_t)rs.calls, "errors", (json_int_t)rs.errors, "too_large",
+                                                (json_int_t)rs.too_large));
+    }
+    return r;
+}
+
+static json_t *l1_status(zs_mgmt_t *m)
+{
+    const zs_mgmt_ctx_t *c = zs_mgmt_ctx(m);
+    json_t *s = zs_mgmt_status_json(m);
+    json_t *l1 = json_incref(json_object_get(s, "l1"));
+    json_decref(s);
+    zs_node_l1_t l;
+    zs_node_l1(c->node, &l);
+    zs_batch_policy_t bp;
+    uint32_t bt;
+    int from_fw = zs_node_policy(c->node, &bp, &bt);
+    json_object_set_new(l1, "handed_over", json_integer((json_int_t)l.handed_over));
+    json_object_set_new(l1, "acc_input_hash", hex(l.acc_input_hash, 32));
+    json_object_set_new(l1, "fee_alarm", json_boolean(l.fw_flags & ZS_MBOX_ST_FEE_ALARM));
+    json_object_set_new(l1, "policy", json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "from", from_fw ? "firmware" : "configuration",
+                                                "max_bytes", (json_int_t)bp.max_bytes, "max_txs", (json_int_t)bp.max_txs,
+                                                "max_gas", (json_int_t)bp.max_gas, "max_age_ms", (json_int_t)bp.max_age_ms,
+                                                "block_time_ms", (json_int_t)bt));
+    zs_fwlink_info_t fi = {0};
+    if (c->fw) zs_fwlink_info(c->fw, &fi);
+    json_object_set_new(l1, "firmware_heartbeat", json_integer((json_int_t)fi.heartbeat));
+    json_object_set_new(l1, "firmware_uptime_s", json_integer((json_int_t)(fi.info.uptime_ms / 1000)));
+    json_object_set_new(l1, "firmware_alarms", json_integer((json_int_t)fi.info.alarms));
+    return l1;
+}
+
+json_t *zs_mgmt_exec(zs_mgmt_t *m, const char *cmd, json_t *args, const char *who, const char **code, char *err,
+                     size_t errlen)
+{
+    out_t o = {code, err, errlen};
+    const zs_mgmt_ctx_t *c = zs_mgmt_ctx(m);
+    if (!strcmp(cmd, "ping")) return json_string("pong");
+    if (!strcmp(cmd, "status")) return want_args(&o, args, 0, 0, "status") ? NULL : zs_mgmt_status_json(m);
+    if (!strcmp(cmd, "pool.ls")) return pool_ls(m, args, &o);
+    if (!strcmp(cmd, "pool.show")) return pool_show(m, args, &o);
+    if (!strcmp(cmd, "pool.drop")) return pool_drop(m, args, who, &o);
+    if (!strcmp(cmd, "batch.ls")) return batch_ls(m, args, &o);
+    if (!strcmp(cmd, "batch.show")) return batch_show(m, args, &o);
+    if (!strcmp(cmd, "batch.close")) return batch_close(m, args, who, &o);
+    if (!strcmp(cmd, "seq.pause") || !strcmp(cmd, "seq.resume")) {
+        if (want_args(&o, args, 0, 0, cmd)) return NULL;
+        int pause = !strcmp(cmd, "seq.pause");
+        if (pause) zs_node_pause(c->node);
+        else zs_node_resume(c->node);
+        zs_log_kv(ZS_LOG_WARN, "mgmt", pause ? "sequencing paused" : "sequencing resumed", "by", who, NULL);
+        return json_pack("{s:b}", "paused", pause);
+    }
+    if (!strcmp(cmd, "config.get")) return config_get(m, args, &o);
+    if (!strcmp(cmd, "config.set")) return config_set(m, args, who, &o);
+    if (!strcmp(cmd, "log.level")) {
+        if (want_args(&o, args, 0, 1, "log level [debug|info|warn|error]")) return NULL;
+        if (json_array_size(args)) {
+            json_t *a2 = json_pack("[s,s]", "log.level", arg(args, 0));
+            json_t *r = config_set(m, a2, who, &o);
+            json_decref(a2);
+            if (!r) return NULL;
+            json_decref(r);
+        }
+        return json_pack("{s:s}", "level", zs_log_level_name(zs_log_level()));
+    }
+    if (!strcmp(cmd, "card.status")) return want_args(&o, args, 0, 0, "card status") ? NULL : zs_accel_json(c->accel);
+    if (!strcmp(cmd, "card.selftest")) {
+        if (want_args(&o, args, 0, 0, "card selftest")) return NULL;
+        char report[320] = "no card: hashing on the CPU";
+        int rc = c->accel ? zs_accel_selftest(c->accel, report, sizeof report) : ZS_OK;
+        zs_log_kv(ZS_LOG_INFO, "mgmt", "card selftest", "result", rc ? "failed" : "passed", "by", who, NULL);
+        return json_pack("{s:b,s:s,s:o}", "passed", rc == ZS_OK, "report", report, "card", zs_accel_json(c->accel));
+    }
+    if (!strcmp(cmd, "l1.status")) return want_args(&o, args, 0, 0, "l1 status") ? NULL : l1_status(m);
+    if (!strcmp(cmd, "ingress.stats")) return want_args(&o, args, 0, 0, "ingress stats") ? NULL : ingress_stats(m);
+    return fail(&o, "unknown_command", "unknown command '%s'", cmd);
+}
