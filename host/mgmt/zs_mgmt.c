@@ -62,6 +62,7 @@ static unsigned read_cpus(cpu_t *out, unsigned max)
     while (fgets(line, sizeof line, f) && n < max) {
         unsigned idx;
         unsigned long long v[8] = {0};
+        if (strncmp(line, "cpu", 3) || line[3] < '0' || line[3] > '9') continue; /* "cpu " is the sum */
         if (sscanf(line, "cpu%u %llu %llu %llu %llu %llu %llu %llu %llu", &idx, &v[0], &v[1], &v[2], &v[3], &v[4],
                    &v[5], &v[6], &v[7]) < 5)
             continue;
