@@ -64,7 +64,7 @@ struct zs_node {
     zs_exec_t *exec;
     zs_pool_t *pool;
     pthread_t seq_thread;
-    int seq_started, stopping, failed, paused;
+    int seq_started, stopping, failed, paused, parked;
 
     pthread_mutex_t mu; /* guards everything below */
     pthread_cond_t committed;
@@ -978,15 +978,24 @@ static void *sequencer_main(void *arg)
     block_work_t w = {0};
     for (;;) {
         pthread_mutex_lock(&n->mu);
-        while (n->paused && !n->stopping && !n->failed)
+        while (n->paused && !n->stopping && !n->failed) {
+            n->parked = 1; /* zs_node_pause waits for this */
+            pthread_cond_broadcast(&n->committed);
             pthread_cond_wait(&n->committed, &n->mu);
+        }
+        n->parked = 0;
         int stop = n->stopping || n->failed;
         pthread_mutex_unlock(&n->mu);
         if (stop)
             break;
         zs_pool_item_t it;
         job_t *job = &jobs[cur];
-        if (zs_pool_next(n->pool, 200, &it) != ZS_OK) {
+        int got = zs_pool_next(n->pool, 200, &it) == ZS_OK;
+        if (got && zs_node_is_paused(n)) {
+            zs_pool_requeue(n->pool, &it); /* paused while it waited: the transaction stays pooled */
+            continue;
+        }
+        if (!got) {
             /* Idle: a batch may be due by age. */
             int why = batch_due(n, now_ms());
             if (why) {
@@ -1345,8 +1354,13 @@ void zs_node_off_block(zs_node_t *n, zs_node_block_fn fn, void *ctx)
 
 void zs_node_pause(zs_node_t *n)
 {
+    /* Returns once the sequencer has finished the block in progress and
+       parked: nothing admitted after this returns goes into a block. */
+    struct timespec deadline = zs_deadline_ms(10000);
     pthread_mutex_lock(&n->mu);
     n->paused = 1;
+    while (n->seq_started && !n->parked && !n->stopping && !n->failed)
+        if (pthread_cond_timedwait(&n->committed, &n->mu, &deadline)) break;
     pthread_mutex_unlock(&n->mu);
 }
 
