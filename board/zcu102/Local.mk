@@ -36,5 +36,7 @@ firmware-aarch64:
 	@$(MAKE) --no-print-directory $(A64_BUILD)/zkseq-fw.elf
 	@echo "firmware-aarch64: $(A64_BUILD)/zkseq-fw.elf"
 
--include $(patsubst %.o,%.d,$(A64_OBJS))
+# Before the -include: `here` is the last makefile read, and a .d file would
+# take its place.
 $(call add-integ-test,firmware-aarch64,test_build.mjs)
+-include $(patsubst %.o,%.d,$(A64_OBJS))
