@@ -218,3 +218,22 @@ int bench_write_json(const char *path)
     json_decref(root);
     return err;
 }
+
+void bench_accounts(size_t first, size_t k, zs_smt_key_t *balance_key, zs_smt_key_t *nonce_key, zs_u256_t *balance,
+                    zs_u256_t *nonce)
+{
+    uint8_t addrs[1024][20];
+    zs_smt_key_t three[3 * 1024];
+    for (size_t i = 0; i < k; i++) {
+        memset(addrs[i], 0, 20);
+        uint64_t id = first + i + 1;
+        memcpy(addrs[i] + 12, &id, 8);
+    }
+    zs_smt_keys_account3((const uint8_t(*)[20])addrs, k, three);
+    for (size_t i = 0; i < k; i++) {
+        balance_key[i] = three[3 * i];
+        nonce_key[i] = three[3 * i + 1];
+        balance[i] = zs_u256_from_u64(1000000000000000000ull + first + i);
+        nonce[i] = zs_u256_from_u64(1 + (first + i) % 7);
+    }
+}

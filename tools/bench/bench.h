@@ -69,6 +69,13 @@ void bench_ingress(const bench_opts_t *o);
 void bench_l1gas(const bench_opts_t *o);
 void bench_card(const bench_opts_t *o);
 
+/* The accounts the state and card suites build their trees of: k of them
+   whose addresses count from first + 1, their balance and nonce keys, and
+   the values (balances from 1 ETH up, nonces 1..7); k <= 1024. */
+#include "host/state/zs_smt_key.h"
+void bench_accounts(size_t first, size_t k, zs_smt_key_t *balance_key, zs_smt_key_t *nonce_key, zs_u256_t *balance,
+                    zs_u256_t *nonce);
+
 /* Output. */
 void bench_print_table(void);
 int bench_write_json(const char *path);

@@ -173,24 +173,17 @@ static void commits(const bench_opts_t *o)
     switch_t sw = {cpu};
     zs_smt_hasher_t h = {.ctx = &sw, .hash_batch = switch_hash};
     zs_smt_t *t = zs_smt_new(NULL, NULL, &h);
-    zs_smt_key_t *keys = malloc(accounts * sizeof *keys), pair[3 * 1024];
-    uint8_t addrs[1024][20];
+    zs_smt_key_t *keys = malloc(accounts * sizeof *keys);
     zs_smt_ref_t root;
     fprintf(stderr, "zkseq-bench: card: building a tree of %zu accounts in memory...\n", accounts);
     double t0 = bench_now();
     for (size_t done = 0; done < accounts;) {
         size_t k = accounts - done < 1024 ? accounts - done : 1024;
-        for (size_t i = 0; i < k; i++) {
-            memset(addrs[i], 0, 20);
-            uint64_t id = done + i + 1;
-            memcpy(addrs[i] + 12, &id, 8);
-        }
-        zs_smt_keys_account3((const uint8_t(*)[20])addrs, k, pair);
-        for (size_t i = 0; i < k; i++) {
-            zs_u256_t b = zs_u256_from_u64(1000000000000000000ull + done + i), n = zs_u256_from_u64(1 + (done + i) % 7);
-            keys[done + i] = pair[3 * i];
-            if (zs_smt_set(t, &pair[3 * i], &b) || zs_smt_set(t, &pair[3 * i + 1], &n)) goto out;
-        }
+        zs_smt_key_t nk[1024];
+        zs_u256_t bv[1024], nv[1024];
+        bench_accounts(done, k, keys + done, nk, bv, nv);
+        for (size_t i = 0; i < k; i++)
+            if (zs_smt_set(t, &keys[done + i], &bv[i]) || zs_smt_set(t, &nk[i], &nv[i])) goto out;
         done += k;
         if ((done % 50000 < k || done == accounts) && zs_smt_commit(t, done, &root, NULL)) goto out;
     }

@@ -61,8 +61,6 @@ void bench_state(const bench_opts_t *o)
     }
     /* Accounts: addresses from a counter; balance and nonce leaves. */
     zs_smt_key_t *bal_keys = malloc(accounts * sizeof *bal_keys);
-    uint8_t (*addrs)[20] = malloc(1024 * 20);
-    zs_smt_key_t *pair = malloc(3072 * sizeof *pair);
     fprintf(stderr, "zkseq-bench: state: building a tree of %zu accounts...\n", accounts);
     double t0 = bench_now();
     uint64_t version = 0;
@@ -70,16 +68,11 @@ void bench_state(const bench_opts_t *o)
     size_t per_commit = 20000;
     for (size_t done = 0; done < accounts;) {
         size_t k = accounts - done < 1024 ? accounts - done : 1024;
+        zs_smt_key_t nk[1024];
+        zs_u256_t bv[1024], nv[1024];
+        bench_accounts(done, k, bal_keys + done, nk, bv, nv);
         for (size_t i = 0; i < k; i++) {
-            memset(addrs[i], 0, 20);
-            uint64_t id = done + i + 1;
-            memcpy(addrs[i] + 12, &id, 8);
-        }
-        zs_smt_keys_account3((const uint8_t(*)[20])addrs, k, pair);
-        for (size_t i = 0; i < k; i++) {
-            zs_u256_t b = zs_u256_from_u64(1000000000000000000ull + done + i), n = zs_u256_from_u64(1 + (done + i) % 7);
-            bal_keys[done + i] = pair[3 * i];
-            if (zs_state_set_key(st, &pair[3 * i], &b) || zs_state_set_key(st, &pair[3 * i + 1], &n)) {
+            if (zs_state_set_key(st, &bal_keys[done + i], &bv[i]) || zs_state_set_key(st, &nk[i], &nv[i])) {
                 bench_note("state", "building the tree failed");
                 goto out;
             }
@@ -164,8 +157,6 @@ out:
     zs_state_close(st);
     zs_store_close(store);
     free(bal_keys);
-    free(addrs);
-    free(pair);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (getenv("ZS_BENCH_KEEP"))
