@@ -261,7 +261,7 @@ static int sim_store_list(void *ctx, const char *prefix, void (*fn)(void *arg, c
         n++;
     }
     closedir(d);
-    if (!rc) {
+    if (!rc && n) { /* qsort wants an array, even of nothing */
         qsort(names, n, sizeof *names, cmp_str);
         for (size_t i = 0; i < n; i++) fn(arg, names[i]);
     }

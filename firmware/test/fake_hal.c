@@ -218,6 +218,7 @@ void fake_hal_free(fake_hal_t *f)
 void fake_hal_type(fake_hal_t *f, const char *text)
 {
     size_t n = strlen(text);
+    if (n > sizeof f->uart_in) n = sizeof f->uart_in; /* what a real UART's buffer would drop */
     memcpy(f->uart_in, text, n);
     f->uart_in_len = n;
     f->uart_in_pos = 0;

@@ -40,7 +40,7 @@ typedef struct {
     unsigned nlogs;
     char uart_out[65536];
     size_t uart_out_len;
-    char uart_in[512];
+    char uart_in[1024];
     size_t uart_in_len, uart_in_pos;
     /* Fault: fail store_put after this many more successful puts (-1: never). */
     long puts_left;

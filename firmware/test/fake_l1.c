@@ -281,6 +281,7 @@ static json_t *call(fake_l1_t *l1, const char *m, json_t *params, const char **e
         }
         if (l1->ntxs == FAKE_MAX_TXS) abort();
         fake_tx_t *t = old ? old : &l1->txs[l1->ntxs++];
+        if (old) free(old->raw); /* sent again after it was dropped */
         memset(t, 0, sizeof *t);
         memcpy(t->hash, tx.hash, 32);
         t->nonce = tx.nonce;

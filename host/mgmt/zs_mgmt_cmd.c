@@ -11,6 +11,7 @@
 #include "host/log/zs_log.h"
 #include "host/mgmt/zs_mgmt.h"
 #include "lib/base/zs_hex.h"
+#include "lib/frame/zs_frame.h"
 #include "lib/base/zs_time.h"
 #include "lib/tx/zs_addr.h"
 
@@ -133,7 +134,9 @@ json_t *zs_mgmt_status_json(zs_mgmt_t *m)
         json_object_set_new(l1j, "last_l1_tx", json_null());
     }
     double uptime = (double)(zs_mono_ns() - r.started_ns) / 1e9;
-    return json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:b,s:{s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I},s:{s:f,s:f},s:o,s:o,s:o}",
+    json_t *versions = json_pack("{s:s,s:i,s:i,s:i}", "zkseqd", c->version, "mailbox", ZS_MBOX_VERSION,
+                                 "frame_protocol", ZS_FRAME_VERSION, "firmware_epoch", (int)fi.epoch);
+    json_t *out = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:b,s:{s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I},s:{s:f,s:f},s:o,s:o,s:o}",
                      "role", "sequencer", "version", c->version, "uptime_s", (json_int_t)uptime, "started_at",
                      (json_int_t)st.started_at, "chain_id", (json_int_t)zs_node_cfg(n)->chain_id, "head",
                      (json_int_t)zs_node_head(n), "paused", zs_node_is_paused(n), "batches", "open", (json_int_t)bn.open,
@@ -141,6 +144,8 @@ json_t *zs_mgmt_status_json(zs_mgmt_t *m)
                      (json_int_t)bn.consolidated, "pool", "total", (json_int_t)total, "executable", (json_int_t)exe,
                      "queued", (json_int_t)queued, "tx_per_s", "in", r.tx_in_per_s, "sequenced",
                      r.tx_sequenced_per_s, "card", zs_accel_json(c->accel), "l1", l1j, "cpu", cpu);
+    json_object_set_new(out, "versions", versions);
+    return out;
 }
 
 /* ---- pool */

@@ -89,7 +89,7 @@ static void draw(const ctl_opts_t *o, json_t *st, json_t *in, const zs_hist_t *w
     row += 2;
     json_t *cpu = json_object_get(st, "cpu");
     for (size_t i = 0; i < json_array_size(cpu) && row < LINES - 2; i++) {
-        char label[16];
+        char label[32];
         snprintf(label, sizeof label, "cpu%zu", i);
         bar(row++, label, json_number_value(json_array_get(cpu, i)));
     }
