@@ -345,19 +345,35 @@ static void store_value(json_t *cfg, const char *key, json_t *value)
     json_object_set_new(parent, dot ? dot + 1 : k, value);
 }
 
+/* Secrets never leave the box through config get: the token and the
+   exchange clients' HMAC keys show as "(secret)". */
+static void redact(json_t *cfg)
+{
+    json_t *mg = json_object_get(cfg, "mgmt");
+    if (json_is_string(json_object_get(mg, "token")) && *json_string_value(json_object_get(mg, "token")))
+        json_object_set_new(mg, "token", json_string("(secret)"));
+    json_t *keys = json_object_get(json_object_get(cfg, "udp"), "keys");
+    const char *k;
+    json_t *v;
+    json_object_foreach(keys, k, v) json_object_set_new(keys, k, json_string("(secret)"));
+}
+
 static json_t *config_get(zs_mgmt_t *m, json_t *args, out_t *o)
 {
     if (want_args(o, args, 0, 1, "config get [KEY]")) return NULL;
-    json_t *cfg = zs_mgmt_ctx(m)->config;
     pthread_mutex_lock(&config_mu);
+    json_t *cfg = json_deep_copy(zs_mgmt_ctx(m)->config);
+    pthread_mutex_unlock(&config_mu);
+    if (!cfg) return fail(o, "internal", "out of memory");
+    redact(cfg);
     json_t *r = NULL;
     if (!json_array_size(args)) {
-        r = json_deep_copy(cfg);
+        r = json_incref(cfg);
     } else {
         json_t *v = lookup(cfg, arg(args, 0));
         if (v) r = json_pack("{s:O}", arg(args, 0), v);
     }
-    pthread_mutex_unlock(&config_mu);
+    json_decref(cfg);
     return r ? r : fail(o, "bad_args", "unknown configuration key '%s' (config get lists them)", arg(args, 0));
 }
 

@@ -299,7 +299,8 @@ try {
   const bare = run('zkseqd', ['--dev', '--datadir', path.join(tmp, 'd3'), '--config', open, '--rpc-port', '0', '--udp-port', '0'], { timeout: 20000 });
   ok(bare.status === 2 && /beyond loopback: that needs TLS and a token/.test(bare.stderr), 'zkseqd refuses to listen beyond loopback without TLS and a token', bare.stderr);
   const cfg = path.join(tmp, 'tls.json');
-  fs.writeFileSync(cfg, JSON.stringify({ mgmt: { host: '0.0.0.0', port: 0, metrics_host: '0.0.0.0', metrics_port: 0,
+  const hmacKey = '00112233445566778899aabbccddeeff0011223344556677';
+  fs.writeFileSync(cfg, JSON.stringify({ udp: { keys: { 7: hmacKey } }, mgmt: { host: '0.0.0.0', port: 0, metrics_host: '0.0.0.0', metrics_port: 0,
     tls_cert: path.join(pki, 'server.pem'), tls_key: path.join(pki, 'server.key'), token_file: path.join(pki, 'token') } }));
   const tnode = await start({ datadir: path.join(tmp, 'd4'), args: ['--config', cfg] });
   try {
@@ -312,6 +313,9 @@ try {
     ok(badTok.status === 3 && /needs its token/.test(badTok.stderr), 'TLS with a wrong token: refused', badTok.stderr);
     const good = tctl(['--tls', '--ca', path.join(pki, 'ca.pem'), '--token-file', path.join(pki, 'token'), '--json', 'status']);
     ok(good.status === 0 && good.json && good.json.chain_id === 1001, 'TLS with the token: served', good.stderr);
+    const cfgOut = tctl(['--tls', '--ca', path.join(pki, 'ca.pem'), '--token', token, 'config', 'get']);
+    ok(cfgOut.status === 0 && !cfgOut.stdout.includes(hmacKey) && /udp\.keys\.7 = "\(secret\)"/.test(cfgOut.stdout),
+      'config get shows no secret (an exchange client\'s HMAC key reads "(secret)")', cfgOut.stdout);
     const otherCa = tctl(['--tls', '--ca', path.join(pki, 'other-ca.pem'), '--token', token, 'status']);
     ok(otherCa.status === 3 && /certificate not trusted/.test(otherCa.stderr), 'a client that does not trust the server\'s CA refuses it', otherCa.stderr);
     const plain = tctl(['--token', token, 'status']);
