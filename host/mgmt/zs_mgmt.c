@@ -158,6 +158,40 @@ static void reply(zs_conn_t *c, json_t *o)
     free(s);
 }
 
+json_t *zs_mgmt_handle_line(zs_mgmt_t *m, const char *line, const char *peer)
+{
+    json_error_t je;
+    json_t *req = json_loads(line, JSON_REJECT_DUPLICATES, &je);
+    json_t *id = req ? json_object_get(req, "id") : NULL;
+    json_t *idv = id ? json_incref(id) : json_null();
+    const char *cmd = req ? json_string_value(json_object_get(req, "cmd")) : NULL;
+    json_t *args = req ? json_object_get(req, "args") : NULL;
+    json_t *out;
+    if (!req || !json_is_object(req) || !cmd || (args && !json_is_array(args))) {
+        out = json_pack("{s:o,s:b,s:s,s:s}", "id", idv, "ok", 0, "code", "bad_args", "error",
+                        "want one JSON object per line: {\"id\": N, \"cmd\": \"...\", \"args\": [...]}");
+    } else if (!token_ok(m, json_string_value(json_object_get(req, "token")))) {
+        zs_log_kv(ZS_LOG_WARN, "mgmt", "request refused: no or wrong token", "peer", peer, "cmd", cmd, NULL);
+        out = json_pack("{s:o,s:b,s:s,s:s}", "id", idv, "ok", 0, "code", "auth", "error",
+                        "refused: this management port needs its token");
+    } else {
+        const char *user = json_string_value(json_object_get(req, "user"));
+        char who[160];
+        snprintf(who, sizeof who, "%.80s@%.60s", user && *user ? user : "?", peer);
+        const char *code = "internal";
+        char err[512] = "";
+        json_t *empty = json_array();
+        json_t *res = zs_mgmt_exec(m, cmd, args ? args : empty, who, &code, err, sizeof err);
+        json_decref(empty);
+        if (res)
+            out = json_pack("{s:o,s:b,s:o}", "id", idv, "ok", 1, "result", res);
+        else
+            out = json_pack("{s:o,s:b,s:s,s:s}", "id", idv, "ok", 0, "code", code, "error", err);
+    }
+    json_decref(req);
+    return out;
+}
+
 static void serve_mgmt(zs_mgmt_t *m, zs_conn_t *c)
 {
     char *line = malloc(LINE_MAX_BYTES);
@@ -180,39 +214,7 @@ static void serve_mgmt(zs_mgmt_t *m, zs_conn_t *c)
             continue;
         }
         if (n <= 0) break;
-        json_error_t je;
-        json_t *req = json_loads(line, JSON_REJECT_DUPLICATES, &je);
-        json_t *id = req ? json_object_get(req, "id") : NULL;
-        json_t *idv = id ? json_incref(id) : json_null();
-        const char *cmd = req ? json_string_value(json_object_get(req, "cmd")) : NULL;
-        json_t *args = req ? json_object_get(req, "args") : NULL;
-        if (!req || !json_is_object(req) || !cmd || (args && !json_is_array(args))) {
-            reply(c, json_pack("{s:o,s:b,s:s,s:s}", "id", idv, "ok", 0, "code", "bad_args", "error",
-                               "want one JSON object per line: {\"id\": N, \"cmd\": \"...\", \"args\": [...]}"));
-            json_decref(req);
-            continue;
-        }
-        if (!token_ok(m, json_string_value(json_object_get(req, "token")))) {
-            zs_log_kv(ZS_LOG_WARN, "mgmt", "request refused: no or wrong token", "peer", zs_conn_peer(c), "cmd", cmd,
-                      NULL);
-            reply(c, json_pack("{s:o,s:b,s:s,s:s}", "id", idv, "ok", 0, "code", "auth", "error",
-                               "refused: this management port needs its token"));
-            json_decref(req);
-            continue;
-        }
-        const char *user = json_string_value(json_object_get(req, "user"));
-        char who[160];
-        snprintf(who, sizeof who, "%s@%s", user && *user ? user : "?", zs_conn_peer(c));
-        const char *code = "internal";
-        char err[512] = "";
-        json_t *empty = json_array();
-        json_t *res = zs_mgmt_exec(m, cmd, args ? args : empty, who, &code, err, sizeof err);
-        json_decref(empty);
-        if (res)
-            reply(c, json_pack("{s:o,s:b,s:o}", "id", idv, "ok", 1, "result", res));
-        else
-            reply(c, json_pack("{s:o,s:b,s:s,s:s}", "id", idv, "ok", 0, "code", code, "error", err));
-        json_decref(req);
+        reply(c, zs_mgmt_handle_line(m, line, zs_conn_peer(c)));
     }
     free(line);
 }

@@ -64,6 +64,11 @@ uint16_t zs_mgmt_metrics_port(const zs_mgmt_t *m);
 /* Stops listening and waits for the connections in progress. */
 void zs_mgmt_stop(zs_mgmt_t *m);
 
+/* zs_mgmt_handle_line answers one request line from peer (what each
+   connection does per line; also the fuzz target's entry): the reply
+   object, never NULL except when out of memory. */
+json_t *zs_mgmt_handle_line(zs_mgmt_t *m, const char *line, const char *peer);
+
 /* ---- Internal to host/mgmt (the commands and the metrics). */
 
 /* Runs one command: the result, or NULL with *code and err set. */
