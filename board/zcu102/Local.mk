@@ -5,7 +5,10 @@
 # mbedTLS is configured for Linux: threads, sockets, files).
 A64_CC ?= aarch64-linux-gnu-gcc
 A64_SECP ?= /usr/lib/aarch64-linux-gnu/libsecp256k1.a
-A64_BUILD := $(BUILD)/aarch64
+# Absolute: the test builds with BUILD=/abs/path, make test with a relative one,
+# and the .d files name their targets as they were built; one spelling keeps
+# the header dependencies working both ways.
+A64_BUILD := $(abspath $(BUILD))/aarch64
 A64_CFLAGS := --specs=picolibc.specs -mcpu=cortex-a53 -std=c11 -O2 -g $(WARN) $(FW_CFLAGS) -I. \
 	-DZS_FW_TLS=0 -DZS_SINGLE_THREAD=1
 # DDR from 1 MiB: code and read-only data, then 1.75 GiB of RAM (the journal
@@ -39,4 +42,5 @@ firmware-aarch64:
 # Before the -include: `here` is the last makefile read, and a .d file would
 # take its place.
 $(call add-integ-test,firmware-aarch64,test_build.mjs)
+$(call add-integ-test,firmware-qemu,test_qemu.mjs)
 -include $(patsubst %.o,%.d,$(A64_OBJS))

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `make firmware-aarch64` builds the firmware for the zcu102 board: a static
 // AArch64 ELF with no program interpreter, the firmware core, the board's
-// HAL and libsecp256k1's signing inside, and no undefined symbol.  (Nothing
-// boots it yet: the qemu xlnx-zcu102 boot test comes later.)
+// HAL and libsecp256k1's signing inside, and no undefined symbol.  (It boots
+// on QEMU's zcu102 model: test_qemu.mjs.)
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

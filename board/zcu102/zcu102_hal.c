@@ -1,10 +1,11 @@
 /* The zcu102 board (Xilinx Zynq UltraScale+ MPSoC, Cortex-A53 running bare
    metal): the firmware's HAL on the hardware, built by `make firmware-aarch64`
-   with Debian's gcc-aarch64-linux-gnu and picolibc.  Nothing runs it yet
-   (qemu-system-aarch64 -M xlnx-zcu102 is the planned boot test); what is
-   here and what is not:
+   with Debian's gcc-aarch64-linux-gnu and picolibc.  It boots on QEMU's
+   model of the board (qemu-system-aarch64 -M xlnx-zcu102: test_qemu.mjs),
+   not yet on a board; what is here and what is not:
    - UART: Cadence UART0 (0xFF000000) is the serial console, UART1
-     (0xFF010000) the debug log; polled, 115200 8N1 as the boot loader left it.
+     (0xFF010000) the debug log; polled, 115200 8N1 as the boot loader left it
+     (receiver and transmitter switched on here, for a start without one).
    - Clock: the architected timer (CNTPCT_EL0 / CNTFRQ_EL0).
    - Mailbox: a page-aligned ZS_MBOX_SIZE region in RAM (on the card, the
      window the host reaches through the PCIe BAR, which the board's address
@@ -27,6 +28,9 @@
 
 #define UART0 0xFF000000u
 #define UART1 0xFF010000u
+#define UART_CR 0x00
+#define UART_CR_RXEN (1u << 2)
+#define UART_CR_TXEN (1u << 4)
 #define UART_SR 0x2C
 #define UART_FIFO 0x30
 #define UART_SR_RXEMPTY (1u << 1)
@@ -34,6 +38,14 @@
 
 static inline uint32_t rd32(uintptr_t a) { return *(volatile uint32_t *)a; }
 static inline void wr32(uintptr_t a, uint32_t v) { *(volatile uint32_t *)a = v; }
+
+/* Receiver and transmitter on, at the baud rate and 8N1 framing the boot
+   loader set (a board started straight into zkseq-fw, as QEMU's -kernel
+   does, has them off). */
+static void uart_enable(uintptr_t base)
+{
+    wr32(base + UART_CR, UART_CR_RXEN | UART_CR_TXEN);
+}
 
 static void uart_putc(uintptr_t base, uint8_t c)
 {
@@ -247,6 +259,8 @@ static int b_key_read(void *ctx, uint8_t key[32])
 void zcu102_board_init(zcu102_board_t *b, zs_hal_t *hal)
 {
     memset(b, 0, sizeof *b);
+    uart_enable(UART0);
+    uart_enable(UART1);
     b->t0 = cntpct();
     memset(mbox_region, 0, sizeof mbox_region);
     *hal = (zs_hal_t){
