@@ -98,16 +98,9 @@ static void cmd_l1(fw_t *fw)
     addr_text(a, fw->address);
     out(fw, "endpoint: %s (chain id %llu) %s", fw->cfg.l1_url, (unsigned long long)fw->cfg.l1_chain_id,
         fw->l1_up ? "up" : "down");
-    /* Wei as ETH with six decimals, exact (no 64-bit limit). */
-    char wei[ZS_U256_DEC_MAX + 20];
-    zs_u256_to_dec(&fw->l1_balance, wei);
-    size_t n = strlen(wei);
-    if (n < 19) {
-        memmove(wei + 19 - n, wei, n + 1);
-        memset(wei, '0', 19 - n);
-        n = 19;
-    }
-    out(fw, "sequencer: %s  balance %.*s.%.6s ETH", a, (int)(n - 18), wei, wei + n - 18);
+    char eth[ZS_U256_DEC_MAX + 2];
+    zs_u256_format_units(&fw->l1_balance, 18, 6, eth); /* exact: no 64-bit limit */
+    out(fw, "sequencer: %s  balance %s ETH", a, eth);
     addr_text(a, fw->cfg.rollup);
     out(fw, "rollup: %s  head %llu  base fee %llu wei  fee cap %llu wei", a, (unsigned long long)fw->l1_head,
         (unsigned long long)fw->l1_base_fee, (unsigned long long)fw->cfg.fee_cap_wei);

@@ -169,12 +169,11 @@ static uint64_t next_rand(zs_accel_t *a)
     return r;
 }
 
+/* Asked on every batch: no lock (fallback is written under mu, read
+   atomically). */
 static int card_usable(zs_accel_t *a)
 {
-    pthread_mutex_lock(&a->mu);
-    int ok = a->use_card && !a->st.fallback;
-    pthread_mutex_unlock(&a->mu);
-    return ok;
+    return a->use_card && !__atomic_load_n(&a->st.fallback, __ATOMIC_RELAXED);
 }
 
 static void failed(zs_accel_t *a, int kind, const char *what)
@@ -183,7 +182,7 @@ static void failed(zs_accel_t *a, int kind, const char *what)
     pthread_mutex_lock(&a->mu);
     a->st.failures[kind]++;
     if (++a->failures_in_row >= a->o.max_failures && !a->st.fallback) {
-        a->st.fallback = 1;
+        __atomic_store_n(&a->st.fallback, 1, __ATOMIC_RELAXED);
         snprintf(a->st.alarm, sizeof a->st.alarm, "card %s set aside after %u failures in a row (last: %s); hashing on the CPU",
                  a->st.backend, a->failures_in_row, what);
         snprintf(msg, sizeof msg, "%s", a->st.alarm);
@@ -205,15 +204,16 @@ static void succeeded(zs_accel_t *a, size_t in_bytes, size_t out_bytes, size_t p
     pthread_mutex_unlock(&a->mu);
 }
 
+/* Counted on the CPU path of every batch (the frame workers' hot path):
+   relaxed atomic adds, no lock. */
 static void on_cpu(zs_accel_t *a, size_t perms, size_t msgs)
 {
-    pthread_mutex_lock(&a->mu);
-    a->st.cpu_permutations += perms;
-    a->st.cpu_keccak_msgs += msgs;
-    pthread_mutex_unlock(&a->mu);
+    if (perms) __atomic_add_fetch(&a->st.cpu_permutations, perms, __ATOMIC_RELAXED);
+    if (msgs) __atomic_add_fetch(&a->st.cpu_keccak_msgs, msgs, __ATOMIC_RELAXED);
 }
 
-/* Submits and waits; 0, or the failure recorded (and the kind in *kind). */
+/* Submits and waits: 0, or the failure (recorded, and *lost set when the
+   card may still write the job's buffers). */
 static int run_job(zs_accel_t *a, zs_card_job_t *j, int *lost)
 {
     uint64_t ticket;
@@ -348,6 +348,11 @@ static void coalesced_keccak(zs_accel_t *a, const uint8_t *const *msgs, const si
 void zs_accel_keccak(zs_accel_t *a, const uint8_t *const *msgs, const size_t *lens, size_t n, uint8_t (*out)[32])
 {
     if (!n) return;
+    if (!card_usable(a)) { /* the cpu backend, or a card set aside: nothing to weigh */
+        cpu_keccak(msgs, lens, n, out);
+        on_cpu(a, 0, n);
+        return;
+    }
     size_t longest = 0, total = 0;
     for (size_t i = 0; i < n; i++) {
         total += lens[i];
@@ -356,11 +361,11 @@ void zs_accel_keccak(zs_accel_t *a, const uint8_t *const *msgs, const size_t *le
     /* A slot holds the longest message and at least one byte more. */
     size_t slot_words = longest / 8 + 1;
     int small = n < a->o.min_keccak && total < a->o.min_keccak_bytes;
-    if (small && a->small_keccak && longest < 256 && card_usable(a)) {
+    if (small && a->small_keccak && longest < 256) {
         coalesced_keccak(a, msgs, lens, n, out);
         return;
     }
-    if (small || slot_words > ZS_K_KECCAK_MAX_WORDS || n > ZS_K_MAX_JOBS || !card_usable(a)) {
+    if (small || slot_words > ZS_K_KECCAK_MAX_WORDS || n > ZS_K_MAX_JOBS) {
         cpu_keccak(msgs, lens, n, out);
         on_cpu(a, 0, n);
         return;
@@ -422,6 +427,8 @@ void zs_accel_stats(zs_accel_t *a, zs_accel_stats_t *out)
     }
     *out = a->st;
     pthread_mutex_unlock(&a->mu);
+    out->cpu_permutations = __atomic_load_n(&a->st.cpu_permutations, __ATOMIC_RELAXED);
+    out->cpu_keccak_msgs = __atomic_load_n(&a->st.cpu_keccak_msgs, __ATOMIC_RELAXED);
     out->queue_depth = cs.queue_depth;
     if (a->small_keccak) {
         zs_card_batch_stats_t bs;
@@ -513,7 +520,7 @@ int zs_accel_selftest(zs_accel_t *a, char *report, size_t reportlen)
     char msg[320] = "";
     pthread_mutex_lock(&a->mu);
     if (a->st.fallback) snprintf(msg, sizeof msg, "card %s passed its self-test: taken back", a->st.backend);
-    a->st.fallback = 0;
+    __atomic_store_n(&a->st.fallback, 0, __ATOMIC_RELAXED);
     a->st.alarm[0] = 0;
     a->failures_in_row = 0;
     pthread_mutex_unlock(&a->mu);

@@ -9,41 +9,27 @@
 
 #include "host/log/zs_log.h"
 #include "host/mgmt/zs_mgmt.h"
+#include "tests/support/zs_fuzz_node.h"
 
 static zs_mgmt_t *mgmt;
 static zs_node_t *node;
 static json_t *config;
-static char dir[] = "/tmp/zkseq-fuzz-mgmt-XXXXXX";
 
 static void cleanup(void)
 {
     zs_mgmt_stop(mgmt);
-    zs_node_close(node);
+    zs_fuzz_node_close(node);
     json_decref(config);
-    char cmd[64];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd)) fprintf(stderr, "fuzz_mgmt: could not remove %s\n", dir);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    if (!mkdtemp(dir)) abort();
     char err[256];
     /* The log at error level: the fuzzer's changes would flood it. */
     if (zs_log_open(NULL, ZS_LOG_KV, ZS_LOG_ERROR, err, sizeof err)) abort();
-    static zs_node_cfg_t c;
-    c.datadir = dir;
-    c.chain_id = 1001;
-    c.min_gas_price = zs_u256_from_u64(1000000000);
-    c.genesis = json_loads("{\"addresses\":[{\"address\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\","
-                           "\"balance\":\"10000000000000000000000\",\"nonce\":\"0\"}]}",
-                           0, NULL);
-    if (!(node = zs_node_open(&c, err, sizeof err))) {
-        fprintf(stderr, "fuzz_mgmt: %s\n", err);
-        abort();
-    }
+    node = zs_fuzz_node_open("mgmt");
     config = json_loads("{\"chain_id\":1001,\"batch\":{\"max_bytes\":120000,\"max_txs\":0,\"max_gas\":0,\"max_age_ms\":3000},"
                         "\"sequencer\":{\"block_time_ms\":100},\"log\":{\"level\":\"error\"},"
                         "\"mgmt\":{\"token\":\"\"},\"udp\":{\"keys\":{\"1\":\"00112233445566778899aabbccddeeff\"}}}",

@@ -424,19 +424,15 @@ static json_t *config_set(zs_mgmt_t *m, json_t *args, const char *who, out_t *o)
         if (live[i].kind != K_FIRMWARE) {
             zs_batch_policy_t p;
             uint32_t bt;
-            pthread_mutex_lock(&config_mu);
-            p.max_bytes = json_integer_value(lookup(c->config, "batch.max_bytes"));
-            p.max_txs = (uint32_t)json_integer_value(lookup(c->config, "batch.max_txs"));
-            p.max_gas = (uint64_t)json_integer_value(lookup(c->config, "batch.max_gas"));
-            p.max_age_ms = (uint32_t)json_integer_value(lookup(c->config, "batch.max_age_ms"));
-            bt = (uint32_t)json_integer_value(lookup(c->config, "sequencer.block_time_ms"));
-            pthread_mutex_unlock(&config_mu);
+            pthread_mutex_lock(&config_mu); /* two operators' changes must not undo each other */
+            zs_node_local_policy(c->node, &p, &bt);
             if (!strcmp(key, "batch.max_bytes")) p.max_bytes = v;
             if (!strcmp(key, "batch.max_txs")) p.max_txs = (uint32_t)v;
             if (!strcmp(key, "batch.max_gas")) p.max_gas = v;
             if (!strcmp(key, "batch.max_age_ms")) p.max_age_ms = (uint32_t)v;
             if (!strcmp(key, "sequencer.block_time_ms")) bt = (uint32_t)v;
             zs_node_set_local_policy(c->node, &p, bt);
+            pthread_mutex_unlock(&config_mu);
         }
         newv = json_integer((json_int_t)v);
     }

@@ -1441,6 +1441,14 @@ static void request_close(zs_node_t *n, uint64_t number, int operator_)
 void zs_node_request_close(zs_node_t *n, uint64_t number) { request_close(n, number, 0); }
 void zs_node_operator_close(zs_node_t *n, uint64_t number) { request_close(n, number, 1); }
 
+void zs_node_local_policy(zs_node_t *n, zs_batch_policy_t *p, uint32_t *block_time_ms)
+{
+    pthread_mutex_lock(&n->mu);
+    *p = n->cfg.batch;
+    *block_time_ms = n->cfg.block_time_ms;
+    pthread_mutex_unlock(&n->mu);
+}
+
 void zs_node_set_local_policy(zs_node_t *n, const zs_batch_policy_t *p, uint32_t block_time_ms)
 {
     pthread_mutex_lock(&n->mu);

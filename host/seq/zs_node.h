@@ -206,6 +206,7 @@ void zs_node_set_policy(zs_node_t *n, const zs_batch_policy_t *p, uint32_t block
 /* zs_node_set_local_policy changes the configuration's policy (the one in
    force while the firmware is down), live. */
 void zs_node_set_local_policy(zs_node_t *n, const zs_batch_policy_t *p, uint32_t block_time_ms);
+void zs_node_local_policy(zs_node_t *n, zs_batch_policy_t *p, uint32_t *block_time_ms);
 /* The policy in force (the firmware's while it is up): 1 if the firmware's. */
 int zs_node_policy(zs_node_t *n, zs_batch_policy_t *p, uint32_t *block_time_ms);
 /* Close the open batch if it is still number and holds a block (the

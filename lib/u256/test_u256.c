@@ -125,9 +125,32 @@ static void test_text_edges(void **state)
     assert_int_equal(zs_u256_bits(&one), 1);
 }
 
+static void test_format_units(void **state)
+{
+    (void)state;
+    char out[ZS_U256_DEC_MAX + 2];
+    const char *cases[][2] = {{"0", "0.000000"},
+                              {"1", "0.000000"},
+                              {"1000000000000000000", "1.000000"},
+                              {"1234567890123456789012", "1234.567890"},
+                              {"999999999999999999", "0.999999"},
+                              {"115792089237316195423570985008687907853269984665640564039457584007913129639935",
+                               "115792089237316195423570985008687907853269984665640564039457.584007"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        zs_u256_t v;
+        assert_int_equal(zs_u256_parse(&v, cases[i][0]), 0);
+        zs_u256_format_units(&v, 18, 6, out);
+        assert_string_equal(out, cases[i][1]);
+    }
+    zs_u256_t g = zs_u256_from_u64(1500000000);
+    zs_u256_format_units(&g, 9, 3, out); /* gwei */
+    assert_string_equal(out, "1.500");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_format_units),
         cmocka_unit_test(test_small_against_u128),
         cmocka_unit_test(test_identities),
         cmocka_unit_test(test_text_edges),

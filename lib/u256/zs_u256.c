@@ -207,3 +207,20 @@ void zs_u256_to_hex(const zs_u256_t *a, char *out)
     const char *d = digits[0] == '0' ? digits + 1 : digits;
     strcpy(out + 2, d);
 }
+
+void zs_u256_format_units(const zs_u256_t *a, unsigned decimals, unsigned shown, char *out)
+{
+    char d[ZS_U256_DEC_MAX];
+    zs_u256_to_dec(a, d);
+    size_t n = strlen(d), want = (size_t)decimals + 1;
+    char padded[ZS_U256_DEC_MAX + 1];
+    size_t pad = n < want ? want - n : 0; /* leading zeros: at least one digit before the point */
+    memset(padded, '0', pad);
+    memcpy(padded + pad, d, n + 1);
+    n += pad;
+    size_t whole = n - decimals;
+    memcpy(out, padded, whole);
+    out[whole] = '.';
+    memcpy(out + whole + 1, padded + whole, shown);
+    out[whole + 1 + shown] = 0;
+}

@@ -72,6 +72,11 @@ ZS_MUST_USE int zs_u256_parse(zs_u256_t *r, const char *s);
 /* Text out, NUL-terminated, into buffers of ZS_U256_DEC_MAX /
    ZS_U256_HEX_MAX chars; hex is 0x-prefixed and minimal ("0x0" for zero). */
 void zs_u256_to_dec(const zs_u256_t *a, char *out);
+/* zs_u256_format_units writes a / 10^decimals with `shown` digits after the
+   point, truncated and exact (wei as ETH: decimals 18, shown 6 gives
+   "1000.000000"); shown <= decimals <= 77.  out holds
+   ZS_U256_DEC_MAX + 2 bytes. */
+void zs_u256_format_units(const zs_u256_t *a, unsigned decimals, unsigned shown, char *out);
 void zs_u256_to_hex(const zs_u256_t *a, char *out);
 
 #endif

@@ -237,3 +237,12 @@ void bench_accounts(size_t first, size_t k, zs_smt_key_t *balance_key, zs_smt_ke
         nonce[i] = zs_u256_from_u64(1 + (first + i) % 7);
     }
 }
+
+uint64_t bench_rng(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *state = x;
+}

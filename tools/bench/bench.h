@@ -76,6 +76,9 @@ void bench_card(const bench_opts_t *o);
 void bench_accounts(size_t first, size_t k, zs_smt_key_t *balance_key, zs_smt_key_t *nonce_key, zs_u256_t *balance,
                     zs_u256_t *nonce);
 
+/* A xorshift step: the suites' reproducible random numbers. */
+uint64_t bench_rng(uint64_t *state);
+
 /* Output. */
 void bench_print_table(void);
 int bench_write_json(const char *path);

@@ -149,15 +149,6 @@ static int switch_hash(void *ctx, const uint64_t (*in)[12], uint64_t (*out)[4], 
     return ZS_OK;
 }
 
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return *s = x;
-}
-
 static void commits(const bench_opts_t *o)
 {
     size_t accounts = o->quick ? 100000 : (o->state_accounts ? o->state_accounts : 1000000);
@@ -199,8 +190,8 @@ static void commits(const bench_opts_t *o)
     for (int r = 0; r < 2 * rounds; r++) {
         sw.accel = r % 2 ? sim : cpu;
         for (int i = 0; i < BATCH; i++) {
-            zs_u256_t b = zs_u256_from_u64(rng_next(&rng) >> 8);
-            if (zs_smt_set(t, &keys[rng_next(&rng) % accounts], &b)) goto out;
+            zs_u256_t b = zs_u256_from_u64(bench_rng(&rng) >> 8);
+            if (zs_smt_set(t, &keys[bench_rng(&rng) % accounts], &b)) goto out;
         }
         zs_smt_changes_t ch;
         double a = bench_now();

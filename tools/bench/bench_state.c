@@ -25,15 +25,6 @@ static void run_hash(void *a, uint64_t iters)
     for (uint64_t i = 0; i < iters; i++) zs_poseidon_hash_batch((const uint64_t(*)[12])h->st, h->out, h->n);
 }
 
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return *s = x;
-}
-
 void bench_state(const bench_opts_t *o)
 {
     size_t accounts = o->quick ? 100000 : (o->state_accounts ? o->state_accounts : 1000000);
@@ -102,8 +93,8 @@ void bench_state(const bench_opts_t *o)
         if (bi == 0) t_set = t_commit = t_write = 0, perms = 0;
         double a = bench_now();
         for (int i = 0; i < BATCH; i++) {
-            size_t idx = rng_next(&rng) % accounts;
-            zs_u256_t b = zs_u256_from_u64(rng_next(&rng) >> 8);
+            size_t idx = bench_rng(&rng) % accounts;
+            zs_u256_t b = zs_u256_from_u64(bench_rng(&rng) >> 8);
             if (zs_state_set_key(st, &bal_keys[idx], &b)) goto out;
         }
         double b = bench_now();

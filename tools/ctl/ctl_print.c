@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/u256/zs_u256.h"
 #include "tools/ctl/ctl.h"
 
 static const char *str(json_t *o, const char *k)
@@ -14,25 +15,17 @@ static const char *str(json_t *o, const char *k)
 static long long num(json_t *o, const char *k) { return (long long)json_integer_value(json_object_get(o, k)); }
 static double real(json_t *o, const char *k) { return json_number_value(json_object_get(o, k)); }
 
-/* Wei as ETH with six decimals, from a decimal string of any length. */
+/* Wei (a decimal string) as ETH with six decimals. */
 static void eth(const char *wei, char *out, size_t outlen)
 {
-    if (!wei || !*wei || *wei == '-') {
+    zs_u256_t v;
+    char t[ZS_U256_DEC_MAX + 2];
+    if (!wei || zs_u256_parse(&v, wei)) {
         snprintf(out, outlen, "-");
         return;
     }
-    char w[100];
-    size_t n = strlen(wei);
-    if (n > 80) n = 80;
-    if (n < 19) {
-        memset(w, '0', 19 - n);
-        memcpy(w + 19 - n, wei, n);
-        n = 19;
-    } else {
-        memcpy(w, wei, n);
-    }
-    w[n] = 0;
-    snprintf(out, outlen, "%.*s.%.6s ETH", (int)(n - 18), w, w + n - 18);
+    zs_u256_format_units(&v, 18, 6, t);
+    snprintf(out, outlen, "%s ETH", t);
 }
 
 static void print_card(json_t *c)
@@ -55,7 +48,7 @@ static void print_card(json_t *c)
 
 static void print_l1(json_t *l)
 {
-    char b[64];
+    char b[ZS_U256_DEC_MAX + 8];
     eth(json_string_value(json_object_get(l, "balance_wei")), b, sizeof b);
     int fw = json_is_true(json_object_get(l, "firmware"));
     printf("L1:          firmware %s, L1 %s%s%s\n", fw ? "up" : "DOWN",

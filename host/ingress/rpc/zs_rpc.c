@@ -880,11 +880,6 @@ static json_t *m_batch_by_number(zs_rpc_t *r, json_t *p, rpc_err_t *e)
     return o;
 }
 
-static json_t *card_json(zs_rpc_t *r)
-{
-    return zs_accel_json(zs_node_accel(r->node));
-}
-
 /* zkseq_cardSelftest: every kernel once through the card against the CPU
    (a card set aside is taken back when it passes). */
 static json_t *m_card_selftest(zs_rpc_t *r, json_t *p, rpc_err_t *e)
@@ -892,7 +887,7 @@ static json_t *m_card_selftest(zs_rpc_t *r, json_t *p, rpc_err_t *e)
     zs_accel_t *a = zs_node_accel(r->node);
     char report[320] = "no card: hashing on the CPU";
     int rc = a ? zs_accel_selftest(a, report, sizeof report) : ZS_OK;
-    return json_pack("{s:b,s:s,s:o}", "passed", rc == ZS_OK, "report", report, "card", card_json(r));
+    return json_pack("{s:b,s:s,s:o}", "passed", rc == ZS_OK, "report", report, "card", zs_accel_json(zs_node_accel(r->node)));
 }
 
 /* zkseq_status: what an operator checks first. */
@@ -922,7 +917,7 @@ static json_t *m_status(zs_rpc_t *r, json_t *p, rpc_err_t *e)
                      (double)st.ns_exec * k, "block", (double)st.ns_block * k, "treeHashing", (double)st.ns_commit * k,
                      "records", (double)st.ns_records * k, "write", (double)st.ns_write * k, "publish",
                      (double)st.ns_publish * k, "rpc", "httpRequests", (json_int_t)rs.http_requests, "calls",
-                     (json_int_t)rs.calls, "errors", (json_int_t)rs.errors, "card", card_json(r));
+                     (json_int_t)rs.calls, "errors", (json_int_t)rs.errors, "card", zs_accel_json(zs_node_accel(r->node)));
 }
 
 /* zkseq_l1Status: what the firmware reports of L1 (no parameters). */

@@ -1,0 +1,34 @@
+#include "tests/support/zs_fuzz_node.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static char dir[128];
+
+zs_node_t *zs_fuzz_node_open(const char *name)
+{
+    snprintf(dir, sizeof dir, "/tmp/zkseq-fuzz-%s-XXXXXX", name);
+    if (!mkdtemp(dir)) abort();
+    static zs_node_cfg_t c;
+    c.datadir = dir;
+    c.chain_id = 1001;
+    c.min_gas_price = zs_u256_from_u64(1000000000);
+    c.genesis = json_loads("{\"addresses\":[{\"address\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\","
+                           "\"balance\":\"10000000000000000000000\",\"nonce\":\"0\"}]}",
+                           0, NULL);
+    char err[256];
+    zs_node_t *n = zs_node_open(&c, err, sizeof err);
+    if (!n) {
+        fprintf(stderr, "zs_fuzz_node: %s\n", err);
+        abort();
+    }
+    return n;
+}
+
+void zs_fuzz_node_close(zs_node_t *n)
+{
+    zs_node_close(n);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd)) fprintf(stderr, "zs_fuzz_node: could not remove %s\n", dir);
+}
