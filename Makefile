@@ -61,7 +61,7 @@ endif
 CARD_LIBS := $(XRT_LIBS)
 # The sequencer node and what it is made of, most dependent first, for the
 # programs and tests that link it (add zs_lib after them).
-NODE_LIBS := zs_node zs_accel zs_pool zs_chain zs_exec zs_state zs_store zs_metrics zs_log zs_drivers_card zs_kernels
+NODE_LIBS := zs_node zs_l1view zs_accel zs_pool zs_chain zs_exec zs_state zs_genesis zs_store zs_metrics zs_log zs_drivers_card zs_kernels
 DPDK_CFLAGS := $(shell pkg-config --cflags libdpdk 2>/dev/null)
 DPDK_LIBS := $(shell pkg-config --libs libdpdk 2>/dev/null)
 

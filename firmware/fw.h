@@ -51,7 +51,7 @@ typedef struct {
     uint8_t console_salt[16];
     uint8_t console_hash[32];  /* keccak256(salt ++ password) */
     int console_open;          /* no password configured: changes allowed (development only) */
-    fw_policy_cfg_t policy;
+    zs_batch_policy_t policy;
 } fw_cfg_t;
 
 /* Journal records (store names "b/<16 hex>", "d/<16 hex>", "t/<16 hex>",

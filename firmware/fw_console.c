@@ -124,11 +124,10 @@ static void cmd_policy(fw_t *fw, char *args)
     char *sub = strtok(args, " ");
     if (!sub || !strcmp(sub, "get")) {
         char *key = sub ? strtok(NULL, " ") : NULL;
-        for (int i = 0; fw_policy_keys[i]; i++) {
-            uint64_t v;
-            if (key && strcmp(key, fw_policy_keys[i])) continue;
-            if (!fw_policy_get(&fw->policy, fw_policy_keys[i], &v))
-                out(fw, "%-18s %llu", fw_policy_keys[i], (unsigned long long)v);
+        for (size_t i = 0; i < zs_batch_policy_nkeys; i++) {
+            const zs_batch_policy_key_t *k = &zs_batch_policy_keys[i];
+            if (key && strcmp(key, k->name)) continue;
+            out(fw, "%-18s %llu", k->name, (unsigned long long)zs_batch_policy_get(&fw->policy.cfg, k));
             if (key) return;
         }
         if (key) out(fw, "error: unknown policy key '%s'", key);

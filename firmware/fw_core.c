@@ -58,7 +58,7 @@ void fw_cfg_defaults(fw_cfg_t *c)
     c->poll_ms = 500;
     c->l1_timeout_ms = 3000;
     c->backlog_limit = 128;
-    fw_policy_defaults(&c->policy);
+    zs_batch_policy_defaults(&c->policy);
 }
 
 static void yield(void *arg)
@@ -72,7 +72,7 @@ int fw_init(fw_t *fw, const zs_hal_t *hal, const fw_cfg_t *cfg)
     fw->hal = hal;
     fw->cfg = *cfg;
     fw->boot_ms = hal->now_ms(hal->ctx);
-    const char *why = fw_policy_check(&cfg->policy);
+    const char *why = zs_batch_policy_check(&cfg->policy);
     if (why) {
         fw_log(fw, "policy: %s", why);
         return ZS_ERR_INVAL;

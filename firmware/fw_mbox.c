@@ -1,4 +1,4 @@
-/* The host link, firmware side (board/zs_mbox_hw.h): boot handshake,
+/* The host link, firmware side (lib/mbox/zs_mbox_hw.h): boot handshake,
    heartbeats, sealed batches in (journaled, then acknowledged), stats in
    (the policy's input), and events out.  Every event carries the whole
    current value (not a delta) and is sent again every second, so an event
@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "board/zs_mbox_hw.h"
+#include "lib/mbox/zs_mbox_hw.h"
 #include "firmware/fw.h"
 #include "lib/keccak/zs_keccak.h"
 
@@ -54,9 +54,7 @@ void fw_mbox_send_state(fw_t *fw)
 
 void fw_mbox_send_policy(fw_t *fw)
 {
-    const fw_policy_cfg_t *c = &fw->policy.cfg;
-    zs_mbox_policy_t p = {.max_bytes = c->max_bytes, .max_txs = c->max_txs, .max_gas = c->max_gas,
-                          .max_age_ms = c->max_age_ms, .block_time_ms = fw->policy.block_time_ms};
+    zs_mbox_policy_t p = {.policy = fw->policy.cfg, .block_time_ms = fw->policy.block_time_ms};
     push(fw, ZS_MBOX_EVT_POLICY, &p, sizeof p);
 }
 

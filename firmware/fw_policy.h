@@ -1,25 +1,22 @@
-/* fw_policy: the batching policy.  Decides when the open batch closes (its
-   batchL2Data size, gas, transaction count, or age) and how long an L2 block
-   stays open: the block time follows the load, shorter when transactions
-   per second rise (a block of about target_block_txs), longer when they
-   fall, between block_min_ms and block_max_ms.  The size, gas and count
-   limits are handed to the host, which applies them at each transaction
-   (they cannot wait for a round trip); the age and the block time are
-   decided here.  Pure functions over the state: unit-testable, no HAL. */
+/* fw_policy: the firmware's side of the batching policy
+   (lib/policy/zs_batch_policy: the limits, their bounds and the due test,
+   shared with the host).  What only the firmware decides lives here: the
+   block time follows the load, shorter when transactions per second rise
+   (a block of about target_block_txs), longer when they fall, between
+   block_min_ms and block_max_ms; and it asks the host to close the open
+   batch when the policy says it is due, once per batch.  The size, gas and
+   count limits are handed to the host, which applies them at each
+   transaction (they cannot wait for a round trip).  Pure functions over
+   the state: unit-testable, no HAL. */
 #ifndef FW_POLICY_H
 #define FW_POLICY_H
 
 #include <stdint.h>
 
-typedef struct {
-    uint64_t max_bytes, max_txs, max_gas;
-    uint32_t max_age_ms;
-    uint32_t block_min_ms, block_max_ms;
-    uint32_t target_block_txs;
-} fw_policy_cfg_t;
+#include "lib/policy/zs_batch_policy.h"
 
 typedef struct {
-    fw_policy_cfg_t cfg;
+    zs_batch_policy_t cfg;
     double tps;              /* smoothed transactions per second */
     uint64_t last_txs, last_ms;
     int have_sample;
@@ -28,12 +25,7 @@ typedef struct {
     uint64_t close_sent_ms;
 } fw_policy_t;
 
-/* The defaults of a new box, and a check of a configuration: 0, or a
-   static sentence saying what is wrong. */
-void fw_policy_defaults(fw_policy_cfg_t *c);
-const char *fw_policy_check(const fw_policy_cfg_t *c);
-
-void fw_policy_init(fw_policy_t *p, const fw_policy_cfg_t *c);
+void fw_policy_init(fw_policy_t *p, const zs_batch_policy_t *c);
 
 /* fw_policy_observe takes the host's running count of sequenced
    transactions at now_ms and updates the rate and the block time.
@@ -46,10 +38,8 @@ int fw_policy_observe(fw_policy_t *p, uint64_t txs_total, uint64_t now_ms);
 int fw_policy_close_due(fw_policy_t *p, uint64_t number, uint64_t age_ms, uint64_t bytes, uint64_t txs, uint64_t gas,
                         uint64_t now_ms, uint32_t *reason);
 
-/* Named settings for the console: get/set by name.  set returns 0 or a
-   static sentence (unknown key, bad value, inconsistent limits). */
+/* fw_policy_set sets a key (zs_batch_policy_keys' names) from its decimal
+   text: NULL, or the static sentence that refuses it (nothing changed). */
 const char *fw_policy_set(fw_policy_t *p, const char *key, const char *value);
-int fw_policy_get(const fw_policy_t *p, const char *key, uint64_t *value);
-extern const char *const fw_policy_keys[];
 
 #endif

@@ -24,7 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "board/zs_mbox_hw.h"
+#include "lib/mbox/zs_mbox_hw.h"
 #include "firmware/fw.h"
 #include "firmware/fw_rollup.h"
 #include "lib/batch/zs_batch.h"

@@ -21,7 +21,7 @@ typedef struct zs_hal {
     long (*uart_read)(void *ctx, uint8_t *buf, size_t cap);
     void (*uart_write)(void *ctx, const uint8_t *buf, size_t n);
 
-    /* ---- Mailbox: the shared region laid out as board/zs_mbox_hw.h says
+    /* ---- Mailbox: the shared region laid out as lib/mbox/zs_mbox_hw.h says
        (ZS_MBOX_SIZE bytes), and a way to sleep until the host rings or a
        timeout passes (also returns when console input arrives). */
     volatile uint8_t *(*mbox_base)(void *ctx);

@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "board/zs_mbox_hw.h"
+#include "lib/mbox/zs_mbox_hw.h"
 #include "lib/base/zs_hex.h"
 
 struct sim_board {

@@ -3,7 +3,7 @@
 
    UART      a pseudo-terminal; its slave path is printed and written to
              DIR/console (attach with picocom, screen or zkseqctl)
-   mailbox   a shared-memory file of ZS_MBOX_SIZE bytes (board/zs_mbox_hw.h),
+   mailbox   a shared-memory file of ZS_MBOX_SIZE bytes (lib/mbox/zs_mbox_hw.h),
              doorbells as futexes on the doorbell words
    network   BSD sockets with poll() timeouts
    store     DIR/store/, one file per record, written to a temporary file,

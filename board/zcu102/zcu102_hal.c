@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "board/zcu102/zcu102.h"
-#include "board/zs_mbox_hw.h"
+#include "lib/mbox/zs_mbox_hw.h"
 #include "lib/base/zs_err.h"
 #include "lib/keccak/zs_keccak.h"
 

@@ -1,5 +1,5 @@
 /* zs_mbox: the host side of the mailbox to the management controller
-   (board/zs_mbox_hw.h): the register page, the command ring (host writes)
+   (lib/mbox/zs_mbox_hw.h): the register page, the command ring (host writes)
    and the event ring (host reads), the epoch handshake and heartbeats.
    On the appliance the region is the controller's PCIe BAR; with the sim
    board it is the shared-memory file zkseq-fw maps.
@@ -8,14 +8,14 @@
    called at least every ZS_MBOX_HEARTBEAT_MS; it tells when the firmware
    (re)appeared so the caller can say hello again.
 
-   Thread safety: one thread (host/batch/zs_fwlink's). */
+   Thread safety: one thread (host/fwlink/zs_fwlink's). */
 #ifndef ZS_MBOX_H
 #define ZS_MBOX_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "board/zs_mbox_hw.h"
+#include "lib/mbox/zs_mbox_hw.h"
 #include "lib/base/zs_err.h"
 
 typedef struct zs_mbox zs_mbox_t;

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "board/zs_mbox_hw.h"
+#include "lib/mbox/zs_mbox_hw.h"
 #include "lib/base/zs_err.h"
 
 static long f_uart_read(void *ctx, uint8_t *buf, size_t cap)

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "board/zs_mbox_hw.h"
+#include "lib/mbox/zs_mbox_hw.h"
 #include "firmware/fw.h"
 #include "firmware/fw_json.h"
 #include "firmware/test/fake_hal.h"
@@ -216,9 +216,9 @@ static void test_json(void **state)
 static void test_policy(void **state)
 {
     (void)state;
-    fw_policy_cfg_t c;
-    fw_policy_defaults(&c);
-    assert_null(fw_policy_check(&c));
+    zs_batch_policy_t c;
+    zs_batch_policy_defaults(&c);
+    assert_null(zs_batch_policy_check(&c));
     fw_policy_t p;
     fw_policy_init(&p, &c);
     assert_int_equal(p.block_time_ms, c.block_max_ms);
@@ -265,9 +265,7 @@ static void test_policy(void **state)
     assert_non_null(fw_policy_set(&p, "nonsense", "1"));
     assert_int_equal(p.cfg.max_age_ms, 1500);
     assert_int_equal(p.cfg.max_bytes, c.max_bytes);
-    uint64_t v;
-    assert_int_equal(fw_policy_get(&p, "max_age_ms", &v), 0);
-    assert_int_equal(v, 1500);
+    assert_int_equal(zs_batch_policy_get(&p.cfg, zs_batch_policy_key("max_age_ms")), 1500);
 }
 
 /* ---- Journal */
@@ -669,7 +667,7 @@ static void test_mailbox(void **state)
     zs_mbox_policy_t pol = {0};
     assert_true(host_events(&h, ZS_MBOX_EVT_POLICY, &pol, sizeof pol) >= 1);
     assert_true(pol.block_time_ms < CFG.policy.block_max_ms);
-    assert_int_equal(pol.max_bytes, CFG.policy.max_bytes);
+    assert_int_equal(pol.policy.max_bytes, CFG.policy.max_bytes);
     /* An operator's policy change through the host: applied and logged
        with who asked; a bad key or value refused with the reason, nothing
        changed; the L1 account comes every second. */

@@ -1,21 +1,26 @@
-/* zkseqd: the sequencer daemon.  Reads its configuration (defaults below,
-   documented in host/main/zkseqd.json, then a config file, then flags),
-   opens the node and serves JSON-RPC until SIGTERM or SIGINT. */
+/* zkseqd: the sequencer daemon.  Reads its configuration (the schema's
+   defaults, host/config; then a configuration file; then flags), opens the
+   card and the node, starts the ingress paths, the firmware link and the
+   management port, and serves until SIGTERM or SIGINT.  Exit status: 0, 1
+   when a part does not start, 2 for a configuration error (or a card asked
+   for that is not there). */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "host/batch/zs_fwlink.h"
+#include "host/config/zs_config.h"
+#include "host/fwlink/zs_fwlink.h"
+#include "host/ingress/dpdk/zs_dpdk.h"
+#include "host/ingress/rpc/zs_rpc.h"
+#include "host/ingress/udp/zs_udp.h"
 #include "host/log/zs_log.h"
 #include "host/mgmt/zs_mgmt.h"
-#include "host/ingress/rpc/zs_rpc.h"
-#include "host/ingress/dpdk/zs_dpdk.h"
-#include "host/ingress/udp/zs_udp.h"
-#include "host/seq/zs_node.h"
+#include "host/node/zs_node.h"
 #include "lib/base/zs_hex.h"
 #include "lib/keccak/zs_keccak.h"
 #include "lib/tx/zs_tx.h"
@@ -24,34 +29,13 @@
 
 #define DEV_BALANCE "10000000000000000000000" /* 10000 ETH */
 
-static const char default_config[] =
-    "{\"datadir\":\"zkseq-data\",\"chain_id\":1001,\"coinbase\":null,\"min_gas_price\":\"1000000000\","
-    "\"genesis\":null,"
-    "\"rpc\":{\"host\":\"127.0.0.1\",\"port\":8123,\"max_body_bytes\":5242880,\"max_batch\":1000,"
-    "\"max_connections\":256,\"idle_timeout_s\":30,\"sync_timeout_ms\":10000},"
-    "\"udp\":{\"enabled\":true,\"host\":\"127.0.0.1\",\"port\":8125,\"workers\":0,\"queue\":4096,\"keys\":{}},"
-    "\"dpdk\":{\"enabled\":false,\"eal\":\"\",\"ip\":\"\",\"port\":8125,\"workers\":0},"
-    "\"sequencer\":{\"block_time_ms\":100,\"max_block_txs\":2000,\"order\":\"fcfs\"},"
-    "\"batch\":{\"max_bytes\":120000,\"max_txs\":0,\"max_gas\":0,\"max_age_ms\":3000},"
-    "\"pool\":{\"max_txs\":100000,\"max_per_sender\":1024,\"nonce_gap\":64,\"price_bump_percent\":10},"
-    "\"state\":{\"keep_versions\":256,\"cache_mb\":256},"
-    "\"firmware\":{\"mbox\":\"\"},"
-    "\"card\":{\"backend\":\"auto\",\"xclbin\":\"\",\"device\":0,\"min_poseidon\":2048,\"min_keccak\":32,"
-    "\"verify_every\":64,\"timeout_ms\":1000,\"max_failures\":3,\"coalesce_us\":0,"
-    "\"sim\":{\"workers\":2,\"pcie_mbps\":12000,\"pcie_latency_ns\":2000,\"fail_every\":0,\"hang_every\":0,"
-    "\"corrupt_every\":0,\"wrong_every\":0}},"
-    "\"mgmt\":{\"enabled\":true,\"host\":\"127.0.0.1\",\"port\":8126,\"metrics_enabled\":true,"
-    "\"metrics_host\":\"127.0.0.1\",\"metrics_port\":9091,\"tls_cert\":\"\",\"tls_key\":\"\",\"token\":\"\","
-    "\"token_file\":\"\"},"
-    "\"log\":{\"file\":\"\",\"format\":\"kv\",\"level\":\"info\"}}";
-
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: zkseqd [--config FILE] [--dev] [--datadir DIR] [--rpc-host ADDR] [--rpc-port N]\n"
-            "              [--chain-id N] [--block-time-ms N] [--print-config] [--version]\n"
+            "              [--chain-id N] [--block-time-ms N] [--print-config] [--config-doc] [--version]\n"
             "\n"
-            "  --config FILE     JSON configuration (keys and defaults: host/main/zkseqd.json)\n"
+            "  --config FILE     JSON configuration (keys and defaults: host/config/CONFIG.md)\n"
             "  --dev             development chain: the ten anvil/hardhat accounts funded with\n"
             "                    10000 ETH each, a development coinbase, chain id 1001\n"
             "  --datadir DIR     where the database lives (created if missing)\n"
@@ -63,7 +47,7 @@ static void usage(FILE *f)
             "  --dpdk \"EAL ARGS\" also take frames on a DPDK port (e.g. \"--no-huge --no-pci -m 256\n"
             "                    --no-shconf -l 0 --vdev net_af_packet0,iface=veth0\"), at --dpdk-ip ADDR\n"
             "  --card BACKEND    the hashing card: auto (xrt where a card answers, else cpu), cpu, sim\n"
-            "                    (a model of the card) or xrt; xrt without a card exits with status 2\n"
+            "                    (a model of the card, in test builds) or xrt; xrt without a card exits 2\n"
             "  --card-xclbin FILE the card's xclbin (make -C fpga xclbin) for xrt\n"
             "  --fw-mbox FILE    the firmware's mailbox (zkseq-fw's DIR/mbox): the firmware then owns the\n"
             "                    batch policy and posts sealed batches to L1\n"
@@ -72,53 +56,13 @@ static void usage(FILE *f)
             "  --log-file FILE   log to FILE (SIGHUP reopens it) instead of stderr\n"
             "  --log-format F    kv (key=value, the default) or json\n"
             "  --log-level L     debug, info (the default), warn or error\n"
-            "  --print-config    print the effective configuration as JSON and exit\n");
+            "  --print-config    print the effective configuration as JSON and exit\n"
+            "  --config-doc      print every configuration key (a Markdown table) and exit\n");
 }
 
-/* Merges src into dst key by key; a key dst does not know is an error,
-   except inside objects that are empty by default (maps). */
-static int merge(json_t *dst, json_t *src, const char *path, char *err, size_t errlen)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach(src, k, v)
-    {
-        json_t *d = json_object_get(dst, k);
-        if (!d && !json_object_get(dst, k)) {
-            snprintf(err, errlen, "unknown configuration key %s%s", path, k);
-            return -1;
-        }
-        if (json_is_object(d) && json_is_object(v) && !json_object_size(d)) {
-            json_object_set(dst, k, v); /* empty by default: a map (udp.keys), any keys allowed */
-        } else if (json_is_object(d) && json_is_object(v)) {
-            char sub[256];
-            snprintf(sub, sizeof sub, "%s%s.", path, k);
-            if (merge(d, v, sub, err, errlen)) return -1;
-        } else if (json_is_object(d) != json_is_object(v)) {
-            snprintf(err, errlen, "configuration key %s%s: wrong kind of value", path, k);
-            return -1;
-        } else {
-            json_object_set(dst, k, v);
-        }
-    }
-    return 0;
-}
+/* ---- The development chain. */
 
-static int get_u64(json_t *cfg, const char *sect, const char *key, uint64_t max, uint64_t *out, char *err,
-                   size_t errlen)
-{
-    json_t *o = sect ? json_object_get(cfg, sect) : cfg;
-    json_t *v = json_object_get(o, key);
-    if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max) {
-        snprintf(err, errlen, "configuration %s%s%s: want an integer from 0 to %llu", sect ? sect : "",
-                 sect ? "." : "", key, (unsigned long long)max);
-        return -1;
-    }
-    *out = (uint64_t)json_integer_value(v);
-    return 0;
-}
-
-static json_t *dev_genesis(void)
+static char *dev_genesis_text(void)
 {
     json_t *list = json_array();
     for (int i = 0; i < 10; i++) {
@@ -128,7 +72,10 @@ static json_t *dev_genesis(void)
         zs_hex_encode_0x(hex, addr, 20);
         json_array_append_new(list, json_pack("{s:s,s:s,s:s}", "address", hex, "balance", DEV_BALANCE, "nonce", "0"));
     }
-    return json_pack("{s:o}", "addresses", list);
+    json_t *g = json_pack("{s:o}", "addresses", list);
+    char *text = json_dumps(g, JSON_COMPACT);
+    json_decref(g);
+    return text;
 }
 
 static void dev_coinbase(uint8_t out[20])
@@ -141,288 +88,208 @@ static void dev_coinbase(uint8_t out[20])
     if (zs_key_to_address(key, out)) memset(out, 0, 20);
 }
 
+/* ---- From the configuration to each part's settings. */
+
 typedef struct {
     zs_node_cfg_t node;
+    zs_genesis_t *genesis;
     zs_rpc_cfg_t rpc;
     zs_udp_cfg_t udp;
     int udp_enabled;
     zs_dpdk_cfg_t dpdk;
     int dpdk_enabled;
     zs_udp_key_t *keys;
-    char *datadir, *rpc_host, *udp_host;
-    const char *fw_mbox; /* in the JSON tree: valid while it lives */
-    zs_accel_opts_t card;  /* strings in the JSON tree */
-    zs_mgmt_cfg_t mgmt;    /* strings in the JSON tree, but the token */
+    const char *fw_mbox;   /* NULL: no firmware */
+    zs_accel_opts_t card;
+    zs_mgmt_cfg_t mgmt;
     char token[256];
     const char *log_file;
     zs_log_format_t log_format;
     zs_log_level_t log_level;
-} config_t;
+} parts_t;
 
-/* The "mgmt" and "log" sections. */
-static int mgmt_config(json_t *j, config_t *c, char *err, size_t errlen)
+static int config_error(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int config_error(char *err, size_t errlen, const char *fmt, ...)
 {
-    json_t *m = json_object_get(j, "mgmt"), *l = json_object_get(j, "log");
-    zs_mgmt_cfg_t *g = &c->mgmt;
-    g->enabled = json_is_true(json_object_get(m, "enabled"));
-    g->metrics_enabled = json_is_true(json_object_get(m, "metrics_enabled"));
-    g->host = json_string_value(json_object_get(m, "host"));
-    g->metrics_host = json_string_value(json_object_get(m, "metrics_host"));
-    g->tls_cert = json_string_value(json_object_get(m, "tls_cert"));
-    g->tls_key = json_string_value(json_object_get(m, "tls_key"));
-    const char *token = json_string_value(json_object_get(m, "token"));
-    const char *token_file = json_string_value(json_object_get(m, "token_file"));
-    if (!g->host || !g->metrics_host || !g->tls_cert || !g->tls_key || !token || !token_file ||
-        !json_is_boolean(json_object_get(m, "enabled")) || !json_is_boolean(json_object_get(m, "metrics_enabled"))) {
-        snprintf(err, errlen, "configuration mgmt: want enabled, metrics_enabled (booleans), host, metrics_host, tls_cert, "
-                              "tls_key, token, token_file (strings)");
-        return -1;
-    }
-    uint64_t v;
-    if (get_u64(j, "mgmt", "port", 65535, &v, err, errlen)) return -1;
-    g->port = (uint16_t)v;
-    if (get_u64(j, "mgmt", "metrics_port", 65535, &v, err, errlen)) return -1;
-    g->metrics_port = (uint16_t)v;
-    snprintf(c->token, sizeof c->token, "%s", token);
-    if (*token_file) {
-        FILE *f = fopen(token_file, "r");
-        if (!f || !fgets(c->token, sizeof c->token, f)) {
-            snprintf(err, errlen, "configuration mgmt.token_file: cannot read %s", token_file);
-            if (f) fclose(f);
-            return -1;
-        }
-        fclose(f);
-        c->token[strcspn(c->token, "\r\n")] = 0;
-    }
-    if (c->token[0] && strlen(c->token) < 16) {
-        snprintf(err, errlen, "configuration mgmt.token: use at least 16 characters");
-        return -1;
-    }
-    g->token = c->token;
-    c->log_file = json_string_value(json_object_get(l, "file"));
-    if (!c->log_file || zs_log_parse_format(json_string_value(json_object_get(l, "format")), &c->log_format) ||
-        zs_log_parse_level(json_string_value(json_object_get(l, "level")), &c->log_level)) {
-        snprintf(err, errlen, "configuration log: want file (a path or \"\"), format (kv or json), level (debug, "
-                              "info, warn or error)");
-        return -1;
-    }
-    return 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return ZS_ERR_INVAL;
 }
 
-/* The "card" section: the backend and its options (host/accel). */
-static int card_config(json_t *card, zs_accel_opts_t *a, char *err, size_t errlen)
+/* The genesis the configuration names: a path, the object, or (--dev) the
+   development one; none is fine for a database that exists. */
+static int read_genesis(zs_config_t *c, int dev, parts_t *p, char *err, size_t errlen)
+{
+    json_t *g = zs_config_json(c, "genesis", 0);
+    json_t *v = json_object_get(g, "genesis");
+    char *text = NULL;
+    if (json_is_string(v)) p->genesis = zs_genesis_load(json_string_value(v), err, errlen);
+    else if (json_is_object(v)) text = json_dumps(v, JSON_COMPACT);
+    else if (dev) text = dev_genesis_text();
+    int want = json_is_string(v) || text;
+    if (text) p->genesis = zs_genesis_parse(text, strlen(text), err, errlen);
+    free(text);
+    json_decref(g);
+    p->node.genesis = p->genesis;
+    return want && !p->genesis ? ZS_ERR_INVAL : ZS_OK;
+}
+
+static int read_node(zs_config_t *c, int dev, parts_t *p, char *err, size_t errlen)
+{
+    zs_node_cfg_t *n = &p->node;
+    n->datadir = zs_config_str(c, "datadir");
+    if (!*n->datadir) return config_error(err, errlen, "configuration datadir: want a directory");
+    n->chain_id = zs_config_uint(c, "chain_id");
+    const char *cb = zs_config_str(c, "coinbase");
+    if (!cb && dev) dev_coinbase(n->coinbase);
+    else if (!cb || zs_hex_decode_exact(n->coinbase, 20, cb))
+        return config_error(err, errlen, "configuration coinbase: want the 0x-address that receives L2 fees");
+    if (zs_u256_parse(&n->min_gas_price, zs_config_str(c, "min_gas_price"))) return ZS_ERR_INVAL;
+    n->block_time_ms = (uint32_t)zs_config_uint(c, "sequencer.block_time_ms");
+    n->max_block_txs = (uint32_t)zs_config_uint(c, "sequencer.max_block_txs");
+    n->order = !strcmp(zs_config_str(c, "sequencer.order"), "fee") ? ZS_POOL_ORDER_FEE : ZS_POOL_ORDER_FCFS;
+    zs_batch_policy_defaults(&n->batch);
+    n->batch.max_bytes = zs_config_uint(c, "batch.max_bytes");
+    n->batch.max_txs = zs_config_uint(c, "batch.max_txs");
+    n->batch.max_gas = zs_config_uint(c, "batch.max_gas");
+    n->batch.max_age_ms = (uint32_t)zs_config_uint(c, "batch.max_age_ms");
+    n->pool_max_txs = zs_config_uint(c, "pool.max_txs");
+    n->pool_max_per_sender = zs_config_uint(c, "pool.max_per_sender");
+    n->nonce_gap = zs_config_uint(c, "pool.nonce_gap");
+    n->price_bump = (unsigned)zs_config_uint(c, "pool.price_bump_percent");
+    n->keep_versions = zs_config_uint(c, "state.keep_versions");
+    n->cache_mb = zs_config_uint(c, "state.cache_mb");
+    const char *mbox = zs_config_str(c, "firmware.mbox");
+    p->fw_mbox = *mbox ? mbox : NULL;
+    return read_genesis(c, dev, p, err, errlen);
+}
+
+/* The exchange clients' keys (already checked by the schema). */
+static int read_keys(zs_config_t *c, parts_t *p)
+{
+    json_t *kj = zs_config_json(c, "udp.keys", 0);
+    json_t *keys = json_object_get(kj, "udp.keys");
+    p->keys = calloc(json_object_size(keys) + 1, sizeof *p->keys);
+    if (!p->keys) {
+        json_decref(kj);
+        return ZS_ERR_NOMEM;
+    }
+    const char *id;
+    json_t *kv;
+    json_object_foreach(keys, id, kv)
+    {
+        zs_udp_key_t *k = &p->keys[p->udp.nkeys++];
+        k->client = strtoull(id, NULL, 10);
+        if (zs_hex_decode(k->key, sizeof k->key, &k->keylen, json_string_value(kv), json_string_length(kv))) {
+            json_decref(kj);
+            return ZS_ERR_INVAL;
+        }
+    }
+    json_decref(kj);
+    p->udp.keys = p->dpdk.keys = p->keys;
+    p->dpdk.nkeys = p->udp.nkeys;
+    return ZS_OK;
+}
+
+static int read_ingress(zs_config_t *c, parts_t *p)
+{
+    p->rpc.host = zs_config_str(c, "rpc.host");
+    p->rpc.port = (uint16_t)zs_config_uint(c, "rpc.port");
+    p->rpc.max_body = zs_config_uint(c, "rpc.max_body_bytes");
+    p->rpc.max_batch = zs_config_uint(c, "rpc.max_batch");
+    p->rpc.max_conns = (unsigned)zs_config_uint(c, "rpc.max_connections");
+    p->rpc.timeout_s = (unsigned)zs_config_uint(c, "rpc.idle_timeout_s");
+    p->rpc.sync_timeout_ms = (unsigned)zs_config_uint(c, "rpc.sync_timeout_ms");
+    p->udp_enabled = zs_config_bool(c, "udp.enabled");
+    p->udp.host = zs_config_str(c, "udp.host");
+    p->udp.port = (uint16_t)zs_config_uint(c, "udp.port");
+    p->udp.workers = (unsigned)zs_config_uint(c, "udp.workers");
+    p->udp.queue = zs_config_uint(c, "udp.queue");
+    p->dpdk_enabled = zs_config_bool(c, "dpdk.enabled");
+    p->dpdk.eal = zs_config_str(c, "dpdk.eal");
+    p->dpdk.ip = zs_config_str(c, "dpdk.ip");
+    p->dpdk.port = (uint16_t)zs_config_uint(c, "dpdk.port");
+    p->dpdk.workers = (unsigned)zs_config_uint(c, "dpdk.workers");
+    return read_keys(c, p);
+}
+
+static void read_card(zs_config_t *c, zs_accel_opts_t *a)
 {
     memset(a, 0, sizeof *a);
-    a->backend = json_string_value(json_object_get(card, "backend"));
-    a->card.xclbin = json_string_value(json_object_get(card, "xclbin"));
-    static const char *const names[] = {"auto", "cpu", "sim", "xrt"};
-    int known = 0;
-    for (int i = 0; a->backend && i < 4; i++) known |= !strcmp(a->backend, names[i]);
-    if (!known || !a->card.xclbin) {
-        snprintf(err, errlen, "configuration card.backend: want \"auto\", \"cpu\", \"sim\" or \"xrt\"; card.xclbin a path");
-        return -1;
-    }
-    uint64_t v;
-    if (get_u64(card, NULL, "device", 64, &v, err, errlen)) goto bad;
-    a->card.device = (unsigned)v;
-    if (get_u64(card, NULL, "min_poseidon", 1u << 24, &v, err, errlen)) goto bad;
-    a->min_poseidon = (uint32_t)v;
-    if (get_u64(card, NULL, "min_keccak", 1u << 24, &v, err, errlen)) goto bad;
-    a->min_keccak = (uint32_t)v;
-    if (get_u64(card, NULL, "verify_every", 1u << 24, &v, err, errlen)) goto bad;
-    a->verify_every = (uint32_t)v;
-    if (get_u64(card, NULL, "timeout_ms", 600000, &v, err, errlen)) goto bad;
-    a->timeout_ms = (int)v;
-    if (get_u64(card, NULL, "max_failures", 1u << 20, &v, err, errlen)) goto bad;
-    a->max_failures = (uint32_t)v;
-    if (get_u64(card, NULL, "coalesce_us", 100000, &v, err, errlen)) goto bad;
-    a->coalesce_us = (uint32_t)v;
-    json_t *sim = json_object_get(card, "sim");
-    if (get_u64(sim, NULL, "workers", 64, &v, err, errlen)) goto bad;
-    a->card.workers = (unsigned)v;
-    if (get_u64(sim, NULL, "pcie_mbps", 1u << 24, &v, err, errlen)) goto bad;
-    a->card.pcie_gbps = (double)v / 1000;
-    if (get_u64(sim, NULL, "pcie_latency_ns", 1u << 30, &v, err, errlen)) goto bad;
-    a->card.pcie_us = v ? (double)v / 1000 : -1;
-    uint32_t *faults[] = {&a->card.fail_every, &a->card.hang_every, &a->card.corrupt_every, &a->card.wrong_every};
-    const char *fnames[] = {"fail_every", "hang_every", "corrupt_every", "wrong_every"};
-    for (int i = 0; i < 4; i++) {
-        if (get_u64(sim, NULL, fnames[i], UINT32_MAX, &v, err, errlen)) goto bad;
-        *faults[i] = (uint32_t)v;
-    }
-    return 0;
-bad:
-    /* get_u64 named the key without its section. */
-    {
-        char inner[256];
-        snprintf(inner, sizeof inner, "%.200s", err);
-        snprintf(err, errlen, "card: %s", inner);
-    }
-    return -1;
+    a->backend = zs_config_str(c, "card.backend");
+    a->card.xclbin = zs_config_str(c, "card.xclbin");
+    a->card.device = (unsigned)zs_config_uint(c, "card.device");
+    a->min_poseidon = (uint32_t)zs_config_uint(c, "card.min_poseidon");
+    a->min_keccak = (uint32_t)zs_config_uint(c, "card.min_keccak");
+    a->verify_every = (uint32_t)zs_config_uint(c, "card.verify_every");
+    a->timeout_ms = (int)zs_config_uint(c, "card.timeout_ms");
+    a->max_failures = (uint32_t)zs_config_uint(c, "card.max_failures");
+    a->coalesce_us = (uint32_t)zs_config_uint(c, "card.coalesce_us");
+    a->card.workers = (unsigned)zs_config_uint(c, "card.sim.workers");
+    a->card.pcie_gbps = (double)zs_config_uint(c, "card.sim.pcie_mbps") / 1000;
+    uint64_t lat = zs_config_uint(c, "card.sim.pcie_latency_ns");
+    a->card.pcie_us = lat ? (double)lat / 1000 : -1;
+    a->card.fail_every = (uint32_t)zs_config_uint(c, "card.sim.fail_every");
+    a->card.hang_every = (uint32_t)zs_config_uint(c, "card.sim.hang_every");
+    a->card.corrupt_every = (uint32_t)zs_config_uint(c, "card.sim.corrupt_every");
+    a->card.wrong_every = (uint32_t)zs_config_uint(c, "card.sim.wrong_every");
 }
+
+/* The management ports and the log. */
+static int read_mgmt(zs_config_t *c, parts_t *p, char *err, size_t errlen)
+{
+    zs_mgmt_cfg_t *g = &p->mgmt;
+    g->enabled = zs_config_bool(c, "mgmt.enabled");
+    g->metrics_enabled = zs_config_bool(c, "mgmt.metrics_enabled");
+    g->host = zs_config_str(c, "mgmt.host");
+    g->metrics_host = zs_config_str(c, "mgmt.metrics_host");
+    g->tls_cert = zs_config_str(c, "mgmt.tls_cert");
+    g->tls_key = zs_config_str(c, "mgmt.tls_key");
+    g->port = (uint16_t)zs_config_uint(c, "mgmt.port");
+    g->metrics_port = (uint16_t)zs_config_uint(c, "mgmt.metrics_port");
+    snprintf(p->token, sizeof p->token, "%s", zs_config_str(c, "mgmt.token"));
+    const char *token_file = zs_config_str(c, "mgmt.token_file");
+    if (*token_file) {
+        FILE *f = fopen(token_file, "r");
+        int ok = f && fgets(p->token, sizeof p->token, f);
+        if (f) fclose(f);
+        if (!ok) return config_error(err, errlen, "configuration mgmt.token_file: cannot read %s", token_file);
+        p->token[strcspn(p->token, "\r\n")] = 0;
+    }
+    if (p->token[0] && strlen(p->token) < 16)
+        return config_error(err, errlen, "configuration mgmt.token: use at least 16 characters");
+    g->token = p->token;
+    p->log_file = zs_config_str(c, "log.file");
+    if (zs_log_parse_format(zs_config_str(c, "log.format"), &p->log_format) ||
+        zs_log_parse_level(zs_config_str(c, "log.level"), &p->log_level))
+        return ZS_ERR_INVAL;
+    return ZS_OK;
+}
+
+static int read_parts(zs_config_t *c, int dev, parts_t *p, char *err, size_t errlen)
+{
+    memset(p, 0, sizeof *p);
+    int rc = read_node(c, dev, p, err, errlen);
+    if (!rc && (rc = read_ingress(c, p))) config_error(err, errlen, "configuration udp.keys: out of memory");
+    if (!rc) read_card(c, &p->card);
+    if (!rc) rc = read_mgmt(c, p, err, errlen);
+    return rc;
+}
+
+static void free_parts(parts_t *p)
+{
+    zs_genesis_free(p->genesis);
+    free(p->keys);
+}
+
+/* ---- Running. */
 
 static void card_alarm(void *ctx, const char *message)
 {
     (void)ctx;
     zs_log(ZS_LOG_ERROR, "card", "ALARM card: %s", message);
-}
-
-static int build_config(json_t *j, int dev, config_t *c, char *err, size_t errlen)
-{
-    memset(c, 0, sizeof *c);
-    const char *dd = json_string_value(json_object_get(j, "datadir"));
-    if (!dd || !*dd) {
-        snprintf(err, errlen, "configuration datadir: want a directory");
-        return -1;
-    }
-    c->datadir = strdup(dd);
-    c->node.datadir = c->datadir;
-    if (get_u64(j, NULL, "chain_id", UINT64_MAX / 2 - 36, &c->node.chain_id, err, errlen)) return -1;
-    if (!c->node.chain_id) {
-        snprintf(err, errlen, "configuration chain_id: must not be 0");
-        return -1;
-    }
-    json_t *cb = json_object_get(j, "coinbase");
-    if (json_is_null(cb) && dev) {
-        dev_coinbase(c->node.coinbase);
-    } else if (!json_is_string(cb) || strlen(json_string_value(cb)) != 42 ||
-               zs_hex_decode_exact(c->node.coinbase, 20, json_string_value(cb))) {
-        snprintf(err, errlen, "configuration coinbase: want the 0x-address that receives L2 fees");
-        return -1;
-    }
-    const char *mgp = json_string_value(json_object_get(j, "min_gas_price"));
-    if (!mgp || zs_u256_parse(&c->node.min_gas_price, mgp)) {
-        snprintf(err, errlen, "configuration min_gas_price: want a decimal or 0x number in a string");
-        return -1;
-    }
-    json_t *g = json_object_get(j, "genesis");
-    if (json_is_string(g)) {
-        json_error_t je;
-        c->node.genesis = json_load_file(json_string_value(g), 0, &je);
-        if (!c->node.genesis) {
-            snprintf(err, errlen, "genesis %s: %s (line %d)", json_string_value(g), je.text, je.line);
-            return -1;
-        }
-    } else if (json_is_object(g)) {
-        c->node.genesis = json_incref(g);
-    } else if (dev) {
-        c->node.genesis = dev_genesis();
-    }
-    json_t *fwm = json_object_get(json_object_get(j, "firmware"), "mbox");
-    if (!json_is_string(fwm)) {
-        snprintf(err, errlen, "configuration firmware.mbox: want a path (\"\" for no firmware)");
-        return -1;
-    }
-    c->fw_mbox = *json_string_value(fwm) ? json_string_value(fwm) : NULL;
-    json_t *rpc = json_object_get(j, "rpc");
-    const char *host = json_string_value(json_object_get(rpc, "host"));
-    if (!host) {
-        snprintf(err, errlen, "configuration rpc.host: want an IPv4 address");
-        return -1;
-    }
-    c->rpc_host = strdup(host);
-    c->rpc.host = c->rpc_host;
-    uint64_t v;
-    if (get_u64(j, "rpc", "port", 65535, &v, err, errlen)) return -1;
-    c->rpc.port = (uint16_t)v;
-    if (get_u64(j, "rpc", "max_body_bytes", 1u << 30, &v, err, errlen)) return -1;
-    c->rpc.max_body = v;
-    if (get_u64(j, "rpc", "max_batch", 100000, &v, err, errlen)) return -1;
-    c->rpc.max_batch = v;
-    if (get_u64(j, "rpc", "max_connections", 65536, &v, err, errlen)) return -1;
-    c->rpc.max_conns = (unsigned)v;
-    if (get_u64(j, "rpc", "idle_timeout_s", 3600, &v, err, errlen)) return -1;
-    c->rpc.timeout_s = (unsigned)v;
-    if (get_u64(j, "rpc", "sync_timeout_ms", 60000, &v, err, errlen)) return -1;
-    c->rpc.sync_timeout_ms = (unsigned)v;
-    json_t *udp = json_object_get(j, "udp");
-    c->udp_enabled = json_is_true(json_object_get(udp, "enabled"));
-    const char *uhost = json_string_value(json_object_get(udp, "host"));
-    if (!uhost || !json_is_boolean(json_object_get(udp, "enabled"))) {
-        snprintf(err, errlen, "configuration udp.host / udp.enabled: want an IPv4 address and a boolean");
-        return -1;
-    }
-    c->udp_host = strdup(uhost);
-    c->udp.host = c->udp_host;
-    if (get_u64(j, "udp", "port", 65535, &v, err, errlen)) return -1;
-    c->udp.port = (uint16_t)v;
-    if (get_u64(j, "udp", "workers", 256, &v, err, errlen)) return -1;
-    c->udp.workers = (unsigned)v;
-    if (get_u64(j, "udp", "queue", 1u << 20, &v, err, errlen)) return -1;
-    c->udp.queue = v;
-    json_t *keys = json_object_get(udp, "keys");
-    if (!json_is_object(keys)) {
-        snprintf(err, errlen, "configuration udp.keys: want {\"client id\": \"hex key\"}");
-        return -1;
-    }
-    c->keys = calloc(json_object_size(keys) + 1, sizeof *c->keys);
-    const char *kid;
-    json_t *kv;
-    json_object_foreach(keys, kid, kv)
-    {
-        zs_udp_key_t *k = &c->keys[c->udp.nkeys];
-        char *end;
-        errno = 0;
-        k->client = strtoull(kid, &end, 10);
-        const char *hex = json_string_value(kv);
-        if (errno || *end || !*kid || !hex || zs_hex_decode(k->key, sizeof k->key, &k->keylen, hex, strlen(hex)) ||
-            k->keylen < 16) {
-            snprintf(err, errlen, "configuration udp.keys.%s: want a decimal client id and a hex key of 16 to 64 bytes",
-                     kid);
-            return -1;
-        }
-        c->udp.nkeys++;
-    }
-    c->udp.keys = c->keys;
-    json_t *dp = json_object_get(j, "dpdk");
-    c->dpdk_enabled = json_is_true(json_object_get(dp, "enabled"));
-    c->dpdk.eal = json_string_value(json_object_get(dp, "eal"));
-    c->dpdk.ip = json_string_value(json_object_get(dp, "ip"));
-    if (!json_is_boolean(json_object_get(dp, "enabled")) || !c->dpdk.eal || !c->dpdk.ip) {
-        snprintf(err, errlen, "configuration dpdk: want enabled (boolean), eal and ip (strings)");
-        return -1;
-    }
-    if (get_u64(j, "dpdk", "port", 65535, &v, err, errlen)) return -1;
-    c->dpdk.port = (uint16_t)v;
-    if (get_u64(j, "dpdk", "workers", 256, &v, err, errlen)) return -1;
-    c->dpdk.workers = (unsigned)v;
-    c->dpdk.keys = c->keys;
-    c->dpdk.nkeys = c->udp.nkeys;
-    if (get_u64(j, "sequencer", "block_time_ms", 60000, &v, err, errlen)) return -1;
-    c->node.block_time_ms = (uint32_t)v;
-    if (get_u64(j, "sequencer", "max_block_txs", 1u << 20, &v, err, errlen)) return -1;
-    c->node.max_block_txs = (uint32_t)v;
-    const char *order = json_string_value(json_object_get(json_object_get(j, "sequencer"), "order"));
-    if (order && !strcmp(order, "fcfs"))
-        c->node.order = ZS_POOL_ORDER_FCFS;
-    else if (order && !strcmp(order, "fee"))
-        c->node.order = ZS_POOL_ORDER_FEE;
-    else {
-        snprintf(err, errlen, "configuration sequencer.order: want \"fcfs\" or \"fee\"");
-        return -1;
-    }
-    if (get_u64(j, "batch", "max_bytes", 1u << 30, &v, err, errlen)) return -1;
-    c->node.batch.max_bytes = v;
-    if (get_u64(j, "batch", "max_txs", 1u << 30, &v, err, errlen)) return -1;
-    c->node.batch.max_txs = (uint32_t)v;
-    if (get_u64(j, "batch", "max_gas", UINT64_MAX / 2, &v, err, errlen)) return -1;
-    c->node.batch.max_gas = v;
-    if (get_u64(j, "batch", "max_age_ms", 86400000, &v, err, errlen)) return -1;
-    c->node.batch.max_age_ms = (uint32_t)v;
-    if (get_u64(j, "pool", "max_txs", 1u << 24, &v, err, errlen)) return -1;
-    c->node.pool_max_txs = v;
-    if (get_u64(j, "pool", "max_per_sender", 1u << 20, &v, err, errlen)) return -1;
-    c->node.pool_max_per_sender = v;
-    if (get_u64(j, "pool", "nonce_gap", 1u << 20, &v, err, errlen)) return -1;
-    c->node.nonce_gap = v;
-    if (get_u64(j, "pool", "price_bump_percent", 1000, &v, err, errlen)) return -1;
-    c->node.price_bump = (unsigned)v;
-    if (get_u64(j, "state", "keep_versions", UINT32_MAX, &v, err, errlen)) return -1;
-    c->node.keep_versions = v;
-    if (get_u64(j, "state", "cache_mb", 1u << 20, &v, err, errlen)) return -1;
-    c->node.cache_mb = v;
-    if (card_config(json_object_get(j, "card"), &c->card, err, errlen)) return -1;
-    return mgmt_config(j, c, err, errlen);
 }
 
 /* What a running zkseqd is made of. */
@@ -436,54 +303,60 @@ typedef struct {
     zs_mgmt_t *mgmt;
 } running_t;
 
+/* One write, so a reader that saw the JSON-RPC line saw them all. */
+static void log_started(const parts_t *p, const running_t *r)
+{
+    char cb[43];
+    zs_hex_encode_0x(cb, p->node.coinbase, 20);
+    zs_log(ZS_LOG_INFO, "main", "zkseqd %s: chain id %llu, head block %llu, coinbase %s, datadir %s", VERSION,
+           (unsigned long long)p->node.chain_id, (unsigned long long)zs_node_head(r->node), cb, p->node.datadir);
+    zs_accel_stats_t cs;
+    zs_accel_stats(r->accel, &cs);
+    zs_log(ZS_LOG_INFO, "main", "card %s (asked: %s): %s%s%s", cs.backend, cs.requested, cs.device,
+           cs.note[0] ? "; " : "", cs.note);
+    if (r->udp) zs_log(ZS_LOG_INFO, "main", "exchange frames on udp://%s:%u", p->udp.host, zs_udp_port(r->udp));
+    if (r->dpdk) zs_log(ZS_LOG_INFO, "main", "exchange frames on dpdk://%s:%u", p->dpdk.ip, p->dpdk.port);
+    if (r->fw) zs_log(ZS_LOG_INFO, "main", "firmware mailbox %s", p->fw_mbox);
+    if (r->mgmt && p->mgmt.enabled)
+        zs_log(ZS_LOG_INFO, "main", "management on %s://%s:%u%s", p->mgmt.tls_cert[0] ? "tls" : "tcp", p->mgmt.host,
+               zs_mgmt_port(r->mgmt), p->token[0] ? " (token required)" : "");
+    if (r->mgmt && p->mgmt.metrics_enabled)
+        zs_log(ZS_LOG_INFO, "main", "metrics on %s://%s:%u/metrics", p->mgmt.tls_cert[0] ? "https" : "http",
+               p->mgmt.metrics_host, zs_mgmt_metrics_port(r->mgmt));
+    /* Last: whoever waits for zkseqd to be ready (tests, supervisors)
+       watches for this line, and every line above is out by then. */
+    zs_log(ZS_LOG_INFO, "main", "JSON-RPC on http://%s:%u", p->rpc.host, zs_rpc_port(r->rpc));
+}
+
 /* Starts every part: 0, or the exit status with the reason in err (what
    started is in r, for stop). */
-static int start(config_t *c, json_t *cfg, running_t *r, char *err, size_t errlen)
+static int start(parts_t *p, zs_config_t *cfg, running_t *r, char *err, size_t errlen)
 {
     /* The card first: asked for and missing is a configuration error. */
-    c->card.alarm = card_alarm;
-    if (!(r->accel = zs_accel_open(&c->card, err, errlen))) return 2;
-    c->node.accel = r->accel;
+    p->card.alarm = card_alarm;
+    if (!(r->accel = zs_accel_open(&p->card, err, errlen))) return 2;
+    p->node.accel = r->accel;
     char e[512];
-    if (!(r->node = zs_node_open(&c->node, e, sizeof e))) {
-        snprintf(err, errlen, "%s: %.400s", c->datadir, e);
+    if (!(r->node = zs_node_open(&p->node, e, sizeof e))) {
+        snprintf(err, errlen, "%s: %.400s", p->node.datadir, e);
         return 1;
     }
-    r->rpc = zs_rpc_new(r->node, &c->rpc);
-    if (!r->rpc) {
+    if (!(r->rpc = zs_rpc_new(r->node, &p->rpc))) {
         snprintf(err, errlen, "out of memory");
         return 1;
     }
     if (zs_rpc_listen(r->rpc, err, errlen)) return 1;
-    if (c->udp_enabled && !(r->udp = zs_udp_start(r->node, &c->udp, err, errlen))) return 1;
-    if (c->dpdk_enabled && !(r->dpdk = zs_dpdk_start(r->node, &c->dpdk, err, errlen))) return 1;
-    if (c->fw_mbox && !(r->fw = zs_fwlink_start(r->node, c->fw_mbox, e, sizeof e))) {
+    if (p->udp_enabled && !(r->udp = zs_udp_start(r->node, &p->udp, err, errlen))) return 1;
+    if (p->dpdk_enabled && !(r->dpdk = zs_dpdk_start(r->node, &p->dpdk, err, errlen))) return 1;
+    if (p->fw_mbox && !(r->fw = zs_fwlink_start(r->node, p->fw_mbox, e, sizeof e))) {
         snprintf(err, errlen, "firmware mailbox: %.400s", e);
         return 1;
     }
     zs_mgmt_ctx_t mc = {.node = r->node, .rpc = r->rpc, .udp = r->udp, .dpdk = r->dpdk, .fw = r->fw,
                         .accel = r->accel, .config = cfg, .version = VERSION};
-    if ((c->mgmt.enabled || c->mgmt.metrics_enabled) && !(r->mgmt = zs_mgmt_start(&c->mgmt, &mc, err, errlen))) return 2;
-    char cb[43];
-    zs_hex_encode_0x(cb, c->node.coinbase, 20);
-    zs_log(ZS_LOG_INFO, "main", "zkseqd %s: chain id %llu, head block %llu, coinbase %s, datadir %s", VERSION,
-           (unsigned long long)c->node.chain_id, (unsigned long long)zs_node_head(r->node), cb, c->datadir);
-    zs_accel_stats_t cs;
-    zs_accel_stats(r->accel, &cs);
-    zs_log(ZS_LOG_INFO, "main", "card %s (asked: %s): %s%s%s", cs.backend, cs.requested, cs.device,
-           cs.note[0] ? "; " : "", cs.note);
-    if (r->udp) zs_log(ZS_LOG_INFO, "main", "exchange frames on udp://%s:%u", c->udp.host, zs_udp_port(r->udp));
-    if (r->dpdk) zs_log(ZS_LOG_INFO, "main", "exchange frames on dpdk://%s:%u", c->dpdk.ip, c->dpdk.port);
-    if (r->fw) zs_log(ZS_LOG_INFO, "main", "firmware mailbox %s", c->fw_mbox);
-    if (r->mgmt && c->mgmt.enabled)
-        zs_log(ZS_LOG_INFO, "main", "management on %s://%s:%u%s", c->mgmt.tls_cert[0] ? "tls" : "tcp", c->mgmt.host,
-               zs_mgmt_port(r->mgmt), c->token[0] ? " (token required)" : "");
-    if (r->mgmt && c->mgmt.metrics_enabled)
-        zs_log(ZS_LOG_INFO, "main", "metrics on %s://%s:%u/metrics", c->mgmt.tls_cert[0] ? "https" : "http",
-               c->mgmt.metrics_host, zs_mgmt_metrics_port(r->mgmt));
-    /* Last: whoever waits for zkseqd to be ready (tests, supervisors)
-       watches for this line, and every line above is out by then. */
-    zs_log(ZS_LOG_INFO, "main", "JSON-RPC on http://%s:%u", c->rpc.host, zs_rpc_port(r->rpc));
+    if ((p->mgmt.enabled || p->mgmt.metrics_enabled) && !(r->mgmt = zs_mgmt_start(&p->mgmt, &mc, err, errlen)))
+        return 2;
+    log_started(p, r);
     return 0;
 }
 
@@ -515,77 +388,83 @@ static void stop(running_t *r)
     zs_accel_close(r->accel);
 }
 
-static void set_path(json_t *j, const char *sect, const char *key, json_t *v)
+/* Serves until SIGTERM or SIGINT; SIGHUP reopens the log. */
+static void serve(void)
 {
-    json_object_set_new(sect ? json_object_get(j, sect) : j, key, v);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    int sig = 0;
+    for (;;) {
+        sigwait(&set, &sig);
+        if (sig != SIGHUP) break;
+        int reopened = zs_log_reopen();
+        zs_log(reopened ? ZS_LOG_ERROR : ZS_LOG_INFO, "main", "SIGHUP: log file %s",
+               reopened ? "could not be reopened" : "reopened");
+    }
+    zs_log(ZS_LOG_INFO, "main", "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
-int main(int argc, char **argv)
+/* ---- The command line. */
+
+typedef struct {
+    const char *config_file;
+    int dev, print, doc;
+    /* Flags that set configuration keys, applied after the file. */
+    struct {
+        const char *key, *value, *flag;
+    } set[32];
+    int nset;
+} args_t;
+
+/* 0, 1 to exit 0 (help, version), or 2 for a usage error. */
+static int parse_args(int argc, char **argv, args_t *a)
 {
     static const struct option opts[] = {
-        {"config", required_argument, 0, 'c'},     {"dev", no_argument, 0, 'd'},
-        {"datadir", required_argument, 0, 'D'},    {"rpc-host", required_argument, 0, 'H'},
-        {"rpc-port", required_argument, 0, 'p'},   {"chain-id", required_argument, 0, 'i'},
+        {"config", required_argument, 0, 'c'},        {"dev", no_argument, 0, 'd'},
+        {"datadir", required_argument, 0, 'D'},       {"rpc-host", required_argument, 0, 'H'},
+        {"rpc-port", required_argument, 0, 'p'},      {"chain-id", required_argument, 0, 'i'},
         {"block-time-ms", required_argument, 0, 'b'}, {"print-config", no_argument, 0, 'P'},
-        {"udp-port", required_argument, 0, 'u'},  {"dpdk", required_argument, 0, 'k'},
-        {"dpdk-ip", required_argument, 0, 'I'},    {"fw-mbox", required_argument, 0, 'F'},
-        {"card", required_argument, 0, 'C'},       {"card-xclbin", required_argument, 0, 'X'},
-        {"mgmt-port", required_argument, 0, 'M'},  {"metrics-port", required_argument, 0, 'm'},
-        {"log-file", required_argument, 0, 'L'},   {"log-format", required_argument, 0, 'f'},
-        {"log-level", required_argument, 0, 'l'},
-        {"version", no_argument, 0, 'V'},          {"help", no_argument, 0, 'h'},
+        {"config-doc", no_argument, 0, 'Q'},          {"udp-port", required_argument, 0, 'u'},
+        {"dpdk", required_argument, 0, 'k'},          {"dpdk-ip", required_argument, 0, 'I'},
+        {"fw-mbox", required_argument, 0, 'F'},       {"card", required_argument, 0, 'C'},
+        {"card-xclbin", required_argument, 0, 'X'},   {"mgmt-port", required_argument, 0, 'M'},
+        {"metrics-port", required_argument, 0, 'm'},  {"log-file", required_argument, 0, 'L'},
+        {"log-format", required_argument, 0, 'f'},    {"log-level", required_argument, 0, 'l'},
+        {"version", no_argument, 0, 'V'},             {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    json_error_t je;
-    json_t *cfg = json_loads(default_config, 0, &je);
-    json_t *over = json_object();
-    const char *config_file = NULL;
-    int dev = 0, print = 0, o;
-    char err[512];
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        char *end;
-        unsigned long long n = 0;
-        if (o == 'p' || o == 'i' || o == 'b' || o == 'u' || o == 'M' || o == 'm') {
-            errno = 0;
-            n = strtoull(optarg, &end, 10);
-            if (errno || *end || !*optarg) {
-                fprintf(stderr, "zkseqd: --%s wants a number, not %s\n",
-                        o == 'p'   ? "rpc-port"
-                        : o == 'u' ? "udp-port"
-                        : o == 'M' ? "mgmt-port"
-                        : o == 'm' ? "metrics-port"
-                        : o == 'i' ? "chain-id"
-                                   : "block-time-ms",
-                        optarg);
-                return 2;
-            }
-        }
+    /* Each flag and the key it sets. */
+    static const char *const keys[][2] = {
+        {"D", "datadir"},     {"H", "rpc.host"},     {"p", "rpc.port"},        {"i", "chain_id"},
+        {"b", "sequencer.block_time_ms"},            {"u", "udp.port"},        {"k", "dpdk.eal"},
+        {"I", "dpdk.ip"},     {"F", "firmware.mbox"}, {"C", "card.backend"},   {"X", "card.xclbin"},
+        {"M", "mgmt.port"},   {"m", "mgmt.metrics_port"},                      {"L", "log.file"},
+        {"f", "log.format"},  {"l", "log.level"},
+    };
+    int o, index;
+    while ((o = getopt_long(argc, argv, "", opts, &index)) != -1) {
         switch (o) {
-        case 'c': config_file = optarg; break;
-        case 'd': dev = 1; break;
-        case 'D': set_path(over, NULL, "datadir", json_string(optarg)); break;
-        case 'H': set_path(over, NULL, "rpc.host", json_string(optarg)); break;
-        case 'p': set_path(over, NULL, "rpc.port", json_integer((json_int_t)n)); break;
-        case 'i': set_path(over, NULL, "chain_id", json_integer((json_int_t)n)); break;
-        case 'b': set_path(over, NULL, "sequencer.block_time_ms", json_integer((json_int_t)n)); break;
-        case 'u': set_path(over, NULL, "udp.port", json_integer((json_int_t)n)); break;
-        case 'k':
-            set_path(over, NULL, "dpdk.eal", json_string(optarg));
-            set_path(over, NULL, "dpdk.enabled", json_true());
-            break;
-        case 'I': set_path(over, NULL, "dpdk.ip", json_string(optarg)); break;
-        case 'F': set_path(over, NULL, "firmware.mbox", json_string(optarg)); break;
-        case 'C': set_path(over, NULL, "card.backend", json_string(optarg)); break;
-        case 'X': set_path(over, NULL, "card.xclbin", json_string(optarg)); break;
-        case 'M': set_path(over, NULL, "mgmt.port", json_integer((json_int_t)n)); break;
-        case 'm': set_path(over, NULL, "mgmt.metrics_port", json_integer((json_int_t)n)); break;
-        case 'L': set_path(over, NULL, "log.file", json_string(optarg)); break;
-        case 'f': set_path(over, NULL, "log.format", json_string(optarg)); break;
-        case 'l': set_path(over, NULL, "log.level", json_string(optarg)); break;
-        case 'P': print = 1; break;
-        case 'V': printf("zkseqd %s\n", VERSION); return 0;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'c': a->config_file = optarg; continue;
+        case 'd': a->dev = 1; continue;
+        case 'P': a->print = 1; continue;
+        case 'Q': a->doc = 1; continue;
+        case 'V': printf("zkseqd %s\n", VERSION); return 1;
+        case 'h': usage(stdout); return 1;
+        case '?': usage(stderr); return 2;
+        }
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+            if (keys[k][0][0] == o && a->nset < 32) {
+                a->set[a->nset].key = keys[k][1];
+                a->set[a->nset].value = optarg;
+                a->set[a->nset++].flag = opts[index].name;
+            }
+        if (o == 'k' && a->nset < 32) {
+            a->set[a->nset].key = "dpdk.enabled";
+            a->set[a->nset].value = "true";
+            a->set[a->nset++].flag = "dpdk";
         }
     }
     if (optind < argc) {
@@ -593,46 +472,60 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (config_file) {
-        json_t *f = json_load_file(config_file, JSON_REJECT_DUPLICATES, &je);
-        if (!f || !json_is_object(f)) {
-            fprintf(stderr, "zkseqd: %s: %s (line %d)\n", config_file, f ? "want a JSON object" : je.text, je.line);
-            return 2;
-        }
-        if (merge(cfg, f, "", err, sizeof err)) {
-            fprintf(stderr, "zkseqd: %s: %s\n", config_file, err);
-            return 2;
-        }
-        json_decref(f);
+    return 0;
+}
+
+/* Defaults, then the file, then the flags: the configuration, or NULL
+   with the reason said. */
+static zs_config_t *configure(const args_t *a)
+{
+    char err[512];
+    zs_config_t *c = zs_config_new();
+    if (!c) {
+        fprintf(stderr, "zkseqd: out of memory\n");
+        return NULL;
     }
-    /* Flags last: dotted keys name nested ones. */
-    const char *k;
-    json_t *v;
-    json_object_foreach(over, k, v)
-    {
-        const char *dot = strchr(k, '.');
-        if (dot) {
-            char sect[32];
-            snprintf(sect, sizeof sect, "%.*s", (int)(dot - k), k);
-            json_object_set(json_object_get(cfg, sect), dot + 1, v);
-        } else {
-            json_object_set(cfg, k, v);
-        }
+    if (a->config_file && zs_config_merge_file(c, a->config_file, err, sizeof err)) {
+        fprintf(stderr, "zkseqd: %s: %s\n", a->config_file, err);
+        zs_config_free(c);
+        return NULL;
     }
-    json_decref(over);
-    if (print) {
-        json_dumpf(cfg, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        putchar('\n');
-        json_decref(cfg);
+    for (int i = 0; i < a->nset; i++)
+        if (zs_config_set(c, a->set[i].key, a->set[i].value, err, sizeof err)) {
+            fprintf(stderr, "zkseqd: --%s: %s\n", a->set[i].flag, err);
+            zs_config_free(c);
+            return NULL;
+        }
+    return c;
+}
+
+int main(int argc, char **argv)
+{
+    args_t a = {0};
+    int rc = parse_args(argc, argv, &a);
+    if (rc) return rc == 1 ? 0 : 2;
+    if (a.doc) {
+        char *doc = zs_config_doc();
+        fputs(doc ? doc : "", stdout);
+        free(doc);
+        return doc ? 0 : 1;
+    }
+    zs_config_t *cfg = configure(&a);
+    if (!cfg) return 2;
+    if (a.print) {
+        char *text = zs_config_text(cfg, NULL, 0);
+        printf("%s\n", text ? text : "");
+        free(text);
+        zs_config_free(cfg);
         return 0;
     }
-    config_t c;
-    if (build_config(cfg, dev, &c, err, sizeof err)) {
+    parts_t p;
+    char err[512];
+    if (read_parts(cfg, a.dev, &p, err, sizeof err) ||
+        zs_log_open(p.log_file, p.log_format, p.log_level, err, sizeof err)) {
         fprintf(stderr, "zkseqd: %s\n", err);
-        return 2;
-    }
-    if (zs_log_open(c.log_file, c.log_format, c.log_level, err, sizeof err)) {
-        fprintf(stderr, "zkseqd: %s\n", err);
+        free_parts(&p);
+        zs_config_free(cfg);
         return 2;
     }
     /* Signals are taken by sigwait on this thread only. */
@@ -643,31 +536,18 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-
     running_t r = {0};
-    int rc = start(&c, cfg, &r, err, sizeof err);
+    rc = start(&p, cfg, &r, err, sizeof err);
     if (rc) {
         /* Said in the log, and on the terminal when the log is a file. */
         zs_log(ZS_LOG_ERROR, "main", "%s", err);
-        if (c.log_file && *c.log_file) fprintf(stderr, "zkseqd: %s\n", err);
-        stop(&r);
-        return rc;
+        if (p.log_file && *p.log_file) fprintf(stderr, "zkseqd: %s\n", err);
+    } else {
+        serve();
     }
-    int sig = 0;
-    for (;;) {
-        sigwait(&set, &sig);
-        if (sig != SIGHUP) break;
-        int reopened = zs_log_reopen();
-        zs_log(reopened ? ZS_LOG_ERROR : ZS_LOG_INFO, "main", "SIGHUP: log file %s", reopened ? "could not be reopened" : "reopened");
-    }
-    zs_log(ZS_LOG_INFO, "main", "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     stop(&r);
-    json_decref(c.node.genesis);
-    json_decref(cfg);
-    free(c.datadir);
-    free(c.rpc_host);
-    free(c.udp_host);
-    free(c.keys);
+    free_parts(&p);
+    zs_config_free(cfg);
     zs_log_close();
-    return 0;
+    return rc;
 }

@@ -13,13 +13,13 @@
 
 static zs_mgmt_t *mgmt;
 static zs_node_t *node;
-static json_t *config;
+static zs_config_t *config;
 
 static void cleanup(void)
 {
     zs_mgmt_stop(mgmt);
     zs_fuzz_node_close(node);
-    json_decref(config);
+    zs_config_free(config);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -30,10 +30,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     /* The log at error level: the fuzzer's changes would flood it. */
     if (zs_log_open(NULL, ZS_LOG_KV, ZS_LOG_ERROR, err, sizeof err)) abort();
     node = zs_fuzz_node_open("mgmt");
-    config = json_loads("{\"chain_id\":1001,\"batch\":{\"max_bytes\":120000,\"max_txs\":0,\"max_gas\":0,\"max_age_ms\":3000},"
-                        "\"sequencer\":{\"block_time_ms\":100},\"log\":{\"level\":\"error\"},"
-                        "\"mgmt\":{\"token\":\"\"},\"udp\":{\"keys\":{\"1\":\"00112233445566778899aabbccddeeff\"}}}",
-                        0, NULL);
+    config = zs_config_new();
+    if (!config || zs_config_set(config, "log.level", "error", err, sizeof err) ||
+        zs_config_set(config, "udp.keys", "{\"1\":\"00112233445566778899aabbccddeeff\"}", err, sizeof err))
+        abort();
     zs_mgmt_cfg_t mc = {.enabled = 0, .metrics_enabled = 0};
     zs_mgmt_ctx_t ctx = {.node = node, .config = config, .version = "fuzz"};
     if (!(mgmt = zs_mgmt_start(&mc, &ctx, err, sizeof err))) {

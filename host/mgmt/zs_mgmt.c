@@ -1,5 +1,6 @@
-/* zs_mgmt: listeners, connections, the request loop, the metrics' HTTP,
-   and the sampler behind the rates. */
+/* zs_mgmt: listeners, connections, the request loop and the metrics'
+   HTTP; the commands are zs_mgmt_cmd.c's, the page zs_mgmt_metrics.c's,
+   the rates zs_sampler.c's. */
 #include "host/mgmt/zs_mgmt.h"
 
 #include <arpa/inet.h>
@@ -16,7 +17,9 @@
 
 #include "host/log/zs_log.h"
 #include "host/metrics/zs_metrics.h"
-#include "host/mgmt/zs_conn.h"
+#include "host/mgmt/zs_mgmt_cmd.h"
+#include "host/mgmt/zs_mgmt_metrics.h"
+#include "host/net/zs_conn.h"
 #include "lib/base/zs_time.h"
 
 #define MAX_CONNS 32
@@ -30,13 +33,12 @@ struct zs_mgmt {
     char token[256];
     int lfd, mfd; /* listening sockets (-1: off) */
     uint16_t port, mport;
-    pthread_t acceptor, sampler;
+    pthread_t acceptor;
     int stop_pipe[2];
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int stopping;
     unsigned conns;
-    zs_mgmt_rates_t rates;
 };
 
 typedef struct {
@@ -45,94 +47,6 @@ typedef struct {
     int metrics;
 } conn_arg_t;
 
-const zs_mgmt_ctx_t *zs_mgmt_ctx(const zs_mgmt_t *m) { return &m->ctx; }
-
-/* ---- The sampler: transactions in and sequenced per second, CPU per core. */
-
-typedef struct {
-    uint64_t busy, total;
-} cpu_t;
-
-static unsigned read_cpus(cpu_t *out, unsigned max)
-{
-    FILE *f = fopen("/proc/stat", "r");
-    if (!f) return 0;
-    char line[512];
-    unsigned n = 0;
-    while (fgets(line, sizeof line, f) && n < max) {
-        unsigned idx;
-        unsigned long long v[8] = {0};
-        if (strncmp(line, "cpu", 3) || line[3] < '0' || line[3] > '9') continue; /* "cpu " is the sum */
-        if (sscanf(line, "cpu%u %llu %llu %llu %llu %llu %llu %llu %llu", &idx, &v[0], &v[1], &v[2], &v[3], &v[4],
-                   &v[5], &v[6], &v[7]) < 5)
-            continue;
-        uint64_t idle = v[3] + v[4], total = 0;
-        for (int i = 0; i < 8; i++) total += v[i];
-        out[n].busy = total - idle;
-        out[n].total = total;
-        n++;
-    }
-    fclose(f);
-    return n;
-}
-
-static uint64_t accepted_total(void)
-{
-    zs_metrics_ingress_t in;
-    zs_metrics_ingress_read(&in);
-    uint64_t t = 0;
-    for (int p = 0; p < ZS_PATH_COUNT; p++) t += in.ingress[p][0];
-    return t;
-}
-
-static void *sampler_main(void *arg)
-{
-    zs_mgmt_t *m = arg;
-    cpu_t prev[64], cur[64];
-    unsigned n = read_cpus(prev, 64);
-    uint64_t t0 = zs_mono_ns(), in0 = accepted_total(), seq0 = 0;
-    zs_node_stats_t st;
-    if (m->ctx.node) {
-        zs_node_stats(m->ctx.node, &st);
-        seq0 = st.txs_included;
-    }
-    pthread_mutex_lock(&m->mu);
-    while (!m->stopping) {
-        struct timespec until = zs_deadline_ms(1000);
-        pthread_cond_timedwait(&m->cv, &m->mu, &until);
-        if (m->stopping) break;
-        pthread_mutex_unlock(&m->mu);
-        uint64_t t1 = zs_mono_ns(), in1 = accepted_total(), seq1 = seq0;
-        if (m->ctx.node) {
-            zs_node_stats(m->ctx.node, &st);
-            seq1 = st.txs_included;
-        }
-        unsigned k = read_cpus(cur, 64);
-        double dt = (double)(t1 - t0) / 1e9;
-        pthread_mutex_lock(&m->mu);
-        if (dt > 0) {
-            m->rates.tx_in_per_s = (double)(in1 - in0) / dt;
-            m->rates.tx_sequenced_per_s = (double)(seq1 - seq0) / dt;
-        }
-        m->rates.ncpu = k < n ? k : n;
-        for (unsigned i = 0; i < m->rates.ncpu; i++) {
-            uint64_t tot = cur[i].total - prev[i].total, busy = cur[i].busy - prev[i].busy;
-            m->rates.cpu_busy[i] = tot ? (double)busy / (double)tot : 0;
-        }
-        memcpy(prev, cur, sizeof cur);
-        n = k;
-        t0 = t1, in0 = in1, seq0 = seq1;
-    }
-    pthread_mutex_unlock(&m->mu);
-    return NULL;
-}
-
-void zs_mgmt_rates(zs_mgmt_t *m, zs_mgmt_rates_t *out)
-{
-    pthread_mutex_lock(&m->mu);
-    *out = m->rates;
-    pthread_mutex_unlock(&m->mu);
-}
 
 /* ---- Connections. */
 
@@ -181,7 +95,7 @@ json_t *zs_mgmt_handle_line(zs_mgmt_t *m, const char *line, const char *peer)
         const char *code = "internal";
         char err[512] = "";
         json_t *empty = json_array();
-        json_t *res = zs_mgmt_exec(m, cmd, args ? args : empty, who, &code, err, sizeof err);
+        json_t *res = zs_mgmt_exec(&m->ctx, cmd, args ? args : empty, who, &code, err, sizeof err);
         json_decref(empty);
         if (res)
             out = json_pack("{s:o,s:b,s:o}", "id", idv, "ok", 1, "result", res);
@@ -266,7 +180,7 @@ static void serve_metrics(zs_mgmt_t *m, zs_conn_t *c)
         return;
     }
     size_t len;
-    char *body = zs_mgmt_metrics_text(m, &len);
+    char *body = zs_mgmt_metrics_text(&m->ctx, &len);
     if (!body) {
         http_reply(c, 500, "Internal Server Error", "text/plain", "out of memory\n", 14);
         return;
@@ -397,7 +311,6 @@ zs_mgmt_t *zs_mgmt_start(const zs_mgmt_cfg_t *cfg, const zs_mgmt_ctx_t *ctx, cha
     if (token) snprintf(m->token, sizeof m->token, "%s", cfg->token);
     pthread_mutex_init(&m->mu, NULL);
     pthread_cond_init(&m->cv, NULL);
-    m->rates.started_ns = zs_mono_ns();
     char e2[256];
     if (tls && !(m->tls = zs_tls_server(cfg->tls_cert, cfg->tls_key, e2, sizeof e2))) {
         snprintf(err, errlen, "management TLS: %s", e2);
@@ -411,18 +324,17 @@ zs_mgmt_t *zs_mgmt_start(const zs_mgmt_cfg_t *cfg, const zs_mgmt_ctx_t *ctx, cha
         snprintf(err, errlen, "metrics port: %s", e2);
         goto fail;
     }
-    if (pipe(m->stop_pipe) || pthread_create(&m->acceptor, NULL, acceptor_main, m)) {
+    if (!(m->ctx.sampler = zs_sampler_start(ctx->node))) {
         snprintf(err, errlen, "cannot start the management threads");
         goto fail;
     }
-    if (pthread_create(&m->sampler, NULL, sampler_main, m)) {
-        (void)write(m->stop_pipe[1], "x", 1);
-        pthread_join(m->acceptor, NULL);
+    if (pipe(m->stop_pipe) || pthread_create(&m->acceptor, NULL, acceptor_main, m)) {
         snprintf(err, errlen, "cannot start the management threads");
         goto fail;
     }
     return m;
 fail:
+    zs_sampler_stop(m->ctx.sampler);
     if (m->lfd >= 0) close(m->lfd);
     if (m->mfd >= 0) close(m->mfd);
     if (m->stop_pipe[0] >= 0) close(m->stop_pipe[0]), close(m->stop_pipe[1]);
@@ -444,7 +356,7 @@ void zs_mgmt_stop(zs_mgmt_t *m)
     pthread_cond_broadcast(&m->cv);
     while (m->conns) pthread_cond_wait(&m->cv, &m->mu);
     pthread_mutex_unlock(&m->mu);
-    pthread_join(m->sampler, NULL);
+    zs_sampler_stop(m->ctx.sampler);
     if (m->lfd >= 0) close(m->lfd);
     if (m->mfd >= 0) close(m->mfd);
     close(m->stop_pipe[0]);

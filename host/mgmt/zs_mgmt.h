@@ -5,10 +5,10 @@
    "user": "who@where"} gets one line {"id": N, "ok": true, "result": ...}
    or {"id": N, "ok": false, "code": "...", "error": "..."}, where code is
    "bad_args", "unknown_command", "refused", "auth" or "internal".
-   zkseqctl is the client (tools/ctl); the commands are in zs_mgmt_cmd.c.
+   zkseqctl is the client (tools/ctl); the commands are zs_mgmt_cmd's.
 
    Metrics (127.0.0.1:9091/metrics by default) is Prometheus' text format
-   over HTTP/1.1 GET, every metric named zkseq_* (zs_mgmt_metrics.c).
+   over HTTP/1.1 GET, every metric named zkseq_* (zs_mgmt_metrics).
 
    Both listen on loopback unless configured otherwise; an address beyond
    loopback needs TLS (a certificate and key) and a token, or zkseqd
@@ -24,12 +24,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "host/accel/zs_accel.h"
-#include "host/batch/zs_fwlink.h"
-#include "host/ingress/dpdk/zs_dpdk.h"
-#include "host/ingress/rpc/zs_rpc.h"
-#include "host/ingress/udp/zs_udp.h"
-#include "host/seq/zs_node.h"
+#include "host/mgmt/zs_mgmt_ctx.h"
 
 typedef struct {
     int enabled;
@@ -41,18 +36,6 @@ typedef struct {
     const char *tls_cert, *tls_key; /* PEM files; both or neither */
     const char *token;         /* "" for none */
 } zs_mgmt_cfg_t;
-
-/* What the ports report on and act on; any part may be NULL. */
-typedef struct {
-    zs_node_t *node;
-    zs_rpc_t *rpc;
-    zs_udp_t *udp;
-    zs_dpdk_t *dpdk;
-    zs_fwlink_t *fw;
-    zs_accel_t *accel;
-    json_t *config;            /* the effective configuration (config get/set keep it current) */
-    const char *version;
-} zs_mgmt_ctx_t;
 
 typedef struct zs_mgmt zs_mgmt_t;
 
@@ -68,25 +51,5 @@ void zs_mgmt_stop(zs_mgmt_t *m);
    connection does per line; also the fuzz target's entry): the reply
    object, never NULL except when out of memory. */
 json_t *zs_mgmt_handle_line(zs_mgmt_t *m, const char *line, const char *peer);
-
-/* ---- Internal to host/mgmt (the commands and the metrics). */
-
-/* Runs one command: the result, or NULL with *code and err set. */
-json_t *zs_mgmt_exec(zs_mgmt_t *m, const char *cmd, json_t *args, const char *who, const char **code, char *err,
-                     size_t errlen);
-/* The Prometheus text (malloc'd). */
-char *zs_mgmt_metrics_text(zs_mgmt_t *m, size_t *len);
-const zs_mgmt_ctx_t *zs_mgmt_ctx(const zs_mgmt_t *m);
-
-/* Rates and CPU use from the sampler (every second). */
-typedef struct {
-    double tx_in_per_s, tx_sequenced_per_s;
-    unsigned ncpu;
-    double cpu_busy[64]; /* per core, 0..1, over the last second */
-    uint64_t started_ns;
-} zs_mgmt_rates_t;
-void zs_mgmt_rates(zs_mgmt_t *m, zs_mgmt_rates_t *out);
-/* The JSON objects shared by status and the JSON-RPC side. */
-json_t *zs_mgmt_status_json(zs_mgmt_t *m);
 
 #endif

@@ -1,6 +1,4 @@
-/* The management commands.  Each takes its arguments as an array of
-   strings and answers a JSON value; a bad argument or a refusal changes
-   nothing and says why.  Commands that change anything log who asked. */
+/* The management commands (zs_mgmt_cmd.h). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -8,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/config/zs_config.h"
 #include "host/log/zs_log.h"
-#include "host/mgmt/zs_mgmt.h"
+#include "host/mgmt/zs_mgmt_cmd.h"
 #include "lib/base/zs_hex.h"
 #include "lib/frame/zs_frame.h"
 #include "lib/base/zs_time.h"
@@ -97,45 +96,52 @@ static int want_args(out_t *o, json_t *args, size_t lo, size_t hi, const char *u
 
 /* ---- status */
 
-json_t *zs_mgmt_status_json(zs_mgmt_t *m)
+/* What the firmware says of L1 and itself (zs_l1view), brief for status,
+   in full for l1 status. */
+static json_t *l1_json(const zs_l1_status_t *l, int full)
 {
-    const zs_mgmt_ctx_t *c = zs_mgmt_ctx(m);
+    static const uint8_t zero[32];
+    json_t *o = json_pack("{s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:b}", "firmware", l->fw_up, "backpressure", l->backpressure,
+                          "virtual", (json_int_t)l->virtual_, "confirmed", (json_int_t)l->confirmed, "backlog",
+                          (json_int_t)l->backlog, "pending_l1_txs", (json_int_t)l->pending_l1_txs, "l1_head",
+                          (json_int_t)l->l1_head, "l1_down", l->l1_down);
+    json_object_set_new(o, "sequencer", l->have_info && l->have_key ? addr(l->sequencer) : json_null());
+    json_object_set_new(o, "balance_wei", l->have_info ? u256(&l->balance_wei) : json_null());
+    json_object_set_new(o, "last_l1_tx",
+                        l->have_info && memcmp(l->last_l1_tx, zero, 32) ? hex(l->last_l1_tx, 32) : json_null());
+    if (l->have_info) {
+        json_object_set_new(o, "l1_txs_sent", json_integer((json_int_t)l->l1_txs_sent));
+        json_object_set_new(o, "gas_used", json_integer((json_int_t)l->l1_gas_used));
+        json_object_set_new(o, "fees_gwei", json_integer((json_int_t)l->fees_gwei));
+    }
+    if (!full) return o;
+    json_object_set_new(o, "handed_over", json_integer((json_int_t)l->handed_over));
+    json_object_set_new(o, "acc_input_hash", hex(l->acc_input_hash, 32));
+    json_object_set_new(o, "fee_alarm", json_boolean(l->fee_alarm));
+    json_object_set_new(o, "firmware_heartbeat", json_integer((json_int_t)l->fw_heartbeat));
+    json_object_set_new(o, "firmware_uptime_s", json_integer((json_int_t)(l->fw_uptime_ms / 1000)));
+    json_object_set_new(o, "firmware_alarms", json_integer((json_int_t)l->fw_alarms));
+    return o;
+}
+
+static json_t *status_json(const zs_mgmt_ctx_t *m)
+{
+    const zs_mgmt_ctx_t *c = m;
     zs_node_t *n = c->node;
-    zs_mgmt_rates_t r;
-    zs_mgmt_rates(m, &r);
+    zs_rates_t r;
+    zs_sampler_read(c->sampler, &r);
     zs_node_stats_t st;
     zs_batch_numbers_t bn;
+    zs_l1_status_t l1;
     zs_node_stats(n, &st);
     zs_node_batches(n, &bn);
-    zs_node_l1_t l1;
-    zs_node_l1(n, &l1);
+    zs_l1view_read(zs_node_l1view(n), &l1);
     size_t exe = 0, queued = 0, total = zs_pool_size(zs_node_pool(n), &exe, &queued);
     json_t *cpu = json_array();
     for (unsigned i = 0; i < r.ncpu; i++) json_array_append_new(cpu, json_real(r.cpu_busy[i]));
-    json_t *l1j = json_pack("{s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:b}", "firmware", l1.fw_up, "backpressure", l1.backpressure,
-                            "virtual", (json_int_t)l1.virtual_, "confirmed", (json_int_t)l1.confirmed, "backlog",
-                            (json_int_t)l1.backlog, "pending_l1_txs", (json_int_t)l1.pending_l1_txs, "l1_head",
-                            (json_int_t)l1.l1_head, "l1_down", (l1.fw_flags & ZS_MBOX_ST_L1_DOWN) != 0);
-    zs_fwlink_info_t fi = {0};
-    if (c->fw) zs_fwlink_info(c->fw, &fi);
-    if (fi.have_info) {
-        zs_u256_t bal = zs_u256_from_be32(fi.info.balance_wei);
-        json_object_set_new(l1j, "sequencer", fi.info.have_key ? addr(fi.info.sequencer) : json_null());
-        json_object_set_new(l1j, "balance_wei", u256(&bal));
-        static const uint8_t zero[32];
-        json_object_set_new(l1j, "last_l1_tx",
-                            memcmp(fi.info.last_l1_tx, zero, 32) ? hex(fi.info.last_l1_tx, 32) : json_null());
-        json_object_set_new(l1j, "l1_txs_sent", json_integer((json_int_t)fi.info.l1_txs_sent));
-        json_object_set_new(l1j, "gas_used", json_integer((json_int_t)fi.info.l1_gas_used));
-        json_object_set_new(l1j, "fees_gwei", json_integer((json_int_t)fi.info.fees_gwei));
-    } else {
-        json_object_set_new(l1j, "sequencer", json_null());
-        json_object_set_new(l1j, "balance_wei", json_null());
-        json_object_set_new(l1j, "last_l1_tx", json_null());
-    }
     double uptime = (double)(zs_mono_ns() - r.started_ns) / 1e9;
-    json_t *versions = json_pack("{s:s,s:i,s:i,s:i}", "zkseqd", c->version, "mailbox", ZS_MBOX_VERSION,
-                                 "frame_protocol", ZS_FRAME_VERSION, "firmware_epoch", (int)fi.epoch);
+    json_t *versions = json_pack("{s:s,s:i,s:i,s:i}", "zkseqd", c->version, "mailbox", (int)zs_fwlink_mailbox_version(),
+                                 "frame_protocol", ZS_FRAME_VERSION, "firmware_epoch", (int)l1.fw_epoch);
     json_t *out = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:b,s:{s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I},s:{s:f,s:f},s:o,s:o,s:o}",
                      "role", "sequencer", "version", c->version, "uptime_s", (json_int_t)uptime, "started_at",
                      (json_int_t)st.started_at, "chain_id", (json_int_t)zs_node_cfg(n)->chain_id, "head",
@@ -143,21 +149,21 @@ json_t *zs_mgmt_status_json(zs_mgmt_t *m)
                      "trusted", (json_int_t)bn.trusted, "virtual", (json_int_t)l1.virtual_, "consolidated",
                      (json_int_t)bn.consolidated, "pool", "total", (json_int_t)total, "executable", (json_int_t)exe,
                      "queued", (json_int_t)queued, "tx_per_s", "in", r.tx_in_per_s, "sequenced",
-                     r.tx_sequenced_per_s, "card", zs_accel_json(c->accel), "l1", l1j, "cpu", cpu);
+                     r.tx_sequenced_per_s, "card", zs_accel_json(c->accel), "l1", l1_json(&l1, 0), "cpu", cpu);
     json_object_set_new(out, "versions", versions);
     return out;
 }
 
 /* ---- pool */
 
-static json_t *pool_ls(zs_mgmt_t *m, json_t *args, out_t *o)
+static json_t *pool_ls(const zs_mgmt_ctx_t *m, json_t *args, out_t *o)
 {
     uint64_t limit = 50;
     if (want_args(o, args, 0, 1, "pool ls [LIMIT]") || (json_array_size(args) && arg_u64(o, args, 0, "LIMIT", 100000, &limit)))
         return NULL;
     zs_pool_entry_t *e = calloc(limit ? limit : 1, sizeof *e);
     if (!e) return fail(o, "internal", "out of memory");
-    size_t total = zs_pool_list(zs_node_pool(zs_mgmt_ctx(m)->node), e, limit);
+    size_t total = zs_pool_list(zs_node_pool(m->node), e, limit);
     json_t *list = json_array();
     for (size_t i = 0; i < total && i < limit; i++)
         json_array_append_new(list, json_pack("{s:o,s:o,s:I,s:o,s:I,s:b,s:b,s:I}", "hash", hex(e[i].hash, 32), "from",
@@ -169,12 +175,12 @@ static json_t *pool_ls(zs_mgmt_t *m, json_t *args, out_t *o)
     return json_pack("{s:I,s:o}", "total", (json_int_t)total, "transactions", list);
 }
 
-static json_t *pool_show(zs_mgmt_t *m, json_t *args, out_t *o)
+static json_t *pool_show(const zs_mgmt_ctx_t *m, json_t *args, out_t *o)
 {
     uint8_t h[32], sender[20], *raw;
     size_t len;
     if (want_args(o, args, 1, 1, "pool show HASH") || arg_hash(o, args, 0, h)) return NULL;
-    if (!zs_pool_get(zs_node_pool(zs_mgmt_ctx(m)->node), h, &raw, &len, sender))
+    if (!zs_pool_get(zs_node_pool(m->node), h, &raw, &len, sender))
         return fail(o, "refused", "%s is not in the pool", arg(args, 0));
     zs_tx_t tx;
     zs_perr_t pe;
@@ -195,11 +201,11 @@ static json_t *pool_show(zs_mgmt_t *m, json_t *args, out_t *o)
     return r ? r : fail(o, "internal", "the pooled transaction does not decode");
 }
 
-static json_t *pool_drop(zs_mgmt_t *m, json_t *args, const char *who, out_t *o)
+static json_t *pool_drop(const zs_mgmt_ctx_t *m, json_t *args, const char *who, out_t *o)
 {
     uint8_t h[32];
     if (want_args(o, args, 1, 1, "pool drop HASH") || arg_hash(o, args, 0, h)) return NULL;
-    int rc = zs_pool_drop(zs_node_pool(zs_mgmt_ctx(m)->node), h);
+    int rc = zs_pool_drop(zs_node_pool(m->node), h);
     if (rc == ZS_ERR_NOTFOUND) return fail(o, "refused", "%s is not in the pool", arg(args, 0));
     if (rc == ZS_ERR_AGAIN)
         return fail(o, "refused", "%s is being sequenced or written right now; try again", arg(args, 0));
@@ -210,7 +216,7 @@ static json_t *pool_drop(zs_mgmt_t *m, json_t *args, const char *who, out_t *o)
 
 /* ---- batches */
 
-static const char *batch_stage(const zs_batchrec_t *b, const zs_batch_numbers_t *bn, const zs_node_l1_t *l1)
+static const char *batch_stage(const zs_batchrec_t *b, const zs_batch_numbers_t *bn, const zs_l1_status_t *l1)
 {
     if (!b->closed) return "open";
     if (b->number <= bn->consolidated) return "consolidated";
@@ -219,13 +225,13 @@ static const char *batch_stage(const zs_batchrec_t *b, const zs_batch_numbers_t 
     return "trusted";
 }
 
-static json_t *batch_json(zs_mgmt_t *m, const zs_batchrec_t *b, int full)
+static json_t *batch_json(const zs_mgmt_ctx_t *m, const zs_batchrec_t *b, int full)
 {
-    zs_node_t *n = zs_mgmt_ctx(m)->node;
+    zs_node_t *n = m->node;
     zs_batch_numbers_t bn;
-    zs_node_l1_t l1;
+    zs_l1_status_t l1;
     zs_node_batches(n, &bn);
-    zs_node_l1(n, &l1);
+    zs_l1view_read(zs_node_l1view(n), &l1);
     size_t bytes = b->l2len;
     if (!b->closed) {
         zs_node_open_batch_t ob;
@@ -252,29 +258,29 @@ static json_t *batch_json(zs_mgmt_t *m, const zs_batchrec_t *b, int full)
     return o;
 }
 
-static json_t *batch_ls(zs_mgmt_t *m, json_t *args, out_t *o)
+static json_t *batch_ls(const zs_mgmt_ctx_t *m, json_t *args, out_t *o)
 {
     uint64_t count = 10;
     if (want_args(o, args, 0, 1, "batch ls [COUNT]") || (json_array_size(args) && arg_u64(o, args, 0, "COUNT", 1000, &count)))
         return NULL;
     zs_batch_numbers_t bn;
-    zs_node_batches(zs_mgmt_ctx(m)->node, &bn);
+    zs_node_batches(m->node, &bn);
     json_t *list = json_array();
     for (uint64_t k = bn.open; k >= 1 && json_array_size(list) < count; k--) {
         zs_batchrec_t b;
-        if (zs_chain_get_batch(zs_node_store(zs_mgmt_ctx(m)->node), k, &b)) continue;
+        if (zs_chain_get_batch(zs_node_store(m->node), k, &b)) continue;
         json_array_append_new(list, batch_json(m, &b, 0));
         zs_batchrec_clear(&b);
     }
     return json_pack("{s:I,s:o}", "open", (json_int_t)bn.open, "batches", list);
 }
 
-static json_t *batch_show(zs_mgmt_t *m, json_t *args, out_t *o)
+static json_t *batch_show(const zs_mgmt_ctx_t *m, json_t *args, out_t *o)
 {
     uint64_t k;
     if (want_args(o, args, 1, 1, "batch show NUMBER") || arg_u64(o, args, 0, "NUMBER", UINT64_MAX / 2, &k)) return NULL;
     zs_batchrec_t b;
-    int rc = zs_chain_get_batch(zs_node_store(zs_mgmt_ctx(m)->node), k, &b);
+    int rc = zs_chain_get_batch(zs_node_store(m->node), k, &b);
     if (rc == ZS_ERR_NOTFOUND) return fail(o, "refused", "no batch %llu", (unsigned long long)k);
     if (rc) return fail(o, "internal", "reading batch %llu: %s", (unsigned long long)k, zs_strerror(rc));
     json_t *r = batch_json(m, &b, 1);
@@ -282,172 +288,111 @@ static json_t *batch_show(zs_mgmt_t *m, json_t *args, out_t *o)
     return r;
 }
 
-static json_t *batch_close(zs_mgmt_t *m, json_t *args, const char *who, out_t *o)
+static json_t *batch_close(const zs_mgmt_ctx_t *m, json_t *args, const char *who, out_t *o)
 {
     if (want_args(o, args, 0, 0, "batch close")) return NULL;
     zs_node_open_batch_t ob;
-    zs_node_open_batch(zs_mgmt_ctx(m)->node, &ob);
+    zs_node_open_batch(m->node, &ob);
     if (!ob.bytes) return fail(o, "refused", "the open batch %llu holds no block yet", (unsigned long long)ob.number);
-    zs_node_operator_close(zs_mgmt_ctx(m)->node, ob.number);
+    zs_node_request_close(m->node, ob.number, 1);
     char num[24];
     snprintf(num, sizeof num, "%llu", (unsigned long long)ob.number);
     zs_log_kv(ZS_LOG_WARN, "mgmt", "batch close", "batch", num, "by", who, NULL);
     return json_pack("{s:I}", "closing", (json_int_t)ob.number);
 }
 
-/* ---- configuration */
+/* ---- configuration (host/config's schema) */
 
-/* The keys that change live, and how. */
-enum { K_LOCAL_BATCH, K_LOCAL_BLOCK, K_FIRMWARE, K_LOG };
-static const struct {
-    const char *key, *fw_key;
-    int kind;
-    uint64_t max;
-} live[] = {
-    {"batch.max_bytes", "max_bytes", K_LOCAL_BATCH, 1u << 30},
-    {"batch.max_txs", "max_txs", K_LOCAL_BATCH, 1u << 30},
-    {"batch.max_gas", "max_gas", K_LOCAL_BATCH, UINT64_MAX / 2},
-    {"batch.max_age_ms", "max_age_ms", K_LOCAL_BATCH, 86400000},
-    {"sequencer.block_time_ms", NULL, K_LOCAL_BLOCK, 60000},
-    {"firmware.block_min_ms", "block_min_ms", K_FIRMWARE, 60000},
-    {"firmware.block_max_ms", "block_max_ms", K_FIRMWARE, 60000},
-    {"firmware.target_block_txs", "target_block_txs", K_FIRMWARE, 1u << 20},
-    {"log.level", NULL, K_LOG, 0},
-};
+static pthread_mutex_t config_mu = PTHREAD_MUTEX_INITIALIZER; /* one change at a time */
 
-static pthread_mutex_t config_mu = PTHREAD_MUTEX_INITIALIZER;
-
-/* The value at a dotted key of the configuration tree (borrowed). */
-static json_t *lookup(json_t *cfg, const char *key)
-{
-    char k[128];
-    snprintf(k, sizeof k, "%s", key);
-    json_t *v = cfg;
-    for (char *save, *part = strtok_r(k, ".", &save); part && v; part = strtok_r(NULL, ".", &save))
-        v = json_is_object(v) ? json_object_get(v, part) : NULL;
-    return v;
-}
-
-static void store_value(json_t *cfg, const char *key, json_t *value)
-{
-    char k[128];
-    snprintf(k, sizeof k, "%s", key);
-    char *dot = strrchr(k, '.');
-    json_t *parent = cfg;
-    if (dot) {
-        *dot = 0;
-        parent = lookup(cfg, k);
-        if (!json_is_object(parent)) {
-            json_object_set_new(cfg, k, json_object());
-            parent = json_object_get(cfg, k);
-        }
-    }
-    json_object_set_new(parent, dot ? dot + 1 : k, value);
-}
-
-/* Secrets never leave the box through config get: the token and the
-   exchange clients' HMAC keys show as "(secret)". */
-static void redact(json_t *cfg)
-{
-    json_t *mg = json_object_get(cfg, "mgmt");
-    if (json_is_string(json_object_get(mg, "token")) && *json_string_value(json_object_get(mg, "token")))
-        json_object_set_new(mg, "token", json_string("(secret)"));
-    json_t *keys = json_object_get(json_object_get(cfg, "udp"), "keys");
-    const char *k;
-    json_t *v;
-    json_object_foreach(keys, k, v) json_object_set_new(keys, k, json_string("(secret)"));
-}
-
-static json_t *config_get(zs_mgmt_t *m, json_t *args, out_t *o)
+static json_t *config_get(const zs_mgmt_ctx_t *m, json_t *args, out_t *o)
 {
     if (want_args(o, args, 0, 1, "config get [KEY]")) return NULL;
-    pthread_mutex_lock(&config_mu);
-    json_t *cfg = json_deep_copy(zs_mgmt_ctx(m)->config);
-    pthread_mutex_unlock(&config_mu);
-    if (!cfg) return fail(o, "internal", "out of memory");
-    redact(cfg);
-    json_t *r = NULL;
-    if (!json_array_size(args)) {
-        r = json_incref(cfg);
-    } else {
-        json_t *v = lookup(cfg, arg(args, 0));
-        if (v) r = json_pack("{s:O}", arg(args, 0), v);
-    }
-    json_decref(cfg);
-    return r ? r : fail(o, "bad_args", "unknown configuration key '%s' (config get lists them)", arg(args, 0));
+    const char *key = json_array_size(args) ? arg(args, 0) : NULL;
+    json_t *r = zs_config_json(m->config, key, 1);
+    return r ? r : fail(o, "bad_args", "unknown configuration key '%s' (config get lists them)", key);
 }
 
-static json_t *config_set(zs_mgmt_t *m, json_t *args, const char *who, out_t *o)
+/* The local batching policy (in force while the firmware is down) as the
+   configuration now holds it. */
+static void apply_local_policy(const zs_mgmt_ctx_t *c)
+{
+    zs_batch_policy_t p;
+    uint32_t bt;
+    zs_policyctl_local(zs_node_policy(c->node), &p, &bt);
+    p.max_bytes = zs_config_uint(c->config, "batch.max_bytes");
+    p.max_txs = zs_config_uint(c->config, "batch.max_txs");
+    p.max_gas = zs_config_uint(c->config, "batch.max_gas");
+    p.max_age_ms = (uint32_t)zs_config_uint(c->config, "batch.max_age_ms");
+    bt = (uint32_t)zs_config_uint(c->config, "sequencer.block_time_ms");
+    zs_policyctl_set_local(zs_node_policy(c->node), &p, bt);
+}
+
+/* A batching-policy key while the firmware is up: it decides (the same
+   rules, lib/policy), the host keeps the value for when it is down.  0
+   when applied, or the refusal. */
+static int ask_firmware(const zs_mgmt_ctx_t *c, const char *key, const char *val, uint64_t v, const char *who, out_t *o)
+{
+    char why[160];
+    int rc = zs_fwlink_policy_set(c->fw, strrchr(key, '.') + 1, v, who, why, sizeof why, 5000);
+    if (rc == ZS_ERR_REFUSED) fail(o, "refused", "the firmware refused %s = %s: %s", key, val, why);
+    else if (rc) fail(o, "refused", "the firmware did not take %s: %s", key, why);
+    return rc;
+}
+
+static json_t *config_set(const zs_mgmt_ctx_t *m, json_t *args, const char *who, out_t *o)
 {
     if (want_args(o, args, 2, 2, "config set KEY VALUE")) return NULL;
-    const zs_mgmt_ctx_t *c = zs_mgmt_ctx(m);
+    const zs_mgmt_ctx_t *c = m;
     const char *key = arg(args, 0), *val = arg(args, 1);
-    size_t i = 0;
-    while (i < sizeof live / sizeof live[0] && strcmp(live[i].key, key)) i++;
-    if (i == sizeof live / sizeof live[0]) {
-        pthread_mutex_lock(&config_mu);
-        int known = lookup(c->config, key) != NULL;
-        pthread_mutex_unlock(&config_mu);
-        if (known)
-            return fail(o, "refused",
-                        "%s is read once when zkseqd starts: change it in the configuration file and restart "
-                        "(live: batch.*, sequencer.block_time_ms, firmware.*, log.level)",
-                        key);
-        return fail(o, "bad_args", "unknown configuration key '%s'", key);
+    const zs_config_key_t *k = zs_config_key(key);
+    if (!k) return fail(o, "bad_args", "unknown configuration key '%s'", key);
+    if (k->when == ZS_CFG_RESTART)
+        return fail(o, "refused",
+                    "%s is read once when zkseqd starts: change it in the configuration file and restart "
+                    "(live: batch.*, sequencer.block_time_ms, firmware.*, log.level)",
+                    key);
+    zs_log_level_t level;
+    if (!strcmp(key, "log.level") && zs_log_parse_level(val, &level))
+        return fail(o, "bad_args", "log.level: want debug, info, warn or error");
+    uint64_t v = 0;
+    char *end;
+    if (k->type == ZS_CFG_POLICY && (!*val || *val < '0' || *val > '9' || ((v = strtoull(val, &end, 10)), *end)))
+        return fail(o, "bad_args", "%s: want a whole number, not '%s'", key, val);
+    int fw_up = 0;
+    if (c->fw) {
+        zs_l1_status_t l1;
+        zs_l1view_read(zs_node_l1view(c->node), &l1);
+        fw_up = l1.fw_up;
     }
-    json_t *newv;
+    if (k->when == ZS_CFG_FIRMWARE && !fw_up)
+        return fail(o, "refused", "%s is the firmware's, and the firmware link is down", key);
+    pthread_mutex_lock(&config_mu); /* two operators' changes must not undo each other */
+    char err[320];
     const char *applied = "zkseqd";
-    if (live[i].kind == K_LOG) {
-        zs_log_level_t l;
-        if (zs_log_parse_level(val, &l)) return fail(o, "bad_args", "log.level: want debug, info, warn or error");
-        zs_log_set_level(l);
-        newv = json_string(val);
-    } else {
-        uint64_t v;
-        if (arg_u64(o, args, 1, key, live[i].max, &v)) return NULL;
-        if (live[i].kind == K_LOCAL_BATCH && !strcmp(live[i].fw_key, "max_bytes") && v < 1000)
-            return fail(o, "bad_args", "batch.max_bytes below 1000 would not hold a transaction");
-        zs_fwlink_info_t fi = {0};
-        if (c->fw) zs_fwlink_info(c->fw, &fi);
-        if (live[i].kind == K_FIRMWARE && !fi.up)
-            return fail(o, "refused", "%s is the firmware's, and the firmware link is down", key);
-        /* With the firmware up the batching policy is its own: it decides
-           and tells the host; the configuration's copy is what applies
-           when it is down. */
-        if (live[i].fw_key && fi.up) {
-            char why[160];
-            int rc = zs_fwlink_policy_set(c->fw, live[i].fw_key, v, who, why, sizeof why, 5000);
-            if (rc == ZS_ERR_REFUSED) return fail(o, "refused", "the firmware refused %s = %s: %s", key, val, why);
-            if (rc) return fail(o, "refused", "the firmware did not take %s: %s", key, why);
-            applied = "firmware";
-        }
-        if (live[i].kind != K_FIRMWARE) {
-            zs_batch_policy_t p;
-            uint32_t bt;
-            pthread_mutex_lock(&config_mu); /* two operators' changes must not undo each other */
-            zs_node_local_policy(c->node, &p, &bt);
-            if (!strcmp(key, "batch.max_bytes")) p.max_bytes = v;
-            if (!strcmp(key, "batch.max_txs")) p.max_txs = (uint32_t)v;
-            if (!strcmp(key, "batch.max_gas")) p.max_gas = v;
-            if (!strcmp(key, "batch.max_age_ms")) p.max_age_ms = (uint32_t)v;
-            if (!strcmp(key, "sequencer.block_time_ms")) bt = (uint32_t)v;
-            zs_node_set_local_policy(c->node, &p, bt);
-            pthread_mutex_unlock(&config_mu);
-        }
-        newv = json_integer((json_int_t)v);
+    if (k->type == ZS_CFG_POLICY && fw_up) {
+        if (ask_firmware(c, key, val, v, who, o)) goto refused;
+        applied = "firmware";
     }
-    pthread_mutex_lock(&config_mu);
-    store_value(c->config, key, newv);
+    if (zs_config_set(c->config, key, val, err, sizeof err)) {
+        fail(o, "bad_args", "%s", err);
+        goto refused;
+    }
+    if (!strcmp(key, "log.level")) zs_log_set_level(level);
+    else if (k->when == ZS_CFG_LIVE) apply_local_policy(c);
     pthread_mutex_unlock(&config_mu);
     zs_log_kv(ZS_LOG_WARN, "mgmt", "config set", "key", key, "value", val, "applied_by", applied, "by", who, NULL);
     return json_pack("{s:s,s:s,s:s}", "key", key, "value", val, "applied_by", applied);
+refused:
+    pthread_mutex_unlock(&config_mu);
+    return NULL;
 }
 
 /* ---- the rest */
 
-static json_t *ingress_stats(zs_mgmt_t *m)
+static json_t *ingress_stats(const zs_mgmt_ctx_t *m)
 {
-    const zs_mgmt_ctx_t *c = zs_mgmt_ctx(m);
+    const zs_mgmt_ctx_t *c = m;
     zs_metrics_ingress_t in;
     zs_metrics_ingress_read(&in);
     json_t *paths = json_object();
@@ -498,39 +443,29 @@ static json_t *ingress_stats(zs_mgmt_t *m)
     return r;
 }
 
-static json_t *l1_status(zs_mgmt_t *m)
+static json_t *l1_status(const zs_mgmt_ctx_t *m)
 {
-    const zs_mgmt_ctx_t *c = zs_mgmt_ctx(m);
-    json_t *s = zs_mgmt_status_json(m);
-    json_t *l1 = json_incref(json_object_get(s, "l1"));
-    json_decref(s);
-    zs_node_l1_t l;
-    zs_node_l1(c->node, &l);
+    zs_node_t *n = m->node;
+    zs_l1_status_t l1;
+    zs_l1view_read(zs_node_l1view(n), &l1);
     zs_batch_policy_t bp;
     uint32_t bt;
-    int from_fw = zs_node_policy(c->node, &bp, &bt);
-    json_object_set_new(l1, "handed_over", json_integer((json_int_t)l.handed_over));
-    json_object_set_new(l1, "acc_input_hash", hex(l.acc_input_hash, 32));
-    json_object_set_new(l1, "fee_alarm", json_boolean(l.fw_flags & ZS_MBOX_ST_FEE_ALARM));
-    json_object_set_new(l1, "policy", json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "from", from_fw ? "firmware" : "configuration",
-                                                "max_bytes", (json_int_t)bp.max_bytes, "max_txs", (json_int_t)bp.max_txs,
-                                                "max_gas", (json_int_t)bp.max_gas, "max_age_ms", (json_int_t)bp.max_age_ms,
-                                                "block_time_ms", (json_int_t)bt));
-    zs_fwlink_info_t fi = {0};
-    if (c->fw) zs_fwlink_info(c->fw, &fi);
-    json_object_set_new(l1, "firmware_heartbeat", json_integer((json_int_t)fi.heartbeat));
-    json_object_set_new(l1, "firmware_uptime_s", json_integer((json_int_t)(fi.info.uptime_ms / 1000)));
-    json_object_set_new(l1, "firmware_alarms", json_integer((json_int_t)fi.info.alarms));
-    return l1;
+    int from_fw = zs_policyctl_in_force(zs_node_policy(n), &bp, &bt);
+    json_t *o = l1_json(&l1, 1);
+    json_object_set_new(o, "policy", json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "from", from_fw ? "firmware" : "configuration",
+                                               "max_bytes", (json_int_t)bp.max_bytes, "max_txs", (json_int_t)bp.max_txs,
+                                               "max_gas", (json_int_t)bp.max_gas, "max_age_ms", (json_int_t)bp.max_age_ms,
+                                               "block_time_ms", (json_int_t)bt));
+    return o;
 }
 
-json_t *zs_mgmt_exec(zs_mgmt_t *m, const char *cmd, json_t *args, const char *who, const char **code, char *err,
+json_t *zs_mgmt_exec(const zs_mgmt_ctx_t *m, const char *cmd, json_t *args, const char *who, const char **code, char *err,
                      size_t errlen)
 {
     out_t o = {code, err, errlen};
-    const zs_mgmt_ctx_t *c = zs_mgmt_ctx(m);
+    const zs_mgmt_ctx_t *c = m;
     if (!strcmp(cmd, "ping")) return json_string("pong");
-    if (!strcmp(cmd, "status")) return want_args(&o, args, 0, 0, "status") ? NULL : zs_mgmt_status_json(m);
+    if (!strcmp(cmd, "status")) return want_args(&o, args, 0, 0, "status") ? NULL : status_json(m);
     if (!strcmp(cmd, "pool.ls")) return pool_ls(m, args, &o);
     if (!strcmp(cmd, "pool.show")) return pool_show(m, args, &o);
     if (!strcmp(cmd, "pool.drop")) return pool_drop(m, args, who, &o);

@@ -1,11 +1,10 @@
-/* The metrics port's page: Prometheus' text exposition format 0.0.4, every
-   metric named zkseq_*, each with its HELP and TYPE lines. */
+/* The metrics port's page (zs_mgmt_metrics.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "host/mgmt/zs_mgmt.h"
+#include "host/mgmt/zs_mgmt_metrics.h"
 #include "lib/base/zs_time.h"
 
 typedef struct {
@@ -74,158 +73,166 @@ static double u256_double(const zs_u256_t *v)
            (double)v->w[2] * 18446744073709551616.0 * 18446744073709551616.0;
 }
 
-char *zs_mgmt_metrics_text(zs_mgmt_t *m, size_t *len)
+static void put_ingress(out_t *o, const zs_mgmt_ctx_t *c, const zs_rates_t *r)
 {
-    const zs_mgmt_ctx_t *c = zs_mgmt_ctx(m);
-    out_t o = {malloc(16384), 0, 16384, 0};
-    if (!o.p) return NULL;
-    zs_mgmt_rates_t r;
-    zs_mgmt_rates(m, &r);
-    head(&o, "zkseq_build_info", "gauge", "zkseqd's version");
-    put(&o, "zkseq_build_info{version=\"%s\"} 1\n", c->version);
-    one(&o, "zkseq_uptime_seconds", "gauge", "seconds since zkseqd started", (double)(zs_mono_ns() - r.started_ns) / 1e9);
-
-    /* Ingress. */
     zs_metrics_ingress_t in;
     zs_metrics_ingress_read(&in);
-    head(&o, "zkseq_ingress_transactions_total", "counter",
+    head(o, "zkseq_ingress_transactions_total", "counter",
          "transactions received, by ingress path and result (accepted, or the refusal reason)");
     for (int p = 0; p < ZS_PATH_COUNT; p++)
         for (int res = 0; res < ZS_POOL_REASON_COUNT; res++)
             if (in.ingress[p][res] || res == 0)
-                put(&o, "zkseq_ingress_transactions_total{path=\"%s\",result=\"%s\"} %llu\n", zs_path_name(p),
+                put(o, "zkseq_ingress_transactions_total{path=\"%s\",result=\"%s\"} %llu\n", zs_path_name(p),
                     res ? zs_pool_reason_id((zs_pool_reason_t)res) : "accepted", (unsigned long long)in.ingress[p][res]);
-    head(&o, "zkseq_ingress_answer_seconds", "histogram",
+    head(o, "zkseq_ingress_answer_seconds", "histogram",
          "from a transaction's arrival to its answer (after the durable pool write), by path");
     for (int p = 0; p < ZS_PATH_COUNT; p++) {
         char l[32];
         snprintf(l, sizeof l, "path=\"%s\"", zs_path_name(p));
-        hist(&o, "zkseq_ingress_answer_seconds", l, &in.ack[p]);
+        hist(o, "zkseq_ingress_answer_seconds", l, &in.ack[p]);
     }
     if (c->udp || c->dpdk) {
-        head(&o, "zkseq_ingress_frames_total", "counter", "exchange frames received, by path");
+        head(o, "zkseq_ingress_frames_total", "counter", "exchange frames received, by path");
         zs_ingress_stats_t fs;
         if (c->udp) {
             zs_udp_stats(c->udp, &fs);
-            put(&o, "zkseq_ingress_frames_total{path=\"udp\"} %llu\n", (unsigned long long)fs.rx_frames);
+            put(o, "zkseq_ingress_frames_total{path=\"udp\"} %llu\n", (unsigned long long)fs.rx_frames);
         }
         if (c->dpdk) {
             zs_dpdk_port_stats_t ps;
             zs_dpdk_stats(c->dpdk, &fs, &ps);
-            put(&o, "zkseq_ingress_frames_total{path=\"dpdk\"} %llu\n", (unsigned long long)fs.rx_frames);
+            put(o, "zkseq_ingress_frames_total{path=\"dpdk\"} %llu\n", (unsigned long long)fs.rx_frames);
         }
     }
     if (c->rpc) {
         zs_rpc_stats_t rs;
         zs_rpc_stats(c->rpc, &rs);
-        one(&o, "zkseq_rpc_http_requests_total", "counter", "JSON-RPC HTTP requests", (double)rs.http_requests);
-        one(&o, "zkseq_rpc_calls_total", "counter", "JSON-RPC calls (a batch counts each)", (double)rs.calls);
-        one(&o, "zkseq_rpc_errors_total", "counter", "JSON-RPC calls answered with an error", (double)rs.errors);
+        one(o, "zkseq_rpc_http_requests_total", "counter", "JSON-RPC HTTP requests", (double)rs.http_requests);
+        one(o, "zkseq_rpc_calls_total", "counter", "JSON-RPC calls (a batch counts each)", (double)rs.calls);
+        one(o, "zkseq_rpc_errors_total", "counter", "JSON-RPC calls answered with an error", (double)rs.errors);
     }
-    one(&o, "zkseq_transactions_in_per_second", "gauge", "transactions accepted per second, over the last second",
-        r.tx_in_per_s);
+    one(o, "zkseq_transactions_in_per_second", "gauge", "transactions accepted per second, over the last second",
+        r->tx_in_per_s);
+}
 
-    /* Pool and sequencer. */
-    zs_node_t *n = c->node;
+static void put_sequencer(out_t *o, zs_node_t *n, const zs_node_stats_t *st, const zs_rates_t *r)
+{
     size_t exe = 0, queued = 0;
     zs_pool_size(zs_node_pool(n), &exe, &queued);
-    head(&o, "zkseq_pool_transactions", "gauge", "pooled transactions, executable (next nonce) or queued (waiting)");
-    put(&o, "zkseq_pool_transactions{state=\"executable\"} %zu\nzkseq_pool_transactions{state=\"queued\"} %zu\n", exe,
+    head(o, "zkseq_pool_transactions", "gauge", "pooled transactions, executable (next nonce) or queued (waiting)");
+    put(o, "zkseq_pool_transactions{state=\"executable\"} %zu\nzkseq_pool_transactions{state=\"queued\"} %zu\n", exe,
         queued);
     uint64_t refused[ZS_POOL_REASON_COUNT];
     zs_pool_refusals(zs_node_pool(n), refused);
-    head(&o, "zkseq_pool_refused_total", "counter", "admissions the pool refused, by reason (every path)");
+    head(o, "zkseq_pool_refused_total", "counter", "admissions the pool refused, by reason (every path)");
     for (int i = 1; i < ZS_POOL_REASON_COUNT; i++)
-        put(&o, "zkseq_pool_refused_total{reason=\"%s\"} %llu\n", zs_pool_reason_id((zs_pool_reason_t)i),
+        put(o, "zkseq_pool_refused_total{reason=\"%s\"} %llu\n", zs_pool_reason_id((zs_pool_reason_t)i),
             (unsigned long long)refused[i]);
-    zs_node_stats_t st;
-    zs_node_stats(n, &st);
-    one(&o, "zkseq_sequenced_transactions_total", "counter", "transactions in blocks", (double)st.txs_included);
-    one(&o, "zkseq_sequenced_blocks_total", "counter", "L2 blocks built", (double)st.blocks);
-    one(&o, "zkseq_ejected_transactions_total", "counter", "transactions the sequencer dropped at execution",
-        (double)st.txs_ejected);
-    one(&o, "zkseq_sequenced_transactions_per_second", "gauge", "over the last second", r.tx_sequenced_per_s);
-    one(&o, "zkseq_head_block", "gauge", "the last published L2 block", (double)zs_node_head(n));
-    one(&o, "zkseq_sequencer_paused", "gauge", "1 while an operator has paused sequencing", zs_node_is_paused(n));
-    head(&o, "zkseq_block_build_seconds", "histogram", "the sequencer's time on a block, executing to handing it over");
-    hist(&o, "zkseq_block_build_seconds", "", &st.block_build);
-    head(&o, "zkseq_block_write_seconds", "histogram", "a block's fsync'd database write");
-    hist(&o, "zkseq_block_write_seconds", "", &st.block_write);
+    one(o, "zkseq_sequenced_transactions_total", "counter", "transactions in blocks", (double)st->txs_included);
+    one(o, "zkseq_sequenced_blocks_total", "counter", "L2 blocks built", (double)st->blocks);
+    one(o, "zkseq_ejected_transactions_total", "counter", "transactions the sequencer dropped at execution",
+        (double)st->txs_ejected);
+    one(o, "zkseq_sequenced_transactions_per_second", "gauge", "over the last second", r->tx_sequenced_per_s);
+    one(o, "zkseq_head_block", "gauge", "the last published L2 block", (double)zs_node_head(n));
+    one(o, "zkseq_sequencer_paused", "gauge", "1 while an operator has paused sequencing", zs_node_is_paused(n));
+    head(o, "zkseq_block_build_seconds", "histogram", "the sequencer's time on a block, executing to handing it over");
+    hist(o, "zkseq_block_build_seconds", "", &st->block_build);
+    head(o, "zkseq_block_write_seconds", "histogram", "a block's fsync'd database write");
+    hist(o, "zkseq_block_write_seconds", "", &st->block_write);
+}
 
-    /* Batches. */
+static void put_batches(out_t *o, zs_node_t *n, const zs_node_stats_t *st, const zs_l1_status_t *l1)
+{
     zs_batch_numbers_t bn;
     zs_node_batches(n, &bn);
-    zs_node_l1_t l1;
-    zs_node_l1(n, &l1);
-    head(&o, "zkseq_batch_number", "gauge", "the latest batch at each stage");
-    put(&o,
+    head(o, "zkseq_batch_number", "gauge", "the latest batch at each stage");
+    put(o,
         "zkseq_batch_number{stage=\"open\"} %llu\nzkseq_batch_number{stage=\"trusted\"} %llu\n"
         "zkseq_batch_number{stage=\"virtual\"} %llu\nzkseq_batch_number{stage=\"confirmed\"} %llu\n"
         "zkseq_batch_number{stage=\"consolidated\"} %llu\n",
-        (unsigned long long)bn.open, (unsigned long long)bn.trusted, (unsigned long long)l1.virtual_,
-        (unsigned long long)l1.confirmed, (unsigned long long)bn.consolidated);
-    head(&o, "zkseq_batches_closed_total", "counter", "batches closed, by reason");
+        (unsigned long long)bn.open, (unsigned long long)bn.trusted, (unsigned long long)l1->virtual_,
+        (unsigned long long)l1->confirmed, (unsigned long long)bn.consolidated);
+    head(o, "zkseq_batches_closed_total", "counter", "batches closed, by reason");
     uint64_t nb = 0;
     for (int i = 1; i < ZS_BATCH_CLOSE_COUNT; i++) {
-        put(&o, "zkseq_batches_closed_total{reason=\"%s\"} %llu\n", zs_batch_close_name(i),
-            (unsigned long long)st.batches_closed[i]);
-        nb += st.batches_closed[i];
+        put(o, "zkseq_batches_closed_total{reason=\"%s\"} %llu\n", zs_batch_close_name(i),
+            (unsigned long long)st->batches_closed[i]);
+        nb += st->batches_closed[i];
     }
-    head(&o, "zkseq_batch_bytes", "summary", "batchL2Data bytes of the closed batches");
-    put(&o, "zkseq_batch_bytes_sum %llu\nzkseq_batch_bytes_count %llu\n", (unsigned long long)st.batch_bytes,
+    head(o, "zkseq_batch_bytes", "summary", "batchL2Data bytes of the closed batches");
+    put(o, "zkseq_batch_bytes_sum %llu\nzkseq_batch_bytes_count %llu\n", (unsigned long long)st->batch_bytes,
         (unsigned long long)nb);
-    one(&o, "zkseq_batch_last_bytes", "gauge", "batchL2Data bytes of the last closed batch", (double)st.last_batch_bytes);
+    one(o, "zkseq_batch_last_bytes", "gauge", "batchL2Data bytes of the last closed batch", (double)st->last_batch_bytes);
+}
 
-    /* L1 and the firmware. */
-    zs_fwlink_info_t fi = {0};
-    if (c->fw) zs_fwlink_info(c->fw, &fi);
-    one(&o, "zkseq_firmware_up", "gauge", "1 while the firmware's heartbeat moves and the link is up", fi.up);
-    one(&o, "zkseq_firmware_heartbeat", "counter", "the firmware's heartbeat counter (moves every ~100 ms)",
-        (double)fi.heartbeat);
-    one(&o, "zkseq_firmware_uptime_seconds", "gauge", "since the firmware booted", (double)fi.info.uptime_ms / 1e3);
-    one(&o, "zkseq_firmware_alarms_total", "counter", "alarms the firmware raised since boot", (double)fi.info.alarms);
-    one(&o, "zkseq_l1_backlog_batches", "gauge", "sealed batches not yet sequenced on L1", (double)l1.backlog);
-    one(&o, "zkseq_l1_pending_transactions", "gauge", "L1 transactions sent and not yet mined", (double)l1.pending_l1_txs);
-    one(&o, "zkseq_l1_backpressure", "gauge", "1 while the firmware asks admission to refuse (l1_backlog)", l1.backpressure);
-    one(&o, "zkseq_l1_up", "gauge", "1 while the firmware reaches L1", fi.have_info && fi.info.l1_up);
-    one(&o, "zkseq_l1_head_block", "gauge", "the L1 block the firmware last read", (double)l1.l1_head);
-    one(&o, "zkseq_l1_transactions_sent_total", "counter", "sequenceBatches transactions the firmware sent",
-        (double)fi.info.l1_txs_sent);
-    one(&o, "zkseq_l1_gas_used_total", "counter", "L1 gas of the mined submissions (since the firmware booted)",
-        (double)fi.info.l1_gas_used);
-    one(&o, "zkseq_l1_fees_gwei_total", "counter", "L1 fees paid, in gwei", (double)fi.info.fees_gwei);
-    one(&o, "zkseq_l1_fee_bumps_total", "counter", "L1 transactions signed again with a higher fee",
-        (double)fi.info.fee_bumps);
-    one(&o, "zkseq_l1_reorgs_total", "counter", "L1 reorganizations the firmware saw", (double)fi.info.reorgs);
-    zs_u256_t bal = zs_u256_from_be32(fi.info.balance_wei);
-    one(&o, "zkseq_l1_sequencer_balance_wei", "gauge", "the L1 sequencer account's balance", u256_double(&bal));
+static void put_l1(out_t *o, const zs_l1_status_t *l)
+{
+    one(o, "zkseq_firmware_up", "gauge", "1 while the firmware's heartbeat moves and the link is up", l->fw_up);
+    one(o, "zkseq_firmware_heartbeat", "counter", "the firmware's heartbeat counter (moves every ~100 ms)",
+        (double)l->fw_heartbeat);
+    one(o, "zkseq_firmware_uptime_seconds", "gauge", "since the firmware booted", (double)l->fw_uptime_ms / 1e3);
+    one(o, "zkseq_firmware_alarms_total", "counter", "alarms the firmware raised since boot", (double)l->fw_alarms);
+    one(o, "zkseq_l1_backlog_batches", "gauge", "sealed batches not yet sequenced on L1", (double)l->backlog);
+    one(o, "zkseq_l1_pending_transactions", "gauge", "L1 transactions sent and not yet mined", (double)l->pending_l1_txs);
+    one(o, "zkseq_l1_backpressure", "gauge", "1 while the firmware asks admission to refuse (l1_backlog)", l->backpressure);
+    one(o, "zkseq_l1_up", "gauge", "1 while the firmware reaches L1", l->have_info && l->l1_up);
+    one(o, "zkseq_l1_head_block", "gauge", "the L1 block the firmware last read", (double)l->l1_head);
+    one(o, "zkseq_l1_transactions_sent_total", "counter", "sequenceBatches transactions the firmware sent",
+        (double)l->l1_txs_sent);
+    one(o, "zkseq_l1_gas_used_total", "counter", "L1 gas of the mined submissions (since the firmware booted)",
+        (double)l->l1_gas_used);
+    one(o, "zkseq_l1_fees_gwei_total", "counter", "L1 fees paid, in gwei", (double)l->fees_gwei);
+    one(o, "zkseq_l1_fee_bumps_total", "counter", "L1 transactions signed again with a higher fee",
+        (double)l->fee_bumps);
+    one(o, "zkseq_l1_reorgs_total", "counter", "L1 reorganizations the firmware saw", (double)l->reorgs);
+    one(o, "zkseq_l1_sequencer_balance_wei", "gauge", "the L1 sequencer account's balance", u256_double(&l->balance_wei));
+}
 
-    /* The card. */
+static void put_card(out_t *o, zs_accel_t *accel)
+{
     zs_accel_stats_t cs;
     memset(&cs, 0, sizeof cs);
-    if (c->accel) zs_accel_stats(c->accel, &cs);
-    head(&o, "zkseq_card_info", "gauge", "the hashing card's backend (asked and in use)");
-    put(&o, "zkseq_card_info{requested=\"%s\",backend=\"%s\"} 1\n", c->accel ? cs.requested : "cpu",
-        c->accel ? cs.backend : "cpu");
-    one(&o, "zkseq_card_fallback", "gauge", "1 while the card is set aside and hashing runs on the CPU", cs.fallback);
-    one(&o, "zkseq_card_jobs_total", "counter", "card jobs whose results were used", (double)cs.jobs);
-    one(&o, "zkseq_card_queue_depth", "gauge", "card jobs queued or running", (double)cs.queue_depth);
-    head(&o, "zkseq_card_permutations_total", "counter", "Poseidon permutations, on the card or on the CPU");
-    put(&o, "zkseq_card_permutations_total{where=\"card\"} %llu\nzkseq_card_permutations_total{where=\"cpu\"} %llu\n",
+    if (accel) zs_accel_stats(accel, &cs);
+    head(o, "zkseq_card_info", "gauge", "the hashing card's backend (asked and in use)");
+    put(o, "zkseq_card_info{requested=\"%s\",backend=\"%s\"} 1\n", accel ? cs.requested : "cpu",
+        accel ? cs.backend : "cpu");
+    one(o, "zkseq_card_fallback", "gauge", "1 while the card is set aside and hashing runs on the CPU", cs.fallback);
+    one(o, "zkseq_card_jobs_total", "counter", "card jobs whose results were used", (double)cs.jobs);
+    one(o, "zkseq_card_queue_depth", "gauge", "card jobs queued or running", (double)cs.queue_depth);
+    head(o, "zkseq_card_permutations_total", "counter", "Poseidon permutations, on the card or on the CPU");
+    put(o, "zkseq_card_permutations_total{where=\"card\"} %llu\nzkseq_card_permutations_total{where=\"cpu\"} %llu\n",
         (unsigned long long)cs.permutations, (unsigned long long)cs.cpu_permutations);
-    head(&o, "zkseq_card_keccak_messages_total", "counter", "Keccak-256 messages, on the card or on the CPU");
-    put(&o, "zkseq_card_keccak_messages_total{where=\"card\"} %llu\nzkseq_card_keccak_messages_total{where=\"cpu\"} %llu\n",
+    head(o, "zkseq_card_keccak_messages_total", "counter", "Keccak-256 messages, on the card or on the CPU");
+    put(o, "zkseq_card_keccak_messages_total{where=\"card\"} %llu\nzkseq_card_keccak_messages_total{where=\"cpu\"} %llu\n",
         (unsigned long long)cs.keccak_msgs, (unsigned long long)cs.cpu_keccak_msgs);
-    head(&o, "zkseq_card_bytes_total", "counter", "bytes moved to and from the card");
-    put(&o, "zkseq_card_bytes_total{direction=\"in\"} %llu\nzkseq_card_bytes_total{direction=\"out\"} %llu\n",
+    head(o, "zkseq_card_bytes_total", "counter", "bytes moved to and from the card");
+    put(o, "zkseq_card_bytes_total{direction=\"in\"} %llu\nzkseq_card_bytes_total{direction=\"out\"} %llu\n",
         (unsigned long long)cs.bytes_in, (unsigned long long)cs.bytes_out);
-    head(&o, "zkseq_card_failures_total", "counter", "card jobs that failed, by kind (each redone on the CPU)");
+    head(o, "zkseq_card_failures_total", "counter", "card jobs that failed, by kind (each redone on the CPU)");
     static const char *const kinds[ZS_ACCEL_F_COUNT] = {"io", "timeout", "corrupt", "wrong", "submit"};
     for (int i = 0; i < ZS_ACCEL_F_COUNT; i++)
-        put(&o, "zkseq_card_failures_total{kind=\"%s\"} %llu\n", kinds[i], (unsigned long long)cs.failures[i]);
-    one(&o, "zkseq_card_verified_outputs_total", "counter", "card outputs compared with the CPU", (double)cs.verified);
+        put(o, "zkseq_card_failures_total{kind=\"%s\"} %llu\n", kinds[i], (unsigned long long)cs.failures[i]);
+    one(o, "zkseq_card_verified_outputs_total", "counter", "card outputs compared with the CPU", (double)cs.verified);
+}
 
-    /* The box. */
+char *zs_mgmt_metrics_text(const zs_mgmt_ctx_t *c, size_t *len)
+{
+    out_t o = {malloc(16384), 0, 16384, 0};
+    if (!o.p) return NULL;
+    zs_rates_t r;
+    zs_sampler_read(c->sampler, &r);
+    head(&o, "zkseq_build_info", "gauge", "zkseqd's version");
+    put(&o, "zkseq_build_info{version=\"%s\"} 1\n", c->version);
+    one(&o, "zkseq_uptime_seconds", "gauge", "seconds since zkseqd started", (double)(zs_mono_ns() - r.started_ns) / 1e9);
+    put_ingress(&o, c, &r);
+    zs_node_stats_t st;
+    zs_node_stats(c->node, &st);
+    zs_l1_status_t l1;
+    zs_l1view_read(zs_node_l1view(c->node), &l1);
+    put_sequencer(&o, c->node, &st, &r);
+    put_batches(&o, c->node, &st, &l1);
+    put_l1(&o, &l1);
+    put_card(&o, c->accel);
     head(&o, "zkseq_cpu_busy_ratio", "gauge", "each core's busy share over the last second");
     for (unsigned i = 0; i < r.ncpu; i++) put(&o, "zkseq_cpu_busy_ratio{cpu=\"%u\"} %.4f\n", i, r.cpu_busy[i]);
     if (o.oom) {

@@ -468,113 +468,19 @@ int zs_state_get_at(zs_state_t *st, const zs_smt_ref_t *root, const zs_smt_key_t
 
 /* Genesis. */
 
-static int json_u256(json_t *j, zs_u256_t *out)
+int zs_state_apply_genesis(zs_state_t *st, const zs_genesis_t *g, char *err, size_t errlen)
 {
-    if (!j) {
-        *out = zs_u256_from_u64(0);
-        return ZS_OK;
-    }
-    if (json_is_integer(j)) {
-        if (json_integer_value(j) < 0)
-            return ZS_ERR_RANGE;
-        *out = zs_u256_from_u64((uint64_t)json_integer_value(j));
-        return ZS_OK;
-    }
-    if (!json_is_string(j))
-        return ZS_ERR_PARSE;
-    return zs_u256_parse(out, json_string_value(j));
-}
-
-int zs_state_apply_genesis(zs_state_t *st, json_t *g, char *err, size_t errlen)
-{
-    json_t *list = json_is_object(g) ? json_object_get(g, "addresses") : NULL;
-    if (!json_is_array(list)) {
-        snprintf(err, errlen, "genesis: expected an object with an \"addresses\" array");
-        return ZS_ERR_PARSE;
-    }
     if (zs_smt_dirty(st->tree)) {
         snprintf(err, errlen, "genesis: the state has staged changes");
         return ZS_ERR_STATE;
     }
-    /* Check everything first, so a bad entry stages nothing. */
-    size_t i;
-    json_t *e;
-    json_array_foreach(list, i, e)
-    {
-        uint8_t a[20];
-        zs_u256_t x;
-        const char *addr = json_string_value(json_object_get(e, "address"));
-        if (!json_is_object(e) || !addr || zs_addr_parse(a, addr)) {
-            snprintf(err, errlen, "genesis entry %zu: \"address\" missing or not an address", i);
-            return ZS_ERR_PARSE;
-        }
-        if (json_u256(json_object_get(e, "balance"), &x)) {
-            snprintf(err, errlen, "genesis entry %zu (%s): bad balance", i, addr);
-            return ZS_ERR_PARSE;
-        }
-        if (json_u256(json_object_get(e, "nonce"), &x) || !zs_u256_fits_u64(&x)) {
-            snprintf(err, errlen, "genesis entry %zu (%s): bad nonce", i, addr);
-            return ZS_ERR_PARSE;
-        }
-        json_t *code = json_object_get(e, "bytecode");
-        if (code && (!json_is_string(code) || (json_string_length(code) % 2))) {
-            snprintf(err, errlen, "genesis entry %zu (%s): bytecode is not hex", i, addr);
-            return ZS_ERR_PARSE;
-        }
-        json_t *storage = json_object_get(e, "storage");
-        if (storage && !json_is_null(storage)) {
-            if (!json_is_object(storage)) {
-                snprintf(err, errlen, "genesis entry %zu (%s): storage is not an object", i, addr);
-                return ZS_ERR_PARSE;
-            }
-            const char *slot;
-            json_t *val;
-            json_object_foreach(storage, slot, val)
-            {
-                zs_u256_t s;
-                if (zs_u256_parse(&s, slot) || json_u256(val, &x)) {
-                    snprintf(err, errlen, "genesis entry %zu (%s): bad storage slot %s", i, addr,
-                             slot);
-                    return ZS_ERR_PARSE;
-                }
-            }
-        }
-    }
-    json_array_foreach(list, i, e)
-    {
-        uint8_t a[20];
-        zs_u256_t bal, nonce;
-        if (zs_addr_parse(a, json_string_value(json_object_get(e, "address"))) ||
-            json_u256(json_object_get(e, "balance"), &bal) ||
-            json_u256(json_object_get(e, "nonce"), &nonce))
-            return ZS_ERR_PARSE;
-        int rc = zs_state_set_balance(st, a, &bal);
-        if (!rc)
-            rc = zs_state_set_nonce(st, a, nonce.w[0]);
-        json_t *code = json_object_get(e, "bytecode");
-        if (!rc && code) {
-            size_t n, slen = json_string_length(code);
-            uint8_t *bytes = malloc(slen / 2 + 1);
-            if (!bytes)
-                return ZS_ERR_NOMEM;
-            rc = zs_hex_decode(bytes, slen / 2 + 1, &n, json_string_value(code), slen);
-            if (!rc && n)
-                rc = zs_state_set_code(st, a, bytes, n);
-            free(bytes);
-        }
-        json_t *storage = json_object_get(e, "storage");
-        const char *slot;
-        json_t *val;
-        if (!rc && json_is_object(storage)) {
-            json_object_foreach(storage, slot, val)
-            {
-                zs_u256_t s, v;
-                if (zs_u256_parse(&s, slot) || json_u256(val, &v))
-                    return ZS_ERR_PARSE;
-                if ((rc = zs_state_set_storage(st, a, &s, &v)))
-                    break;
-            }
-        }
+    for (size_t i = 0; i < g->naccounts; i++) {
+        const zs_genesis_account_t *a = &g->accounts[i];
+        int rc = zs_state_set_balance(st, a->address, &a->balance);
+        if (!rc) rc = zs_state_set_nonce(st, a->address, a->nonce);
+        if (!rc && a->code_len) rc = zs_state_set_code(st, a->address, a->code, a->code_len);
+        for (size_t k = 0; !rc && k < a->nstorage; k++)
+            rc = zs_state_set_storage(st, a->address, &a->storage[k].slot, &a->storage[k].value);
         if (rc) {
             snprintf(err, errlen, "genesis entry %zu: %s", i, zs_strerror(rc));
             return rc;

@@ -13,9 +13,9 @@
 #ifndef ZS_STATE_H
 #define ZS_STATE_H
 
-#include <jansson.h>
 #include <stdint.h>
 
+#include "host/genesis/zs_genesis.h"
 #include "host/state/zs_smt.h"
 #include "host/state/zs_statedb.h"
 #include "host/store/zs_store.h"
@@ -75,11 +75,10 @@ ZS_MUST_USE int zs_state_root_at(zs_state_t *st, uint64_t version, zs_smt_ref_t 
 ZS_MUST_USE int zs_state_get_at(zs_state_t *st, const zs_smt_ref_t *root, const zs_smt_key_t *key, zs_u256_t *v,
                                 zs_smt_proof_t *proof);
 
-/* zs_state_apply_genesis stages a genesis: {"addresses": [{"address",
-   "balance", "nonce", optional "bytecode" and "storage": {slot: value}}]}
-   (numbers as decimal or 0x-hex strings or JSON integers).  On a bad entry
-   nothing is staged and err says which entry and why. */
-ZS_MUST_USE int zs_state_apply_genesis(zs_state_t *st, json_t *genesis, char *err, size_t errlen);
+/* zs_state_apply_genesis stages a parsed genesis (host/genesis: every
+   entry was checked there): balances, nonces, code and storage.  0, or the
+   state's error with the entry named in err. */
+ZS_MUST_USE int zs_state_apply_genesis(zs_state_t *st, const zs_genesis_t *genesis, char *err, size_t errlen);
 
 zs_statedb_t *zs_state_db(zs_state_t *st);
 zs_smt_t *zs_state_tree(zs_state_t *st);

@@ -13,7 +13,7 @@ enum {
     ZS_CF_SMT_NODES = 1, /* state tree nodes: (row, hash) -> node; each row written once */
     ZS_CF_SMT_ROOTS = 2, /* state version (u64 BE) -> root */
     ZS_CF_SMT_GC = 3,    /* state version -> hashes of the nodes that left the tree at it */
-    ZS_CF_CHAIN = 4,     /* blocks, batches, receipts, transaction index (host/seq) */
+    ZS_CF_CHAIN = 4,     /* blocks, batches, receipts, transaction index (host/chain, written by host/node) */
     ZS_CF_POOL = 5,      /* acknowledged transactions not yet in a block (host/pool) */
     ZS_CF_COUNT
 };

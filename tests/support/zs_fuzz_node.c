@@ -13,11 +13,15 @@ zs_node_t *zs_fuzz_node_open(const char *name)
     c.datadir = dir;
     c.chain_id = 1001;
     c.min_gas_price = zs_u256_from_u64(1000000000);
-    c.genesis = json_loads("{\"addresses\":[{\"address\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\","
-                           "\"balance\":\"10000000000000000000000\",\"nonce\":\"0\"}]}",
-                           0, NULL);
+    static const char genesis[] = "{\"addresses\":[{\"address\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\","
+                                  "\"balance\":\"10000000000000000000000\",\"nonce\":\"0\"}]}";
     char err[256];
+    zs_genesis_t *g = zs_genesis_parse(genesis, sizeof genesis - 1, err, sizeof err);
+    if (!g) abort();
+    c.genesis = g;
+    zs_batch_policy_defaults(&c.batch);
     zs_node_t *n = zs_node_open(&c, err, sizeof err);
+    zs_genesis_free(g);
     if (!n) {
         fprintf(stderr, "zs_fuzz_node: %s\n", err);
         abort();

@@ -5,7 +5,7 @@
 #ifndef ZS_FUZZ_NODE_H
 #define ZS_FUZZ_NODE_H
 
-#include "host/seq/zs_node.h"
+#include "host/node/zs_node.h"
 
 /* name goes into the directory's name (/tmp/zkseq-fuzz-NAME-XXXXXX). */
 zs_node_t *zs_fuzz_node_open(const char *name);

@@ -201,8 +201,8 @@ static int seal(sim_t *s, size_t start, double now_ms)
    firmware's default policy. */
 static int simulate(sim_t *s, double rate, double window_s, uint64_t *nonces, const uint8_t (*keys)[32])
 {
-    fw_policy_cfg_t pc;
-    fw_policy_defaults(&pc);
+    zs_batch_policy_t pc;
+    zs_batch_policy_defaults(&pc);
     fw_policy_t p;
     fw_policy_init(&p, &pc);
     uint64_t total = (uint64_t)(rate * window_s), number = 1;

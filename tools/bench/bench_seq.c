@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "host/seq/zs_node.h"
+#include "host/node/zs_node.h"
 #include "lib/base/zs_hex.h"
 #include "lib/keccak/zs_keccak.h"
 #include "lib/tx/zs_tx.h"
@@ -35,126 +35,165 @@ static void *submit_main(void *p)
     return NULL;
 }
 
-void bench_seq(const bench_opts_t *o)
+/* The load: senders funded at genesis, per transfers each, signed in
+   nonce-major order (every sender's transactions arrive in order and the
+   pool always has many senders ready), each to a new account (the tree
+   grows). */
+typedef struct {
+    size_t senders, per, n;
+    uint8_t (*raw)[128];
+    size_t *len;
+    zs_genesis_t *genesis;
+} load_t;
+
+static int make_load(load_t *l)
 {
-    const size_t senders = o->quick ? 400 : 2000, per = o->quick ? 10 : 20, n = senders * per;
-    const int threads = 32;
-    uint8_t (*keys)[32] = malloc(senders * 32);
-    uint8_t (*addrs)[20] = malloc(senders * 20);
-    uint8_t (*raw)[128] = malloc(n * 128);
-    size_t *len = malloc(n * sizeof *len);
-    json_t *list = json_array();
-    for (size_t i = 0; i < senders; i++) {
-        char seed[48];
+    uint8_t(*keys)[32] = malloc(l->senders * 32);
+    char *text = malloc(l->senders * 100 + 32);
+    l->raw = malloc(l->n * 128);
+    l->len = malloc(l->n * sizeof *l->len);
+    if (!keys || !text || !l->raw || !l->len) return ZS_ERR_NOMEM;
+    size_t t = (size_t)sprintf(text, "{\"addresses\":[");
+    for (size_t i = 0; i < l->senders; i++) {
+        char seed[48], hex[43];
+        uint8_t addr[20];
         int k = snprintf(seed, sizeof seed, "zkseq bench sender %zu", i);
         zs_keccak256((const uint8_t *)seed, (size_t)k, keys[i]);
-        if (zs_key_to_address(keys[i], addrs[i])) abort();
-        char hex[43];
-        zs_hex_encode_0x(hex, addrs[i], 20);
-        json_array_append_new(list, json_pack("{s:s,s:s}", "address", hex, "balance", "1000000000000000000000"));
+        if (zs_key_to_address(keys[i], addr)) abort();
+        zs_hex_encode_0x(hex, addr, 20);
+        t += (size_t)sprintf(text + t, "%s{\"address\":\"%s\",\"balance\":\"1000000000000000000000\"}", i ? "," : "", hex);
     }
-    /* Nonce-major order, so every sender's transactions arrive in order
-       and the pool always has many senders ready. */
-    for (size_t k = 0; k < per; k++)
-        for (size_t i = 0; i < senders; i++) {
-            uint8_t to[20];
-            uint8_t seed[16];
+    sprintf(text + t, "]}");
+    for (size_t k = 0; k < l->per; k++)
+        for (size_t i = 0; i < l->senders; i++) {
+            uint8_t seed[16], h[32];
             memcpy(seed, &i, 8);
             memcpy(seed + 8, &k, 8);
-            uint8_t h[32];
             zs_keccak256(seed, 16, h);
-            memcpy(to, h, 20); /* a new account per transfer: the tree grows */
-            size_t j = k * senders + i;
+            size_t j = k * l->senders + i;
             zs_tx_t tx;
-            if (zs_tx_sign_transfer(&tx, keys[i], 1001, k, to, (zs_u256_t[]){zs_u256_from_u64(1 + k)}, 1000000000,
-                                    raw[j], 128, &len[j]))
+            if (zs_tx_sign_transfer(&tx, keys[i], 1001, k, h, (zs_u256_t[]){zs_u256_from_u64(1 + k)}, 1000000000,
+                                    l->raw[j], 128, &l->len[j]))
                 abort();
         }
+    char err[200];
+    l->genesis = zs_genesis_parse(text, strlen(text), err, sizeof err);
+    free(text);
+    free(keys);
+    return l->genesis ? ZS_OK : ZS_ERR_PARSE;
+}
 
+static void free_load(load_t *l)
+{
+    zs_genesis_free(l->genesis);
+    free(l->raw);
+    free(l->len);
+}
+
+/* Admission from 32 threads (decode, recover, checks, durable group
+   commit): transactions per second; *refused counts refusals. */
+static double admit(zs_node_t *node, const load_t *l, size_t *refused)
+{
+    enum { THREADS = 32 };
+    pthread_t th[THREADS];
+    sub_t subs[THREADS];
+    double t0 = bench_now();
+    for (int t = 0; t < THREADS; t++) {
+        subs[t] = (sub_t){node, l->raw, l->len, (size_t)t, THREADS, l->n, 0};
+        pthread_create(&th[t], NULL, submit_main, &subs[t]);
+    }
+    *refused = 0;
+    for (int t = 0; t < THREADS; t++) {
+        pthread_join(th[t], NULL);
+        *refused += subs[t].refused;
+    }
+    return (double)l->n / (bench_now() - t0);
+}
+
+/* Everything pooled, the sequencer runs flat out until all is sequenced:
+   transactions per second, with the node's statistics before and after. */
+static double sequence(zs_node_t *node, size_t expect, zs_node_stats_t *s0, zs_node_stats_t *s1)
+{
+    zs_node_stats(node, s0);
+    double t0 = bench_now();
+    zs_node_resume(node);
+    for (;;) {
+        zs_node_stats(node, s1);
+        if (s1->txs_included + s1->txs_ejected >= s0->txs_included + expect || bench_now() - t0 > 600) break;
+        usleep(1000);
+    }
+    return (double)(s1->txs_included - s0->txs_included) / (bench_now() - t0);
+}
+
+static void record(double seq, double admitted, double per_core, double ceiling, const zs_node_stats_t *s0,
+                   const zs_node_stats_t *s1)
+{
+    double k = 1e-3 / (double)(s1->txs_included ? s1->txs_included : 1); /* ns total -> us per tx */
+    bench_record("seq", "transfers sequenced (exec + tree + fsync'd block)", seq, "tx/s", "recovery ceiling (all cores)",
+                 ceiling, 0.8, 0);
+    bench_record("seq", "transfers sequenced, absolute", seq, "tx/s", NULL, 0, 20000, 1);
+    bench_record("seq", "admitted (decode + recover + durable pool)", admitted, "tx/s", "recovery ceiling (all cores)",
+                 ceiling, 0, 0);
+    bench_record("seq", "us/tx: sender recovery (one core, at admission)", 1e6 / per_core, "us", NULL, 0, 0, 0);
+    bench_record("seq", "us/tx: execution", (double)(s1->ns_exec - s0->ns_exec) * k, "us", NULL, 0, 0, 0);
+    bench_record("seq", "us/tx: block open/close, pool hand-over", (double)(s1->ns_block - s0->ns_block) * k, "us", NULL,
+                 0, 0, 0);
+    bench_record("seq", "us/tx: tree hashing + store batch", (double)(s1->ns_commit - s0->ns_commit) * k, "us", NULL, 0,
+                 0, 0);
+    bench_record("seq", "us/tx: block/receipt/batch records", (double)(s1->ns_records - s0->ns_records) * k, "us", NULL,
+                 0, 0, 0);
+    bench_record("seq", "us/tx: RocksDB write (fsync; committer thread, overlapped)",
+                 (double)(s1->ns_write - s0->ns_write) * k, "us", NULL, 0, 0, 0);
+    bench_record("seq", "us/tx: publishing (committer thread)", (double)(s1->ns_publish - s0->ns_publish) * k, "us",
+                 NULL, 0, 0, 0);
+}
+
+void bench_seq(const bench_opts_t *o)
+{
+    load_t l = {.senders = o->quick ? 400 : 2000, .per = o->quick ? 10 : 20};
+    l.n = l.senders * l.per;
+    if (make_load(&l)) {
+        bench_note("seq", "cannot build the load");
+        free_load(&l);
+        return;
+    }
     /* The ceiling: one core's recoveries per second times the cores. */
     double per_core = bench_recovery_rate(o);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     if (cores < 1) cores = 1;
     double ceiling = per_core * (double)cores;
-
     char dir[512];
     snprintf(dir, sizeof dir, "%s/zkseq-bench-seq-XXXXXX", o->tmpdir ? o->tmpdir : "/tmp");
     if (!mkdtemp(dir)) {
         bench_note("seq", "cannot create a scratch directory");
+        free_load(&l);
         return;
     }
-    zs_node_cfg_t c = {0};
-    c.datadir = dir;
-    c.chain_id = 1001;
+    zs_node_cfg_t c = {.datadir = dir, .chain_id = 1001, .genesis = l.genesis, .pool_max_txs = l.n + 16, .paused = 1};
     memset(c.coinbase, 0xcb, 20);
     c.min_gas_price = zs_u256_from_u64(1000000000);
-    c.genesis = json_pack("{s:o}", "addresses", list);
-    c.pool_max_txs = n + 16;
-    c.batch.max_bytes = 120000;
-    c.paused = 1;
+    zs_batch_policy_defaults(&c.batch);
     char err[256];
     zs_node_t *node = zs_node_open(&c, err, sizeof err);
     if (!node) {
         fprintf(stderr, "zkseq-bench: seq: %s\n", err);
         bench_note("seq", err);
+        free_load(&l);
         return;
     }
-    /* Admission: decode, recover, checks, durable group commit. */
-    pthread_t th[32];
-    sub_t subs[32];
-    double t0 = bench_now();
-    for (int t = 0; t < threads; t++) {
-        subs[t] = (sub_t){node, raw, len, (size_t)t, (size_t)threads, n, 0};
-        pthread_create(&th[t], NULL, submit_main, &subs[t]);
-    }
-    size_t refused = 0;
-    for (int t = 0; t < threads; t++) {
-        pthread_join(th[t], NULL);
-        refused += subs[t].refused;
-    }
-    double admit = (double)n / (bench_now() - t0);
-    /* Sequencing: everything pooled, then the sequencer runs flat out. */
+    size_t refused;
+    double admitted = admit(node, &l, &refused);
     zs_node_stats_t s0, s1;
-    zs_node_stats(node, &s0);
-    t0 = bench_now();
-    zs_node_resume(node);
-    for (;;) {
-        zs_node_stats(node, &s1);
-        if (s1.txs_included + s1.txs_ejected >= s0.txs_included + n - refused || bench_now() - t0 > 600) break;
-        usleep(1000);
-    }
-    double dt = bench_now() - t0;
-    double seq = (double)(s1.txs_included - s0.txs_included) / dt;
+    double seq = sequence(node, l.n - refused, &s0, &s1);
     zs_node_close(node);
-    json_decref(c.genesis);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd)) fprintf(stderr, "zkseq-bench: could not remove %s\n", dir);
-
-    double k = 1e-3 / (double)(s1.txs_included ? s1.txs_included : 1); /* ns total -> us per tx */
-    bench_record("seq", "transfers sequenced (exec + tree + fsync'd block)", seq, "tx/s", "recovery ceiling (all cores)",
-                 ceiling, 0.8, 0);
-    bench_record("seq", "transfers sequenced, absolute", seq, "tx/s", NULL, 0, 20000, 1);
-    bench_record("seq", "admitted (decode + recover + durable pool)", admit, "tx/s", "recovery ceiling (all cores)",
-                 ceiling, 0, 0);
-    bench_record("seq", "us/tx: sender recovery (one core, at admission)", 1e6 / per_core, "us", NULL, 0, 0, 0);
-    bench_record("seq", "us/tx: execution", (double)(s1.ns_exec - s0.ns_exec) * k, "us", NULL, 0, 0, 0);
-    bench_record("seq", "us/tx: block open/close, pool hand-over", (double)(s1.ns_block - s0.ns_block) * k, "us", NULL,
-                 0, 0, 0);
-    bench_record("seq", "us/tx: tree hashing + store batch", (double)(s1.ns_commit - s0.ns_commit) * k, "us", NULL, 0,
-                 0, 0);
-    bench_record("seq", "us/tx: block/receipt/batch records", (double)(s1.ns_records - s0.ns_records) * k, "us", NULL,
-                 0, 0, 0);
-    bench_record("seq", "us/tx: RocksDB write (fsync; committer thread, overlapped)", (double)(s1.ns_write - s0.ns_write) * k, "us", NULL, 0, 0, 0);
-    bench_record("seq", "us/tx: publishing (committer thread)", (double)(s1.ns_publish - s0.ns_publish) * k, "us",
-                 NULL, 0, 0, 0);
+    record(seq, admitted, per_core, ceiling, &s0, &s1);
     char note[300];
     snprintf(note, sizeof note,
-             "%zu transfers from %zu senders to new accounts, %llu blocks; %ld cores; %zu refused at admission",
-             n, senders, (unsigned long long)(s1.blocks - s0.blocks), cores, refused);
+             "%zu transfers from %zu senders to new accounts, %llu blocks; %ld cores; %zu refused at admission", l.n,
+             l.senders, (unsigned long long)(s1.blocks - s0.blocks), cores, refused);
     bench_note("seq", note);
-    free(keys);
-    free(addrs);
-    free(raw);
-    free(len);
+    free_load(&l);
 }

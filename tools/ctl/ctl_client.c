@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "host/mgmt/zs_conn.h"
+#include "host/net/zs_conn.h"
 #include "tools/ctl/ctl.h"
 
 struct ctl_client {

@@ -149,3 +149,13 @@ json_t *cli_tx_json(const zs_tx_t *tx, const uint8_t *sender)
     json_object_set_new(j, "hash", cli_json_hex(tx->hash, 32));
     return j;
 }
+
+zs_genesis_t *cli_genesis(const char *what, json_t *g)
+{
+    char *text = json_dumps(g, JSON_COMPACT);
+    char err[512];
+    zs_genesis_t *gen = text ? zs_genesis_parse(text, strlen(text), err, sizeof err) : NULL;
+    free(text);
+    if (!gen) cli_fail("%s: %s", what, text ? err : "out of memory");
+    return gen;
+}

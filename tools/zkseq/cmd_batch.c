@@ -65,8 +65,10 @@ static json_t *process_case(json_t *c, size_t index)
     if (!st) cli_fail("%s: %s", what, err);
     /* Genesis: Polygon's vectors give an array of accounts. */
     json_t *g = json_pack("{s:O}", "addresses", json_object_get(c, "genesis"));
-    if (zs_state_apply_genesis(st, g, err, sizeof err)) cli_fail("%s: %s", what, err);
+    zs_genesis_t *gen = cli_genesis(what, g);
     json_decref(g);
+    if (zs_state_apply_genesis(st, gen, err, sizeof err)) cli_fail("%s: %s", what, err);
+    zs_genesis_free(gen);
     zs_smt_ref_t old_root, root;
     if (zs_state_commit(st, NULL, 0, &old_root, NULL)) cli_fail("%s: genesis commit failed", what);
 

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "host/seq/zs_node.h"
+#include "host/verify/zs_verify.h"
 #include "tools/zkseq/zkseq_cli.h"
 
 int cmd_chain(int argc, char **argv)
@@ -19,8 +19,8 @@ int cmd_chain(int argc, char **argv)
     if (!dir) cli_fail("chain verify: --datadir DIR is required");
     char path[4096], err[512];
     snprintf(path, sizeof path, "%s/db", dir);
-    zs_replay_report_t rep;
-    if (zs_node_replay(path, &rep, err, sizeof err)) cli_fail("chain verify: %s", err);
+    zs_verify_report_t rep;
+    if (zs_verify_chain(path, &rep, err, sizeof err)) cli_fail("chain verify: %s", err);
     cli_print(json_pack("{s:b,s:o,s:o,s:o,s:o}", "ok", 1, "blocks", cli_json_u64(rep.blocks), "transactions",
                         cli_json_u64(rep.txs), "closedBatches", cli_json_u64(rep.batches), "stateRoot",
                         cli_json_hex(rep.state_root, 32)));

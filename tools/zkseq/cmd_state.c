@@ -126,7 +126,9 @@ static json_t *genesis_root(json_t *g, const char *db)
         st = zs_state_open(s, &o, err, sizeof err);
         if (!st) cli_fail("state genesis: %s", err);
         if (zs_state_version(st, NULL, NULL)) cli_fail("state genesis: %s already holds a state", db);
-        if (zs_state_apply_genesis(st, g, err, sizeof err)) cli_fail("state genesis: %s", err);
+        zs_genesis_t *gen = cli_genesis("state genesis", g);
+        if (zs_state_apply_genesis(st, gen, err, sizeof err)) cli_fail("state genesis: %s", err);
+        zs_genesis_free(gen);
         int rc = zs_state_commit_sync(st, 0, &root);
         if (rc) cli_fail("state genesis: cannot write %s: %s", db, zs_strerror(rc));
         zs_state_close(st);

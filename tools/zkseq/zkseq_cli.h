@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "host/accel/zs_accel.h"
+#include "host/genesis/zs_genesis.h"
 #include "host/state/zs_smt.h"
 #include "lib/tx/zs_tx.h"
 #include "lib/u256/zs_u256.h"
@@ -26,6 +27,10 @@ void cli_hex_exact(const char *what, const char *text, uint8_t *out, size_t n);
 uint64_t cli_u64(const char *what, const char *text);
 zs_u256_t cli_u256(const char *what, const char *text);
 void cli_addr(const char *what, const char *text, uint8_t out[20]);
+
+/* A genesis object (Polygon's format) through host/genesis's parser;
+   fails the command with what and the reason.  The caller frees it. */
+zs_genesis_t *cli_genesis(const char *what, json_t *g);
 
 /* JSON value helpers. */
 json_t *cli_json_hex(const uint8_t *p, size_t n); /* "0x..." */

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "host/seq/zs_node.h"
+#include "host/node/zs_node.h"
 #include "lib/frame/zs_frame.h"
 
 typedef struct {

@@ -1,10 +1,10 @@
 /* The JSON-RPC method layer: parsing params, reading the node, building
    results.  The HTTP side is in zs_http.c. */
-#include "board/zs_mbox_hw.h"
 #include "host/ingress/rpc/zs_rpc_int.h"
 #include "host/metrics/zs_metrics.h"
 #include "lib/base/zs_time.h"
 
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -923,25 +923,23 @@ static json_t *m_status(zs_rpc_t *r, json_t *p, rpc_err_t *e)
 /* zkseq_l1Status: what the firmware reports of L1 (no parameters). */
 static json_t *m_l1_status(zs_rpc_t *r, json_t *p, rpc_err_t *e)
 {
-    zs_node_l1_t l;
-    zs_node_l1(r->node, &l);
+    zs_l1_status_t l;
+    zs_l1view_read(zs_node_l1view(r->node), &l);
     zs_batch_numbers_t bn;
     zs_node_batches(r->node, &bn);
     zs_batch_policy_t bp;
     uint32_t bt;
-    int from_fw = zs_node_policy(r->node, &bp, &bt);
+    int from_fw = zs_policyctl_in_force(zs_node_policy(r->node), &bp, &bt);
     json_t *pol = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "from", from_fw ? "firmware" : "configuration", "maxBytes",
                             (json_int_t)bp.max_bytes, "maxTxs", (json_int_t)bp.max_txs, "maxGas", (json_int_t)bp.max_gas,
                             "maxAgeMs", (json_int_t)bp.max_age_ms, "blockTimeMs", (json_int_t)bt);
     return json_pack("{s:b,s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:b,s:b,s:b}", "firmware", l.fw_up, "policy", pol,
-                     "trustedBatch",
-                     (json_int_t)bn.trusted, "handedOver", (json_int_t)l.handed_over, "virtualBatch",
+                     "trustedBatch", (json_int_t)bn.trusted, "handedOver", (json_int_t)l.handed_over, "virtualBatch",
                      (json_int_t)l.virtual_, "confirmedBatch", (json_int_t)l.confirmed, "accInputHash",
-                     hexdata(l.acc_input_hash, 32), "l1Tx", hexdata(l.l1_tx, 32), "l1Block", (json_int_t)l.l1_block, "l1Head",
-                     (json_int_t)l.l1_head,
-                     "backlog", (json_int_t)l.backlog, "pendingL1Txs", (json_int_t)l.pending_l1_txs, "backpressure",
-                     l.backpressure, "l1Down", (l.fw_flags & ZS_MBOX_ST_L1_DOWN) != 0, "feeAlarm",
-                     (l.fw_flags & ZS_MBOX_ST_FEE_ALARM) != 0);
+                     hexdata(l.acc_input_hash, 32), "l1Tx", hexdata(l.l1_tx, 32), "l1Block", (json_int_t)l.l1_block,
+                     "l1Head", (json_int_t)l.l1_head, "backlog", (json_int_t)l.backlog, "pendingL1Txs",
+                     (json_int_t)l.pending_l1_txs, "backpressure", l.backpressure, "l1Down", l.l1_down, "feeAlarm",
+                     l.fee_alarm);
 }
 
 static const struct {

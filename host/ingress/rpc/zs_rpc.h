@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "host/seq/zs_node.h"
+#include "host/node/zs_node.h"
 
 typedef struct {
     const char *host;    /* "127.0.0.1" */

@@ -1,81 +1,60 @@
-/* zs_node: the sequencer node: one store, the state, the pool, the chain,
-   and the sequencer thread that turns pooled transactions into L2 blocks and
-   batches.  The RPC and other ingress call only this API.
+/* zs_node: the sequencer node, the one API the ingress paths, JSON-RPC, the
+   firmware link and the management port call.  It opens the store, the
+   state and the pool, and runs the rooms of host/node:
 
-   The sequencer thread takes executable transactions first come first
-   served, executes them (host/exec), and closes a block when the pool has
-   nothing more to run, when the block reaches its transaction limit, or
-   when it has been open for block_time_ms.  Closing a block writes, in one
-   fsync'd store batch: the state version (version = block number), the
-   block, its transactions and receipts, the removal of its transactions
-   from the pool, the batch it belongs to, and the new head.  A batch closes
-   when the batch policy says so (size, transactions, gas, age).
+     zs_builder    the sequencer thread: pool -> execution -> blocks
+     zs_committer  the committer thread: fsync'd writes, then publication
+     zs_batcher    the open batch (sequencer thread)
+     zs_policyctl  the batching policy in force and close requests
+     zs_view       the durable head and the accounts' latest values
+     zs_ejected    transactions dropped at execution, with why
+     zs_chaininit  a new chain's first records and its fixed parameters
+
+   A block closes when the pool has nothing more to run, when it reaches
+   max_block_txs, or after the block time; closing it writes, in one fsync'd
+   store write: the state version (version = block number), the block, its
+   transactions and receipts, the removal of its transactions from the
+   pool, the batch it belongs to, and the new head.  A batch closes when
+   the batching policy (lib/policy) says so.
 
    Thread safety: every function may be called from any thread. */
 #ifndef ZS_NODE_H
 #define ZS_NODE_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "host/accel/zs_accel.h"
 #include "host/chain/zs_chain.h"
+#include "host/genesis/zs_genesis.h"
+#include "host/l1view/zs_l1view.h"
 #include "host/metrics/zs_metrics.h"
+#include "host/node/zs_committer.h"
+#include "host/node/zs_policyctl.h"
 #include "host/pool/zs_pool.h"
+#include "lib/policy/zs_batch_policy.h"
 #include "lib/u256/zs_u256.h"
-
-/* When the open batch is closed (the firmware will own this decision; until
-   then the host applies it). */
-typedef struct {
-    size_t max_bytes;      /* batchL2Data size */
-    uint32_t max_txs;
-    uint64_t max_gas;
-    uint32_t max_age_ms;   /* from the batch's first block */
-} zs_batch_policy_t;
 
 typedef struct {
     const char *datadir;
     uint64_t chain_id;
-    uint8_t coinbase[20];       /* L2 fees go here; also the batch sequencer address for now */
+    uint8_t coinbase[20];       /* L2 fees go here; the batches' sequencer address */
     zs_u256_t min_gas_price;    /* the pool's floor, and eth_gasPrice */
-    uint32_t block_time_ms;     /* longest a block stays open */
+    uint32_t block_time_ms;     /* longest a block stays open while the firmware is down */
     uint32_t max_block_txs;
     uint64_t keep_versions;     /* state versions kept readable */
-    zs_batch_policy_t batch;
+    zs_batch_policy_t batch;    /* the batching policy while the firmware is down */
     zs_pool_order_t order;
     unsigned price_bump;
     size_t pool_max_txs, pool_max_per_sender;
     uint64_t nonce_gap;
     size_t cache_mb;
-    json_t *genesis;            /* used when the database is new */
+    const zs_genesis_t *genesis; /* used when the database is new; needed only during zs_node_open */
     int paused;                 /* admit and pool, but do not sequence until zs_node_resume */
     zs_accel_t *accel;          /* the hashing card (NULL: the CPU); outlives the node */
 } zs_node_cfg_t;
 
 typedef struct zs_node zs_node_t;
-
-/* Fixed when the chain is created, kept in the database. */
-typedef struct {
-    uint64_t chain_id;
-    zs_u256_t base_fee; /* L2's constant base fee (the gas price floor at genesis) */
-    uint64_t timestamp; /* of the genesis block, also in the system storage */
-} zs_node_params_t;
-
-/* zs_node_read_params reads them, and the genesis (a new reference) if
-   genesis is not NULL. */
-ZS_MUST_USE int zs_node_read_params(zs_store_t *s, zs_node_params_t *out, json_t **genesis);
-
-/* zs_node_replay re-executes every block of the database at path (not open
-   elsewhere) from its genesis in memory, and checks each block's state
-   root, header hash, transaction and receipt roots and receipts, that no
-   transaction is in two blocks, and every closed batch's data hash and
-   accInputHash chain.  0, or a sentence in err about the first mismatch. */
-typedef struct {
-    uint64_t blocks, txs, batches;
-    uint8_t state_root[32];
-} zs_replay_report_t;
-ZS_MUST_USE int zs_node_replay(const char *path, zs_replay_report_t *out, char *err, size_t errlen);
 
 /* zs_node_open opens (or creates, from cfg->genesis) the node's database
    and starts the sequencer.  NULL with a sentence in err. */
@@ -85,11 +64,12 @@ zs_node_t *zs_node_open(const zs_node_cfg_t *cfg, char *err, size_t errlen);
    wait in the store for the next start).  zs_node_close stops, then
    closes the database. */
 void zs_node_stop(zs_node_t *n);
-/* Sequencing on and off (transactions are still admitted while paused). */
+void zs_node_close(zs_node_t *n);
+/* Sequencing on and off (transactions are still admitted while paused);
+   zs_node_pause returns once the block in progress is handed over. */
 void zs_node_pause(zs_node_t *n);
 void zs_node_resume(zs_node_t *n);
 int zs_node_is_paused(zs_node_t *n);
-void zs_node_close(zs_node_t *n);
 
 const zs_node_cfg_t *zs_node_cfg(const zs_node_t *n);
 
@@ -132,13 +112,10 @@ void zs_node_wait_durable(zs_node_t *n, zs_submit_t *s);
    sequencer ejected it (reason in *why). */
 int zs_node_wait_included(zs_node_t *n, const uint8_t hash[32], int timeout_ms, zs_txrec_t *out, const char **why);
 
-/* zs_node_on_block registers fn to be told of every published block: its
-   number and its transactions' hashes in block order (called on the
-   committer thread: be quick).  At most 4 listeners.  zs_node_off_block
-   removes one, waiting for a call in progress. */
-typedef void (*zs_node_block_fn)(void *ctx, uint64_t number, const uint8_t (*hashes)[32], size_t n);
-ZS_MUST_USE int zs_node_on_block(zs_node_t *n, zs_node_block_fn fn, void *ctx);
-void zs_node_off_block(zs_node_t *n, zs_node_block_fn fn, void *ctx);
+/* zs_node_on_block registers fn to be told of every published block (see
+   zs_committer_on_block: on the committer thread, at most 4 listeners). */
+ZS_MUST_USE int zs_node_on_block(zs_node_t *n, zs_block_fn fn, void *ctx);
+void zs_node_off_block(zs_node_t *n, zs_block_fn fn, void *ctx);
 
 /* ---- Reads. */
 
@@ -158,23 +135,10 @@ const char *zs_node_ejected(zs_node_t *n, const uint8_t hash[32]);
 typedef struct {
     uint64_t trusted;      /* last closed batch */
     uint64_t open;         /* the batch blocks are going into */
-    uint64_t virtual_;     /* posted to L1 (0 until L1 submission exists) */
-    uint64_t consolidated; /* verified on L1 (0 until then) */
+    uint64_t virtual_;     /* sequenced on L1 (as the firmware reports it) */
+    uint64_t consolidated; /* verified on L1 (no aggregator yet: 0) */
 } zs_batch_numbers_t;
 void zs_node_batches(zs_node_t *n, zs_batch_numbers_t *out);
-
-/* Why a batch closed. */
-typedef enum {
-    ZS_BATCH_CLOSE_FULL = 1, /* the next transaction would have passed a limit */
-    ZS_BATCH_CLOSE_BYTES,
-    ZS_BATCH_CLOSE_TXS,
-    ZS_BATCH_CLOSE_GAS,
-    ZS_BATCH_CLOSE_AGE,
-    ZS_BATCH_CLOSE_FIRMWARE, /* the firmware asked */
-    ZS_BATCH_CLOSE_OPERATOR, /* zs_node_request_close from the management port */
-    ZS_BATCH_CLOSE_COUNT
-} zs_batch_close_t;
-const char *zs_batch_close_name(int reason);
 
 typedef struct {
     uint64_t blocks, txs_included, txs_ejected;
@@ -183,7 +147,7 @@ typedef struct {
     uint64_t last_batch_bytes;
     zs_hist_t block_build;    /* the sequencer's time on a block (executing to handing it over) */
     zs_hist_t block_write;    /* its fsync'd write */
-    uint64_t started_at; /* unix seconds */
+    uint64_t started_at;      /* unix seconds */
     /* Where the sequencer's time went (nanoseconds, since start). */
     uint64_t ns_exec;    /* executing transactions (state reads and staged writes) */
     uint64_t ns_block;   /* opening and closing blocks (system storage, block info tree) */
@@ -194,43 +158,20 @@ typedef struct {
 } zs_node_stats_t;
 void zs_node_stats(zs_node_t *n, zs_node_stats_t *out);
 
-/* ---- The firmware's side (host/batch/zs_fwlink).
+/* ---- The batching policy and L1 (the firmware link and the management
+   port).  The policy in force and the local one are zs_policyctl's; what
+   L1 holds is zs_l1view's (kept in the node's store). */
 
-   While the firmware is up it owns the batching policy: zs_node_set_policy
-   replaces the size/count/gas limits (applied at every transaction: a
-   block ends before the open batch would pass them) and the block time;
-   the batch age is then the firmware's decision (zs_node_request_close),
-   with the host's own max_age_ms x 2 as a safety net.  zs_node_set_policy
-   with NULL returns to the configuration's policy (firmware down). */
-void zs_node_set_policy(zs_node_t *n, const zs_batch_policy_t *p, uint32_t block_time_ms);
-/* zs_node_set_local_policy changes the configuration's policy (the one in
-   force while the firmware is down), live. */
-void zs_node_set_local_policy(zs_node_t *n, const zs_batch_policy_t *p, uint32_t block_time_ms);
-void zs_node_local_policy(zs_node_t *n, zs_batch_policy_t *p, uint32_t *block_time_ms);
-/* The policy in force (the firmware's while it is up): 1 if the firmware's. */
-int zs_node_policy(zs_node_t *n, zs_batch_policy_t *p, uint32_t *block_time_ms);
-/* Close the open batch if it is still number and holds a block (the
-   firmware's request; zs_node_operator_close says an operator asked). */
-void zs_node_request_close(zs_node_t *n, uint64_t number);
-void zs_node_operator_close(zs_node_t *n, uint64_t number);
+zs_policyctl_t *zs_node_policy(zs_node_t *n);
+zs_l1view_t *zs_node_l1view(zs_node_t *n);
+
+/* Close the open batch at its next block boundary if it is still number
+   (the firmware's request, or an operator's). */
+void zs_node_request_close(zs_node_t *n, uint64_t number, int by_operator);
 
 typedef struct {
     uint64_t number, bytes, txs, gas, age_ms, txs_total, pool_pending, last_sealed;
 } zs_node_open_batch_t;
 void zs_node_open_batch(zs_node_t *n, zs_node_open_batch_t *out);
-
-/* What L1 holds, as the firmware reports it: kept in the store, shown by
-   zkevm_virtualBatchNumber and zkseq_l1Status. */
-typedef struct {
-    uint64_t virtual_, confirmed, l1_block, l1_head;
-    uint8_t acc_input_hash[32], l1_tx[32];
-    uint64_t backlog, pending_l1_txs;
-    uint32_t fw_flags;  /* ZS_MBOX_ST_* */
-    int fw_up;
-    int backpressure;
-    uint64_t handed_over; /* last sealed batch the firmware journaled */
-} zs_node_l1_t;
-void zs_node_set_l1(zs_node_t *n, const zs_node_l1_t *l1);
-void zs_node_l1(zs_node_t *n, zs_node_l1_t *out);
 
 #endif

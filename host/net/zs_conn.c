@@ -1,4 +1,4 @@
-#include "host/mgmt/zs_conn.h"
+#include "host/net/zs_conn.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,7 +1,9 @@
 /* zs_mbox_hw: the mailbox between the host and the management controller:
    register offsets, bit fields and the message layouts, and nothing else.
    One header for both sides: drivers/mbox (host) and firmware/ (through its
-   HAL's view of the same memory).  On the appliance the mailbox is a page
+   HAL's view of the same memory); it sits in lib/ beside lib/ring, whose
+   records the rings carry, because it is the contract between two programs
+   and belongs to neither.  On the appliance the mailbox is a page
    of the controller's PCIe BAR plus two rings in its memory; on the sim
    board it is a shared-memory file with exactly this layout.
 
@@ -33,8 +35,10 @@
 
 #include <stdint.h>
 
+#include "lib/policy/zs_batch_policy.h"
+
 #define ZS_MBOX_MAGIC 0x424d535au /* "ZSMB" */
-#define ZS_MBOX_VERSION 1u
+#define ZS_MBOX_VERSION 2u /* 2: POLICY carries the whole zs_batch_policy_t */
 
 #define ZS_MBOX_REG_MAGIC 0x000
 #define ZS_MBOX_REG_VERSION 0x004
@@ -123,9 +127,9 @@ typedef struct {
 } zs_mbox_ack_t;
 
 typedef struct {
-    uint64_t max_bytes, max_txs, max_gas;
-    uint32_t max_age_ms;
-    uint32_t block_time_ms;
+    zs_batch_policy_t policy; /* the firmware's, in force while it is up */
+    uint32_t block_time_ms;   /* the block time it chose from the load */
+    uint32_t reserved;
 } zs_mbox_policy_t;
 
 typedef struct {
@@ -159,7 +163,7 @@ typedef struct {
 typedef struct {
     uint64_t id;     /* echoed in the result */
     uint64_t value;
-    char key[24];    /* a policy key (the console's `policy get` names), NUL-terminated */
+    char key[24];    /* a zs_batch_policy key name (zs_batch_policy_keys), NUL-terminated */
     char who[40];    /* who asked, for the firmware's log, NUL-terminated */
 } zs_mbox_policy_set_t;
 

@@ -9,7 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "host/seq/zs_node.h"
+#include "host/node/zs_node.h"
+#include "host/verify/zs_verify.h"
 #include "lib/base/zs_hex.h"
 #include "lib/keccak/zs_keccak.h"
 #include "lib/tx/zs_tx.h"
@@ -31,6 +32,18 @@ static void make_keys(void)
     }
 }
 
+/* A genesis object through host/genesis's parser. */
+static zs_genesis_t *parsed(json_t *g)
+{
+    char *text = json_dumps(g, JSON_COMPACT);
+    char err[256];
+    zs_genesis_t *gen = zs_genesis_parse(text, strlen(text), err, sizeof err);
+    free(text);
+    json_decref(g);
+    if (!gen) fail_msg("genesis: %s", err);
+    return gen;
+}
+
 static json_t *genesis(void)
 {
     json_t *list = json_array();
@@ -43,7 +56,7 @@ static json_t *genesis(void)
     return json_pack("{s:o}", "addresses", list);
 }
 
-static void cfg_init(zs_node_cfg_t *c, const char *dir, json_t *g)
+static void cfg_init(zs_node_cfg_t *c, const char *dir, const zs_genesis_t *g)
 {
     memset(c, 0, sizeof *c);
     c->datadir = dir;
@@ -53,7 +66,7 @@ static void cfg_init(zs_node_cfg_t *c, const char *dir, json_t *g)
     c->genesis = g;
     c->pool_max_txs = 100000;
     c->pool_max_per_sender = 1024;
-    c->batch.max_bytes = 120000;
+    zs_batch_policy_defaults(&c->batch);
 }
 
 typedef struct {
@@ -96,7 +109,7 @@ static void test_reboot_with_large_pool(void **state)
     make_keys();
     char dir[] = "/tmp/zkseq-node-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    json_t *g = genesis();
+    zs_genesis_t *g = parsed(genesis());
     zs_node_cfg_t c;
     cfg_init(&c, dir, g);
     c.paused = 1;
@@ -158,12 +171,12 @@ static void test_reboot_with_large_pool(void **state)
 
     char db[300];
     snprintf(db, sizeof db, "%s/db", dir);
-    zs_replay_report_t rep;
-    int rc = zs_node_replay(db, &rep, err, sizeof err);
+    zs_verify_report_t rep;
+    int rc = zs_verify_chain(db, &rep, err, sizeof err);
     if (rc) fail_msg("replay: %s", err);
     assert_int_equal(rep.blocks, head);
     assert_int_equal(rep.txs, SENDERS * PER_SENDER);
-    json_decref(g);
+    zs_genesis_free(g);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);
@@ -175,7 +188,7 @@ static void test_chain_id_mismatch(void **state)
     (void)state;
     char dir[] = "/tmp/zkseq-node-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    json_t *g = json_pack("{s:[]}", "addresses");
+    zs_genesis_t *g = parsed(json_pack("{s:[]}", "addresses"));
     zs_node_cfg_t c;
     cfg_init(&c, dir, g);
     char err[256];
@@ -186,7 +199,7 @@ static void test_chain_id_mismatch(void **state)
     n = zs_node_open(&c, err, sizeof err);
     assert_null(n);
     assert_non_null(strstr(err, "chain id 1001"));
-    json_decref(g);
+    zs_genesis_free(g);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);

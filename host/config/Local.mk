@@ -1,0 +1,3 @@
+# host/config: zkseqd's configuration schema and the effective configuration.
+$(call add-objs,zs_config,zs_config.c)
+$(call add-unit-test,test_config,test_config.c,zs_testsupport zs_config zs_lib,$(JSON_LIBS))

@@ -1,0 +1,1 @@
+$(call add-objs,zs_l1view,zs_l1view.c)

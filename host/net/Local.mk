@@ -1,0 +1,1 @@
+$(call add-objs,zs_net,zs_conn.c)

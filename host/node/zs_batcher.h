@@ -1,0 +1,80 @@
+/* zs_batcher: the open batch.  It grows by a changeL2Block entry per block
+   and a batch-form entry per transaction (lib/batch), is closed when the
+   policy says so (lib/policy's due test, a close request, or a transaction
+   that would not fit), and is then sealed: its batchHashData (through the
+   card) and accInputHash chained onto the batch before it, written with the
+   block that closed it; the next batch opens at once.
+
+   While a batch is open its data is not stored: zs_batcher_open rebuilds
+   it from its blocks after a restart (its age starts again then).
+
+   Owner: the sequencer thread calls everything but zs_batcher_info, which
+   any thread may call (it reads the copy zs_batcher_publish made). */
+#ifndef ZS_BATCHER_H
+#define ZS_BATCHER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "host/accel/zs_accel.h"
+#include "host/chain/zs_chain.h"
+#include "host/node/zs_policyctl.h"
+#include "host/store/zs_store.h"
+#include "lib/tx/zs_tx.h"
+
+typedef struct zs_batcher zs_batcher_t;
+
+/* zs_batcher_open takes up the open batch the store records; NULL with a
+   sentence in err.  accel may be NULL (the CPU hashes). */
+zs_batcher_t *zs_batcher_open(zs_store_t *store, const uint8_t coinbase[20], zs_accel_t *accel, char *err,
+                              size_t errlen);
+void zs_batcher_free(zs_batcher_t *b);
+
+/* zs_batcher_genesis writes a new chain's batches into sb: batch 0 (the
+   genesis block, closed) and batch 1, open, taking block 1 on. */
+void zs_batcher_genesis(zs_store_batch_t *sb, const uint8_t state_root[32], const uint8_t coinbase[20]);
+
+/* The open batch's number. */
+uint64_t zs_batcher_number(const zs_batcher_t *b);
+
+/* A block starts (its changeL2Block entry); the batch's age starts with its
+   first block.  0 or ZS_ERR_NOMEM. */
+ZS_MUST_USE int zs_batcher_begin_block(zs_batcher_t *b, uint32_t delta_timestamp, uint64_t now_ms);
+
+/* zs_batcher_fits: 1 when a transaction of raw_len bytes and gas limit gas
+   keeps the batch within p (a batch without a transaction takes any, or
+   it could never go anywhere); 0 marks the batch full: it closes at the end
+   of this block. */
+int zs_batcher_fits(zs_batcher_t *b, const zs_batch_policy_t *p, size_t raw_len, uint64_t gas);
+
+/* zs_batcher_add_tx appends an executed transaction in batch form: 0,
+   ZS_ERR_NOMEM, or the encoder's error. */
+ZS_MUST_USE int zs_batcher_add_tx(zs_batcher_t *b, const zs_tx_t *tx, size_t raw_len, uint64_t gas_used);
+
+/* The block that was begun is built: the batch's last block so far. */
+void zs_batcher_end_block(zs_batcher_t *b, uint64_t number, uint64_t timestamp, const uint8_t state_root[32]);
+
+/* Why the open batch should close now (ZS_BATCH_CLOSE_*), or NONE. */
+zs_batch_close_t zs_batcher_due(const zs_batcher_t *b, const zs_policy_now_t *now, uint64_t now_ms);
+
+/* What closing a batch did, for the committer to publish once durable. */
+typedef struct {
+    zs_batch_close_t reason;
+    uint64_t number, bytes;   /* the batch closed */
+    uint64_t trusted, open;   /* the batch numbers after it */
+} zs_batcher_closed_t;
+
+/* zs_batcher_close seals the open batch into sb and opens the next. */
+void zs_batcher_close(zs_batcher_t *b, zs_store_batch_t *sb, zs_batch_close_t reason, zs_batcher_closed_t *out);
+/* zs_batcher_put records the open batch (still open) in sb. */
+void zs_batcher_put(const zs_batcher_t *b, zs_store_batch_t *sb);
+
+/* The open batch as others see it (after the last zs_batcher_publish). */
+typedef struct {
+    uint64_t number, bytes, txs, gas;
+    uint64_t started_ms; /* wall clock of its first block, 0 when it holds none */
+} zs_batcher_info_t;
+void zs_batcher_publish(zs_batcher_t *b);
+void zs_batcher_info(zs_batcher_t *b, zs_batcher_info_t *out);
+
+#endif

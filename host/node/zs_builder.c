@@ -1,0 +1,434 @@
+#include "host/node/zs_builder.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/chain/zs_chain.h"
+#include "lib/base/zs_time.h"
+
+/* The pool hands over up to CHUNK transactions at a time (one per sender),
+   their keys and L2 hashes are derived in lane-parallel batches, then they
+   run in order. */
+#define CHUNK 128
+
+/* What the block being built has gathered (buffers reused block to block). */
+typedef struct {
+    zs_txrec_t *recs;
+    size_t n, cap;
+    uint8_t (*touched)[20]; /* accounts whose committed values change */
+    size_t nt, capt;
+} block_work_t;
+
+/* The block being built. */
+typedef struct {
+    zs_exec_block_t blk;
+    uint64_t start_ms;        /* wall clock */
+    uint64_t t_begin, t_exec; /* monotonic ns: the block's start, time executing */
+    zs_policy_now_t pn;       /* the policy at the block's start */
+    int full;                 /* the open batch took no more */
+} block_t;
+
+struct zs_builder {
+    zs_builder_cfg_t cfg;
+    pthread_t thread;
+
+    pthread_mutex_t mu; /* guards the control flags; cv wakes a parked thread */
+    pthread_cond_t cv;
+    int paused, parked, stopping;
+    int failed;         /* atomic */
+
+    /* The sequencer thread's own. */
+    zs_view_head_t head; /* the last block built (perhaps still being written) */
+    zs_job_t jobs[2];    /* one being written by the committer, one being built */
+    int cur;
+    block_work_t w;
+};
+
+static uint64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static int touch(block_work_t *w, const uint8_t a[20])
+{
+    if (w->nt == w->capt) {
+        size_t c = w->capt ? 2 * w->capt : 64;
+        uint8_t(*nt)[20] = realloc(w->touched, c * 20);
+        if (!nt) return ZS_ERR_NOMEM;
+        w->touched = nt;
+        w->capt = c;
+    }
+    memcpy(w->touched[w->nt++], a, 20);
+    return ZS_OK;
+}
+
+/* The open batch's published copy, and close requests it answered. */
+static void publish_open(zs_builder_t *b)
+{
+    zs_batcher_publish(b->cfg.batcher);
+    zs_policyctl_forget_close(b->cfg.policy, zs_batcher_number(b->cfg.batcher));
+}
+
+/* ---- One block. */
+
+static int open_block(zs_builder_t *b, block_t *k)
+{
+    memset(k, 0, sizeof *k);
+    k->start_ms = now_ms();
+    k->t_begin = zs_mono_ns();
+    uint64_t ts = k->start_ms / 1000;
+    uint32_t delta = ts > b->head.timestamp ? (uint32_t)(ts - b->head.timestamp) : 0;
+    int rc = zs_exec_block_begin(b->cfg.exec, b->head.root.hash, delta, NULL, &k->blk);
+    if (!rc) rc = zs_batcher_begin_block(b->cfg.batcher, delta, k->start_ms);
+    if (rc) return rc;
+    zs_policyctl_now(b->cfg.policy, &k->pn);
+    b->w.n = b->w.nt = 0;
+    return touch(&b->w, b->cfg.coinbase);
+}
+
+/* An executed transaction: its record, its batch entry, its accounts. */
+static int record_tx(zs_builder_t *b, const block_t *k, const zs_pool_item_t *it, const zs_exec_result_t *r)
+{
+    block_work_t *w = &b->w;
+    if (w->n == w->cap) {
+        size_t c = w->cap ? 2 * w->cap : 256;
+        zs_txrec_t *nr = realloc(w->recs, c * sizeof *nr);
+        if (!nr) return ZS_ERR_NOMEM;
+        w->recs = nr;
+        w->cap = c;
+    }
+    zs_txrec_t *t = &w->recs[w->n++];
+    memset(t, 0, sizeof *t);
+    t->block = k->blk.number;
+    t->index = r->index;
+    t->status = 1;
+    t->eff_pct = 0xff;
+    t->gas_used = r->gas_used;
+    t->cumulative_gas = r->cumulative_gas;
+    t->effective_gas_price = r->effective_gas_price;
+    memcpy(t->hash, it->tx->hash, 32);
+    memcpy(t->sender, it->sender, 20);
+    memcpy(t->l2_hash, r->l2_tx_hash, 32);
+    if (!(t->raw = malloc(it->raw_len))) return ZS_ERR_NOMEM;
+    memcpy(t->raw, it->raw, it->raw_len);
+    t->raw_len = it->raw_len;
+    int rc = zs_batcher_add_tx(b->cfg.batcher, it->tx, it->raw_len, r->gas_used);
+    if (!rc) rc = touch(w, it->sender);
+    if (!rc) rc = touch(w, it->tx->to);
+    return rc;
+}
+
+/* Runs have transactions in order; one the open batch cannot take sends
+   it and the rest of the chunk back to the pool and ends the block. */
+static int run_chunk(zs_builder_t *b, block_t *k, zs_pool_item_t *items, size_t have)
+{
+    const zs_tx_t *txs[CHUNK];
+    uint8_t senders[CHUNK][20], l2[CHUNK][32];
+    for (size_t i = 0; i < have; i++) {
+        txs[i] = items[i].tx;
+        memcpy(senders[i], items[i].sender, 20);
+    }
+    uint64_t t0 = zs_mono_ns();
+    int rc = zs_exec_prepare(b->cfg.exec, txs, (const uint8_t(*)[20])senders, have, l2);
+    k->t_exec += zs_mono_ns() - t0;
+    if (rc) return rc;
+    for (size_t i = 0; i < have; i++) {
+        const zs_pool_item_t *it = &items[i];
+        if (!zs_batcher_fits(b->cfg.batcher, &k->pn.policy, it->raw_len, it->tx->gas)) {
+            for (size_t j = i; j < have; j++) zs_pool_requeue(b->cfg.pool, &items[j]);
+            k->full = 1;
+            return ZS_OK;
+        }
+        zs_exec_result_t r;
+        t0 = zs_mono_ns();
+        rc = zs_exec_tx_prepared(b->cfg.exec, it->tx, it->sender, 0xff, l2[i], &r);
+        k->t_exec += zs_mono_ns() - t0;
+        if (rc) return rc;
+        if (r.reason == ZS_EXEC_OK) {
+            if ((rc = record_tx(b, k, it, &r))) return rc;
+            zs_pool_done(b->cfg.pool, it, 1);
+        } else {
+            zs_ejected_add(b->cfg.ejected, it->tx->hash, zs_exec_reason_text(r.reason));
+            zs_pool_done(b->cfg.pool, it, 0);
+        }
+    }
+    return ZS_OK;
+}
+
+/* Executes first and what follows it until the block is due to close. */
+static int execute(zs_builder_t *b, block_t *k, const zs_pool_item_t *first)
+{
+    zs_pool_item_t items[CHUNK];
+    items[0] = *first;
+    size_t have = 1;
+    uint32_t max = b->cfg.max_block_txs;
+    while (have) {
+        size_t room = max > b->w.n ? max - b->w.n : 1;
+        while (have < CHUNK && have < room && zs_pool_next(b->cfg.pool, 0, &items[have]) == ZS_OK) have++;
+        int rc = run_chunk(b, k, items, have);
+        if (rc) return rc;
+        have = 0;
+        if (k->full || b->w.n >= max || now_ms() - k->start_ms >= k->pn.block_time_ms) break;
+        if (zs_pool_next(b->cfg.pool, 0, &items[0]) == ZS_OK) have = 1;
+    }
+    return ZS_OK;
+}
+
+/* The block's header and records into the job's store batch; the open
+   batch extended, or closed when due. */
+static int record_block(zs_builder_t *b, const block_t *k, zs_job_t *job, const zs_smt_ref_t *root, uint64_t gas_used)
+{
+    block_work_t *w = &b->w;
+    zs_block_t block = {0};
+    block.number = k->blk.number;
+    block.timestamp = k->blk.timestamp;
+    block.gas_used = gas_used;
+    block.gas_limit = ZS_BLOCK_GAS_LIMIT;
+    block.batch = zs_batcher_number(b->cfg.batcher);
+    memcpy(block.parent, b->head.hash, 32);
+    zs_smt_h4_to_be(root->hash, block.state_root);
+    memcpy(block.coinbase, b->cfg.coinbase, 20);
+    block.ntx = (uint32_t)w->n;
+    if (!(block.tx_hashes = malloc((w->n ? w->n : 1) * 32))) return ZS_ERR_NOMEM;
+    for (size_t i = 0; i < w->n; i++) memcpy(block.tx_hashes[i], w->recs[i].hash, 32);
+    int rc = zs_block_roots(w->recs, w->n, block.tx_root, block.receipts_root);
+    if (rc) {
+        zs_block_clear(&block);
+        return rc;
+    }
+    zs_block_hash(&block, block.hash);
+    zs_chain_put_block(job->b, &block);
+    for (size_t i = 0; i < w->n; i++) {
+        memcpy(w->recs[i].block_hash, block.hash, 32);
+        zs_chain_put_tx(job->b, &w->recs[i]);
+    }
+    zs_batcher_end_block(b->cfg.batcher, block.number, block.timestamp, block.state_root);
+    zs_policy_now_t pn;
+    zs_policyctl_now(b->cfg.policy, &pn);
+    zs_batch_close_t why = zs_batcher_due(b->cfg.batcher, &pn, now_ms());
+    if (why) zs_batcher_close(b->cfg.batcher, job->b, why, &job->closed);
+    else zs_batcher_put(b->cfg.batcher, job->b);
+    publish_open(b);
+    zs_chain_put_head(job->b, block.number);
+    memcpy(job->head.hash, block.hash, 32);
+    zs_block_clear(&block);
+    return ZS_OK;
+}
+
+/* What the committer publishes once the block is durable: the touched
+   accounts' values now (the tree moves on with the next block), the
+   transactions' hashes, the pool rows to delete. */
+static int fill_job(zs_builder_t *b, zs_job_t *job)
+{
+    block_work_t *w = &b->w;
+    if (w->nt > job->capfresh) {
+        zs_view_account_t *nf = realloc(job->fresh, w->nt * sizeof *nf);
+        if (!nf) return ZS_ERR_NOMEM;
+        job->fresh = nf;
+        job->capfresh = w->nt;
+    }
+    job->nfresh = 0;
+    for (size_t i = 0; i < w->nt; i++) {
+        zs_view_account_t *f = &job->fresh[job->nfresh];
+        if (zs_state_nonce(b->cfg.st, w->touched[i], &f->nonce) ||
+            zs_state_balance(b->cfg.st, w->touched[i], &f->balance))
+            continue;
+        memcpy(f->addr, w->touched[i], 20);
+        job->nfresh++;
+    }
+    if (w->n > job->caphashes) {
+        uint8_t(*nh)[32] = realloc(job->hashes, w->n * 32);
+        if (!nh) return ZS_ERR_NOMEM;
+        job->hashes = nh;
+        job->caphashes = w->n;
+    }
+    for (size_t i = 0; i < w->n; i++) memcpy(job->hashes[i], w->recs[i].hash, 32);
+    job->nhashes = job->ntx = w->n;
+    zs_pool_take_done(b->cfg.pool, &job->done_rows, &job->ndone);
+    return ZS_OK;
+}
+
+/* Builds, executes and seals one block starting with first into job. */
+static int build_block(zs_builder_t *b, const zs_pool_item_t *first, zs_job_t *job)
+{
+    block_t k;
+    int rc = open_block(b, &k);
+    if (!rc) rc = execute(b, &k, first);
+    uint64_t gas_used, info_root[4];
+    if (!rc) rc = zs_exec_block_end(b->cfg.exec, &gas_used, info_root);
+    if (rc) return rc;
+    uint64_t t_commit0 = zs_mono_ns();
+    zs_smt_ref_t root;
+    if ((rc = zs_state_commit(b->cfg.st, job->b, k.blk.number, &root, NULL))) return rc;
+    uint64_t t_records0 = zs_mono_ns();
+    if ((rc = record_block(b, &k, job, &root, gas_used))) return rc;
+    uint64_t t_records1 = zs_mono_ns();
+    zs_state_applied(b->cfg.st, k.blk.number, &root);
+    if ((rc = fill_job(b, job))) return rc;
+    job->has_block = 1;
+    job->head.number = k.blk.number;
+    job->head.timestamp = k.blk.timestamp;
+    job->head.root = root;
+    job->ns_exec = k.t_exec;
+    /* The loop's time outside execution is pool hand-over and encoding:
+       counted with the block. */
+    job->ns_block = (t_commit0 - k.t_begin) - k.t_exec;
+    job->ns_commit = t_records0 - t_commit0;
+    job->ns_records = t_records1 - t_records0;
+    b->head = job->head;
+    for (size_t i = 0; i < b->w.n; i++) zs_txrec_clear(&b->w.recs[i]);
+    b->w.n = 0;
+    return ZS_OK;
+}
+
+/* ---- The thread. */
+
+/* Parks while paused; 1 when the builder must end. */
+static int wait_while_paused(zs_builder_t *b)
+{
+    pthread_mutex_lock(&b->mu);
+    while (b->paused && !b->stopping && !zs_builder_failed(b)) {
+        b->parked = 1; /* zs_builder_pause waits for this */
+        pthread_cond_broadcast(&b->cv);
+        pthread_cond_wait(&b->cv, &b->mu);
+    }
+    b->parked = 0;
+    int stop = b->stopping || zs_builder_failed(b);
+    pthread_mutex_unlock(&b->mu);
+    return stop;
+}
+
+/* Nothing to run: a batch may be due by age. */
+static void close_idle_batch(zs_builder_t *b, zs_job_t *job)
+{
+    zs_policy_now_t pn;
+    zs_policyctl_now(b->cfg.policy, &pn);
+    zs_batch_close_t why = zs_batcher_due(b->cfg.batcher, &pn, now_ms());
+    if (!why) return;
+    zs_job_reset(job);
+    zs_batcher_close(b->cfg.batcher, job->b, why, &job->closed);
+    publish_open(b);
+    zs_committer_submit(b->cfg.committer, job);
+    b->cur ^= 1;
+}
+
+static void *builder_main(void *arg)
+{
+    zs_builder_t *b = arg;
+    while (!wait_while_paused(b)) {
+        zs_pool_item_t it;
+        zs_job_t *job = &b->jobs[b->cur];
+        int got = zs_pool_next(b->cfg.pool, 200, &it) == ZS_OK;
+        if (got && zs_builder_is_paused(b)) {
+            zs_pool_requeue(b->cfg.pool, &it); /* paused while it waited: the transaction stays pooled */
+            continue;
+        }
+        if (!got) {
+            close_idle_batch(b, job);
+            continue;
+        }
+        /* This job was handed over two submissions ago, and the last
+           submission waited for it to be written: it is free. */
+        zs_job_reset(job);
+        zs_pool_set_block(b->cfg.pool, b->head.number + 1);
+        int rc = build_block(b, &it, job);
+        if (rc) {
+            b->cfg.fail(b->cfg.fail_ctx, "building a block", rc);
+            break;
+        }
+        zs_committer_submit(b->cfg.committer, job);
+        b->cur ^= 1;
+    }
+    zs_committer_wait_idle(b->cfg.committer);
+    return NULL;
+}
+
+zs_builder_t *zs_builder_start(const zs_builder_cfg_t *cfg, char *err, size_t errlen)
+{
+    zs_builder_t *b = calloc(1, sizeof *b);
+    if (!b) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    b->cfg = *cfg;
+    b->head = cfg->head;
+    b->paused = cfg->paused;
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_cond_init(&b->cv, NULL);
+    for (int i = 0; i < 2; i++)
+        if (!(b->jobs[i].b = zs_store_batch_new(cfg->store))) goto fail;
+    if (pthread_create(&b->thread, NULL, builder_main, b)) goto fail;
+    return b;
+fail:
+    snprintf(err, errlen, "cannot start the sequencer thread");
+    for (int i = 0; i < 2; i++) zs_store_batch_free(b->jobs[i].b);
+    pthread_cond_destroy(&b->cv);
+    pthread_mutex_destroy(&b->mu);
+    free(b);
+    return NULL;
+}
+
+void zs_builder_stop(zs_builder_t *b)
+{
+    if (!b) return;
+    pthread_mutex_lock(&b->mu);
+    b->stopping = 1;
+    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+    pthread_join(b->thread, NULL);
+    for (size_t i = 0; i < b->w.n; i++) zs_txrec_clear(&b->w.recs[i]);
+    free(b->w.recs);
+    free(b->w.touched);
+    for (int i = 0; i < 2; i++) {
+        zs_store_batch_free(b->jobs[i].b);
+        free(b->jobs[i].fresh);
+        free(b->jobs[i].done_rows);
+        free(b->jobs[i].hashes);
+    }
+    pthread_cond_destroy(&b->cv);
+    pthread_mutex_destroy(&b->mu);
+    free(b);
+}
+
+void zs_builder_pause(zs_builder_t *b)
+{
+    struct timespec deadline = zs_deadline_ms(10000);
+    pthread_mutex_lock(&b->mu);
+    b->paused = 1;
+    while (!b->parked && !b->stopping && !zs_builder_failed(b))
+        if (pthread_cond_timedwait(&b->cv, &b->mu, &deadline)) break;
+    pthread_mutex_unlock(&b->mu);
+}
+
+void zs_builder_resume(zs_builder_t *b)
+{
+    pthread_mutex_lock(&b->mu);
+    b->paused = 0;
+    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+}
+
+int zs_builder_is_paused(zs_builder_t *b)
+{
+    pthread_mutex_lock(&b->mu);
+    int p = b->paused;
+    pthread_mutex_unlock(&b->mu);
+    return p;
+}
+
+void zs_builder_set_failed(zs_builder_t *b)
+{
+    pthread_mutex_lock(&b->mu);
+    __atomic_store_n(&b->failed, 1, __ATOMIC_RELAXED);
+    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+}
+
+int zs_builder_failed(const zs_builder_t *b)
+{
+    return __atomic_load_n(&b->failed, __ATOMIC_RELAXED);
+}

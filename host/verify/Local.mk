@@ -1,0 +1,1 @@
+$(call add-objs,zs_verify,zs_verify.c)
