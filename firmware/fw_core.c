@@ -1,69 +1,45 @@
-/* fw_core: start-up and the main loop of zkseq-fw. */
-#include <stdarg.h>
-#include <stdio.h>
+/* fw_core: start-up and the main loop of zkseq-fw (fw.h). */
+#include "firmware/fw.h"
+
 #include <string.h>
 
-#include "firmware/fw.h"
-#include "lib/tx/zs_tx.h"
-
+/* The L1 client's response buffer, in static memory (one firmware per
+   program). */
 static char l1_resp[FW_L1_RESP_MAX];
 
-void fw_log(fw_t *fw, const char *fmt, ...)
+/* What the submitter, the host link and the log hold now, for the host
+   link's events and the console. */
+static const fw_status_t *snapshot(fw_t *fw)
 {
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    fw->hal->log(fw->hal->ctx, buf);
+    fw_status_t *st = &fw->status;
+    const fw_submit_t *s = &fw->submit;
+    st->now_ms = fw->hal->now_ms(fw->hal->ctx);
+    st->boot_ms = fw->boot_ms;
+    st->have_key = s->have_key;
+    memcpy(st->address, s->address, 20);
+    st->l1_up = s->l1_up;
+    st->fee_alarm = s->fee_alarm;
+    st->backpressure = s->backpressure;
+    st->l1_head = s->l1_head;
+    st->l1_base_fee = s->l1_base_fee;
+    st->l1_gas_used = s->l1_gas_used;
+    st->l1_balance = s->l1_balance;
+    st->l1_status = s->status;
+    st->epoch = fw->mbox.epoch;
+    st->host_up = fw_mbox_host_up(&fw->mbox);
+    st->host_hello = fw->mbox.host_hello;
+    st->host_open_batch = fw->mbox.host_open_batch;
+    st->host_txs_total = fw->mbox.host_txs_total;
+    st->host_pool = fw->mbox.host_pool;
+    st->nalarms = fw->log.nalarms;
+    return st;
 }
 
-void fw_alarm(fw_t *fw, const char *fmt, ...)
+/* While the L1 client waits on the network: the mailbox and heartbeat only. */
+static void service(void *arg)
 {
-    char buf[120];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    /* The same alarm again within a minute only refreshes its time. */
-    uint64_t t = fw->hal->now_ms(fw->hal->ctx);
-    for (size_t i = 0; i < fw->nalarms; i++)
-        if (!strcmp(fw->alarms[i].text, buf) && t - fw->alarms[i].at_ms < 60000) {
-            fw->alarms[i].at_ms = t;
-            return;
-        }
-    if (fw->nalarms == FW_ALARMS) {
-        memmove(fw->alarms, fw->alarms + 1, (FW_ALARMS - 1) * sizeof fw->alarms[0]);
-        fw->nalarms--;
-    }
-    fw->alarms[fw->nalarms].at_ms = t;
-    memcpy(fw->alarms[fw->nalarms].text, buf, sizeof buf);
-    fw->nalarms++;
-    char line[140];
-    snprintf(line, sizeof line, "ALARM %s", buf);
-    fw->hal->log(fw->hal->ctx, line);
-}
-
-void fw_cfg_defaults(fw_cfg_t *c)
-{
-    memset(c, 0, sizeof *c);
-    c->l2_chain_id = 1001;
-    c->confirm_depth = 2;
-    c->fee_cap_wei = 500ull * 1000000000ull;
-    c->min_tip_wei = 1000000;
-    c->max_l1_tx_bytes = 120000;
-    c->max_batches_per_tx = 32;
-    c->max_inflight = 16;
-    c->stuck_ms = 15000;
-    c->poll_ms = 500;
-    c->l1_timeout_ms = 3000;
-    c->backlog_limit = 128;
-    zs_batch_policy_defaults(&c->policy);
-}
-
-static void yield(void *arg)
-{
-    fw_service(arg);
+    fw_t *fw = arg;
+    fw_mbox_poll(&fw->mbox, snapshot(fw));
 }
 
 int fw_init(fw_t *fw, const zs_hal_t *hal, const fw_cfg_t *cfg)
@@ -72,46 +48,45 @@ int fw_init(fw_t *fw, const zs_hal_t *hal, const fw_cfg_t *cfg)
     fw->hal = hal;
     fw->cfg = *cfg;
     fw->boot_ms = hal->now_ms(hal->ctx);
+    fw_log_init(&fw->log, hal);
     const char *why = zs_batch_policy_check(&cfg->policy);
     if (why) {
-        fw_log(fw, "policy: %s", why);
+        fw_log(&fw->log, "policy: %s", why);
         return ZS_ERR_INVAL;
     }
     fw_policy_init(&fw->policy, &cfg->policy);
-    int rc = hal->key_read(hal->ctx, fw->key);
-    if (rc == ZS_OK && zs_key_to_address(fw->key, fw->address) == ZS_OK) {
-        fw->have_key = 1;
-    } else {
-        fw_alarm(fw, "no usable L1 key in the key store: nothing will be posted");
-    }
-    if ((rc = fw_journal_load(fw))) {
-        fw_log(fw, "journal: cannot load (%s)", zs_strerror(rc));
+    int rc = fw_journal_load(&fw->journal, hal, &fw->log);
+    if (rc) {
+        fw_log(&fw->log, "journal: cannot load (%s)", zs_strerror(rc));
         return rc;
     }
-    if ((rc = fw_l1_init(&fw->l1, hal, cfg->l1_url, cfg->l1_ca_pem, l1_resp, (int)cfg->l1_timeout_ms))) {
-        fw_log(fw, "L1 URL %s: %s", cfg->l1_url,
-               rc == ZS_ERR_UNSUPPORTED ? "https needs a build with TLS" : "not an http:// or https:// URL");
-        return rc;
-    }
-    fw->l1.http.yield = yield;
-    fw->l1.http.yield_arg = fw;
-    fw_mbox_init(fw);
-    fw_log(fw, "journal: sealed %llu, virtual %llu, confirmed %llu, %zu batches held, %zu L1 transactions pending",
-           (unsigned long long)fw->cur.last_sealed, (unsigned long long)fw->cur.virtual_,
-           (unsigned long long)fw->cur.confirmed, fw->nbatches, fw->nsubs);
+    if ((rc = fw_submit_init(&fw->submit, hal, &fw->cfg, &fw->log, &fw->journal, l1_resp))) return rc;
+    fw->submit.l1.http.yield = service;
+    fw->submit.l1.http.yield_arg = fw;
+    fw_mbox_init(&fw->mbox, hal, &fw->log, &fw->journal, &fw->policy, cfg->l2_chain_id);
+    fw_console_init(&fw->console, hal, &fw->cfg, &fw->log, &fw->journal, &fw->policy);
+    const fw_cursor_t *c = &fw->journal.cur;
+    fw_log(&fw->log, "journal: sealed %llu, virtual %llu, confirmed %llu, %zu batches held, %zu L1 transactions pending",
+           (unsigned long long)c->last_sealed, (unsigned long long)c->virtual_, (unsigned long long)c->confirmed,
+           fw->journal.nbatches, fw->journal.nsubs);
     return ZS_OK;
-}
-
-void fw_service(fw_t *fw)
-{
-    fw_mbox_poll(fw);
 }
 
 void fw_step(fw_t *fw, int wait_ms)
 {
-    fw_mbox_poll(fw);
-    fw_console_poll(fw);
-    fw_submit_tick(fw);
-    fw_update_backpressure(fw);
+    fw_mbox_poll(&fw->mbox, snapshot(fw));
+    if (fw_console_poll(&fw->console, snapshot(fw))) fw_mbox_send_policy(&fw->mbox);
+    fw_submit_tick(&fw->submit);
+    /* What the submitter has for the host. */
+    fw_submit_t *s = &fw->submit;
+    if (s->resend_from) {
+        fw_mbox_request_resend(&fw->mbox, s->resend_from);
+        s->resend_from = 0;
+    }
+    if (s->virtual_moved) {
+        fw_mbox_send_virtual(&fw->mbox, snapshot(fw));
+        s->virtual_moved = 0;
+    }
+    if (fw_submit_update_backpressure(s)) fw_mbox_send_state(&fw->mbox, snapshot(fw));
     fw->hal->wait(fw->hal->ctx, wait_ms);
 }

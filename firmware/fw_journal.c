@@ -1,22 +1,13 @@
-/* The journal: every sealed batch and every L1 submission step is a store
-   record written (atomically, durably) before it is acted on.
-
-   b/<number>  a sealed batch's header (fw_batch_t)
-   d/<number>  its batchL2Data; written before b/, so a b/ record with
-               has_data always has its data
-   t/<nonce>   an L1 transaction: batches, fees, every hash sent
-   r/<nonce>   the signed bytes of its newest version; written before t/
-   cursor      last sealed / virtual / confirmed batch and counters
-
-   Records are little-endian with a version byte first.  A record that does
-   not decode stops the boot with an alarm rather than being guessed at. */
+/* The journal (fw_journal.h). */
 #include <stdio.h>
 #include <string.h>
 
-#include "firmware/fw.h"
+#include "firmware/fw_journal.h"
 
 #define REC_VERSION 1
 
+/* The batches held, in static memory (the bare-metal board allocates
+   nothing); one journal per program. */
 static fw_batch_t batch_table[FW_MAX_BATCHES];
 
 static void put64(uint8_t *p, uint64_t v)
@@ -116,10 +107,10 @@ static int sub_decode(fw_sub_t *s, const uint8_t *p, size_t len)
 }
 
 #define CURSOR_REC (1 + 8 * 8 + 64)
-int fw_journal_put_cursor(fw_t *fw)
+int fw_journal_put_cursor(fw_journal_t *j)
 {
     uint8_t p[CURSOR_REC];
-    const fw_cursor_t *c = &fw->cur;
+    const fw_cursor_t *c = &j->cur;
     p[0] = REC_VERSION;
     put64(p + 1, c->last_sealed);
     put64(p + 9, c->virtual_);
@@ -131,11 +122,11 @@ int fw_journal_put_cursor(fw_t *fw)
     put64(p + 57, c->fees_gwei);
     memcpy(p + 65, c->virtual_acc, 32);
     memcpy(p + 97, c->virtual_tx, 32);
-    return fw->hal->store_put(fw->hal->ctx, "cursor", p, sizeof p);
+    return j->hal->store_put(j->hal->ctx, "cursor", p, sizeof p);
 }
 
 typedef struct {
-    fw_t *fw;
+    fw_journal_t *j;
     char kind;
     int rc;
 } load_arg_t;
@@ -143,46 +134,49 @@ typedef struct {
 static void load_one(void *arg, const char *nm)
 {
     load_arg_t *a = arg;
-    fw_t *fw = a->fw;
+    fw_journal_t *j = a->j;
     if (a->rc) return;
     uint8_t buf[SUB_REC > BATCH_REC ? SUB_REC : BATCH_REC];
     size_t len;
-    int rc = fw->hal->store_get(fw->hal->ctx, nm, buf, sizeof buf, &len);
+    int rc = j->hal->store_get(j->hal->ctx, nm, buf, sizeof buf, &len);
     if (rc) { a->rc = rc; return; }
     if (a->kind == 'b') {
-        if (fw->nbatches == FW_MAX_BATCHES) { a->rc = ZS_ERR_FULL; return; }
-        fw_batch_t *b = &fw->batches[fw->nbatches];
+        if (j->nbatches == FW_MAX_BATCHES) { a->rc = ZS_ERR_FULL; return; }
+        fw_batch_t *b = &j->batches[j->nbatches];
         if (batch_decode(b, buf, len)) {
-            fw_alarm(fw, "journal record %s does not decode", nm);
+            fw_alarm(j->log, "journal record %s does not decode", nm);
             a->rc = ZS_ERR_CORRUPT;
             return;
         }
-        fw->nbatches++;
+        j->nbatches++;
     } else {
-        if (fw->nsubs == FW_MAX_SUBS) { a->rc = ZS_ERR_FULL; return; }
-        if (sub_decode(&fw->subs[fw->nsubs], buf, len)) {
-            fw_alarm(fw, "journal record %s does not decode", nm);
+        if (j->nsubs == FW_MAX_SUBS) { a->rc = ZS_ERR_FULL; return; }
+        if (sub_decode(&j->subs[j->nsubs], buf, len)) {
+            fw_alarm(j->log, "journal record %s does not decode", nm);
             a->rc = ZS_ERR_CORRUPT;
             return;
         }
-        fw->nsubs++;
+        j->nsubs++;
     }
 }
 
-int fw_journal_load(fw_t *fw)
+int fw_journal_load(fw_journal_t *j, const zs_hal_t *hal, fw_log_t *log)
 {
-    fw->batches = batch_table;
-    fw->nbatches = fw->nsubs = 0;
-    memset(&fw->cur, 0, sizeof fw->cur);
+    memset(j, 0, sizeof *j);
+    j->hal = hal;
+    j->log = log;
+    j->batches = batch_table;
+    j->nbatches = j->nsubs = 0;
+    memset(&j->cur, 0, sizeof j->cur);
     uint8_t p[CURSOR_REC];
     size_t len;
-    int rc = fw->hal->store_get(fw->hal->ctx, "cursor", p, sizeof p, &len);
+    int rc = j->hal->store_get(j->hal->ctx, "cursor", p, sizeof p, &len);
     if (rc == ZS_OK) {
         if (len != CURSOR_REC || p[0] != REC_VERSION) {
-            fw_alarm(fw, "journal cursor does not decode");
+            fw_alarm(j->log, "journal cursor does not decode");
             return ZS_ERR_CORRUPT;
         }
-        fw_cursor_t *c = &fw->cur;
+        fw_cursor_t *c = &j->cur;
         c->last_sealed = get64(p + 1);
         c->virtual_ = get64(p + 9);
         c->confirmed = get64(p + 17);
@@ -196,130 +190,149 @@ int fw_journal_load(fw_t *fw)
     } else if (rc != ZS_ERR_NOTFOUND) {
         return rc;
     }
-    load_arg_t a = {fw, 'b', 0};
-    if ((rc = fw->hal->store_list(fw->hal->ctx, "b/", load_one, &a)) || (rc = a.rc)) return rc;
+    load_arg_t a = {j, 'b', 0};
+    if ((rc = j->hal->store_list(j->hal->ctx, "b/", load_one, &a)) || (rc = a.rc)) return rc;
     a.kind = 't';
-    if ((rc = fw->hal->store_list(fw->hal->ctx, "t/", load_one, &a)) || (rc = a.rc)) return rc;
+    if ((rc = j->hal->store_list(j->hal->ctx, "t/", load_one, &a)) || (rc = a.rc)) return rc;
     /* A batch journaled after the cursor was last written. */
-    if (fw->nbatches && fw->batches[fw->nbatches - 1].number > fw->cur.last_sealed)
-        fw->cur.last_sealed = fw->batches[fw->nbatches - 1].number;
-    uint64_t now = fw->hal->now_ms(fw->hal->ctx);
-    for (size_t i = 0; i < fw->nsubs; i++) fw->subs[i].sent_ms = now;
+    if (j->nbatches && j->batches[j->nbatches - 1].number > j->cur.last_sealed)
+        j->cur.last_sealed = j->batches[j->nbatches - 1].number;
+    uint64_t now = j->hal->now_ms(j->hal->ctx);
+    for (size_t i = 0; i < j->nsubs; i++) j->subs[i].sent_ms = now;
     return ZS_OK;
 }
 
-fw_batch_t *fw_journal_find(fw_t *fw, uint64_t number)
+fw_batch_t *fw_journal_find(fw_journal_t *j, uint64_t number)
 {
-    size_t lo = 0, hi = fw->nbatches;
+    size_t lo = 0, hi = j->nbatches;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (fw->batches[mid].number < number) lo = mid + 1;
+        if (j->batches[mid].number < number) lo = mid + 1;
         else hi = mid;
     }
-    return lo < fw->nbatches && fw->batches[lo].number == number ? &fw->batches[lo] : NULL;
+    return lo < j->nbatches && j->batches[lo].number == number ? &j->batches[lo] : NULL;
 }
 
-int fw_journal_add_batch(fw_t *fw, const fw_batch_t *b, const uint8_t *data)
+int fw_journal_add_batch(fw_journal_t *j, const fw_batch_t *b, const uint8_t *data)
 {
-    fw_batch_t *old = fw_journal_find(fw, b->number);
+    fw_batch_t *old = fw_journal_find(j, b->number);
     /* New batches append; older ones come back after L1 lost them (a new
        chain, a deep reorg) and take their place in order. */
-    if (!old && b->number <= fw->cur.confirmed && fw->cur.confirmed <= fw->cur.virtual_ &&
-        b->number <= fw->cur.virtual_)
+    if (!old && b->number <= j->cur.confirmed && j->cur.confirmed <= j->cur.virtual_ &&
+        b->number <= j->cur.virtual_)
         return ZS_ERR_INVAL; /* still confirmed on L1: nothing to hold */
-    if (!old && fw->nbatches == FW_MAX_BATCHES)
+    if (!old && j->nbatches == FW_MAX_BATCHES)
         return ZS_ERR_FULL;
     char nm[24];
     name(nm, 'd', b->number);
-    int rc = fw->hal->store_put(fw->hal->ctx, nm, data, b->l2len);
+    int rc = j->hal->store_put(j->hal->ctx, nm, data, b->l2len);
     if (rc) return rc;
     fw_batch_t rec = *b;
     rec.has_data = 1;
     uint8_t p[BATCH_REC];
     batch_encode(&rec, p);
     name(nm, 'b', b->number);
-    if ((rc = fw->hal->store_put(fw->hal->ctx, nm, p, sizeof p))) return rc;
+    if ((rc = j->hal->store_put(j->hal->ctx, nm, p, sizeof p))) return rc;
     if (old) {
         *old = rec;
     } else {
-        size_t at = fw->nbatches;
-        while (at && fw->batches[at - 1].number > rec.number) at--;
-        memmove(&fw->batches[at + 1], &fw->batches[at], (fw->nbatches - at) * sizeof fw->batches[0]);
-        fw->batches[at] = rec;
-        fw->nbatches++;
+        size_t at = j->nbatches;
+        while (at && j->batches[at - 1].number > rec.number) at--;
+        memmove(&j->batches[at + 1], &j->batches[at], (j->nbatches - at) * sizeof j->batches[0]);
+        j->batches[at] = rec;
+        j->nbatches++;
     }
-    if (b->number > fw->cur.last_sealed) {
-        fw->cur.last_sealed = b->number;
-        if ((rc = fw_journal_put_cursor(fw))) return rc;
+    if (b->number > j->cur.last_sealed) {
+        j->cur.last_sealed = b->number;
+        if ((rc = fw_journal_put_cursor(j))) return rc;
     }
     return ZS_OK;
 }
 
-int fw_journal_batch_data(fw_t *fw, uint64_t number, uint8_t *buf, size_t cap, size_t *len)
+int fw_journal_batch_data(fw_journal_t *j, uint64_t number, uint8_t *buf, size_t cap, size_t *len)
 {
     char nm[24];
     name(nm, 'd', number);
-    return fw->hal->store_get(fw->hal->ctx, nm, buf, cap, len);
+    return j->hal->store_get(j->hal->ctx, nm, buf, cap, len);
 }
 
-int fw_journal_put_sub(fw_t *fw, const fw_sub_t *s, const uint8_t *raw)
+int fw_journal_put_sub(fw_journal_t *j, const fw_sub_t *s, const uint8_t *raw)
 {
     char nm[24];
     int rc;
     if (raw) {
         name(nm, 'r', s->nonce);
-        if ((rc = fw->hal->store_put(fw->hal->ctx, nm, raw, s->raw_len))) return rc;
+        if ((rc = j->hal->store_put(j->hal->ctx, nm, raw, s->raw_len))) return rc;
     }
     uint8_t p[SUB_REC];
     sub_encode(s, p);
     name(nm, 't', s->nonce);
-    if ((rc = fw->hal->store_put(fw->hal->ctx, nm, p, sizeof p))) return rc;
-    for (size_t i = 0; i < fw->nsubs; i++)
-        if (fw->subs[i].nonce == s->nonce) {
-            fw->subs[i] = *s;
+    if ((rc = j->hal->store_put(j->hal->ctx, nm, p, sizeof p))) return rc;
+    for (size_t i = 0; i < j->nsubs; i++)
+        if (j->subs[i].nonce == s->nonce) {
+            j->subs[i] = *s;
             return ZS_OK;
         }
-    if (fw->nsubs == FW_MAX_SUBS) return ZS_ERR_FULL;
-    size_t i = fw->nsubs++;
-    while (i && fw->subs[i - 1].nonce > s->nonce) {
-        fw->subs[i] = fw->subs[i - 1];
+    if (j->nsubs == FW_MAX_SUBS) return ZS_ERR_FULL;
+    size_t i = j->nsubs++;
+    while (i && j->subs[i - 1].nonce > s->nonce) {
+        j->subs[i] = j->subs[i - 1];
         i--;
     }
-    fw->subs[i] = *s;
+    j->subs[i] = *s;
     return ZS_OK;
 }
 
-int fw_journal_sub_raw(fw_t *fw, uint64_t nonce, uint8_t *buf, size_t cap, size_t *len)
+int fw_journal_sub_raw(fw_journal_t *j, uint64_t nonce, uint8_t *buf, size_t cap, size_t *len)
 {
     char nm[24];
     name(nm, 'r', nonce);
-    return fw->hal->store_get(fw->hal->ctx, nm, buf, cap, len);
+    return j->hal->store_get(j->hal->ctx, nm, buf, cap, len);
 }
 
-void fw_journal_drop_sub(fw_t *fw, size_t index)
+void fw_journal_drop_sub(fw_journal_t *j, size_t index)
 {
     char nm[24];
-    name(nm, 't', fw->subs[index].nonce);
-    (void)fw->hal->store_del(fw->hal->ctx, nm);
-    name(nm, 'r', fw->subs[index].nonce);
-    (void)fw->hal->store_del(fw->hal->ctx, nm);
-    memmove(&fw->subs[index], &fw->subs[index + 1], (fw->nsubs - index - 1) * sizeof fw->subs[0]);
-    fw->nsubs--;
+    name(nm, 't', j->subs[index].nonce);
+    (void)j->hal->store_del(j->hal->ctx, nm);
+    name(nm, 'r', j->subs[index].nonce);
+    (void)j->hal->store_del(j->hal->ctx, nm);
+    memmove(&j->subs[index], &j->subs[index + 1], (j->nsubs - index - 1) * sizeof j->subs[0]);
+    j->nsubs--;
 }
 
-void fw_journal_drop_confirmed(fw_t *fw, uint64_t number)
+void fw_journal_drop_confirmed(fw_journal_t *j, uint64_t number)
 {
     size_t k = 0;
-    while (k < fw->nbatches && fw->batches[k].number <= number) {
+    while (k < j->nbatches && j->batches[k].number <= number) {
         char nm[24];
-        name(nm, 'b', fw->batches[k].number);
-        (void)fw->hal->store_del(fw->hal->ctx, nm);
-        name(nm, 'd', fw->batches[k].number);
-        (void)fw->hal->store_del(fw->hal->ctx, nm);
+        name(nm, 'b', j->batches[k].number);
+        (void)j->hal->store_del(j->hal->ctx, nm);
+        name(nm, 'd', j->batches[k].number);
+        (void)j->hal->store_del(j->hal->ctx, nm);
         k++;
     }
     if (k) {
-        memmove(fw->batches, fw->batches + k, (fw->nbatches - k) * sizeof fw->batches[0]);
-        fw->nbatches -= k;
+        memmove(j->batches, j->batches + k, (j->nbatches - k) * sizeof j->batches[0]);
+        j->nbatches -= k;
     }
+}
+
+uint64_t fw_journal_backlog(const fw_journal_t *j)
+{
+    return j->cur.last_sealed > j->cur.virtual_ ? j->cur.last_sealed - j->cur.virtual_ : 0;
+}
+
+size_t fw_journal_pending(const fw_journal_t *j)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < j->nsubs; i++) n += j->subs[i].state == FW_SUB_PENDING;
+    return n;
+}
+
+const uint8_t *fw_journal_last_tx(const fw_journal_t *j)
+{
+    if (!j->nsubs) return j->cur.virtual_tx;
+    const fw_sub_t *s = &j->subs[j->nsubs - 1];
+    return s->hashes[s->nhashes - 1];
 }

@@ -1,45 +1,42 @@
-/* The L1 submission state machine.  Every tick (poll_ms) it reconciles
-   with L1 first, then submits:
+/* The L1 submission state machine (fw_submit.h). */
+#include "firmware/fw_submit.h"
 
-   reconcile: the L1 head and base fee; the contract's lastBatchSequenced
-     at the head (virtual) and at head - confirm_depth (confirmed); a drop of
-     either is an L1 reorg (or a lost chain): mined submissions above it go
-     back to pending, and batches whose data was already dropped are asked
-     from the host again.  Each journaled submission is then checked:
-     covered by the contract's last batch -> mined (dropped once confirmed);
-     a receipt that reverted -> dropped with everything after it (their
-     accInputHash chain started from it); unknown to the node -> sent again
-     from the journal (after a crash or an L1 restart: zkevm-node #1067), or
-     dropped when its nonce is already used; pending for stuck_ms -> the fees
-     go up by 12.5% (tip and cap, as geth's replacement rule wants) under the
-     configured fee cap, and the new version is journaled before it is sent.
-   submit: sealed batches after the last one covered go out in new L1
-     transactions, several batches per transaction up to max_l1_tx_bytes,
-     with the accInputHash chain computed here and sent as
-     expectedFinalAccInputHash, so a transaction built on a wrong view
-     reverts on chain instead of sequencing wrong data.
-
-   Nothing is sent before it is journaled; a crash at any point leaves a
-   journal from which the next boot's reconcile continues. */
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/mbox/zs_mbox_hw.h"
-#include "firmware/fw.h"
 #include "firmware/fw_rollup.h"
 #include "lib/batch/zs_batch.h"
 #include "lib/keccak/zs_keccak.h"
 #include "lib/tx/zs_tx.h"
 
+/* Scratch for one transaction at a time, in static memory (the bare-metal
+   board allocates nothing); one submitter per program. */
 #define CALLDATA_MAX (FW_BATCH_MAX + 64 * 1024)
 static uint8_t calldata[CALLDATA_MAX];
 static uint8_t rawtx[CALLDATA_MAX + 512];
 static uint8_t databuf[FW_BATCH_MAX];
 #define TX_BATCHES_MAX 64
 
-uint64_t fw_backlog(const fw_t *fw)
+static uint64_t now(const fw_submit_t *s)
 {
-    return fw->cur.last_sealed > fw->cur.virtual_ ? fw->cur.last_sealed - fw->cur.virtual_ : 0;
+    return s->hal->now_ms(s->hal->ctx);
+}
+
+int fw_submit_init(fw_submit_t *s, const zs_hal_t *hal, const fw_cfg_t *cfg, fw_log_t *log, fw_journal_t *j,
+                   char *l1_resp)
+{
+    memset(s, 0, sizeof *s);
+    s->hal = hal;
+    s->cfg = cfg;
+    s->log = log;
+    s->j = j;
+    if (hal->key_read(hal->ctx, s->key) == ZS_OK && zs_key_to_address(s->key, s->address) == ZS_OK) s->have_key = 1;
+    else fw_alarm(log, "no usable L1 key in the key store: nothing will be posted");
+    int rc = fw_l1_init(&s->l1, hal, cfg->l1_url, cfg->l1_ca_pem, l1_resp, (int)cfg->l1_timeout_ms);
+    if (rc)
+        fw_log(log, "L1 URL %s: %s", cfg->l1_url,
+               rc == ZS_ERR_UNSUPPORTED ? "https needs a build with TLS" : "not an http:// or https:// URL");
+    return rc;
 }
 
 static void tag_of(char *tag, uint64_t block)
@@ -47,99 +44,97 @@ static void tag_of(char *tag, uint64_t block)
     snprintf(tag, 24, "0x%llx", (unsigned long long)block);
 }
 
-static int l1_fail(fw_t *fw, int rc)
+static int l1_fail(fw_submit_t *s, int rc)
 {
-    uint64_t now = fw->hal->now_ms(fw->hal->ctx);
-    if (fw->l1_up || !fw->l1_status[0])
-        fw_alarm(fw, "L1 unreachable: %s", fw->l1.err);
-    fw->l1_up = 0;
-    snprintf(fw->l1_status, sizeof fw->l1_status, "down: %s", fw->l1.err);
-    fw->l1_backoff_ms = fw->l1_backoff_ms ? fw->l1_backoff_ms * 2 : 250;
-    if (fw->l1_backoff_ms > 4000) fw->l1_backoff_ms = 4000;
-    fw->l1_next_poll_ms = now + fw->l1_backoff_ms;
+    if (s->l1_up || !s->status[0]) fw_alarm(s->log, "L1 unreachable: %s", s->l1.err);
+    s->l1_up = 0;
+    snprintf(s->status, sizeof s->status, "down: %s", s->l1.err);
+    s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : 250;
+    if (s->backoff_ms > 4000) s->backoff_ms = 4000;
+    s->next_poll_ms = now(s) + s->backoff_ms;
     return rc;
 }
 
-/* Which version of a submission was mined: fills mined_block/hash and the
-   fee accounting.  0 with *found. */
-static int find_receipt(fw_t *fw, fw_sub_t *s, fw_l1_receipt_t *r, int *found)
+/* Which version of a submission was mined: fills mined_block/hash.  0
+   with *found. */
+static int find_receipt(fw_submit_t *s, fw_sub_t *sub, fw_l1_receipt_t *r, int *found)
 {
     *found = 0;
-    for (int i = (int)s->nhashes - 1; i >= 0; i--) {
-        int rc = fw_l1_receipt(&fw->l1, s->hashes[i], r);
+    for (int i = (int)sub->nhashes - 1; i >= 0; i--) {
+        int rc = fw_l1_receipt(&s->l1, sub->hashes[i], r);
         if (rc) return rc;
         if (r->found) {
             *found = 1;
-            memcpy(s->mined_hash, s->hashes[i], 32);
-            s->mined_block = r->block;
+            memcpy(sub->mined_hash, sub->hashes[i], 32);
+            sub->mined_block = r->block;
             return ZS_OK;
         }
     }
     return ZS_OK;
 }
 
-static void drop_subs_from(fw_t *fw, size_t i)
+static void drop_subs_from(fw_submit_t *s, size_t i)
 {
-    while (fw->nsubs > i) fw_journal_drop_sub(fw, fw->nsubs - 1);
+    while (s->j->nsubs > i) fw_journal_drop_sub(s->j, s->j->nsubs - 1);
 }
 
-/* Sign tx fields with data into rawtx; fills s->raw_len and adds the hash. */
-static int sign_version(fw_t *fw, fw_sub_t *s, const uint8_t *data, size_t dlen)
+/* Signs the submission's fields with data into rawtx; fills raw_len and
+   adds the hash. */
+static int sign_version(fw_submit_t *s, fw_sub_t *sub, const uint8_t *data, size_t dlen)
 {
     zs_tx_t tx;
     memset(&tx, 0, sizeof tx);
     tx.type = ZS_TX_DYNAMIC_FEE;
     tx.has_chain_id = 1;
-    tx.chain_id = fw->cfg.l1_chain_id;
-    tx.nonce = s->nonce;
-    tx.gas = s->gas;
-    tx.max_fee = zs_u256_from_u64(s->max_fee);
-    tx.max_priority_fee = zs_u256_from_u64(s->tip);
+    tx.chain_id = s->cfg->l1_chain_id;
+    tx.nonce = sub->nonce;
+    tx.gas = sub->gas;
+    tx.max_fee = zs_u256_from_u64(sub->max_fee);
+    tx.max_priority_fee = zs_u256_from_u64(sub->tip);
     tx.gas_price = tx.max_fee;
     tx.has_to = 1;
-    memcpy(tx.to, fw->cfg.rollup, 20);
+    memcpy(tx.to, s->cfg->rollup, 20);
     tx.data = data;
     tx.data_len = dlen;
     size_t len;
-    int rc = zs_tx_sign(&tx, fw->key, rawtx, sizeof rawtx, &len);
+    int rc = zs_tx_sign(&tx, s->key, rawtx, sizeof rawtx, &len);
     if (rc) return rc;
-    s->raw_len = (uint32_t)len;
-    if (s->nhashes == FW_MAX_HASHES) {
-        memmove(s->hashes[0], s->hashes[1], (FW_MAX_HASHES - 1) * 32);
-        s->nhashes--;
+    sub->raw_len = (uint32_t)len;
+    if (sub->nhashes == FW_MAX_HASHES) {
+        memmove(sub->hashes[0], sub->hashes[1], (FW_MAX_HASHES - 1) * 32);
+        sub->nhashes--;
     }
-    memcpy(s->hashes[s->nhashes++], tx.hash, 32);
+    memcpy(sub->hashes[sub->nhashes++], tx.hash, 32);
     return ZS_OK;
 }
 
-static int is_msg(const fw_t *fw, const char *needle)
+static int is_msg(const fw_submit_t *s, const char *needle)
 {
-    return strstr(fw->l1.rpc_msg, needle) != NULL;
+    return strstr(s->l1.rpc_msg, needle) != NULL;
 }
 
-/* Sends the journaled raw bytes of s.  0 sent (or already known),
+/* Sends the journaled raw bytes of sub.  0 sent (or already known),
    ZS_ERR_STATE when the nonce is used, another code otherwise. */
-static int send_sub(fw_t *fw, const fw_sub_t *s, const uint8_t *raw, size_t len)
+static int send_sub(fw_submit_t *s, const fw_sub_t *sub, const uint8_t *raw, size_t len)
 {
-    int rc = fw_l1_send_raw(&fw->l1, raw, len);
+    int rc = fw_l1_send_raw(&s->l1, raw, len);
     if (rc == ZS_ERR_REFUSED) {
-        if (is_msg(fw, "already known") || is_msg(fw, "AlreadyKnown") || is_msg(fw, "already imported"))
-            return ZS_OK;
-        if (is_msg(fw, "nonce too low") || is_msg(fw, "NonceTooLow") || is_msg(fw, "nonce is too low"))
+        if (is_msg(s, "already known") || is_msg(s, "AlreadyKnown") || is_msg(s, "already imported")) return ZS_OK;
+        if (is_msg(s, "nonce too low") || is_msg(s, "NonceTooLow") || is_msg(s, "nonce is too low"))
             return ZS_ERR_STATE;
-        fw_alarm(fw, "L1 refused transaction nonce %llu: %s", (unsigned long long)s->nonce, fw->l1.rpc_msg);
+        fw_alarm(s->log, "L1 refused transaction nonce %llu: %s", (unsigned long long)sub->nonce, s->l1.rpc_msg);
     }
     return rc;
 }
 
-/* The gas limit of a sequenceBatches transaction: the larger of the
-   standard cost (21000, calldata at 16 per non-zero and 4 per zero byte,
-   the contract's work: a keccak per batch, storage writes, an event) and
-   EIP-7623's calldata floor (21000 + 10 per token, a token being a zero
-   byte or a quarter of a non-zero one; Prague and later), with a tenth on
-   top.  A limit below the floor is accepted by some nodes' pools and then
-   dropped unmined, so this must never be short.  Checked against
-   eth_estimateGas when the transaction is the only one in flight. */
+/* The gas limit: the larger of the standard cost (21000, calldata at 16
+   per non-zero and 4 per zero byte, the contract's work: a keccak per
+   batch, storage writes, an event) and EIP-7623's calldata floor (21000 +
+   10 per token, a token being a zero byte or a quarter of a non-zero one;
+   Prague and later), with a tenth on top.  A limit below the floor is
+   accepted by some nodes' pools and then dropped unmined, so this must
+   never be short.  Checked against eth_estimateGas when the transaction is
+   the only one in flight. */
 uint64_t fw_gas_limit(const uint8_t *data, size_t len, size_t nbatches)
 {
     uint64_t zeros = 0, nonzeros = 0;
@@ -154,400 +149,520 @@ uint64_t fw_gas_limit(const uint8_t *data, size_t len, size_t nbatches)
     return g + g / 10;
 }
 
-static int bump_gas(fw_t *fw, fw_sub_t *s, int more_gas)
+/* The fees of a new version of sub: 12.5% up (geth's replacement rule),
+   at least the market, at most the cap.  0, or 1 when the cap leaves no
+   room (an alarm: the transaction stays as it is). */
+static int bumped_fees(fw_submit_t *s, const fw_sub_t *sub, int more_gas, uint64_t *tip_out, uint64_t *fee_out)
 {
-    uint64_t tip = s->tip + s->tip / 8 + 1, fee = s->max_fee + s->max_fee / 8 + 1;
-    if (tip < fw->cfg.min_tip_wei) tip = fw->cfg.min_tip_wei;
-    uint64_t market = 2 * fw->l1_base_fee + tip;
+    uint64_t tip = sub->tip + sub->tip / 8 + 1, fee = sub->max_fee + sub->max_fee / 8 + 1, cap = s->cfg->fee_cap_wei;
+    if (tip < s->cfg->min_tip_wei) tip = s->cfg->min_tip_wei;
+    uint64_t market = 2 * s->l1_base_fee + tip;
     if (fee < market) fee = market;
-    if (fee > fw->cfg.fee_cap_wei && more_gas) {
+    if (fee > cap && more_gas) {
         /* Not a replacement (the node forgot the old one): same fees. */
-        fee = s->max_fee;
-        tip = s->tip;
-    } else if (fee > fw->cfg.fee_cap_wei) {
-        if (s->max_fee + s->max_fee / 10 > fw->cfg.fee_cap_wei) {
-            if (!fw->fee_alarm)
-                fw_alarm(fw, "L1 transaction nonce %llu stuck and its fee is at the cap (%llu wei)",
-                         (unsigned long long)s->nonce, (unsigned long long)fw->cfg.fee_cap_wei);
-            fw->fee_alarm = 1;
-            return ZS_OK;
+        fee = sub->max_fee;
+        tip = sub->tip;
+    } else if (fee > cap) {
+        if (sub->max_fee + sub->max_fee / 10 > cap) {
+            if (!s->fee_alarm)
+                fw_alarm(s->log, "L1 transaction nonce %llu stuck and its fee is at the cap (%llu wei)",
+                         (unsigned long long)sub->nonce, (unsigned long long)cap);
+            s->fee_alarm = 1;
+            return 1;
         }
-        fee = fw->cfg.fee_cap_wei;
+        fee = cap;
     }
-    if (tip > fee) tip = fee;
+    *tip_out = tip > fee ? fee : tip;
+    *fee_out = fee;
+    return 0;
+}
+
+/* A new version of sub with higher fees (and half as much gas again when
+   more_gas), journaled, then sent. */
+static int bump_gas(fw_submit_t *s, fw_sub_t *sub, int more_gas)
+{
+    uint64_t tip, fee;
+    if (bumped_fees(s, sub, more_gas, &tip, &fee)) return ZS_OK;
     size_t rlen;
-    int rc = fw_journal_sub_raw(fw, s->nonce, rawtx, sizeof rawtx, &rlen);
+    int rc = fw_journal_sub_raw(s->j, sub->nonce, rawtx, sizeof rawtx, &rlen);
     if (rc) return rc;
     zs_tx_t old;
     zs_perr_t pe;
     if (zs_tx_decode(rawtx, rlen, &old, &pe)) {
-        fw_alarm(fw, "journaled L1 transaction nonce %llu does not decode", (unsigned long long)s->nonce);
+        fw_alarm(s->log, "journaled L1 transaction nonce %llu does not decode", (unsigned long long)sub->nonce);
         return ZS_ERR_CORRUPT;
     }
     if (old.data_len > sizeof calldata) return ZS_ERR_CORRUPT;
     memcpy(calldata, old.data, old.data_len);
-    fw_sub_t n = *s;
+    fw_sub_t n = *sub;
     n.tip = tip;
     n.max_fee = fee;
     n.bumps++;
     if (more_gas) n.gas += n.gas / 2;
-    if ((rc = sign_version(fw, &n, calldata, old.data_len))) return rc;
-    if ((rc = fw_journal_put_sub(fw, &n, rawtx))) return rc;
-    fw->cur.bumps++;
-    fw_log(fw, "L1 nonce %llu: fees bumped to tip %llu, cap %llu wei", (unsigned long long)n.nonce,
+    if ((rc = sign_version(s, &n, calldata, old.data_len)) || (rc = fw_journal_put_sub(s->j, &n, rawtx))) return rc;
+    s->j->cur.bumps++;
+    fw_log(s->log, "L1 nonce %llu: fees bumped to tip %llu, cap %llu wei", (unsigned long long)n.nonce,
            (unsigned long long)tip, (unsigned long long)fee);
-    *s = n;
-    s->sent_ms = fw->hal->now_ms(fw->hal->ctx);
-    rc = send_sub(fw, s, rawtx, s->raw_len);
+    *sub = n;
+    sub->sent_ms = now(s);
+    rc = send_sub(s, sub, rawtx, sub->raw_len);
     return rc == ZS_ERR_STATE ? ZS_OK : rc; /* the old version was mined: the next check sees it */
 }
 
-static int reconcile(fw_t *fw)
+/* ---- Reconcile. */
+
+/* What L1 says now: its head, the contract's last batch at the head (*L)
+   and at the confirmation depth (*Lc), our nonces. */
+static int read_l1(fw_submit_t *s, fw_l1_block_t *head, uint64_t *L, uint64_t *Lc)
 {
     int rc;
-    fw_l1_block_t head;
-    if ((rc = fw_l1_block(&fw->l1, UINT64_MAX, &head))) return rc;
-    fw->l1_head = head.number;
-    fw->l1_head_ts = head.timestamp;
-    fw->l1_base_fee = head.base_fee;
-    uint64_t L, Lc = 0;
-    if ((rc = fw_rollup_last_batch(&fw->l1, fw->cfg.rollup, "latest", &L))) return rc;
-    if (head.number >= fw->cfg.confirm_depth) {
+    if ((rc = fw_l1_block(&s->l1, UINT64_MAX, head))) return rc;
+    s->l1_head = head->number;
+    s->l1_head_ts = head->timestamp;
+    s->l1_base_fee = head->base_fee;
+    *Lc = 0;
+    if ((rc = fw_rollup_last_batch(&s->l1, s->cfg->rollup, "latest", L))) return rc;
+    if (head->number >= s->cfg->confirm_depth) {
         char tag[24];
-        tag_of(tag, head.number - fw->cfg.confirm_depth);
-        if ((rc = fw_rollup_last_batch(&fw->l1, fw->cfg.rollup, tag, &Lc))) return rc;
+        tag_of(tag, head->number - s->cfg->confirm_depth);
+        if ((rc = fw_rollup_last_batch(&s->l1, s->cfg->rollup, tag, Lc))) return rc;
     }
-    if ((rc = fw_l1_nonce(&fw->l1, fw->address, "latest", &fw->l1_nonce_latest)) ||
-        (rc = fw_l1_nonce(&fw->l1, fw->address, "pending", &fw->l1_nonce_pending)))
+    if ((rc = fw_l1_nonce(&s->l1, s->address, "latest", &s->nonce_latest)) ||
+        (rc = fw_l1_nonce(&s->l1, s->address, "pending", &s->nonce_pending)))
         return rc;
-    int changed = 0;
-    if (L < fw->cur.virtual_) {
-        fw->cur.reorgs++;
-        fw_alarm(fw, "L1 reorg: the rollup's last sequenced batch went back from %llu to %llu",
-                 (unsigned long long)fw->cur.virtual_, (unsigned long long)L);
-        for (size_t i = 0; i < fw->nsubs; i++)
-            if (fw->subs[i].last > L && fw->subs[i].state == FW_SUB_MINED) {
-                fw->subs[i].state = FW_SUB_PENDING;
-                fw->subs[i].sent_ms = fw->hal->now_ms(fw->hal->ctx);
-                if ((rc = fw_journal_put_sub(fw, &fw->subs[i], NULL))) return rc;
-            }
-    }
-    if (Lc < fw->cur.confirmed) {
-        fw_alarm(fw, "L1 lost confirmed batches %llu..%llu (deep reorg or a new chain); resubmitting",
-                 (unsigned long long)Lc + 1, (unsigned long long)fw->cur.confirmed);
-        fw->cur.confirmed = Lc;
-        changed = 1;
-    }
-    if (L != fw->cur.virtual_ || changed || fw->acc_stale) {
-        fw->acc_stale = 0;
-        uint8_t acc[32];
-        if ((rc = fw_rollup_acc(&fw->l1, fw->cfg.rollup, L, "latest", acc))) return rc;
-        for (size_t i = 0; i < fw->nsubs; i++)
-            if (fw->subs[i].last == L && memcmp(fw->subs[i].final_acc, acc, 32))
-                fw_alarm(fw, "the rollup's accInputHash for batch %llu is not the firmware's", (unsigned long long)L);
-        fw->cur.virtual_ = L;
-        memcpy(fw->cur.virtual_acc, acc, 32);
-        fw->cur.virtual_l1_block = head.number;
-        memset(fw->cur.virtual_tx, 0, 32);
-        changed = 1;
-    }
-    /* Every transaction we send is journaled first, so a pending one whose
-       nonce is above L1's next nonce, with none of ours at that nonce, can
-       never be mined (a new chain, or a reorg that took the ones before it):
-       build those batches anew from L1's nonce and the contract's state. */
-    for (size_t i = 0; i < fw->nsubs; i++) {
-        if (fw->subs[i].state != FW_SUB_PENDING) continue;
-        int have = 0;
-        for (size_t k = 0; k < fw->nsubs; k++) have |= fw->subs[k].nonce == fw->l1_nonce_latest;
-        if (fw->subs[i].nonce > fw->l1_nonce_latest && !have) {
-            fw_alarm(fw, "L1 transactions from nonce %llu wait behind nonce %llu that none of ours holds; rebuilding",
-                     (unsigned long long)fw->subs[i].nonce, (unsigned long long)fw->l1_nonce_latest);
-            drop_subs_from(fw, i);
-            fw->nonce_gap = 1;
-            fw->acc_stale = 1;
-        }
-        break;
-    }
-    /* Journaled submissions against what L1 says. */
-    for (size_t i = 0; i < fw->nsubs;) {
-        fw_sub_t *s = &fw->subs[i];
-        fw_l1_receipt_t r;
-        int found;
-        if (s->last <= L) {
-            if (s->state != FW_SUB_MINED) {
-                if ((rc = find_receipt(fw, s, &r, &found))) return rc;
-                s->state = FW_SUB_MINED;
-                if (found) {
-                    fw->cur.fees_gwei += r.gas_used * r.effective_gas_price / 1000000000u;
-                    fw->l1_gas_used += r.gas_used;
-                }
-                if ((rc = fw_journal_put_sub(fw, s, NULL))) return rc;
-            }
-            if (s->last == L) {
-                memcpy(fw->cur.virtual_tx, s->mined_hash, 32);
-                changed = 1;
-            }
-            if (s->last <= Lc) {
-                fw_journal_drop_sub(fw, i);
-                continue;
-            }
-            i++;
-            continue;
-        }
-        if ((rc = find_receipt(fw, s, &r, &found))) return rc;
-        if (found && !r.status) {
-            fw_alarm(fw, "L1 transaction nonce %llu (batches %llu..%llu) reverted; resubmitting",
-                     (unsigned long long)s->nonce, (unsigned long long)s->first, (unsigned long long)s->last);
-            drop_subs_from(fw, i);
-            fw->acc_stale = 1;
-            break;
-        }
-        if (found) { /* mined after our read of the contract: next tick */
-            i++;
-            continue;
-        }
-        int known = fw_l1_tx_known(&fw->l1, s->hashes[s->nhashes - 1]);
-        if (known < 0) return known;
-        if (!known) {
-            if (s->nonce < fw->l1_nonce_latest) {
-                /* Its nonce went to another version that is no longer
-                   there either (a reorg) or L1 forgot it: build anew. */
-                fw_log(fw, "L1 nonce %llu used without our transaction; resubmitting its batches",
-                       (unsigned long long)s->nonce);
-                drop_subs_from(fw, i);
-                break;
-            }
-            /* A node that keeps forgetting a transaction it accepted finds
-               it invalid at mining (a gas limit below what it wants, a fee
-               below its floor): after three tries, a new version with
-               half as much gas again and higher fees. */
-            if (++s->vanished >= 3) {
-                fw_alarm(fw, "L1 keeps dropping transaction nonce %llu; signing it again with more gas",
-                         (unsigned long long)s->nonce);
-                s->vanished = 0;
-                if ((rc = bump_gas(fw, s, 1))) return rc;
-                i++;
-                continue;
-            }
-            size_t rlen;
-            if ((rc = fw_journal_sub_raw(fw, s->nonce, rawtx, sizeof rawtx, &rlen))) return rc;
-            rc = send_sub(fw, s, rawtx, rlen);
-            if (rc == ZS_ERR_STATE) {
-                drop_subs_from(fw, i);
-                break;
-            }
-            if (rc == ZS_ERR_IO || rc == ZS_ERR_TIMEOUT) return rc;
-            fw_log(fw, "L1 nonce %llu sent again from the journal", (unsigned long long)s->nonce);
-            s->sent_ms = fw->hal->now_ms(fw->hal->ctx);
-        } else if (fw->hal->now_ms(fw->hal->ctx) - s->sent_ms > fw->cfg.stuck_ms) {
-            if ((rc = bump_gas(fw, s, 0))) return rc;
-        } else {
-            s->vanished = 0;
-        }
-        i++;
-    }
-    if (Lc > fw->cur.confirmed) {
-        fw->cur.confirmed = Lc;
-        fw_journal_drop_confirmed(fw, Lc);
-        changed = 1;
-    }
-    if (changed && (rc = fw_journal_put_cursor(fw))) return rc;
-    fw_mbox_send_virtual(fw); /* every reconcile: the head it was read at moves */
     return ZS_OK;
 }
 
-static int submit_new(fw_t *fw)
+/* The contract's batches went back (a reorg, or a lost chain): mined
+   submissions above it are pending again, confirmed ones are resubmitted. */
+static int take_drops(fw_submit_t *s, uint64_t L, uint64_t Lc, int *changed)
 {
-    if (fw->acc_stale) /* the next reconcile reads the contract's chain again first */
-        return ZS_OK;
-    uint64_t next = fw->cur.virtual_;
-    const uint8_t *acc0 = fw->cur.virtual_acc;
-    if (fw->nsubs && fw->subs[fw->nsubs - 1].last > next) {
-        next = fw->subs[fw->nsubs - 1].last;
-        acc0 = fw->subs[fw->nsubs - 1].final_acc;
+    fw_journal_t *j = s->j;
+    if (L < j->cur.virtual_) {
+        j->cur.reorgs++;
+        fw_alarm(s->log, "L1 reorg: the rollup's last sequenced batch went back from %llu to %llu",
+                 (unsigned long long)j->cur.virtual_, (unsigned long long)L);
+        for (size_t i = 0; i < j->nsubs; i++)
+            if (j->subs[i].last > L && j->subs[i].state == FW_SUB_MINED) {
+                j->subs[i].state = FW_SUB_PENDING;
+                j->subs[i].sent_ms = now(s);
+                int rc = fw_journal_put_sub(j, &j->subs[i], NULL);
+                if (rc) return rc;
+            }
     }
-    next++;
-    if (next > fw->cur.last_sealed)
-        return ZS_OK;
-    int rc;
-    if ((rc = fw_ger_l1_info(&fw->l1, fw->cfg.ger, &fw->l1_info_index, fw->l1_info_root))) return rc;
-    if (!fw->l1_info_index) {
-        fw_alarm(fw, "the L1 info tree is empty: nothing to name in sequenceBatches");
-        return ZS_OK;
+    if (Lc < j->cur.confirmed) {
+        fw_alarm(s->log, "L1 lost confirmed batches %llu..%llu (deep reorg or a new chain); resubmitting",
+                 (unsigned long long)Lc + 1, (unsigned long long)j->cur.confirmed);
+        j->cur.confirmed = Lc;
+        *changed = 1;
     }
-    uint64_t tip = fw->cfg.min_tip_wei, t;
-    if (fw_l1_tip(&fw->l1, &t) == ZS_OK && t > tip) tip = t;
+    return ZS_OK;
+}
+
+/* What L1 holds moved (or must be read again): the contract's accInputHash
+   for batch L. */
+static int take_virtual(fw_submit_t *s, uint64_t L, uint64_t head, int *changed)
+{
+    fw_journal_t *j = s->j;
+    if (L == j->cur.virtual_ && !*changed && !s->acc_stale) return ZS_OK;
+    s->acc_stale = 0;
     uint8_t acc[32];
-    memcpy(acc, acc0, 32);
+    int rc = fw_rollup_acc(&s->l1, s->cfg->rollup, L, "latest", acc);
+    if (rc) return rc;
+    for (size_t i = 0; i < j->nsubs; i++)
+        if (j->subs[i].last == L && memcmp(j->subs[i].final_acc, acc, 32))
+            fw_alarm(s->log, "the rollup's accInputHash for batch %llu is not the firmware's", (unsigned long long)L);
+    j->cur.virtual_ = L;
+    memcpy(j->cur.virtual_acc, acc, 32);
+    j->cur.virtual_l1_block = head;
+    memset(j->cur.virtual_tx, 0, 32);
+    *changed = 1;
+    return ZS_OK;
+}
+
+/* Every transaction we send is journaled first, so a pending one whose
+   nonce is above L1's next nonce, with none of ours at that nonce, can
+   never be mined (a new chain, or a reorg that took the ones before it):
+   those batches are built anew from L1's nonce and the contract's state. */
+static void rebuild_after_gap(fw_submit_t *s)
+{
+    fw_journal_t *j = s->j;
+    for (size_t i = 0; i < j->nsubs; i++) {
+        if (j->subs[i].state != FW_SUB_PENDING) continue;
+        int have = 0;
+        for (size_t k = 0; k < j->nsubs; k++) have |= j->subs[k].nonce == s->nonce_latest;
+        if (j->subs[i].nonce > s->nonce_latest && !have) {
+            fw_alarm(s->log, "L1 transactions from nonce %llu wait behind nonce %llu that none of ours holds; rebuilding",
+                     (unsigned long long)j->subs[i].nonce, (unsigned long long)s->nonce_latest);
+            drop_subs_from(s, i);
+            s->nonce_gap = 1;
+            s->acc_stale = 1;
+        }
+        break;
+    }
+}
+
+/* Submission i, which the contract covers: mined (its receipt read once),
+   dropped when confirmed.  1 when it was dropped. */
+static int check_covered(fw_submit_t *s, size_t i, uint64_t L, uint64_t Lc, int *changed, int *rc)
+{
+    fw_sub_t *sub = &s->j->subs[i];
+    *rc = ZS_OK;
+    if (sub->state != FW_SUB_MINED) {
+        fw_l1_receipt_t r;
+        int found;
+        if ((*rc = find_receipt(s, sub, &r, &found))) return 0;
+        sub->state = FW_SUB_MINED;
+        if (found) {
+            s->j->cur.fees_gwei += r.gas_used * r.effective_gas_price / 1000000000u;
+            s->l1_gas_used += r.gas_used;
+        }
+        if ((*rc = fw_journal_put_sub(s->j, sub, NULL))) return 0;
+    }
+    if (sub->last == L) {
+        memcpy(s->j->cur.virtual_tx, sub->mined_hash, 32);
+        *changed = 1;
+    }
+    if (sub->last > Lc) return 0;
+    fw_journal_drop_sub(s->j, i);
+    return 1;
+}
+
+enum { NEXT = 0, STOP = 1 };
+
+/* Submission i, not yet covered by the contract: NEXT, STOP (the journal
+   from i on was rebuilt), or an error. */
+static int check_pending(fw_submit_t *s, size_t i)
+{
+    fw_sub_t *sub = &s->j->subs[i];
+    fw_l1_receipt_t r;
+    int found, rc = find_receipt(s, sub, &r, &found);
+    if (rc) return rc;
+    if (found && !r.status) {
+        fw_alarm(s->log, "L1 transaction nonce %llu (batches %llu..%llu) reverted; resubmitting",
+                 (unsigned long long)sub->nonce, (unsigned long long)sub->first, (unsigned long long)sub->last);
+        drop_subs_from(s, i);
+        s->acc_stale = 1;
+        return STOP;
+    }
+    if (found) return NEXT; /* mined after our read of the contract: next tick */
+    int known = fw_l1_tx_known(&s->l1, sub->hashes[sub->nhashes - 1]);
+    if (known < 0) return known;
+    if (known) {
+        if (now(s) - sub->sent_ms > s->cfg->stuck_ms) return bump_gas(s, sub, 0);
+        sub->vanished = 0;
+        return NEXT;
+    }
+    if (sub->nonce < s->nonce_latest) {
+        /* Its nonce went to another version that is no longer there either
+           (a reorg) or L1 forgot it: build anew. */
+        fw_log(s->log, "L1 nonce %llu used without our transaction; resubmitting its batches",
+               (unsigned long long)sub->nonce);
+        drop_subs_from(s, i);
+        return STOP;
+    }
+    /* A node that keeps forgetting a transaction it accepted finds it
+       invalid at mining (a gas limit below what it wants, a fee below its
+       floor): after three tries, a new version with half as much gas again
+       and higher fees. */
+    if (++sub->vanished >= 3) {
+        fw_alarm(s->log, "L1 keeps dropping transaction nonce %llu; signing it again with more gas",
+                 (unsigned long long)sub->nonce);
+        sub->vanished = 0;
+        return bump_gas(s, sub, 1);
+    }
+    size_t rlen;
+    if ((rc = fw_journal_sub_raw(s->j, sub->nonce, rawtx, sizeof rawtx, &rlen))) return rc;
+    rc = send_sub(s, sub, rawtx, rlen);
+    if (rc == ZS_ERR_STATE) {
+        drop_subs_from(s, i);
+        return STOP;
+    }
+    if (rc == ZS_ERR_IO || rc == ZS_ERR_TIMEOUT) return rc;
+    fw_log(s->log, "L1 nonce %llu sent again from the journal", (unsigned long long)sub->nonce);
+    sub->sent_ms = now(s);
+    return NEXT;
+}
+
+/* Journaled submissions against what L1 says. */
+static int check_subs(fw_submit_t *s, uint64_t L, uint64_t Lc, int *changed)
+{
+    for (size_t i = 0; i < s->j->nsubs;) {
+        int rc;
+        if (s->j->subs[i].last <= L) {
+            if (!check_covered(s, i, L, Lc, changed, &rc)) i++;
+            if (rc) return rc;
+            continue;
+        }
+        rc = check_pending(s, i);
+        if (rc < 0) return rc;
+        if (rc == STOP) break;
+        i++;
+    }
+    return ZS_OK;
+}
+
+static int reconcile(fw_submit_t *s)
+{
+    fw_l1_block_t head;
+    uint64_t L, Lc;
+    int changed = 0, rc;
+    if ((rc = read_l1(s, &head, &L, &Lc)) || (rc = take_drops(s, L, Lc, &changed)) ||
+        (rc = take_virtual(s, L, head.number, &changed)))
+        return rc;
+    rebuild_after_gap(s);
+    if ((rc = check_subs(s, L, Lc, &changed))) return rc;
+    if (Lc > s->j->cur.confirmed) {
+        s->j->cur.confirmed = Lc;
+        fw_journal_drop_confirmed(s->j, Lc);
+        changed = 1;
+    }
+    if (changed && (rc = fw_journal_put_cursor(s->j))) return rc;
+    s->virtual_moved = 1; /* every reconcile: the head it was read at moves */
+    return ZS_OK;
+}
+
+/* ---- Submit. */
+
+/* The batches of one transaction. */
+typedef struct {
+    fw_seq_batch_t sb[TX_BATCHES_MAX];
+    size_t nb, total;
+    uint64_t max_ts;
+    const uint8_t *coinbase;
+} tx_batches_t;
+
+static void ask_host(fw_submit_t *s, uint64_t from)
+{
+    if (!s->resend_from || from < s->resend_from) s->resend_from = from;
+}
+
+/* Journaled batches from next on, as many as one transaction carries (one
+   coinbase, max_l1_tx_bytes, max_batches_per_tx), each checked against its
+   hash; a missing or damaged one is asked from the host again. */
+static void gather(fw_submit_t *s, uint64_t next, tx_batches_t *t)
+{
+    size_t used = 0;
+    memset(t, 0, sizeof *t);
+    for (uint64_t k = next; k <= s->j->cur.last_sealed && t->nb < s->cfg->max_batches_per_tx && t->nb < TX_BATCHES_MAX;
+         k++) {
+        fw_batch_t *b = fw_journal_find(s->j, k);
+        if (!b || !b->has_data) {
+            ask_host(s, k);
+            break;
+        }
+        if (t->coinbase && memcmp(t->coinbase, b->coinbase, 20)) break;
+        if (t->total + b->l2len > s->cfg->max_l1_tx_bytes || used + b->l2len > sizeof databuf) {
+            if (!t->nb)
+                fw_alarm(s->log, "batch %llu (%u bytes) is larger than an L1 transaction may carry",
+                         (unsigned long long)k, b->l2len);
+            break;
+        }
+        size_t len;
+        if (fw_journal_batch_data(s->j, k, databuf + used, sizeof databuf - used, &len)) {
+            ask_host(s, k);
+            break;
+        }
+        uint8_t h[32];
+        zs_keccak256(databuf + used, len, h);
+        if (len != b->l2len || memcmp(h, b->batch_hash, 32)) {
+            fw_alarm(s->log, "journaled data of batch %llu does not match its hash; asking the host again",
+                     (unsigned long long)k);
+            b->has_data = 0;
+            ask_host(s, k);
+            break;
+        }
+        t->sb[t->nb].data = databuf + used;
+        t->sb[t->nb].len = len;
+        t->coinbase = b->coinbase;
+        if (b->timestamp > t->max_ts) t->max_ts = b->timestamp;
+        used += len;
+        t->total += len;
+        t->nb++;
+    }
+}
+
+/* The new submission's nonce and fees: 0, or 1 when L1's fees are above
+   the cap (batches are held, with an alarm). */
+static int price(fw_submit_t *s, uint64_t tip, fw_sub_t *sub)
+{
+    /* The node's pending count, which also skips transactions of ours
+       dropped from the journal but still in its pool (after a revert);
+       after a nonce gap, L1's own next nonce. */
+    fw_journal_t *j = s->j;
+    sub->nonce = s->nonce_gap ? s->nonce_latest : s->nonce_pending;
+    if (j->nsubs && j->subs[j->nsubs - 1].nonce + 1 > sub->nonce) sub->nonce = j->subs[j->nsubs - 1].nonce + 1;
+    sub->tip = tip;
+    sub->max_fee = 2 * s->l1_base_fee + tip;
+    if (s->l1_base_fee + tip > s->cfg->fee_cap_wei) {
+        if (!s->fee_alarm)
+            fw_alarm(s->log, "L1 fees (base %llu + tip %llu wei) are above the cap of %llu wei; holding batches",
+                     (unsigned long long)s->l1_base_fee, (unsigned long long)tip,
+                     (unsigned long long)s->cfg->fee_cap_wei);
+        s->fee_alarm = 1;
+        return 1;
+    }
+    s->fee_alarm = 0;
+    if (sub->max_fee > s->cfg->fee_cap_wei) sub->max_fee = s->cfg->fee_cap_wei;
+    return 0;
+}
+
+/* sub (nonce, fees, batches) with cl bytes of calldata for nb batches:
+   gas, signed, journaled, sent.  0 sent, STOP, or an error. */
+static int send_new(fw_submit_t *s, fw_sub_t *sub, size_t cl, size_t nb, size_t total)
+{
+    uint64_t gas = fw_gas_limit(calldata, cl, nb);
+    int rc;
+    if (!s->j->nsubs) {
+        uint64_t est;
+        rc = fw_l1_estimate_gas(&s->l1, s->address, s->cfg->rollup, calldata, cl, &est);
+        if (rc == ZS_ERR_REFUSED) {
+            fw_alarm(s->log, "sequenceBatches %llu..%llu would revert: %s", (unsigned long long)sub->first,
+                     (unsigned long long)sub->last, s->l1.rpc_msg);
+            return STOP;
+        }
+        if (rc) return rc;
+        if (est + est / 4 > gas) gas = est + est / 4;
+    }
+    sub->gas = gas;
+    if ((rc = sign_version(s, sub, calldata, cl))) {
+        fw_alarm(s->log, "signing an L1 transaction failed: %s", zs_strerror(rc));
+        return rc;
+    }
+    sub->sent_ms = now(s);
+    if ((rc = fw_journal_put_sub(s->j, sub, rawtx))) {
+        fw_alarm(s->log, "journal write failed: %s; not sending", zs_strerror(rc));
+        return rc;
+    }
+    s->j->cur.l1_txs_sent++;
+    fw_log(s->log, "L1 nonce %llu: sequenceBatches %llu..%llu (%zu bytes of batch data, gas %llu)",
+           (unsigned long long)sub->nonce, (unsigned long long)sub->first, (unsigned long long)sub->last, total,
+           (unsigned long long)gas);
+    rc = send_sub(s, sub, rawtx, sub->raw_len);
+    if (rc == ZS_ERR_STATE) { /* nonce taken: the next reconcile rebuilds */
+        for (size_t i = 0; i < s->j->nsubs; i++)
+            if (s->j->subs[i].nonce == sub->nonce) fw_journal_drop_sub(s->j, i);
+        return STOP;
+    }
+    if (rc == ZS_ERR_IO || rc == ZS_ERR_TIMEOUT) return rc; /* kept: sent again once L1 answers */
+    return rc ? STOP : ZS_OK;
+}
+
+/* One transaction for the batches from *next on, chained from acc: 0 (sent:
+   *next and acc move on), STOP, or an error. */
+static int submit_one(fw_submit_t *s, uint64_t *next, uint8_t acc[32], uint64_t tip)
+{
+    tx_batches_t t;
+    gather(s, *next, &t);
+    if (!t.nb) return STOP;
+    if (t.max_ts > s->l1_head_ts + 36) return STOP; /* the contract's TIMESTAMP_RANGE: wait for L1 time */
+    uint8_t a[32];
+    memcpy(a, acc, 32);
+    static const uint8_t no_forced_block[32];
+    for (size_t i = 0; i < t.nb; i++)
+        zs_batch_acc_input_hash(a, fw_journal_find(s->j, *next + i)->batch_hash, s->info_root, t.max_ts, t.coinbase,
+                                no_forced_block, a);
+    long cl = fw_rollup_calldata(t.sb, t.nb, s->info_index, t.max_ts, a, t.coinbase, calldata, sizeof calldata);
+    if (cl < 0) return (int)cl;
+    fw_sub_t sub;
+    memset(&sub, 0, sizeof sub);
+    sub.first = *next;
+    sub.last = *next + t.nb - 1;
+    memcpy(sub.final_acc, a, 32);
+    if (price(s, tip, &sub)) return STOP;
+    int rc = send_new(s, &sub, (size_t)cl, t.nb, t.total);
+    if (rc) return rc;
+    memcpy(acc, a, 32);
+    *next = sub.last + 1;
+    s->nonce_gap = 0;
+    return ZS_OK;
+}
+
+static int submit_new(fw_submit_t *s)
+{
+    fw_journal_t *j = s->j;
+    if (s->acc_stale) /* the next reconcile reads the contract's chain again first */
+        return ZS_OK;
+    uint64_t next = j->cur.virtual_;
+    uint8_t acc[32];
+    memcpy(acc, j->cur.virtual_acc, 32);
+    if (j->nsubs && j->subs[j->nsubs - 1].last > next) {
+        next = j->subs[j->nsubs - 1].last;
+        memcpy(acc, j->subs[j->nsubs - 1].final_acc, 32);
+    }
+    if (++next > j->cur.last_sealed) return ZS_OK;
+    int rc;
+    if ((rc = fw_ger_l1_info(&s->l1, s->cfg->ger, &s->info_index, s->info_root))) return rc;
+    if (!s->info_index) {
+        fw_alarm(s->log, "the L1 info tree is empty: nothing to name in sequenceBatches");
+        return ZS_OK;
+    }
+    uint64_t tip = s->cfg->min_tip_wei, t;
+    if (fw_l1_tip(&s->l1, &t) == ZS_OK && t > tip) tip = t;
     /* max_inflight bounds the transactions not yet mined (what a fee bump or
        a reorg may have to replace); mined ones waiting for their
        confirmation depth only take journal room. */
-    size_t pending = 0;
-    for (size_t i = 0; i < fw->nsubs; i++) pending += fw->subs[i].state == FW_SUB_PENDING;
-    while (pending < fw->cfg.max_inflight && fw->nsubs < FW_MAX_SUBS && next <= fw->cur.last_sealed) {
-        /* The batches for one transaction. */
-        fw_seq_batch_t sb[TX_BATCHES_MAX];
-        size_t nb = 0, total = 0, used = 0;
-        uint64_t max_ts = 0;
-        const uint8_t *coinbase = NULL;
-        for (uint64_t k = next; k <= fw->cur.last_sealed && nb < fw->cfg.max_batches_per_tx && nb < TX_BATCHES_MAX;
-             k++) {
-            fw_batch_t *b = fw_journal_find(fw, k);
-            if (!b || !b->has_data) {
-                fw_mbox_request_resend(fw, k);
-                break;
-            }
-            if (coinbase && memcmp(coinbase, b->coinbase, 20)) break;
-            if (total + b->l2len > fw->cfg.max_l1_tx_bytes || used + b->l2len > sizeof databuf) {
-                if (!nb)
-                    fw_alarm(fw, "batch %llu (%u bytes) is larger than an L1 transaction may carry",
-                             (unsigned long long)k, b->l2len);
-                break;
-            }
-            size_t len;
-            if ((rc = fw_journal_batch_data(fw, k, databuf + used, sizeof databuf - used, &len))) {
-                fw_mbox_request_resend(fw, k);
-                break;
-            }
-            uint8_t h[32];
-            zs_keccak256(databuf + used, len, h);
-            if (len != b->l2len || memcmp(h, b->batch_hash, 32)) {
-                fw_alarm(fw, "journaled data of batch %llu does not match its hash; asking the host again",
-                         (unsigned long long)k);
-                b->has_data = 0;
-                fw_mbox_request_resend(fw, k);
-                break;
-            }
-            sb[nb].data = databuf + used;
-            sb[nb].len = len;
-            coinbase = b->coinbase;
-            if (b->timestamp > max_ts) max_ts = b->timestamp;
-            used += len;
-            total += len;
-            nb++;
-        }
-        if (!nb) break;
-        if (max_ts > fw->l1_head_ts + 36) /* the contract's TIMESTAMP_RANGE: wait for L1 time */
-            break;
-        uint8_t a[32];
-        memcpy(a, acc, 32);
-        for (size_t i = 0; i < nb; i++) {
-            fw_batch_t *b = fw_journal_find(fw, next + i);
-            static const uint8_t no_forced_block[32];
-            zs_batch_acc_input_hash(a, b->batch_hash, fw->l1_info_root, max_ts, coinbase, no_forced_block, a);
-        }
-        long cl = fw_rollup_calldata(sb, nb, fw->l1_info_index, max_ts, a, coinbase, calldata, sizeof calldata);
-        if (cl < 0) return (int)cl;
-        fw_sub_t s;
-        memset(&s, 0, sizeof s);
-        /* The node's pending count, which also skips transactions of ours
-           dropped from the journal but still in its pool (after a revert);
-           after a nonce gap, L1's own next nonce. */
-        s.nonce = fw->nonce_gap ? fw->l1_nonce_latest : fw->l1_nonce_pending;
-        if (fw->nsubs && fw->subs[fw->nsubs - 1].nonce + 1 > s.nonce) s.nonce = fw->subs[fw->nsubs - 1].nonce + 1;
-        s.first = next;
-        s.last = next + nb - 1;
-        memcpy(s.final_acc, a, 32);
-        s.tip = tip;
-        s.max_fee = 2 * fw->l1_base_fee + tip;
-        if (fw->l1_base_fee + tip > fw->cfg.fee_cap_wei) {
-            if (!fw->fee_alarm)
-                fw_alarm(fw, "L1 fees (base %llu + tip %llu wei) are above the cap of %llu wei; holding batches",
-                         (unsigned long long)fw->l1_base_fee, (unsigned long long)tip,
-                         (unsigned long long)fw->cfg.fee_cap_wei);
-            fw->fee_alarm = 1;
-            break;
-        }
-        fw->fee_alarm = 0;
-        if (s.max_fee > fw->cfg.fee_cap_wei) s.max_fee = fw->cfg.fee_cap_wei;
-        uint64_t gas = fw_gas_limit(calldata, (size_t)cl, nb);
-        if (!fw->nsubs) {
-            uint64_t est;
-            rc = fw_l1_estimate_gas(&fw->l1, fw->address, fw->cfg.rollup, calldata, (size_t)cl, &est);
-            if (rc == ZS_ERR_REFUSED) {
-                fw_alarm(fw, "sequenceBatches %llu..%llu would revert: %s", (unsigned long long)s.first,
-                         (unsigned long long)s.last, fw->l1.rpc_msg);
-                break;
-            }
-            if (rc) return rc;
-            if (est + est / 4 > gas) gas = est + est / 4;
-        }
-        s.gas = gas;
-        if ((rc = sign_version(fw, &s, calldata, (size_t)cl))) {
-            fw_alarm(fw, "signing an L1 transaction failed: %s", zs_strerror(rc));
-            return rc;
-        }
-        s.sent_ms = fw->hal->now_ms(fw->hal->ctx);
-        if ((rc = fw_journal_put_sub(fw, &s, rawtx))) {
-            fw_alarm(fw, "journal write failed: %s; not sending", zs_strerror(rc));
-            return rc;
-        }
-        fw->cur.l1_txs_sent++;
-        fw_log(fw, "L1 nonce %llu: sequenceBatches %llu..%llu (%zu bytes of batch data, gas %llu)",
-               (unsigned long long)s.nonce, (unsigned long long)s.first, (unsigned long long)s.last, total,
-               (unsigned long long)gas);
-        rc = send_sub(fw, &s, rawtx, s.raw_len);
-        if (rc == ZS_ERR_STATE) { /* nonce taken: the next reconcile rebuilds */
-            for (size_t i = 0; i < fw->nsubs; i++)
-                if (fw->subs[i].nonce == s.nonce) fw_journal_drop_sub(fw, i);
-            break;
-        }
-        if (rc == ZS_ERR_IO || rc == ZS_ERR_TIMEOUT) return rc; /* kept: sent again once L1 answers */
-        if (rc) break;
-        memcpy(acc, a, 32);
-        next = s.last + 1;
-        fw->nonce_gap = 0;
+    size_t pending = fw_journal_pending(j);
+    while (pending < s->cfg->max_inflight && j->nsubs < FW_MAX_SUBS && next <= j->cur.last_sealed) {
+        rc = submit_one(s, &next, acc, tip);
+        if (rc == STOP) break;
+        if (rc) return rc;
         pending++;
     }
     return ZS_OK;
 }
 
-void fw_submit_tick(fw_t *fw)
+/* ---- A turn. */
+
+/* L1 came back: is it the chain and contract configured? */
+static int check_l1(fw_submit_t *s)
 {
-    uint64_t now = fw->hal->now_ms(fw->hal->ctx);
-    if (now < fw->l1_next_poll_ms || !fw->have_key)
-        return;
-    fw->l1_next_poll_ms = now + fw->cfg.poll_ms;
-    int rc;
-    if (!fw->l1_up) {
-        uint64_t id;
-        if ((rc = fw_l1_chain_id(&fw->l1, &id))) { l1_fail(fw, rc); return; }
-        if (id != fw->cfg.l1_chain_id) {
-            snprintf(fw->l1.err, sizeof fw->l1.err, "L1 chain id is %llu, configured %llu", (unsigned long long)id,
-                     (unsigned long long)fw->cfg.l1_chain_id);
-            l1_fail(fw, ZS_ERR_STATE);
-            return;
-        }
-        uint8_t seq[20];
-        if ((rc = fw_rollup_trusted_sequencer(&fw->l1, fw->cfg.rollup, seq))) { l1_fail(fw, rc); return; }
-        if (memcmp(seq, fw->address, 20))
-            fw_alarm(fw, "the rollup's trusted sequencer is not this firmware's key");
+    uint64_t id;
+    int rc = fw_l1_chain_id(&s->l1, &id);
+    if (rc) return rc;
+    if (id != s->cfg->l1_chain_id) {
+        snprintf(s->l1.err, sizeof s->l1.err, "L1 chain id is %llu, configured %llu", (unsigned long long)id,
+                 (unsigned long long)s->cfg->l1_chain_id);
+        return ZS_ERR_STATE;
     }
-    if ((rc = reconcile(fw)) || (rc = submit_new(fw))) {
-        if (rc == ZS_ERR_IO || rc == ZS_ERR_TIMEOUT || rc == ZS_ERR_PARSE || rc == ZS_ERR_REFUSED) {
-            l1_fail(fw, rc);
-            return;
-        }
-    }
-    if (!fw->l1_up) fw_log(fw, "L1 reachable at %s", fw->cfg.l1_url);
-    fw->l1_up = 1;
-    fw->l1_backoff_ms = 0;
-    snprintf(fw->l1_status, sizeof fw->l1_status, "up: head %llu, base fee %llu wei",
-             (unsigned long long)fw->l1_head, (unsigned long long)fw->l1_base_fee);
-    zs_u256_t bal;
-    if (fw_l1_balance(&fw->l1, fw->address, &bal) == ZS_OK) fw->l1_balance = bal;
+    uint8_t seq[20];
+    if ((rc = fw_rollup_trusted_sequencer(&s->l1, s->cfg->rollup, seq))) return rc;
+    if (memcmp(seq, s->address, 20)) fw_alarm(s->log, "the rollup's trusted sequencer is not this firmware's key");
+    return ZS_OK;
 }
 
-
-void fw_update_backpressure(fw_t *fw)
+void fw_submit_tick(fw_submit_t *s)
 {
-    /* With hysteresis: on at the limit, off below half of it. */
-    uint64_t backlog = fw_backlog(fw);
-    int bp = fw->backpressure ? backlog * 2 > fw->cfg.backlog_limit : backlog >= fw->cfg.backlog_limit;
-    if (bp == fw->backpressure)
+    uint64_t t = now(s);
+    if (t < s->next_poll_ms || !s->have_key) return;
+    s->next_poll_ms = t + s->cfg->poll_ms;
+    int rc;
+    if (!s->l1_up && (rc = check_l1(s))) {
+        l1_fail(s, rc);
         return;
-    fw->backpressure = bp;
-    if (bp) fw_alarm(fw, "backpressure on: %llu sealed batches not yet on L1", (unsigned long long)backlog);
-    else fw_log(fw, "backpressure off: backlog %llu", (unsigned long long)backlog);
-    fw_mbox_send_state(fw);
+    }
+    if ((rc = reconcile(s)) || (rc = submit_new(s))) {
+        if (rc == ZS_ERR_IO || rc == ZS_ERR_TIMEOUT || rc == ZS_ERR_PARSE || rc == ZS_ERR_REFUSED) {
+            l1_fail(s, rc);
+            return;
+        }
+    }
+    if (!s->l1_up) fw_log(s->log, "L1 reachable at %s", s->cfg->l1_url);
+    s->l1_up = 1;
+    s->backoff_ms = 0;
+    snprintf(s->status, sizeof s->status, "up: head %llu, base fee %llu wei", (unsigned long long)s->l1_head,
+             (unsigned long long)s->l1_base_fee);
+    zs_u256_t bal;
+    if (fw_l1_balance(&s->l1, s->address, &bal) == ZS_OK) s->l1_balance = bal;
+}
+
+int fw_submit_update_backpressure(fw_submit_t *s)
+{
+    uint64_t backlog = fw_journal_backlog(s->j);
+    int bp = s->backpressure ? backlog * 2 > s->cfg->backlog_limit : backlog >= s->cfg->backlog_limit;
+    if (bp == s->backpressure) return 0;
+    s->backpressure = bp;
+    if (bp) fw_alarm(s->log, "backpressure on: %llu sealed batches not yet on L1", (unsigned long long)backlog);
+    else fw_log(s->log, "backpressure off: backlog %llu", (unsigned long long)backlog);
+    return 1;
 }

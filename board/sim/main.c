@@ -217,15 +217,15 @@ int main(int argc, char **argv)
     static fw_t fw;
     if (fw_init(&fw, sim_board_hal(b), &cfg)) die("%s", "firmware start-up failed (see above)");
     char a[43];
-    zs_addr_format(fw.address, a);
+    zs_addr_format(fw.submit.address, a);
     fprintf(stderr, "zkseq-fw: serial console on %s\n", sim_board_console_path(b));
-    fprintf(stderr, "zkseq-fw: L1 %s, sequencer %s\n", cfg.l1_url, fw.have_key ? a : "(no key)");
+    fprintf(stderr, "zkseq-fw: L1 %s, sequencer %s\n", cfg.l1_url, fw.submit.have_key ? a : "(no key)");
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);
     while (!stop) fw_step(&fw, 5);
     fprintf(stderr, "zkseq-fw: stopped\n");
-    fw_http_close(&fw.l1.http);
+    fw_http_close(&fw.submit.l1.http);
     sim_board_close(b);
     json_decref(ad);
     json_decref(over);

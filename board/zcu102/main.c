@@ -47,6 +47,6 @@ int main(void)
         zcu102_debug("zkseq-fw: start-up failed (see above); halted");
         for (;;) __asm__ volatile("wfi");
     }
-    zcu102_debug(fw.have_key ? "zkseq-fw: running" : "zkseq-fw: running without an L1 key (none provisioned)");
+    zcu102_debug(fw.submit.have_key ? "zkseq-fw: running" : "zkseq-fw: running without an L1 key (none provisioned)");
     for (;;) fw_step(&fw, 5);
 }

@@ -139,7 +139,7 @@ static void seal(uint64_t number, size_t len)
 {
     fw_batch_t b;
     make_batch(number, len, &b);
-    assert_int_equal(fw_journal_add_batch(&FW, &b, batch_data), 0);
+    assert_int_equal(fw_journal_add_batch(&FW.journal, &b, batch_data), 0);
 }
 
 static void mine(int blocks)
@@ -161,8 +161,8 @@ static void assert_once(uint64_t upto)
 
 static int has_alarm(const char *needle)
 {
-    for (size_t i = 0; i < FW.nalarms; i++)
-        if (strstr(FW.alarms[i].text, needle)) return 1;
+    for (size_t i = 0; i < FW.log.nalarms; i++)
+        if (strstr(FW.log.alarms[i].text, needle)) return 1;
     return 0;
 }
 
@@ -279,38 +279,38 @@ static void test_journal_replay(void **state)
     memset(s.hashes[0], 0xab, 32);
     memset(s.final_acc, 0xcd, 32);
     uint8_t raw[4] = {1, 2, 3, 4};
-    assert_int_equal(fw_journal_put_sub(&FW, &s, raw), 0);
-    FW.cur.virtual_ = 0;
-    assert_int_equal(fw_journal_put_cursor(&FW), 0);
+    assert_int_equal(fw_journal_put_sub(&FW.journal, &s, raw), 0);
+    FW.journal.cur.virtual_ = 0;
+    assert_int_equal(fw_journal_put_cursor(&FW.journal), 0);
     /* A reboot sees the same journal. */
     boot();
-    assert_int_equal(FW.cur.last_sealed, 5);
-    assert_int_equal(FW.nbatches, 5);
-    assert_int_equal(FW.batches[4].l2len, 1005);
-    assert_int_equal(FW.nsubs, 1);
-    assert_int_equal(FW.subs[0].nonce, 3);
-    assert_memory_equal(FW.subs[0].final_acc, s.final_acc, 32);
+    assert_int_equal(FW.journal.cur.last_sealed, 5);
+    assert_int_equal(FW.journal.nbatches, 5);
+    assert_int_equal(FW.journal.batches[4].l2len, 1005);
+    assert_int_equal(FW.journal.nsubs, 1);
+    assert_int_equal(FW.journal.subs[0].nonce, 3);
+    assert_memory_equal(FW.journal.subs[0].final_acc, s.final_acc, 32);
     size_t len;
-    assert_int_equal(fw_journal_batch_data(&FW, 3, batch_data, sizeof batch_data, &len), 0);
+    assert_int_equal(fw_journal_batch_data(&FW.journal, 3, batch_data, sizeof batch_data, &len), 0);
     assert_int_equal(len, 1003);
     /* Only appends or refills. */
     fw_batch_t b;
     make_batch(2, 10, &b);
-    assert_int_equal(fw_journal_add_batch(&FW, &b, batch_data), 0); /* refill of a known batch */
-    fw_journal_drop_confirmed(&FW, 3);
-    assert_int_equal(FW.nbatches, 2);
+    assert_int_equal(fw_journal_add_batch(&FW.journal, &b, batch_data), 0); /* refill of a known batch */
+    fw_journal_drop_confirmed(&FW.journal, 3);
+    assert_int_equal(FW.journal.nbatches, 2);
     /* A batch confirmed on L1 is not taken back; one L1 lost is, in order. */
-    FW.cur.virtual_ = FW.cur.confirmed = 3;
+    FW.journal.cur.virtual_ = FW.journal.cur.confirmed = 3;
     make_batch(1, 10, &b);
-    assert_int_equal(fw_journal_add_batch(&FW, &b, batch_data), ZS_ERR_INVAL);
-    FW.cur.virtual_ = FW.cur.confirmed = 0;
-    assert_int_equal(fw_journal_add_batch(&FW, &b, batch_data), 0);
-    assert_int_equal(FW.batches[0].number, 1);
-    assert_int_equal(FW.batches[1].number, 4);
+    assert_int_equal(fw_journal_add_batch(&FW.journal, &b, batch_data), ZS_ERR_INVAL);
+    FW.journal.cur.virtual_ = FW.journal.cur.confirmed = 0;
+    assert_int_equal(fw_journal_add_batch(&FW.journal, &b, batch_data), 0);
+    assert_int_equal(FW.journal.batches[0].number, 1);
+    assert_int_equal(FW.journal.batches[1].number, 4);
     boot();
-    assert_int_equal(FW.nbatches, 3);
-    assert_int_equal(FW.batches[0].number, 1);
-    assert_int_equal(FW.batches[1].number, 4);
+    assert_int_equal(FW.journal.nbatches, 3);
+    assert_int_equal(FW.journal.batches[0].number, 1);
+    assert_int_equal(FW.journal.batches[1].number, 4);
     /* A damaged record stops the boot with an alarm rather than a guess. */
     uint8_t junk[3] = {9, 9, 9};
     assert_int_equal(real_put(&F, "b/0000000000000009", junk, 3), 0);
@@ -327,18 +327,18 @@ static void test_happy_path(void **state)
     for (uint64_t b = 1; b <= 3; b++) seal(b, 300 * b);
     run(1000);
     assert_int_equal(fake_l1_pending(&L1), 1); /* one L1 transaction carries all three */
-    assert_int_equal(FW.nsubs, 1);
+    assert_int_equal(FW.journal.nsubs, 1);
     mine(1);
-    assert_int_equal(FW.cur.virtual_, 3);
-    assert_memory_equal(FW.cur.virtual_acc, L1.accs[3], 32);
-    assert_memory_equal(FW.subs[0].final_acc, L1.accs[3], 32);
+    assert_int_equal(FW.journal.cur.virtual_, 3);
+    assert_memory_equal(FW.journal.cur.virtual_acc, L1.accs[3], 32);
+    assert_memory_equal(FW.journal.subs[0].final_acc, L1.accs[3], 32);
     mine(3);
-    assert_int_equal(FW.cur.confirmed, 3);
-    assert_int_equal(FW.nbatches, 0); /* confirmed data is dropped */
-    assert_int_equal(FW.nsubs, 0);
+    assert_int_equal(FW.journal.cur.confirmed, 3);
+    assert_int_equal(FW.journal.nbatches, 0); /* confirmed data is dropped */
+    assert_int_equal(FW.journal.nsubs, 0);
     assert_once(3);
     assert_int_equal(L1.reverts, 0);
-    assert_int_equal(FW.nalarms, 0);
+    assert_int_equal(FW.log.nalarms, 0);
 }
 
 static void test_many_per_tx_and_size_limit(void **state)
@@ -349,9 +349,9 @@ static void test_many_per_tx_and_size_limit(void **state)
     run(1000);
     /* 120,000 bytes per L1 transaction: two batches each, all in flight. */
     assert_int_equal(fake_l1_pending(&L1), 5);
-    for (size_t i = 0; i < FW.nsubs; i++) assert_int_equal(FW.subs[i].last - FW.subs[i].first, 1);
+    for (size_t i = 0; i < FW.journal.nsubs; i++) assert_int_equal(FW.journal.subs[i].last - FW.journal.subs[i].first, 1);
     mine(1);
-    assert_int_equal(FW.cur.virtual_, 10);
+    assert_int_equal(FW.journal.cur.virtual_, 10);
     assert_once(10);
     assert_int_equal(L1.reverts, 0);
 }
@@ -364,20 +364,20 @@ static void test_l1_down_and_timeouts(void **state)
     seal(1, 500);
     run(5000);
     assert_int_equal(L1.sends, 0);
-    assert_false(FW.l1_up);
+    assert_false(FW.submit.l1_up);
     assert_true(has_alarm("L1 unreachable"));
-    assert_true(FW.host_hb_seen_ms == 0); /* (no host in this test) */
+    assert_true(FW.mbox.host_hb_seen_ms == 0); /* (no host in this test) */
     L1.down = 0;
     L1.timeout = 1; /* accepts connections, never answers */
     uint64_t t0 = F.now;
     run(10000);
     assert_true(F.now - t0 >= 10000);
-    assert_false(FW.l1_up);
+    assert_false(FW.submit.l1_up);
     L1.timeout = 0;
     run(5000);
-    assert_true(FW.l1_up);
+    assert_true(FW.submit.l1_up);
     mine(1);
-    assert_int_equal(FW.cur.virtual_, 1);
+    assert_int_equal(FW.journal.cur.virtual_, 1);
     assert_once(1);
 }
 
@@ -400,7 +400,7 @@ static void test_rpc_errors(void **state)
     strcpy(L1.next_error_msg, "internal error");
     run(1000);
     mine(1);
-    assert_int_equal(FW.cur.virtual_, 1);
+    assert_int_equal(FW.journal.cur.virtual_, 1);
     assert_once(1);
 }
 
@@ -415,8 +415,8 @@ static void test_lost_transaction(void **state)
     assert_int_equal(fake_l1_pending(&L1), 0);
     run(1000); /* unknown to the node: sent again from the journal */
     assert_int_equal(fake_l1_pending(&L1), 1);
-    assert_int_equal(FW.nsubs, 1);
-    assert_int_equal(FW.subs[0].nhashes, 1); /* the same transaction, not a new one */
+    assert_int_equal(FW.journal.nsubs, 1);
+    assert_int_equal(FW.journal.subs[0].nhashes, 1); /* the same transaction, not a new one */
     mine(1);
     assert_once(1);
 }
@@ -429,20 +429,20 @@ static void test_gas_floor(void **state)
     run(1000); /* in flight: the next ones are not estimated by the node */
     for (uint64_t b = 2; b <= 4; b++) seal(b, 60000);
     run(1000);
-    assert_int_equal(FW.nsubs, 3);
+    assert_int_equal(FW.journal.nsubs, 3);
     mine(1);
     assert_int_equal(L1.dropped_at_mining, 0); /* every gas limit is above EIP-7623's floor */
-    assert_int_equal(FW.cur.virtual_, 4);
+    assert_int_equal(FW.journal.cur.virtual_, 4);
     assert_once(4);
     /* A node that wants more than that keeps dropping it: after three
        tries the firmware signs it again with more gas. */
     L1.gas_extra_pct = 40;
     seal(5, 60000);
     run(1000);
-    for (int i = 0; i < 8 && FW.cur.virtual_ < 5; i++) mine(1);
+    for (int i = 0; i < 8 && FW.journal.cur.virtual_ < 5; i++) mine(1);
     assert_true(L1.dropped_at_mining >= 1);
     assert_true(has_alarm("keeps dropping"));
-    assert_int_equal(FW.cur.virtual_, 5);
+    assert_int_equal(FW.journal.cur.virtual_, 5);
     assert_once(5);
 }
 
@@ -453,17 +453,17 @@ static void test_fee_bump(void **state)
     seal(1, 500);
     run(1000);
     assert_int_equal(fake_l1_pending(&L1), 1);
-    uint64_t fee0 = FW.subs[0].max_fee;
+    uint64_t fee0 = FW.journal.subs[0].max_fee;
     /* The base fee jumps above what it offered: it is not mined. */
     L1.base_fee = 3 * fee0;
     mine(1);
-    assert_int_equal(FW.cur.virtual_, 0);
+    assert_int_equal(FW.journal.cur.virtual_, 0);
     run(CFG.stuck_ms + 1000);
-    assert_true(FW.cur.bumps >= 1);
-    assert_true(FW.subs[0].max_fee > fee0);
-    assert_true(FW.subs[0].nhashes >= 2);
+    assert_true(FW.journal.cur.bumps >= 1);
+    assert_true(FW.journal.subs[0].max_fee > fee0);
+    assert_true(FW.journal.subs[0].nhashes >= 2);
     mine(1);
-    assert_int_equal(FW.cur.virtual_, 1);
+    assert_int_equal(FW.journal.cur.virtual_, 1);
     assert_once(1);
     assert_int_equal(L1.reverts, 0);
 }
@@ -476,16 +476,16 @@ static void test_fee_cap_and_backpressure(void **state)
     for (uint64_t b = 1; b <= CFG.backlog_limit; b++) seal(b, 200);
     run(3000);
     assert_int_equal(L1.sends, 0);
-    assert_true(FW.fee_alarm);
+    assert_true(FW.submit.fee_alarm);
     assert_true(has_alarm("above the cap"));
-    assert_true(FW.backpressure);
+    assert_true(FW.submit.backpressure);
     assert_true(*(volatile uint32_t *)(F.mbox + ZS_MBOX_REG_FW_STATUS) & ZS_MBOX_ST_BACKPRESSURE);
     L1.base_fee = 1000000000;
     run(1000);
     mine(1);
-    assert_int_equal(FW.cur.virtual_, CFG.backlog_limit);
-    assert_false(FW.backpressure);
-    assert_false(FW.fee_alarm);
+    assert_int_equal(FW.journal.cur.virtual_, CFG.backlog_limit);
+    assert_false(FW.submit.backpressure);
+    assert_false(FW.submit.fee_alarm);
     assert_once(CFG.backlog_limit);
 }
 
@@ -505,9 +505,9 @@ static void test_revert_and_resubmit(void **state)
     assert_true(has_alarm("reverted"));
     run(2000); /* the contract's chain is read again and the batches go out anew */
     mine(1);
-    assert_int_equal(FW.cur.virtual_, 2);
+    assert_int_equal(FW.journal.cur.virtual_, 2);
     assert_once(2);
-    assert_memory_equal(FW.cur.virtual_acc, L1.accs[2], 32);
+    assert_memory_equal(FW.journal.cur.virtual_acc, L1.accs[2], 32);
 }
 
 static void test_reorg(void **state)
@@ -517,15 +517,15 @@ static void test_reorg(void **state)
     for (uint64_t b = 1; b <= 3; b++) seal(b, 700);
     run(1000);
     mine(1);
-    assert_int_equal(FW.cur.virtual_, 3);
+    assert_int_equal(FW.journal.cur.virtual_, 3);
     fake_l1_reorg(&L1, 1); /* the block with our transaction is gone, and so is the transaction */
     run(1000);
-    assert_int_equal(FW.cur.reorgs, 1);
+    assert_int_equal(FW.journal.cur.reorgs, 1);
     assert_true(has_alarm("reorg"));
     assert_int_equal(fake_l1_pending(&L1), 1); /* sent again */
     mine(3);
-    assert_int_equal(FW.cur.virtual_, 3);
-    assert_int_equal(FW.cur.confirmed, 3);
+    assert_int_equal(FW.journal.cur.virtual_, 3);
+    assert_int_equal(FW.journal.cur.confirmed, 3);
     assert_once(3);
 }
 
@@ -536,11 +536,11 @@ static void test_fresh_chain_with_pending(void **state)
     for (uint64_t b = 1; b <= 3; b++) seal(b, 700);
     run(1000);
     mine(3); /* confirmed: the firmware dropped the data and the submission */
-    assert_int_equal(FW.cur.confirmed, 3);
-    assert_int_equal(FW.nbatches, 0);
+    assert_int_equal(FW.journal.cur.confirmed, 3);
+    assert_int_equal(FW.journal.nbatches, 0);
     seal(4, 700);
     run(1000);
-    assert_int_equal(FW.nsubs, 1); /* nonce 1, pending */
+    assert_int_equal(FW.journal.nsubs, 1); /* nonce 1, pending */
     /* A new chain: the contracts again at the same addresses, nothing sequenced, nonce 0. */
     for (size_t i = 0; i < L1.ntxs; i++) free(L1.txs[i].raw);
     fake_l1_init(&L1, ROLLUP, GER, SEQ);
@@ -550,10 +550,10 @@ static void test_fresh_chain_with_pending(void **state)
     /* The host hands batches 1..3 over again when asked (as zs_fwlink does). */
     for (uint64_t b = 1; b <= 3; b++) seal(b, 700);
     run(1000);
-    for (int i = 0; i < 6 && FW.cur.virtual_ < 4; i++) mine(1);
-    assert_int_equal(FW.cur.virtual_, 4);
+    for (int i = 0; i < 6 && FW.journal.cur.virtual_ < 4; i++) mine(1);
+    assert_int_equal(FW.journal.cur.virtual_, 4);
     assert_once(4);
-    assert_memory_equal(FW.cur.virtual_acc, L1.accs[4], 32);
+    assert_memory_equal(FW.journal.cur.virtual_acc, L1.accs[4], 32);
 }
 
 /* ---- The host link */
@@ -623,31 +623,31 @@ static void test_mailbox(void **state)
     zs_mbox_ack_t ack = {0};
     assert_true(host_events(&h, ZS_MBOX_EVT_ACK, &ack, sizeof ack) >= 1);
     assert_int_equal(ack.number, 1);
-    assert_int_equal(FW.cur.last_sealed, 1);
+    assert_int_equal(FW.journal.cur.last_sealed, 1);
     /* A gap: refused, and the firmware asks for what it misses. */
     host_send_batch(&h, 3, 400, 0);
     run(20);
     zs_mbox_resend_t rs = {0};
     assert_int_equal(host_events(&h, ZS_MBOX_EVT_RESEND, &rs, sizeof rs), 1);
     assert_int_equal(rs.number, 2);
-    assert_int_equal(FW.cur.last_sealed, 1);
+    assert_int_equal(FW.journal.cur.last_sealed, 1);
     /* Data that does not match its hash: refused with an alarm. */
     host_send_batch(&h, 2, 400, 1);
     run(20);
-    assert_int_equal(FW.cur.last_sealed, 1);
+    assert_int_equal(FW.journal.cur.last_sealed, 1);
     assert_true(has_alarm("does not match its hash"));
     /* The right one, then a repeat of batch 1 (a hand-over after a restart). */
     host_send_batch(&h, 2, 400, 0);
     host_send_batch(&h, 1, 400, 0);
     run(20);
-    assert_int_equal(FW.cur.last_sealed, 2);
-    assert_int_equal(FW.nbatches, 2);
+    assert_int_equal(FW.journal.cur.last_sealed, 2);
+    assert_int_equal(FW.journal.nbatches, 2);
     /* A message too short or with a lying length changes nothing. */
     uint8_t junk[10] = {0};
     assert_int_equal(zs_ring_push(&h.cmd, ZS_MBOX_CMD_SEALED, junk, sizeof junk, NULL, 0), 0);
     assert_int_equal(zs_ring_push(&h.cmd, 999, junk, sizeof junk, NULL, 0), 0);
     run(20);
-    assert_int_equal(FW.cur.last_sealed, 2);
+    assert_int_equal(FW.journal.cur.last_sealed, 2);
     /* Stats: an old open batch is asked to close; rising load shortens blocks. */
     host_events(&h, 0, NULL, 0);
     zs_mbox_stats_t st = {.open_batch = 3, .open_bytes = 500, .open_txs = 3, .open_gas = 63000,
@@ -699,7 +699,7 @@ static void test_mailbox(void **state)
     run(1100);
     zs_mbox_l1info_t li = {0};
     assert_true(host_events(&h, ZS_MBOX_EVT_L1INFO, &li, sizeof li) >= 1);
-    assert_memory_equal(li.sequencer, FW.address, 20);
+    assert_memory_equal(li.sequencer, FW.submit.address, 20);
     assert_true(li.uptime_ms > 0);
     /* A firmware reboot: a new epoch, and the journal says how far it got. */
     uint32_t e0 = *(volatile uint32_t *)(F.mbox + ZS_MBOX_REG_FW_EPOCH);
@@ -820,15 +820,15 @@ static void crash_run(uint64_t seed, int with_l1_faults)
     crash_after_puts = crash_after_sends = -1;
     L1.down = 0;
     L1.drop_next_send = 0;
-    for (int i = 0; i < 200 && (FW.cur.confirmed < sealed || FW.nsubs); i++) mine(1);
+    for (int i = 0; i < 200 && (FW.journal.cur.confirmed < sealed || FW.journal.nsubs); i++) mine(1);
     print_message("seed %llu: %llu batches, %llu crashes, %llu L1 transactions sent, %llu reverted, %llu reorgs\n",
                   (unsigned long long)seed, (unsigned long long)sealed, (unsigned long long)crashes,
-                  (unsigned long long)L1.sends, (unsigned long long)L1.reverts, (unsigned long long)FW.cur.reorgs);
+                  (unsigned long long)L1.sends, (unsigned long long)L1.reverts, (unsigned long long)FW.journal.cur.reorgs);
     assert_true(crashes >= 30);
-    assert_int_equal(FW.cur.virtual_, sealed);
-    assert_int_equal(FW.cur.confirmed, sealed);
+    assert_int_equal(FW.journal.cur.virtual_, sealed);
+    assert_int_equal(FW.journal.cur.confirmed, sealed);
     assert_once(sealed);
-    assert_memory_equal(FW.cur.virtual_acc, L1.accs[sealed], 32);
+    assert_memory_equal(FW.journal.cur.virtual_acc, L1.accs[sealed], 32);
     if (!with_l1_faults) assert_int_equal(L1.reverts, 0);
 }
 
