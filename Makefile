@@ -61,7 +61,10 @@ endif
 CARD_LIBS := $(XRT_LIBS)
 # The sequencer node and what it is made of, most dependent first, for the
 # programs and tests that link it (add zs_lib after them).
-NODE_LIBS := zs_node zs_l1view zs_accel zs_pool zs_chain zs_exec zs_state zs_genesis zs_store zs_metrics zs_log zs_drivers_card zs_kernels
+NODE_LIBS := zs_node zs_l1view zs_accel zs_pool zs_chain zs_exec zs_state zs_genesis zs_store zs_metrics zs_log zs_drivers_card
+# The card's sim backend (fpga/kernels' C) and the noop-shim xclbin writer:
+# tests and tools link them before NODE_LIBS; zkseqd does not.
+CARD_SIM_LIBS := zs_card_sim zs_xclbin zs_kernels
 DPDK_CFLAGS := $(shell pkg-config --cflags libdpdk 2>/dev/null)
 DPDK_LIBS := $(shell pkg-config --libs libdpdk 2>/dev/null)
 
@@ -95,11 +98,11 @@ $(BUILD)/obj/%.o: %.cc
 
 all: bins
 bins: $(ALL_BINS)
-unit-bins: $(ALL_UNIT_TESTS)
+unit-bins: $(ALL_UNIT_TESTS) $(ALL_TEST_BINS)
 fuzz-bins: $(addprefix $(BUILD)/fuzz/,$(ALL_FUZZ))
 
 # The test runner gets everything it needs through the environment.
-RUN_ENV = ZS_VECTORS=$(abspath $(VECTORS)) ZS_BIN=$(abspath $(BUILD)/bin) ZS_TOP=$(CURDIR) \
+RUN_ENV = ZS_VECTORS=$(abspath $(VECTORS)) ZS_BIN=$(abspath $(BUILD)/bin) ZS_TEST_BIN=$(abspath $(BUILD)/test) ZS_TOP=$(CURDIR) \
           ZS_FUZZ_BIN=$(abspath build-fuzz/fuzz)
 FUZZ_MAKE = $(MAKE) -s --no-print-directory BUILD=build-fuzz CC=clang FUZZ=1
 

@@ -8,6 +8,7 @@
 #   $(call add-unit-test,NAME,SRCS,LIBS[,LDLIBS]) a cmocka test run by `make test`
 #   $(call add-fuzz,NAME,SRCS,LIBS[,LDLIBS])     a libFuzzer target (clang)
 #   $(call add-integ-test,NAME,SCRIPT)           an end-to-end script run by `make test`
+#   $(call add-test-bin,NAME,SRCS,LIBS[,LDLIBS]) a program the tests run, in $(BUILD)/test/NAME
 #
 # LIBS are library names without the lib prefix, most dependent first
 # (e.g. "zs_state zs_lib"); the archives are rebuilt when their objects change.
@@ -55,6 +56,16 @@ $(BUILD)/fuzz/$(1): $(call obj-of,$(2)) $(call lib-archives,$(3))
 	$$(Q)$$(CC) $$(CFLAGS) $$(LDFLAGS) -fsanitize=fuzzer -o $$@ $(call obj-of,$(2)) $(call lib-archives,$(3)) $(4) $$(LDLIBS)
 endef
 add-fuzz = $(eval $(call _add-fuzz,$(1),$(addprefix $(here)/,$(2)),$(3),$(4)))
+
+define _add-test-bin
+ALL_TEST_BINS += $(BUILD)/test/$(1)
+ALL_OBJS += $(call obj-of,$(2))
+$(BUILD)/test/$(1): $(call obj-of,$(2)) $(call lib-archives,$(3))
+	@mkdir -p $$(@D)
+	$$(say) LINK $$@
+	$$(Q)$$(LINK) $$(LDFLAGS) -o $$@ $(call obj-of,$(2)) $(call lib-archives,$(3)) $(4) $$(LDLIBS)
+endef
+add-test-bin = $(eval $(call _add-test-bin,$(1),$(addprefix $(here)/,$(2)),$(3),$(4)))
 
 define _add-integ-test
 ALL_INTEG_TESTS += $(1):$(2)

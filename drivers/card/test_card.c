@@ -8,6 +8,7 @@
 
 #include "drivers/card/zs_card.h"
 #include "drivers/card/zs_card_batch.h"
+#include "drivers/card/zs_card_sim.h"
 #include "lib/gl/zs_gl.h"
 #include "lib/keccak/zs_keccak.h"
 #include "lib/poseidon/zs_poseidon.h"
@@ -142,7 +143,7 @@ static void test_open_errors(void **state)
 static void test_sim_wrong_output(void **state)
 {
     (void)state;
-    zs_card_opts_t o = {.pcie_us = -1, .workers = 1, .wrong_every = 2};
+    zs_card_opts_t o = {.sim = {.pcie_us = -1, .wrong_every = 2}, .workers = 1};
     zs_card_t *c = open_or_fail("sim", &o);
     zs_card_buf_t *in = zs_card_alloc(c, 96 * 8), *out = zs_card_alloc(c, 96 * 8);
     uint64_t want[8][12];
@@ -165,10 +166,10 @@ static void test_sim_faults(void **state)
     const char *kinds[] = {"fail", "hang", "corrupt"};
     const int want[] = {ZS_ERR_IO, ZS_ERR_TIMEOUT, ZS_ERR_CORRUPT};
     for (int k = 0; k < 3; k++) {
-        zs_card_opts_t o = {.pcie_us = -1, .workers = 1};
-        if (k == 0) o.fail_every = 3;
-        if (k == 1) o.hang_every = 3;
-        if (k == 2) o.corrupt_every = 3;
+        zs_card_opts_t o = {.sim.pcie_us = -1, .workers = 1};
+        if (k == 0) o.sim.fail_every = 3;
+        if (k == 1) o.sim.hang_every = 3;
+        if (k == 2) o.sim.corrupt_every = 3;
         zs_card_t *c = open_or_fail("sim", &o);
         zs_card_buf_t *b = zs_card_alloc(c, 96 * 4);
         for (int i = 1; i <= 4; i++) {
@@ -226,7 +227,7 @@ static void *batch_caller(void *p)
 
 static void check_batching(const char *backend)
 {
-    zs_card_opts_t o = {.pcie_us = 20, .workers = 2}; /* a trip worth sharing */
+    zs_card_opts_t o = {.sim.pcie_us = 20, .workers = 2}; /* a trip worth sharing */
     zs_card_t *c = open_or_fail(backend, &o);
     zs_card_batch_opts_t po = {.kernel = ZS_CARD_POSEIDON, .max_items = 64, .max_wait_us = 200};
     zs_card_batch_opts_t ko = {.kernel = ZS_CARD_KECCAK, .max_items = 64, .max_wait_us = 200, .slot_words = 26};
@@ -275,6 +276,7 @@ static void test_batching(void **state)
 
 int main(void)
 {
+    zs_card_sim_register();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cpu),
         cmocka_unit_test(test_sim),

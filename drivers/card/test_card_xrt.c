@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "drivers/card/zs_card.h"
-#include "drivers/card/zs_card_xrt.h"
+#include "drivers/card/zs_xclbin.h"
 #include "tests/support/zs_test.h"
 #include "tests/support/zs_test_xrt.h"
 
@@ -46,7 +46,7 @@ static int shell_opts(zs_card_opts_t *o, uint8_t **img)
 {
     size_t len;
     if (zs_card_xclbin_shell(img, &len)) return 1;
-    *o = (zs_card_opts_t){.xclbin_image = *img, .xclbin_len = len, .run_timeout_ms = 1000};
+    *o = (zs_card_opts_t){.xrt = {.xclbin_image = *img, .xclbin_len = len, .run_timeout_ms = 1000}};
     return 0;
 }
 
@@ -73,17 +73,17 @@ static int no_card(void)
 static int bad_xclbins(void)
 {
     zs_test_xrt_noop_env(xrt_dir);
-    zs_card_opts_t o = {.xclbin = "/nonexistent/zkseq_card.xclbin"};
+    zs_card_opts_t o = {.xrt.xclbin = "/nonexistent/zkseq_card.xclbin"};
     if (expect_open_error("xrt", &o, (const char *const[]){"XRT", "/nonexistent/zkseq_card.xclbin", NULL})) return 1;
     char path[320];
     snprintf(path, sizeof path, "%s/garbage.xclbin", xrt_dir);
     FILE *f = fopen(path, "w");
     fputs("this is not an xclbin\n", f);
     fclose(f);
-    o.xclbin = path;
+    o.xrt.xclbin = path;
     if (expect_open_error("xrt", &o, (const char *const[]){"XRT", "garbage.xclbin", NULL})) return 2;
     uint8_t junk[600] = "not an xclbin";
-    o = (zs_card_opts_t){.xclbin_image = junk, .xclbin_len = sizeof junk};
+    o = (zs_card_opts_t){.xrt = {.xclbin_image = junk, .xclbin_len = sizeof junk}};
     if (expect_open_error("xrt", &o, (const char *const[]){"not an xclbin", NULL})) return 3;
     /* auto without an xclbin: the CPU, and the reason kept. */
     unsetenv("ZS_CARD_XCLBIN");
@@ -158,7 +158,7 @@ static int noop_shim(void)
     char path[320];
     snprintf(path, sizeof path, "%s/zkseq_card_shell.xclbin", xrt_dir);
     FILE *f = fopen(path, "w");
-    fwrite(img, 1, o.xclbin_len, f);
+    fwrite(img, 1, o.xrt.xclbin_len, f);
     fclose(f);
     free(img);
     setenv("ZS_CARD_XCLBIN", path, 1);

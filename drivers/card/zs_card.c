@@ -1,6 +1,7 @@
-/* zs_card: the queue, the workers and the cpu and sim backends. */
+/* zs_card: the queue, the workers and the buffers, over a backend's table
+   of functions (zs_card_backend.h). */
 #include "drivers/card/zs_card.h"
-#include "drivers/card/zs_card_xrt.h"
+#include "drivers/card/zs_card_backend.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -10,20 +11,9 @@
 
 #include "fpga/kernels/zs_kernels.h"
 #include "lib/gl/zs_gl.h"
-#include "lib/keccak/zs_keccak.h"
-#include "lib/poseidon/zs_poseidon.h"
 
 #define SLOTS 1024
 #define DONE_MAGIC 0x5a4b534551444f4eull /* "ZKSEQDON" */
-
-enum { B_CPU, B_SIM, B_XRT };
-
-struct zs_card_buf {
-    size_t bytes;
-    void *host;
-    void *dev; /* sim: the card's own memory */
-    size_t alloc_bytes;
-};
 
 typedef enum { S_FREE, S_QUEUED, S_RUNNING, S_DONE } slot_state_t;
 
@@ -42,142 +32,78 @@ typedef struct {
 } worker_arg_t;
 
 struct zs_card {
-    int kind;
-    zs_card_opts_t o;
-    zs_card_xrt_t *xrt;
+    const zs_card_ops_t *ops;
+    void *state; /* the backend's */
     char device[256];
     worker_arg_t *args;
     pthread_mutex_t mu;
     pthread_cond_t work, done;
     slot_t slots[SLOTS];
-    uint64_t next_ticket, seq;
+    uint64_t next_ticket;
     int stop;
     pthread_t *threads;
     unsigned nthreads;
     zs_card_stats_t st;
 };
 
-/* ---- the kernels on the CPU (lib/) ---- */
+/* ---- Backends: the built-in ones and those a test build registers. */
 
-static void ntt_cpu(uint64_t *a, uint32_t log_n, const uint64_t *tw)
+static const zs_card_ops_t *registered[4];
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
+
+int zs_card_register(const zs_card_ops_t *ops)
 {
-    uint32_t n = 1u << log_n;
-    for (uint32_t i = 1, j = 0; i < n; i++) {
-        uint32_t bit = n >> 1;
-        for (; j & bit; bit >>= 1) j ^= bit;
-        j |= bit;
-        if (i < j) {
-            uint64_t t = a[i];
-            a[i] = a[j];
-            a[j] = t;
+    pthread_mutex_lock(&reg_mu);
+    int rc = ZS_ERR_FULL;
+    for (int i = 0; i < 4 && rc; i++)
+        if (!registered[i] || registered[i] == ops) {
+            registered[i] = ops;
+            rc = ZS_OK;
         }
-    }
-    for (uint32_t len = 2, s = 1; len <= n; len <<= 1, s++)
-        for (uint32_t i = 0; i < n; i += len)
-            for (uint32_t j = 0; j < len / 2; j++) {
-                uint64_t u = a[i + j], v = zs_gl_mul(a[i + j + len / 2], tw[j << (log_n - s)]);
-                a[i + j] = zs_gl_add(u, v);
-                a[i + j + len / 2] = zs_gl_sub(u, v);
-            }
+    pthread_mutex_unlock(&reg_mu);
+    return rc;
 }
 
-void zs_card_run_cpu(const zs_card_job_t *job, const void *in, void *out, const void *aux)
+static const zs_card_ops_t *find_backend(const char *name)
 {
-    uint32_t n = job->n;
-    switch (job->kernel) {
-    case ZS_CARD_POSEIDON:
-        if (out != in) memmove(out, in, (size_t)n * 96);
-        zs_poseidon_permute_batch(out, n);
-        break;
-    case ZS_CARD_MERKLE: {
-        const uint64_t(*kids)[8] = in;
-        uint64_t(*par)[4] = out, st[64][12];
-        for (uint32_t done = 0; done < n;) {
-            uint32_t k = n - done < 64 ? n - done : 64;
-            for (uint32_t i = 0; i < k; i++) {
-                memcpy(st[i], kids[done + i], 64);
-                for (int c = 0; c < 4; c++) st[i][8 + c] = job->arg[c];
-            }
-            zs_poseidon_hash_batch((const uint64_t(*)[12])st, par + done, k);
-            done += k;
-        }
-        break;
-    }
-    case ZS_CARD_KECCAK: {
-        const uint8_t *base = in;
-        const uint32_t *lens = aux;
-        size_t slot = (size_t)job->arg[0] * 8;
-        const uint8_t *ptrs[64];
-        size_t l[64];
-        for (uint32_t done = 0; done < n;) {
-            uint32_t k = n - done < 64 ? n - done : 64;
-            for (uint32_t i = 0; i < k; i++) {
-                ptrs[i] = base + slot * (done + i);
-                l[i] = lens[done + i];
-            }
-            zs_keccak256_batch(ptrs, l, k, (uint8_t(*)[32])out + done);
-            done += k;
-        }
-        break;
-    }
-    case ZS_CARD_NTT:
-        ntt_cpu((uint64_t *)in, (uint32_t)job->arg[0], aux);
-        break;
-    }
+    if (!strcmp(name, zs_card_cpu_ops.name)) return &zs_card_cpu_ops;
+    if (!strcmp(name, zs_card_xrt_ops.name)) return &zs_card_xrt_ops;
+    const zs_card_ops_t *ops = NULL;
+    pthread_mutex_lock(&reg_mu);
+    for (int i = 0; i < 4 && !ops; i++)
+        if (registered[i] && !strcmp(registered[i]->name, name)) ops = registered[i];
+    pthread_mutex_unlock(&reg_mu);
+    return ops;
 }
 
-void zs_card_run_kernel(const zs_card_job_t *job, const void *in, void *out, const void *aux)
+/* ---- Jobs. */
+
+size_t zs_card_job_in_bytes(const zs_card_job_t *j)
 {
-    switch (job->kernel) {
-    case ZS_CARD_POSEIDON: poseidon_gl(in, out, job->n); break;
-    case ZS_CARD_MERKLE:
-        merkle_level(in, out, job->n, job->arg[0], job->arg[1], job->arg[2], job->arg[3]);
-        break;
-    case ZS_CARD_KECCAK: keccak256_batch(in, aux, out, job->n, (uint32_t)job->arg[0]); break;
-    case ZS_CARD_NTT:
-        for (uint32_t pass = 0; pass <= job->arg[0]; pass++) ntt_gl((uint64_t *)in, aux, (uint32_t)job->arg[0], pass);
-        break;
+    switch (j->kernel) {
+    case ZS_CARD_POSEIDON: return (size_t)j->n * 96;
+    case ZS_CARD_MERKLE: return (size_t)j->n * 64;
+    case ZS_CARD_KECCAK: return (size_t)j->n * j->arg[0] * 8 + (size_t)j->n * 4;
+    case ZS_CARD_NTT: return ((size_t)8 << j->arg[0]) + ((size_t)4 << j->arg[0]);
     }
+    return 0;
 }
 
-/* ---- buffers ---- */
-
-zs_card_buf_t *zs_card_alloc(zs_card_t *c, size_t bytes)
+size_t zs_card_job_out_bytes(const zs_card_job_t *j)
 {
-    zs_card_buf_t *b = calloc(1, sizeof *b);
-    if (!b || !bytes) {
-        free(b);
-        return NULL;
+    switch (j->kernel) {
+    case ZS_CARD_POSEIDON: return (size_t)j->n * 96;
+    case ZS_CARD_MERKLE: return (size_t)j->n * 32;
+    case ZS_CARD_KECCAK: return (size_t)j->n * 32;
+    case ZS_CARD_NTT: return (size_t)8 << j->arg[0];
     }
-    b->bytes = bytes;
-    /* XRT makes user-pointer buffer objects over whole pages. */
-    size_t align = c->kind == B_XRT ? 4096 : 64;
-    b->alloc_bytes = (bytes + align - 1) & ~(align - 1);
-    b->host = aligned_alloc(align, b->alloc_bytes);
-    if (b->host && c->kind == B_SIM) b->dev = aligned_alloc(64, b->alloc_bytes);
-    if (!b->host || (c->kind == B_SIM && !b->dev)) {
-        free(b->host);
-        free(b->dev);
-        free(b);
-        return NULL;
-    }
-    memset(b->host, 0, bytes);
-    return b;
+    return 0;
 }
 
-void *zs_card_map(zs_card_buf_t *b) { return b ? b->host : NULL; }
-size_t zs_card_size(const zs_card_buf_t *b) { return b ? b->bytes : 0; }
-
-void zs_card_free(zs_card_t *c, zs_card_buf_t *b)
+void *zs_card_job_out(const zs_card_job_t *j)
 {
-    if (!b) return;
-    if (c && c->xrt) zs_card_xrt_forget(c->xrt, b->host);
-    free(b->host);
-    free(b->dev);
-    free(b);
+    return (j->out ? j->out : j->in)->host;
 }
-
-/* ---- jobs ---- */
 
 static size_t need(const zs_card_buf_t *b) { return b ? b->bytes : 0; }
 
@@ -210,54 +136,48 @@ static int check_job(const zs_card_job_t *j)
     return ZS_ERR_INVAL;
 }
 
-static size_t in_bytes(const zs_card_job_t *j)
+/* ---- Buffers. */
+
+zs_card_buf_t *zs_card_alloc(zs_card_t *c, size_t bytes)
 {
-    switch (j->kernel) {
-    case ZS_CARD_POSEIDON: return (size_t)j->n * 96;
-    case ZS_CARD_MERKLE: return (size_t)j->n * 64;
-    case ZS_CARD_KECCAK: return (size_t)j->n * j->arg[0] * 8 + (size_t)j->n * 4;
-    case ZS_CARD_NTT: return ((size_t)8 << j->arg[0]) + ((size_t)4 << j->arg[0]);
+    zs_card_buf_t *b = calloc(1, sizeof *b);
+    if (!b || !bytes) {
+        free(b);
+        return NULL;
     }
-    return 0;
-}
-
-static size_t out_bytes(const zs_card_job_t *j)
-{
-    switch (j->kernel) {
-    case ZS_CARD_POSEIDON: return (size_t)j->n * 96;
-    case ZS_CARD_MERKLE: return (size_t)j->n * 32;
-    case ZS_CARD_KECCAK: return (size_t)j->n * 32;
-    case ZS_CARD_NTT: return (size_t)8 << j->arg[0];
+    size_t align = c->ops->align ? c->ops->align : 64;
+    b->bytes = bytes;
+    b->alloc_bytes = (bytes + align - 1) & ~(align - 1);
+    b->host = aligned_alloc(align, b->alloc_bytes);
+    if (!b->host || (c->ops->buf_init && c->ops->buf_init(c->state, b))) {
+        free(b->host);
+        free(b);
+        return NULL;
     }
-    return 0;
+    memset(b->host, 0, bytes);
+    return b;
 }
 
-static void pcie_delay(const zs_card_t *c, size_t bytes)
+void *zs_card_map(zs_card_buf_t *b) { return b ? b->host : NULL; }
+size_t zs_card_size(const zs_card_buf_t *b) { return b ? b->bytes : 0; }
+
+void zs_card_free(zs_card_t *c, zs_card_buf_t *b)
 {
-    double us = c->o.pcie_us + (double)bytes / (c->o.pcie_gbps * 1e3);
-    struct timespec ts = {.tv_sec = (time_t)(us / 1e6), .tv_nsec = (long)((us - (double)(time_t)(us / 1e6) * 1e6) * 1e3)};
-    nanosleep(&ts, NULL);
+    if (!b) return;
+    if (c && c->ops->buf_free) c->ops->buf_free(c->state, b);
+    free(b->host);
+    free(b);
 }
 
-/* What the card does with one job (sim): DMA in, run, DMA out. */
-static void sim_run(zs_card_t *c, const zs_card_job_t *j)
-{
-    zs_card_buf_t *in = j->in, *out = j->out ? j->out : j->in, *aux = j->aux;
-    memcpy(in->dev, in->host, in->bytes);
-    if (aux) memcpy(aux->dev, aux->host, aux->bytes);
-    pcie_delay(c, in_bytes(j));
-    zs_card_run_kernel(j, in->dev, out->dev, aux ? aux->dev : NULL);
-    memcpy(out->host, out->dev, out_bytes(j));
-    pcie_delay(c, out_bytes(j));
-}
+/* ---- The queue and its workers. */
 
-/* What the card does with one job (xrt): the buffers' host pointers and
-   sizes to the C++ side. */
-static int xrt_run(zs_card_t *c, unsigned index, const zs_card_job_t *j, char *err, size_t errlen)
+/* The oldest queued slot (under mu), or NULL. */
+static slot_t *oldest_queued(zs_card_t *c)
 {
-    zs_card_buf_t *in = j->in, *out = j->out ? j->out : j->in, *aux = j->aux;
-    return zs_card_xrt_run(c->xrt, index, j, in->host, in->alloc_bytes, out->host, out->alloc_bytes,
-                           aux ? aux->host : NULL, aux ? aux->alloc_bytes : 0, c->o.run_timeout_ms, err, errlen);
+    slot_t *s = NULL;
+    for (size_t i = 0; i < SLOTS; i++)
+        if (c->slots[i].state == S_QUEUED && (!s || c->slots[i].ticket < s->ticket)) s = &c->slots[i];
+    return s;
 }
 
 static void *worker(void *arg)
@@ -266,13 +186,7 @@ static void *worker(void *arg)
     unsigned index = ((worker_arg_t *)arg)->index;
     pthread_mutex_lock(&c->mu);
     for (;;) {
-        slot_t *s = NULL;
-        uint64_t best = UINT64_MAX;
-        for (size_t i = 0; i < SLOTS; i++)
-            if (c->slots[i].state == S_QUEUED && c->slots[i].ticket < best) {
-                best = c->slots[i].ticket;
-                s = &c->slots[i];
-            }
+        slot_t *s = oldest_queued(c);
         if (!s) {
             if (c->stop) break;
             pthread_cond_wait(&c->work, &c->mu);
@@ -280,37 +194,19 @@ static void *worker(void *arg)
         }
         s->state = S_RUNNING;
         zs_card_job_t j = s->job;
-        uint64_t seq = ++c->seq;
-        int hang = c->kind == B_SIM && c->o.hang_every && seq % c->o.hang_every == 0;
-        int fail = c->kind == B_SIM && c->o.fail_every && seq % c->o.fail_every == 0;
-        int corrupt = c->kind == B_SIM && c->o.corrupt_every && seq % c->o.corrupt_every == 0;
-        int wrong = c->kind == B_SIM && c->o.wrong_every && seq % c->o.wrong_every == 0;
         pthread_mutex_unlock(&c->mu);
-        int status = ZS_OK;
+        zs_card_done_t done = {0};
         char why[192] = "";
-        if (hang || fail) {
-            snprintf(why, sizeof why, "sim: injected %s on job %llu", hang ? "hang" : "failure",
-                     (unsigned long long)seq);
-        } else if (c->kind == B_SIM) {
-            sim_run(c, &j);
-            if (wrong) { /* a broken datapath: every fourth output word off by one bit */
-                uint64_t *w = (j.out ? j.out : j.in)->host;
-                for (size_t i = 0; i < out_bytes(&j) / 8; i += 4) w[i] ^= 1;
-            }
-        } else if (c->kind == B_XRT) {
-            status = xrt_run(c, index, &j, why, sizeof why);
-        } else {
-            zs_card_run_cpu(&j, j.in->host, (j.out ? j.out : j.in)->host, j.aux ? j.aux->host : NULL);
-        }
+        c->ops->run(c->state, index, &j, &done, why, sizeof why);
         pthread_mutex_lock(&c->mu);
         if (why[0]) snprintf(c->st.last_error, sizeof c->st.last_error, "%s", why);
-        if (hang) continue; /* the card never says it finished */
-        s->status = fail ? ZS_ERR_IO : status;
-        s->check = corrupt ? s->ticket ^ DONE_MAGIC ^ 0x10 : s->ticket ^ DONE_MAGIC;
+        if (done.lost) continue; /* the card never says it finished: the slot stays busy */
+        s->status = done.status;
+        s->check = s->ticket ^ DONE_MAGIC ^ (done.damaged ? 0x10 : 0);
         s->state = s->abandoned ? S_FREE : S_DONE;
         s->abandoned = 0;
-        c->st.bytes_in += in_bytes(&j);
-        c->st.bytes_out += out_bytes(&j);
+        c->st.bytes_in += zs_card_job_in_bytes(&j);
+        c->st.bytes_out += zs_card_job_out_bytes(&j);
         pthread_cond_broadcast(&c->done);
     }
     pthread_mutex_unlock(&c->mu);
@@ -383,90 +279,56 @@ void zs_card_abandon(zs_card_t *c, uint64_t ticket)
     pthread_mutex_unlock(&c->mu);
 }
 
-void zs_card_inject(zs_card_t *c, uint32_t fail_every, uint32_t hang_every, uint32_t corrupt_every,
-                    uint32_t wrong_every)
-{
-    pthread_mutex_lock(&c->mu);
-    c->o.fail_every = fail_every;
-    c->o.hang_every = hang_every;
-    c->o.corrupt_every = corrupt_every;
-    c->o.wrong_every = wrong_every;
-    c->seq = 0;
-    pthread_mutex_unlock(&c->mu);
-}
-
 void zs_card_stats(zs_card_t *c, zs_card_stats_t *s)
 {
     pthread_mutex_lock(&c->mu);
     *s = c->st;
-    s->backend = zs_card_backend(c);
+    s->backend = c->ops->name;
     snprintf(s->device, sizeof s->device, "%s", c->device);
     s->queue_depth = 0;
     for (size_t i = 0; i < SLOTS; i++) s->queue_depth += c->slots[i].state == S_QUEUED || c->slots[i].state == S_RUNNING;
     pthread_mutex_unlock(&c->mu);
 }
 
-const char *zs_card_backend(const zs_card_t *c)
-{
-    static const char *const names[] = {"cpu", "sim", "xrt"};
-    return names[c->kind];
-}
+const char *zs_card_backend(const zs_card_t *c) { return c->ops->name; }
+void *zs_card_backend_state(zs_card_t *c, const zs_card_ops_t *ops) { return c && c->ops == ops ? c->state : NULL; }
+int zs_card_offloads(const zs_card_t *c) { return c->ops->offload; }
 
-/* The xrt backend's device and xclbin, or NULL with the reason. */
-static zs_card_xrt_t *open_xrt(const zs_card_opts_t *o, char *err, size_t errlen)
+/* ---- Opening. */
+
+/* The backend asked for, opened: auto is xrt where a card answers, else
+   cpu (err keeps why not the card). */
+static const zs_card_ops_t *open_backend(const char *backend, const zs_card_opts_t *o, unsigned *workers,
+                                         void **state, char *device, char *err, size_t errlen)
 {
-#ifndef ZS_HAS_XRT
-    (void)o;
-    snprintf(err, errlen, "card backend xrt: this build has no XRT (libxrt-dev was not installed when it was built)");
-    return NULL;
-#else
-    const char *path = o && o->xclbin && *o->xclbin ? o->xclbin : getenv("ZS_CARD_XCLBIN");
-    const void *img = o ? o->xclbin_image : NULL;
-    /* The device is opened first: without a card, that is what to say. */
-    return zs_card_xrt_open(o ? o->device : 0, path, img, o ? o->xclbin_len : 0, err, errlen);
-#endif
+    int is_auto = !backend || !strcmp(backend, "auto");
+    const zs_card_ops_t *ops = find_backend(is_auto ? "xrt" : backend);
+    if (!ops) {
+        snprintf(err, errlen, "unknown card backend '%s' (auto, cpu or xrt; sim in test builds and tools)", backend);
+        return NULL;
+    }
+    *workers = o->workers ? o->workers : ops->default_workers;
+    if ((*state = ops->open(o, *workers, device, 256, err, errlen)) || !is_auto) return *state ? ops : NULL;
+    ops = &zs_card_cpu_ops;
+    *workers = o->workers ? o->workers : ops->default_workers;
+    char e2[128];
+    *state = ops->open(o, *workers, device, 256, e2, sizeof e2);
+    return *state ? ops : NULL;
 }
 
 zs_card_t *zs_card_open(const char *backend, const zs_card_opts_t *o, char *err, size_t errlen)
 {
-    int kind;
-    zs_card_xrt_t *xrt = NULL;
+    static const zs_card_opts_t none;
     if (err && errlen) err[0] = 0;
-    if (!backend || !strcmp(backend, "auto")) {
-        /* A card that answers, else the CPU; err keeps why not the card. */
-        xrt = open_xrt(o, err, errlen);
-        kind = xrt ? B_XRT : B_CPU;
-    } else if (!strcmp(backend, "cpu")) {
-        kind = B_CPU;
-    } else if (!strcmp(backend, "sim")) {
-        kind = B_SIM;
-    } else if (!strcmp(backend, "xrt")) {
-        if (!(xrt = open_xrt(o, err, errlen))) return NULL;
-        kind = B_XRT;
-    } else {
-        snprintf(err, errlen, "unknown card backend '%s' (auto, cpu, sim or xrt)", backend);
-        return NULL;
-    }
     zs_card_t *c = calloc(1, sizeof *c);
     if (!c) {
-        if (xrt) zs_card_xrt_close(xrt);
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    c->kind = kind;
-    c->xrt = xrt;
-    if (o) c->o = *o;
-    if (c->o.run_timeout_ms <= 0) c->o.run_timeout_ms = 2000;
-    if (c->o.pcie_gbps <= 0) c->o.pcie_gbps = 12;
-    if (c->o.pcie_us == 0) c->o.pcie_us = 2;
-    else if (c->o.pcie_us < 0) c->o.pcie_us = 0;
-    c->nthreads = c->o.workers ? c->o.workers : kind == B_XRT ? 4 : 2;
-    if (kind == B_XRT) zs_card_xrt_describe(xrt, c->device, sizeof c->device);
-    else if (kind == B_SIM)
-        snprintf(c->device, sizeof c->device, "model: fpga/kernels' C on %u threads, PCIe %.1f GB/s, %.1f us",
-                 c->nthreads, c->o.pcie_gbps, c->o.pcie_us);
-    else
-        snprintf(c->device, sizeof c->device, "lib/ on %u threads", c->nthreads);
+    if (!(c->ops = open_backend(backend, o ? o : &none, &c->nthreads, &c->state, c->device, err, errlen))) {
+        free(c);
+        return NULL;
+    }
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->work, NULL);
     pthread_cond_init(&c->done, NULL);
@@ -477,7 +339,7 @@ zs_card_t *zs_card_open(const char *backend, const zs_card_opts_t *o, char *err,
             c->nthreads = i;
             break;
         }
-    if (!c->threads || !c->nthreads) {
+    if (!c->threads || !c->args || !c->nthreads) {
         snprintf(err, errlen, "cannot start the card's worker threads");
         zs_card_close(c);
         return NULL;
@@ -495,7 +357,7 @@ void zs_card_close(zs_card_t *c)
     for (unsigned i = 0; c->threads && i < c->nthreads; i++) pthread_join(c->threads[i], NULL);
     free(c->threads);
     free(c->args);
-    if (c->xrt) zs_card_xrt_close(c->xrt);
+    c->ops->close(c->state);
     pthread_cond_destroy(&c->work);
     pthread_cond_destroy(&c->done);
     pthread_mutex_destroy(&c->mu);

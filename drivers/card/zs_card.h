@@ -2,19 +2,21 @@
    buffers the card can reach and map them, queue jobs (a kernel, its
    buffers and scalars), then wait for or poll their completion.
 
-   Backends:
+   Backends, each one file behind a table of functions (zs_card_backend.h),
+   so the queue and the workers here never ask which one runs:
      cpu  lib/'s fastest code (AVX-512/AVX2 where the CPU has it) on a worker
-          pool; the default where there is no card;
-     sim  a model of the card: the kernel C of fpga/kernels run by worker
-          threads behind separate "device" memory, a host-to-card and a
-          card-to-host copy per job timed by a PCIe model (bandwidth,
-          latency), a completion queue, and injectable faults;
-     xrt  the card through Xilinx XRT (zs_card_xrt.cc): the xclbin's compute
-          units, one worker per unit slot, user-pointer buffer objects over
-          the host buffers, every XRT exception caught;
-     auto xrt when a card answers (and an xclbin is given), else cpu.
-   Every backend gives bit-identical results (tests/test_card); under XRT's
-   noop shim the xrt backend runs every call but computes nothing.
+          pool; the default where there is no card (zs_card_cpu.c);
+     xrt  the card through Xilinx XRT: the xclbin's compute units, one
+          worker per unit slot, user-pointer buffer objects over the host
+          buffers, every XRT exception caught (zs_card_xrt.c over zs_xrt.cc);
+     auto xrt when a card answers (and an xclbin is given), else cpu;
+     sim  a model of the card for tests and tools, not linked into zkseqd
+          (zs_card_sim.h): the kernel C of fpga/kernels behind separate
+          "device" memory, a PCIe model, and injectable faults.
+   Every backend gives bit-identical results (test_card); under XRT's noop
+   shim the xrt backend runs every call but computes nothing.  This layer
+   reports a job's failure as it is; redoing it on the CPU is the caller's
+   (host/accel).
 
    Ownership: buffers belong to the card that allocated them; a job's
    buffers must stay allocated and unwritten by the host until the job
@@ -45,22 +47,30 @@ typedef struct {
     uint64_t arg[4];
 } zs_card_job_t;
 
+/* The sim backend's model (test builds and tools; see zs_card_sim.h). */
 typedef struct {
-    unsigned workers;     /* jobs in flight at once; default 2 (xrt: 4) */
-    /* sim: the PCIe model and faults (0 = none). */
     double pcie_gbps;     /* default 12 GB/s (Gen3 x16 after overheads) */
     double pcie_us;       /* latency per transfer, default 2 us (negative: none) */
-    uint32_t fail_every;  /* every Nth job completes with an error */
+    uint32_t fail_every;  /* every Nth job completes with an error (0: never) */
     uint32_t hang_every;  /* every Nth job never completes */
     uint32_t corrupt_every; /* every Nth job's completion record is damaged */
     uint32_t wrong_every; /* every Nth job completes normally, every 4th output word wrong */
-    /* xrt: the device, the xclbin (a file, or an image in memory, which
-       wins), and how long a run may take before it counts as lost. */
+} zs_card_sim_opts_t;
+
+/* The xrt backend: the device, the xclbin (a file, or an image in memory,
+   which wins), and how long a run may take before it counts as lost. */
+typedef struct {
     unsigned device;
     const char *xclbin;   /* default $ZS_CARD_XCLBIN */
     const void *xclbin_image;
     size_t xclbin_len;
     int run_timeout_ms;   /* default 2000 */
+} zs_card_xrt_opts_t;
+
+typedef struct {
+    unsigned workers;     /* jobs in flight at once; default 2 (xrt: 4) */
+    zs_card_sim_opts_t sim;
+    zs_card_xrt_opts_t xrt;
 } zs_card_opts_t;
 
 typedef struct {
@@ -70,13 +80,17 @@ typedef struct {
     char last_error[192]; /* the last job failure's reason, "" if none */
 } zs_card_stats_t;
 
-/* zs_card_open: backend "cpu", "sim", "xrt" or "auto" (xrt when a card
-   answers, else cpu: then err holds why xrt was not taken, and the card
-   opens); o may be NULL.  NULL with the reason in err; for xrt the reason
-   names XRT and what was missing. */
+/* zs_card_open: backend "cpu", "xrt", "auto" (xrt when a card answers,
+   else cpu: then err holds why xrt was not taken, and the card opens), or
+   one a test build registered ("sim", zs_card_sim.h); o may be NULL.  NULL
+   with the reason in err; for xrt the reason names XRT and what was
+   missing. */
 zs_card_t *zs_card_open(const char *backend, const zs_card_opts_t *o, char *err, size_t errlen);
 void zs_card_close(zs_card_t *c);
 const char *zs_card_backend(const zs_card_t *c);
+/* 1 when jobs leave the CPU (sim, xrt): worth batching, and checked by
+   the caller; 0 for the cpu backend. */
+int zs_card_offloads(const zs_card_t *c);
 
 zs_card_buf_t *zs_card_alloc(zs_card_t *c, size_t bytes);
 void *zs_card_map(zs_card_buf_t *b);
@@ -98,16 +112,5 @@ ZS_MUST_USE int zs_card_wait(zs_card_t *c, uint64_t ticket, int timeout_ms);
 void zs_card_abandon(zs_card_t *c, uint64_t ticket);
 
 void zs_card_stats(zs_card_t *c, zs_card_stats_t *s);
-
-/* zs_card_inject changes the sim's faults from now on (counting jobs
-   afresh; 0 = none); other backends ignore it.  For tests. */
-void zs_card_inject(zs_card_t *c, uint32_t fail_every, uint32_t hang_every, uint32_t corrupt_every,
-                    uint32_t wrong_every);
-
-/* The kernels on the CPU with lib/'s code (what `cpu` runs; also the
-   reference the host uses to fall back). */
-void zs_card_run_cpu(const zs_card_job_t *job, const void *in, void *out, const void *aux);
-/* The same with fpga/kernels' C (what `sim` runs). */
-void zs_card_run_kernel(const zs_card_job_t *job, const void *in, void *out, const void *aux);
 
 #endif

@@ -15,7 +15,7 @@
    working directory or $ZS_TOP.  The argument register offsets follow Vitis
    HLS's AXI4-Lite layout (arguments from 0x10; 64-bit ones take 12 bytes,
    32-bit ones 8).  On a card the real xclbin is loaded instead. */
-#include "drivers/card/zs_card_xrt.h"
+#include "drivers/card/zs_xclbin.h"
 
 #include <stdarg.h>
 #include <stdio.h>

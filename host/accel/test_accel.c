@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drivers/card/zs_card_xrt.h"
+#include "drivers/card/zs_card_sim.h"
+#include "drivers/card/zs_xclbin.h"
 #include "host/accel/zs_accel.h"
 #include "host/state/zs_smt.h"
 #include "lib/gl/zs_gl.h"
@@ -21,7 +22,7 @@ static zs_accel_t *open_accel(const char *backend, zs_accel_opts_t o)
 {
     char err[320];
     o.backend = backend;
-    o.card.pcie_us = -1; /* no modelled latency: tests are about results */
+    o.card.sim.pcie_us = -1; /* no modelled latency: tests are about results */
     zs_accel_t *a = zs_accel_open(&o, err, sizeof err);
     if (!a) fail_msg("%s: %s", backend, err);
     return a;
@@ -135,7 +136,7 @@ static void test_faults_never_wrong(void **state)
         o.max_failures = 1000000; /* keep using the card: every other job fails */
         o.timeout_ms = f == 1 ? 100 : 10000; /* only the hang should time out */
         zs_accel_t *a = open_accel("sim", o);
-        zs_card_inject(zs_accel_card(a), f == 0 ? 2 : 0, f == 1 ? 2 : 0, f == 2 ? 2 : 0, f == 3 ? 2 : 0);
+        zs_card_sim_inject(zs_accel_card(a), f == 0 ? 2 : 0, f == 1 ? 2 : 0, f == 2 ? 2 : 0, f == 3 ? 2 : 0);
         zs_smt_hasher_t h;
         zs_accel_smt_hasher(a, &h);
         tree_root(&h, 12000, 6, root);
@@ -176,7 +177,7 @@ static void test_fallback_and_selftest(void **state)
     o.alarm = on_alarm;
     o.alarm_ctx = &al;
     zs_accel_t *a = open_accel("sim", o);
-    zs_card_inject(zs_accel_card(a), 0, 0, 0, 1); /* a broken card: every job wrong */
+    zs_card_sim_inject(zs_accel_card(a), 0, 0, 0, 1); /* a broken card: every job wrong */
     for (int i = 0; i < 6; i++) check_hashes(a);
     zs_accel_stats_t st;
     zs_accel_stats(a, &st);
@@ -193,7 +194,7 @@ static void test_fallback_and_selftest(void **state)
     zs_accel_stats(a, &st);
     assert_int_equal(st.fallback, 1);
     /* Repaired: the self-test passes and takes the card back. */
-    zs_card_inject(zs_accel_card(a), 0, 0, 0, 0);
+    zs_card_sim_inject(zs_accel_card(a), 0, 0, 0, 0);
     assert_int_equal(zs_accel_selftest(a, report, sizeof report), 0);
     print_message("repaired card: %s\n", report);
     zs_accel_stats(a, &st);
@@ -220,8 +221,8 @@ static int noop_case(void)
     if (zs_card_xclbin_shell(&img, &len)) return 9;
     zs_accel_opts_t o = all_to_card();
     o.backend = "xrt";
-    o.card.xclbin_image = img;
-    o.card.xclbin_len = len;
+    o.card.xrt.xclbin_image = img;
+    o.card.xrt.xclbin_len = len;
     char err[320];
     zs_accel_t *a = zs_accel_open(&o, err, sizeof err);
     if (!a) {
@@ -327,6 +328,7 @@ static void test_open(void **state)
 
 int main(void)
 {
+    zs_card_sim_register();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_backends_agree),
         cmocka_unit_test(test_small_batches_stay),

@@ -79,6 +79,9 @@ try {
   ok(nc.status === 2 && /XRT/.test(nc.stderr) && /no card/.test(nc.stderr), 'zkseq --card xrt, XRT present, no card: exit 2, "no card"', `${nc.status} ${nc.stderr}`);
   const dd = run('zkseqd', ['--dev', '--datadir', path.join(tmp, 'nocard'), '--card', 'xrt'], { env: noenv, timeout: 20000 });
   ok(dd.status === 2 && /card backend xrt/.test(dd.stderr) && /XRT/.test(dd.stderr), 'zkseqd --card xrt without a card: exit 2, naming XRT', `${dd.status} ${dd.stderr}`);
+  const ds = run('zkseqd', ['--dev', '--datadir', path.join(tmp, 'nosim'), '--card', 'sim'], { timeout: 20000 });
+  ok(ds.status === 2 && /unknown card backend 'sim'/.test(ds.stderr) && /test builds/.test(ds.stderr),
+    'the appliance\'s zkseqd does not carry the card model: --card sim refused (exit 2), pointing at the test builds', `${ds.status} ${ds.stderr}`);
 
   // ---- XRT's noop shim: every call through XRT, nothing computed, caught.
   const shell = path.join(tmp, 'zkseq_card_shell.xclbin');
@@ -101,7 +104,7 @@ try {
   const status = async (url) => (await rpc(url, 'zkseq_status', [])).result;
   const loadAndVerify = async (label, cfg, check) => {
     const datadir = path.join(tmp, label);
-    const node = await start({ datadir, args: ['--config', cfg] });
+    const node = await start({ datadir, args: ['--config', cfg], program: 'zkseqd-sim' });
     try {
       const u = run('zkseq-txgen', ['--udp', `127.0.0.1:${node.udpPort}`, '--count', '3000', '--first-account', '0', '--accounts', '6', '--batch', '8', '--timeout-ms', '10000', '--json']);
       ok(u.status === 0 && u.json && u.json.accepted === 3000 && u.json.lost === 0, `${label}: 3,000 transfers over UDP, all accepted`, u.stderr || u.json);

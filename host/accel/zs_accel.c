@@ -26,7 +26,7 @@ struct zs_accel {
     zs_accel_opts_t o;
     zs_card_t *card;
     zs_card_batch_t *small_keccak; /* coalescing of small batches, when asked */
-    int use_card; /* sim or xrt; the cpu backend hashes inline */
+    int use_card; /* jobs leave the CPU (sim, xrt); the cpu backend hashes inline */
     pthread_mutex_t mu;
     staging_t *free_sets, *lost_sets;
     unsigned failures_in_row;
@@ -78,7 +78,7 @@ zs_accel_t *zs_accel_open(const zs_accel_opts_t *o, char *err, size_t errlen)
     snprintf(a->st.requested, sizeof a->st.requested, "%s", b);
     if (!strcmp(b, "auto") && note[0]) snprintf(a->st.note, sizeof a->st.note, "no card: %s", note);
     a->st.backend = zs_card_backend(a->card);
-    a->use_card = strcmp(a->st.backend, "cpu") != 0;
+    a->use_card = zs_card_offloads(a->card);
     if (a->use_card && a->o.coalesce_us) {
         zs_card_batch_opts_t bo = {.kernel = ZS_CARD_KECCAK, .max_items = 512, .max_wait_us = a->o.coalesce_us,
                                    .slot_words = 32, .timeout_ms = a->o.timeout_ms};

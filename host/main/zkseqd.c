@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "host/config/zs_config.h"
+#include "host/main/zkseqd.h"
 #include "host/fwlink/zs_fwlink.h"
 #include "host/ingress/dpdk/zs_dpdk.h"
 #include "host/ingress/rpc/zs_rpc.h"
@@ -219,8 +220,8 @@ static void read_card(zs_config_t *c, zs_accel_opts_t *a)
 {
     memset(a, 0, sizeof *a);
     a->backend = zs_config_str(c, "card.backend");
-    a->card.xclbin = zs_config_str(c, "card.xclbin");
-    a->card.device = (unsigned)zs_config_uint(c, "card.device");
+    a->card.xrt.xclbin = zs_config_str(c, "card.xclbin");
+    a->card.xrt.device = (unsigned)zs_config_uint(c, "card.device");
     a->min_poseidon = (uint32_t)zs_config_uint(c, "card.min_poseidon");
     a->min_keccak = (uint32_t)zs_config_uint(c, "card.min_keccak");
     a->verify_every = (uint32_t)zs_config_uint(c, "card.verify_every");
@@ -228,13 +229,13 @@ static void read_card(zs_config_t *c, zs_accel_opts_t *a)
     a->max_failures = (uint32_t)zs_config_uint(c, "card.max_failures");
     a->coalesce_us = (uint32_t)zs_config_uint(c, "card.coalesce_us");
     a->card.workers = (unsigned)zs_config_uint(c, "card.sim.workers");
-    a->card.pcie_gbps = (double)zs_config_uint(c, "card.sim.pcie_mbps") / 1000;
+    a->card.sim.pcie_gbps = (double)zs_config_uint(c, "card.sim.pcie_mbps") / 1000;
     uint64_t lat = zs_config_uint(c, "card.sim.pcie_latency_ns");
-    a->card.pcie_us = lat ? (double)lat / 1000 : -1;
-    a->card.fail_every = (uint32_t)zs_config_uint(c, "card.sim.fail_every");
-    a->card.hang_every = (uint32_t)zs_config_uint(c, "card.sim.hang_every");
-    a->card.corrupt_every = (uint32_t)zs_config_uint(c, "card.sim.corrupt_every");
-    a->card.wrong_every = (uint32_t)zs_config_uint(c, "card.sim.wrong_every");
+    a->card.sim.pcie_us = lat ? (double)lat / 1000 : -1;
+    a->card.sim.fail_every = (uint32_t)zs_config_uint(c, "card.sim.fail_every");
+    a->card.sim.hang_every = (uint32_t)zs_config_uint(c, "card.sim.hang_every");
+    a->card.sim.corrupt_every = (uint32_t)zs_config_uint(c, "card.sim.corrupt_every");
+    a->card.sim.wrong_every = (uint32_t)zs_config_uint(c, "card.sim.wrong_every");
 }
 
 /* The management ports and the log. */
@@ -499,7 +500,7 @@ static zs_config_t *configure(const args_t *a)
     return c;
 }
 
-int main(int argc, char **argv)
+int zkseqd_main(int argc, char **argv)
 {
     args_t a = {0};
     int rc = parse_args(argc, argv, &a);

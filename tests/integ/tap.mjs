@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 let n = 0, failed = 0;
 export const top = process.env.ZS_TOP || path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const bin = process.env.ZS_BIN || path.join(top, 'build/bin');
+// Programs built for the tests only (build/test: zkseqd-sim).
+export const testBin = process.env.ZS_TEST_BIN || path.join(path.dirname(bin), 'test');
 export const vectors = process.env.ZS_VECTORS || path.resolve(top, '../shared/vectors');
 
 export function ok(cond, msg, detail) {

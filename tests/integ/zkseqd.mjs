@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bin } from './tap.mjs';
+import { bin, testBin } from './tap.mjs';
 
 export const devKeys = [
   '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
@@ -24,9 +24,10 @@ export function tempDir(name) {
   return fs.mkdtempSync(path.join(os.tmpdir(), `zkseq-${name}-`));
 }
 
-// start({datadir, args}) -> {url, port, udpPort, proc, log(), stop(sig)}.
-export async function start({ datadir, args = [] }) {
-  const proc = spawn(path.join(bin, 'zkseqd'), ['--dev', '--datadir', datadir, '--rpc-port', '0', '--udp-port', '0', '--mgmt-port', '0', '--metrics-port', '0', ...args],
+// start({datadir, args, program}) -> {url, port, udpPort, proc, log(), stop(sig)};
+// program 'zkseqd-sim' is the test build with the card's sim backend.
+export async function start({ datadir, args = [], program = 'zkseqd' }) {
+  const proc = spawn(program === 'zkseqd' ? path.join(bin, 'zkseqd') : path.join(testBin, program), ['--dev', '--datadir', datadir, '--rpc-port', '0', '--udp-port', '0', '--mgmt-port', '0', '--metrics-port', '0', ...args],
     { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   proc.stderr.on('data', (d) => { log += d; });

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "drivers/card/zs_card_sim.h"
 #include "tools/bench/bench.h"
 
 typedef struct {
@@ -31,6 +32,7 @@ static const suite_t suites[] = {
 
 int main(int argc, char **argv)
 {
+    zs_card_sim_register(); /* the card suite measures the model too */
     bench_opts_t o = {.seconds = 0.3, .quick = 0};
     const char *json = "build/bench/results.json";
     int chosen[NSUITES] = {0}, any = 0;

@@ -42,7 +42,7 @@ void cli_card_open(int *argc, char **argv)
     argv[out] = NULL;
     if (!backend && !xclbin) return;
     zs_accel_opts_t o = {.backend = backend ? backend : "auto", .min_poseidon = 1, .min_keccak = 1,
-                         .min_keccak_bytes = 1, .card.xclbin = xclbin};
+                         .min_keccak_bytes = 1, .card.xrt.xclbin = xclbin};
     char err[512];
     if (!(accel = zs_accel_open(&o, err, sizeof err))) {
         fprintf(stderr, "zkseq: %s\n", err);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drivers/card/zs_card_xrt.h"
+#include "drivers/card/zs_xclbin.h"
 #include "tools/zkseq/zkseq_cli.h"
 
 static int xclbin_shell(int argc, char **argv)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "drivers/card/zs_card_sim.h"
 #include "tools/zkseq/zkseq_cli.h"
 
 static const char usage[] =
@@ -35,6 +36,7 @@ int main(int argc, char **argv)
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 1 : 0;
     }
+    zs_card_sim_register(); /* the tool checks the card model too: --card sim */
     cli_card_open(&argc, argv);
     if (argc < 2) cli_fail("no command (zkseq --help lists them)");
     const char *cmd = argv[1];

@@ -1,4 +1,4 @@
-// zs_card_xrt: the card through XRT's C++ API, every exception caught here.
+// zs_xrt: the card through XRT's C++ API, every exception caught here.
 //
 // One xrt::kernel per compute unit ("kernel:{instance}"), opened once; a
 // worker thread of zs_card uses compute unit (worker mod units) of the
@@ -9,10 +9,10 @@
 //
 // Under XRT's noop shim (XCL_EMULATION_MODE=noop) every call here succeeds
 // and a run completes at once without computing anything: the output
-// buffers keep what they held.  zs_card_xrt_describe says so, and the host
+// buffers keep what they held.  zs_xrt_describe says so, and the host
 // (host/accel) spot-checks card results against the CPU, so a shim that
 // does not compute is caught as a failing card.
-#include "drivers/card/zs_card_xrt.h"
+#include "drivers/card/zs_xrt.h"
 
 #include <chrono>
 #include <cstdio>
@@ -44,7 +44,7 @@ void say(char *err, size_t errlen, const std::string &s)
 
 } // namespace
 
-struct zs_card_xrt {
+struct zs_xrt {
     xrt::device dev;
     xrt::uuid uuid;
     std::vector<xrt::kernel> cus[nkernels];
@@ -57,7 +57,7 @@ struct zs_card_xrt {
 namespace {
 
 // The buffer object for host memory p of `bytes` in memory group grp.
-xrt::bo &bo_for(zs_card_xrt_t *x, void *p, size_t bytes, int grp)
+xrt::bo &bo_for(zs_xrt_t *x, void *p, size_t bytes, int grp)
 {
     std::lock_guard<std::mutex> lk(x->mu);
     auto key = std::make_pair(p, grp);
@@ -79,13 +79,13 @@ std::string noop_note()
 
 } // namespace
 
-extern "C" zs_card_xrt_t *zs_card_xrt_open(unsigned device, const char *path, const void *image, size_t image_len,
+extern "C" zs_xrt_t *zs_xrt_open(unsigned device, const char *path, const void *image, size_t image_len,
                                            char *err, size_t errlen)
 {
-    std::unique_ptr<zs_card_xrt_t> x;
+    std::unique_ptr<zs_xrt_t> x;
     std::string step = "opening device " + std::to_string(device);
     try {
-        x.reset(new zs_card_xrt_t());
+        x.reset(new zs_xrt_t());
         x->dev = xrt::device(device);
         if (image) {
             step = "loading the in-memory xclbin";
@@ -146,7 +146,7 @@ extern "C" zs_card_xrt_t *zs_card_xrt_open(unsigned device, const char *path, co
     return x.release();
 }
 
-extern "C" void zs_card_xrt_close(zs_card_xrt_t *x)
+extern "C" void zs_xrt_close(zs_xrt_t *x)
 {
     try {
         delete x;
@@ -155,7 +155,7 @@ extern "C" void zs_card_xrt_close(zs_card_xrt_t *x)
     }
 }
 
-extern "C" void zs_card_xrt_describe(zs_card_xrt_t *x, char *out, size_t outlen)
+extern "C" void zs_xrt_describe(zs_xrt_t *x, char *out, size_t outlen)
 {
     std::string name = "device";
     try {
@@ -169,7 +169,7 @@ extern "C" void zs_card_xrt_describe(zs_card_xrt_t *x, char *out, size_t outlen)
     say(out, outlen, name + ", " + x->xclbin_name + ", compute units: " + cus + noop_note());
 }
 
-extern "C" int zs_card_xrt_run(zs_card_xrt_t *x, unsigned worker, const zs_card_job_t *job, void *in, size_t in_len,
+extern "C" int zs_xrt_run(zs_xrt_t *x, unsigned worker, const zs_card_job_t *job, void *in, size_t in_len,
                                void *out, size_t out_len, void *aux, size_t aux_len, int timeout_ms, char *err,
                                size_t errlen)
 {
@@ -238,7 +238,7 @@ extern "C" int zs_card_xrt_run(zs_card_xrt_t *x, unsigned worker, const zs_card_
     }
 }
 
-extern "C" void zs_card_xrt_forget(zs_card_xrt_t *x, void *p)
+extern "C" void zs_xrt_forget(zs_xrt_t *x, void *p)
 {
     try {
         std::lock_guard<std::mutex> lk(x->mu);

@@ -1,19 +1,19 @@
-/* zs_card_xrt: the card through Xilinx XRT, behind a C interface.
+/* zs_xrt: the card through Xilinx XRT, behind a C interface.
 
    XRT's API is C++ and reports every failure by throwing; an exception
    that crosses into C aborts the process.  zs_card_xrt.cc therefore catches
    everything at this boundary and turns it into a status code and a
    sentence.  drivers/card/zs_card.c is the only caller: its worker threads
-   run jobs through zs_card_xrt_run, one worker per compute-unit slot.
+   run jobs through zs_xrt_run, one worker per compute-unit slot.
 
    Built only where XRT's headers are (ZS_HAS_XRT); elsewhere the functions
    below say "built without XRT".
 
-   Thread safety: zs_card_xrt_run may be called from several threads at
+   Thread safety: zs_xrt_run may be called from several threads at
    once, each with its own worker index; open, close and forget are called
    by one thread while no run is in flight for the buffers concerned. */
-#ifndef ZS_CARD_XRT_H
-#define ZS_CARD_XRT_H
+#ifndef ZS_XRT_H
+#define ZS_XRT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -24,37 +24,30 @@
 extern "C" {
 #endif
 
-typedef struct zs_card_xrt zs_card_xrt_t;
+typedef struct zs_xrt zs_xrt_t;
 
-/* zs_card_xrt_open opens device `device` and loads the xclbin: the image
+/* zs_xrt_open opens device `device` and loads the xclbin: the image
    in memory when image is not NULL, else the file at path.  NULL with a
    sentence naming XRT and what was missing in err. */
-zs_card_xrt_t *zs_card_xrt_open(unsigned device, const char *path, const void *image, size_t image_len, char *err,
+zs_xrt_t *zs_xrt_open(unsigned device, const char *path, const void *image, size_t image_len, char *err,
                                 size_t errlen);
-void zs_card_xrt_close(zs_card_xrt_t *x);
+void zs_xrt_close(zs_xrt_t *x);
 
 /* A line for the status: device name, xclbin, compute units, and whether
    XRT runs a shim that does not compute (noop, emulation). */
-void zs_card_xrt_describe(zs_card_xrt_t *x, char *out, size_t outlen);
+void zs_xrt_describe(zs_xrt_t *x, char *out, size_t outlen);
 
-/* zs_card_xrt_run runs one checked job on the card: host-to-card syncs of
+/* zs_xrt_run runs one checked job on the card: host-to-card syncs of
    its inputs, the kernel (every pass, for the NTT), card-to-host sync of its
    output; buffers are the host pointers of zs_card buffers (4 KiB aligned)
    with their sizes.  0, ZS_ERR_TIMEOUT (the run did not complete within
    timeout_ms), or ZS_ERR_IO with the reason in err. */
-int zs_card_xrt_run(zs_card_xrt_t *x, unsigned worker, const zs_card_job_t *job, void *in, size_t in_len, void *out,
+int zs_xrt_run(zs_xrt_t *x, unsigned worker, const zs_card_job_t *job, void *in, size_t in_len, void *out,
                     size_t out_len, void *aux, size_t aux_len, int timeout_ms, char *err, size_t errlen);
 
-/* zs_card_xrt_forget drops the buffer objects XRT made for host memory p
+/* zs_xrt_forget drops the buffer objects XRT made for host memory p
    (called when its zs_card buffer is freed). */
-void zs_card_xrt_forget(zs_card_xrt_t *x, void *p);
-
-/* zs_card_xclbin_shell builds, in malloc'd memory, an xclbin that carries
-   zkseq_card's metadata and no bitstream: the memory topology, the compute
-   units (fpga/zkseq_card.cfg), their connectivity and the kernels'
-   arguments.  It is what XRT's noop shim needs to open and run the kernels
-   without a card.  0, or ZS_ERR_NOMEM / ZS_ERR_UNSUPPORTED (no XRT). */
-int zs_card_xclbin_shell(uint8_t **image, size_t *len);
+void zs_xrt_forget(zs_xrt_t *x, void *p);
 
 #ifdef __cplusplus
 }
