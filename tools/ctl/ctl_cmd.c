@@ -32,7 +32,9 @@ static const struct {
 
 void ctl_usage(FILE *f)
 {
-    fprintf(f, "usage: zkseqctl [OPTIONS] COMMAND [ARGS]   (no command: an interactive shell)\n\ncommands:\n");
+    fprintf(f, "usage: zkseqctl [OPTIONS] COMMAND [ARGS] [OPTIONS]   (no command: an interactive shell)\n"
+               "       options go before or after the command; an argument starting with '-' follows --\n"
+               "\ncommands:\n");
     for (size_t i = 0; i < NCMDS; i++) fprintf(f, "  %s\n", table[i].usage);
     fprintf(f, "  configure check                 checks this host for production (hugepages, NIC, cores, card,\n"
                "                                  firmware link, clock)\n"

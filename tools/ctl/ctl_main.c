@@ -21,9 +21,9 @@ int main(int argc, char **argv)
                     .token = getenv("ZKSEQCTL_TOKEN")};
     static char token[256];
     int c;
-    /* Options stop at the first command word ("+"), so command arguments
-       may start with a dash. */
-    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+    /* Options go before or after the command, as with git and kubectl;
+       an argument that starts with a dash follows "--". */
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         char *end = NULL;
         switch (c) {
         case 'H': o.host = optarg; break;

@@ -72,6 +72,10 @@ try {
   ok(st.status === 0 && ['chain_id', 'uptime_s', 'pool', 'batches', 'card', 'l1'].every((k) => k in s) &&
     ['trusted', 'virtual', 'consolidated'].every((k) => k in s.batches), 'status --json: one object with chain_id, uptime_s, pool, batches{trusted,virtual,consolidated}, card, l1', st.stdout);
   eq(s.chain_id, Number((await rpc(node.url, 'eth_chainId')).result), 'status chain_id = eth_chainId');
+  const trailing = run('zkseqctl', ['status', '--json', '--port', String(P)]);
+  ok(trailing.status === 0 && trailing.json && trailing.json.chain_id === s.chain_id, 'options after the command work as before it (status --json --port N)', trailing.stderr);
+  const dash = ctl(P, ['config', 'set', '--', 'batch.max_age_ms', '-5']);
+  ok(dash.status === 2 && /whole number/.test(dash.stderr), 'an argument starting with a dash follows -- (and -5 is refused as a value, not taken as an option)', dash.stderr);
   eq(s.head, Number((await rpc(node.url, 'eth_blockNumber')).result), 'status head = eth_blockNumber');
   eq(s.batches.open, Number((await rpc(node.url, 'zkevm_batchNumber')).result), 'status batches.open = zkevm_batchNumber (the batch being filled)');
   eq(s.card.backend, (await rpc(node.url, 'zkseq_status')).result.card.backend, 'status card = zkseq_status card');

@@ -7,12 +7,14 @@
      zkseq-txgen --udp HOST:PORT --count N [--first-account A] [--accounts K] [--batch B] [--rate R]
                  [--window W] [--client ID] [--key HEX] [--start-nonce N]
                  [--chain-id N] [--gas-price WEI] [--timeout-ms T] [--json]
+     (options in any order, --name VALUE or --name=VALUE)
 
    Accounts are the ten funded development accounts of `zkseqd --dev`
    (K <= 10), whose nonces are taken to start at --start-nonce (0 on a fresh
    chain).  Exit status 0 when every frame was answered. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -207,242 +209,302 @@ broken:
     return NULL;
 }
 
-int main(int argc, char **argv)
+/* ---- The command line. */
+
+typedef struct {
+    const char *udp, *keyhex, *rpc_url, *pcap;
+    uint64_t count, accounts, first_account, batch, rate, window, client, start_nonce, chain_id, gas_price, timeout_ms;
+    int json;
+    uint8_t key[64];
+    size_t keylen;
+} opts_t;
+
+static void usage(void)
 {
-    const char *udp = NULL, *keyhex = NULL, *rpc_url = NULL, *pcap = NULL;
-    uint64_t count = 1000, accounts = 10, first_account = 0, batch = 1, rate = 0, window = 256, client = 1, start_nonce = 0;
-    uint64_t chain_id = 1001, gas_price = 1000000000, timeout_ms = 1000;
-    int json = 0;
+    puts("usage: zkseq-txgen --udp HOST:PORT --count N [--first-account A] [--accounts K] [--batch B<=64] [--rate TX/S]\n"
+         "                   [--window FRAMES] [--client ID] [--key HEX] [--start-nonce N] [--chain-id N]\n"
+         "                   [--gas-price WEI] [--timeout-ms T] [--json]\n"
+         "       zkseq-txgen --rpc http://127.0.0.1:PORT --count N [...]   (pipelined JSON-RPC)\n"
+         "       zkseq-txgen --udp DSTIP:PORT --pcap FILE --count N [...]  (write frames for net_pcap)\n"
+         "options in any order, as --name VALUE or --name=VALUE");
+}
+
+/* The numeric option named a, or NULL. */
+static uint64_t *number_opt(opts_t *o, const char *a)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } nums[] = {
+        {"--count", offsetof(opts_t, count)},         {"--accounts", offsetof(opts_t, accounts)},
+        {"--first-account", offsetof(opts_t, first_account)}, {"--batch", offsetof(opts_t, batch)},
+        {"--rate", offsetof(opts_t, rate)},           {"--window", offsetof(opts_t, window)},
+        {"--client", offsetof(opts_t, client)},       {"--start-nonce", offsetof(opts_t, start_nonce)},
+        {"--chain-id", offsetof(opts_t, chain_id)},   {"--gas-price", offsetof(opts_t, gas_price)},
+        {"--timeout-ms", offsetof(opts_t, timeout_ms)},
+    };
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
+        if (!strcmp(a, nums[i].name)) return (uint64_t *)((char *)o + nums[i].off);
+    return NULL;
+}
+
+/* Reads the options (any order, "--name VALUE" or "--name=VALUE") and
+   checks them; dies with a usage error. */
+static void parse_args(int argc, char **argv, opts_t *o)
+{
+    *o = (opts_t){.count = 1000, .accounts = 10, .batch = 1, .window = 256, .client = 1, .chain_id = 1001,
+                  .gas_price = 1000000000, .timeout_ms = 1000};
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        uint64_t *num = !strcmp(a, "--count")         ? &count
-                        : !strcmp(a, "--accounts")    ? &accounts
-                        : !strcmp(a, "--first-account") ? &first_account
-                        : !strcmp(a, "--batch")       ? &batch
-                        : !strcmp(a, "--rate")        ? &rate
-                        : !strcmp(a, "--window")      ? &window
-                        : !strcmp(a, "--client")      ? &client
-                        : !strcmp(a, "--start-nonce") ? &start_nonce
-                        : !strcmp(a, "--chain-id")    ? &chain_id
-                        : !strcmp(a, "--gas-price")   ? &gas_price
-                        : !strcmp(a, "--timeout-ms")  ? &timeout_ms
-                                                      : NULL;
-        if (num) {
+        char name[64];
+        const char *a = argv[i], *eq = strchr(a, '='), *v = eq ? eq + 1 : i + 1 < argc ? argv[i + 1] : NULL;
+        snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
+        uint64_t *num = number_opt(o, name);
+        const char **str = !strcmp(name, "--udp") ? &o->udp : !strcmp(name, "--pcap") ? &o->pcap
+                           : !strcmp(name, "--rpc") ? &o->rpc_url : !strcmp(name, "--key") ? &o->keyhex : NULL;
+        if (num || str) {
             char *end;
-            if (!v || (errno = 0, *num = strtoull(v, &end, 10), errno || *end)) die("%s wants a number", a);
-            i++;
-        } else if (!strcmp(a, "--udp") && v) {
-            udp = argv[++i];
-        } else if (!strcmp(a, "--pcap") && v) {
-            pcap = argv[++i];
-        } else if (!strcmp(a, "--rpc") && v) {
-            rpc_url = argv[++i];
-        } else if (!strcmp(a, "--key") && v) {
-            keyhex = argv[++i];
+            if (!v) die("%s wants a value", name);
+            if (num && (errno = 0, *num = strtoull(v, &end, 10), errno || *end || !*v)) die("%s wants a number", name);
+            if (str) *str = v;
+            i += !eq;
         } else if (!strcmp(a, "--json")) {
-            json = 1;
+            o->json = 1;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            puts("usage: zkseq-txgen --udp HOST:PORT --count N [--first-account A] [--accounts K] [--batch B<=64] [--rate TX/S]\n"
-                 "                   [--window FRAMES] [--client ID] [--key HEX] [--start-nonce N] [--chain-id N]\n"
-                 "                   [--gas-price WEI] [--timeout-ms T] [--json]\n"
-                 "       zkseq-txgen --rpc http://127.0.0.1:PORT --count N [...]   (pipelined JSON-RPC)\n"
-                 "       zkseq-txgen --udp DSTIP:PORT --pcap FILE --count N [...]  (write frames for net_pcap)");
-            return 0;
+            usage();
+            exit(0);
         } else {
             die("unknown argument %s (--help)", a);
         }
     }
-    if (!udp && !rpc_url) die("%s", "--udp HOST:PORT or --rpc http://127.0.0.1:PORT is required");
-    if (!accounts || first_account > 9 || accounts > 10 - first_account)
+    if (!o->udp && !o->rpc_url) die("%s", "--udp HOST:PORT or --rpc http://127.0.0.1:PORT is required");
+    if (!o->accounts || o->first_account > 9 || o->accounts > 10 - o->first_account)
         die("%s", "--first-account A --accounts K: within the ten development accounts");
-    if (!batch || batch > ZS_FRAME_MAX_TXS) die("%s", "--batch: 1 to 64");
-    if (!count || !window) die("%s", "--count and --window must be positive");
-    uint8_t key[64];
-    size_t keylen = 0;
-    if (keyhex && (zs_hex_decode(key, sizeof key, &keylen, keyhex, strlen(keyhex)) || keylen < 16))
+    if (!o->batch || o->batch > ZS_FRAME_MAX_TXS) die("%s", "--batch: 1 to 64");
+    if (!o->count || !o->window) die("%s", "--count and --window must be positive");
+    if (o->keyhex && (zs_hex_decode(o->key, sizeof o->key, &o->keylen, o->keyhex, strlen(o->keyhex)) || o->keylen < 16))
         die("%s", "--key: 16 to 64 bytes of hex");
-    if (rpc_url) {
-        unsigned port = 0;
-        if (sscanf(rpc_url, "http://127.0.0.1:%u", &port) != 1 || !port || port > 65535)
-            die("--rpc %s: want http://127.0.0.1:PORT", rpc_url);
-        uint8_t keys[10][32];
-        rpc_conn_t conns[10];
-        pthread_t th[10];
-        memset(conns, 0, sizeof conns);
-        for (uint64_t a = 0; a < accounts; a++) {
-            if (zs_hex_decode_exact(keys[a], 32, zs_dev_keys[first_account + a])) return 2;
-            conns[a].port = (uint16_t)port;
-            conns[a].window = window;
-            conns[a].n = count / accounts + (a < count % accounts);
-            conns[a].bodies = malloc((conns[a].n ? conns[a].n : 1) * sizeof *conns[a].bodies);
-            conns[a].lat = calloc(conns[a].n ? conns[a].n : 1, sizeof(double));
-            for (size_t k = 0; k < conns[a].n; k++) {
-                zs_tx_t tx;
-                uint8_t raw[128];
-                size_t len;
-                char hex[260];
-                if (sign(&tx, keys[a], chain_id, start_nonce + k, a, 1 + k, gas_price, raw, sizeof raw, &len))
-                    die("%s", "signing failed");
-                zs_hex_encode_0x(hex, raw, len);
-                snprintf(conns[a].bodies[k], sizeof conns[a].bodies[k],
-                         "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"eth_sendRawTransaction\",\"params\":[\"%s\"]}", k,
-                         hex);
-            }
-        }
-        double t0 = now();
-        for (uint64_t a = 0; a < accounts; a++) pthread_create(&th[a], NULL, rpc_main, &conns[a]);
-        for (uint64_t a = 0; a < accounts; a++) pthread_join(th[a], NULL);
-        double dt = now() - t0;
-        uint64_t accepted = 0, lost = 0, refused[ZS_POOL_REASON_COUNT] = {0}, nl = 0;
-        double *lat = malloc(count * sizeof *lat);
-        for (uint64_t a = 0; a < accounts; a++) {
-            accepted += conns[a].accepted;
-            lost += conns[a].broken;
-            for (int i = 0; i < ZS_POOL_REASON_COUNT; i++) refused[i] += conns[a].refused[i];
-            for (size_t k = 0; k + conns[a].broken < conns[a].n; k++) lat[nl++] = conns[a].lat[k];
-            free(conns[a].bodies);
-            free(conns[a].lat);
-        }
-        report(json, rpc_url, count, count, lost, 0, 0, accepted, refused, dt, lat, nl);
-        free(lat);
-        return lost ? 1 : 0;
-    }
-    char host[64];
-    const char *colon = strrchr(udp, ':');
-    if (!colon || (size_t)(colon - udp) >= sizeof host) die("bad --udp %s", udp);
-    memcpy(host, udp, (size_t)(colon - udp));
-    host[colon - udp] = 0;
-    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
-    if (inet_pton(AF_INET, host, &to.sin_addr) != 1) die("bad --udp %s", udp);
+}
 
-    /* Pre-sign: account a's k-th transfer, round robin over accounts. */
+/* ---- JSON-RPC mode. */
+
+/* Account a's transfers as request bodies, in nonce order. */
+static void sign_bodies(const opts_t *o, uint64_t a, const uint8_t key[32], rpc_conn_t *c)
+{
+    c->n = o->count / o->accounts + (a < o->count % o->accounts);
+    c->window = o->window;
+    c->bodies = malloc((c->n ? c->n : 1) * sizeof *c->bodies);
+    c->lat = calloc(c->n ? c->n : 1, sizeof(double));
+    if (!c->bodies || !c->lat) die("%s", "out of memory");
+    for (size_t k = 0; k < c->n; k++) {
+        zs_tx_t tx;
+        uint8_t raw[128];
+        size_t len;
+        char hex[260];
+        if (sign(&tx, key, o->chain_id, o->start_nonce + k, a, 1 + k, o->gas_price, raw, sizeof raw, &len))
+            die("%s", "signing failed");
+        zs_hex_encode_0x(hex, raw, len);
+        snprintf(c->bodies[k], sizeof c->bodies[k],
+                 "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"eth_sendRawTransaction\",\"params\":[\"%s\"]}", k, hex);
+    }
+}
+
+static int run_rpc(const opts_t *o)
+{
+    unsigned port = 0;
+    if (sscanf(o->rpc_url, "http://127.0.0.1:%u", &port) != 1 || !port || port > 65535)
+        die("--rpc %s: want http://127.0.0.1:PORT", o->rpc_url);
+    rpc_conn_t conns[10];
+    pthread_t th[10];
+    memset(conns, 0, sizeof conns);
+    for (uint64_t a = 0; a < o->accounts; a++) {
+        uint8_t key[32];
+        if (zs_hex_decode_exact(key, 32, zs_dev_keys[o->first_account + a])) return 2;
+        conns[a].port = (uint16_t)port;
+        sign_bodies(o, a, key, &conns[a]);
+    }
+    double t0 = now();
+    for (uint64_t a = 0; a < o->accounts; a++) pthread_create(&th[a], NULL, rpc_main, &conns[a]);
+    for (uint64_t a = 0; a < o->accounts; a++) pthread_join(th[a], NULL);
+    double dt = now() - t0;
+    uint64_t accepted = 0, lost = 0, refused[ZS_POOL_REASON_COUNT] = {0}, nl = 0;
+    double *lat = malloc(o->count * sizeof *lat);
+    for (uint64_t a = 0; a < o->accounts; a++) {
+        accepted += conns[a].accepted;
+        lost += conns[a].broken;
+        for (int i = 0; i < ZS_POOL_REASON_COUNT; i++) refused[i] += conns[a].refused[i];
+        for (size_t k = 0; k + conns[a].broken < conns[a].n; k++) lat[nl++] = conns[a].lat[k];
+        free(conns[a].bodies);
+        free(conns[a].lat);
+    }
+    report(o->json, o->rpc_url, o->count, o->count, lost, 0, 0, accepted, refused, dt, lat, nl);
+    free(lat);
+    return lost ? 1 : 0;
+}
+
+/* ---- UDP (and pcap) mode. */
+
+/* Pre-signed frames: account a's k-th transfer, round robin over accounts,
+   batch to a frame. */
+static frame_t *build_frames(const opts_t *o, uint64_t *nframes)
+{
     uint8_t keys[10][32];
-    for (uint64_t a = 0; a < accounts; a++)
-        if (zs_hex_decode_exact(keys[a], 32, zs_dev_keys[first_account + a])) return 2;
-    uint64_t nframes = (count + batch - 1) / batch;
-    frame_t *frames = calloc(nframes, sizeof *frames);
-    uint64_t *nonce = calloc(accounts, sizeof *nonce);
-    for (uint64_t a = 0; a < accounts; a++) nonce[a] = start_nonce;
-    uint64_t made = 0;
-    for (uint64_t fi = 0; fi < nframes; fi++) {
+    for (uint64_t a = 0; a < o->accounts; a++)
+        if (zs_hex_decode_exact(keys[a], 32, zs_dev_keys[o->first_account + a])) die("%s", "a development key");
+    *nframes = (o->count + o->batch - 1) / o->batch;
+    frame_t *frames = calloc(*nframes, sizeof *frames);
+    uint64_t nonce[10], made = 0;
+    for (uint64_t a = 0; a < o->accounts; a++) nonce[a] = o->start_nonce;
+    for (uint64_t fi = 0; frames && fi < *nframes; fi++) {
         uint8_t buf[ZS_FRAME_MAX];
         zs_frame_builder_t b;
-        zs_frame_submit_begin(&b, buf, sizeof buf, client, fi + 1);
-        for (uint64_t k = 0; k < batch && made < count; k++, made++) {
-            uint64_t a = made % accounts;
+        zs_frame_submit_begin(&b, buf, sizeof buf, o->client, fi + 1);
+        for (uint64_t k = 0; k < o->batch && made < o->count; k++, made++) {
+            uint64_t a = made % o->accounts;
             zs_tx_t tx;
             uint8_t raw[256];
             size_t len;
-            if (sign(&tx, keys[a], chain_id, nonce[a]++, a, 1 + made, gas_price, raw, sizeof raw, &len) ||
+            if (sign(&tx, keys[a], o->chain_id, nonce[a]++, a, 1 + made, o->gas_price, raw, sizeof raw, &len) ||
                 zs_frame_submit_add(&b, raw, len))
                 die("%s", "signing failed");
         }
-        long len = zs_frame_submit_finish(&b, keylen ? key : NULL, keylen);
-        if (len < 0) die("%s", "building a frame failed");
-        frames[fi].p = malloc((size_t)len);
+        long len = zs_frame_submit_finish(&b, o->keylen ? o->key : NULL, o->keylen);
+        if (len < 0 || !(frames[fi].p = malloc((size_t)len))) die("%s", "building a frame failed");
         memcpy(frames[fi].p, buf, (size_t)len);
         frames[fi].len = (size_t)len;
         frames[fi].ntx = b.n;
     }
+    if (!frames) die("%s", "out of memory");
+    return frames;
+}
 
-    if (pcap) {
-        /* Only write the frames (to --udp's address), for a replay. */
-        if (write_pcap(pcap, &to, frames, nframes)) die("cannot write %s", pcap);
-        printf("wrote %llu frames (%llu transactions) to %s\n", (unsigned long long)nframes, (unsigned long long)count, pcap);
-        for (uint64_t i = 0; i < nframes; i++) free(frames[i].p);
-        free(frames);
-        free(nonce);
-        return 0;
+/* The UDP run's counters. */
+typedef struct {
+    uint64_t next, answered, accepted, refused_frames, resent, in_flight, oldest, bad_answers;
+    uint64_t refused[ZS_POOL_REASON_COUNT];
+    double t0, last_answer;
+} udp_run_t;
+
+/* Sends while the window and the rate allow.  The first frame goes alone:
+   the path (ARP, a cold receive queue) is ready before the burst, so the
+   burst is not dropped and retried out of nonce order. */
+static void send_window(const opts_t *o, int fd, frame_t *frames, uint64_t nframes, udp_run_t *u, double t)
+{
+    uint64_t win = u->answered ? o->window : 1;
+    double pace = o->rate ? 1.0 / (double)o->rate : 0;
+    while (u->next < nframes && u->in_flight < win && (!o->rate || t - u->t0 >= (double)(u->next * o->batch) * pace)) {
+        frame_t *f = &frames[u->next];
+        if (send(fd, f->p, f->len, 0) != (ssize_t)f->len) break;
+        f->sent_at = now();
+        f->tries = 1;
+        u->in_flight++;
+        u->next++;
     }
+}
+
+/* Frames unanswered past the timeout go again (same sequence number); after
+   five tries they are given up. */
+static void retry(const opts_t *o, int fd, frame_t *frames, udp_run_t *u, double t)
+{
+    while (u->oldest < u->next && frames[u->oldest].answered_at > 0) u->oldest++;
+    for (uint64_t i = u->oldest; i < u->next && i < u->oldest + o->window; i++) {
+        frame_t *f = &frames[i];
+        if (f->answered_at != 0 || t - f->sent_at <= (double)o->timeout_ms / 1000 * f->tries) continue;
+        if (f->tries >= 5) {
+            f->answered_at = -1; /* given up */
+            u->answered++;
+            u->in_flight--;
+        } else if (send(fd, f->p, f->len, 0) == (ssize_t)f->len) {
+            f->tries++;
+            u->resent++;
+        }
+    }
+}
+
+/* Every answer waiting on the socket. */
+static void receive(const opts_t *o, int fd, frame_t *frames, uint64_t nframes, udp_run_t *u)
+{
+    uint8_t buf[ZS_FRAME_MAX];
+    ssize_t k;
+    while ((k = recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0) {
+        int kind;
+        uint64_t c, seq;
+        uint16_t n, why;
+        zs_answer_entry_t e[ZS_FRAME_MAX_TXS];
+        if (zs_frame_parse_answer(buf, (size_t)k, o->keylen ? o->key : NULL, o->keylen, &kind, &c, &seq, e, &n, &why) ||
+            c != o->client || seq < 1 || seq > nframes) {
+            u->bad_answers++;
+            continue;
+        }
+        frame_t *f = &frames[seq - 1];
+        if (f->answered_at != 0) continue; /* a duplicate answer to a retry */
+        f->answered_at = u->last_answer = now();
+        u->answered++;
+        u->in_flight--;
+        if (kind == ZS_FRAME_REFUSED) {
+            u->refused_frames++;
+            continue;
+        }
+        for (uint16_t i = 0; i < n; i++) {
+            if (e[i].status == 0) u->accepted++;
+            else if (e[i].reason < ZS_POOL_REASON_COUNT) u->refused[e[i].reason]++;
+        }
+    }
+}
+
+static int run_udp(const opts_t *o, const struct sockaddr_in *to, frame_t *frames, uint64_t nframes)
+{
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
     int big = 8 << 20;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&to, sizeof to)) die("cannot reach %s", udp);
-
-    uint64_t next = 0, answered = 0, accepted = 0, refused_frames = 0, resent = 0, in_flight = 0;
-    uint64_t refused[ZS_POOL_REASON_COUNT] = {0}, bad_answers = 0;
-    double t0 = now(), last_answer = t0, pace = rate ? 1.0 / (double)rate : 0;
-    uint64_t oldest = 0; /* frames before this are answered or given up */
-    while (answered < nframes) {
+    if (fd < 0 || connect(fd, (const struct sockaddr *)to, sizeof *to)) die("cannot reach %s", o->udp);
+    udp_run_t u = {.t0 = now()};
+    u.last_answer = u.t0;
+    while (u.answered < nframes) {
         double t = now();
-        /* Send while the window and the rate allow. */
-        /* The first frame goes alone: the path (ARP, a cold receive queue)
-           is ready before the burst, so the burst is not dropped and
-           retried out of nonce order. */
-        uint64_t win = answered ? window : 1;
-        while (next < nframes && in_flight < win && (!rate || t - t0 >= (double)(next * batch) * pace)) {
-            frame_t *f = &frames[next];
-            if (send(fd, f->p, f->len, 0) == (ssize_t)f->len) {
-                f->sent_at = now();
-                f->tries = 1;
-                in_flight++;
-                next++;
-            } else {
-                break;
-            }
-        }
-        /* Retry frames unanswered past the timeout (same sequence number). */
-        while (oldest < next && frames[oldest].answered_at > 0) oldest++;
-        for (uint64_t i = oldest; i < next && i < oldest + window; i++) {
-            frame_t *f = &frames[i];
-            if (f->answered_at == 0 && t - f->sent_at > (double)timeout_ms / 1000 * f->tries) {
-                if (f->tries >= 5) {
-                    f->answered_at = -1; /* given up */
-                    answered++;
-                    in_flight--;
-                    continue;
-                }
-                if (send(fd, f->p, f->len, 0) == (ssize_t)f->len) f->tries++, resent++;
-            }
-        }
+        send_window(o, fd, frames, nframes, &u, t);
+        retry(o, fd, frames, &u, t);
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        int wait_ms = next < nframes && in_flight < win ? 0 : 1;
-        if (poll(&pfd, 1, rate && next < nframes ? 0 : wait_ms) <= 0) continue;
-        uint8_t buf[ZS_FRAME_MAX];
-        ssize_t k;
-        while ((k = recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0) {
-            int kind;
-            uint64_t c, seq;
-            uint16_t n, why;
-            zs_answer_entry_t e[ZS_FRAME_MAX_TXS];
-            if (zs_frame_parse_answer(buf, (size_t)k, keylen ? key : NULL, keylen, &kind, &c, &seq, e, &n, &why) ||
-                c != client || seq < 1 || seq > nframes) {
-                bad_answers++;
-                continue;
-            }
-            frame_t *f = &frames[seq - 1];
-            if (f->answered_at != 0) continue; /* a duplicate answer to a retry */
-            f->answered_at = now();
-            last_answer = f->answered_at;
-            answered++;
-            in_flight--;
-            if (kind == ZS_FRAME_REFUSED) {
-                refused_frames++;
-                continue;
-            }
-            for (uint16_t i = 0; i < n; i++) {
-                if (e[i].status == 0)
-                    accepted++;
-                else if (e[i].reason < ZS_POOL_REASON_COUNT)
-                    refused[e[i].reason]++;
-            }
-        }
+        int wait_ms = u.next < nframes && u.in_flight < (u.answered ? o->window : 1) ? 0 : 1;
+        if (poll(&pfd, 1, o->rate && u.next < nframes ? 0 : wait_ms) > 0) receive(o, fd, frames, nframes, &u);
     }
-    double dt = last_answer - t0;
+    close(fd);
     double *lat = malloc(nframes * sizeof *lat);
     uint64_t nl = 0, lost = 0;
     for (uint64_t i = 0; i < nframes; i++) {
-        if (frames[i].answered_at > 0)
-            lat[nl++] = (frames[i].answered_at - frames[i].sent_at) * 1e6;
-        else
-            lost++;
+        if (frames[i].answered_at > 0) lat[nl++] = (frames[i].answered_at - frames[i].sent_at) * 1e6;
+        else lost++;
     }
-    report(json, udp, count, nframes, lost, refused_frames, resent, accepted, refused, dt, lat, nl);
+    report(o->json, o->udp, o->count, nframes, lost, u.refused_frames, u.resent, u.accepted, u.refused,
+           u.last_answer - u.t0, lat, nl);
+    free(lat);
+    return lost ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    opts_t o;
+    parse_args(argc, argv, &o);
+    if (o.rpc_url) return run_rpc(&o);
+    char host[64];
+    const char *colon = strrchr(o.udp, ':');
+    if (!colon || (size_t)(colon - o.udp) >= sizeof host) die("bad --udp %s", o.udp);
+    memcpy(host, o.udp, (size_t)(colon - o.udp));
+    host[colon - o.udp] = 0;
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
+    if (inet_pton(AF_INET, host, &to.sin_addr) != 1) die("bad --udp %s", o.udp);
+    uint64_t nframes;
+    frame_t *frames = build_frames(&o, &nframes);
+    int rc;
+    if (o.pcap) { /* only write the frames (to --udp's address), for a replay */
+        if (write_pcap(o.pcap, &to, frames, nframes)) die("cannot write %s", o.pcap);
+        printf("wrote %llu frames (%llu transactions) to %s\n", (unsigned long long)nframes, (unsigned long long)o.count,
+               o.pcap);
+        rc = 0;
+    } else {
+        rc = run_udp(&o, &to, frames, nframes);
+    }
     for (uint64_t i = 0; i < nframes; i++) free(frames[i].p);
     free(frames);
-    free(lat);
-    free(nonce);
-    close(fd);
-    return lost ? 1 : 0;
+    return rc;
 }

@@ -227,12 +227,14 @@ int cmd_batch(int argc, char **argv)
 {
     if (argc >= 1 && !strcmp(argv[0], "acc")) return batch_acc(argc, argv);
     if (argc < 2 || strcmp(argv[0], "process")) cli_fail("usage: zkseq batch process FILE [--id N] | batch acc ...");
-    const char *file = argv[1];
+    const char *file = NULL;
     long long id = -1;
-    for (int i = 2; i < argc; i++) {
+    for (int i = 1; i < argc; i++) { /* --id before or after the file */
         if (!strcmp(argv[i], "--id") && i + 1 < argc) id = (long long)cli_u64("--id", argv[++i]);
+        else if (!file && argv[i][0] != '-') file = argv[i];
         else cli_fail("usage: zkseq batch process FILE [--id N]");
     }
+    if (!file) cli_fail("usage: zkseq batch process FILE [--id N]");
     json_error_t je;
     json_t *j = json_load_file(file, 0, &je);
     if (!j) cli_fail("batch process: cannot read %s: %s (line %d)", file, je.text, je.line);
