@@ -89,18 +89,13 @@ static void apply(fw_cfg_t *c, json_t *o, const char **pwfile, const char **ca_f
         else if (!strcmp(k, "policy") && json_is_object(v)) {
             const char *pk;
             json_t *pv;
-            fw_policy_t p;
-            fw_policy_init(&p, &c->policy);
             json_object_foreach(v, pk, pv) {
-                char val[32];
-                snprintf(val, sizeof val, "%llu", (unsigned long long)num(pv, pk));
-                const char *why = fw_policy_set(&p, pk, val);
+                const char *why = zs_batch_policy_set(&c->policy, pk, num(pv, pk));
                 if (why) {
                     fprintf(stderr, "zkseq-fw: config policy.%s: %s\n", pk, why);
                     exit(1);
                 }
             }
-            c->policy = p.cfg;
         } else if (k[0] != '_') die("config: unknown key %s", k);
     }
 }
@@ -127,99 +122,127 @@ static char *read_text(const char *path)
     return s;
 }
 
-int main(int argc, char **argv)
+/* The command line. */
+typedef struct {
+    const char *dir, *addresses, *keystore, *mbox, *config, *pwfile, *ca_file;
+    json_t *over; /* numeric settings and --l1, applied after the file */
+} args_t;
+
+static void parse_args(int argc, char **argv, args_t *a)
 {
-    if (argc >= 2 && !strcmp(argv[1], "keygen")) return key_cmd(argc - 1, argv + 1, 1);
-    if (argc >= 2 && !strcmp(argv[1], "address")) return key_cmd(argc - 1, argv + 1, 0);
-
-    fw_cfg_t cfg;
-    fw_cfg_defaults(&cfg);
-
-    const char *dir = NULL, *addresses = NULL, *keystore = NULL, *mbox = NULL, *config = NULL;
-    const char *pwfile = NULL, *ca_file = NULL;
-    json_t *over = json_object();
+    a->over = json_object();
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!v) die("option %s needs a value", a);
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v) die("option %s needs a value", o);
         i++;
-        if (!strcmp(a, "--dir")) dir = v;
-        else if (!strcmp(a, "--addresses")) addresses = v;
-        else if (!strcmp(a, "--keystore")) keystore = v;
-        else if (!strcmp(a, "--mbox")) mbox = v;
-        else if (!strcmp(a, "--config")) config = v;
-        else if (!strcmp(a, "--l1")) json_object_set_new(over, "l1_url", json_string(v));
-        else if (!strcmp(a, "--l1-ca-file")) ca_file = v;
-        else if (!strcmp(a, "--console-password-file")) pwfile = v;
-        else if (!strncmp(a, "--", 2)) {
+        if (!strcmp(o, "--dir")) a->dir = v;
+        else if (!strcmp(o, "--addresses")) a->addresses = v;
+        else if (!strcmp(o, "--keystore")) a->keystore = v;
+        else if (!strcmp(o, "--mbox")) a->mbox = v;
+        else if (!strcmp(o, "--config")) a->config = v;
+        else if (!strcmp(o, "--l1")) json_object_set_new(a->over, "l1_url", json_string(v));
+        else if (!strcmp(o, "--l1-ca-file")) a->ca_file = v;
+        else if (!strcmp(o, "--console-password-file")) a->pwfile = v;
+        else if (!strncmp(o, "--", 2)) {
             char key[64];
-            snprintf(key, sizeof key, "%s", a + 2);
+            snprintf(key, sizeof key, "%s", o + 2);
             for (char *c = key; *c; c++)
                 if (*c == '-') *c = '_';
             char *end;
             unsigned long long n = strtoull(v, &end, 10);
-            if (*end || !*v) die("option %s needs a number", a);
-            json_object_set_new(over, key, json_integer((json_int_t)n));
-        } else die("unknown argument %s", a);
+            if (*end || !*v) die("option %s needs a number", o);
+            json_object_set_new(a->over, key, json_integer((json_int_t)n));
+        } else die("unknown argument %s", o);
     }
-    if (!dir) die("%s", "--dir DIR is required (the board's flash, key store and mailbox live there)");
-    if (!addresses) die("%s", "--addresses FILE (build/devnet/addresses.json) is required");
+    if (!a->dir) die("%s", "--dir DIR is required (the board's flash, key store and mailbox live there)");
+    if (!a->addresses) die("%s", "--addresses FILE (build/devnet/addresses.json) is required");
+}
+
+/* The L1 addresses file the devnet wrote: the contracts, the chain ids and
+   the RPC URL. */
+static void read_addresses(const char *path, fw_cfg_t *cfg)
+{
     json_error_t je;
-    json_t *ad = json_load_file(addresses, JSON_REJECT_DUPLICATES, &je);
+    json_t *ad = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     if (!ad) die("cannot read the L1 addresses: %s", je.text);
-    addr_from(ad, "rollup", cfg.rollup, addresses);
-    addr_from(ad, "globalExitRootManager", cfg.ger, addresses);
-    json_t *cid = json_object_get(ad, "chainId"), *rpc = json_object_get(ad, "rpc");
-    if (!json_is_integer(cid)) die("%s: no chainId", addresses);
-    cfg.l1_chain_id = (uint64_t)json_integer_value(cid);
-    if (json_is_string(rpc)) snprintf(cfg.l1_url, sizeof cfg.l1_url, "%s", json_string_value(rpc));
-    json_t *l2 = json_object_get(ad, "l2ChainId");
-    if (json_is_integer(l2)) cfg.l2_chain_id = (uint64_t)json_integer_value(l2);
-    if (config) {
-        json_t *c = json_load_file(config, JSON_REJECT_DUPLICATES, &je);
-        if (!c || !json_is_object(c)) die("cannot read the configuration: %s", c ? "not an object" : je.text);
-        apply(&cfg, c, &pwfile, &ca_file);
-    }
-    apply(&cfg, over, &pwfile, &ca_file);
-    if (!cfg.l1_url[0]) die("%s", "no L1 URL (--l1, or rpc in the addresses file)");
-    if (!cfg.max_inflight || cfg.max_inflight > FW_MAX_SUBS) die("%s", "max_inflight must be 1..64");
-    if (!cfg.max_batches_per_tx || cfg.max_l1_tx_bytes < 1024 || cfg.max_l1_tx_bytes > FW_BATCH_MAX)
+    addr_from(ad, "rollup", cfg->rollup, path);
+    addr_from(ad, "globalExitRootManager", cfg->ger, path);
+    json_t *cid = json_object_get(ad, "chainId"), *rpc = json_object_get(ad, "rpc"), *l2 = json_object_get(ad, "l2ChainId");
+    if (!json_is_integer(cid)) die("%s: no chainId", path);
+    cfg->l1_chain_id = (uint64_t)json_integer_value(cid);
+    if (json_is_string(rpc)) snprintf(cfg->l1_url, sizeof cfg->l1_url, "%s", json_string_value(rpc));
+    if (json_is_integer(l2)) cfg->l2_chain_id = (uint64_t)json_integer_value(l2);
+    json_decref(ad);
+}
+
+static void check_cfg(const fw_cfg_t *cfg)
+{
+    if (!cfg->l1_url[0]) die("%s", "no L1 URL (--l1, or rpc in the addresses file)");
+    if (!cfg->max_inflight || cfg->max_inflight > FW_MAX_SUBS) die("%s", "max_inflight must be 1..64");
+    if (!cfg->max_batches_per_tx || cfg->max_l1_tx_bytes < 1024 || cfg->max_l1_tx_bytes > FW_BATCH_MAX)
         die("%s", "max_l1_tx_bytes must be 1024..131072 and max_batches_per_tx at least 1");
-    if (!cfg.poll_ms || !cfg.l1_timeout_ms || !cfg.backlog_limit) die("%s", "poll_ms, l1_timeout_ms and backlog_limit must be positive");
-    if (ca_file) cfg.l1_ca_pem = read_text(ca_file);
-    if (pwfile) {
-        char *pw = read_text(pwfile);
-        size_t n = strcspn(pw, "\r\n");
-        pw[n] = 0;
-        if (!n) die("%s: empty password", pwfile);
-        /* A fresh salt each boot: the hash only lives in RAM. */
-        FILE *r = fopen("/dev/urandom", "rb");
-        if (!r || fread(cfg.console_salt, 1, 16, r) != 16) die("%s", "no randomness");
-        fclose(r);
-        uint8_t buf[16 + 256];
-        if (n > 256) n = 256;
-        memcpy(buf, cfg.console_salt, 16);
-        memcpy(buf + 16, pw, n);
-        zs_keccak256(buf, 16 + n, cfg.console_hash);
-        memset(pw, 0, n);
-        free(pw);
-    } else {
-        cfg.console_open = 1;
+    if (!cfg->poll_ms || !cfg->l1_timeout_ms || !cfg->backlog_limit)
+        die("%s", "poll_ms, l1_timeout_ms and backlog_limit must be positive");
+}
+
+/* The console's password, as a salted hash (a fresh salt each boot: the
+   hash only lives in RAM); none leaves the console open. */
+static void console_password(const char *pwfile, fw_cfg_t *cfg)
+{
+    if (!pwfile) {
+        cfg->console_open = 1;
         fprintf(stderr, "zkseq-fw: no console password (--console-password-file): changes are open to anyone at the console\n");
+        return;
     }
-    char ks[600];
-    if (!keystore) {
-        snprintf(ks, sizeof ks, "%s/l1.key", dir);
-        keystore = ks;
+    char *pw = read_text(pwfile);
+    size_t n = strcspn(pw, "\r\n");
+    pw[n] = 0;
+    if (!n) die("%s: empty password", pwfile);
+    FILE *r = fopen("/dev/urandom", "rb");
+    if (!r || fread(cfg->console_salt, 1, 16, r) != 16) die("%s", "no randomness");
+    fclose(r);
+    uint8_t buf[16 + 256];
+    if (n > 256) n = 256;
+    memcpy(buf, cfg->console_salt, 16);
+    memcpy(buf + 16, pw, n);
+    zs_keccak256(buf, 16 + n, cfg->console_hash);
+    memset(pw, 0, n);
+    free(pw);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && !strcmp(argv[1], "keygen")) return key_cmd(argc - 1, argv + 1, 1);
+    if (argc >= 2 && !strcmp(argv[1], "address")) return key_cmd(argc - 1, argv + 1, 0);
+    fw_cfg_t cfg;
+    fw_cfg_defaults(&cfg);
+    args_t a = {0};
+    parse_args(argc, argv, &a);
+    read_addresses(a.addresses, &cfg);
+    if (a.config) {
+        json_error_t je;
+        json_t *c = json_load_file(a.config, JSON_REJECT_DUPLICATES, &je);
+        if (!c || !json_is_object(c)) die("cannot read the configuration: %s", c ? "not an object" : je.text);
+        apply(&cfg, c, &a.pwfile, &a.ca_file);
+        json_decref(c);
     }
-    char err[400];
-    sim_board_t *b = sim_board_open(dir, mbox, keystore, err, sizeof err);
+    apply(&cfg, a.over, &a.pwfile, &a.ca_file);
+    check_cfg(&cfg);
+    if (a.ca_file) cfg.l1_ca_pem = read_text(a.ca_file);
+    console_password(a.pwfile, &cfg);
+    char ks[600], err[400];
+    if (!a.keystore) {
+        snprintf(ks, sizeof ks, "%s/l1.key", a.dir);
+        a.keystore = ks;
+    }
+    sim_board_t *b = sim_board_open(a.dir, a.mbox, a.keystore, err, sizeof err);
     if (!b) die("%s", err);
     static fw_t fw;
     if (fw_init(&fw, sim_board_hal(b), &cfg)) die("%s", "firmware start-up failed (see above)");
-    char a[43];
-    zs_addr_format(fw.submit.address, a);
+    char addr[43];
+    zs_addr_format(fw.submit.address, addr);
     fprintf(stderr, "zkseq-fw: serial console on %s\n", sim_board_console_path(b));
-    fprintf(stderr, "zkseq-fw: L1 %s, sequencer %s\n", cfg.l1_url, fw.submit.have_key ? a : "(no key)");
+    fprintf(stderr, "zkseq-fw: L1 %s, sequencer %s\n", cfg.l1_url, fw.submit.have_key ? addr : "(no key)");
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);
@@ -227,7 +250,6 @@ int main(int argc, char **argv)
     fprintf(stderr, "zkseq-fw: stopped\n");
     fw_http_close(&fw.submit.l1.http);
     sim_board_close(b);
-    json_decref(ad);
-    json_decref(over);
+    json_decref(a.over);
     return 0;
 }

@@ -66,64 +66,6 @@ struct zs_pool {
     uint64_t block; /* the block the sequencer is building */
 };
 
-/* ---- Messages. */
-
-static const char *const texts[ZS_POOL_REASON_COUNT] = {
-    [ZS_POOL_OK] = "ok",
-    [ZS_POOL_ALREADY_KNOWN] = "already known",
-    [ZS_POOL_NONCE_TOO_LOW] = "nonce too low",
-    [ZS_POOL_NONCE_TOO_HIGH] = "nonce too high",
-    [ZS_POOL_UNDERPRICED] = "transaction underpriced",
-    [ZS_POOL_REPLACEMENT_UNDERPRICED] = "replacement transaction underpriced",
-    [ZS_POOL_INSUFFICIENT_FUNDS] = "insufficient funds for gas * price + value",
-    [ZS_POOL_INTRINSIC_GAS] = "intrinsic gas too low",
-    [ZS_POOL_GAS_LIMIT] = "exceeds block gas limit",
-    [ZS_POOL_OVERSIZED] = "oversized data",
-    [ZS_POOL_FULL] = "txpool is full",
-    [ZS_POOL_ACCOUNT_LIMIT] = "account limit exceeded",
-    [ZS_POOL_CHAIN_ID] = "invalid chain id for signer",
-    [ZS_POOL_FEE_CAP] = "max priority fee per gas higher than max fee per gas",
-    [ZS_POOL_NONCE_MAX] = "nonce has max value",
-    [ZS_POOL_UNSUPPORTED] = "transaction type not supported",
-    [ZS_POOL_NO_EVM] = "contract creation is not supported yet (no EVM)",
-    [ZS_POOL_INVALID] = "invalid transaction",
-    [ZS_POOL_UNAVAILABLE] = "transaction pool unavailable",
-    [ZS_POOL_BACKPRESSURE] = "sequencer backlog: sealed batches are waiting for L1, try again later",
-};
-
-static const char *const ids[ZS_POOL_REASON_COUNT] = {
-    [ZS_POOL_OK] = "ok",
-    [ZS_POOL_ALREADY_KNOWN] = "already_known",
-    [ZS_POOL_NONCE_TOO_LOW] = "nonce_too_low",
-    [ZS_POOL_NONCE_TOO_HIGH] = "nonce_too_high",
-    [ZS_POOL_UNDERPRICED] = "underpriced",
-    [ZS_POOL_REPLACEMENT_UNDERPRICED] = "replacement_underpriced",
-    [ZS_POOL_INSUFFICIENT_FUNDS] = "insufficient_funds",
-    [ZS_POOL_INTRINSIC_GAS] = "intrinsic_gas",
-    [ZS_POOL_GAS_LIMIT] = "gas_limit",
-    [ZS_POOL_OVERSIZED] = "oversized",
-    [ZS_POOL_FULL] = "pool_full",
-    [ZS_POOL_ACCOUNT_LIMIT] = "account_limit",
-    [ZS_POOL_CHAIN_ID] = "chain_id",
-    [ZS_POOL_FEE_CAP] = "fee_cap",
-    [ZS_POOL_NONCE_MAX] = "nonce_max",
-    [ZS_POOL_UNSUPPORTED] = "unsupported",
-    [ZS_POOL_NO_EVM] = "no_evm",
-    [ZS_POOL_INVALID] = "invalid",
-    [ZS_POOL_UNAVAILABLE] = "unavailable",
-    [ZS_POOL_BACKPRESSURE] = "l1_backlog",
-};
-
-const char *zs_pool_reason_text(zs_pool_reason_t r)
-{
-    return (unsigned)r < ZS_POOL_REASON_COUNT ? texts[r] : "unknown";
-}
-
-const char *zs_pool_reason_id(zs_pool_reason_t r)
-{
-    return (unsigned)r < ZS_POOL_REASON_COUNT ? ids[r] : "unknown";
-}
-
 /* ---- Hash maps with chaining (the link is each entry's first field). */
 
 static size_t hkey(const uint8_t *k)
@@ -461,98 +403,72 @@ static void drop_acct_if_empty(zs_pool_t *p, acct_t *a)
     free(a);
 }
 
-/* Inserts a checked transaction; the caller holds the lock.  durable says
-   whether its row is already in the store (reload). */
-static zs_pool_reason_t insert_locked(zs_pool_t *p, const uint8_t *raw, size_t n, const uint8_t sender[20],
-                                      uint64_t state_nonce, const zs_u256_t *balance, uint64_t seq, int durable,
-                                      ptx_t **out)
+/* The pool's copy of a raw transaction, decoded, with its cost (gas times
+   price plus value): NULL with *r set. */
+static ptx_t *new_ptx(const uint8_t *raw, size_t n, const uint8_t sender[20], zs_pool_reason_t *r)
 {
-    zs_tx_t dec;
     zs_perr_t e;
     ptx_t *t = calloc(1, sizeof *t);
-    if (!t) return ZS_POOL_UNAVAILABLE;
-    t->raw = malloc(n);
-    if (!t->raw) {
+    if (t) t->raw = malloc(n);
+    if (!t || !t->raw) {
         free(t);
-        return ZS_POOL_UNAVAILABLE;
+        *r = ZS_POOL_UNAVAILABLE;
+        return NULL;
     }
     memcpy(t->raw, raw, n);
     t->raw_len = n;
-    if (zs_tx_decode(t->raw, n, &dec, &e)) {
+    if (zs_tx_decode(t->raw, n, &t->tx, &e)) {
         free_tx(t);
-        return ZS_POOL_INVALID;
+        *r = ZS_POOL_INVALID;
+        return NULL;
     }
-    t->tx = dec;
-    memcpy(t->hash, dec.hash, 32);
+    memcpy(t->hash, t->tx.hash, 32);
     memcpy(t->sender, sender, 20);
-    t->nonce = dec.nonce;
-    t->price = bid(&dec);
-    zs_u256_t gas = zs_u256_from_u64(dec.gas);
-    zs_u256_mul(&t->cost, &gas, &t->price); /* checked: no overflow */
-    zs_u256_add(&t->cost, &t->cost, &dec.value);
-    zs_pool_reason_t r = ZS_POOL_OK;
-    if (hget(&p->txs, t->hash, 32, TX_KOFF)) {
-        r = ZS_POOL_ALREADY_KNOWN;
-        goto fail;
-    }
-    acct_t *a = get_acct(p, sender, state_nonce);
-    if (!a) {
-        r = ZS_POOL_UNAVAILABLE;
-        goto fail;
-    }
-    if (t->nonce < a->next_nonce) {
-        r = ZS_POOL_NONCE_TOO_LOW;
-        goto fail_acct;
-    }
-    if (t->nonce - a->next_nonce > count_executable(p, a) + p->cfg.nonce_gap) {
-        r = ZS_POOL_NONCE_TOO_HIGH;
-        goto fail_acct;
-    }
-    if (zs_u256_cmp(&t->cost, balance) > 0) {
-        r = ZS_POOL_INSUFFICIENT_FUNDS;
-        goto fail_acct;
-    }
-    /* Where it goes among the sender's, and whom it replaces. */
-    size_t pos = 0;
-    while (pos < a->n && a->txs[pos]->nonce < t->nonce) pos++;
-    ptx_t *old = pos < a->n && a->txs[pos]->nonce == t->nonce ? a->txs[pos] : NULL;
-    if (old && old->durable != 1) {
-        /* The writer may be writing it right now: wait for that first. */
-        r = RETRY;
-        goto fail_acct;
-    }
-    if (old) {
+    t->nonce = t->tx.nonce;
+    t->price = bid(&t->tx);
+    zs_u256_t gas = zs_u256_from_u64(t->tx.gas);
+    zs_u256_mul(&t->cost, &gas, &t->price); /* checked at admission: no overflow */
+    zs_u256_add(&t->cost, &t->cost, &t->tx.value);
+    return t;
+}
+
+/* The sender's rules for t: nonce, funds, the replacement bump or room
+   for one more.  OK with t's place among the sender's (*pos) and the one it
+   replaces (*old, or NULL). */
+static zs_pool_reason_t sender_rules(zs_pool_t *p, acct_t *a, const ptx_t *t, const zs_u256_t *balance, size_t *pos,
+                                     ptx_t **old)
+{
+    if (t->nonce < a->next_nonce) return ZS_POOL_NONCE_TOO_LOW;
+    if (t->nonce - a->next_nonce > count_executable(p, a) + p->cfg.nonce_gap) return ZS_POOL_NONCE_TOO_HIGH;
+    if (zs_u256_cmp(&t->cost, balance) > 0) return ZS_POOL_INSUFFICIENT_FUNDS;
+    *pos = 0;
+    while (*pos < a->n && a->txs[*pos]->nonce < t->nonce) (*pos)++;
+    *old = *pos < a->n && a->txs[*pos]->nonce == t->nonce ? a->txs[*pos] : NULL;
+    if (*old && (*old)->durable != 1) return RETRY; /* the writer may be writing it right now: wait for that first */
+    if (*old) {
         zs_u256_t need, hundred = zs_u256_from_u64(100);
-        zs_u256_mul_u64(&need, &old->price, 100 + p->cfg.price_bump);
-        if (zs_u256_divmod(&need, NULL, &need, &hundred)) need = old->price;
-        if (old->in_flight || zs_u256_cmp(&t->price, &need) < 0 || !zs_u256_cmp(&t->price, &old->price)) {
-            r = ZS_POOL_REPLACEMENT_UNDERPRICED;
-            goto fail_acct;
-        }
-    } else {
-        if (p->total >= p->cfg.max_txs) {
-            r = ZS_POOL_FULL;
-            goto fail_acct;
-        }
-        if (a->n >= p->cfg.max_per_sender) {
-            r = ZS_POOL_ACCOUNT_LIMIT;
-            goto fail_acct;
-        }
+        zs_u256_mul_u64(&need, &(*old)->price, 100 + p->cfg.price_bump);
+        if (zs_u256_divmod(&need, NULL, &need, &hundred)) need = (*old)->price;
+        if ((*old)->in_flight || zs_u256_cmp(&t->price, &need) < 0 || !zs_u256_cmp(&t->price, &(*old)->price))
+            return ZS_POOL_REPLACEMENT_UNDERPRICED;
+        return ZS_POOL_OK;
     }
+    if (p->total >= p->cfg.max_txs) return ZS_POOL_FULL;
+    if (a->n >= p->cfg.max_per_sender) return ZS_POOL_ACCOUNT_LIMIT;
+    return ZS_POOL_OK;
+}
+
+/* t into the sender's list at pos (in old's place when it replaces one). */
+static zs_pool_reason_t place(zs_pool_t *p, acct_t *a, ptx_t *t, size_t pos, ptx_t *old)
+{
     if (!old && a->n == a->cap) {
         size_t cap = a->cap ? 2 * a->cap : 4;
         ptx_t **nt = realloc(a->txs, cap * sizeof *nt);
-        if (!nt) {
-            r = ZS_POOL_UNAVAILABLE;
-            goto fail_acct;
-        }
+        if (!nt) return ZS_POOL_UNAVAILABLE;
         a->txs = nt;
         a->cap = cap;
     }
-    if (hput(&p->txs, t, TX_KOFF)) {
-        r = ZS_POOL_UNAVAILABLE;
-        goto fail_acct;
-    }
+    if (hput(&p->txs, t, TX_KOFF)) return ZS_POOL_UNAVAILABLE;
     if (old) {
         hdel(&p->txs, old, TX_KOFF);
         push_u64(&p->wdel, &p->wdel_n, &p->wdel_cap, old->seq); /* its row goes with the new one's */
@@ -565,25 +481,44 @@ static zs_pool_reason_t insert_locked(zs_pool_t *p, const uint8_t *raw, size_t n
         p->total++;
     }
     t->acct = a;
+    return ZS_POOL_OK;
+}
+
+/* Inserts a checked transaction; the caller holds the lock.  durable says
+   whether its row is already in the store (reload); otherwise it joins the
+   writer's queue. */
+static zs_pool_reason_t insert_locked(zs_pool_t *p, const uint8_t *raw, size_t n, const uint8_t sender[20],
+                                      uint64_t state_nonce, const zs_u256_t *balance, uint64_t seq, int durable,
+                                      ptx_t **out)
+{
+    zs_pool_reason_t r;
+    ptx_t *t = new_ptx(raw, n, sender, &r), *old = NULL;
+    if (!t) return r;
+    if (hget(&p->txs, t->hash, 32, TX_KOFF)) {
+        free_tx(t);
+        return ZS_POOL_ALREADY_KNOWN;
+    }
+    acct_t *a = get_acct(p, sender, state_nonce);
+    size_t pos = 0;
+    r = a ? sender_rules(p, a, t, balance, &pos, &old) : ZS_POOL_UNAVAILABLE;
+    if (r == ZS_POOL_OK) r = place(p, a, t, pos, old);
+    if (r != ZS_POOL_OK) {
+        if (a) drop_acct_if_empty(p, a);
+        free_tx(t);
+        return r;
+    }
     t->seq = seq ? seq : p->next_seq++;
     if (seq && seq >= p->next_seq) p->next_seq = seq + 1;
     t->durable = durable || !p->store;
     if (!t->durable) {
-        if (p->wq_tail)
-            p->wq_tail->wnext = t;
-        else
-            p->wq_head = t;
+        if (p->wq_tail) p->wq_tail->wnext = t;
+        else p->wq_head = t;
         p->wq_tail = t;
         pthread_cond_signal(&p->work);
     }
     refresh(p, a);
     *out = t;
     return ZS_POOL_OK;
-fail_acct:
-    drop_acct_if_empty(p, a);
-fail:
-    free_tx(t);
-    return r;
 }
 
 zs_pool_reason_t zs_pool_add_nowait(zs_pool_t *p, const uint8_t *raw, size_t n, const zs_tx_t *tx,

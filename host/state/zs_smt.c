@@ -143,50 +143,6 @@ static int is_zero4(const uint64_t h[4])
     return !(h[0] | h[1] | h[2] | h[3]);
 }
 
-int zs_smt_key_bit(const zs_smt_key_t *key, int depth)
-{
-    return (int)((key->e[depth % 4] >> (depth / 4)) & 1);
-}
-
-/* Bits of limb j consumed by the first `depth` levels. */
-static int consumed(int depth, int j)
-{
-    return depth / 4 + (j < depth % 4 ? 1 : 0);
-}
-
-void zs_smt_remaining_key(const zs_smt_key_t *key, int depth, uint64_t out[4])
-{
-    for (int j = 0; j < 4; j++) {
-        int c = consumed(depth, j);
-        out[j] = c >= 64 ? 0 : key->e[j] >> c;
-    }
-}
-
-void zs_smt_join_key(const uint64_t rkey[4], const zs_smt_key_t *path_key, int depth, zs_smt_key_t *out)
-{
-    for (int j = 0; j < 4; j++) {
-        int c = consumed(depth, j);
-        uint64_t low = c >= 64 ? path_key->e[j] : path_key->e[j] & ((1ull << c) - 1);
-        out->e[j] = (c >= 64 ? 0 : rkey[j] << c) | low;
-    }
-}
-
-void zs_smt_stored_input(const zs_smt_stored_t *n, uint64_t in[12])
-{
-    memset(in, 0, 12 * sizeof *in);
-    memcpy(in, n->a, 32);
-    memcpy(in + 4, n->b, 32);
-    if (n->kind == ZS_SMT_NODE_LEAF) in[8] = 1;
-}
-
-void zs_smt_hash_stored(const zs_smt_stored_t *n, uint64_t out[4])
-{
-    uint64_t s[12];
-    zs_smt_stored_input(n, s);
-    zs_poseidon_permute(s);
-    memcpy(out, s, 32);
-}
-
 zs_smt_t *zs_smt_new(const zs_smt_ref_t *root, const zs_smt_loader_t *loader, const zs_smt_hasher_t *hasher)
 {
     zs_smt_t *t = calloc(1, sizeof *t);
@@ -661,18 +617,16 @@ static int assign_rows(zs_smt_t *t, uint64_t version, size_t nfresh)
     return ZS_OK;
 }
 
-int zs_smt_commit(zs_smt_t *t, uint64_t version, zs_smt_ref_t *root, zs_smt_changes_t *changes)
+/* The commit's scratch (kept in t between commits): the hashing queue and
+   the branches by depth.  0 or ZS_ERR_NOMEM. */
+static int commit_scratch(zs_smt_t *t, hash_queue_t *q)
 {
-    if (t->broken) return ZS_ERR_STATE;
-    if (version >= (1ull << 56)) return ZS_ERR_RANGE;
-    fresh_lists(t);
-    int err = ZS_OK;
-    hash_queue_t q = {0};
-    q.cap = 1024;
+    memset(q, 0, sizeof *q);
+    q->cap = 1024;
     if (!t->q_in) {
-        t->q_in = malloc(q.cap * sizeof *q.in);
-        t->q_out = malloc(q.cap * sizeof *q.out);
-        t->q_who = malloc(q.cap * sizeof *q.who);
+        t->q_in = malloc(q->cap * sizeof *q->in);
+        t->q_out = malloc(q->cap * sizeof *q->out);
+        t->q_who = malloc(q->cap * sizeof *q->who);
         t->per_depth = malloc((ZS_SMT_MAX_DEPTH + 1) * sizeof *t->per_depth);
     }
     if (t->by_depth_cap < t->dirty.n + 1) {
@@ -680,41 +634,52 @@ int zs_smt_commit(zs_smt_t *t, uint64_t version, zs_smt_ref_t *root, zs_smt_chan
         t->by_depth_cap = 2 * (t->dirty.n + 1);
         t->by_depth = malloc(t->by_depth_cap * sizeof *t->by_depth);
     }
-    q.in = t->q_in;
-    q.out = t->q_out;
-    q.who = t->q_who;
-    /* Branches grouped by depth, deepest hashed first. */
-    size_t *per_depth = t->per_depth;
-    node_t **by_depth = t->by_depth;
-    if (!q.in || !q.out || !q.who || !per_depth || !by_depth) {
-        err = ZS_ERR_NOMEM;
-        goto out;
-    }
-    memset(per_depth, 0, (ZS_SMT_MAX_DEPTH + 1) * sizeof *per_depth);
-    /* 1: value hashes of leaves whose value changed. */
+    q->in = t->q_in;
+    q->out = t->q_out;
+    q->who = t->q_who;
+    return q->in && q->out && q->who && t->per_depth && t->by_depth ? ZS_OK : ZS_ERR_NOMEM;
+}
+
+/* 1: the value hashes of leaves whose value changed. */
+static int hash_values(zs_smt_t *t, hash_queue_t *q)
+{
+    int err;
     for (size_t i = 0; i < t->dirty.n; i++) {
         node_t *n = t->dirty.v[i];
         if (n->kind != K_LEAF || !n->vdirty) continue;
-        uint64_t *in = hq_slot(&q, n);
+        uint64_t *in = hq_slot(q, n);
         memset(in, 0, 12 * sizeof *in);
         zs_smt_value_limbs(&((leaf_t *)n)->value, in);
-        if (q.n == q.cap && (err = hq_flush(t, &q, 1))) goto out;
+        if (q->n == q->cap && (err = hq_flush(t, q, 1))) return err;
     }
-    if ((err = hq_flush(t, &q, 1))) goto out;
-    /* 2: leaf hashes. */
+    return hq_flush(t, q, 1);
+}
+
+/* 2: the leaf hashes. */
+static int hash_leaves(zs_smt_t *t, hash_queue_t *q)
+{
+    int err;
     for (size_t i = 0; i < t->dirty.n; i++) {
         node_t *n = t->dirty.v[i];
         if (n->kind != K_LEAF) continue;
         leaf_t *l = (leaf_t *)n;
-        uint64_t *in = hq_slot(&q, n);
+        uint64_t *in = hq_slot(q, n);
         zs_smt_remaining_key(&l->key, n->depth, in);
         memcpy(in + 4, l->vhash, 32);
         in[8] = 1;
         in[9] = in[10] = in[11] = 0;
-        if (q.n == q.cap && (err = hq_flush(t, &q, 0))) goto out;
+        if (q->n == q->cap && (err = hq_flush(t, q, 0))) return err;
     }
-    if ((err = hq_flush(t, &q, 0))) goto out;
-    /* 3: branches, level by level from the deepest. */
+    return hq_flush(t, q, 0);
+}
+
+/* The changed branches into t->by_depth, grouped by depth (a counting
+   sort); t->per_depth[d] ends as the end of depth d's run.  Returns how
+   many there are. */
+static size_t sort_branches(zs_smt_t *t)
+{
+    size_t *per_depth = t->per_depth;
+    memset(per_depth, 0, (ZS_SMT_MAX_DEPTH + 1) * sizeof *per_depth);
     for (size_t i = 0; i < t->dirty.n; i++) {
         node_t *n = t->dirty.v[i];
         if (n->kind == K_BRANCH) per_depth[n->depth]++;
@@ -725,56 +690,67 @@ int zs_smt_commit(zs_smt_t *t, uint64_t version, zs_smt_ref_t *root, zs_smt_chan
         per_depth[d] = start;
         start += c;
     }
-    size_t nbranches = start;
     for (size_t i = 0; i < t->dirty.n; i++) {
         node_t *n = t->dirty.v[i];
-        if (n->kind == K_BRANCH) by_depth[per_depth[n->depth]++] = n;
+        if (n->kind == K_BRANCH) t->by_depth[per_depth[n->depth]++] = n;
     }
-    /* per_depth[d] is now the end of depth d's run. */
+    return start;
+}
+
+/* 3: the branches, level by level from the deepest (parents need their
+   children's hashes: each level is flushed before the one above). */
+static int hash_branches(zs_smt_t *t, hash_queue_t *q)
+{
+    int err;
     for (int d = ZS_SMT_MAX_DEPTH; d >= 0; d--) {
-        size_t end = per_depth[d], begin = d ? per_depth[d - 1] : 0;
+        size_t end = t->per_depth[d], begin = d ? t->per_depth[d - 1] : 0;
         for (size_t i = begin; i < end; i++) {
-            branch_t *b = (branch_t *)by_depth[i];
-            uint64_t *in = hq_slot(&q, &b->h);
+            branch_t *b = (branch_t *)t->by_depth[i];
+            uint64_t *in = hq_slot(q, &b->h);
             memset(in, 0, 12 * sizeof *in);
             if (b->child[0]) memcpy(in, b->child[0]->hash, 32);
             if (b->child[1]) memcpy(in + 4, b->child[1]->hash, 32);
-            if (q.n == q.cap && (err = hq_flush(t, &q, 0))) goto out;
+            if (q->n == q->cap && (err = hq_flush(t, q, 0))) return err;
         }
-        /* Parents need this level's hashes: flush before going up. */
-        if ((err = hq_flush(t, &q, 0))) goto out;
+        if ((err = hq_flush(t, q, 0))) return err;
     }
-    /* 4: a changed node that hashes as before keeps its stored row (and
-       cancels its dead entry); every other one gets a row at this version.
-       Two such nodes may hash alike (equal subtrees, possible only with
-       crafted keys): each takes its own duplicate index, so every place in
-       the tree has its own row.  Rows first, since a branch's row names its
-       children's. */
-    /* A node keeps its row only if it hashes as before and (a branch) its
-       children kept theirs, since its row names their rows: leaves first,
-       then branches from the deepest up. */
+    return ZS_OK;
+}
+
+/* 4: a changed node that hashes as before keeps its stored row (and
+   cancels its dead entry); every other one gets a row at this version.
+   A node keeps its row only if it hashes as before and (a branch) its
+   children kept theirs, since its row names their rows: leaves first, then
+   branches from the deepest up.  Two nodes may hash alike (equal subtrees,
+   possible only with crafted keys): each takes its own duplicate index, so
+   every place in the tree has its own row. */
+static int record_rows(zs_smt_t *t, uint64_t version, size_t nbranches)
+{
     size_t nfresh = 0;
+    int err;
     for (size_t i = 0; i < t->dirty.n; i++) {
         node_t *n = t->dirty.v[i];
         if (n->kind == K_LEAF) nfresh += decide_fresh(t, n);
     }
-    for (size_t i = nbranches; i-- > 0;) nfresh += decide_fresh(t, by_depth[i]);
-    if ((err = assign_rows(t, version, nfresh))) goto out;
+    for (size_t i = nbranches; i-- > 0;) nfresh += decide_fresh(t, t->by_depth[i]);
+    if ((err = assign_rows(t, version, nfresh))) return err;
     for (size_t i = 0; i < t->dirty.n; i++) {
         node_t *n = t->dirty.v[i];
         if ((n->kind != K_LEAF && n->kind != K_BRANCH) || !n->fresh) continue;
         zs_smt_stored_t st;
         node_stored(n, &st);
-        if ((err = push_created(t, n->ver, n->hash, &st))) goto out;
+        if ((err = push_created(t, n->ver, n->hash, &st))) return err;
     }
-    /* Compact the dead list. */
-    size_t w = 0;
-    for (size_t i = 0; i < t->n_dead; i++) {
-        if (t->dead_cancelled[i]) continue;
-        t->dead[w++] = t->dead[i];
-    }
+    size_t w = 0; /* the dead list, compacted */
+    for (size_t i = 0; i < t->n_dead; i++)
+        if (!t->dead_cancelled[i]) t->dead[w++] = t->dead[i];
     t->n_dead = w;
-    /* 5: settle. */
+    return ZS_OK;
+}
+
+/* 5: every node settled, the garbage returned, the root taken. */
+static void settle(zs_smt_t *t)
+{
     for (size_t i = 0; i < t->dirty.n; i++) {
         node_t *n = t->dirty.v[i];
         n->dirty = 0;
@@ -793,6 +769,25 @@ int zs_smt_commit(zs_smt_t *t, uint64_t version, zs_smt_ref_t *root, zs_smt_chan
     } else {
         memset(&t->root_ref, 0, sizeof t->root_ref);
     }
+}
+
+int zs_smt_commit(zs_smt_t *t, uint64_t version, zs_smt_ref_t *root, zs_smt_changes_t *changes)
+{
+    if (t->broken) return ZS_ERR_STATE;
+    if (version >= (1ull << 56)) return ZS_ERR_RANGE;
+    fresh_lists(t);
+    hash_queue_t q;
+    int err = commit_scratch(t, &q);
+    if (!err) err = hash_values(t, &q);
+    if (!err) err = hash_leaves(t, &q);
+    size_t nbranches = err ? 0 : sort_branches(t);
+    if (!err) err = hash_branches(t, &q);
+    if (!err) err = record_rows(t, version, nbranches);
+    if (err) {
+        t->broken = 1;
+        return err;
+    }
+    settle(t);
     if (root) *root = t->root_ref;
     if (changes) {
         changes->created = t->created;
@@ -802,9 +797,7 @@ int zs_smt_commit(zs_smt_t *t, uint64_t version, zs_smt_ref_t *root, zs_smt_chan
         changes->permutations = q.permutations;
     }
     t->lists_stale = 1;
-out:
-    if (err) t->broken = 1;
-    return err;
+    return ZS_OK;
 }
 
 int zs_smt_prove(zs_smt_t *t, const zs_smt_key_t *key, zs_u256_t *value, zs_smt_proof_t *proof)
@@ -833,47 +826,4 @@ int zs_smt_prove(zs_smt_t *t, const zs_smt_key_t *key, zs_u256_t *value, zs_smt_
         if (key_eq(&l->key, key)) *value = l->value;
     }
     return ZS_OK;
-}
-
-static void hash12(uint64_t s[12], uint64_t out[4])
-{
-    zs_poseidon_permute(s);
-    memcpy(out, s, 32);
-}
-
-int zs_smt_verify(const uint64_t root[4], const zs_smt_key_t *key, const zs_u256_t *value,
-                  const zs_smt_proof_t *proof)
-{
-    if (proof->levels < 0 || proof->levels > ZS_SMT_MAX_DEPTH) return ZS_ERR_INVAL;
-    uint64_t h[4] = {0}, s[12];
-    int zero = zs_u256_is_zero(value);
-    if (proof->has_leaf) {
-        zs_smt_key_t found;
-        zs_smt_join_key(proof->rkey, key, proof->levels, &found);
-        uint64_t vh[4];
-        memset(s, 0, sizeof s);
-        zs_smt_value_limbs(value, s);
-        hash12(s, vh);
-        if (key_eq(&found, key)) {
-            /* The key's own leaf: its value hash must be value's. */
-            if (zero || memcmp(vh, proof->vhash, 32)) return ZS_ERR_CRYPTO;
-        } else if (!zero) {
-            return ZS_ERR_CRYPTO; /* another key's leaf proves absence only */
-        }
-        memcpy(s, proof->rkey, 32);
-        memcpy(s + 4, proof->vhash, 32);
-        s[8] = 1;
-        s[9] = s[10] = s[11] = 0;
-        hash12(s, h);
-    } else if (!zero) {
-        return ZS_ERR_CRYPTO;
-    }
-    for (int i = proof->levels - 1; i >= 0; i--) {
-        int bit = zs_smt_key_bit(key, i);
-        memset(s, 0, sizeof s);
-        memcpy(s + (bit ? 0 : 4), proof->siblings[i], 32);
-        memcpy(s + (bit ? 4 : 0), h, 32);
-        hash12(s, h);
-    }
-    return memcmp(h, root, 32) ? ZS_ERR_CRYPTO : ZS_OK;
 }

@@ -55,147 +55,171 @@ static int find_l1_info(json_t *c, uint32_t index, zs_l1_info_t *out)
     return 1;
 }
 
-static json_t *process_case(json_t *c, size_t index)
-{
+/* One case being executed. */
+typedef struct {
+    json_t *c;
     char what[64];
-    snprintf(what, sizeof what, "batch process: case %zu", index);
+    zs_state_t *st;
+    zs_exec_t *x;
+    zs_exec_cfg_t cfg;
+    uint8_t *batch;
+    size_t blen;
+    uint64_t timestamp_limit, version;
+    zs_smt_ref_t old_root, root;
+    json_t *blocks, *txs;
+    int in_block;
+} run_t;
+
+/* The case's genesis applied and committed, its configuration read. */
+static void open_case(run_t *r, json_t *c, size_t index)
+{
+    memset(r, 0, sizeof *r);
+    r->c = c;
+    r->version = 1;
+    snprintf(r->what, sizeof r->what, "batch process: case %zu", index);
     char err[512];
     zs_state_opts_t so = {.hasher = cli_hasher()};
-    zs_state_t *st = zs_state_open(NULL, &so, err, sizeof err);
-    if (!st) cli_fail("%s: %s", what, err);
+    if (!(r->st = zs_state_open(NULL, &so, err, sizeof err))) cli_fail("%s: %s", r->what, err);
     /* Genesis: Polygon's vectors give an array of accounts. */
     json_t *g = json_pack("{s:O}", "addresses", json_object_get(c, "genesis"));
-    zs_genesis_t *gen = cli_genesis(what, g);
+    zs_genesis_t *gen = cli_genesis(r->what, g);
     json_decref(g);
-    if (zs_state_apply_genesis(st, gen, err, sizeof err)) cli_fail("%s: %s", what, err);
+    if (zs_state_apply_genesis(r->st, gen, err, sizeof err)) cli_fail("%s: %s", r->what, err);
     zs_genesis_free(gen);
-    zs_smt_ref_t old_root, root;
-    if (zs_state_commit(st, NULL, 0, &old_root, NULL)) cli_fail("%s: genesis commit failed", what);
-
-    zs_exec_cfg_t cfg = {0};
+    if (zs_state_commit(r->st, NULL, 0, &r->old_root, NULL)) cli_fail("%s: genesis commit failed", r->what);
     json_t *cid = json_object_get(c, "chainID");
-    cfg.chain_id = json_is_integer(cid) ? (uint64_t)json_integer_value(cid) : 1000;
+    r->cfg.chain_id = json_is_integer(cid) ? (uint64_t)json_integer_value(cid) : 1000;
     const char *seq = json_string_value(json_object_get(c, "sequencerAddress"));
-    if (!seq) cli_fail("%s: no sequencerAddress", what);
-    cli_addr("sequencerAddress", seq, cfg.coinbase);
+    if (!seq) cli_fail("%s: no sequencerAddress", r->what);
+    cli_addr("sequencerAddress", seq, r->cfg.coinbase);
     const char *bl2 = json_string_value(json_object_get(c, "batchL2Data"));
-    if (!bl2) cli_fail("%s: no batchL2Data", what);
-    size_t blen;
-    uint8_t *batch = cli_hex("batchL2Data", bl2, &blen);
+    if (!bl2) cli_fail("%s: no batchL2Data", r->what);
+    r->batch = cli_hex("batchL2Data", bl2, &r->blen);
     json_t *tl = json_object_get(c, "timestampLimit");
-    uint64_t timestamp_limit = json_is_string(tl) ? cli_u64("timestampLimit", json_string_value(tl))
-                                                  : (uint64_t)json_integer_value(tl);
+    r->timestamp_limit = json_is_string(tl) ? cli_u64("timestampLimit", json_string_value(tl))
+                                            : (uint64_t)json_integer_value(tl);
+    r->x = zs_exec_new(r->st, &r->cfg);
+    r->blocks = json_array();
+    r->txs = json_array();
+}
 
-    zs_exec_t *x = zs_exec_new(st, &cfg);
-    json_t *blocks = json_array(), *txs = json_array();
-    const char *invalid = NULL; /* the whole batch is invalid: state stays */
-    size_t pos = 0;
-    zs_batch_entry_t ent;
-    zs_perr_t e = {0};
-    int r, in_block = 0, first = 1;
-    uint64_t version = 1;
-    while (!invalid && (r = zs_batch_next(batch, blen, &pos, &ent, &e)) == 1) {
-        if (first && ent.kind != ZS_BATCH_ENTRY_BLOCK) {
-            invalid = "the first entry is not a changeL2Block";
-            break;
-        }
-        first = 0;
-        if (ent.kind == ZS_BATCH_ENTRY_BLOCK) {
-            if (in_block) {
-                uint64_t gas;
-                if (zs_exec_block_end(x, &gas, NULL)) cli_fail("%s: closing a block failed", what);
-            }
-            if (zs_state_commit(st, NULL, version++, &root, NULL)) cli_fail("%s: commit failed", what);
-            zs_l1_info_t l1, *l1p = NULL;
-            if (ent.index_l1_info_tree) {
-                if (!find_l1_info(c, ent.index_l1_info_tree, &l1))
-                    cli_fail("%s: the batch refers to L1 info leaf %u, which the file does not give", what,
-                             ent.index_l1_info_tree);
-                l1p = &l1;
-            }
-            zs_exec_block_t blk;
-            if (zs_exec_block_begin(x, root.hash, ent.delta_timestamp, l1p, &blk)) cli_fail("%s: opening a block failed", what);
-            if (blk.timestamp > timestamp_limit) {
-                invalid = "a block timestamp is above timestampLimit";
-                break;
-            }
-            if (l1p && blk.timestamp < l1p->timestamp) {
-                invalid = "a block timestamp is below its L1 info leaf's";
-                break;
-            }
-            json_array_append_new(blocks, json_pack("{s:I,s:I}", "number", (json_int_t)blk.number, "timestamp",
-                                                    (json_int_t)blk.timestamp));
-            in_block = 1;
-            continue;
-        }
-        uint8_t *raw = malloc(ent.len + 64);
-        zs_tx_t tx;
-        zs_perr_t te;
-        if (zs_batch_entry_to_tx(&ent, raw, ent.len + 64, &tx, &te)) {
-            /* Polygon refuses the whole batch when a transaction does not decode. */
-            free(raw);
-            invalid = "a transaction does not decode (Failed to RLP decode signing data)";
-            break;
-        }
-        uint8_t sender[20];
-        json_t *jt = json_pack("{s:o}", "hash", cli_json_hex(tx.hash, 32));
-        if (zs_tx_recover(&tx, sender)) {
-            json_object_set_new(jt, "included", json_false());
-            json_object_set_new(jt, "reason", json_string("invalid signature"));
-        } else {
-            zs_exec_result_t res;
-            if (zs_exec_tx(x, &tx, sender, ent.effective_percentage, &res)) cli_fail("%s: state error", what);
-            if (res.reason == ZS_EXEC_UNSUPPORTED)
-                cli_fail("%s: transaction %s creates or calls a contract; zkseq has no EVM yet, so it cannot "
-                         "compute this batch", what, json_string_value(json_object_get(jt, "hash")));
-            json_object_set_new(jt, "from", cli_json_addr(sender));
-            json_object_set_new(jt, "included", json_boolean(res.reason == ZS_EXEC_OK));
-            if (res.reason == ZS_EXEC_OK) {
-                json_object_set_new(jt, "gasUsed", json_integer((json_int_t)res.gas_used));
-                json_object_set_new(jt, "l2TxHash", cli_json_hex(res.l2_tx_hash, 32));
-            } else {
-                json_object_set_new(jt, "reason", json_string(zs_exec_reason_text(res.reason)));
-            }
-        }
-        json_array_append_new(txs, jt);
+static void end_block(run_t *r)
+{
+    uint64_t gas;
+    if (r->in_block && zs_exec_block_end(r->x, &gas, NULL)) cli_fail("%s: closing a block failed", r->what);
+    r->in_block = 0;
+}
+
+/* A changeL2Block entry: NULL, or why the whole batch is invalid. */
+static const char *begin_block(run_t *r, const zs_batch_entry_t *ent)
+{
+    end_block(r);
+    if (zs_state_commit(r->st, NULL, r->version++, &r->root, NULL)) cli_fail("%s: commit failed", r->what);
+    zs_l1_info_t l1, *l1p = NULL;
+    if (ent->index_l1_info_tree) {
+        if (!find_l1_info(r->c, ent->index_l1_info_tree, &l1))
+            cli_fail("%s: the batch refers to L1 info leaf %u, which the file does not give", r->what,
+                     ent->index_l1_info_tree);
+        l1p = &l1;
+    }
+    zs_exec_block_t blk;
+    if (zs_exec_block_begin(r->x, r->root.hash, ent->delta_timestamp, l1p, &blk))
+        cli_fail("%s: opening a block failed", r->what);
+    if (blk.timestamp > r->timestamp_limit) return "a block timestamp is above timestampLimit";
+    if (l1p && blk.timestamp < l1p->timestamp) return "a block timestamp is below its L1 info leaf's";
+    json_array_append_new(r->blocks, json_pack("{s:I,s:I}", "number", (json_int_t)blk.number, "timestamp",
+                                               (json_int_t)blk.timestamp));
+    r->in_block = 1;
+    return NULL;
+}
+
+/* A transaction entry: NULL, or why the whole batch is invalid. */
+static const char *run_tx(run_t *r, const zs_batch_entry_t *ent)
+{
+    uint8_t *raw = malloc(ent->len + 64);
+    zs_tx_t tx;
+    zs_perr_t te;
+    if (!raw) cli_fail("out of memory");
+    if (zs_batch_entry_to_tx(ent, raw, ent->len + 64, &tx, &te)) {
+        /* Polygon refuses the whole batch when a transaction does not decode. */
         free(raw);
+        return "a transaction does not decode (Failed to RLP decode signing data)";
     }
-    if (!invalid && r < 0) invalid = "batchL2Data does not decode";
-    if (!invalid && in_block) {
-        uint64_t gas;
-        if (zs_exec_block_end(x, &gas, NULL)) cli_fail("%s: closing a block failed", what);
+    uint8_t sender[20];
+    json_t *jt = json_pack("{s:o}", "hash", cli_json_hex(tx.hash, 32));
+    if (zs_tx_recover(&tx, sender)) {
+        json_object_set_new(jt, "included", json_false());
+        json_object_set_new(jt, "reason", json_string("invalid signature"));
+    } else {
+        zs_exec_result_t res;
+        if (zs_exec_tx(r->x, &tx, sender, ent->effective_percentage, &res)) cli_fail("%s: state error", r->what);
+        if (res.reason == ZS_EXEC_UNSUPPORTED)
+            cli_fail("%s: transaction %s creates or calls a contract; zkseq has no EVM yet, so it cannot "
+                     "compute this batch", r->what, json_string_value(json_object_get(jt, "hash")));
+        json_object_set_new(jt, "from", cli_json_addr(sender));
+        json_object_set_new(jt, "included", json_boolean(res.reason == ZS_EXEC_OK));
+        if (res.reason == ZS_EXEC_OK) {
+            json_object_set_new(jt, "gasUsed", json_integer((json_int_t)res.gas_used));
+            json_object_set_new(jt, "l2TxHash", cli_json_hex(res.l2_tx_hash, 32));
+        } else {
+            json_object_set_new(jt, "reason", json_string(zs_exec_reason_text(res.reason)));
+        }
     }
-    if (invalid) {
-        root = old_root;
-    } else if (zs_state_commit(st, NULL, version, &root, NULL)) {
-        cli_fail("%s: commit failed", what);
-    }
+    json_array_append_new(r->txs, jt);
+    free(raw);
+    return NULL;
+}
+
+/* What the executor would answer for the case. */
+static json_t *case_result(run_t *r, const char *invalid)
+{
     uint8_t batch_hash[32], acc[32], old_acc[32], l1_root[32], forced[32];
-    cli_keccak(batch, blen, batch_hash);
-    hex32("oldAccInputHash", json_object_get(c, "oldAccInputHash"), old_acc);
-    hex32("l1InfoRoot", json_object_get(c, "l1InfoRoot"), l1_root);
-    hex32("forcedBlockHashL1", json_object_get(c, "forcedBlockHashL1"), forced);
-    zs_batch_acc_input_hash(old_acc, batch_hash, l1_root, timestamp_limit, cfg.coinbase, forced, acc);
+    cli_keccak(r->batch, r->blen, batch_hash);
+    hex32("oldAccInputHash", json_object_get(r->c, "oldAccInputHash"), old_acc);
+    hex32("l1InfoRoot", json_object_get(r->c, "l1InfoRoot"), l1_root);
+    hex32("forcedBlockHashL1", json_object_get(r->c, "forcedBlockHashL1"), forced);
+    zs_batch_acc_input_hash(old_acc, batch_hash, l1_root, r->timestamp_limit, r->cfg.coinbase, forced, acc);
     /* The local exit root: slot 1 of the L2 global exit root manager. */
     zs_u256_t slot = zs_u256_from_u64(1), ler;
     uint8_t ler_be[32];
-    if (zs_state_storage(st, zs_ger_manager_l2_address, &slot, &ler)) cli_fail("%s: state error", what);
+    if (zs_state_storage(r->st, zs_ger_manager_l2_address, &slot, &ler)) cli_fail("%s: state error", r->what);
     zs_u256_to_be32(&ler, ler_be);
-
     json_t *out = json_object();
-    if (json_object_get(c, "id")) json_object_set(out, "id", json_object_get(c, "id"));
-    json_object_set_new(out, "oldStateRoot", root_json(&old_root));
-    json_object_set_new(out, "newStateRoot", root_json(&root));
-    json_object_set_new(out, "batchL2Data", cli_json_hex(batch, blen));
+    if (json_object_get(r->c, "id")) json_object_set(out, "id", json_object_get(r->c, "id"));
+    json_object_set_new(out, "oldStateRoot", root_json(&r->old_root));
+    json_object_set_new(out, "newStateRoot", root_json(&r->root));
+    json_object_set_new(out, "batchL2Data", cli_json_hex(r->batch, r->blen));
     json_object_set_new(out, "batchHashData", cli_json_hex(batch_hash, 32));
     json_object_set_new(out, "newAccInputHash", cli_json_hex(acc, 32));
     json_object_set_new(out, "newLocalExitRoot", cli_json_hex(ler_be, 32));
     json_object_set_new(out, "invalidBatch", invalid ? json_string(invalid) : json_false());
-    json_object_set_new(out, "blocks", blocks);
-    json_object_set_new(out, "txs", txs);
-    zs_exec_free(x);
-    zs_state_close(st);
-    free(batch);
+    json_object_set_new(out, "blocks", r->blocks);
+    json_object_set_new(out, "txs", r->txs);
+    return out;
+}
+
+static json_t *process_case(json_t *c, size_t index)
+{
+    run_t r;
+    open_case(&r, c, index);
+    const char *invalid = NULL; /* the whole batch is invalid: the state stays */
+    size_t pos = 0;
+    zs_batch_entry_t ent;
+    zs_perr_t e = {0};
+    int rc, first = 1;
+    while (!invalid && (rc = zs_batch_next(r.batch, r.blen, &pos, &ent, &e)) == 1) {
+        if (first && ent.kind != ZS_BATCH_ENTRY_BLOCK) invalid = "the first entry is not a changeL2Block";
+        else invalid = ent.kind == ZS_BATCH_ENTRY_BLOCK ? begin_block(&r, &ent) : run_tx(&r, &ent);
+        first = 0;
+    }
+    if (!invalid && rc < 0) invalid = "batchL2Data does not decode";
+    if (!invalid) end_block(&r);
+    if (invalid) r.root = r.old_root;
+    else if (zs_state_commit(r.st, NULL, r.version, &r.root, NULL)) cli_fail("%s: commit failed", r.what);
+    json_t *out = case_result(&r, invalid);
+    zs_exec_free(r.x);
+    zs_state_close(r.st);
+    free(r.batch);
     return out;
 }
 

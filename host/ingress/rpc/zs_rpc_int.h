@@ -1,6 +1,11 @@
-/* What the method layer and the HTTP server of zs_rpc share. */
+/* What the JSON-RPC layer's files share: the server object, a method's
+   signature and the method tables, errors, and the value helpers
+   (zs_rpc_values.c).  Internal to host/ingress/rpc. */
 #ifndef ZS_RPC_INT_H
 #define ZS_RPC_INT_H
+
+#include <jansson.h>
+#include <stdint.h>
 
 #include "host/ingress/rpc/zs_rpc.h"
 
@@ -11,5 +16,62 @@ struct zs_rpc {
     uint16_t port;
     zs_rpc_stats_t stats; /* updated atomically */
 };
+
+/* A method's error: a JSON-RPC code, a message, optional data. */
+typedef struct {
+    int code;
+    char msg[256];
+    json_t *data;
+} rpc_err_t;
+
+/* A method: its result (a new reference), or NULL with *e set. */
+typedef json_t *(*rpc_method_fn)(zs_rpc_t *r, json_t *params, rpc_err_t *e);
+typedef struct {
+    const char *name;
+    rpc_method_fn fn;
+} zs_rpc_method_t;
+
+/* The tables, each ended by {NULL, NULL}. */
+extern const zs_rpc_method_t zs_rpc_eth_methods[];
+extern const zs_rpc_method_t zs_rpc_zkevm_methods[];
+
+/* When the request being answered on this thread arrived (its answer's
+   latency). */
+extern __thread uint64_t rpc_request_ns;
+
+/* The answer to the eth_sendRawTransaction being handled, when the batch
+   it came in was admitted together before its calls ran (NULL: admit it
+   now). */
+extern __thread const zs_submit_t *rpc_presubmitted;
+
+/* Sets *e; returns NULL, so a method can `return rpc_fail(...)`. */
+json_t *rpc_fail(rpc_err_t *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Values out: 0x quantities, 0x data, EIP-55 addresses. */
+extern const uint8_t rpc_zero32[32];
+json_t *rpc_qty(uint64_t v);
+json_t *rpc_qty256(const zs_u256_t *v);
+json_t *rpc_hexdata(const uint8_t *p, size_t n);
+json_t *rpc_address(const uint8_t a[20]);
+
+/* Values in; the parsers return 0, or ZS_ERR_INVAL (with *e set where they
+   take e). */
+json_t *rpc_param(json_t *params, size_t i);
+int rpc_parse_hex_fixed(json_t *j, uint8_t *out, size_t n);
+int rpc_parse_addr(json_t *j, uint8_t a[20], rpc_err_t *e, const char *what);
+int rpc_parse_hash(json_t *j, uint8_t h[32], rpc_err_t *e, const char *what);
+int rpc_parse_qty_u256(json_t *j, zs_u256_t *v);
+int rpc_parse_qty(json_t *j, uint64_t *v);
+uint64_t rpc_last_block_of_batch(zs_rpc_t *r, uint64_t batch);
+/* A block tag or number: 0 with *num, 1 when the block is not there yet,
+   ZS_ERR_INVAL with *e set. */
+int rpc_parse_block(zs_rpc_t *r, json_t *j, uint64_t *num, rpc_err_t *e);
+int rpc_is_pending_tag(json_t *j);
+
+/* Objects as geth shapes them. */
+json_t *rpc_tx_object(const zs_tx_t *tx, const uint8_t sender[20], const zs_txrec_t *rec, const uint8_t *block_hash);
+json_t *rpc_included_tx(const zs_txrec_t *rec);
+json_t *rpc_receipt_object(const zs_txrec_t *rec);
+json_t *rpc_block_object(zs_rpc_t *r, const zs_block_t *b, int full);
 
 #endif
