@@ -1,6 +1,6 @@
 /* hal.h: everything the firmware core knows of the hardware.  A board
-   (board/sim on Linux, a bare-metal board later, or a unit test's fake in
-   RAM) fills a zs_hal_t with its functions and hands it to fw_run; the core
+   (board/sim on Linux, board/zcu102 bare metal, or a unit test's fake in
+   RAM) fills a zs_hal_t with its functions and hands it to fw_init; the core
    never touches an address or a system call of its own.
 
    Conventions: functions return 0 (or a count) on success and a negative

@@ -3,8 +3,8 @@
 
    The latest version lives in memory (zs_smt, loaded lazily); earlier
    retained versions are read from the store.  Changes are staged, then a
-   commit hashes them (through the configured hasher: CPU now, the card
-   later) and adds them to a store batch.  Contract code is kept by its hash
+   commit hashes them (through the configured hasher: the CPU, or the card
+   through host/accel) and adds them to a store batch.  Contract code is kept by its hash
    in the chain family.
 
    Thread safety: one writer thread owns a zs_state (sets, gets of the
