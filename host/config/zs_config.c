@@ -275,6 +275,21 @@ static int check_policy(json_t *root, char *err, size_t errlen)
     return ZS_OK;
 }
 
+/* Under mu: an edited copy of the tree takes its place when the edit went
+   well (rc 0) and the batching policy still checks out; otherwise it is
+   dropped and nothing changed.  Returns the verdict. */
+static int take_copy(zs_config_t *c, json_t *copy, int rc, char *err, size_t errlen)
+{
+    if (!rc) rc = check_policy(copy, err, errlen);
+    if (!rc) {
+        json_decref(c->root);
+        c->root = copy;
+        copy = NULL;
+    }
+    json_decref(copy);
+    return rc;
+}
+
 /* Walks a file's object: every leaf must be a key of the schema (a map or
    a genesis object is one value); each is checked and put into dst. */
 static int merge_object(json_t *dst, json_t *src, const char *path, char *err, size_t errlen)
@@ -317,15 +332,8 @@ int zs_config_merge_file(zs_config_t *c, const char *path, char *err, size_t err
     }
     pthread_mutex_lock(&c->mu);
     json_t *copy = json_deep_copy(c->root);
-    int rc = copy ? merge_object(copy, f, "", err, errlen) : ZS_ERR_NOMEM;
-    if (!rc) rc = check_policy(copy, err, errlen);
-    if (!rc) {
-        json_decref(c->root);
-        c->root = copy;
-        copy = NULL;
-    }
+    int rc = take_copy(c, copy, copy ? merge_object(copy, f, "", err, errlen) : ZS_ERR_NOMEM, err, errlen);
     pthread_mutex_unlock(&c->mu);
-    json_decref(copy);
     json_decref(f);
     return rc;
 }
@@ -376,17 +384,9 @@ int zs_config_set(zs_config_t *c, const char *key, const char *text, char *err, 
     pthread_mutex_lock(&c->mu);
     json_t *copy = rc ? NULL : json_deep_copy(c->root);
     if (!rc && !copy) rc = ZS_ERR_NOMEM;
-    if (!rc) {
-        put(copy, key, json_incref(v));
-        rc = check_policy(copy, err, errlen);
-    }
-    if (!rc) {
-        json_decref(c->root);
-        c->root = copy;
-        copy = NULL;
-    }
+    if (!rc) put(copy, key, json_incref(v));
+    rc = take_copy(c, copy, rc, err, errlen);
     pthread_mutex_unlock(&c->mu);
-    json_decref(copy);
     json_decref(v);
     return rc;
 }
