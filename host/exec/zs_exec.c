@@ -407,6 +407,8 @@ int zs_exec_tx(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], uint8_
     return zs_exec_tx_prepared(x, tx, sender, pct, NULL, r);
 }
 
+/* Long because it follows the processor's order for one transaction (nonce, balance,
+ * intrinsic gas, value, fee, coinbase) and each check must come before the next write. */
 int zs_exec_tx_prepared(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], uint8_t pct,
                         const uint8_t l2_hash[32], zs_exec_result_t *r)
 {

@@ -68,6 +68,8 @@ static void destroy(zs_store_t *s)
     free(s);
 }
 
+/* Long because RocksDB's C API sets each option with its own call; the order here is
+ * the order the options are documented in (block cache, filters, column families, WAL). */
 zs_store_t *zs_store_open(const char *path, const zs_cf_desc_t *cfs, int ncf, const zs_store_opts_t *o, char *err,
                           size_t errlen)
 {

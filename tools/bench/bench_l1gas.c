@@ -283,6 +283,9 @@ static void calldata_bounds(const uint8_t *p, size_t n, double *b2028, double *b
     *b7623 += 40.0 * (double)(n - zeros) + 10.0 * (double)zeros;
 }
 
+/* Long because it is one simulation loop: it replays the firmware's pacing (poll interval,
+ * in-flight cap, journal depth) over the sealed batches and posts each sequenceBatches call
+ * it would send; splitting the loop body would pass its six running counters around. */
 static int post(const devnet_t *d, const sim_t *s, uint8_t acc[32], const uint8_t l1_info_root[32], uint32_t l1_index,
                 uint64_t max_ts, l1_result_t *r, char *why, size_t whylen)
 {
@@ -393,6 +396,9 @@ static int run_rate(const devnet_t *d, const sim_t *s, l1_result_t *r, char *why
     return post(d, s, acc, root, (uint32_t)count, ts, r, why, whylen);
 }
 
+/* Long because it runs the whole L1 gas experiment in its stated order: load the devnets,
+ * derive the senders, then for each rate and devnet post the batches and report its three
+ * figures (gas per transfer, L1 transactions per hour, gas per second). */
 void bench_l1gas(const bench_opts_t *o)
 {
     if (!o->l1 || !*o->l1) {

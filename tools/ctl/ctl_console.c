@@ -112,6 +112,8 @@ static const char *fw_key(const char *key)
     return NULL;
 }
 
+/* Long because it is the console subcommand dispatcher: each branch maps one zkseqctl
+ * console verb onto one firmware console line and prints its reply. */
 int ctl_console_run(const ctl_opts_t *o, int argc, char **argv)
 {
     char line[256], err[300];

@@ -34,6 +34,8 @@ static const char *need(int argc, char **argv, int *i)
     return argv[++*i];
 }
 
+/* Long because it is one flag table written out: each flag parses and sets its field in
+ * two lines, then the checks that need all flags together (type vs fee fields) follow. */
 static int tx_sign(int argc, char **argv)
 {
     zs_tx_t tx = {0};
