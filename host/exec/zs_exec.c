@@ -1,4 +1,4 @@
-#include "host/exec/zs_exec.h"
+#include "host/exec/zs_exec_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -11,46 +11,6 @@ const uint8_t zs_system_address[20] = {0, 0, 0, 0, 0, 0, 0,    0,    0,    0,
 const uint8_t zs_ger_manager_l2_address[20] = {0xa4, 0x0d, 0x5f, 0x56, 0x74, 0x5a, 0x11,
                                                0x8d, 0x09, 0x06, 0xa3, 0x4e, 0x69, 0xae,
                                                0xc8, 0xc0, 0xdb, 0x1c, 0xb8, 0xfa};
-
-/* Storage slots of the system contract. */
-enum { SLOT_LAST_BLOCK = 0, SLOT_STATE_ROOT = 1, SLOT_TIMESTAMP = 2, SLOT_BLOCK_INFO_ROOT = 3 };
-/* Slot of the global exit root map in the L2 global exit root manager. */
-enum { SLOT_GLOBAL_EXIT_ROOT = 0 };
-/* Block info tree: leaf types, and the header fields (type 7). */
-enum {
-    KEY_HEADER = 7,
-    KEY_TX_HASH = 8,
-    KEY_TX_STATUS = 9,
-    KEY_TX_CUMULATIVE_GAS = 10,
-    KEY_TX_EFFECTIVE_PCT = 12
-};
-enum {
-    H_BLOCK_HASH = 0,
-    H_COINBASE,
-    H_NUMBER,
-    H_GAS_LIMIT,
-    H_TIMESTAMP,
-    H_GER,
-    H_BLOCK_HASH_L1,
-    H_GAS_USED,
-    H_COUNT
-};
-
-typedef struct {
-    zs_smt_key_t hash, status, cumulative, pct;
-} tx_keys_t;
-
-struct zs_exec {
-    zs_state_t *st;
-    zs_exec_cfg_t cfg;
-    zs_smt_t *info; /* the block info tree of the open block */
-    zs_smt_key_t header_keys[H_COUNT];
-    tx_keys_t *tx_keys; /* keys by index in the block, derived once */
-    size_t n_tx_keys;
-    uint32_t tx_index;
-    uint64_t cumulative_gas;
-    int in_block;
-};
 
 const char *zs_exec_reason_text(zs_exec_reason_t r)
 {
@@ -69,8 +29,8 @@ const char *zs_exec_reason_text(zs_exec_reason_t r)
         return "intrinsic gas too low";
     case ZS_EXEC_CHAIN_ID:
         return "invalid chain id";
-    case ZS_EXEC_UNSUPPORTED:
-        return "contract creation and calls to contracts are not supported yet";
+    case ZS_EXEC_OUT_OF_COUNTERS:
+        return "out of counters: the batch has no room left for this transaction";
     }
     return "unknown";
 }
@@ -115,6 +75,11 @@ zs_exec_t *zs_exec_new(zs_state_t *st, const zs_exec_cfg_t *cfg)
         x->cfg.tx_gas_limit = ZS_TX_GAS_LIMIT;
     for (int i = 0; i < H_COUNT; i++)
         x->header_keys[i] = index_key((uint64_t)i, KEY_HEADER);
+    x->mcp = 32;
+    if (!(x->evm = exec_evm_new(x))) {
+        free(x);
+        return NULL;
+    }
     return x;
 }
 
@@ -123,6 +88,8 @@ void zs_exec_free(zs_exec_t *x)
     if (!x)
         return;
     zs_smt_delete(x->info);
+    zs_evm_free(x->evm);
+    free(x->host.code);
     free(x->tx_keys);
     free(x);
 }
@@ -195,6 +162,7 @@ int zs_exec_block_begin(zs_exec_t *x, const uint64_t parent_root[4], uint32_t de
 {
     if (x->in_block)
         return ZS_ERR_STATE;
+    zs_evm_forget(x->evm); /* the state moves under it from here */
     zs_state_t *st = x->st;
     zs_u256_t slot, old_number, old_ts;
     int rc;
@@ -253,6 +221,7 @@ int zs_exec_block_begin(zs_exec_t *x, const uint64_t parent_root[4], uint32_t de
         (rc = info_set(x, &x->header_keys[H_BLOCK_HASH_L1], &bh)))
         return rc;
     x->tx_index = 0;
+    x->log_index = 0;
     x->cumulative_gas = 0;
     x->in_block = 1;
     if (!zs_u256_fits_u64(&number) || !zs_u256_fits_u64(&ts))
@@ -260,6 +229,7 @@ int zs_exec_block_begin(zs_exec_t *x, const uint64_t parent_root[4], uint32_t de
     out->number = number.w[0];
     out->timestamp = ts.w[0];
     zs_smt_h4_to_be(parent_root, out->parent_root);
+    x->blk = *out;
     return ZS_OK;
 }
 
@@ -404,17 +374,32 @@ static int add_balance(zs_state_t *st, const uint8_t a[20], const zs_u256_t *v, 
 int zs_exec_tx(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], uint8_t pct,
                zs_exec_result_t *r)
 {
-    return zs_exec_tx_prepared(x, tx, sender, pct, NULL, r);
+    return zs_exec_tx_fit(x, tx, sender, pct, NULL, NULL, r);
 }
 
-/* Long because it follows the processor's order for one transaction (nonce, balance,
- * intrinsic gas, value, fee, coinbase) and each check must come before the next write. */
 int zs_exec_tx_prepared(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], uint8_t pct,
                         const uint8_t l2_hash[32], zs_exec_result_t *r)
 {
-    memset(r, 0, sizeof *r);
-    if (!x->in_block)
-        return ZS_ERR_STATE;
+    return zs_exec_tx_fit(x, tx, sender, pct, l2_hash, NULL, r);
+}
+
+void zs_exec_set_mcp(zs_exec_t *x, uint32_t mcp)
+{
+    x->mcp = mcp;
+    zs_evm_set_mcp(x->evm, mcp);
+}
+
+void zs_exec_set_tracer(zs_exec_t *x, const zs_evm_tracer_t *t)
+{
+    zs_evm_set_tracer(x->evm, t);
+}
+
+/* Polygon's executor checks, in its order: chain id, nonce, upfront cost
+   at the effective price, sender without code (EIP-3607), gas limit.
+   ZS_OK with r->reason set. */
+static int precheck(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], uint8_t pct,
+                    zs_exec_result_t *r)
+{
     zs_state_t *st = x->st;
     int rc;
     if (tx->has_chain_id && tx->chain_id != x->cfg.chain_id) {
@@ -446,46 +431,127 @@ int zs_exec_tx_prepared(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20
         r->reason = ZS_EXEC_GAS_LIMIT;
         return ZS_OK;
     }
-    uint64_t intrinsic = zs_tx_intrinsic_gas(tx, NULL);
+    r->reason = ZS_EXEC_OK;
+    return ZS_OK;
+}
+
+/* A transfer to an account without code: exactly its intrinsic gas, the
+   value and fee moved directly. */
+static int transfer(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], const zs_vcount_t *room,
+                    zs_exec_result_t *r)
+{
+    zs_state_t *st = x->st;
+    uint64_t intrinsic = zs_tx_intrinsic_gas(tx, NULL), nonce;
     if (tx->gas < intrinsic) {
         r->reason = ZS_EXEC_INTRINSIC_GAS;
         return ZS_OK;
     }
-    if (!tx->has_to) {
-        r->reason = ZS_EXEC_UNSUPPORTED;
+    zs_vacc_t acc = {0};
+    zs_vcount_process_tx(&acc, 0, 0);
+    zs_vcount_add(&r->counters, &acc, x->mcp);
+    if (room && !zs_vcount_fits(&r->counters, room)) {
+        r->reason = ZS_EXEC_OUT_OF_COUNTERS;
         return ZS_OK;
     }
-    uint64_t to_code;
-    if ((rc = zs_state_code_length(st, tx->to, &to_code)))
+    int rc = zs_state_nonce(st, sender, &nonce);
+    if (rc)
         return rc;
-    if (to_code) {
-        r->reason = ZS_EXEC_UNSUPPORTED;
-        return ZS_OK;
-    }
-    /* A transfer to an account without code uses exactly its intrinsic gas. */
     r->gas_used = intrinsic;
+    r->status = 1;
     zs_u256_t used = zs_u256_from_u64(intrinsic), cost;
     zs_u256_mul(&r->fee, &used, &r->effective_gas_price); /* <= upfront: no overflow */
     zs_u256_add(&cost, &r->fee, &tx->value);
-    if ((rc = add_balance(st, sender, &cost, 1)) ||
-        (rc = zs_state_set_nonce(st, sender, nonce + 1)) ||
-        (rc = add_balance(st, tx->to, &tx->value, 0)) ||
-        (rc = add_balance(st, x->cfg.coinbase, &r->fee, 0)))
+    if ((rc = add_balance(st, sender, &cost, 1)) || (rc = zs_state_set_nonce(st, sender, nonce + 1)) ||
+        (rc = add_balance(st, tx->to, &tx->value, 0)) || (rc = add_balance(st, x->cfg.coinbase, &r->fee, 0)))
         return rc;
-    /* The receipt in the block info tree. */
+    /* the EVM's overlay may hold these three: it reads them again */
+    zs_evm_refresh(x->evm, sender);
+    zs_evm_refresh(x->evm, tx->to);
+    zs_evm_refresh(x->evm, x->cfg.coinbase);
+    return ZS_OK;
+}
+
+int zs_exec_tx_fit(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], uint8_t pct,
+                   const uint8_t l2_hash[32], const zs_vcount_t *room, zs_exec_result_t *r)
+{
+    memset(r, 0, sizeof *r);
+    if (!x->in_block)
+        return ZS_ERR_STATE;
+    int rc = precheck(x, tx, sender, pct, r), evm = 0;
+    if (rc || r->reason != ZS_EXEC_OK)
+        return rc;
+    if ((rc = exec_needs_evm(x, tx, &evm)))
+        return rc;
+    rc = evm ? exec_evm_tx(x, tx, sender, room, r) : transfer(x, tx, sender, room, r);
+    if (rc || r->reason != ZS_EXEC_OK)
+        return rc;
+    return exec_receipt(x, tx, sender, pct, l2_hash, r);
+}
+
+/* The key of log `log` of transaction `index`: the index key of type 11
+   with H(log as eight 32-bit limbs) as its capacity. */
+static zs_smt_key_t log_key(uint32_t index, uint32_t log)
+{
+    uint64_t s[12] = {0};
+    s[0] = log;
+    zs_poseidon_permute(s);
+    uint64_t cap[4];
+    memcpy(cap, s, 32);
+    memset(s, 0, sizeof s);
+    s[0] = index;
+    s[6] = KEY_TX_LOG;
+    memcpy(s + 8, cap, 32);
+    zs_poseidon_permute(s);
+    zs_smt_key_t k;
+    memcpy(k.e, s, 32);
+    return k;
+}
+
+/* A log's leaf value: the linear Poseidon hash of its data then topics. */
+static int log_value(const zs_evm_log_t *l, zs_u256_t *out)
+{
+    size_t n = l->len + 32 * (size_t)l->ntopics;
+    uint8_t stackbuf[512], *buf = n <= sizeof stackbuf ? stackbuf : malloc(n);
+    if (!buf)
+        return ZS_ERR_NOMEM;
+    if (l->len)
+        memcpy(buf, l->data, l->len);
+    for (int i = 0; i < l->ntopics; i++)
+        memcpy(buf + l->len + 32 * (size_t)i, l->topics[i], 32);
+    uint64_t h[4];
+    uint8_t be[32];
+    zs_smt_hash_bytecode(buf, n, h);
+    zs_smt_h4_to_be(h, be);
+    *out = zs_u256_from_be32(be);
+    if (buf != stackbuf)
+        free(buf);
+    return ZS_OK;
+}
+
+int exec_receipt(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], uint8_t pct, const uint8_t l2_hash[32],
+                 zs_exec_result_t *r)
+{
     const tx_keys_t *k = keys_for(x, x->tx_index);
     if (!k)
         return ZS_ERR_NOMEM;
-    x->cumulative_gas += intrinsic;
+    x->cumulative_gas += r->gas_used;
     if (l2_hash)
         memcpy(r->l2_tx_hash, l2_hash, 32);
     else
         zs_exec_l2_tx_hash(tx, (zs_u256_t[]){tx_price(x, tx)}, sender, r->l2_tx_hash);
-    zs_u256_t h = zs_u256_from_be32(r->l2_tx_hash), status = num(1), cum = num(x->cumulative_gas),
-              p = num(pct);
+    zs_u256_t h = zs_u256_from_be32(r->l2_tx_hash), status = num((uint64_t)r->status),
+              cum = num(x->cumulative_gas), p = num(pct);
+    int rc;
     if ((rc = info_set(x, &k->hash, &h)) || (rc = info_set(x, &k->status, &status)) ||
         (rc = info_set(x, &k->cumulative, &cum)) || (rc = info_set(x, &k->pct, &p)))
         return rc;
+    r->first_log = x->log_index;
+    for (size_t i = 0; i < r->nlogs; i++) {
+        zs_smt_key_t lk = log_key(x->tx_index, x->log_index++);
+        zs_u256_t v;
+        if ((rc = log_value(&r->logs[i], &v)) || (rc = info_set(x, &lk, &v)))
+            return rc;
+    }
     r->index = x->tx_index++;
     r->cumulative_gas = x->cumulative_gas;
     r->reason = ZS_EXEC_OK;

@@ -1,21 +1,25 @@
-/* zs_exec: executes L2 blocks of value transfers with Polygon zkEVM fork 12
-   (etrog) semantics against the state (host/state).
+/* zs_exec: executes L2 blocks with Polygon zkEVM fork 12 (etrog)
+   semantics against the state (host/state).
 
    A block starts with the changeL2Block step (zs_exec_block_begin): the
    system contract 0x...5ca1ab1e records the previous block's state root
    under keccak256(oldBlockNumber, 1), the new block number in slot 0 and the
    new timestamp in slot 2; an L1 info leaf with a new global exit root is
    written to the L2 global exit root manager; and a fresh block info tree
-   (a Poseidon SMT of header fields and per-transaction receipts) is begun.
-   Each transaction (zs_exec_tx) is checked as Polygon's executor checks it
-   (nonce, upfront cost at the effective gas price, sender without code,
-   gas limit) and executed: the sender pays value + gasUsed * effective gas
-   price, the receiver gets the value, the coinbase (sequencer) gets the fee
-   after the transfer; the receipt goes into the block info tree.  A block
-   ends (zs_exec_block_end) by writing the block info root into slot 3.
+   (a Poseidon SMT of header fields and per-transaction receipts and logs) is
+   begun.  Each transaction (zs_exec_tx) is checked as Polygon's executor
+   checks it (nonce, upfront cost at the effective gas price, sender without
+   code, gas limit) and executed: a transfer to an account without code
+   directly, anything else (a creation, a call to code or to a precompile)
+   in the EVM (lib/evm) over this state.  A transaction that reverts or runs
+   out of gas is included with status 0, as on Polygon.  The receipt and its
+   logs go into the block info tree.  A block ends (zs_exec_block_end) by
+   writing the block info root into slot 3.
 
-   Transactions that create contracts or call code are refused with
-   ZS_EXEC_UNSUPPORTED until zkseq has an EVM.
+   Each transaction's virtual counters (what the prover will spend on it,
+   lib/evm/zs_vcount.h) come back in its result; given the room left in
+   the open batch, a transaction that does not fit is not executed
+   (ZS_EXEC_OUT_OF_COUNTERS) and changes nothing.
 
    Thread safety: one thread owns a zs_exec and its state. */
 #ifndef ZS_EXEC_H
@@ -24,6 +28,7 @@
 #include <stdint.h>
 
 #include "host/state/zs_state.h"
+#include "lib/evm/zs_evm.h"
 #include "lib/tx/zs_tx.h"
 #include "lib/u256/zs_u256.h"
 
@@ -42,7 +47,7 @@ typedef enum {
     ZS_EXEC_GAS_LIMIT,       /* above the transaction gas limit */
     ZS_EXEC_INTRINSIC_GAS,   /* gas below the intrinsic cost */
     ZS_EXEC_CHAIN_ID,        /* another chain's transaction */
-    ZS_EXEC_UNSUPPORTED,     /* contract creation or a call to code */
+    ZS_EXEC_OUT_OF_COUNTERS, /* it does not fit the room left in the batch's counters */
 } zs_exec_reason_t;
 
 const char *zs_exec_reason_text(zs_exec_reason_t r);
@@ -72,11 +77,21 @@ typedef struct {
 typedef struct {
     zs_exec_reason_t reason; /* ZS_EXEC_OK: included */
     uint32_t index;          /* position in the block */
+    int status;              /* 1 success, 0 failed (reverted, out of gas...): included either way */
+    zs_evm_status_t evm_status; /* how it ended (ZS_EVM_SUCCESS for a transfer) */
     uint64_t gas_used;
     uint64_t cumulative_gas;
     zs_u256_t effective_gas_price;
     zs_u256_t fee;
     uint8_t l2_tx_hash[32];
+    int created;             /* a creation: the address it made (even when it failed) */
+    uint8_t contract[20];
+    const uint8_t *output;   /* return or revert data; valid until the next transaction */
+    size_t output_len;
+    const zs_evm_log_t *logs; /* valid until the next transaction */
+    size_t nlogs;
+    uint32_t first_log;      /* the block-wide index of logs[0] */
+    zs_vcount_t counters;    /* processTx and the EVM's steps, as Polygon counts them */
 } zs_exec_result_t;
 
 typedef struct zs_exec zs_exec_t;
@@ -106,6 +121,18 @@ ZS_MUST_USE int zs_exec_prepare(zs_exec_t *x, const zs_tx_t *const *txs, const u
                                 uint8_t (*l2_hashes)[32]);
 ZS_MUST_USE int zs_exec_tx_prepared(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], uint8_t pct,
                                     const uint8_t l2_hash[32], zs_exec_result_t *r);
+/* The same within room: the counters the open batch has left (NULL: no
+   limit).  A transaction whose counters exceed it is undone and comes back
+   with ZS_EXEC_OUT_OF_COUNTERS (r->counters says what it needed). */
+ZS_MUST_USE int zs_exec_tx_fit(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], uint8_t pct,
+                               const uint8_t l2_hash[32], const zs_vcount_t *room, zs_exec_result_t *r);
+
+/* The MCP the counters of the following transactions assume (default 32,
+   zs_vcount_mcp). */
+void zs_exec_set_mcp(zs_exec_t *x, uint32_t mcp);
+
+/* Tracing: the following transactions run through t (NULL stops). */
+void zs_exec_set_tracer(zs_exec_t *x, const zs_evm_tracer_t *t);
 
 /* zs_exec_block_end closes the block; gas_used is its total. */
 ZS_MUST_USE int zs_exec_block_end(zs_exec_t *x, uint64_t *gas_used, uint64_t block_info_root[4]);

@@ -366,6 +366,35 @@ int zs_state_set_nonce(zs_state_t *st, const uint8_t addr[20], uint64_t v)
     return k ? zs_smt_set(st->tree, &k->nonce, &x) : ZS_ERR_NOMEM;
 }
 
+/* Keeps code (hash h) until the next commit writes it to the store. */
+static int keep_code(zs_state_t *st, const uint8_t *code, size_t len, const uint64_t h[4])
+{
+    if (st->ncodes == st->capcodes) {
+        size_t cap = st->capcodes ? 2 * st->capcodes : 16;
+        pending_code_t *nc = realloc(st->codes, cap * sizeof *nc);
+        if (!nc)
+            return ZS_ERR_NOMEM;
+        st->codes = nc;
+        st->capcodes = cap;
+    }
+    pending_code_t *p = &st->codes[st->ncodes];
+    p->code = malloc(len ? len : 1);
+    if (!p->code)
+        return ZS_ERR_NOMEM;
+    memcpy(p->code, code, len);
+    p->len = len;
+    zs_smt_h4_to_be(h, p->hash);
+    st->ncodes++;
+    return ZS_OK;
+}
+
+int zs_state_add_code(zs_state_t *st, const uint8_t *code, size_t len)
+{
+    uint64_t h[4];
+    zs_smt_hash_bytecode(code, len, h);
+    return keep_code(st, code, len, h);
+}
+
 int zs_state_set_code(zs_state_t *st, const uint8_t addr[20], const uint8_t *code, size_t len)
 {
     zs_smt_key_t kc = zs_smt_key_account(addr, ZS_SMT_CODE),
@@ -375,22 +404,9 @@ int zs_state_set_code(zs_state_t *st, const uint8_t addr[20], const uint8_t *cod
         uint64_t h[4];
         zs_smt_hash_bytecode(code, len, h);
         hv = zs_smt_h4_to_u256(h);
-        if (st->ncodes == st->capcodes) {
-            size_t cap = st->capcodes ? 2 * st->capcodes : 16;
-            pending_code_t *nc = realloc(st->codes, cap * sizeof *nc);
-            if (!nc)
-                return ZS_ERR_NOMEM;
-            st->codes = nc;
-            st->capcodes = cap;
-        }
-        pending_code_t *p = &st->codes[st->ncodes];
-        p->code = malloc(len);
-        if (!p->code)
-            return ZS_ERR_NOMEM;
-        memcpy(p->code, code, len);
-        p->len = len;
-        zs_smt_h4_to_be(h, p->hash);
-        st->ncodes++;
+        int rc = keep_code(st, code, len, h);
+        if (rc)
+            return rc;
     }
     int rc = zs_smt_set(st->tree, &kc, &hv);
     return rc ? rc : zs_smt_set(st->tree, &kl, &lv);

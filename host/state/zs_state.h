@@ -57,6 +57,9 @@ ZS_MUST_USE int zs_state_set_nonce(zs_state_t *st, const uint8_t addr[20], uint6
 ZS_MUST_USE int zs_state_set_code(zs_state_t *st, const uint8_t addr[20], const uint8_t *code, size_t len);
 ZS_MUST_USE int zs_state_set_storage(zs_state_t *st, const uint8_t addr[20], const zs_u256_t *slot,
                                      const zs_u256_t *v);
+/* zs_state_add_code keeps code by its hash without touching any leaf (an
+   executor input brings code and the tree that refers to it separately). */
+ZS_MUST_USE int zs_state_add_code(zs_state_t *st, const uint8_t *code, size_t len);
 /* Raw tree access (tools, tests, system storage). */
 ZS_MUST_USE int zs_state_set_key(zs_state_t *st, const zs_smt_key_t *key, const zs_u256_t *v);
 ZS_MUST_USE int zs_state_get_key(zs_state_t *st, const zs_smt_key_t *key, zs_u256_t *v);

@@ -1,1 +1,1 @@
-$(call add-objs,zs_toolcommon,zs_httpc.c)
+$(call add-objs,zs_toolcommon,zs_httpc.c zs_execinput.c)

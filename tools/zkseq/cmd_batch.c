@@ -1,26 +1,27 @@
-/* zkseq batch process FILE [--id N]: executes a batch (Polygon's
-   state-transition vector format) from its genesis, as an executor that
-   reads the batch from L1 would, and prints the new state root, batchL2Data,
-   batchHashData and the new accInputHash. */
+/* zkseq batch: a batch as Polygon's executor runs it.
+     batch process FILE [--id N]  a case of Polygon's state-transition vectors
+                                  (genesis accounts, batchL2Data), from genesis
+     batch exec FILE              an executor input (oldStateRoot, db,
+                                  contractsBytecode, batchL2Data, ...)
+     batch acc ...                one step of the accInputHash chain
+   Both runs print newStateRoot, newLocalExitRoot, batchHashData,
+   newAccInputHash, virtualCounters (named as in the vectors), the blocks
+   and each transaction's fate. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "host/exec/zs_exec.h"
+#include "host/exec/zs_exec_batch.h"
 #include "host/state/zs_state.h"
 #include "lib/base/zs_hex.h"
 #include "lib/batch/zs_batch.h"
 #include "lib/keccak/zs_keccak.h"
+#include "tools/common/zs_execinput.h"
 #include "tools/zkseq/zkseq_cli.h"
 
 static void hex32(const char *what, json_t *v, uint8_t out[32])
 {
-    const char *s = json_string_value(v);
-    if (!s) {
-        memset(out, 0, 32);
-        return;
-    }
-    cli_hex_exact(what, s, out, 32);
+    if (zs_execinput_hex32(v, out)) cli_fail("%s is not a 32-byte hex value", what);
 }
 
 static json_t *root_json(const zs_smt_ref_t *r)
@@ -30,14 +31,107 @@ static json_t *root_json(const zs_smt_ref_t *r)
     return cli_json_hex(be, 32);
 }
 
-/* The L1 info leaf a changeL2Block entry names: from the case's "l1InfoTree"
-   object ({index: {globalExitRoot, blockHash, timestamp}}), or from the
-   type-11 entries of "txs" carrying "l1Info". */
-static int find_l1_info(json_t *c, uint32_t index, zs_l1_info_t *out)
+/* ---- What the run reports. */
+
+typedef struct {
+    json_t *blocks, *txs;
+} report_t;
+
+static void on_block(void *ctx, const zs_exec_block_t *b)
 {
+    report_t *r = ctx;
+    json_array_append_new(r->blocks, json_pack("{s:I,s:I}", "number", (json_int_t)b->number, "timestamp",
+                                               (json_int_t)b->timestamp));
+}
+
+static json_t *logs_json(const zs_exec_result_t *r)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < r->nlogs; i++) {
+        const zs_evm_log_t *l = &r->logs[i];
+        json_t *topics = json_array();
+        for (int t = 0; t < l->ntopics; t++) json_array_append_new(topics, cli_json_hex(l->topics[t], 32));
+        json_array_append_new(a, json_pack("{s:o,s:o,s:o}", "address", cli_json_addr(l->address), "topics", topics,
+                                           "data", cli_json_hex(l->data, l->len)));
+    }
+    return a;
+}
+
+static void on_tx(void *ctx, const zs_exec_batch_tx_t *t)
+{
+    report_t *rep = ctx;
+    json_t *jt = json_object();
+    if (t->tx) json_object_set_new(jt, "hash", cli_json_hex(t->tx->hash, 32));
+    if (t->recovered) json_object_set_new(jt, "from", cli_json_addr(t->sender));
+    json_object_set_new(jt, "included", json_boolean(t->included));
+    if (!t->included) {
+        json_object_set_new(jt, "reason", json_string(t->why ? t->why : "invalid"));
+    } else {
+        const zs_exec_result_t *r = t->r;
+        json_object_set_new(jt, "status", json_integer(r->status));
+        if (!r->status) json_object_set_new(jt, "error", json_string(zs_evm_status_text(r->evm_status)));
+        json_object_set_new(jt, "gasUsed", json_integer((json_int_t)r->gas_used));
+        json_object_set_new(jt, "l2TxHash", cli_json_hex(r->l2_tx_hash, 32));
+        if (r->created) json_object_set_new(jt, "contractAddress", cli_json_addr(r->contract));
+        if (r->output_len) json_object_set_new(jt, "output", cli_json_hex(r->output, r->output_len));
+        if (r->nlogs) json_object_set_new(jt, "logs", logs_json(r));
+    }
+    json_array_append_new(rep->txs, jt);
+}
+
+static json_t *counters_json(const zs_vcount_t *c)
+{
+    const uint64_t v[8] = {c->steps, c->arith, c->binary, c->mem_align, c->keccaks, c->padding, c->poseidon, c->sha256};
+    json_t *o = json_object();
+    for (int i = 0; i < 8; i++) json_object_set_new(o, zs_vcount_names[i], json_integer((json_int_t)v[i]));
+    return o;
+}
+
+/* Runs in on st and describes the result as the executor would. */
+static json_t *run(zs_state_t *st, const zs_exec_batch_in_t *in, const zs_smt_ref_t *old_root,
+                   const uint8_t old_acc[32], const char *what)
+{
+    report_t rep = {json_array(), json_array()};
+    zs_exec_batch_sink_t sink = {.ctx = &rep, .block = on_block, .tx = on_tx};
+    zs_exec_batch_out_t out;
+    if (zs_exec_batch(st, 0, in, &sink, &out)) cli_fail("%s: state error", what);
+    zs_smt_ref_t root = *old_root;
+    uint8_t ler_be[32] = {0};
+    if (!out.invalid) {
+        if (zs_state_commit(st, NULL, out.version + 1, &root, NULL)) cli_fail("%s: commit failed", what);
+        /* the local exit root: slot 1 of the L2 global exit root manager */
+        zs_u256_t slot = zs_u256_from_u64(1), ler;
+        if (zs_state_storage(st, zs_ger_manager_l2_address, &slot, &ler)) cli_fail("%s: state error", what);
+        zs_u256_to_be32(&ler, ler_be);
+    }
+    uint8_t batch_hash[32], acc[32];
+    cli_keccak(in->data, in->len, batch_hash);
+    zs_batch_acc_input_hash(old_acc, batch_hash, in->l1_info_root, in->timestamp_limit, in->sequencer,
+                            in->forced_block_hash, acc);
+    json_t *o = json_object();
+    json_object_set_new(o, "oldStateRoot", root_json(old_root));
+    json_object_set_new(o, "newStateRoot", root_json(&root));
+    json_object_set_new(o, "newLocalExitRoot", cli_json_hex(ler_be, 32));
+    json_object_set_new(o, "batchL2Data", cli_json_hex(in->data, in->len));
+    json_object_set_new(o, "batchHashData", cli_json_hex(batch_hash, 32));
+    json_object_set_new(o, "newAccInputHash", cli_json_hex(acc, 32));
+    json_object_set_new(o, "virtualCounters", counters_json(&out.counters));
+    json_object_set_new(o, "invalidBatch", out.invalid ? json_string(out.invalid) : json_false());
+    json_object_set_new(o, "blocks", rep.blocks);
+    json_object_set_new(o, "txs", rep.txs);
+    return o;
+}
+
+/* ---- batch process: Polygon's state-transition cases. */
+
+/* The L1 info leaf of a case: its "l1InfoTree" object, or the type-11
+   entries of "txs" that carry "l1Info". */
+static int case_l1_info(void *ctx, uint32_t index, zs_l1_info_t *out, uint8_t (*proof)[32], int *has_proof)
+{
+    json_t *c = ctx, *leaf;
     char key[16];
     snprintf(key, sizeof key, "%u", index);
-    json_t *leaf = json_object_get(json_object_get(c, "l1InfoTree"), key);
+    leaf = json_object_get(json_object_get(c, "l1InfoTree"), key);
     if (!leaf) {
         size_t i;
         json_t *t;
@@ -47,210 +141,50 @@ static int find_l1_info(json_t *c, uint32_t index, zs_l1_info_t *out)
                 leaf = json_object_get(t, "l1Info");
         }
     }
-    if (!leaf) return 0;
-    hex32("l1Info.globalExitRoot", json_object_get(leaf, "globalExitRoot"), out->global_exit_root);
-    hex32("l1Info.blockHash", json_object_get(leaf, "blockHash"), out->block_hash);
-    json_t *ts = json_object_get(leaf, "timestamp");
-    out->timestamp = json_is_string(ts) ? cli_u64("l1Info.timestamp", json_string_value(ts)) : (uint64_t)json_integer_value(ts);
-    return 1;
-}
-
-/* One case being executed. */
-typedef struct {
-    json_t *c;
-    char what[64];
-    zs_state_t *st;
-    zs_exec_t *x;
-    zs_exec_cfg_t cfg;
-    uint8_t *batch;
-    size_t blen;
-    uint64_t timestamp_limit, version;
-    zs_smt_ref_t old_root, root;
-    json_t *blocks, *txs;
-    int in_block;
-} run_t;
-
-/* The case's genesis applied and committed, its configuration read. */
-static void open_case(run_t *r, json_t *c, size_t index)
-{
-    memset(r, 0, sizeof *r);
-    r->c = c;
-    r->version = 1;
-    snprintf(r->what, sizeof r->what, "batch process: case %zu", index);
-    char err[512];
-    zs_state_opts_t so = {.hasher = cli_hasher()};
-    if (!(r->st = zs_state_open(NULL, &so, err, sizeof err))) cli_fail("%s: %s", r->what, err);
-    /* Genesis: Polygon's vectors give an array of accounts. */
-    json_t *g = json_pack("{s:O}", "addresses", json_object_get(c, "genesis"));
-    zs_genesis_t *gen = cli_genesis(r->what, g);
-    json_decref(g);
-    if (zs_state_apply_genesis(r->st, gen, err, sizeof err)) cli_fail("%s: %s", r->what, err);
-    zs_genesis_free(gen);
-    if (zs_state_commit(r->st, NULL, 0, &r->old_root, NULL)) cli_fail("%s: genesis commit failed", r->what);
-    json_t *cid = json_object_get(c, "chainID");
-    r->cfg.chain_id = json_is_integer(cid) ? (uint64_t)json_integer_value(cid) : 1000;
-    const char *seq = json_string_value(json_object_get(c, "sequencerAddress"));
-    if (!seq) cli_fail("%s: no sequencerAddress", r->what);
-    cli_addr("sequencerAddress", seq, r->cfg.coinbase);
-    const char *bl2 = json_string_value(json_object_get(c, "batchL2Data"));
-    if (!bl2) cli_fail("%s: no batchL2Data", r->what);
-    r->batch = cli_hex("batchL2Data", bl2, &r->blen);
-    json_t *tl = json_object_get(c, "timestampLimit");
-    r->timestamp_limit = json_is_string(tl) ? cli_u64("timestampLimit", json_string_value(tl))
-                                            : (uint64_t)json_integer_value(tl);
-    r->x = zs_exec_new(r->st, &r->cfg);
-    r->blocks = json_array();
-    r->txs = json_array();
-}
-
-static void end_block(run_t *r)
-{
-    uint64_t gas;
-    if (r->in_block && zs_exec_block_end(r->x, &gas, NULL)) cli_fail("%s: closing a block failed", r->what);
-    r->in_block = 0;
-}
-
-/* A changeL2Block entry: NULL, or why the whole batch is invalid. */
-static const char *begin_block(run_t *r, const zs_batch_entry_t *ent)
-{
-    end_block(r);
-    if (zs_state_commit(r->st, NULL, r->version++, &r->root, NULL)) cli_fail("%s: commit failed", r->what);
-    zs_l1_info_t l1, *l1p = NULL;
-    if (ent->index_l1_info_tree) {
-        if (!find_l1_info(r->c, ent->index_l1_info_tree, &l1))
-            cli_fail("%s: the batch refers to L1 info leaf %u, which the file does not give", r->what,
-                     ent->index_l1_info_tree);
-        l1p = &l1;
-    }
-    zs_exec_block_t blk;
-    if (zs_exec_block_begin(r->x, r->root.hash, ent->delta_timestamp, l1p, &blk))
-        cli_fail("%s: opening a block failed", r->what);
-    if (blk.timestamp > r->timestamp_limit) return "a block timestamp is above timestampLimit";
-    if (l1p && blk.timestamp < l1p->timestamp) return "a block timestamp is below its L1 info leaf's";
-    json_array_append_new(r->blocks, json_pack("{s:I,s:I}", "number", (json_int_t)blk.number, "timestamp",
-                                               (json_int_t)blk.timestamp));
-    r->in_block = 1;
-    return NULL;
-}
-
-/* A transaction entry: NULL, or why the whole batch is invalid. */
-static const char *run_tx(run_t *r, const zs_batch_entry_t *ent)
-{
-    uint8_t *raw = malloc(ent->len + 64);
-    zs_tx_t tx;
-    zs_perr_t te;
-    if (!raw) cli_fail("out of memory");
-    if (zs_batch_entry_to_tx(ent, raw, ent->len + 64, &tx, &te)) {
-        /* Polygon refuses the whole batch when a transaction does not decode. */
-        free(raw);
-        return "a transaction does not decode (Failed to RLP decode signing data)";
-    }
-    uint8_t sender[20];
-    json_t *jt = json_pack("{s:o}", "hash", cli_json_hex(tx.hash, 32));
-    if (zs_tx_recover(&tx, sender)) {
-        json_object_set_new(jt, "included", json_false());
-        json_object_set_new(jt, "reason", json_string("invalid signature"));
-    } else {
-        zs_exec_result_t res;
-        if (zs_exec_tx(r->x, &tx, sender, ent->effective_percentage, &res)) cli_fail("%s: state error", r->what);
-        if (res.reason == ZS_EXEC_UNSUPPORTED)
-            cli_fail("%s: transaction %s creates or calls a contract; zkseq has no EVM yet, so it cannot "
-                     "compute this batch", r->what, json_string_value(json_object_get(jt, "hash")));
-        json_object_set_new(jt, "from", cli_json_addr(sender));
-        json_object_set_new(jt, "included", json_boolean(res.reason == ZS_EXEC_OK));
-        if (res.reason == ZS_EXEC_OK) {
-            json_object_set_new(jt, "gasUsed", json_integer((json_int_t)res.gas_used));
-            json_object_set_new(jt, "l2TxHash", cli_json_hex(res.l2_tx_hash, 32));
-        } else {
-            json_object_set_new(jt, "reason", json_string(zs_exec_reason_text(res.reason)));
-        }
-    }
-    json_array_append_new(r->txs, jt);
-    free(raw);
-    return NULL;
-}
-
-/* What the executor would answer for the case. */
-static json_t *case_result(run_t *r, const char *invalid)
-{
-    uint8_t batch_hash[32], acc[32], old_acc[32], l1_root[32], forced[32];
-    cli_keccak(r->batch, r->blen, batch_hash);
-    hex32("oldAccInputHash", json_object_get(r->c, "oldAccInputHash"), old_acc);
-    hex32("l1InfoRoot", json_object_get(r->c, "l1InfoRoot"), l1_root);
-    hex32("forcedBlockHashL1", json_object_get(r->c, "forcedBlockHashL1"), forced);
-    zs_batch_acc_input_hash(old_acc, batch_hash, l1_root, r->timestamp_limit, r->cfg.coinbase, forced, acc);
-    /* The local exit root: slot 1 of the L2 global exit root manager. */
-    zs_u256_t slot = zs_u256_from_u64(1), ler;
-    uint8_t ler_be[32];
-    if (zs_state_storage(r->st, zs_ger_manager_l2_address, &slot, &ler)) cli_fail("%s: state error", r->what);
-    zs_u256_to_be32(&ler, ler_be);
-    json_t *out = json_object();
-    if (json_object_get(r->c, "id")) json_object_set(out, "id", json_object_get(r->c, "id"));
-    json_object_set_new(out, "oldStateRoot", root_json(&r->old_root));
-    json_object_set_new(out, "newStateRoot", root_json(&r->root));
-    json_object_set_new(out, "batchL2Data", cli_json_hex(r->batch, r->blen));
-    json_object_set_new(out, "batchHashData", cli_json_hex(batch_hash, 32));
-    json_object_set_new(out, "newAccInputHash", cli_json_hex(acc, 32));
-    json_object_set_new(out, "newLocalExitRoot", cli_json_hex(ler_be, 32));
-    json_object_set_new(out, "invalidBatch", invalid ? json_string(invalid) : json_false());
-    json_object_set_new(out, "blocks", r->blocks);
-    json_object_set_new(out, "txs", r->txs);
-    return out;
+    return zs_execinput_l1_leaf(leaf, 0, out, proof, has_proof);
 }
 
 static json_t *process_case(json_t *c, size_t index)
 {
-    run_t r;
-    open_case(&r, c, index);
-    const char *invalid = NULL; /* the whole batch is invalid: the state stays */
-    size_t pos = 0;
-    zs_batch_entry_t ent;
-    zs_perr_t e = {0};
-    int rc, first = 1;
-    while (!invalid && (rc = zs_batch_next(r.batch, r.blen, &pos, &ent, &e)) == 1) {
-        if (first && ent.kind != ZS_BATCH_ENTRY_BLOCK) invalid = "the first entry is not a changeL2Block";
-        else invalid = ent.kind == ZS_BATCH_ENTRY_BLOCK ? begin_block(&r, &ent) : run_tx(&r, &ent);
-        first = 0;
-    }
-    if (!invalid && rc < 0) invalid = "batchL2Data does not decode";
-    if (!invalid) end_block(&r);
-    if (invalid) r.root = r.old_root;
-    else if (zs_state_commit(r.st, NULL, r.version, &r.root, NULL)) cli_fail("%s: commit failed", r.what);
-    json_t *out = case_result(&r, invalid);
-    zs_exec_free(r.x);
-    zs_state_close(r.st);
-    free(r.batch);
+    char what[64], err[512];
+    snprintf(what, sizeof what, "batch process: case %zu", index);
+    zs_state_opts_t so = {.hasher = cli_hasher()};
+    zs_state_t *st = zs_state_open(NULL, &so, err, sizeof err);
+    if (!st) cli_fail("%s: %s", what, err);
+    json_t *g = json_pack("{s:O}", "addresses", json_object_get(c, "genesis"));
+    zs_genesis_t *gen = cli_genesis(what, g);
+    json_decref(g);
+    if (zs_state_apply_genesis(st, gen, err, sizeof err)) cli_fail("%s: %s", what, err);
+    zs_genesis_free(gen);
+    zs_smt_ref_t old_root;
+    if (zs_state_commit(st, NULL, 0, &old_root, NULL)) cli_fail("%s: genesis commit failed", what);
+    zs_exec_batch_in_t in = {.l1_info = case_l1_info, .ctx = c};
+    json_t *cid = json_object_get(c, "chainID");
+    in.chain_id = cid ? 0 : 1000;
+    if (cid && zs_execinput_u64(cid, &in.chain_id)) cli_fail("%s: chainID", what);
+    const char *seq = json_string_value(json_object_get(c, "sequencerAddress"));
+    if (!seq) cli_fail("%s: no sequencerAddress", what);
+    cli_addr("sequencerAddress", seq, in.sequencer);
+    const char *bl2 = json_string_value(json_object_get(c, "batchL2Data"));
+    if (!bl2) cli_fail("%s: no batchL2Data", what);
+    size_t blen;
+    uint8_t *batch = cli_hex("batchL2Data", bl2, &blen), old_acc[32];
+    in.data = batch;
+    in.len = blen;
+    if (zs_execinput_u64(json_object_get(c, "timestampLimit"), &in.timestamp_limit))
+        cli_fail("%s: timestampLimit", what);
+    hex32("oldAccInputHash", json_object_get(c, "oldAccInputHash"), old_acc);
+    hex32("l1InfoRoot", json_object_get(c, "l1InfoRoot"), in.l1_info_root);
+    hex32("forcedBlockHashL1", json_object_get(c, "forcedBlockHashL1"), in.forced_block_hash);
+    json_t *out = run(st, &in, &old_root, old_acc, what);
+    if (json_object_get(c, "id")) json_object_set(out, "id", json_object_get(c, "id"));
+    zs_state_close(st);
+    free(batch);
     return out;
 }
 
-/* zkseq batch acc OLD_ACC BATCHL2DATA L1_INFO_ROOT TIMESTAMP SEQUENCER [FORCED_BLOCK_HASH]:
-   one step of the accInputHash chain, as the rollup contract computes it. */
-static int batch_acc(int argc, char **argv)
+static int batch_process(int argc, char **argv)
 {
-    if (argc < 6 || argc > 7)
-        cli_fail("usage: zkseq batch acc OLD_ACC BATCHL2DATA L1_INFO_ROOT TIMESTAMP SEQUENCER [FORCED_BLOCK_HASH]");
-    uint8_t old[32], root[32], seq[20], forced[32] = {0}, data_hash[32], acc[32];
-    cli_hex_exact("OLD_ACC", argv[1], old, 32);
-    size_t len;
-    uint8_t *data = cli_hex("BATCHL2DATA", argv[2], &len);
-    cli_hex_exact("L1_INFO_ROOT", argv[3], root, 32);
-    uint64_t ts = cli_u64("TIMESTAMP", argv[4]);
-    cli_addr("SEQUENCER", argv[5], seq);
-    if (argc == 7) cli_hex_exact("FORCED_BLOCK_HASH", argv[6], forced, 32);
-    zs_keccak256(data, len, data_hash);
-    zs_batch_acc_input_hash(old, data_hash, root, ts, seq, forced, acc);
-    free(data);
-    json_t *out = json_object();
-    json_object_set_new(out, "batchHashData", cli_json_hex(data_hash, 32));
-    json_object_set_new(out, "accInputHash", cli_json_hex(acc, 32));
-    cli_print(out);
-    return 0;
-}
-
-int cmd_batch(int argc, char **argv)
-{
-    if (argc >= 1 && !strcmp(argv[0], "acc")) return batch_acc(argc, argv);
-    if (argc < 2 || strcmp(argv[0], "process")) cli_fail("usage: zkseq batch process FILE [--id N] | batch acc ...");
     const char *file = NULL;
     long long id = -1;
     for (int i = 1; i < argc; i++) { /* --id before or after the file */
@@ -285,4 +219,56 @@ int cmd_batch(int argc, char **argv)
     json_decref(j);
     cli_print(out);
     return 0;
+}
+
+/* ---- batch exec: an executor input. */
+
+static int batch_exec(int argc, char **argv)
+{
+    if (argc != 2) cli_fail("usage: zkseq batch exec FILE");
+    json_error_t je;
+    json_t *j = json_load_file(argv[1], 0, &je);
+    if (!j) cli_fail("batch exec: cannot read %s: %s (line %d)", argv[1], je.text, je.line);
+    zs_execinput_t x;
+    char err[512];
+    if (zs_execinput_load(j, cli_hasher(), &x, err, sizeof err)) cli_fail("batch exec: %s: %s", argv[1], err);
+    zs_smt_ref_t old_root = {0};
+    zs_smt_be_to_h4(x.old_root, old_root.hash);
+    json_t *out = run(x.st, &x.in, &old_root, x.old_acc, "batch exec");
+    zs_execinput_free(&x);
+    json_decref(j);
+    cli_print(out);
+    return 0;
+}
+
+/* zkseq batch acc OLD_ACC BATCHL2DATA L1_INFO_ROOT TIMESTAMP SEQUENCER [FORCED_BLOCK_HASH]:
+   one step of the accInputHash chain, as the rollup contract computes it. */
+static int batch_acc(int argc, char **argv)
+{
+    if (argc < 6 || argc > 7)
+        cli_fail("usage: zkseq batch acc OLD_ACC BATCHL2DATA L1_INFO_ROOT TIMESTAMP SEQUENCER [FORCED_BLOCK_HASH]");
+    uint8_t old[32], root[32], seq[20], forced[32] = {0}, data_hash[32], acc[32];
+    cli_hex_exact("OLD_ACC", argv[1], old, 32);
+    size_t len;
+    uint8_t *data = cli_hex("BATCHL2DATA", argv[2], &len);
+    cli_hex_exact("L1_INFO_ROOT", argv[3], root, 32);
+    uint64_t ts = cli_u64("TIMESTAMP", argv[4]);
+    cli_addr("SEQUENCER", argv[5], seq);
+    if (argc == 7) cli_hex_exact("FORCED_BLOCK_HASH", argv[6], forced, 32);
+    zs_keccak256(data, len, data_hash);
+    zs_batch_acc_input_hash(old, data_hash, root, ts, seq, forced, acc);
+    free(data);
+    json_t *out = json_object();
+    json_object_set_new(out, "batchHashData", cli_json_hex(data_hash, 32));
+    json_object_set_new(out, "accInputHash", cli_json_hex(acc, 32));
+    cli_print(out);
+    return 0;
+}
+
+int cmd_batch(int argc, char **argv)
+{
+    if (argc >= 1 && !strcmp(argv[0], "acc")) return batch_acc(argc, argv);
+    if (argc >= 1 && !strcmp(argv[0], "exec")) return batch_exec(argc, argv);
+    if (argc >= 1 && !strcmp(argv[0], "process")) return batch_process(argc, argv);
+    cli_fail("usage: zkseq batch process FILE [--id N] | batch exec FILE | batch acc ...");
 }

@@ -1,0 +1,1 @@
+$(call add-objs,zs_evm,zs_bn254.c)
