@@ -94,7 +94,7 @@ $(BUILD)/obj/%.o: %.cc
 
 -include $(patsubst %.o,%.d,$(sort $(ALL_OBJS) $(ALL_OBJS_FUZZ)))
 
-.PHONY: all bins unit-bins fuzz-bins test unit asan fuzz fuzz-smoke bench bootstrap clean run help
+.PHONY: all bins unit-bins fuzz-bins test test-long unit asan fuzz fuzz-smoke bench bootstrap clean run help
 
 all: bins
 bins: $(ALL_BINS)
@@ -114,6 +114,11 @@ test: bootstrap
 	@$(FUZZ_MAKE) fuzz-bins
 	@$(RUN_ENV) tests/run --unit "$(ALL_UNIT_TESTS)" --fuzz "$(ALL_FUZZ)" --fuzz-seconds 4 \
 	    --integ "$(ALL_INTEG_TESTS)"
+
+# The large vector sets beyond `make test`: Ethereum's tests-30M and
+# stTimeConsuming as Polygon converted them (host/exec/test_exec_vectors).
+test-long: bootstrap bins unit-bins
+	@$(RUN_ENV) ZS_EVM_LONG=1 tests/run --unit "$(BUILD)/test/test_exec_vectors"
 
 # Unit tests only (fast).
 unit: bins unit-bins
@@ -139,6 +144,7 @@ run: bootstrap bins
 help:
 	@echo "make            build every program into $(BUILD)/bin/"
 	@echo "make test       install what is missing, build, run every test (unit, fuzz smoke, end to end)"
+	@echo "make test-long  the large EVM vector sets (tests-30M, stTimeConsuming)"
 	@echo "make unit       unit tests only;  make asan: the same under AddressSanitizer and UBSan"
 	@echo "make fuzz       run each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "make bench      run zkseq-bench (BENCH_ARGS=... to choose suites)"

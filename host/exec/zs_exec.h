@@ -55,7 +55,8 @@ const char *zs_exec_reason_text(zs_exec_reason_t r);
 typedef struct {
     uint64_t chain_id;
     uint8_t coinbase[20]; /* the sequencer address: receives the fees */
-    uint64_t tx_gas_limit;
+    uint64_t tx_gas_limit;    /* 0: fork 12's 30,000,000 */
+    uint64_t block_gas_limit; /* what GASLIMIT reads; 0: fork 12's 2^50 */
     zs_u256_t base_fee; /* L2's constant base fee for EIP-1559 transactions (0 in Polygon's vectors) */
 } zs_exec_cfg_t;
 

@@ -37,6 +37,7 @@ typedef struct {
     int (*l1_info)(void *ctx, uint32_t index, zs_l1_info_t *out, uint8_t (*proof)[32], int *has_proof);
     void *ctx;
     uint32_t max_level; /* the state tree's deepest leaf, for the counters' MCP */
+    uint64_t gas_limit; /* Polygon's newBlockGasLimit option: the transaction cap and GASLIMIT (0: fork 12's) */
 } zs_exec_batch_in_t;
 
 /* What happened to one transaction entry. */

@@ -119,7 +119,7 @@ int exec_evm_tx(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], const
     if (tx->has_to) memcpy(et.to, tx->to, 20);
     zs_evm_block_t blk = {.number = x->blk.number,
                           .timestamp = x->blk.timestamp,
-                          .gas_limit = ZS_BLOCK_GAS_LIMIT,
+                          .gas_limit = x->cfg.block_gas_limit ? x->cfg.block_gas_limit : ZS_BLOCK_GAS_LIMIT,
                           .chain_id = x->cfg.chain_id};
     memcpy(blk.coinbase, x->cfg.coinbase, 20);
     uint64_t to_code = 0;

@@ -370,6 +370,7 @@ zs_evm_status_t ev_call(ev_frame_t *f, ev_msg_t *m, int64_t *gas_left, uint8_t c
     if (create) {
         uint64_t nonce = e->w.acct[self].nonce;
         if (nonce == UINT64_MAX) return ZS_EVM_INSUFFICIENT_BALANCE; /* EIP-2681: the creation fails */
+        zs_vcount_contract_call(&e->vacc, m->input_len, m->kind == ZS_EVM_CREATE, m->kind == ZS_EVM_CREATE2);
         int rc = ev_set_nonce(&e->w, (uint32_t)self, nonce + 1);
         if (rc) return fatal(e, rc);
         if (m->kind == ZS_EVM_CREATE) {

@@ -766,8 +766,7 @@ op_create: {
     {
         int64_t ci = ev_acct(&e->w, f->address);
         if (ci < 0) FATAL((int)ci);
-        zs_u256_t n1;
-        ev_set_u64(&n1, e->w.acct[ci].nonce + 1);
+        zs_u256_t n1 = {{e->w.acct[ci].nonce + 1, e->w.acct[ci].nonce == UINT64_MAX, 0, 0}};
         zs_vcount_op_create(&e->vacc, f->vctx, is2, ev_byte_len(&n1), len);
     }
     ev_msg_t m = {.kind = is2 ? ZS_EVM_CREATE2 : ZS_EVM_CREATE, .value = TOP,

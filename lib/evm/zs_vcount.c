@@ -764,7 +764,11 @@ void zs_vcount_op_create(zs_vacc_t *a, int ctx, int create2, size_t nonce_bytes,
     get_len_bytes(a, nonce_bytes);
     compute_gas_send_call(a);
     call_checkpoints(a);
-    process_contract_call(a, init_len, 0, !create2, create2);
+}
+
+void zs_vcount_contract_call(zs_vacc_t *a, size_t code_len, int create, int create2)
+{
+    process_contract_call(a, code_len, 0, create, create2);
 }
 
 void zs_vcount_op_call(zs_vacc_t *a, int ctx, uint8_t op, size_t in_len, size_t out_len, size_t code_len)
@@ -779,7 +783,7 @@ void zs_vcount_op_call(zs_vacc_t *a, int ctx, uint8_t op, size_t in_len, size_t 
     if (op == 0xf1) is_empty_account(a);
     compute_gas_send_call(a);
     call_checkpoints(a);
-    process_contract_call(a, code_len, 0, 0, 0);
+    process_contract_call(a, code_len, 0, 0, 0); /* a call counts it whether or not it goes ahead */
 }
 
 /* ---- Precompiles. */

@@ -95,6 +95,9 @@ void zs_vcount_op_revert(zs_vacc_t *a, int ctx, size_t len);
 void zs_vcount_op_create(zs_vacc_t *a, int ctx, int create2, size_t nonce_bytes, size_t init_len);
 /* CALL, CALLCODE, DELEGATECALL, STATICCALL (op), with the callee's code length. */
 void zs_vcount_op_call(zs_vacc_t *a, int ctx, uint8_t op, size_t in_len, size_t out_len, size_t code_len);
+/* A creation that passed its depth, balance and nonce checks: the init
+   code's length (a call counts its own in zs_vcount_op_call). */
+void zs_vcount_contract_call(zs_vacc_t *a, size_t code_len, int create, int create2);
 
 /* ---- Precompiles. */
 void zs_vcount_pre_ecrecover(zs_vacc_t *a, uint8_t v, const uint8_t r[32], const uint8_t s[32]);

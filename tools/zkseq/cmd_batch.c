@@ -225,13 +225,21 @@ static int batch_process(int argc, char **argv)
 
 static int batch_exec(int argc, char **argv)
 {
-    if (argc != 2) cli_fail("usage: zkseq batch exec FILE");
+    const char *file = NULL;
+    uint64_t gas_limit = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--gas-limit") && i + 1 < argc) gas_limit = cli_u64("--gas-limit", argv[++i]);
+        else if (!file && argv[i][0] != '-') file = argv[i];
+        else cli_fail("usage: zkseq batch exec FILE [--gas-limit N]");
+    }
+    if (!file) cli_fail("usage: zkseq batch exec FILE [--gas-limit N]");
     json_error_t je;
-    json_t *j = json_load_file(argv[1], 0, &je);
-    if (!j) cli_fail("batch exec: cannot read %s: %s (line %d)", argv[1], je.text, je.line);
+    json_t *j = json_load_file(file, 0, &je);
+    if (!j) cli_fail("batch exec: cannot read %s: %s (line %d)", file, je.text, je.line);
     zs_execinput_t x;
     char err[512];
-    if (zs_execinput_load(j, cli_hasher(), &x, err, sizeof err)) cli_fail("batch exec: %s: %s", argv[1], err);
+    if (zs_execinput_load(j, cli_hasher(), &x, err, sizeof err)) cli_fail("batch exec: %s: %s", file, err);
+    x.in.gas_limit = gas_limit;
     zs_smt_ref_t old_root = {0};
     zs_smt_be_to_h4(x.old_root, old_root.hash);
     json_t *out = run(x.st, &x.in, &old_root, x.old_acc, "batch exec");
