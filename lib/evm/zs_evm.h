@@ -177,6 +177,12 @@ void zs_evm_free(zs_evm_t *e);
 /* zs_evm_set_tracer: trace the following transactions (NULL stops). */
 void zs_evm_set_tracer(zs_evm_t *e, const zs_evm_tracer_t *t);
 
+/* zs_evm_set_memory_limit: memory a frame may grow to (fork 12:
+   ZS_EVM_MAX_MEMORY).  Only benchmarks that compare with Ethereum's
+   interpreters lift it (at most 4 GiB); anything that must agree with
+   Polygon's prover keeps the default. */
+void zs_evm_set_memory_limit(zs_evm_t *e, uint64_t bytes);
+
 /* zs_evm_set_mcp: the tree depth the poseidon counters assume for the
    state tree (Polygon's MCP; see zs_vcount.h). */
 void zs_evm_set_mcp(zs_evm_t *e, uint32_t mcp);

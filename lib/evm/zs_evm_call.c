@@ -21,6 +21,7 @@ zs_evm_t *zs_evm_new(const zs_evm_host_t *host)
         return NULL;
     }
     e->mcp = 32;
+    e->mem_limit = ZS_EVM_MAX_MEMORY;
     for (int ctx = 0; ctx < 4; ctx++)
         for (int op = 0; op < 256; op++)
             e->op_static[ctx][op] = (uint8_t)zs_vcount_op_static(&e->op_cost[ctx][op], (uint8_t)op, ctx);
@@ -53,6 +54,11 @@ void zs_evm_set_tracer(zs_evm_t *e, const zs_evm_tracer_t *t)
         memset(&e->tracer, 0, sizeof e->tracer);
         e->tracing = 0;
     }
+}
+
+void zs_evm_set_memory_limit(zs_evm_t *e, uint64_t bytes)
+{
+    e->mem_limit = bytes > (1ull << 32) ? 1ull << 32 : bytes;
 }
 
 void zs_evm_set_mcp(zs_evm_t *e, uint32_t mcp)

@@ -166,6 +166,7 @@ struct zs_evm {
     int tracing;
     int fatal_rc;
     size_t pre_out_len; /* the out length of the CALL that reaches a precompile (its counters use it) */
+    uint64_t mem_limit; /* ZS_EVM_MAX_MEMORY unless a benchmark lifts it */
 };
 
 /* One executing frame. */

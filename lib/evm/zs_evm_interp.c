@@ -28,8 +28,8 @@ int64_t ev_mem_cost(size_t cur_words, uint64_t words)
 
 int ev_mem_expand(ev_frame_t *f, uint64_t off, uint64_t len)
 {
-    uint64_t end = off + len; /* both below 2^22: no overflow */
-    if (end > ZS_EVM_MAX_MEMORY) return -1;
+    uint64_t end = off + len; /* both below 2^32: no overflow */
+    if (end > f->e->mem_limit) return -1;
     uint64_t words = (end + 31) / 32;
     size_t cur = f->mem_len / 32;
     if (words <= cur) return 0;

@@ -103,7 +103,7 @@ void LOOP_FN(ev_frame_t *f)
         if (len) {                                                                                          \
             if (!ev_fits64(&(offw))) goto out_of_gas;                                                       \
             off = (offw).w[0];                                                                              \
-            if (off > ZS_EVM_MAX_MEMORY || len > ZS_EVM_MAX_MEMORY) goto out_of_gas;                       \
+            if (off > e->mem_limit || len > e->mem_limit) goto out_of_gas;                       \
             if (off + len > f->mem_len) {                                                                   \
                 f->gas = gas;                                                                               \
                 if (ev_mem_expand(f, off, len)) goto out_of_gas;                                            \
@@ -556,7 +556,7 @@ op_mload: {
     NEED(1);
     if (!ev_fits64(&TOP)) goto out_of_gas;
     uint64_t off = TOP.w[0];
-    if (off > ZS_EVM_MAX_MEMORY) goto out_of_gas;
+    if (off > e->mem_limit) goto out_of_gas;
     if (off + 32 > f->mem_len) {
         f->gas = gas;
         if (ev_mem_expand(f, off, 32)) goto out_of_gas;
@@ -571,7 +571,7 @@ op_mstore: {
     NEED(2);
     if (!ev_fits64(&TOP)) goto out_of_gas;
     uint64_t off = TOP.w[0];
-    if (off > ZS_EVM_MAX_MEMORY) goto out_of_gas;
+    if (off > e->mem_limit) goto out_of_gas;
     if (off + 32 > f->mem_len) {
         f->gas = gas;
         if (ev_mem_expand(f, off, 32)) goto out_of_gas;
@@ -587,7 +587,7 @@ op_mstore8: {
     NEED(2);
     if (!ev_fits64(&TOP)) goto out_of_gas;
     uint64_t off = TOP.w[0];
-    if (off > ZS_EVM_MAX_MEMORY) goto out_of_gas;
+    if (off > e->mem_limit) goto out_of_gas;
     if (off + 1 > f->mem_len) {
         f->gas = gas;
         if (ev_mem_expand(f, off, 1)) goto out_of_gas;
@@ -705,12 +705,20 @@ op_push0:
 op_push: {
     COUNT();
     ROOM();
+    /* n big-endian bytes after the opcode: the code's padding makes the
+       32 bytes after any PUSH readable (and zero past the end) */
     unsigned n = (unsigned)(op - 0x5f);
-    /* big-endian n bytes after the opcode; the padding makes reading past
-       the end of the code read zeros */
-    uint8_t b[32] = {0};
-    memcpy(b + 32 - n, pc + 1, n);
-    ev_from_be32(sp++, b);
+    if (n <= 8) {
+        uint64_t v;
+        memcpy(&v, pc + 1, 8);
+        sp->w[0] = __builtin_bswap64(v) >> (64 - 8 * n);
+        sp->w[1] = sp->w[2] = sp->w[3] = 0;
+    } else {
+        zs_u256_t t;
+        ev_from_be32(&t, pc + 1);
+        ev_shr(sp, &t, 8 * (32 - n));
+    }
+    sp++;
     pc += 1 + n;
     DISPATCH();
 }

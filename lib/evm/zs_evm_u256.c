@@ -9,20 +9,34 @@ static int nlimbs(const uint64_t *x, int n)
     return n;
 }
 
+/* (hi:lo) / d with hi < d: the quotient, and the remainder in *rem.
+   x86's divq does it in one instruction; elsewhere the compiler's helper. */
+static inline uint64_t div128(uint64_t hi, uint64_t lo, uint64_t d, uint64_t *rem)
+{
+#if defined(__x86_64__)
+    uint64_t q, r;
+    __asm__("divq %4" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), "rm"(d));
+    *rem = r;
+    return q;
+#else
+    zs_u128_t n = ((zs_u128_t)hi << 64) | lo;
+    *rem = (uint64_t)(n % d);
+    return (uint64_t)(n / d);
+#endif
+}
+
 /* u (m limbs) / v (n limbs, v[n-1] != 0): quotient into q (m - n + 1
    limbs, may be NULL) and remainder into r (n limbs, may be NULL).  m >= n,
-   m <= 8. */
+   m <= 8.  Knuth's algorithm D. */
 static void divmod_limbs(const uint64_t *u, int m, const uint64_t *v, int n, uint64_t *q, uint64_t *r)
 {
     if (n == 1) {
-        zs_u128_t rem = 0;
+        uint64_t rem = 0;
         for (int i = m - 1; i >= 0; i--) {
-            zs_u128_t cur = (rem << 64) | u[i];
-            uint64_t qi = (uint64_t)(cur / v[0]);
-            rem = cur - (zs_u128_t)qi * v[0];
+            uint64_t qi = div128(rem, u[i], v[0], &rem);
             if (q) q[i] = qi;
         }
-        if (r) r[0] = (uint64_t)rem;
+        if (r) r[0] = rem;
         return;
     }
     /* Normalize so the divisor's top bit is set. */
@@ -34,17 +48,26 @@ static void divmod_limbs(const uint64_t *u, int m, const uint64_t *v, int n, uin
     for (int i = m - 1; i > 0; i--) un[i] = (u[i] << s) | (s ? u[i - 1] >> (64 - s) : 0);
     un[0] = u[0] << s;
     for (int j = m - n; j >= 0; j--) {
-        zs_u128_t num = ((zs_u128_t)un[j + n] << 64) | un[j + n - 1];
-        zs_u128_t qhat = num / vn[n - 1], rhat = num % vn[n - 1];
-        while (qhat >> 64 || qhat * vn[n - 2] > ((rhat << 64) | un[j + n - 2])) {
+        uint64_t qhat, rhat = 0;
+        int rhat_big = 0;
+        if (un[j + n] >= vn[n - 1]) {
+            qhat = ~0ull;
+            zs_u128_t rr = (((zs_u128_t)un[j + n] << 64) | un[j + n - 1]) - (zs_u128_t)qhat * vn[n - 1];
+            if (rr >> 64) rhat_big = 1;
+            else rhat = (uint64_t)rr;
+        } else {
+            qhat = div128(un[j + n], un[j + n - 1], vn[n - 1], &rhat);
+        }
+        while (!rhat_big && (zs_u128_t)qhat * vn[n - 2] > (((zs_u128_t)rhat << 64) | un[j + n - 2])) {
             qhat--;
+            uint64_t old = rhat;
             rhat += vn[n - 1];
-            if (rhat >> 64) break;
+            if (rhat < old) break;
         }
         /* un[j..j+n] -= qhat * vn */
         uint64_t borrow = 0, carry = 0;
         for (int i = 0; i < n; i++) {
-            zs_u128_t p = qhat * vn[i] + carry;
+            zs_u128_t p = (zs_u128_t)qhat * vn[i] + carry;
             carry = (uint64_t)(p >> 64);
             uint64_t pl = (uint64_t)p;
             uint64_t t = un[i + j] - pl - borrow;
@@ -64,7 +87,7 @@ static void divmod_limbs(const uint64_t *u, int m, const uint64_t *v, int n, uin
             }
             un[j + n] += c;
         }
-        if (q) q[j] = (uint64_t)qhat;
+        if (q) q[j] = qhat;
     }
     if (r) {
         for (int i = 0; i < n - 1; i++) r[i] = (un[i] >> s) | (s ? un[i + 1] << (64 - s) : 0);
@@ -88,9 +111,15 @@ static void divmod256(zs_u256_t *q, zs_u256_t *r, const zs_u256_t *a, const zs_u
 
 void ev_div(zs_u256_t *q, const zs_u256_t *a, const zs_u256_t *b)
 {
-    if (ev_fits64(a) && ev_fits64(b)) {
-        ev_set_u64(q, a->w[0] / b->w[0]);
-        return;
+    if (ev_fits64(b)) {
+        if (!(b->w[0] & (b->w[0] - 1))) { /* a power of two: the shifts compilers write as DIV */
+            ev_shr(q, a, (unsigned)__builtin_ctzll(b->w[0]));
+            return;
+        }
+        if (ev_fits64(a)) {
+            ev_set_u64(q, a->w[0] / b->w[0]);
+            return;
+        }
     }
     divmod256(q, NULL, a, b);
 }

@@ -114,28 +114,27 @@ static inline int ev_fits64(const zs_u256_t *a)
     return !(a->w[1] | a->w[2] | a->w[3]);
 }
 
-static inline void ev_shl(zs_u256_t *r, const zs_u256_t *a, unsigned n) /* n < 256 */
+/* Shifts by n < 256 bits, without branches: the word is padded with zero
+   words and each output limb takes two neighbours; "<< 1 << (63 - b)" is a
+   shift by 64 - b that is also defined (zero) when b is 0. */
+static inline void ev_shl(zs_u256_t *r, const zs_u256_t *a, unsigned n)
 {
-    uint64_t w[4] = {0, 0, 0, 0};
-    unsigned limbs = n / 64, bits = n % 64;
-    for (int i = 3; i >= (int)limbs; i--) {
-        uint64_t v = a->w[i - (int)limbs] << bits;
-        if (bits && i - (int)limbs > 0) v |= a->w[i - (int)limbs - 1] >> (64 - bits);
-        w[i] = v;
+    uint64_t x[8] = {0, 0, 0, 0, a->w[0], a->w[1], a->w[2], a->w[3]};
+    unsigned limbs = n >> 6, b = n & 63;
+    for (unsigned i = 0; i < 4; i++) {
+        uint64_t hi = x[4 + i - limbs], lo = x[3 + i - limbs];
+        r->w[i] = (hi << b) | (lo >> 1 >> (63 - b));
     }
-    memcpy(r->w, w, 32);
 }
 
-static inline void ev_shr(zs_u256_t *r, const zs_u256_t *a, unsigned n) /* n < 256 */
+static inline void ev_shr(zs_u256_t *r, const zs_u256_t *a, unsigned n)
 {
-    uint64_t w[4] = {0, 0, 0, 0};
-    unsigned limbs = n / 64, bits = n % 64;
-    for (unsigned i = 0; i + limbs < 4; i++) {
-        uint64_t v = a->w[i + limbs] >> bits;
-        if (bits && i + limbs + 1 < 4) v |= a->w[i + limbs + 1] << (64 - bits);
-        w[i] = v;
+    uint64_t x[8] = {a->w[0], a->w[1], a->w[2], a->w[3], 0, 0, 0, 0};
+    unsigned limbs = n >> 6, b = n & 63;
+    for (unsigned i = 0; i < 4; i++) {
+        uint64_t lo = x[i + limbs], hi = x[i + limbs + 1];
+        r->w[i] = (lo >> b) | (hi << 1 << (63 - b));
     }
-    memcpy(r->w, w, 32);
 }
 
 static inline void ev_from_be32(zs_u256_t *r, const uint8_t *p)

@@ -1,7 +1,7 @@
 /* zkseq-bench: reproducible benchmarks, each against a reference measured in
    the same run.  Prints a table; writes JSON (default build/bench/results.json).
      zkseq-bench [--quick] [--seconds S] [--json FILE] [--accounts N] [--tmpdir DIR] [--l1 FILE,..] [SUITE...]
-   Suites: keccak poseidon recover state seq rpc ingress l1gas card (default: all;
+   Suites: keccak poseidon recover state seq rpc ingress l1gas card evm (default: all;
    l1gas needs --l1, the devnet address files tools/bench/run writes). */
 #include <errno.h>
 #include <stdio.h>
@@ -27,6 +27,7 @@ static const suite_t suites[] = {
     {"ingress", bench_ingress},
     {"l1gas", bench_l1gas},
     {"card", bench_card},
+    {"evm", bench_evm},
 };
 #define NSUITES (sizeof suites / sizeof suites[0])
 
