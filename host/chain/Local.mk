@@ -1,1 +1,1 @@
-$(call add-objs,zs_chain,zs_chain.c)
+$(call add-objs,zs_chain,zs_chain.c zs_receipt.c)

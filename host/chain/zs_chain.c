@@ -20,6 +20,7 @@ void zs_block_clear(zs_block_t *b)
 void zs_txrec_clear(zs_txrec_t *t)
 {
     free(t->raw);
+    free(t->logs);
     memset(t, 0, sizeof *t);
 }
 
@@ -48,7 +49,7 @@ void zs_block_hash(const zs_block_t *b, uint8_t out[32])
     static const uint8_t empty_list_hash[32] = {0x1d, 0xcc, 0x4d, 0xe8, 0xde, 0xc7, 0x5d, 0x7a, 0xab, 0x85, 0xb5,
                                                 0x67, 0xb6, 0xcc, 0xd4, 0x1a, 0xd3, 0x12, 0x45, 0x1b, 0x94, 0x8a,
                                                 0x74, 0x13, 0xf0, 0xa1, 0x42, 0xfd, 0x40, 0xd4, 0x93, 0x47};
-    uint8_t buf[1024], zero[256] = {0};
+    uint8_t buf[1024], zero[32] = {0};
     zs_rlp_enc_t e;
     zs_rlp_enc_init(&e, buf, sizeof buf);
     size_t m = zs_rlp_enc_list_begin(&e);
@@ -58,7 +59,7 @@ void zs_block_hash(const zs_block_t *b, uint8_t out[32])
     zs_rlp_enc_bytes(&e, b->state_root, 32);
     zs_rlp_enc_bytes(&e, b->tx_root, 32);
     zs_rlp_enc_bytes(&e, b->receipts_root, 32);
-    zs_rlp_enc_bytes(&e, zero, 256); /* logs bloom: transfers log nothing */
+    zs_rlp_enc_bytes(&e, b->bloom, 256);
     zs_rlp_enc_u64(&e, 0);           /* difficulty */
     zs_rlp_enc_u64(&e, b->number);
     zs_rlp_enc_u64(&e, b->gas_limit);
@@ -74,18 +75,21 @@ void zs_block_hash(const zs_block_t *b, uint8_t out[32])
 
 int zs_receipt_encode(const zs_txrec_t *t, uint8_t tx_type, uint8_t **out, size_t *len)
 {
-    uint8_t *buf = malloc(512);
+    size_t cap = 512 + t->logs_len;
+    uint8_t *buf = malloc(cap);
     if (!buf) return ZS_ERR_NOMEM;
-    uint8_t zero[256] = {0};
+    uint8_t bloom[256] = {0};
+    zs_logs_bloom(t->logs, t->logs_len, bloom);
     size_t skip = tx_type ? 1 : 0;
     if (skip) buf[0] = tx_type;
     zs_rlp_enc_t e;
-    zs_rlp_enc_init(&e, buf + skip, 512 - skip);
+    zs_rlp_enc_init(&e, buf + skip, cap - skip);
     size_t m = zs_rlp_enc_list_begin(&e);
     zs_rlp_enc_u64(&e, t->status);
     zs_rlp_enc_u64(&e, t->cumulative_gas);
-    zs_rlp_enc_bytes(&e, zero, 256);
-    zs_rlp_enc_raw(&e, (const uint8_t *)"\xc0", 1); /* no logs */
+    zs_rlp_enc_bytes(&e, bloom, 256);
+    if (t->logs_len) zs_rlp_enc_raw(&e, t->logs, t->logs_len);
+    else zs_rlp_enc_raw(&e, (const uint8_t *)"\xc0", 1); /* no logs */
     zs_rlp_enc_list_end(&e, m);
     long n = zs_rlp_enc_finish(&e);
     if (n < 0) {
@@ -154,7 +158,7 @@ static void put_rec(zs_store_batch_t *b, const uint8_t *key, size_t klen, zs_rlp
 void zs_chain_put_block(zs_store_batch_t *b, const zs_block_t *blk)
 {
     zs_rlp_enc_t e;
-    uint8_t stack[1024], *buf = rec_begin(b, &e, stack, sizeof stack, 512 + 33 * (size_t)blk->ntx);
+    uint8_t stack[1024], *buf = rec_begin(b, &e, stack, sizeof stack, 800 + 33 * (size_t)blk->ntx);
     if (!buf) return;
     size_t m = zs_rlp_enc_list_begin(&e);
     zs_rlp_enc_bytes(&e, blk->hash, 32);
@@ -171,6 +175,7 @@ void zs_chain_put_block(zs_store_batch_t *b, const zs_block_t *blk)
     size_t l = zs_rlp_enc_list_begin(&e);
     for (uint32_t i = 0; i < blk->ntx; i++) zs_rlp_enc_bytes(&e, blk->tx_hashes[i], 32);
     zs_rlp_enc_list_end(&e, l);
+    zs_rlp_enc_bytes(&e, blk->bloom, 256);
     zs_rlp_enc_list_end(&e, m);
     uint8_t k[9], hk[33], num[8];
     key_num(k, 'b', blk->number);
@@ -183,7 +188,7 @@ void zs_chain_put_block(zs_store_batch_t *b, const zs_block_t *blk)
 void zs_chain_put_tx(zs_store_batch_t *b, const zs_txrec_t *t)
 {
     zs_rlp_enc_t e;
-    uint8_t stack[768], *buf = rec_begin(b, &e, stack, sizeof stack, 300 + t->raw_len);
+    uint8_t stack[768], *buf = rec_begin(b, &e, stack, sizeof stack, 360 + t->raw_len + t->logs_len);
     if (!buf) return;
     size_t m = zs_rlp_enc_list_begin(&e);
     zs_rlp_enc_u64(&e, t->block);
@@ -197,6 +202,10 @@ void zs_chain_put_tx(zs_store_batch_t *b, const zs_txrec_t *t)
     zs_rlp_enc_bytes(&e, t->l2_hash, 32);
     zs_rlp_enc_bytes(&e, t->block_hash, 32);
     zs_rlp_enc_bytes(&e, t->raw, t->raw_len);
+    zs_rlp_enc_bytes(&e, t->contract, t->has_contract ? 20 : 0);
+    zs_rlp_enc_u64(&e, t->first_log);
+    if (t->logs_len) zs_rlp_enc_raw(&e, t->logs, t->logs_len);
+    else zs_rlp_enc_raw(&e, (const uint8_t *)"\xc0", 1);
     zs_rlp_enc_list_end(&e, m);
     uint8_t k[33];
     key_hash(k, 't', t->hash);
@@ -221,6 +230,11 @@ void zs_chain_put_batch(zs_store_batch_t *b, const zs_batchrec_t *br)
     /* An open batch's data is derivable from its blocks (zs_chain_batch_l2data):
        it is stored once, when the batch closes. */
     zs_rlp_enc_bytes(&e, br->l2data, br->closed ? br->l2len : 0);
+    const uint64_t c[8] = {br->counters.steps,    br->counters.arith,   br->counters.binary,   br->counters.mem_align,
+                           br->counters.keccaks,  br->counters.padding, br->counters.poseidon, br->counters.sha256};
+    size_t cl = zs_rlp_enc_list_begin(&e);
+    for (int i = 0; i < 8; i++) zs_rlp_enc_u64(&e, c[i]);
+    zs_rlp_enc_list_end(&e, cl);
     zs_rlp_enc_list_end(&e, m);
     uint8_t k[9];
     key_num(k, 'B', br->number);
@@ -275,10 +289,12 @@ int zs_chain_get_block(zs_store_t *s, uint64_t number, zs_block_t *out)
     key_num(k, 'b', number);
     int rc = get_rec(s, ZS_CF_CHAIN, k, 9, &buf, &len);
     if (rc) return rc;
-    zs_rlp_item_t list, f[12];
+    zs_rlp_item_t list, f[13];
     size_t count;
     rc = ZS_ERR_CORRUPT;
-    if (zs_rlp_decode_exact(buf, len, &list, NULL) || zs_rlp_list_items(&list, f, 12, &count, NULL) || count != 12)
+    /* 13 fields; records before the EVM have 12 (no bloom: all zero) */
+    if (zs_rlp_decode_exact(buf, len, &list, NULL) || zs_rlp_list_items(&list, f, 13, &count, NULL) ||
+        (count != 12 && count != 13) || (count == 13 && take(&f[12], out->bloom, 256)))
         goto out;
     if (take(&f[0], out->hash, 32) || take(&f[1], out->parent, 32) || take(&f[2], out->state_root, 32) ||
         take(&f[3], out->tx_root, 32) || take(&f[4], out->receipts_root, 32) || take(&f[5], out->coinbase, 20) ||
@@ -328,11 +344,13 @@ int zs_chain_get_tx(zs_store_t *s, const uint8_t hash[32], zs_txrec_t *out)
     key_hash(k, 't', hash);
     int rc = get_rec(s, ZS_CF_CHAIN, k, 33, &buf, &len);
     if (rc) return rc;
-    zs_rlp_item_t list, f[11];
+    zs_rlp_item_t list, f[14];
     size_t count;
-    uint64_t idx, status, pct;
+    uint64_t idx, status, pct, first_log = 0;
     rc = ZS_ERR_CORRUPT;
-    if (zs_rlp_decode_exact(buf, len, &list, NULL) || zs_rlp_list_items(&list, f, 11, &count, NULL) || count != 11)
+    /* 14 fields; records before the EVM have 11 (no contract, no logs) */
+    if (zs_rlp_decode_exact(buf, len, &list, NULL) || zs_rlp_list_items(&list, f, 14, &count, NULL) ||
+        (count != 11 && count != 14))
         goto out;
     if (u64_of(&f[0], &out->block) || u64_of(&f[1], &idx) || u64_of(&f[2], &status) || u64_of(&f[3], &pct) ||
         u64_of(&f[4], &out->gas_used) || u64_of(&f[5], &out->cumulative_gas) ||
@@ -340,6 +358,22 @@ int zs_chain_get_tx(zs_store_t *s, const uint8_t hash[32], zs_txrec_t *out)
         take(&f[8], out->l2_hash, 32) || take(&f[9], out->block_hash, 32) || f[10].kind != ZS_RLP_BYTES ||
         idx > UINT32_MAX || status > 1 || pct > 255)
         goto out;
+    if (count == 14) {
+        if (f[11].kind != ZS_RLP_BYTES || (f[11].len != 0 && f[11].len != 20) || u64_of(&f[12], &first_log) ||
+            first_log > UINT32_MAX || f[13].kind != ZS_RLP_LIST)
+            goto out;
+        out->has_contract = f[11].len == 20;
+        if (out->has_contract) memcpy(out->contract, f[11].payload, 20);
+        out->first_log = (uint32_t)first_log;
+        if (f[13].len) {
+            out->logs_len = f[13].total;
+            if (!(out->logs = malloc(out->logs_len))) {
+                rc = ZS_ERR_NOMEM;
+                goto out;
+            }
+            memcpy(out->logs, f[13].payload - (f[13].total - f[13].len), out->logs_len);
+        }
+    }
     out->index = (uint32_t)idx;
     out->status = (uint8_t)status;
     out->eff_pct = (uint8_t)pct;
@@ -353,6 +387,7 @@ int zs_chain_get_tx(zs_store_t *s, const uint8_t hash[32], zs_txrec_t *out)
     out->raw_len = f[10].len;
     rc = ZS_OK;
 out:
+    if (rc) zs_txrec_clear(out);
     free(buf);
     return rc;
 }
@@ -365,12 +400,24 @@ int zs_chain_get_batch(zs_store_t *s, uint64_t number, zs_batchrec_t *out)
     key_num(k, 'B', number);
     int rc = get_rec(s, ZS_CF_CHAIN, k, 9, &buf, &len);
     if (rc) return rc;
-    zs_rlp_item_t list, f[10];
+    zs_rlp_item_t list, f[11];
     size_t count;
     uint64_t closed;
     rc = ZS_ERR_CORRUPT;
-    if (zs_rlp_decode_exact(buf, len, &list, NULL) || zs_rlp_list_items(&list, f, 10, &count, NULL) || count != 10)
+    /* 11 fields; records before the EVM have 10 (no counters) */
+    if (zs_rlp_decode_exact(buf, len, &list, NULL) || zs_rlp_list_items(&list, f, 11, &count, NULL) ||
+        (count != 10 && count != 11))
         goto out;
+    if (count == 11) {
+        zs_rlp_item_t c[8];
+        size_t nc;
+        uint64_t *dst[8] = {&out->counters.steps,   &out->counters.arith,    &out->counters.binary,
+                            &out->counters.mem_align, &out->counters.keccaks, &out->counters.padding,
+                            &out->counters.poseidon, &out->counters.sha256};
+        if (f[10].kind != ZS_RLP_LIST || zs_rlp_list_items(&f[10], c, 8, &nc, NULL) || nc != 8) goto out;
+        for (int i = 0; i < 8; i++)
+            if (u64_of(&c[i], dst[i])) goto out;
+    }
     if (u64_of(&f[0], &out->number) || u64_of(&f[1], &out->first_block) || u64_of(&f[2], &out->last_block) ||
         u64_of(&f[3], &out->timestamp) || u64_of(&f[4], &closed) || take(&f[5], out->state_root, 32) ||
         take(&f[6], out->acc_input_hash, 32) || take(&f[7], out->batch_hash, 32) || take(&f[8], out->coinbase, 20) ||

@@ -20,12 +20,15 @@
 #include <stdint.h>
 
 #include "host/store/zs_store.h"
+#include "lib/evm/zs_evm.h"
+#include "lib/evm/zs_vcount.h"
 #include "lib/tx/zs_tx.h"
 #include "lib/u256/zs_u256.h"
 
 typedef struct {
     uint64_t number, timestamp, gas_used, gas_limit, batch;
     uint8_t hash[32], parent[32], state_root[32], tx_root[32], receipts_root[32];
+    uint8_t bloom[256]; /* the OR of its receipts' blooms */
     uint8_t coinbase[20];
     uint32_t ntx;
     uint8_t (*tx_hashes)[32]; /* owned (zs_block_clear) */
@@ -42,6 +45,11 @@ typedef struct {
     uint8_t block_hash[32]; /* of the block it is in */
     uint8_t *raw; /* the signed envelope, owned (zs_txrec_clear) */
     size_t raw_len;
+    uint8_t has_contract; /* a creation: the address it made */
+    uint8_t contract[20];
+    uint32_t first_log;   /* the block-wide index of its first log */
+    uint8_t *logs;        /* its logs as the receipt encodes them: RLP [[address, [topics], data], ...]; owned */
+    size_t logs_len;      /* 0: no logs */
 } zs_txrec_t;
 
 typedef struct {
@@ -51,11 +59,26 @@ typedef struct {
     uint8_t coinbase[20];
     uint8_t *l2data; /* batchL2Data, owned (zs_batchrec_clear) */
     size_t l2len;
+    zs_vcount_t counters; /* its virtual counters so far (what the prover will spend) */
 } zs_batchrec_t;
 
 void zs_block_clear(zs_block_t *b);
 void zs_txrec_clear(zs_txrec_t *t);
 void zs_batchrec_clear(zs_batchrec_t *b);
+
+/* Logs (zs_receipt.c).  zs_logs_encode: the receipt's RLP list of logs
+   into a malloc'd buffer (NULL and 0 for none); zs_logs_bloom ORs their
+   2048-bit bloom (Ethereum's: three bits per address and topic) into
+   bloom; zs_logs_next walks an encoded list: 1 with the next log (pointers
+   into logs), 0 at the end, ZS_ERR_CORRUPT. */
+ZS_MUST_USE int zs_logs_encode(const zs_evm_log_t *logs, size_t n, uint8_t **out, size_t *len);
+void zs_logs_bloom(const uint8_t *logs, size_t len, uint8_t bloom[256]);
+void zs_bloom_add(uint8_t bloom[256], const uint8_t *data, size_t len);
+int zs_bloom_test(const uint8_t bloom[256], const uint8_t *data, size_t len);
+typedef struct {
+    size_t pos;
+} zs_logs_iter_t;
+int zs_logs_next(const uint8_t *logs, size_t len, zs_logs_iter_t *it, zs_evm_log_t *out);
 
 /* Header hash and roots. */
 void zs_block_hash(const zs_block_t *b, uint8_t out[32]);

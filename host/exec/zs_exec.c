@@ -90,6 +90,7 @@ void zs_exec_free(zs_exec_t *x)
     zs_smt_delete(x->info);
     zs_evm_free(x->evm);
     free(x->host.code);
+    free(x->host.touched);
     free(x->tx_keys);
     free(x);
 }

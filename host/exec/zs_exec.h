@@ -92,6 +92,11 @@ typedef struct {
     const zs_evm_log_t *logs; /* valid until the next transaction */
     size_t nlogs;
     uint32_t first_log;      /* the block-wide index of logs[0] */
+    /* Accounts whose balance or nonce an EVM transaction wrote (beyond a
+       transfer's sender, recipient and coinbase); valid until the next
+       transaction. */
+    const uint8_t (*touched)[20];
+    size_t ntouched;
     zs_vcount_t counters;    /* processTx and the EVM's steps, as Polygon counts them */
 } zs_exec_result_t;
 

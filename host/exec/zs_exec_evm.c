@@ -45,14 +45,33 @@ static void h_hash(void *ctx, const uint8_t *code, size_t len, uint8_t out[32])
     zs_smt_h4_to_be(h, out);
 }
 
+/* Remembers an account the commit writes (for those who publish fresh
+   balances and nonces after the block). */
+static int touch(exec_host_t *h, const uint8_t addr[20])
+{
+    for (size_t i = h->nt; i-- > 0 && i + 4 >= h->nt;)
+        if (!memcmp(h->touched[i], addr, 20)) return 0;
+    if (h->nt == h->capt) {
+        size_t c = h->capt ? 2 * h->capt : 16;
+        uint8_t(*t)[20] = realloc(h->touched, c * 20);
+        if (!t) return ZS_ERR_NOMEM;
+        h->touched = t;
+        h->capt = c;
+    }
+    memcpy(h->touched[h->nt++], addr, 20);
+    return 0;
+}
+
 static int h_set_balance(void *ctx, const uint8_t addr[20], const zs_u256_t *v)
 {
-    return zs_state_set_balance(((exec_host_t *)ctx)->st, addr, v);
+    int rc = touch(ctx, addr);
+    return rc ? rc : zs_state_set_balance(((exec_host_t *)ctx)->st, addr, v);
 }
 
 static int h_set_nonce(void *ctx, const uint8_t addr[20], uint64_t v)
 {
-    return zs_state_set_nonce(((exec_host_t *)ctx)->st, addr, v);
+    int rc = touch(ctx, addr);
+    return rc ? rc : zs_state_set_nonce(((exec_host_t *)ctx)->st, addr, v);
 }
 
 static int h_set_code(void *ctx, const uint8_t addr[20], const uint8_t *code, size_t len, const uint8_t hash[32])
@@ -148,6 +167,7 @@ int exec_evm_tx(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], const
         r->reason = ZS_EXEC_OUT_OF_COUNTERS;
         return ZS_OK;
     }
+    x->host.nt = 0;
     if ((rc = zs_evm_commit(x->evm))) {
         zs_evm_forget(x->evm);
         return rc;
@@ -161,6 +181,8 @@ int exec_evm_tx(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], const
     r->output_len = er.output_len;
     r->logs = er.logs;
     r->nlogs = er.nlogs;
+    r->touched = (const uint8_t(*)[20])x->host.touched;
+    r->ntouched = x->host.nt;
     if (!tx->has_to) {
         r->created = 1;
         memcpy(r->contract, er.created, 20);

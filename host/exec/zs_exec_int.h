@@ -29,6 +29,8 @@ typedef struct {
 typedef struct {
     zs_state_t *st;
     uint8_t *code; /* the last code handed out */
+    uint8_t (*touched)[20]; /* accounts whose balance or nonce the last EVM transaction wrote */
+    size_t nt, capt;
 } exec_host_t;
 
 struct zs_exec {

@@ -78,7 +78,7 @@ try {
   expectErr(await refusal({ gasLimit: 20000n }), 'intrinsic gas too low', 'intrinsic_gas', 'gas below 21000: intrinsic gas too low');
   expectErr(await refusal({ chainId: 1n }), 'invalid chain id for signer', 'chain_id', 'another chain id: refused');
   expectErr(await refusal({ nonce: 50 + 1000 }), 'nonce too high', 'nonce_too_high', 'a nonce far beyond the gap limit: nonce too high');
-  expectErr(await refusal({ to: null, data: '0x6000', gasLimit: 100000n }), 'contract creation is not supported yet', 'no_evm', 'contract creation: refused until the EVM exists');
+  expectErr(await refusal({ to: null, data: '0x' + '00'.repeat(49153), gasLimit: 29000000n }), 'max initcode size exceeded', 'init_code_size', 'creation: init code above 49,152 bytes refused with geth\'s words');
   expectErr(await refusal({ gasLimit: 40000000n }), 'exceeds block gas limit', 'gas_limit', 'gas above the per-transaction limit');
   expectErr(await refusal({ data: '0x' + '00'.repeat(200000), gasLimit: 29000000n }), 'oversized data', 'oversized', 'a transaction above 128 KiB: oversized');
   const bad = await rpc(url, 'eth_sendRawTransaction', ['0xf86c0a8502540be400825208944bbeeb066ed09b7aed07bf39eee0460dfa26152080']);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/exec/zs_exec_batch.h"
 #include "host/log/zs_log.h"
 #include "host/store/zs_schema.h"
 #include "lib/batch/zs_batch.h"
@@ -21,6 +22,14 @@ struct zs_batcher {
     uint64_t started_ms; /* wall clock of its first block; 0 while empty */
     uint8_t last_acc[32]; /* accInputHash of the last closed batch */
     int full;            /* a transaction did not fit: close after this block */
+    int counters_full;   /* ... by its counters */
+    uint32_t mcp_batch, mcp_tx; /* the MCPs of the current block (zs_vcount_mcp) */
+    /* The transaction zs_batcher_room looked at, in batch form, for
+       zs_batcher_add_tx. */
+    const zs_tx_t *enc_tx;
+    uint8_t *enc;
+    size_t enc_len, enc_cap;
+    zs_vcount_t enc_rlp; /* its RLP parsing's counters */
 
     pthread_mutex_t mu;  /* guards pub */
     zs_batcher_info_t pub;
@@ -115,6 +124,7 @@ void zs_batcher_free(zs_batcher_t *b)
 {
     if (!b) return;
     zs_batchrec_clear(&b->open);
+    free(b->enc);
     pthread_mutex_destroy(&b->mu);
     free(b);
 }
@@ -139,14 +149,81 @@ static int append(zs_batcher_t *b, const uint8_t *p, size_t len)
     return ZS_OK;
 }
 
-int zs_batcher_begin_block(zs_batcher_t *b, uint32_t delta_timestamp, uint64_t now_ms)
+int zs_batcher_begin_block(zs_batcher_t *b, uint32_t delta_timestamp, uint64_t now_ms, int max_level)
 {
     uint8_t entry[ZS_BATCH_CHANGE_L2_BLOCK_LEN];
     long el = zs_batch_encode_change_l2_block(delta_timestamp, 0, entry, sizeof entry);
     if (el < 0) return (int)el;
     int rc = append(b, entry, (size_t)el);
-    if (!rc && !b->started_ms) b->started_ms = now_ms;
-    return rc;
+    if (rc) return rc;
+    if (!b->started_ms) b->started_ms = now_ms;
+    b->mcp_batch = zs_vcount_mcp((uint32_t)max_level, 0);
+    b->mcp_tx = zs_vcount_mcp((uint32_t)max_level, 1);
+    zs_vacc_t in_batch = {0}, in_tx = {0};
+    zs_vcount_decode_change_l2_block(&in_batch);
+    zs_vcount_change_l2_block(&in_tx, 0);
+    zs_vcount_add(&b->open.counters, &in_batch, b->mcp_batch);
+    zs_vcount_add(&b->open.counters, &in_tx, b->mcp_tx);
+    return ZS_OK;
+}
+
+/* The batch's own steps (processor.js's batch-level costs) over len bytes
+   of data. */
+static void batch_steps(const zs_batcher_t *b, size_t len, zs_vcount_t *out)
+{
+    zs_vacc_t a = {0};
+    zs_vcount_batch(&a, len);
+    memset(out, 0, sizeof *out);
+    zs_vcount_add(out, &a, b->mcp_batch);
+}
+
+static uint64_t left(uint64_t limit, uint64_t a, uint64_t b, uint64_t c)
+{
+    uint64_t used = a + b + c;
+    return used < limit ? limit - used : 0;
+}
+
+int zs_batcher_room(zs_batcher_t *b, const zs_tx_t *tx, zs_vcount_t *room, int *empty)
+{
+    size_t need = tx->data_len + 256;
+    if (need > b->enc_cap) {
+        uint8_t *e = realloc(b->enc, need);
+        if (!e) return ZS_ERR_NOMEM;
+        b->enc = e;
+        b->enc_cap = need;
+    }
+    long k = zs_batch_encode_tx(tx, 0xff, b->enc, b->enc_cap);
+    if (k < 0) return (int)k;
+    b->enc_tx = tx;
+    b->enc_len = (size_t)k;
+    size_t pos = 0;
+    zs_batch_entry_t ent;
+    if (zs_batch_next(b->enc, b->enc_len, &pos, &ent, NULL) != 1) return ZS_ERR_STATE;
+    zs_vcount_rlp_t rlp;
+    zs_exec_batch_rlp(&ent, tx, 0, &rlp);
+    zs_vacc_t a = {0};
+    zs_vcount_rlp_parsing(&a, &rlp);
+    memset(&b->enc_rlp, 0, sizeof b->enc_rlp);
+    zs_vcount_add(&b->enc_rlp, &a, b->mcp_batch);
+    zs_vcount_t lim, steps;
+    zs_vcount_limits(12, &lim);
+    batch_steps(b, b->open.l2len + b->enc_len, &steps);
+    const zs_vcount_t *u = &b->open.counters, *r = &b->enc_rlp;
+    room->steps = left(lim.steps, u->steps, steps.steps, r->steps);
+    room->arith = left(lim.arith, u->arith, steps.arith, r->arith);
+    room->binary = left(lim.binary, u->binary, steps.binary, r->binary);
+    room->mem_align = left(lim.mem_align, u->mem_align, steps.mem_align, r->mem_align);
+    room->keccaks = left(lim.keccaks, u->keccaks, steps.keccaks, r->keccaks);
+    room->padding = left(lim.padding, u->padding, steps.padding, r->padding);
+    room->poseidon = left(lim.poseidon, u->poseidon, steps.poseidon, r->poseidon);
+    room->sha256 = left(lim.sha256, u->sha256, steps.sha256, r->sha256);
+    *empty = b->txs == 0;
+    return ZS_OK;
+}
+
+void zs_batcher_counters_full(zs_batcher_t *b)
+{
+    b->full = b->counters_full = 1;
 }
 
 int zs_batcher_fits(zs_batcher_t *b, const zs_batch_policy_t *p, size_t raw_len, uint64_t gas)
@@ -161,15 +238,21 @@ int zs_batcher_fits(zs_batcher_t *b, const zs_batch_policy_t *p, size_t raw_len,
     return 0;
 }
 
-int zs_batcher_add_tx(zs_batcher_t *b, const zs_tx_t *tx, size_t raw_len, uint64_t gas_used)
+int zs_batcher_add_tx(zs_batcher_t *b, const zs_tx_t *tx, size_t raw_len, uint64_t gas_used,
+                      const zs_vcount_t *counters)
 {
-    uint8_t enc[256];
-    uint8_t *p = raw_len + 128 <= sizeof enc ? enc : malloc(raw_len + 128);
-    if (!p) return ZS_ERR_NOMEM;
-    long k = zs_batch_encode_tx(tx, 0xff, p, raw_len + 128);
-    int rc = k < 0 ? (int)k : append(b, p, (size_t)k);
-    if (p != enc) free(p);
+    if (b->enc_tx != tx) {
+        zs_vcount_t room;
+        int empty;
+        int rc = zs_batcher_room(b, tx, &room, &empty);
+        if (rc) return rc;
+    }
+    (void)raw_len;
+    b->enc_tx = NULL;
+    int rc = append(b, b->enc, b->enc_len);
     if (rc) return rc;
+    zs_vcount_sum(&b->open.counters, &b->enc_rlp);
+    if (counters) zs_vcount_sum(&b->open.counters, counters);
     b->txs++;
     b->gas += gas_used;
     return ZS_OK;
@@ -185,6 +268,7 @@ void zs_batcher_end_block(zs_batcher_t *b, uint64_t number, uint64_t timestamp, 
 zs_batch_close_t zs_batcher_due(const zs_batcher_t *b, const zs_policy_now_t *now, uint64_t now_ms)
 {
     if (!b->open.l2len) return ZS_BATCH_CLOSE_NONE;
+    if (b->counters_full) return ZS_BATCH_CLOSE_COUNTERS;
     if (b->full) return ZS_BATCH_CLOSE_FULL;
     if (now->close_request == b->open.number)
         return now->close_by_operator ? ZS_BATCH_CLOSE_OPERATOR : ZS_BATCH_CLOSE_FIRMWARE;
@@ -210,6 +294,9 @@ void zs_batcher_close(zs_batcher_t *b, zs_store_batch_t *sb, zs_batch_close_t re
     zs_batch_acc_input_hash(b->last_acc, b->open.batch_hash, zero, b->open.timestamp, b->coinbase, zero,
                             b->open.acc_input_hash);
     b->open.closed = 1;
+    zs_vcount_t steps;
+    batch_steps(b, b->open.l2len, &steps);
+    zs_vcount_sum(&b->open.counters, &steps);
     zs_chain_put_batch(sb, &b->open);
     memcpy(b->last_acc, b->open.acc_input_hash, 32);
     uint64_t next = b->open.number + 1, first = b->open.last_block + 1;
@@ -220,7 +307,7 @@ void zs_batcher_close(zs_batcher_t *b, zs_store_batch_t *sb, zs_batch_close_t re
     b->open.last_block = first - 1;
     memcpy(b->open.coinbase, b->coinbase, 20);
     b->txs = b->gas = b->started_ms = 0;
-    b->full = 0;
+    b->full = b->counters_full = 0;
     zs_chain_put_batch(sb, &b->open);
     put_open_number(sb, next);
     out->trusted = next - 1;
@@ -240,6 +327,7 @@ void zs_batcher_publish(zs_batcher_t *b)
     b->pub.txs = b->txs;
     b->pub.gas = b->gas;
     b->pub.started_ms = b->started_ms;
+    b->pub.counters = b->open.counters;
     pthread_mutex_unlock(&b->mu);
 }
 

@@ -38,8 +38,10 @@ void zs_batcher_genesis(zs_store_batch_t *sb, const uint8_t state_root[32], cons
 uint64_t zs_batcher_number(const zs_batcher_t *b);
 
 /* A block starts (its changeL2Block entry); the batch's age starts with its
-   first block.  0 or ZS_ERR_NOMEM. */
-ZS_MUST_USE int zs_batcher_begin_block(zs_batcher_t *b, uint32_t delta_timestamp, uint64_t now_ms);
+   first block.  max_level is the state tree's deepest leaf level
+   (zs_smt_max_level): the counters of this block's steps and transactions
+   assume it.  0 or ZS_ERR_NOMEM. */
+ZS_MUST_USE int zs_batcher_begin_block(zs_batcher_t *b, uint32_t delta_timestamp, uint64_t now_ms, int max_level);
 
 /* zs_batcher_fits: 1 when a transaction of raw_len bytes and gas limit gas
    keeps the batch within p (a batch without a transaction takes any, or
@@ -47,9 +49,21 @@ ZS_MUST_USE int zs_batcher_begin_block(zs_batcher_t *b, uint32_t delta_timestamp
    of this block. */
 int zs_batcher_fits(zs_batcher_t *b, const zs_batch_policy_t *p, size_t raw_len, uint64_t gas);
 
-/* zs_batcher_add_tx appends an executed transaction in batch form: 0,
-   ZS_ERR_NOMEM, or the encoder's error. */
-ZS_MUST_USE int zs_batcher_add_tx(zs_batcher_t *b, const zs_tx_t *tx, size_t raw_len, uint64_t gas_used);
+/* zs_batcher_room gives the virtual counters left for tx's execution:
+   fork 12's budgets less what the batch has used, less what the batch's
+   own steps (over its data with tx in it) and tx's RLP parsing will cost;
+   *empty says the batch holds no transaction yet (one that does not fit
+   then fits no batch).  0, ZS_ERR_NOMEM, or the encoder's error. */
+ZS_MUST_USE int zs_batcher_room(zs_batcher_t *b, const zs_tx_t *tx, zs_vcount_t *room, int *empty);
+
+/* The open batch is full by its counters: it closes at the end of this
+   block (reason "counters"). */
+void zs_batcher_counters_full(zs_batcher_t *b);
+
+/* zs_batcher_add_tx appends an executed transaction in batch form with
+   the counters its execution used: 0, ZS_ERR_NOMEM, or the encoder's error. */
+ZS_MUST_USE int zs_batcher_add_tx(zs_batcher_t *b, const zs_tx_t *tx, size_t raw_len, uint64_t gas_used,
+                                  const zs_vcount_t *counters);
 
 /* The block that was begun is built: the batch's last block so far. */
 void zs_batcher_end_block(zs_batcher_t *b, uint64_t number, uint64_t timestamp, const uint8_t state_root[32]);
@@ -73,6 +87,7 @@ void zs_batcher_put(const zs_batcher_t *b, zs_store_batch_t *sb);
 typedef struct {
     uint64_t number, bytes, txs, gas;
     uint64_t started_ms; /* wall clock of its first block, 0 when it holds none */
+    zs_vcount_t counters; /* used so far (the batch's own steps over its data included) */
 } zs_batcher_info_t;
 void zs_batcher_publish(zs_batcher_t *b);
 void zs_batcher_info(zs_batcher_t *b, zs_batcher_info_t *out);

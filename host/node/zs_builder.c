@@ -19,6 +19,7 @@ typedef struct {
     size_t n, cap;
     uint8_t (*touched)[20]; /* accounts whose committed values change */
     size_t nt, capt;
+    uint8_t bloom[256];     /* the OR of its logs' blooms */
 } block_work_t;
 
 /* The block being built. */
@@ -83,14 +84,18 @@ static int open_block(zs_builder_t *b, block_t *k)
     uint64_t ts = k->start_ms / 1000;
     uint32_t delta = ts > b->head.timestamp ? (uint32_t)(ts - b->head.timestamp) : 0;
     int rc = zs_exec_block_begin(b->cfg.exec, b->head.root.hash, delta, NULL, &k->blk);
-    if (!rc) rc = zs_batcher_begin_block(b->cfg.batcher, delta, k->start_ms);
+    int level = zs_smt_max_level(zs_state_tree(b->cfg.st));
+    zs_exec_set_mcp(b->cfg.exec, zs_vcount_mcp((uint32_t)level, 1));
+    if (!rc) rc = zs_batcher_begin_block(b->cfg.batcher, delta, k->start_ms, level);
     if (rc) return rc;
     zs_policyctl_now(b->cfg.policy, &k->pn);
     b->w.n = b->w.nt = 0;
+    memset(b->w.bloom, 0, sizeof b->w.bloom);
     return touch(&b->w, b->cfg.coinbase);
 }
 
-/* An executed transaction: its record, its batch entry, its accounts. */
+/* An executed transaction: its record (status, logs, the contract it
+   made), its batch entry and counters, the accounts it changed. */
 static int record_tx(zs_builder_t *b, const block_t *k, const zs_pool_item_t *it, const zs_exec_result_t *r)
 {
     block_work_t *w = &b->w;
@@ -105,21 +110,60 @@ static int record_tx(zs_builder_t *b, const block_t *k, const zs_pool_item_t *it
     memset(t, 0, sizeof *t);
     t->block = k->blk.number;
     t->index = r->index;
-    t->status = 1;
+    t->status = (uint8_t)r->status;
     t->eff_pct = 0xff;
     t->gas_used = r->gas_used;
     t->cumulative_gas = r->cumulative_gas;
     t->effective_gas_price = r->effective_gas_price;
+    t->first_log = r->first_log;
     memcpy(t->hash, it->tx->hash, 32);
     memcpy(t->sender, it->sender, 20);
     memcpy(t->l2_hash, r->l2_tx_hash, 32);
+    if (r->created) {
+        t->has_contract = 1;
+        memcpy(t->contract, r->contract, 20);
+    }
     if (!(t->raw = malloc(it->raw_len))) return ZS_ERR_NOMEM;
     memcpy(t->raw, it->raw, it->raw_len);
     t->raw_len = it->raw_len;
-    int rc = zs_batcher_add_tx(b->cfg.batcher, it->tx, it->raw_len, r->gas_used);
+    int rc = 0;
+    if (r->nlogs && !(rc = zs_logs_encode(r->logs, r->nlogs, &t->logs, &t->logs_len)))
+        zs_logs_bloom(t->logs, t->logs_len, w->bloom);
+    if (!rc) rc = zs_batcher_add_tx(b->cfg.batcher, it->tx, it->raw_len, r->gas_used, &r->counters);
     if (!rc) rc = touch(w, it->sender);
-    if (!rc) rc = touch(w, it->tx->to);
+    if (!rc && it->tx->has_to) rc = touch(w, it->tx->to);
+    for (size_t i = 0; !rc && i < r->ntouched; i++) rc = touch(w, r->touched[i]);
     return rc;
+}
+
+static const char out_of_counters[] =
+    "out_of_counters: the transaction needs more than a whole batch's virtual counters (fork 12's prover budgets)";
+
+/* One transaction within the open batch's counters: *ran is 1 when it ran
+   (or was ejected), 0 when it must wait for the next batch. */
+static int run_one(zs_builder_t *b, block_t *k, const zs_pool_item_t *it, const uint8_t l2[32], int *ran)
+{
+    zs_vcount_t room;
+    int empty;
+    zs_exec_result_t r;
+    int rc = zs_batcher_room(b->cfg.batcher, it->tx, &room, &empty);
+    if (rc) return rc;
+    uint64_t t0 = zs_mono_ns();
+    rc = zs_exec_tx_fit(b->cfg.exec, it->tx, it->sender, 0xff, l2, &room, &r);
+    k->t_exec += zs_mono_ns() - t0;
+    if (rc) return rc;
+    *ran = 1;
+    if (r.reason == ZS_EXEC_OK) {
+        if ((rc = record_tx(b, k, it, &r))) return rc;
+        zs_pool_done(b->cfg.pool, it, 1);
+    } else if (r.reason == ZS_EXEC_OUT_OF_COUNTERS && !empty) {
+        *ran = 0;
+    } else {
+        zs_ejected_add(b->cfg.ejected, it->tx->hash,
+                       r.reason == ZS_EXEC_OUT_OF_COUNTERS ? out_of_counters : zs_exec_reason_text(r.reason));
+        zs_pool_done(b->cfg.pool, it, 0);
+    }
+    return ZS_OK;
 }
 
 /* Runs have transactions in order; one the open batch cannot take sends
@@ -138,22 +182,15 @@ static int run_chunk(zs_builder_t *b, block_t *k, zs_pool_item_t *items, size_t 
     if (rc) return rc;
     for (size_t i = 0; i < have; i++) {
         const zs_pool_item_t *it = &items[i];
-        if (!zs_batcher_fits(b->cfg.batcher, &k->pn.policy, it->raw_len, it->tx->gas)) {
+        int ran = 0;
+        if (zs_batcher_fits(b->cfg.batcher, &k->pn.policy, it->raw_len, it->tx->gas)) {
+            if ((rc = run_one(b, k, it, l2[i], &ran))) return rc;
+            if (!ran) zs_batcher_counters_full(b->cfg.batcher);
+        }
+        if (!ran) {
             for (size_t j = i; j < have; j++) zs_pool_requeue(b->cfg.pool, &items[j]);
             k->full = 1;
             return ZS_OK;
-        }
-        zs_exec_result_t r;
-        t0 = zs_mono_ns();
-        rc = zs_exec_tx_prepared(b->cfg.exec, it->tx, it->sender, 0xff, l2[i], &r);
-        k->t_exec += zs_mono_ns() - t0;
-        if (rc) return rc;
-        if (r.reason == ZS_EXEC_OK) {
-            if ((rc = record_tx(b, k, it, &r))) return rc;
-            zs_pool_done(b->cfg.pool, it, 1);
-        } else {
-            zs_ejected_add(b->cfg.ejected, it->tx->hash, zs_exec_reason_text(r.reason));
-            zs_pool_done(b->cfg.pool, it, 0);
         }
     }
     return ZS_OK;
@@ -192,6 +229,7 @@ static int record_block(zs_builder_t *b, const block_t *k, zs_job_t *job, const 
     memcpy(block.parent, b->head.hash, 32);
     zs_smt_h4_to_be(root->hash, block.state_root);
     memcpy(block.coinbase, b->cfg.coinbase, 20);
+    memcpy(block.bloom, w->bloom, 256);
     block.ntx = (uint32_t)w->n;
     if (!(block.tx_hashes = malloc((w->n ? w->n : 1) * 32))) return ZS_ERR_NOMEM;
     for (size_t i = 0; i < w->n; i++) memcpy(block.tx_hashes[i], w->recs[i].hash, 32);

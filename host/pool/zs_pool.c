@@ -364,9 +364,8 @@ static zs_pool_reason_t stateless_checks(zs_pool_t *p, size_t n, const zs_tx_t *
     case ZS_TXCHK_FEE_CAP_TOO_LOW: return ZS_POOL_FEE_CAP;
     case ZS_TXCHK_FEE_OVERFLOW: return ZS_POOL_INSUFFICIENT_FUNDS;
     case ZS_TXCHK_NONCE_MAX: return ZS_POOL_NONCE_MAX;
-    case ZS_TXCHK_INIT_CODE_TOO_BIG: return ZS_POOL_OVERSIZED;
+    case ZS_TXCHK_INIT_CODE_TOO_BIG: return ZS_POOL_INIT_CODE;
     }
-    if (!tx->has_to) return ZS_POOL_NO_EVM;
     if (p->cfg.max_gas && tx->gas > p->cfg.max_gas) return ZS_POOL_GAS_LIMIT;
     zs_u256_t b = bid(tx);
     if (zs_u256_cmp(&b, &p->cfg.min_gas_price) < 0) return ZS_POOL_UNDERPRICED;

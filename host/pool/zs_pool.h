@@ -51,7 +51,7 @@ typedef enum {
     ZS_POOL_FEE_CAP,
     ZS_POOL_NONCE_MAX,
     ZS_POOL_UNSUPPORTED,  /* a transaction type zkseq does not take */
-    ZS_POOL_NO_EVM,       /* contract creation: needs the EVM, which comes later */
+    ZS_POOL_INIT_CODE,    /* a creation's init code above 49,152 bytes */
     ZS_POOL_INVALID,      /* does not decode, or bad signature */
     ZS_POOL_UNAVAILABLE,  /* the store failed or the pool is shutting down */
     ZS_POOL_BACKPRESSURE, /* sealed batches are waiting for L1 past the firmware's limit */

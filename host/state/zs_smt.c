@@ -129,6 +129,7 @@ struct zs_smt {
     size_t *per_depth;
     int broken;      /* a load failed half-way: refuse further work */
     int lists_stale; /* created/dead describe the last commit; reset on next change */
+    int max_level;   /* the deepest leaf this tree has made or loaded */
 };
 
 static int cpu_hash_batch(void *ctx, const uint64_t (*in)[12], uint64_t (*out)[4], size_t n)
@@ -314,6 +315,7 @@ static int load(zs_smt_t *t, node_t **slot, int depth, const zs_smt_key_t *key)
     l->h.existed = 1;
     l->h.ver = s->ver;
     l->h.depth = (uint16_t)depth;
+    if (depth > t->max_level) t->max_level = depth;
     memcpy(l->h.hash, s->hash, 32);
     zs_smt_join_key(st.a, key, depth, &l->key);
     memcpy(l->vhash, st.b, 32);
@@ -391,6 +393,7 @@ static leaf_t *new_leaf(zs_smt_t *t, const zs_smt_key_t *key, const zs_u256_t *v
     l->h.in_leaf_pool = 1;
     l->h.kind = K_LEAF;
     l->h.depth = (uint16_t)depth;
+    if (depth > t->max_level) t->max_level = depth;
     l->h.vdirty = 1;
     l->key = *key;
     l->value = *value;
@@ -826,4 +829,9 @@ int zs_smt_prove(zs_smt_t *t, const zs_smt_key_t *key, zs_u256_t *value, zs_smt_
         if (key_eq(&l->key, key)) *value = l->value;
     }
     return ZS_OK;
+}
+
+int zs_smt_max_level(const zs_smt_t *t)
+{
+    return t->max_level;
 }

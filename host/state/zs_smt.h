@@ -117,6 +117,11 @@ void zs_smt_root(const zs_smt_t *t, zs_smt_ref_t *root);
 /* zs_smt_dirty says whether changes are staged. */
 int zs_smt_dirty(const zs_smt_t *t);
 
+/* The deepest leaf level this tree has made or loaded (a leaf whose
+   path uses d bits is at level d); leaves never visited are not counted,
+   and the figure never shrinks.  The virtual counters' MCP comes from it. */
+int zs_smt_max_level(const zs_smt_t *t);
+
 /* Memory held by the tree's nodes, in bytes. */
 size_t zs_smt_memory(const zs_smt_t *t);
 

@@ -87,6 +87,7 @@ static void test_due_and_fits(void **state)
 
     assert_string_equal(zs_batch_close_name(ZS_BATCH_CLOSE_AGE), "age");
     assert_string_equal(zs_batch_close_name(ZS_BATCH_CLOSE_OPERATOR), "operator");
+    assert_string_equal(zs_batch_close_name(ZS_BATCH_CLOSE_COUNTERS), "counters");
     assert_string_equal(zs_batch_close_name(0), "?");
     assert_string_equal(zs_batch_close_name(ZS_BATCH_CLOSE_COUNT), "?");
 }
