@@ -12,6 +12,7 @@ import path from 'node:path';
 import { ok, eq, done, skip } from '../tests/integ/tap.mjs';
 import { devKeys } from '../tests/integ/zkseqd.mjs';
 import { startAppliance, verifyL1, ethers, rpc, sleep } from '../tests/integ/appliance.mjs';
+import { l2Contracts } from '../tests/integ/l2contracts.mjs';
 
 const pwFile = path.join(fs.mkdtempSync('/tmp/zkseq-pw-'), 'console.pw');
 fs.writeFileSync(pwFile, 'let-me-in\n', { mode: 0o600 });
@@ -55,6 +56,14 @@ try {
     }
   }));
   eq(receipts.filter((r) => r.status === 1).length, 200, '200 transfers mined on L2');
+  // A contract: an ERC-20 deployed and used; its batches go to L1 like the rest.
+  const C = l2Contracts();
+  const owner = new ethers.NonceManager(new ethers.Wallet(devKeys[6], provider));
+  const token = await new ethers.ContractFactory(C.Token.abi, C.Token.bytecode, owner).deploy('L2 Token', 'L2T', 10n ** 24n);
+  receipts.push(await token.deploymentTransaction().wait());
+  for (let i = 0; i < 10; i++) receipts.push(await (await token.transfer(sink, 1000n + BigInt(i))).wait());
+  ok(receipts.slice(200).every((r) => r.status === 1), 'an ERC-20 deployed and 10 token transfers mined on L2');
+  eq(await token.balanceOf(sink), 10045n, 'the recipient holds the 10 transfers\' tokens');
   // The batch holding the last transfer closes by age, then goes to L1.
   const lastBlock = Math.max(...receipts.map((r) => r.blockNumber));
   const lastBatch = Number((await rpc(app.url, 'zkevm_batchNumberByBlockNumber', [ethers.toQuantity(lastBlock)])).result);
@@ -71,7 +80,7 @@ try {
     const b = (await rpc(app.url, 'zkevm_batchNumberByBlockNumber', [ethers.toQuantity(r.blockNumber)])).result;
     if (Number(b) <= l1.last) inVirtual++;
   }
-  eq(inVirtual, 200, 'every transfer is in a batch that is on L1');
+  eq(inVirtual, 211, 'every transfer, the deployment and the token transfers are in batches on L1');
   // Some L1 blocks pass with nothing new, then the watcher stops.
   await sleep(2500);
   watching = false;

@@ -250,15 +250,19 @@ zs_u256_t zs_exec_effective_gas_price(const zs_u256_t *gas_price, uint8_t pct)
 /* The price a transaction pays before the effective percentage: its gas
    price, or for EIP-1559 min(maxFee, baseFee + maxPriorityFee) with L2's
    constant base fee (which goes to the coinbase too: nothing is burnt). */
-static zs_u256_t tx_price(const zs_exec_t *x, const zs_tx_t *tx)
+zs_u256_t zs_exec_tx_price(const zs_tx_t *tx, const zs_u256_t *base_fee)
 {
     if (tx->type != ZS_TX_DYNAMIC_FEE)
         return tx->gas_price;
     zs_u256_t p;
-    if (zs_u256_add(&p, &x->cfg.base_fee, &tx->max_priority_fee) ||
-        zs_u256_cmp(&p, &tx->max_fee) > 0)
+    if (zs_u256_add(&p, base_fee, &tx->max_priority_fee) || zs_u256_cmp(&p, &tx->max_fee) > 0)
         return tx->max_fee;
     return p;
+}
+
+static zs_u256_t tx_price(const zs_exec_t *x, const zs_tx_t *tx)
+{
+    return zs_exec_tx_price(tx, &x->cfg.base_fee);
 }
 
 static void put_be(uint8_t *out, uint64_t v, int n)

@@ -148,6 +148,9 @@ ZS_MUST_USE int zs_exec_block_end(zs_exec_t *x, uint64_t *gas_used, uint64_t blo
 ZS_MUST_USE int zs_exec_genesis_timestamp(zs_state_t *st, uint64_t timestamp);
 
 /* Pure helpers (also for RPC and tests). */
+/* The price per gas a transaction offers: its gas price, or for EIP-1559
+   min(maxFee, base_fee + tip). */
+zs_u256_t zs_exec_tx_price(const zs_tx_t *tx, const zs_u256_t *base_fee);
 /* effective gas price: gasPrice * (pct + 1) / 256 */
 zs_u256_t zs_exec_effective_gas_price(const zs_u256_t *gas_price, uint8_t pct);
 /* Polygon's L2 transaction hash (linear Poseidon over the fields). */

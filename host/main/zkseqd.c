@@ -203,6 +203,9 @@ static int read_ingress(zs_config_t *c, parts_t *p)
     p->rpc.max_conns = (unsigned)zs_config_uint(c, "rpc.max_connections");
     p->rpc.timeout_s = (unsigned)zs_config_uint(c, "rpc.idle_timeout_s");
     p->rpc.sync_timeout_ms = (unsigned)zs_config_uint(c, "rpc.sync_timeout_ms");
+    p->rpc.max_log_blocks = (unsigned)zs_config_uint(c, "rpc.max_log_blocks");
+    p->rpc.max_logs = (unsigned)zs_config_uint(c, "rpc.max_logs");
+    p->rpc.max_filters = (unsigned)zs_config_uint(c, "rpc.max_filters");
     p->udp_enabled = zs_config_bool(c, "udp.enabled");
     p->udp.host = zs_config_str(c, "udp.host");
     p->udp.port = (uint16_t)zs_config_uint(c, "udp.port");

@@ -92,31 +92,77 @@ static int pool_account(void *ctx, const uint8_t a[20], uint64_t *nonce, zs_u256
     return zs_node_account(ctx, UINT64_MAX, a, nonce, balance);
 }
 
-int zs_node_code(zs_node_t *n, uint64_t block, const uint8_t a[20], uint8_t **code, size_t *len)
+/* The state root after block (UINT64_MAX: the head). */
+static int root_after(zs_node_t *n, uint64_t block, zs_smt_ref_t *root, uint64_t *number)
 {
-    /* No contract can be created yet: only genesis code exists, and it is
-       the same at every block.  Read it through the store. */
-    (void)block;
-    *code = NULL;
-    *len = 0;
     zs_view_head_t head;
     zs_view_head(n->view, &head);
-    zs_smt_key_t kc = zs_smt_key_account(a, ZS_SMT_CODE), kl = zs_smt_key_account(a, ZS_SMT_CODE_LENGTH);
-    zs_u256_t h, l;
-    int rc = zs_state_get_at(n->st, &head.root, &kc, &h, NULL);
-    if (!rc) rc = zs_state_get_at(n->st, &head.root, &kl, &l, NULL);
-    if (rc) return rc;
-    if (zs_u256_is_zero(&h)) return ZS_OK;
-    uint8_t key[33] = {'c'};
-    zs_u256_to_be32(&h, key + 1);
-    if (!zs_u256_fits_u64(&l) || l.w[0] > (1u << 24)) return ZS_ERR_CORRUPT;
-    if (!(*code = malloc(l.w[0] ? l.w[0] : 1))) return ZS_ERR_NOMEM;
-    rc = zs_store_get(n->store, ZS_CF_CHAIN, key, 33, *code, l.w[0], len);
-    if (rc) {
-        free(*code);
-        *code = NULL;
+    if (block == UINT64_MAX || block == head.number) {
+        *root = head.root;
+        *number = head.number;
+        return ZS_OK;
     }
-    return rc;
+    if (block > head.number) return ZS_ERR_NOTFOUND;
+    *number = block;
+    return zs_state_root_at(n->st, block, root);
+}
+
+int zs_node_code(zs_node_t *n, uint64_t block, const uint8_t a[20], uint8_t **code, size_t *len)
+{
+    *code = NULL;
+    *len = 0;
+    zs_smt_ref_t root;
+    uint64_t num, clen, h[4];
+    int rc = root_after(n, block, &root, &num);
+    if (!rc) rc = zs_state_account_at(n->st, &root, a, NULL, NULL, &clen, h);
+    if (rc || !clen) return rc;
+    if ((rc = zs_state_code_by_hash(n->st, h, clen, code))) return rc;
+    *len = (size_t)clen;
+    return ZS_OK;
+}
+
+int zs_node_storage(zs_node_t *n, uint64_t block, const uint8_t a[20], const zs_u256_t *slot, zs_u256_t *out)
+{
+    zs_smt_ref_t root;
+    uint64_t num;
+    int rc = root_after(n, block, &root, &num);
+    if (rc) return rc;
+    zs_smt_key_t k = zs_smt_key_storage(a, slot);
+    return zs_state_get_at(n->st, &root, &k, out, NULL);
+}
+
+int zs_node_view(zs_node_t *n, uint64_t block, int after_block, zs_exec_view_t **out)
+{
+    *out = NULL;
+    zs_smt_ref_t root;
+    uint64_t num;
+    int rc = root_after(n, block, &root, &num);
+    if (rc) return rc;
+    if (!after_block && !num) return ZS_ERR_NOTFOUND; /* genesis ran nothing */
+    zs_block_t b;
+    if ((rc = zs_chain_get_block(n->store, num, &b))) return rc;
+    zs_evm_block_t eb = {.number = num, .timestamp = b.timestamp, .gas_limit = ZS_BLOCK_GAS_LIMIT,
+                         .chain_id = n->cfg.chain_id};
+    memcpy(eb.coinbase, b.coinbase, 20);
+    uint8_t parent_root[32];
+    if (!after_block) {
+        zs_block_t p;
+        if (!(rc = zs_chain_get_block(n->store, num - 1, &p))) {
+            memcpy(parent_root, p.state_root, 32);
+            zs_block_clear(&p);
+            rc = zs_state_root_at(n->st, num - 1, &root);
+        }
+    }
+    zs_block_clear(&b);
+    if (rc) return rc;
+    zs_exec_view_t *v = zs_exec_view_new(n->st, &root, &eb);
+    if (!v) return ZS_ERR_NOMEM;
+    if (!after_block && (rc = zs_exec_view_begin_block(v, parent_root))) {
+        zs_exec_view_free(v);
+        return rc;
+    }
+    *out = v;
+    return ZS_OK;
 }
 
 int zs_node_pending_nonce(zs_node_t *n, const uint8_t a[20], uint64_t *nonce)

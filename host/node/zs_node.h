@@ -26,6 +26,7 @@
 
 #include "host/accel/zs_accel.h"
 #include "host/chain/zs_chain.h"
+#include "host/exec/zs_exec_view.h"
 #include "host/genesis/zs_genesis.h"
 #include "host/l1view/zs_l1view.h"
 #include "host/metrics/zs_metrics.h"
@@ -127,6 +128,15 @@ zs_pool_t *zs_node_pool(zs_node_t *n);
 ZS_MUST_USE int zs_node_account(zs_node_t *n, uint64_t block, const uint8_t addr[20], uint64_t *nonce,
                                 zs_u256_t *balance);
 ZS_MUST_USE int zs_node_code(zs_node_t *n, uint64_t block, const uint8_t addr[20], uint8_t **code, size_t *len);
+ZS_MUST_USE int zs_node_storage(zs_node_t *n, uint64_t block, const uint8_t addr[20], const zs_u256_t *slot,
+                                zs_u256_t *out);
+/* zs_node_view opens an EVM view (host/exec/zs_exec_view.h) for code to
+   run without changing the chain.  after_block: the state after that
+   block (UINT64_MAX: the head), in that block's context (eth_call);
+   otherwise the state before it, its changeL2Block applied, ready to
+   replay its transactions (debug_traceTransaction).  Errors:
+   ZS_ERR_NOTFOUND when the block or its state is not kept. */
+ZS_MUST_USE int zs_node_view(zs_node_t *n, uint64_t block, int after_block, zs_exec_view_t **out);
 /* The next nonce counting pooled transactions. */
 ZS_MUST_USE int zs_node_pending_nonce(zs_node_t *n, const uint8_t addr[20], uint64_t *nonce);
 /* Why a transaction was ejected from the pool (NULL if it was not). */

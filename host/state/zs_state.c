@@ -482,6 +482,56 @@ int zs_state_get_at(zs_state_t *st, const zs_smt_ref_t *root, const zs_smt_key_t
     return st->db ? zs_statedb_get(st->db, root, key, v, proof) : ZS_ERR_NOTFOUND;
 }
 
+static int get_u64_at(zs_state_t *st, const zs_smt_ref_t *root, const uint8_t a[20], zs_smt_leaf_type_t t,
+                      uint64_t *out)
+{
+    zs_smt_key_t k = zs_smt_key_account(a, t);
+    zs_u256_t v;
+    int rc = zs_state_get_at(st, root, &k, &v, NULL);
+    if (rc) return rc;
+    if (!zs_u256_fits_u64(&v)) return ZS_ERR_CORRUPT;
+    *out = v.w[0];
+    return ZS_OK;
+}
+
+int zs_state_account_at(zs_state_t *st, const zs_smt_ref_t *root, const uint8_t addr[20], zs_u256_t *balance,
+                        uint64_t *nonce, uint64_t *code_len, uint64_t code_hash[4])
+{
+    int rc = 0;
+    if (balance) {
+        zs_smt_key_t k = zs_smt_key_account(addr, ZS_SMT_BALANCE);
+        rc = zs_state_get_at(st, root, &k, balance, NULL);
+    }
+    if (!rc && nonce) rc = get_u64_at(st, root, addr, ZS_SMT_NONCE, nonce);
+    if (!rc && code_len) rc = get_u64_at(st, root, addr, ZS_SMT_CODE_LENGTH, code_len);
+    if (!rc && code_hash) {
+        zs_smt_key_t k = zs_smt_key_account(addr, ZS_SMT_CODE);
+        zs_u256_t v;
+        if (!(rc = zs_state_get_at(st, root, &k, &v, NULL))) zs_smt_u256_to_h4(&v, code_hash);
+    }
+    return rc;
+}
+
+int zs_state_code_by_hash(zs_state_t *st, const uint64_t hash[4], uint64_t len, uint8_t **code)
+{
+    *code = NULL;
+    if (!st->store) return ZS_ERR_NOTFOUND;
+    if (len > (1u << 24)) return ZS_ERR_CORRUPT;
+    uint8_t hb[32], key[33];
+    zs_smt_h4_to_be(hash, hb);
+    code_row_key(hb, key);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf) return ZS_ERR_NOMEM;
+    size_t got;
+    int rc = zs_store_get(st->store, ZS_CF_CHAIN, key, 33, buf, len, &got);
+    if (rc || got != len) {
+        free(buf);
+        return rc == ZS_ERR_NOMEM || rc == ZS_ERR_IO ? rc : ZS_ERR_CORRUPT;
+    }
+    *code = buf;
+    return ZS_OK;
+}
+
 /* Genesis. */
 
 int zs_state_apply_genesis(zs_state_t *st, const zs_genesis_t *g, char *err, size_t errlen)

@@ -77,6 +77,12 @@ ZS_MUST_USE int zs_state_commit_sync(zs_state_t *st, uint64_t version, zs_smt_re
 ZS_MUST_USE int zs_state_root_at(zs_state_t *st, uint64_t version, zs_smt_ref_t *root);
 ZS_MUST_USE int zs_state_get_at(zs_state_t *st, const zs_smt_ref_t *root, const zs_smt_key_t *key, zs_u256_t *v,
                                 zs_smt_proof_t *proof);
+/* An account at a retained version (any thread): balance, nonce, code
+   length and code hash (zero without code); any out pointer may be NULL. */
+ZS_MUST_USE int zs_state_account_at(zs_state_t *st, const zs_smt_ref_t *root, const uint8_t addr[20],
+                                    zs_u256_t *balance, uint64_t *nonce, uint64_t *code_len, uint64_t code_hash[4]);
+/* Code kept by its hash (any thread): a malloc'd copy of len bytes. */
+ZS_MUST_USE int zs_state_code_by_hash(zs_state_t *st, const uint64_t hash[4], uint64_t len, uint8_t **code);
 
 /* zs_state_apply_genesis stages a parsed genesis (host/genesis: every
    entry was checked there): balances, nonces, code and storage.  0, or the

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// Compiles tools/l1/contracts/*.sol with solc-js (npm `solc`, pinned; fully
-// offline) into one JSON file: { ContractName: { abi, bytecode } }.
-//   node tools/l1/compile.mjs [OUT]     (default build/l1/contracts.json)
-// Recompiles only when a source is newer than OUT.
+// Compiles a folder of Solidity sources with solc-js (npm `solc`, pinned;
+// fully offline) into one JSON file: { ContractName: { abi, bytecode } }.
+//   node tools/l1/compile.mjs [OUT] [--src DIR] [--evm VERSION]
+// Defaults: tools/l1/contracts into build/l1/contracts.json for Cancun (the
+// L1).  L2 contracts compile for 'shanghai': fork 12 has PUSH0 but not
+// Cancun's MCOPY, TLOAD or TSTORE.  Recompiles only when a source is newer
+// than OUT.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -10,8 +13,17 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const top = path.resolve(here, '../..');
-const out = path.resolve(process.argv[2] || path.join(top, 'build/l1/contracts.json'));
-const dir = path.join(here, 'contracts');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  if (i < 0) return dflt;
+  const v = args[i + 1];
+  args.splice(i, 2);
+  return v;
+};
+const dir = path.resolve(opt('--src', path.join(here, 'contracts')));
+const evmVersion = opt('--evm', 'cancun');
+const out = path.resolve(args[0] || path.join(top, 'build/l1/contracts.json'));
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.sol')).sort();
 
 const newest = Math.max(...files.map((f) => fs.statSync(path.join(dir, f)).mtimeMs), fs.statSync(fileURLToPath(import.meta.url)).mtimeMs);
@@ -24,7 +36,7 @@ const input = {
   sources: Object.fromEntries(files.map((f) => [f, { content: fs.readFileSync(path.join(dir, f), 'utf8') }])),
   settings: {
     optimizer: { enabled: true, runs: 200 },
-    evmVersion: 'cancun',
+    evmVersion,
     outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } },
   },
 };

@@ -32,6 +32,13 @@ zs_rpc_t *zs_rpc_new(zs_node_t *node, const zs_rpc_cfg_t *cfg)
     if (!r->cfg.sync_timeout_ms) r->cfg.sync_timeout_ms = 10000;
     if (!r->cfg.max_sync_timeout_ms) r->cfg.max_sync_timeout_ms = 60000;
     if (r->cfg.sync_timeout_ms > r->cfg.max_sync_timeout_ms) r->cfg.sync_timeout_ms = r->cfg.max_sync_timeout_ms;
+    if (!r->cfg.max_log_blocks) r->cfg.max_log_blocks = 10000;
+    if (!r->cfg.max_logs) r->cfg.max_logs = 10000;
+    if (!r->cfg.max_filters) r->cfg.max_filters = 1024;
+    if (!(r->filters = rpc_filters_new(r->cfg.max_filters))) {
+        free(r);
+        return NULL;
+    }
     return r;
 }
 
@@ -176,5 +183,6 @@ void zs_rpc_free(zs_rpc_t *r)
 {
     if (!r) return;
     if (r->daemon) MHD_stop_daemon(r->daemon);
+    rpc_filters_free(r->filters);
     free(r);
 }

@@ -32,6 +32,9 @@ typedef struct {
     unsigned timeout_s;  /* idle connection timeout, default 30 */
     unsigned sync_timeout_ms; /* eth_sendRawTransactionSync default wait, 10000 */
     unsigned max_sync_timeout_ms; /* the longest wait a caller may ask for, 60000 */
+    unsigned max_log_blocks; /* eth_getLogs: blocks one query may scan, 10000 */
+    unsigned max_logs;       /* eth_getLogs: logs one answer may hold, 10000 */
+    unsigned max_filters;    /* eth_newFilter / eth_newBlockFilter installed at once, 1024 */
 } zs_rpc_cfg_t;
 
 typedef struct zs_rpc zs_rpc_t;

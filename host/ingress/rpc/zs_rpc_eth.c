@@ -105,23 +105,6 @@ static json_t *m_get_tx_count(zs_rpc_t *r, json_t *p, rpc_err_t *e)
     return account_at(r, p, a, &nonce, &bal, e) ? NULL : rpc_qty(nonce);
 }
 
-static json_t *m_get_code(zs_rpc_t *r, json_t *p, rpc_err_t *e)
-{
-    uint8_t a[20];
-    if (rpc_parse_addr(rpc_param(p, 0), a, e, "address")) return NULL;
-    uint64_t num;
-    int k = rpc_parse_block(r, rpc_param(p, 1), &num, e);
-    if (k < 0) return NULL;
-    if (k > 0) return rpc_fail(e, -32001, "header not found");
-    uint8_t *code;
-    size_t len;
-    int rc = zs_node_code(r->node, num, a, &code, &len);
-    if (rc) return rpc_fail(e, -32603, "reading the state: %s", zs_strerror(rc));
-    json_t *j = rpc_hexdata(code, len);
-    free(code);
-    return j;
-}
-
 static json_t *submit_error(rpc_err_t *e, const zs_submit_t *s)
 {
     if (s->reason == ZS_POOL_INVALID && s->detail)
@@ -335,115 +318,6 @@ static json_t *m_fee_history(zs_rpc_t *r, json_t *p, rpc_err_t *e)
     return o;
 }
 
-/* A call object of eth_call / eth_estimateGas: for transfers only. */
-typedef struct {
-    int has_from, has_to;
-    uint8_t from[20], to[20];
-    uint64_t gas;
-    zs_u256_t value;
-    uint8_t *data;
-    size_t data_len;
-} call_t;
-
-static int parse_call(json_t *c, call_t *out, rpc_err_t *e)
-{
-    memset(out, 0, sizeof *out);
-    if (!json_is_object(c)) {
-        rpc_fail(e, -32602, "invalid params: want a call object");
-        return ZS_ERR_INVAL;
-    }
-    json_t *v;
-    if ((v = json_object_get(c, "from")) && !json_is_null(v)) {
-        if (rpc_parse_addr(v, out->from, e, "from")) return ZS_ERR_INVAL;
-        out->has_from = 1;
-    }
-    if ((v = json_object_get(c, "to")) && !json_is_null(v)) {
-        if (rpc_parse_addr(v, out->to, e, "to")) return ZS_ERR_INVAL;
-        out->has_to = 1;
-    }
-    if ((v = json_object_get(c, "value")) && !json_is_null(v) && rpc_parse_qty_u256(v, &out->value)) {
-        rpc_fail(e, -32602, "invalid value");
-        return ZS_ERR_INVAL;
-    }
-    if ((v = json_object_get(c, "gas")) && !json_is_null(v) && rpc_parse_qty(v, &out->gas)) {
-        rpc_fail(e, -32602, "invalid gas");
-        return ZS_ERR_INVAL;
-    }
-    /* input wins over data when both are given (as geth does, when equal). */
-    json_t *in = json_object_get(c, "input"), *d = json_object_get(c, "data");
-    if (!in || json_is_null(in)) in = d;
-    if (in && !json_is_null(in)) {
-        const char *s = json_string_value(in);
-        size_t sl = s ? strlen(s) : 0;
-        out->data = malloc(sl / 2 + 1);
-        if (!s || !out->data || zs_hex_decode(out->data, sl / 2 + 1, &out->data_len, s, sl)) {
-            free(out->data);
-            out->data = NULL;
-            rpc_fail(e, -32602, "invalid input: want 0x-hex bytes");
-            return ZS_ERR_INVAL;
-        }
-    }
-    return 0;
-}
-
-/* Refuses what needs the EVM; 0 when the call is a plain transfer. */
-static int transfer_only(zs_rpc_t *r, const call_t *c, rpc_err_t *e)
-{
-    if (!c->has_to) {
-        rpc_fail(e, -32000, "contract creation is not supported yet (no EVM)");
-        return ZS_ERR_INVAL;
-    }
-    uint8_t *code;
-    size_t len;
-    if (zs_node_code(r->node, UINT64_MAX, c->to, &code, &len) == ZS_OK) {
-        free(code);
-        if (len) {
-            rpc_fail(e, -32000, "calls to contract code are not supported yet (no EVM)");
-            return ZS_ERR_INVAL;
-        }
-    }
-    return 0;
-}
-
-static json_t *m_estimate_gas(zs_rpc_t *r, json_t *p, rpc_err_t *e)
-{
-    call_t c;
-    if (parse_call(rpc_param(p, 0), &c, e)) return NULL;
-    json_t *res = NULL;
-    if (transfer_only(r, &c, e)) goto out;
-    uint64_t gas = 21000;
-    for (size_t i = 0; i < c.data_len; i++) gas += c.data[i] ? 16 : 4;
-    if (c.gas && c.gas < gas) {
-        rpc_fail(e, -32000, "gas required exceeds allowance (%llu)", (unsigned long long)c.gas);
-        goto out;
-    }
-    if (c.has_from && !zs_u256_is_zero(&c.value)) {
-        uint64_t nonce;
-        zs_u256_t bal;
-        if (!zs_node_account(r->node, UINT64_MAX, c.from, &nonce, &bal) && zs_u256_cmp(&c.value, &bal) > 0) {
-            rpc_fail(e, -32000, "insufficient funds for transfer");
-            goto out;
-        }
-    }
-    res = rpc_qty(gas);
-out:
-    free(c.data);
-    return res;
-}
-
-static json_t *m_call(zs_rpc_t *r, json_t *p, rpc_err_t *e)
-{
-    call_t c;
-    if (parse_call(rpc_param(p, 0), &c, e)) return NULL;
-    uint64_t num;
-    json_t *res = NULL;
-    int k = rpc_parse_block(r, rpc_param(p, 1), &num, e);
-    if (k > 0) rpc_fail(e, -32001, "header not found");
-    if (!k && !transfer_only(r, &c, e)) res = json_string("0x");
-    free(c.data);
-    return res;
-}
-
 const zs_rpc_method_t zs_rpc_eth_methods[] = {
     {"eth_chainId", m_chain_id},
     {"net_version", m_net_version},
@@ -457,14 +331,11 @@ const zs_rpc_method_t zs_rpc_eth_methods[] = {
     {"eth_feeHistory", m_fee_history},
     {"eth_getBalance", m_get_balance},
     {"eth_getTransactionCount", m_get_tx_count},
-    {"eth_getCode", m_get_code},
     {"eth_sendRawTransaction", m_send_raw},
     {"eth_sendRawTransactionSync", m_send_raw_sync},
     {"eth_getTransactionByHash", m_get_tx},
     {"eth_getTransactionReceipt", m_get_receipt},
     {"eth_getBlockByNumber", m_block_by_number},
     {"eth_getBlockByHash", m_block_by_hash},
-    {"eth_estimateGas", m_estimate_gas},
-    {"eth_call", m_call},
     {NULL, NULL},
 };

@@ -9,8 +9,13 @@
 
 #include "host/ingress/rpc/zs_rpc.h"
 
+typedef struct rpc_filters rpc_filters_t;
+rpc_filters_t *rpc_filters_new(unsigned max);
+void rpc_filters_free(rpc_filters_t *f);
+
 struct zs_rpc {
     zs_node_t *node;
+    rpc_filters_t *filters; /* eth_newFilter's (zs_rpc_logs.c) */
     zs_rpc_cfg_t cfg;
     struct MHD_Daemon *daemon;
     uint16_t port;
@@ -34,6 +39,9 @@ typedef struct {
 /* The tables, each ended by {NULL, NULL}. */
 extern const zs_rpc_method_t zs_rpc_eth_methods[];
 extern const zs_rpc_method_t zs_rpc_zkevm_methods[];
+extern const zs_rpc_method_t zs_rpc_evm_methods[];
+extern const zs_rpc_method_t zs_rpc_logs_methods[];
+extern const zs_rpc_method_t zs_rpc_trace_methods[];
 
 /* When the request being answered on this thread arrived (its answer's
    latency). */
@@ -72,6 +80,26 @@ int rpc_is_pending_tag(json_t *j);
 json_t *rpc_tx_object(const zs_tx_t *tx, const uint8_t sender[20], const zs_txrec_t *rec, const uint8_t *block_hash);
 json_t *rpc_included_tx(const zs_txrec_t *rec);
 json_t *rpc_receipt_object(const zs_txrec_t *rec);
+json_t *rpc_log_object(const zs_evm_log_t *l, const zs_txrec_t *rec, uint32_t log_index);
 json_t *rpc_block_object(zs_rpc_t *r, const zs_block_t *b, int full);
+
+/* Call objects of eth_call, eth_estimateGas, debug_traceCall
+   (zs_rpc_evm.c). */
+typedef struct {
+    int has_to, has_gas;
+    uint8_t from[20], to[20];
+    uint64_t gas;
+    zs_u256_t value, price;
+    uint8_t *data; /* malloc'd */
+    size_t data_len;
+} rpc_call_t;
+int rpc_parse_call(json_t *c, rpc_call_t *out, rpc_err_t *e);
+/* A view of the state at a block tag (after_block: after it, else before
+   it, for a replay); 0 or ZS_ERR_INVAL with *e set. */
+int rpc_open_view(zs_rpc_t *r, json_t *tag, int after_block, uint64_t *num, zs_exec_view_t **v, rpc_err_t *e);
+int rpc_call_tx(zs_rpc_t *r, uint64_t num, const rpc_call_t *c, uint64_t gas, zs_evm_tx_t *tx, zs_evm_opts_t *o,
+                rpc_err_t *e);
+void rpc_revert_reason(const uint8_t *d, size_t n, char *out, size_t cap);
+json_t *rpc_run_error(rpc_err_t *e, const zs_evm_result_t *res);
 
 #endif

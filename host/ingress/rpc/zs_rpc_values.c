@@ -231,6 +231,22 @@ json_t *rpc_included_tx(const zs_txrec_t *rec)
     return rpc_tx_object(&tx, rec->sender, rec, rec->block_hash);
 }
 
+json_t *rpc_log_object(const zs_evm_log_t *l, const zs_txrec_t *rec, uint32_t log_index)
+{
+    json_t *o = json_object(), *topics = json_array();
+    json_object_set_new(o, "address", rpc_address(l->address));
+    for (int i = 0; i < l->ntopics; i++) json_array_append_new(topics, rpc_hexdata(l->topics[i], 32));
+    json_object_set_new(o, "topics", topics);
+    json_object_set_new(o, "data", rpc_hexdata(l->data, l->len));
+    json_object_set_new(o, "blockNumber", rpc_qty(rec->block));
+    json_object_set_new(o, "transactionHash", rpc_hexdata(rec->hash, 32));
+    json_object_set_new(o, "transactionIndex", rpc_qty(rec->index));
+    json_object_set_new(o, "blockHash", rpc_hexdata(rec->block_hash, 32));
+    json_object_set_new(o, "logIndex", rpc_qty(log_index));
+    json_object_set_new(o, "removed", json_false());
+    return o;
+}
+
 json_t *rpc_receipt_object(const zs_txrec_t *rec)
 {
     zs_tx_t tx;
@@ -246,9 +262,15 @@ json_t *rpc_receipt_object(const zs_txrec_t *rec)
     json_object_set_new(o, "cumulativeGasUsed", rpc_qty(rec->cumulative_gas));
     json_object_set_new(o, "gasUsed", rpc_qty(rec->gas_used));
     json_object_set_new(o, "effectiveGasPrice", rpc_qty256(&rec->effective_gas_price));
-    json_object_set_new(o, "contractAddress", json_null());
-    json_object_set_new(o, "logs", json_array());
+    json_object_set_new(o, "contractAddress", rec->has_contract ? rpc_address(rec->contract) : json_null());
+    json_t *logs = json_array();
+    zs_logs_iter_t it = {0};
+    zs_evm_log_t l;
+    for (uint32_t i = 0; zs_logs_next(rec->logs, rec->logs_len, &it, &l) == 1; i++)
+        json_array_append_new(logs, rpc_log_object(&l, rec, rec->first_log + i));
+    json_object_set_new(o, "logs", logs);
     uint8_t bloom[256] = {0};
+    zs_logs_bloom(rec->logs, rec->logs_len, bloom);
     json_object_set_new(o, "logsBloom", rpc_hexdata(bloom, 256));
     json_object_set_new(o, "status", rpc_qty(rec->status));
     json_object_set_new(o, "type", rpc_qty(tx.type));
@@ -261,14 +283,14 @@ json_t *rpc_block_object(zs_rpc_t *r, const zs_block_t *b, int full)
     static const uint8_t empty_uncles[32] = {0x1d, 0xcc, 0x4d, 0xe8, 0xde, 0xc7, 0x5d, 0x7a, 0xab, 0x85, 0xb5,
                                              0x67, 0xb6, 0xcc, 0xd4, 0x1a, 0xd3, 0x12, 0x45, 0x1b, 0x94, 0x8a,
                                              0x74, 0x13, 0xf0, 0xa1, 0x42, 0xfd, 0x40, 0xd4, 0x93, 0x47};
-    uint8_t bloom[256] = {0}, nonce[8] = {0};
+    uint8_t nonce[8] = {0};
     json_t *o = json_object();
     json_object_set_new(o, "number", rpc_qty(b->number));
     json_object_set_new(o, "hash", rpc_hexdata(b->hash, 32));
     json_object_set_new(o, "parentHash", rpc_hexdata(b->parent, 32));
     json_object_set_new(o, "nonce", rpc_hexdata(nonce, 8));
     json_object_set_new(o, "sha3Uncles", rpc_hexdata(empty_uncles, 32));
-    json_object_set_new(o, "logsBloom", rpc_hexdata(bloom, 256));
+    json_object_set_new(o, "logsBloom", rpc_hexdata(b->bloom, 256));
     json_object_set_new(o, "transactionsRoot", rpc_hexdata(b->tx_root, 32));
     json_object_set_new(o, "stateRoot", rpc_hexdata(b->state_root, 32));
     json_object_set_new(o, "receiptsRoot", rpc_hexdata(b->receipts_root, 32));
