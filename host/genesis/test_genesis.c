@@ -72,6 +72,17 @@ static void test_code_and_storage(void **state)
     }
     assert_int_equal(found, 2);
     zs_genesis_free(g);
+
+    /* a node's genesis file names the list "genesis" */
+    static const char node_file[] =
+        "{\"root\":\"0x01\",\"genesis\":[{\"contractName\":\"PolygonZkEVMBridge proxy\",\"balance\":\"0\","
+        "\"nonce\":\"1\",\"address\":\"0x617b3a3528F9cDd6630fd3301B9c8911F7Bf063D\",\"bytecode\":\"0x60ff\"}]}";
+    g = zs_genesis_parse(node_file, sizeof node_file - 1, err, sizeof err);
+    assert_non_null(g);
+    assert_int_equal(g->naccounts, 1);
+    assert_int_equal(g->accounts[0].nonce, 1);
+    assert_int_equal(g->accounts[0].code_len, 2);
+    zs_genesis_free(g);
 }
 
 static void test_refusals(void **state)

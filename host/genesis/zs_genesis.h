@@ -4,8 +4,10 @@
      {"addresses": [{"address": "0x..", "balance": "..", "nonce": "..",
                      "bytecode": "0x..", "storage": {"0xslot": "0xvalue"}}]}
 
-   balance, nonce and storage values are decimal or 0x strings (or JSON
-   integers); bytecode and storage are optional.  The parser checks every
+   A node's genesis file (zkevm-node's and cdk's genesis.json) names the
+   same list "genesis", each entry with a contractName too; either name is
+   read, other keys are ignored.  balance, nonce and storage values are
+   decimal or 0x strings (or JSON integers); bytecode and storage are optional.  The parser checks every
    entry before it returns anything, so a bad file names its first bad
    entry and yields nothing.  The canonical text (compact, keys sorted) is
    kept beside the parsed accounts: the node stores it, and a replay parses
