@@ -91,6 +91,8 @@ void zs_exec_free(zs_exec_t *x)
     zs_evm_free(x->evm);
     free(x->host.code);
     free(x->host.touched);
+    free(x->plogs);
+    free(x->plog_buf);
     free(x->tx_keys);
     free(x);
 }
@@ -493,44 +495,76 @@ int zs_exec_tx_fit(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], ui
     return exec_receipt(x, tx, sender, pct, l2_hash, r);
 }
 
-/* The key of log `log` of transaction `index`: the index key of type 11
-   with H(log as eight 32-bit limbs) as its capacity. */
-static zs_smt_key_t log_key(uint32_t index, uint32_t log)
-{
-    uint64_t s[12] = {0};
-    s[0] = log;
-    zs_poseidon_permute(s);
-    uint64_t cap[4];
-    memcpy(cap, s, 32);
-    memset(s, 0, sizeof s);
-    s[0] = index;
-    s[6] = KEY_TX_LOG;
-    memcpy(s + 8, cap, 32);
-    zs_poseidon_permute(s);
-    zs_smt_key_t k;
-    memcpy(k.e, s, 32);
-    return k;
-}
-
-/* A log's leaf value: the linear Poseidon hash of its data then topics. */
-static int log_value(const zs_evm_log_t *l, zs_u256_t *out)
+/* A log waits for the block's end: its leaf's key and value are hashed
+   with the others'. */
+static int defer_log(zs_exec_t *x, uint32_t tx, uint32_t index, const zs_evm_log_t *l)
 {
     size_t n = l->len + 32 * (size_t)l->ntopics;
-    uint8_t stackbuf[512], *buf = n <= sizeof stackbuf ? stackbuf : malloc(n);
-    if (!buf)
-        return ZS_ERR_NOMEM;
+    if (x->nplogs == x->capplogs) {
+        size_t c = x->capplogs ? 2 * x->capplogs : 64;
+        struct pending_log *p = realloc(x->plogs, c * sizeof *p);
+        if (!p)
+            return ZS_ERR_NOMEM;
+        x->plogs = p;
+        x->capplogs = c;
+    }
+    if (x->plog_len + n > x->plog_cap) {
+        size_t c = x->plog_cap ? 2 * x->plog_cap : 4096;
+        while (c < x->plog_len + n)
+            c *= 2;
+        uint8_t *b = realloc(x->plog_buf, c);
+        if (!b)
+            return ZS_ERR_NOMEM;
+        x->plog_buf = b;
+        x->plog_cap = c;
+    }
+    uint8_t *d = x->plog_buf + x->plog_len;
     if (l->len)
-        memcpy(buf, l->data, l->len);
+        memcpy(d, l->data, l->len);
     for (int i = 0; i < l->ntopics; i++)
-        memcpy(buf + l->len + 32 * (size_t)i, l->topics[i], 32);
-    uint64_t h[4];
-    uint8_t be[32];
-    zs_smt_hash_bytecode(buf, n, h);
-    zs_smt_h4_to_be(h, be);
-    *out = zs_u256_from_be32(be);
-    if (buf != stackbuf)
-        free(buf);
+        memcpy(d + l->len + 32 * (size_t)i, l->topics[i], 32);
+    x->plogs[x->nplogs++] = (struct pending_log){tx, index, x->plog_len, n};
+    x->plog_len += n;
     return ZS_OK;
+}
+
+/* The block's log leaves, in batches: the key of log `index` of
+   transaction `tx` is the index key of type 11 with H(index as eight
+   32-bit limbs) as its capacity; the value is the linear Poseidon hash of
+   the log's data then topics. */
+#define LOG_BATCH 256
+static int flush_logs(zs_exec_t *x)
+{
+    static __thread uint64_t st[LOG_BATCH][12], vals[LOG_BATCH][4];
+    const uint8_t *msgs[LOG_BATCH];
+    size_t lens[LOG_BATCH];
+    int rc = ZS_OK;
+    for (size_t b = 0; b < x->nplogs && !rc; b += LOG_BATCH) {
+        size_t n = x->nplogs - b < LOG_BATCH ? x->nplogs - b : LOG_BATCH;
+        const struct pending_log *p = x->plogs + b;
+        memset(st, 0, n * sizeof st[0]);
+        for (size_t i = 0; i < n; i++)
+            st[i][0] = p[i].index;
+        zs_poseidon_permute_batch(st, n);
+        for (size_t i = 0; i < n; i++) {
+            memcpy(st[i] + 8, st[i], 32);
+            memset(st[i], 0, 64);
+            st[i][0] = p[i].tx;
+            st[i][6] = KEY_TX_LOG;
+            msgs[i] = x->plog_buf + p[i].off;
+            lens[i] = p[i].len;
+        }
+        zs_poseidon_permute_batch(st, n);
+        zs_smt_hash_bytecode_many(msgs, lens, n, vals);
+        for (size_t i = 0; i < n && !rc; i++) {
+            zs_smt_key_t k;
+            memcpy(k.e, st[i], 32);
+            zs_u256_t v = zs_smt_h4_to_u256(vals[i]);
+            rc = info_set(x, &k, &v);
+        }
+    }
+    x->nplogs = x->plog_len = 0;
+    return rc;
 }
 
 int exec_receipt(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], uint8_t pct, const uint8_t l2_hash[32],
@@ -551,12 +585,9 @@ int exec_receipt(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], uint
         (rc = info_set(x, &k->cumulative, &cum)) || (rc = info_set(x, &k->pct, &p)))
         return rc;
     r->first_log = x->log_index;
-    for (size_t i = 0; i < r->nlogs; i++) {
-        zs_smt_key_t lk = log_key(x->tx_index, x->log_index++);
-        zs_u256_t v;
-        if ((rc = log_value(&r->logs[i], &v)) || (rc = info_set(x, &lk, &v)))
+    for (size_t i = 0; i < r->nlogs; i++)
+        if ((rc = defer_log(x, x->tx_index, x->log_index++, &r->logs[i])))
             return rc;
-    }
     r->index = x->tx_index++;
     r->cumulative_gas = x->cumulative_gas;
     r->reason = ZS_EXEC_OK;
@@ -568,7 +599,9 @@ int zs_exec_block_end(zs_exec_t *x, uint64_t *gas_used, uint64_t block_info_root
     if (!x->in_block)
         return ZS_ERR_STATE;
     zs_u256_t g = num(x->cumulative_gas);
-    int rc = info_set(x, &x->header_keys[H_GAS_USED], &g);
+    int rc = flush_logs(x);
+    if (!rc)
+        rc = info_set(x, &x->header_keys[H_GAS_USED], &g);
     if (rc)
         return rc;
     zs_smt_ref_t ref;

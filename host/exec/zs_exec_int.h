@@ -48,6 +48,16 @@ struct zs_exec {
     zs_evm_t *evm;
     exec_host_t host;
     uint32_t mcp;
+    /* The block's log leaves, hashed together at its end (lane-parallel):
+       each log's transaction and block-wide index, and its data then
+       topics at buf + off. */
+    struct pending_log {
+        uint32_t tx, index;
+        size_t off, len;
+    } *plogs;
+    size_t nplogs, capplogs;
+    uint8_t *plog_buf;
+    size_t plog_len, plog_cap;
 };
 
 /* zs_exec_evm.c */

@@ -24,6 +24,8 @@ typedef struct {
     zs_smt_key_t key;
 } skey_t;
 
+#define SKEYS_BITS 16
+
 typedef struct {
     uint8_t hash[32];
     uint8_t *code;
@@ -41,7 +43,7 @@ struct zs_state {
     int has_hasher;
     keyslot_t *keys;
     size_t keys_cap, keys_used;
-    skey_t skeys[256]; /* recent storage keys */
+    skey_t *skeys; /* recent storage keys, direct-mapped (SKEYS entries): a key costs two Poseidon permutations */
     pending_code_t *codes;
     size_t ncodes, capcodes;
 };
@@ -170,7 +172,8 @@ zs_state_t *zs_state_open(zs_store_t *store, const zs_state_opts_t *o, char *err
         loader = zs_statedb_loader(st->db);
     }
     st->tree = zs_smt_new(&root, st->db ? &loader : NULL, st->has_hasher ? &st->hasher : NULL);
-    if (!st->tree || keys_grow(st)) {
+    st->skeys = calloc((size_t)1 << SKEYS_BITS, sizeof *st->skeys);
+    if (!st->tree || !st->skeys || keys_grow(st)) {
         snprintf(err, errlen, "out of memory");
         zs_state_close(st);
         return NULL;
@@ -194,6 +197,7 @@ void zs_state_close(zs_state_t *st)
     drop_codes(st);
     free(st->codes);
     free(st->keys);
+    free(st->skeys);
     free(st);
 }
 
@@ -222,7 +226,7 @@ zs_smt_t *zs_state_tree(zs_state_t *st)
 
 size_t zs_state_memory(const zs_state_t *st)
 {
-    return zs_smt_memory(st->tree) + st->keys_cap * sizeof(keyslot_t);
+    return zs_smt_memory(st->tree) + st->keys_cap * sizeof(keyslot_t) + ((size_t)1 << SKEYS_BITS) * sizeof(skey_t);
 }
 
 int zs_state_get_key(zs_state_t *st, const zs_smt_key_t *key, zs_u256_t *v)
@@ -288,7 +292,7 @@ static zs_smt_key_t storage_key(zs_state_t *st, const uint8_t addr[20], const zs
     uint64_t h = slot->w[0] * 0x9e3779b97f4a7c15ull ^ slot->w[1] ^ slot->w[2] ^ slot->w[3];
     uint64_t a;
     memcpy(&a, addr + 12, 8);
-    skey_t *e = &st->skeys[(h ^ a * 0xff51afd7ed558ccdull) >> 56];
+    skey_t *e = &st->skeys[(h ^ a * 0xff51afd7ed558ccdull) >> (64 - SKEYS_BITS)];
     if (e->used && !memcmp(e->addr, addr, 20) && !memcmp(&e->slot, slot, sizeof *slot)) return e->key;
     e->key = zs_smt_key_storage(addr, slot);
     memcpy(e->addr, addr, 20);

@@ -24,6 +24,8 @@ int zs_evm_memhost_set_code(zs_evm_memhost_t *m, const uint8_t addr[20], const u
 int zs_evm_memhost_set_storage(zs_evm_memhost_t *m, const uint8_t addr[20], const zs_u256_t *slot,
                                const zs_u256_t *v);
 void zs_evm_memhost_account(zs_evm_memhost_t *m, const uint8_t addr[20], zs_evm_account_t *out);
+/* The code of addr (valid until it changes); its length, 0 for none. */
+size_t zs_evm_memhost_code(zs_evm_memhost_t *m, const uint8_t addr[20], const uint8_t **code);
 void zs_evm_memhost_storage(zs_evm_memhost_t *m, const uint8_t addr[20], const zs_u256_t *slot, zs_u256_t *out);
 
 #endif

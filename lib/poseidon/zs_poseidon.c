@@ -86,8 +86,17 @@ void zs_poseidon_permute_portable(uint64_t s[12])
     mds_small(s);
 }
 
+/* Permutations run in this process (relaxed: a figure for benchmarks). */
+static uint64_t perm_count;
+
+uint64_t zs_poseidon_count(void)
+{
+    return __atomic_load_n(&perm_count, __ATOMIC_RELAXED);
+}
+
 void zs_poseidon_permute(uint64_t state[12])
 {
+    __atomic_fetch_add(&perm_count, 1, __ATOMIC_RELAXED);
     zs_poseidon_permute_portable(state);
 }
 
@@ -126,6 +135,7 @@ void zs_poseidon_permute_x8_avx512(uint64_t (*states)[12]);
 
 void zs_poseidon_permute_batch_with(zs_simd_t level, uint64_t (*states)[12], size_t n)
 {
+    __atomic_fetch_add(&perm_count, n, __ATOMIC_RELAXED);
     size_t i = 0;
     if (level >= ZS_SIMD_AVX512)
         for (; i + 8 <= n; i += 8) zs_poseidon_permute_x8_avx512(states + i);

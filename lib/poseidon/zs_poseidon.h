@@ -46,5 +46,8 @@ void zs_poseidon_hash_batch(const uint64_t (*in)[12], uint64_t (*out)[4], size_t
 /* Variants for tests and benchmarks: level must be supported. */
 void zs_poseidon_permute_batch_with(zs_simd_t level, uint64_t (*states)[12], size_t n);
 void zs_poseidon_permute_portable(uint64_t state[12]);
+/* Permutations run so far by zs_poseidon_permute and the batch functions
+   (all threads): benchmarks count the hashing a piece of work needs. */
+uint64_t zs_poseidon_count(void);
 
 #endif

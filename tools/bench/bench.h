@@ -65,6 +65,30 @@ void bench_exe_dir(char *out, size_t cap);
 int bench_fund(uint16_t port, char *why, size_t whylen);
 int bench_run_load(uint16_t port, int first, int conns, size_t per_conn, size_t window, bench_load_result_t *r,
                    char *why, size_t whylen);
+/* The same with other requests: fn writes sender i's k-th request body
+   (key: its secret key; at most cap - 1 characters, 511). */
+typedef int (*bench_body_fn)(void *ctx, int i, const uint8_t key[32], size_t k, char *body, size_t cap);
+int bench_run_load_with(uint16_t port, int first, int conns, size_t per_conn, size_t window, bench_body_fn fn,
+                        void *ctx, bench_load_result_t *r, char *why, size_t whylen);
+/* The load's sender keys (funded by bench_fund), and a wait until addr's
+   latest nonce reaches want (or 120 s pass since t0). */
+void bench_sender_key(int i, uint8_t key[32]);
+void bench_wait_nonce(uint16_t port, const char *addr, size_t want, double t0);
+void bench_erc20(const bench_opts_t *o);
+
+/* In-process sequencing (bench_seq.c): admission of n signed envelopes
+   from 32 threads into a paused node (transactions per second; *refused
+   counts refusals), then the node resumed until expect are sequenced
+   (transactions per second, the node's statistics before and after). */
+#include "host/node/zs_node.h"
+#define BENCH_RAW_MAX 256
+/* A node over a scratch directory (dir), paused, with genesis and a pool of
+   pool transactions; NULL (with a note) when it cannot open. */
+zs_node_t *bench_node_open(const bench_opts_t *o, const char *suite, const zs_genesis_t *genesis, size_t pool,
+                           char *dir, size_t dircap);
+void bench_node_close(zs_node_t *node, const char *dir);
+double bench_admit(zs_node_t *node, uint8_t (*raw)[BENCH_RAW_MAX], size_t *len, size_t n, size_t *refused);
+double bench_sequence(zs_node_t *node, size_t expect, zs_node_stats_t *s0, zs_node_stats_t *s1);
 void bench_ingress(const bench_opts_t *o);
 void bench_l1gas(const bench_opts_t *o);
 void bench_card(const bench_opts_t *o);

@@ -87,7 +87,7 @@ static int cmp_double(const void *a, const void *b)
 }
 
 
-static void sender_key(int i, uint8_t key[32])
+void bench_sender_key(int i, uint8_t key[32])
 {
     memset(key, 0, 32);
     key[0] = 0x5e;
@@ -95,7 +95,7 @@ static void sender_key(int i, uint8_t key[32])
 }
 
 /* Waits until addr's latest nonce reaches want (or 300 s pass). */
-static void wait_nonce(uint16_t port, const char *addr, size_t want, double t0)
+void bench_wait_nonce(uint16_t port, const char *addr, size_t want, double t0)
 {
     char body[600], resp[512];
     for (;;) {
@@ -105,7 +105,7 @@ static void wait_nonce(uint16_t port, const char *addr, size_t want, double t0)
         if (zs_httpc_call(port, body, resp, sizeof resp)) return;
         char *q = strstr(resp, "\"result\":\"");
         if (q && strtoull(q + 10, NULL, 16) >= want) return;
-        if (bench_now() - t0 > 60) {
+        if (bench_now() - t0 > 120) {
             fprintf(stderr, "zkseq-bench: rpc: %s stuck at nonce %s (want %zu)\n", addr, q ? q + 10 : resp, want);
             return;
         }
@@ -127,7 +127,7 @@ int bench_fund(uint16_t port, char *why, size_t whylen)
         uint8_t sk[32], to[20], raw[160];
         size_t len;
         char hex[330];
-        sender_key(i, sk);
+        bench_sender_key(i, sk);
         if (zs_key_to_address(sk, to)) return -1;
         zs_tx_t tx;
         zs_u256_t value, eth = zs_u256_from_u64(1000000000000000000ull), hundred = zs_u256_from_u64(100);
@@ -143,45 +143,60 @@ int bench_fund(uint16_t port, char *why, size_t whylen)
     free(l.bodies);
     free(l.lat);
     if (l.errors) return -1;
-    wait_nonce(port, a0, SENDERS, bench_now());
+    bench_wait_nonce(port, a0, SENDERS, bench_now());
     return 0;
 }
 
-/* Sends per_conn transfers on each of conns connections (senders first..);
-   waits until every sender's latest nonce shows them all mined. */
+/* The k-th transfer of sender i. */
+static int transfer_body(void *ctx, int i, const uint8_t key[32], size_t k, char *body, size_t cap)
+{
+    (void)ctx;
+    uint8_t to[20] = {0xbe, 0xef, (uint8_t)i};
+    uint8_t raw[128];
+    size_t len;
+    char hex[260];
+    zs_tx_t tx;
+    if (zs_tx_sign_transfer(&tx, key, 1001, k, to, (zs_u256_t[]){zs_u256_from_u64(1 + k)}, 10000000000ull, raw,
+                            sizeof raw, &len))
+        return -1;
+    zs_hex_encode_0x(hex, raw, len);
+    snprintf(body, cap, "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"eth_sendRawTransaction\",\"params\":[\"%s\"]}", k,
+             hex);
+    return 0;
+}
+
 int bench_run_load(uint16_t port, int first, int conns, size_t per_conn, size_t window, bench_load_result_t *r, char *why,
-                    size_t whylen)
+                   size_t whylen)
+{
+    return bench_run_load_with(port, first, conns, per_conn, window, transfer_body, NULL, r, why, whylen);
+}
+
+/* Sends per_conn requests on each of conns connections (senders first..,
+   bodies from fn, nonces 0..per_conn-1 unless fn counts otherwise: *nonce0
+   is each sender's first); waits until every sender's latest nonce shows
+   them all mined. */
+int bench_run_load_with(uint16_t port, int first, int conns, size_t per_conn, size_t window, bench_body_fn fn,
+                        void *ctx, bench_load_result_t *r, char *why, size_t whylen)
 {
     static load_t loads[MAX_CONNS];
     pthread_t th[MAX_CONNS];
     char addrs[MAX_CONNS][43];
     for (int i = 0; i < conns; i++) {
         uint8_t key[32], addr[20];
-        sender_key(first + i, key);
+        bench_sender_key(first + i, key);
         if (zs_key_to_address(key, addr)) return -1;
         zs_hex_encode_0x(addrs[i], addr, 20);
         loads[i] = (load_t){.port = port, .window = window, .n = per_conn};
         loads[i].bodies = malloc(per_conn * sizeof *loads[i].bodies);
         loads[i].lat = calloc(per_conn, sizeof(double));
-        for (size_t k = 0; k < per_conn; k++) {
-            uint8_t to[20] = {0xbe, 0xef, (uint8_t)i};
-            uint8_t raw[128];
-            size_t len;
-            char hex[260];
-            zs_tx_t tx;
-            if (zs_tx_sign_transfer(&tx, key, 1001, k, to, (zs_u256_t[]){zs_u256_from_u64(1 + k)}, 10000000000ull, raw,
-                                    sizeof raw, &len))
-                return -1;
-            zs_hex_encode_0x(hex, raw, len);
-            snprintf(loads[i].bodies[k], sizeof loads[i].bodies[k],
-                     "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"eth_sendRawTransaction\",\"params\":[\"%s\"]}", k, hex);
-        }
+        for (size_t k = 0; k < per_conn; k++)
+            if (fn(ctx, first + i, key, k, loads[i].bodies[k], sizeof loads[i].bodies[k])) return -1;
     }
     double t0 = bench_now();
     for (int i = 0; i < conns; i++) pthread_create(&th[i], NULL, load_main, &loads[i]);
     for (int i = 0; i < conns; i++) pthread_join(th[i], NULL);
     /* Mined: every sender's latest nonce reached per_conn. */
-    for (int i = 0; i < conns; i++) wait_nonce(port, addrs[i], per_conn, t0);
+    for (int i = 0; i < conns; i++) bench_wait_nonce(port, addrs[i], per_conn, t0);
     double dt = bench_now() - t0;
     size_t total = per_conn * (size_t)conns, errors = 0;
     double *all = malloc(total * sizeof *all);

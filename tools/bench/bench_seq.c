@@ -18,7 +18,7 @@
 
 typedef struct {
     zs_node_t *node;
-    uint8_t (*raw)[128];
+    uint8_t (*raw)[BENCH_RAW_MAX];
     size_t *len;
     size_t first, step, n;
     size_t refused;
@@ -41,7 +41,7 @@ static void *submit_main(void *p)
    grows). */
 typedef struct {
     size_t senders, per, n;
-    uint8_t (*raw)[128];
+    uint8_t (*raw)[BENCH_RAW_MAX];
     size_t *len;
     zs_genesis_t *genesis;
 } load_t;
@@ -50,7 +50,7 @@ static int make_load(load_t *l)
 {
     uint8_t(*keys)[32] = malloc(l->senders * 32);
     char *text = malloc(l->senders * 100 + 32);
-    l->raw = malloc(l->n * 128);
+    l->raw = malloc(l->n * BENCH_RAW_MAX);
     l->len = malloc(l->n * sizeof *l->len);
     if (!keys || !text || !l->raw || !l->len) return ZS_ERR_NOMEM;
     size_t t = (size_t)sprintf(text, "{\"addresses\":[");
@@ -73,7 +73,7 @@ static int make_load(load_t *l)
             size_t j = k * l->senders + i;
             zs_tx_t tx;
             if (zs_tx_sign_transfer(&tx, keys[i], 1001, k, h, (zs_u256_t[]){zs_u256_from_u64(1 + k)}, 1000000000,
-                                    l->raw[j], 128, &l->len[j]))
+                                    l->raw[j], BENCH_RAW_MAX, &l->len[j]))
                 abort();
         }
     char err[200];
@@ -90,16 +90,45 @@ static void free_load(load_t *l)
     free(l->len);
 }
 
+zs_node_t *bench_node_open(const bench_opts_t *o, const char *suite, const zs_genesis_t *genesis, size_t pool,
+                           char *dir, size_t dircap)
+{
+    snprintf(dir, dircap, "%s/zkseq-bench-%s-XXXXXX", o->tmpdir ? o->tmpdir : "/tmp", suite);
+    if (!mkdtemp(dir)) {
+        bench_note(suite, "cannot create a scratch directory");
+        return NULL;
+    }
+    zs_node_cfg_t c = {.datadir = dir, .chain_id = 1001, .genesis = genesis, .pool_max_txs = pool, .paused = 1};
+    memset(c.coinbase, 0xcb, 20);
+    c.min_gas_price = zs_u256_from_u64(1000000000);
+    zs_batch_policy_defaults(&c.batch);
+    char err[256];
+    zs_node_t *node = zs_node_open(&c, err, sizeof err);
+    if (!node) {
+        fprintf(stderr, "zkseq-bench: %s: %s\n", suite, err);
+        bench_note(suite, err);
+    }
+    return node;
+}
+
+void bench_node_close(zs_node_t *node, const char *dir)
+{
+    zs_node_close(node);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd)) fprintf(stderr, "zkseq-bench: could not remove %s\n", dir);
+}
+
 /* Admission from 32 threads (decode, recover, checks, durable group
-   commit): transactions per second; *refused counts refusals. */
-static double admit(zs_node_t *node, const load_t *l, size_t *refused)
+   commit). */
+double bench_admit(zs_node_t *node, uint8_t (*raw)[BENCH_RAW_MAX], size_t *len, size_t n, size_t *refused)
 {
     enum { THREADS = 32 };
     pthread_t th[THREADS];
     sub_t subs[THREADS];
     double t0 = bench_now();
     for (int t = 0; t < THREADS; t++) {
-        subs[t] = (sub_t){node, l->raw, l->len, (size_t)t, THREADS, l->n, 0};
+        subs[t] = (sub_t){node, raw, len, (size_t)t, THREADS, n, 0};
         pthread_create(&th[t], NULL, submit_main, &subs[t]);
     }
     *refused = 0;
@@ -107,12 +136,11 @@ static double admit(zs_node_t *node, const load_t *l, size_t *refused)
         pthread_join(th[t], NULL);
         *refused += subs[t].refused;
     }
-    return (double)l->n / (bench_now() - t0);
+    return (double)n / (bench_now() - t0);
 }
 
-/* Everything pooled, the sequencer runs flat out until all is sequenced:
-   transactions per second, with the node's statistics before and after. */
-static double sequence(zs_node_t *node, size_t expect, zs_node_stats_t *s0, zs_node_stats_t *s1)
+/* Everything pooled, the sequencer runs flat out until all is sequenced. */
+double bench_sequence(zs_node_t *node, size_t expect, zs_node_stats_t *s0, zs_node_stats_t *s1)
 {
     zs_node_stats(node, s0);
     double t0 = bench_now();
@@ -163,32 +191,16 @@ void bench_seq(const bench_opts_t *o)
     if (cores < 1) cores = 1;
     double ceiling = per_core * (double)cores;
     char dir[512];
-    snprintf(dir, sizeof dir, "%s/zkseq-bench-seq-XXXXXX", o->tmpdir ? o->tmpdir : "/tmp");
-    if (!mkdtemp(dir)) {
-        bench_note("seq", "cannot create a scratch directory");
-        free_load(&l);
-        return;
-    }
-    zs_node_cfg_t c = {.datadir = dir, .chain_id = 1001, .genesis = l.genesis, .pool_max_txs = l.n + 16, .paused = 1};
-    memset(c.coinbase, 0xcb, 20);
-    c.min_gas_price = zs_u256_from_u64(1000000000);
-    zs_batch_policy_defaults(&c.batch);
-    char err[256];
-    zs_node_t *node = zs_node_open(&c, err, sizeof err);
+    zs_node_t *node = bench_node_open(o, "seq", l.genesis, l.n + 16, dir, sizeof dir);
     if (!node) {
-        fprintf(stderr, "zkseq-bench: seq: %s\n", err);
-        bench_note("seq", err);
         free_load(&l);
         return;
     }
     size_t refused;
-    double admitted = admit(node, &l, &refused);
+    double admitted = bench_admit(node, l.raw, l.len, l.n, &refused);
     zs_node_stats_t s0, s1;
-    double seq = sequence(node, l.n - refused, &s0, &s1);
-    zs_node_close(node);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd)) fprintf(stderr, "zkseq-bench: could not remove %s\n", dir);
+    double seq = bench_sequence(node, l.n - refused, &s0, &s1);
+    bench_node_close(node, dir);
     record(seq, admitted, per_core, ceiling, &s0, &s1);
     char note[300];
     snprintf(note, sizeof note,

@@ -28,6 +28,7 @@ static const suite_t suites[] = {
     {"l1gas", bench_l1gas},
     {"card", bench_card},
     {"evm", bench_evm},
+    {"erc20", bench_erc20},
 };
 #define NSUITES (sizeof suites / sizeof suites[0])
 
