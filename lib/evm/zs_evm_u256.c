@@ -25,9 +25,92 @@ static inline uint64_t div128(uint64_t hi, uint64_t lo, uint64_t d, uint64_t *re
 #endif
 }
 
+/* Division by a normalized divisor with precomputed reciprocals
+   (Möller and Granlund, "Improved division by invariant integers", 2011),
+   as intx does it: each quotient limb costs multiplications, not a divq. */
+
+/* floor((2^128 - 1) / d) - 2^64 for d with its top bit set. */
+static inline uint64_t reciprocal_2by1(uint64_t d)
+{
+    uint64_t rem;
+    return div128(~d, ~0ull, d, &rem);
+}
+
+static inline uint64_t reciprocal_3by2(uint64_t d1, uint64_t d0)
+{
+    uint64_t v = reciprocal_2by1(d1), p = d1 * v;
+    p += d0;
+    if (p < d0) {
+        --v;
+        if (p >= d1) {
+            --v;
+            p -= d1;
+        }
+        p -= d1;
+    }
+    zs_u128_t t = (zs_u128_t)v * d0;
+    uint64_t th = (uint64_t)(t >> 64), tl = (uint64_t)t;
+    p += th;
+    if (p < th) {
+        --v;
+        if (p >= d1 && (p > d1 || tl >= d0)) --v;
+    }
+    return v;
+}
+
+/* (u2:u1:u0) / (d1:d0) with (u2:u1) < (d1:d0): the quotient limb, the
+   remainder in (*r1:*r0). */
+static inline uint64_t udivrem_3by2(uint64_t u2, uint64_t u1, uint64_t u0, uint64_t d1, uint64_t d0, uint64_t v,
+                                    uint64_t *r1, uint64_t *r0)
+{
+    zs_u128_t q = (zs_u128_t)v * u2 + (((zs_u128_t)u2 << 64) | u1);
+    uint64_t q1 = (uint64_t)(q >> 64), q0 = (uint64_t)q;
+    uint64_t rh = u1 - q1 * d1;
+    zs_u128_t d = ((zs_u128_t)d1 << 64) | d0;
+    zs_u128_t r = (((zs_u128_t)rh << 64) | u0) - (zs_u128_t)q1 * d0 - d;
+    q1++;
+    if ((uint64_t)(r >> 64) >= q0) {
+        q1--;
+        r += d;
+    }
+    if (__builtin_expect(r >= d, 0)) {
+        q1++;
+        r -= d;
+    }
+    *r1 = (uint64_t)(r >> 64);
+    *r0 = (uint64_t)r;
+    return q1;
+}
+
+/* r[0..len) = x[0..len) - y[0..len) * m; the limb borrowed out of the top. */
+static inline uint64_t submul(uint64_t *r, const uint64_t *x, const uint64_t *y, int len, uint64_t m)
+{
+    uint64_t borrow = 0;
+    for (int i = 0; i < len; i++) {
+        uint64_t s = x[i] - borrow;
+        zs_u128_t p = (zs_u128_t)y[i] * m;
+        borrow = (uint64_t)(p >> 64) + (x[i] < s);
+        r[i] = s - (uint64_t)p;
+        borrow += s < r[i];
+    }
+    return borrow;
+}
+
+/* r[0..len) += y[0..len); the carry out. */
+static inline uint64_t addc(uint64_t *r, const uint64_t *y, int len)
+{
+    uint64_t c = 0;
+    for (int i = 0; i < len; i++) {
+        zs_u128_t s = (zs_u128_t)r[i] + y[i] + c;
+        r[i] = (uint64_t)s;
+        c = (uint64_t)(s >> 64);
+    }
+    return c;
+}
+
 /* u (m limbs) / v (n limbs, v[n-1] != 0): quotient into q (m - n + 1
    limbs, may be NULL) and remainder into r (n limbs, may be NULL).  m >= n,
-   m <= 8.  Knuth's algorithm D. */
+   m <= 8.  Knuth's algorithm D with 3-by-2 quotient limbs. */
 static void divmod_limbs(const uint64_t *u, int m, const uint64_t *v, int n, uint64_t *q, uint64_t *r)
 {
     if (n == 1) {
@@ -39,53 +122,47 @@ static void divmod_limbs(const uint64_t *u, int m, const uint64_t *v, int n, uin
         if (r) r[0] = rem;
         return;
     }
-    /* Normalize so the divisor's top bit is set. */
-    int s = __builtin_clzll(v[n - 1]);
-    uint64_t vn[8], un[9];
-    for (int i = n - 1; i > 0; i--) vn[i] = (v[i] << s) | (s ? v[i - 1] >> (64 - s) : 0);
-    vn[0] = v[0] << s;
+    /* Normalize so the divisor's top bit is set.  The last divisor's form
+       and reciprocal are kept: MULMOD and MOD tend to repeat one modulus. */
+    static __thread struct {
+        uint64_t v[4], d[4], rv;
+        int n, s;
+    } last;
+    int same = n == last.n;
+    for (int i = 0; same && i < n; i++) same = v[i] == last.v[i];
+    if (!same) {
+        int sh = __builtin_clzll(v[n - 1]);
+        for (int i = n - 1; i > 0; i--) last.d[i] = (v[i] << sh) | (sh ? v[i - 1] >> (64 - sh) : 0);
+        last.d[0] = v[0] << sh;
+        last.rv = reciprocal_3by2(last.d[n - 1], last.d[n - 2]);
+        memcpy(last.v, v, (size_t)n * 8);
+        last.n = n;
+        last.s = sh;
+    }
+    const int s = last.s;
+    const uint64_t *d = last.d, d1 = d[n - 1], d0 = d[n - 2], rv = last.rv;
+    uint64_t un[9];
     un[m] = s ? u[m - 1] >> (64 - s) : 0;
     for (int i = m - 1; i > 0; i--) un[i] = (u[i] << s) | (s ? u[i - 1] >> (64 - s) : 0);
     un[0] = u[0] << s;
     for (int j = m - n; j >= 0; j--) {
-        uint64_t qhat, rhat = 0;
-        int rhat_big = 0;
-        if (un[j + n] >= vn[n - 1]) {
+        uint64_t u2 = un[j + n], u1 = un[j + n - 1], u0 = un[j + n - 2], qhat;
+        if (__builtin_expect(u2 == d1 && u1 == d0, 0)) {
             qhat = ~0ull;
-            zs_u128_t rr = (((zs_u128_t)un[j + n] << 64) | un[j + n - 1]) - (zs_u128_t)qhat * vn[n - 1];
-            if (rr >> 64) rhat_big = 1;
-            else rhat = (uint64_t)rr;
+            un[j + n] = u2 - submul(&un[j], &un[j], d, n, qhat);
         } else {
-            qhat = div128(un[j + n], un[j + n - 1], vn[n - 1], &rhat);
-        }
-        while (!rhat_big && (zs_u128_t)qhat * vn[n - 2] > (((zs_u128_t)rhat << 64) | un[j + n - 2])) {
-            qhat--;
-            uint64_t old = rhat;
-            rhat += vn[n - 1];
-            if (rhat < old) break;
-        }
-        /* un[j..j+n] -= qhat * vn */
-        uint64_t borrow = 0, carry = 0;
-        for (int i = 0; i < n; i++) {
-            zs_u128_t p = (zs_u128_t)qhat * vn[i] + carry;
-            carry = (uint64_t)(p >> 64);
-            uint64_t pl = (uint64_t)p;
-            uint64_t t = un[i + j] - pl - borrow;
-            borrow = (un[i + j] < pl) || (un[i + j] - pl < borrow);
-            un[i + j] = t;
-        }
-        uint64_t t = un[j + n] - carry - borrow;
-        int neg = (un[j + n] < carry) || (un[j + n] - carry < borrow);
-        un[j + n] = t;
-        if (neg) { /* added back: qhat was one too large */
-            qhat--;
-            uint64_t c = 0;
-            for (int i = 0; i < n; i++) {
-                zs_u128_t sum = (zs_u128_t)un[i + j] + vn[i] + c;
-                un[i + j] = (uint64_t)sum;
-                c = (uint64_t)(sum >> 64);
+            uint64_t r1, r0;
+            qhat = udivrem_3by2(u2, u1, u0, d1, d0, rv, &r1, &r0);
+            uint64_t over = submul(&un[j], &un[j], d, n - 2, qhat);
+            uint64_t t0 = r0 - over, c = r0 < over;
+            uint64_t t1 = r1 - c;
+            c = r1 < c;
+            un[j + n - 2] = t0;
+            un[j + n - 1] = t1;
+            if (__builtin_expect(c, 0)) { /* qhat was one too large: add the divisor back */
+                qhat--;
+                un[j + n - 1] += d1 + addc(&un[j], d, n - 1);
             }
-            un[j + n] += c;
         }
         if (q) q[j] = qhat;
     }
@@ -109,17 +186,29 @@ static void divmod256(zs_u256_t *q, zs_u256_t *r, const zs_u256_t *a, const zs_u
     if (r) memcpy(r->w, rr, 32);
 }
 
+/* The bit index when b is a power of two, else -1. */
+static inline int pow2_bit(const zs_u256_t *b)
+{
+    int k = -1;
+    for (int i = 0; i < 4; i++) {
+        uint64_t x = b->w[i];
+        if (!x) continue;
+        if (k >= 0 || (x & (x - 1))) return -1;
+        k = 64 * i + __builtin_ctzll(x);
+    }
+    return k;
+}
+
 void ev_div(zs_u256_t *q, const zs_u256_t *a, const zs_u256_t *b)
 {
-    if (ev_fits64(b)) {
-        if (!(b->w[0] & (b->w[0] - 1))) { /* a power of two: the shifts compilers write as DIV */
-            ev_shr(q, a, (unsigned)__builtin_ctzll(b->w[0]));
-            return;
-        }
-        if (ev_fits64(a)) {
-            ev_set_u64(q, a->w[0] / b->w[0]);
-            return;
-        }
+    if (ev_fits64(b) && ev_fits64(a) && b->w[0]) {
+        ev_set_u64(q, a->w[0] / b->w[0]);
+        return;
+    }
+    int k = pow2_bit(b); /* the shifts compilers write as DIV */
+    if (k >= 0) {
+        ev_shr(q, a, (unsigned)k);
+        return;
     }
     divmod256(q, NULL, a, b);
 }
@@ -128,6 +217,13 @@ void ev_mod(zs_u256_t *r, const zs_u256_t *a, const zs_u256_t *b)
 {
     if (ev_fits64(a) && ev_fits64(b)) {
         ev_set_u64(r, a->w[0] % b->w[0]);
+        return;
+    }
+    int k = pow2_bit(b); /* a mask */
+    if (k >= 0) {
+        *r = *a;
+        for (int i = 0; i < 4; i++)
+            r->w[i] &= 64 * i + 64 <= k ? ~0ull : 64 * i >= k ? 0 : (1ull << (k - 64 * i)) - 1;
         return;
     }
     divmod256(NULL, r, a, b);

@@ -114,27 +114,42 @@ static inline int ev_fits64(const zs_u256_t *a)
     return !(a->w[1] | a->w[2] | a->w[3]);
 }
 
-/* Shifts by n < 256 bits, without branches: the word is padded with zero
-   words and each output limb takes two neighbours; "<< 1 << (63 - b)" is a
-   shift by 64 - b that is also defined (zero) when b is 0. */
+/* Shifts by n < 256 bits: whole limbs first (a select on n >> 6, which a
+   program tends to repeat, so the branch predicts), then the bits, each
+   output limb from two neighbours; "<< 1 << (63 - b)" is a shift by 64 - b
+   that is also defined (zero) when b is 0.  No array indexed by n: a load
+   from a just-written stack array at a varying offset stalls the store
+   forwarding. */
 static inline void ev_shl(zs_u256_t *r, const zs_u256_t *a, unsigned n)
 {
-    uint64_t x[8] = {0, 0, 0, 0, a->w[0], a->w[1], a->w[2], a->w[3]};
-    unsigned limbs = n >> 6, b = n & 63;
-    for (unsigned i = 0; i < 4; i++) {
-        uint64_t hi = x[4 + i - limbs], lo = x[3 + i - limbs];
-        r->w[i] = (hi << b) | (lo >> 1 >> (63 - b));
+    uint64_t w0 = a->w[0], w1 = a->w[1], w2 = a->w[2], w3 = a->w[3], s0, s1, s2, s3;
+    switch (n >> 6) {
+    case 0: s0 = w0, s1 = w1, s2 = w2, s3 = w3; break;
+    case 1: s0 = 0, s1 = w0, s2 = w1, s3 = w2; break;
+    case 2: s0 = 0, s1 = 0, s2 = w0, s3 = w1; break;
+    default: s0 = 0, s1 = 0, s2 = 0, s3 = w0; break;
     }
+    unsigned b = n & 63;
+    r->w[3] = (s3 << b) | (s2 >> 1 >> (63 - b));
+    r->w[2] = (s2 << b) | (s1 >> 1 >> (63 - b));
+    r->w[1] = (s1 << b) | (s0 >> 1 >> (63 - b));
+    r->w[0] = s0 << b;
 }
 
 static inline void ev_shr(zs_u256_t *r, const zs_u256_t *a, unsigned n)
 {
-    uint64_t x[8] = {a->w[0], a->w[1], a->w[2], a->w[3], 0, 0, 0, 0};
-    unsigned limbs = n >> 6, b = n & 63;
-    for (unsigned i = 0; i < 4; i++) {
-        uint64_t lo = x[i + limbs], hi = x[i + limbs + 1];
-        r->w[i] = (lo >> b) | (hi << 1 << (63 - b));
+    uint64_t w0 = a->w[0], w1 = a->w[1], w2 = a->w[2], w3 = a->w[3], s0, s1, s2, s3;
+    switch (n >> 6) {
+    case 0: s0 = w0, s1 = w1, s2 = w2, s3 = w3; break;
+    case 1: s0 = w1, s1 = w2, s2 = w3, s3 = 0; break;
+    case 2: s0 = w2, s1 = w3, s2 = 0, s3 = 0; break;
+    default: s0 = w3, s1 = 0, s2 = 0, s3 = 0; break;
     }
+    unsigned b = n & 63;
+    r->w[0] = (s0 >> b) | (s1 << 1 << (63 - b));
+    r->w[1] = (s1 >> b) | (s2 << 1 << (63 - b));
+    r->w[2] = (s2 >> b) | (s3 << 1 << (63 - b));
+    r->w[3] = s3 >> b;
 }
 
 static inline void ev_from_be32(zs_u256_t *r, const uint8_t *p)
