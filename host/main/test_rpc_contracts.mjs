@@ -27,6 +27,12 @@ fs.writeFileSync(cfg, JSON.stringify({ batch: { max_age_ms: 400 } }));
 let node = await start({ datadir: path.join(dir, 'data'), args: ['--config', cfg] });
 const anvil = await startAnvil({ port: await freePort(), blockTime: 1 });
 
+async function countersClosed(n) {
+  const text = await (await fetch(`http://127.0.0.1:${n.metricsPort}/metrics`)).text();
+  const m = text.match(/zkseq_batches_closed_total\{reason="counters"\} (\d+)/);
+  return m ? Number(m[1]) : 0;
+}
+
 // Runs on one chain; returns what must agree between chains.
 async function scenario(url, name) {
   const provider = new ethers.JsonRpcProvider(url, undefined, { cacheTimeout: -1, pollingInterval: 50 });
@@ -143,6 +149,35 @@ try {
   eq(z.events, n.events, `token A's Transfer events agree with anvil (${z.events.length})`);
   eq(z.swapEvents, n.swapEvents, 'the swap\'s events agree with anvil');
   eq(z.trace, n.trace, 'the swap\'s callTracer tree agrees with anvil');
+
+  // ---- Virtual counters: a contract that hashes `len` bytes of memory
+  // (KECCAK256 over calldata's first word; Polygon's model counts a Keccak
+  // row per 32 bytes hashed).  One call over 2 MB needs more Keccak rows
+  // than a whole batch has (fork 12: 9388): refused with out_of_counters.
+  // Two calls over 160,000 bytes (5000 rows each) fit one batch each, not
+  // together: the batch closes with reason "counters" and the second goes
+  // to the next batch.
+  {
+    const provider = new ethers.JsonRpcProvider(node.url, undefined, { cacheTimeout: -1, pollingInterval: 50 });
+    const runtime = '6000356000205000'; // PUSH1 0 CALLDATALOAD PUSH1 0 KECCAK256 POP STOP
+    const init = '0x6008600c60003960086000f3' + runtime;
+    const [h0, h1, h2] = devKeys.slice(5, 8).map((k) => new ethers.Wallet(k, provider));
+    const dep = await (await h0.sendTransaction({ data: init })).wait();
+    const hasher = dep.contractAddress;
+    eq(await provider.getCode(hasher), '0x' + runtime, 'a hashing contract deployed from raw init code');
+    const word = (n) => ethers.zeroPadValue(ethers.toBeHex(n), 32);
+    const big = await h0.signTransaction(await h0.populateTransaction({ to: hasher, data: word(2 * 1024 * 1024), gasLimit: 10000000n }));
+    const rb = await rpc(node.url, 'eth_sendRawTransactionSync', [big]);
+    ok(rb.error && /out_of_counters/.test(rb.error.message), 'a transaction beyond a whole batch\'s counters is dropped with out_of_counters', rb);
+    const closedBefore = await countersClosed(node);
+    const [ta, tb] = await Promise.all([h1, h2].map(async (w) => w.sendTransaction({ to: hasher, data: word(160000), gasLimit: 500000n })));
+    const [ra2, rb2] = await Promise.all([ta.wait(), tb.wait()]);
+    ok(ra2.status === 1 && rb2.status === 1, 'two transactions that fit a batch each are both mined');
+    const batchOf = async (r) => Number((await rpc(node.url, 'zkevm_batchNumberByBlockNumber', [ethers.toQuantity(r.blockNumber)])).result);
+    const [ba, bb] = [await batchOf(ra2), await batchOf(rb2)];
+    ok(ba !== bb, `they went to different batches (${ba}, ${bb})`);
+    ok(await countersClosed(node) > closedBefore, 'a batch closed with reason "counters"');
+  }
 
   // ---- A restart (receipts, logs and code come back from the store) with
   // eth_getLogs limited to 12 blocks; then cast on zkseqd.
