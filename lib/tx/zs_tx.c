@@ -317,8 +317,7 @@ zs_txchk_t zs_tx_check(const zs_tx_t *tx, const zs_tx_rules_t *rules, const char
     } else if (zs_u256_mul(&cost, &gas, &tx->max_fee)) {
         r = ZS_TXCHK_FEE_OVERFLOW;
         m = "gas * gasPrice exceeds 256 bits";
-    } else if ((rules->shanghai || rules->max_init_code) && !tx->has_to &&
-               tx->data_len > (rules->max_init_code ? rules->max_init_code : 49152)) {
+    } else if ((rules->shanghai || rules->limit_init_code) && !tx->has_to && tx->data_len > rules->max_init_code) {
         r = ZS_TXCHK_INIT_CODE_TOO_BIG;
         m = "max initcode size exceeded";
     } else if (tx->gas < zs_tx_intrinsic_gas(tx, rules)) {

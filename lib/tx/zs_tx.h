@@ -83,7 +83,8 @@ typedef struct {
     uint64_t chain_id;      /* required chain id; 0 accepts any */
     int allow_unprotected;  /* accept pre-EIP-155 legacy transactions */
     int shanghai;           /* EIP-3860: init code limit and its gas */
-    uint64_t max_init_code; /* 49152 on Ethereum; set without shanghai, it limits init code but adds no word gas */
+    uint64_t max_init_code; /* 49152 on Ethereum */
+    int limit_init_code;    /* without shanghai: max_init_code still limits a creation's init code (no word gas) */
 } zs_tx_rules_t;
 
 /* Stable reasons zs_tx_check refuses for (also used by the pool). */

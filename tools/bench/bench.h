@@ -75,6 +75,8 @@ int bench_run_load_with(uint16_t port, int first, int conns, size_t per_conn, si
 void bench_sender_key(int i, uint8_t key[32]);
 void bench_wait_nonce(uint16_t port, const char *addr, size_t want, double t0);
 void bench_erc20(const bench_opts_t *o);
+/* The ERC-20 transfer loop of the evm suite (bench_erc20.c: it has the token). */
+void bench_erc20_loop(void);
 
 /* In-process sequencing (bench_seq.c): admission of n signed envelopes
    from 32 threads into a paused node (transactions per second; *refused

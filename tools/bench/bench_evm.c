@@ -1,6 +1,7 @@
 /* zkseq-bench evm: the interpreter alone on the EVM benchmark programs
    evmone and geth publish on (../shared/vectors/evm-benchmarks: snailtracer,
-   blake2b, sha1, weierstrudel, ...), in gas per second on one core.  Each
+   blake2b, sha1, weierstrudel, ...) and an ERC-20 transfer loop
+   (bench_erc20_loop), in gas per second on one core.  Each
    program runs from a world held in memory (lib/evm/zs_evm_memhost); the
    state changes are dropped after each run, so every run starts alike.
 
@@ -353,6 +354,7 @@ void bench_evm(const bench_opts_t *o)
             free(names[i]);
         }
     }
+    bench_erc20_loop();
     if (count) {
         bench_record("evm", "compute-bound programs, geometric mean", __builtin_exp(sum_log / count), "Ggas/s",
                      a ? "revm (anvil eth_call), same run" : NULL, a ? __builtin_exp(ref_log / count) : 0, 1.0, 1);
