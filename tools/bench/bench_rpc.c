@@ -106,7 +106,10 @@ void bench_wait_nonce(uint16_t port, const char *addr, size_t want, double t0)
         char *q = strstr(resp, "\"result\":\"");
         if (q && strtoull(q + 10, NULL, 16) >= want) return;
         if (bench_now() - t0 > 120) {
-            fprintf(stderr, "zkseq-bench: rpc: %s stuck at nonce %s (want %zu)\n", addr, q ? q + 10 : resp, want);
+            fprintf(stderr, "zkseq-bench: rpc: %s stuck at nonce %.20s (want %zu)\n", addr, q ? q + 10 : resp, want);
+            if (!zs_httpc_call(port, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"txpool_status\",\"params\":[]}", resp,
+                               sizeof resp))
+                fprintf(stderr, "zkseq-bench: rpc: the server's pool: %.200s\n", resp);
             return;
         }
         usleep(500);
