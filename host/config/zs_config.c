@@ -97,6 +97,9 @@ const zs_config_key_t zs_config_keys[] = {
     S("log.file", "\"\"", "log to this file (SIGHUP reopens it); \"\": stderr"),
     C("log.format", "\"kv\"", "kv|json", ZS_CFG_RESTART, "key=value lines or JSON lines"),
     C("log.level", "\"info\"", "debug|info|warn|error", ZS_CFG_LIVE, "the lowest level logged"),
+    B("extensions.typed_transactions", "false",
+      "zkseq's extension, not Polygon's: EIP-2930 and EIP-1559 transactions in batches (fork 12's prover and "
+      "synchronizers read legacy transactions only)"),
     F("firmware.block_min_ms", "the firmware's shortest block time (its policy)"),
     F("firmware.block_max_ms", "the firmware's longest block time"),
     F("firmware.target_block_txs", "the firmware aims at blocks of about this many transactions"),

@@ -195,7 +195,7 @@ try {
   const bal = cast('call', z.token, 'balanceOf(address)(uint256)', from);
   ok(bal.status === 0 && bal.out.split(' ')[0] === BigInt(z.tokens[0][0]).toString(), 'cast call balanceOf', bal);
   const sink = '0x000000000000000000000000000000000000bEEF';
-  const s = cast('send', '--private-key', devKeys[0], z.token, 'transfer(address,uint256)', sink, '77', '--json');
+  const s = cast('send', '--legacy', '--private-key', devKeys[0], z.token, 'transfer(address,uint256)', sink, '77', '--json');
   let r;
   try { r = JSON.parse(s.out); } catch { r = null; }
   ok(s.status === 0 && r && r.status === '0x1' && r.logs.length === 1, 'cast send transfer(address,uint256)', s.err || s.out);

@@ -162,6 +162,7 @@ static int read_node(zs_config_t *c, int dev, parts_t *p, char *err, size_t errl
     n->price_bump = (unsigned)zs_config_uint(c, "pool.price_bump_percent");
     n->keep_versions = zs_config_uint(c, "state.keep_versions");
     n->cache_mb = zs_config_uint(c, "state.cache_mb");
+    n->typed_txs = zs_config_bool(c, "extensions.typed_transactions");
     const char *mbox = zs_config_str(c, "firmware.mbox");
     p->fw_mbox = *mbox ? mbox : NULL;
     return read_genesis(c, dev, p, err, errlen);
@@ -321,6 +322,10 @@ static void log_started(const parts_t *p, const running_t *r)
     if (r->udp) zs_log(ZS_LOG_INFO, "main", "exchange frames on udp://%s:%u", p->udp.host, zs_udp_port(r->udp));
     if (r->dpdk) zs_log(ZS_LOG_INFO, "main", "exchange frames on dpdk://%s:%u", p->dpdk.ip, p->dpdk.port);
     if (r->fw) zs_log(ZS_LOG_INFO, "main", "firmware mailbox %s", p->fw_mbox);
+    if (p->node.typed_txs)
+        zs_log(ZS_LOG_WARN, "main",
+               "extension on: extensions.typed_transactions (EIP-2930/1559 transactions in batches; "
+               "not Polygon fork 12: its prover and synchronizers refuse such batches)");
     if (r->mgmt && p->mgmt.enabled)
         zs_log(ZS_LOG_INFO, "main", "management on %s://%s:%u%s", p->mgmt.tls_cert[0] ? "tls" : "tcp", p->mgmt.host,
                zs_mgmt_port(r->mgmt), p->token[0] ? " (token required)" : "");

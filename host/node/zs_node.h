@@ -53,6 +53,7 @@ typedef struct {
     const zs_genesis_t *genesis; /* used when the database is new; needed only during zs_node_open */
     int paused;                 /* admit and pool, but do not sequence until zs_node_resume */
     zs_accel_t *accel;          /* the hashing card (NULL: the CPU); outlives the node */
+    int typed_txs;              /* extension: admit EIP-2930/1559 transactions (Polygon: legacy only) */
 } zs_node_cfg_t;
 
 typedef struct zs_node zs_node_t;

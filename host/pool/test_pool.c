@@ -117,6 +117,35 @@ static void test_admission_reasons(void **state)
     zs_pool_free(p);
 }
 
+/* Polygon's rule: legacy transactions only, refused first and by name. */
+static void test_legacy_only(void **state)
+{
+    (void)state;
+    setup_accounts();
+    zs_pool_cfg_t c = {0};
+    c.rules.chain_id = 1001;
+    c.rules.legacy_only = 1;
+    c.min_gas_price = zs_u256_from_u64(GWEI);
+    c.max_txs = c.max_per_sender = 16;
+    c.nonce_gap = 4;
+    c.account = account;
+    zs_pool_t *p = zs_pool_new(NULL, &c);
+    assert_non_null(p);
+    for (int type = ZS_TX_ACCESS_LIST; type <= ZS_TX_DYNAMIC_FEE; type++) {
+        zs_tx_t tx = {.type = (uint8_t)type, .has_chain_id = 1, .chain_id = 1001, .gas = 21000, .has_to = 1};
+        tx.gas_price = tx.max_fee = tx.max_priority_fee = zs_u256_from_u64(GWEI);
+        uint8_t raw[256];
+        size_t len;
+        uint64_t seq;
+        assert_int_equal(zs_tx_sign(&tx, keys[0], raw, sizeof raw, &len), 0);
+        assert_int_equal(zs_pool_add(p, raw, len, &tx, accts[0].addr, &seq), ZS_POOL_UNSUPPORTED);
+    }
+    assert_string_equal(zs_pool_reason_text(ZS_POOL_UNSUPPORTED), "transaction type not supported");
+    assert_int_equal(add(p, 0, 0, GWEI, 1, 21000, 1001, NULL), ZS_POOL_OK);
+    assert_int_equal(zs_pool_size(p, NULL, NULL), 1);
+    zs_pool_free(p);
+}
+
 static void test_replacement_and_gaps(void **state)
 {
     (void)state;
@@ -247,6 +276,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_admission_reasons),
+        cmocka_unit_test(test_legacy_only),
         cmocka_unit_test(test_replacement_and_gaps),
         cmocka_unit_test(test_order_and_limits),
         cmocka_unit_test(test_list_and_drop),

@@ -359,6 +359,7 @@ static zs_pool_reason_t stateless_checks(zs_pool_t *p, size_t n, const zs_tx_t *
     if (n > p->cfg.max_size) return ZS_POOL_OVERSIZED;
     switch (zs_tx_check(tx, &p->cfg.rules, NULL)) {
     case ZS_TXCHK_OK: break;
+    case ZS_TXCHK_TYPE: return ZS_POOL_UNSUPPORTED;
     case ZS_TXCHK_CHAIN_ID: return ZS_POOL_CHAIN_ID;
     case ZS_TXCHK_INTRINSIC_GAS: return ZS_POOL_INTRINSIC_GAS;
     case ZS_TXCHK_FEE_CAP_TOO_LOW: return ZS_POOL_FEE_CAP;

@@ -369,6 +369,16 @@ static void test_refusals(void **state)
     tx.has_chain_id = 1;
     tx.max_priority_fee = zs_u256_from_u64(2);
     assert_int_equal(zs_tx_check(&tx, &rules, &msg), ZS_TXCHK_FEE_CAP_TOO_LOW);
+    /* Polygon's legacy-only rule comes first, whatever else is wrong. */
+    rules.legacy_only = 1;
+    tx.type = ZS_TX_DYNAMIC_FEE;
+    assert_int_equal(zs_tx_check(&tx, &rules, &msg), ZS_TXCHK_TYPE);
+    assert_string_equal(msg, "transaction type not supported");
+    tx.type = ZS_TX_ACCESS_LIST;
+    tx.max_priority_fee = zs_u256_from_u64(1);
+    assert_int_equal(zs_tx_check(&tx, &rules, &msg), ZS_TXCHK_TYPE);
+    tx.type = ZS_TX_LEGACY;
+    assert_int_equal(zs_tx_check(&tx, &rules, &msg), ZS_TXCHK_OK);
 }
 
 int main(void)

@@ -302,7 +302,10 @@ zs_txchk_t zs_tx_check(const zs_tx_t *tx, const zs_tx_rules_t *rules, const char
     const char *m = NULL;
     zs_txchk_t r = ZS_TXCHK_OK;
     zs_u256_t gas = zs_u256_from_u64(tx->gas), cost;
-    if (!tx->has_chain_id && !rules->allow_unprotected) {
+    if (rules->legacy_only && tx->type != ZS_TX_LEGACY) {
+        r = ZS_TXCHK_TYPE;
+        m = "transaction type not supported";
+    } else if (!tx->has_chain_id && !rules->allow_unprotected) {
         r = ZS_TXCHK_CHAIN_ID;
         m = "only replay-protected (EIP-155) transactions allowed over RPC";
     } else if (tx->has_chain_id && rules->chain_id && tx->chain_id != rules->chain_id) {

@@ -85,11 +85,13 @@ typedef struct {
     int shanghai;           /* EIP-3860: init code limit and its gas */
     uint64_t max_init_code; /* 49152 on Ethereum */
     int limit_init_code;    /* without shanghai: max_init_code still limits a creation's init code (no word gas) */
+    int legacy_only;        /* Polygon fork 12: typed transactions (EIP-2930, EIP-1559) refused */
 } zs_tx_rules_t;
 
 /* Stable reasons zs_tx_check refuses for (also used by the pool). */
 typedef enum {
     ZS_TXCHK_OK = 0,
+    ZS_TXCHK_TYPE,              /* a typed transaction where only legacy ones are taken */
     ZS_TXCHK_CHAIN_ID,          /* wrong chain id, or unprotected when not allowed */
     ZS_TXCHK_INTRINSIC_GAS,     /* gas below the intrinsic cost */
     ZS_TXCHK_FEE_CAP_TOO_LOW,   /* maxPriorityFeePerGas > maxFeePerGas */
