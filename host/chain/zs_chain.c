@@ -176,6 +176,12 @@ void zs_chain_put_block(zs_store_batch_t *b, const zs_block_t *blk)
     for (uint32_t i = 0; i < blk->ntx; i++) zs_rlp_enc_bytes(&e, blk->tx_hashes[i], 32);
     zs_rlp_enc_list_end(&e, l);
     zs_rlp_enc_bytes(&e, blk->bloom, 256);
+    size_t li = zs_rlp_enc_list_begin(&e);
+    zs_rlp_enc_u64(&e, blk->l1_index);
+    zs_rlp_enc_u64(&e, blk->l1_last);
+    zs_rlp_enc_bytes(&e, blk->ger, 32);
+    zs_rlp_enc_bytes(&e, blk->block_hash_l1, 32);
+    zs_rlp_enc_list_end(&e, li);
     zs_rlp_enc_list_end(&e, m);
     uint8_t k[9], hk[33], num[8];
     key_num(k, 'b', blk->number);
@@ -281,6 +287,21 @@ static int u64_of(const zs_rlp_item_t *it, uint64_t *v)
     return zs_rlp_get_u64(it, v, NULL) ? ZS_ERR_CORRUPT : ZS_OK;
 }
 
+/* The block's L1 info tree fields: [index, last, ger, blockHashL1]. */
+static int l1_fields(const zs_rlp_item_t *l, zs_block_t *out)
+{
+    zs_rlp_item_t f[4];
+    size_t count;
+    uint64_t index, last;
+    if (l->kind != ZS_RLP_LIST || zs_rlp_list_items(l, f, 4, &count, NULL) || count != 4 || u64_of(&f[0], &index) ||
+        u64_of(&f[1], &last) || index > UINT32_MAX || last > UINT32_MAX || take(&f[2], out->ger, 32) ||
+        take(&f[3], out->block_hash_l1, 32))
+        return ZS_ERR_CORRUPT;
+    out->l1_index = (uint32_t)index;
+    out->l1_last = (uint32_t)last;
+    return ZS_OK;
+}
+
 int zs_chain_get_block(zs_store_t *s, uint64_t number, zs_block_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -289,12 +310,13 @@ int zs_chain_get_block(zs_store_t *s, uint64_t number, zs_block_t *out)
     key_num(k, 'b', number);
     int rc = get_rec(s, ZS_CF_CHAIN, k, 9, &buf, &len);
     if (rc) return rc;
-    zs_rlp_item_t list, f[13];
+    zs_rlp_item_t list, f[14];
     size_t count;
     rc = ZS_ERR_CORRUPT;
-    /* 13 fields; records before the EVM have 12 (no bloom: all zero) */
-    if (zs_rlp_decode_exact(buf, len, &list, NULL) || zs_rlp_list_items(&list, f, 13, &count, NULL) ||
-        (count != 12 && count != 13) || (count == 13 && take(&f[12], out->bloom, 256)))
+    /* 14 fields; records before the EVM have 12 (no bloom: all zero),
+       before the L1 info tree 13 (no leaf named) */
+    if (zs_rlp_decode_exact(buf, len, &list, NULL) || zs_rlp_list_items(&list, f, 14, &count, NULL) ||
+        count < 12 || (count >= 13 && take(&f[12], out->bloom, 256)) || (count == 14 && l1_fields(&f[13], out)))
         goto out;
     if (take(&f[0], out->hash, 32) || take(&f[1], out->parent, 32) || take(&f[2], out->state_root, 32) ||
         take(&f[3], out->tx_root, 32) || take(&f[4], out->receipts_root, 32) || take(&f[5], out->coinbase, 20) ||
@@ -485,7 +507,7 @@ int zs_chain_batch_l2data(zs_store_t *s, uint64_t first_block, uint64_t last_blo
             if (!rc) {
                 uint32_t delta = blk.timestamp > prev_ts ? (uint32_t)(blk.timestamp - prev_ts) : 0;
                 long k = i ? zs_batch_encode_tx(&tx, t.eff_pct, buf + *len, cap - *len)
-                           : zs_batch_encode_change_l2_block(delta, 0, buf + *len, cap - *len);
+                           : zs_batch_encode_change_l2_block(delta, blk.l1_index, buf + *len, cap - *len);
                 if (k < 0)
                     rc = (int)k;
                 else

@@ -32,6 +32,11 @@ typedef struct {
     uint8_t coinbase[20];
     uint32_t ntx;
     uint8_t (*tx_hashes)[32]; /* owned (zs_block_clear) */
+    /* The L1 info tree: the leaf its changeL2Block names (indexL1InfoTree;
+       0: none), that leaf's global exit root and block hash, and the
+       highest leaf any block so far named. */
+    uint32_t l1_index, l1_last;
+    uint8_t ger[32], block_hash_l1[32];
 } zs_block_t;
 
 typedef struct {

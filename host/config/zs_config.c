@@ -97,6 +97,17 @@ const zs_config_key_t zs_config_keys[] = {
     S("log.file", "\"\"", "log to this file (SIGHUP reopens it); \"\": stderr"),
     C("log.format", "\"kv\"", "kv|json", ZS_CFG_RESTART, "key=value lines or JSON lines"),
     C("log.level", "\"info\"", "debug|info|warn|error", ZS_CFG_LIVE, "the lowest level logged"),
+    S("l1.rpc_url", "\"\"",
+      "the L1 node zkseqd follows, read-only (JSON-RPC over http:// or https://; no key): the L1 info tree its "
+      "blocks reference, the batches L1 holds; \"\": not followed"),
+    {"l1.rollup", ZS_CFG_ADDRESS, 0, 0, "null", NULL, ZS_CFG_RESTART, 0,
+     "the rollup contract on L1 (the global exit root manager is read from it)"},
+    U("l1.start_block", 0, UINT64_MAX / 2, "0", ZS_CFG_RESTART, "the first L1 block read (the contracts' deployment)"),
+    U("l1.poll_ms", 10, 600000, "1000", ZS_CFG_RESTART, "between reads of L1"),
+    U("l1.timeout_ms", 100, 600000, "5000", ZS_CFG_RESTART, "one L1 call's time limit"),
+    U("l1.info_confirmations", 0, 100000, "64", ZS_CFG_RESTART,
+      "L1 blocks over an L1 info tree leaf before new L2 blocks reference it (zkevm-node's default: 64)"),
+    U("l1.max_range", 1, 1000000, "1000", ZS_CFG_RESTART, "L1 blocks one eth_getLogs reads"),
     B("extensions.typed_transactions", "false",
       "zkseq's extension, not Polygon's: EIP-2930 and EIP-1559 transactions in batches (fork 12's prover and "
       "synchronizers read legacy transactions only)"),

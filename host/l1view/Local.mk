@@ -1,1 +1,1 @@
-$(call add-objs,zs_l1view,zs_l1view.c)
+$(call add-objs,zs_l1view,zs_l1view.c zs_l1rec.c)

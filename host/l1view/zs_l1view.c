@@ -15,6 +15,7 @@ struct zs_l1view {
     zs_store_t *store;
     pthread_mutex_t mu;
     zs_l1_status_t s;     /* mu */
+    zs_l1_follower_t sync;    /* mu */
     int backpressure;     /* atomic copies for the hot paths */
     uint64_t virtual_;
 };
@@ -74,6 +75,31 @@ uint64_t zs_l1view_virtual(const zs_l1view_t *v)
     return __atomic_load_n(&v->virtual_, __ATOMIC_RELAXED);
 }
 
+void zs_l1view_follower_update(zs_l1view_t *v, const zs_l1_follower_t *s)
+{
+    pthread_mutex_lock(&v->mu);
+    v->sync = *s;
+    if (s->enabled) __atomic_store_n(&v->virtual_, s->cursor.virtual_, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&v->mu);
+}
+
+void zs_l1view_follower(zs_l1view_t *v, zs_l1_follower_t *out)
+{
+    pthread_mutex_lock(&v->mu);
+    *out = v->sync;
+    pthread_mutex_unlock(&v->mu);
+}
+
+int zs_l1view_leaf_for_block(zs_l1view_t *v, uint64_t timestamp, uint32_t after, int have_after, zs_l1_leaf_t *out)
+{
+    pthread_mutex_lock(&v->mu);
+    int ok = v->sync.enabled && v->sync.have_leaf && v->sync.leaf.index > 0 && (!have_after || v->sync.leaf.index > after) &&
+             v->sync.leaf.min_timestamp <= timestamp;
+    if (ok) *out = v->sync.leaf;
+    pthread_mutex_unlock(&v->mu);
+    return ok;
+}
+
 int zs_l1view_update(zs_l1view_t *v, const zs_l1_status_t *s)
 {
     pthread_mutex_lock(&v->mu);
@@ -81,7 +107,7 @@ int zs_l1view_update(zs_l1view_t *v, const zs_l1_status_t *s)
                 memcmp(s->acc_input_hash, v->s.acc_input_hash, 32);
     v->s = *s;
     __atomic_store_n(&v->backpressure, s->backpressure, __ATOMIC_RELAXED);
-    __atomic_store_n(&v->virtual_, s->virtual_, __ATOMIC_RELAXED);
+    if (!v->sync.enabled) __atomic_store_n(&v->virtual_, s->virtual_, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&v->mu);
     if (!moved) return ZS_OK;
     uint8_t rec[L1_REC];

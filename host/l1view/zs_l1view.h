@@ -1,10 +1,13 @@
 /* zs_l1view: what zkseqd knows of L1 and of the firmware that posts to it,
    as named fields: which batches L1 holds (virtual, confirmed, the
    contract's accInputHash, the L1 transaction), the firmware's backlog
-   and alarms, and its L1 account.  The firmware link (host/fwlink) is its
-   only writer; admission (the backpressure flag), JSON-RPC, the management
-   port and the metrics read a snapshot (zs_l1_status_t), which is the one
-   model they all render.
+   and alarms, and its L1 account.  Two writers: the firmware link
+   (host/fwlink) reports the firmware (zs_l1_status_t), and the L1
+   follower (host/l1sync), which reads L1 itself, reports where it is
+   (zs_l1_follower_t) and keeps L1's records (zs_l1rec.h).  Admission (the
+   backpressure flag), the sequencer (the L1 info leaf its blocks
+   reference), JSON-RPC, the management port and the metrics read
+   snapshots, the one model they all render.
 
    What L1 holds is also kept in the node's store, so that a restart shows
    the last known L1 state before the firmware speaks again (the firmware's
@@ -17,6 +20,7 @@
 
 #include <stdint.h>
 
+#include "host/l1view/zs_l1rec.h"
 #include "host/store/zs_store.h"
 #include "lib/u256/zs_u256.h"
 
@@ -55,6 +59,21 @@ typedef struct {
     uint64_t fw_alarms;      /* alarms raised since the firmware booted */
 } zs_l1_status_t;
 
+/* The L1 follower's view (host/l1sync). */
+typedef struct {
+    int enabled;             /* an L1 node is followed */
+    int up;                  /* the last poll reached it */
+    uint64_t head, safe, finalized; /* L1 block numbers */
+    zs_l1_cursor_t cursor;   /* what is recorded, up to which block */
+    uint64_t safe_batch;     /* the last batch virtual in an L1 block at or below `safe` */
+    uint64_t finalized_batch; /* the last batch verified in an L1 block at or below `finalized` */
+    int have_leaf;           /* leaf: the newest L1 info leaf deep enough for L2 blocks */
+    zs_l1_leaf_t leaf;
+    uint64_t polls, errors, reorgs;
+    uint64_t acc_mismatches; /* sequences whose computed accInputHash the contract does not hold */
+    char error[200];         /* the last failure */
+} zs_l1_follower_t;
+
 typedef struct zs_l1view zs_l1view_t;
 
 /* zs_l1view_open loads what the store last recorded (nothing: all zero).
@@ -73,5 +92,18 @@ uint64_t zs_l1view_virtual(const zs_l1view_t *v);
    it is written to the store too (not fsync'd: the firmware's journal is
    the authority).  0, or the store's error (the view is updated anyway). */
 int zs_l1view_update(zs_l1view_t *v, const zs_l1_status_t *s);
+
+/* The follower's snapshot: replaced by it, read by anyone.  While the
+   follower is enabled, its virtual batch is the one others see
+   (zs_l1view_virtual); the firmware's stays in zs_l1_status_t. */
+void zs_l1view_follower_update(zs_l1view_t *v, const zs_l1_follower_t *s);
+void zs_l1view_follower(zs_l1view_t *v, zs_l1_follower_t *out);
+
+/* zs_l1view_leaf_for_block: the L1 info leaf a new L2 block with this
+   timestamp should reference: the follower's newest deep-enough leaf, if
+   its index is above `after` (the last one referenced) and its timestamp
+   is not above the block's (index 0 cannot be named: changeL2Block's 0
+   means "no new leaf").  1 and *out, or 0 (reference nothing new). */
+int zs_l1view_leaf_for_block(zs_l1view_t *v, uint64_t timestamp, uint32_t after, int have_after, zs_l1_leaf_t *out);
 
 #endif

@@ -19,6 +19,7 @@
 #include "host/ingress/dpdk/zs_dpdk.h"
 #include "host/ingress/rpc/zs_rpc.h"
 #include "host/ingress/udp/zs_udp.h"
+#include "host/l1sync/zs_l1sync.h"
 #include "host/log/zs_log.h"
 #include "host/mgmt/zs_mgmt.h"
 #include "host/node/zs_node.h"
@@ -54,6 +55,9 @@ static void usage(FILE *f)
             "                    batch policy and posts sealed batches to L1\n"
             "  --mgmt-port N     management port for zkseqctl (8126; 0 picks a free one)\n"
             "  --metrics-port N  Prometheus metrics port (9091; 0 picks a free one)\n"
+            "  --l1-rpc URL      follow L1 at URL (read-only JSON-RPC): its L1 info tree, virtual,\n"
+            "                    verified and forced batches; with --l1-rollup ADDR (the rollup contract)\n"
+            "                    and --l1-start-block N (its deployment block)\n"
             "  --log-file FILE   log to FILE (SIGHUP reopens it) instead of stderr\n"
             "  --log-format F    kv (key=value, the default) or json\n"
             "  --log-level L     debug, info (the default), warn or error\n"
@@ -101,6 +105,7 @@ typedef struct {
     int dpdk_enabled;
     zs_udp_key_t *keys;
     const char *fw_mbox;   /* NULL: no firmware */
+    zs_l1sync_cfg_t l1;    /* l1.url "": L1 not followed */
     zs_accel_opts_t card;
     zs_mgmt_cfg_t mgmt;
     char token[256];
@@ -166,6 +171,24 @@ static int read_node(zs_config_t *c, int dev, parts_t *p, char *err, size_t errl
     const char *mbox = zs_config_str(c, "firmware.mbox");
     p->fw_mbox = *mbox ? mbox : NULL;
     return read_genesis(c, dev, p, err, errlen);
+}
+
+/* The L1 follower: a URL and the rollup's address, or neither. */
+static int read_l1(zs_config_t *c, parts_t *p, char *err, size_t errlen)
+{
+    zs_l1sync_cfg_t *l = &p->l1;
+    l->url = zs_config_str(c, "l1.rpc_url");
+    const char *rollup = zs_config_str(c, "l1.rollup");
+    if (*l->url && strncmp(l->url, "http://", 7) && strncmp(l->url, "https://", 8))
+        return config_error(err, errlen, "configuration l1.rpc_url: want an http:// or https:// URL");
+    if (*l->url && (!rollup || zs_hex_decode_exact(l->rollup, 20, rollup)))
+        return config_error(err, errlen, "configuration l1.rollup: following L1 needs the rollup contract's address");
+    l->start_block = zs_config_uint(c, "l1.start_block");
+    l->poll_ms = (uint32_t)zs_config_uint(c, "l1.poll_ms");
+    l->timeout_ms = (uint32_t)zs_config_uint(c, "l1.timeout_ms");
+    l->info_confirmations = (uint32_t)zs_config_uint(c, "l1.info_confirmations");
+    l->max_range = (uint32_t)zs_config_uint(c, "l1.max_range");
+    return ZS_OK;
 }
 
 /* The exchange clients' keys (already checked by the schema). */
@@ -279,6 +302,7 @@ static int read_parts(zs_config_t *c, int dev, parts_t *p, char *err, size_t err
     int rc = read_node(c, dev, p, err, errlen);
     if (!rc && (rc = read_ingress(c, p))) config_error(err, errlen, "configuration udp.keys: out of memory");
     if (!rc) read_card(c, &p->card);
+    if (!rc) rc = read_l1(c, p, err, errlen);
     if (!rc) rc = read_mgmt(c, p, err, errlen);
     return rc;
 }
@@ -305,6 +329,7 @@ typedef struct {
     zs_udp_t *udp;
     zs_dpdk_t *dpdk;
     zs_fwlink_t *fw;
+    zs_l1sync_t *l1;
     zs_mgmt_t *mgmt;
 } running_t;
 
@@ -322,6 +347,12 @@ static void log_started(const parts_t *p, const running_t *r)
     if (r->udp) zs_log(ZS_LOG_INFO, "main", "exchange frames on udp://%s:%u", p->udp.host, zs_udp_port(r->udp));
     if (r->dpdk) zs_log(ZS_LOG_INFO, "main", "exchange frames on dpdk://%s:%u", p->dpdk.ip, p->dpdk.port);
     if (r->fw) zs_log(ZS_LOG_INFO, "main", "firmware mailbox %s", p->fw_mbox);
+    if (r->l1) {
+        char ro[43];
+        zs_hex_encode_0x(ro, p->l1.rollup, 20);
+        zs_log(ZS_LOG_INFO, "main", "following L1 at %s (rollup %s, from block %llu, leaves %u blocks deep)",
+               p->l1.url, ro, (unsigned long long)p->l1.start_block, p->l1.info_confirmations);
+    }
     if (p->node.typed_txs)
         zs_log(ZS_LOG_WARN, "main",
                "extension on: extensions.typed_transactions (EIP-2930/1559 transactions in batches; "
@@ -361,6 +392,13 @@ static int start(parts_t *p, zs_config_t *cfg, running_t *r, char *err, size_t e
         snprintf(err, errlen, "firmware mailbox: %.400s", e);
         return 1;
     }
+    if (*p->l1.url) {
+        if (!(r->l1 = zs_l1sync_new(&p->l1, zs_node_store(r->node), zs_node_l1view(r->node), err, errlen))) return 1;
+        if (zs_l1sync_start(r->l1)) {
+            snprintf(err, errlen, "L1 follower: cannot start its thread");
+            return 1;
+        }
+    }
     zs_mgmt_ctx_t mc = {.node = r->node, .rpc = r->rpc, .udp = r->udp, .dpdk = r->dpdk, .fw = r->fw,
                         .accel = r->accel, .config = cfg, .version = VERSION};
     if ((p->mgmt.enabled || p->mgmt.metrics_enabled) && !(r->mgmt = zs_mgmt_start(&p->mgmt, &mc, err, errlen)))
@@ -374,6 +412,7 @@ static void stop(running_t *r)
     zs_mgmt_stop(r->mgmt);
     if (r->node) zs_node_stop(r->node); /* its block listeners are the ingress engines */
     zs_fwlink_stop(r->fw);
+    zs_l1sync_free(r->l1);
     zs_rpc_free(r->rpc);
     zs_udp_stop(r->udp);
     if (r->dpdk) {
@@ -442,6 +481,8 @@ static int parse_args(int argc, char **argv, args_t *a)
         {"card-xclbin", required_argument, 0, 'X'},   {"mgmt-port", required_argument, 0, 'M'},
         {"metrics-port", required_argument, 0, 'm'},  {"log-file", required_argument, 0, 'L'},
         {"log-format", required_argument, 0, 'f'},    {"log-level", required_argument, 0, 'l'},
+        {"l1-rpc", required_argument, 0, 'r'},        {"l1-rollup", required_argument, 0, 'R'},
+        {"l1-start-block", required_argument, 0, 's'},
         {"version", no_argument, 0, 'V'},             {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -451,7 +492,8 @@ static int parse_args(int argc, char **argv, args_t *a)
         {"b", "sequencer.block_time_ms"},            {"u", "udp.port"},        {"k", "dpdk.eal"},
         {"I", "dpdk.ip"},     {"F", "firmware.mbox"}, {"C", "card.backend"},   {"X", "card.xclbin"},
         {"M", "mgmt.port"},   {"m", "mgmt.metrics_port"},                      {"L", "log.file"},
-        {"f", "log.format"},  {"l", "log.level"},
+        {"f", "log.format"},  {"l", "log.level"},    {"r", "l1.rpc_url"},      {"R", "l1.rollup"},
+        {"s", "l1.start_block"},
     };
     int o, index;
     while ((o = getopt_long(argc, argv, "", opts, &index)) != -1) {

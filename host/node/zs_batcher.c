@@ -149,10 +149,11 @@ static int append(zs_batcher_t *b, const uint8_t *p, size_t len)
     return ZS_OK;
 }
 
-int zs_batcher_begin_block(zs_batcher_t *b, uint32_t delta_timestamp, uint64_t now_ms, int max_level)
+int zs_batcher_begin_block(zs_batcher_t *b, uint32_t delta_timestamp, uint32_t l1_index, uint64_t now_ms,
+                           int max_level)
 {
     uint8_t entry[ZS_BATCH_CHANGE_L2_BLOCK_LEN];
-    long el = zs_batch_encode_change_l2_block(delta_timestamp, 0, entry, sizeof entry);
+    long el = zs_batch_encode_change_l2_block(delta_timestamp, l1_index, entry, sizeof entry);
     if (el < 0) return (int)el;
     int rc = append(b, entry, (size_t)el);
     if (rc) return rc;
@@ -161,7 +162,7 @@ int zs_batcher_begin_block(zs_batcher_t *b, uint32_t delta_timestamp, uint64_t n
     b->mcp_tx = zs_vcount_mcp((uint32_t)max_level, 1);
     zs_vacc_t in_batch = {0}, in_tx = {0};
     zs_vcount_decode_change_l2_block(&in_batch);
-    zs_vcount_change_l2_block(&in_tx, 0);
+    zs_vcount_change_l2_block(&in_tx, l1_index != 0); /* the prover checks the leaf's Merkle proof */
     zs_vcount_add(&b->open.counters, &in_batch, b->mcp_batch);
     zs_vcount_add(&b->open.counters, &in_tx, b->mcp_tx);
     return ZS_OK;

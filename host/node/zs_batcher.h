@@ -41,7 +41,8 @@ uint64_t zs_batcher_number(const zs_batcher_t *b);
    first block.  max_level is the state tree's deepest leaf level
    (zs_smt_max_level): the counters of this block's steps and transactions
    assume it.  0 or ZS_ERR_NOMEM. */
-ZS_MUST_USE int zs_batcher_begin_block(zs_batcher_t *b, uint32_t delta_timestamp, uint64_t now_ms, int max_level);
+ZS_MUST_USE int zs_batcher_begin_block(zs_batcher_t *b, uint32_t delta_timestamp, uint32_t l1_index, uint64_t now_ms,
+                                       int max_level);
 
 /* zs_batcher_fits: 1 when a transaction of raw_len bytes and gas limit gas
    keeps the batch within p (a batch without a transaction takes any, or

@@ -25,6 +25,7 @@ typedef struct {
 /* The block being built. */
 typedef struct {
     zs_exec_block_t blk;
+    uint32_t l1_index;        /* the L1 info leaf its changeL2Block names (0: none) */
     uint64_t start_ms;        /* wall clock */
     uint64_t t_begin, t_exec; /* monotonic ns: the block's start, time executing */
     zs_policy_now_t pn;       /* the policy at the block's start */
@@ -83,10 +84,21 @@ static int open_block(zs_builder_t *b, block_t *k)
     k->t_begin = zs_mono_ns();
     uint64_t ts = k->start_ms / 1000;
     uint32_t delta = ts > b->head.timestamp ? (uint32_t)(ts - b->head.timestamp) : 0;
-    int rc = zs_exec_block_begin(b->cfg.exec, b->head.root.hash, delta, NULL, &k->blk);
+    /* A newer L1 info leaf, deep enough on L1 and not after the block's time. */
+    zs_l1_leaf_t leaf;
+    zs_l1_info_t info, *l1 = NULL;
+    if (b->cfg.l1view && zs_l1view_leaf_for_block(b->cfg.l1view, b->head.timestamp + delta, b->head.l1_last,
+                                                  b->head.l1_last != 0, &leaf)) {
+        memcpy(info.global_exit_root, leaf.ger, 32);
+        memcpy(info.block_hash, leaf.block_hash, 32);
+        info.timestamp = leaf.min_timestamp;
+        l1 = &info;
+        k->l1_index = leaf.index;
+    }
+    int rc = zs_exec_block_begin(b->cfg.exec, b->head.root.hash, delta, l1, &k->blk);
     int level = zs_smt_max_level(zs_state_tree(b->cfg.st));
     zs_exec_set_mcp(b->cfg.exec, zs_vcount_mcp((uint32_t)level, 1));
-    if (!rc) rc = zs_batcher_begin_block(b->cfg.batcher, delta, k->start_ms, level);
+    if (!rc) rc = zs_batcher_begin_block(b->cfg.batcher, delta, k->l1_index, k->start_ms, level);
     if (rc) return rc;
     zs_policyctl_now(b->cfg.policy, &k->pn);
     b->w.n = b->w.nt = 0;
@@ -226,6 +238,13 @@ static int record_block(zs_builder_t *b, const block_t *k, zs_job_t *job, const 
     block.gas_used = gas_used;
     block.gas_limit = ZS_BLOCK_GAS_LIMIT;
     block.batch = zs_batcher_number(b->cfg.batcher);
+    block.l1_index = k->l1_index;
+    block.l1_last = k->l1_index ? k->l1_index : b->head.l1_last;
+    if (k->l1_index) {
+        memcpy(block.ger, k->blk.ger, 32);
+        memcpy(block.block_hash_l1, k->blk.block_hash_l1, 32);
+    }
+    job->head.l1_last = block.l1_last;
     memcpy(block.parent, b->head.hash, 32);
     zs_smt_h4_to_be(root->hash, block.state_root);
     memcpy(block.coinbase, b->cfg.coinbase, 20);

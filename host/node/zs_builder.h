@@ -24,6 +24,7 @@
 #include "host/node/zs_committer.h"
 #include "host/node/zs_ejected.h"
 #include "host/node/zs_policyctl.h"
+#include "host/l1view/zs_l1view.h"
 #include "host/node/zs_view.h"
 #include "host/pool/zs_pool.h"
 #include "host/state/zs_state.h"
@@ -37,6 +38,7 @@ typedef struct {
     zs_policyctl_t *policy;
     zs_ejected_t *ejected;
     zs_committer_t *committer;
+    zs_l1view_t *l1view;  /* the L1 info leaf new blocks reference */
     uint8_t coinbase[20];
     uint32_t max_block_txs;
     zs_view_head_t head;  /* the chain's head when the builder starts */

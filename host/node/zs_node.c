@@ -189,7 +189,11 @@ void zs_node_batches(zs_node_t *n, zs_batch_numbers_t *out)
     out->trusted = vb.trusted;
     out->open = vb.open;
     out->virtual_ = zs_l1view_virtual(n->l1view);
-    out->consolidated = 0;
+    zs_l1_follower_t f;
+    zs_l1view_follower(n->l1view, &f);
+    out->consolidated = f.enabled ? f.cursor.verified : 0;
+    out->safe = f.enabled ? f.safe_batch : out->virtual_;
+    out->finalized = f.enabled ? f.finalized_batch : out->consolidated;
 }
 
 void zs_node_stats(zs_node_t *n, zs_node_stats_t *out)
@@ -440,6 +444,7 @@ static int open_chain(zs_node_t *n, const zs_genesis_t *genesis, zs_view_head_t 
     }
     head->number = number;
     head->timestamp = hb.timestamp;
+    head->l1_last = hb.l1_last;
     memcpy(head->hash, hb.hash, 32);
     zs_block_clear(&hb);
     return ZS_OK;
@@ -511,7 +516,7 @@ static int start_threads(zs_node_t *n, const zs_view_head_t *head, char *err, si
     zs_committer_cfg_t cc = {.store = n->store, .view = n->view, .pool = n->pool, .fail = node_failed, .fail_ctx = n};
     if (!(n->committer = zs_committer_start(&cc, err, errlen))) return ZS_ERR_STATE;
     zs_builder_cfg_t bc = {.store = n->store, .st = n->st, .exec = n->exec, .pool = n->pool, .batcher = n->batcher,
-                           .policy = n->policy, .ejected = n->ejected, .committer = n->committer,
+                           .policy = n->policy, .ejected = n->ejected, .committer = n->committer, .l1view = n->l1view,
                            .max_block_txs = n->cfg.max_block_txs, .head = *head, .paused = n->cfg.paused,
                            .fail = node_failed, .fail_ctx = n};
     memcpy(bc.coinbase, n->cfg.coinbase, 20);

@@ -146,8 +146,10 @@ const char *zs_node_ejected(zs_node_t *n, const uint8_t hash[32]);
 typedef struct {
     uint64_t trusted;      /* last closed batch */
     uint64_t open;         /* the batch blocks are going into */
-    uint64_t virtual_;     /* sequenced on L1 (as the firmware reports it) */
-    uint64_t consolidated; /* verified on L1 (no aggregator yet: 0) */
+    uint64_t virtual_;     /* sequenced on L1 (as the L1 follower reads it; else as the firmware reports it) */
+    uint64_t consolidated; /* verified on L1 (the L1 follower; without it 0) */
+    uint64_t safe;         /* virtual at L1's safe block (without the follower: virtual_) */
+    uint64_t finalized;    /* verified at L1's finalized block (without the follower: consolidated) */
 } zs_batch_numbers_t;
 void zs_node_batches(zs_node_t *n, zs_batch_numbers_t *out);
 

@@ -23,6 +23,7 @@ typedef struct {
     uint64_t number, timestamp;
     uint8_t hash[32];
     zs_smt_ref_t root;
+    uint32_t l1_last; /* the highest L1 info leaf a block has named */
 } zs_view_head_t;
 
 /* Batch numbers as the durable chain has them. */

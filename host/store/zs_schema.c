@@ -10,6 +10,7 @@ const zs_cf_desc_t zs_schema_cfs[ZS_CF_COUNT] = {
     [ZS_CF_SMT_GC] = {"smt_gc", 0},
     [ZS_CF_CHAIN] = {"chain", 1},
     [ZS_CF_POOL] = {"pool", 0},
+    [ZS_CF_L1] = {"l1", 0},
 };
 
 static const char format_key[] = "schema/format";

@@ -15,6 +15,7 @@ enum {
     ZS_CF_SMT_GC = 3,    /* state version -> hashes of the nodes that left the tree at it */
     ZS_CF_CHAIN = 4,     /* blocks, batches, receipts, transaction index (host/chain, written by host/node) */
     ZS_CF_POOL = 5,      /* acknowledged transactions not yet in a block (host/pool) */
+    ZS_CF_L1 = 6,        /* what L1 says: info tree leaves, virtual, verified and forced batches (host/l1view) */
     ZS_CF_COUNT
 };
 

@@ -182,11 +182,14 @@ static int replay_block(replay_t *r, uint64_t num, char *err, size_t errlen)
         return rc;
     }
     zs_exec_block_t eb;
+    zs_l1_info_t leaf = {0}; /* the leaf the block named (its timestamp is not replayed) */
+    memcpy(leaf.global_exit_root, blk.ger, 32);
+    memcpy(leaf.block_hash, blk.block_hash_l1, 32);
     uint32_t delta = blk.timestamp > r->prev_ts ? (uint32_t)(blk.timestamp - r->prev_ts) : 0;
     if (memcmp(blk.parent, r->prev_hash, 32))
         rc = mismatch(err, errlen, "block %llu: parent hash is not block %llu's hash", (unsigned long long)num,
                       (unsigned long long)num - 1);
-    else if (!(rc = executor_for(r, &blk)) && !(rc = zs_exec_block_begin(r->x, r->root.hash, delta, NULL, &eb)) &&
+    else if (!(rc = executor_for(r, &blk)) && !(rc = zs_exec_block_begin(r->x, r->root.hash, delta, blk.l1_index ? &leaf : NULL, &eb)) &&
              (eb.number != num || eb.timestamp != blk.timestamp))
         rc = mismatch(err, errlen, "block %llu: number or timestamp differ on replay", (unsigned long long)num);
     int have_txs = !rc && !(rc = replay_txs(r, &blk, err, errlen));

@@ -42,6 +42,11 @@ extern const zs_rpc_method_t zs_rpc_zkevm_methods[];
 extern const zs_rpc_method_t zs_rpc_evm_methods[];
 extern const zs_rpc_method_t zs_rpc_logs_methods[];
 extern const zs_rpc_method_t zs_rpc_trace_methods[];
+extern const zs_rpc_method_t zs_rpc_l1_methods[];
+
+/* A batch object's L1 fields (zs_rpc_l1.c): exit roots, accInputHash,
+   l1InfoRoot, sendSequencesTxHash, verifyBatchTxHash. */
+void rpc_batch_l1(zs_rpc_t *r, const zs_batchrec_t *b, json_t *o);
 
 /* When the request being answered on this thread arrived (its answer's
    latency). */

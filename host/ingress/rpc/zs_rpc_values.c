@@ -107,7 +107,8 @@ int rpc_parse_qty(json_t *j, uint64_t *v)
 }
 
 /* Block tags.  safe and finalized follow zkevm-node: the last block of the
-   last virtual and the last consolidated batch. */
+   last batch virtual at L1's safe block and of the last batch verified at
+   L1's finalized block. */
 uint64_t rpc_last_block_of_batch(zs_rpc_t *r, uint64_t batch)
 {
     zs_batchrec_t b;
@@ -152,7 +153,7 @@ int rpc_parse_block(zs_rpc_t *r, json_t *j, uint64_t *num, rpc_err_t *e)
     if (s && (!strcmp(s, "safe") || !strcmp(s, "finalized"))) {
         zs_batch_numbers_t bn;
         zs_node_batches(r->node, &bn);
-        *num = rpc_last_block_of_batch(r, !strcmp(s, "safe") ? bn.virtual_ : bn.consolidated);
+        *num = rpc_last_block_of_batch(r, !strcmp(s, "safe") ? bn.safe : bn.finalized);
         return 0;
     }
     if (rpc_parse_qty(j, num)) {
@@ -302,6 +303,7 @@ json_t *rpc_block_object(zs_rpc_t *r, const zs_block_t *b, int full)
     json_object_set_new(o, "gasUsed", rpc_qty(b->gas_used));
     json_object_set_new(o, "timestamp", rpc_qty(b->timestamp));
     json_object_set_new(o, "mixHash", rpc_hexdata(rpc_zero32, 32));
+    json_object_set_new(o, "globalExitRoot", rpc_hexdata(b->ger, 32)); /* zkevm-node's: the leaf it named */
     json_t *txs = json_array();
     for (uint32_t i = 0; i < b->ntx; i++) {
         if (!full) {

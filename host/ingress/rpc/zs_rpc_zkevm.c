@@ -91,9 +91,9 @@ static json_t *m_batch_by_number(zs_rpc_t *r, json_t *p, rpc_err_t *e)
     else if (tag && !strcmp(tag, "earliest"))
         num = 0;
     else if (tag && !strcmp(tag, "safe"))
-        num = bn.virtual_;
+        num = bn.safe;
     else if (tag && !strcmp(tag, "finalized"))
-        num = bn.consolidated;
+        num = bn.finalized;
     else if (rpc_parse_qty(np, &num))
         return rpc_fail(e, -32602, "invalid batch number");
     json_t *fullp = rpc_param(p, 1);
@@ -111,14 +111,9 @@ static json_t *m_batch_by_number(zs_rpc_t *r, json_t *p, rpc_err_t *e)
     json_object_set_new(o, "number", rpc_qty(b.number));
     json_object_set_new(o, "coinbase", rpc_address(b.coinbase));
     json_object_set_new(o, "stateRoot", rpc_hexdata(b.state_root, 32));
-    json_object_set_new(o, "globalExitRoot", rpc_hexdata(rpc_zero32, 32));
-    json_object_set_new(o, "mainnetExitRoot", rpc_hexdata(rpc_zero32, 32));
-    json_object_set_new(o, "rollupExitRoot", rpc_hexdata(rpc_zero32, 32));
     json_object_set_new(o, "localExitRoot", rpc_hexdata(rpc_zero32, 32));
-    json_object_set_new(o, "accInputHash", rpc_hexdata(b.acc_input_hash, 32));
     json_object_set_new(o, "timestamp", rpc_qty(b.timestamp));
-    json_object_set_new(o, "sendSequencesTxHash", json_null());
-    json_object_set_new(o, "verifyBatchTxHash", json_null());
+    rpc_batch_l1(r, &b, o);
     json_object_set_new(o, "closed", json_boolean(b.closed));
     json_t *blocks = json_array(), *txs = json_array();
     for (uint64_t n = b.first_block; n <= b.last_block && b.number; n++) {
