@@ -216,6 +216,19 @@ void zs_chain_put_tx(zs_store_batch_t *b, const zs_txrec_t *t)
     uint8_t k[33];
     key_hash(k, 't', t->hash);
     put_rec(b, k, 33, &e, buf, stack);
+    uint8_t lk[33];
+    key_hash(lk, 'l', t->l2_hash);
+    zs_store_put(b, ZS_CF_CHAIN, lk, 33, t->hash, 32);
+}
+
+int zs_chain_tx_by_l2_hash(zs_store_t *s, const uint8_t l2_hash[32], uint8_t hash[32])
+{
+    uint8_t k[33];
+    size_t len;
+    key_hash(k, 'l', l2_hash);
+    int rc = zs_store_get(s, ZS_CF_CHAIN, k, 33, hash, 32, &len);
+    if (rc) return rc == ZS_ERR_FULL ? ZS_ERR_CORRUPT : rc;
+    return len == 32 ? ZS_OK : ZS_ERR_CORRUPT;
 }
 
 void zs_chain_put_batch(zs_store_batch_t *b, const zs_batchrec_t *br)

@@ -2,7 +2,8 @@
    receipts, and batches, in the `chain` column family (RLP records).
 
    Keys: 'b' + number (u64 BE) -> block; 'h' + block hash -> number;
-   't' + tx hash -> transaction and receipt; 'B' + batch number -> batch;
+   't' + tx hash -> transaction and receipt; 'l' + L2 tx hash -> tx hash;
+   'B' + batch number -> batch;
    meta "chain/head" -> latest block number.  Writers add records to a store
    batch (atomic with the state commit of the same block); readers may run
    on any thread.
@@ -104,6 +105,8 @@ void zs_chain_put_head(zs_store_batch_t *b, uint64_t number);
 ZS_MUST_USE int zs_chain_get_block(zs_store_t *s, uint64_t number, zs_block_t *out);
 ZS_MUST_USE int zs_chain_block_number(zs_store_t *s, const uint8_t hash[32], uint64_t *number);
 ZS_MUST_USE int zs_chain_get_tx(zs_store_t *s, const uint8_t hash[32], zs_txrec_t *out);
+/* The transaction hash of an L2 hash (Polygon's, zkevm_*ByL2Hash). */
+ZS_MUST_USE int zs_chain_tx_by_l2_hash(zs_store_t *s, const uint8_t l2_hash[32], uint8_t hash[32]);
 ZS_MUST_USE int zs_chain_get_batch(zs_store_t *s, uint64_t number, zs_batchrec_t *out);
 /* zs_chain_batch_l2data derives a batch's batchL2Data from its blocks
    first_block..last_block (changeL2Block entries and the transactions with

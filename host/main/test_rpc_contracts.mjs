@@ -177,6 +177,18 @@ try {
     const [ba, bb] = [await batchOf(ra2), await batchOf(rb2)];
     ok(ba !== bb, `they went to different batches (${ba}, ${bb})`);
     ok(await countersClosed(node) > closedBefore, 'a batch closed with reason "counters"');
+    // zkevm_estimateCounters says the same before anything is sent.
+    const ec = async (data) => (await rpc(node.url, 'zkevm_estimateCounters', [{ from: h0.address, to: hasher, data, gas: '0x989680' }])).result;
+    const [cBig, cFit] = [await ec(word(2 * 1024 * 1024)), await ec(word(160000))];
+    ok(cBig && cBig.oocError && Number(cBig.countersUsed.usedKeccakHashes) > Number(cBig.countersLimit.maxKeccakHashes),
+      'zkevm_estimateCounters: the 2 MB hash is out of counters (oocError)', cBig);
+    ok(cFit && !cFit.oocError && Number(cFit.countersUsed.usedKeccakHashes) >= 5000 &&
+       2 * Number(cFit.countersUsed.usedKeccakHashes) > Number(cFit.countersLimit.maxKeccakHashes),
+    'zkevm_estimateCounters: the 160,000-byte hash fits a batch alone, not twice', cFit);
+    const Tk = new ethers.Interface(C.Token.abi);
+    const cRev = (await rpc(node.url, 'zkevm_estimateCounters', [{ from: h0.address, to: z.token,
+      data: Tk.encodeFunctionData('transfer', [h1.address, 10n ** 30n]) }])).result;
+    ok(cRev && cRev.revert && /transfer amount exceeds balance/.test(cRev.revert.message), 'zkevm_estimateCounters: a revert says why', cRev);
   }
 
   // ---- A restart (receipts, logs and code come back from the store) with

@@ -196,6 +196,37 @@ try {
   eq((await rpc(url, 'zkevm_isBlockConsolidated', [ethers.toQuantity(rc0.blockNumber)])).result, false, 'zkevm_isBlockConsolidated');
   eq((await rpc(url, 'zkevm_consolidatedBlockNumber')).result, '0x0', 'zkevm_consolidatedBlockNumber');
   eq((await rpc(url, 'zkevm_verifiedBatchNumber')).result, '0x0', 'zkevm_verifiedBatchNumber');
+  // zkevm-node's block and transaction reads.
+  const q = async (m, p) => (await rpc(url, m, p)).result;
+  const fb = await q('zkevm_getFullBlockByNumber', [ethers.toQuantity(rc0.blockNumber), true]);
+  const ftx = fb && fb.transactions.find((t) => t.hash === rc0.hash);
+  ok(ftx && /^0x[0-9a-f]{64}$/.test(ftx.l2Hash) && ftx.receipt && ftx.receipt.transactionHash === rc0.hash &&
+     ftx.receipt.transactionL2Hash === ftx.l2Hash && ftx.receipt.status === '0x1',
+  'zkevm_getFullBlockByNumber: each transaction with its l2Hash and receipt', fb);
+  const fbh = await q('zkevm_getFullBlockByHash', [fb.hash, false]);
+  ok(fbh && fbh.number === fb.number && fbh.transactions.includes(rc0.hash), 'zkevm_getFullBlockByHash');
+  const byL2 = await q('zkevm_getTransactionByL2Hash', [ftx.l2Hash]);
+  ok(byL2 && byL2.hash === rc0.hash && byL2.l2Hash === ftx.l2Hash, 'zkevm_getTransactionByL2Hash', byL2);
+  const rcL2 = await q('zkevm_getTransactionReceiptByL2Hash', [ftx.l2Hash]);
+  ok(rcL2 && rcL2.transactionHash === rc0.hash && rcL2.blockNumber === fb.number, 'zkevm_getTransactionReceiptByL2Hash');
+  eq(await q('zkevm_getTransactionByL2Hash', [ethers.id('none')]), null, 'an unknown L2 hash gives null');
+  const nb = await q('zkevm_getNativeBlockHashesInRange', [{ fromBlock: fb.number, toBlock: ethers.toQuantity(rc0.blockNumber + 1) }]);
+  const nb2 = await q('eth_getBlockByNumber', [ethers.toQuantity(rc0.blockNumber + 1), false]);
+  eq(nb, [fb.stateRoot, nb2.stateRoot], 'zkevm_getNativeBlockHashesInRange: the blocks\' state roots');
+  eq((await rpc(url, 'zkevm_getNativeBlockHashesInRange', [{ fromBlock: '0x0', toBlock: '0xfffff' }])).error?.code, -32602,
+    'a native range above 60000 blocks is refused (zkevm-node\'s bound)');
+  const gp2 = await q('eth_gasPrice');
+  const call = { from: w0.address, to, value: '0x1' };
+  eq(await q('zkevm_estimateGasPrice', [call]), gp2, 'zkevm_estimateGasPrice is the node\'s gas price');
+  eq(await q('zkevm_estimateFee', [call]), ethers.toQuantity(21000n * BigInt(gp2)), 'zkevm_estimateFee: 21000 gas at that price');
+  eq((await rpc(url, 'zkevm_estimateFee', [{ from: w0.address, to, value: ethers.toQuantity(10n ** 30n) }])).error?.code, -32000,
+    'zkevm_estimateFee of a transaction that cannot run is refused as eth_estimateGas refuses it');
+  eq(await q('zkevm_getLatestGlobalExitRoot'), ethers.ZeroHash, 'zkevm_getLatestGlobalExitRoot without L1: zero');
+  const zc = await q('zkevm_estimateCounters', [call]);
+  ok(zc && zc.countersUsed.gasUsed === '0x5208' && Number(zc.countersUsed.usedSteps) > 0 &&
+     Number(zc.countersUsed.usedPoseidonHashes) > 0 && Number(zc.countersLimit.maxSteps) > Number(zc.countersUsed.usedSteps) &&
+     Number(zc.countersLimit.maxKeccakHashes) > 0 && zc.countersLimit.maxGasUsed === '0x1c9c380' && !zc.revert && !zc.oocError,
+  'zkevm_estimateCounters: a transfer\'s counters and fork 12\'s batch limits, as zkevm-node names them', zc);
 
   const status = (await rpc(url, 'zkseq_status')).result;
   ok(status && status.sequenced.transactions >= 200 && status.pool.refused.nonce_too_low >= 1 && status.batches.open >= 2 &&

@@ -22,7 +22,8 @@ static json_t *error_response(json_t *id, int code, const char *msg, json_t *dat
 static rpc_method_fn find_method(const char *name)
 {
     static const zs_rpc_method_t *const tables[] = {zs_rpc_eth_methods, zs_rpc_evm_methods, zs_rpc_logs_methods,
-                                                    zs_rpc_trace_methods, zs_rpc_zkevm_methods, zs_rpc_l1_methods};
+                                                    zs_rpc_trace_methods, zs_rpc_zkevm_methods, zs_rpc_l1_methods,
+                                                    zs_rpc_zkevm_blocks_methods};
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const zs_rpc_method_t *m = tables[t]; m->name; m++)
             if (!strcmp(m->name, name)) return m->fn;

@@ -255,6 +255,68 @@ out:
     return res;
 }
 
+/* zkevm_estimateCounters(tx): what the transaction would cost the prover
+   at the head (zkevm-node's ZKCountersResponse: the counters it uses, the
+   batch's limits, the revert when it reverts, oocError when it would not
+   fit a whole batch). */
+static json_t *counters_json(const zs_vcount_t *c, uint64_t gas, int limits)
+{
+    const char *const used[9] = {"gasUsed", "usedKeccakHashes", "usedPoseidonHashes", "usedPoseidonPaddings",
+                                 "usedMemAligns", "usedArithmetics", "usedBinaries", "usedSteps", "usedSHA256Hashes"};
+    const char *const max[9] = {"maxGasUsed", "maxKeccakHashes", "maxPoseidonHashes", "maxPoseidonPaddings",
+                                "maxMemAligns", "maxArithmetics", "maxBinaries", "maxSteps", "maxSHA256Hashes"};
+    const uint64_t v[9] = {gas, c->keccaks, c->poseidon, c->padding, c->mem_align, c->arith, c->binary, c->steps,
+                           c->sha256};
+    json_t *o = json_object();
+    for (int i = 0; i < 9; i++) json_object_set_new(o, limits ? max[i] : used[i], rpc_qty(v[i]));
+    return o;
+}
+
+static json_t *m_estimate_counters(zs_rpc_t *r, json_t *p, rpc_err_t *e)
+{
+    rpc_call_t c;
+    if (rpc_parse_call(rpc_param(p, 0), &c, e)) return NULL;
+    json_t *res = NULL, *latest = json_string("latest");
+    zs_exec_view_t *v = NULL;
+    uint64_t num;
+    if (rpc_open_view(r, latest, 1, &num, &v, e)) goto out;
+    uint64_t gas = c.has_gas && c.gas < call_gas_cap() ? c.gas : call_gas_cap();
+    zs_evm_tx_t tx;
+    zs_evm_opts_t o;
+    if (rpc_call_tx(r, num, &c, gas, &tx, &o, e)) goto out;
+    zs_evm_result_t er;
+    int rc = zs_exec_view_run(v, &tx, &o, 0, &er);
+    if (rc) {
+        read_error(e, num, rc);
+        goto out;
+    }
+    /* processTx's own counters, with the code the transaction met; the
+       tree depth term is fork 12's floor of 32 (exact below 2^31 leaves) */
+    size_t code_len = tx.is_create ? (er.status == ZS_EVM_SUCCESS ? er.code_len : er.output_len) : 0;
+    uint8_t *code = NULL;
+    if (!tx.is_create && !zs_node_code(r->node, num, c.to, &code, &code_len)) free(code);
+    zs_vacc_t acc = {0};
+    zs_vcount_process_tx(&acc, code_len, tx.is_create);
+    zs_vcount_t used = er.counters, lim;
+    zs_vcount_add(&used, &acc, zs_vcount_mcp(0, 1));
+    zs_vcount_limits(12, &lim);
+    res = json_pack("{s:o,s:o}", "countersUsed", counters_json(&used, er.gas_used, 0), "countersLimit",
+                    counters_json(&lim, ZS_TX_GAS_LIMIT, 1));
+    if (er.status != ZS_EVM_SUCCESS) {
+        rpc_err_t re = {0};
+        rpc_run_error(&re, &er);
+        json_object_set_new(res, "revert", json_pack("{s:i,s:s}", "code", re.code, "message", re.msg));
+        if (re.data) json_object_set_new(json_object_get(res, "revert"), "data", re.data);
+    }
+    if (!zs_vcount_fits(&used, &lim))
+        json_object_set_new(res, "oocError", json_string("the transaction needs more than a whole batch's counters"));
+out:
+    json_decref(latest);
+    zs_exec_view_free(v);
+    free(c.data);
+    return res;
+}
+
 /* 1 when the call succeeds with gas; 0 when it fails (*last keeps how);
    ZS_ERR_* when the state could not be read. */
 static int runs_with(zs_exec_view_t *v, zs_evm_tx_t *tx, const zs_evm_opts_t *o, uint64_t gas, zs_evm_result_t *last)
@@ -270,7 +332,7 @@ static int runs_with(zs_exec_view_t *v, zs_evm_tx_t *tx, const zs_evm_opts_t *o,
    buy), the run at the cap that says whether any gas suffices, the gas it
    burned (often the exact answer), the optimistic guess above it, then
    bisection to within 1.5%. */
-static json_t *m_estimate_gas(zs_rpc_t *r, json_t *p, rpc_err_t *e)
+json_t *rpc_estimate_gas(zs_rpc_t *r, json_t *p, rpc_err_t *e)
 {
     rpc_call_t c;
     if (rpc_parse_call(rpc_param(p, 0), &c, e)) return NULL;
@@ -348,6 +410,7 @@ const zs_rpc_method_t zs_rpc_evm_methods[] = {
     {"eth_getCode", m_get_code},
     {"eth_getStorageAt", m_get_storage_at},
     {"eth_call", m_call},
-    {"eth_estimateGas", m_estimate_gas},
+    {"eth_estimateGas", rpc_estimate_gas},
+    {"zkevm_estimateCounters", m_estimate_counters},
     {NULL, NULL},
 };

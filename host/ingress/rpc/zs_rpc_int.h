@@ -48,6 +48,10 @@ extern const zs_rpc_method_t zs_rpc_l1_methods[];
    l1InfoRoot, sendSequencesTxHash, verifyBatchTxHash. */
 void rpc_batch_l1(zs_rpc_t *r, const zs_batchrec_t *b, json_t *o);
 
+/* eth_estimateGas (zs_rpc_evm.c), which zkevm_estimateFee builds on. */
+json_t *rpc_estimate_gas(zs_rpc_t *r, json_t *p, rpc_err_t *e);
+extern const zs_rpc_method_t zs_rpc_zkevm_blocks_methods[];
+
 /* When the request being answered on this thread arrived (its answer's
    latency). */
 extern __thread uint64_t rpc_request_ns;
