@@ -225,31 +225,38 @@ static uint64_t call_gas_cap(void)
     return ZS_TX_GAS_LIMIT;
 }
 
+/* Runs call object c once over the state at tag (the view stays open for
+   the caller to free): 0 with *er, or an error already in *e. */
+static int run_call(zs_rpc_t *r, const rpc_call_t *c, json_t *tag, zs_exec_view_t **v, uint64_t *num,
+                    zs_evm_tx_t *tx, uint64_t *gas, zs_evm_result_t *er, rpc_err_t *e)
+{
+    if (rpc_open_view(r, tag, 1, num, v, e)) return ZS_ERR_INVAL;
+    *gas = c->has_gas && c->gas < call_gas_cap() ? c->gas : call_gas_cap();
+    zs_evm_opts_t o;
+    if (rpc_call_tx(r, *num, c, *gas, tx, &o, e)) return ZS_ERR_INVAL;
+    int rc = zs_exec_view_run(*v, tx, &o, 0, er);
+    if (rc) read_error(e, *num, rc);
+    return rc;
+}
+
 static json_t *m_call(zs_rpc_t *r, json_t *p, rpc_err_t *e)
 {
     rpc_call_t c;
     if (rpc_parse_call(rpc_param(p, 0), &c, e)) return NULL;
     json_t *res = NULL, *ov = rpc_param(p, 2);
     zs_exec_view_t *v = NULL;
-    uint64_t num;
-    if (ov && !json_is_null(ov)) {
-        rpc_fail(e, -32602, "state overrides (the third parameter) are not supported");
-        goto out;
-    }
-    if (rpc_open_view(r, rpc_param(p, 1), 1, &num, &v, e)) goto out;
-    uint64_t gas = c.has_gas && c.gas < call_gas_cap() ? c.gas : call_gas_cap();
+    uint64_t num, gas;
     zs_evm_tx_t tx;
-    zs_evm_opts_t o;
-    if (rpc_call_tx(r, num, &c, gas, &tx, &o, e)) goto out;
     zs_evm_result_t er;
-    int rc = zs_exec_view_run(v, &tx, &o, 0, &er);
-    if (rc) read_error(e, num, rc);
+    if (ov && !json_is_null(ov))
+        rpc_fail(e, -32602, "state overrides (the third parameter) are not supported");
+    else if (run_call(r, &c, rpc_param(p, 1), &v, &num, &tx, &gas, &er, e))
+        ;
     else if (er.status == ZS_EVM_INTRINSIC_GAS)
         rpc_fail(e, -32000, "intrinsic gas too low: have %llu, want %llu", (unsigned long long)gas,
                  (unsigned long long)zs_evm_intrinsic_gas(tx.is_create, tx.data, tx.data_len));
     else if (er.status != ZS_EVM_SUCCESS) rpc_run_error(e, &er);
     else res = rpc_hexdata(er.output, er.output_len);
-out:
     zs_exec_view_free(v);
     free(c.data);
     return res;
@@ -278,18 +285,10 @@ static json_t *m_estimate_counters(zs_rpc_t *r, json_t *p, rpc_err_t *e)
     if (rpc_parse_call(rpc_param(p, 0), &c, e)) return NULL;
     json_t *res = NULL, *latest = json_string("latest");
     zs_exec_view_t *v = NULL;
-    uint64_t num;
-    if (rpc_open_view(r, latest, 1, &num, &v, e)) goto out;
-    uint64_t gas = c.has_gas && c.gas < call_gas_cap() ? c.gas : call_gas_cap();
+    uint64_t num, gas;
     zs_evm_tx_t tx;
-    zs_evm_opts_t o;
-    if (rpc_call_tx(r, num, &c, gas, &tx, &o, e)) goto out;
     zs_evm_result_t er;
-    int rc = zs_exec_view_run(v, &tx, &o, 0, &er);
-    if (rc) {
-        read_error(e, num, rc);
-        goto out;
-    }
+    if (run_call(r, &c, latest, &v, &num, &tx, &gas, &er, e)) goto out;
     /* processTx's own counters, with the code the transaction met; the
        tree depth term is fork 12's floor of 32 (exact below 2^31 leaves) */
     size_t code_len = tx.is_create ? (er.status == ZS_EVM_SUCCESS ? er.code_len : er.output_len) : 0;
