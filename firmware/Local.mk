@@ -4,3 +4,4 @@ $(call add-unit-test,test_fw,test/test_fw.c test/fake_hal.c test/fake_l1.c,zs_te
 $(call add-integ-test,l1-e2e,test_l1_e2e.mjs)
 $(call add-integ-test,l1-faults,test_l1_faults.mjs)
 $(call add-integ-test,l1-tls,test_l1_tls.mjs)
+$(call add-integ-test,l1-forced,test_l1_forced.mjs)

@@ -34,7 +34,14 @@ static void name(char *out, char kind, uint64_t n)
     snprintf(out, 24, "%c/%016llx", kind, (unsigned long long)n);
 }
 
+/* A sequencer's batch; a forced one adds forced, its timestamp, GER and
+   L1 block hash (byte 122: 1 forced, 2 invalid). */
 #define BATCH_REC 123
+#define BATCH_REC_FORCED (BATCH_REC + 8 + 8 + 32 + 32)
+static size_t batch_rec_len(const fw_batch_t *b)
+{
+    return b->forced ? BATCH_REC_FORCED : BATCH_REC;
+}
 static void batch_encode(const fw_batch_t *b, uint8_t *p)
 {
     p[0] = REC_VERSION;
@@ -47,11 +54,27 @@ static void batch_encode(const fw_batch_t *b, uint8_t *p)
     memcpy(p + 97, b->coinbase, 20);
     put32(p + 117, b->l2len);
     p[121] = b->has_data;
-    p[122] = 0;
+    p[122] = b->forced ? (uint8_t)(1 | (b->invalid ? 2 : 0)) : 0;
+    if (!b->forced) return;
+    put64(p + 123, b->forced);
+    put64(p + 131, b->forced_timestamp);
+    memcpy(p + 139, b->forced_ger, 32);
+    memcpy(p + 171, b->forced_block_hash, 32);
 }
 static int batch_decode(fw_batch_t *b, const uint8_t *p, size_t len)
 {
-    if (len != BATCH_REC || p[0] != REC_VERSION) return ZS_ERR_CORRUPT;
+    if ((len != BATCH_REC && len != BATCH_REC_FORCED) || p[0] != REC_VERSION) return ZS_ERR_CORRUPT;
+    memset(b, 0, sizeof *b);
+    int forced = p[122] & 1;
+    if (forced != (len == BATCH_REC_FORCED) || p[122] > 3) return ZS_ERR_CORRUPT;
+    if (forced) {
+        b->invalid = (p[122] & 2) != 0;
+        b->forced = get64(p + 123);
+        b->forced_timestamp = get64(p + 131);
+        memcpy(b->forced_ger, p + 139, 32);
+        memcpy(b->forced_block_hash, p + 171, 32);
+        if (!b->forced) return ZS_ERR_CORRUPT;
+    }
     b->number = get64(p + 1);
     b->timestamp = get64(p + 9);
     b->first_block = get64(p + 17);
@@ -136,7 +159,7 @@ static void load_one(void *arg, const char *nm)
     load_arg_t *a = arg;
     fw_journal_t *j = a->j;
     if (a->rc) return;
-    uint8_t buf[SUB_REC > BATCH_REC ? SUB_REC : BATCH_REC];
+    uint8_t buf[SUB_REC > BATCH_REC_FORCED ? SUB_REC : BATCH_REC_FORCED];
     size_t len;
     int rc = j->hal->store_get(j->hal->ctx, nm, buf, sizeof buf, &len);
     if (rc) { a->rc = rc; return; }
@@ -229,10 +252,10 @@ int fw_journal_add_batch(fw_journal_t *j, const fw_batch_t *b, const uint8_t *da
     if (rc) return rc;
     fw_batch_t rec = *b;
     rec.has_data = 1;
-    uint8_t p[BATCH_REC];
+    uint8_t p[BATCH_REC_FORCED];
     batch_encode(&rec, p);
     name(nm, 'b', b->number);
-    if ((rc = j->hal->store_put(j->hal->ctx, nm, p, sizeof p))) return rc;
+    if ((rc = j->hal->store_put(j->hal->ctx, nm, p, batch_rec_len(&rec)))) return rc;
     if (old) {
         *old = rec;
     } else {

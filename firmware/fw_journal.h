@@ -33,6 +33,11 @@ typedef struct {
     uint8_t state_root[32], batch_hash[32], coinbase[20];
     uint32_t l2len;
     uint8_t has_data; /* d/ record present (dropped after confirmation) */
+    /* A forced batch: L1's forceBatchNum and the fields sequenceBatches
+       carries for it (zero for a sequencer's batch). */
+    uint8_t invalid;  /* Polygon's processor throws it away */
+    uint64_t forced, forced_timestamp;
+    uint8_t forced_ger[32], forced_block_hash[32];
 } fw_batch_t;
 
 enum { FW_SUB_PENDING = 0, FW_SUB_MINED = 1 };

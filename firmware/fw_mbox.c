@@ -225,6 +225,18 @@ static void handle_sealed(fw_mbox_t *m, const uint8_t *p, uint32_t len, int *con
     memcpy(b.state_root, h.state_root, 32);
     memcpy(b.batch_hash, h.batch_hash, 32);
     memcpy(b.coinbase, h.coinbase, 20);
+    if (h.flags & ZS_MBOX_SEALED_FORCED) {
+        if (!h.forced || !h.forced_timestamp) {
+            fw_alarm(m->log, "sealed batch %llu: a forced batch without its number or timestamp; refused",
+                     (unsigned long long)h.number);
+            return;
+        }
+        b.forced = h.forced;
+        b.forced_timestamp = h.forced_timestamp;
+        b.invalid = (h.flags & ZS_MBOX_SEALED_INVALID) != 0;
+        memcpy(b.forced_ger, h.forced_ger, 32);
+        memcpy(b.forced_block_hash, h.forced_block_hash, 32);
+    }
     int rc = fw_journal_add_batch(m->j, &b, data);
     if (rc == ZS_ERR_FULL) { /* stays in the ring; backpressure is on */
         *consumed = 0;

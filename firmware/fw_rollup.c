@@ -50,9 +50,14 @@ long fw_rollup_calldata(const fw_seq_batch_t *b, size_t n, uint32_t index_l1_inf
     uint8_t *offs = arr + 32, *tail = offs + 32 * n;
     for (size_t i = 0; i < n; i++) {
         word_u64(offs + 32 * i, (uint64_t)(tail - offs));
-        /* (bytes transactions, bytes32 forcedGlobalExitRoot = 0, uint64
-           forcedTimestamp = 0, bytes32 forcedBlockHashL1 = 0) */
+        /* (bytes transactions, bytes32 forcedGlobalExitRoot, uint64
+           forcedTimestamp, bytes32 forcedBlockHashL1): zero but for a forced batch */
         word_u64(tail, 4 * 32);
+        if (b[i].forced_timestamp) {
+            memcpy(tail + 32, b[i].forced_ger, 32);
+            word_u64(tail + 64, b[i].forced_timestamp);
+            memcpy(tail + 96, b[i].forced_block_hash, 32);
+        }
         word_u64(tail + 128, b[i].len);
         if (b[i].len) memcpy(tail + 160, b[i].data, b[i].len);
         tail += 160 + (b[i].len + 31) / 32 * 32;
@@ -109,4 +114,23 @@ int fw_ger_l1_info(fw_l1_t *l1, const uint8_t ger[20], uint32_t *count, uint8_t 
     if ((rc = call_words(l1, ger, "l1InfoRootMap(uint32)", &c, 1, "latest", w, 1))) return rc;
     memcpy(root, w[0], 32);
     return ZS_OK;
+}
+
+int fw_rollup_forced_hash(fw_l1_t *l1, const uint8_t rollup[20], uint64_t n, uint8_t out[32])
+{
+    uint8_t w[1][32];
+    const uint64_t args[1] = {n};
+    int rc = call_words(l1, rollup, "forcedBatches(uint64)", args, 1, "latest", w, 1);
+    if (!rc) memcpy(out, w[0], 32);
+    return rc;
+}
+
+void fw_rollup_forced_data_hash(const fw_seq_batch_t *b, uint8_t out[32])
+{
+    uint8_t m[32 + 32 + 8 + 32];
+    zs_keccak256(b->data, b->len, m);
+    memcpy(m + 32, b->forced_ger, 32);
+    for (int i = 0; i < 8; i++) m[64 + i] = (uint8_t)(b->forced_timestamp >> (56 - 8 * i));
+    memcpy(m + 72, b->forced_block_hash, 32);
+    zs_keccak256(m, sizeof m, out);
 }

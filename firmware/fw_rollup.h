@@ -14,9 +14,20 @@
 typedef struct {
     const uint8_t *data; /* batchL2Data */
     size_t len;
+    /* A forced batch: its forced timestamp (0: a sequencer's batch), GER
+       and L1 block hash. */
+    uint64_t forced_timestamp;
+    const uint8_t *forced_ger, *forced_block_hash;
 } fw_seq_batch_t;
 
-/* fw_rollup_calldata writes sequenceBatches(batches (non-forced),
+/* fw_rollup_forced_hash: what the contract holds for forced batch n,
+   keccak256(keccak256(transactions) ++ ger ++ uint64 timestamp ++ block
+   hash) (zero once it is sequenced), and the same computed from a
+   journaled batch. */
+ZS_MUST_USE int fw_rollup_forced_hash(fw_l1_t *l1, const uint8_t rollup[20], uint64_t n, uint8_t out[32]);
+void fw_rollup_forced_data_hash(const fw_seq_batch_t *b, uint8_t out[32]);
+
+/* fw_rollup_calldata writes sequenceBatches(batches (forced ones with their fields),
    index_l1_info_root, max_timestamp, expected_acc, coinbase) into out;
    returns its length or ZS_ERR_FULL. */
 long fw_rollup_calldata(const fw_seq_batch_t *b, size_t n, uint32_t index_l1_info_root, uint64_t max_timestamp,

@@ -474,8 +474,11 @@ static void gather(fw_submit_t *s, uint64_t next, tx_batches_t *t)
         }
         t->sb[t->nb].data = databuf + used;
         t->sb[t->nb].len = len;
+        t->sb[t->nb].forced_timestamp = b->forced ? b->forced_timestamp : 0;
+        t->sb[t->nb].forced_ger = b->forced_ger;
+        t->sb[t->nb].forced_block_hash = b->forced_block_hash;
         t->coinbase = b->coinbase;
-        if (b->timestamp > t->max_ts) t->max_ts = b->timestamp;
+        if (!b->forced && b->timestamp > t->max_ts) t->max_ts = b->timestamp;
         used += len;
         t->total += len;
         t->nb++;
@@ -548,6 +551,25 @@ static int send_new(fw_submit_t *s, fw_sub_t *sub, size_t cl, size_t nb, size_t 
     return rc ? STOP : ZS_OK;
 }
 
+/* Before it signs: every forced batch of the transaction is the one the
+   contract queued (its forcedBatches entry), or nothing is sent (1). */
+static int forced_unmatched(fw_submit_t *s, uint64_t first, const tx_batches_t *t)
+{
+    for (size_t i = 0; i < t->nb; i++) {
+        if (!t->sb[i].forced_timestamp) continue;
+        const fw_batch_t *b = fw_journal_find(s->j, first + i);
+        uint8_t want[32], have[32];
+        fw_rollup_forced_data_hash(&t->sb[i], want);
+        if (fw_rollup_forced_hash(&s->l1, s->cfg->rollup, b->forced, have)) return 1; /* L1 unreachable: later */
+        if (memcmp(want, have, 32)) {
+            fw_alarm(s->log, "batch %llu: forced batch %llu is not what the contract queued; holding it",
+                     (unsigned long long)b->number, (unsigned long long)b->forced);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* One transaction for the batches from *next on, chained from acc: 0 (sent:
    *next and acc move on), STOP, or an error. */
 static int submit_one(fw_submit_t *s, uint64_t *next, uint8_t acc[32], uint64_t tip)
@@ -556,12 +578,18 @@ static int submit_one(fw_submit_t *s, uint64_t *next, uint8_t acc[32], uint64_t 
     gather(s, *next, &t);
     if (!t.nb) return STOP;
     if (t.max_ts > s->l1_head_ts + 36) return STOP; /* the contract's TIMESTAMP_RANGE: wait for L1 time */
+    if (forced_unmatched(s, *next, &t)) return STOP;
     uint8_t a[32];
     memcpy(a, acc, 32);
     static const uint8_t no_forced_block[32];
-    for (size_t i = 0; i < t.nb; i++)
-        zs_batch_acc_input_hash(a, fw_journal_find(s->j, *next + i)->batch_hash, s->info_root, t.max_ts, t.coinbase,
-                                no_forced_block, a);
+    for (size_t i = 0; i < t.nb; i++) {
+        const fw_seq_batch_t *sb = &t.sb[i];
+        const uint8_t *bh = fw_journal_find(s->j, *next + i)->batch_hash;
+        if (sb->forced_timestamp)
+            zs_batch_acc_input_hash(a, bh, sb->forced_ger, sb->forced_timestamp, t.coinbase, sb->forced_block_hash, a);
+        else
+            zs_batch_acc_input_hash(a, bh, s->info_root, t.max_ts, t.coinbase, no_forced_block, a);
+    }
     long cl = fw_rollup_calldata(t.sb, t.nb, s->info_index, t.max_ts, a, t.coinbase, calldata, sizeof calldata);
     if (cl < 0) return (int)cl;
     fw_sub_t sub;

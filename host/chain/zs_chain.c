@@ -254,10 +254,38 @@ void zs_chain_put_batch(zs_store_batch_t *b, const zs_batchrec_t *br)
     size_t cl = zs_rlp_enc_list_begin(&e);
     for (int i = 0; i < 8; i++) zs_rlp_enc_u64(&e, c[i]);
     zs_rlp_enc_list_end(&e, cl);
+    if (br->forced) { /* [forced, timestamp, ger, blockHashL1, invalid] */
+        size_t fl = zs_rlp_enc_list_begin(&e);
+        zs_rlp_enc_u64(&e, br->forced);
+        zs_rlp_enc_u64(&e, br->forced_timestamp);
+        zs_rlp_enc_bytes(&e, br->forced_ger, 32);
+        zs_rlp_enc_bytes(&e, br->forced_block_hash, 32);
+        zs_rlp_enc_u64(&e, br->invalid);
+        zs_rlp_enc_list_end(&e, fl);
+    }
     zs_rlp_enc_list_end(&e, m);
     uint8_t k[9];
     key_num(k, 'B', br->number);
     put_rec(b, k, 9, &e, buf, stack);
+}
+
+static const char forced_key[] = "chain/forced";
+
+void zs_chain_put_forced_last(zs_store_batch_t *b, uint64_t forced)
+{
+    uint8_t v[8];
+    for (int i = 0; i < 8; i++) v[i] = (uint8_t)(forced >> (56 - 8 * i));
+    zs_store_put(b, ZS_CF_META, forced_key, sizeof forced_key - 1, v, 8);
+}
+
+uint64_t zs_chain_forced_last(zs_store_t *s)
+{
+    uint8_t v[8];
+    size_t len;
+    if (zs_store_get(s, ZS_CF_META, forced_key, sizeof forced_key - 1, v, sizeof v, &len) || len != 8) return 0;
+    uint64_t n = 0;
+    for (int i = 0; i < 8; i++) n = n << 8 | v[i];
+    return n;
 }
 
 void zs_chain_put_head(zs_store_batch_t *b, uint64_t number)
@@ -427,6 +455,19 @@ out:
     return rc;
 }
 
+static int forced_fields(const zs_rlp_item_t *l, zs_batchrec_t *out)
+{
+    zs_rlp_item_t f[5];
+    size_t n;
+    uint64_t invalid;
+    if (l->kind != ZS_RLP_LIST || zs_rlp_list_items(l, f, 5, &n, NULL) || n != 5 || u64_of(&f[0], &out->forced) ||
+        u64_of(&f[1], &out->forced_timestamp) || take(&f[2], out->forced_ger, 32) ||
+        take(&f[3], out->forced_block_hash, 32) || u64_of(&f[4], &invalid) || !out->forced)
+        return ZS_ERR_CORRUPT;
+    out->invalid = invalid != 0;
+    return ZS_OK;
+}
+
 int zs_chain_get_batch(zs_store_t *s, uint64_t number, zs_batchrec_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -435,15 +476,15 @@ int zs_chain_get_batch(zs_store_t *s, uint64_t number, zs_batchrec_t *out)
     key_num(k, 'B', number);
     int rc = get_rec(s, ZS_CF_CHAIN, k, 9, &buf, &len);
     if (rc) return rc;
-    zs_rlp_item_t list, f[11];
+    zs_rlp_item_t list, f[12];
     size_t count;
     uint64_t closed;
     rc = ZS_ERR_CORRUPT;
-    /* 11 fields; records before the EVM have 10 (no counters) */
-    if (zs_rlp_decode_exact(buf, len, &list, NULL) || zs_rlp_list_items(&list, f, 11, &count, NULL) ||
-        (count != 10 && count != 11))
+    /* 11 fields, 12 for a forced batch; records before the EVM have 10 (no counters) */
+    if (zs_rlp_decode_exact(buf, len, &list, NULL) || zs_rlp_list_items(&list, f, 12, &count, NULL) ||
+        count < 10 || (count == 12 && forced_fields(&f[11], out)))
         goto out;
-    if (count == 11) {
+    if (count >= 11) {
         zs_rlp_item_t c[8];
         size_t nc;
         uint64_t *dst[8] = {&out->counters.steps,   &out->counters.arith,    &out->counters.binary,

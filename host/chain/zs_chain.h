@@ -66,6 +66,13 @@ typedef struct {
     uint8_t *l2data; /* batchL2Data, owned (zs_batchrec_clear) */
     size_t l2len;
     zs_vcount_t counters; /* its virtual counters so far (what the prover will spend) */
+    /* A forced batch (forced != 0: L1's forceBatchNum): L1's data taken
+       whole, executed with the forced timestamp, global exit root and L1
+       block hash; invalid: Polygon's processor throws it away (the state
+       root stays the previous batch's, no block). */
+    uint64_t forced, forced_timestamp;
+    uint8_t forced_ger[32], forced_block_hash[32];
+    uint8_t invalid;
 } zs_batchrec_t;
 
 void zs_block_clear(zs_block_t *b);
@@ -99,6 +106,9 @@ void zs_chain_put_block(zs_store_batch_t *b, const zs_block_t *blk);
 void zs_chain_put_tx(zs_store_batch_t *b, const zs_txrec_t *t);
 void zs_chain_put_batch(zs_store_batch_t *b, const zs_batchrec_t *br);
 void zs_chain_put_head(zs_store_batch_t *b, uint64_t number);
+/* The last forced batch (L1's forceBatchNum) the chain holds. */
+void zs_chain_put_forced_last(zs_store_batch_t *b, uint64_t forced);
+uint64_t zs_chain_forced_last(zs_store_t *s);
 
 /* Reads (any thread).  ZS_ERR_NOTFOUND, ZS_ERR_CORRUPT for a record that
    does not decode. */

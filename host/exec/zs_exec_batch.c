@@ -10,15 +10,7 @@
 
 #define SYSTEM_SLOT_TIMESTAMP 2
 
-/* One decoded entry. */
-typedef struct {
-    zs_batch_entry_t ent;
-    uint8_t *raw;
-    zs_tx_t tx;
-    int decoded, sig_ok, chain_mismatch;
-    const char *why; /* skipped before execution */
-    uint8_t sender[20];
-} entry_t;
+typedef zs_exec_entry_t entry_t;
 
 typedef struct {
     zs_state_t *st;
@@ -88,8 +80,7 @@ void zs_exec_batch_rlp(const zs_batch_entry_t *ent, const zs_tx_t *tx, int chain
     memcpy(o->s, ent->s, 32);
 }
 
-/* Decodes every entry; NULL, or why the batch is invalid. */
-static const char *decode_all(run_t *r, entry_t **out, size_t *n)
+const char *zs_exec_batch_decode(const uint8_t *data, size_t len, uint64_t chain_id, zs_exec_entry_t **out, size_t *n)
 {
     size_t pos = 0, cap = 0;
     entry_t *v = NULL;
@@ -98,12 +89,12 @@ static const char *decode_all(run_t *r, entry_t **out, size_t *n)
     *n = 0;
     *out = NULL;
     zs_batch_entry_t ent;
-    while ((rc = zs_batch_next(r->in->data, r->in->len, &pos, &ent, &e)) == 1) {
+    while ((rc = zs_batch_next(data, len, &pos, &ent, &e)) == 1) {
         if (*n == cap) {
             cap = cap ? 2 * cap : 16;
             entry_t *nv = realloc(v, cap * sizeof *nv);
             if (!nv) {
-                free(v);
+                *out = v;
                 return "out of memory";
             }
             v = nv;
@@ -112,7 +103,10 @@ static const char *decode_all(run_t *r, entry_t **out, size_t *n)
         memset(x, 0, sizeof *x);
         x->ent = ent;
         if (ent.kind != ZS_BATCH_ENTRY_TX) continue;
-        if (!(x->raw = malloc(ent.len + 64))) return "out of memory";
+        if (!(x->raw = malloc(ent.len + 64))) {
+            *out = v;
+            return "out of memory";
+        }
         zs_perr_t te = {0};
         if (zs_batch_entry_to_tx(&ent, x->raw, ent.len + 64, &x->tx, &te)) {
             /* a bad r or s fails the signature, anything else the decoding */
@@ -124,7 +118,7 @@ static const char *decode_all(run_t *r, entry_t **out, size_t *n)
             continue;
         }
         x->decoded = 1;
-        if (x->tx.has_chain_id && x->tx.chain_id != r->in->chain_id) {
+        if (x->tx.has_chain_id && x->tx.chain_id != chain_id) {
             x->why = "TX INVALID: Chain ID does not match";
             x->chain_mismatch = 1;
         }
@@ -133,6 +127,12 @@ static const char *decode_all(run_t *r, entry_t **out, size_t *n)
     }
     *out = v;
     return rc < 0 ? "batchL2Data does not decode" : NULL;
+}
+
+void zs_exec_entries_free(zs_exec_entry_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(v[i].raw);
+    free(v);
 }
 
 static int end_block(run_t *r)
@@ -217,13 +217,12 @@ static int begin_forced(run_t *r)
     return ZS_OK;
 }
 
-/* Counts what the processor counts before it runs anything; NULL, or
-   why the batch is invalid (a forced batch stops at its first block entry). */
-static const char *count_entries(run_t *r, const entry_t *v, size_t n, int forced)
+const char *zs_exec_batch_precount(size_t len, const zs_exec_entry_t *v, size_t n, int forced, uint32_t max_level,
+                                   zs_vcount_t *out)
 {
     zs_vacc_t a = {0};
     const char *why = NULL;
-    zs_vcount_batch(&a, r->in->len);
+    zs_vcount_batch(&a, len);
     for (size_t i = 0; i < n && !why; i++) {
         if (v[i].ent.kind == ZS_BATCH_ENTRY_BLOCK) {
             if (forced) why = "a forced batch holds a changeL2Block";
@@ -234,7 +233,7 @@ static const char *count_entries(run_t *r, const entry_t *v, size_t n, int force
             zs_vcount_rlp_parsing(&a, &rlp);
         }
     }
-    zs_vcount_add(&r->total, &a, zs_vcount_mcp(r->in->max_level, 0));
+    zs_vcount_add(out, &a, zs_vcount_mcp(max_level, 0));
     return why;
 }
 
@@ -266,9 +265,10 @@ int zs_exec_batch(zs_state_t *st, uint64_t version, const zs_exec_batch_in_t *in
     entry_t *v;
     size_t n;
     int rc = 0;
-    const char *why = decode_all(&r, &v, &n);
+    const char *why = zs_exec_batch_decode(in->data, in->len, in->chain_id, &v, &n);
     int forced = !!memcmp(in->forced_block_hash, (const uint8_t[32]){0}, 32);
-    if (!why && !(why = count_entries(&r, v, n, forced))) why = run_entries(&r, v, n, forced, &rc);
+    if (!why && !(why = zs_exec_batch_precount(in->len, v, n, forced, in->max_level, &r.total)))
+        why = run_entries(&r, v, n, forced, &rc);
     if (!why && !rc) rc = end_block(&r);
     if (!why && !rc && !r.blocks) {
         /* no block at all: the processor still consolidates one, which
@@ -284,8 +284,7 @@ int zs_exec_batch(zs_state_t *st, uint64_t version, const zs_exec_batch_in_t *in
     out->invalid = why;
     out->counters = r.total;
     out->version = r.version;
-    for (size_t i = 0; i < n; i++) free(v[i].raw);
-    free(v);
+    zs_exec_entries_free(v, n);
     zs_exec_free(r.x);
     return rc;
 }

@@ -70,6 +70,28 @@ typedef struct {
 ZS_MUST_USE int zs_exec_batch(zs_state_t *st, uint64_t version, const zs_exec_batch_in_t *in,
                               const zs_exec_batch_sink_t *sink, zs_exec_batch_out_t *out);
 
+/* The processor's first pass, for who runs a batch's entries itself (the
+   sequencer's forced batches): every entry decoded, each transaction's
+   sender recovered or why it will be skipped before execution (a bad
+   signature, another chain).  NULL, or why the whole batch is invalid;
+   *out is the caller's to free with zs_exec_entries_free either way. */
+typedef struct {
+    zs_batch_entry_t ent;
+    uint8_t *raw;            /* the standard signed envelope (tx points into it) */
+    zs_tx_t tx;
+    int decoded, sig_ok, chain_mismatch;
+    const char *why;         /* skipped before execution */
+    uint8_t sender[20];
+} zs_exec_entry_t;
+const char *zs_exec_batch_decode(const uint8_t *data, size_t len, uint64_t chain_id, zs_exec_entry_t **out,
+                                 size_t *n);
+void zs_exec_entries_free(zs_exec_entry_t *v, size_t n);
+/* The counters the processor spends before it runs anything (the batch's
+   data, each entry's decoding), added to *out; NULL, or why the batch is
+   invalid (a forced batch may hold no changeL2Block). */
+const char *zs_exec_batch_precount(size_t len, const zs_exec_entry_t *v, size_t n, int forced, uint32_t max_level,
+                                   zs_vcount_t *out);
+
 /* An L1 info tree leaf's value: keccak256(ger ++ blockHash ++ uint64
    timestamp), zero for the all-zero leaf; and the root its proof gives. */
 void zs_exec_l1_leaf_value(const zs_l1_info_t *l, uint8_t out[32]);

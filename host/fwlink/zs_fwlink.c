@@ -213,6 +213,13 @@ static void hand_over(zs_fwlink_t *l)
         memcpy(h.state_root, b.state_root, 32);
         memcpy(h.batch_hash, b.batch_hash, 32);
         memcpy(h.coinbase, b.coinbase, 20);
+        if (b.forced) {
+            h.flags = ZS_MBOX_SEALED_FORCED | (b.invalid ? ZS_MBOX_SEALED_INVALID : 0);
+            h.forced = b.forced;
+            h.forced_timestamp = b.forced_timestamp;
+            memcpy(h.forced_ger, b.forced_ger, 32);
+            memcpy(h.forced_block_hash, b.forced_block_hash, 32);
+        }
         rc = zs_mbox_send(l->mbox, ZS_MBOX_CMD_SEALED, &h, sizeof h, b.l2data, (uint32_t)b.l2len);
         zs_batchrec_clear(&b);
         if (rc == ZS_ERR_FULL) return;

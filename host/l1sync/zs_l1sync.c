@@ -151,12 +151,26 @@ static void pick_stages(zs_l1sync_t *s)
     s->snap.finalized_batch = n;
 }
 
+/* The newest forced batch at least info_confirmations deep. */
+static void pick_forced(zs_l1sync_t *s)
+{
+    uint64_t n = s->rd.cursor.forced;
+    for (; n > 0; n--) {
+        zs_l1_forced_t f;
+        if (zs_l1rec_forced(s->store, n, &f)) break;
+        zs_l1_forced_clear(&f);
+        if (f.at.number + s->cfg.info_confirmations <= s->snap.head) break;
+    }
+    s->snap.forced_deep = n;
+}
+
 static void publish(zs_l1sync_t *s)
 {
     s->snap.cursor = s->rd.cursor;
     s->snap.acc_mismatches = s->rd.acc_mismatches;
     snprintf(s->snap.error, sizeof s->snap.error, "%s", s->rd.error);
     pick_leaf(s);
+    pick_forced(s);
     pick_stages(s);
     zs_l1view_follower_update(s->view, &s->snap);
 }

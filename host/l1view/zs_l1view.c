@@ -123,3 +123,11 @@ int zs_l1view_update(zs_l1view_t *v, const zs_l1_status_t *s)
     zs_store_batch_free(b);
     return rc;
 }
+
+uint64_t zs_l1view_forced_deep(zs_l1view_t *v)
+{
+    pthread_mutex_lock(&v->mu);
+    uint64_t n = v->sync.enabled ? v->sync.forced_deep : 0;
+    pthread_mutex_unlock(&v->mu);
+    return n;
+}

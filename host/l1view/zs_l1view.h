@@ -69,6 +69,7 @@ typedef struct {
     uint64_t finalized_batch; /* the last batch verified in an L1 block at or below `finalized` */
     int have_leaf;           /* leaf: the newest L1 info leaf deep enough for L2 blocks */
     zs_l1_leaf_t leaf;
+    uint64_t forced_deep;    /* the last forced batch deep enough for the sequencer to take */
     uint64_t polls, errors, reorgs;
     uint64_t acc_mismatches; /* sequences whose computed accInputHash the contract does not hold */
     char error[200];         /* the last failure */
@@ -105,5 +106,9 @@ void zs_l1view_follower(zs_l1view_t *v, zs_l1_follower_t *out);
    is not above the block's (index 0 cannot be named: changeL2Block's 0
    means "no new leaf").  1 and *out, or 0 (reference nothing new). */
 int zs_l1view_leaf_for_block(zs_l1view_t *v, uint64_t timestamp, uint32_t after, int have_after, zs_l1_leaf_t *out);
+
+/* The last forced batch L1 queued that is deep enough to sequence (0:
+   none, or no follower). */
+uint64_t zs_l1view_forced_deep(zs_l1view_t *v);
 
 #endif

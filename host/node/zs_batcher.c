@@ -278,21 +278,19 @@ zs_batch_close_t zs_batcher_due(const zs_batcher_t *b, const zs_policy_now_t *no
     return zs_batch_policy_due(&now->policy, &f);
 }
 
-void zs_batcher_close(zs_batcher_t *b, zs_store_batch_t *sb, zs_batch_close_t reason, zs_batcher_closed_t *out)
+/* Seals the open batch into sb with its accInputHash step over (root,
+   limit, forced block hash), and opens the next. */
+static void seal(zs_batcher_t *b, zs_store_batch_t *sb, zs_batch_close_t reason, const uint8_t root[32],
+                 uint64_t limit, const uint8_t forced_block_hash[32], zs_batcher_closed_t *out)
 {
     out->reason = reason;
     out->number = b->open.number;
     out->bytes = b->open.l2len;
     zs_log(ZS_LOG_DEBUG, "seq", "batch %llu closed (%s): %zu bytes, %llu transactions",
            (unsigned long long)b->open.number, zs_batch_close_name(reason), b->open.l2len, (unsigned long long)b->txs);
-    static const uint8_t zero[32];
     const uint8_t *data = b->open.l2data;
     zs_accel_keccak_or_cpu(b->accel, &data, &b->open.l2len, 1, (uint8_t(*)[32])b->open.batch_hash);
-    /* The L1 info root and the timestamp limit the trusted chain carries:
-       no L1 info leaf is referenced (zero root), the limit is the last
-       block's timestamp, and the sequencer is the coinbase.  The firmware
-       computes the L1 chain with the root it names on L1. */
-    zs_batch_acc_input_hash(b->last_acc, b->open.batch_hash, zero, b->open.timestamp, b->coinbase, zero,
+    zs_batch_acc_input_hash(b->last_acc, b->open.batch_hash, root, limit, b->coinbase, forced_block_hash,
                             b->open.acc_input_hash);
     b->open.closed = 1;
     zs_vcount_t steps;
@@ -313,6 +311,45 @@ void zs_batcher_close(zs_batcher_t *b, zs_store_batch_t *sb, zs_batch_close_t re
     put_open_number(sb, next);
     out->trusted = next - 1;
     out->open = next;
+}
+
+void zs_batcher_close(zs_batcher_t *b, zs_store_batch_t *sb, zs_batch_close_t reason, zs_batcher_closed_t *out)
+{
+    /* The L1 info root and the timestamp limit the trusted chain carries:
+       no L1 info leaf is referenced (zero root), the limit is the last
+       block's timestamp, and the sequencer is the coinbase.  The firmware
+       computes the L1 chain with the root it names on L1. */
+    static const uint8_t zero[32];
+    seal(b, sb, reason, zero, b->open.timestamp, zero, out);
+}
+
+void zs_batcher_close_forced(zs_batcher_t *b, zs_store_batch_t *sb, const zs_batcher_forced_t *f,
+                             zs_batcher_closed_t *out)
+{
+    uint8_t *d = malloc(f->len ? f->len : 1);
+    if (!d) {
+        zs_store_put(sb, -1, NULL, 0, NULL, 0); /* poisons the batch: its write fails */
+        return;
+    }
+    if (f->len) memcpy(d, f->data, f->len);
+    free(b->open.l2data);
+    b->open.l2data = d;
+    b->open.l2len = b->cap = f->len;
+    b->open.forced = f->number;
+    b->open.forced_timestamp = f->timestamp;
+    memcpy(b->open.forced_ger, f->ger, 32);
+    memcpy(b->open.forced_block_hash, f->block_hash, 32);
+    b->open.invalid = (uint8_t)f->invalid;
+    if (f->invalid) {
+        memcpy(b->open.state_root, f->state_root, 32);
+        b->open.timestamp = f->timestamp;
+    }
+    seal(b, sb, ZS_BATCH_CLOSE_FORCED, f->ger, f->timestamp, f->block_hash, out);
+}
+
+int zs_batcher_has_blocks(const zs_batcher_t *b)
+{
+    return b->open.last_block >= b->open.first_block;
 }
 
 void zs_batcher_put(const zs_batcher_t *b, zs_store_batch_t *sb)

@@ -81,6 +81,25 @@ typedef struct {
 
 /* zs_batcher_close seals the open batch into sb and opens the next. */
 void zs_batcher_close(zs_batcher_t *b, zs_store_batch_t *sb, zs_batch_close_t reason, zs_batcher_closed_t *out);
+
+/* A forced batch as the sequencer ran it. */
+typedef struct {
+    uint64_t number, timestamp;      /* L1's forceBatchNum and forced timestamp */
+    uint8_t ger[32], block_hash[32]; /* the forced global exit root and L1 block hash */
+    const uint8_t *data;             /* L1's transactions, whole: the batch's data */
+    size_t len;
+    int invalid;                     /* Polygon's processor throws it away: no block */
+    uint8_t state_root[32];          /* when invalid: the state root it leaves (the previous one) */
+} zs_batcher_forced_t;
+
+/* zs_batcher_close_forced seals the open batch, which holds the forced
+   batch's one block (or none when it is invalid), as forced batch f: L1's
+   data and the forced accInputHash step; then opens the next. */
+void zs_batcher_close_forced(zs_batcher_t *b, zs_store_batch_t *sb, const zs_batcher_forced_t *f,
+                             zs_batcher_closed_t *out);
+
+/* 1 when the open batch holds a block. */
+int zs_batcher_has_blocks(const zs_batcher_t *b);
 /* zs_batcher_put records the open batch (still open) in sb. */
 void zs_batcher_put(const zs_batcher_t *b, zs_store_batch_t *sb);
 

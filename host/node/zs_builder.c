@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "host/chain/zs_chain.h"
+#include "host/exec/zs_exec_batch.h"
+#include "host/log/zs_log.h"
 #include "lib/base/zs_time.h"
 
 /* The pool hands over up to CHUNK transactions at a time (one per sender),
@@ -43,6 +45,7 @@ struct zs_builder {
 
     /* The sequencer thread's own. */
     zs_view_head_t head; /* the last block built (perhaps still being written) */
+    uint64_t forced_last; /* the last forced batch (L1's number) the chain holds */
     zs_job_t jobs[2];    /* one being written by the committer, one being built */
     int cur;
     block_work_t w;
@@ -229,7 +232,8 @@ static int execute(zs_builder_t *b, block_t *k, const zs_pool_item_t *first)
 
 /* The block's header and records into the job's store batch; the open
    batch extended, or closed when due. */
-static int record_block(zs_builder_t *b, const block_t *k, zs_job_t *job, const zs_smt_ref_t *root, uint64_t gas_used)
+static int record_block(zs_builder_t *b, const block_t *k, zs_job_t *job, const zs_smt_ref_t *root, uint64_t gas_used,
+                        const zs_batcher_forced_t *forced)
 {
     block_work_t *w = &b->w;
     zs_block_t block = {0};
@@ -240,10 +244,9 @@ static int record_block(zs_builder_t *b, const block_t *k, zs_job_t *job, const 
     block.batch = zs_batcher_number(b->cfg.batcher);
     block.l1_index = k->l1_index;
     block.l1_last = k->l1_index ? k->l1_index : b->head.l1_last;
-    if (k->l1_index) {
-        memcpy(block.ger, k->blk.ger, 32);
-        memcpy(block.block_hash_l1, k->blk.block_hash_l1, 32);
-    }
+    /* the leaf it named, or a forced batch's GER and L1 block hash */
+    memcpy(block.ger, k->blk.ger, 32);
+    memcpy(block.block_hash_l1, k->blk.block_hash_l1, 32);
     job->head.l1_last = block.l1_last;
     memcpy(block.parent, b->head.hash, 32);
     zs_smt_h4_to_be(root->hash, block.state_root);
@@ -266,9 +269,15 @@ static int record_block(zs_builder_t *b, const block_t *k, zs_job_t *job, const 
     zs_batcher_end_block(b->cfg.batcher, block.number, block.timestamp, block.state_root);
     zs_policy_now_t pn;
     zs_policyctl_now(b->cfg.policy, &pn);
-    zs_batch_close_t why = zs_batcher_due(b->cfg.batcher, &pn, now_ms());
-    if (why) zs_batcher_close(b->cfg.batcher, job->b, why, &job->closed);
-    else zs_batcher_put(b->cfg.batcher, job->b);
+    zs_batch_close_t why = forced ? ZS_BATCH_CLOSE_NONE : zs_batcher_due(b->cfg.batcher, &pn, now_ms());
+    if (forced) {
+        zs_batcher_close_forced(b->cfg.batcher, job->b, forced, &job->closed);
+        zs_chain_put_forced_last(job->b, forced->number);
+    } else if (why) {
+        zs_batcher_close(b->cfg.batcher, job->b, why, &job->closed);
+    } else {
+        zs_batcher_put(b->cfg.batcher, job->b);
+    }
     publish_open(b);
     zs_chain_put_head(job->b, block.number);
     memcpy(job->head.hash, block.hash, 32);
@@ -309,6 +318,41 @@ static int fill_job(zs_builder_t *b, zs_job_t *job)
     return ZS_OK;
 }
 
+static void drop_recs(zs_builder_t *b)
+{
+    for (size_t i = 0; i < b->w.n; i++) zs_txrec_clear(&b->w.recs[i]);
+    b->w.n = 0;
+}
+
+/* The executed block k committed, recorded and handed to job (forced: it
+   seals that forced batch); the builder's head moves to it. */
+static int seal_block(zs_builder_t *b, const block_t *k, zs_job_t *job, uint64_t gas_used,
+                      const zs_batcher_forced_t *forced)
+{
+    uint64_t t_commit0 = zs_mono_ns();
+    zs_smt_ref_t root;
+    int rc;
+    if ((rc = zs_state_commit(b->cfg.st, job->b, k->blk.number, &root, NULL))) return rc;
+    uint64_t t_records0 = zs_mono_ns();
+    if ((rc = record_block(b, k, job, &root, gas_used, forced))) return rc;
+    uint64_t t_records1 = zs_mono_ns();
+    zs_state_applied(b->cfg.st, k->blk.number, &root);
+    if ((rc = fill_job(b, job))) return rc;
+    job->has_block = 1;
+    job->head.number = k->blk.number;
+    job->head.timestamp = k->blk.timestamp;
+    job->head.root = root;
+    job->ns_exec = k->t_exec;
+    /* The loop's time outside execution is pool hand-over and encoding:
+       counted with the block. */
+    job->ns_block = (t_commit0 - k->t_begin) - k->t_exec;
+    job->ns_commit = t_records0 - t_commit0;
+    job->ns_records = t_records1 - t_records0;
+    b->head = job->head;
+    drop_recs(b);
+    return ZS_OK;
+}
+
 /* Builds, executes and seals one block starting with first into job. */
 static int build_block(zs_builder_t *b, const zs_pool_item_t *first, zs_job_t *job)
 {
@@ -317,29 +361,188 @@ static int build_block(zs_builder_t *b, const zs_pool_item_t *first, zs_job_t *j
     if (!rc) rc = execute(b, &k, first);
     uint64_t gas_used, info_root[4];
     if (!rc) rc = zs_exec_block_end(b->cfg.exec, &gas_used, info_root);
+    return rc ? rc : seal_block(b, &k, job, gas_used, NULL);
+}
+
+/* ---- Forced batches: L1's transactions, whole, as Polygon's processor
+   runs a forced batch (zs_exec_batch: one block with the forced timestamp,
+   global exit root and L1 block hash; transactions that fail a check are
+   skipped; a batch that does not decode, holds a changeL2Block or runs out
+   of counters is thrown away, leaving the state as it was). */
+
+/* What the counters have left of fork 12's budgets. */
+static void counters_left(const zs_vcount_t *used, zs_vcount_t *room)
+{
+    zs_vcount_t lim;
+    zs_vcount_limits(12, &lim);
+    const uint64_t *u = &used->steps, *l = &lim.steps;
+    uint64_t *r = &room->steps;
+    for (int i = 0; i < 8; i++) r[i] = u[i] < l[i] ? l[i] - u[i] : 0;
+}
+
+/* Runs the forced batch's transactions in the open forced block; *invalid
+   when the batch runs out of counters. */
+static int forced_txs(zs_builder_t *b, block_t *k, zs_exec_entry_t *v, size_t n, zs_vcount_t *used,
+                      const char **invalid)
+{
+    const zs_tx_t **txs = calloc(n + 1, sizeof *txs);
+    uint8_t(*senders)[20] = calloc(n + 1, 20), (*l2)[32] = calloc(n + 1, 32);
+    size_t m = 0;
+    int rc = txs && senders && l2 ? ZS_OK : ZS_ERR_NOMEM;
+    for (size_t i = 0; !rc && i < n; i++)
+        if (v[i].ent.kind == ZS_BATCH_ENTRY_TX && !v[i].why) {
+            txs[m] = &v[i].tx;
+            memcpy(senders[m++], v[i].sender, 20);
+        }
+    if (!rc) rc = zs_exec_prepare(b->cfg.exec, txs, (const uint8_t(*)[20])senders, m, l2);
+    for (size_t i = 0, j = 0; !rc && !*invalid && i < n; i++) {
+        zs_exec_entry_t *x = &v[i];
+        if (x->ent.kind != ZS_BATCH_ENTRY_TX) continue;
+        if (x->why) {
+            zs_log(ZS_LOG_INFO, "seq", "forced batch: transaction %zu skipped (%s)", i, x->why);
+            continue;
+        }
+        zs_vcount_t room;
+        zs_exec_result_t r;
+        counters_left(used, &room);
+        if ((rc = zs_exec_tx_fit(b->cfg.exec, &x->tx, x->sender, x->ent.effective_percentage, l2[j++], &room, &r)))
+            break;
+        if (r.reason == ZS_EXEC_OUT_OF_COUNTERS) {
+            *invalid = "out of counters: the prover would throw the batch away (fork 12 budgets)";
+        } else if (r.reason == ZS_EXEC_OK) {
+            zs_pool_item_t it = {.tx = &x->tx, .raw = x->tx.raw, .raw_len = x->tx.raw_len};
+            memcpy(it.sender, x->sender, 20);
+            zs_vcount_sum(used, &r.counters);
+            if (!(rc = record_tx(b, k, &it, &r))) b->w.recs[b->w.n - 1].eff_pct = x->ent.effective_percentage;
+        } else {
+            zs_log(ZS_LOG_INFO, "seq", "forced batch: transaction %zu skipped (%s)", i, zs_exec_reason_text(r.reason));
+        }
+    }
+    free(txs);
+    free(senders);
+    free(l2);
+    return rc;
+}
+
+/* Opens the forced block: the timestamp max(forced, previous), the forced
+   global exit root and L1 block hash. */
+static int open_forced_block(zs_builder_t *b, block_t *k, const zs_l1_forced_t *f, zs_vcount_t *used)
+{
+    memset(k, 0, sizeof *k);
+    k->start_ms = now_ms();
+    k->t_begin = zs_mono_ns();
+    zs_l1_info_t l1 = {0};
+    memcpy(l1.global_exit_root, f->ger, 32);
+    memcpy(l1.block_hash, f->block_hash, 32);
+    uint32_t delta = f->timestamp > b->head.timestamp ? (uint32_t)(f->timestamp - b->head.timestamp) : 0;
+    int level = zs_smt_max_level(zs_state_tree(b->cfg.st));
+    zs_exec_set_mcp(b->cfg.exec, zs_vcount_mcp((uint32_t)level, 1));
+    zs_vacc_t acc = {0};
+    zs_vcount_change_l2_block(&acc, 0);
+    zs_vcount_add(used, &acc, zs_vcount_mcp((uint32_t)level, 1));
+    int rc = zs_exec_block_begin(b->cfg.exec, b->head.root.hash, delta, &l1, &k->blk);
+    if (!rc) rc = zs_batcher_begin_block(b->cfg.batcher, delta, 0, k->start_ms, level);
     if (rc) return rc;
-    uint64_t t_commit0 = zs_mono_ns();
-    zs_smt_ref_t root;
-    if ((rc = zs_state_commit(b->cfg.st, job->b, k.blk.number, &root, NULL))) return rc;
-    uint64_t t_records0 = zs_mono_ns();
-    if ((rc = record_block(b, &k, job, &root, gas_used))) return rc;
-    uint64_t t_records1 = zs_mono_ns();
-    zs_state_applied(b->cfg.st, k.blk.number, &root);
-    if ((rc = fill_job(b, job))) return rc;
-    job->has_block = 1;
-    job->head.number = k.blk.number;
-    job->head.timestamp = k.blk.timestamp;
-    job->head.root = root;
-    job->ns_exec = k.t_exec;
-    /* The loop's time outside execution is pool hand-over and encoding:
-       counted with the block. */
-    job->ns_block = (t_commit0 - k.t_begin) - k.t_exec;
-    job->ns_commit = t_records0 - t_commit0;
-    job->ns_records = t_records1 - t_records0;
-    b->head = job->head;
-    for (size_t i = 0; i < b->w.n; i++) zs_txrec_clear(&b->w.recs[i]);
-    b->w.n = 0;
+    zs_policyctl_now(b->cfg.policy, &k->pn);
+    b->w.n = b->w.nt = 0;
+    memset(b->w.bloom, 0, sizeof b->w.bloom);
+    return touch(&b->w, b->cfg.coinbase);
+}
+
+/* The forced batch's one block into job; *invalid when it is thrown away
+   (the state is then as it was). */
+static int forced_block(zs_builder_t *b, const zs_l1_forced_t *f, zs_exec_entry_t *v, size_t n, zs_vcount_t *used,
+                        zs_job_t *job, const zs_batcher_forced_t *bf, const char **invalid)
+{
+    block_t k;
+    uint64_t gas_used, info_root[4];
+    int rc = open_forced_block(b, &k, f, used);
+    if (!rc) rc = forced_txs(b, &k, v, n, used, invalid);
+    if (!rc) rc = zs_exec_block_end(b->cfg.exec, &gas_used, info_root);
+    zs_vcount_t lim;
+    zs_vcount_limits(12, &lim);
+    if (!rc && !*invalid && zs_vcount_over(used, &lim))
+        *invalid = "out of counters: the prover would throw the batch away (fork 12 budgets)";
+    if (rc || *invalid) {
+        drop_recs(b);
+        return rc ? rc : zs_state_discard(b->cfg.st, &b->head.root);
+    }
+    return seal_block(b, &k, job, gas_used, bf);
+}
+
+/* Why a forced batch is thrown away before it runs (NULL: it runs). */
+static const char *forced_check(zs_builder_t *b, const zs_l1_forced_t *f, zs_exec_entry_t **v, size_t *n,
+                                zs_vcount_t *used)
+{
+    const char *why = zs_exec_batch_decode(f->data, f->len, b->cfg.chain_id, v, n);
+    for (size_t i = 0; !why && i < *n; i++)
+        if ((*v)[i].ent.kind == ZS_BATCH_ENTRY_TX && (*v)[i].ent.type != 0 && !b->cfg.typed_txs)
+            why = "a transaction does not decode (Failed to RLP decode signing data)"; /* fork 12: legacy only */
+    int level = zs_smt_max_level(zs_state_tree(b->cfg.st));
+    if (!why) why = zs_exec_batch_precount(f->len, *v, *n, 1, (uint32_t)level, used);
+    return why;
+}
+
+/* Runs forced batch `number` as a batch of its own, after the open batch
+   is closed; it is sealed with the forced fields and handed over like
+   every other. */
+static int run_forced(zs_builder_t *b, const zs_l1_forced_t *f)
+{
+    zs_job_t *job = &b->jobs[b->cur];
+    if (zs_batcher_has_blocks(b->cfg.batcher)) {
+        zs_job_reset(job);
+        zs_batcher_close(b->cfg.batcher, job->b, ZS_BATCH_CLOSE_FORCED, &job->closed);
+        publish_open(b);
+        zs_committer_submit(b->cfg.committer, job);
+        b->cur ^= 1;
+        job = &b->jobs[b->cur];
+    }
+    zs_committer_wait_idle(b->cfg.committer); /* a discard reads the tree back from the store */
+    zs_job_reset(job);
+    zs_batcher_forced_t bf = {.number = f->number, .timestamp = f->timestamp, .data = f->data, .len = f->len};
+    memcpy(bf.ger, f->ger, 32);
+    memcpy(bf.block_hash, f->block_hash, 32);
+    zs_exec_entry_t *v = NULL;
+    size_t n = 0;
+    zs_vcount_t used = {0};
+    const char *invalid = forced_check(b, f, &v, &n, &used);
+    int rc = 0;
+    if (!invalid && n == 0)
+        invalid = "an empty forced batch is not taken yet (zkseq: it would change the state without a block)";
+    if (!invalid) rc = forced_block(b, f, v, n, &used, job, &bf, &invalid);
+    zs_exec_entries_free(v, n);
+    if (rc) return rc;
+    if (invalid) {
+        bf.invalid = 1;
+        zs_smt_h4_to_be(b->head.root.hash, bf.state_root);
+        zs_batcher_close_forced(b->cfg.batcher, job->b, &bf, &job->closed);
+        zs_chain_put_forced_last(job->b, f->number);
+        publish_open(b);
+        zs_log(ZS_LOG_WARN, "seq", "forced batch %llu is invalid and sequenced as such: %s",
+               (unsigned long long)f->number, invalid);
+    } else {
+        zs_log(ZS_LOG_INFO, "seq", "forced batch %llu executed in block %llu", (unsigned long long)f->number,
+               (unsigned long long)b->head.number);
+    }
+    b->forced_last = f->number;
+    zs_committer_submit(b->cfg.committer, job);
+    b->cur ^= 1;
     return ZS_OK;
+}
+
+/* The next forced batch, when L1 queued one deep enough: 1 when it ran. */
+static int forced_due(zs_builder_t *b, int *rc)
+{
+    *rc = 0;
+    if (!b->cfg.l1view || zs_l1view_forced_deep(b->cfg.l1view) <= b->forced_last) return 0;
+    zs_l1_forced_t f;
+    if ((*rc = zs_l1rec_forced(b->cfg.store, b->forced_last + 1, &f))) {
+        if (*rc == ZS_ERR_NOTFOUND) *rc = 0; /* the follower started after it: nothing to run */
+        return 0;
+    }
+    *rc = run_forced(b, &f);
+    zs_l1_forced_clear(&f);
+    return 1;
 }
 
 /* ---- The thread. */
@@ -378,6 +581,12 @@ static void *builder_main(void *arg)
     zs_builder_t *b = arg;
     while (!wait_while_paused(b)) {
         zs_pool_item_t it;
+        int rc;
+        if (forced_due(b, &rc) || rc) {
+            if (!rc) continue;
+            b->cfg.fail(b->cfg.fail_ctx, "running a forced batch", rc);
+            break;
+        }
         zs_job_t *job = &b->jobs[b->cur];
         int got = zs_pool_next(b->cfg.pool, 200, &it) == ZS_OK;
         if (got && zs_builder_is_paused(b)) {
@@ -392,7 +601,7 @@ static void *builder_main(void *arg)
            submission waited for it to be written: it is free. */
         zs_job_reset(job);
         zs_pool_set_block(b->cfg.pool, b->head.number + 1);
-        int rc = build_block(b, &it, job);
+        rc = build_block(b, &it, job);
         if (rc) {
             b->cfg.fail(b->cfg.fail_ctx, "building a block", rc);
             break;
@@ -413,6 +622,7 @@ zs_builder_t *zs_builder_start(const zs_builder_cfg_t *cfg, char *err, size_t er
     }
     b->cfg = *cfg;
     b->head = cfg->head;
+    b->forced_last = cfg->forced_last;
     b->paused = cfg->paused;
     pthread_mutex_init(&b->mu, NULL);
     pthread_cond_init(&b->cv, NULL);

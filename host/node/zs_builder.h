@@ -40,8 +40,11 @@ typedef struct {
     zs_committer_t *committer;
     zs_l1view_t *l1view;  /* the L1 info leaf new blocks reference */
     uint8_t coinbase[20];
+    uint64_t chain_id;
+    int typed_txs;        /* the typed-transaction extension (forced batches decode alike) */
     uint32_t max_block_txs;
     zs_view_head_t head;  /* the chain's head when the builder starts */
+    uint64_t forced_last; /* the last forced batch the chain holds (zs_chain_forced_last) */
     int paused;           /* start paused (transactions are admitted, not sequenced) */
     /* Told once when building a block fails; the builder then stops. */
     void (*fail)(void *ctx, const char *what, int rc);

@@ -379,6 +379,42 @@ static void test_damaged_tree_refused(void **state)
     zs_store_close(s);
 }
 
+/* Staged changes dropped: the state reads as the committed version again,
+   and the next commit builds on that version. */
+static void test_discard(void **state)
+{
+    zs_store_t *s = open_store(1);
+    zs_state_t *st = open_state(s, 0);
+    uint8_t a[20] = {1}, b[20] = {2};
+    zs_u256_t v1 = zs_u256_from_u64(100), v2 = zs_u256_from_u64(7), got;
+    assert_int_equal(zs_state_set_balance(st, a, &v1), 0);
+    zs_smt_ref_t r1, r2, r3;
+    assert_int_equal(zs_state_commit_sync(st, 1, &r1), 0);
+    assert_int_equal(zs_state_set_balance(st, a, &v2), 0);
+    assert_int_equal(zs_state_set_balance(st, b, &v2), 0);
+    static const uint8_t code[3] = {0x60, 0x00, 0x00};
+    assert_int_equal(zs_state_set_code(st, b, code, sizeof code), 0);
+    assert_int_equal(zs_state_discard(st, &r1), 0);
+    assert_int_equal(zs_state_balance(st, a, &got), 0);
+    assert_int_equal(zs_u256_cmp(&got, &v1), 0);
+    assert_int_equal(zs_state_balance(st, b, &got), 0);
+    assert_true(zs_u256_is_zero(&got));
+    uint64_t len = 1;
+    assert_int_equal(zs_state_code_length(st, b, &len), 0);
+    assert_int_equal(len, 0);
+    /* Nothing staged: the next version has the same root. */
+    assert_int_equal(zs_state_commit_sync(st, 2, &r2), 0);
+    assert_memory_equal(r1.hash, r2.hash, sizeof r1.hash);
+    assert_int_equal(zs_state_set_balance(st, b, &v2), 0);
+    assert_int_equal(zs_state_commit_sync(st, 3, &r3), 0);
+    assert_memory_not_equal(r2.hash, r3.hash, sizeof r2.hash);
+    zs_state_close(st);
+    zs_state_t *mem = zs_state_open(NULL, NULL, (char[64]){0}, 64);
+    assert_int_equal(zs_state_discard(mem, &r1), ZS_ERR_UNSUPPORTED);
+    zs_state_close(mem);
+    zs_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +422,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_history_and_pruning, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_safety, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_tree_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_discard, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

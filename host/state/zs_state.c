@@ -188,6 +188,20 @@ static void drop_codes(zs_state_t *st)
     st->ncodes = 0;
 }
 
+int zs_state_discard(zs_state_t *st, const zs_smt_ref_t *root)
+{
+    if (!st->db)
+        return ZS_ERR_UNSUPPORTED; /* memory only: the tree holds the only copy */
+    zs_smt_loader_t loader = zs_statedb_loader(st->db);
+    zs_smt_t *t = zs_smt_new(root, &loader, st->has_hasher ? &st->hasher : NULL);
+    if (!t)
+        return ZS_ERR_NOMEM;
+    zs_smt_delete(st->tree);
+    st->tree = t;
+    drop_codes(st);
+    return ZS_OK;
+}
+
 void zs_state_close(zs_state_t *st)
 {
     if (!st)

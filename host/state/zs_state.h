@@ -70,6 +70,11 @@ ZS_MUST_USE int zs_state_get_key(zs_state_t *st, const zs_smt_key_t *key, zs_u25
 ZS_MUST_USE int zs_state_commit(zs_state_t *st, zs_store_batch_t *batch, uint64_t version, zs_smt_ref_t *root,
                                 zs_smt_changes_t *stats);
 void zs_state_applied(zs_state_t *st, uint64_t version, const zs_smt_ref_t *root);
+/* zs_state_discard drops every staged change: the tree starts again from
+   root, a committed version whose nodes are written (the sequencer, when
+   a forced batch turns out invalid half-way).  Databases only;
+   ZS_ERR_UNSUPPORTED for a memory-only state. */
+ZS_MUST_USE int zs_state_discard(zs_state_t *st, const zs_smt_ref_t *root);
 /* Commit and write in one step, durably. */
 ZS_MUST_USE int zs_state_commit_sync(zs_state_t *st, uint64_t version, zs_smt_ref_t *root);
 

@@ -38,7 +38,7 @@
 #include "lib/policy/zs_batch_policy.h"
 
 #define ZS_MBOX_MAGIC 0x424d535au /* "ZSMB" */
-#define ZS_MBOX_VERSION 2u /* 2: POLICY carries the whole zs_batch_policy_t */
+#define ZS_MBOX_VERSION 3u /* 2: POLICY carries the whole zs_batch_policy_t; 3: SEALED carries forced batches */
 
 #define ZS_MBOX_REG_MAGIC 0x000
 #define ZS_MBOX_REG_VERSION 0x004
@@ -105,7 +105,16 @@ typedef struct {
     uint8_t batch_hash[32]; /* keccak256(batchL2Data) */
     uint8_t coinbase[20];
     uint32_t l2len;
+    uint32_t flags;         /* ZS_MBOX_SEALED_* */
+    uint32_t reserved;
+    /* A forced batch (flags & FORCED): L1's forceBatchNum and the forced
+       fields sequenceBatches carries for it. */
+    uint64_t forced, forced_timestamp;
+    uint8_t forced_ger[32];
+    uint8_t forced_block_hash[32];
 } zs_mbox_sealed_t;
+#define ZS_MBOX_SEALED_FORCED 0x1u
+#define ZS_MBOX_SEALED_INVALID 0x2u /* Polygon's processor throws it away (the state root stays) */
 
 typedef struct {
     uint64_t open_batch;

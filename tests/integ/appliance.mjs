@@ -132,8 +132,12 @@ export async function verifyL1(app) {
       const mine = (await rpc(app.url, 'zkevm_getBatchByNumber', [ethers.toQuantity(n), false])).result;
       if (!mine || mine.batchL2Data.toLowerCase() !== batches[i].transactions.toLowerCase())
         problems.push(`batch ${n}: L1 data differs from zkseqd's`);
-      acc = ethers.solidityPackedKeccak256(['bytes32', 'bytes32', 'bytes32', 'uint64', 'address', 'bytes32'],
-        [acc, ethers.keccak256(batches[i].transactions), root, maxTs, coinbase, ethers.ZeroHash]);
+      const b = batches[i];
+      acc = b.forcedTimestamp > 0n /* a forced batch hashes its own fields */
+        ? ethers.solidityPackedKeccak256(['bytes32', 'bytes32', 'bytes32', 'uint64', 'address', 'bytes32'],
+          [acc, ethers.keccak256(b.transactions), b.forcedGlobalExitRoot, b.forcedTimestamp, coinbase, b.forcedBlockHashL1])
+        : ethers.solidityPackedKeccak256(['bytes32', 'bytes32', 'bytes32', 'uint64', 'address', 'bytes32'],
+          [acc, ethers.keccak256(b.transactions), root, maxTs, coinbase, ethers.ZeroHash]);
     }
     if (acc !== expected) problems.push(`sequence to ${ev.args.numBatch}: recomputed accInputHash differs from the calldata's`);
     const onChain = (await app.rollup.sequencedBatches(ev.args.numBatch))[0];

@@ -114,6 +114,7 @@ static json_t *m_batch_by_number(zs_rpc_t *r, json_t *p, rpc_err_t *e)
     json_object_set_new(o, "localExitRoot", rpc_hexdata(rpc_zero32, 32));
     json_object_set_new(o, "timestamp", rpc_qty(b.timestamp));
     rpc_batch_l1(r, &b, o);
+    if (b.forced) json_object_set_new(o, "forcedBatchNumber", rpc_qty(b.forced));
     json_object_set_new(o, "closed", json_boolean(b.closed));
     json_t *blocks = json_array(), *txs = json_array();
     for (uint64_t n = b.first_block; n <= b.last_block && b.number; n++) {
