@@ -73,7 +73,8 @@ try {
   const l1 = await verifyL1(app);
   eq(l1.problems, [], `L1 holds batches 1..${l1.last} exactly once, with zkseqd's bytes and accInputHash chain (${l1.sequences} sequenceBatches)`);
   eq(l1.last, st.trustedBatch, 'the contract\'s last batch is the appliance\'s last sealed batch');
-  eq((await rpc(app.url, 'zkevm_virtualBatchNumber')).result, ethers.toQuantity(l1.last), 'zkevm_virtualBatchNumber follows L1');
+  await app.followed();
+  eq((await rpc(app.url, 'zkevm_virtualBatchNumber')).result, ethers.toQuantity(l1.last), 'zkevm_virtualBatchNumber follows L1 (zkseqd\'s own L1 follower)');
   eq(st.accInputHash, await app.rollup.lastAccInputHash(), 'the appliance\'s accInputHash is the contract\'s');
   let inVirtual = 0;
   for (const r of receipts) {

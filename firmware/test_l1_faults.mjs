@@ -31,8 +31,9 @@ const rpcPort = await (await import('../tools/l1/devnet-lib.mjs')).freePort();
 
 async function checkAll(what) {
   const st = await app.settle(120000);
-  const l1 = await verifyL1(app);
-  eq(l1.problems, [], `${what}: L1 holds batches 1..${l1.last} exactly once with zkseqd's bytes (${l1.sequences} sequences)`);
+  await app.followed(60000);
+  const l1 = await verifyL1(app, { follower: true });
+  eq(l1.problems, [], `${what}: L1 holds batches 1..${l1.last} exactly once with zkseqd's bytes (${l1.sequences} sequences), and zkseqd's L1 follower has L1's accInputHash and transaction for each`);
   eq(st.accInputHash, await app.rollup.lastAccInputHash(), `${what}: the appliance's accInputHash is the contract's`);
   return { st, l1 };
 }
@@ -128,9 +129,15 @@ try {
   // Once the appliance reports the new sequence as virtual, the blocks that
   // hold it are replaced by empty ones.
   await app.waitFor('a new sequence the appliance reports', async () => (await app.l1Status()).virtualBatch > lastSeq, 20000);
+  await app.waitFor('the L1 follower to read it', async () =>
+    (await rpc(app.url, 'zkseq_l1Follower')).result.virtualBatch > lastSeq, 20000).catch(() => {});
+  const followerReorgs = (await rpc(app.url, 'zkseq_l1Follower')).result.reorgs;
   await app.anvil.send('anvil_reorg', [2, []]);
   await app.waitFor('the firmware to see the reorg', async () => (app.fw.log().match(/L1 reorg|L1 lost confirmed/g) || []).length > reorgsBefore, 10000)
     .then(() => ok(true, 'the firmware detected the L1 reorg'), () => ok(false, 'the firmware detected the L1 reorg', app.fw.log().slice(-2000)));
+  await app.waitFor('zkseqd\'s L1 follower to unwind', async () =>
+    (await rpc(app.url, 'zkseq_l1Follower')).result.reorgs > followerReorgs, 10000)
+    .then(() => ok(true, 'zkseqd\'s L1 follower unwound the reorged blocks'), () => ok(false, 'zkseqd\'s L1 follower unwound the reorged blocks'));
   await sleep(2000);
   await load.stop();
   await drain();

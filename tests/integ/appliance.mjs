@@ -64,8 +64,10 @@ export async function startAppliance({ name = 'app', fwArgs = [], zkArgs = [], b
     await app.fw.ready();
     return app.fw;
   };
+  // zkseqd follows L1 itself too (host/l1sync), as make run has it.
+  const follow = ['--l1-rpc', app.anvil.url, '--l1-rollup', app.addrs.rollup, '--l1-start-block', String(app.addrs.deployBlock)];
   app.startZk = async (extra = []) => {
-    app.zk = await startZkseqd({ datadir: app.datadir, args: ['--fw-mbox', app.mbox, ...app.zkArgs, ...extra] });
+    app.zk = await startZkseqd({ datadir: app.datadir, args: ['--fw-mbox', app.mbox, ...follow, ...app.zkArgs, ...extra] });
     app.url = app.zk.url;
     return app.zk;
   };
@@ -99,6 +101,11 @@ export async function startAppliance({ name = 'app', fwArgs = [], zkArgs = [], b
     const last = Number(await app.rollup.lastBatchSequenced());
     return s && s.trustedBatch > 0 && s.virtualBatch === s.trustedBatch && last === s.trustedBatch ? s : undefined;
   }, timeout);
+  // Waits until zkseqd's L1 follower has read L1's last sequence.
+  app.followed = async (timeout = 30000) => app.waitFor('the L1 follower to read the last sequence', async () => {
+    const f = (await rpc(app.url, 'zkseq_l1Follower')).result;
+    return f && f.virtualBatch === Number(await app.rollup.lastBatchSequenced()) ? f : undefined;
+  }, timeout);
   app.stop = async () => {
     await app.zk?.stop('SIGTERM');
     await app.fw?.stop('SIGTERM');
@@ -113,7 +120,10 @@ export async function startAppliance({ name = 'app', fwArgs = [], zkArgs = [], b
 // recomputed here from those bytes, the L1 info root and the calldata's
 // maxSequenceTimestamp and coinbase equals the contract's at every sequence.
 // Returns {last, sequences, problems}.
-export async function verifyL1(app) {
+// With {follower: true} every batch's zkevm_getBatchByNumber must also
+// carry that L1 accInputHash and sequencing transaction (zkseqd's L1
+// follower, once it has read the last sequence).
+export async function verifyL1(app, { follower = false } = {}) {
   const problems = [];
   const iface = app.rollup.interface;
   const events = await app.rollup.queryFilter('SequenceBatches', app.addrs.deployBlock);
@@ -138,6 +148,11 @@ export async function verifyL1(app) {
           [acc, ethers.keccak256(b.transactions), b.forcedGlobalExitRoot, b.forcedTimestamp, coinbase, b.forcedBlockHashL1])
         : ethers.solidityPackedKeccak256(['bytes32', 'bytes32', 'bytes32', 'uint64', 'address', 'bytes32'],
           [acc, ethers.keccak256(b.transactions), root, maxTs, coinbase, ethers.ZeroHash]);
+    }
+    if (follower) {
+      const mine = (await rpc(app.url, 'zkevm_getBatchByNumber', [ethers.toQuantity(ev.args.numBatch), false])).result;
+      if (!mine || mine.accInputHash !== acc || mine.sendSequencesTxHash !== ev.transactionHash)
+        problems.push(`batch ${ev.args.numBatch}: zkevm_getBatchByNumber does not have L1's accInputHash and transaction`);
     }
     if (acc !== expected) problems.push(`sequence to ${ev.args.numBatch}: recomputed accInputHash differs from the calldata's`);
     const onChain = (await app.rollup.sequencedBatches(ev.args.numBatch))[0];
