@@ -80,7 +80,9 @@ try {
   expectErr(await refusal({ nonce: 50 + 1000 }), 'nonce too high', 'nonce_too_high', 'a nonce far beyond the gap limit: nonce too high');
   expectErr(await refusal({ to: null, data: '0x' + '00'.repeat(49153), gasLimit: 29000000n }), 'max initcode size exceeded', 'init_code_size', 'creation: init code above 49,152 bytes refused with geth\'s words');
   expectErr(await refusal({ gasLimit: 40000000n }), 'exceeds block gas limit', 'gas_limit', 'gas above the per-transaction limit');
-  expectErr(await refusal({ data: '0x' + '00'.repeat(200000), gasLimit: 29000000n }), 'oversized data', 'oversized', 'a transaction above 128 KiB: oversized');
+  expectErr(await refusal({ data: '0x' + '00'.repeat(200000), gasLimit: 29000000n }), 'oversized data', 'oversized', 'a transaction above zkevm-node\'s 100,132 bytes: oversized');
+  expectErr(await refusal({ data: '0x' + '00'.repeat(100200), gasLimit: 29000000n }), 'oversized data', 'oversized',
+    'one of 100,200 bytes too (no batch L1 takes could hold it beside its block entry)');
   const bad = await rpc(url, 'eth_sendRawTransaction', ['0xf86c0a8502540be400825208944bbeeb066ed09b7aed07bf39eee0460dfa26152080']);
   ok(bad.error && bad.error.code === -32000 && /^invalid transaction: /.test(bad.error.message), 'truncated RLP: invalid transaction with a reason', bad);
   const badHex = await rpc(url, 'eth_sendRawTransaction', ['0xzz']);

@@ -473,6 +473,7 @@ static int open_exec_and_pool(zs_node_t *n, char *err, size_t errlen)
     pc.rules.max_init_code = 49152;
     pc.rules.limit_init_code = 1; /* fork 12 has no EIP-3860 gas; the pool still refuses larger init code */
     pc.rules.legacy_only = !n->cfg.typed_txs; /* fork 12's batches carry legacy transactions only */
+    pc.max_size = 100132; /* zkevm-node's MaxTxBytesSize: larger fits no batch L1 takes (120,000 bytes) */
     pc.min_gas_price = n->cfg.min_gas_price;
     pc.max_gas = ZS_TX_GAS_LIMIT;
     pc.price_bump = n->cfg.price_bump;
