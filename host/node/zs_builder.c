@@ -46,6 +46,7 @@ struct zs_builder {
     /* The sequencer thread's own. */
     zs_view_head_t head; /* the last block built (perhaps still being written) */
     uint64_t forced_last; /* the last forced batch (L1's number) the chain holds */
+    uint64_t forced_held; /* an empty forced batch it cannot run (alarmed once) */
     zs_job_t jobs[2];    /* one being written by the committer, one being built */
     int cur;
     block_work_t w;
@@ -507,8 +508,6 @@ static int run_forced(zs_builder_t *b, const zs_l1_forced_t *f)
     zs_vcount_t used = {0};
     const char *invalid = forced_check(b, f, &v, &n, &used);
     int rc = 0;
-    if (!invalid && n == 0)
-        invalid = "an empty forced batch is not taken yet (zkseq: it would change the state without a block)";
     if (!invalid) rc = forced_block(b, f, v, n, &used, job, &bf, &invalid);
     zs_exec_entries_free(v, n);
     if (rc) return rc;
@@ -538,6 +537,17 @@ static int forced_due(zs_builder_t *b, int *rc)
     zs_l1_forced_t f;
     if ((*rc = zs_l1rec_forced(b->cfg.store, b->forced_last + 1, &f))) {
         if (*rc == ZS_ERR_NOTFOUND) *rc = 0; /* the follower started after it: nothing to run */
+        return 0;
+    }
+    if (!f.len) {
+        /* Polygon's processor changes the state for an empty forced batch
+           without a block, which this chain (a version per block) cannot
+           record: held, with an alarm, rather than sequenced wrong. */
+        if (b->forced_held != f.number)
+            zs_log(ZS_LOG_ERROR, "seq", "ALARM forced batch %llu is empty: zkseq does not sequence empty forced "
+                   "batches yet; it and the forced batches after it wait", (unsigned long long)f.number);
+        b->forced_held = f.number;
+        zs_l1_forced_clear(&f);
         return 0;
     }
     *rc = run_forced(b, &f);

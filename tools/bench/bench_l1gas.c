@@ -319,8 +319,7 @@ static int post(const devnet_t *d, const sim_t *s, uint8_t acc[32], const uint8_
             size_t nb = 0, total = 0;
             while (next + nb < s->n && s->sealed_ms[next + nb] <= t && nb < cfg.max_batches_per_tx && nb < 64 &&
                    total + s->blen[next + nb] <= cfg.max_l1_tx_bytes) {
-                sb[nb].data = s->data + s->off[next + nb];
-                sb[nb].len = s->blen[next + nb];
+                sb[nb] = (fw_seq_batch_t){.data = s->data + s->off[next + nb], .len = s->blen[next + nb]};
                 total += sb[nb].len;
                 calldata_bounds(sb[nb].data, sb[nb].len, &r->bound_2028, &r->bound_7623);
                 nb++;
