@@ -119,6 +119,16 @@ for (const c of st) {
   `batch process case ${c.id}: new state root, batchL2Data, batchHashData, accInputHash (${c.description.slice(0, 40)})`,
   { got: [o.newStateRoot, o.newAccInputHash], want: [c.expectedNewRoot, c.expectedNewAccInputHash], err: r.stderr });
 }
+// Polygon's block-info vector: what a block writes (system storage, the
+// block info tree read back by a contract).  Blocks naming L1 info leaves
+// are in the executor inputs (9 carry leaves: test_exec_vectors).
+{
+  const f = path.join(vectors, 'polygon/block-info/block-info.json');
+  const [c] = JSON.parse(fs.readFileSync(f, 'utf8'));
+  const o = run('zkseq', ['batch', 'process', f, '--id', String(c.id)]).json || {};
+  ok(o.newStateRoot === c.expectedNewRoot && o.batchL2Data === c.batchL2Data && o.newAccInputHash === c.expectedNewAccInputHash,
+    'batch process: Polygon\'s block-info vector: root, data and accInputHash', o);
+}
 // An executor input: zkseq batch exec prints the root and the counters.
 {
   const f = path.join(vectors, 'polygon/executor/calldata/erc20_0.json');
