@@ -50,4 +50,13 @@ void zs_poseidon_permute_portable(uint64_t state[12]);
    (all threads): benchmarks count the hashing a piece of work needs. */
 uint64_t zs_poseidon_count(void);
 
+/* zs_poseidon_hash_bytes: Polygon's linear Poseidon over bytes (commonjs
+   linearPoseidon, hashContractBytecode): the bytes, 0x01, zeros to a
+   multiple of 56 with the top bit of the last byte set, absorbed 56 bytes
+   (8 elements of 7 little-endian bytes) per permutation with the previous
+   output as capacity.  _many hashes n messages in lock step (batched
+   permutations). */
+void zs_poseidon_hash_bytes(const uint8_t *data, size_t n, uint64_t out[4]);
+void zs_poseidon_hash_bytes_many(const uint8_t *const *msgs, const size_t *lens, size_t n, uint64_t (*out)[4]);
+
 #endif
