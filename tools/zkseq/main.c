@@ -26,6 +26,11 @@ static const char usage[] =
     "  key address HEXKEY                 the address of a secret key\n"
     "  card xclbin-shell FILE             write the metadata-only xclbin XRT's noop shim runs\n"
     "  card selftest                      every kernel once through the card, against the CPU\n"
+    "  blob encode FILE [--type blob|calldata|forced] [--out F]\n"
+    "                                     Polygon's blob layout of a JSON array of batchL2Data hex\n"
+    "  blob decode FILE [--type ...]      the batches of a blob (FILE: raw bytes or 0x-hex)\n"
+    "  blob commit FILE                   KZG commitment, versioned hash, z, y = p(z) and its proof\n"
+    "  blob cells FILE [--cells]          EIP-7594: the 128 cell proofs (and cells), checked\n"
     "\n"
     "  --card auto|cpu|sim|xrt [--card-xclbin FILE]  hash through the card (smt root, state genesis,\n"
     "                                     batch process); xrt without a card exits with status 2\n";
@@ -49,5 +54,6 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "chain")) return cmd_chain(argc - 2, argv + 2);
     if (!strcmp(cmd, "key")) return cmd_key(argc - 2, argv + 2);
     if (!strcmp(cmd, "card")) return cmd_card(argc - 2, argv + 2);
+    if (!strcmp(cmd, "blob")) return cmd_blob(argc - 2, argv + 2);
     cli_fail("unknown command '%s' (zkseq --help lists them)", cmd);
 }

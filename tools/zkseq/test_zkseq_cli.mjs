@@ -129,6 +129,36 @@ for (const c of st) {
   ok(o.newStateRoot === c.expectedNewRoot && o.batchL2Data === c.batchL2Data && o.newAccInputHash === c.expectedNewAccInputHash,
     'batch process: Polygon\'s block-info vector: root, data and accInputHash', o);
 }
+// Blobs: Polygon's EIP-4844 blob vector through encode and commit; its
+// accInputHash recomputed here with ethers from the commitment's versioned
+// hash; decode gives the batches back; the 128 cell proofs check.
+{
+  const [, c1] = JSON.parse(fs.readFileSync(path.join(vectors, 'polygon/blob/blob-inner-data.json'), 'utf8'));
+  const bf = path.join(tmp, 'batches.json'), blobFile = path.join(tmp, 'b.blob');
+  fs.writeFileSync(bf, JSON.stringify(c1.batchesData));
+  const enc = run('zkseq', ['blob', 'encode', bf, '--type', 'blob', '--out', blobFile]);
+  ok(enc.status === 0 && enc.json.blobBytes === 131072 && fs.statSync(blobFile).size === 131072, 'blob encode: an EIP-4844 blob', enc.stderr);
+  const com = run('zkseq', ['blob', 'commit', blobFile]).json || {};
+  const p = c1.inputBlob.private;
+  const { ethers } = await import('ethers');
+  const acc = ethers.solidityPackedKeccak256(
+    ['bytes32', 'uint32', 'bytes32', 'uint64', 'address', 'uint64', 'uint8', 'bytes32', 'bytes32', 'bytes32'],
+    [c1.inputBlob.publics.oldBlobAccInputHash, p.lastL1InfoTreeIndex, p.lastL1InfoTreeRoot, p.timestampLimit,
+      p.sequencerAddress, p.zkGasLimit, 1, com.versionedHash, ethers.ZeroHash, p.forcedHashData]);
+  eq(acc, c1.expected.newBlobAccInputHash, 'blob commit: the versioned hash gives Polygon\'s blob accInputHash');
+  ok(com.versionedHash === '0x01' + ethers.sha256(com.commitment).slice(4), 'the versioned hash is 0x01 ++ sha256(commitment)[1..]');
+  eq(run('zkseq', ['blob', 'decode', blobFile]).json?.batches, c1.batchesData.map((h) => h.toLowerCase()), 'blob decode: the batches back');
+  const cells = run('zkseq', ['blob', 'cells', blobFile]).json || {};
+  ok(cells.verified === true && cells.cellProofs.length === 128 && cells.commitment === com.commitment, 'blob cells: 128 cell proofs, checked');
+  const bad = Buffer.from(fs.readFileSync(blobFile));
+  bad[64] = 1;
+  fs.writeFileSync(blobFile, bad);
+  const d = run('zkseq', ['blob', 'decode', blobFile]);
+  ok(d.status === 1 && /error_invalid_msb_byte/.test(d.stderr), 'blob decode refuses a field element with a high byte', d.stderr);
+  fs.writeFileSync(blobFile, bad.subarray(0, 1000));
+  const c = run('zkseq', ['blob', 'commit', blobFile]);
+  ok(c.status === 1 && /not a blob/.test(c.stderr), 'blob commit refuses a file of another size', c.stderr);
+}
 // An executor input: zkseq batch exec prints the root and the counters.
 {
   const f = path.join(vectors, 'polygon/executor/calldata/erc20_0.json');

@@ -65,5 +65,6 @@ int cmd_smt(int argc, char **argv);
 int cmd_state(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
 int cmd_card(int argc, char **argv);
+int cmd_blob(int argc, char **argv);
 
 #endif

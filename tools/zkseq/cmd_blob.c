@@ -1,0 +1,214 @@
+/* zkseq blob: Polygon's blob layout and the KZG work on a blob.
+     blob encode FILE [--type blob|calldata|forced] [--out F]
+         FILE: a JSON array of batchL2Data hex strings (or {"batches": [...]})
+     blob decode FILE [--type ...]    the batches back (FILE: the blob, raw or hex)
+     blob commit FILE                 commitment, versioned hash, z, y and its proof, the blob proof
+     blob cells FILE [--cells]        EIP-7594: the 128 cell proofs (and cells), checked */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/base/zs_hex.h"
+#include "lib/blob/zs_blob.h"
+#include "lib/kzg/zs_kzg.h"
+#include "tools/zkseq/zkseq_cli.h"
+
+static const char *const type_names[3] = {"calldata", "blob", "forced"};
+
+static int parse_type(const char *s)
+{
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(s, type_names[i])) return i;
+    cli_fail("blob: --type is blob, calldata or forced (got '%s')", s);
+}
+
+/* A whole file: raw bytes, or text holding 0x-hex (whitespace around it). */
+static uint8_t *read_input(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) cli_fail("blob: cannot open %s", path);
+    size_t cap = 1 << 20, n = 0;
+    uint8_t *buf = malloc(cap);
+    if (!buf) cli_fail("out of memory");
+    for (size_t got; (got = fread(buf + n, 1, cap - n, f)) > 0;) {
+        n += got;
+        if (n == cap) {
+            if (cap >= (64u << 20)) cli_fail("blob: %s is larger than 64 MiB", path);
+            uint8_t *nb = realloc(buf, cap *= 2);
+            if (!nb) cli_fail("out of memory");
+            buf = nb;
+        }
+    }
+    fclose(f);
+    size_t s = 0, e = n;
+    while (s < e && (buf[s] == ' ' || buf[s] == '\n' || buf[s] == '\r' || buf[s] == '\t')) s++;
+    while (e > s && (buf[e - 1] == ' ' || buf[e - 1] == '\n' || buf[e - 1] == '\r' || buf[e - 1] == '\t')) e--;
+    if (e - s >= 2 && buf[s] == '0' && buf[s + 1] == 'x') {
+        size_t out;
+        if (zs_hex_decode(buf, n, &out, (const char *)buf + s, e - s)) cli_fail("blob: %s: bad hex", path);
+        *len = out;
+        return buf;
+    }
+    *len = n;
+    return buf;
+}
+
+static zs_kzg_t *open_kzg(void)
+{
+    char err[512];
+    zs_kzg_t *k = zs_kzg_open(NULL, 0, err, sizeof err);
+    if (!k) cli_fail("blob: %s", err);
+    return k;
+}
+
+static int blob_encode(const char *path, int type, const char *out_path)
+{
+    json_error_t je;
+    json_t *j = json_load_file(path, 0, &je);
+    if (!j) cli_fail("blob encode: %s: %s (line %d)", path, je.text, je.line);
+    json_t *arr = json_is_array(j) ? j : json_object_get(j, "batches");
+    if (!json_is_array(arr)) cli_fail("blob encode: %s: want an array of batchL2Data hex strings", path);
+    size_t n = json_array_size(arr);
+    uint8_t **b = calloc(n + 1, sizeof *b);
+    size_t *l = calloc(n + 1, sizeof *l);
+    if (!b || !l) cli_fail("out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const char *h = json_string_value(json_array_get(arr, i));
+        if (!h) cli_fail("blob encode: batch %zu is not a hex string", i);
+        b[i] = cli_hex("batch", h, &l[i]);
+    }
+    static uint8_t blob[ZS_BLOB_BYTES];
+    long bl = zs_blob_encode((const uint8_t *const *)b, l, n, type, blob, sizeof blob);
+    if (bl == ZS_ERR_RANGE)
+        cli_fail("blob encode: %zu bytes of batches do not fit one blob (%d at most)", zs_blob_data_len(l, n),
+                 ZS_BLOB_MAX_DATA);
+    if (bl < 0) cli_fail("blob encode: %s", zs_strerror((int)bl));
+    json_t *o = json_pack("{s:s,s:I,s:I,s:I}", "type", type_names[type], "batches", (json_int_t)n, "dataBytes",
+                          (json_int_t)zs_blob_data_len(l, n), "blobBytes", (json_int_t)bl);
+    if (out_path) {
+        FILE *f = fopen(out_path, "wb");
+        if (!f || fwrite(blob, 1, (size_t)bl, f) != (size_t)bl || fclose(f)) cli_fail("blob encode: cannot write %s", out_path);
+        json_object_set_new(o, "out", json_string(out_path));
+    } else {
+        json_object_set_new(o, "blob", cli_json_hex(blob, (size_t)bl));
+    }
+    uint8_t h[32];
+    cli_keccak(blob, (size_t)bl, h);
+    if (type != ZS_BLOB_EIP4844) json_object_set_new(o, "blobL2HashData", cli_json_hex(h, 32));
+    for (size_t i = 0; i < n; i++) free(b[i]);
+    free(b);
+    free(l);
+    json_decref(j);
+    cli_print(o);
+    return 0;
+}
+
+static int blob_decode(const char *path, int type)
+{
+    size_t len;
+    uint8_t *blob = read_input(path, &len), *scratch = malloc(ZS_BLOB_MAX_DATA);
+    zs_blob_batch_t out[4096];
+    size_t n;
+    const char *why;
+    if (!scratch) cli_fail("out of memory");
+    int rc = zs_blob_decode(blob, len, type, scratch, out, 4096, &n, &why);
+    if (rc) cli_fail("blob decode: the blob is invalid: %s", why ? why : zs_strerror(rc));
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(arr, cli_json_hex(out[i].data, out[i].len));
+    cli_print(json_pack("{s:s,s:I,s:o}", "type", type_names[type], "count", (json_int_t)n, "batches", arr));
+    free(blob);
+    free(scratch);
+    return 0;
+}
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static uint8_t *read_blob(const char *path)
+{
+    size_t len;
+    uint8_t *blob = read_input(path, &len);
+    if (len != ZS_BLOB_BYTES) cli_fail("blob: %s holds %zu bytes, not a blob's %d", path, len, ZS_BLOB_BYTES);
+    return blob;
+}
+
+static int blob_commit(const char *path)
+{
+    uint8_t *blob = read_blob(path), c[48], vh[32], z[32], y[32], pz[48], pb[48];
+    zs_kzg_t *k = open_kzg();
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = zs_kzg_commit(k, blob, c);
+    double commit_ms = ms_since(&t0);
+    if (rc == ZS_ERR_PARSE) cli_fail("blob commit: a field element of the blob is not below BLS12-381's modulus");
+    if (rc || zs_blob_point_z(c, blob, ZS_BLOB_BYTES, z) || zs_kzg_proof_at(k, blob, z, pz, y) ||
+        zs_kzg_blob_proof(k, blob, c, pb))
+        cli_fail("blob commit: %s", zs_strerror(rc ? rc : ZS_ERR_CRYPTO));
+    zs_blob_versioned_hash(c, vh);
+    cli_print(json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:f}", "commitment", cli_json_hex(c, 48), "versionedHash",
+                        cli_json_hex(vh, 32), "z", cli_json_hex(z, 32), "y", cli_json_hex(y, 32), "proof",
+                        cli_json_hex(pz, 48), "blobProof", cli_json_hex(pb, 48), "commitMs", commit_ms));
+    zs_kzg_close(k);
+    free(blob);
+    return 0;
+}
+
+static int blob_cells(const char *path, int with_cells)
+{
+    uint8_t *blob = read_blob(path), c[48];
+    uint8_t(*cells)[ZS_KZG_CELL_BYTES] = malloc(ZS_KZG_CELLS * ZS_KZG_CELL_BYTES);
+    uint8_t(*proofs)[48] = malloc(ZS_KZG_CELLS * 48);
+    uint64_t idx[ZS_KZG_CELLS];
+    if (!cells || !proofs) cli_fail("out of memory");
+    zs_kzg_t *k = open_kzg();
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = zs_kzg_commit(k, blob, c);
+    if (!rc) rc = zs_kzg_cells(k, blob, cells, proofs);
+    double ms = ms_since(&t0);
+    if (rc) cli_fail("blob cells: %s", rc == ZS_ERR_PARSE ? "a field element is not below the modulus" : zs_strerror(rc));
+    for (int i = 0; i < ZS_KZG_CELLS; i++) idx[i] = (uint64_t)i;
+    int ok = 0;
+    if (zs_kzg_verify_cells(k, c, ZS_KZG_CELLS, idx, (const uint8_t(*)[ZS_KZG_CELL_BYTES])cells,
+                            (const uint8_t(*)[48])proofs, &ok) || !ok)
+        cli_fail("blob cells: the cell proofs do not verify");
+    json_t *pa = json_array(), *ca = with_cells ? json_array() : NULL;
+    for (int i = 0; i < ZS_KZG_CELLS; i++) {
+        json_array_append_new(pa, cli_json_hex(proofs[i], 48));
+        if (ca) json_array_append_new(ca, cli_json_hex(cells[i], ZS_KZG_CELL_BYTES));
+    }
+    json_t *o = json_pack("{s:o,s:o,s:b,s:f}", "commitment", cli_json_hex(c, 48), "cellProofs", pa, "verified", 1,
+                          "ms", ms);
+    if (ca) json_object_set_new(o, "cells", ca);
+    cli_print(o);
+    zs_kzg_close(k);
+    free(cells);
+    free(proofs);
+    free(blob);
+    return 0;
+}
+
+int cmd_blob(int argc, char **argv)
+{
+    if (argc < 2) cli_fail("blob: encode|decode|commit|cells FILE (zkseq --help)");
+    const char *sub = argv[0], *file = NULL, *out = NULL;
+    int type = ZS_BLOB_EIP4844, with_cells = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--type") && i + 1 < argc) type = parse_type(argv[++i]);
+        else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+        else if (!strcmp(argv[i], "--cells")) with_cells = 1;
+        else if (argv[i][0] == '-' || file) cli_fail("blob %s: unexpected argument '%s'", sub, argv[i]);
+        else file = argv[i];
+    }
+    if (!file) cli_fail("blob %s: FILE is missing", sub);
+    if (!strcmp(sub, "encode")) return blob_encode(file, type, out);
+    if (!strcmp(sub, "decode")) return blob_decode(file, type);
+    if (!strcmp(sub, "commit")) return blob_commit(file);
+    if (!strcmp(sub, "cells")) return blob_cells(file, with_cells);
+    cli_fail("blob: unknown subcommand '%s' (encode, decode, commit, cells)", sub);
+}
