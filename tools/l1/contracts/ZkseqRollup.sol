@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0
 pragma solidity ^0.8.24;
 
+import "./BlobAcc.sol";
 import "./IVerifier.sol";
 import "./ZkseqGlobalExitRoot.sol";
 
@@ -22,6 +23,17 @@ contract ZkseqRollup {
         bytes32 forcedGlobalExitRoot;
         uint64 forcedTimestamp;
         bytes32 forcedBlockHashL1;
+    }
+
+    /// A blob of Polygon's Feijoa path: blobType 0 (calldata) with
+    /// abi.encode(uint64 maxSequenceTimestamp, uint64 zkGasLimit,
+    /// uint32 l1InfoLeafIndex, bytes blobData), or 1 (a blob of this
+    /// transaction) with abi.encode(uint64 maxSequenceTimestamp,
+    /// uint64 zkGasLimit, uint32 l1InfoLeafIndex, uint256 blobIndex,
+    /// bytes32 z, bytes32 y, bytes commitmentAndProof).
+    struct BlobData {
+        uint8 blobType;
+        bytes blobTypeParams;
     }
 
     struct SequencedBatchData {
@@ -58,6 +70,12 @@ contract ZkseqRollup {
     mapping(uint64 => bytes32) public forcedBatches;
     mapping(uint64 => bytes32) public batchNumToStateRoot;
 
+    /// The blob path (sequenceBlobs): blobs sequenced and their accumulated
+    /// input hash (BlobAcc), kept apart from the batch chain above.
+    uint64 public lastBlobSequenced;
+    bytes32 public lastBlobAccInputHash;
+    mapping(uint64 => bytes32) public blobAccInputHash;
+
     event SequenceBatches(uint64 indexed numBatch, bytes32 l1InfoRoot);
     event SequenceForceBatches(uint64 indexed numBatch);
     event ForceBatch(uint64 indexed forceBatchNum, bytes32 lastGlobalExitRoot, address sequencer, bytes transactions);
@@ -65,6 +83,7 @@ contract ZkseqRollup {
     event SetTrustedSequencer(address newTrustedSequencer);
     event SetTrustedAggregator(address newTrustedAggregator);
     event SetForceBatchTimeout(uint64 newforceBatchTimeout);
+    event SequenceBlobs(uint64 indexed numBlob, bytes32 accInputHash);
 
     error OnlyAdmin();
     error OnlyTrustedSequencer();
@@ -83,6 +102,8 @@ contract ZkseqRollup {
     error FinalNumBatchBelowLastVerifiedBatch();
     error NewAccInputHashDoesNotExist();
     error InvalidProof();
+    error SequenceZeroBlobs();
+    error BlobTypeNotSupported();
 
     modifier onlyAdmin() {
         if (msg.sender != admin) revert OnlyAdmin();
@@ -176,6 +197,69 @@ contract ZkseqRollup {
         sequencedBatches[newLast] = SequencedBatchData(acc, uint64(block.timestamp), previous);
         lastBatchSequenced = newLast;
         emit SequenceBatches(newLast, l1InfoRoot);
+    }
+
+    /// Polygon Feijoa's blob path: blobs of batches, each a calldata blob or
+    /// one of this transaction's EIP-4844 blobs (its point evaluation at
+    /// (z, y) checked with the 0x0a precompile), chained into
+    /// lastBlobAccInputHash as BlobAcc computes it.  Forced batches keep
+    /// going through sequenceBatches.
+    function sequenceBlobs(BlobData[] calldata blobs, address l2Coinbase, bytes32 finalAccInputHash)
+        external
+        onlyTrustedSequencer
+    {
+        uint256 n = blobs.length;
+        if (n == 0) revert SequenceZeroBlobs();
+        if (n > _MAX_VERIFY_BATCHES) revert ExceedMaxVerifyBatches();
+        bytes32 acc = lastBlobAccInputHash;
+        for (uint256 i = 0; i < n; i++) {
+            acc = _blobStep(acc, blobs[i], l2Coinbase);
+        }
+        if (acc != finalAccInputHash) revert FinalAccInputHashDoesNotMatch();
+        uint64 newLast = lastBlobSequenced + uint64(n);
+        lastBlobSequenced = newLast;
+        lastBlobAccInputHash = acc;
+        blobAccInputHash[newLast] = acc;
+        emit SequenceBlobs(newLast, acc);
+    }
+
+    function _blobStep(bytes32 acc, BlobData calldata b, address coinbase) internal view returns (bytes32) {
+        BlobAcc.Step memory s;
+        s.sequencer = coinbase;
+        s.blobType = b.blobType;
+        if (b.blobType == BlobAcc.CALLDATA_BLOB_TYPE) {
+            bytes memory data;
+            (s.timestampLimit, s.zkGasLimit, s.l1InfoTreeIndex, data) =
+                abi.decode(b.blobTypeParams, (uint64, uint64, uint32, bytes));
+            if (data.length > _MAX_TRANSACTIONS_BYTE_LENGTH) revert TransactionsLengthAboveMax();
+            s.blobL2HashData = keccak256(data);
+        } else if (b.blobType == BlobAcc.BLOBTX_BLOB_TYPE) {
+            s.versionedHash = _blobTx(b.blobTypeParams, s);
+        } else {
+            revert BlobTypeNotSupported();
+        }
+        s.l1InfoTreeRoot = _l1InfoRoot(s.l1InfoTreeIndex, s.timestampLimit);
+        return BlobAcc.step(acc, s);
+    }
+
+    /// A blob of this transaction: its parameters into s, its versioned hash
+    /// once the point evaluation holds.
+    function _blobTx(bytes calldata params, BlobAcc.Step memory s) internal view returns (bytes32) {
+        uint256 blobIndex;
+        bytes32 z;
+        bytes32 y;
+        bytes memory cp;
+        (s.timestampLimit, s.zkGasLimit, s.l1InfoTreeIndex, blobIndex, z, y, cp) =
+            abi.decode(params, (uint64, uint64, uint32, uint256, bytes32, bytes32, bytes));
+        return BlobAcc.checkedBlob(blobIndex, z, y, cp);
+    }
+
+    /// The L1 info root a blob names (by leaf count, as sequenceBatches),
+    /// with its timestamp limit in range.
+    function _l1InfoRoot(uint32 index, uint64 maxTs) internal view returns (bytes32 root) {
+        if (uint256(maxTs) > block.timestamp + TIMESTAMP_RANGE) revert MaxTimestampSequenceInvalid();
+        root = globalExitRootManager.l1InfoRootMap(index);
+        if (root == bytes32(0)) revert L1InfoTreeLeafCountInvalid();
     }
 
     /// Anyone (or forceBatchAddress) may queue L2 transactions on L1; the

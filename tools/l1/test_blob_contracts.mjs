@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+// Blobs through the contracts on a real anvil (its default hardfork, after
+// Osaka): Polygon's blob vectors through BlobAcc (calldata and forced blobs
+// by eth_call; the EIP-4844 blob in a type-3 transaction whose sidecar
+// carries zkseq's own commitment and 128 cell proofs, EIP-7594's form, which
+// anvil checks; the point evaluation at zkseq's (z, y) checked by the 0x0a
+// precompile; blobhash equal to zkseq's versioned hash), a damaged cell proof
+// and a wrong y refused; and ZkseqRollup.sequenceBlobs with a blob and a
+// calldata blob in one sequence, its accInputHash recomputed here.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ok, eq, done, bin, vectors } from '../../tests/integ/tap.mjs';
+import { startAnvil, deploy, contracts, freePort, ethers, rollupAt, gerAt, DEPLOYER_KEY } from './devnet-lib.mjs';
+
+const tmp = fs.mkdtempSync('/tmp/zkseq-blobc-');
+const zkseq = (...a) => JSON.parse(execFileSync(path.join(bin, 'zkseq'), a, { maxBuffer: 64 << 20 }).toString());
+const cases = JSON.parse(fs.readFileSync(path.join(vectors, 'polygon/blob/blob-inner-data.json'), 'utf8'));
+const typeName = ['calldata', 'blob', 'forced'];
+
+// The blob of a vector's batches, with everything zkseq computes for it.
+function blobOf(cs, type) {
+  const bf = path.join(tmp, `c${cs.id}.json`), out = path.join(tmp, `c${cs.id}.blob`);
+  fs.writeFileSync(bf, JSON.stringify(cs.batchesData));
+  const enc = zkseq('blob', 'encode', bf, '--type', typeName[type], '--out', out);
+  const data = ethers.hexlify(fs.readFileSync(out));
+  if (type !== 1) return { data, enc };
+  return { data, enc, com: zkseq('blob', 'commit', out), cells: zkseq('blob', 'cells', out) };
+}
+
+const stepOf = (p, type) => ({
+  l1InfoTreeIndex: Number(p.lastL1InfoTreeIndex), l1InfoTreeRoot: p.lastL1InfoTreeRoot,
+  timestampLimit: BigInt(p.timestampLimit), sequencer: p.sequencerAddress, zkGasLimit: BigInt(p.zkGasLimit),
+  blobType: type, versionedHash: ethers.ZeroHash, blobL2HashData: ethers.ZeroHash, forcedHashData: p.forcedHashData,
+});
+
+// A type-3 transaction carrying blob b (EIP-7594's sidecar: zkseq's commitment
+// and cell proofs), signed here and broadcast raw.
+async function sendBlobTx(wallet, to, data, b, cellProofs) {
+  const provider = wallet.provider;
+  const fee = await provider.getFeeData();
+  const tx = ethers.Transaction.from({
+    type: 3, chainId: (await provider.getNetwork()).chainId, nonce: await provider.getTransactionCount(wallet.address),
+    to, data, gasLimit: 600000n, maxFeePerGas: fee.maxFeePerGas * 2n, maxPriorityFeePerGas: fee.maxPriorityFeePerGas,
+    maxFeePerBlobGas: 1000000000n,
+    blobs: [{ data: b.data, commitment: b.com.commitment, proof: ethers.concat(cellProofs) }],
+  });
+  tx.blobWrapperVersion = 1;
+  tx.signature = wallet.signingKey.sign(tx.unsignedHash);
+  return provider.broadcastTransaction(tx.serialized);
+}
+
+const anvil = await startAnvil({ port: await freePort() });
+try {
+  const provider = new ethers.JsonRpcProvider(anvil.url, undefined, { cacheTimeout: -1, batchMaxCount: 1 });
+  provider.pollingInterval = 100;
+  const c = contracts();
+  const deployer = new ethers.Wallet(DEPLOYER_KEY, provider);
+  const harness = await (await new ethers.ContractFactory(c.BlobAccHarness.abi, c.BlobAccHarness.bytecode,
+    new ethers.NonceManager(deployer)).deploy()).waitForDeployment();
+  const hAddr = await harness.getAddress();
+
+  // Calldata and forced blobs: the vectors through the contract's step.
+  let n = 0;
+  for (const cs of cases.filter((x) => ['0', '2'].includes(String(x.inputBlob.private.blobType)))) {
+    const type = Number(cs.inputBlob.private.blobType);
+    const b = blobOf(cs, type);
+    const acc = await harness.calldataStep(cs.inputBlob.publics.oldBlobAccInputHash, stepOf(cs.inputBlob.private, type), b.data);
+    eq(acc, cs.expected.newBlobAccInputHash, `vector ${cs.id} (${cs.description}): the contract's accInputHash`);
+    n++;
+  }
+  ok(n >= 4, `${n} calldata and forced blob vectors through the contract`);
+
+  // The EIP-4844 blob: a type-3 transaction with zkseq's KZG work.
+  const c1 = cases.find((x) => String(x.inputBlob.private.blobType) === '1');
+  const b1 = blobOf(c1, 1);
+  const args = (y, proof) => harness.interface.encodeFunctionData('blobStep', [c1.inputBlob.publics.oldBlobAccInputHash,
+    stepOf(c1.inputBlob.private, 1), 0, b1.com.z, y, ethers.concat([b1.com.commitment, proof])]);
+  const sent = await sendBlobTx(deployer, hAddr, args(b1.com.y, b1.com.proof), b1, b1.cells.cellProofs);
+  const rcpt = await sent.wait();
+  const ev = rcpt.logs.map((l) => harness.interface.parseLog(l)).find((e) => e && e.name === 'BlobAccumulated');
+  eq(rcpt.status, 1, 'anvil took the type-3 transaction with zkseq\'s commitment and 128 cell proofs');
+  eq(ev && ev.args.versionedHash, b1.com.versionedHash, 'blobhash(0) is zkseq\'s versioned hash');
+  eq(ev && ev.args.acc, c1.expected.newBlobAccInputHash, `vector ${c1.id} (${c1.description}): the contract's accInputHash, point evaluation checked`);
+  const tx1 = await provider.send('eth_getTransactionByHash', [sent.hash]);
+  eq(tx1.blobVersionedHashes, [b1.com.versionedHash], 'eth_getTransactionByHash lists the versioned hash');
+
+  // A damaged cell proof: refused by anvil.
+  const badCells = b1.cells.cellProofs.slice();
+  badCells[5] = badCells[9];
+  let refused = null;
+  try { await sendBlobTx(deployer, hAddr, args(b1.com.y, b1.com.proof), b1, badCells); } catch (e) { refused = e; }
+  ok(refused && /kzg|proof/i.test(String(refused.message || refused)), 'anvil refuses a blob whose cell proofs do not check',
+    String(refused && refused.message).slice(0, 200));
+  // A wrong y: the point evaluation precompile fails, the call reverts
+  // (the same call with zkseq's y goes through: the blob hash is there).
+  const call = (y) => provider.send('eth_call', [{ from: deployer.address, to: hAddr, data: args(y, b1.com.proof),
+    blobVersionedHashes: [b1.com.versionedHash], maxFeePerBlobGas: '0x3b9aca00' }, 'latest']);
+  const good = await call(b1.com.y).catch((e) => e);
+  ok(typeof good === 'string' && good.length === 66, 'eth_call of blobStep with the blob\'s versioned hash and zkseq\'s y succeeds', String(good));
+  const yBad = ethers.toBeHex(BigInt(b1.com.y) ^ 1n, 32);
+  const bad = await call(yBad).catch((e) => e);
+  ok(bad instanceof Error && JSON.stringify(bad.error || bad.info || bad.message).includes(ethers.id('PointEvaluationFailed()').slice(0, 10)),
+    'a wrong y reverts with PointEvaluationFailed', String(bad && bad.message).slice(0, 300));
+
+  // ZkseqRollup.sequenceBlobs: an EIP-4844 blob and a calldata blob in one sequence.
+  const seq = ethers.Wallet.createRandom().connect(provider);
+  await (await deployer.sendTransaction({ to: seq.address, value: ethers.parseEther('10') })).wait();
+  const addrs = await deploy(anvil.url, { sequencer: seq.address, fundSequencer: null });
+  const rollup = rollupAt(addrs.rollup, seq);
+  const root = await gerAt(addrs.globalExitRootManager, provider).l1InfoRootMap(1);
+  const now = BigInt((await provider.getBlock('latest')).timestamp);
+  const coinbase = ethers.Wallet.createRandom().address;
+  const zkGas = 100000000n;
+  const c0 = cases.find((x) => String(x.inputBlob.private.blobType) === '0');
+  const b0 = blobOf(c0, 0);
+  const coder = ethers.AbiCoder.defaultAbiCoder();
+  const blobs = [
+    { blobType: 1, blobTypeParams: coder.encode(['uint64', 'uint64', 'uint32', 'uint256', 'bytes32', 'bytes32', 'bytes'],
+      [now, zkGas, 1, 0, b1.com.z, b1.com.y, ethers.concat([b1.com.commitment, b1.com.proof])]) },
+    { blobType: 0, blobTypeParams: coder.encode(['uint64', 'uint64', 'uint32', 'bytes'], [now, zkGas, 1, b0.data]) },
+  ];
+  const pk = (acc, type, vh, l2) => ethers.solidityPackedKeccak256(
+    ['bytes32', 'uint32', 'bytes32', 'uint64', 'address', 'uint64', 'uint8', 'bytes32', 'bytes32', 'bytes32'],
+    [acc, 1, root, now, coinbase, zkGas, type, vh, l2, ethers.ZeroHash]);
+  const want = pk(pk(ethers.ZeroHash, 1, b1.com.versionedHash, ethers.ZeroHash), 0, ethers.ZeroHash, ethers.keccak256(b0.data));
+  const data = rollup.interface.encodeFunctionData('sequenceBlobs', [blobs, coinbase, want]);
+  const sr = await (await sendBlobTx(seq, addrs.rollup, data, b1, b1.cells.cellProofs)).wait();
+  eq(sr.status, 1, 'sequenceBlobs with a blob and a calldata blob is mined');
+  eq(await rollup.lastBlobAccInputHash(), want, 'its accInputHash is the one recomputed here');
+  eq(await rollup.lastBlobSequenced(), 2n, 'two blobs sequenced');
+  let wrong = null;
+  try {
+    await rollup.sequenceBlobs.staticCall([blobs[1]], coinbase, want);
+  } catch (e) { wrong = e; }
+  ok(wrong && /FinalAccInputHashDoesNotMatch/.test(wrong.shortMessage + wrong.message + JSON.stringify(wrong.revert || '')),
+    'a wrong expected accInputHash reverts');
+} finally {
+  await anvil.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+done();
