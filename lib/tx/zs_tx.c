@@ -397,6 +397,19 @@ int zs_key_to_address(const uint8_t key[32], uint8_t addr[20])
     return ZS_OK;
 }
 
+int zs_sign_digest(const uint8_t digest[32], const uint8_t key[32], uint8_t r[32], uint8_t s[32], int *parity)
+{
+    sign_ctx_once();
+    if (!sign_ctx) return ZS_ERR_NOMEM;
+    secp256k1_ecdsa_recoverable_signature sig;
+    if (!secp256k1_ecdsa_sign_recoverable(sign_ctx, &sig, digest, key, NULL, NULL)) return ZS_ERR_CRYPTO;
+    uint8_t rs[64];
+    secp256k1_ecdsa_recoverable_signature_serialize_compact(sign_ctx, rs, parity, &sig);
+    memcpy(r, rs, 32);
+    memcpy(s, rs + 32, 32); /* libsecp256k1 signs with low s */
+    return ZS_OK;
+}
+
 int zs_tx_sign(zs_tx_t *tx, const uint8_t key[32], uint8_t *out, size_t cap, size_t *len)
 {
     if (tx->type > ZS_TX_DYNAMIC_FEE) return ZS_ERR_UNSUPPORTED;
@@ -410,15 +423,8 @@ int zs_tx_sign(zs_tx_t *tx, const uint8_t key[32], uint8_t *out, size_t cap, siz
     if (n < 0) return (int)n;
     uint8_t digest[32];
     zs_keccak256(out, (size_t)n, digest);
-    sign_ctx_once();
-    if (!sign_ctx) return ZS_ERR_NOMEM;
-    secp256k1_ecdsa_recoverable_signature sig;
-    if (!secp256k1_ecdsa_sign_recoverable(sign_ctx, &sig, digest, key, NULL, NULL)) return ZS_ERR_CRYPTO;
-    uint8_t rs[64];
-    int recid;
-    secp256k1_ecdsa_recoverable_signature_serialize_compact(sign_ctx, rs, &recid, &sig);
-    memcpy(tx->r, rs, 32);
-    memcpy(tx->s, rs + 32, 32); /* libsecp256k1 signs with low s */
+    int recid, rc = zs_sign_digest(digest, key, tx->r, tx->s, &recid);
+    if (rc) return rc;
     tx->y_parity = (uint8_t)recid;
     unsigned __int128 v = tx->type != ZS_TX_LEGACY ? (unsigned)recid
                           : tx->has_chain_id      ? 35 + 2 * (unsigned __int128)tx->chain_id + (unsigned)recid

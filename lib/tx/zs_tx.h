@@ -132,6 +132,12 @@ ZS_MUST_USE int zs_tx_sign_transfer(zs_tx_t *tx, const uint8_t key[32], uint64_t
    ... junk"), as 64 hex digits each: zkseqd --dev funds them. */
 extern const char *const zs_dev_keys[10];
 
+/* zs_sign_digest signs a 32-byte digest with the secret key (low s,
+   RFC 6979 nonce): r, s and the y parity.  0, ZS_ERR_CRYPTO (a bad key) or
+   ZS_ERR_NOMEM. */
+ZS_MUST_USE int zs_sign_digest(const uint8_t digest[32], const uint8_t key[32], uint8_t r[32], uint8_t s[32],
+                               int *parity);
+
 /* zs_key_to_address derives the address of a 32-byte secret key. */
 ZS_MUST_USE int zs_key_to_address(const uint8_t key[32], uint8_t addr[20]);
 

@@ -6,7 +6,9 @@
 // anvil checks; the point evaluation at zkseq's (z, y) checked by the 0x0a
 // precompile; blobhash equal to zkseq's versioned hash), a damaged cell proof
 // and a wrong y refused; and ZkseqRollup.sequenceBlobs with a blob and a
-// calldata blob in one sequence, its accInputHash recomputed here.
+// calldata blob in one sequence, its accInputHash recomputed here; and the
+// same type-3 transaction signed by zkseq (`zkseq blob tx`, lib/tx), read by
+// ethers and mined by anvil in both sidecar forms.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -102,6 +104,32 @@ try {
   const bad = await call(yBad).catch((e) => e);
   ok(bad instanceof Error && JSON.stringify(bad.error || bad.info || bad.message).includes(ethers.id('PointEvaluationFailed()').slice(0, 10)),
     'a wrong y reverts with PointEvaluationFailed', String(bad && bad.message).slice(0, 300));
+
+  // The same transaction signed by zkseq (lib/tx's type-3 signer, the
+  // firmware's): ethers reads its network form back, anvil mines it, in
+  // EIP-7594's form and in EIP-4844's.
+  const blobFile = path.join(tmp, `c${c1.id}.blob`);
+  for (const form of ['eip7594', 'eip4844']) {
+    const fee = await provider.getFeeData();
+    const nonce = await provider.getTransactionCount(deployer.address);
+    const out = path.join(tmp, `tx-${form}.hex`);
+    const z = zkseq('blob', 'tx', '--key', DEPLOYER_KEY, '--chain-id', String((await provider.getNetwork()).chainId),
+      '--nonce', String(nonce), '--to', hAddr, '--gas', '600000', '--max-fee', String(fee.maxFeePerGas * 2n),
+      '--max-priority-fee', String(fee.maxPriorityFeePerGas), '--blob-fee', '1000000000',
+      '--data', args(b1.com.y, b1.com.proof), '--out', out, ...(form === 'eip4844' ? ['--eip4844'] : []), blobFile);
+    const wire = fs.readFileSync(out, 'utf8');
+    const parsed = ethers.Transaction.from(wire);
+    ok(parsed.type === 3 && parsed.hash === z.hash && parsed.from === deployer.address && parsed.to === hAddr &&
+       parsed.blobVersionedHashes[0] === b1.com.versionedHash && parsed.blobs.length === 1 &&
+       parsed.blobs[0].commitment === b1.com.commitment && (form === 'eip4844') === (parsed.blobWrapperVersion == null),
+    `${form}: ethers reads zkseq's signed blob transaction (hash, sender, versioned hash, commitment)`,
+    { hash: parsed.hash, want: z.hash, from: parsed.from, v: parsed.blobWrapperVersion });
+    const sentHash = await provider.send('eth_sendRawTransaction', [wire]);
+    const r2 = await provider.waitForTransaction(sentHash);
+    const ev2 = r2.logs.map((l) => harness.interface.parseLog(l)).find((e) => e && e.name === 'BlobAccumulated');
+    ok(sentHash === z.hash && r2.status === 1 && ev2 && ev2.args.acc === c1.expected.newBlobAccInputHash,
+      `${form}: anvil mines it and the contract computes Polygon's accInputHash`);
+  }
 
   // ZkseqRollup.sequenceBlobs: an EIP-4844 blob and a calldata blob in one sequence.
   const seq = ethers.Wallet.createRandom().connect(provider);

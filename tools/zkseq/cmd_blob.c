@@ -3,7 +3,11 @@
          FILE: a JSON array of batchL2Data hex strings (or {"batches": [...]})
      blob decode FILE [--type ...]    the batches back (FILE: the blob, raw or hex)
      blob commit FILE                 commitment, versioned hash, z, y and its proof, the blob proof
-     blob cells FILE [--cells]        EIP-7594: the 128 cell proofs (and cells), checked */
+     blob cells FILE [--cells]        EIP-7594: the 128 cell proofs (and cells), checked
+     blob tx --key K --chain-id N --nonce N --to ADDR --gas N --max-fee W --max-priority-fee W
+             --blob-fee W [--value W] [--data HEX] [--eip4844] [--out F] BLOBFILE...
+         a signed type-3 transaction carrying the blobs, in the network form (EIP-7594's
+         cell proofs, or EIP-4844's blob proofs with --eip4844) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +16,7 @@
 #include "lib/base/zs_hex.h"
 #include "lib/blob/zs_blob.h"
 #include "lib/kzg/zs_kzg.h"
+#include "lib/tx/zs_tx_blob.h"
 #include "tools/zkseq/zkseq_cli.h"
 
 static const char *const type_names[3] = {"calldata", "blob", "forced"};
@@ -193,8 +198,91 @@ static int blob_cells(const char *path, int with_cells)
     return 0;
 }
 
+/* The blobs' KZG work for the network form: commitments, versioned
+   hashes, and the proofs (128 cell proofs per blob, or one blob proof). */
+static void blob_sidecar(zs_kzg_t *k, size_t n, uint8_t **blobs, int eip4844, uint8_t (*com)[48], uint8_t (*vh)[32],
+                         uint8_t (*proofs)[48])
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = zs_kzg_commit(k, blobs[i], com[i]);
+        if (!rc) rc = eip4844 ? zs_kzg_blob_proof(k, blobs[i], com[i], proofs[i])
+                              : zs_kzg_cells(k, blobs[i], NULL, proofs + i * ZS_KZG_CELLS);
+        if (rc) cli_fail("blob tx: blob %zu: %s", i, rc == ZS_ERR_PARSE ? "a field element is not below the modulus" : zs_strerror(rc));
+        zs_blob_versioned_hash(com[i], vh[i]);
+    }
+}
+
+static int blob_tx(int argc, char **argv)
+{
+    zs_tx_blob_t tx = {0};
+    uint8_t key[32], *blobs[6];
+    const char *out = NULL, *data = NULL;
+    size_t n = 0, len;
+    int eip4844 = 0, have_key = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--eip4844")) { eip4844 = 1; continue; }
+        if (a[0] != '-') {
+            if (n == 6) cli_fail("blob tx: at most 6 blobs");
+            blobs[n++] = read_blob(a);
+            continue;
+        }
+        if (!v) cli_fail("blob tx: %s needs a value", a);
+        i++;
+        if (!strcmp(a, "--key")) { cli_hex_exact("--key", v, key, 32); have_key = 1; }
+        else if (!strcmp(a, "--chain-id")) tx.chain_id = cli_u64(a, v);
+        else if (!strcmp(a, "--nonce")) tx.nonce = cli_u64(a, v);
+        else if (!strcmp(a, "--gas")) tx.gas = cli_u64(a, v);
+        else if (!strcmp(a, "--to")) cli_addr(a, v, tx.to);
+        else if (!strcmp(a, "--max-fee")) tx.max_fee = cli_u256(a, v);
+        else if (!strcmp(a, "--max-priority-fee")) tx.max_priority_fee = cli_u256(a, v);
+        else if (!strcmp(a, "--blob-fee")) tx.max_fee_per_blob_gas = cli_u256(a, v);
+        else if (!strcmp(a, "--value")) tx.value = cli_u256(a, v);
+        else if (!strcmp(a, "--data")) data = v;
+        else if (!strcmp(a, "--out")) out = v;
+        else cli_fail("blob tx: unknown option %s", a);
+    }
+    if (!have_key || !n) cli_fail("blob tx: --key and at least one BLOBFILE are needed");
+    uint8_t *d = data ? cli_hex("--data", data, &tx.data_len) : NULL;
+    tx.data = d;
+    uint8_t com[6][48], vh[6][32], hash[32], (*proofs)[48] = malloc(6 * ZS_KZG_CELLS * 48);
+    zs_kzg_t *k = open_kzg();
+    blob_sidecar(k, n, blobs, eip4844, com, vh, proofs);
+    tx.blob_hashes = (const uint8_t(*)[32])vh;
+    tx.nblobs = n;
+    static uint8_t signed_tx[1 << 17], wire[6 * (ZS_BLOB_BYTES + 8192) + (1 << 17)];
+    int rc = zs_tx_blob_sign(&tx, key, signed_tx, sizeof signed_tx, &len, hash);
+    if (rc) cli_fail("blob tx: signing: %s", zs_strerror(rc));
+    long wl = zs_tx_blob_wrap(signed_tx, len, n, (const uint8_t *const *)blobs, (const uint8_t(*)[48])com,
+                              (const uint8_t(*)[48])proofs, !eip4844, wire, sizeof wire);
+    if (wl < 0) cli_fail("blob tx: %s", zs_strerror((int)wl));
+    json_t *hs = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(hs, cli_json_hex(vh[i], 32));
+    json_t *o = json_pack("{s:o,s:o,s:o,s:s}", "hash", cli_json_hex(hash, 32), "signed", cli_json_hex(signed_tx, len),
+                          "blobVersionedHashes", hs, "form", eip4844 ? "eip4844" : "eip7594");
+    if (out) {
+        FILE *f = fopen(out, "w");
+        if (!f) cli_fail("blob tx: cannot write %s", out);
+        char *hex = malloc(2 * (size_t)wl + 3);
+        zs_hex_encode_0x(hex, wire, (size_t)wl);
+        int bad = fputs(hex, f) < 0;
+        free(hex);
+        if (fclose(f) || bad) cli_fail("blob tx: cannot write %s", out);
+        json_object_set_new(o, "network", json_string(out));
+    } else {
+        json_object_set_new(o, "network", cli_json_hex(wire, (size_t)wl));
+    }
+    cli_print(o);
+    for (size_t i = 0; i < n; i++) free(blobs[i]);
+    free(proofs);
+    free(d);
+    zs_kzg_close(k);
+    return 0;
+}
+
 int cmd_blob(int argc, char **argv)
 {
+    if (argc >= 1 && !strcmp(argv[0], "tx")) return blob_tx(argc - 1, argv + 1);
     if (argc < 2) cli_fail("blob: encode|decode|commit|cells FILE (zkseq --help)");
     const char *sub = argv[0], *file = NULL, *out = NULL;
     int type = ZS_BLOB_EIP4844, with_cells = 0;

@@ -31,6 +31,9 @@ static const char usage[] =
     "  blob decode FILE [--type ...]      the batches of a blob (FILE: raw bytes or 0x-hex)\n"
     "  blob commit FILE                   KZG commitment, versioned hash, z, y = p(z) and its proof\n"
     "  blob cells FILE [--cells]          EIP-7594: the 128 cell proofs (and cells), checked\n"
+    "  blob tx --key K --chain-id N --nonce N --to ADDR --gas N --max-fee W --max-priority-fee W\n"
+    "          --blob-fee W [--value W] [--data HEX] [--eip4844] [--out F] BLOBFILE...\n"
+    "                                     a signed type-3 transaction with its blobs, network form\n"
     "\n"
     "  --card auto|cpu|sim|xrt [--card-xclbin FILE]  hash through the card (smt root, state genesis,\n"
     "                                     batch process); xrt without a card exits with status 2\n";
