@@ -7,7 +7,8 @@
 // exit root and L1 block hash; a transaction whose sender lacks funds or
 // that is of another chain skipped; a batch that does not decode thrown
 // away with the state left as it was), and the firmware sequences it in
-// order, checking it against the contract's forcedBatches entry first.
+// order, checking it against the contract's forcedBatches entry first; a
+// forced batch an L1 reorg drops before it is deep enough never runs.
 // The contract agrees (lastForceBatchSequenced, accInputHash), transfers
 // go on around the forced batches, and the chain replays.
 import { execFileSync } from 'node:child_process';
@@ -15,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ok, eq, done, bin } from '../tests/integ/tap.mjs';
 import { devKeys } from '../tests/integ/zkseqd.mjs';
-import { startAppliance, verifyL1, transferLoad, ethers, rpc } from '../tests/integ/appliance.mjs';
+import { startAppliance, verifyL1, transferLoad, ethers, rpc, sleep } from '../tests/integ/appliance.mjs';
 
 const app = await startAppliance({ name: 'l1forced' });
 const call = async (method, params) => (await rpc(app.url, method, params)).result;
@@ -91,10 +92,31 @@ try {
   await app.waitFor('forced batch 3 on L2', () => forcedBatch(n3), 60000);
   eq((await call('eth_getTransactionReceipt', [ethers.keccak256(txNext)]))?.status, '0x1', 'a third forced batch runs after the invalid one');
 
+  // An L1 reorg drops a forced batch before it is deep enough: it never
+  // runs; the next one L1 queues takes its number and runs.
+  const txGone = await rich.signTransaction({ to, value: 5n, nonce: nonce + 2, gasLimit: 21000n, gasPrice: 1000000000n, chainId: 1001n, type: 0 });
+  const reorgs0 = (await call('zkseq_l1Follower')).reorgs;
+  const nGone = await force(encodeBatch([txGone]));
+  const goneBlock = forced.at(-1).block.number;
+  await app.waitFor('the follower to read the forced batch', async () => (await call('zkseq_l1Follower')).forcedBatches === nGone, 5000)
+    .catch(() => {});
+  await app.anvil.send('anvil_reorg', [(await app.provider.getBlockNumber()) - goneBlock + 1, []]);
+  eq(Number(await app.rollup.lastForceBatch()), n3, `anvil_reorg dropped forced batch ${nGone} from L1`);
+  await sleep(5000); /* longer than it would take to become deep enough and run */
+  eq(await call('eth_getTransactionReceipt', [ethers.keccak256(txGone)]), null, 'the dropped forced batch never ran on L2');
+  eq(await forcedBatch(nGone), undefined, 'and no L2 batch carries it');
+  const txAgain = await rich.signTransaction({ to, value: 6n, nonce: nonce + 2, gasLimit: 21000n, gasPrice: 1000000000n, chainId: 1001n, type: 0 });
+  const nAgain = await force(encodeBatch([txAgain]));
+  eq(nAgain, nGone, `the next forced batch L1 queues is number ${nGone} again`);
+  const bAgain = await app.waitFor('the new forced batch on L2', () => forcedBatch(nAgain), 60000);
+  ok(bAgain.batchL2Data === encodeBatch([txAgain]) && (await call('eth_getTransactionReceipt', [ethers.keccak256(txAgain)]))?.status === '0x1',
+    'it runs with its own data');
+  ok((await call('zkseq_l1Follower')).reorgs > reorgs0, 'the follower had read it and unwound the reorg');
+
   // L1: every forced batch sequenced by the firmware, in order, and the contract agrees.
   await app.waitFor('the firmware to sequence the forced batches', async () =>
-    Number(await app.rollup.lastForceBatchSequenced()) === 3, 90000);
-  ok(true, 'lastForceBatchSequenced is 3: the firmware sequenced them, nobody else did');
+    Number(await app.rollup.lastForceBatchSequenced()) === nAgain, 90000);
+  ok(true, `lastForceBatchSequenced is ${nAgain}: the firmware sequenced them, nobody else did`);
   await load.stop();
   load = null;
   await app.settle();
