@@ -95,6 +95,7 @@ void bench_ingress(const bench_opts_t *o);
 void bench_l1gas(const bench_opts_t *o);
 void bench_card(const bench_opts_t *o);
 void bench_evm(const bench_opts_t *o);
+void bench_blob(const bench_opts_t *o);
 
 /* The accounts the state and card suites build their trees of: k of them
    whose addresses count from first + 1, their balance and nonce keys, and

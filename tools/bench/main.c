@@ -29,6 +29,7 @@ static const suite_t suites[] = {
     {"card", bench_card},
     {"evm", bench_evm},
     {"erc20", bench_erc20},
+    {"blob", bench_blob},
 };
 #define NSUITES (sizeof suites / sizeof suites[0])
 
