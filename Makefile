@@ -62,7 +62,7 @@ endif
 CARD_LIBS := $(XRT_LIBS)
 # The sequencer node and what it is made of, most dependent first, for the
 # programs and tests that link it (add zs_lib after them).
-NODE_LIBS := zs_node zs_l1view zs_accel zs_pool zs_chain zs_exec zs_evm zs_state zs_genesis zs_store zs_metrics zs_log zs_drivers_card
+NODE_LIBS := zs_node zs_l1view zs_accel zs_pool zs_chain zs_exec zs_evm zs_state zs_genesis zs_store zs_metrics zs_log zs_drivers_card zs_kzg zs_kzgext
 # The card's sim backend (fpga/kernels' C) and the noop-shim xclbin writer:
 # tests and tools link them before NODE_LIBS; zkseqd does not.
 CARD_SIM_LIBS := zs_card_sim zs_xclbin zs_kernels

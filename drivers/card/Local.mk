@@ -10,6 +10,6 @@ $(call add-objs,zs_drivers_card,zs_xrt.cc,$(XRT_CFLAGS) -I/usr/include/xrt)
 endif
 $(call add-objs,zs_card_sim,zs_card_sim.c)
 $(call add-objs,zs_xclbin,zs_xclbin.c,$(XRT_CFLAGS))
-$(call add-unit-test,test_card,test_card.c,zs_testsupport $(CARD_SIM_LIBS) zs_drivers_card zs_lib,$(JSON_LIBS) $(CARD_LIBS))
-$(call add-unit-test,test_card_xrt,test_card_xrt.c,zs_testsupport $(CARD_SIM_LIBS) zs_drivers_card zs_lib,$(JSON_LIBS) $(CARD_LIBS))
+$(call add-unit-test,test_card,test_card.c,zs_testsupport $(CARD_SIM_LIBS) zs_drivers_card zs_kzg zs_kzgext zs_lib,$(JSON_LIBS) $(CARD_LIBS))
+$(call add-unit-test,test_card_xrt,test_card_xrt.c,zs_testsupport $(CARD_SIM_LIBS) zs_drivers_card zs_kzg zs_kzgext zs_lib,$(JSON_LIBS) $(CARD_LIBS))
 $(BUILD)/obj/drivers/card/test_card_xrt.o: XCFLAGS += $(XRT_CFLAGS)

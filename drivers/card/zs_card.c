@@ -85,6 +85,7 @@ size_t zs_card_job_in_bytes(const zs_card_job_t *j)
     case ZS_CARD_MERKLE: return (size_t)j->n * 64;
     case ZS_CARD_KECCAK: return (size_t)j->n * j->arg[0] * 8 + (size_t)j->n * 4;
     case ZS_CARD_NTT: return ((size_t)8 << j->arg[0]) + ((size_t)4 << j->arg[0]);
+    case ZS_CARD_KZG_BLOB: return (size_t)j->n * ZS_CARD_KZG_IN;
     }
     return 0;
 }
@@ -96,6 +97,7 @@ size_t zs_card_job_out_bytes(const zs_card_job_t *j)
     case ZS_CARD_MERKLE: return (size_t)j->n * 32;
     case ZS_CARD_KECCAK: return (size_t)j->n * 32;
     case ZS_CARD_NTT: return (size_t)8 << j->arg[0];
+    case ZS_CARD_KZG_BLOB: return (size_t)j->n * ZS_CARD_KZG_OUT;
     }
     return 0;
 }
@@ -132,6 +134,10 @@ static int check_job(const zs_card_job_t *j)
         if (lg < 1 || lg > ZS_K_NTT_MAX_LOG) return ZS_ERR_INVAL;
         return need(j->in) >= ((size_t)8 << lg) && need(j->aux) >= ((size_t)4 << lg) ? ZS_OK : ZS_ERR_INVAL;
     }
+    case ZS_CARD_KZG_BLOB:
+        return n && j->out && j->out != j->in && need(j->in) >= n * ZS_CARD_KZG_IN && need(j->out) >= n * ZS_CARD_KZG_OUT
+                   ? ZS_OK
+                   : ZS_ERR_INVAL;
     }
     return ZS_ERR_INVAL;
 }
@@ -216,6 +222,8 @@ static void *worker(void *arg)
 int zs_card_submit(zs_card_t *c, const zs_card_job_t *job, uint64_t *ticket)
 {
     if (!c || !job || !job->in || check_job(job)) return ZS_ERR_INVAL;
+    int has = job->kernel == ZS_CARD_KZG_BLOB ? c->ops->supports && c->ops->supports(c->state, job->kernel) : 1;
+    if (!has) return ZS_ERR_UNSUPPORTED;
     pthread_mutex_lock(&c->mu);
     slot_t *s = NULL;
     for (size_t i = 0; i < SLOTS && !s; i++)

@@ -38,7 +38,11 @@ typedef enum {
     ZS_CARD_MERKLE = 2,   /* in: n x 8 words (child pairs), out: n x 4 (parents); arg[0..4) capacity */
     ZS_CARD_KECCAK = 3,   /* in: n slots of arg[0] words, aux: n uint32 lengths, out: n x 4 words */
     ZS_CARD_NTT = 4,      /* in: 2^arg[0] words, transformed in place; aux: 2^(arg[0]-1) twiddles */
+    ZS_CARD_KZG_BLOB = 5, /* in: n blobs of 131,072 bytes; out: n x (48-byte KZG commitment, then
+                             EIP-7594's 128 cell proofs of 48 bytes) = n x ZS_CARD_KZG_OUT bytes */
 } zs_card_kernel_t;
+#define ZS_CARD_KZG_IN 131072u
+#define ZS_CARD_KZG_OUT (48u + 128u * 48u)
 
 typedef struct {
     zs_card_kernel_t kernel;
@@ -98,7 +102,10 @@ size_t zs_card_size(const zs_card_buf_t *b);
 void zs_card_free(zs_card_t *c, zs_card_buf_t *b);
 
 /* zs_card_submit checks the job (sizes against its buffers) and queues it:
-   0 and a ticket, ZS_ERR_INVAL for a bad job (nothing queued). */
+   0 and a ticket, ZS_ERR_INVAL for a bad job, ZS_ERR_UNSUPPORTED for a
+   kernel this backend does not have (nothing queued).  Every backend has
+   the hashing kernels; the KZG one is the cpu backend's only, until the
+   card's MSM and FFT kernels are built. */
 ZS_MUST_USE int zs_card_submit(zs_card_t *c, const zs_card_job_t *job, uint64_t *ticket);
 /* zs_card_wait: 0 when the job is done and its output is in the mapped
    buffers; ZS_ERR_TIMEOUT (still running or lost: the caller decides),

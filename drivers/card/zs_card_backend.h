@@ -36,6 +36,8 @@ typedef struct {
     /* Optional: a new buffer's device side (0 or ZS_ERR_NOMEM), and its end. */
     int (*buf_init)(void *state, zs_card_buf_t *b);
     void (*buf_free)(void *state, zs_card_buf_t *b);
+    /* Optional: whether it has kernel k (NULL: the hashing kernels only). */
+    int (*supports)(void *state, zs_card_kernel_t k);
     /* Runs a checked job on worker (0..workers-1), from several workers at
        once. */
     void (*run)(void *state, unsigned worker, const zs_card_job_t *j, zs_card_done_t *done, char *why, size_t whylen);

@@ -1,5 +1,7 @@
 /* The cpu backend: the kernels on the CPU with lib/'s fastest code, on the
-   card's worker threads. */
+   card's worker threads; the KZG kernel through c-kzg-4844 (lib/kzg), its
+   trusted setup loaded on the first KZG job. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +9,7 @@
 #include "drivers/card/zs_card_backend.h"
 #include "lib/gl/zs_gl.h"
 #include "lib/keccak/zs_keccak.h"
+#include "lib/kzg/zs_kzg.h"
 #include "lib/poseidon/zs_poseidon.h"
 
 static void ntt(uint64_t *a, uint32_t log_n, const uint64_t *tw)
@@ -61,9 +64,48 @@ static void keccak(const zs_card_job_t *job, const uint8_t *base, const uint32_t
     }
 }
 
+typedef struct {
+    pthread_mutex_t mu;
+    int tried;     /* mu: the KZG setup was loaded (or failed to) */
+    zs_kzg_t *kzg; /* NULL after a try: it would not load (kzg_err) */
+    char kzg_err[256];
+} cpu_t;
+
+/* Each blob's commitment, then its 128 cell proofs. */
+static void kzg_blobs(cpu_t *c, const zs_card_job_t *job, const uint8_t *in, uint8_t *out, zs_card_done_t *done,
+                      char *why, size_t whylen)
+{
+    pthread_mutex_lock(&c->mu);
+    if (!c->tried) c->kzg = zs_kzg_open(NULL, 0, c->kzg_err, sizeof c->kzg_err);
+    c->tried = 1;
+    pthread_mutex_unlock(&c->mu);
+    if (!c->kzg) {
+        done->status = ZS_ERR_IO;
+        snprintf(why, whylen, "%s", c->kzg_err);
+        return;
+    }
+    for (uint32_t i = 0; i < job->n; i++) {
+        const uint8_t *blob = in + (size_t)i * ZS_CARD_KZG_IN;
+        uint8_t *o = out + (size_t)i * ZS_CARD_KZG_OUT;
+        int rc = zs_kzg_commit(c->kzg, blob, o);
+        if (!rc) rc = zs_kzg_cells(c->kzg, blob, NULL, (uint8_t(*)[48])(o + 48));
+        if (rc) {
+            done->status = ZS_ERR_IO;
+            snprintf(why, whylen, "blob %u: %s", i, rc == ZS_ERR_PARSE ? "a field element is not below the modulus" : zs_strerror(rc));
+            return;
+        }
+    }
+}
+
+static int supports(void *state, zs_card_kernel_t k)
+{
+    (void)state, (void)k;
+    return 1;
+}
+
 static void run(void *state, unsigned worker, const zs_card_job_t *job, zs_card_done_t *done, char *why, size_t whylen)
 {
-    (void)state, (void)worker, (void)done, (void)why, (void)whylen;
+    (void)worker;
     void *in = job->in->host, *out = zs_card_job_out(job), *aux = job->aux ? job->aux->host : NULL;
     switch (job->kernel) {
     case ZS_CARD_POSEIDON:
@@ -73,21 +115,30 @@ static void run(void *state, unsigned worker, const zs_card_job_t *job, zs_card_
     case ZS_CARD_MERKLE: merkle(job, in, out); break;
     case ZS_CARD_KECCAK: keccak(job, in, aux, out); break;
     case ZS_CARD_NTT: ntt(in, (uint32_t)job->arg[0], aux); break;
+    case ZS_CARD_KZG_BLOB: kzg_blobs(state, job, in, out, done, why, whylen); break;
     }
 }
 
 static void *open_cpu(const zs_card_opts_t *o, unsigned workers, char *device, size_t devlen, char *err,
                       size_t errlen)
 {
-    (void)o, (void)err, (void)errlen;
+    (void)o;
+    cpu_t *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&c->mu, NULL);
     snprintf(device, devlen, "lib/ on %u threads", workers);
-    static char state; /* nothing to keep */
-    return &state;
+    return c;
 }
 
 static void close_cpu(void *state)
 {
-    (void)state;
+    cpu_t *c = state;
+    zs_kzg_close(c->kzg);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
 }
 
 const zs_card_ops_t zs_card_cpu_ops = {
@@ -97,5 +148,6 @@ const zs_card_ops_t zs_card_cpu_ops = {
     .default_workers = 2,
     .open = open_cpu,
     .close = close_cpu,
+    .supports = supports,
     .run = run,
 };

@@ -227,6 +227,10 @@ extern "C" int zs_xrt_run(zs_xrt_t *x, unsigned worker, const zs_card_job_t *job
             if (!rc) bi.sync(XCL_BO_SYNC_BO_FROM_DEVICE, in_len, 0);
             break;
         }
+        case ZS_CARD_KZG_BLOB: // refused at submission: the card has no KZG kernel yet
+            say(err, errlen, "the card has no KZG kernel");
+            rc = ZS_ERR_IO;
+            break;
         }
         return rc;
     } catch (const std::exception &e) {
