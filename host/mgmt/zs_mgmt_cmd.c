@@ -452,6 +452,17 @@ static json_t *l1_status(const zs_mgmt_ctx_t *m)
     uint32_t bt;
     int from_fw = zs_policyctl_in_force(zs_node_policy(n), &bp, &bt);
     json_t *o = l1_json(&l1, 1);
+    zs_l1_follower_t f;
+    zs_l1view_follower(zs_node_l1view(n), &f);
+    if (f.enabled)
+        json_object_set_new(o, "follower",
+                            json_pack("{s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "up", f.up, "l1Head",
+                                      (json_int_t)f.head, "readTo", (json_int_t)f.cursor.at.number, "leaves",
+                                      (json_int_t)f.cursor.leaves, "referenceLeaf",
+                                      (json_int_t)(f.have_leaf ? f.leaf.index : 0), "virtualBatch",
+                                      (json_int_t)f.cursor.virtual_, "verifiedBatch", (json_int_t)f.cursor.verified,
+                                      "forcedBatches", (json_int_t)f.cursor.forced, "reorgs", (json_int_t)f.reorgs,
+                                      "accMismatches", (json_int_t)f.acc_mismatches, "error", f.error));
     json_object_set_new(o, "policy", json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "from", from_fw ? "firmware" : "configuration",
                                                "max_bytes", (json_int_t)bp.max_bytes, "max_txs", (json_int_t)bp.max_txs,
                                                "max_gas", (json_int_t)bp.max_gas, "max_age_ms", (json_int_t)bp.max_age_ms,

@@ -188,6 +188,25 @@ static void put_l1(out_t *o, const zs_l1_status_t *l)
     one(o, "zkseq_l1_sequencer_balance_wei", "gauge", "the L1 sequencer account's balance", u256_double(&l->balance_wei));
 }
 
+/* zkseqd's own reading of L1 (host/l1sync), when it follows L1. */
+static void put_follower(out_t *o, const zs_l1_follower_t *f)
+{
+    one(o, "zkseq_l1_follower_enabled", "gauge", "1 when zkseqd follows L1 itself (l1.rpc_url)", f->enabled);
+    if (!f->enabled) return;
+    one(o, "zkseq_l1_follower_up", "gauge", "1 while the follower's last poll reached L1", f->up);
+    one(o, "zkseq_l1_follower_read_block", "gauge", "the L1 block the follower has read to", (double)f->cursor.at.number);
+    one(o, "zkseq_l1_follower_head_block", "gauge", "L1's head at the follower's last poll", (double)f->head);
+    one(o, "zkseq_l1_follower_info_leaves", "gauge", "L1 info tree leaves recorded", (double)f->cursor.leaves);
+    one(o, "zkseq_l1_follower_virtual_batch", "gauge", "the last batch L1 holds, as the follower read it",
+        (double)f->cursor.virtual_);
+    one(o, "zkseq_l1_follower_verified_batch", "gauge", "the last batch L1 verified", (double)f->cursor.verified);
+    one(o, "zkseq_l1_follower_forced_batches", "gauge", "forced batches L1 queued", (double)f->cursor.forced);
+    one(o, "zkseq_l1_follower_errors_total", "counter", "polls that failed", (double)f->errors);
+    one(o, "zkseq_l1_follower_reorgs_total", "counter", "L1 reorganizations the follower unwound", (double)f->reorgs);
+    one(o, "zkseq_l1_follower_acc_mismatches_total", "counter",
+        "sequences whose recomputed accInputHash the contract does not hold (an ALARM each)", (double)f->acc_mismatches);
+}
+
 static void put_card(out_t *o, zs_accel_t *accel)
 {
     zs_accel_stats_t cs;
@@ -232,6 +251,9 @@ char *zs_mgmt_metrics_text(const zs_mgmt_ctx_t *c, size_t *len)
     put_sequencer(&o, c->node, &st, &r);
     put_batches(&o, c->node, &st, &l1);
     put_l1(&o, &l1);
+    zs_l1_follower_t fol;
+    zs_l1view_follower(zs_node_l1view(c->node), &fol);
+    put_follower(&o, &fol);
     put_card(&o, c->accel);
     head(&o, "zkseq_cpu_busy_ratio", "gauge", "each core's busy share over the last second");
     for (unsigned i = 0; i < r.ncpu; i++) put(&o, "zkseq_cpu_busy_ratio{cpu=\"%u\"} %.4f\n", i, r.cpu_busy[i]);

@@ -379,6 +379,9 @@ try {
   const m = parseMetrics(await scrape(app.zk.metricsPort));
   ok(get(m, 'zkseq_firmware_up') === 1 && get(m, 'zkseq_l1_transactions_sent_total') > 0 && get(m, 'zkseq_l1_gas_used_total') > 0 &&
     get(m, 'zkseq_l1_sequencer_balance_wei') > 0 && get(m, 'zkseq_batch_number{stage="virtual"}') > 0, 'metrics: the firmware, L1 transactions and gas, the sequencer balance, virtual batches');
+  ok(l1b && l1b.follower && l1b.follower.up === true && l1b.follower.readTo > 0 && l1b.follower.leaves >= 1 &&
+     get(m, 'zkseq_l1_follower_enabled') === 1 && get(m, 'zkseq_l1_follower_info_leaves') >= 1 &&
+     get(m, 'zkseq_l1_follower_acc_mismatches_total') === 0, 'l1 status and the metrics show zkseqd\'s own L1 follower', l1b && l1b.follower);
   const ok2 = ctl(A, ['--json', 'configure', 'check']).json;
   ok(ok2 && ok2.checks.find((c) => c.check === 'firmware link').status === 'ok' && ok2.checks.find((c) => c.check === 'L1').status === 'ok', 'configure check: the firmware link and L1 are ok now');
 
