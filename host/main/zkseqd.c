@@ -347,6 +347,10 @@ static void log_started(const parts_t *p, const running_t *r)
     if (r->udp) zs_log(ZS_LOG_INFO, "main", "exchange frames on udp://%s:%u", p->udp.host, zs_udp_port(r->udp));
     if (r->dpdk) zs_log(ZS_LOG_INFO, "main", "exchange frames on dpdk://%s:%u", p->dpdk.ip, p->dpdk.port);
     if (r->fw) zs_log(ZS_LOG_INFO, "main", "firmware mailbox %s", p->fw_mbox);
+    if (r->fw && !r->l1)
+        zs_log(ZS_LOG_WARN, "main",
+               "L1 not followed (l1.rpc_url is empty): forced batches are not taken, blocks reference no L1 info "
+               "leaf, and virtual batches come from the firmware alone; set l1.rpc_url and l1.rollup");
     if (r->l1) {
         char ro[43];
         zs_hex_encode_0x(ro, p->l1.rollup, 20);
