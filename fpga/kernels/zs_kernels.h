@@ -41,4 +41,12 @@ void keccak256_batch(const uint64_t *data, const uint32_t *lens, uint64_t *out, 
 #define ZS_K_NTT_MAX_LOG 24
 void ntt_gl(uint64_t *a, const uint64_t *tw, uint32_t log_n, uint32_t pass);
 
+/* msm_g1: out = sum_i scalars[i] * bases[i] over BLS12-381's G1: bases
+   are affine points (x then y, each 6 words: twelve 32-bit limbs in
+   Montgomery form, R = 2^384), scalars 4 words each (little-endian, below
+   2^256), out the Jacobian sum (X, Y, Z: 18 words; Z = 0 for infinity).
+   n <= ZS_K_MSM_MAX_POINTS (a blob: 4,096). */
+#define ZS_K_MSM_MAX_POINTS 8192
+void msm_g1(const uint64_t *bases, const uint64_t *scalars, uint64_t *out, uint32_t n);
+
 #endif
