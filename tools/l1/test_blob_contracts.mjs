@@ -6,7 +6,8 @@
 // anvil checks; the point evaluation at zkseq's (z, y) checked by the 0x0a
 // precompile; blobhash equal to zkseq's versioned hash), a damaged cell proof
 // and a wrong y refused; and ZkseqRollup.sequenceBlobs with a blob and a
-// calldata blob in one sequence, its accInputHash recomputed here; and the
+// calldata blob in one sequence, its accInputHash recomputed here, and
+// sequenceBlobBatches (a blob with its batches' hashes: both chains move); and the
 // same type-3 transaction signed by zkseq (`zkseq blob tx`, lib/tx), read by
 // ethers and mined by anvil in both sidecar forms.
 import { execFileSync } from 'node:child_process';
@@ -172,6 +173,29 @@ try {
   } catch (e) { wrong = e; }
   ok(wrong && /FinalAccInputHashDoesNotMatch/.test(wrong.shortMessage + wrong.message + JSON.stringify(wrong.revert || '')),
     'a wrong expected accInputHash reverts');
+
+  // zkseq's sequenceBlobBatches: the same blob stated to carry two batches
+  // advances the blob chain and the batch chain (sequenceBatches' steps).
+  const h = [ethers.keccak256('0x0b'), ethers.keccak256('0x0c')];
+  const lastB = await rollup.lastBatchSequenced();
+  const acc0 = (await rollup.sequencedBatches(lastB)).accInputHash;
+  const bstep = (acc, hh) => ethers.solidityPackedKeccak256(['bytes32', 'bytes32', 'bytes32', 'uint64', 'address', 'bytes32'],
+    [acc, hh, root, now, coinbase, ethers.ZeroHash]);
+  const wantBatch = bstep(bstep(acc0, h[0]), h[1]);
+  const wantBlob = pk(want, 1, b1.com.versionedHash, ethers.ZeroHash);
+  const bb = [{ blobTypeParams: blobs[0].blobTypeParams, batchHashes: h }];
+  const data2 = rollup.interface.encodeFunctionData('sequenceBlobBatches', [bb, coinbase, wantBlob, wantBatch]);
+  const sr2 = await (await sendBlobTx(seq, addrs.rollup, data2, b1, b1.cells.cellProofs)).wait();
+  eq(sr2.status, 1, 'sequenceBlobBatches with one blob of two batches is mined');
+  eq(await rollup.lastBatchSequenced(), lastB + 2n, 'the batch chain moved by two');
+  eq((await rollup.sequencedBatches(lastB + 2n)).accInputHash, wantBatch, 'its accInputHash is sequenceBatches\' chain over the stated hashes');
+  eq(await rollup.lastBlobAccInputHash(), wantBlob, 'the blob chain moved by the blob\'s step');
+  let wrong2 = null;
+  try {
+    await rollup.sequenceBlobBatches.staticCall(bb, coinbase, wantBlob, wantBatch);
+  } catch (e) { wrong2 = e; }
+  ok(wrong2 && /BlobHashNotFound|FinalAccInputHashDoesNotMatch/.test(wrong2.shortMessage + wrong2.message + JSON.stringify(wrong2.revert || '')),
+    'without the blob in the transaction it reverts', String(wrong2 && wrong2.shortMessage));
 } finally {
   await anvil.stop();
   fs.rmSync(tmp, { recursive: true, force: true });

@@ -36,6 +36,15 @@ contract ZkseqRollup {
         bytes blobTypeParams;
     }
 
+    /// zkseq's blob path (an extension of Feijoa's, sequenceBlobBatches):
+    /// one EIP-4844 blob of this transaction (blobTypeParams as for
+    /// blobType 1) and the keccak256 of the batchL2Data of each batch it
+    /// carries, in order.
+    struct BlobBatches {
+        bytes blobTypeParams;
+        bytes32[] batchHashes;
+    }
+
     struct SequencedBatchData {
         bytes32 accInputHash;
         uint64 sequencedTimestamp;
@@ -84,6 +93,7 @@ contract ZkseqRollup {
     event SetTrustedAggregator(address newTrustedAggregator);
     event SetForceBatchTimeout(uint64 newforceBatchTimeout);
     event SequenceBlobs(uint64 indexed numBlob, bytes32 accInputHash);
+    event SequenceBlobBatches(uint64 indexed numBlob, uint64 indexed numBatch);
 
     error OnlyAdmin();
     error OnlyTrustedSequencer();
@@ -104,6 +114,7 @@ contract ZkseqRollup {
     error InvalidProof();
     error SequenceZeroBlobs();
     error BlobTypeNotSupported();
+    error BlobWithoutBatches();
 
     modifier onlyAdmin() {
         if (msg.sender != admin) revert OnlyAdmin();
@@ -221,6 +232,70 @@ contract ZkseqRollup {
         lastBlobAccInputHash = acc;
         blobAccInputHash[newLast] = acc;
         emit SequenceBlobs(newLast, acc);
+    }
+
+    /// zkseq's blob path: batches carried by this transaction's EIP-4844
+    /// blobs.  Each blob advances the blob chain (lastBlobAccInputHash, as
+    /// sequenceBlobs with blobType 1), and its batches advance the batch
+    /// chain exactly as sequenceBatches would (the same accInputHash per
+    /// batch, with the blob's l1InfoLeafIndex and maxSequenceTimestamp), from
+    /// the keccak256 of each batch's data as the sequencer states it: the
+    /// EVM cannot read a blob, so the binding of those hashes to the blob's
+    /// bytes is the prover's (Feijoa's blob-inner program decodes the blob and
+    /// recomputes them).  Forced batches keep going through sequenceBatches.
+    /// Both chains' results are checked against the caller's.
+    function sequenceBlobBatches(
+        BlobBatches[] calldata blobs,
+        address l2Coinbase,
+        bytes32 expectedFinalBlobAccInputHash,
+        bytes32 expectedFinalAccInputHash
+    ) external onlyTrustedSequencer {
+        uint256 n = blobs.length;
+        if (n == 0) revert SequenceZeroBlobs();
+        bytes32 blobAcc = lastBlobAccInputHash;
+        bytes32 acc = sequencedBatches[lastBatchSequenced].accInputHash;
+        uint256 batchesNum = 0;
+        bytes32 l1InfoRoot;
+        for (uint256 i = 0; i < n; i++) {
+            (blobAcc, acc, l1InfoRoot) = _blobBatchesStep(blobAcc, acc, blobs[i], l2Coinbase);
+            batchesNum += blobs[i].batchHashes.length;
+        }
+        if (batchesNum > _MAX_VERIFY_BATCHES) revert ExceedMaxVerifyBatches();
+        if (blobAcc != expectedFinalBlobAccInputHash || acc != expectedFinalAccInputHash) {
+            revert FinalAccInputHashDoesNotMatch();
+        }
+        uint64 newBlob = lastBlobSequenced + uint64(n);
+        lastBlobSequenced = newBlob;
+        lastBlobAccInputHash = blobAcc;
+        blobAccInputHash[newBlob] = blobAcc;
+        uint64 previous = lastBatchSequenced;
+        uint64 newLast = previous + uint64(batchesNum);
+        sequencedBatches[newLast] = SequencedBatchData(acc, uint64(block.timestamp), previous);
+        lastBatchSequenced = newLast;
+        emit SequenceBlobs(newBlob, blobAcc);
+        emit SequenceBlobBatches(newBlob, newLast);
+        emit SequenceBatches(newLast, l1InfoRoot);
+    }
+
+    /// One blob of this transaction: the blob chain and the batch chain
+    /// stepped over it, and the L1 info root it names.
+    function _blobBatchesStep(bytes32 blobAcc, bytes32 acc, BlobBatches calldata b, address coinbase)
+        internal
+        view
+        returns (bytes32, bytes32, bytes32 root)
+    {
+        BlobAcc.Step memory s;
+        s.sequencer = coinbase;
+        s.blobType = BlobAcc.BLOBTX_BLOB_TYPE;
+        s.versionedHash = _blobTx(b.blobTypeParams, s);
+        root = _l1InfoRoot(s.l1InfoTreeIndex, s.timestampLimit);
+        s.l1InfoTreeRoot = root;
+        uint256 m = b.batchHashes.length;
+        if (m == 0) revert BlobWithoutBatches();
+        for (uint256 k = 0; k < m; k++) {
+            acc = keccak256(abi.encodePacked(acc, b.batchHashes[k], root, s.timestampLimit, coinbase, bytes32(0)));
+        }
+        return (BlobAcc.step(blobAcc, s), acc, root);
     }
 
     function _blobStep(bytes32 acc, BlobData calldata b, address coinbase) internal view returns (bytes32) {
