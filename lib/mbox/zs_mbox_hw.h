@@ -38,7 +38,7 @@
 #include "lib/policy/zs_batch_policy.h"
 
 #define ZS_MBOX_MAGIC 0x424d535au /* "ZSMB" */
-#define ZS_MBOX_VERSION 3u /* 2: POLICY carries the whole zs_batch_policy_t; 3: SEALED carries forced batches */
+#define ZS_MBOX_VERSION 4u /* 2: POLICY carries the whole zs_batch_policy_t; 3: SEALED carries forced batches; 4: KZG */
 
 #define ZS_MBOX_REG_MAGIC 0x000
 #define ZS_MBOX_REG_VERSION 0x004
@@ -78,6 +78,7 @@ enum {
     ZS_MBOX_CMD_SEALED = 2, /* zs_mbox_sealed_t, then l2len bytes of batchL2Data */
     ZS_MBOX_CMD_STATS = 3,  /* zs_mbox_stats_t */
     ZS_MBOX_CMD_POLICY_SET = 4, /* zs_mbox_policy_set_t: an operator changes a policy limit */
+    ZS_MBOX_CMD_KZG = 5,    /* zs_mbox_kzg_t: a blob's KZG commitment and proofs, as KZG_REQ asked */
     /* firmware -> host */
     ZS_MBOX_EVT_HELLO = 64,   /* zs_mbox_fw_hello_t */
     ZS_MBOX_EVT_ACK = 65,     /* zs_mbox_ack_t: sealed batches journaled up to number */
@@ -88,6 +89,7 @@ enum {
     ZS_MBOX_EVT_STATE = 70,   /* zs_mbox_state_t: backlog, alarms */
     ZS_MBOX_EVT_POLICY_RESULT = 71, /* zs_mbox_policy_result_t: the answer to a POLICY_SET */
     ZS_MBOX_EVT_L1INFO = 72,  /* zs_mbox_l1info_t: the L1 account and submissions, every second */
+    ZS_MBOX_EVT_KZG_REQ = 73, /* zs_mbox_kzg_req_t: compute the KZG work of a blob of sealed batches */
 };
 
 typedef struct {
@@ -195,5 +197,28 @@ typedef struct {
     uint32_t alarms;         /* alarms raised since boot */
     uint64_t l1_gas_used;    /* by the submissions mined since boot */
 } zs_mbox_l1info_t;
+
+/* The blob of sealed batches first..last in Polygon's layout (lib/blob,
+   EIP-4844 type: 31 bytes to a field element, 131,072 bytes).  The host
+   builds the same bytes from its own batches (data_hash = keccak256 of the
+   131,072 bytes, as the firmware built them, must match), computes the
+   commitment, EIP-7594's 128 cell proofs (on the card), z (lib/blob) and
+   the proof of y = p(z), and answers with a zs_mbox_kzg_t.  The firmware
+   checks every proof against its own blob before it signs anything. */
+typedef struct {
+    uint64_t first, last;
+    uint8_t data_hash[32];
+} zs_mbox_kzg_req_t;
+
+typedef struct {
+    uint64_t first, last;
+    uint8_t data_hash[32];   /* the request's, echoed */
+    int32_t status;          /* 0, or the host's ZS_ERR_* (batches missing, a blob that differs, KZG failed) */
+    uint32_t reserved;
+    uint8_t commitment[48];
+    uint8_t z[32], y[32];    /* big-endian field elements */
+    uint8_t proof[48];       /* KZG proof of p(z) = y (the point evaluation precompile's) */
+    uint8_t cell_proofs[128][48];
+} zs_mbox_kzg_t;
 
 #endif

@@ -14,6 +14,7 @@
 #include "lib/rlp/zs_rlp.h"
 #include "lib/tx/zs_addr.h"
 #include "lib/tx/zs_tx.h"
+#include "lib/tx/zs_tx_blob.h"
 
 typedef struct {
     int valid, invalid, checked;
@@ -381,6 +382,64 @@ static void test_refusals(void **state)
     assert_int_equal(zs_tx_check(&tx, &rules, &msg), ZS_TXCHK_OK);
 }
 
+
+/* A type-3 transaction signed, wrapped in both network forms and read back
+   (the firmware's fee bump): every field, the blobs, commitments and
+   proofs as they went in; a damaged wrapper refused. */
+static void test_blob_unwrap(void **state)
+{
+    (void)state;
+    static uint8_t blobs[2][131072], out[2 * 131072 + 16384], sig[1024];
+    static zs_tx_blob_wire_t w;
+    uint8_t key[32], hashes[2][32], com[2][48], (*proofs)[48] = calloc(256, 48), data[3] = {1, 2, 3}, h[32];
+    memset(key, 0x11, 32);
+    for (int i = 0; i < 2; i++) {
+        memset(blobs[i], 0x20 + i, sizeof blobs[i]);
+        memset(hashes[i], 0x01, 32);
+        hashes[i][31] = (uint8_t)i;
+        memset(com[i], 0xc0 + i, 48);
+    }
+    for (int i = 0; i < 256; i++) memset(proofs[i], i, 48);
+    zs_tx_blob_t tx = {.chain_id = 31337, .nonce = 7, .gas = 300000, .data = data, .data_len = 3,
+                       .blob_hashes = (const uint8_t(*)[32])hashes, .nblobs = 2};
+    tx.max_fee = zs_u256_from_u64(5000000000ull);
+    tx.max_priority_fee = zs_u256_from_u64(1000000000ull);
+    tx.max_fee_per_blob_gas = zs_u256_from_u64(77);
+    memset(tx.to, 0xaa, 20);
+    size_t slen;
+    assert_int_equal(zs_tx_blob_sign(&tx, key, sig, sizeof sig, &slen, h), 0);
+    const uint8_t *bp[2] = {blobs[0], blobs[1]};
+    for (int cell = 0; cell <= 1; cell++) {
+        long n = zs_tx_blob_wrap(sig, slen, 2, bp, (const uint8_t(*)[48])com, (const uint8_t(*)[48])proofs, cell, out,
+                                 sizeof out);
+        assert_true(n > 0);
+        assert_int_equal(zs_tx_blob_unwrap(out, (size_t)n, &w), 0);
+        assert_int_equal(w.cell_proofs, cell);
+        assert_int_equal(w.tx.nonce, 7);
+        assert_int_equal(w.tx.chain_id, 31337);
+        assert_int_equal(w.tx.gas, 300000);
+        assert_int_equal(w.tx.max_fee_per_blob_gas.w[0], 77);
+        assert_int_equal(w.tx.max_fee.w[0], 5000000000ull);
+        assert_int_equal(w.tx.data_len, 3);
+        assert_memory_equal(w.tx.data, data, 3);
+        assert_memory_equal(w.tx.to, tx.to, 20);
+        assert_int_equal(w.tx.nblobs, 2);
+        assert_memory_equal(w.hashes, hashes, 64);
+        assert_memory_equal(w.commitments, com, 96);
+        assert_memory_equal(w.blobs[1], blobs[1], 131072);
+        assert_memory_equal(w.proofs, proofs, (cell ? 256 : 2) * 48);
+        /* Signed again from what was read: the same transaction. */
+        uint8_t sig2[1024], h2[32];
+        size_t slen2;
+        assert_int_equal(zs_tx_blob_sign(&w.tx, key, sig2, sizeof sig2, &slen2, h2), 0);
+        assert_memory_equal(h2, h, 32);
+        out[5] ^= 1; /* inside the outer list's length: refused */
+        assert_int_equal(zs_tx_blob_unwrap(out, (size_t)n, &w), ZS_ERR_PARSE);
+        assert_int_equal(zs_tx_blob_unwrap(sig, slen, &w), ZS_ERR_PARSE); /* not the network form */
+    }
+    free(proofs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -391,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_eip55),
         cmocka_unit_test(test_sign_roundtrip),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_blob_unwrap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

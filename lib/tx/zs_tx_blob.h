@@ -43,4 +43,21 @@ ZS_MUST_USE long zs_tx_blob_wrap(const uint8_t *signed_tx, size_t len, size_t nb
                                  const uint8_t (*commitments)[48], const uint8_t (*proofs)[48], int cell_proofs,
                                  uint8_t *out, size_t cap);
 
+/* The network form read back (for a fee bump of a journaled transaction):
+   its fields (data pointing into the input), versioned hashes, and sidecar
+   (blobs pointing into the input; commitments and proofs copied). */
+#define ZS_TX_BLOB_MAX 6 /* blobs per transaction (EIP-7594's limit) */
+typedef struct {
+    zs_tx_blob_t tx;
+    uint8_t hashes[ZS_TX_BLOB_MAX][32];
+    const uint8_t *blobs[ZS_TX_BLOB_MAX];
+    uint8_t commitments[ZS_TX_BLOB_MAX][48];
+    uint8_t proofs[ZS_TX_BLOB_MAX * 128][48];
+    int cell_proofs; /* EIP-7594's form (128 per blob), else EIP-4844's (one per blob) */
+} zs_tx_blob_wire_t;
+
+/* zs_tx_blob_unwrap: 0, or ZS_ERR_PARSE (not a type-3 network form this
+   module writes: more than ZS_TX_BLOB_MAX blobs, counts that disagree). */
+ZS_MUST_USE int zs_tx_blob_unwrap(const uint8_t *raw, size_t len, zs_tx_blob_wire_t *out);
+
 #endif
