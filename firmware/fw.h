@@ -12,7 +12,9 @@
      fw_core.c     this: start-up, the main loop, the status snapshot
      fw_console.c  the serial console
      fw_mbox.c     the host link: hello, sealed batches in, events out
-     fw_submit.c   the L1 submission state machine (reconcile, submit, bump)
+     fw_submit.c   the L1 submission state machine (reconcile, submit, bump);
+                   fw_submit_blob.c its blob transactions
+     fw_blob.c     blobs: batches laid out, the host's KZG work checked
      fw_rollup.c   sequenceBatches calldata and the contract's getters
      fw_l1.c       L1 JSON-RPC (fw_http.c, fw_json.c below it)
      fw_journal.c  sealed batches and L1 submissions as store records
@@ -25,6 +27,7 @@
 #ifndef ZS_FW_H
 #define ZS_FW_H
 
+#include "firmware/fw_blob.h"
 #include "firmware/fw_cfg.h"
 #include "firmware/fw_console.h"
 #include "firmware/fw_journal.h"
@@ -42,6 +45,7 @@ typedef struct fw {
     fw_log_t log;
     fw_journal_t journal;
     fw_policy_t policy;
+    fw_blobs_t blobs;
     fw_submit_t submit;
     fw_mbox_t mbox;
     fw_console_t console;

@@ -8,6 +8,12 @@
 
 #include "lib/policy/zs_batch_policy.h"
 
+/* How batch data goes to L1: EIP-4844 blobs (sequenceBlobBatches), calldata
+   (sequenceBatches), or whichever costs less per byte now. */
+enum { FW_L1_DATA_CALLDATA = 0, FW_L1_DATA_BLOB = 1, FW_L1_DATA_AUTO = 2 };
+const char *fw_l1_data_name(int mode);
+int fw_l1_data_parse(const char *name); /* -1 when unknown */
+
 typedef struct {
     char l1_url[160];
     const char *l1_ca_pem;     /* for https L1 URLs */
@@ -24,7 +30,12 @@ typedef struct {
     uint32_t stuck_ms;         /* pending this long: bump the fees */
     uint32_t poll_ms;          /* L1 reconcile period */
     uint32_t l1_timeout_ms;
-    uint32_t backlog_limit;    /* sealed-not-virtual batches above which the host is told to refuse */
+    uint32_t backlog_limit;
+    int l1_data;               /* FW_L1_DATA_*; live (console, host) */
+    int blob_cell_proofs;      /* 1: EIP-7594's sidecar (Osaka and later); 0: EIP-4844's (a Cancun L1) */
+    uint32_t max_blobs_per_tx; /* 1..6 */
+    uint64_t blob_fee_cap_wei; /* highest maxFeePerBlobGas the firmware pays */
+    uint64_t min_blob_fee_wei; /* lowest maxFeePerBlobGas it offers */    /* sealed-not-virtual batches above which the host is told to refuse */
     uint8_t console_salt[16];
     uint8_t console_hash[32];  /* keccak256(salt ++ password) */
     int console_open;          /* no password configured: changes allowed (development only) */

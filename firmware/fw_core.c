@@ -61,6 +61,9 @@ int fw_init(fw_t *fw, const zs_hal_t *hal, const fw_cfg_t *cfg)
         return rc;
     }
     if ((rc = fw_submit_init(&fw->submit, hal, &fw->cfg, &fw->log, &fw->journal, l1_resp))) return rc;
+    fw_blob_init(&fw->blobs, hal, &fw->log, &fw->journal);
+    if (fw->cfg.l1_data != FW_L1_DATA_CALLDATA) (void)fw_blob_available(&fw->blobs); /* the setup now, not mid-run */
+    fw->submit.blobs = &fw->blobs;
     fw->submit.l1.http.yield = service;
     fw->submit.l1.http.yield_arg = fw;
     fw_mbox_init(&fw->mbox, hal, &fw->log, &fw->journal, &fw->policy, cfg->l2_chain_id);
@@ -72,10 +75,18 @@ int fw_init(fw_t *fw, const zs_hal_t *hal, const fw_cfg_t *cfg)
     return ZS_OK;
 }
 
+/* The host's KZG answers, from the host link to the blobs room. */
+static void pass_blobs(fw_t *fw)
+{
+    for (size_t i = 0; i < fw->mbox.nkzg; i++) (void)fw_blob_answer(&fw->blobs, &fw->mbox.kzg_in[i]);
+    fw->mbox.nkzg = 0;
+}
+
 void fw_step(fw_t *fw, int wait_ms)
 {
     fw_mbox_poll(&fw->mbox, snapshot(fw));
     if (fw_console_poll(&fw->console, snapshot(fw))) fw_mbox_send_policy(&fw->mbox);
+    pass_blobs(fw);
     fw_submit_tick(&fw->submit);
     /* What the submitter has for the host. */
     fw_submit_t *s = &fw->submit;
@@ -83,6 +94,12 @@ void fw_step(fw_t *fw, int wait_ms)
         fw_mbox_request_resend(&fw->mbox, s->resend_from);
         s->resend_from = 0;
     }
+    if (fw->blobs.resend_from) {
+        fw_mbox_request_resend(&fw->mbox, fw->blobs.resend_from);
+        fw->blobs.resend_from = 0;
+    }
+    zs_mbox_kzg_req_t req;
+    while (fw_blob_next_request(&fw->blobs, fw->hal->now_ms(fw->hal->ctx), &req)) fw_mbox_send_kzg_req(&fw->mbox, &req);
     if (s->virtual_moved) {
         fw_mbox_send_virtual(&fw->mbox, snapshot(fw));
         s->virtual_moved = 0;

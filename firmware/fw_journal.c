@@ -88,7 +88,8 @@ static int batch_decode(fw_batch_t *b, const uint8_t *p, size_t len)
 }
 
 #define SUB_REC (1 + 8 * 8 + 32 + 4 + 1 + 1 + FW_MAX_HASHES * 32 + 32)
-static void sub_encode(const fw_sub_t *s, uint8_t *p)
+#define SUB_REC_BLOB (SUB_REC + 4 + 8 + 32) /* a blob transaction's */
+static size_t sub_encode(const fw_sub_t *s, uint8_t *p)
 {
     p[0] = REC_VERSION;
     put64(p + 1, s->nonce);
@@ -105,10 +106,15 @@ static void sub_encode(const fw_sub_t *s, uint8_t *p)
     p[102] = s->state;
     memcpy(p + 103, s->hashes, FW_MAX_HASHES * 32);
     memcpy(p + 103 + FW_MAX_HASHES * 32, s->mined_hash, 32);
+    if (!s->nblobs) return SUB_REC;
+    put32(p + SUB_REC, s->nblobs);
+    put64(p + SUB_REC + 4, s->blob_fee);
+    memcpy(p + SUB_REC + 12, s->final_blob_acc, 32);
+    return SUB_REC_BLOB;
 }
 static int sub_decode(fw_sub_t *s, const uint8_t *p, size_t len)
 {
-    if (len != SUB_REC || p[0] != REC_VERSION) return ZS_ERR_CORRUPT;
+    if ((len != SUB_REC && len != SUB_REC_BLOB) || p[0] != REC_VERSION) return ZS_ERR_CORRUPT;
     memset(s, 0, sizeof *s);
     s->nonce = get64(p + 1);
     s->first = get64(p + 9);
@@ -124,6 +130,12 @@ static int sub_decode(fw_sub_t *s, const uint8_t *p, size_t len)
     s->state = p[102];
     memcpy(s->hashes, p + 103, FW_MAX_HASHES * 32);
     memcpy(s->mined_hash, p + 103 + FW_MAX_HASHES * 32, 32);
+    if (len == SUB_REC_BLOB) {
+        s->nblobs = get32(p + SUB_REC);
+        s->blob_fee = get64(p + SUB_REC + 4);
+        memcpy(s->final_blob_acc, p + SUB_REC + 12, 32);
+        if (!s->nblobs || s->nblobs > 6) return ZS_ERR_CORRUPT;
+    }
     if (!s->nhashes || s->nhashes > FW_MAX_HASHES || s->first > s->last || s->state > FW_SUB_MINED)
         return ZS_ERR_CORRUPT;
     return ZS_OK;
@@ -159,7 +171,7 @@ static void load_one(void *arg, const char *nm)
     load_arg_t *a = arg;
     fw_journal_t *j = a->j;
     if (a->rc) return;
-    uint8_t buf[SUB_REC > BATCH_REC_FORCED ? SUB_REC : BATCH_REC_FORCED];
+    uint8_t buf[SUB_REC_BLOB > BATCH_REC_FORCED ? SUB_REC_BLOB : BATCH_REC_FORCED];
     size_t len;
     int rc = j->hal->store_get(j->hal->ctx, nm, buf, sizeof buf, &len);
     if (rc) { a->rc = rc; return; }
@@ -287,10 +299,10 @@ int fw_journal_put_sub(fw_journal_t *j, const fw_sub_t *s, const uint8_t *raw)
         name(nm, 'r', s->nonce);
         if ((rc = j->hal->store_put(j->hal->ctx, nm, raw, s->raw_len))) return rc;
     }
-    uint8_t p[SUB_REC];
-    sub_encode(s, p);
+    uint8_t p[SUB_REC_BLOB];
+    size_t plen = sub_encode(s, p);
     name(nm, 't', s->nonce);
-    if ((rc = j->hal->store_put(j->hal->ctx, nm, p, sizeof p))) return rc;
+    if ((rc = j->hal->store_put(j->hal->ctx, nm, p, plen))) return rc;
     for (size_t i = 0; i < j->nsubs; i++)
         if (j->subs[i].nonce == s->nonce) {
             j->subs[i] = *s;

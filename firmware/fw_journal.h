@@ -5,8 +5,11 @@
    b/<number>  a sealed batch's header (fw_batch_t)
    d/<number>  its batchL2Data; written before b/, so a b/ record with
                has_data always has its data
-   t/<nonce>   an L1 transaction: batches, fees, every hash sent
-   r/<nonce>   the signed bytes of its newest version; written before t/
+   t/<nonce>   an L1 transaction: batches, fees, every hash sent (and for a
+               blob transaction its blob count, blob fee and blob chain)
+   r/<nonce>   the signed bytes of its newest version (a blob transaction's
+               in its network form, the blobs and proofs included); written
+               before t/
    cursor      last sealed / virtual / confirmed batch and counters
 
    Records are little-endian with a version byte first.  A record that does
@@ -54,6 +57,11 @@ typedef struct {
     uint64_t sent_ms;       /* monotonic; reset to boot time after a restart */
     uint64_t bumps;
     uint32_t vanished;      /* re-sent and gone again (RAM only) */
+    /* A blob transaction (sequenceBlobBatches): its blobs, maxFeePerBlobGas,
+       and the blob chain's accInputHash after it (nblobs 0: calldata). */
+    uint32_t nblobs;
+    uint64_t blob_fee;
+    uint8_t final_blob_acc[32];
 } fw_sub_t;
 
 typedef struct {

@@ -4,7 +4,7 @@
 #include <string.h>
 
 /* Params with a transaction's calldata can be large. */
-#define REQ_MAX (300u << 10)
+#define REQ_MAX (1800u << 10) /* a transaction of six blobs with their cell proofs, in hex */
 static char req_buf[REQ_MAX];
 static char param_buf[REQ_MAX - 256];
 
@@ -128,6 +128,14 @@ int fw_l1_tip(fw_l1_t *l1, uint64_t *out)
     int rc = fw_l1_call(l1, "eth_maxPriorityFeePerGas", "[]", &r);
     if (rc) return rc;
     return fw_json_quantity(r, out) ? shape(l1, "eth_maxPriorityFeePerGas") : ZS_OK;
+}
+
+int fw_l1_blob_base_fee(fw_l1_t *l1, uint64_t *out)
+{
+    fw_jval_t r;
+    int rc = fw_l1_call(l1, "eth_blobBaseFee", "[]", &r);
+    if (rc) return rc;
+    return fw_json_quantity(r, out) ? shape(l1, "eth_blobBaseFee") : ZS_OK;
 }
 
 static int call_params(char *out, size_t cap, const uint8_t *from, const uint8_t to[20], const uint8_t *data,

@@ -57,6 +57,8 @@ ZS_MUST_USE int fw_l1_nonce(fw_l1_t *l1, const uint8_t addr[20], const char *tag
 /* Balance in wei. */
 ZS_MUST_USE int fw_l1_balance(fw_l1_t *l1, const uint8_t addr[20], zs_u256_t *wei);
 ZS_MUST_USE int fw_l1_tip(fw_l1_t *l1, uint64_t *out);
+/* eth_blobBaseFee (Cancun and later; an error before). */
+ZS_MUST_USE int fw_l1_blob_base_fee(fw_l1_t *l1, uint64_t *out);
 /* eth_call: the 32-byte words of the answer into out[0..nwords). */
 ZS_MUST_USE int fw_l1_eth_call(fw_l1_t *l1, const uint8_t to[20], const uint8_t *data, size_t len, const char *tag,
                                uint8_t (*out)[32], size_t nwords);

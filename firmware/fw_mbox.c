@@ -293,6 +293,11 @@ static int beat(fw_mbox_t *m, uint64_t t)
     return 0;
 }
 
+void fw_mbox_send_kzg_req(fw_mbox_t *m, const zs_mbox_kzg_req_t *req)
+{
+    push(m, ZS_MBOX_EVT_KZG_REQ, req, sizeof *req);
+}
+
 void fw_mbox_poll(fw_mbox_t *m, const fw_status_t *st)
 {
     uint64_t t = now(m);
@@ -317,6 +322,11 @@ void fw_mbox_poll(fw_mbox_t *m, const fw_status_t *st)
         case ZS_MBOX_CMD_SEALED: handle_sealed(m, p, len, &consumed); break;
         case ZS_MBOX_CMD_STATS: handle_stats(m, p, len); break;
         case ZS_MBOX_CMD_POLICY_SET: handle_policy_set(m, p, len); break;
+        case ZS_MBOX_CMD_KZG:
+            if (m->nkzg == FW_MBOX_KZG_INBOX) consumed = 0;
+            else if (len == sizeof m->kzg_in[0]) memcpy(&m->kzg_in[m->nkzg++], p, len);
+            else fw_log(m->log, "mailbox: a KZG answer of %u bytes ignored", len);
+            break;
         default: fw_log(m->log, "unknown mailbox command %u ignored", type); break;
         }
         if (!consumed) break;

@@ -65,6 +65,58 @@ long fw_rollup_calldata(const fw_seq_batch_t *b, size_t n, uint32_t index_l1_inf
     return (long)(tail - out);
 }
 
+/* The tail of one BlobBatches tuple (bytes blobTypeParams, bytes32[]
+   batchHashes) at t; returns its length. */
+static size_t blob_tuple(const fw_seq_blob_t *b, uint64_t index, uint8_t *t)
+{
+    /* params = abi.encode(uint64, uint64, uint32, uint256 blobIndex, bytes32 z,
+       bytes32 y, bytes commitmentAndProof): 7 head words, then 96 bytes. */
+    const size_t params = 7 * 32 + 32 + 96;
+    word_u64(t, 64);
+    word_u64(t + 32, 64 + 32 + params);
+    uint8_t *p = t + 64;
+    word_u64(p, params);
+    p += 32;
+    word_u64(p, b->max_timestamp);
+    word_u64(p + 32, b->zk_gas_limit);
+    word_u64(p + 64, b->l1_info_index);
+    word_u64(p + 96, index);
+    memcpy(p + 128, b->z, 32);
+    memcpy(p + 160, b->y, 32);
+    word_u64(p + 192, 7 * 32);
+    word_u64(p + 224, 96);
+    memcpy(p + 256, b->commitment, 48);
+    memcpy(p + 304, b->proof, 48);
+    p += params;
+    word_u64(p, b->nbatches);
+    for (size_t k = 0; k < b->nbatches; k++) memcpy(p + 32 + 32 * k, b->batch_hashes[k], 32);
+    return (size_t)(p + 32 + 32 * b->nbatches - t);
+}
+
+long fw_rollup_blob_calldata(const fw_seq_blob_t *b, size_t n, const uint8_t coinbase[20],
+                             const uint8_t expected_blob_acc[32], const uint8_t expected_acc[32], uint8_t *out,
+                             size_t cap)
+{
+    size_t need = 4 + 32 * 5 + 32 * n;
+    for (size_t i = 0; i < n; i++) need += 64 + 32 + 352 + 32 + 32 * b[i].nbatches;
+    if (need > cap) return ZS_ERR_FULL;
+    memset(out, 0, need);
+    selector("sequenceBlobBatches((bytes,bytes32[])[],address,bytes32,bytes32)", out);
+    uint8_t *h = out + 4;
+    word_u64(h, 4 * 32);
+    memcpy(h + 32 + 12, coinbase, 20);
+    memcpy(h + 64, expected_blob_acc, 32);
+    memcpy(h + 96, expected_acc, 32);
+    uint8_t *arr = h + 128;
+    word_u64(arr, n);
+    uint8_t *offs = arr + 32, *tail = offs + 32 * n;
+    for (size_t i = 0; i < n; i++) {
+        word_u64(offs + 32 * i, (uint64_t)(tail - offs));
+        tail += blob_tuple(&b[i], i, tail);
+    }
+    return (long)(tail - out);
+}
+
 static int call_words(fw_l1_t *l1, const uint8_t to[20], const char *sig, const uint64_t *args, size_t nargs,
                       const char *tag, uint8_t (*out)[32], size_t nwords)
 {
@@ -91,6 +143,14 @@ int fw_rollup_acc(fw_l1_t *l1, const uint8_t rollup[20], uint64_t batch, const c
     if (rc) return rc;
     memcpy(acc, w[0], 32);
     return ZS_OK;
+}
+
+int fw_rollup_last_blob_acc(fw_l1_t *l1, const uint8_t rollup[20], uint8_t acc[32])
+{
+    uint8_t w[1][32];
+    int rc = call_words(l1, rollup, "lastBlobAccInputHash()", NULL, 0, "latest", w, 1);
+    if (!rc) memcpy(acc, w[0], 32);
+    return rc;
 }
 
 int fw_rollup_trusted_sequencer(fw_l1_t *l1, const uint8_t rollup[20], uint8_t addr[20])

@@ -5,21 +5,28 @@
 #include <string.h>
 
 #include "firmware/fw_rollup.h"
+#include "firmware/fw_submit_priv.h"
 #include "lib/batch/zs_batch.h"
 #include "lib/keccak/zs_keccak.h"
 #include "lib/tx/zs_tx.h"
 
 /* Scratch for one transaction at a time, in static memory (the bare-metal
-   board allocates nothing); one submitter per program. */
-#define CALLDATA_MAX (FW_BATCH_MAX + 64 * 1024)
-static uint8_t calldata[CALLDATA_MAX];
-static uint8_t rawtx[CALLDATA_MAX + 512];
+   board allocates nothing); one submitter per program.  rawtx holds any
+   journaled transaction, a blob transaction's network form included. */
+static uint8_t calldata[FW_CALLDATA_MAX];
+uint8_t fw_submit_rawtx[FW_RAW_MAX];
+#define rawtx fw_submit_rawtx
 static uint8_t databuf[FW_BATCH_MAX];
 #define TX_BATCHES_MAX 64
 
 static uint64_t now(const fw_submit_t *s)
 {
     return s->hal->now_ms(s->hal->ctx);
+}
+
+uint64_t fw_submit_now(const fw_submit_t *s)
+{
+    return now(s);
 }
 
 int fw_submit_init(fw_submit_t *s, const zs_hal_t *hal, const fw_cfg_t *cfg, fw_log_t *log, fw_journal_t *j,
@@ -100,12 +107,17 @@ static int sign_version(fw_submit_t *s, fw_sub_t *sub, const uint8_t *data, size
     int rc = zs_tx_sign(&tx, s->key, rawtx, sizeof rawtx, &len);
     if (rc) return rc;
     sub->raw_len = (uint32_t)len;
+    fw_submit_add_hash(sub, tx.hash);
+    return ZS_OK;
+}
+
+void fw_submit_add_hash(fw_sub_t *sub, const uint8_t hash[32])
+{
     if (sub->nhashes == FW_MAX_HASHES) {
         memmove(sub->hashes[0], sub->hashes[1], (FW_MAX_HASHES - 1) * 32);
         sub->nhashes--;
     }
-    memcpy(sub->hashes[sub->nhashes++], tx.hash, 32);
-    return ZS_OK;
+    memcpy(sub->hashes[sub->nhashes++], hash, 32);
 }
 
 static int is_msg(const fw_submit_t *s, const char *needle)
@@ -115,7 +127,7 @@ static int is_msg(const fw_submit_t *s, const char *needle)
 
 /* Sends the journaled raw bytes of sub.  0 sent (or already known),
    ZS_ERR_STATE when the nonce is used, another code otherwise. */
-static int send_sub(fw_submit_t *s, const fw_sub_t *sub, const uint8_t *raw, size_t len)
+int fw_submit_send(fw_submit_t *s, const fw_sub_t *sub, const uint8_t *raw, size_t len)
 {
     int rc = fw_l1_send_raw(&s->l1, raw, len);
     if (rc == ZS_ERR_REFUSED) {
@@ -181,6 +193,7 @@ static int bumped_fees(fw_submit_t *s, const fw_sub_t *sub, int more_gas, uint64
    more_gas), journaled, then sent. */
 static int bump_gas(fw_submit_t *s, fw_sub_t *sub, int more_gas)
 {
+    if (sub->nblobs) return fw_submit_blob_bump(s, sub, more_gas);
     uint64_t tip, fee;
     if (bumped_fees(s, sub, more_gas, &tip, &fee)) return ZS_OK;
     size_t rlen;
@@ -205,7 +218,7 @@ static int bump_gas(fw_submit_t *s, fw_sub_t *sub, int more_gas)
            (unsigned long long)tip, (unsigned long long)fee);
     *sub = n;
     sub->sent_ms = now(s);
-    rc = send_sub(s, sub, rawtx, sub->raw_len);
+    rc = fw_submit_send(s, sub, rawtx, sub->raw_len);
     return rc == ZS_ERR_STATE ? ZS_OK : rc; /* the old version was mined: the next check sees it */
 }
 
@@ -230,6 +243,12 @@ static int read_l1(fw_submit_t *s, fw_l1_block_t *head, uint64_t *L, uint64_t *L
     if ((rc = fw_l1_nonce(&s->l1, s->address, "latest", &s->nonce_latest)) ||
         (rc = fw_l1_nonce(&s->l1, s->address, "pending", &s->nonce_pending)))
         return rc;
+    s->blob_fee_known = 0;
+    if (s->cfg->l1_data != FW_L1_DATA_CALLDATA) {
+        rc = fw_l1_blob_base_fee(&s->l1, &s->l1_blob_fee);
+        if (rc == ZS_OK) s->blob_fee_known = 1;
+        else if (rc != ZS_ERR_REFUSED) return rc; /* refused: an L1 before Cancun, calldata only */
+    }
     return ZS_OK;
 }
 
@@ -373,7 +392,7 @@ static int check_pending(fw_submit_t *s, size_t i)
     }
     size_t rlen;
     if ((rc = fw_journal_sub_raw(s->j, sub->nonce, rawtx, sizeof rawtx, &rlen))) return rc;
-    rc = send_sub(s, sub, rawtx, rlen);
+    rc = fw_submit_send(s, sub, rawtx, rlen);
     if (rc == ZS_ERR_STATE) {
         drop_subs_from(s, i);
         return STOP;
@@ -412,6 +431,7 @@ static int reconcile(fw_submit_t *s)
         return rc;
     rebuild_after_gap(s);
     if ((rc = check_subs(s, L, Lc, &changed))) return rc;
+    if (s->blobs) fw_blob_forget_upto(s->blobs, L);
     if (Lc > s->j->cur.confirmed) {
         s->j->cur.confirmed = Lc;
         fw_journal_drop_confirmed(s->j, Lc);
@@ -487,7 +507,7 @@ static void gather(fw_submit_t *s, uint64_t next, tx_batches_t *t)
 
 /* The new submission's nonce and fees: 0, or 1 when L1's fees are above
    the cap (batches are held, with an alarm). */
-static int price(fw_submit_t *s, uint64_t tip, fw_sub_t *sub)
+int fw_submit_price(fw_submit_t *s, uint64_t tip, fw_sub_t *sub)
 {
     /* The node's pending count, which also skips transactions of ours
        dropped from the journal but still in its pool (after a revert);
@@ -532,16 +552,22 @@ static int send_new(fw_submit_t *s, fw_sub_t *sub, size_t cl, size_t nb, size_t 
         fw_alarm(s->log, "signing an L1 transaction failed: %s", zs_strerror(rc));
         return rc;
     }
+    fw_log(s->log, "L1 nonce %llu: sequenceBatches %llu..%llu (%zu bytes of batch data, gas %llu)",
+           (unsigned long long)sub->nonce, (unsigned long long)sub->first, (unsigned long long)sub->last, total,
+           (unsigned long long)gas);
+    return fw_submit_journal_send(s, sub, rawtx);
+}
+
+int fw_submit_journal_send(fw_submit_t *s, fw_sub_t *sub, const uint8_t *raw)
+{
     sub->sent_ms = now(s);
-    if ((rc = fw_journal_put_sub(s->j, sub, rawtx))) {
+    int rc = fw_journal_put_sub(s->j, sub, raw);
+    if (rc) {
         fw_alarm(s->log, "journal write failed: %s; not sending", zs_strerror(rc));
         return rc;
     }
     s->j->cur.l1_txs_sent++;
-    fw_log(s->log, "L1 nonce %llu: sequenceBatches %llu..%llu (%zu bytes of batch data, gas %llu)",
-           (unsigned long long)sub->nonce, (unsigned long long)sub->first, (unsigned long long)sub->last, total,
-           (unsigned long long)gas);
-    rc = send_sub(s, sub, rawtx, sub->raw_len);
+    rc = fw_submit_send(s, sub, raw, sub->raw_len);
     if (rc == ZS_ERR_STATE) { /* nonce taken: the next reconcile rebuilds */
         for (size_t i = 0; i < s->j->nsubs; i++)
             if (s->j->subs[i].nonce == sub->nonce) fw_journal_drop_sub(s->j, i);
@@ -574,6 +600,8 @@ static int forced_unmatched(fw_submit_t *s, uint64_t first, const tx_batches_t *
    *next and acc move on), STOP, or an error. */
 static int submit_one(fw_submit_t *s, uint64_t *next, uint8_t acc[32], uint64_t tip)
 {
+    int rc = fw_submit_blob_tx(s, next, acc, tip);
+    if (rc != FW_SUBMIT_CALLDATA) return rc;
     tx_batches_t t;
     gather(s, *next, &t);
     if (!t.nb) return STOP;
@@ -597,8 +625,8 @@ static int submit_one(fw_submit_t *s, uint64_t *next, uint8_t acc[32], uint64_t 
     sub.first = *next;
     sub.last = *next + t.nb - 1;
     memcpy(sub.final_acc, a, 32);
-    if (price(s, tip, &sub)) return STOP;
-    int rc = send_new(s, &sub, (size_t)cl, t.nb, t.total);
+    if (fw_submit_price(s, tip, &sub)) return STOP;
+    rc = send_new(s, &sub, (size_t)cl, t.nb, t.total);
     if (rc) return rc;
     memcpy(acc, a, 32);
     *next = sub.last + 1;

@@ -14,7 +14,11 @@
      go up by 12.5% (tip and cap, as geth's replacement rule wants) under the
      configured fee cap, and the new version is journaled before it is sent.
    submit: sealed batches after the last one covered go out in new L1
-     transactions, several batches per transaction up to max_l1_tx_bytes,
+     transactions: as EIP-4844 blobs (sequenceBlobBatches, fw_submit_blob.c:
+     up to max_blobs_per_tx blobs each, their KZG work from the host checked
+     by fw_blob) when l1_data says so (auto: when a blob costs less per byte
+     than calldata now), else as calldata (sequenceBatches), and forced
+     batches always as calldata; several batches per transaction up to max_l1_tx_bytes,
      with the accInputHash chain computed here and sent as
      expectedFinalAccInputHash, so a transaction built on a wrong view
      reverts on chain instead of sequencing wrong data.
@@ -29,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "firmware/fw_blob.h"
 #include "firmware/fw_cfg.h"
 #include "firmware/fw_journal.h"
 #include "firmware/fw_l1.h"
@@ -47,6 +52,11 @@ typedef struct {
     uint64_t next_poll_ms, backoff_ms;
     int l1_up;
     uint64_t l1_head, l1_head_ts, l1_base_fee;
+    uint64_t l1_blob_fee; /* eth_blobBaseFee, when blob_fee_known */
+    int blob_fee_known;
+    fw_blobs_t *blobs;    /* the blobs room (set by the core; NULL: calldata only) */
+    uint64_t blob_txs;    /* blob transactions sent since boot */
+    int blob_alarm;       /* blobs wanted but unavailable: said once */
     uint64_t l1_gas_used; /* by this boot's mined submissions (a counter since boot, not journaled) */
     zs_u256_t l1_balance; /* wei */
     uint64_t nonce_latest, nonce_pending;

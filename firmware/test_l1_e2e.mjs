@@ -71,7 +71,8 @@ try {
   const st = await app.settle();
   ok(st.trustedBatch >= 2, `batches sealed and posted (${st.trustedBatch})`);
   const l1 = await verifyL1(app);
-  eq(l1.problems, [], `L1 holds batches 1..${l1.last} exactly once, with zkseqd's bytes and accInputHash chain (${l1.sequences} sequenceBatches)`);
+  eq(l1.problems, [], `L1 holds batches 1..${l1.last} exactly once, with zkseqd's bytes and accInputHash chain (${l1.sequences} sequences, ${l1.blobTxs} of them blob transactions)`);
+  ok(l1.blobTxs > 0 && l1.blobTxs === l1.sequences, 'by default every sequence went to L1 in blobs (l1_data = blob)');
   eq(l1.last, st.trustedBatch, 'the contract\'s last batch is the appliance\'s last sealed batch');
   await app.followed();
   eq((await rpc(app.url, 'zkevm_virtualBatchNumber')).result, ethers.toQuantity(l1.last), 'zkevm_virtualBatchNumber follows L1 (zkseqd\'s own L1 follower)');

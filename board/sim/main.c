@@ -8,6 +8,8 @@
      --keystore FILE (DIR/l1.key)  --mbox FILE (DIR/mbox)  --l1 URL  --l1-ca-file PEM
      --confirm-depth N  --fee-cap-gwei N  --poll-ms N  --stuck-ms N  --backlog-limit N
      --max-inflight N  --max-l1-tx-bytes N  --console-password-file FILE  --config FILE
+     --l1-data blob|calldata|auto  --blob-form eip7594|eip4844  --max-blobs-per-tx N
+     --blob-fee-cap-gwei N
    Defaults: fw_cfg_defaults (firmware/fw_core.c), listed in board/README.md. */
 #include <errno.h>
 #include <jansson.h>
@@ -86,6 +88,16 @@ static void apply(fw_cfg_t *c, json_t *o, const char **pwfile, const char **ca_f
         else if (!strcmp(k, "poll_ms")) c->poll_ms = (uint32_t)num(v, k);
         else if (!strcmp(k, "l1_timeout_ms")) c->l1_timeout_ms = (uint32_t)num(v, k);
         else if (!strcmp(k, "backlog_limit")) c->backlog_limit = (uint32_t)num(v, k);
+        else if (!strcmp(k, "l1_data")) {
+            if (!json_is_string(v) || (c->l1_data = fw_l1_data_parse(json_string_value(v))) < 0)
+                die("config: %s must be blob, calldata or auto", k);
+        } else if (!strcmp(k, "blob_form")) {
+            const char *f = json_is_string(v) ? json_string_value(v) : "";
+            if (strcmp(f, "eip7594") && strcmp(f, "eip4844")) die("config: %s must be eip7594 or eip4844", k);
+            c->blob_cell_proofs = !strcmp(f, "eip7594");
+        } else if (!strcmp(k, "max_blobs_per_tx")) c->max_blobs_per_tx = (uint32_t)num(v, k);
+        else if (!strcmp(k, "blob_fee_cap_gwei")) c->blob_fee_cap_wei = num(v, k) * 1000000000ull;
+        else if (!strcmp(k, "min_blob_fee_wei")) c->min_blob_fee_wei = num(v, k);
         else if (!strcmp(k, "policy") && json_is_object(v)) {
             const char *pk;
             json_t *pv;
@@ -143,6 +155,8 @@ static void parse_args(int argc, char **argv, args_t *a)
         else if (!strcmp(o, "--l1")) json_object_set_new(a->over, "l1_url", json_string(v));
         else if (!strcmp(o, "--l1-ca-file")) a->ca_file = v;
         else if (!strcmp(o, "--console-password-file")) a->pwfile = v;
+        else if (!strcmp(o, "--l1-data")) json_object_set_new(a->over, "l1_data", json_string(v));
+        else if (!strcmp(o, "--blob-form")) json_object_set_new(a->over, "blob_form", json_string(v));
         else if (!strncmp(o, "--", 2)) {
             char key[64];
             snprintf(key, sizeof key, "%s", o + 2);
@@ -181,6 +195,7 @@ static void check_cfg(const fw_cfg_t *cfg)
     if (!cfg->max_inflight || cfg->max_inflight > FW_MAX_SUBS) die("%s", "max_inflight must be 1..64");
     if (!cfg->max_batches_per_tx || cfg->max_l1_tx_bytes < 1024 || cfg->max_l1_tx_bytes > FW_BATCH_MAX)
         die("%s", "max_l1_tx_bytes must be 1024..131072 and max_batches_per_tx at least 1");
+    if (!cfg->max_blobs_per_tx || cfg->max_blobs_per_tx > 6) die("%s", "max_blobs_per_tx must be 1..6");
     if (!cfg->poll_ms || !cfg->l1_timeout_ms || !cfg->backlog_limit)
         die("%s", "poll_ms, l1_timeout_ms and backlog_limit must be positive");
 }

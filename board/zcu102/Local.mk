@@ -16,7 +16,7 @@ A64_CFLAGS := --specs=picolibc.specs -mcpu=cortex-a53 -std=c11 -O2 -g $(WARN) $(
 A64_LDFLAGS := --specs=picolibc.specs -mcpu=cortex-a53 -Wl,--defsym=__flash=0x100000 \
 	-Wl,--defsym=__flash_size=0x4000000 -Wl,--defsym=__ram=0x8000000 -Wl,--defsym=__ram_size=0x70000000 \
 	-Wl,--defsym=__stack_size=0x100000 -Wl,-Map=$(A64_BUILD)/zkseq-fw.map
-A64_SRCS := $(addprefix firmware/,fw_core.c fw_cfg.c fw_log.c fw_journal.c fw_policy.c fw_submit.c fw_rollup.c fw_mbox.c \
+A64_SRCS := $(addprefix firmware/,fw_core.c fw_cfg.c fw_log.c fw_journal.c fw_policy.c fw_submit.c fw_blob_none.c fw_rollup.c fw_mbox.c \
 	fw_console.c fw_l1.c fw_http.c fw_json.c) \
 	$(addprefix lib/,base/zs_err.c base/zs_hex.c base/zs_cpu.c keccak/zs_keccak.c u256/zs_u256.c rlp/zs_rlp.c \
 	tx/zs_tx.c tx/zs_addr.c batch/zs_batch.c ring/zs_ring.c policy/zs_batch_policy.c) \

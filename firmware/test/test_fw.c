@@ -84,6 +84,7 @@ static void setup_world(void)
     CFG.fee_cap_wei = 100ull * 1000000000ull; /* lower than a box's, so tests reach it */
     CFG.l1_timeout_ms = 2000;
     CFG.backlog_limit = 16;
+    CFG.l1_data = FW_L1_DATA_CALLDATA; /* the fake L1 below models calldata; test_blobs sets blob */
     memset(CFG.console_salt, 7, 16);
     uint8_t buf[16 + 6];
     memcpy(buf, CFG.console_salt, 16);

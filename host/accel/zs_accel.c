@@ -12,6 +12,7 @@
 #include "lib/base/zs_time.h"
 #include "lib/gl/zs_gl.h"
 #include "lib/keccak/zs_keccak.h"
+#include "lib/kzg/zs_kzg.h"
 #include "lib/poseidon/zs_poseidon.h"
 
 /* Card buffers for one job, reused: in, out and aux grow to the largest
@@ -214,7 +215,7 @@ static void on_cpu(zs_accel_t *a, size_t perms, size_t msgs)
 
 /* Submits and waits: 0, or the failure (recorded, and *lost set when the
    card may still write the job's buffers). */
-static int run_job(zs_accel_t *a, zs_card_job_t *j, int *lost)
+static int run_job_ms(zs_accel_t *a, zs_card_job_t *j, int *lost, int timeout_ms)
 {
     uint64_t ticket;
     *lost = 0;
@@ -223,7 +224,7 @@ static int run_job(zs_accel_t *a, zs_card_job_t *j, int *lost)
         failed(a, ZS_ACCEL_F_SUBMIT, rc == ZS_ERR_FULL ? "the card's queue is full" : "the card refused the job");
         return rc;
     }
-    rc = zs_card_wait(a->card, ticket, a->o.timeout_ms);
+    rc = zs_card_wait(a->card, ticket, timeout_ms);
     if (!rc) return ZS_OK;
     zs_card_stats_t cs;
     zs_card_stats(a->card, &cs);
@@ -231,7 +232,7 @@ static int run_job(zs_accel_t *a, zs_card_job_t *j, int *lost)
     if (rc == ZS_ERR_TIMEOUT) {
         *lost = 1;
         zs_card_abandon(a->card, ticket);
-        snprintf(what, sizeof what, "a job did not complete in %d ms", a->o.timeout_ms);
+        snprintf(what, sizeof what, "a job did not complete in %d ms", timeout_ms);
         failed(a, ZS_ACCEL_F_TIMEOUT, what);
     } else if (rc == ZS_ERR_CORRUPT) {
         failed(a, ZS_ACCEL_F_CORRUPT, "a job's completion record was damaged");
@@ -240,6 +241,11 @@ static int run_job(zs_accel_t *a, zs_card_job_t *j, int *lost)
         failed(a, ZS_ACCEL_F_IO, what);
     }
     return rc;
+}
+
+static int run_job(zs_accel_t *a, zs_card_job_t *j, int *lost)
+{
+    return run_job_ms(a, j, lost, a->o.timeout_ms);
 }
 
 /* How many outputs to compare, and which: the first check is random, the
@@ -404,6 +410,64 @@ void zs_accel_keccak(zs_accel_t *a, const uint8_t *const *msgs, const size_t *le
         cpu_keccak(msgs, lens, n, out);
         on_cpu(a, 0, n);
     }
+}
+
+/* ---- KZG ---- */
+
+#define KZG_TIMEOUT_MS 30000 /* a blob is ~0.4 s of one core; a loaded box may take far longer */
+#define KZG_SAMPLE 4         /* cell proofs of a card's result verified on the CPU */
+
+/* 0 when a sample of the card's cell proofs (and through them its
+   commitment) verifies against the blob's own cells. */
+static int verify_kzg(zs_accel_t *a, const zs_kzg_t *k, const uint8_t *blob, const uint8_t *got)
+{
+    uint8_t(*cells)[ZS_KZG_CELL_BYTES] = malloc(128 * (size_t)ZS_KZG_CELL_BYTES);
+    uint8_t cs[KZG_SAMPLE][ZS_KZG_CELL_BYTES], ps[KZG_SAMPLE][48];
+    uint64_t idx[KZG_SAMPLE], start = next_rand(a) % 128;
+    int ok = 0, rc = cells ? zs_kzg_cells(k, blob, cells, NULL) : ZS_ERR_NOMEM;
+    for (size_t i = 0; !rc && i < KZG_SAMPLE; i++) {
+        idx[i] = (start + i * (128 / KZG_SAMPLE)) % 128;
+        memcpy(cs[i], cells[idx[i]], ZS_KZG_CELL_BYTES);
+        memcpy(ps[i], got + 48 + 48 * idx[i], 48);
+    }
+    if (!rc) rc = zs_kzg_verify_cells(k, got, KZG_SAMPLE, idx, (const uint8_t(*)[ZS_KZG_CELL_BYTES])cs,
+                                      (const uint8_t(*)[48])ps, &ok);
+    free(cells);
+    return rc ? rc : ok ? ZS_OK : ZS_ERR_CORRUPT;
+}
+
+/* Through the card: 0 with the result in commitment and proofs. */
+static int kzg_on_card(zs_accel_t *a, const zs_kzg_t *k, const uint8_t *blob, uint8_t commitment[48],
+                       uint8_t (*proofs)[48])
+{
+    staging_t *s = get_set(a, ZS_CARD_KZG_IN, ZS_CARD_KZG_OUT, 0);
+    if (!s) return ZS_ERR_NOMEM;
+    memcpy(zs_card_map(s->in), blob, ZS_CARD_KZG_IN);
+    zs_card_job_t j = {.kernel = ZS_CARD_KZG_BLOB, .in = s->in, .out = s->out, .n = 1};
+    int lost, rc = run_job_ms(a, &j, &lost, KZG_TIMEOUT_MS);
+    const uint8_t *got = zs_card_map(s->out);
+    if (!rc && (rc = verify_kzg(a, k, blob, got)) == ZS_ERR_CORRUPT)
+        failed(a, ZS_ACCEL_F_WRONG, "a blob's KZG cell proofs did not verify on the CPU");
+    if (!rc) {
+        memcpy(commitment, got, 48);
+        memcpy(proofs, got + 48, 128 * 48);
+        succeeded(a, ZS_CARD_KZG_IN, ZS_CARD_KZG_OUT, 0, 0, KZG_SAMPLE);
+        __atomic_add_fetch(&a->st.kzg_blobs, 1, __ATOMIC_RELAXED);
+    }
+    put_set(a, s, lost);
+    return rc;
+}
+
+int zs_accel_kzg_blob(zs_accel_t *a, const zs_kzg_t *k, const uint8_t *blob, uint8_t commitment[48],
+                      uint8_t (*cell_proofs)[48])
+{
+    if (a && !__atomic_load_n(&a->st.fallback, __ATOMIC_RELAXED) &&
+        kzg_on_card(a, k, blob, commitment, cell_proofs) == ZS_OK)
+        return ZS_OK;
+    int rc = zs_kzg_commit(k, blob, commitment);
+    if (!rc) rc = zs_kzg_cells(k, blob, NULL, cell_proofs);
+    if (!rc && a) __atomic_add_fetch(&a->st.cpu_kzg_blobs, 1, __ATOMIC_RELAXED);
+    return rc;
 }
 
 /* ---- health ---- */

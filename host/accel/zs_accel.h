@@ -25,6 +25,7 @@
 
 #include "drivers/card/zs_card.h"
 #include "host/state/zs_smt.h"
+#include "lib/kzg/zs_kzg.h"
 
 typedef struct {
     const char *backend;   /* auto, cpu, sim, xrt (NULL: auto) */
@@ -59,6 +60,7 @@ typedef struct {
     uint64_t failures[ZS_ACCEL_F_COUNT];
     uint64_t verified;     /* outputs compared with the CPU */
     uint64_t coalesced_calls, coalesced_jobs; /* small batches shared in card jobs */
+    uint64_t kzg_blobs, cpu_kzg_blobs; /* blobs' KZG work through the card, on the CPU */
     uint64_t queue_depth;  /* card jobs in flight now */
     double jobs_per_s, bytes_per_s; /* over the last second or more between zs_accel_stats calls */
 } zs_accel_stats_t;
@@ -77,6 +79,17 @@ void zs_accel_close(zs_accel_t *a);
 void zs_accel_poseidon(zs_accel_t *a, const uint64_t (*in)[12], uint64_t (*out)[4], size_t n);
 /* out[i] = keccak256(msgs[i][0 .. lens[i])). */
 void zs_accel_keccak(zs_accel_t *a, const uint8_t *const *msgs, const size_t *lens, size_t n, uint8_t (*out)[32]);
+
+/* zs_accel_kzg_blob: a blob's KZG commitment and EIP-7594's 128 cell
+   proofs, through the card when its backend has the KZG kernel (the cpu
+   backend: c-kzg on the card's workers; sim and xrt refuse it until the
+   MSM and FFT kernels run there), else with k on the caller's thread.  A
+   card result is used once a sample of its cell proofs verifies on the CPU
+   against the blob's own cells (which also checks its commitment); any
+   failure is redone on the CPU and counts toward setting the card aside.
+   a may be NULL (the CPU).  0, or lib/kzg's error. */
+ZS_MUST_USE int zs_accel_kzg_blob(zs_accel_t *a, const zs_kzg_t *k, const uint8_t *blob,
+                                  uint8_t commitment[48], uint8_t (*cell_proofs)[48]);
 
 /* A hasher for zs_smt / zs_state that sends commits through a. */
 void zs_accel_smt_hasher(zs_accel_t *a, zs_smt_hasher_t *out);

@@ -18,7 +18,7 @@ json_t *zs_accel_json(zs_accel_t *a)
                           (json_int_t)c.failures[ZS_ACCEL_F_SUBMIT]);
     json_int_t errors = 0;
     for (int i = 0; i < ZS_ACCEL_F_COUNT; i++) errors += (json_int_t)c.failures[i];
-    return json_pack("{s:s,s:s,s:b,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:f,s:f,s:o}", "requested",
+    return json_pack("{s:s,s:s,s:b,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:f,s:f,s:o,s:o}", "requested",
                      c.requested, "backend", c.backend, "fallback", c.fallback, "alarm", c.alarm, "note", c.note,
                      "device", c.device, "queueDepth", (json_int_t)c.queue_depth, "jobs", (json_int_t)c.jobs,
                      "permutations", (json_int_t)c.permutations, "keccakMessages", (json_int_t)c.keccak_msgs,
@@ -26,6 +26,7 @@ json_t *zs_accel_json(zs_accel_t *a)
                      (json_int_t)c.cpu_permutations, "cpuKeccakMessages", (json_int_t)c.cpu_keccak_msgs, "verified",
                      (json_int_t)c.verified, "failures", json_pack("{s:I,s:o}", "total", errors, "byKind", f),
                      "jobsPerSecond", c.jobs_per_s, "bytesPerSecond", c.bytes_per_s, "coalesced",
-                     json_pack("{s:I,s:I}", "calls", (json_int_t)c.coalesced_calls, "jobs", (json_int_t)c.coalesced_jobs));
+                     json_pack("{s:I,s:I}", "calls", (json_int_t)c.coalesced_calls, "jobs", (json_int_t)c.coalesced_jobs),
+                     "kzgBlobs", json_pack("{s:I,s:I}", "card", (json_int_t)c.kzg_blobs, "cpu", (json_int_t)c.cpu_kzg_blobs));
 }
 

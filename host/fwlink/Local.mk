@@ -1,1 +1,1 @@
-$(call add-objs,zs_fwlink,zs_fwlink.c)
+$(call add-objs,zs_fwlink,zs_fwlink.c zs_fwkzg.c)

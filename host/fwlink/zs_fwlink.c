@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "drivers/mbox/zs_mbox.h"
+#include "host/fwlink/zs_fwkzg.h"
 #include "host/log/zs_log.h"
 #include "lib/base/zs_time.h"
 
@@ -14,6 +15,7 @@ struct zs_fwlink {
     zs_node_t *node;
     zs_l1view_t *view;
     zs_mbox_t *mbox;
+    zs_fwkzg_t *kzg; /* the firmware's blobs' KZG work */
     pthread_t thread;
     volatile int stop;
     /* The link thread's own. */
@@ -157,6 +159,7 @@ static void handle(zs_fwlink_t *l, uint16_t type, const uint8_t *p, uint32_t len
         zs_mbox_state_t state;
         zs_mbox_policy_result_t result;
         zs_mbox_l1info_t info;
+        zs_mbox_kzg_req_t kzg;
     } m;
     switch (type) {
     case ZS_MBOX_EVT_HELLO:
@@ -190,6 +193,9 @@ static void handle(zs_fwlink_t *l, uint16_t type, const uint8_t *p, uint32_t len
         break;
     case ZS_MBOX_EVT_L1INFO:
         if (payload(&m.info, sizeof m.info, p, len)) on_l1info(l, &m.info);
+        break;
+    case ZS_MBOX_EVT_KZG_REQ:
+        if (payload(&m.kzg, sizeof m.kzg, p, len)) zs_fwkzg_ask(l->kzg, &m.kzg);
         break;
     default: break; /* a newer firmware's event */
     }
@@ -279,6 +285,9 @@ static void *link_main(void *arg)
         if (st == ZS_MBOX_NEW_EPOCH) hello(l);
         drain_events(l);
         hand_over(l);
+        const zs_mbox_kzg_t *a;
+        while ((a = zs_fwkzg_peek(l->kzg)) && zs_mbox_send(l->mbox, ZS_MBOX_CMD_KZG, a, sizeof *a, NULL, 0) == ZS_OK)
+            zs_fwkzg_pop(l->kzg);
         pthread_mutex_lock(&l->mu);
         if (l->req_pending && zs_mbox_send(l->mbox, ZS_MBOX_CMD_POLICY_SET, &l->req, sizeof l->req, NULL, 0) == ZS_OK)
             l->req_pending = 0;
@@ -310,8 +319,15 @@ zs_fwlink_t *zs_fwlink_start(zs_node_t *n, const char *mbox_path, char *err, siz
         free(l);
         return NULL;
     }
+    if (!(l->kzg = zs_fwkzg_start(n))) {
+        snprintf(err, errlen, "cannot start the firmware link's KZG worker");
+        zs_mbox_close(l->mbox);
+        free(l);
+        return NULL;
+    }
     if (pthread_create(&l->thread, NULL, link_main, l)) {
         snprintf(err, errlen, "cannot start the firmware link thread");
+        zs_fwkzg_stop(l->kzg);
         zs_mbox_close(l->mbox);
         free(l);
         return NULL;
@@ -324,6 +340,7 @@ void zs_fwlink_stop(zs_fwlink_t *l)
     if (!l) return;
     l->stop = 1;
     pthread_join(l->thread, NULL);
+    zs_fwkzg_stop(l->kzg);
     zs_mbox_close(l->mbox);
     pthread_cond_destroy(&l->cv);
     pthread_mutex_destroy(&l->mu);

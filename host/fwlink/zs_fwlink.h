@@ -10,6 +10,8 @@
      to the node (zs_policyctl, zs_node_request_close); turns VIRTUAL, STATE,
      ACK and L1INFO into named fields of the node's L1 view (zs_l1view), so
      nothing past this module sees the mailbox's words or status bits.
+   - Answers the firmware's requests for its blobs' KZG work (zs_fwkzg: a
+     worker thread, the card through zs_accel).
    - When the firmware's heartbeat stops, the node goes back to the
      configuration's policy and keeps sequencing (the trusted state does
      not wait for L1 or the firmware); backpressure is lifted, since the

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/blob/zs_blob.h"
 #include "lib/keccak/zs_keccak.h"
 
 uint8_t zs_l1abi_topics[ZS_EV_COUNT][32];
@@ -20,6 +21,7 @@ static const char *const event_sigs[ZS_EV_COUNT] = {
 #define SIG_SEQUENCE "sequenceBatches((bytes,bytes32,uint64,bytes32)[],uint32,uint64,bytes32,address)"
 #define SIG_SEQUENCE_FORCED "sequenceForceBatches((bytes,bytes32,uint64,bytes32)[])"
 #define SIG_FORCE "forceBatch(bytes)"
+#define SIG_SEQUENCE_BLOBS "sequenceBlobBatches((bytes,bytes32[])[],address,bytes32,bytes32)"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static void init_topics(void)
@@ -124,12 +126,81 @@ static int batches_at(const abi_t *a, size_t base, size_t off, zs_l1_sequence_t 
     return ZS_OK;
 }
 
+/* A dynamic member whose offset (relative to base) is in the word at off:
+   where it starts. */
+static int dyn_at(const abi_t *a, size_t base, size_t off, size_t *start)
+{
+    uint64_t rel;
+    if (u64_at(a, off, &rel) || rel > a->len || base > a->len - rel) return ZS_ERR_PARSE;
+    *start = base + (size_t)rel;
+    return ZS_OK;
+}
+
+/* One blob's type-1 parameters: its timestamp limit, leaf count and
+   versioned hash (of the commitment the contract checked against blobhash). */
+static int blob_params(const uint8_t *p, size_t len, uint64_t *ts, uint32_t *index, uint8_t vh[32])
+{
+    abi_t a = {p, len};
+    uint64_t zk, idx, bi;
+    const uint8_t *cp;
+    size_t cpl;
+    if (u64_at(&a, 0, ts) || u64_at(&a, 32, &zk) || u64_at(&a, 64, &idx) || idx > UINT32_MAX ||
+        u64_at(&a, 96, &bi) || bytes_at(&a, 0, 192, &cp, &cpl) || cpl != 96)
+        return ZS_ERR_PARSE;
+    *index = (uint32_t)idx;
+    zs_blob_versioned_hash(cp, vh);
+    return ZS_OK;
+}
+
+/* The (bytes, bytes32[]) tuples at the array whose offset is in word 0:
+   every blob's batches, in order. */
+static int blob_batches(const abi_t *a, zs_l1_sequence_t *out)
+{
+    size_t arr, t, hs;
+    uint64_t n, m, total = 0;
+    if (dyn_at(a, 0, 0, &arr) || u64_at(a, arr, &n) || n == 0 || n > 6) return ZS_ERR_PARSE;
+    size_t elems = arr + 32;
+    for (int pass = 0; pass < 2; pass++) {
+        size_t k = 0;
+        for (uint64_t i = 0; i < n; i++) {
+            const uint8_t *params;
+            size_t plen;
+            uint64_t ts;
+            uint32_t index;
+            uint8_t vh[32];
+            if (dyn_at(a, elems, elems + 32 * i, &t) || bytes_at(a, t, t, &params, &plen) ||
+                dyn_at(a, t, t + 32, &hs) || u64_at(a, hs, &m) || m == 0 || m > (a->len - hs - 32) / 32 ||
+                blob_params(params, plen, &ts, &index, vh))
+                return ZS_ERR_PARSE;
+            if (i && index != out->index_l1_info_root) return ZS_ERR_PARSE;
+            out->index_l1_info_root = index;
+            out->max_timestamp = ts;
+            if (!pass) {
+                total += m;
+                continue;
+            }
+            for (uint64_t j = 0; j < m; j++, k++) {
+                zs_l1_batchdata_t *b = &out->batches[k];
+                b->hash = a->p + hs + 32 + 32 * j;
+                b->blob_timestamp = ts;
+                memcpy(b->blob_hash, vh, 32);
+            }
+        }
+        if (!pass) {
+            if (!(out->batches = calloc((size_t)total, sizeof *out->batches))) return ZS_ERR_NOMEM;
+            out->n = (size_t)total;
+        }
+    }
+    return ZS_OK;
+}
+
 int zs_l1abi_sequence(const uint8_t *data, size_t len, zs_l1_sequence_t *out)
 {
-    uint8_t seq[4], forced[4];
+    uint8_t seq[4], forced[4], blobs[4];
     memset(out, 0, sizeof *out);
     zs_l1abi_selector(SIG_SEQUENCE, seq);
     zs_l1abi_selector(SIG_SEQUENCE_FORCED, forced);
+    zs_l1abi_selector(SIG_SEQUENCE_BLOBS, blobs);
     if (len < 4) return ZS_ERR_PARSE;
     abi_t a = {data + 4, len - 4};
     int rc;
@@ -145,6 +216,11 @@ int zs_l1abi_sequence(const uint8_t *data, size_t len, zs_l1_sequence_t *out)
     } else if (!memcmp(data, forced, 4)) {
         out->forced_only = 1;
         rc = batches_at(&a, 0, 0, out);
+    } else if (!memcmp(data, blobs, 4)) {
+        out->blobs = 1;
+        rc = addr_at(&a, 32, out->coinbase);
+        if (!rc) rc = b32_at(&a, 96, out->expected_acc);
+        if (!rc) rc = blob_batches(&a, out);
     } else {
         rc = ZS_ERR_PARSE;
     }
@@ -169,7 +245,9 @@ void zs_l1abi_acc_step(const uint8_t prev[32], const zs_l1_batchdata_t *b, const
 {
     /* acc ++ keccak(txs) ++ (root | forcedGER) ++ u64 ts ++ coinbase ++ (0 | forcedBlockHash) */
     uint8_t m[32 + 32 + 32 + 8 + 20 + 32], h[32];
-    zs_keccak256(b->transactions, b->len, h);
+    if (b->hash) memcpy(h, b->hash, 32);
+    else zs_keccak256(b->transactions, b->len, h);
+    if (b->hash && b->blob_timestamp) max_timestamp = b->blob_timestamp;
     if (batch_hash) memcpy(batch_hash, h, 32);
     memcpy(m, prev, 32);
     memcpy(m + 32, h, 32);

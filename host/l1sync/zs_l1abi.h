@@ -32,17 +32,24 @@ void zs_l1abi_init(void);
 /* The selector of a function signature. */
 void zs_l1abi_selector(const char *sig, uint8_t out[4]);
 
-/* One batch of a sequence, as BatchData. */
+/* One batch of a sequence, as BatchData; or one of a sequenceBlobBatches
+   blob: its data is in the blob, the calldata states its hash. */
 typedef struct {
     const uint8_t *transactions;
     size_t len;
     uint8_t forced_ger[32];
     uint64_t forced_timestamp; /* 0: a sequencer's batch */
     uint8_t forced_block_hash[32];
+    /* A blob's batch: the stated keccak256 of its data (NULL: hash the
+       transactions), its blob's timestampLimit and versioned hash. */
+    const uint8_t *hash;
+    uint64_t blob_timestamp;
+    uint8_t blob_hash[32];
 } zs_l1_batchdata_t;
 
 typedef struct {
     int forced_only;           /* sequenceForceBatches: no head values below */
+    int blobs;                 /* sequenceBlobBatches: index_l1_info_root and max_timestamp are the last blob's */
     uint32_t index_l1_info_root;
     uint64_t max_timestamp;
     uint8_t expected_acc[32];
@@ -51,14 +58,17 @@ typedef struct {
     size_t n;
 } zs_l1_sequence_t;
 
-/* zs_l1abi_sequence decodes sequenceBatches or sequenceForceBatches
-   calldata (selector included). */
+/* zs_l1abi_sequence decodes sequenceBatches, sequenceForceBatches or
+   sequenceBlobBatches calldata (selector included); the blobs of one
+   sequenceBlobBatches must name one L1 info leaf count (zkseq's firmware
+   sends them so; the SequenceBatches event carries one root). */
 ZS_MUST_USE int zs_l1abi_sequence(const uint8_t *data, size_t len, zs_l1_sequence_t *out);
 void zs_l1abi_sequence_free(zs_l1_sequence_t *s);
 
 /* One step of the accumulated input hash (ZkseqRollup, Polygon's etrog
-   rule): a sequencer's batch hashes (l1InfoRoot, maxSequenceTimestamp, 0),
-   a forced one (forcedGER, forcedTimestamp, forcedBlockHashL1).  The hash
+   rule): a sequencer's batch hashes (l1InfoRoot, maxSequenceTimestamp, 0)
+   (a blob's batch: its blob's timestampLimit and stated hash), a forced
+   one (forcedGER, forcedTimestamp, forcedBlockHashL1).  The hash
    of the batch's data goes to batch_hash when not NULL. */
 void zs_l1abi_acc_step(const uint8_t prev[32], const zs_l1_batchdata_t *b, const uint8_t l1_info_root[32],
                        uint64_t max_timestamp, const uint8_t coinbase[20], uint8_t out[32], uint8_t batch_hash[32]);

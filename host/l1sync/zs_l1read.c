@@ -168,8 +168,8 @@ static int on_sequence(zs_l1read_t *s, zs_store_batch_t *b, const log_t *l, int 
     zs_l1_sequence_t q;
     if ((rc = zs_l1abi_sequence(input, len, &q))) {
         free(input);
-        return zs_l1read_fail(s, rc, "the transaction that sequenced batch %llu is not a sequenceBatches call "
-                              "zkseq can read", (unsigned long long)last);
+        return zs_l1read_fail(s, rc, "the transaction that sequenced batch %llu is not a sequenceBatches or "
+                              "sequenceBlobBatches call zkseq can read", (unsigned long long)last);
     }
     if (q.forced_only) memcpy(q.coinbase, from, 20);
     uint64_t first = last - q.n + 1;
@@ -185,7 +185,9 @@ static int on_sequence(zs_l1read_t *s, zs_store_batch_t *b, const log_t *l, int 
         memcpy(v.acc_input_hash, acc, 32);
         v.forced = bd->forced_timestamp > 0;
         memcpy(v.l1_info_root, v.forced ? bd->forced_ger : root, 32);
-        v.timestamp = v.forced ? bd->forced_timestamp : q.max_timestamp;
+        v.timestamp = v.forced ? bd->forced_timestamp : bd->hash ? bd->blob_timestamp : q.max_timestamp;
+        v.via_blob = bd->hash != NULL;
+        memcpy(v.blob_hash, bd->blob_hash, 32);
         memcpy(v.coinbase, q.coinbase, 20);
         memcpy(v.tx, l->tx, 32);
         zs_l1rec_put_virtual(b, &v);

@@ -170,7 +170,7 @@ int zs_l1rec_leaf_by_ger(zs_store_t *s, const uint8_t ger[32], zs_l1_leaf_t *out
 
 void zs_l1rec_put_virtual(zs_store_batch_t *b, const zs_l1_virtual_t *v)
 {
-    uint8_t d[1 + 8 + 32 * 3 + 20 + 8 + 8 + 1 + 32 + 40], k[9];
+    uint8_t d[1 + 8 + 32 * 3 + 20 + 8 + 8 + 1 + 32 + 40 + 1 + 32], k[9];
     buf_t w = {.p = d};
     d[w.n++] = FORMAT;
     w_u64(&w, v->batch);
@@ -183,6 +183,8 @@ void zs_l1rec_put_virtual(zs_store_batch_t *b, const zs_l1_virtual_t *v)
     d[w.n++] = v->forced;
     w_bytes(&w, v->tx, 32);
     w_at(&w, &v->at);
+    d[w.n++] = v->via_blob;
+    w_bytes(&w, v->blob_hash, 32);
     key_num(k, 'v', v->batch);
     put(b, k, 9, &w);
 }
@@ -205,6 +207,12 @@ int zs_l1rec_virtual(zs_store_t *s, uint64_t batch, zs_l1_virtual_t *out)
     out->forced = f;
     r_bytes(&r, out->tx, 32);
     r_at(&r, &out->at);
+    out->via_blob = 0;
+    memset(out->blob_hash, 0, 32);
+    if (r.n < r.cap) { /* written since blobs (an older record ends above) */
+        r_bytes(&r, &out->via_blob, 1);
+        r_bytes(&r, out->blob_hash, 32);
+    }
     return done(&r);
 }
 

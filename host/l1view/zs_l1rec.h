@@ -51,6 +51,8 @@ typedef struct {
     uint8_t forced;             /* 1: a forced batch */
     uint8_t tx[32];             /* sendSequencesTxHash */
     zs_l1_at_t at;
+    uint8_t via_blob;           /* 1: its data went in an EIP-4844 blob (sequenceBlobBatches) */
+    uint8_t blob_hash[32];      /* that blob's versioned hash (zero for calldata) */
 } zs_l1_virtual_t;
 
 /* A batch as L1 verified it. */

@@ -202,8 +202,8 @@ typedef struct {
    EIP-4844 type: 31 bytes to a field element, 131,072 bytes).  The host
    builds the same bytes from its own batches (data_hash = keccak256 of the
    131,072 bytes, as the firmware built them, must match), computes the
-   commitment, EIP-7594's 128 cell proofs (on the card), z (lib/blob) and
-   the proof of y = p(z), and answers with a zs_mbox_kzg_t.  The firmware
+   commitment, EIP-7594's 128 cell proofs (on the card), z (lib/blob), the
+   proof of y = p(z) and EIP-4844's blob proof, and answers with a zs_mbox_kzg_t.  The firmware
    checks every proof against its own blob before it signs anything. */
 typedef struct {
     uint64_t first, last;
@@ -218,6 +218,7 @@ typedef struct {
     uint8_t commitment[48];
     uint8_t z[32], y[32];    /* big-endian field elements */
     uint8_t proof[48];       /* KZG proof of p(z) = y (the point evaluation precompile's) */
+    uint8_t blob_proof[48];  /* EIP-4844's blob proof (the sidecar of a Cancun L1) */
     uint8_t cell_proofs[128][48];
 } zs_mbox_kzg_t;
 

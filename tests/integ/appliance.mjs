@@ -123,38 +123,106 @@ export async function startAppliance({ name = 'app', fwArgs = [], zkArgs = [], b
 // With {follower: true} every batch's zkevm_getBatchByNumber must also
 // carry that L1 accInputHash and sequencing transaction (zkseqd's L1
 // follower, once it has read the last sequence).
-export async function verifyL1(app, { follower = false } = {}) {
-  const problems = [];
-  const iface = app.rollup.interface;
-  const events = await app.rollup.queryFilter('SequenceBatches', app.addrs.deployBlock);
-  let prev = 0n, acc = ethers.ZeroHash;
-  const seen = new Map();
-  for (const ev of events) {
-    const tx = await app.provider.getTransaction(ev.transactionHash);
-    const call = iface.parseTransaction({ data: tx.data });
+// Polygon's blob layout read back (../shared/BLOBS.md), written here from
+// the description and not with zkseq's code: 31 data bytes after a zero
+// byte in each 32-byte field element; a compression byte (0), a 4-byte body
+// length, then per batch a 4-byte length and its batchL2Data.
+export function decodeBlob(hex) {
+  const raw = ethers.getBytes(hex);
+  const data = [];
+  for (let i = 0; i < raw.length; i += 32) {
+    if (raw[i] !== 0) throw new Error(`blob field element ${i / 32} has a non-zero top byte`);
+    for (let k = 1; k < 32; k++) data.push(raw[i + k]);
+  }
+  const u32 = (o) => (data[o] << 24 | data[o + 1] << 16 | data[o + 2] << 8 | data[o + 3]) >>> 0;
+  if (data[0] !== 0) throw new Error('blob compression byte is not 0');
+  const body = u32(1), batches = [];
+  for (let o = 5; o < 5 + body;) {
+    const n = u32(o);
+    batches.push(ethers.hexlify(Uint8Array.from(data.slice(o + 4, o + 4 + n))));
+    o += 4 + n;
+  }
+  return batches;
+}
+
+// The batches of one sequencing transaction as L1 has them: calldata's
+// (sequenceBatches) or the blobs' (sequenceBlobBatches: the data read back
+// from anvil and decoded, each checked against the hash the calldata states).
+async function l1Batches(app, tx, problems) {
+  const call = app.rollup.interface.parseTransaction({ data: tx.data });
+  if (call.name === 'sequenceBatches') {
     const [batches, index, maxTs, expected, coinbase] = call.args;
     const root = await app.ger.l1InfoRootMap(index);
+    return { expected, coinbase, blobs: [], batches: batches.map((b) => ({ data: b.transactions, hash: ethers.keccak256(b.transactions),
+      root, ts: maxTs, forced: b.forcedTimestamp > 0n ? b : null })) };
+  }
+  const [blobs, coinbase, expectedBlob, expected] = call.args;
+  const sidecar = await app.provider.send('anvil_getBlobsByTransactionHash', [tx.hash]);
+  const coder = ethers.AbiCoder.defaultAbiCoder();
+  const out = { expected, expectedBlob, coinbase, blobs: [], batches: [] };
+  for (let i = 0; i < blobs.length; i++) {
+    const [ts, zkGas, index, blobIndex, , , cp] = coder.decode(['uint64', 'uint64', 'uint32', 'uint256', 'bytes32', 'bytes32', 'bytes'], blobs[i].blobTypeParams);
+    const root = await app.ger.l1InfoRootMap(index);
+    const blob = sidecar[Number(blobIndex)];
+    const vh = '0x01' + ethers.sha256(ethers.dataSlice(cp, 0, 48)).slice(4);
+    if (vh !== tx.blobVersionedHashes[Number(blobIndex)]) problems.push(`tx ${tx.hash}: blob ${i}'s commitment is not its versioned hash`);
+    out.blobs.push({ ts, zkGas, index, root, vh });
+    const data = decodeBlob(typeof blob === 'string' ? blob : blob.blob || blob.data);
+    if (data.length !== blobs[i].batchHashes.length) problems.push(`tx ${tx.hash}: blob ${i} holds ${data.length} batches, the calldata states ${blobs[i].batchHashes.length}`);
+    blobs[i].batchHashes.forEach((h, k) => {
+      if (!data[k] || ethers.keccak256(data[k]) !== h) problems.push(`tx ${tx.hash}: blob ${i} batch ${k}: the blob's bytes are not the stated hash`);
+      out.batches.push({ data: data[k] || '0x', hash: h, root, ts, forced: null, vh });
+    });
+  }
+  return out;
+}
+
+// L1's view checked against the appliance: every batch sequenced once, its
+// data (calldata or blob) zkseqd's, the accInputHash chain recomputed here
+// (and the blob chain for blob transactions) equal to the contract's.
+export async function verifyL1(app, { follower = false } = {}) {
+  const problems = [];
+  const events = await app.rollup.queryFilter('SequenceBatches', app.addrs.deployBlock);
+  let prev = 0n, acc = ethers.ZeroHash, blobAcc = ethers.ZeroHash, blobTxs = 0;
+  const seen = new Map();
+  const step = (a, h, root, ts, coinbase, fbh) => ethers.solidityPackedKeccak256(
+    ['bytes32', 'bytes32', 'bytes32', 'uint64', 'address', 'bytes32'], [a, h, root, ts, coinbase, fbh]);
+  for (const ev of events) {
+    const tx = await app.provider.getTransaction(ev.transactionHash);
+    const seq = await l1Batches(app, tx, problems);
+    const { batches, coinbase } = seq;
     if (ev.args.numBatch !== prev + BigInt(batches.length))
       problems.push(`sequence ending at ${ev.args.numBatch} does not follow ${prev} with ${batches.length} batches`);
     for (let i = 0; i < batches.length; i++) {
       const n = Number(prev) + i + 1;
       seen.set(n, (seen.get(n) || 0) + 1);
       const mine = (await rpc(app.url, 'zkevm_getBatchByNumber', [ethers.toQuantity(n), false])).result;
-      if (!mine || mine.batchL2Data.toLowerCase() !== batches[i].transactions.toLowerCase())
+      if (!mine || mine.batchL2Data.toLowerCase() !== batches[i].data.toLowerCase())
         problems.push(`batch ${n}: L1 data differs from zkseqd's`);
+      if (follower && mine && mine.l1DataAvailability && mine.l1DataAvailability !== (batches[i].vh ? 'blob' : 'calldata'))
+        problems.push(`batch ${n}: zkevm_getBatchByNumber says ${mine.l1DataAvailability}`);
+      if (follower && mine && batches[i].vh && mine.l1DataAvailability === 'blob' && mine.blobVersionedHash !== batches[i].vh)
+        problems.push(`batch ${n}: zkevm_getBatchByNumber's blobVersionedHash is not L1's`);
       const b = batches[i];
-      acc = b.forcedTimestamp > 0n /* a forced batch hashes its own fields */
-        ? ethers.solidityPackedKeccak256(['bytes32', 'bytes32', 'bytes32', 'uint64', 'address', 'bytes32'],
-          [acc, ethers.keccak256(b.transactions), b.forcedGlobalExitRoot, b.forcedTimestamp, coinbase, b.forcedBlockHashL1])
-        : ethers.solidityPackedKeccak256(['bytes32', 'bytes32', 'bytes32', 'uint64', 'address', 'bytes32'],
-          [acc, ethers.keccak256(b.transactions), root, maxTs, coinbase, ethers.ZeroHash]);
+      acc = b.forced /* a forced batch hashes its own fields */
+        ? step(acc, b.hash, b.forced.forcedGlobalExitRoot, b.forced.forcedTimestamp, coinbase, b.forced.forcedBlockHashL1)
+        : step(acc, b.hash, b.root, b.ts, coinbase, ethers.ZeroHash);
+    }
+    for (const bl of seq.blobs) {
+      blobAcc = ethers.solidityPackedKeccak256(
+        ['bytes32', 'uint32', 'bytes32', 'uint64', 'address', 'uint64', 'uint8', 'bytes32', 'bytes32', 'bytes32'],
+        [blobAcc, bl.index, bl.root, bl.ts, coinbase, bl.zkGas, 1, bl.vh, ethers.ZeroHash, ethers.ZeroHash]);
+    }
+    if (seq.blobs.length) {
+      blobTxs++;
+      if (blobAcc !== seq.expectedBlob) problems.push(`blob sequence to ${ev.args.numBatch}: recomputed blob accInputHash differs from the calldata's`);
     }
     if (follower) {
       const mine = (await rpc(app.url, 'zkevm_getBatchByNumber', [ethers.toQuantity(ev.args.numBatch), false])).result;
       if (!mine || mine.accInputHash !== acc || mine.sendSequencesTxHash !== ev.transactionHash)
         problems.push(`batch ${ev.args.numBatch}: zkevm_getBatchByNumber does not have L1's accInputHash and transaction`);
     }
-    if (acc !== expected) problems.push(`sequence to ${ev.args.numBatch}: recomputed accInputHash differs from the calldata's`);
+    if (acc !== seq.expected) problems.push(`sequence to ${ev.args.numBatch}: recomputed accInputHash differs from the calldata's`);
     const onChain = (await app.rollup.sequencedBatches(ev.args.numBatch))[0];
     if (onChain !== acc) problems.push(`sequence to ${ev.args.numBatch}: the contract's accInputHash differs`);
     prev = ev.args.numBatch;
@@ -162,7 +230,8 @@ export async function verifyL1(app, { follower = false } = {}) {
   for (const [n, c] of seen) if (c !== 1) problems.push(`batch ${n} is on L1 ${c} times`);
   const last = Number(await app.rollup.lastBatchSequenced());
   for (let n = 1; n <= last; n++) if (!seen.has(n)) problems.push(`batch ${n} missing from the sequences`);
-  return { last, sequences: events.length, problems, acc };
+  if (blobTxs && blobAcc !== await app.rollup.lastBlobAccInputHash()) problems.push('the contract\'s blob accInputHash differs from the one recomputed here');
+  return { last, sequences: events.length, blobTxs, problems, acc };
 }
 
 // A load of plain transfers from dev accounts: signed with ethers, sent

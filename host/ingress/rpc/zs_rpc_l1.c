@@ -42,6 +42,10 @@ void rpc_batch_l1(zs_rpc_t *r, const zs_batchrec_t *b, json_t *o)
     json_object_set_new(o, "accInputHash", rpc_hexdata(virt ? v.acc_input_hash : b->acc_input_hash, 32));
     json_object_set_new(o, "l1InfoRoot", virt ? rpc_hexdata(v.l1_info_root, 32) : json_null());
     json_object_set_new(o, "sendSequencesTxHash", virt ? rpc_hexdata(v.tx, 32) : json_null());
+    /* zkseq's: how its data went to L1 (an EIP-4844 blob, with the blob's
+       versioned hash, or calldata); null before L1 has it. */
+    json_object_set_new(o, "l1DataAvailability", virt ? json_string(v.via_blob ? "blob" : "calldata") : json_null());
+    json_object_set_new(o, "blobVersionedHash", virt && v.via_blob ? rpc_hexdata(v.blob_hash, 32) : json_null());
     json_object_set_new(o, "verifyBatchTxHash",
                         b->number && !zs_l1rec_verified(s, b->number, &f) ? rpc_hexdata(f.tx, 32) : json_null());
 }
