@@ -44,6 +44,7 @@ static void cmd_help(fw_console_t *con)
     out(con, "  status                  what the firmware is doing");
     out(con, "  batches                 sealed batches held (not yet confirmed on L1)");
     out(con, "  l1                      L1 endpoint, sequencer address and balance, pending L1 transactions");
+    out(con, "  l1 data [MODE]          how batch data goes to L1: blob, calldata or auto (setting needs login)");
     out(con, "  policy get [KEY]        batching policy");
     out(con, "  policy set KEY VALUE    change a policy limit (needs login)");
     out(con, "  key address             the L1 sequencer address (the key never leaves the firmware)");
@@ -103,6 +104,10 @@ static void cmd_l1(fw_console_t *con)
     addr_text(a, con->cfg->rollup);
     out(con, "rollup: %s  head %llu  base fee %llu wei  fee cap %llu wei", a, (unsigned long long)st->l1_head,
         (unsigned long long)st->l1_base_fee, (unsigned long long)con->cfg->fee_cap_wei);
+    out(con, "data: %s (%s sidecar)  blob base fee %llu wei  blob transactions %llu  blobs checked %llu, refused %llu%s%s",
+        fw_l1_data_name(st->l1_data), st->blob_cell_proofs ? "EIP-7594" : "EIP-4844",
+        (unsigned long long)st->l1_blob_fee, (unsigned long long)st->blob_txs, (unsigned long long)st->blobs_checked,
+        (unsigned long long)st->blobs_refused, st->blobs_why[0] ? "  unavailable: " : "", st->blobs_why);
     out(con, "sent %llu L1 transactions, %llu fee bumps, %llu reorgs seen, fees spent %llu gwei",
         (unsigned long long)j->cur.l1_txs_sent, (unsigned long long)j->cur.bumps, (unsigned long long)j->cur.reorgs,
         (unsigned long long)j->cur.fees_gwei);
@@ -115,7 +120,31 @@ static void cmd_l1(fw_console_t *con)
             (unsigned long long)s->nonce, (unsigned long long)s->first, (unsigned long long)s->last,
             s->state == FW_SUB_MINED ? "mined" : "pending", (unsigned long long)s->tip,
             (unsigned long long)s->max_fee, (unsigned long long)s->bumps, h);
+        if (s->nblobs)
+            out(con, "    %u blob%s, blob fee %llu wei", s->nblobs, s->nblobs == 1 ? "" : "s",
+                (unsigned long long)s->blob_fee);
     }
+}
+
+/* l1 data [MODE] */
+static void cmd_l1_data(fw_console_t *con, char *args)
+{
+    char *mode = strtok(args, " ");
+    if (!mode) {
+        out(con, "%s", fw_l1_data_name(con->st->l1_data));
+        return;
+    }
+    int m = fw_l1_data_parse(mode);
+    if (m < 0 || strtok(NULL, " ")) {
+        out(con, "error: usage: l1 data [blob|calldata|auto]");
+        return;
+    }
+    if (!con->logged_in && !con->cfg->console_open) {
+        out(con, "error: login first (l1 data changes the box)");
+        return;
+    }
+    con->l1_data_request = m;
+    out(con, "ok: l1 data = %s", mode);
 }
 
 static void cmd_policy(fw_console_t *con, char *args)
@@ -202,7 +231,9 @@ static void run(fw_console_t *con, char *line)
     if (!strcmp(line, "help") || !strcmp(line, "?")) cmd_help(con);
     else if (!strcmp(line, "status")) cmd_status(con);
     else if (!strcmp(line, "batches")) cmd_batches(con);
-    else if (!strcmp(line, "l1")) cmd_l1(con);
+    else if (!strcmp(line, "l1") && !args) cmd_l1(con);
+    else if (!strcmp(line, "l1") && !strncmp(args, "data", 4) && (!args[4] || args[4] == ' '))
+        cmd_l1_data(con, args + 4);
     else if (!strcmp(line, "policy")) cmd_policy(con, args ? args : (char *)"");
     else if (!strcmp(line, "key") && args && !strcmp(args, "address")) {
         char a[43];
@@ -230,6 +261,7 @@ void fw_console_init(fw_console_t *c, const zs_hal_t *hal, const fw_cfg_t *cfg, 
     c->log = log;
     c->j = j;
     c->policy = policy;
+    c->l1_data_request = -1;
 }
 
 int fw_console_poll(fw_console_t *con, const fw_status_t *st)

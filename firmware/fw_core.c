@@ -25,6 +25,14 @@ static const fw_status_t *snapshot(fw_t *fw)
     st->l1_gas_used = s->l1_gas_used;
     st->l1_balance = s->l1_balance;
     st->l1_status = s->status;
+    st->l1_data = fw->cfg.l1_data;
+    st->blob_cell_proofs = fw->cfg.blob_cell_proofs;
+    st->blobs_available = fw->blobs.kzg != NULL;
+    st->blobs_why = fw->blobs.why;
+    st->blob_txs = s->blob_txs;
+    st->l1_blob_fee = s->blob_fee_known ? s->l1_blob_fee : 0;
+    st->blobs_checked = fw->blobs.checked;
+    st->blobs_refused = fw->blobs.refused;
     st->epoch = fw->mbox.epoch;
     st->host_up = fw_mbox_host_up(&fw->mbox);
     st->host_hello = fw->mbox.host_hello;
@@ -75,6 +83,17 @@ int fw_init(fw_t *fw, const zs_hal_t *hal, const fw_cfg_t *cfg)
     return ZS_OK;
 }
 
+/* A change of l1_data asked at the console or by the host (-1: none). */
+static void take_l1_data(fw_t *fw, int *req, const char *who)
+{
+    if (*req < 0) return;
+    fw->cfg.l1_data = *req;
+    *req = -1;
+    fw_log(&fw->log, "l1_data set to %s by %s", fw_l1_data_name(fw->cfg.l1_data), who);
+    if (fw->cfg.l1_data != FW_L1_DATA_CALLDATA) (void)fw_blob_available(&fw->blobs);
+    fw->submit.blob_alarm = 0;
+}
+
 /* The host's KZG answers, from the host link to the blobs room. */
 static void pass_blobs(fw_t *fw)
 {
@@ -86,6 +105,8 @@ void fw_step(fw_t *fw, int wait_ms)
 {
     fw_mbox_poll(&fw->mbox, snapshot(fw));
     if (fw_console_poll(&fw->console, snapshot(fw))) fw_mbox_send_policy(&fw->mbox);
+    take_l1_data(fw, &fw->console.l1_data_request, "the console");
+    take_l1_data(fw, &fw->mbox.l1_data_request, "the host");
     pass_blobs(fw);
     fw_submit_tick(&fw->submit);
     /* What the submitter has for the host. */

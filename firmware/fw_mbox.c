@@ -75,6 +75,12 @@ static void send_l1info(fw_mbox_t *m, const fw_status_t *st)
     i.l1_up = (uint32_t)st->l1_up;
     i.alarms = (uint32_t)st->nalarms;
     i.l1_gas_used = st->l1_gas_used;
+    i.l1_data = (uint32_t)st->l1_data;
+    i.blobs_available = (uint32_t)st->blobs_available;
+    i.blob_txs = st->blob_txs;
+    i.blob_base_fee_wei = st->l1_blob_fee;
+    i.blobs_checked = st->blobs_checked;
+    i.blobs_refused = st->blobs_refused;
     push(m, ZS_MBOX_EVT_L1INFO, &i, sizeof i);
 }
 
@@ -95,7 +101,16 @@ static void handle_policy_set(fw_mbox_t *m, const uint8_t *p, uint32_t len)
     r.id = q.id;
     char value[24];
     snprintf(value, sizeof value, "%llu", (unsigned long long)q.value);
-    const char *why = fw_policy_set(m->policy, q.key, value);
+    const char *why;
+    if (!strcmp(q.key, "l1_data")) { /* not a batching limit: the core applies it */
+        why = q.value > ZS_MBOX_L1_DATA_AUTO ? "l1_data must be 0 (calldata), 1 (blob) or 2 (auto)" : NULL;
+        if (!why) m->l1_data_request = (int)q.value;
+        r.ok = !why;
+        snprintf(r.reason, sizeof r.reason, "%s", why ? why : "");
+        push(m, ZS_MBOX_EVT_POLICY_RESULT, &r, sizeof r);
+        return;
+    }
+    why = fw_policy_set(m->policy, q.key, value);
     if (why) {
         snprintf(r.reason, sizeof r.reason, "%s", why);
     } else {
@@ -154,6 +169,7 @@ void fw_mbox_init(fw_mbox_t *m, const zs_hal_t *hal, fw_log_t *log, fw_journal_t
     m->j = j;
     m->policy = policy;
     m->l2_chain_id = l2_chain_id;
+    m->l1_data_request = -1;
     start_epoch(m);
 }
 

@@ -44,6 +44,7 @@ typedef struct {
        full inbox leaves the next answer in the ring). */
     zs_mbox_kzg_t kzg_in[FW_MBOX_KZG_INBOX];
     size_t nkzg;
+    int l1_data_request; /* l1_data the host asked for, for the core (-1: none) */
 } fw_mbox_t;
 
 void fw_mbox_init(fw_mbox_t *m, const zs_hal_t *hal, fw_log_t *log, fw_journal_t *j, fw_policy_t *policy,

@@ -20,6 +20,10 @@ typedef struct {
     uint64_t l1_head, l1_base_fee, l1_gas_used;
     zs_u256_t l1_balance;
     const char *l1_status;   /* a sentence; valid until the next turn */
+    int l1_data, blob_cell_proofs, blobs_available; /* how batch data goes to L1 */
+    uint64_t blob_txs, l1_blob_fee; /* l1_blob_fee: 0 when unknown */
+    uint64_t blobs_checked, blobs_refused;
+    const char *blobs_why;   /* why blobs are unavailable ("" when they are) */
     /* The host link. */
     uint32_t epoch;
     int host_up, host_hello;

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { ok, eq, done, skip } from '../tests/integ/tap.mjs';
 import { devKeys } from '../tests/integ/zkseqd.mjs';
 import { startAppliance, verifyL1, ethers, rpc, sleep } from '../tests/integ/appliance.mjs';
+import { bin } from '../tests/integ/tap.mjs';
 import { l2Contracts } from '../tests/integ/l2contracts.mjs';
 
 const pwFile = path.join(fs.mkdtempSync('/tmp/zkseq-pw-'), 'console.pw');
@@ -24,6 +25,21 @@ try {
   const st0 = await app.l1Status();
   ok(st0.firmware === true, 'zkseqd sees the firmware over the mailbox');
   eq(st0.policy.from, 'firmware', 'the batch policy in force is the firmware\'s');
+
+  // After an l1.data change: one more transfer, its batch sealed and posted;
+  // the sequence that carries it went as `mode` says.
+  var switchAndSend = async (mode) => {
+    await app.waitFor(`the firmware to report l1_data ${mode}`, async () => (await app.l1Status()).l1Data === mode, 5000);
+    const w = new ethers.Wallet(devKeys[7], new ethers.JsonRpcProvider(app.url, undefined, { cacheTimeout: -1 }));
+    const r = await (await w.sendTransaction({ to: w.address, value: 1n })).wait();
+    const b = Number((await rpc(app.url, 'zkevm_batchNumberByBlockNumber', [ethers.toQuantity(r.blockNumber)])).result);
+    await app.waitFor(`batch ${b} on L1`, async () => Number(await app.rollup.lastBatchSequenced()) >= b, 30000);
+    await app.followed();
+    const got = (await rpc(app.url, 'zkevm_getBatchByNumber', [ethers.toQuantity(b), false])).result;
+    eq(got.l1DataAvailability, mode, `after l1.data ${mode}: batch ${b} went to L1 as ${mode}`);
+    ok(mode === 'blob' ? /^0x01[0-9a-f]{62}$/.test(got.blobVersionedHash) : got.blobVersionedHash === null,
+      `zkevm_getBatchByNumber(${b}).blobVersionedHash fits (${got.blobVersionedHash})`);
+  };
 
   // Watch: at every L1 head the firmware reports, the contract agrees.
   let checks = 0, mismatches = [], lastHead = 0, watching = true;
@@ -122,8 +138,28 @@ try {
       const s = await app.l1Status();
       return s.policy.maxAgeMs === 1500;
     }, 5000).then(() => ok(true, 'the new batch age reached the host\'s policy'), (e) => ok(false, String(e)));
+    // l1.data live: calldata from the console, the next batch goes as calldata.
+    await say('l1 data calldata', /ok: l1 data = calldata/, 'console: l1 data calldata (after login)');
+    await say('l1', /data: calldata/, 'console: l1 shows the data mode');
     tmux('kill-session', '-t', tmuxName);
+    await switchAndSend('calldata');
   }
+  // ... and back to blobs through zkseqctl (the host asks the firmware).
+  const ctl = (...a) => execFileSync(path.join(bin, 'zkseqctl'), ['--port', String(app.zk.mgmtPort), ...a], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const set = JSON.parse(ctl('config', 'set', 'l1.data', 'blob', '--json'));
+  eq(set.applied_by, 'firmware', 'zkseqctl config set l1.data blob: applied by the firmware');
+  await switchAndSend('blob');
+  let bad = null;
+  try { ctl('config', 'set', 'l1.data', 'carrier-pigeon'); } catch (e) { bad = e; }
+  ok(bad && /want blob, calldata or auto/.test(String(bad.stderr)), 'an unknown l1.data is refused with the choices', String(bad?.stderr));
+  const l1s = ctl('l1', 'status');
+  ok(/data: {6}blob; blobs available, \d+ blob transactions/.test(l1s), 'zkseqctl l1 status shows the data mode and the blob counts', l1s);
+  const metrics = await (await fetch(`http://127.0.0.1:${app.zk.metricsPort}/metrics`)).text();
+  ok(/zkseq_l1_data_mode 1/.test(metrics) && /zkseq_kzg_blobs_total [1-9]/.test(metrics),
+    'metrics: zkseq_l1_data_mode and zkseq_kzg_blobs_total');
+
+  const l1b = await verifyL1(app, { follower: true });
+  eq(l1b.problems, [], `after the switches L1 still holds every batch once (${l1b.sequences} sequences, ${l1b.blobTxs} in blobs)`);
 
   // Clean stops.
   const zkExit = await app.zk.stop('SIGTERM');

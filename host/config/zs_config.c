@@ -108,6 +108,10 @@ const zs_config_key_t zs_config_keys[] = {
     U("l1.info_confirmations", 0, 100000, "64", ZS_CFG_RESTART,
       "L1 blocks over an L1 info tree leaf before new L2 blocks reference it (zkevm-node's default: 64)"),
     U("l1.max_range", 1, 1000000, "1000", ZS_CFG_RESTART, "L1 blocks one eth_getLogs reads"),
+    C("l1.data", "\"blob\"", "blob|calldata|auto", ZS_CFG_FIRMWARE,
+      "how the firmware posts batch data to L1: blob (EIP-4844 blobs, sequenceBlobBatches), calldata "
+      "(sequenceBatches) or auto (whichever costs less per byte now); the firmware's own setting (its l1_data, "
+      "whose default is shown), changed live through it"),
     B("extensions.typed_transactions", "false",
       "zkseq's extension, not Polygon's: EIP-2930 and EIP-1559 transactions in batches (fork 12's prover and "
       "synchronizers read legacy transactions only)"),

@@ -46,7 +46,7 @@ typedef struct {
     const char *key;
     zs_config_type_t type;
     uint64_t min, max;  /* ZS_CFG_UINT */
-    const char *def;    /* the default as JSON text (NULL for ZS_CFG_POLICY and ZS_CFG_FIRMWARE: lib/policy's) */
+    const char *def;    /* the default as JSON text (NULL for ZS_CFG_POLICY keys: lib/policy's; a ZS_CFG_FIRMWARE key's is the firmware's, for the documentation) */
     const char *choices; /* ZS_CFG_CHOICE */
     zs_config_when_t when;
     int secret;         /* config get shows "(secret)" */

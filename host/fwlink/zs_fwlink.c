@@ -124,6 +124,13 @@ static void on_l1info(zs_fwlink_t *l, const zs_mbox_l1info_t *m)
     memcpy(l->l1.last_l1_tx, m->last_l1_tx, 32);
     l->l1.fw_uptime_ms = m->uptime_ms;
     l->l1.fw_alarms = m->alarms;
+    l->l1.l1_data = (int)m->l1_data;
+    l->l1.blobs_available = m->blobs_available != 0;
+    l->l1.blob_txs = m->blob_txs;
+    l->l1.blob_base_fee_wei = m->blob_base_fee_wei;
+    l->l1.blobs_checked = m->blobs_checked;
+    l->l1.blobs_refused = m->blobs_refused;
+    zs_fwkzg_counts(l->kzg, &l->l1.kzg_answered, &l->l1.kzg_failed);
 }
 
 static void on_policy_result(zs_fwlink_t *l, zs_mbox_policy_result_t *r)

@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ok, eq, done, bin } from '../../tests/integ/tap.mjs';
 import { devKeys } from '../../tests/integ/zkseqd.mjs';
-import { startAppliance, verifyL1, transferLoad, ethers, rpc, sleep } from '../../tests/integ/appliance.mjs';
+import { startAppliance, verifyL1, l1Sequence, transferLoad, ethers, rpc, sleep } from '../../tests/integ/appliance.mjs';
 import { DEPLOYER_KEY, AGGREGATOR_KEY, rollupAt } from '../../tools/l1/devnet-lib.mjs';
 
 const GER_L2 = '0xa40D5f56745a118D0906a34E69aeC8C0Db1cB8fA';
@@ -31,20 +31,19 @@ const app = await startAppliance({ name: 'l1follow' });
 const call = async (method, params) => (await rpc(app.url, method, params)).result;
 const follower = () => call('zkseq_l1Follower');
 
-// What L1 says of each batch, recomputed here from the events and calldata.
+// What L1 says of each batch, recomputed here from the events and the
+// sequences' calldata or blobs (appliance.mjs reads both).
 async function l1Batches() {
-  const iface = app.rollup.interface;
   const out = new Map();
   let acc = ethers.ZeroHash;
   for (const ev of await app.rollup.queryFilter('SequenceBatches', app.addrs.deployBlock)) {
     const tx = await app.provider.getTransaction(ev.transactionHash);
-    const [batches, , maxTs, , coinbase] = iface.parseTransaction({ data: tx.data }).args;
-    const root = ev.args.l1InfoRoot;
+    const { batches, coinbase } = await l1Sequence(app, tx);
     const first = Number(ev.args.numBatch) - batches.length + 1;
     batches.forEach((b, i) => {
       acc = ethers.solidityPackedKeccak256(['bytes32', 'bytes32', 'bytes32', 'uint64', 'address', 'bytes32'],
-        [acc, ethers.keccak256(b.transactions), root, maxTs, coinbase, ethers.ZeroHash]);
-      out.set(first + i, { acc, tx: ev.transactionHash, root, last: Number(ev.args.numBatch) });
+        [acc, b.hash, b.root, b.ts, coinbase, ethers.ZeroHash]);
+      out.set(first + i, { acc, tx: ev.transactionHash, root: b.root, last: Number(ev.args.numBatch), vh: b.vh });
     });
   }
   return out;
@@ -58,9 +57,11 @@ async function checkBatches(when) {
     if (!b || b.accInputHash !== want.acc) bad.push(`batch ${n}: accInputHash ${b?.accInputHash}, L1's ${want.acc}`);
     if (!b || b.sendSequencesTxHash !== want.tx) bad.push(`batch ${n}: sendSequencesTxHash ${b?.sendSequencesTxHash}, L1's ${want.tx}`);
     if (!b || b.l1InfoRoot !== want.root) bad.push(`batch ${n}: l1InfoRoot ${b?.l1InfoRoot}, L1's ${want.root}`);
+    if (!b || b.l1DataAvailability !== (want.vh ? 'blob' : 'calldata') || b.blobVersionedHash !== (want.vh || null))
+      bad.push(`batch ${n}: ${b?.l1DataAvailability} ${b?.blobVersionedHash}, L1's ${want.vh || 'calldata'}`);
     if (n === want.last && (await app.rollup.sequencedBatches(n))[0] !== want.acc) bad.push(`batch ${n}: the contract disagrees`);
   }
-  eq(bad, [], `${when}: every batch L1 holds (${l1.size}) has L1's accInputHash, l1InfoRoot and sendSequencesTxHash`);
+  eq(bad, [], `${when}: every batch L1 holds (${l1.size}) has L1's accInputHash, l1InfoRoot, sendSequencesTxHash and blob`);
   return l1;
 }
 

@@ -131,3 +131,17 @@ uint64_t zs_l1view_forced_deep(zs_l1view_t *v)
     pthread_mutex_unlock(&v->mu);
     return n;
 }
+
+static const char *const data_names[] = {"calldata", "blob", "auto"};
+
+const char *zs_l1_data_name(int mode)
+{
+    return mode >= 0 && mode <= ZS_L1_DATA_AUTO ? data_names[mode] : "unknown";
+}
+
+int zs_l1_data_parse(const char *name)
+{
+    for (int i = 0; i <= ZS_L1_DATA_AUTO; i++)
+        if (!strcmp(name, data_names[i])) return i;
+    return -1;
+}

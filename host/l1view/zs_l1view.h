@@ -57,7 +57,19 @@ typedef struct {
     uint8_t last_l1_tx[32];  /* the newest L1 transaction sent (zero if none yet) */
     uint64_t fw_uptime_ms;
     uint64_t fw_alarms;      /* alarms raised since the firmware booted */
+    /* How batch data goes to L1 (the firmware's l1_data). */
+    int l1_data;             /* ZS_L1_DATA_* */
+    int blobs_available;     /* the firmware can check KZG work */
+    uint64_t blob_txs;       /* blob transactions sent since the firmware booted */
+    uint64_t blob_base_fee_wei; /* 0: unknown (an L1 before Cancun) */
+    uint64_t blobs_checked, blobs_refused; /* the host's KZG work, as the firmware found it */
+    uint64_t kzg_answered, kzg_failed; /* the host's side: blobs computed for the firmware, failed */
 } zs_l1_status_t;
+
+enum { ZS_L1_DATA_CALLDATA = 0, ZS_L1_DATA_BLOB = 1, ZS_L1_DATA_AUTO = 2 };
+/* "calldata", "blob", "auto"; the value of a name, or -1. */
+const char *zs_l1_data_name(int mode);
+int zs_l1_data_parse(const char *name);
 
 /* The L1 follower's view (host/l1sync). */
 typedef struct {

@@ -110,6 +110,7 @@ static json_t *l1_json(const zs_l1_status_t *l, int full)
     json_object_set_new(o, "last_l1_tx",
                         l->have_info && memcmp(l->last_l1_tx, zero, 32) ? hex(l->last_l1_tx, 32) : json_null());
     if (l->have_info) {
+        json_object_set_new(o, "l1_data", json_string(zs_l1_data_name(l->l1_data)));
         json_object_set_new(o, "l1_txs_sent", json_integer((json_int_t)l->l1_txs_sent));
         json_object_set_new(o, "gas_used", json_integer((json_int_t)l->l1_gas_used));
         json_object_set_new(o, "fees_gwei", json_integer((json_int_t)l->fees_gwei));
@@ -121,6 +122,13 @@ static json_t *l1_json(const zs_l1_status_t *l, int full)
     json_object_set_new(o, "firmware_heartbeat", json_integer((json_int_t)l->fw_heartbeat));
     json_object_set_new(o, "firmware_uptime_s", json_integer((json_int_t)(l->fw_uptime_ms / 1000)));
     json_object_set_new(o, "firmware_alarms", json_integer((json_int_t)l->fw_alarms));
+    if (l->have_info)
+        json_object_set_new(o, "blobs",
+                            json_pack("{s:b,s:I,s:I,s:I,s:I,s:I,s:I}", "available", l->blobs_available, "blob_txs",
+                                      (json_int_t)l->blob_txs, "blob_base_fee_wei", (json_int_t)l->blob_base_fee_wei,
+                                      "checked", (json_int_t)l->blobs_checked, "refused", (json_int_t)l->blobs_refused,
+                                      "kzg_computed", (json_int_t)l->kzg_answered, "kzg_failed",
+                                      (json_int_t)l->kzg_failed));
     return o;
 }
 
@@ -350,7 +358,7 @@ static json_t *config_set(const zs_mgmt_ctx_t *m, json_t *args, const char *who,
     if (k->when == ZS_CFG_RESTART)
         return fail(o, "refused",
                     "%s is read once when zkseqd starts: change it in the configuration file and restart "
-                    "(live: batch.*, sequencer.block_time_ms, firmware.*, log.level)",
+                    "(live: batch.*, sequencer.block_time_ms, firmware.*, l1.data, log.level)",
                     key);
     zs_log_level_t level;
     if (!strcmp(key, "log.level") && zs_log_parse_level(val, &level))
@@ -359,6 +367,12 @@ static json_t *config_set(const zs_mgmt_ctx_t *m, json_t *args, const char *who,
     char *end;
     if (k->type == ZS_CFG_POLICY && (!*val || *val < '0' || *val > '9' || ((v = strtoull(val, &end, 10)), *end)))
         return fail(o, "bad_args", "%s: want a whole number, not '%s'", key, val);
+    int l1_data = !strcmp(key, "l1.data");
+    if (l1_data) {
+        int mode = zs_l1_data_parse(val);
+        if (mode < 0) return fail(o, "bad_args", "l1.data: want blob, calldata or auto, not '%s'", val);
+        v = (uint64_t)mode;
+    }
     int fw_up = 0;
     if (c->fw) {
         zs_l1_status_t l1;
@@ -370,8 +384,8 @@ static json_t *config_set(const zs_mgmt_ctx_t *m, json_t *args, const char *who,
     pthread_mutex_lock(&config_mu); /* two operators' changes must not undo each other */
     char err[320];
     const char *applied = "zkseqd";
-    if (k->type == ZS_CFG_POLICY && fw_up) {
-        if (ask_firmware(c, key, val, v, who, o)) goto refused;
+    if ((k->type == ZS_CFG_POLICY || l1_data) && fw_up) {
+        if (ask_firmware(c, l1_data ? "firmware.l1_data" : key, val, v, who, o)) goto refused;
         applied = "firmware";
     }
     if (zs_config_set(c->config, key, val, err, sizeof err)) {

@@ -185,6 +185,16 @@ static void put_l1(out_t *o, const zs_l1_status_t *l)
     one(o, "zkseq_l1_fee_bumps_total", "counter", "L1 transactions signed again with a higher fee",
         (double)l->fee_bumps);
     one(o, "zkseq_l1_reorgs_total", "counter", "L1 reorganizations the firmware saw", (double)l->reorgs);
+    one(o, "zkseq_l1_data_mode", "gauge", "how the firmware posts batch data (l1.data): 0 calldata, 1 blob, 2 auto",
+        l->l1_data);
+    one(o, "zkseq_l1_blob_transactions_total", "counter", "blob transactions the firmware sent (since it booted)",
+        (double)l->blob_txs);
+    one(o, "zkseq_l1_blob_base_fee_wei", "gauge", "L1's blob base fee (0: unknown)", (double)l->blob_base_fee_wei);
+    one(o, "zkseq_kzg_blobs_total", "counter", "blobs whose KZG work zkseqd computed for the firmware",
+        (double)l->kzg_answered);
+    one(o, "zkseq_kzg_failures_total", "counter", "blobs zkseqd could not compute the KZG work of", (double)l->kzg_failed);
+    one(o, "zkseq_kzg_refused_total", "counter", "blobs whose KZG work the firmware's check refused",
+        (double)l->blobs_refused);
     one(o, "zkseq_l1_sequencer_balance_wei", "gauge", "the L1 sequencer account's balance", u256_double(&l->balance_wei));
 }
 

@@ -196,7 +196,18 @@ typedef struct {
     uint32_t l1_up;
     uint32_t alarms;         /* alarms raised since boot */
     uint64_t l1_gas_used;    /* by the submissions mined since boot */
+    uint32_t l1_data;        /* ZS_MBOX_L1_DATA_*: how batch data goes to L1 now */
+    uint32_t blobs_available; /* 1: the firmware can check KZG work (its trusted setup loaded) */
+    uint64_t blob_txs;       /* blob transactions sent since boot */
+    uint64_t blob_base_fee_wei; /* L1's, at l1_head (0: unknown, before Cancun) */
+    uint64_t blobs_checked, blobs_refused; /* the host's KZG answers that verified, that did not */
 } zs_mbox_l1info_t;
+
+/* How batch data goes to L1 (the firmware's l1_data; also a POLICY_SET key,
+   "l1_data", with one of these values). */
+#define ZS_MBOX_L1_DATA_CALLDATA 0u
+#define ZS_MBOX_L1_DATA_BLOB 1u
+#define ZS_MBOX_L1_DATA_AUTO 2u
 
 /* The blob of sealed batches first..last in Polygon's layout (lib/blob,
    EIP-4844 type: 31 bytes to a field element, 131,072 bytes).  The host

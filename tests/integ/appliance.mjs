@@ -148,7 +148,7 @@ export function decodeBlob(hex) {
 // The batches of one sequencing transaction as L1 has them: calldata's
 // (sequenceBatches) or the blobs' (sequenceBlobBatches: the data read back
 // from anvil and decoded, each checked against the hash the calldata states).
-async function l1Batches(app, tx, problems) {
+export async function l1Sequence(app, tx, problems = []) {
   const call = app.rollup.interface.parseTransaction({ data: tx.data });
   if (call.name === 'sequenceBatches') {
     const [batches, index, maxTs, expected, coinbase] = call.args;
@@ -189,7 +189,7 @@ export async function verifyL1(app, { follower = false } = {}) {
     ['bytes32', 'bytes32', 'bytes32', 'uint64', 'address', 'bytes32'], [a, h, root, ts, coinbase, fbh]);
   for (const ev of events) {
     const tx = await app.provider.getTransaction(ev.transactionHash);
-    const seq = await l1Batches(app, tx, problems);
+    const seq = await l1Sequence(app, tx, problems);
     const { batches, coinbase } = seq;
     if (ev.args.numBatch !== prev + BigInt(batches.length))
       problems.push(`sequence ending at ${ev.args.numBatch} does not follow ${prev} with ${batches.length} batches`);

@@ -125,14 +125,19 @@ int ctl_console_run(const ctl_opts_t *o, int argc, char **argv)
     else if (argc == 2 && !strcmp(argv[0], "config") && !strcmp(argv[1], "get")) snprintf(line, sizeof line, "policy get");
     else if (argc == 3 && !strcmp(argv[0], "config") && !strcmp(argv[1], "get") && fw_key(argv[2]))
         snprintf(line, sizeof line, "policy get %s", fw_key(argv[2]));
-    else if (argc == 4 && !strcmp(argv[0], "config") && !strcmp(argv[1], "set") && fw_key(argv[2])) {
+    else if (argc == 3 && !strcmp(argv[0], "config") && !strcmp(argv[1], "get") && !strcmp(argv[2], "l1.data"))
+        snprintf(line, sizeof line, "l1 data");
+    else if (argc == 4 && !strcmp(argv[0], "config") && !strcmp(argv[1], "set") && !strcmp(argv[2], "l1.data")) {
+        snprintf(line, sizeof line, "l1 data %s", argv[3]);
+        login = 1;
+    } else if (argc == 4 && !strcmp(argv[0], "config") && !strcmp(argv[1], "set") && fw_key(argv[2])) {
         snprintf(line, sizeof line, "policy set %s %s", fw_key(argv[2]), argv[3]);
         login = 1;
     } else {
         fprintf(stderr,
                 "zkseqctl: on the firmware console: status, l1 status, batch ls, alarms, config get [KEY], config set "
                 "KEY VALUE (KEY: batch.max_bytes|max_txs|max_gas|max_age_ms, firmware.block_min_ms|block_max_ms|"
-                "target_block_txs)\n");
+                "target_block_txs, l1.data)\n");
         return CTL_USAGE;
     }
     int fd = open_console(o, err, sizeof err);

@@ -60,6 +60,15 @@ static void print_l1(json_t *l)
            num(l, "virtual"), num(l, "confirmed"), num(l, "backlog"), num(l, "pending_l1_txs"), num(l, "l1_txs_sent"));
     printf("  last L1 tx %s  (L1 head %lld; gas used %lld, fees %lld gwei)\n", str(l, "last_l1_tx"), num(l, "l1_head"),
            num(l, "gas_used"), num(l, "fees_gwei"));
+    json_t *bl = json_object_get(l, "blobs");
+    if (json_object_get(l, "l1_data"))
+        printf("  data:      %s%s", str(l, "l1_data"), bl ? "" : "\n");
+    if (bl)
+        printf("; blobs %s, %lld blob transactions, blob base fee %lld wei, KZG computed %lld (failed %lld), checked "
+               "by the firmware %lld (refused %lld)\n",
+               json_is_true(json_object_get(bl, "available")) ? "available" : "UNAVAILABLE", num(bl, "blob_txs"),
+               num(bl, "blob_base_fee_wei"), num(bl, "kzg_computed"), num(bl, "kzg_failed"), num(bl, "checked"),
+               num(bl, "refused"));
 }
 
 static void print_status(json_t *r)

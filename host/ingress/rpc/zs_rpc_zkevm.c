@@ -193,13 +193,13 @@ static json_t *m_l1_status(zs_rpc_t *r, json_t *p, rpc_err_t *e)
     json_t *pol = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "from", from_fw ? "firmware" : "configuration", "maxBytes",
                             (json_int_t)bp.max_bytes, "maxTxs", (json_int_t)bp.max_txs, "maxGas", (json_int_t)bp.max_gas,
                             "maxAgeMs", (json_int_t)bp.max_age_ms, "blockTimeMs", (json_int_t)bt);
-    return json_pack("{s:b,s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:b,s:b,s:b}", "firmware", l.fw_up, "policy", pol,
+    return json_pack("{s:b,s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:b,s:b,s:b,s:o}", "firmware", l.fw_up, "policy", pol,
                      "trustedBatch", (json_int_t)bn.trusted, "handedOver", (json_int_t)l.handed_over, "virtualBatch",
                      (json_int_t)l.virtual_, "confirmedBatch", (json_int_t)l.confirmed, "accInputHash",
                      rpc_hexdata(l.acc_input_hash, 32), "l1Tx", rpc_hexdata(l.l1_tx, 32), "l1Block", (json_int_t)l.l1_block,
                      "l1Head", (json_int_t)l.l1_head, "backlog", (json_int_t)l.backlog, "pendingL1Txs",
                      (json_int_t)l.pending_l1_txs, "backpressure", l.backpressure, "l1Down", l.l1_down, "feeAlarm",
-                     l.fee_alarm);
+                     l.fee_alarm, "l1Data", l.have_info ? json_string(zs_l1_data_name(l.l1_data)) : json_null());
 }
 
 const zs_rpc_method_t zs_rpc_zkevm_methods[] = {
