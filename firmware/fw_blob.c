@@ -135,6 +135,7 @@ int fw_blob_next_request(fw_blobs_t *b, uint64_t now_ms, zs_mbox_kzg_req_t *req)
     for (size_t i = 0; i < FW_BLOB_SLOTS; i++) {
         fw_blob_t *s = &b->slots[i];
         if (s->state != FW_BLOB_ASKED || (s->sent && now_ms - s->asked_ms < FW_BLOB_ASK_AGAIN_MS)) continue;
+        if (!s->sent) s->first_asked_ms = now_ms;
         s->sent = 1;
         s->asked_ms = now_ms;
         memset(req, 0, sizeof *req);
@@ -205,7 +206,7 @@ uint64_t fw_blob_asked_ms(const fw_blobs_t *b, uint64_t first)
 {
     for (size_t i = 0; i < FW_BLOB_SLOTS; i++) {
         const fw_blob_t *s = &b->slots[i];
-        if (s->state == FW_BLOB_ASKED && s->sent && s->first == first) return s->asked_ms;
+        if (s->state == FW_BLOB_ASKED && s->sent && s->first == first) return s->first_asked_ms;
     }
     return 0;
 }

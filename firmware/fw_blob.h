@@ -44,7 +44,8 @@ typedef struct {
     uint8_t data_hash[32]; /* keccak256 of the 131,072 bytes */
     uint8_t commitment[48], versioned[32], z[32], y[32], proof[48], blob_proof[48];
     uint8_t cell_proofs[128][48];
-    uint64_t asked_ms;
+    uint64_t asked_ms;       /* the request's last sending */
+    uint64_t first_asked_ms; /* ... and its first */
 } fw_blob_t;
 
 typedef struct {
@@ -82,7 +83,7 @@ int fw_blob_next_request(fw_blobs_t *b, uint64_t now_ms, zs_mbox_kzg_req_t *req)
    an alarm (the request goes out again later). */
 int fw_blob_answer(fw_blobs_t *b, const zs_mbox_kzg_t *a);
 
-/* When the blob starting at `first` was last asked of the host (0: it is
+/* When the blob starting at `first` was first asked of the host (0: it is
    not waiting for the host). */
 uint64_t fw_blob_asked_ms(const fw_blobs_t *b, uint64_t first);
 

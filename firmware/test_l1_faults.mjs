@@ -2,7 +2,7 @@
 // Faults, end to end on anvil, under a steady load of transfers:
 //  1. zkseq-fw SIGKILLed 30 times at random moments of its submissions
 //     (batches close every 500 ms, so a submission is always under way),
-//     15 times posting blobs and 15 times calldata; everything after runs
+//     10 times posting blobs and 20 times calldata; everything after runs
 //     with blobs (the default);
 //  2. zkseqd SIGKILLed and restarted on its data directory;
 //  3. anvil stopped and restarted from its state file;
@@ -68,17 +68,17 @@ try {
   load = transferLoad(app, devKeys, { perSecond: 60 });
 
   // 1. The firmware killed at random points of its submissions.
-  // The first 15 with blobs (the default: a boot loads the KZG setup, about
+  // The first 10 with blobs (the default: a boot loads the KZG setup, about
   // 2 s, and each blob waits for the host's KZG work, so they come further
-  // apart), the next 15 with calldata; the firmware then boots with blobs
+  // apart), the next 20 with calldata; the firmware then boots with blobs
   // again for the rest.
   let kills = 0;
   const t0 = Date.now();
   for (let i = 0; i < 30; i++) {
-    await sleep(i < 15 ? 1500 + Math.floor(Math.random() * 2500) : 150 + Math.floor(Math.random() * 1200));
+    await sleep(i < 10 ? 3000 + Math.floor(Math.random() * 2500) : 150 + Math.floor(Math.random() * 1200));
     await app.fw.stop('SIGKILL');
     kills++;
-    await app.startFw(i >= 14 && i < 29 ? ['--l1-data', 'calldata'] : []);
+    await app.startFw(i >= 9 && i < 29 ? ['--l1-data', 'calldata'] : []);
   }
   ok(kills === 30, `zkseq-fw SIGKILLed ${kills} times in ${((Date.now() - t0) / 1000).toFixed(0)} s under load`);
   const sentBefore = load.state.sent;

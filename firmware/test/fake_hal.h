@@ -31,7 +31,7 @@ typedef struct {
     fake_l1_t *l1;
     /* The one network connection: request bytes in, response bytes out. */
     int conn_open;
-    char req[400000];
+    char req[4u << 20]; /* a request carrying six blobs fits */
     size_t req_len;
     char resp[300000];
     size_t resp_len, resp_pos;

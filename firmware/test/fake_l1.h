@@ -1,6 +1,6 @@
 /* A fake L1 node for the firmware's unit tests: answers the JSON-RPC calls
    the firmware makes, holds a mempool, mines on request, and models
-   ZkseqRollup.sequenceBatches (its own ABI decoding; the accInputHash
+   ZkseqRollup.sequenceBatches and sequenceBlobBatches (its own ABI decoding; the accInputHash
    step is lib/batch's, as in the firmware: the independent checks of that
    formula are the contract on anvil and the JavaScript recomputation in
    the end-to-end tests) and its getters, with
@@ -24,11 +24,14 @@ typedef struct {
     uint64_t block;
     int status;           /* receipt status */
     int dropped;          /* gone from the node (lost, replaced, reorged out) */
+    int blob;             /* a type-3 transaction (sequenceBlobBatches) */
+    uint64_t blob_fee;    /* its maxFeePerBlobGas */
 } fake_tx_t;
 
 typedef struct {
     uint64_t last_batch;  /* lastBatchSequenced() after this block */
     uint64_t timestamp;
+    uint8_t blob_acc[32]; /* lastBlobAccInputHash() after this block */
 } fake_block_t;
 
 typedef struct {
@@ -55,6 +58,13 @@ typedef struct {
     uint64_t gas_extra_pct; /* mining drops transactions whose gas is below (floor + this %) */
     uint64_t dropped_at_mining;
     uint64_t now_s;        /* block timestamps */
+    /* Blobs: the blob base fee, and what was checked of blob transactions
+       (as anvil does at send: versioned hashes and cell proofs; at mining,
+       the contract's point evaluation, and what a prover would find: each
+       batch's bytes in the blob hash to the stated hash). */
+    uint64_t blob_base_fee;
+    const void *kzg;       /* zs_kzg_t, set by the test */
+    uint64_t blob_txs_mined, blobs_mined, bad_kzg_sends, blob_data_mismatches;
 } fake_l1_t;
 
 void fake_l1_init(fake_l1_t *l1, const uint8_t rollup[20], const uint8_t ger[20], const uint8_t sequencer[20]);

@@ -415,6 +415,7 @@ static void test_blob_unwrap(void **state)
         assert_true(n > 0);
         assert_int_equal(zs_tx_blob_unwrap(out, (size_t)n, &w), 0);
         assert_int_equal(w.cell_proofs, cell);
+        assert_memory_equal(w.hash, h, 32);
         assert_int_equal(w.tx.nonce, 7);
         assert_int_equal(w.tx.chain_id, 31337);
         assert_int_equal(w.tx.gas, 300000);

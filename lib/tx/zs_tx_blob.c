@@ -136,6 +136,11 @@ int zs_tx_blob_unwrap(const uint8_t *raw, size_t len, zs_tx_blob_wire_t *w)
     size_t k = w->cell_proofs ? 2 : 1;
     uint64_t version = 0;
     if (w->cell_proofs && (zs_rlp_get_u64(&it[1], &version, &pe) || version != 1)) return ZS_ERR_PARSE;
+    zs_keccak256_t kc;
+    zs_keccak256_init(&kc);
+    zs_keccak256_update(&kc, raw, 1);
+    zs_keccak256_update(&kc, raw + 1 + it[0].offset, it[0].total);
+    zs_keccak256_final(&kc, w->hash);
     if (unwrap_fields(&it[0], w) || it[k].kind != ZS_RLP_LIST || it[k + 1].kind != ZS_RLP_LIST ||
         it[k + 2].kind != ZS_RLP_LIST || zs_rlp_list_items(&it[k], b, ZS_TX_BLOB_MAX, &nb, &pe) ||
         zs_rlp_list_items(&it[k + 1], c, ZS_TX_BLOB_MAX, &nc, &pe) || nb != w->tx.nblobs || nc != nb)

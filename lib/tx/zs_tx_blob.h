@@ -49,6 +49,7 @@ ZS_MUST_USE long zs_tx_blob_wrap(const uint8_t *signed_tx, size_t len, size_t nb
 #define ZS_TX_BLOB_MAX 6 /* blobs per transaction (EIP-7594's limit) */
 typedef struct {
     zs_tx_blob_t tx;
+    uint8_t hash[32]; /* the transaction's hash (of the signed transaction, not the wrapper) */
     uint8_t hashes[ZS_TX_BLOB_MAX][32];
     const uint8_t *blobs[ZS_TX_BLOB_MAX];
     uint8_t commitments[ZS_TX_BLOB_MAX][48];
