@@ -161,6 +161,11 @@ uint64_t fw_gas_limit(const uint8_t *data, size_t len, size_t nbatches)
     return g + g / 10;
 }
 
+uint64_t fw_blob_gas_limit(const uint8_t *data, size_t len, size_t nbatches, size_t nblobs)
+{
+    return fw_gas_limit(data, len, nbatches) + FW_BLOB_EXEC_GAS * nblobs;
+}
+
 /* The fees of a new version of sub: 12.5% up (geth's replacement rule),
    at least the market, at most the cap.  0, or 1 when the cap leaves no
    room (an alarm: the transaction stays as it is). */

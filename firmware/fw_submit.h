@@ -86,5 +86,9 @@ int fw_submit_update_backpressure(fw_submit_t *s);
 /* The gas limit of a sequenceBatches transaction of calldata for nbatches
    batches (also the L1 gas benchmark's). */
 uint64_t fw_gas_limit(const uint8_t *calldata, size_t len, size_t nbatches);
+/* ... and of a sequenceBlobBatches transaction: the same, plus per blob the
+   point evaluation (50,000), blobhash and the blob step. */
+#define FW_BLOB_EXEC_GAS 90000
+uint64_t fw_blob_gas_limit(const uint8_t *calldata, size_t len, size_t nbatches, size_t nblobs);
 
 #endif

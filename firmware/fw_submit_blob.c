@@ -10,7 +10,6 @@
 #include "lib/tx/zs_tx_blob.h"
 
 #define BLOB_WAIT_MS 30000   /* the host's KZG work not there after this: calldata */
-#define BLOB_EXEC_GAS 90000  /* per blob: the point evaluation (50,000), blobhash, the blob step */
 #define BLOB_BATCHES_MAX 64  /* fw_blob's limit per blob */
 
 /* Scratch in static memory (one submitter per program). */
@@ -44,7 +43,7 @@ static int blob_cheaper(const fw_submit_t *s, uint64_t next)
         bytes += b->l2len + 4;
     }
     if (bytes > ZS_BLOB_MAX_DATA) bytes = ZS_BLOB_MAX_DATA;
-    uint64_t blob = s->l1_blob_fee * ZS_TX_BLOB_GAS_PER_BLOB + s->l1_base_fee * BLOB_EXEC_GAS;
+    uint64_t blob = s->l1_blob_fee * ZS_TX_BLOB_GAS_PER_BLOB + s->l1_base_fee * FW_BLOB_EXEC_GAS;
     return blob < s->l1_base_fee * 16 * bytes;
 }
 
@@ -206,7 +205,7 @@ int fw_submit_blob_tx(fw_submit_t *s, uint64_t *next, uint8_t acc[32], uint64_t 
     sub.nblobs = (uint32_t)nb;
     if (fw_submit_price(s, tip, &sub)) return FW_SUBMIT_STOP;
     sub.blob_fee = blob_fee_for(s);
-    sub.gas = fw_gas_limit(blob_calldata, (size_t)cl, nbatches) + BLOB_EXEC_GAS * nb;
+    sub.gas = fw_blob_gas_limit(blob_calldata, (size_t)cl, nbatches, nb);
     if ((rc = sign_wrap(s, &sub, blob_calldata, (size_t)cl, (const uint8_t(*)[32])vh, nb, blobs,
                         (const uint8_t(*)[48])coms, (const uint8_t(*)[48])proofs, s->cfg->blob_cell_proofs))) {
         fw_alarm(s->log, "signing an L1 blob transaction failed: %s", zs_strerror(rc));

@@ -37,31 +37,14 @@
 #include "tools/bench/bench.h"
 #include "tools/common/zs_httpc.h"
 
-#define SENDERS 1000
-#define L1_SLOT_S 12.0          /* an Ethereum slot */
-#define L1_BLOCK_GAS 36000000.0 /* mainnet's block gas limit in 2025 */
-
-typedef struct {
-    char hardfork[32], rpc[128];
-    uint16_t port;
-    uint8_t rollup[20], ger[20], sequencer[20];
-} devnet_t;
-
-typedef struct {
-    uint8_t *data; /* all batches, back to back */
-    size_t len, cap;
-    size_t *off, *blen; /* per batch */
-    double *sealed_ms;
-    size_t n, ncap;
-    uint64_t txs, blocks;
-} sim_t;
+#include "tools/bench/bench_l1.h"
 
 /* ---- JSON-RPC to anvil ---- */
 
 static char *rpc_body;
 static size_t rpc_cap;
 
-static json_t *rpc(const devnet_t *d, const char *method, const char *params, char *why, size_t whylen)
+json_t *l1_rpc(const devnet_t *d, const char *method, const char *params, char *why, size_t whylen)
 {
     size_t need = strlen(method) + strlen(params) + 64;
     if (need > rpc_cap) {
@@ -94,7 +77,7 @@ static json_t *rpc(const devnet_t *d, const char *method, const char *params, ch
     return res;
 }
 
-static uint64_t hex_u64(json_t *v)
+uint64_t l1_hex_u64(json_t *v)
 {
     const char *s = json_string_value(v);
     return s ? strtoull(s, NULL, 16) : 0;
@@ -108,7 +91,7 @@ static void selector(const char *sig, uint8_t out[4])
 }
 
 /* eth_call to `to` with 4+32*nargs bytes; the first 32 bytes of the answer. */
-static int call32(const devnet_t *d, const uint8_t to[20], const char *sig, const uint64_t *args, size_t nargs,
+int l1_call32(const devnet_t *d, const uint8_t to[20], const char *sig, const uint64_t *args, size_t nargs,
                   uint8_t out[32], char *why, size_t whylen)
 {
     uint8_t data[4 + 32 * 2] = {0};
@@ -119,7 +102,7 @@ static int call32(const devnet_t *d, const uint8_t to[20], const char *sig, cons
     zs_hex_encode_0x(to_hex, to, 20);
     zs_hex_encode_0x(data_hex, data, 4 + 32 * nargs);
     snprintf(params, sizeof params, "[{\"to\":\"%s\",\"data\":\"%s\"},\"latest\"]", to_hex, data_hex);
-    json_t *r = rpc(d, "eth_call", params, why, whylen);
+    json_t *r = l1_rpc(d, "eth_call", params, why, whylen);
     if (!r) return -1;
     size_t n = 0;
     const char *s = json_string_value(r);
@@ -131,7 +114,7 @@ static int call32(const devnet_t *d, const uint8_t to[20], const char *sig, cons
     return rc;
 }
 
-static int load_devnet(const char *path, devnet_t *d, char *why, size_t whylen)
+int l1_load_devnet(const char *path, devnet_t *d, char *why, size_t whylen)
 {
     json_error_t je;
     json_t *j = json_load_file(path, 0, &je);
@@ -144,6 +127,8 @@ static int load_devnet(const char *path, devnet_t *d, char *why, size_t whylen)
     const char *ro = json_string_value(json_object_get(j, "rollup"));
     const char *ge = json_string_value(json_object_get(j, "globalExitRootManager"));
     const char *se = json_string_value(json_object_get(j, "sequencer"));
+    const char *sk = json_string_value(json_object_get(j, "sequencerKey"));
+    d->have_key = sk && !zs_hex_decode_exact(d->sequencer_key, 32, sk);
     const char *colon = url ? strrchr(url, ':') : NULL;
     int ok = hf && url && ro && ge && se && colon && !strncmp(url, "http://127.0.0.1:", 17) &&
              !zs_hex_decode_exact(d->rollup, 20, ro) && !zs_hex_decode_exact(d->ger, 20, ge) &&
@@ -199,7 +184,7 @@ static int seal(sim_t *s, size_t start, double now_ms)
 
 /* Transfers at `rate` for `window_s` seconds of L2 time, batched by the
    firmware's default policy. */
-static int simulate(sim_t *s, double rate, double window_s, uint64_t *nonces, const uint8_t (*keys)[32])
+int l1_simulate(sim_t *s, double rate, double window_s, uint64_t *nonces, const uint8_t (*keys)[32])
 {
     zs_batch_policy_t pc;
     zs_batch_policy_defaults(&pc);
@@ -348,7 +333,7 @@ static int post(const devnet_t *d, const sim_t *s, uint8_t acc[32], const uint8_
             if (!params) return -1;
             snprintf(params, plen, "[{\"from\":\"%s\",\"to\":\"%s\",\"gas\":\"0x%llx\",\"data\":\"%s\"}]", from, to,
                      (unsigned long long)gas, hex);
-            json_t *h = rpc(d, "eth_sendTransaction", params, why, whylen);
+            json_t *h = l1_rpc(d, "eth_sendTransaction", params, why, whylen);
             free(params);
             if (!h) return -1;
             char p2[128];
@@ -358,11 +343,11 @@ static int post(const devnet_t *d, const sim_t *s, uint8_t acc[32], const uint8_
             json_t *rc = NULL;
             for (int tries = 0; !rc && tries < 200; tries++) {
                 if (tries) usleep(10000);
-                rc = rpc(d, "eth_getTransactionReceipt", p2, why, whylen);
+                rc = l1_rpc(d, "eth_getTransactionReceipt", p2, why, whylen);
             }
             if (!rc) return -1;
-            uint64_t used = hex_u64(json_object_get(rc, "gasUsed"));
-            if (hex_u64(json_object_get(rc, "status")) != 1) r->reverted++;
+            uint64_t used = l1_hex_u64(json_object_get(rc, "gasUsed"));
+            if (l1_hex_u64(json_object_get(rc, "status")) != 1) r->reverted++;
             json_decref(rc);
             r->gas += used;
             r->gas_limit_total += gas;
@@ -383,14 +368,14 @@ static int run_rate(const devnet_t *d, const sim_t *s, l1_result_t *r, char *why
 {
     memset(r, 0, sizeof *r);
     uint8_t acc[32], root[32], cnt[32];
-    if (call32(d, d->rollup, "lastAccInputHash()", NULL, 0, acc, why, whylen)) return -1;
-    if (call32(d, d->ger, "depositCount()", NULL, 0, cnt, why, whylen)) return -1;
+    if (l1_call32(d, d->rollup, "lastAccInputHash()", NULL, 0, acc, why, whylen)) return -1;
+    if (l1_call32(d, d->ger, "depositCount()", NULL, 0, cnt, why, whylen)) return -1;
     uint64_t count = 0;
     for (int b = 24; b < 32; b++) count = count << 8 | cnt[b];
-    if (call32(d, d->ger, "l1InfoRootMap(uint32)", &count, 1, root, why, whylen)) return -1;
-    json_t *blk = rpc(d, "eth_getBlockByNumber", "[\"latest\",false]", why, whylen);
+    if (l1_call32(d, d->ger, "l1InfoRootMap(uint32)", &count, 1, root, why, whylen)) return -1;
+    json_t *blk = l1_rpc(d, "eth_getBlockByNumber", "[\"latest\",false]", why, whylen);
     if (!blk) return -1;
-    uint64_t ts = hex_u64(json_object_get(blk, "timestamp"));
+    uint64_t ts = l1_hex_u64(json_object_get(blk, "timestamp"));
     json_decref(blk);
     return post(d, s, acc, root, (uint32_t)count, ts, r, why, whylen);
 }
@@ -409,7 +394,7 @@ void bench_l1gas(const bench_opts_t *o)
     size_t nnets = 0;
     char *list = strdup(o->l1), *save = NULL;
     for (char *f = strtok_r(list, ",", &save); f && nnets < 4; f = strtok_r(NULL, ",", &save)) {
-        if (load_devnet(f, &nets[nnets], why, sizeof why)) {
+        if (l1_load_devnet(f, &nets[nnets], why, sizeof why)) {
             bench_note("l1gas", why);
             continue;
         }
@@ -434,7 +419,7 @@ void bench_l1gas(const bench_opts_t *o)
     for (size_t k = 0; k < sizeof rates / sizeof rates[0]; k++) {
         sim_t s;
         memset(&s, 0, sizeof s);
-        if (simulate(&s, rates[k], windows[k], nonces, (const uint8_t(*)[32])keys)) {
+        if (l1_simulate(&s, rates[k], windows[k], nonces, (const uint8_t(*)[32])keys)) {
             bench_note("l1gas", "simulation failed (out of memory or signing)");
             break;
         }
@@ -477,6 +462,7 @@ void bench_l1gas(const bench_opts_t *o)
             bench_note("l1gas", msg);
             fprintf(stderr, "zkseq-bench: %s\n", msg);
             if (r.reverted) bench_note("l1gas", "some sequenceBatches transactions reverted: the figures are wrong");
+            bench_l1blob_rate(d, &s, rates[k], windows[k]);
         }
         free(s.data);
         free(s.off);

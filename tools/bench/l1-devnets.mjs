@@ -10,6 +10,8 @@ import path from 'node:path';
 import { startAnvil, deploy, freePort } from '../l1/devnet-lib.mjs';
 
 const SEQUENCER = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC'; // anvil dev account 2
+// Its key is anvil's public dev key: zkseq-bench signs blob transactions with it.
+const SEQUENCER_KEY = '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a';
 const dir = path.resolve(process.argv[2] || 'build/bench/l1');
 const forks = process.argv.length > 3 ? process.argv.slice(3) : ['cancun', 'prague'];
 fs.mkdirSync(dir, { recursive: true });
@@ -24,7 +26,7 @@ try {
     anvils.push(a);
     const addrs = await deploy(a.url, { sequencer: SEQUENCER, fundSequencer: null });
     const f = path.join(dir, `${hf}.json`);
-    fs.writeFileSync(f, JSON.stringify({ ...addrs, hardfork: hf }, null, 2) + '\n');
+    fs.writeFileSync(f, JSON.stringify({ ...addrs, hardfork: hf, sequencerKey: SEQUENCER_KEY }, null, 2) + '\n');
     files.push(f);
   }
 } catch (e) {

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The l1gas benchmark's own correctness (not its figures' speed): `tools/bench/run
 // --quick l1gas` against its anvil devnets posts every simulated batch with the
-// firmware's calldata and gas limits, nothing reverts, every rate and hardfork
-// has its rows, and the gas against the calldata bound is what the issue asks
+// firmware's calldata and gas limits, and again in blobs (type-3 transactions
+// with sequenceBlobBatches); nothing reverts, every rate and hardfork has its
+// rows, and the gas (and blob gas) against its bound is what the issues ask
 // (gas is deterministic, so this is a property, not a timing).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,6 +28,14 @@ for (const hf of ['cancun', 'prague']) {
     ok(rows.some((x) => x.name === `${tag}: L1 transactions per hour` && x.value > 0), `${tag}: L1 transactions per hour`);
     const note = notes.find((n) => n.startsWith(`${hf} at ${rate} tx/s:`));
     ok(note && / 0 reverted;/.test(note), `${tag}: every sequenceBatches mined without a revert`, note);
+    // The same load in blobs (type-3 transactions, sequenceBlobBatches).
+    const blob = rows.find((x) => x.name === `${tag} blobs: blob gas per L2 transfer`);
+    ok(blob && blob.ratio >= 1 && (rate < 1000 || blob.ratio <= 1.2),
+      `${tag} blobs: blob gas per transfer against its bytes in full blobs (${blob?.ratio?.toFixed(3)}x)`);
+    const bnote = notes.find((n) => n.startsWith(`${hf} at ${rate} tx/s with blobs:`));
+    ok(bnote && / 0 reverted;/.test(bnote) && /\d+ blobs \(/.test(bnote), `${tag} blobs: every sequenceBlobBatches mined without a revert`, bnote);
+    const exec = rows.find((x) => x.name === `${tag} blobs: L1 gas per L2 transfer`);
+    ok(exec && gas && exec.value < gas.value / (rate >= 1000 ? 5 : 2), `${tag} blobs: L1 gas per transfer well below calldata's (${exec?.value?.toFixed(0)} vs ${gas?.value?.toFixed(0)})`);
   }
 }
 // EIP-7623 makes calldata dearer on Prague: the floor bound is 2.5x EIP-2028's for non-zero bytes.
