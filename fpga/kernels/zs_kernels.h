@@ -45,8 +45,19 @@ void ntt_gl(uint64_t *a, const uint64_t *tw, uint32_t log_n, uint32_t pass);
    are affine points (x then y, each 6 words: twelve 32-bit limbs in
    Montgomery form, R = 2^384), scalars 4 words each (little-endian, below
    2^256), out the Jacobian sum (X, Y, Z: 18 words; Z = 0 for infinity).
-   n <= ZS_K_MSM_MAX_POINTS (a blob: 4,096). */
+   n <= ZS_K_MSM_MAX_POINTS (a blob: 4,096); wbits 8 (many points) or 4
+   (few: FK20's 64). */
 #define ZS_K_MSM_MAX_POINTS 8192
-void msm_g1(const uint64_t *bases, const uint64_t *scalars, uint64_t *out, uint32_t n);
+void msm_g1(const uint64_t *bases, const uint64_t *scalars, uint64_t *out, uint32_t n, uint32_t wbits);
+
+/* fft_g1: the FFT of 2^log_n Jacobian points (18 words each, as msm_g1's
+   out) in place, out[k] = sum_j in[j] * w^(jk), twiddles[j] = w^j for
+   j < 2^(log_n - 1) (4 words each, canonical little-endian scalars); then
+   every point times `scale` (4 words) unless scale is NULL: the inverse
+   transform is the forward one with w^-1 and scale 1/n.  FK20's cell proofs
+   are two of them (size 128) around 128 small MSMs.  log_n <=
+   ZS_K_FFT_G1_MAX_LOG. */
+#define ZS_K_FFT_G1_MAX_LOG 8
+void fft_g1(uint64_t *points, const uint64_t *twiddles, uint32_t log_n, const uint64_t *scale);
 
 #endif

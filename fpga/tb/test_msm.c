@@ -110,7 +110,7 @@ static void commit_both(const uint8_t *blob, uint8_t ours[48], uint8_t theirs[48
             for (int k = 0; k < 8; k++) v = v << 8 | blob[32 * i + 8 * (3 - w) + k];
             sc[4 * i + w] = v;
         }
-    msm_g1(bases, sc, out, NPTS);
+    msm_g1(bases, sc, out, NPTS, 8);
     hb_g1 p;
     for (int i = 0; i < HB_N / 2; i++)
         for (int k = 0; k < 3; k++) {

@@ -6,11 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ckzg.h"
-
-struct zs_kzg {
-    KZGSettings s;
-};
+#include "lib/kzg/zs_kzg_priv.h"
 
 static int ret(C_KZG_RET r)
 {
