@@ -65,7 +65,7 @@ CARD_LIBS := $(XRT_LIBS)
 NODE_LIBS := zs_node zs_l1view zs_accel zs_pool zs_chain zs_exec zs_evm zs_state zs_genesis zs_store zs_metrics zs_log zs_drivers_card zs_kzg zs_kzgext
 # The card's sim backend (fpga/kernels' C) and the noop-shim xclbin writer:
 # tests and tools link them before NODE_LIBS; zkseqd does not.
-CARD_SIM_LIBS := zs_card_sim zs_xclbin zs_kernels
+CARD_SIM_LIBS := zs_card_sim zs_xclbin zs_kernels zs_kzg zs_kzgext
 DPDK_CFLAGS := $(shell pkg-config --cflags libdpdk 2>/dev/null)
 DPDK_LIBS := $(shell pkg-config --libs libdpdk 2>/dev/null)
 

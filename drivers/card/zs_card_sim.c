@@ -9,11 +9,16 @@
 
 #include "drivers/card/zs_card_backend.h"
 #include "fpga/kernels/zs_kernels.h"
+#include "lib/kzg/zs_kzg_fk20.h"
 
 typedef struct {
     zs_card_sim_opts_t o;
-    pthread_mutex_t mu; /* guards the faults and the job count */
+    pthread_mutex_t mu; /* guards the faults, the job count and the KZG tables' loading */
     uint64_t seq;
+    int kzg_tried;      /* the KZG setup and tables were loaded (or failed to) */
+    zs_kzg_t *kzg;
+    zs_kzg_tables_t tables; /* what the card holds in DDR: the setup's points, FK20's columns, the roots */
+    char kzg_err[256];
 } sim_t;
 
 static void pcie_delay(const sim_t *s, size_t bytes)
@@ -33,8 +38,50 @@ static void run_kernel(const zs_card_job_t *job, const void *in, void *out, cons
     case ZS_CARD_NTT:
         for (uint32_t pass = 0; pass <= job->arg[0]; pass++) ntt_gl((uint64_t *)in, aux, (uint32_t)job->arg[0], pass);
         break;
-    case ZS_CARD_KZG_BLOB: break; /* refused at submission: no KZG kernel in the model yet */
+    case ZS_CARD_KZG_BLOB: break; /* run_kzg */
     }
+}
+
+static void k_msm(void *ctx, const uint64_t *bases, const uint64_t *scalars, uint64_t *out, uint32_t n, uint32_t w)
+{
+    (void)ctx;
+    msm_g1(bases, scalars, out, n, w);
+}
+
+static void k_fft(void *ctx, uint64_t *points, const uint64_t *tw, uint32_t log_n, const uint64_t *scale)
+{
+    (void)ctx;
+    fft_g1(points, tw, log_n, scale);
+}
+
+/* The KZG job: per blob, the commitment and FK20's cell proofs with the
+   group work in the kernels (msm_g1, fft_g1) and the scalar field's steps
+   where the card's host driver would do them (lib/kzg/zs_kzg_fk20).  The
+   tables are built on the first KZG job (the card's DDR image). */
+static int run_kzg(sim_t *s, const zs_card_job_t *j, const uint8_t *in, uint8_t *out, char *why, size_t whylen)
+{
+    static const zs_kzg_g1_ops_t kernels = {NULL, k_msm, k_fft};
+    pthread_mutex_lock(&s->mu);
+    if (!s->kzg_tried && (s->kzg = zs_kzg_open(NULL, 0, s->kzg_err, sizeof s->kzg_err)) &&
+        zs_kzg_tables(s->kzg, &s->tables))
+        snprintf(s->kzg_err, sizeof s->kzg_err, "the card's KZG tables cannot be built from the setup");
+    s->kzg_tried = 1;
+    int ready = s->tables.lagrange != NULL;
+    pthread_mutex_unlock(&s->mu);
+    if (!ready) {
+        snprintf(why, whylen, "sim: %s", s->kzg_err);
+        return ZS_ERR_IO;
+    }
+    for (uint32_t i = 0; i < j->n; i++) {
+        uint8_t *o = out + (size_t)i * ZS_CARD_KZG_OUT;
+        int rc = zs_kzg_fk20(&s->tables, &kernels, in + (size_t)i * ZS_CARD_KZG_IN, o, (uint8_t(*)[48])(o + 48));
+        if (rc) {
+            snprintf(why, whylen, "sim: blob %u: %s", i,
+                     rc == ZS_ERR_PARSE ? "a field element is not below the modulus" : zs_strerror(rc));
+            return ZS_ERR_IO;
+        }
+    }
+    return ZS_OK;
 }
 
 static int every(uint32_t n, uint64_t seq)
@@ -61,7 +108,11 @@ static void run(void *state, unsigned worker, const zs_card_job_t *j, zs_card_do
     memcpy(in->dev, in->host, in->bytes);
     if (aux) memcpy(aux->dev, aux->host, aux->bytes);
     pcie_delay(s, zs_card_job_in_bytes(j));
-    run_kernel(j, in->dev, out->dev, aux ? aux->dev : NULL);
+    if (j->kernel == ZS_CARD_KZG_BLOB) {
+        if ((done->status = run_kzg(s, j, in->dev, out->dev, why, whylen))) return;
+    } else {
+        run_kernel(j, in->dev, out->dev, aux ? aux->dev : NULL);
+    }
     memcpy(out->host, out->dev, zs_card_job_out_bytes(j));
     pcie_delay(s, zs_card_job_out_bytes(j));
     if (every(f.wrong_every, seq)) { /* a broken datapath: every fourth output word off by one bit */
@@ -101,9 +152,17 @@ static void *open_sim(const zs_card_opts_t *o, unsigned workers, char *device, s
     return s;
 }
 
+static int sim_supports(void *state, zs_card_kernel_t k)
+{
+    (void)state, (void)k;
+    return 1;
+}
+
 static void close_sim(void *state)
 {
     sim_t *s = state;
+    zs_kzg_tables_free(&s->tables);
+    zs_kzg_close(s->kzg);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }
@@ -118,6 +177,7 @@ static const zs_card_ops_t sim_ops = {
     .buf_init = buf_init,
     .buf_free = buf_free,
     .run = run,
+    .supports = sim_supports,
 };
 
 void zs_card_sim_register(void)
