@@ -59,6 +59,10 @@ static const kernel_t kernels[] = {
      {{"data", A_PTR, 0}, {"lens", A_PTR, 1}, {"out", A_PTR, 2}, {"n", A_U32, 0}, {"slot_words", A_U32, 0}},
      5},
     {"ntt_gl", {{"a", A_PTR, 0}, {"tw", A_PTR, 1}, {"log_n", A_U32, 0}, {"pass", A_U32, 0}}, 4},
+    {"msm_g1",
+     {{"bases", A_PTR, 0}, {"scalars", A_PTR, 1}, {"out", A_PTR, 2}, {"n", A_U32, 0}, {"wbits", A_U32, 0}},
+     5},
+    {"fft_g1", {{"points", A_PTR, 0}, {"twiddles", A_PTR, 1}, {"log_n", A_U32, 0}, {"scale", A_PTR, 2}}, 4},
 };
 #define NKERNELS (sizeof kernels / sizeof kernels[0])
 #define MAX_CUS 32

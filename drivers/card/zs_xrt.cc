@@ -36,6 +36,9 @@ namespace {
 
 const char *const kernel_names[] = {"", "poseidon_gl", "merkle_level", "keccak256_batch", "ntt_gl"};
 constexpr int nkernels = 5;
+// The KZG job's kernels: optional (an xclbin without them has no KZG).
+const char *const kzg_names[] = {"msm_g1", "fft_g1"};
+constexpr int nkzg = 2;
 
 void say(char *err, size_t errlen, const std::string &s)
 {
@@ -49,6 +52,8 @@ struct zs_xrt {
     xrt::uuid uuid;
     std::vector<xrt::kernel> cus[nkernels];
     std::vector<std::string> cu_names[nkernels];
+    std::vector<xrt::kernel> kzg_cus[nkzg];
+    std::map<std::pair<const void *, int>, xrt::bo> tables; // constant inputs (the setup's), copied once
     std::string xclbin_name;
     std::mutex mu; // guards bos
     std::map<std::pair<void *, int>, xrt::bo> bos;
@@ -67,6 +72,22 @@ xrt::bo &bo_for(zs_xrt_t *x, void *p, size_t bytes, int grp)
     size_t len = (bytes + 4095) & ~size_t(4095);
     auto r = x->bos.insert_or_assign(key, xrt::bo(x->dev, p, len, grp));
     return r.first->second;
+}
+
+// The compute units of kernel `name` in the loaded xclbin, "name:{inst}" in order.
+void open_cus(zs_xrt_t *x, const char *name, std::vector<xrt::kernel> &out, std::vector<std::string> *names)
+{
+    auto layout = x->dev.get_xclbin_section<const ip_layout *>(IP_LAYOUT, x->uuid);
+    for (int32_t i = 0; layout && i < layout->m_count; i++) {
+        const ip_data &ip = layout->m_ip_data[i];
+        if (ip.m_type != IP_KERNEL) continue;
+        std::string n(reinterpret_cast<const char *>(ip.m_name),
+                      strnlen(reinterpret_cast<const char *>(ip.m_name), sizeof ip.m_name));
+        auto colon = n.find(':'); // "kernel:inst"
+        if (colon == std::string::npos || n.substr(0, colon) != name) continue;
+        out.emplace_back(x->dev, x->uuid, std::string(name) + ":{" + n.substr(colon + 1) + "}");
+        if (names) names->push_back(n.substr(colon + 1));
+    }
 }
 
 std::string noop_note()
@@ -108,25 +129,17 @@ extern "C" zs_xrt_t *zs_xrt_open(unsigned device, const char *path, const void *
             x->xclbin_name = path;
         }
         for (int k = 1; k < nkernels; k++) {
-            // The compute units of kernel k, "kernel:{inst}" in order.
             step = std::string("opening kernel ") + kernel_names[k];
-            auto layout = x->dev.get_xclbin_section<const ip_layout *>(IP_LAYOUT, x->uuid);
-            for (int32_t i = 0; layout && i < layout->m_count; i++) {
-                const ip_data &ip = layout->m_ip_data[i];
-                if (ip.m_type != IP_KERNEL) continue;
-                std::string name(reinterpret_cast<const char *>(ip.m_name),
-                                 strnlen(reinterpret_cast<const char *>(ip.m_name), sizeof ip.m_name));
-                auto colon = name.find(':'); // "kernel:inst"
-                if (colon == std::string::npos || name.substr(0, colon) != kernel_names[k]) continue;
-                std::string spec = std::string(kernel_names[k]) + ":{" + name.substr(colon + 1) + "}";
-                x->cus[k].emplace_back(x->dev, x->uuid, spec);
-                x->cu_names[k].push_back(name.substr(colon + 1));
-            }
+            open_cus(x.get(), kernel_names[k], x->cus[k], &x->cu_names[k]);
             if (x->cus[k].empty()) {
                 say(err, errlen,
                     std::string("card backend xrt: the xclbin has no compute unit of kernel ") + kernel_names[k]);
                 return nullptr;
             }
+        }
+        for (int k = 0; k < nkzg; k++) {
+            step = std::string("opening kernel ") + kzg_names[k];
+            open_cus(x.get(), kzg_names[k], x->kzg_cus[k], nullptr);
         }
     } catch (const std::exception &e) {
         std::string what = e.what();
@@ -166,6 +179,7 @@ extern "C" void zs_xrt_describe(zs_xrt_t *x, char *out, size_t outlen)
     std::string cus;
     for (int k = 1; k < nkernels; k++)
         cus += (k > 1 ? ", " : "") + std::to_string(x->cus[k].size()) + " " + kernel_names[k];
+    for (int k = 0; k < nkzg; k++) cus += ", " + std::to_string(x->kzg_cus[k].size()) + " " + kzg_names[k];
     say(out, outlen, name + ", " + x->xclbin_name + ", compute units: " + cus + noop_note());
 }
 
@@ -227,8 +241,8 @@ extern "C" int zs_xrt_run(zs_xrt_t *x, unsigned worker, const zs_card_job_t *job
             if (!rc) bi.sync(XCL_BO_SYNC_BO_FROM_DEVICE, in_len, 0);
             break;
         }
-        case ZS_CARD_KZG_BLOB: // refused at submission: the card has no KZG kernel yet
-            say(err, errlen, "the card has no KZG kernel");
+        case ZS_CARD_KZG_BLOB: // zs_card_xrt.c drives it (FK20 on the host, zs_xrt_msm and zs_xrt_fft)
+            say(err, errlen, "the KZG job is not a single kernel");
             rc = ZS_ERR_IO;
             break;
         }
@@ -238,6 +252,97 @@ extern "C" int zs_xrt_run(zs_xrt_t *x, unsigned worker, const zs_card_job_t *job
         return ZS_ERR_IO;
     } catch (...) {
         say(err, errlen, "XRT: unknown exception");
+        return ZS_ERR_IO;
+    }
+}
+
+// ---- The KZG job's kernels, called by the backend's FK20 driver.
+
+namespace {
+
+// A constant input (the setup's tables) on the card: copied once, kept.
+xrt::bo &table_bo(zs_xrt_t *x, const void *p, size_t bytes, int grp)
+{
+    std::lock_guard<std::mutex> lk(x->mu);
+    auto key = std::make_pair(p, grp);
+    auto it = x->tables.find(key);
+    if (it != x->tables.end()) return it->second;
+    xrt::bo b(x->dev, bytes, grp);
+    b.write(p);
+    b.sync(XCL_BO_SYNC_BO_TO_DEVICE);
+    return x->tables.insert_or_assign(key, std::move(b)).first->second;
+}
+
+xrt::bo input_bo(zs_xrt_t *x, const void *p, size_t bytes, int grp)
+{
+    xrt::bo b(x->dev, bytes, grp);
+    b.write(p);
+    b.sync(XCL_BO_SYNC_BO_TO_DEVICE);
+    return b;
+}
+
+int wait_run(xrt::run &r, int timeout_ms, const char *what, char *err, size_t errlen)
+{
+    auto st = r.wait(std::chrono::milliseconds(timeout_ms > 0 ? timeout_ms : 1));
+    if (st == ERT_CMD_STATE_COMPLETED) return ZS_OK;
+    say(err, errlen, std::string(what) + " ended in state " + std::to_string(int(st)));
+    return st == ERT_CMD_STATE_TIMEOUT || st == ERT_CMD_STATE_RUNNING ? ZS_ERR_TIMEOUT : ZS_ERR_IO;
+}
+
+} // namespace
+
+extern "C" int zs_xrt_has_kzg(zs_xrt_t *x)
+{
+    return !x->kzg_cus[0].empty() && !x->kzg_cus[1].empty();
+}
+
+extern "C" int zs_xrt_msm(zs_xrt_t *x, unsigned worker, const uint64_t *bases, size_t bases_bytes,
+                          const uint64_t *scalars, uint32_t n, uint32_t wbits, uint64_t out[18], int timeout_ms,
+                          char *err, size_t errlen)
+{
+    try {
+        xrt::kernel &kr = x->kzg_cus[0][worker % x->kzg_cus[0].size()];
+        xrt::bo &bb = table_bo(x, bases, bases_bytes, kr.group_id(0));
+        xrt::bo bs = input_bo(x, scalars, size_t(n) * 32, kr.group_id(1));
+        xrt::bo bo(x->dev, 18 * 8, kr.group_id(2));
+        xrt::run r = kr(bb, bs, bo, n, wbits);
+        int rc = wait_run(r, timeout_ms, "msm_g1", err, errlen);
+        if (!rc) {
+            bo.sync(XCL_BO_SYNC_BO_FROM_DEVICE);
+            bo.read(out);
+        }
+        return rc;
+    } catch (const std::exception &e) {
+        say(err, errlen, std::string("XRT: msm_g1: ") + e.what());
+        return ZS_ERR_IO;
+    } catch (...) {
+        say(err, errlen, "XRT: msm_g1: unknown exception");
+        return ZS_ERR_IO;
+    }
+}
+
+extern "C" int zs_xrt_fft(zs_xrt_t *x, unsigned worker, uint64_t *points, const uint64_t *twiddles, uint32_t log_n,
+                          const uint64_t *scale, int timeout_ms, char *err, size_t errlen)
+{
+    static const uint64_t one[4] = {1, 0, 0, 0}; // the kernel skips a scale of one
+    try {
+        xrt::kernel &kr = x->kzg_cus[1][worker % x->kzg_cus[1].size()];
+        size_t np = size_t(1) << log_n;
+        xrt::bo bp = input_bo(x, points, np * 18 * 8, kr.group_id(0));
+        xrt::bo bt = input_bo(x, twiddles, np / 2 * 32, kr.group_id(1));
+        xrt::bo bs = input_bo(x, scale ? scale : one, 32, kr.group_id(3));
+        xrt::run r = kr(bp, bt, log_n, bs);
+        int rc = wait_run(r, timeout_ms, "fft_g1", err, errlen);
+        if (!rc) {
+            bp.sync(XCL_BO_SYNC_BO_FROM_DEVICE);
+            bp.read(points);
+        }
+        return rc;
+    } catch (const std::exception &e) {
+        say(err, errlen, std::string("XRT: fft_g1: ") + e.what());
+        return ZS_ERR_IO;
+    } catch (...) {
+        say(err, errlen, "XRT: fft_g1: unknown exception");
         return ZS_ERR_IO;
     }
 }

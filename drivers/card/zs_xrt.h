@@ -45,6 +45,17 @@ void zs_xrt_describe(zs_xrt_t *x, char *out, size_t outlen);
 int zs_xrt_run(zs_xrt_t *x, unsigned worker, const zs_card_job_t *job, void *in, size_t in_len, void *out,
                     size_t out_len, void *aux, size_t aux_len, int timeout_ms, char *err, size_t errlen);
 
+/* The KZG job's kernels (fpga/kernels' msm_g1 and fft_g1), present when
+   the xclbin has compute units of both.  msm: bases a constant table
+   (copied to the card once per host address), scalars n x 4 words, out 18
+   words; fft: 2^log_n points of 18 words in place, twiddles, scale (NULL:
+   none).  0, ZS_ERR_TIMEOUT or ZS_ERR_IO with the reason in err. */
+int zs_xrt_has_kzg(zs_xrt_t *x);
+int zs_xrt_msm(zs_xrt_t *x, unsigned worker, const uint64_t *bases, size_t bases_bytes, const uint64_t *scalars,
+               uint32_t n, uint32_t wbits, uint64_t out[18], int timeout_ms, char *err, size_t errlen);
+int zs_xrt_fft(zs_xrt_t *x, unsigned worker, uint64_t *points, const uint64_t *twiddles, uint32_t log_n,
+               const uint64_t *scale, int timeout_ms, char *err, size_t errlen);
+
 /* zs_xrt_forget drops the buffer objects XRT made for host memory p
    (called when its zs_card buffer is freed). */
 void zs_xrt_forget(zs_xrt_t *x, void *p);

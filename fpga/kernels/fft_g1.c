@@ -75,7 +75,7 @@ void fft_g1(uint64_t *points, const uint64_t *twiddles, uint32_t log_n, const ui
             }
     }
     for (uint32_t i = 0; i < n; i++) {
-        hb_g1 p = scale ? mul(a[i], scale) : a[i];
+        hb_g1 p = scale && !is_one(scale) ? mul(a[i], scale) : a[i];
         store_fp(p.x, points + 18 * i);
         store_fp(p.y, points + 18 * i + 6);
         store_fp(p.z, points + 18 * i + 12);

@@ -53,7 +53,7 @@ void msm_g1(const uint64_t *bases, const uint64_t *scalars, uint64_t *out, uint3
 /* fft_g1: the FFT of 2^log_n Jacobian points (18 words each, as msm_g1's
    out) in place, out[k] = sum_j in[j] * w^(jk), twiddles[j] = w^j for
    j < 2^(log_n - 1) (4 words each, canonical little-endian scalars); then
-   every point times `scale` (4 words) unless scale is NULL: the inverse
+   every point times `scale` (4 words) unless scale is NULL or 1: the inverse
    transform is the forward one with w^-1 and scale 1/n.  FK20's cell proofs
    are two of them (size 128) around 128 small MSMs.  log_n <=
    ZS_K_FFT_G1_MAX_LOG. */
