@@ -28,6 +28,7 @@ try {
 
   // After an l1.data change: one more transfer, its batch sealed and posted;
   // the sequence that carries it went as `mode` says.
+  const ctl = (...a) => execFileSync(path.join(bin, 'zkseqctl'), ['--port', String(app.zk.mgmtPort), ...a], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   var switchAndSend = async (mode) => {
     await app.waitFor(`the firmware to report l1_data ${mode}`, async () => (await app.l1Status()).l1Data === mode, 5000);
     const w = new ethers.Wallet(devKeys[7], new ethers.JsonRpcProvider(app.url, undefined, { cacheTimeout: -1 }));
@@ -39,6 +40,9 @@ try {
     eq(got.l1DataAvailability, mode, `after l1.data ${mode}: batch ${b} went to L1 as ${mode}`);
     ok(mode === 'blob' ? /^0x01[0-9a-f]{62}$/.test(got.blobVersionedHash) : got.blobVersionedHash === null,
       `zkevm_getBatchByNumber(${b}).blobVersionedHash fits (${got.blobVersionedHash})`);
+    const shown = JSON.parse(ctl('batch', 'show', String(b), '--json'));
+    ok(shown.l1 && shown.l1.data === mode && shown.l1.tx === got.sendSequencesTxHash &&
+       (shown.l1.blob_versioned_hash || null) === got.blobVersionedHash, `zkseqctl batch show ${b}: its L1 data (${mode}), transaction and blob`);
   };
 
   // Watch: at every L1 head the firmware reports, the contract agrees.
@@ -145,7 +149,6 @@ try {
     await switchAndSend('calldata');
   }
   // ... and back to blobs through zkseqctl (the host asks the firmware).
-  const ctl = (...a) => execFileSync(path.join(bin, 'zkseqctl'), ['--port', String(app.zk.mgmtPort), ...a], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const set = JSON.parse(ctl('config', 'set', 'l1.data', 'blob', '--json'));
   eq(set.applied_by, 'firmware', 'zkseqctl config set l1.data blob: applied by the firmware');
   await switchAndSend('blob');

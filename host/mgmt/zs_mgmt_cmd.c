@@ -263,6 +263,16 @@ static json_t *batch_json(const zs_mgmt_ctx_t *m, const zs_batchrec_t *b, int fu
         }
         json_object_set_new(o, "transactions", json_integer((json_int_t)txs));
     }
+    /* How it went to L1, as zkseqd's own L1 follower read it. */
+    zs_l1_virtual_t v;
+    if (b->number && !zs_l1rec_virtual(zs_node_store(n), b->number, &v)) {
+        json_t *l = json_pack("{s:s,s:o,s:I}", "data", v.via_blob ? "blob" : "calldata", "tx", hex(v.tx, 32),
+                              "l1_block", (json_int_t)v.at.number);
+        if (v.via_blob) json_object_set_new(l, "blob_versioned_hash", hex(v.blob_hash, 32));
+        json_object_set_new(o, "l1", l);
+    } else {
+        json_object_set_new(o, "l1", json_null());
+    }
     return o;
 }
 

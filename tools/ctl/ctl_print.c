@@ -163,7 +163,7 @@ void ctl_print(const char *cmd, json_t *r)
                                                                     : "queued (nonce gap)");
         }
     } else if (!strcmp(cmd, "batch.ls")) {
-        printf("%8s %-13s %10s %10s %9s\n", "batch", "stage", "blocks", "", "bytes");
+        printf("%8s %-13s %10s %10s %9s  %s\n", "batch", "stage", "blocks", "", "bytes", "L1 data");
         size_t i;
         json_t *b;
         json_array_foreach(json_object_get(r, "batches"), i, b)
@@ -173,7 +173,9 @@ void ctl_print(const char *cmd, json_t *r)
                 snprintf(blocks, sizeof blocks, "%lld..%lld", num(b, "first_block"), num(b, "last_block"));
             else
                 snprintf(blocks, sizeof blocks, "(none yet)");
-            printf("%8lld %-13s %21s %9lld\n", num(b, "number"), str(b, "stage"), blocks, num(b, "bytes"));
+            json_t *l1 = json_object_get(b, "l1");
+            printf("%8lld %-13s %21s %9lld  %s\n", num(b, "number"), str(b, "stage"), blocks, num(b, "bytes"),
+                   json_is_object(l1) ? str(l1, "data") : "-");
         }
     } else if (!strcmp(cmd, "config.set")) {
         printf("%s = %s (applied by %s)\n", str(r, "key"), str(r, "value"), str(r, "applied_by"));
