@@ -8,9 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "firmware/fw_rollup.h"
 #include "host/l1sync/zs_l1abi.h"
 #include "host/l1view/zs_l1rec.h"
 #include "host/store/zs_schema.h"
+#include "lib/blob/zs_blob.h"
+#include "lib/keccak/zs_keccak.h"
 #include "tests/support/zs_test.h"
 
 static void hex32(const char *s, uint8_t out[32])
@@ -195,6 +198,59 @@ static void test_sequence_calldata(void **state)
     assert_int_equal(zs_l1abi_sequence(e.p, n, &q), ZS_ERR_PARSE);
 }
 
+/* sequenceBlobBatches as the firmware writes it (fw_rollup_blob_calldata):
+   every blob's batches with their stated hashes, the blob's timestamp and
+   versioned hash (of the commitment in its parameters); two blobs naming
+   different L1 info leaf counts, and every truncation, are refused. */
+static void test_blob_sequence_calldata(void **state)
+{
+    (void)state;
+    uint8_t h[3][32], z[32] = {1}, y[32] = {2}, com[2][48], proof[48] = {0}, coinbase[20], bacc[32], acc[32], out[4096];
+    for (int i = 0; i < 3; i++) memset(h[i], 0x30 + i, 32);
+    memset(com[0], 0xa1, 48);
+    memset(com[1], 0xa2, 48);
+    memset(coinbase, 0x11, 20);
+    memset(bacc, 0xbb, 32);
+    memset(acc, 0xcc, 32);
+    fw_seq_blob_t b[2] = {
+        {.max_timestamp = 1700000001, .zk_gas_limit = 200000000, .l1_info_index = 9, .z = z, .y = y,
+         .commitment = com[0], .proof = proof, .batch_hashes = (const uint8_t(*)[32])h, .nbatches = 2},
+        {.max_timestamp = 1700000002, .zk_gas_limit = 100000000, .l1_info_index = 9, .z = z, .y = y,
+         .commitment = com[1], .proof = proof, .batch_hashes = (const uint8_t(*)[32])h[2], .nbatches = 1},
+    };
+    long n = fw_rollup_blob_calldata(b, 2, coinbase, bacc, acc, out, sizeof out);
+    assert_true(n > 0);
+    zs_l1_sequence_t q;
+    assert_int_equal(zs_l1abi_sequence(out, (size_t)n, &q), 0);
+    assert_true(q.blobs);
+    assert_int_equal(q.n, 3);
+    assert_int_equal(q.index_l1_info_root, 9);
+    assert_memory_equal(q.coinbase, coinbase, 20);
+    assert_memory_equal(q.expected_acc, acc, 32);
+    uint8_t vh[2][32];
+    zs_blob_versioned_hash(com[0], vh[0]);
+    zs_blob_versioned_hash(com[1], vh[1]);
+    for (int i = 0; i < 3; i++) {
+        assert_memory_equal(q.batches[i].hash, h[i], 32);
+        assert_int_equal(q.batches[i].blob_timestamp, i < 2 ? 1700000001 : 1700000002);
+        assert_memory_equal(q.batches[i].blob_hash, vh[i < 2 ? 0 : 1], 32);
+    }
+    /* The chain over a stated hash is sequenceBatches' over the data hashed. */
+    uint8_t root[32], a1[32], a2[32], data[5] = {1, 2, 3, 4, 5};
+    memset(root, 0x44, 32);
+    zs_keccak256(data, sizeof data, q.batches[0].blob_hash); /* reuse as scratch for the data's hash */
+    zs_l1_batchdata_t plain = {.transactions = data, .len = sizeof data};
+    zs_l1_batchdata_t stated = {.hash = q.batches[0].blob_hash, .blob_timestamp = 1700000001};
+    zs_l1abi_acc_step(acc, &plain, root, 1700000001, coinbase, a1, NULL);
+    zs_l1abi_acc_step(acc, &stated, root, 42 /* the blob's timestamp wins */, coinbase, a2, NULL);
+    assert_memory_equal(a1, a2, 32);
+    zs_l1abi_sequence_free(&q);
+    for (long k = 0; k < n; k += 11) assert_int_equal(zs_l1abi_sequence(out, (size_t)k, &q), ZS_ERR_PARSE);
+    b[1].l1_info_index = 10;
+    n = fw_rollup_blob_calldata(b, 2, coinbase, bacc, acc, out, sizeof out);
+    assert_int_equal(zs_l1abi_sequence(out, (size_t)n, &q), ZS_ERR_PARSE);
+}
+
 /* ---- Records. */
 
 static zs_store_t *open_db(char dir[64])
@@ -300,6 +356,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_acc_input_hash_vectors),
         cmocka_unit_test(test_sequence_calldata),
+        cmocka_unit_test(test_blob_sequence_calldata),
         cmocka_unit_test(test_records_and_reorg),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
