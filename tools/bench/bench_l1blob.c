@@ -54,7 +54,7 @@ typedef struct {
 
 static zs_kzg_t *kzg;
 static uint8_t blob_mem[BLOBS_PER_TX][ZS_BLOB_BYTES];
-static uint8_t calldata[64 * 1024], sigtx[68 * 1024], wire[BLOBS_PER_TX * (ZS_BLOB_BYTES + 64) + 4096];
+static uint8_t blob_calldata[64 * 1024], sigtx[68 * 1024], wire[BLOBS_PER_TX * (ZS_BLOB_BYTES + 64) + 4096];
 
 /* The sealed batches from `next` (by time t) that one blob takes: their count. */
 static size_t pack(const sim_t *s, size_t next, double t)
@@ -107,7 +107,7 @@ static long chain(const blob_t *bl, size_t nb, const devnet_t *d, run_t *r)
                                 .z = bl[i].z, .y = bl[i].y, .commitment = bl[i].com, .proof = bl[i].proof,
                                 .batch_hashes = (const uint8_t(*)[32])bl[i].hashes, .nbatches = bl[i].n};
     }
-    return fw_rollup_blob_calldata(sb, nb, d->sequencer, r->blob_acc, r->acc, calldata, sizeof calldata);
+    return fw_rollup_blob_calldata(sb, nb, d->sequencer, r->blob_acc, r->acc, blob_calldata, sizeof blob_calldata);
 }
 
 /* Signs, sends and waits for the receipt of a transaction of nb blobs. */
@@ -122,8 +122,8 @@ static int send(const devnet_t *d, const blob_t *bl, size_t nb, size_t cl, size_
         memcpy(prf[i], bl[i].blob_proof, 48);
         blobs[i] = blob_mem[i];
     }
-    zs_tx_blob_t tx = {.chain_id = 31337, .nonce = r->nonce, .data = calldata, .data_len = cl,
-                       .gas = fw_blob_gas_limit(calldata, cl, nbatches, nb), .blob_hashes = (const uint8_t(*)[32])vh,
+    zs_tx_blob_t tx = {.chain_id = 31337, .nonce = r->nonce, .data = blob_calldata, .data_len = cl,
+                       .gas = fw_blob_gas_limit(blob_calldata, cl, nbatches, nb), .blob_hashes = (const uint8_t(*)[32])vh,
                        .nblobs = nb};
     tx.max_priority_fee = zs_u256_from_u64(1000000000);
     tx.max_fee = zs_u256_from_u64(2 * r->base_fee + 1000000000);
@@ -163,7 +163,7 @@ static int send(const devnet_t *d, const blob_t *bl, size_t nb, size_t cl, size_
 }
 
 /* Where both chains, the L1 info tree, fees and the nonce stand now. */
-static int start(const devnet_t *d, run_t *r, char *why, size_t whylen)
+static int begin_run(const devnet_t *d, run_t *r, char *why, size_t whylen)
 {
     uint8_t cnt[32];
     memset(r, 0, sizeof *r);
@@ -238,7 +238,7 @@ void bench_l1blob_rate(const devnet_t *d, const sim_t *s, double rate, double wi
         return;
     }
     run_t r;
-    if (start(d, &r, why, sizeof why) || post(d, s, &r, why, sizeof why)) {
+    if (begin_run(d, &r, why, sizeof why) || post(d, s, &r, why, sizeof why)) {
         snprintf(msg, sizeof msg, "%.16s at %.0f tx/s with blobs: %.400s", d->hardfork, rate, why);
         bench_note("l1gas", msg);
         return;
