@@ -107,6 +107,9 @@ RUN_ENV = ZS_VECTORS=$(abspath $(VECTORS)) ZS_BIN=$(abspath $(BUILD)/bin) ZS_TES
           ZS_FUZZ_BIN=$(abspath build-fuzz/fuzz)
 FUZZ_MAKE = $(MAKE) -s --no-print-directory BUILD=build-fuzz CC=clang FUZZ=1
 
+# Long end-to-end suites that mostly wait on L1's clock: run beside the rest.
+TEST_BESIDE := l1-faults
+
 bootstrap:
 	@tools/bootstrap
 
@@ -114,7 +117,7 @@ test: bootstrap
 	@$(MAKE) -s --no-print-directory bins unit-bins
 	@$(FUZZ_MAKE) fuzz-bins
 	@$(RUN_ENV) tests/run --unit "$(ALL_UNIT_TESTS)" --fuzz "$(ALL_FUZZ)" --fuzz-seconds 4 \
-	    --integ "$(ALL_INTEG_TESTS)"
+	    --integ "$(ALL_INTEG_TESTS)" --beside "$(TEST_BESIDE)"
 
 # The large vector sets beyond `make test`: Ethereum's tests-30M and
 # stTimeConsuming as Polygon converted them (host/exec/test_exec_vectors).

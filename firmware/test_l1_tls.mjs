@@ -55,6 +55,10 @@ try {
 
   // Another CA: the handshake fails on the certificate, nothing is posted.
   await app.fw.stop('SIGTERM');
+  // What the trusted firmware sent before it stopped is mined first (a blob
+  // transaction may still be in the pool), so `before` is what L1 ends with.
+  await app.waitFor('the stopped firmware\'s transactions to be mined', async () =>
+    (await app.provider.getTransactionCount(app.sequencer, 'pending')) === (await app.provider.getTransactionCount(app.sequencer, 'latest')), 20000);
   const before = Number(await app.rollup.lastBatchSequenced());
   const refusedBefore = stats.refused;
   await app.startFw(tlsArgs('other-ca.pem'));
