@@ -21,6 +21,7 @@ static const fw_status_t *snapshot(fw_t *fw)
     st->fee_alarm = s->fee_alarm;
     st->backpressure = s->backpressure;
     st->l1_head = s->l1_head;
+    st->virtual_head = s->virtual_head;
     st->l1_base_fee = s->l1_base_fee;
     st->l1_gas_used = s->l1_gas_used;
     st->l1_balance = s->l1_balance;

@@ -35,7 +35,7 @@ void fw_mbox_send_virtual(fw_mbox_t *m, const fw_status_t *st)
 {
     const fw_cursor_t *c = &m->j->cur;
     zs_mbox_virtual_t v = {.virtual_ = c->virtual_, .confirmed = c->confirmed, .l1_block = c->virtual_l1_block,
-                           .l1_head = st->l1_head};
+                           .l1_head = st->virtual_head};
     memcpy(v.acc_input_hash, c->virtual_acc, 32);
     memcpy(v.l1_tx, c->virtual_tx, 32);
     push(m, ZS_MBOX_EVT_VIRTUAL, &v, sizeof v);

@@ -18,6 +18,7 @@ typedef struct {
     uint8_t address[20];     /* the L1 sequencer address */
     int l1_up, fee_alarm, backpressure;
     uint64_t l1_head, l1_base_fee, l1_gas_used;
+    uint64_t virtual_head;   /* the head the journal's virtual and confirmed batches were read at */
     zs_u256_t l1_balance;
     const char *l1_status;   /* a sentence; valid until the next turn */
     int l1_data, blob_cell_proofs, blobs_available; /* how batch data goes to L1 */

@@ -443,6 +443,7 @@ static int reconcile(fw_submit_t *s)
         changed = 1;
     }
     if (changed && (rc = fw_journal_put_cursor(s->j))) return rc;
+    s->virtual_head = head.number; /* what the host hears is read at one head, not half of two */
     s->virtual_moved = 1; /* every reconcile: the head it was read at moves */
     return ZS_OK;
 }

@@ -52,6 +52,7 @@ typedef struct {
     uint64_t next_poll_ms, backoff_ms;
     int l1_up;
     uint64_t l1_head, l1_head_ts, l1_base_fee;
+    uint64_t virtual_head; /* the head the last whole reconcile read what L1 holds at */
     uint64_t l1_blob_fee; /* eth_blobBaseFee, when blob_fee_known */
     int blob_fee_known;
     fw_blobs_t *blobs;    /* the blobs room (set by the core; NULL: calldata only) */
