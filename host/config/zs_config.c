@@ -108,6 +108,13 @@ const zs_config_key_t zs_config_keys[] = {
     U("l1.info_confirmations", 0, 100000, "64", ZS_CFG_RESTART,
       "L1 blocks over an L1 info tree leaf before new L2 blocks reference it (zkevm-node's default: 64)"),
     U("l1.max_range", 1, 1000000, "1000", ZS_CFG_RESTART, "L1 blocks one eth_getLogs reads"),
+    B("stream.enabled", "true", "serve Polygon's zkEVM data stream (zkevm-data-streamer's protocol) of every durable block"),
+    S("stream.host", "\"127.0.0.1\"", "the data stream's listening address (replicas elsewhere: the box's address)"),
+    U("stream.port", 0, 65535, "6900", ZS_CFG_RESTART, "the data stream's TCP port (0 picks a free one)"),
+    S("stream.file", "\"\"", "the stream file (\"\": datastream.bin in the datadir)"),
+    U("stream.write_timeout_ms", 100, 600000, "3000", ZS_CFG_RESTART,
+      "a stream client that does not read for this long is cut off"),
+    U("stream.max_clients", 1, 10000, "100", ZS_CFG_RESTART, "stream clients at once"),
     C("l1.data", "\"blob\"", "blob|calldata|auto", ZS_CFG_FIRMWARE,
       "how the firmware posts batch data to L1: blob (EIP-4844 blobs, sequenceBlobBatches), calldata "
       "(sequenceBatches) or auto (whichever costs less per byte now); the firmware's own setting (its l1_data, "

@@ -16,6 +16,9 @@
 #include "host/config/zs_config.h"
 #include "host/main/zkseqd.h"
 #include "host/fwlink/zs_fwlink.h"
+#include "host/stream/zs_dsfile.h"
+#include "host/stream/zs_dsserver.h"
+#include "host/stream/zs_dswriter.h"
 #include "host/ingress/dpdk/zs_dpdk.h"
 #include "host/ingress/rpc/zs_rpc.h"
 #include "host/ingress/udp/zs_udp.h"
@@ -55,6 +58,7 @@ static void usage(FILE *f)
             "                    batch policy and posts sealed batches to L1\n"
             "  --mgmt-port N     management port for zkseqctl (8126; 0 picks a free one)\n"
             "  --metrics-port N  Prometheus metrics port (9091; 0 picks a free one)\n"
+            "  --stream-port N   Polygon's data stream (6900; 0 picks a free one)\n"
             "  --l1-rpc URL      follow L1 at URL (read-only JSON-RPC): its L1 info tree, virtual,\n"
             "                    verified and forced batches; with --l1-rollup ADDR (the rollup contract)\n"
             "                    and --l1-start-block N (its deployment block)\n"
@@ -105,6 +109,9 @@ typedef struct {
     int dpdk_enabled;
     zs_udp_key_t *keys;
     const char *fw_mbox;   /* NULL: no firmware */
+    int stream_enabled;    /* the data stream server */
+    zs_dsserver_opts_t stream;
+    char stream_file[512];
     zs_l1sync_cfg_t l1;    /* l1.url "": L1 not followed */
     zs_accel_opts_t card;
     zs_mgmt_cfg_t mgmt;
@@ -170,6 +177,14 @@ static int read_node(zs_config_t *c, int dev, parts_t *p, char *err, size_t errl
     n->typed_txs = zs_config_bool(c, "extensions.typed_transactions");
     const char *mbox = zs_config_str(c, "firmware.mbox");
     p->fw_mbox = *mbox ? mbox : NULL;
+    p->stream_enabled = zs_config_bool(c, "stream.enabled");
+    p->stream = (zs_dsserver_opts_t){.host = zs_config_str(c, "stream.host"),
+                                     .port = (uint16_t)zs_config_uint(c, "stream.port"),
+                                     .write_timeout_ms = (int)zs_config_uint(c, "stream.write_timeout_ms"),
+                                     .max_clients = (unsigned)zs_config_uint(c, "stream.max_clients")};
+    const char *sf = zs_config_str(c, "stream.file");
+    if (*sf) snprintf(p->stream_file, sizeof p->stream_file, "%s", sf);
+    else snprintf(p->stream_file, sizeof p->stream_file, "%s/datastream.bin", n->datadir);
     return read_genesis(c, dev, p, err, errlen);
 }
 
@@ -330,6 +345,9 @@ typedef struct {
     zs_dpdk_t *dpdk;
     zs_fwlink_t *fw;
     zs_l1sync_t *l1;
+    zs_dsfile_t *ds_file;
+    zs_dswriter_t *ds_writer;
+    zs_dsserver_t *ds_server;
     zs_mgmt_t *mgmt;
 } running_t;
 
@@ -347,6 +365,9 @@ static void log_started(const parts_t *p, const running_t *r)
     if (r->udp) zs_log(ZS_LOG_INFO, "main", "exchange frames on udp://%s:%u", p->udp.host, zs_udp_port(r->udp));
     if (r->dpdk) zs_log(ZS_LOG_INFO, "main", "exchange frames on dpdk://%s:%u", p->dpdk.ip, p->dpdk.port);
     if (r->fw) zs_log(ZS_LOG_INFO, "main", "firmware mailbox %s", p->fw_mbox);
+    if (r->ds_server)
+        zs_log(ZS_LOG_INFO, "main", "data stream on tcp://%s:%u (%s)", p->stream.host, zs_dsserver_port(r->ds_server),
+               p->stream_file);
     if (r->fw && !r->l1)
         zs_log(ZS_LOG_WARN, "main",
                "L1 not followed (l1.rpc_url is empty): forced batches are not taken, blocks reference no L1 info "
@@ -370,6 +391,19 @@ static void log_started(const parts_t *p, const running_t *r)
     /* Last: whoever waits for zkseqd to be ready (tests, supervisors)
        watches for this line, and every line above is out by then. */
     zs_log(ZS_LOG_INFO, "main", "JSON-RPC on http://%s:%u", p->rpc.host, zs_rpc_port(r->rpc));
+}
+
+/* Polygon's data stream: the file, its writer, its server. */
+static int start_stream(parts_t *p, running_t *r, char *err, size_t errlen)
+{
+    char e[512];
+    if (!(r->ds_file = zs_dsfile_open(p->stream_file, p->node.chain_id, e, sizeof e)) ||
+        !(r->ds_writer = zs_dswriter_start(r->node, r->ds_file, p->node.chain_id, e, sizeof e)) ||
+        !(r->ds_server = zs_dsserver_start(r->ds_file, &p->stream, e, sizeof e))) {
+        snprintf(err, errlen, "data stream: %.480s", e);
+        return 1;
+    }
+    return 0;
 }
 
 /* Starts every part: 0, or the exit status with the reason in err (what
@@ -403,6 +437,7 @@ static int start(parts_t *p, zs_config_t *cfg, running_t *r, char *err, size_t e
             return 1;
         }
     }
+    if (p->stream_enabled && start_stream(p, r, err, errlen)) return 1;
     zs_mgmt_ctx_t mc = {.node = r->node, .rpc = r->rpc, .udp = r->udp, .dpdk = r->dpdk, .fw = r->fw,
                         .accel = r->accel, .config = cfg, .version = VERSION};
     if ((p->mgmt.enabled || p->mgmt.metrics_enabled) && !(r->mgmt = zs_mgmt_start(&p->mgmt, &mc, err, errlen)))
@@ -414,6 +449,9 @@ static int start(parts_t *p, zs_config_t *cfg, running_t *r, char *err, size_t e
 static void stop(running_t *r)
 {
     zs_mgmt_stop(r->mgmt);
+    zs_dsserver_stop(r->ds_server);
+    zs_dswriter_stop(r->ds_writer);
+    zs_dsfile_close(r->ds_file);
     if (r->node) zs_node_stop(r->node); /* its block listeners are the ingress engines */
     zs_fwlink_stop(r->fw);
     zs_l1sync_free(r->l1);
@@ -486,7 +524,7 @@ static int parse_args(int argc, char **argv, args_t *a)
         {"metrics-port", required_argument, 0, 'm'},  {"log-file", required_argument, 0, 'L'},
         {"log-format", required_argument, 0, 'f'},    {"log-level", required_argument, 0, 'l'},
         {"l1-rpc", required_argument, 0, 'r'},        {"l1-rollup", required_argument, 0, 'R'},
-        {"l1-start-block", required_argument, 0, 's'},
+        {"l1-start-block", required_argument, 0, 's'}, {"stream-port", required_argument, 0, 'T'},
         {"version", no_argument, 0, 'V'},             {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -497,7 +535,7 @@ static int parse_args(int argc, char **argv, args_t *a)
         {"I", "dpdk.ip"},     {"F", "firmware.mbox"}, {"C", "card.backend"},   {"X", "card.xclbin"},
         {"M", "mgmt.port"},   {"m", "mgmt.metrics_port"},                      {"L", "log.file"},
         {"f", "log.format"},  {"l", "log.level"},    {"r", "l1.rpc_url"},      {"R", "l1.rollup"},
-        {"s", "l1.start_block"},
+        {"s", "l1.start_block"}, {"T", "stream.port"},
     };
     int o, index;
     while ((o = getopt_long(argc, argv, "", opts, &index)) != -1) {

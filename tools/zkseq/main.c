@@ -34,6 +34,8 @@ static const char usage[] =
     "  blob tx --key K --chain-id N --nonce N --to ADDR --gas N --max-fee W --max-priority-fee W\n"
     "          --blob-fee W [--value W] [--data HEX] [--eip4844] [--out F] BLOBFILE...\n"
     "                                     a signed type-3 transaction with its blobs, network form\n"
+    "  stream dump FILE|HOST:PORT [--from N] [--count N]\n"
+    "                                     a zkEVM data stream's entries as JSON lines (file or server)\n"
     "\n"
     "  --card auto|cpu|sim|xrt [--card-xclbin FILE]  hash through the card (smt root, state genesis,\n"
     "                                     batch process); xrt without a card exits with status 2\n";
@@ -58,5 +60,6 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "key")) return cmd_key(argc - 2, argv + 2);
     if (!strcmp(cmd, "card")) return cmd_card(argc - 2, argv + 2);
     if (!strcmp(cmd, "blob")) return cmd_blob(argc - 2, argv + 2);
+    if (!strcmp(cmd, "stream")) return cmd_stream(argc - 2, argv + 2);
     cli_fail("unknown command '%s' (zkseq --help lists them)", cmd);
 }

@@ -66,5 +66,6 @@ int cmd_state(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
 int cmd_card(int argc, char **argv);
 int cmd_blob(int argc, char **argv);
+int cmd_stream(int argc, char **argv);
 
 #endif

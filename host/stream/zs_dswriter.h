@@ -1,0 +1,33 @@
+/* zs_dswriter: the chain into the data stream, as Polygon's sequencer
+   writes it: per batch a batch bookmark and BatchStart, per L2 block a block
+   bookmark, L2Block, its Transactions and L2BlockEnd, and BatchEnd once the
+   batch is closed; one atomic operation per block (and per batch end), each
+   committed durable before any client sees it.  It follows the node's
+   durable blocks (a block listener wakes its thread; it reads the blocks
+   back from the store), and resumes where the stream file ends after a
+   restart.  A batch Polygon's processor threw away (an invalid forced batch)
+   is a BatchStart of type invalid and its BatchEnd.
+
+   Not filled (zero): L2Block's block_info_root and Transaction's
+   im_state_root, which zkseqd does not keep per block and per transaction
+   yet; BatchEnd's local_exit_root.
+
+   Thread safety: start and stop from one thread. */
+#ifndef ZS_DSWRITER_H
+#define ZS_DSWRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "host/node/zs_node.h"
+#include "host/stream/zs_dsfile.h"
+
+typedef struct zs_dswriter zs_dswriter_t;
+
+/* NULL with a sentence in err. */
+zs_dswriter_t *zs_dswriter_start(zs_node_t *n, zs_dsfile_t *f, uint64_t chain_id, char *err, size_t errlen);
+void zs_dswriter_stop(zs_dswriter_t *w);
+/* The last L2 block in the stream (0: none). */
+uint64_t zs_dswriter_last_block(zs_dswriter_t *w);
+
+#endif
