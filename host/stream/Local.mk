@@ -3,3 +3,4 @@
 $(call add-objs,zs_stream,zs_dsfile.c zs_dswriter.c zs_dsserver.c)
 
 
+$(call add-integ-test,stream,test_stream.mjs)

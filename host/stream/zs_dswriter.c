@@ -126,44 +126,43 @@ static int l2_block(zs_dswriter_t *w, const zs_block_t *blk)
     return ZS_OK;
 }
 
-/* One block as one atomic operation, with the batch boundaries before it
-   (batches without blocks: started and ended at once). */
+/* One block's entries, with the batch boundaries before it (batches
+   without blocks: started and ended at once), into the open operation. */
 static int one_block(zs_dswriter_t *w, uint64_t number)
 {
     zs_block_t blk;
     int rc = zs_chain_get_block(zs_node_store(w->node), number, &blk);
     if (rc) return rc;
-    zs_dsfile_begin(w->f);
     if (w->open_batch && w->open_batch != blk.batch) rc = batch_end(w, 1);
     for (uint64_t b = w->last_batch + 1; !rc && b < blk.batch; b++)
         if (!(rc = batch_start(w, b))) rc = batch_end(w, 1);
     if (!rc && w->open_batch != blk.batch) rc = batch_start(w, blk.batch);
     if (!rc) rc = l2_block(w, &blk);
-    if (!rc) rc = zs_dsfile_commit(w->f);
     zs_block_clear(&blk);
-    if (rc) {
-        zs_dsfile_rollback(w->f);
-        return rc;
-    }
-    w->last_block = number;
-    return ZS_OK;
+    if (!rc) w->last_block = number;
+    return rc;
 }
 
-/* Everything durable that the stream does not hold yet. */
+#define BLOCKS_PER_COMMIT 64 /* one fsync'd commit for up to this many blocks when the writer is behind */
+
+/* Everything durable that the stream does not hold yet, in atomic
+   operations of up to BLOCKS_PER_COMMIT blocks; a closed batch's end. */
 static int catch_up(zs_dswriter_t *w)
 {
     int rc = ZS_OK;
     uint64_t head = zs_node_head(w->node);
-    while (!rc && w->last_block < head && !w->stop) rc = one_block(w, w->last_block + 1);
-    if (!rc && w->open_batch) {
+    while (!rc && !w->stop && (w->last_block < head || w->open_batch)) {
+        uint64_t saved[4] = {w->last_block, w->last_ts, w->open_batch, w->last_batch};
         zs_dsfile_begin(w->f);
-        uint64_t before = w->open_batch;
-        rc = batch_end(w, 0);
-        if (!rc && w->open_batch != before) rc = zs_dsfile_commit(w->f);
+        for (int k = 0; !rc && k < BLOCKS_PER_COMMIT && w->last_block < head; k++) rc = one_block(w, w->last_block + 1);
+        if (!rc && w->last_block == head && w->open_batch) rc = batch_end(w, 0);
+        int wrote = w->last_block != saved[0] || w->open_batch != saved[2];
+        if (!rc && wrote) rc = zs_dsfile_commit(w->f);
         if (rc) {
             zs_dsfile_rollback(w->f);
-            w->open_batch = before;
+            w->last_block = saved[0], w->last_ts = saved[1], w->open_batch = saved[2], w->last_batch = saved[3];
         }
+        if (!wrote) break;
     }
     return rc;
 }

@@ -27,7 +27,7 @@ export function tempDir(name) {
 // start({datadir, args, program}) -> {url, port, udpPort, proc, log(), stop(sig)};
 // program 'zkseqd-sim' is the test build with the card's sim backend.
 export async function start({ datadir, args = [], program = 'zkseqd' }) {
-  const proc = spawn(program === 'zkseqd' ? path.join(bin, 'zkseqd') : path.join(testBin, program), ['--dev', '--datadir', datadir, '--rpc-port', '0', '--udp-port', '0', '--mgmt-port', '0', '--metrics-port', '0', ...args],
+  const proc = spawn(program === 'zkseqd' ? path.join(bin, 'zkseqd') : path.join(testBin, program), ['--dev', '--datadir', datadir, '--rpc-port', '0', '--udp-port', '0', '--mgmt-port', '0', '--metrics-port', '0', '--stream-port', '0', ...args],
     { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   proc.stderr.on('data', (d) => { log += d; });
@@ -44,9 +44,10 @@ export async function start({ datadir, args = [], program = 'zkseqd' }) {
   const um = log.match(/frames on udp:\/\/127\.0\.0\.1:(\d+)/);
   const mm = log.match(/management on (?:tcp|tls):\/\/[0-9.]+:(\d+)/);
   const xm = log.match(/metrics on https?:\/\/[0-9.]+:(\d+)/);
+  const sm = log.match(/data stream on tcp:\/\/[0-9.]+:(\d+)/);
   return {
     url, port, proc, exited, udpPort: um ? Number(um[1]) : 0,
-    mgmtPort: mm ? Number(mm[1]) : 0, metricsPort: xm ? Number(xm[1]) : 0,
+    mgmtPort: mm ? Number(mm[1]) : 0, metricsPort: xm ? Number(xm[1]) : 0, streamPort: sm ? Number(sm[1]) : 0,
     log: () => log,
     async stop(sig = 'SIGTERM') {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(sig);

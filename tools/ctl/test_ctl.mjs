@@ -266,7 +266,7 @@ try {
 {
   const logFile = path.join(tmp, 'zkseqd.log');
   const proc = spawn(path.join(bin, 'zkseqd'), ['--dev', '--datadir', path.join(tmp, 'd2'), '--rpc-port', '0', '--udp-port', '0',
-    '--mgmt-port', '0', '--metrics-port', '0', '--log-file', logFile, '--log-format', 'json'], { stdio: 'ignore' });
+    '--mgmt-port', '0', '--metrics-port', '0', '--stream-port', '0', '--log-file', logFile, '--log-format', 'json'], { stdio: 'ignore' });
   try {
     const lines = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '').split('\n').filter(Boolean);
     await waitFor('zkseqd to log its start', async () => lines().some((l) => l.includes('JSON-RPC on')));
