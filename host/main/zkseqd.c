@@ -439,7 +439,8 @@ static int start(parts_t *p, zs_config_t *cfg, running_t *r, char *err, size_t e
     }
     if (p->stream_enabled && start_stream(p, r, err, errlen)) return 1;
     zs_mgmt_ctx_t mc = {.node = r->node, .rpc = r->rpc, .udp = r->udp, .dpdk = r->dpdk, .fw = r->fw,
-                        .accel = r->accel, .config = cfg, .version = VERSION};
+                        .accel = r->accel, .stream = r->ds_server, .stream_writer = r->ds_writer,
+                        .config = cfg, .version = VERSION};
     if ((p->mgmt.enabled || p->mgmt.metrics_enabled) && !(r->mgmt = zs_mgmt_start(&p->mgmt, &mc, err, errlen)))
         return 2;
     log_started(p, r);

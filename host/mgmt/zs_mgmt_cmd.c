@@ -159,6 +159,17 @@ static json_t *status_json(const zs_mgmt_ctx_t *m)
                      "queued", (json_int_t)queued, "tx_per_s", "in", r.tx_in_per_s, "sequenced",
                      r.tx_sequenced_per_s, "card", zs_accel_json(c->accel), "l1", l1_json(&l1, 0), "cpu", cpu);
     json_object_set_new(out, "versions", versions);
+    if (c->stream) {
+        zs_dsserver_stats_t ss;
+        zs_dsserver_stats(c->stream, &ss);
+        json_object_set_new(out, "stream",
+                            json_pack("{s:i,s:I,s:I,s:I,s:I}", "port", (int)zs_dsserver_port(c->stream), "last_block",
+                                      (json_int_t)zs_dswriter_last_block(c->stream_writer), "clients",
+                                      (json_int_t)ss.clients, "entries_sent", (json_int_t)ss.entries_sent, "cut_off",
+                                      (json_int_t)ss.cut_off));
+    } else {
+        json_object_set_new(out, "stream", json_null());
+    }
     return out;
 }
 

@@ -13,6 +13,8 @@
 #include "host/ingress/udp/zs_udp.h"
 #include "host/mgmt/zs_sampler.h"
 #include "host/node/zs_node.h"
+#include "host/stream/zs_dsserver.h"
+#include "host/stream/zs_dswriter.h"
 
 typedef struct {
     zs_node_t *node;
@@ -21,6 +23,8 @@ typedef struct {
     zs_dpdk_t *dpdk;
     zs_fwlink_t *fw;
     zs_accel_t *accel;
+    zs_dsserver_t *stream;        /* the data stream's server and writer (NULL: stream.enabled off) */
+    zs_dswriter_t *stream_writer;
     zs_config_t *config;    /* the effective configuration (config set keeps it current) */
     const char *version;
     zs_sampler_t *sampler;  /* set by zs_mgmt_start */

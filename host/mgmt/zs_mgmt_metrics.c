@@ -217,6 +217,22 @@ static void put_follower(out_t *o, const zs_l1_follower_t *f)
         "sequences whose recomputed accInputHash the contract does not hold (an ALARM each)", (double)f->acc_mismatches);
 }
 
+/* Polygon's data stream out of zkseqd. */
+static void put_stream(out_t *o, const zs_mgmt_ctx_t *c)
+{
+    one(o, "zkseq_stream_enabled", "gauge", "1 when zkseqd serves the zkEVM data stream", c->stream != NULL);
+    if (!c->stream) return;
+    zs_dsserver_stats_t st;
+    zs_dsserver_stats(c->stream, &st);
+    one(o, "zkseq_stream_clients", "gauge", "data stream clients connected", (double)st.clients);
+    one(o, "zkseq_stream_entries_sent_total", "counter", "entries streamed to clients", (double)st.entries_sent);
+    one(o, "zkseq_stream_clients_cut_off_total", "counter", "clients cut off for not reading", (double)st.cut_off);
+    one(o, "zkseq_stream_clients_refused_total", "counter", "connections refused at stream.max_clients",
+        (double)st.refused);
+    one(o, "zkseq_stream_last_block", "gauge", "the newest L2 block in the stream",
+        (double)zs_dswriter_last_block(c->stream_writer));
+}
+
 static void put_card(out_t *o, zs_accel_t *accel)
 {
     zs_accel_stats_t cs;
@@ -265,6 +281,7 @@ char *zs_mgmt_metrics_text(const zs_mgmt_ctx_t *c, size_t *len)
     zs_l1view_follower(zs_node_l1view(c->node), &fol);
     put_follower(&o, &fol);
     put_card(&o, c->accel);
+    put_stream(&o, c);
     head(&o, "zkseq_cpu_busy_ratio", "gauge", "each core's busy share over the last second");
     for (unsigned i = 0; i < r.ncpu; i++) put(&o, "zkseq_cpu_busy_ratio{cpu=\"%u\"} %.4f\n", i, r.cpu_busy[i]);
     if (o.oom) {

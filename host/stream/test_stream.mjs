@@ -13,7 +13,8 @@
 //  - zkseqd SIGKILLed and restarted on its datadir: the stream goes on
 //    with no gap and no block twice, and the file re-read from the start
 //    (`zkseq stream dump FILE`) equals what the server streams;
-//  - a stream file of another chain is refused at start with a reason.
+//  - a stream file of another chain is refused at start with a reason;
+//  - the metrics and zkseqctl status show the stream and its clients.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -170,6 +171,13 @@ try {
   const b1 = (await rpc(zk.url, 'zkevm_getBatchByNumber', ['0x1', false])).result;
   ok(chain.batches.get(1)?.stateRoot === b1.stateRoot && chain.batches.get(1).fork === 12,
     'the closed batch 1: BatchStart (fork 12) and BatchEnd with zkevm_getBatchByNumber\'s state root');
+
+  // What operators see.
+  const metrics = await (await fetch(`http://127.0.0.1:${zk.metricsPort}/metrics`)).text();
+  ok(/zkseq_stream_clients 1\b/.test(metrics) && new RegExp(`zkseq_stream_last_block ${head}\\b`).test(metrics),
+    'metrics: one stream client, the stream up to the head block');
+  const status = execFileSync(path.join(bin, 'zkseqctl'), ['--port', String(zk.mgmtPort), 'status'], { encoding: 'utf8' });
+  ok(new RegExp(`stream: +port ${zk.streamPort}, 1 clients, up to block ${head}`).test(status), 'zkseqctl status shows the stream', status);
 
   // Live: new blocks reach a started client.
   await sendTransfers(zk.url, 3, devKeys[2]);

@@ -88,6 +88,11 @@ static void print_status(json_t *r)
     printf("tx/s:        %.1f in, %.1f sequenced\n", real(t, "in"), real(t, "sequenced"));
     print_card(json_object_get(r, "card"));
     print_l1(json_object_get(r, "l1"));
+    json_t *ds = json_object_get(r, "stream");
+    if (json_is_object(ds))
+        printf("stream:      port %lld, %lld clients, up to block %lld, %lld entries sent, %lld cut off\n",
+               num(ds, "port"), num(ds, "clients"), num(ds, "last_block"), num(ds, "entries_sent"),
+               num(ds, "cut_off"));
     json_t *cpu = json_object_get(r, "cpu");
     printf("cpu:        ");
     for (size_t i = 0; i < json_array_size(cpu); i++) printf(" cpu%zu %3.0f%%", i, 100 * json_number_value(json_array_get(cpu, i)));
