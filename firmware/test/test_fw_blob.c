@@ -15,7 +15,8 @@
    - a reboot with a blob transaction pending that L1 forgot: sent again
      from the journal's network form;
    - a host that never answers: after 30 s those batches go as calldata;
-   - EIP-4844's sidecar (a Cancun L1): the blob proof instead of cells. */
+   - EIP-4844's sidecar (a Cancun L1): the blob proof instead of cells;
+   - an L1 reorg that takes blob transactions' blocks: sent again, mined once. */
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,6 +202,30 @@ static void test_blob_reboot_and_fallback(void **state)
     assert_memory_equal(FW.journal.cur.virtual_acc, L1.accs[2], 32);
 }
 
+/* An L1 reorg takes the blob transactions' blocks: they go back to
+   pending, are sent again from the journal and mined once. */
+static void test_blob_reorg(void **state)
+{
+    (void)state;
+    blob_world(1);
+    seal_len(1, 600);
+    run_host(1000, ANSWER_GOOD);
+    mine_to(1);
+    seal_len(2, 700);
+    run_host(1000, ANSWER_GOOD);
+    mine_to(2);
+    fake_l1_reorg(&L1, 2);
+    run_host(3000, ANSWER_GOOD);
+    assert_true(has_alarm("L1 reorg"));
+    for (int i = 0; i < 6 && FW.journal.cur.virtual_ < 2; i++) {
+        fake_l1_mine(&L1);
+        run_host(1000, ANSWER_GOOD);
+    }
+    assert_int_equal(FW.journal.cur.virtual_, 2);
+    assert_once(2);
+    assert_int_equal(L1.blob_data_mismatches, 0);
+}
+
 static void test_blob_eip4844_form(void **state)
 {
     (void)state;
@@ -227,6 +252,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_blob_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_blob_reboot_and_fallback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_blob_eip4844_form, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_blob_reorg, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     zs_kzg_close(KZG);
