@@ -176,6 +176,16 @@ void zs_fwkzg_pop(zs_fwkzg_t *k)
     pthread_mutex_unlock(&k->mu);
 }
 
+void zs_fwkzg_reset(zs_fwkzg_t *k)
+{
+    pthread_mutex_lock(&k->mu);
+    if (k->nreq > 1) k->nreq = 1; /* req[0] is being computed (or is next): its answer may still serve */
+    for (size_t i = 0; i < k->nans; i++) free(k->ans[i]);
+    k->nans = 0;
+    pthread_cond_signal(&k->cv);
+    pthread_mutex_unlock(&k->mu);
+}
+
 void zs_fwkzg_counts(zs_fwkzg_t *k, uint64_t *answered, uint64_t *failed)
 {
     pthread_mutex_lock(&k->mu);

@@ -32,6 +32,10 @@ void zs_fwkzg_ask(zs_fwkzg_t *k, const zs_mbox_kzg_req_t *req);
 const zs_mbox_kzg_t *zs_fwkzg_peek(zs_fwkzg_t *k);
 void zs_fwkzg_pop(zs_fwkzg_t *k);
 
+/* Forgets the queued requests (not the one being computed) and the answers
+   not yet sent: a firmware that restarted asks again for what it needs. */
+void zs_fwkzg_reset(zs_fwkzg_t *k);
+
 /* Blobs answered since start, and how many failed. */
 void zs_fwkzg_counts(zs_fwkzg_t *k, uint64_t *answered, uint64_t *failed);
 

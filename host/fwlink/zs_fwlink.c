@@ -75,6 +75,7 @@ static void hello(zs_fwlink_t *l)
     zs_mbox_hello_t h = {.version = ZS_MBOX_VERSION, .chain_id = zs_node_cfg(l->node)->chain_id,
                          .last_sealed = bn.trusted};
     l->fw_hello = 0;
+    zs_fwkzg_reset(l->kzg); /* a new firmware asks anew: what the old one asked is not worth computing */
     if (zs_mbox_send(l->mbox, ZS_MBOX_CMD_HELLO, &h, sizeof h, NULL, 0) == ZS_OK)
         zs_log(ZS_LOG_INFO, "fwlink", "firmware link up (epoch %u)", zs_mbox_epoch(l->mbox));
     l->was_up = 1;
