@@ -135,7 +135,7 @@ int fw_blob_next_request(fw_blobs_t *b, uint64_t now_ms, zs_mbox_kzg_req_t *req)
     for (size_t i = 0; i < FW_BLOB_SLOTS; i++) {
         fw_blob_t *s = &b->slots[i];
         if (s->state != FW_BLOB_ASKED || (s->sent && now_ms - s->asked_ms < FW_BLOB_ASK_AGAIN_MS)) continue;
-        if (!s->sent) s->first_asked_ms = now_ms;
+        if (!s->first_asked_ms) s->first_asked_ms = now_ms;
         s->sent = 1;
         s->asked_ms = now_ms;
         memset(req, 0, sizeof *req);
@@ -145,6 +145,14 @@ int fw_blob_next_request(fw_blobs_t *b, uint64_t now_ms, zs_mbox_kzg_req_t *req)
         return 1;
     }
     return 0;
+}
+
+void fw_blob_not_asked(fw_blobs_t *b, const zs_mbox_kzg_req_t *req)
+{
+    for (size_t i = 0; i < FW_BLOB_SLOTS; i++) {
+        fw_blob_t *s = &b->slots[i];
+        if (s->state == FW_BLOB_ASKED && s->first == req->first && s->last == req->last) s->sent = 0;
+    }
 }
 
 /* The host's commitment and proofs against this blob: NULL, or what failed. */

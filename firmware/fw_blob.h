@@ -79,6 +79,8 @@ ZS_MUST_USE int fw_blob_bytes(fw_blobs_t *b, const fw_blob_t *s, uint8_t *out);
 
 /* A request for the host that should go out now (1 with *req), else 0. */
 int fw_blob_next_request(fw_blobs_t *b, uint64_t now_ms, zs_mbox_kzg_req_t *req);
+/* The request could not go out: it is due again at once. */
+void fw_blob_not_asked(fw_blobs_t *b, const zs_mbox_kzg_req_t *req);
 /* The host's answer: checked, and the slot made ready (0), or refused with
    an alarm (the request goes out again later). */
 int fw_blob_answer(fw_blobs_t *b, const zs_mbox_kzg_t *a);

@@ -33,6 +33,10 @@ int fw_blob_bytes(fw_blobs_t *b, const fw_blob_t *s, uint8_t *out)
     (void)b, (void)s, (void)out;
     return ZS_ERR_UNSUPPORTED;
 }
+void fw_blob_not_asked(fw_blobs_t *b, const zs_mbox_kzg_req_t *req)
+{
+    (void)b, (void)req;
+}
 int fw_blob_next_request(fw_blobs_t *b, uint64_t now_ms, zs_mbox_kzg_req_t *req)
 {
     (void)b, (void)now_ms, (void)req;

@@ -121,7 +121,11 @@ void fw_step(fw_t *fw, int wait_ms)
         fw->blobs.resend_from = 0;
     }
     zs_mbox_kzg_req_t req;
-    while (fw_blob_next_request(&fw->blobs, fw->hal->now_ms(fw->hal->ctx), &req)) fw_mbox_send_kzg_req(&fw->mbox, &req);
+    while (fw_blob_next_request(&fw->blobs, fw->hal->now_ms(fw->hal->ctx), &req))
+        if (!fw_mbox_send_kzg_req(&fw->mbox, &req)) {
+            fw_blob_not_asked(&fw->blobs, &req); /* the link is not up yet: asked at the next step */
+            break;
+        }
     if (s->virtual_moved) {
         fw_mbox_send_virtual(&fw->mbox, snapshot(fw));
         s->virtual_moved = 0;

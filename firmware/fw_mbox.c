@@ -15,14 +15,15 @@ static uint64_t now(const fw_mbox_t *m)
     return m->hal->now_ms(m->hal->ctx);
 }
 
-static void push(fw_mbox_t *m, uint16_t type, const void *p, uint32_t len)
+/* 1 when the event went into the ring; 0 when the link is not up or the
+   ring is full (the periodic refresh sends state again; a KZG request is
+   asked again by its caller). */
+static int push(fw_mbox_t *m, uint16_t type, const void *p, uint32_t len)
 {
-    if (!m->ready) return;
-    if (zs_ring_push(&m->evt, type, p, len, NULL, 0) == ZS_OK) {
-        __atomic_add_fetch((uint32_t *)&REG32(m, ZS_MBOX_REG_EVT_DOORBELL), 1, __ATOMIC_RELEASE);
-        m->hal->mbox_notify(m->hal->ctx);
-    }
-    /* Full: the periodic refresh sends it again. */
+    if (!m->ready || zs_ring_push(&m->evt, type, p, len, NULL, 0) != ZS_OK) return 0;
+    __atomic_add_fetch((uint32_t *)&REG32(m, ZS_MBOX_REG_EVT_DOORBELL), 1, __ATOMIC_RELEASE);
+    m->hal->mbox_notify(m->hal->ctx);
+    return 1;
 }
 
 static uint32_t status_bits(const fw_mbox_t *m, const fw_status_t *st)
@@ -309,9 +310,9 @@ static int beat(fw_mbox_t *m, uint64_t t)
     return 0;
 }
 
-void fw_mbox_send_kzg_req(fw_mbox_t *m, const zs_mbox_kzg_req_t *req)
+int fw_mbox_send_kzg_req(fw_mbox_t *m, const zs_mbox_kzg_req_t *req)
 {
-    push(m, ZS_MBOX_EVT_KZG_REQ, req, sizeof *req);
+    return push(m, ZS_MBOX_EVT_KZG_REQ, req, sizeof *req);
 }
 
 void fw_mbox_poll(fw_mbox_t *m, const fw_status_t *st)

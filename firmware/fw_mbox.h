@@ -59,7 +59,8 @@ void fw_mbox_send_virtual(fw_mbox_t *m, const fw_status_t *st);
 void fw_mbox_send_state(fw_mbox_t *m, const fw_status_t *st);
 void fw_mbox_send_policy(fw_mbox_t *m);
 /* Ask the host for a blob's KZG work. */
-void fw_mbox_send_kzg_req(fw_mbox_t *m, const zs_mbox_kzg_req_t *req);
+/* 1 when the request went to the host, 0 when the link cannot take it now. */
+int fw_mbox_send_kzg_req(fw_mbox_t *m, const zs_mbox_kzg_req_t *req);
 /* Ask the host to hand over sealed batches again from `from` (at most
    every 2 s for the same batch). */
 void fw_mbox_request_resend(fw_mbox_t *m, uint64_t from);

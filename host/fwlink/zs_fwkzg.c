@@ -20,6 +20,7 @@ struct zs_fwkzg {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int stop;
+    int warm; /* a firmware is up: load the setup before its first request */
     zs_mbox_kzg_req_t req[QUEUE];
     size_t nreq;
     zs_mbox_kzg_t *ans[QUEUE];
@@ -57,6 +58,16 @@ static int build(zs_fwkzg_t *k, const zs_mbox_kzg_req_t *r)
     return rc;
 }
 
+/* The trusted setup, loaded once (about 2 s of one core), by the worker. */
+static void open_kzg(zs_fwkzg_t *k)
+{
+    char err[160] = "";
+    if (k->kzg || k->kzg_tried) return;
+    k->kzg_tried = 1;
+    if (!(k->kzg = zs_kzg_open(NULL, 0, err, sizeof err)))
+        zs_log(ZS_LOG_ERROR, "fwlink", "no KZG for the firmware's blobs: %s", err);
+}
+
 /* One request answered into a (status set on failure). */
 static void answer(zs_fwkzg_t *k, const zs_mbox_kzg_req_t *r, zs_mbox_kzg_t *a)
 {
@@ -64,12 +75,7 @@ static void answer(zs_fwkzg_t *k, const zs_mbox_kzg_req_t *r, zs_mbox_kzg_t *a)
     a->first = r->first;
     a->last = r->last;
     memcpy(a->data_hash, r->data_hash, 32);
-    char err[160] = "";
-    if (!k->kzg && !k->kzg_tried) {
-        k->kzg_tried = 1;
-        if (!(k->kzg = zs_kzg_open(NULL, 0, err, sizeof err)))
-            zs_log(ZS_LOG_ERROR, "fwlink", "no KZG for the firmware's blobs: %s", err);
-    }
+    open_kzg(k);
     int rc = k->kzg ? build(k, r) : ZS_ERR_UNSUPPORTED;
     if (!rc) rc = zs_accel_kzg_blob(zs_node_accel(k->node), k->kzg, k->blob, a->commitment, a->cell_proofs);
     if (!rc) rc = zs_blob_point_z(a->commitment, k->blob, ZS_BLOB_BYTES, a->z);
@@ -87,6 +93,12 @@ static void *worker(void *arg)
     zs_fwkzg_t *k = arg;
     pthread_mutex_lock(&k->mu);
     while (!k->stop) {
+        if (k->warm && !k->kzg_tried) {
+            pthread_mutex_unlock(&k->mu);
+            open_kzg(k);
+            pthread_mutex_lock(&k->mu);
+            continue;
+        }
         if (!k->nreq || k->nans == QUEUE) {
             pthread_cond_wait(&k->cv, &k->mu);
             continue;
@@ -179,9 +191,10 @@ void zs_fwkzg_pop(zs_fwkzg_t *k)
 void zs_fwkzg_reset(zs_fwkzg_t *k)
 {
     pthread_mutex_lock(&k->mu);
-    if (k->nreq > 1) k->nreq = 1; /* req[0] is being computed (or is next): its answer may still serve */
-    for (size_t i = 0; i < k->nans; i++) free(k->ans[i]);
-    k->nans = 0;
+    k->warm = 1;
+    if (k->nreq > 1) k->nreq = 1; /* req[0] is being computed (or is next) */
+    /* The answers stay: the new firmware takes those that match a blob it
+       asks for again and drops the others. */
     pthread_cond_signal(&k->cv);
     pthread_mutex_unlock(&k->mu);
 }

@@ -7,8 +7,8 @@
    proof of y = p(z) and EIP-4844's blob proof (lib/kzg).  The firmware
    checks all of it again before it signs.
 
-   The trusted setup is loaded by the worker on the first request (about
-   2 s).  Requests beyond a small queue are dropped: the firmware asks again.
+   The trusted setup is loaded by the worker when a firmware first comes up
+   (about 2 s), or at the first request.  Requests beyond a small queue are dropped: the firmware asks again.
 
    Thread safety: start and stop from one thread; ask, peek and pop from
    the link thread. */
@@ -32,8 +32,9 @@ void zs_fwkzg_ask(zs_fwkzg_t *k, const zs_mbox_kzg_req_t *req);
 const zs_mbox_kzg_t *zs_fwkzg_peek(zs_fwkzg_t *k);
 void zs_fwkzg_pop(zs_fwkzg_t *k);
 
-/* Forgets the queued requests (not the one being computed) and the answers
-   not yet sent: a firmware that restarted asks again for what it needs. */
+/* A firmware (re)started: forgets the queued requests (not the one being
+   computed), since it asks again for what it needs, and loads the trusted setup now if it is not loaded, so that the
+   first blob does not wait for it. */
 void zs_fwkzg_reset(zs_fwkzg_t *k);
 
 /* Blobs answered since start, and how many failed. */
