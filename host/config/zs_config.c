@@ -115,6 +115,13 @@ const zs_config_key_t zs_config_keys[] = {
     U("stream.write_timeout_ms", 100, 600000, "3000", ZS_CFG_RESTART,
       "a stream client that does not read for this long is cut off"),
     U("stream.max_clients", 1, 10000, "100", ZS_CFG_RESTART, "stream clients at once"),
+    B("replica.enabled", "false",
+      "run as a read replica: follow a sequencer's data stream (replica.stream), re-execute and check every block, "
+      "serve reads from the replica's own state; no sequencing, UDP or DPDK ingress of its own"),
+    S("replica.stream", "\"\"", "HOST:PORT of the sequencer's data stream (its stream.host and stream.port)"),
+    S("replica.sequencer_rpc", "\"\"",
+      "the sequencer's JSON-RPC URL (a replica needs it): a new replica's block 0 is made as the sequencer's, "
+      "and eth_sendRawTransaction(Sync) is forwarded there and answered with the sequencer's answer"),
     C("l1.data", "\"blob\"", "blob|calldata|auto", ZS_CFG_FIRMWARE,
       "how the firmware posts batch data to L1: blob (EIP-4844 blobs, sequenceBlobBatches), calldata "
       "(sequenceBatches) or auto (whichever costs less per byte now); the firmware's own setting (its l1_data, "

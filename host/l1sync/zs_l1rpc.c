@@ -90,9 +90,9 @@ const char *zs_l1rpc_error(const zs_l1rpc_t *c)
     return c->err;
 }
 
-int zs_l1rpc_call(zs_l1rpc_t *c, const char *method, json_t *params, json_t **result)
+int zs_l1rpc_answer(zs_l1rpc_t *c, const char *method, json_t *params, json_t **answer)
 {
-    *result = NULL;
+    *answer = NULL;
     json_t *req = json_pack("{s:s,s:I,s:s,s:o}", "jsonrpc", "2.0", "id", (json_int_t)++c->id, "method", method,
                             "params", params ? params : json_array());
     char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
@@ -112,12 +112,22 @@ int zs_l1rpc_call(zs_l1rpc_t *c, const char *method, json_t *params, json_t **re
     }
     json_error_t je;
     json_t *ans = c->len ? json_loadb(c->buf, c->len, 0, &je) : NULL;
-    if (!ans) {
+    if (!json_is_object(ans)) {
+        json_decref(ans);
         snprintf(c->err, sizeof c->err, "%s: HTTP %ld, not a JSON answer", method, status);
         return status >= 200 && status < 300 ? ZS_ERR_PARSE : ZS_ERR_IO;
     }
+    *answer = ans;
+    return ZS_OK;
+}
+
+int zs_l1rpc_call(zs_l1rpc_t *c, const char *method, json_t *params, json_t **result)
+{
+    *result = NULL;
+    json_t *ans;
+    int rc = zs_l1rpc_answer(c, method, params, &ans);
+    if (rc) return rc;
     json_t *err = json_object_get(ans, "error"), *res = json_object_get(ans, "result");
-    int rc = ZS_OK;
     if (err) {
         const char *m = json_string_value(json_object_get(err, "message"));
         snprintf(c->err, sizeof c->err, "%s: L1 answered error %lld: %s", method,

@@ -26,6 +26,9 @@ const char *zs_l1rpc_error(const zs_l1rpc_t *c);
 /* zs_l1rpc_call sends method with params (a JSON array, stolen) and gives
    the "result" member (a new reference) in *result. */
 ZS_MUST_USE int zs_l1rpc_call(zs_l1rpc_t *c, const char *method, json_t *params, json_t **result);
+/* The whole answer object (result or error: a new reference), for a
+   caller that passes a JSON-RPC error on as the node gave it. */
+ZS_MUST_USE int zs_l1rpc_answer(zs_l1rpc_t *c, const char *method, json_t *params, json_t **answer);
 
 typedef struct {
     uint64_t number, timestamp;

@@ -16,6 +16,7 @@
 #include "host/config/zs_config.h"
 #include "host/main/zkseqd.h"
 #include "host/fwlink/zs_fwlink.h"
+#include "host/replica/zs_replica.h"
 #include "host/stream/zs_dsfile.h"
 #include "host/stream/zs_dsserver.h"
 #include "host/stream/zs_dswriter.h"
@@ -59,6 +60,9 @@ static void usage(FILE *f)
             "  --mgmt-port N     management port for zkseqctl (8126; 0 picks a free one)\n"
             "  --metrics-port N  Prometheus metrics port (9091; 0 picks a free one)\n"
             "  --stream-port N   Polygon's data stream (6900; 0 picks a free one)\n"
+            "  --replica         a read replica: follows the sequencer's data stream (--stream HOST:PORT),\n"
+            "                    re-executes and checks every block, serves reads, and forwards\n"
+            "                    transactions to the sequencer's JSON-RPC (--sequencer-rpc URL)\n"
             "  --l1-rpc URL      follow L1 at URL (read-only JSON-RPC): its L1 info tree, virtual,\n"
             "                    verified and forced batches; with --l1-rollup ADDR (the rollup contract)\n"
             "                    and --l1-start-block N (its deployment block)\n"
@@ -113,6 +117,8 @@ typedef struct {
     zs_dsserver_opts_t stream;
     char stream_file[512];
     zs_l1sync_cfg_t l1;    /* l1.url "": L1 not followed */
+    int replica;           /* replica.enabled: follow a sequencer's stream */
+    zs_replica_cfg_t repl;
     zs_accel_opts_t card;
     zs_mgmt_cfg_t mgmt;
     char token[256];
@@ -311,6 +317,32 @@ static int read_mgmt(zs_config_t *c, parts_t *p, char *err, size_t errlen)
     return ZS_OK;
 }
 
+/* A read replica: the sequencer's stream to follow, where transactions go;
+   no ingress or firmware of its own. */
+static int read_replica(zs_config_t *c, parts_t *p, char *err, size_t errlen)
+{
+    p->replica = zs_config_bool(c, "replica.enabled");
+    p->repl = (zs_replica_cfg_t){.stream = zs_config_str(c, "replica.stream"),
+                                 .sequencer_rpc = zs_config_str(c, "replica.sequencer_rpc"),
+                                 .chain_id = p->node.chain_id, .timeout_ms = 10000};
+    if (!p->replica) return ZS_OK;
+    if (!*p->repl.stream)
+        return config_error(err, errlen, "configuration replica.stream: a replica follows the sequencer's data "
+                                         "stream: want its HOST:PORT");
+    const char *u = p->repl.sequencer_rpc;
+    if (strncmp(u, "http://", 7) && strncmp(u, "https://", 8))
+        return config_error(err, errlen, "configuration replica.sequencer_rpc: a replica needs the sequencer's "
+                                         "JSON-RPC (http:// or https://): its block 0, and where transactions go");
+    if (p->fw_mbox)
+        return config_error(err, errlen, "configuration firmware.mbox: a replica has no firmware (the sequencer's "
+                                         "posts to L1)");
+    p->udp_enabled = p->dpdk_enabled = 0;
+    p->rpc.read_only = 1;
+    p->rpc.forward = zs_replica_forward;
+    p->rpc.forward_ctx = (void *)u;
+    return ZS_OK;
+}
+
 static int read_parts(zs_config_t *c, int dev, parts_t *p, char *err, size_t errlen)
 {
     memset(p, 0, sizeof *p);
@@ -319,6 +351,7 @@ static int read_parts(zs_config_t *c, int dev, parts_t *p, char *err, size_t err
     if (!rc) read_card(c, &p->card);
     if (!rc) rc = read_l1(c, p, err, errlen);
     if (!rc) rc = read_mgmt(c, p, err, errlen);
+    if (!rc) rc = read_replica(c, p, err, errlen);
     return rc;
 }
 
@@ -348,6 +381,8 @@ typedef struct {
     zs_dsfile_t *ds_file;
     zs_dswriter_t *ds_writer;
     zs_dsserver_t *ds_server;
+    zs_replay_t *replay;
+    zs_replica_t *replica;
     zs_mgmt_t *mgmt;
 } running_t;
 
@@ -365,6 +400,9 @@ static void log_started(const parts_t *p, const running_t *r)
     if (r->udp) zs_log(ZS_LOG_INFO, "main", "exchange frames on udp://%s:%u", p->udp.host, zs_udp_port(r->udp));
     if (r->dpdk) zs_log(ZS_LOG_INFO, "main", "exchange frames on dpdk://%s:%u", p->dpdk.ip, p->dpdk.port);
     if (r->fw) zs_log(ZS_LOG_INFO, "main", "firmware mailbox %s", p->fw_mbox);
+    if (r->replica)
+        zs_log(ZS_LOG_INFO, "main", "read replica of the sequencer's stream %s; transactions %s%s (UDP and DPDK "
+               "ingress off)", p->repl.stream, "forwarded to ", p->repl.sequencer_rpc);
     if (r->ds_server)
         zs_log(ZS_LOG_INFO, "main", "data stream on tcp://%s:%u (%s)", p->stream.host, zs_dsserver_port(r->ds_server),
                p->stream_file);
@@ -406,6 +444,39 @@ static int start_stream(parts_t *p, running_t *r, char *err, size_t errlen)
     return 0;
 }
 
+/* A replica's node: the queue its sequencer thread replays from, and the
+   genesis time of the sequencer's block 0 (an empty database is created
+   with it). */
+static int start_replica_node(parts_t *p, running_t *r, uint8_t genesis_hash[32], char *err, size_t errlen)
+{
+    if (!(p->node.replay = r->replay = zs_replay_new(64))) {
+        snprintf(err, errlen, "out of memory");
+        return 1;
+    }
+    char e[400];
+    if (zs_replica_genesis(p->repl.sequencer_rpc, 30000, &p->node.genesis_timestamp, genesis_hash, e, sizeof e)) {
+        snprintf(err, errlen, "replica: %s", e);
+        return 1;
+    }
+    return 0;
+}
+
+/* The replica's block 0 is the sequencer's, or it cannot follow it. */
+static int replica_genesis_check(running_t *r, const uint8_t want[32], char *err, size_t errlen)
+{
+    zs_block_t g;
+    if (zs_chain_get_block(zs_node_store(r->node), 0, &g)) {
+        snprintf(err, errlen, "replica: cannot read block 0");
+        return 1;
+    }
+    int same = !memcmp(g.hash, want, 32);
+    zs_block_clear(&g);
+    if (!same)
+        snprintf(err, errlen, "replica: block 0 is not the sequencer's: the replica needs the sequencer's chain id, "
+                              "genesis and coinbase (and a datadir made for this sequencer)");
+    return !same;
+}
+
 /* Starts every part: 0, or the exit status with the reason in err (what
    started is in r, for stop). */
 static int start(parts_t *p, zs_config_t *cfg, running_t *r, char *err, size_t errlen)
@@ -414,11 +485,14 @@ static int start(parts_t *p, zs_config_t *cfg, running_t *r, char *err, size_t e
     p->card.alarm = card_alarm;
     if (!(r->accel = zs_accel_open(&p->card, err, errlen))) return 2;
     p->node.accel = r->accel;
+    uint8_t genesis_hash[32];
+    if (p->replica && start_replica_node(p, r, genesis_hash, err, errlen)) return 1;
     char e[512];
     if (!(r->node = zs_node_open(&p->node, e, sizeof e))) {
         snprintf(err, errlen, "%s: %.400s", p->node.datadir, e);
         return 1;
     }
+    if (p->replica && replica_genesis_check(r, genesis_hash, err, errlen)) return 1;
     if (!(r->rpc = zs_rpc_new(r->node, &p->rpc))) {
         snprintf(err, errlen, "out of memory");
         return 1;
@@ -438,8 +512,9 @@ static int start(parts_t *p, zs_config_t *cfg, running_t *r, char *err, size_t e
         }
     }
     if (p->stream_enabled && start_stream(p, r, err, errlen)) return 1;
+    if (p->replica && !(r->replica = zs_replica_start(r->node, r->replay, &p->repl, err, errlen))) return 1;
     zs_mgmt_ctx_t mc = {.node = r->node, .rpc = r->rpc, .udp = r->udp, .dpdk = r->dpdk, .fw = r->fw,
-                        .accel = r->accel, .stream = r->ds_server, .stream_writer = r->ds_writer,
+                        .accel = r->accel, .stream = r->ds_server, .stream_writer = r->ds_writer, .replica = r->replica,
                         .config = cfg, .version = VERSION};
     if ((p->mgmt.enabled || p->mgmt.metrics_enabled) && !(r->mgmt = zs_mgmt_start(&p->mgmt, &mc, err, errlen)))
         return 2;
@@ -450,6 +525,7 @@ static int start(parts_t *p, zs_config_t *cfg, running_t *r, char *err, size_t e
 static void stop(running_t *r)
 {
     zs_mgmt_stop(r->mgmt);
+    zs_replica_stop(r->replica); /* before the node: it hands blocks to the node's sequencer thread */
     zs_dsserver_stop(r->ds_server);
     zs_dswriter_stop(r->ds_writer);
     zs_dsfile_close(r->ds_file);
@@ -476,6 +552,7 @@ static void stop(running_t *r)
         zs_log(ZS_LOG_INFO, "main", "stopped cleanly at block %llu (%llu blocks, %llu transactions this run)",
                (unsigned long long)head, (unsigned long long)st.blocks, (unsigned long long)st.txs_included);
     }
+    zs_replay_free(r->replay);
     zs_accel_close(r->accel);
 }
 
@@ -526,6 +603,8 @@ static int parse_args(int argc, char **argv, args_t *a)
         {"log-format", required_argument, 0, 'f'},    {"log-level", required_argument, 0, 'l'},
         {"l1-rpc", required_argument, 0, 'r'},        {"l1-rollup", required_argument, 0, 'R'},
         {"l1-start-block", required_argument, 0, 's'}, {"stream-port", required_argument, 0, 'T'},
+        {"replica", no_argument, 0, 'A'},             {"stream", required_argument, 0, 'S'},
+        {"sequencer-rpc", required_argument, 0, 'U'},
         {"version", no_argument, 0, 'V'},             {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -536,7 +615,7 @@ static int parse_args(int argc, char **argv, args_t *a)
         {"I", "dpdk.ip"},     {"F", "firmware.mbox"}, {"C", "card.backend"},   {"X", "card.xclbin"},
         {"M", "mgmt.port"},   {"m", "mgmt.metrics_port"},                      {"L", "log.file"},
         {"f", "log.format"},  {"l", "log.level"},    {"r", "l1.rpc_url"},      {"R", "l1.rollup"},
-        {"s", "l1.start_block"}, {"T", "stream.port"},
+        {"s", "l1.start_block"}, {"T", "stream.port"}, {"S", "replica.stream"}, {"U", "replica.sequencer_rpc"},
     };
     int o, index;
     while ((o = getopt_long(argc, argv, "", opts, &index)) != -1) {
@@ -555,6 +634,11 @@ static int parse_args(int argc, char **argv, args_t *a)
                 a->set[a->nset].value = optarg;
                 a->set[a->nset++].flag = opts[index].name;
             }
+        if (o == 'A' && a->nset < 32) {
+            a->set[a->nset].key = "replica.enabled";
+            a->set[a->nset].value = "true";
+            a->set[a->nset++].flag = "replica";
+        }
         if (o == 'k' && a->nset < 32) {
             a->set[a->nset].key = "dpdk.enabled";
             a->set[a->nset].value = "true";

@@ -132,6 +132,20 @@ static json_t *l1_json(const zs_l1_status_t *l, int full)
     return o;
 }
 
+/* A read replica: what it follows and how far behind it is (null: a
+   sequencer). */
+static json_t *replica_json(zs_replica_t *r)
+{
+    if (!r) return json_null();
+    zs_replica_status_t s;
+    zs_replica_status(r, &s);
+    return json_pack("{s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:s?}", "stream", s.stream, "connected", s.connected,
+                     "head", (json_int_t)s.head, "received", (json_int_t)s.received, "sequencer_head",
+                     (json_int_t)s.sequencer_head, "behind", (json_int_t)s.behind, "reconnects",
+                     (json_int_t)s.reconnects, "blocks_replayed", (json_int_t)s.blocks, "batches_replayed",
+                     (json_int_t)s.batches, "diverged", s.diverged, "why", s.diverged ? s.why : NULL);
+}
+
 static json_t *status_json(const zs_mgmt_ctx_t *m)
 {
     const zs_mgmt_ctx_t *c = m;
@@ -151,7 +165,7 @@ static json_t *status_json(const zs_mgmt_ctx_t *m)
     json_t *versions = json_pack("{s:s,s:i,s:i,s:i}", "zkseqd", c->version, "mailbox", (int)zs_fwlink_mailbox_version(),
                                  "frame_protocol", ZS_FRAME_VERSION, "firmware_epoch", (int)l1.fw_epoch);
     json_t *out = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:b,s:{s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I},s:{s:f,s:f},s:o,s:o,s:o}",
-                     "role", "sequencer", "version", c->version, "uptime_s", (json_int_t)uptime, "started_at",
+                     "role", c->replica ? "replica" : "sequencer", "version", c->version, "uptime_s", (json_int_t)uptime, "started_at",
                      (json_int_t)st.started_at, "chain_id", (json_int_t)zs_node_cfg(n)->chain_id, "head",
                      (json_int_t)zs_node_head(n), "paused", zs_node_is_paused(n), "batches", "open", (json_int_t)bn.open,
                      "trusted", (json_int_t)bn.trusted, "virtual", (json_int_t)l1.virtual_, "consolidated",
@@ -170,6 +184,7 @@ static json_t *status_json(const zs_mgmt_ctx_t *m)
     } else {
         json_object_set_new(out, "stream", json_null());
     }
+    json_object_set_new(out, "replica", replica_json(c->replica));
     return out;
 }
 

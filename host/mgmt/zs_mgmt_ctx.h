@@ -13,6 +13,7 @@
 #include "host/ingress/udp/zs_udp.h"
 #include "host/mgmt/zs_sampler.h"
 #include "host/node/zs_node.h"
+#include "host/replica/zs_replica.h"
 #include "host/stream/zs_dsserver.h"
 #include "host/stream/zs_dswriter.h"
 
@@ -25,6 +26,7 @@ typedef struct {
     zs_accel_t *accel;
     zs_dsserver_t *stream;        /* the data stream's server and writer (NULL: stream.enabled off) */
     zs_dswriter_t *stream_writer;
+    zs_replica_t *replica;        /* a read replica's follower (NULL: a sequencer) */
     zs_config_t *config;    /* the effective configuration (config set keeps it current) */
     const char *version;
     zs_sampler_t *sampler;  /* set by zs_mgmt_start */

@@ -217,6 +217,24 @@ static void put_follower(out_t *o, const zs_l1_follower_t *f)
         "sequences whose recomputed accInputHash the contract does not hold (an ALARM each)", (double)f->acc_mismatches);
 }
 
+/* A read replica's following. */
+static void put_replica(out_t *o, const zs_mgmt_ctx_t *c)
+{
+    one(o, "zkseq_replica", "gauge", "1 when zkseqd is a read replica", c->replica != NULL);
+    if (!c->replica) return;
+    zs_replica_status_t s;
+    zs_replica_status(c->replica, &s);
+    one(o, "zkseq_replica_connected", "gauge", "1 while connected to the sequencer's data stream", s.connected);
+    one(o, "zkseq_replica_diverged", "gauge",
+        "1 once a block did not reproduce or the stream could not be replayed: following stopped (ALARM)", s.diverged);
+    one(o, "zkseq_replica_behind_blocks", "gauge", "blocks the replica is behind the sequencer", (double)s.behind);
+    one(o, "zkseq_replica_sequencer_head", "gauge", "the sequencer's head block, by its JSON-RPC",
+        (double)s.sequencer_head);
+    one(o, "zkseq_replica_blocks_replayed_total", "counter", "blocks re-executed and checked", (double)s.blocks);
+    one(o, "zkseq_replica_reconnects_total", "counter", "connections to the stream after the first",
+        (double)s.reconnects);
+}
+
 /* Polygon's data stream out of zkseqd. */
 static void put_stream(out_t *o, const zs_mgmt_ctx_t *c)
 {
@@ -282,6 +300,7 @@ char *zs_mgmt_metrics_text(const zs_mgmt_ctx_t *c, size_t *len)
     put_follower(&o, &fol);
     put_card(&o, c->accel);
     put_stream(&o, c);
+    put_replica(&o, c);
     head(&o, "zkseq_cpu_busy_ratio", "gauge", "each core's busy share over the last second");
     for (unsigned i = 0; i < r.ncpu; i++) put(&o, "zkseq_cpu_busy_ratio{cpu=\"%u\"} %.4f\n", i, r.cpu_busy[i]);
     if (o.oom) {

@@ -1,4 +1,4 @@
-#include "host/node/zs_builder.h"
+#include "host/node/zs_builder_int.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -6,60 +6,17 @@
 #include <string.h>
 
 #include "host/chain/zs_chain.h"
-#include "host/exec/zs_exec_batch.h"
 #include "host/log/zs_log.h"
 #include "lib/base/zs_time.h"
 
-/* The pool hands over up to CHUNK transactions at a time (one per sender),
-   their keys and L2 hashes are derived in lane-parallel batches, then they
-   run in order. */
-#define CHUNK 128
-
-/* What the block being built has gathered (buffers reused block to block). */
-typedef struct {
-    zs_txrec_t *recs;
-    size_t n, cap;
-    uint8_t (*touched)[20]; /* accounts whose committed values change */
-    size_t nt, capt;
-    uint8_t bloom[256];     /* the OR of its logs' blooms */
-} block_work_t;
-
-/* The block being built. */
-typedef struct {
-    zs_exec_block_t blk;
-    uint32_t l1_index;        /* the L1 info leaf its changeL2Block names (0: none) */
-    uint64_t start_ms;        /* wall clock */
-    uint64_t t_begin, t_exec; /* monotonic ns: the block's start, time executing */
-    zs_policy_now_t pn;       /* the policy at the block's start */
-    int full;                 /* the open batch took no more */
-} block_t;
-
-struct zs_builder {
-    zs_builder_cfg_t cfg;
-    pthread_t thread;
-
-    pthread_mutex_t mu; /* guards the control flags; cv wakes a parked thread */
-    pthread_cond_t cv;
-    int paused, parked, stopping;
-    int failed;         /* atomic */
-
-    /* The sequencer thread's own. */
-    zs_view_head_t head; /* the last block built (perhaps still being written) */
-    uint64_t forced_last; /* the last forced batch (L1's number) the chain holds */
-    uint64_t forced_held; /* an empty forced batch it cannot run (alarmed once) */
-    zs_job_t jobs[2];    /* one being written by the committer, one being built */
-    int cur;
-    block_work_t w;
-};
-
-static uint64_t now_ms(void)
+uint64_t builder_now_ms(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_REALTIME, &t);
     return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
-static int touch(block_work_t *w, const uint8_t a[20])
+int builder_touch(block_work_t *w, const uint8_t a[20])
 {
     if (w->nt == w->capt) {
         size_t c = w->capt ? 2 * w->capt : 64;
@@ -72,8 +29,7 @@ static int touch(block_work_t *w, const uint8_t a[20])
     return ZS_OK;
 }
 
-/* The open batch's published copy, and close requests it answered. */
-static void publish_open(zs_builder_t *b)
+void builder_publish_open(zs_builder_t *b)
 {
     zs_batcher_publish(b->cfg.batcher);
     zs_policyctl_forget_close(b->cfg.policy, zs_batcher_number(b->cfg.batcher));
@@ -84,7 +40,8 @@ static void publish_open(zs_builder_t *b)
 static int open_block(zs_builder_t *b, block_t *k)
 {
     memset(k, 0, sizeof *k);
-    k->start_ms = now_ms();
+    memcpy(k->coinbase, b->cfg.coinbase, 20);
+    k->start_ms = builder_now_ms();
     k->t_begin = zs_mono_ns();
     uint64_t ts = k->start_ms / 1000;
     uint32_t delta = ts > b->head.timestamp ? (uint32_t)(ts - b->head.timestamp) : 0;
@@ -99,20 +56,25 @@ static int open_block(zs_builder_t *b, block_t *k)
         l1 = &info;
         k->l1_index = leaf.index;
     }
-    int rc = zs_exec_block_begin(b->cfg.exec, b->head.root.hash, delta, l1, &k->blk);
+    return builder_begin(b, k, delta, l1);
+}
+
+int builder_begin(zs_builder_t *b, block_t *k, uint32_t delta, const zs_l1_info_t *l1)
+{
     int level = zs_smt_max_level(zs_state_tree(b->cfg.st));
     zs_exec_set_mcp(b->cfg.exec, zs_vcount_mcp((uint32_t)level, 1));
+    int rc = zs_exec_block_begin(b->cfg.exec, b->head.root.hash, delta, l1, &k->blk);
     if (!rc) rc = zs_batcher_begin_block(b->cfg.batcher, delta, k->l1_index, k->start_ms, level);
     if (rc) return rc;
     zs_policyctl_now(b->cfg.policy, &k->pn);
     b->w.n = b->w.nt = 0;
     memset(b->w.bloom, 0, sizeof b->w.bloom);
-    return touch(&b->w, b->cfg.coinbase);
+    return builder_touch(&b->w, k->coinbase);
 }
 
 /* An executed transaction: its record (status, logs, the contract it
    made), its batch entry and counters, the accounts it changed. */
-static int record_tx(zs_builder_t *b, const block_t *k, const zs_pool_item_t *it, const zs_exec_result_t *r)
+int builder_record_tx(zs_builder_t *b, const block_t *k, const zs_pool_item_t *it, const zs_exec_result_t *r)
 {
     block_work_t *w = &b->w;
     if (w->n == w->cap) {
@@ -146,9 +108,9 @@ static int record_tx(zs_builder_t *b, const block_t *k, const zs_pool_item_t *it
     if (r->nlogs && !(rc = zs_logs_encode(r->logs, r->nlogs, &t->logs, &t->logs_len)))
         zs_logs_bloom(t->logs, t->logs_len, w->bloom);
     if (!rc) rc = zs_batcher_add_tx(b->cfg.batcher, it->tx, it->raw_len, r->gas_used, &r->counters);
-    if (!rc) rc = touch(w, it->sender);
-    if (!rc && it->tx->has_to) rc = touch(w, it->tx->to);
-    for (size_t i = 0; !rc && i < r->ntouched; i++) rc = touch(w, r->touched[i]);
+    if (!rc) rc = builder_touch(w, it->sender);
+    if (!rc && it->tx->has_to) rc = builder_touch(w, it->tx->to);
+    for (size_t i = 0; !rc && i < r->ntouched; i++) rc = builder_touch(w, r->touched[i]);
     return rc;
 }
 
@@ -170,7 +132,7 @@ static int run_one(zs_builder_t *b, block_t *k, const zs_pool_item_t *it, const 
     if (rc) return rc;
     *ran = 1;
     if (r.reason == ZS_EXEC_OK) {
-        if ((rc = record_tx(b, k, it, &r))) return rc;
+        if ((rc = builder_record_tx(b, k, it, &r))) return rc;
         zs_pool_done(b->cfg.pool, it, 1);
     } else if (r.reason == ZS_EXEC_OUT_OF_COUNTERS && !empty) {
         *ran = 0;
@@ -225,7 +187,7 @@ static int execute(zs_builder_t *b, block_t *k, const zs_pool_item_t *first)
         int rc = run_chunk(b, k, items, have);
         if (rc) return rc;
         have = 0;
-        if (k->full || b->w.n >= max || now_ms() - k->start_ms >= k->pn.block_time_ms) break;
+        if (k->full || b->w.n >= max || builder_now_ms() - k->start_ms >= k->pn.block_time_ms) break;
         if (zs_pool_next(b->cfg.pool, 0, &items[0]) == ZS_OK) have = 1;
     }
     return ZS_OK;
@@ -251,7 +213,7 @@ static int record_block(zs_builder_t *b, const block_t *k, zs_job_t *job, const 
     job->head.l1_last = block.l1_last;
     memcpy(block.parent, b->head.hash, 32);
     zs_smt_h4_to_be(root->hash, block.state_root);
-    memcpy(block.coinbase, b->cfg.coinbase, 20);
+    memcpy(block.coinbase, k->coinbase, 20);
     memcpy(block.bloom, w->bloom, 256);
     block.ntx = (uint32_t)w->n;
     if (!(block.tx_hashes = malloc((w->n ? w->n : 1) * 32))) return ZS_ERR_NOMEM;
@@ -262,6 +224,12 @@ static int record_block(zs_builder_t *b, const block_t *k, zs_job_t *job, const 
         return rc;
     }
     zs_block_hash(&block, block.hash);
+    if (k->want_hash && memcmp(block.hash, k->want_hash, 32)) {
+        b->mismatch = "block hash";
+        memcpy(b->mismatch_got, block.hash, 32);
+        zs_block_clear(&block);
+        return ZS_ERR_CORRUPT;
+    }
     zs_chain_put_block(job->b, &block);
     for (size_t i = 0; i < w->n; i++) {
         memcpy(w->recs[i].block_hash, block.hash, 32);
@@ -270,7 +238,8 @@ static int record_block(zs_builder_t *b, const block_t *k, zs_job_t *job, const 
     zs_batcher_end_block(b->cfg.batcher, block.number, block.timestamp, block.state_root);
     zs_policy_now_t pn;
     zs_policyctl_now(b->cfg.policy, &pn);
-    zs_batch_close_t why = forced ? ZS_BATCH_CLOSE_NONE : zs_batcher_due(b->cfg.batcher, &pn, now_ms());
+    /* A replica's batches close where the sequencer's stream says. */
+    zs_batch_close_t why = forced || b->cfg.replay ? ZS_BATCH_CLOSE_NONE : zs_batcher_due(b->cfg.batcher, &pn, builder_now_ms());
     if (forced) {
         zs_batcher_close_forced(b->cfg.batcher, job->b, forced, &job->closed);
         zs_chain_put_forced_last(job->b, forced->number);
@@ -279,7 +248,7 @@ static int record_block(zs_builder_t *b, const block_t *k, zs_job_t *job, const 
     } else {
         zs_batcher_put(b->cfg.batcher, job->b);
     }
-    publish_open(b);
+    builder_publish_open(b);
     zs_chain_put_head(job->b, block.number);
     memcpy(job->head.hash, block.hash, 32);
     zs_block_clear(&block);
@@ -319,21 +288,26 @@ static int fill_job(zs_builder_t *b, zs_job_t *job)
     return ZS_OK;
 }
 
-static void drop_recs(zs_builder_t *b)
+void builder_drop_recs(zs_builder_t *b)
 {
     for (size_t i = 0; i < b->w.n; i++) zs_txrec_clear(&b->w.recs[i]);
     b->w.n = 0;
 }
 
-/* The executed block k committed, recorded and handed to job (forced: it
-   seals that forced batch); the builder's head moves to it. */
-static int seal_block(zs_builder_t *b, const block_t *k, zs_job_t *job, uint64_t gas_used,
+int builder_seal_block(zs_builder_t *b, const block_t *k, zs_job_t *job, uint64_t gas_used,
                       const zs_batcher_forced_t *forced)
 {
     uint64_t t_commit0 = zs_mono_ns();
     zs_smt_ref_t root;
     int rc;
     if ((rc = zs_state_commit(b->cfg.st, job->b, k->blk.number, &root, NULL))) return rc;
+    if (k->want_root) {
+        zs_smt_h4_to_be(root.hash, b->mismatch_got);
+        if (memcmp(b->mismatch_got, k->want_root, 32)) {
+            b->mismatch = "state root";
+            return ZS_ERR_CORRUPT;
+        }
+    }
     uint64_t t_records0 = zs_mono_ns();
     if ((rc = record_block(b, k, job, &root, gas_used, forced))) return rc;
     uint64_t t_records1 = zs_mono_ns();
@@ -350,7 +324,7 @@ static int seal_block(zs_builder_t *b, const block_t *k, zs_job_t *job, uint64_t
     job->ns_commit = t_records0 - t_commit0;
     job->ns_records = t_records1 - t_records0;
     b->head = job->head;
-    drop_recs(b);
+    builder_drop_recs(b);
     return ZS_OK;
 }
 
@@ -362,197 +336,13 @@ static int build_block(zs_builder_t *b, const zs_pool_item_t *first, zs_job_t *j
     if (!rc) rc = execute(b, &k, first);
     uint64_t gas_used, info_root[4];
     if (!rc) rc = zs_exec_block_end(b->cfg.exec, &gas_used, info_root);
-    return rc ? rc : seal_block(b, &k, job, gas_used, NULL);
+    return rc ? rc : builder_seal_block(b, &k, job, gas_used, NULL);
 }
 
-/* ---- Forced batches: L1's transactions, whole, as Polygon's processor
-   runs a forced batch (zs_exec_batch: one block with the forced timestamp,
-   global exit root and L1 block hash; transactions that fail a check are
-   skipped; a batch that does not decode, holds a changeL2Block or runs out
-   of counters is thrown away, leaving the state as it was). */
-
-/* What the counters have left of fork 12's budgets. */
-static void counters_left(const zs_vcount_t *used, zs_vcount_t *room)
+void builder_submit(zs_builder_t *b, zs_job_t *job)
 {
-    zs_vcount_t lim;
-    zs_vcount_limits(12, &lim);
-    const uint64_t *u = &used->steps, *l = &lim.steps;
-    uint64_t *r = &room->steps;
-    for (int i = 0; i < 8; i++) r[i] = u[i] < l[i] ? l[i] - u[i] : 0;
-}
-
-/* Runs the forced batch's transactions in the open forced block; *invalid
-   when the batch runs out of counters. */
-static int forced_txs(zs_builder_t *b, block_t *k, zs_exec_entry_t *v, size_t n, zs_vcount_t *used,
-                      const char **invalid)
-{
-    const zs_tx_t **txs = calloc(n + 1, sizeof *txs);
-    uint8_t(*senders)[20] = calloc(n + 1, 20), (*l2)[32] = calloc(n + 1, 32);
-    size_t m = 0;
-    int rc = txs && senders && l2 ? ZS_OK : ZS_ERR_NOMEM;
-    for (size_t i = 0; !rc && i < n; i++)
-        if (v[i].ent.kind == ZS_BATCH_ENTRY_TX && !v[i].why) {
-            txs[m] = &v[i].tx;
-            memcpy(senders[m++], v[i].sender, 20);
-        }
-    if (!rc) rc = zs_exec_prepare(b->cfg.exec, txs, (const uint8_t(*)[20])senders, m, l2);
-    for (size_t i = 0, j = 0; !rc && !*invalid && i < n; i++) {
-        zs_exec_entry_t *x = &v[i];
-        if (x->ent.kind != ZS_BATCH_ENTRY_TX) continue;
-        if (x->why) {
-            zs_log(ZS_LOG_INFO, "seq", "forced batch: transaction %zu skipped (%s)", i, x->why);
-            continue;
-        }
-        zs_vcount_t room;
-        zs_exec_result_t r;
-        counters_left(used, &room);
-        if ((rc = zs_exec_tx_fit(b->cfg.exec, &x->tx, x->sender, x->ent.effective_percentage, l2[j++], &room, &r)))
-            break;
-        if (r.reason == ZS_EXEC_OUT_OF_COUNTERS) {
-            *invalid = "out of counters: the prover would throw the batch away (fork 12 budgets)";
-        } else if (r.reason == ZS_EXEC_OK) {
-            zs_pool_item_t it = {.tx = &x->tx, .raw = x->tx.raw, .raw_len = x->tx.raw_len};
-            memcpy(it.sender, x->sender, 20);
-            zs_vcount_sum(used, &r.counters);
-            if (!(rc = record_tx(b, k, &it, &r))) b->w.recs[b->w.n - 1].eff_pct = x->ent.effective_percentage;
-        } else {
-            zs_log(ZS_LOG_INFO, "seq", "forced batch: transaction %zu skipped (%s)", i, zs_exec_reason_text(r.reason));
-        }
-    }
-    free(txs);
-    free(senders);
-    free(l2);
-    return rc;
-}
-
-/* Opens the forced block: the timestamp max(forced, previous), the forced
-   global exit root and L1 block hash. */
-static int open_forced_block(zs_builder_t *b, block_t *k, const zs_l1_forced_t *f, zs_vcount_t *used)
-{
-    memset(k, 0, sizeof *k);
-    k->start_ms = now_ms();
-    k->t_begin = zs_mono_ns();
-    zs_l1_info_t l1 = {0};
-    memcpy(l1.global_exit_root, f->ger, 32);
-    memcpy(l1.block_hash, f->block_hash, 32);
-    uint32_t delta = f->timestamp > b->head.timestamp ? (uint32_t)(f->timestamp - b->head.timestamp) : 0;
-    int level = zs_smt_max_level(zs_state_tree(b->cfg.st));
-    zs_exec_set_mcp(b->cfg.exec, zs_vcount_mcp((uint32_t)level, 1));
-    zs_vacc_t acc = {0};
-    zs_vcount_change_l2_block(&acc, 0);
-    zs_vcount_add(used, &acc, zs_vcount_mcp((uint32_t)level, 1));
-    int rc = zs_exec_block_begin(b->cfg.exec, b->head.root.hash, delta, &l1, &k->blk);
-    if (!rc) rc = zs_batcher_begin_block(b->cfg.batcher, delta, 0, k->start_ms, level);
-    if (rc) return rc;
-    zs_policyctl_now(b->cfg.policy, &k->pn);
-    b->w.n = b->w.nt = 0;
-    memset(b->w.bloom, 0, sizeof b->w.bloom);
-    return touch(&b->w, b->cfg.coinbase);
-}
-
-/* The forced batch's one block into job; *invalid when it is thrown away
-   (the state is then as it was). */
-static int forced_block(zs_builder_t *b, const zs_l1_forced_t *f, zs_exec_entry_t *v, size_t n, zs_vcount_t *used,
-                        zs_job_t *job, const zs_batcher_forced_t *bf, const char **invalid)
-{
-    block_t k;
-    uint64_t gas_used, info_root[4];
-    int rc = open_forced_block(b, &k, f, used);
-    if (!rc) rc = forced_txs(b, &k, v, n, used, invalid);
-    if (!rc) rc = zs_exec_block_end(b->cfg.exec, &gas_used, info_root);
-    zs_vcount_t lim;
-    zs_vcount_limits(12, &lim);
-    if (!rc && !*invalid && zs_vcount_over(used, &lim))
-        *invalid = "out of counters: the prover would throw the batch away (fork 12 budgets)";
-    if (rc || *invalid) {
-        drop_recs(b);
-        return rc ? rc : zs_state_discard(b->cfg.st, &b->head.root);
-    }
-    return seal_block(b, &k, job, gas_used, bf);
-}
-
-/* Why a forced batch is thrown away before it runs (NULL: it runs). */
-static const char *forced_check(zs_builder_t *b, const zs_l1_forced_t *f, zs_exec_entry_t **v, size_t *n,
-                                zs_vcount_t *used)
-{
-    const char *why = zs_exec_batch_decode(f->data, f->len, b->cfg.chain_id, v, n);
-    for (size_t i = 0; !why && i < *n; i++)
-        if ((*v)[i].ent.kind == ZS_BATCH_ENTRY_TX && (*v)[i].ent.type != 0 && !b->cfg.typed_txs)
-            why = "a transaction does not decode (Failed to RLP decode signing data)"; /* fork 12: legacy only */
-    int level = zs_smt_max_level(zs_state_tree(b->cfg.st));
-    if (!why) why = zs_exec_batch_precount(f->len, *v, *n, 1, (uint32_t)level, used);
-    return why;
-}
-
-/* Runs forced batch `number` as a batch of its own, after the open batch
-   is closed; it is sealed with the forced fields and handed over like
-   every other. */
-static int run_forced(zs_builder_t *b, const zs_l1_forced_t *f)
-{
-    zs_job_t *job = &b->jobs[b->cur];
-    if (zs_batcher_has_blocks(b->cfg.batcher)) {
-        zs_job_reset(job);
-        zs_batcher_close(b->cfg.batcher, job->b, ZS_BATCH_CLOSE_FORCED, &job->closed);
-        publish_open(b);
-        zs_committer_submit(b->cfg.committer, job);
-        b->cur ^= 1;
-        job = &b->jobs[b->cur];
-    }
-    zs_committer_wait_idle(b->cfg.committer); /* a discard reads the tree back from the store */
-    zs_job_reset(job);
-    zs_batcher_forced_t bf = {.number = f->number, .timestamp = f->timestamp, .data = f->data, .len = f->len};
-    memcpy(bf.ger, f->ger, 32);
-    memcpy(bf.block_hash, f->block_hash, 32);
-    zs_exec_entry_t *v = NULL;
-    size_t n = 0;
-    zs_vcount_t used = {0};
-    const char *invalid = forced_check(b, f, &v, &n, &used);
-    int rc = 0;
-    if (!invalid) rc = forced_block(b, f, v, n, &used, job, &bf, &invalid);
-    zs_exec_entries_free(v, n);
-    if (rc) return rc;
-    if (invalid) {
-        bf.invalid = 1;
-        zs_smt_h4_to_be(b->head.root.hash, bf.state_root);
-        zs_batcher_close_forced(b->cfg.batcher, job->b, &bf, &job->closed);
-        zs_chain_put_forced_last(job->b, f->number);
-        publish_open(b);
-        zs_log(ZS_LOG_WARN, "seq", "forced batch %llu is invalid and sequenced as such: %s",
-               (unsigned long long)f->number, invalid);
-    } else {
-        zs_log(ZS_LOG_INFO, "seq", "forced batch %llu executed in block %llu", (unsigned long long)f->number,
-               (unsigned long long)b->head.number);
-    }
-    b->forced_last = f->number;
     zs_committer_submit(b->cfg.committer, job);
     b->cur ^= 1;
-    return ZS_OK;
-}
-
-/* The next forced batch, when L1 queued one deep enough: 1 when it ran. */
-static int forced_due(zs_builder_t *b, int *rc)
-{
-    *rc = 0;
-    if (!b->cfg.l1view || zs_l1view_forced_deep(b->cfg.l1view) <= b->forced_last) return 0;
-    zs_l1_forced_t f;
-    if ((*rc = zs_l1rec_forced(b->cfg.store, b->forced_last + 1, &f))) {
-        if (*rc == ZS_ERR_NOTFOUND) *rc = 0; /* the follower started after it: nothing to run */
-        return 0;
-    }
-    if (!f.len) {
-        /* Polygon's processor changes the state for an empty forced batch
-           without a block, which this chain (a version per block) cannot
-           record: held, with an alarm, rather than sequenced wrong. */
-        if (b->forced_held != f.number)
-            zs_log(ZS_LOG_ERROR, "seq", "ALARM forced batch %llu is empty: zkseq does not sequence empty forced "
-                   "batches yet; it and the forced batches after it wait", (unsigned long long)f.number);
-        b->forced_held = f.number;
-        zs_l1_forced_clear(&f);
-        return 0;
-    }
-    *rc = run_forced(b, &f);
-    zs_l1_forced_clear(&f);
-    return 1;
 }
 
 /* ---- The thread. */
@@ -577,13 +367,12 @@ static void close_idle_batch(zs_builder_t *b, zs_job_t *job)
 {
     zs_policy_now_t pn;
     zs_policyctl_now(b->cfg.policy, &pn);
-    zs_batch_close_t why = zs_batcher_due(b->cfg.batcher, &pn, now_ms());
+    zs_batch_close_t why = zs_batcher_due(b->cfg.batcher, &pn, builder_now_ms());
     if (!why) return;
     zs_job_reset(job);
     zs_batcher_close(b->cfg.batcher, job->b, why, &job->closed);
-    publish_open(b);
-    zs_committer_submit(b->cfg.committer, job);
-    b->cur ^= 1;
+    builder_publish_open(b);
+    builder_submit(b, job);
 }
 
 static void *builder_main(void *arg)
@@ -592,7 +381,12 @@ static void *builder_main(void *arg)
     while (!wait_while_paused(b)) {
         zs_pool_item_t it;
         int rc;
-        if (forced_due(b, &rc) || rc) {
+        if (b->cfg.replay) {
+            if (!(rc = builder_replay_step(b))) continue;
+            b->cfg.fail(b->cfg.fail_ctx, "replaying the sequencer's block", rc);
+            break;
+        }
+        if (builder_forced_due(b, &rc) || rc) {
             if (!rc) continue;
             b->cfg.fail(b->cfg.fail_ctx, "running a forced batch", rc);
             break;
@@ -616,8 +410,7 @@ static void *builder_main(void *arg)
             b->cfg.fail(b->cfg.fail_ctx, "building a block", rc);
             break;
         }
-        zs_committer_submit(b->cfg.committer, job);
-        b->cur ^= 1;
+        builder_submit(b, job);
     }
     zs_committer_wait_idle(b->cfg.committer);
     return NULL;

@@ -24,6 +24,7 @@
 #include "host/node/zs_committer.h"
 #include "host/node/zs_ejected.h"
 #include "host/node/zs_policyctl.h"
+#include "host/node/zs_replay.h"
 #include "host/l1view/zs_l1view.h"
 #include "host/node/zs_view.h"
 #include "host/pool/zs_pool.h"
@@ -46,6 +47,7 @@ typedef struct {
     zs_view_head_t head;  /* the chain's head when the builder starts */
     uint64_t forced_last; /* the last forced batch the chain holds (zs_chain_forced_last) */
     int paused;           /* start paused (transactions are admitted, not sequenced) */
+    zs_replay_t *replay;  /* a replica: blocks come from here (the sequencer's stream), not the pool */
     /* Told once when building a block fails; the builder then stops. */
     void (*fail)(void *ctx, const char *what, int rc);
     void *fail_ctx;

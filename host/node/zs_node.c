@@ -428,7 +428,7 @@ static int open_chain(zs_node_t *n, const zs_genesis_t *genesis, zs_view_head_t 
             snprintf(err, errlen, "the database is empty and no genesis was given");
             return ZS_ERR_STATE;
         }
-        zs_chain_params_t p = {.chain_id = n->cfg.chain_id, .base_fee = n->cfg.min_gas_price, .timestamp = now_ms() / 1000};
+        zs_chain_params_t p = {.chain_id = n->cfg.chain_id, .base_fee = n->cfg.min_gas_price, .timestamp = n->cfg.genesis_timestamp ? n->cfg.genesis_timestamp : now_ms() / 1000};
         if ((rc = zs_chaininit_create(n->store, n->st, genesis, &p, n->cfg.coinbase, err, errlen))) return rc;
         zs_state_version(n->st, &version, &head->root);
     }
@@ -520,7 +520,7 @@ static int start_threads(zs_node_t *n, const zs_view_head_t *head, char *err, si
                            .policy = n->policy, .ejected = n->ejected, .committer = n->committer, .l1view = n->l1view,
                            .max_block_txs = n->cfg.max_block_txs, .head = *head, .paused = n->cfg.paused,
                            .chain_id = n->cfg.chain_id, .typed_txs = n->cfg.typed_txs,
-                           .forced_last = zs_chain_forced_last(n->store),
+                           .forced_last = zs_chain_forced_last(n->store), .replay = n->cfg.replay,
                            .fail = node_failed, .fail_ctx = n};
     memcpy(bc.coinbase, n->cfg.coinbase, 20);
     if (!(n->builder = zs_builder_start(&bc, err, errlen))) return ZS_ERR_STATE;

@@ -32,6 +32,7 @@
 #include "host/metrics/zs_metrics.h"
 #include "host/node/zs_committer.h"
 #include "host/node/zs_policyctl.h"
+#include "host/node/zs_replay.h"
 #include "host/pool/zs_pool.h"
 #include "lib/policy/zs_batch_policy.h"
 #include "lib/u256/zs_u256.h"
@@ -54,6 +55,8 @@ typedef struct {
     int paused;                 /* admit and pool, but do not sequence until zs_node_resume */
     zs_accel_t *accel;          /* the hashing card (NULL: the CPU); outlives the node */
     int typed_txs;              /* extension: admit EIP-2930/1559 transactions (Polygon: legacy only) */
+    uint64_t genesis_timestamp; /* a new database's block 0 time (0: now); a replica takes the sequencer's */
+    zs_replay_t *replay;        /* a replica: blocks come from the sequencer's stream here (outlives the node) */
 } zs_node_cfg_t;
 
 typedef struct zs_node zs_node_t;

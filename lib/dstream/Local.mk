@@ -12,7 +12,7 @@ $(BUILD)/obj/gen/lib/dstream/datastream.pb-c.o: $(DS_GEN)/datastream.pb-c.c
 	@mkdir -p $(@D)
 	$(say) CC $<
 	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/gen -w -c -o $@ $<
-$(call add-objs,zs_dstream,zs_dstream.c,-I$(BUILD)/gen)
+$(call add-objs,zs_dstream,zs_dstream.c zs_dsclient.c,-I$(BUILD)/gen)
 $(call obj-of,lib/dstream/zs_dstream.c): | $(DS_GEN)/datastream.pb-c.h
 zs_dstream_OBJS += $(BUILD)/obj/gen/lib/dstream/datastream.pb-c.o
 $(call add-unit-test,test_dstream,test_dstream.c,zs_testsupport zs_dstream zs_lib,$(PROTOBUF_C_LIBS) $(JSON_LIBS))

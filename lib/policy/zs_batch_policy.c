@@ -24,7 +24,7 @@ const size_t zs_batch_policy_nkeys = sizeof zs_batch_policy_keys / sizeof zs_bat
 const char *zs_batch_close_name(int reason)
 {
     static const char *const names[ZS_BATCH_CLOSE_COUNT] = {"", "full", "bytes", "txs", "gas", "age", "firmware",
-                                                            "operator", "counters", "forced"};
+                                                            "operator", "counters", "forced", "sequencer"};
     return reason > 0 && reason < ZS_BATCH_CLOSE_COUNT ? names[reason] : "?";
 }
 

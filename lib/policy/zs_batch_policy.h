@@ -50,6 +50,7 @@ typedef enum {
     ZS_BATCH_CLOSE_OPERATOR, /* an operator asked (zkseqctl batch close) */
     ZS_BATCH_CLOSE_COUNTERS, /* the next transaction would pass the prover's counters (fork 12 budgets) */
     ZS_BATCH_CLOSE_FORCED,   /* a forced batch from L1 comes next (and a forced batch itself) */
+    ZS_BATCH_CLOSE_SEQUENCER, /* a replica: where the sequencer's data stream ends the batch */
     ZS_BATCH_CLOSE_COUNT
 } zs_batch_close_t;
 

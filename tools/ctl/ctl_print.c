@@ -93,6 +93,16 @@ static void print_status(json_t *r)
         printf("stream:      port %lld, %lld clients, up to block %lld, %lld entries sent, %lld cut off\n",
                num(ds, "port"), num(ds, "clients"), num(ds, "last_block"), num(ds, "entries_sent"),
                num(ds, "cut_off"));
+    json_t *rp = json_object_get(r, "replica");
+    if (json_is_object(rp)) {
+        printf("replica:     follows %s (%s), head %lld, sequencer at %lld, %lld blocks behind; replayed %lld blocks, "
+               "%lld batches; %lld reconnects\n",
+               str(rp, "stream"), json_is_true(json_object_get(rp, "connected")) ? "connected" : "NOT CONNECTED",
+               num(rp, "head"), num(rp, "sequencer_head"), num(rp, "behind"), num(rp, "blocks_replayed"),
+               num(rp, "batches_replayed"), num(rp, "reconnects"));
+        if (json_is_true(json_object_get(rp, "diverged")))
+            printf("  ALARM: stopped following: %s\n", str(rp, "why"));
+    }
     json_t *cpu = json_object_get(r, "cpu");
     printf("cpu:        ");
     for (size_t i = 0; i < json_array_size(cpu); i++) printf(" cpu%zu %3.0f%%", i, 100 * json_number_value(json_array_get(cpu, i)));

@@ -2,15 +2,12 @@
    stream's entries as JSON, one per line, from a stream file (read as
    zkevm-data-streamer lays it out) or from a server (the Header command for
    the count, then Start from --from, then Stop). */
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
+#include "lib/dstream/zs_dsclient.h"
 #include "lib/dstream/zs_dstream.h"
 #include "tools/zkseq/zkseq_cli.h"
 
@@ -116,78 +113,27 @@ static int dump_file(const char *path, uint64_t from, uint64_t count)
 
 /* ---- From a server. */
 
-static void get_all(int fd, uint8_t *p, size_t n)
-{
-    while (n) {
-        struct pollfd pf = {fd, POLLIN, 0};
-        ssize_t r = poll(&pf, 1, 10000) > 0 ? recv(fd, p, n, 0) : -1;
-        if (r <= 0) cli_fail("stream dump: the server closed the connection or stopped answering");
-        p += r;
-        n -= (size_t)r;
-    }
-}
-
-/* The next packet (its whole bytes, malloc'd). */
-static uint8_t *packet(int fd, uint32_t *len)
-{
-    uint8_t h[5];
-    get_all(fd, h, 5);
-    *len = h[0] == ZS_DS_PT_HEADER ? ZS_DS_HEADER_LEN : zs_ds_packet_length(h);
-    if (*len < 5 || *len > ZS_DS_DATA_PAGE) cli_fail("stream dump: a packet of %u bytes", *len);
-    uint8_t *p = malloc(*len);
-    memcpy(p, h, 5);
-    get_all(fd, p + 5, *len - 5);
-    return p;
-}
-
-static void command(int fd, uint64_t cmd, const uint8_t *arg, size_t n)
-{
-    uint8_t b[32] = {0};
-    for (int i = 0; i < 8; i++) b[7 - i] = (uint8_t)(cmd >> (8 * i));
-    b[15] = ZS_DS_STREAM_SEQUENCER;
-    memcpy(b + 16, arg, n);
-    if (send(fd, b, 16 + n, MSG_NOSIGNAL) != (ssize_t)(16 + n)) cli_fail("stream dump: cannot send");
-    uint32_t len;
-    uint8_t *r = packet(fd, &len);
-    if (r[0] != ZS_DS_PT_RESULT || len < ZS_DS_RESULT_FIXED) cli_fail("stream dump: no result packet");
-    uint32_t err = (uint32_t)r[5] << 24 | (uint32_t)r[6] << 16 | (uint32_t)r[7] << 8 | r[8];
-    if (err) cli_fail("stream dump: the server answered error %u: %.*s", err, (int)(len - 9), (const char *)r + 9);
-    free(r);
-}
-
 static int dump_server(const char *hostport, uint64_t from, uint64_t count)
 {
-    char host[256];
-    const char *colon = strrchr(hostport, ':');
-    if (!colon || (size_t)(colon - hostport) >= sizeof host) cli_fail("stream dump: want HOST:PORT or a file");
-    memcpy(host, hostport, (size_t)(colon - hostport));
-    host[colon - hostport] = 0;
-    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *ai;
-    if (getaddrinfo(host, colon + 1, &hints, &ai)) cli_fail("stream dump: cannot resolve %s", host);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen)) cli_fail("stream dump: cannot connect to %s", hostport);
-    freeaddrinfo(ai);
-    command(fd, ZS_DS_CMD_HEADER, NULL, 0);
-    uint32_t len;
-    uint8_t *hp = packet(fd, &len);
+    zs_dsclient_t c;
     zs_ds_header_t h;
-    if (zs_ds_header_decode(hp, &h)) cli_fail("stream dump: no header packet");
-    free(hp);
+    if (zs_dsclient_connect(&c, hostport, 10000) || zs_dsclient_header(&c, &h))
+        cli_fail("stream dump: %s", c.err);
     uint64_t end = h.total_entries;
     if (from > end) from = end;
     if (count < end - from) end = from + count;
-    uint8_t a[8];
-    for (int i = 0; i < 8; i++) a[7 - i] = (uint8_t)(from >> (8 * i));
-    command(fd, ZS_DS_CMD_START, a, 8);
+    if (zs_dsclient_start(&c, from)) cli_fail("stream dump: %s", c.err);
     for (uint64_t n = from; n < end; n++) {
-        uint8_t *p = packet(fd, &len);
+        uint8_t *p;
+        uint32_t len;
         zs_ds_entry_t e;
+        if (zs_dsclient_packet(&c, &p, &len)) cli_fail("stream dump: %s", c.err);
         if (p[0] != ZS_DS_PT_DATA || zs_ds_entry_decode(p, len, &e) || e.number != n)
             cli_fail("stream dump: entry %llu did not come as one", (unsigned long long)n);
         emit(&e);
         free(p);
     }
-    close(fd);
+    zs_dsclient_close(&c);
     return 0;
 }
 

@@ -94,7 +94,8 @@ static json_t *handle_batch(zs_rpc_t *r, json_t *req, size_t n)
     const uint8_t **raws = calloc(n, sizeof *raws);
     size_t *lens = calloc(n, sizeof *lens), *where = calloc(n, sizeof *where), k = 0;
     zs_submit_t *subs = calloc(n, sizeof *subs);
-    for (size_t i = 0; raws && lens && where && subs && i < n; i++) {
+    /* A replica forwards each call: nothing is admitted here. */
+    for (size_t i = 0; !r->cfg.read_only && raws && lens && where && subs && i < n; i++) {
         json_t *c = json_array_get(req, i), *params = json_object_get(c, "params");
         const char *m = json_string_value(json_object_get(c, "method"));
         const char *hex = json_string_value(json_array_get(params, 0));

@@ -19,6 +19,7 @@
 #define ZS_RPC_H
 
 #include <stddef.h>
+#include <jansson.h>
 #include <stdint.h>
 
 #include "host/node/zs_node.h"
@@ -35,6 +36,13 @@ typedef struct {
     unsigned max_log_blocks; /* eth_getLogs: blocks one query may scan, 10000 */
     unsigned max_logs;       /* eth_getLogs: logs one answer may hold, 10000 */
     unsigned max_filters;    /* eth_newFilter / eth_newBlockFilter installed at once, 1024 */
+    /* A read replica: transactions are not taken here.  With forward, a
+       method is passed on to the sequencer and its whole answer object
+       (result or error; a new reference) comes back, NULL when the
+       sequencer cannot be reached. */
+    int read_only;
+    json_t *(*forward)(void *ctx, const char *method, json_t *params);
+    void *forward_ctx;
 } zs_rpc_cfg_t;
 
 typedef struct zs_rpc zs_rpc_t;

@@ -149,8 +149,37 @@ static void count_submit(const zs_submit_t *s)
     zs_metrics_ack(ZS_PATH_RPC, zs_mono_ns() - rpc_request_ns);
 }
 
+/* A read replica: the call goes to the sequencer, and its answer comes
+   back as the sequencer gave it (1), or is refused here (no sequencer to
+   forward to); 0 on a node that takes transactions itself. */
+static int replica_send(zs_rpc_t *r, const char *method, json_t *p, json_t **out, rpc_err_t *e)
+{
+    *out = NULL;
+    if (!r->cfg.read_only) return 0;
+    json_t *ans = r->cfg.forward ? r->cfg.forward(r->cfg.forward_ctx, method, p) : NULL;
+    json_t *err = json_object_get(ans, "error"), *res = json_object_get(ans, "result");
+    if (!r->cfg.forward) {
+        rpc_fail(e, -32000, "this node is a read replica without a sequencer to forward transactions to");
+    } else if (!ans) {
+        rpc_fail(e, -32000, "this read replica cannot reach the sequencer to forward the transaction");
+    } else if (err) {
+        const char *m = json_string_value(json_object_get(err, "message"));
+        rpc_fail(e, (int)json_integer_value(json_object_get(err, "code")), "%s", m ? m : "");
+        json_t *d = json_object_get(err, "data");
+        if (d) e->data = json_incref(d);
+    } else if (res) {
+        *out = json_incref(res);
+    } else {
+        rpc_fail(e, -32603, "the sequencer's answer has no result");
+    }
+    json_decref(ans);
+    return 1;
+}
+
 static json_t *m_send_raw(zs_rpc_t *r, json_t *p, rpc_err_t *e)
 {
+    json_t *fwd;
+    if (replica_send(r, "eth_sendRawTransaction", p, &fwd, e)) return fwd;
     zs_submit_t s;
     if (rpc_presubmitted) {
         s = *rpc_presubmitted;
@@ -168,6 +197,8 @@ static json_t *m_send_raw(zs_rpc_t *r, json_t *p, rpc_err_t *e)
 
 static json_t *m_send_raw_sync(zs_rpc_t *r, json_t *p, rpc_err_t *e)
 {
+    json_t *fwd;
+    if (replica_send(r, "eth_sendRawTransactionSync", p, &fwd, e)) return fwd;
     uint64_t timeout = r->cfg.sync_timeout_ms;
     json_t *t = rpc_param(p, 1);
     if (t && !json_is_null(t) && (rpc_parse_qty(t, &timeout) || timeout > r->cfg.max_sync_timeout_ms))
