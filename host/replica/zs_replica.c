@@ -204,7 +204,7 @@ static int session(zs_replica_t *r, zs_dsclient_t *c)
     rc = 0;
     while (!rc && !stopping(r) && !zs_replay_diverged(r->q, NULL, 0)) {
         struct pollfd pf = {c->fd, POLLIN, 0};
-        int pr = poll(&pf, 1, 500);
+        int pr = zs_dsclient_buffered(c) ? 1 : poll(&pf, 1, 500);
         if (pr > 0) rc = one_packet(r, c, &s);
     }
     if (s.in_block) zs_replay_item_clear(&s.cur);

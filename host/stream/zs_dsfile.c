@@ -310,6 +310,39 @@ int zs_dsfile_entry(zs_dsfile_t *f, uint64_t number, uint8_t **packet, size_t *l
     return ZS_OK;
 }
 
+static uint64_t page_of(uint64_t off)
+{
+    return (off - ZS_DS_HEADER_PAGE) / ZS_DS_DATA_PAGE;
+}
+
+int zs_dsfile_run(zs_dsfile_t *f, uint64_t from, size_t cap, uint8_t **bytes, size_t *len, uint64_t *count)
+{
+    pthread_mutex_lock(&f->mu);
+    uint64_t total = f->hdr.total_entries, start = from < total ? f->off[from] : 0, end = 0, stop = from;
+    /* Entries on one page lie back to back: entries from..stop-1 are the
+       bytes up to where committed entry `stop`, on the same page, begins. */
+    for (uint64_t k = from + 1; k < total && page_of(f->off[k]) == page_of(start) && f->off[k] - start <= cap; k++) {
+        end = f->off[k];
+        stop = k;
+    }
+    pthread_mutex_unlock(&f->mu);
+    if (from >= total) return ZS_ERR_NOTFOUND;
+    if (!end) {
+        *count = 1;
+        return zs_dsfile_entry(f, from, bytes, len);
+    }
+    uint8_t *p = malloc(end - start);
+    if (!p) return ZS_ERR_NOMEM;
+    if (pread(f->fd, p, end - start, (off_t)start) != (ssize_t)(end - start)) {
+        free(p);
+        return ZS_ERR_IO;
+    }
+    *bytes = p;
+    *len = end - start;
+    *count = stop - from;
+    return ZS_OK;
+}
+
 int zs_dsfile_bookmark(zs_dsfile_t *f, const uint8_t *bookmark, size_t len, uint64_t *number)
 {
     int rc = ZS_ERR_NOTFOUND;

@@ -42,6 +42,11 @@ zs_ds_header_t zs_dsfile_header(zs_dsfile_t *f);
 /* Committed entry `number` as its whole data packet (17 + data bytes,
    malloc'd): 0, ZS_ERR_NOTFOUND, or an I/O error. */
 ZS_MUST_USE int zs_dsfile_entry(zs_dsfile_t *f, uint64_t number, uint8_t **packet, size_t *len);
+/* Committed entries from `from` on, as many as lie back to back on one page
+   within cap bytes (at least one): their packets' bytes (malloc'd) and how
+   many; for a server that sends a client's backlog in few writes. */
+ZS_MUST_USE int zs_dsfile_run(zs_dsfile_t *f, uint64_t from, size_t cap, uint8_t **bytes, size_t *len,
+                              uint64_t *count);
 /* The entry number of a bookmark (the BookMark message's bytes). */
 ZS_MUST_USE int zs_dsfile_bookmark(zs_dsfile_t *f, const uint8_t *bookmark, size_t len, uint64_t *number);
 /* Waits until more than `have` entries are committed or timeout_ms passes;

@@ -200,13 +200,14 @@ static int stream_out(client_t *c)
         if (poll(&pf, 1, 0) > 0) return GO_ON; /* a command first */
         uint8_t *p;
         size_t len;
-        if (zs_dsfile_entry(c->s->f, c->next, &p, &len)) return DROP;
+        uint64_t n;
+        if (zs_dsfile_run(c->s->f, c->next, 256 * 1024, &p, &len, &n)) return DROP;
         int rc = send_all(c, p, len);
         free(p);
         if (rc) return DROP;
-        c->next++;
+        c->next += n;
         pthread_mutex_lock(&c->s->mu);
-        c->s->st.entries_sent++;
+        c->s->st.entries_sent += n;
         pthread_mutex_unlock(&c->s->mu);
     }
     return GO_ON;

@@ -49,22 +49,35 @@ void zs_dsclient_close(zs_dsclient_t *c)
     c->fd = -1;
 }
 
+size_t zs_dsclient_buffered(const zs_dsclient_t *c)
+{
+    return c->have - c->pos;
+}
+
 static int get_all(zs_dsclient_t *c, uint8_t *p, size_t n)
 {
     while (n) {
+        if (c->pos < c->have) {
+            size_t k = c->have - c->pos < n ? c->have - c->pos : n;
+            memcpy(p, c->in + c->pos, k);
+            c->pos += k;
+            p += k;
+            n -= k;
+            continue;
+        }
         struct pollfd pf = {c->fd, POLLIN, 0};
         int pr = poll(&pf, 1, c->timeout_ms);
         if (pr == 0) {
             snprintf(c->err, sizeof c->err, "the server sent nothing for %d ms", c->timeout_ms);
             return ZS_ERR_TIMEOUT;
         }
-        ssize_t r = pr > 0 ? recv(c->fd, p, n, 0) : -1;
+        ssize_t r = pr > 0 ? recv(c->fd, c->in, sizeof c->in, 0) : -1;
         if (r <= 0) {
             snprintf(c->err, sizeof c->err, "the server closed the connection");
             return ZS_ERR_IO;
         }
-        p += r;
-        n -= (size_t)r;
+        c->pos = 0;
+        c->have = (size_t)r;
     }
     return ZS_OK;
 }

@@ -20,12 +20,17 @@ typedef struct {
     int fd;
     int timeout_ms;
     char err[200];
+    uint8_t in[65536]; /* what was received and not yet taken: in[pos..have) */
+    size_t pos, have;
 } zs_dsclient_t;
 
 /* HOST:PORT (IPv4 or a name).  0, or ZS_ERR_IO with err set. */
 ZS_MUST_USE int zs_dsclient_connect(zs_dsclient_t *c, const char *hostport, int timeout_ms);
 void zs_dsclient_close(zs_dsclient_t *c);
 
+/* Bytes received and not yet taken (a caller that polls the socket polls
+   only when there are none). */
+size_t zs_dsclient_buffered(const zs_dsclient_t *c);
 /* The next packet's bytes (malloc'd, *len of them). */
 ZS_MUST_USE int zs_dsclient_packet(zs_dsclient_t *c, uint8_t **p, uint32_t *len);
 /* Sends command cmd with its argument bytes and reads its result packet. */

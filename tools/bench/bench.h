@@ -73,6 +73,11 @@ int bench_run_load_with(uint16_t port, int first, int conns, size_t per_conn, si
 /* The load's sender keys (funded by bench_fund), and a wait until addr's
    latest nonce reaches want (or 120 s pass since t0). */
 void bench_sender_key(int i, uint8_t key[32]);
+/* Read calls (no nonce wait): conns connections of per_conn calls each. */
+int bench_run_reads(uint16_t port, int conns, size_t per_conn, size_t window, bench_body_fn fn, void *ctx,
+                    bench_load_result_t *r, char *why, size_t whylen);
+/* Read replicas beside the sequencer (bench_replica.c). */
+void bench_replica(const bench_opts_t *o);
 void bench_wait_nonce(uint16_t port, const char *addr, size_t want, double t0);
 void bench_erc20(const bench_opts_t *o);
 /* The ERC-20 transfer loop of the evm suite (bench_erc20.c: it has the token). */

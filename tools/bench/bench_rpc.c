@@ -174,14 +174,30 @@ int bench_run_load(uint16_t port, int first, int conns, size_t per_conn, size_t 
     return bench_run_load_with(port, first, conns, per_conn, window, transfer_body, NULL, r, why, whylen);
 }
 
-/* Sends per_conn requests on each of conns connections (senders first..,
-   bodies from fn, nonces 0..per_conn-1 unless fn counts otherwise: *nonce0
-   is each sender's first); waits until every sender's latest nonce shows
-   them all mined. */
+static int run_conns(uint16_t port, int first, int conns, size_t per_conn, size_t window, bench_body_fn fn, void *ctx,
+                     int mined, bench_load_result_t *r, char *why, size_t whylen);
+
 int bench_run_load_with(uint16_t port, int first, int conns, size_t per_conn, size_t window, bench_body_fn fn,
                         void *ctx, bench_load_result_t *r, char *why, size_t whylen)
 {
-    static load_t loads[MAX_CONNS];
+    return run_conns(port, first, conns, per_conn, window, fn, ctx, 1, r, why, whylen);
+}
+
+int bench_run_reads(uint16_t port, int conns, size_t per_conn, size_t window, bench_body_fn fn, void *ctx,
+                    bench_load_result_t *r, char *why, size_t whylen)
+{
+    return run_conns(port, 0, conns, per_conn, window, fn, ctx, 0, r, why, whylen);
+}
+
+/* Sends per_conn requests on each of conns connections (senders first..,
+   bodies from fn, nonces 0..per_conn-1 unless fn counts otherwise); with
+   mined, waits until every sender's latest nonce shows them all mined.
+   Its connections' state is the calling thread's: a read load may run
+   beside a write load. */
+static int run_conns(uint16_t port, int first, int conns, size_t per_conn, size_t window, bench_body_fn fn, void *ctx,
+                     int mined, bench_load_result_t *r, char *why, size_t whylen)
+{
+    static __thread load_t loads[MAX_CONNS];
     pthread_t th[MAX_CONNS];
     char addrs[MAX_CONNS][43];
     for (int i = 0; i < conns; i++) {
@@ -199,7 +215,7 @@ int bench_run_load_with(uint16_t port, int first, int conns, size_t per_conn, si
     for (int i = 0; i < conns; i++) pthread_create(&th[i], NULL, load_main, &loads[i]);
     for (int i = 0; i < conns; i++) pthread_join(th[i], NULL);
     /* Mined: every sender's latest nonce reached per_conn. */
-    for (int i = 0; i < conns; i++) bench_wait_nonce(port, addrs[i], per_conn, t0);
+    for (int i = 0; mined && i < conns; i++) bench_wait_nonce(port, addrs[i], per_conn, t0);
     double dt = bench_now() - t0;
     size_t total = per_conn * (size_t)conns, errors = 0;
     double *all = malloc(total * sizeof *all);

@@ -30,6 +30,7 @@ static const suite_t suites[] = {
     {"evm", bench_evm},
     {"erc20", bench_erc20},
     {"blob", bench_blob},
+    {"replica", bench_replica},
 };
 #define NSUITES (sizeof suites / sizeof suites[0])
 
