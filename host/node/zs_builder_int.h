@@ -1,7 +1,8 @@
-/* zs_builder_int.h: what the sequencer thread's files share (zs_builder.c:
-   blocks from the pool; zs_builder_forced.c: forced batches from L1;
-   zs_builder_replay.c: a replica's blocks from the sequencer's stream).
-   Internal to host/node. */
+/* zs_builder_int.h: what the sequencer thread's files share: the thread
+   and its blocks from the pool (zs_builder.c) calls on forced batches from
+   L1 (zs_builder_forced.c) and a replica's blocks from the sequencer's
+   stream (zs_builder_replay.c); all three build on the block machinery
+   (zs_builder_block.c).  Internal to host/node. */
 #ifndef ZS_BUILDER_INT_H
 #define ZS_BUILDER_INT_H
 

@@ -1,0 +1,235 @@
+/* The sequencer thread's block machinery, shared by its three sources of
+   blocks (zs_builder.c: the pool; zs_builder_forced.c: L1's forced batches;
+   zs_builder_replay.c: a replica's stream): a block begun on the builder's
+   head, executed transactions recorded, and the block sealed (state
+   committed, header and records into the committer's job, the open batch
+   extended or closed) and handed to the committer. */
+#include "host/node/zs_builder_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/chain/zs_chain.h"
+#include "lib/base/zs_time.h"
+
+uint64_t builder_now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+int builder_touch(block_work_t *w, const uint8_t a[20])
+{
+    if (w->nt == w->capt) {
+        size_t c = w->capt ? 2 * w->capt : 64;
+        uint8_t(*nt)[20] = realloc(w->touched, c * 20);
+        if (!nt) return ZS_ERR_NOMEM;
+        w->touched = nt;
+        w->capt = c;
+    }
+    memcpy(w->touched[w->nt++], a, 20);
+    return ZS_OK;
+}
+
+void builder_publish_open(zs_builder_t *b)
+{
+    zs_batcher_publish(b->cfg.batcher);
+    zs_policyctl_forget_close(b->cfg.policy, zs_batcher_number(b->cfg.batcher));
+}
+
+int builder_begin(zs_builder_t *b, block_t *k, uint32_t delta, const zs_l1_info_t *l1)
+{
+    int level = zs_smt_max_level(zs_state_tree(b->cfg.st));
+    zs_exec_set_mcp(b->cfg.exec, zs_vcount_mcp((uint32_t)level, 1));
+    int rc = zs_exec_block_begin(b->cfg.exec, b->head.root.hash, delta, l1, &k->blk);
+    if (!rc) rc = zs_batcher_begin_block(b->cfg.batcher, delta, k->l1_index, k->start_ms, level);
+    if (rc) return rc;
+    zs_policyctl_now(b->cfg.policy, &k->pn);
+    b->w.n = b->w.nt = 0;
+    memset(b->w.bloom, 0, sizeof b->w.bloom);
+    return builder_touch(&b->w, k->coinbase);
+}
+
+/* An executed transaction: its record (status, logs, the contract it
+   made), its batch entry and counters, the accounts it changed. */
+int builder_record_tx(zs_builder_t *b, const block_t *k, const zs_pool_item_t *it, const zs_exec_result_t *r)
+{
+    block_work_t *w = &b->w;
+    if (w->n == w->cap) {
+        size_t c = w->cap ? 2 * w->cap : 256;
+        zs_txrec_t *nr = realloc(w->recs, c * sizeof *nr);
+        if (!nr) return ZS_ERR_NOMEM;
+        w->recs = nr;
+        w->cap = c;
+    }
+    zs_txrec_t *t = &w->recs[w->n++];
+    memset(t, 0, sizeof *t);
+    t->block = k->blk.number;
+    t->index = r->index;
+    t->status = (uint8_t)r->status;
+    t->eff_pct = 0xff;
+    t->gas_used = r->gas_used;
+    t->cumulative_gas = r->cumulative_gas;
+    t->effective_gas_price = r->effective_gas_price;
+    t->first_log = r->first_log;
+    memcpy(t->hash, it->tx->hash, 32);
+    memcpy(t->sender, it->sender, 20);
+    memcpy(t->l2_hash, r->l2_tx_hash, 32);
+    if (r->created) {
+        t->has_contract = 1;
+        memcpy(t->contract, r->contract, 20);
+    }
+    if (!(t->raw = malloc(it->raw_len))) return ZS_ERR_NOMEM;
+    memcpy(t->raw, it->raw, it->raw_len);
+    t->raw_len = it->raw_len;
+    int rc = 0;
+    if (r->nlogs && !(rc = zs_logs_encode(r->logs, r->nlogs, &t->logs, &t->logs_len)))
+        zs_logs_bloom(t->logs, t->logs_len, w->bloom);
+    if (!rc) rc = zs_batcher_add_tx(b->cfg.batcher, it->tx, it->raw_len, r->gas_used, &r->counters);
+    if (!rc) rc = builder_touch(w, it->sender);
+    if (!rc && it->tx->has_to) rc = builder_touch(w, it->tx->to);
+    for (size_t i = 0; !rc && i < r->ntouched; i++) rc = builder_touch(w, r->touched[i]);
+    return rc;
+}
+
+/* The block's header and records into the job's store batch; the open
+   batch extended, or closed when due. */
+static int record_block(zs_builder_t *b, const block_t *k, zs_job_t *job, const zs_smt_ref_t *root, uint64_t gas_used,
+                        const zs_batcher_forced_t *forced)
+{
+    block_work_t *w = &b->w;
+    zs_block_t block = {0};
+    block.number = k->blk.number;
+    block.timestamp = k->blk.timestamp;
+    block.gas_used = gas_used;
+    block.gas_limit = ZS_BLOCK_GAS_LIMIT;
+    block.batch = zs_batcher_number(b->cfg.batcher);
+    block.l1_index = k->l1_index;
+    block.l1_last = k->l1_index ? k->l1_index : b->head.l1_last;
+    /* the leaf it named, or a forced batch's GER and L1 block hash */
+    memcpy(block.ger, k->blk.ger, 32);
+    memcpy(block.block_hash_l1, k->blk.block_hash_l1, 32);
+    job->head.l1_last = block.l1_last;
+    memcpy(block.parent, b->head.hash, 32);
+    zs_smt_h4_to_be(root->hash, block.state_root);
+    memcpy(block.coinbase, k->coinbase, 20);
+    memcpy(block.bloom, w->bloom, 256);
+    block.ntx = (uint32_t)w->n;
+    if (!(block.tx_hashes = malloc((w->n ? w->n : 1) * 32))) return ZS_ERR_NOMEM;
+    for (size_t i = 0; i < w->n; i++) memcpy(block.tx_hashes[i], w->recs[i].hash, 32);
+    int rc = zs_block_roots(w->recs, w->n, block.tx_root, block.receipts_root);
+    if (rc) {
+        zs_block_clear(&block);
+        return rc;
+    }
+    zs_block_hash(&block, block.hash);
+    if (k->want_hash && memcmp(block.hash, k->want_hash, 32)) {
+        b->mismatch = "block hash";
+        memcpy(b->mismatch_got, block.hash, 32);
+        zs_block_clear(&block);
+        return ZS_ERR_CORRUPT;
+    }
+    zs_chain_put_block(job->b, &block);
+    for (size_t i = 0; i < w->n; i++) {
+        memcpy(w->recs[i].block_hash, block.hash, 32);
+        zs_chain_put_tx(job->b, &w->recs[i]);
+    }
+    zs_batcher_end_block(b->cfg.batcher, block.number, block.timestamp, block.state_root);
+    zs_policy_now_t pn;
+    zs_policyctl_now(b->cfg.policy, &pn);
+    /* A replica's batches close where the sequencer's stream says. */
+    zs_batch_close_t why = forced || b->cfg.replay ? ZS_BATCH_CLOSE_NONE : zs_batcher_due(b->cfg.batcher, &pn, builder_now_ms());
+    if (forced) {
+        zs_batcher_close_forced(b->cfg.batcher, job->b, forced, &job->closed);
+        zs_chain_put_forced_last(job->b, forced->number);
+    } else if (why) {
+        zs_batcher_close(b->cfg.batcher, job->b, why, &job->closed);
+    } else {
+        zs_batcher_put(b->cfg.batcher, job->b);
+    }
+    builder_publish_open(b);
+    zs_chain_put_head(job->b, block.number);
+    memcpy(job->head.hash, block.hash, 32);
+    zs_block_clear(&block);
+    return ZS_OK;
+}
+
+/* What the committer publishes once the block is durable: the touched
+   accounts' values now (the tree moves on with the next block), the
+   transactions' hashes, the pool rows to delete. */
+static int fill_job(zs_builder_t *b, zs_job_t *job)
+{
+    block_work_t *w = &b->w;
+    if (w->nt > job->capfresh) {
+        zs_view_account_t *nf = realloc(job->fresh, w->nt * sizeof *nf);
+        if (!nf) return ZS_ERR_NOMEM;
+        job->fresh = nf;
+        job->capfresh = w->nt;
+    }
+    job->nfresh = 0;
+    for (size_t i = 0; i < w->nt; i++) {
+        zs_view_account_t *f = &job->fresh[job->nfresh];
+        if (zs_state_nonce(b->cfg.st, w->touched[i], &f->nonce) ||
+            zs_state_balance(b->cfg.st, w->touched[i], &f->balance))
+            continue;
+        memcpy(f->addr, w->touched[i], 20);
+        job->nfresh++;
+    }
+    if (w->n > job->caphashes) {
+        uint8_t(*nh)[32] = realloc(job->hashes, w->n * 32);
+        if (!nh) return ZS_ERR_NOMEM;
+        job->hashes = nh;
+        job->caphashes = w->n;
+    }
+    for (size_t i = 0; i < w->n; i++) memcpy(job->hashes[i], w->recs[i].hash, 32);
+    job->nhashes = job->ntx = w->n;
+    zs_pool_take_done(b->cfg.pool, &job->done_rows, &job->ndone);
+    return ZS_OK;
+}
+
+void builder_drop_recs(zs_builder_t *b)
+{
+    for (size_t i = 0; i < b->w.n; i++) zs_txrec_clear(&b->w.recs[i]);
+    b->w.n = 0;
+}
+
+int builder_seal_block(zs_builder_t *b, const block_t *k, zs_job_t *job, uint64_t gas_used,
+                      const zs_batcher_forced_t *forced)
+{
+    uint64_t t_commit0 = zs_mono_ns();
+    zs_smt_ref_t root;
+    int rc;
+    if ((rc = zs_state_commit(b->cfg.st, job->b, k->blk.number, &root, NULL))) return rc;
+    if (k->want_root) {
+        zs_smt_h4_to_be(root.hash, b->mismatch_got);
+        if (memcmp(b->mismatch_got, k->want_root, 32)) {
+            b->mismatch = "state root";
+            return ZS_ERR_CORRUPT;
+        }
+    }
+    uint64_t t_records0 = zs_mono_ns();
+    if ((rc = record_block(b, k, job, &root, gas_used, forced))) return rc;
+    uint64_t t_records1 = zs_mono_ns();
+    zs_state_applied(b->cfg.st, k->blk.number, &root);
+    if ((rc = fill_job(b, job))) return rc;
+    job->has_block = 1;
+    job->head.number = k->blk.number;
+    job->head.timestamp = k->blk.timestamp;
+    job->head.root = root;
+    job->ns_exec = k->t_exec;
+    /* The loop's time outside execution is pool hand-over and encoding:
+       counted with the block. */
+    job->ns_block = (t_commit0 - k->t_begin) - k->t_exec;
+    job->ns_commit = t_records0 - t_commit0;
+    job->ns_records = t_records1 - t_records0;
+    b->head = job->head;
+    builder_drop_recs(b);
+    return ZS_OK;
+}
+
+void builder_submit(zs_builder_t *b, zs_job_t *job)
+{
+    zs_committer_submit(b->cfg.committer, job);
+    b->cur ^= 1;
+}
