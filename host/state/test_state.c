@@ -415,6 +415,55 @@ static void test_discard(void **state)
     zs_store_close(s);
 }
 
+/* The sequencer's pipeline: version v is applied (and v+1 built) while
+   the committer still writes v's batch.  Code made in v must be readable
+   then (a contract made in one block and called in the next), and be in
+   the store once the batch is written and later versions are applied. */
+static void test_code_while_written(void **state)
+{
+    zs_store_t *s = open_store(1);
+    zs_state_t *st = open_state(s, 0);
+    uint8_t a[20] = {9};
+    static const uint8_t code[5] = {0x60, 0x01, 0x60, 0x02, 0x01};
+    zs_smt_ref_t r1, r2, r3;
+    assert_int_equal(zs_state_set_code(st, a, code, sizeof code), 0);
+    zs_store_batch_t *b1 = zs_store_batch_new(s);
+    assert_int_equal(zs_state_commit(st, b1, 1, &r1, NULL), 0);
+    zs_state_applied(st, 1, &r1); /* before b1 is written */
+    uint8_t *got = NULL;
+    size_t len = 0;
+    assert_int_equal(zs_state_code(st, a, &got, &len), 0);
+    assert_int_equal(len, sizeof code);
+    assert_memory_equal(got, code, len);
+    free(got);
+    /* Written; a discard of staged changes (back to the written root)
+    keeps what was committed. */
+    assert_int_equal(zs_store_write(s, b1, 1), 0);
+    zs_store_batch_free(b1);
+    uint8_t b[20] = {8};
+    zs_u256_t one = zs_u256_from_u64(1);
+    assert_int_equal(zs_state_set_balance(st, b, &one), 0);
+    assert_int_equal(zs_state_discard(st, &r1), 0);
+    assert_int_equal(zs_state_code(st, a, &got, &len), 0);
+    free(got);
+    /* Two more versions: the store serves it. */
+    assert_int_equal(zs_state_set_balance(st, b, &one), 0);
+    assert_int_equal(zs_state_commit_sync(st, 2, &r2), 0);
+    assert_int_equal(zs_state_set_balance(st, b, &(zs_u256_t){0}), 0);
+    assert_int_equal(zs_state_commit_sync(st, 3, &r3), 0);
+    assert_int_equal(zs_state_code(st, a, &got, &len), 0);
+    assert_memory_equal(got, code, sizeof code);
+    free(got);
+    uint8_t *byhash = NULL;
+    uint64_t h[4];
+    assert_int_equal(zs_state_code_hash(st, a, h), 0);
+    assert_int_equal(zs_state_code_by_hash(st, h, sizeof code, &byhash), 0);
+    assert_memory_equal(byhash, code, sizeof code);
+    free(byhash);
+    zs_state_close(st);
+    zs_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -423,6 +472,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_crash_safety, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_tree_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_discard, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_code_while_written, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,10 +26,16 @@ typedef struct {
 
 #define SKEYS_BITS 16
 
+/* Code the tree refers to before the store has it: staged (not yet in a
+   commit), or committed at `version` into a batch the committer may still
+   be writing (the sequencer seals the next block meanwhile, and a
+   contract made in one block may be called in the next). */
 typedef struct {
     uint8_t hash[32];
     uint8_t *code;
     size_t len;
+    int committed;
+    uint64_t version;
 } pending_code_t;
 
 struct zs_state {
@@ -181,11 +187,24 @@ zs_state_t *zs_state_open(zs_store_t *store, const zs_state_opts_t *o, char *err
     return st;
 }
 
+/* Drops the kept codes that are staged (all: 0) or written: committed at
+   a version at most `upto`. */
+static void drop_codes_upto(zs_state_t *st, int staged, uint64_t upto)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < st->ncodes; i++) {
+        pending_code_t *c = &st->codes[i];
+        if (c->committed ? c->version <= upto : staged)
+            free(c->code);
+        else
+            st->codes[k++] = *c;
+    }
+    st->ncodes = k;
+}
+
 static void drop_codes(zs_state_t *st)
 {
-    for (size_t i = 0; i < st->ncodes; i++)
-        free(st->codes[i].code);
-    st->ncodes = 0;
+    drop_codes_upto(st, 1, UINT64_MAX);
 }
 
 int zs_state_discard(zs_state_t *st, const zs_smt_ref_t *root)
@@ -198,7 +217,7 @@ int zs_state_discard(zs_state_t *st, const zs_smt_ref_t *root)
         return ZS_ERR_NOMEM;
     zs_smt_delete(st->tree);
     st->tree = t;
-    drop_codes(st);
+    drop_codes_upto(st, 1, 0); /* the staged ones; committed ones are content-addressed and stay until written */
     return ZS_OK;
 }
 
@@ -401,6 +420,8 @@ static int keep_code(zs_state_t *st, const uint8_t *code, size_t len, const uint
         return ZS_ERR_NOMEM;
     memcpy(p->code, code, len);
     p->len = len;
+    p->committed = 0;
+    p->version = 0;
     zs_smt_h4_to_be(h, p->hash);
     st->ncodes++;
     return ZS_OK;
@@ -458,9 +479,14 @@ int zs_state_commit(zs_state_t *st, zs_store_batch_t *batch, uint64_t version, z
     if ((rc = zs_statedb_stage(st->db, batch, version, root, &ch)))
         return rc;
     for (size_t i = 0; i < st->ncodes; i++) {
+        pending_code_t *c = &st->codes[i];
+        if (c->committed)
+            continue;
         uint8_t key[33];
-        code_row_key(st->codes[i].hash, key);
-        zs_store_put(batch, ZS_CF_CHAIN, key, 33, st->codes[i].code, st->codes[i].len);
+        code_row_key(c->hash, key);
+        zs_store_put(batch, ZS_CF_CHAIN, key, 33, c->code, c->len);
+        c->committed = 1;
+        c->version = version;
     }
     return ZS_OK;
 }
@@ -470,7 +496,10 @@ void zs_state_applied(zs_state_t *st, uint64_t version, const zs_smt_ref_t *root
     if (!st->db)
         return;
     zs_statedb_applied(st->db, version, root);
-    drop_codes(st);
+    /* The sequencer calls this before its committer writes `version`, with
+       one earlier batch possibly still being written: codes committed two
+       versions back are in the store by now. */
+    drop_codes_upto(st, 0, version >= 2 ? version - 2 : 0);
 }
 
 int zs_state_commit_sync(zs_state_t *st, uint64_t version, zs_smt_ref_t *root)

@@ -66,7 +66,10 @@ ZS_MUST_USE int zs_state_get_key(zs_state_t *st, const zs_smt_key_t *key, zs_u25
 
 /* zs_state_commit hashes the staged changes and adds version `version` to
    batch; root receives the new root and stats (may be NULL) what changed.
-   After the batch is written call zs_state_applied. */
+   Call zs_state_applied once the batch is handed on: it may come before
+   the batch is written, with at most one earlier batch still being written
+   (the sequencer's pipeline); code made in a version stays readable from
+   memory until two later versions are applied. */
 ZS_MUST_USE int zs_state_commit(zs_state_t *st, zs_store_batch_t *batch, uint64_t version, zs_smt_ref_t *root,
                                 zs_smt_changes_t *stats);
 void zs_state_applied(zs_state_t *st, uint64_t version, const zs_smt_ref_t *root);
