@@ -106,11 +106,15 @@ static int replay_block(zs_builder_t *b, const zs_replay_block_t *rb, char *why,
     memcpy(info.block_hash, rb->block_hash_l1, 32);
     zs_job_t *job = &b->jobs[b->cur];
     zs_job_reset(job);
+    const char *step = "beginning it";
     int rc = builder_begin(b, &k, (uint32_t)(rb->timestamp - b->head.timestamp), rb->l1_index ? &info : NULL);
-    if (!rc) *bad = run_txs(b, &k, rb, why, n, &rc);
+    if (!rc) step = "running its transactions", *bad = run_txs(b, &k, rb, why, n, &rc);
     uint64_t gas_used, info_root[4];
-    if (!rc && !*bad) rc = zs_exec_block_end(b->cfg.exec, &gas_used, info_root);
-    if (!rc && !*bad) rc = builder_seal_block(b, &k, job, gas_used, NULL);
+    if (!rc && !*bad) step = "ending it", rc = zs_exec_block_end(b->cfg.exec, &gas_used, info_root);
+    if (!rc && !*bad) step = "sealing it", rc = builder_seal_block(b, &k, job, gas_used, NULL);
+    if (rc && !(rc == ZS_ERR_CORRUPT && b->mismatch))
+        zs_log(ZS_LOG_ERROR, "replica", "replaying block %llu: %s: %s", (unsigned long long)rb->number, step,
+               zs_strerror(rc));
     if (rc == ZS_ERR_CORRUPT && b->mismatch) {
         char got[65];
         zs_hex_encode(got, b->mismatch_got, 32);
