@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ok, eq, done, skip } from '../tests/integ/tap.mjs';
-import { devKeys } from '../tests/integ/zkseqd.mjs';
+import { devKeys, start as startZkseqd } from '../tests/integ/zkseqd.mjs';
 import { startAppliance, verifyL1, ethers, rpc, sleep } from '../tests/integ/appliance.mjs';
 import { bin } from '../tests/integ/tap.mjs';
 import { l2Contracts } from '../tests/integ/l2contracts.mjs';
@@ -19,6 +19,7 @@ const pwFile = path.join(fs.mkdtempSync('/tmp/zkseq-pw-'), 'console.pw');
 fs.writeFileSync(pwFile, 'let-me-in\n', { mode: 0o600 });
 const app = await startAppliance({ name: 'l1e2e', fwArgs: ['--console-password-file', pwFile] });
 const tmuxName = `zkseq-console-${process.pid}`;
+let replica;
 try {
   await app.startFw();
   await app.startZk();
@@ -164,6 +165,33 @@ try {
   const l1b = await verifyL1(app, { follower: true });
   eq(l1b.problems, [], `after the switches L1 still holds every batch once (${l1b.sequences} sequences, ${l1b.blobTxs} in blobs)`);
 
+  // A read replica following the appliance's stream and L1 says what the
+  // sequencer says about every batch L1 holds.
+  replica = await startZkseqd({ datadir: path.join(app.dir, 'replica'), args: ['--replica', '--stream',
+    `127.0.0.1:${app.zk.streamPort}`, '--sequencer-rpc', app.url, '--l1-rpc', app.anvil.url, '--l1-rollup',
+    app.addrs.rollup, '--l1-start-block', String(app.addrs.deployBlock)] });
+  const lastSeq = Number(await app.rollup.lastBatchSequenced());
+  await app.waitFor('the replica to follow the chain and L1', async () => {
+    const [h, hs, f] = await Promise.all([rpc(replica.url, 'eth_blockNumber'), rpc(app.url, 'eth_blockNumber'),
+      rpc(replica.url, 'zkseq_l1Follower')]);
+    return h.result === hs.result && f.result?.virtualBatch >= lastSeq ? true : undefined;
+  }, 60000);
+  const fields = ['accInputHash', 'stateRoot', 'batchL2Data', 'sendSequencesTxHash', 'l1InfoRoot',
+    'l1DataAvailability', 'blobVersionedHash', 'verifyBatchTxHash', 'globalExitRoot', 'timestamp'];
+  const differ = [];
+  for (let b = 1; b <= lastSeq; b++) {
+    const [x, y] = await Promise.all([rpc(app.url, 'zkevm_getBatchByNumber', [ethers.toQuantity(b), false]),
+      rpc(replica.url, 'zkevm_getBatchByNumber', [ethers.toQuantity(b), false])]);
+    for (const k of fields) if (JSON.stringify(x.result?.[k]) !== JSON.stringify(y.result?.[k])) differ.push(`${b}.${k}`);
+  }
+  eq(differ, [], `a read replica following the stream and L1: zkevm_getBatchByNumber 1..${lastSeq} as the sequencer has them (L1's accInputHash, sendSequencesTxHash, blob)`);
+  const vb = [await rpc(app.url, 'zkevm_virtualBatchNumber'), await rpc(replica.url, 'zkevm_virtualBatchNumber')];
+  eq(vb[1].result, vb[0].result, `... and the same virtual batch number (${Number(vb[0].result)})`);
+  const head = (await rpc(app.url, 'eth_blockNumber')).result;
+  const virt = [await rpc(app.url, 'zkevm_isBlockVirtualized', [head]), await rpc(replica.url, 'zkevm_isBlockVirtualized', [head])];
+  eq(virt[1].result, virt[0].result, `... zkevm_isBlockVirtualized(${Number(head)}) agrees (${virt[0].result})`);
+  await replica.stop();
+
   // Clean stops.
   const zkExit = await app.zk.stop('SIGTERM');
   eq(zkExit.code, 0, 'zkseqd stops cleanly on SIGTERM');
@@ -173,8 +201,11 @@ try {
   ok(false, `unexpected: ${e.stack || e}`);
   console.log(`# zkseq-fw log:\n# ${app.fw?.log().split('\n').slice(-30).join('\n# ')}`);
   console.log(`# zkseqd log:\n# ${app.zk?.log().split('\n').slice(-30).join('\n# ')}`);
+  if (replica && replica.proc.exitCode === null && replica.proc.signalCode === null) console.log(`# replica status: ${JSON.stringify(JSON.parse(execFileSync(path.join(bin, 'zkseqctl'), ['--port', String(replica.mgmtPort), 'status', '--json']).toString()).replica)}`);
+  if (replica) console.log(`# replica log:\n# ${replica.log().split("\n").join("\n# ")}`);
 } finally {
   spawnSync('tmux', ['kill-session', '-t', tmuxName]);
+  await replica?.stop();
   await app.stop();
 }
 done();

@@ -108,6 +108,10 @@ try {
   const rec = await sent.wait();
   ok(rec && rec.status === 1, `ethers: a transfer sent to the replica was sequenced (block ${rec?.blockNumber}) and the replica serves its receipt`);
   ok((await ps.getTransactionReceipt(sent.hash))?.blockHash === rec.blockHash, '... the sequencer has it in the same block');
+  const syncTx = await wr.signTransaction({ to, value: 9n, type: 0, nonce: sent.nonce + 1, gasLimit: 21000n, gasPrice: sent.gasPrice, chainId: 1001n });
+  const sync = await rpc(r1.url, 'eth_sendRawTransactionSync', [syncTx]);
+  ok(sync.result && sync.result.status === '0x1' && sync.result.transactionHash === ethers.keccak256(syncTx),
+    `eth_sendRawTransactionSync through the replica answers with the sequencer's receipt (block ${Number(sync.result?.blockNumber)})`);
   const again = await wr.signTransaction({ to, value: 7n, type: 0, nonce: sent.nonce, gasLimit: 21000n, gasPrice: sent.gasPrice, chainId: 1001n });
   const dup = await rpc(r1.url, 'eth_sendRawTransaction', [again]);
   const dupSeq = await rpc(seq.url, 'eth_sendRawTransaction', [again]);
