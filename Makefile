@@ -95,7 +95,7 @@ $(BUILD)/obj/%.o: %.cc
 
 -include $(patsubst %.o,%.d,$(sort $(ALL_OBJS) $(ALL_OBJS_FUZZ)))
 
-.PHONY: all bins unit-bins fuzz-bins test test-long unit asan fuzz fuzz-smoke bench bootstrap clean run help
+.PHONY: all bins unit-bins fuzz-bins test test-long unit asan fuzz fuzz-smoke bench bench-report bootstrap clean run help
 
 all: bins
 bins: $(ALL_BINS)
@@ -138,6 +138,19 @@ fuzz: bootstrap
 bench: bootstrap bins
 	tools/bench/run $(BENCH_ARGS)
 
+# The lab report: the benchmarks, then build/bench/report.html from their
+# JSON, with the previous run (kept as results-DATE.json) laid beside;
+# BENCH_EARLIER="a.json b.json" lays others.
+BENCH_DIR := $(BUILD)/bench
+bench-report: bootstrap bins
+	@mkdir -p $(BENCH_DIR)
+	@if [ -f $(BENCH_DIR)/results.json ]; then \
+	  d=$$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).date||"earlier")' $(BENCH_DIR)/results.json); \
+	  mv $(BENCH_DIR)/results.json "$(BENCH_DIR)/results-$$d.json"; fi
+	tools/bench/run --json $(BENCH_DIR)/results.json $(BENCH_ARGS)
+	@earlier="$(BENCH_EARLIER)"; [ -n "$$earlier" ] || earlier=$$(ls $(BENCH_DIR)/results-*.json 2>/dev/null | sort | tail -1); \
+	  node tools/bench/report.mjs $(BENCH_DIR)/report.html $(BENCH_DIR)/results.json $$(for f in $$earlier; do echo --earlier $$f; done)
+
 clean:
 	rm -rf build build-asan build-fuzz
 
@@ -152,4 +165,5 @@ help:
 	@echo "make unit       unit tests only;  make asan: the same under AddressSanitizer and UBSan"
 	@echo "make fuzz       run each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "make bench      run zkseq-bench (BENCH_ARGS=... to choose suites)"
+	@echo "make bench-report  the benchmarks, then build/bench/report.html (plots; the previous run beside)"
 	@echo "make run        bring the appliance up on this machine"

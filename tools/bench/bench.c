@@ -101,6 +101,37 @@ void bench_record(const char *suite, const char *name, double value, const char 
     r->goal_is_abs = goal_is_abs;
 }
 
+static json_t *series;
+
+void bench_series(const char *suite, const char *plot, const char *name, const char *x_unit, const char *y_unit,
+                  const double *xs, const double *ys, size_t n)
+{
+    if (!series) series = json_array();
+    json_t *pts = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(pts, json_pack("[f,f]", xs[i], ys[i]));
+    json_array_append_new(series, json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "suite", suite, "plot", plot, "name", name,
+                                            "x_unit", x_unit, "y_unit", y_unit, "points", pts));
+}
+
+void bench_cdf(const char *suite, const char *plot, const char *name, const char *unit, const double *sorted, size_t n)
+{
+    enum { POINTS = 60 };
+    double xs[POINTS + 1], ys[POINTS + 1];
+    size_t k = 0;
+    for (size_t i = 0; n && i < POINTS; i++) {
+        /* denser towards the tail: 0..99.9% */
+        double q = i < POINTS - 10 ? (double)i / (POINTS - 10) * 0.95 : 0.95 + (double)(i - (POINTS - 10)) / 10 * 0.049;
+        size_t at = (size_t)(q * (double)(n - 1));
+        xs[k] = sorted[at];
+        ys[k++] = q;
+    }
+    if (n) {
+        xs[k] = sorted[n - 1];
+        ys[k++] = 1.0;
+    }
+    bench_series(suite, plot, name, unit, "fraction", xs, ys, k);
+}
+
 void bench_note(const char *suite, const char *text)
 {
     if (!notes) notes = json_array();
@@ -214,6 +245,7 @@ int bench_write_json(const char *path)
     }
     json_object_set_new(root, "results", res);
     if (notes) json_object_set(root, "notes", notes);
+    if (series) json_object_set(root, "series", series);
     int err = json_dump_file(root, path, JSON_INDENT(2));
     json_decref(root);
     return err;

@@ -35,6 +35,15 @@ void bench_compare(const bench_opts_t *opts, bench_fn a, void *arg_a, double uni
 void bench_record(const char *suite, const char *name, double value, const char *unit,
                   const char *ref_name, double ref_value, double goal, int goal_is_abs);
 
+/* bench_series adds a curve to the JSON's "series" (for the lab report's
+   plots, tools/bench/report.mjs): the points (xs[i], ys[i]) of `name` in
+   plot `plot`; curves of one plot share their axes (a reference measured
+   in the same run is one of them).  bench_cdf adds the latency CDF of n
+   sorted samples (x: the latency in unit, y: the fraction at or below). */
+void bench_series(const char *suite, const char *plot, const char *name, const char *x_unit, const char *y_unit,
+                  const double *xs, const double *ys, size_t n);
+void bench_cdf(const char *suite, const char *plot, const char *name, const char *unit, const double *sorted, size_t n);
+
 /* bench_note adds free text to the JSON (machine facts, caveats). */
 void bench_note(const char *suite, const char *text);
 
@@ -55,6 +64,9 @@ double bench_recovery_rate(const bench_opts_t *o);
 typedef struct {
     double tps, p50_ms, p99_ms;
     size_t errors;
+    int keep_lat;   /* set before the call: every request's latency comes back */
+    double *lat_ms; /* ... sorted, malloc'd (the caller frees) */
+    size_t nlat;
 } bench_load_result_t;
 uint16_t bench_free_port(void);
 pid_t bench_spawn(char *const argv[]);

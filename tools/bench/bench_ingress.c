@@ -91,6 +91,15 @@ void bench_ingress(const bench_opts_t *o)
         bench_record("ingress", "UDP frames vs JSON-RPC (16 conns), same box", tps, "tx/s", "JSON-RPC accepted+mined",
                      rpc.tps, 0, 0);
     if (half) {
+        json_t *cdf = json_object_get(half, "latency_cdf_us");
+        double xs[128], ys[128];
+        size_t n = 0;
+        for (size_t i = 0; i < json_array_size(cdf) && n < 128; i++, n++) {
+            xs[n] = json_number_value(json_array_get(json_array_get(cdf, i), 0)) / 1e3;
+            ys[n] = json_number_value(json_array_get(json_array_get(cdf, i), 1));
+        }
+        bench_series("ingress", "latency CDF, send to answer", "UDP frames at half throughput (8 tx/frame)", "ms",
+                     "fraction", xs, ys, n);
         bench_record("ingress", "answer latency p50 at half throughput", num(half, "latency_us", "p50"), "us",
                      NULL, 0, 60, 2);
         bench_record("ingress", "answer latency p99 at half throughput", num(half, "latency_us", "p99"), "us",

@@ -299,6 +299,8 @@ void bench_replica(const bench_opts_t *o)
         bench_record("replica", "sequencer accepted+mined, 4 replicas on the same 2 cores", r4.tps, "tx/s", ref, r0.tps,
                      0.95, 0);
     if (nlag) {
+        bench_cdf("replica", "replica lag CDF (sequencer answers a block -> replica answers it)",
+                  "1 replica, sequencer at full rate", "ms", lag, nlag);
         bench_record("replica", "replica lag p50 (sequencer answers a block -> replica answers it)", lag[nlag / 2],
                      "ms", NULL, 0, 0, 0);
         bench_record("replica", "replica lag p99", lag[nlag * 99 / 100], "ms", NULL, 0, 0, 0);

@@ -89,6 +89,12 @@ static void report(int json, const char *target, uint64_t count, uint64_t nframe
                               (json_int_t)lost, "retries", (json_int_t)resent, "seconds", dt, "tx_per_s", tps,
                               "latency_us", "p50", PCT(0.5), "p90", PCT(0.9), "p99", PCT(0.99), "p99.9", PCT(0.999),
                               "max", nl ? lat[nl - 1] : 0.0);
+        json_t *cdf = json_array(); /* [latency, fraction at or below] */
+        for (int q = 0; nl && q <= 100; q++) {
+            double f = q < 90 ? q / 100.0 : 0.9 + (q - 90) * 0.00999;
+            json_array_append_new(cdf, json_pack("[f,f]", lat[(uint64_t)((double)(nl - 1) * f)], f));
+        }
+        json_object_set_new(o, "latency_cdf_us", cdf);
         json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         putchar('\n');
         json_decref(o);
