@@ -137,6 +137,25 @@ try {
   const cRes = await rpc(url, 'eth_sendRawTransactionSync', [c]);
   eq(cRes.result && cRes.result.status, '0x1', 'the sender goes on with the same nonce');
 
+  // ---- The confirmation at execution (zkseq's third parameter): where the
+  // transaction landed in the open block and what it did, before the block
+  // is durable; the receipt then agrees.
+  const d = await w3.signTransaction({ ...base, nonce: n3 + 2, value: 6n });
+  const dRes = await rpc(url, 'eth_sendRawTransactionSync', [d, 5000, 'executed']);
+  const dx = dRes.result;
+  ok(dx && dx.confirmation === 'executed' && dx.status === '0x1' && dx.gasUsed === '0x5208' && dx.logsCount === '0x0' &&
+    dx.transactionHash === ethers.keccak256(d), 'eth_sendRawTransactionSync(tx, timeout, "executed") answers at execution', dRes);
+  const dRc = await provider.waitForTransaction(dx.transactionHash, 1, 10000);
+  ok(dRc && dRc.blockNumber === Number(dx.blockNumber) && dRc.index === Number(dx.transactionIndex),
+    `... and the durable receipt has it where the confirmation said (block ${dRc?.blockNumber}, index ${dRc?.index})`);
+  const e2 = await w3.signTransaction({ ...base, nonce: n3 + 3, value: 6n });
+  const eRes = await rpc(url, 'eth_sendRawTransactionSync', [e2, 5000, { confirmation: 'executed' }]);
+  eq(eRes.result?.confirmation, 'executed', 'the object form {confirmation: "executed"} too');
+  const dAgain = await rpc(url, 'eth_sendRawTransactionSync', [d, 5000, 'executed']);
+  ok(dAgain.error && /already known|nonce too low/.test(dAgain.error.message), `the same transaction sent again is refused (${dAgain.error?.message})`, dAgain);
+  const badConf = await rpc(url, 'eth_sendRawTransactionSync', [e2, 5000, 'soon']);
+  eq(badConf.error?.code, -32602, 'an unknown confirmation kind is refused (-32602)');
+
   // ---- Reads.
   const rc0 = all[0].rc;
   const blk = await provider.getBlock(rc0.blockHash, true);

@@ -9,9 +9,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "host/node/zs_executed.h"
 #include "host/node/zs_node.h"
 #include "host/verify/zs_verify.h"
 #include "lib/base/zs_hex.h"
+#include "lib/base/zs_time.h"
 #include "lib/keccak/zs_keccak.h"
 #include "lib/tx/zs_tx.h"
 #include "tests/support/zs_test.h"
@@ -183,6 +185,39 @@ static void test_reboot_with_large_pool(void **state)
 }
 
 /* A database made for one chain id is not opened for another. */
+/* The executed transactions' table: the last 16384 found by hash (the
+   index stays right while the ring wraps and evicts), older ones gone,
+   and a waiter woken by an addition or its deadline. */
+static void test_executed_table(void **state)
+{
+    (void)state;
+    zs_executed_t *e = zs_executed_new();
+    assert_non_null(e);
+    enum { N = 40000, KEEP = 16384 };
+    for (uint32_t i = 0; i < N; i++) {
+        zs_executed_info_t x = {.block = i / 10, .index = i % 10, .gas_used = 21000 + i, .status = 1};
+        zs_keccak256((const uint8_t *)&i, sizeof i, x.hash);
+        zs_executed_add(e, &x);
+    }
+    size_t found = 0, wrong = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        uint8_t h[32];
+        zs_executed_info_t got;
+        zs_keccak256((const uint8_t *)&i, sizeof i, h);
+        if (zs_executed_find(e, h, &got) == ZS_OK) {
+            found++;
+            wrong += i < N - KEEP || got.gas_used != 21000 + i || got.block != i / 10;
+        }
+    }
+    assert_int_equal(found, KEEP);
+    assert_int_equal(wrong, 0);
+    assert_int_equal(zs_executed_count(e), N);
+    struct timespec soon = zs_deadline_ms(50);
+    assert_int_equal(zs_executed_wait(e, N, &soon), ZS_ERR_TIMEOUT);
+    assert_int_equal(zs_executed_wait(e, N - 1, &soon), ZS_OK); /* already past */
+    zs_executed_free(e);
+}
+
 static void test_chain_id_mismatch(void **state)
 {
     (void)state;
@@ -208,6 +243,7 @@ static void test_chain_id_mismatch(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_executed_table),
         cmocka_unit_test(test_chain_id_mismatch),
         cmocka_unit_test(test_reboot_with_large_pool),
     };

@@ -23,6 +23,7 @@
 #include "host/node/zs_batcher.h"
 #include "host/node/zs_committer.h"
 #include "host/node/zs_ejected.h"
+#include "host/node/zs_executed.h"
 #include "host/node/zs_policyctl.h"
 #include "host/node/zs_replay.h"
 #include "host/l1view/zs_l1view.h"
@@ -38,6 +39,7 @@ typedef struct {
     zs_batcher_t *batcher;
     zs_policyctl_t *policy;
     zs_ejected_t *ejected;
+    zs_executed_t *executed;  /* each transaction as it is executed (NULL: not told) */
     zs_committer_t *committer;
     zs_l1view_t *l1view;  /* the L1 info leaf new blocks reference */
     uint8_t coinbase[20];

@@ -15,6 +15,7 @@
 #include "host/node/zs_builder.h"
 #include "host/node/zs_chaininit.h"
 #include "host/node/zs_ejected.h"
+#include "host/node/zs_executed.h"
 #include "host/node/zs_view.h"
 #include "host/state/zs_state.h"
 #include "host/store/zs_schema.h"
@@ -29,6 +30,7 @@ struct zs_node {
     zs_pool_t *pool;
     zs_view_t *view;
     zs_ejected_t *ejected;
+    zs_executed_t *executed;
     zs_batcher_t *batcher;
     zs_policyctl_t *policy;
     zs_l1view_t *l1view;
@@ -355,6 +357,33 @@ int zs_node_wait_included(zs_node_t *n, const uint8_t hash[32], int timeout_ms, 
     }
 }
 
+int zs_node_wait_executed(zs_node_t *n, const uint8_t hash[32], int timeout_ms, zs_executed_info_t *out,
+                          const char **why)
+{
+    struct timespec deadline = zs_deadline_ms(timeout_ms);
+    for (;;) {
+        uint64_t seen = zs_executed_count(n->executed);
+        if (zs_executed_find(n->executed, hash, out) == ZS_OK) return ZS_OK;
+        zs_txrec_t rec; /* durable already (and no longer among the last executed) */
+        if (zs_chain_get_tx(n->store, hash, &rec) == ZS_OK) {
+            *out = (zs_executed_info_t){.block = rec.block, .index = rec.index, .status = rec.status,
+                                        .gas_used = rec.gas_used};
+            zs_logs_iter_t it = {0};
+            zs_evm_log_t lg;
+            while (zs_logs_next(rec.logs, rec.logs_len, &it, &lg) == 1) out->logs++;
+            memcpy(out->hash, hash, 32);
+            zs_txrec_clear(&rec);
+            return ZS_OK;
+        }
+        const char *w = zs_ejected_find(n->ejected, hash);
+        if (w) {
+            if (why) *why = w;
+            return ZS_ERR_REFUSED;
+        }
+        if (zs_executed_wait(n->executed, seen, &deadline)) return ZS_ERR_TIMEOUT;
+    }
+}
+
 int zs_node_on_block(zs_node_t *n, zs_block_fn fn, void *ctx)
 {
     return zs_committer_on_block(n->committer, fn, ctx);
@@ -502,9 +531,10 @@ static int open_rooms(zs_node_t *n, const zs_view_head_t *head, char *err, size_
     zs_view_batches_t vb = {.trusted = ob ? ob - 1 : 0, .open = ob};
     n->view = zs_view_new(head, &vb);
     n->ejected = zs_ejected_new();
+    n->executed = zs_executed_new();
     n->policy = zs_policyctl_new(&n->cfg.batch, n->cfg.block_time_ms);
     n->l1view = zs_l1view_open(n->store);
-    if (!n->view || !n->ejected || !n->policy || !n->l1view) {
+    if (!n->view || !n->ejected || !n->executed || !n->policy || !n->l1view) {
         snprintf(err, errlen, "out of memory");
         return ZS_ERR_NOMEM;
     }
@@ -517,7 +547,7 @@ static int start_threads(zs_node_t *n, const zs_view_head_t *head, char *err, si
     zs_committer_cfg_t cc = {.store = n->store, .view = n->view, .pool = n->pool, .fail = node_failed, .fail_ctx = n};
     if (!(n->committer = zs_committer_start(&cc, err, errlen))) return ZS_ERR_STATE;
     zs_builder_cfg_t bc = {.store = n->store, .st = n->st, .exec = n->exec, .pool = n->pool, .batcher = n->batcher,
-                           .policy = n->policy, .ejected = n->ejected, .committer = n->committer, .l1view = n->l1view,
+                           .policy = n->policy, .ejected = n->ejected, .executed = n->executed, .committer = n->committer, .l1view = n->l1view,
                            .max_block_txs = n->cfg.max_block_txs, .head = *head, .paused = n->cfg.paused,
                            .chain_id = n->cfg.chain_id, .typed_txs = n->cfg.typed_txs,
                            .forced_last = zs_chain_forced_last(n->store), .replay = n->cfg.replay,
@@ -563,6 +593,7 @@ void zs_node_close(zs_node_t *n)
     zs_batcher_free(n->batcher);
     zs_view_free(n->view);
     zs_ejected_free(n->ejected);
+    zs_executed_free(n->executed);
     zs_policyctl_free(n->policy);
     zs_l1view_close(n->l1view);
     if (n->store) {

@@ -31,6 +31,7 @@
 #include "host/l1view/zs_l1view.h"
 #include "host/metrics/zs_metrics.h"
 #include "host/node/zs_committer.h"
+#include "host/node/zs_executed.h"
 #include "host/node/zs_policyctl.h"
 #include "host/node/zs_replay.h"
 #include "host/pool/zs_pool.h"
@@ -116,6 +117,12 @@ void zs_node_wait_durable(zs_node_t *n, zs_submit_t *s);
    in a block; 0 with its record, ZS_ERR_TIMEOUT, or ZS_ERR_REFUSED when the
    sequencer ejected it (reason in *why). */
 int zs_node_wait_included(zs_node_t *n, const uint8_t hash[32], int timeout_ms, zs_txrec_t *out, const char **why);
+/* The same at execution: 0 once the sequencer has executed the
+   transaction in its open block (or it is durable already), with where it
+   landed and what it did; ZS_ERR_REFUSED (why) when it was dropped at
+   execution; ZS_ERR_TIMEOUT. */
+int zs_node_wait_executed(zs_node_t *n, const uint8_t hash[32], int timeout_ms, zs_executed_info_t *out,
+                          const char **why);
 
 /* zs_node_on_block registers fn to be told of every published block (see
    zs_committer_on_block: on the committer thread, at most 4 listeners). */

@@ -153,11 +153,17 @@ int bench_fund(uint16_t port, char *why, size_t whylen)
     return 0;
 }
 
-/* The k-th transfer of sender i. */
-/* The k-th transfer of sender i from its nonce *ctx (NULL: 0). */
+/* What transfer_body sends: from which nonce, and how it is confirmed. */
+typedef struct {
+    size_t nonce0;
+    const char *confirm; /* NULL: eth_sendRawTransaction; "durable" or "executed": eth_sendRawTransactionSync */
+} transfer_ctx_t;
+
+/* The k-th transfer of sender i (ctx: a transfer_ctx_t, or NULL). */
 static int transfer_body(void *ctx, int i, const uint8_t key[32], size_t k, char *body, size_t cap)
 {
-    k += ctx ? *(const size_t *)ctx : 0;
+    const transfer_ctx_t *tc = ctx;
+    k += tc ? tc->nonce0 : 0;
     uint8_t to[20] = {0xbe, 0xef, (uint8_t)i};
     uint8_t raw[128];
     size_t len;
@@ -169,8 +175,14 @@ static int transfer_body(void *ctx, int i, const uint8_t key[32], size_t k, char
                             sizeof raw, &len))
         return -1;
     zs_hex_encode_0x(hex, raw, len);
-    snprintf(body, cap, "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"eth_sendRawTransaction\",\"params\":[\"%s\"]}", k,
-             hex);
+    if (tc && tc->confirm)
+        snprintf(body, cap,
+                 "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"eth_sendRawTransactionSync\",\"params\":[\"%s\",10000,"
+                 "\"%s\"]}",
+                 k, hex, tc->confirm);
+    else
+        snprintf(body, cap, "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"eth_sendRawTransaction\",\"params\":[\"%s\"]}",
+                 k, hex);
     return 0;
 }
 
@@ -221,7 +233,7 @@ static int run_conns(uint16_t port, int first, int conns, size_t per_conn, size_
     for (int i = 0; i < conns; i++) pthread_create(&th[i], NULL, load_main, &loads[i]);
     for (int i = 0; i < conns; i++) pthread_join(th[i], NULL);
     /* Mined: every sender's latest nonce reached per_conn. */
-    size_t nonce0 = fn == transfer_body && ctx ? *(const size_t *)ctx : 0;
+    size_t nonce0 = fn == transfer_body && ctx ? ((const transfer_ctx_t *)ctx)->nonce0 : 0;
     for (int i = 0; mined && i < conns; i++) bench_wait_nonce(port, addrs[i], nonce0 + per_conn, t0);
     double dt = bench_now() - t0;
     size_t total = per_conn * (size_t)conns, errors = 0;
@@ -309,6 +321,7 @@ void bench_exe_dir(char *out, size_t cap)
 
 typedef struct {
     bench_load_result_t cmp, wide;       /* 16 connections (latencies kept); 64 (zkseqd) */
+    bench_load_result_t durable, executed; /* one sender, one at a time, eth_sendRawTransactionSync (zkseqd) */
     double sweep_x[8], sweep_tps[8];     /* requests in flight -> accepted+mined tx/s */
     size_t nsweep;
     int ok;
@@ -322,8 +335,8 @@ static void sweep(uint16_t port, size_t next_nonce, size_t per, int quick, serve
     char why[200];
     for (size_t w = 0; w < sizeof windows / sizeof windows[0]; w += quick ? 2 : 1) {
         bench_load_result_t r = {0};
-        size_t n0 = next_nonce;
-        if (bench_run_load_with(port, 0, CMP_CONNS, per, windows[w], transfer_body, &n0, &r, why, sizeof why)) break;
+        transfer_ctx_t tc = {.nonce0 = next_nonce};
+        if (bench_run_load_with(port, 0, CMP_CONNS, per, windows[w], transfer_body, &tc, &r, why, sizeof why)) break;
         if (r.errors) {
             fprintf(stderr, "zkseq-bench: rpc: the sweep at %zu in flight: %zu refused: %s\n", CMP_CONNS * windows[w],
                     r.errors, why);
@@ -346,6 +359,14 @@ static void run_server(char *const argv[], uint16_t port, size_t per, size_t per
             !bench_run_load(port, 0, CMP_CONNS, per, WINDOW, &s->cmp, why, sizeof why) &&
             (!wide || !bench_run_load(port, CMP_CONNS, MAX_CONNS, per64, WINDOW, &s->wide, why, sizeof why));
     if (s->ok) sweep(port, per, quick ? 20 : 500, quick, s);
+    if (s->ok && wide) { /* two of the 64-connection senders, going on from its nonces */
+        transfer_ctx_t d = {.nonce0 = per64, .confirm = "durable"}, x = {.nonce0 = per64, .confirm = "executed"};
+        size_t n = quick ? 50 : 300;
+        s->durable.keep_lat = s->executed.keep_lat = 1;
+        if (bench_run_load_with(port, CMP_CONNS, 1, n, 1, transfer_body, &d, &s->durable, why, sizeof why) ||
+            bench_run_load_with(port, CMP_CONNS + 1, 1, n, 1, transfer_body, &x, &s->executed, why, sizeof why))
+            s->executed.nlat = 0;
+    }
     bench_stop_server(pid);
     if (s->cmp.errors || s->wide.errors)
         fprintf(stderr, "zkseq-bench: rpc: %s refused %zu: %s\n", argv[0], s->cmp.errors + s->wide.errors, why);
@@ -408,8 +429,20 @@ void bench_rpc(const bench_opts_t *o)
     if (a.ok)
         bench_cdf("rpc", "latency CDF, send to answer", "JSON-RPC eth_sendRawTransaction (anvil, 16 conns)", "ms",
                   a.cmp.lat_ms, a.cmp.nlat);
+    if (z.executed.nlat && z.durable.nlat) {
+        const char *kind = "latency CDF by confirmation (JSON-RPC eth_sendRawTransactionSync, one at a time)";
+        bench_cdf("rpc", kind, "executed (the sequencer ran it in its open block)", "ms", z.executed.lat_ms,
+                  z.executed.nlat);
+        bench_cdf("rpc", kind, "durable (its block written)", "ms", z.durable.lat_ms, z.durable.nlat);
+        bench_record("rpc", "Sync at execution, one at a time: p50", z.executed.p50_ms, "ms", "the durable Sync p50",
+                     z.durable.p50_ms, 1, 2);
+        bench_record("rpc", "Sync at execution, one at a time: p99", z.executed.p99_ms, "ms", "the durable Sync p99",
+                     z.durable.p99_ms, 5, 2);
+    }
     free(z.cmp.lat_ms);
     free(a.cmp.lat_ms);
+    free(z.durable.lat_ms);
+    free(z.executed.lat_ms);
     char note[400];
     snprintf(note, sizeof note,
              "keep-alive connections, %d requests in flight each, one sender per connection, %zu transfers per "

@@ -195,10 +195,39 @@ static json_t *m_send_raw(zs_rpc_t *r, json_t *p, rpc_err_t *e)
     return rpc_hexdata(s.hash, 32);
 }
 
+/* The third parameter of eth_sendRawTransactionSync (zkseq's): "executed"
+   (or {"confirmation": "executed"}) answers once the sequencer has run the
+   transaction in its open block; "durable" or none, once its block is
+   written (EIP-7966's receipt).  1, 0, or -1 for anything else. */
+static int wants_executed(json_t *c)
+{
+    if (!c || json_is_null(c)) return 0;
+    if (json_is_object(c)) c = json_object_get(c, "confirmation");
+    const char *s = json_string_value(c);
+    return !s ? -1 : !strcmp(s, "executed") ? 1 : !strcmp(s, "durable") ? 0 : -1;
+}
+
+/* The confirmation at execution: where the transaction landed in the open
+   block and what it did. */
+static json_t *executed_object(const zs_executed_info_t *x)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "transactionHash", rpc_hexdata(x->hash, 32));
+    json_object_set_new(o, "blockNumber", rpc_qty(x->block));
+    json_object_set_new(o, "transactionIndex", rpc_qty(x->index));
+    json_object_set_new(o, "status", rpc_qty(x->status));
+    json_object_set_new(o, "gasUsed", rpc_qty(x->gas_used));
+    json_object_set_new(o, "logsCount", rpc_qty(x->logs));
+    json_object_set_new(o, "confirmation", json_string("executed"));
+    return o;
+}
+
 static json_t *m_send_raw_sync(zs_rpc_t *r, json_t *p, rpc_err_t *e)
 {
     json_t *fwd;
     if (replica_send(r, "eth_sendRawTransactionSync", p, &fwd, e)) return fwd;
+    int at_exec = wants_executed(rpc_param(p, 2));
+    if (at_exec < 0) return rpc_fail(e, -32602, "invalid confirmation: want \"executed\" or \"durable\"");
     uint64_t timeout = r->cfg.sync_timeout_ms;
     json_t *t = rpc_param(p, 1);
     if (t && !json_is_null(t) && (rpc_parse_qty(t, &timeout) || timeout > r->cfg.max_sync_timeout_ms))
@@ -212,8 +241,10 @@ static json_t *m_send_raw_sync(zs_rpc_t *r, json_t *p, rpc_err_t *e)
     count_submit(&s);
     if (s.reason != ZS_POOL_OK) return submit_error(e, &s);
     zs_txrec_t rec;
+    zs_executed_info_t x;
     const char *why = NULL;
-    int rc = zs_node_wait_included(r->node, s.hash, (int)timeout, &rec, &why);
+    int rc = at_exec ? zs_node_wait_executed(r->node, s.hash, (int)timeout, &x, &why)
+                     : zs_node_wait_included(r->node, s.hash, (int)timeout, &rec, &why);
     if (rc == ZS_ERR_REFUSED) {
         rpc_fail(e, -32000, "transaction dropped by the sequencer: %s", why);
         e->data = json_pack("{s:o}", "hash", rpc_hexdata(s.hash, 32));
@@ -225,6 +256,7 @@ static json_t *m_send_raw_sync(zs_rpc_t *r, json_t *p, rpc_err_t *e)
         e->data = json_pack("{s:o}", "hash", rpc_hexdata(s.hash, 32));
         return NULL;
     }
+    if (at_exec) return executed_object(&x);
     json_t *o = rpc_receipt_object(&rec);
     zs_txrec_clear(&rec);
     return o;
