@@ -7,7 +7,25 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { ok, eq, done } from '../../tests/integ/tap.mjs';
-import { start, rpc, tempDir } from '../../tests/integ/zkseqd.mjs';
+import { start, rpc, tempDir, devKeys } from '../../tests/integ/zkseqd.mjs';
+import { ethers } from '../../tests/integ/appliance.mjs';
+
+// Reads server-sent events from a fetch response until `want` events of
+// type `type` came (or ms passed): [{event, id, data}], and the raw text.
+async function events(res, want, ms = 5000, type = 'executed') {
+  const reader = res.body.getReader();
+  let text = '';
+  const t0 = Date.now();
+  const parse = () => text.split('\n\n').filter((b) => b.includes('event: ')).map((b) => ({
+    event: /event: (\S+)/.exec(b)?.[1], id: /\nid: (\d+)/.exec(b)?.[1], data: JSON.parse(/data: (.*)/.exec(b)?.[1] || 'null') }));
+  while (parse().filter((e) => e.event === type).length < want && Date.now() - t0 < ms) {
+    const r = await Promise.race([reader.read(), new Promise((z) => setTimeout(() => z({ timeout: true }), ms))]);
+    if (r.done || r.timeout) break;
+    text += new TextDecoder().decode(r.value);
+  }
+  await reader.cancel().catch(() => {});
+  return { list: parse(), text };
+}
 
 const dir = tempDir('http');
 const cfg = path.join(dir, 'zkseqd.json');
@@ -116,6 +134,27 @@ try {
   ok(idle.closed, 'an idle connection is closed by the server after its timeout');
   await Promise.all(slow);
   await alive('slow and idle clients');
+
+  // The feed of executed transactions (server-sent events on GET /executed).
+  const feedRes = await fetch(`${url}/executed`);
+  eq(feedRes.headers.get('content-type'), 'text/event-stream', 'GET /executed answers with an event stream');
+  const fw = new ethers.Wallet(devKeys[5]);
+  const sentHashes = [];
+  for (let i = 0; i < 3; i++) {
+    const tx = await fw.signTransaction({ to: fw.address, value: 1n, nonce: i, gasLimit: 21000n, gasPrice: 1000000000n, chainId: 1001n, type: 0 });
+    sentHashes.push((await rpc(url, 'eth_sendRawTransaction', [tx])).result);
+  }
+  const got = await events(feedRes, 3);
+  const ex = got.list.filter((e) => e.event === 'executed');
+  eq(ex.map((e) => e.data.transactionHash), sentHashes, 'the feed gives each transaction as it is executed, in the order they arrived');
+  ok(ex.every((e, i) => e.data.status === '0x1' && e.data.confirmation === 'executed' &&
+    (!i || Number(e.data.blockNumber) * 1e6 + Number(e.data.transactionIndex) > Number(ex[i - 1].data.blockNumber) * 1e6 + Number(ex[i - 1].data.transactionIndex))),
+  '... each with its block, index and status, positions rising');
+  const resumed = await events(await fetch(`${url}/executed`, { headers: { 'Last-Event-ID': ex[0].id } }), 2);
+  eq(resumed.list.filter((e) => e.event === 'executed').map((e) => e.data.transactionHash), sentHashes.slice(1),
+    'a client reconnecting with Last-Event-ID resumes after it');
+  const quiet = await events(await fetch(`${url}/executed`), 1, 2600);
+  ok(/: idle/.test(quiet.text), 'without news the feed sends a comment each second, past the 2 s idle timeout');
 
   // Memory stays bounded: 40 bodies of 4 MiB (just under the limit) of valid JSON.
   const padded = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [], pad: 'x'.repeat(4 << 20) });

@@ -100,6 +100,21 @@ int zs_executed_wait(zs_executed_t *e, uint64_t seen, const struct timespec *dea
     return rc;
 }
 
+size_t zs_executed_since(zs_executed_t *e, uint64_t *cursor, zs_executed_info_t *out, size_t max, uint64_t *lost)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&e->mu);
+    *lost = 0;
+    if (*cursor > e->count) *cursor = e->count;
+    if (e->count - *cursor > RING) {
+        *lost = e->count - RING - *cursor;
+        *cursor = e->count - RING;
+    }
+    while (*cursor < e->count && n < max) out[n++] = e->ring[(*cursor)++ % RING];
+    pthread_mutex_unlock(&e->mu);
+    return n;
+}
+
 uint64_t zs_executed_count(zs_executed_t *e)
 {
     pthread_mutex_lock(&e->mu);

@@ -38,5 +38,10 @@ ZS_MUST_USE int zs_executed_find(zs_executed_t *e, const uint8_t hash[32], zs_ex
 int zs_executed_wait(zs_executed_t *e, uint64_t seen, const struct timespec *deadline);
 /* How many were executed since the node started (for zs_executed_wait). */
 uint64_t zs_executed_count(zs_executed_t *e);
+/* A feed's read: the transactions executed from sequence number *cursor on
+   (the first since start is 0), at most max of them into out; *cursor
+   moves past them.  *lost: how many a reader this far behind missed (the
+   ring keeps the last 16384). */
+size_t zs_executed_since(zs_executed_t *e, uint64_t *cursor, zs_executed_info_t *out, size_t max, uint64_t *lost);
 
 #endif

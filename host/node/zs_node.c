@@ -357,6 +357,11 @@ int zs_node_wait_included(zs_node_t *n, const uint8_t hash[32], int timeout_ms, 
     }
 }
 
+zs_executed_t *zs_node_executed(zs_node_t *n)
+{
+    return n->executed;
+}
+
 int zs_node_wait_executed(zs_node_t *n, const uint8_t hash[32], int timeout_ms, zs_executed_info_t *out,
                           const char **why)
 {

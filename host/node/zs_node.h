@@ -121,6 +121,8 @@ int zs_node_wait_included(zs_node_t *n, const uint8_t hash[32], int timeout_ms, 
    transaction in its open block (or it is durable already), with where it
    landed and what it did; ZS_ERR_REFUSED (why) when it was dropped at
    execution; ZS_ERR_TIMEOUT. */
+/* The executed transactions' table (feeds read it; zs_executed.h). */
+zs_executed_t *zs_node_executed(zs_node_t *n);
 int zs_node_wait_executed(zs_node_t *n, const uint8_t hash[32], int timeout_ms, zs_executed_info_t *out,
                           const char **why);
 

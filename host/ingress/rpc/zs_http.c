@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "host/ingress/rpc/zs_rpc_int.h"
+#include "lib/base/zs_time.h"
 
 typedef struct {
     char *buf;
@@ -81,6 +82,84 @@ static enum MHD_Result too_large(zs_rpc_t *r, struct MHD_Connection *c)
     return reply_text(c, MHD_HTTP_CONTENT_TOO_LARGE, msg, 1);
 }
 
+/* ---- GET /executed: a server-sent-events feed of the transactions the
+   sequencer executes, in execution order, each as the "executed"
+   confirmation's object with its sequence number as the event id (a
+   client that reconnects with Last-Event-ID resumes after it; one that
+   fell more than the table's 16384 behind gets a "gap" event saying how
+   many it missed).  A comment line goes out each second without news. */
+
+typedef struct {
+    zs_rpc_t *r;
+    uint64_t cursor;
+    char buf[16384];
+    size_t len, off;
+} feed_t;
+
+static void feed_fill(feed_t *f)
+{
+    zs_executed_t *e = zs_node_executed(f->r->node);
+    zs_executed_info_t x[32];
+    uint64_t lost;
+    size_t n = zs_executed_since(e, &f->cursor, x, 32, &lost);
+    if (!n && !lost) {
+        struct timespec deadline = zs_deadline_ms(1000);
+        (void)zs_executed_wait(e, f->cursor, &deadline);
+        n = zs_executed_since(e, &f->cursor, x, 32, &lost);
+    }
+    if (lost)
+        f->len += (size_t)snprintf(f->buf + f->len, sizeof f->buf - f->len, "event: gap\ndata: {\"lost\":%llu}\n\n",
+                                   (unsigned long long)lost);
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = rpc_executed_object(&x[i]);
+        char *d = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+        if (d && f->len + strlen(d) + 64 < sizeof f->buf)
+            f->len += (size_t)snprintf(f->buf + f->len, sizeof f->buf - f->len, "event: executed\nid: %llu\ndata: %s\n\n",
+                                       (unsigned long long)(f->cursor - n + i), d);
+        free(d);
+    }
+    if (!f->len) f->len = (size_t)snprintf(f->buf, sizeof f->buf, ": idle\n\n");
+}
+
+static ssize_t feed_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+    (void)pos;
+    feed_t *f = cls;
+    if (__atomic_load_n(&f->r->stopping, __ATOMIC_RELAXED)) return MHD_CONTENT_READER_END_OF_STREAM;
+    if (f->off == f->len) {
+        f->off = f->len = 0;
+        feed_fill(f);
+    }
+    size_t k = f->len - f->off < max ? f->len - f->off : max;
+    memcpy(out, f->buf + f->off, k);
+    f->off += k;
+    return (ssize_t)k;
+}
+
+static enum MHD_Result feed(zs_rpc_t *r, struct MHD_Connection *c)
+{
+    feed_t *f = calloc(1, sizeof *f);
+    if (!f) return MHD_NO;
+    f->r = r;
+    f->cursor = zs_executed_count(zs_node_executed(r->node));
+    const char *last = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
+    if (last && *last) f->cursor = strtoull(last, NULL, 10) + 1;
+    /* The feed's first bytes go out at once, so a client knows it is on. */
+    f->len = (size_t)snprintf(f->buf, sizeof f->buf, ": zkseq executed transactions\n\n");
+    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, feed_read, f, free);
+    if (!resp) {
+        free(f);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type", "text/event-stream");
+    MHD_add_response_header(resp, "Cache-Control", "no-cache");
+    MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **ctx)
 {
@@ -94,8 +173,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             snprintf(s, sizeof s, "ok %llu\n", (unsigned long long)zs_node_head(r->node));
             return reply_text(c, MHD_HTTP_OK, s, 0);
         }
+        if (!strcmp(method, "GET") && !strcmp(url, "/executed")) return feed(r, c);
         if (strcmp(method, "POST"))
-            return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "JSON-RPC wants POST (GET /health for a liveness check)\n",
+            return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+                              "JSON-RPC wants POST (GET /health for a liveness check, GET /executed for the feed of "
+                              "executed transactions)\n",
                               0);
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && strtoull(cl, NULL, 10) > r->cfg.max_body) return too_large(r, c);
@@ -182,6 +264,7 @@ int zs_rpc_listen(zs_rpc_t *r, char *err, size_t errlen)
 void zs_rpc_free(zs_rpc_t *r)
 {
     if (!r) return;
+    __atomic_store_n(&r->stopping, 1, __ATOMIC_RELAXED);
     if (r->daemon) MHD_stop_daemon(r->daemon);
     rpc_filters_free(r->filters);
     free(r);

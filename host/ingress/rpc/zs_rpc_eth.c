@@ -207,21 +207,6 @@ static int wants_executed(json_t *c)
     return !s ? -1 : !strcmp(s, "executed") ? 1 : !strcmp(s, "durable") ? 0 : -1;
 }
 
-/* The confirmation at execution: where the transaction landed in the open
-   block and what it did. */
-static json_t *executed_object(const zs_executed_info_t *x)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "transactionHash", rpc_hexdata(x->hash, 32));
-    json_object_set_new(o, "blockNumber", rpc_qty(x->block));
-    json_object_set_new(o, "transactionIndex", rpc_qty(x->index));
-    json_object_set_new(o, "status", rpc_qty(x->status));
-    json_object_set_new(o, "gasUsed", rpc_qty(x->gas_used));
-    json_object_set_new(o, "logsCount", rpc_qty(x->logs));
-    json_object_set_new(o, "confirmation", json_string("executed"));
-    return o;
-}
-
 static json_t *m_send_raw_sync(zs_rpc_t *r, json_t *p, rpc_err_t *e)
 {
     json_t *fwd;
@@ -256,7 +241,7 @@ static json_t *m_send_raw_sync(zs_rpc_t *r, json_t *p, rpc_err_t *e)
         e->data = json_pack("{s:o}", "hash", rpc_hexdata(s.hash, 32));
         return NULL;
     }
-    if (at_exec) return executed_object(&x);
+    if (at_exec) return rpc_executed_object(&x);
     json_t *o = rpc_receipt_object(&rec);
     zs_txrec_clear(&rec);
     return o;

@@ -20,6 +20,7 @@ struct zs_rpc {
     struct MHD_Daemon *daemon;
     uint16_t port;
     zs_rpc_stats_t stats; /* updated atomically */
+    int stopping;         /* atomic: the server is stopping (feeds end) */
 };
 
 /* A method's error: a JSON-RPC code, a message, optional data. */
@@ -43,6 +44,11 @@ extern const zs_rpc_method_t zs_rpc_evm_methods[];
 extern const zs_rpc_method_t zs_rpc_logs_methods[];
 extern const zs_rpc_method_t zs_rpc_trace_methods[];
 extern const zs_rpc_method_t zs_rpc_l1_methods[];
+
+/* The confirmation at execution (eth_sendRawTransactionSync's "executed",
+   the /executed feed): where the transaction landed in the open block and
+   what it did. */
+json_t *rpc_executed_object(const zs_executed_info_t *x);
 
 /* A batch object's L1 fields (zs_rpc_l1.c): exit roots, accInputHash,
    l1InfoRoot, sendSequencesTxHash, verifyBatchTxHash. */

@@ -323,3 +323,17 @@ json_t *rpc_block_object(zs_rpc_t *r, const zs_block_t *b, int full)
     return o;
 }
 
+/* The confirmation at execution: where the transaction landed in the open
+   block and what it did. */
+json_t *rpc_executed_object(const zs_executed_info_t *x)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "transactionHash", rpc_hexdata(x->hash, 32));
+    json_object_set_new(o, "blockNumber", rpc_qty(x->block));
+    json_object_set_new(o, "transactionIndex", rpc_qty(x->index));
+    json_object_set_new(o, "status", rpc_qty(x->status));
+    json_object_set_new(o, "gasUsed", rpc_qty(x->gas_used));
+    json_object_set_new(o, "logsCount", rpc_qty(x->logs));
+    json_object_set_new(o, "confirmation", json_string("executed"));
+    return o;
+}
