@@ -70,6 +70,26 @@ static void destroy(zs_store_t *s)
 
 /* Long because RocksDB's C API sets each option with its own call; the order here is
  * the order the options are documented in (block cache, filters, column families, WAL). */
+/* The database's own options (the families' follow in zs_store_open). */
+static rocksdb_options_t *db_options(int create)
+{
+    rocksdb_options_t *d = rocksdb_options_create();
+    rocksdb_options_set_create_if_missing(d, create ? 1 : 0);
+    rocksdb_options_set_create_missing_column_families(d, 1);
+    rocksdb_options_set_paranoid_checks(d, 1);
+    rocksdb_options_set_max_background_jobs(d, 2);
+    rocksdb_options_set_bytes_per_sync(d, 1 << 20);
+    /* The log is one for all families: a family written rarely (meta, l1)
+       kept every log file alive until its own memtable filled (240,000
+       transfers: 1,680 bytes a transfer on disk while running, 920 after a
+       clean stop).  Past 32 MiB of log the families holding the oldest
+       file are flushed (990 and 990). */
+    rocksdb_options_set_max_total_wal_size(d, 32u << 20);
+    /* A torn last record in the log is dropped; anything earlier must be intact. */
+    rocksdb_options_set_wal_recovery_mode(d, 2 /* kPointInTimeRecovery */);
+    return d;
+}
+
 zs_store_t *zs_store_open(const char *path, const zs_cf_desc_t *cfs, int ncf, const zs_store_opts_t *o, char *err,
                           size_t errlen)
 {
@@ -101,20 +121,7 @@ zs_store_t *zs_store_open(const char *path, const zs_cf_desc_t *cfs, int ncf, co
     s->bbo_plain = rocksdb_block_based_options_create();
     rocksdb_block_based_options_set_block_cache(s->bbo_plain, s->cache);
 
-    s->opts = rocksdb_options_create();
-    rocksdb_options_set_create_if_missing(s->opts, o->create ? 1 : 0);
-    rocksdb_options_set_create_missing_column_families(s->opts, 1);
-    rocksdb_options_set_paranoid_checks(s->opts, 1);
-    rocksdb_options_set_max_background_jobs(s->opts, 2);
-    rocksdb_options_set_bytes_per_sync(s->opts, 1 << 20);
-    /* The log is one for all families: a family written rarely (meta, l1)
-       kept every log file alive until its own memtable filled (240,000
-       transfers: 1,680 bytes a transfer on disk while running, 920 after a
-       clean stop).  Past 32 MiB of log the families holding the oldest
-       file are flushed (990 and 990). */
-    rocksdb_options_set_max_total_wal_size(s->opts, 32u << 20);
-    /* A torn last record in the log is dropped; anything earlier must be intact. */
-    rocksdb_options_set_wal_recovery_mode(s->opts, 2 /* kPointInTimeRecovery */);
+    s->opts = db_options(o->create);
 
     /* RocksDB always has "default"; it is family 0, ours follow. */
     const char *names[MAX_CF];

@@ -133,6 +133,26 @@ static int cmp_d(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Each block's lag from the watcher's times, recorded (its CDF, p50,
+   p99); how many blocks were timed. */
+static size_t record_lag(const watch_t *w)
+{
+    double *lag = malloc(MAX_BLOCKS * sizeof *lag);
+    size_t nlag = 0;
+    for (uint64_t n = w->first; lag && n <= w->last; n++)
+        if (w->seen_s[n] > 0 && w->seen_r[n] > 0) lag[nlag++] = (w->seen_r[n] - w->seen_s[n]) * 1e3;
+    qsort(lag, nlag, sizeof *lag, cmp_d);
+    if (nlag) {
+        bench_cdf("replica", "replica lag CDF (sequencer answers a block -> replica answers it)",
+                  "1 replica, sequencer at full rate", "ms", lag, nlag);
+        bench_record("replica", "replica lag p50 (sequencer answers a block -> replica answers it)", lag[nlag / 2],
+                     "ms", NULL, 0, 0, 0);
+        bench_record("replica", "replica lag p99", lag[nlag * 99 / 100], "ms", NULL, 0, 0, 0);
+    }
+    free(lag);
+    return nlag;
+}
+
 /* ---- Bare stream clients: the sequencer's side of serving replicas. */
 
 typedef struct {
@@ -263,11 +283,6 @@ void bench_replica(const bench_opts_t *o)
     bench_run_load(seq.rpc, 2 * CONNS, CONNS, per, WINDOW, &r1, why, sizeof why);
     w.stop = 1;
     pthread_join(wth, NULL);
-    double *lag = malloc(MAX_BLOCKS * sizeof *lag);
-    size_t nlag = 0;
-    for (uint64_t n = w.first; n <= w.last; n++)
-        if (w.seen_s[n] > 0 && w.seen_r[n] > 0) lag[nlag++] = (w.seen_r[n] - w.seen_s[n]) * 1e3;
-    qsort(lag, nlag, sizeof *lag, cmp_d);
 
     /* Senders: 0.. alone, 16.. with stream clients, 32.. with a replica,
        48.. and 56.. under the reads, 64.. with 4 replicas (bench_fund
@@ -298,13 +313,7 @@ void bench_replica(const bench_opts_t *o)
     if (four)
         bench_record("replica", "sequencer accepted+mined, 4 replicas on the same 2 cores", r4.tps, "tx/s", ref, r0.tps,
                      0.95, 0);
-    if (nlag) {
-        bench_cdf("replica", "replica lag CDF (sequencer answers a block -> replica answers it)",
-                  "1 replica, sequencer at full rate", "ms", lag, nlag);
-        bench_record("replica", "replica lag p50 (sequencer answers a block -> replica answers it)", lag[nlag / 2],
-                     "ms", NULL, 0, 0, 0);
-        bench_record("replica", "replica lag p99", lag[nlag * 99 / 100], "ms", NULL, 0, 0, 0);
-    }
+    size_t nlag = record_lag(&w);
     bench_record("replica", "reads (eth_getBalance, eth_call) on the replica under write load", reads_rep, "calls/s",
                  "the same reads on the sequencer under the same write load", reads_seq, 0, 0);
     char note[500];
@@ -315,7 +324,6 @@ void bench_replica(const bench_opts_t *o)
              nlag, per, (unsigned long long)(readers[0].entries + readers[1].entries + readers[2].entries +
                                              readers[3].entries));
     bench_note("replica", note);
-    free(lag);
     free(w.seen_s);
     free(w.seen_r);
 }

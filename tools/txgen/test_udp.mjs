@@ -232,6 +232,14 @@ try {
   const n9 = Number((await rpc(node.url, 'eth_getTransactionCount', [new ethers.Wallet(devKeys[9]).address, 'pending'])).result);
   const tr = run('zkseq-txgen', ['--rpc', node.url, '--count', '300', '--first-account', '9', '--accounts', '1', '--window', '16', '--start-nonce', String(n9), '--json']);
   ok(tr.status === 0 && tr.json && tr.json.accepted === 300 && tr.json.lost === 0, 'zkseq-txgen --rpc: 300 pipelined eth_sendRawTransaction, all accepted', tr.stderr || tr.json);
+  // --confirm: each transaction timed to its answer, its execution (the
+  // /executed feed) and its durable block.
+  const tc = run('zkseq-txgen', ['--rpc', node.url, '--count', '200', '--first-account', '9', '--accounts', '1', '--window', '16', '--start-nonce', String(n9 + 300), '--confirm', '--json']);
+  const ex = tc.json?.executed_us, du = tc.json?.durable_us;
+  ok(tc.status === 0 && tc.json?.accepted === 200 && ex?.seen === 200 && du?.seen === 200,
+    `zkseq-txgen --rpc --confirm: all 200 seen executed and durable (${ex?.seen}, ${du?.seen})`, tc.stderr || tc.json);
+  ok(ex && du && ex.p50 > 0 && ex.p50 <= du.p50 && ex.p99 <= ex.max,
+    `... send to executed p50 ${ex?.p50?.toFixed(0)} us, to durable p50 ${du?.p50?.toFixed(0)} us (executed first)`);
   const stop = await node.stop('SIGTERM');
   eq(stop.code, 0, 'SIGTERM: clean exit with the UDP ingress running');
 } finally {

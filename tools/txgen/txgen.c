@@ -29,8 +29,10 @@
 #include "host/pool/zs_pool.h"
 #include "lib/base/zs_hex.h"
 #include "lib/frame/zs_frame.h"
+#include "lib/keccak/zs_keccak.h"
 #include "lib/tx/zs_tx.h"
 #include "tools/common/zs_httpc.h"
+#include "tools/txgen/txgen_confirm.h"
 
 
 /* Account a's transfers all go to 0x7e...a. */
@@ -74,7 +76,8 @@ static int cmp_double(const void *a, const void *b)
 
 /* The table or the JSON; sorts lat. */
 static void report(int json, const char *target, uint64_t count, uint64_t nframes, uint64_t lost, uint64_t refused_frames,
-                   uint64_t resent, uint64_t accepted, const uint64_t *refused, double dt, double *lat, uint64_t nl)
+                   uint64_t resent, uint64_t accepted, const uint64_t *refused, double dt, double *lat, uint64_t nl,
+                   json_t *extra)
 {
     qsort(lat, nl, sizeof *lat, cmp_double);
 #define PCT(p) (nl ? lat[(uint64_t)((double)(nl - 1) * (p))] : 0)
@@ -95,6 +98,7 @@ static void report(int json, const char *target, uint64_t count, uint64_t nframe
             json_array_append_new(cdf, json_pack("[f,f]", lat[(uint64_t)((double)(nl - 1) * f)], f));
         }
         json_object_set_new(o, "latency_cdf_us", cdf);
+        if (extra) json_object_update(o, extra);
         json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         putchar('\n');
         json_decref(o);
@@ -108,6 +112,13 @@ static void report(int json, const char *target, uint64_t count, uint64_t nframe
             if (refused[i]) printf("  refused %-24s %llu\n", zs_pool_reason_id((zs_pool_reason_t)i), (unsigned long long)refused[i]);
         printf("answer latency (us): p50 %.0f  p90 %.0f  p99 %.0f  p99.9 %.0f  max %.0f\n", PCT(0.5), PCT(0.9), PCT(0.99),
                PCT(0.999), nl ? lat[nl - 1] : 0.0);
+        const char *k;
+        json_t *v;
+        json_object_foreach(extra, k, v) if (json_is_object(v))
+            printf("%s latency (us): p50 %.0f  p90 %.0f  p99 %.0f  p99.9 %.0f  max %.0f  (%lld seen)\n", k,
+                   json_real_value(json_object_get(v, "p50")), json_real_value(json_object_get(v, "p90")),
+                   json_real_value(json_object_get(v, "p99")), json_real_value(json_object_get(v, "p99.9")),
+                   json_real_value(json_object_get(v, "max")), (long long)json_integer_value(json_object_get(v, "seen")));
     }
 #undef PCT
 }
@@ -167,8 +178,9 @@ static int write_pcap(const char *path, const struct sockaddr_in *dst, frame_t *
 typedef struct {
     uint16_t port;
     char (*bodies)[600];
+    uint8_t (*hashes)[32]; /* --confirm: each transaction's hash */
     size_t n, window;
-    double *lat;
+    double *lat, *sent;
     uint64_t accepted, refused[ZS_POOL_REASON_COUNT], broken;
 } rpc_conn_t;
 
@@ -180,7 +192,7 @@ static void *rpc_main(void *arg)
         c->broken = c->n;
         return NULL;
     }
-    double *sent = calloc(c->n, sizeof *sent);
+    double *sent = c->sent;
     char resp[1024];
     size_t next = 0, done = 0;
     while (done < c->n) {
@@ -205,12 +217,10 @@ static void *rpc_main(void *arg)
         }
         done++;
     }
-    free(sent);
     zs_httpc_close(&h);
     return NULL;
 broken:
     c->broken += c->n - done;
-    free(sent);
     zs_httpc_close(&h);
     return NULL;
 }
@@ -220,7 +230,7 @@ broken:
 typedef struct {
     const char *udp, *keyhex, *rpc_url, *pcap;
     uint64_t count, accounts, first_account, batch, rate, window, client, start_nonce, chain_id, gas_price, timeout_ms;
-    int json;
+    int json, confirm;
     uint8_t key[64];
     size_t keylen;
 } opts_t;
@@ -230,7 +240,8 @@ static void usage(void)
     puts("usage: zkseq-txgen --udp HOST:PORT --count N [--first-account A] [--accounts K] [--batch B<=64] [--rate TX/S]\n"
          "                   [--window FRAMES] [--client ID] [--key HEX] [--start-nonce N] [--chain-id N]\n"
          "                   [--gas-price WEI] [--timeout-ms T] [--json]\n"
-         "       zkseq-txgen --rpc http://127.0.0.1:PORT --count N [...]   (pipelined JSON-RPC)\n"
+         "       zkseq-txgen --rpc http://127.0.0.1:PORT --count N [--confirm] [...]   (pipelined JSON-RPC;\n"
+         "                   --confirm: also send to executed (zkseqd's /executed feed) and to durable (its block))\n"
          "       zkseq-txgen --udp DSTIP:PORT --pcap FILE --count N [...]  (write frames for net_pcap)\n"
          "options in any order, as --name VALUE or --name=VALUE");
 }
@@ -275,6 +286,8 @@ static void parse_args(int argc, char **argv, opts_t *o)
             i += !eq;
         } else if (!strcmp(a, "--json")) {
             o->json = 1;
+        } else if (!strcmp(a, "--confirm")) {
+            o->confirm = 1;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage();
             exit(0);
@@ -283,6 +296,7 @@ static void parse_args(int argc, char **argv, opts_t *o)
         }
     }
     if (!o->udp && !o->rpc_url) die("%s", "--udp HOST:PORT or --rpc http://127.0.0.1:PORT is required");
+    if (o->confirm && !o->rpc_url) die("%s", "--confirm works with --rpc (the UDP and DPDK paths' execution answers come with frame protocol v2)");
     if (!o->accounts || o->first_account > 9 || o->accounts > 10 - o->first_account)
         die("%s", "--first-account A --accounts K: within the ten development accounts");
     if (!o->batch || o->batch > ZS_FRAME_MAX_TXS) die("%s", "--batch: 1 to 64");
@@ -299,8 +313,10 @@ static void sign_bodies(const opts_t *o, uint64_t a, const uint8_t key[32], rpc_
     c->n = o->count / o->accounts + (a < o->count % o->accounts);
     c->window = o->window;
     c->bodies = malloc((c->n ? c->n : 1) * sizeof *c->bodies);
+    c->hashes = malloc((c->n ? c->n : 1) * sizeof *c->hashes);
     c->lat = calloc(c->n ? c->n : 1, sizeof(double));
-    if (!c->bodies || !c->lat) die("%s", "out of memory");
+    c->sent = calloc(c->n ? c->n : 1, sizeof(double));
+    if (!c->bodies || !c->hashes || !c->lat || !c->sent) die("%s", "out of memory");
     for (size_t k = 0; k < c->n; k++) {
         zs_tx_t tx;
         uint8_t raw[128];
@@ -308,10 +324,60 @@ static void sign_bodies(const opts_t *o, uint64_t a, const uint8_t key[32], rpc_
         char hex[260];
         if (sign(&tx, key, o->chain_id, o->start_nonce + k, a, 1 + k, o->gas_price, raw, sizeof raw, &len))
             die("%s", "signing failed");
+        zs_keccak256(raw, len, c->hashes[k]);
         zs_hex_encode_0x(hex, raw, len);
         snprintf(c->bodies[k], sizeof c->bodies[k],
                  "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"eth_sendRawTransaction\",\"params\":[\"%s\"]}", k, hex);
     }
+}
+
+/* --confirm: the watchers over every connection's transactions. */
+static txgen_confirm_t *confirm_start(uint16_t port, const rpc_conn_t *conns, uint64_t nconns)
+{
+    size_t n = 0;
+    for (uint64_t a = 0; a < nconns; a++) n += conns[a].n;
+    uint8_t(*all)[32] = malloc((n ? n : 1) * 32);
+    if (!all) die("%s", "out of memory");
+    for (uint64_t a = 0, k = 0; a < nconns; a++)
+        for (size_t i = 0; i < conns[a].n; i++) memcpy(all[k++], conns[a].hashes[i], 32);
+    txgen_confirm_t *c = txgen_confirm_start(port, (const uint8_t(*)[32])all, n);
+    free(all);
+    if (!c) die("%s", "--confirm: cannot open zkseqd's /executed feed");
+    return c;
+}
+
+/* Percentiles of the sorted v (n of them) as JSON, with how many. */
+static json_t *pcts(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+#define Q(p) (n ? v[(size_t)((double)(n - 1) * (p))] : 0.0)
+    json_t *o = json_pack("{s:f,s:f,s:f,s:f,s:f,s:I}", "p50", Q(0.5), "p90", Q(0.9), "p99", Q(0.99), "p99.9", Q(0.999),
+                          "max", n ? v[n - 1] : 0.0, "seen", (json_int_t)n);
+#undef Q
+    return o;
+}
+
+/* Send to executed and send to durable, per transaction (microseconds). */
+static json_t *confirm_stats(txgen_confirm_t *c, const rpc_conn_t *conns, uint64_t nconns)
+{
+    size_t n = 0;
+    for (uint64_t a = 0; a < nconns; a++) n += conns[a].n;
+    double *ex = calloc(n ? n : 1, sizeof *ex), *du = calloc(n ? n : 1, sizeof *du);
+    double *lx = malloc((n ? n : 1) * sizeof *lx), *ld = malloc((n ? n : 1) * sizeof *ld);
+    if (!ex || !du || !lx || !ld) die("%s", "out of memory");
+    txgen_confirm_finish(c, 30000, ex, du);
+    size_t nx = 0, nd = 0;
+    for (uint64_t a = 0, k = 0; a < nconns; a++)
+        for (size_t i = 0; i < conns[a].n; i++, k++) {
+            if (ex[k] > 0) lx[nx++] = (ex[k] - conns[a].sent[i]) * 1e6;
+            if (du[k] > 0) ld[nd++] = (du[k] - conns[a].sent[i]) * 1e6;
+        }
+    json_t *o = json_pack("{s:o,s:o}", "executed_us", pcts(lx, nx), "durable_us", pcts(ld, nd));
+    free(ex);
+    free(du);
+    free(lx);
+    free(ld);
+    return o;
 }
 
 static int run_rpc(const opts_t *o)
@@ -328,6 +394,7 @@ static int run_rpc(const opts_t *o)
         conns[a].port = (uint16_t)port;
         sign_bodies(o, a, key, &conns[a]);
     }
+    txgen_confirm_t *confirm = o->confirm ? confirm_start((uint16_t)port, conns, o->accounts) : NULL;
     double t0 = now();
     for (uint64_t a = 0; a < o->accounts; a++) pthread_create(&th[a], NULL, rpc_main, &conns[a]);
     for (uint64_t a = 0; a < o->accounts; a++) pthread_join(th[a], NULL);
@@ -339,10 +406,16 @@ static int run_rpc(const opts_t *o)
         lost += conns[a].broken;
         for (int i = 0; i < ZS_POOL_REASON_COUNT; i++) refused[i] += conns[a].refused[i];
         for (size_t k = 0; k + conns[a].broken < conns[a].n; k++) lat[nl++] = conns[a].lat[k];
-        free(conns[a].bodies);
-        free(conns[a].lat);
     }
-    report(o->json, o->rpc_url, o->count, o->count, lost, 0, 0, accepted, refused, dt, lat, nl);
+    json_t *extra = confirm ? confirm_stats(confirm, conns, o->accounts) : NULL;
+    report(o->json, o->rpc_url, o->count, o->count, lost, 0, 0, accepted, refused, dt, lat, nl, extra);
+    json_decref(extra);
+    for (uint64_t a = 0; a < o->accounts; a++) {
+        free(conns[a].bodies);
+        free(conns[a].hashes);
+        free(conns[a].lat);
+        free(conns[a].sent);
+    }
     free(lat);
     return lost ? 1 : 0;
 }
@@ -482,7 +555,7 @@ static int run_udp(const opts_t *o, const struct sockaddr_in *to, frame_t *frame
         else lost++;
     }
     report(o->json, o->udp, o->count, nframes, lost, u.refused_frames, u.resent, u.accepted, u.refused,
-           u.last_answer - u.t0, lat, nl);
+           u.last_answer - u.t0, lat, nl, NULL);
     free(lat);
     return lost ? 1 : 0;
 }
