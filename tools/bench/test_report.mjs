@@ -30,7 +30,7 @@ const page = fs.readFileSync(html, 'utf8');
 ok(!/(src|href)\s*=\s*["']?https?:/i.test(page) && !/@import|url\(/.test(page), 'the page is self-contained (nothing fetched)');
 ok(page.includes(res.commit || 'unknown') && page.includes(res.machine.cpu), 'the page names the machine and the commit');
 
-const flags = ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', `--user-data-dir=${path.join(dir, 'profile')}`];
+const flags = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', `--user-data-dir=${path.join(dir, 'profile')}`];
 const shot = spawnSync(chromium, [...flags, '--enable-logging=stderr', '--v=0', `--screenshot=${png}`, '--window-size=1400,3000', `file://${html}`], { timeout: 60000 });
 const stderr = shot.stderr.toString();
 ok(fs.existsSync(png) && fs.statSync(png).size > 20000, `Chromium took a screenshot (${fs.existsSync(png) ? fs.statSync(png).size : 0} bytes)`);
