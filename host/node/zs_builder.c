@@ -52,13 +52,13 @@ static int run_one(zs_builder_t *b, block_t *k, const zs_pool_item_t *it, const 
     *ran = 1;
     if (r.reason == ZS_EXEC_OK) {
         if ((rc = builder_record_tx(b, k, it, &r))) return rc;
-        zs_pool_done(b->cfg.pool, it, 1);
-        if (b->cfg.executed) {
+        if (b->cfg.executed) { /* before the pool takes the item back (its transaction goes with it) */
             zs_executed_info_t x = {.block = k->blk.number, .index = r.index, .status = (uint8_t)r.status,
                                     .gas_used = r.gas_used, .logs = (uint32_t)r.nlogs, .executed_ns = zs_mono_ns()};
             memcpy(x.hash, it->tx->hash, 32);
             zs_executed_add(b->cfg.executed, &x);
         }
+        zs_pool_done(b->cfg.pool, it, 1);
     } else if (r.reason == ZS_EXEC_OUT_OF_COUNTERS && !empty) {
         *ran = 0;
     } else {
