@@ -317,6 +317,10 @@ static void test_kzg_blobs(void **state)
     /* A bad job: output in place of the input. */
     zs_card_job_t bad = {.kernel = ZS_CARD_KZG_BLOB, .in = in[0], .n = NB};
     assert_int_equal(zs_card_submit(c, &bad, &t[0]), ZS_ERR_INVAL);
+    for (int k = 0; k < 2; k++) {
+        zs_card_free(c, in[k]);
+        zs_card_free(c, out[k]);
+    }
     zs_card_close(c);
     zs_card_t *sim = open_or_fail("sim", NULL);
     zs_card_buf_t *si = zs_card_alloc(sim, ZS_CARD_KZG_IN), *so = zs_card_alloc(sim, ZS_CARD_KZG_OUT);
@@ -336,6 +340,8 @@ static void test_kzg_blobs(void **state)
     zs_card_stats_t cs;
     zs_card_stats(sim, &cs);
     assert_non_null(strstr(cs.last_error, "not below the modulus"));
+    zs_card_free(sim, si);
+    zs_card_free(sim, so);
     zs_card_close(sim);
     zs_kzg_close(kzg);
     free(proofs);

@@ -355,7 +355,7 @@ zs_card_t *zs_card_open(const char *backend, const zs_card_opts_t *o, char *err,
     return c;
 }
 
-void zs_card_close(zs_card_t *c)
+void zs_card_stop(zs_card_t *c)
 {
     if (!c) return;
     pthread_mutex_lock(&c->mu);
@@ -365,6 +365,14 @@ void zs_card_close(zs_card_t *c)
     for (unsigned i = 0; c->threads && i < c->nthreads; i++) pthread_join(c->threads[i], NULL);
     free(c->threads);
     free(c->args);
+    c->threads = NULL;
+    c->args = NULL;
+}
+
+void zs_card_close(zs_card_t *c)
+{
+    if (!c) return;
+    zs_card_stop(c);
     c->ops->close(c->state);
     pthread_cond_destroy(&c->work);
     pthread_cond_destroy(&c->done);

@@ -91,6 +91,9 @@ typedef struct {
    missing. */
 zs_card_t *zs_card_open(const char *backend, const zs_card_opts_t *o, char *err, size_t errlen);
 void zs_card_close(zs_card_t *c);
+/* Stops the card's workers (jobs in flight end; no new ones run); its
+   buffers can still be freed with it, then zs_card_close. */
+void zs_card_stop(zs_card_t *c);
 const char *zs_card_backend(const zs_card_t *c);
 /* 1 when jobs leave the CPU (sim, xrt): worth batching, and checked by
    the caller; 0 for the cpu backend. */

@@ -114,9 +114,10 @@ void zs_accel_close(zs_accel_t *a)
     zs_card_batch_free(a->small_keccak);
     free_sets(a->card, a->free_sets);
     /* Lost jobs may still be running on the card: their buffers go after
-       the card has stopped. */
+       the card has stopped, with the card (its own side of each buffer). */
+    zs_card_stop(a->card);
+    free_sets(a->card, a->lost_sets);
     zs_card_close(a->card);
-    free_sets(NULL, a->lost_sets);
     pthread_mutex_destroy(&a->mu);
     free(a);
 }

@@ -467,10 +467,10 @@ static void redact(json_t *root)
     for (size_t i = 0; i < zs_config_nkeys; i++) {
         const zs_config_key_t *k = &zs_config_keys[i];
         json_t *v = k->secret ? lookup(root, k->key) : NULL;
-        if (json_is_string(v) && json_string_length(v)) put(root, k->key, json_string("(secret)"));
         const char *id;
         json_t *kv;
-        if (json_is_object(v)) json_object_foreach(v, id, kv) json_object_set_new(v, id, json_string("(secret)"));
+        if (json_is_string(v) && json_string_length(v)) put(root, k->key, json_string("(secret)")); /* v is freed */
+        else if (json_is_object(v)) json_object_foreach(v, id, kv) json_object_set_new(v, id, json_string("(secret)"));
     }
 }
 
