@@ -15,10 +15,7 @@ typedef struct {
     zs_card_sim_opts_t o;
     pthread_mutex_t mu; /* guards the faults, the job count and the KZG tables' loading */
     uint64_t seq;
-    int kzg_tried;      /* the KZG setup and tables were loaded (or failed to) */
-    zs_kzg_t *kzg;
-    zs_kzg_tables_t tables; /* what the card holds in DDR: the setup's points, FK20's columns, the roots */
-    char kzg_err[256];
+    zs_kzg_card_t kzg;  /* the setup and the tables the card holds in DDR, loaded on the first KZG job */
 } sim_t;
 
 static void pcie_delay(const sim_t *s, size_t bytes)
@@ -62,19 +59,15 @@ static int run_kzg(sim_t *s, const zs_card_job_t *j, const uint8_t *in, uint8_t 
 {
     static const zs_kzg_g1_ops_t kernels = {NULL, k_msm, k_fft};
     pthread_mutex_lock(&s->mu);
-    if (!s->kzg_tried && (s->kzg = zs_kzg_open(NULL, 0, s->kzg_err, sizeof s->kzg_err)) &&
-        zs_kzg_tables(s->kzg, &s->tables))
-        snprintf(s->kzg_err, sizeof s->kzg_err, "the card's KZG tables cannot be built from the setup");
-    s->kzg_tried = 1;
-    int ready = s->tables.lagrange != NULL;
+    int ready = zs_kzg_card_ready(&s->kzg);
     pthread_mutex_unlock(&s->mu);
     if (!ready) {
-        snprintf(why, whylen, "sim: %s", s->kzg_err);
+        snprintf(why, whylen, "sim: %s", s->kzg.err);
         return ZS_ERR_IO;
     }
     for (uint32_t i = 0; i < j->n; i++) {
         uint8_t *o = out + (size_t)i * ZS_CARD_KZG_OUT;
-        int rc = zs_kzg_fk20(&s->tables, &kernels, in + (size_t)i * ZS_CARD_KZG_IN, o, (uint8_t(*)[48])(o + 48));
+        int rc = zs_kzg_fk20(&s->kzg.tables, &kernels, in + (size_t)i * ZS_CARD_KZG_IN, o, (uint8_t(*)[48])(o + 48));
         if (rc) {
             snprintf(why, whylen, "sim: blob %u: %s", i,
                      rc == ZS_ERR_PARSE ? "a field element is not below the modulus" : zs_strerror(rc));
@@ -161,8 +154,7 @@ static int sim_supports(void *state, zs_card_kernel_t k)
 static void close_sim(void *state)
 {
     sim_t *s = state;
-    zs_kzg_tables_free(&s->tables);
-    zs_kzg_close(s->kzg);
+    zs_kzg_card_free(&s->kzg);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }

@@ -16,10 +16,7 @@ typedef struct {
     int run_timeout_ms;
     /* The KZG job: the setup and the tables the card holds, on the first job. */
     pthread_mutex_t mu;
-    int kzg_tried;
-    zs_kzg_t *kzg;
-    zs_kzg_tables_t tables;
-    char kzg_err[256];
+    zs_kzg_card_t kzg;  /* the setup and the tables the card holds in DDR, loaded on the first KZG job */
 } xrt_t;
 
 static void *open_xrt(const zs_card_opts_t *o, unsigned workers, char *device, size_t devlen, char *err, size_t errlen)
@@ -54,8 +51,7 @@ static void close_xrt(void *state)
     if (!s) return;
 #ifdef ZS_HAS_XRT
     zs_xrt_close(s->x);
-    zs_kzg_tables_free(&s->tables);
-    zs_kzg_close(s->kzg);
+    zs_kzg_card_free(&s->kzg);
     pthread_mutex_destroy(&s->mu);
 #endif
     free(s);
@@ -101,14 +97,10 @@ static void x_fft(void *ctx, uint64_t *points, const uint64_t *tw, uint32_t log_
 static int run_kzg(xrt_t *s, unsigned worker, const zs_card_job_t *j, char *why, size_t whylen)
 {
     pthread_mutex_lock(&s->mu);
-    if (!s->kzg_tried && (s->kzg = zs_kzg_open(NULL, 0, s->kzg_err, sizeof s->kzg_err)) &&
-        zs_kzg_tables(s->kzg, &s->tables))
-        snprintf(s->kzg_err, sizeof s->kzg_err, "the card's KZG tables cannot be built from the setup");
-    s->kzg_tried = 1;
-    int ready = s->tables.lagrange != NULL;
+    int ready = zs_kzg_card_ready(&s->kzg);
     pthread_mutex_unlock(&s->mu);
     if (!ready) {
-        snprintf(why, whylen, "%s", s->kzg_err);
+        snprintf(why, whylen, "%s", s->kzg.err);
         return ZS_ERR_IO;
     }
     kzg_ctx_t c = {s, worker, ZS_OK, why, whylen};
@@ -117,7 +109,7 @@ static int run_kzg(xrt_t *s, unsigned worker, const zs_card_job_t *j, char *why,
     uint8_t *out = j->out->host;
     for (uint32_t i = 0; i < j->n && !c.rc; i++) {
         uint8_t *o = out + (size_t)i * ZS_CARD_KZG_OUT;
-        int rc = zs_kzg_fk20(&s->tables, &ops, in + (size_t)i * ZS_CARD_KZG_IN, o, (uint8_t(*)[48])(o + 48));
+        int rc = zs_kzg_fk20(&s->kzg.tables, &ops, in + (size_t)i * ZS_CARD_KZG_IN, o, (uint8_t(*)[48])(o + 48));
         if (rc && !c.rc) {
             snprintf(why, whylen, "blob %u: %s", i, rc == ZS_ERR_PARSE ? "a field element is not below the modulus"
                                                                        : zs_strerror(rc));

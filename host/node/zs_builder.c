@@ -54,7 +54,7 @@ static int run_one(zs_builder_t *b, block_t *k, const zs_pool_item_t *it, const 
         if ((rc = builder_record_tx(b, k, it, &r))) return rc;
         if (b->cfg.executed) { /* before the pool takes the item back (its transaction goes with it) */
             zs_executed_info_t x = {.block = k->blk.number, .index = r.index, .status = (uint8_t)r.status,
-                                    .gas_used = r.gas_used, .logs = (uint32_t)r.nlogs, .executed_ns = zs_mono_ns()};
+                                    .gas_used = r.gas_used, .logs = (uint32_t)r.nlogs};
             memcpy(x.hash, it->tx->hash, 32);
             zs_executed_add(b->cfg.executed, &x);
         }

@@ -21,7 +21,6 @@ typedef struct {
     uint64_t block, gas_used;
     uint32_t index, logs;
     uint8_t status;
-    uint64_t executed_ns; /* monotonic clock, when it ran */
 } zs_executed_info_t;
 
 typedef struct zs_executed zs_executed_t;

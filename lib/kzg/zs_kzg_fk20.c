@@ -1,6 +1,7 @@
 /* A blob's commitment and cell proofs the card's way (zs_kzg_fk20.h). */
 #include "lib/kzg/zs_kzg_fk20.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,21 @@ void zs_kzg_tables_free(zs_kzg_tables_t *t)
     free(t->columns);
     free(t->roots);
     memset(t, 0, sizeof *t);
+}
+
+int zs_kzg_card_ready(zs_kzg_card_t *c)
+{
+    if (!c->tried && (c->kzg = zs_kzg_open(NULL, 0, c->err, sizeof c->err)) && zs_kzg_tables(c->kzg, &c->tables))
+        snprintf(c->err, sizeof c->err, "the card's KZG tables cannot be built from the setup");
+    c->tried = 1;
+    return c->tables.lagrange != NULL;
+}
+
+void zs_kzg_card_free(zs_kzg_card_t *c)
+{
+    zs_kzg_tables_free(&c->tables);
+    zs_kzg_close(c->kzg);
+    c->kzg = NULL;
 }
 
 /* ---- The scalar field's part (host side). */

@@ -39,6 +39,20 @@ typedef struct {
 ZS_MUST_USE int zs_kzg_tables(const zs_kzg_t *k, zs_kzg_tables_t *out);
 void zs_kzg_tables_free(zs_kzg_tables_t *t);
 
+/* A card backend's KZG state, loaded on its first KZG job: the trusted
+   setup and the tables built from it (or why not).  zs_kzg_card_ready
+   loads it once (the caller serializes calls) and says 1 once the tables
+   are there; otherwise err says why. */
+typedef struct {
+    int tried;
+    zs_kzg_t *kzg;
+    zs_kzg_tables_t tables;
+    char err[256];
+} zs_kzg_card_t;
+
+int zs_kzg_card_ready(zs_kzg_card_t *c);
+void zs_kzg_card_free(zs_kzg_card_t *c);
+
 /* The group work, as a backend does it (the kernels' signatures). */
 typedef struct {
     void *ctx;

@@ -48,14 +48,10 @@ uint16_t zs_rpc_port(const zs_rpc_t *r)
     return r->port;
 }
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, char *body, size_t len, int json)
+/* Sends resp with its content type and the cross-origin headers. */
+static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *resp, const char *type)
 {
-    struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        free(body);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, "Content-Type", json ? "application/json" : "text/plain; charset=utf-8");
+    MHD_add_response_header(resp, "Content-Type", type);
     /* Browser wallets and dapps call from other origins. */
     MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
     MHD_add_response_header(resp, "Access-Control-Allow-Headers", "Content-Type");
@@ -63,6 +59,16 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, char *bo
     enum MHD_Result ret = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
     return ret;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, char *body, size_t len, int json)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(body);
+        return MHD_NO;
+    }
+    return queue(c, status, resp, json ? "application/json" : "text/plain; charset=utf-8");
 }
 
 static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *text, int json)
@@ -152,12 +158,8 @@ static enum MHD_Result feed(zs_rpc_t *r, struct MHD_Connection *c)
         free(f);
         return MHD_NO;
     }
-    MHD_add_response_header(resp, "Content-Type", "text/event-stream");
     MHD_add_response_header(resp, "Cache-Control", "no-cache");
-    MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
-    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
-    MHD_destroy_response(resp);
-    return ret;
+    return queue(c, MHD_HTTP_OK, resp, "text/event-stream");
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
