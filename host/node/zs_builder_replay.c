@@ -131,7 +131,7 @@ static int replay_block(zs_builder_t *b, const zs_replay_block_t *rb, char *why,
         return rc ? rc : drc;
     }
     builder_submit(b, job);
-    zs_replay_set_replayed(b->cfg.replay, rb->number);
+    zs_replay_replayed(b->cfg.replay);
     return ZS_OK;
 }
 

@@ -15,7 +15,7 @@ struct zs_replay {
     size_t cap, head, n;
     int closed;
     char diverged[256];
-    uint64_t replayed, count;
+    uint64_t count;
 };
 
 zs_replay_t *zs_replay_new(size_t cap)
@@ -144,9 +144,8 @@ void zs_replay_close(zs_replay_t *q)
     pthread_mutex_unlock(&q->mu);
 }
 
-void zs_replay_set_replayed(zs_replay_t *q, uint64_t block)
+void zs_replay_replayed(zs_replay_t *q)
 {
-    __atomic_store_n(&q->replayed, block, __ATOMIC_RELAXED);
     __atomic_add_fetch(&q->count, 1, __ATOMIC_RELAXED);
 }
 
@@ -155,7 +154,3 @@ uint64_t zs_replay_count(zs_replay_t *q)
     return __atomic_load_n(&q->count, __ATOMIC_RELAXED);
 }
 
-uint64_t zs_replay_replayed(zs_replay_t *q)
-{
-    return __atomic_load_n(&q->replayed, __ATOMIC_RELAXED);
-}

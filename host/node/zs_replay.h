@@ -66,11 +66,9 @@ int zs_replay_diverged(zs_replay_t *q, char *buf, size_t n);
 /* The follower ends: push refuses from now on, pop still drains. */
 void zs_replay_close(zs_replay_t *q);
 
-/* The sequencer thread's progress: the last block it replayed (and wrote
-   into a job for the committer). */
-void zs_replay_set_replayed(zs_replay_t *q, uint64_t block);
-uint64_t zs_replay_replayed(zs_replay_t *q);
-/* Blocks replayed since the queue was made. */
+/* The sequencer thread replayed one more block (and handed it to the
+   committer); how many since the queue was made. */
+void zs_replay_replayed(zs_replay_t *q);
 uint64_t zs_replay_count(zs_replay_t *q);
 
 #endif
