@@ -163,7 +163,7 @@ static json_t *status_json(const zs_mgmt_ctx_t *m)
     for (unsigned i = 0; i < r.ncpu; i++) json_array_append_new(cpu, json_real(r.cpu_busy[i]));
     double uptime = (double)(zs_mono_ns() - r.started_ns) / 1e9;
     json_t *versions = json_pack("{s:s,s:i,s:i,s:i}", "zkseqd", c->version, "mailbox", (int)zs_fwlink_mailbox_version(),
-                                 "frame_protocol", ZS_FRAME_VERSION, "firmware_epoch", (int)l1.fw_epoch);
+                                 "frame_protocol", ZS_FRAME_VERSION_MAX, "firmware_epoch", (int)l1.fw_epoch);
     json_t *out = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:b,s:{s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I},s:{s:f,s:f},s:o,s:o,s:o}",
                      "role", c->replica ? "replica" : "sequencer", "version", c->version, "uptime_s", (json_int_t)uptime, "started_at",
                      (json_int_t)st.started_at, "chain_id", (json_int_t)zs_node_cfg(n)->chain_id, "head",

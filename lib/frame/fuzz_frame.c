@@ -1,4 +1,4 @@
-/* Fuzzes the submit-frame parser and the answer parser: any bytes, no
+/* Fuzzes the submit-frame parser and the answer and confirmation parsers: any bytes, no
    crash, no read outside the input; a parsed submit's pieces lie inside it. */
 #include <stdlib.h>
 
@@ -13,10 +13,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (f.flags & ZS_FRAME_FLAG_HMAC) (void)zs_frame_check_mac((const uint8_t *)"k", 1, data, f.mac_off);
     }
     zs_answer_entry_t e[ZS_FRAME_MAX_TXS];
-    int kind;
-    uint64_t c, s;
-    uint16_t n, r;
-    (void)zs_frame_parse_answer(data, size, NULL, 0, &kind, &c, &s, e, &n, &r);
-    (void)zs_frame_parse_answer(data, size, (const uint8_t *)"key", 3, &kind, &c, &s, e, &n, &r);
+    zs_confirm_entry_t ce[ZS_FRAME_MAX_TXS];
+    zs_frame_head_t h;
+    uint16_t r;
+    (void)zs_frame_parse_answer(data, size, NULL, 0, &h, e, &r);
+    (void)zs_frame_parse_answer(data, size, (const uint8_t *)"key", 3, &h, e, &r);
+    (void)zs_frame_parse_confirm(data, size, NULL, 0, &h, ce);
     return 0;
 }

@@ -79,7 +79,7 @@ static void print_status(json_t *r)
            json_is_true(json_object_get(r, "paused")) ? "  SEQUENCING PAUSED" : "");
     json_t *b = json_object_get(r, "batches"), *p = json_object_get(r, "pool"), *t = json_object_get(r, "tx_per_s");
     json_t *v = json_object_get(r, "versions");
-    printf("versions:    zkseqd %s, mailbox v%lld, frame protocol v%lld\n", str(v, "zkseqd"), num(v, "mailbox"),
+    printf("versions:    zkseqd %s, mailbox v%lld, frame protocol v1 to v%lld\n", str(v, "zkseqd"), num(v, "mailbox"),
            num(v, "frame_protocol"));
     printf("head block:  %lld\n", num(r, "head"));
     printf("batches:     open %lld, trusted %lld, virtual %lld, consolidated %lld\n", num(b, "open"), num(b, "trusted"),

@@ -26,12 +26,14 @@ let waiters = [];
 sock.on('message', (m) => { answers.push(m); const w = waiters; waiters = []; w.forEach((f) => f()); });
 
 // ---- The protocol, from PROTOCOL.md.
-function submit(client, seq, txs, macKey, confirm) {
+// confirm: flag bit 1 (durable confirmations); executed: flag bit 2
+// (execution confirmations, version 2); version: the version byte.
+function submit(client, seq, txs, macKey, confirm, { executed = false, version = executed ? 2 : 1 } = {}) {
   const parts = [];
   const head = Buffer.alloc(26);
   head.write('ZSQ1', 0, 'latin1');
-  head[4] = 1; head[5] = 1;
-  head.writeUInt16BE((macKey ? 1 : 0) | (confirm ? 2 : 0), 6);
+  head[4] = version; head[5] = 1;
+  head.writeUInt16BE((macKey ? 1 : 0) | (confirm ? 2 : 0) | (executed ? 4 : 0), 6);
   head.writeBigUInt64BE(BigInt(client), 8);
   head.writeBigUInt64BE(BigInt(seq), 16);
   head.writeUInt16BE(txs.length, 24);
@@ -46,7 +48,7 @@ function submit(client, seq, txs, macKey, confirm) {
   return f;
 }
 function parseAnswer(m, macKey) {
-  if (m.subarray(0, 4).toString('latin1') !== 'ZSA1' || m[4] !== 1) return null;
+  if (m.subarray(0, 4).toString('latin1') !== 'ZSA1' || (m[4] !== 1 && m[4] !== 2)) return null;
   const flags = m.readUInt16BE(6);
   let body = m;
   if (flags & 1) {
@@ -54,12 +56,21 @@ function parseAnswer(m, macKey) {
     const mac = m.subarray(m.length - 32);
     if (macKey && !crypto.timingSafeEqual(mac, crypto.createHmac('sha256', macKey).update(body).digest())) return { badMac: true };
   }
-  const a = { kind: m[5], hmac: !!(flags & 1), client: body.readBigUInt64BE(8), seq: body.readBigUInt64BE(16), n: body.readUInt16BE(24), entries: [] };
+  const a = { version: m[4], kind: m[5], hmac: !!(flags & 1), client: body.readBigUInt64BE(8), seq: body.readBigUInt64BE(16), n: body.readUInt16BE(24), entries: [] };
   if (a.kind === 4) { a.refusal = body.readUInt16BE(26); return a; }
   if (a.kind === 3) {
     for (let i = 0; i < a.n; i++) {
       const e = body.subarray(26 + 48 * i, 26 + 48 * (i + 1));
       a.entries.push({ hash: '0x' + e.subarray(0, 32).toString('hex'), block: e.readBigUInt64BE(32), index: e.readUInt32BE(40) });
+    }
+    return a;
+  }
+  if (a.kind === 5) {
+    if (body.length !== 26 + 64 * a.n) return null;
+    for (let i = 0; i < a.n; i++) {
+      const e = body.subarray(26 + 64 * i, 26 + 64 * (i + 1));
+      a.entries.push({ hash: '0x' + e.subarray(0, 32).toString('hex'), block: e.readBigUInt64BE(32), index: e.readUInt32BE(40),
+        status: e[44], gasUsed: e.readBigUInt64BE(48), logs: e.readUInt32BE(56) });
     }
     return a;
   }
@@ -227,6 +238,53 @@ try {
     ok(rcs.every((r, i) => r.result && BigInt(r.result.blockNumber) === conf.entries[i].block && Number(r.result.transactionIndex) === conf.entries[i].index),
       'its block numbers and indexes are the receipts\'', { conf: conf.entries.map((e) => [e.hash, String(e.block), e.index]) });
   }
+
+  // ---- Version 2: execution confirmations (flag bit 2, kind 5), before the
+  // durable ones; a version 1 frame may not ask for them.
+  answers.length = 0;
+  const nx = Number((await rpc(node.url, 'eth_getTransactionCount', [wallets[2].address, 'pending'])).result);
+  await send(submit(70, 60, [await sign(wallets[2], nx)], null, false, { version: 1, executed: true }));
+  const v1x = parseAnswer(await next(1000) ?? Buffer.alloc(0));
+  ok(v1x && v1x.kind === 4 && v1x.refusal === 4 && v1x.version === 1, 'a version 1 frame asking for execution confirmations: refused, bad_flags', String(v1x?.refusal));
+  const xtxs = [await sign(wallets[2], nx), await sign(wallets[2], nx + 1), await sign(wallets[2], nx + 2)];
+  await send(submit(KEYED, 61, xtxs, key, true, { executed: true }));
+  // A submit's confirmations may come in several frames (each as soon as
+  // its transactions are executed, or their blocks durable).
+  const show = (a) => a && { version: a.version, kind: a.kind, n: a.n, entries: a.entries.map((e) => ({ ...e, block: String(e.block), gasUsed: String(e.gasUsed), arrival: String(e.arrival) })) };
+  let answer61 = null, lastExecAt = 0, firstDurableAt = 0, step = 0;
+  const xframes = [], dframes = [];
+  const count = (fs) => fs.reduce((n, a) => n + a.entries.length, 0);
+  for (let i = 0; i < 40 && !(answer61 && count(xframes) >= 3 && count(dframes) >= 3); i++) {
+    const m = await next(1000);
+    if (!m) break;
+    const a = parseAnswer(m, key);
+    if (!a || a.seq !== 61n) continue;
+    step++;
+    if (a.kind === 2) answer61 = a;
+    if (a.kind === 5) { xframes.push(a); lastExecAt = step; }
+    if (a.kind === 3) { dframes.push(a); firstDurableAt ||= step; }
+  }
+  ok(answer61 && answer61.version === 2 && answer61.entries.every((e) => e.status === 0), 'a version 2 frame is accepted, answered in version 2', show(answer61));
+  ok(xframes.length && xframes.every((a) => a.version === 2 && a.hmac) && count(xframes) === 3,
+    `execution confirmations (kind 5, version 2, authenticated) for all three, in ${xframes.length} frame(s)`, xframes.map(show));
+  ok(count(dframes) === 3, 'and the durable confirmations (kind 3)', dframes.map(show));
+  ok(lastExecAt < firstDurableAt, 'every execution confirmation came before the first durable one');
+  const xc = { entries: xframes.flatMap((a) => a.entries) };
+  if (xc) {
+    const hashes = xtxs.map((t) => ethers.keccak256(t));
+    ok(xc.entries.every((e, i) => e.hash === hashes[i]), "its hashes are the transactions', in submit order");
+    const rcs = await Promise.all(xc.entries.map((e) => rpc(node.url, 'eth_getTransactionReceipt', [e.hash])));
+    ok(rcs.every((r, i) => r.result && BigInt(r.result.blockNumber) === xc.entries[i].block && Number(r.result.transactionIndex) === xc.entries[i].index &&
+      BigInt(r.result.gasUsed) === xc.entries[i].gasUsed && Number(r.result.status) === xc.entries[i].status && r.result.logs.length === xc.entries[i].logs),
+    "block, index, status, gas used and logs are the receipts'", xc.entries.map((e) => [String(e.block), e.index, e.status, String(e.gasUsed), e.logs]));
+  }
+  const tx2 = run('zkseq-txgen', ['--udp', `127.0.0.1:${node.udpPort}`, '--count', '200', '--first-account', '3', '--accounts', '2', '--batch', '2',
+    '--client', '10', '--start-nonce', String(Number((await rpc(node.url, 'eth_getTransactionCount', [new ethers.Wallet(devKeys[3]).address, 'pending'])).result)),
+    '--confirm', '--json']);
+  const ux = tx2.json?.executed_us, ud = tx2.json?.durable_us;
+  ok(tx2.status === 0 && tx2.json?.accepted === 200 && ux?.seen === 200 && ud?.seen === 200,
+    `zkseq-txgen --udp --confirm: all 200 confirmed executed and durable (${ux?.seen}, ${ud?.seen})`, tx2.stderr || tx2.json);
+  ok(ux && ud && ux.p50 > 0 && ux.p50 <= ud.p50, `... send to executed p50 ${ux?.p50?.toFixed(0)} us, to durable p50 ${ud?.p50?.toFixed(0)} us`);
 
   // ---- zkseq-txgen's JSON-RPC mode against the same box (the other ingress path).
   const n9 = Number((await rpc(node.url, 'eth_getTransactionCount', [new ethers.Wallet(devKeys[9]).address, 'pending'])).result);

@@ -51,6 +51,10 @@ typedef struct {
     uint16_t ntx;
     double sent_at, answered_at; /* seconds; answered_at 0 until answered */
     int tries;
+    /* --confirm: each transaction's hash, when it was confirmed executed
+       and durable (0 until then). */
+    uint8_t (*hash)[32];
+    double *exec_at, *durable_at;
 } frame_t;
 
 static double now(void)
@@ -240,6 +244,7 @@ static void usage(void)
     puts("usage: zkseq-txgen --udp HOST:PORT --count N [--first-account A] [--accounts K] [--batch B<=64] [--rate TX/S]\n"
          "                   [--window FRAMES] [--client ID] [--key HEX] [--start-nonce N] [--chain-id N]\n"
          "                   [--gas-price WEI] [--timeout-ms T] [--json]\n"
+         "                   [--confirm]  (frame protocol v2: also time send to executed and to durable)\n"
          "       zkseq-txgen --rpc http://127.0.0.1:PORT --count N [--confirm] [...]   (pipelined JSON-RPC;\n"
          "                   --confirm: also send to executed (zkseqd's /executed feed) and to durable (its block))\n"
          "       zkseq-txgen --udp DSTIP:PORT --pcap FILE --count N [...]  (write frames for net_pcap)\n"
@@ -296,7 +301,7 @@ static void parse_args(int argc, char **argv, opts_t *o)
         }
     }
     if (!o->udp && !o->rpc_url) die("%s", "--udp HOST:PORT or --rpc http://127.0.0.1:PORT is required");
-    if (o->confirm && !o->rpc_url) die("%s", "--confirm works with --rpc (the UDP and DPDK paths' execution answers come with frame protocol v2)");
+    if (o->confirm && o->pcap) die("%s", "--confirm needs a live box (not --pcap)");
     if (!o->accounts || o->first_account > 9 || o->accounts > 10 - o->first_account)
         die("%s", "--first-account A --accounts K: within the ten development accounts");
     if (!o->batch || o->batch > ZS_FRAME_MAX_TXS) die("%s", "--batch: 1 to 64");
@@ -422,6 +427,22 @@ static int run_rpc(const opts_t *o)
 
 /* ---- UDP (and pcap) mode. */
 
+/* --confirm: the hashes of the frame's transactions (read back from the
+   frame being built) and room for their confirmation times. */
+static void frame_hashes(frame_t *f, const zs_frame_builder_t *b)
+{
+    f->hash = malloc(b->n * sizeof *f->hash);
+    f->exec_at = calloc(b->n, sizeof *f->exec_at);
+    f->durable_at = calloc(b->n, sizeof *f->durable_at);
+    if (!f->hash || !f->exec_at || !f->durable_at) die("%s", "out of memory");
+    size_t off = ZS_FRAME_HEADER;
+    for (uint16_t i = 0; i < b->n; i++) {
+        size_t l = (size_t)b->p[off] << 8 | b->p[off + 1];
+        zs_keccak256(b->p + off + 2, l, f->hash[i]);
+        off += 2 + l;
+    }
+}
+
 /* Pre-signed frames: account a's k-th transfer, round robin over accounts,
    batch to a frame. */
 static frame_t *build_frames(const opts_t *o, uint64_t *nframes)
@@ -446,6 +467,11 @@ static frame_t *build_frames(const opts_t *o, uint64_t *nframes)
                 zs_frame_submit_add(&b, raw, len))
                 die("%s", "signing failed");
         }
+        if (o->confirm) {
+            zs_frame_submit_want_confirm(&b);
+            zs_frame_submit_want_executed(&b);
+            frame_hashes(&frames[fi], &b);
+        }
         long len = zs_frame_submit_finish(&b, o->keylen ? o->key : NULL, o->keylen);
         if (len < 0 || !(frames[fi].p = malloc((size_t)len))) die("%s", "building a frame failed");
         memcpy(frames[fi].p, buf, (size_t)len);
@@ -458,7 +484,7 @@ static frame_t *build_frames(const opts_t *o, uint64_t *nframes)
 
 /* The UDP run's counters. */
 typedef struct {
-    uint64_t next, answered, accepted, refused_frames, resent, in_flight, oldest, bad_answers;
+    uint64_t next, answered, accepted, refused_frames, resent, in_flight, oldest, bad_answers, confirms;
     uint64_t refused[ZS_POOL_REASON_COUNT];
     double t0, last_answer;
 } udp_run_t;
@@ -499,27 +525,53 @@ static void retry(const opts_t *o, int fd, frame_t *frames, udp_run_t *u, double
     }
 }
 
+/* A confirmation frame (kind 3 durable, kind 5 executed): the time each
+   of its transactions was first confirmed. */
+static void confirmed(const opts_t *o, const uint8_t *buf, size_t len, frame_t *frames, uint64_t nframes, udp_run_t *u)
+{
+    zs_frame_head_t h;
+    zs_confirm_entry_t e[ZS_FRAME_MAX_TXS];
+    if (zs_frame_parse_confirm(buf, len, o->keylen ? o->key : NULL, o->keylen, &h, e) || h.client != o->client ||
+        h.seq < 1 || h.seq > nframes || !frames[h.seq - 1].hash) {
+        u->bad_answers++;
+        return;
+    }
+    frame_t *f = &frames[h.seq - 1];
+    double t = now(), *at = h.kind == ZS_FRAME_EXECUTED ? f->exec_at : f->durable_at;
+    for (uint16_t i = 0; i < h.n; i++)
+        for (uint16_t j = 0; j < f->ntx; j++)
+            if (!memcmp(f->hash[j], e[i].hash, 32) && at[j] == 0) {
+                at[j] = t;
+                u->confirms++;
+            }
+}
+
 /* Every answer waiting on the socket. */
 static void receive(const opts_t *o, int fd, frame_t *frames, uint64_t nframes, udp_run_t *u)
 {
     uint8_t buf[ZS_FRAME_MAX];
     ssize_t k;
     while ((k = recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0) {
-        int kind;
-        uint64_t c, seq;
-        uint16_t n, why;
+        int kind = zs_frame_kind(buf, (size_t)k);
+        if (kind == ZS_FRAME_CONFIRM || kind == ZS_FRAME_EXECUTED) {
+            confirmed(o, buf, (size_t)k, frames, nframes, u);
+            continue;
+        }
+        zs_frame_head_t h;
+        uint16_t why;
         zs_answer_entry_t e[ZS_FRAME_MAX_TXS];
-        if (zs_frame_parse_answer(buf, (size_t)k, o->keylen ? o->key : NULL, o->keylen, &kind, &c, &seq, e, &n, &why) ||
-            c != o->client || seq < 1 || seq > nframes) {
+        if (zs_frame_parse_answer(buf, (size_t)k, o->keylen ? o->key : NULL, o->keylen, &h, e, &why) ||
+            h.client != o->client || h.seq < 1 || h.seq > nframes) {
             u->bad_answers++;
             continue;
         }
-        frame_t *f = &frames[seq - 1];
+        uint16_t n = h.n;
+        frame_t *f = &frames[h.seq - 1];
         if (f->answered_at != 0) continue; /* a duplicate answer to a retry */
         f->answered_at = u->last_answer = now();
         u->answered++;
         u->in_flight--;
-        if (kind == ZS_FRAME_REFUSED) {
+        if (h.kind == ZS_FRAME_REFUSED) {
             u->refused_frames++;
             continue;
         }
@@ -528,6 +580,25 @@ static void receive(const opts_t *o, int fd, frame_t *frames, uint64_t nframes, 
             else if (e[i].reason < ZS_POOL_REASON_COUNT) u->refused[e[i].reason]++;
         }
     }
+}
+
+/* --confirm over frames: send to executed and to durable per transaction
+   (microseconds, from the frame's first send). */
+static json_t *frame_confirm_stats(const frame_t *frames, uint64_t nframes)
+{
+    size_t n = 0, nx = 0, nd = 0;
+    for (uint64_t i = 0; i < nframes; i++) n += frames[i].ntx;
+    double *lx = malloc((n ? n : 1) * sizeof *lx), *ld = malloc((n ? n : 1) * sizeof *ld);
+    if (!lx || !ld) die("%s", "out of memory");
+    for (uint64_t i = 0; i < nframes; i++)
+        for (uint16_t j = 0; j < frames[i].ntx; j++) {
+            if (frames[i].exec_at[j] > 0) lx[nx++] = (frames[i].exec_at[j] - frames[i].sent_at) * 1e6;
+            if (frames[i].durable_at[j] > 0) ld[nd++] = (frames[i].durable_at[j] - frames[i].sent_at) * 1e6;
+        }
+    json_t *o = json_pack("{s:o,s:o}", "executed_us", pcts(lx, nx), "durable_us", pcts(ld, nd));
+    free(lx);
+    free(ld);
+    return o;
 }
 
 static int run_udp(const opts_t *o, const struct sockaddr_in *to, frame_t *frames, uint64_t nframes)
@@ -547,6 +618,14 @@ static int run_udp(const opts_t *o, const struct sockaddr_in *to, frame_t *frame
         int wait_ms = u.next < nframes && u.in_flight < (u.answered ? o->window : 1) ? 0 : 1;
         if (poll(&pfd, 1, o->rate && u.next < nframes ? 0 : wait_ms) > 0) receive(o, fd, frames, nframes, &u);
     }
+    double answered_t = u.last_answer;
+    /* --confirm: the confirmations still on their way (both kinds for every
+       accepted transaction), for as long as they keep coming. */
+    for (double last = now(), seen = 0; o->confirm && u.confirms < 2 * u.accepted && now() - last < 5;) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        if (poll(&pfd, 1, 10) > 0) receive(o, fd, frames, nframes, &u);
+        if ((double)u.confirms > seen) seen = (double)u.confirms, last = now();
+    }
     close(fd);
     double *lat = malloc(nframes * sizeof *lat);
     uint64_t nl = 0, lost = 0;
@@ -554,8 +633,10 @@ static int run_udp(const opts_t *o, const struct sockaddr_in *to, frame_t *frame
         if (frames[i].answered_at > 0) lat[nl++] = (frames[i].answered_at - frames[i].sent_at) * 1e6;
         else lost++;
     }
+    json_t *extra = o->confirm ? frame_confirm_stats(frames, nframes) : NULL;
     report(o->json, o->udp, o->count, nframes, lost, u.refused_frames, u.resent, u.accepted, u.refused,
-           u.last_answer - u.t0, lat, nl, NULL);
+           answered_t - u.t0, lat, nl, extra);
+    json_decref(extra);
     free(lat);
     return lost ? 1 : 0;
 }
@@ -583,7 +664,12 @@ int main(int argc, char **argv)
     } else {
         rc = run_udp(&o, &to, frames, nframes);
     }
-    for (uint64_t i = 0; i < nframes; i++) free(frames[i].p);
+    for (uint64_t i = 0; i < nframes; i++) {
+        free(frames[i].p);
+        free(frames[i].hash);
+        free(frames[i].exec_at);
+        free(frames[i].durable_at);
+    }
     free(frames);
     return rc;
 }

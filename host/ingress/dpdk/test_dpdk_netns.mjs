@@ -83,6 +83,13 @@ try {
   ip('netns', 'exec', ns, 'ip', 'neigh', 'del', '10.99.0.1', 'dev', peer);
   const small = txgen(['--count', '8', '--batch', '8', '--first-account', '0', '--accounts', '1', '--client', '3', '--start-nonce', String(want)]);
   eq(small.json && small.json.accepted, 8, 'after an ARP exchange, a frame goes through');
+  // Frame protocol v2 on the DPDK path: execution and durable confirmations
+  // for every transaction, timed by zkseq-txgen --confirm.
+  const conf = txgen(['--count', '400', '--batch', '4', '--first-account', '1', '--accounts', '4', '--client', '4', '--start-nonce', String(want), '--confirm']);
+  const cx = conf.json?.executed_us, cd = conf.json?.durable_us;
+  ok(conf.status === 0 && conf.json?.accepted === 400 && cx?.seen === 400 && cd?.seen === 400,
+    `DPDK path, --confirm: all 400 confirmed executed and durable (${cx?.seen}, ${cd?.seen})`, conf.stderr || conf.json);
+  ok(cx && cd && cx.p50 > 0 && cx.p50 <= cd.p50, `... send to executed p50 ${Math.round(cx?.p50)} us, p99 ${Math.round(cx?.p99)} us; to durable p50 ${Math.round(cd?.p50)} us`);
   const stop = await node.stop('SIGTERM');
   eq(stop.code, 0, 'SIGTERM: clean exit with the DPDK ingress running');
   ok(/dpdk: \d+ packets in, [1-9]\d* ARP replies/.test(node.log()), 'the box answered ARP for its address', node.log().split('\n').slice(-4).join(' | '));

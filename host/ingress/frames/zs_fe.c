@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "host/metrics/zs_metrics.h"
@@ -28,13 +29,15 @@ typedef struct job {
     struct job *next;                  /* the ack queue */
 } job_t;
 
-/* An accepted transaction whose client asked for a soft confirmation. */
+/* A transaction whose client asked for confirmations: at execution
+   (WANT_EXEC, version 2) and when its block is durable (WANT_DURABLE). */
+enum { WANT_DURABLE = 1, WANT_EXEC = 2 };
 typedef struct {
     uint8_t hash[32];
     uint64_t client, seq;
     zs_fe_peer_t peer;
     const zs_ingress_key_t *key;
-    int used;
+    uint8_t version, want; /* want 0: a free slot */
 } pending_t;
 
 typedef struct {
@@ -68,8 +71,15 @@ struct zs_fe {
     client_t *clients;
 
     int listening; /* registered as a block listener */
-    pthread_mutex_t pmu; /* soft confirmations to send */
+    pthread_mutex_t pmu; /* confirmations to send */
     pending_t *pend;
+    pthread_t execer; /* follows the executed transactions' table */
+    int execer_started, exec_stop;
+    /* Under pmu: slots that want an execution confirmation, and where in
+       the table the execer starts when it wakes from idle (read before
+       the first of them was admitted). */
+    uint64_t exec_wanted, exec_from;
+    pthread_cond_t xcv;
 
     pthread_mutex_t amu; /* admitted frames waiting for their group commit */
     pthread_cond_t acv;
@@ -145,6 +155,56 @@ static void remember(zs_fe_t *u, uint64_t client, uint64_t seq, const uint8_t *a
     pthread_mutex_unlock(&u->cmu);
 }
 
+static pending_t *slot_of(zs_fe_t *u, const uint8_t hash[32])
+{
+    uint64_t h;
+    memcpy(&h, hash, 8);
+    return &u->pend[h & (CONFIRM_SLOTS - 1)];
+}
+
+/* Registers the frame's decoded transactions for the confirmations its
+   client asked for; a bit per transaction whose slot it took. */
+static uint64_t want_confirms(zs_fe_t *u, const job_t *job, const zs_submit_t *sub)
+{
+    const zs_submit_frame_t *f = &job->f;
+    uint8_t want = (f->flags & ZS_FRAME_FLAG_CONFIRM ? WANT_DURABLE : 0) | (f->flags & ZS_FRAME_FLAG_EXECUTED ? WANT_EXEC : 0);
+    uint64_t mine = 0;
+    if (!want) return 0;
+    pthread_mutex_lock(&u->pmu);
+    for (uint16_t i = 0; i < f->n; i++) {
+        if (sub[i].reason != ZS_POOL_OK) continue;
+        pending_t *p = slot_of(u, sub[i].hash);
+        if (p->want && !memcmp(p->hash, sub[i].hash, 32)) continue; /* someone else's, already pooled */
+        if (p->want) COUNT(u, confirms_dropped, 1);                /* an older one loses its slot */
+        if (p->want & WANT_EXEC) u->exec_wanted--;
+        if ((want & WANT_EXEC) && !u->exec_wanted++) {
+            u->exec_from = zs_executed_count(zs_node_executed(u->node));
+            pthread_cond_signal(&u->xcv);
+        }
+        *p = (pending_t){.client = f->client, .seq = f->seq, .peer = job->peer, .key = job->key,
+                         .version = f->version, .want = want};
+        memcpy(p->hash, sub[i].hash, 32);
+        mine |= 1ull << i;
+    }
+    pthread_mutex_unlock(&u->pmu);
+    return mine;
+}
+
+/* Admission refused some: their slots are free again. */
+static void unwant_refused(zs_fe_t *u, const zs_submit_t *sub, uint16_t n, uint64_t mine)
+{
+    pthread_mutex_lock(&u->pmu);
+    for (uint16_t i = 0; i < n; i++) {
+        if (!(mine >> i & 1) || sub[i].reason == ZS_POOL_OK) continue;
+        pending_t *p = slot_of(u, sub[i].hash);
+        if (p->want && !memcmp(p->hash, sub[i].hash, 32)) {
+            if (p->want & WANT_EXEC) u->exec_wanted--;
+            p->want = 0;
+        }
+    }
+    pthread_mutex_unlock(&u->pmu);
+}
+
 static void process(zs_fe_t *u, job_t *job)
 {
     zs_submit_frame_t *f = &job->f;
@@ -168,33 +228,20 @@ static void process(zs_fe_t *u, job_t *job)
         memcpy(sub[i].hash, tx[i].hash, 32);
         if (zs_tx_recover(&tx[i], sender[i])) sub[i].reason = ZS_POOL_INVALID;
     }
+    /* Confirmations are registered before admission: the sequencer may
+       execute a transaction as soon as it is admitted. */
+    uint64_t mine = want_confirms(u, job, sub);
     /* Admission, in arrival order. */
     pthread_mutex_lock(&u->tmu);
     while (u->admit_ticket != job->ticket) pthread_cond_wait(&u->tcv, &u->tmu);
     pthread_mutex_unlock(&u->tmu);
     for (uint16_t i = 0; i < f->n; i++)
         if (sub[i].reason == ZS_POOL_OK) zs_node_admit_nowait(u->node, f->tx[i], f->len[i], &tx[i], sender[i], &sub[i]);
-    if (f->flags & ZS_FRAME_FLAG_CONFIRM) {
-        pthread_mutex_lock(&u->pmu);
-        for (uint16_t i = 0; i < f->n; i++) {
-            if (sub[i].reason != ZS_POOL_OK) continue;
-            uint64_t h;
-            memcpy(&h, sub[i].hash, 8);
-            pending_t *p = &u->pend[h & (CONFIRM_SLOTS - 1)];
-            if (p->used) COUNT(u, confirms_dropped, 1); /* an older one loses its slot */
-            memcpy(p->hash, sub[i].hash, 32);
-            p->client = f->client;
-            p->seq = f->seq;
-            p->peer = job->peer;
-            p->key = job->key;
-            p->used = 1;
-        }
-        pthread_mutex_unlock(&u->pmu);
-    }
     pthread_mutex_lock(&u->tmu);
     u->admit_ticket++;
     pthread_cond_broadcast(&u->tcv);
     pthread_mutex_unlock(&u->tmu);
+    if (mine) unwant_refused(u, sub, f->n, mine);
     /* The acker answers once the group commit is done; this worker goes on
        to the next frame. */
     pthread_mutex_lock(&u->amu);
@@ -230,8 +277,9 @@ static void answer(zs_fe_t *u, job_t *job)
     COUNT(u, txs_accepted, accepted);
     COUNT(u, txs_refused, f->n - accepted);
     uint8_t ans[ZS_FRAME_HEADER + ZS_FRAME_MAX_TXS * ZS_FRAME_ENTRY + ZS_FRAME_MAC];
-    long len = zs_frame_answer(ans, sizeof ans, f->client, f->seq, e, f->n, 0, job->key ? job->key->key : NULL,
-                               job->key ? job->key->keylen : 0);
+    zs_frame_to_t to = {.version = f->version, .client = f->client, .seq = f->seq,
+                        .key = job->key ? job->key->key : NULL, .keylen = job->key ? job->key->keylen : 0};
+    long len = zs_frame_answer(ans, sizeof ans, &to, e, f->n, 0);
     if (len > 0) {
         remember(u, f->client, f->seq, ans, (size_t)len);
         send_to(u, &job->peer, ans, (size_t)len);
@@ -239,66 +287,110 @@ static void answer(zs_fe_t *u, job_t *job)
     }
 }
 
-/* A published block: soft confirmations for the transactions someone asked about. */
-typedef struct {
-    uint64_t client, seq;
-    zs_fe_peer_t peer;
-    const zs_ingress_key_t *key;
-    zs_confirm_entry_t e[ZS_FRAME_MAX_TXS];
-    uint16_t n;
-} group_t;
+/* ---- Confirmations: at execution (the executed transactions' table,
+   followed by the execer thread) and at a durable block (a node block
+   listener on the committer thread). */
 
-static void send_group(zs_fe_t *u, group_t *g)
+typedef struct {
+    pending_t p;
+    zs_confirm_entry_t e;
+} hit_t;
+
+/* Takes the want bit from the transaction's slot: 1 and the slot's
+   addressee in *out when its client asked for that confirmation. */
+static int take(zs_fe_t *u, const uint8_t hash[32], uint8_t want, pending_t *out)
 {
-    uint8_t buf[ZS_FRAME_HEADER + ZS_FRAME_MAX_TXS * ZS_FRAME_ENTRY + ZS_FRAME_MAC];
-    long len = zs_frame_confirm(buf, sizeof buf, g->client, g->seq, g->e, g->n, g->key ? g->key->key : NULL,
-                                g->key ? g->key->keylen : 0);
-    if (len > 0) {
-        send_to(u, &g->peer, buf, (size_t)len);
-        COUNT(u, confirms_sent, g->n);
+    pthread_mutex_lock(&u->pmu);
+    pending_t *p = slot_of(u, hash);
+    int hit = (p->want & want) && !memcmp(p->hash, hash, 32);
+    if (hit) {
+        *out = *p;
+        p->want &= (uint8_t)~want;
+        if (want & WANT_EXEC) u->exec_wanted--;
     }
-    g->n = 0;
+    pthread_mutex_unlock(&u->pmu);
+    return hit;
+}
+
+/* Sends the hits as confirmation frames of kind, one per run of the same
+   submit (a frame's transactions are admitted and executed together). */
+static void send_confirms(zs_fe_t *u, int kind, const hit_t *h, size_t n)
+{
+    zs_confirm_entry_t e[ZS_FRAME_MAX_TXS];
+    uint8_t buf[ZS_FRAME_HEADER + ZS_FRAME_MAX_TXS * ZS_FRAME_EXEC_ENTRY + ZS_FRAME_MAC];
+    for (size_t i = 0; i < n;) {
+        const pending_t *p = &h[i].p;
+        uint16_t k = 0;
+        while (i < n && k < ZS_FRAME_MAX_TXS && h[i].p.client == p->client && h[i].p.seq == p->seq) e[k++] = h[i++].e;
+        zs_frame_to_t to = {.version = p->version, .client = p->client, .seq = p->seq,
+                            .key = p->key ? p->key->key : NULL, .keylen = p->key ? p->key->keylen : 0};
+        long len = zs_frame_confirm(buf, sizeof buf, &to, kind, e, k);
+        if (len > 0) {
+            send_to(u, &p->peer, buf, (size_t)len);
+            COUNT(u, confirms_sent, k);
+        }
+    }
 }
 
 static void on_block(void *ctx, uint64_t number, const uint8_t (*hashes)[32], size_t n)
 {
     zs_fe_t *u = ctx;
-    enum { GROUPS = 16 };
-    group_t *g = NULL;
-    size_t ng = 0;
+    hit_t *h = NULL;
+    size_t nh = 0;
     for (size_t i = 0; i < n; i++) {
-        uint64_t h;
-        memcpy(&h, hashes[i], 8);
-        pthread_mutex_lock(&u->pmu);
-        pending_t *p = &u->pend[h & (CONFIRM_SLOTS - 1)];
-        pending_t copy;
-        int hit = p->used && !memcmp(p->hash, hashes[i], 32);
-        if (hit) {
-            copy = *p;
-            p->used = 0;
-        }
-        pthread_mutex_unlock(&u->pmu);
-        if (!hit) continue;
-        if (!g && !(g = calloc(GROUPS, sizeof *g))) return;
-        size_t k = 0;
-        while (k < ng && (g[k].client != copy.client || g[k].seq != copy.seq)) k++;
-        if (k == ng) {
-            if (ng == GROUPS) {
-                for (size_t j = 0; j < ng; j++) send_group(u, &g[j]);
-                ng = 0;
-                k = 0;
-            }
-            g[k] = (group_t){.client = copy.client, .seq = copy.seq, .peer = copy.peer, .key = copy.key};
-            ng++;
-        }
-        memcpy(g[k].e[g[k].n].hash, hashes[i], 32);
-        g[k].e[g[k].n].block = number;
-        g[k].e[g[k].n].index = (uint32_t)i;
-        if (++g[k].n == ZS_FRAME_MAX_TXS) send_group(u, &g[k]);
+        pending_t p;
+        if (!take(u, hashes[i], WANT_DURABLE, &p)) continue;
+        if (!h && !(h = malloc(n * sizeof *h))) return;
+        h[nh++] = (hit_t){.p = p, .e = {.block = number, .index = (uint32_t)i}};
+        memcpy(h[nh - 1].e.hash, hashes[i], 32);
     }
-    for (size_t j = 0; j < ng; j++)
-        if (g[j].n) send_group(u, &g[j]);
-    free(g);
+    send_confirms(u, ZS_FRAME_CONFIRM, h, nh);
+    free(h);
+}
+
+/* Waits while no slot wants an execution confirmation (the sequencer then
+   wakes nobody); 0 when stopping.  *cursor moves to where the first
+   wanted transaction can be. */
+static int execer_idle(zs_fe_t *u, uint64_t *cursor)
+{
+    pthread_mutex_lock(&u->pmu);
+    while (!u->exec_wanted && !u->exec_stop) pthread_cond_wait(&u->xcv, &u->pmu);
+    if (u->exec_from > *cursor) *cursor = u->exec_from;
+    int go = !u->exec_stop;
+    pthread_mutex_unlock(&u->pmu);
+    return go;
+}
+
+/* Follows the executed transactions' table while confirmations are
+   wanted.  After a read that found some it naps 100 us, so at high rates
+   the sequencer does not wake it per transaction and frames carry runs. */
+static void *execer_main(void *arg)
+{
+    zs_fe_t *u = arg;
+    zs_executed_t *ex = zs_node_executed(u->node);
+    uint64_t cursor = zs_executed_count(ex);
+    zs_executed_info_t x[256];
+    hit_t h[256];
+    while (execer_idle(u, &cursor)) {
+        uint64_t lost = 0;
+        size_t n = zs_executed_since(ex, &cursor, x, 256, &lost);
+        if (lost) COUNT(u, confirms_dropped, lost);
+        if (!n) {
+            struct timespec deadline = zs_deadline_ms(100);
+            (void)zs_executed_wait(ex, cursor, &deadline);
+            continue;
+        }
+        size_t nh = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!take(u, x[i].hash, WANT_EXEC, &h[nh].p)) continue;
+            h[nh].e = (zs_confirm_entry_t){.block = x[i].block, .index = x[i].index, .status = x[i].status,
+                                           .gas_used = x[i].gas_used, .logs = x[i].logs};
+            memcpy(h[nh++].e.hash, x[i].hash, 32);
+        }
+        send_confirms(u, ZS_FRAME_EXECUTED, h, nh);
+        nanosleep(&(struct timespec){.tv_nsec = 100000}, NULL);
+    }
+    return NULL;
 }
 
 static void *acker_main(void *arg)
@@ -350,8 +442,9 @@ static void refuse_frame(zs_fe_t *u, const zs_fe_peer_t *peer, const zs_submit_f
     COUNT(u, frame_errors[e], 1);
     if (e >= ZS_FRAME_BAD_MAGIC) return; /* no answer: it could be a reflection */
     uint8_t ans[ZS_FRAME_HEADER + 2 + ZS_FRAME_MAC];
-    long len = zs_frame_answer(ans, sizeof ans, f->client, f->seq, NULL, 0, (uint16_t)e, key ? key->key : NULL,
-                               key ? key->keylen : 0);
+    zs_frame_to_t to = {.version = f->version, .client = f->client, .seq = f->seq, .key = key ? key->key : NULL,
+                        .keylen = key ? key->keylen : 0};
+    long len = zs_frame_answer(ans, sizeof ans, &to, NULL, 0, (uint16_t)e);
     if (len > 0) send_to(u, peer, ans, (size_t)len);
 }
 
@@ -454,6 +547,7 @@ zs_fe_t *zs_fe_new(zs_node_t *node, const zs_fe_cfg_t *cfg, char *err, size_t er
     pthread_mutex_init(&u->cmu, NULL);
     pthread_mutex_init(&u->amu, NULL);
     pthread_mutex_init(&u->pmu, NULL);
+    pthread_cond_init(&u->xcv, NULL);
     pthread_cond_init(&u->acv, NULL);
     u->q = calloc(u->cfg.queue, sizeof *u->q);
     u->clients = calloc(MAX_CLIENTS, sizeof *u->clients);
@@ -469,7 +563,8 @@ zs_fe_t *zs_fe_new(zs_node_t *node, const zs_fe_cfg_t *cfg, char *err, size_t er
     if (cfg->nkeys) memcpy(u->keys, cfg->keys, cfg->nkeys * sizeof *u->keys);
     u->cfg.keys = u->keys;
     if (!pthread_create(&u->acker, NULL, acker_main, u)) u->acker_started = 1;
-    for (unsigned i = 0; i < u->cfg.workers && u->acker_started; i++) {
+    if (u->acker_started && !pthread_create(&u->execer, NULL, execer_main, u)) u->execer_started = 1;
+    for (unsigned i = 0; i < u->cfg.workers && u->execer_started; i++) {
         if (pthread_create(&u->workers[i], NULL, worker_main, u)) break;
         u->nworkers++;
     }
@@ -485,6 +580,13 @@ void zs_fe_free(zs_fe_t *u)
 {
     if (!u) return;
     if (u->listening) zs_node_off_block(u->node, on_block, u);
+    if (u->execer_started) {
+        pthread_mutex_lock(&u->pmu);
+        u->exec_stop = 1;
+        pthread_cond_signal(&u->xcv);
+        pthread_mutex_unlock(&u->pmu);
+        pthread_join(u->execer, NULL);
+    }
     pthread_mutex_lock(&u->qmu);
     u->stopping = 1;
     pthread_cond_broadcast(&u->qcv);
@@ -512,6 +614,7 @@ void zs_fe_free(zs_fe_t *u)
     pthread_mutex_destroy(&u->cmu);
     pthread_mutex_destroy(&u->amu);
     pthread_mutex_destroy(&u->pmu);
+    pthread_cond_destroy(&u->xcv);
     pthread_cond_destroy(&u->acv);
     free(u);
 }

@@ -10,9 +10,11 @@
    the box's first come, first served order is the order frames arrived
    in.  Each worker then waits for its transactions' group commit and sends
    the answer (send is called from the workers, concurrently).  Clients
-   that ask for it get soft confirmations (hash, block, index) when the
-   block holding their transactions is published (a node block listener,
-   on the committer thread).
+   that ask for them get execution confirmations (version 2: block, index,
+   status, gas used, logs; sent by a thread that follows the node's table
+   of executed transactions) and durable ones (hash, block, index) when
+   the block holding their transactions is published (a node block
+   listener, on the committer thread).
    Thread safety: zs_fe_submit from one thread; the rest from any. */
 #ifndef ZS_FE_H
 #define ZS_FE_H
