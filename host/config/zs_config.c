@@ -54,6 +54,9 @@ const zs_config_key_t zs_config_keys[] = {
     U("sequencer.block_time_ms", 0, 60000, "100", ZS_CFG_LIVE,
      "longest an L2 block stays open while the firmware is down (it decides the block time while it is up)"),
     U("sequencer.max_block_txs", 0, 1u << 20, "2000", ZS_CFG_RESTART, "transactions in one L2 block"),
+    U("sequencer.block_linger_ms", 0, 1000, "2", ZS_CFG_RESTART,
+     "how long an open L2 block waits for more transactions once the pool is dry before it is sealed (a steady load "
+     "then fills blocks up to the block time; 0: sealed at once)"),
     C("sequencer.order", "\"fcfs\"", "fcfs|fee", ZS_CFG_RESTART, "arrival order (fcfs) or fee order"),
     P("batch.max_bytes", "batchL2Data bytes in one batch (while the firmware is down; it owns the policy while up)"),
     P("batch.max_txs", "transactions in one batch"),

@@ -168,6 +168,7 @@ static int read_node(zs_config_t *c, int dev, parts_t *p, char *err, size_t errl
     if (zs_u256_parse(&n->min_gas_price, zs_config_str(c, "min_gas_price"))) return ZS_ERR_INVAL;
     n->block_time_ms = (uint32_t)zs_config_uint(c, "sequencer.block_time_ms");
     n->max_block_txs = (uint32_t)zs_config_uint(c, "sequencer.max_block_txs");
+    n->block_linger_ms = (uint32_t)zs_config_uint(c, "sequencer.block_linger_ms");
     n->order = !strcmp(zs_config_str(c, "sequencer.order"), "fee") ? ZS_POOL_ORDER_FEE : ZS_POOL_ORDER_FCFS;
     zs_batch_policy_defaults(&n->batch);
     n->batch.max_bytes = zs_config_uint(c, "batch.max_bytes");

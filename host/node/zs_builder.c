@@ -112,8 +112,14 @@ static int execute(zs_builder_t *b, block_t *k, const zs_pool_item_t *first)
         int rc = run_chunk(b, k, items, have);
         if (rc) return rc;
         have = 0;
-        if (k->full || b->w.n >= max || builder_now_ms() - k->start_ms >= k->pn.block_time_ms) break;
-        if (zs_pool_next(b->cfg.pool, 0, &items[0]) == ZS_OK) have = 1;
+        uint64_t age = builder_now_ms() - k->start_ms;
+        if (k->full || b->w.n >= max || age >= k->pn.block_time_ms) break;
+        /* The pool is dry: the block waits a little for more (so a steady
+           load fills blocks up to the block time instead of paying a
+           block's cost every few transactions), then is sealed. */
+        uint64_t wait = k->pn.block_time_ms - age < b->cfg.block_linger_ms ? k->pn.block_time_ms - age
+                                                                           : b->cfg.block_linger_ms;
+        if (zs_pool_next(b->cfg.pool, (int)wait, &items[0]) == ZS_OK) have = 1;
     }
     return ZS_OK;
 }
@@ -216,6 +222,7 @@ zs_builder_t *zs_builder_start(const zs_builder_cfg_t *cfg, char *err, size_t er
     for (int i = 0; i < 2; i++)
         if (!(b->jobs[i].b = zs_store_batch_new(cfg->store))) goto fail;
     if (pthread_create(&b->thread, NULL, builder_main, b)) goto fail;
+    pthread_setname_np(b->thread, "zs-sequencer");
     return b;
 fail:
     snprintf(err, errlen, "cannot start the sequencer thread");

@@ -1,7 +1,7 @@
 /* zs_builder: the sequencer thread.  It takes executable transactions from
    the pool first come first served, executes them in order (host/exec) in
-   the open block, and closes the block when the pool has nothing more to
-   run, when the block reaches max_block_txs, when it has been open for the
+   the open block, and closes the block when the pool has had nothing more
+   to run for block_linger_ms, when the block reaches max_block_txs, when it has been open for the
    block time of the policy in force, or when the open batch is full.  A
    closed block is sealed: its state committed (the tree's new root), its
    header, transactions and receipts recorded, the open batch extended or
@@ -46,6 +46,7 @@ typedef struct {
     uint64_t chain_id;
     int typed_txs;        /* the typed-transaction extension (forced batches decode alike) */
     uint32_t max_block_txs;
+    uint32_t block_linger_ms; /* how long an open block waits for more once the pool is dry (0: sealed at once) */
     zs_view_head_t head;  /* the chain's head when the builder starts */
     uint64_t forced_last; /* the last forced batch the chain holds (zs_chain_forced_last) */
     int paused;           /* start paused (transactions are admitted, not sequenced) */

@@ -120,6 +120,7 @@ zs_committer_t *zs_committer_start(const zs_committer_cfg_t *cfg, char *err, siz
         free(c);
         return NULL;
     }
+    pthread_setname_np(c->thread, "zs-commit");
     return c;
 }
 

@@ -553,7 +553,8 @@ static int start_threads(zs_node_t *n, const zs_view_head_t *head, char *err, si
     if (!(n->committer = zs_committer_start(&cc, err, errlen))) return ZS_ERR_STATE;
     zs_builder_cfg_t bc = {.store = n->store, .st = n->st, .exec = n->exec, .pool = n->pool, .batcher = n->batcher,
                            .policy = n->policy, .ejected = n->ejected, .executed = n->executed, .committer = n->committer, .l1view = n->l1view,
-                           .max_block_txs = n->cfg.max_block_txs, .head = *head, .paused = n->cfg.paused,
+                           .max_block_txs = n->cfg.max_block_txs,
+                           .block_linger_ms = n->cfg.block_linger_ms, .head = *head, .paused = n->cfg.paused,
                            .chain_id = n->cfg.chain_id, .typed_txs = n->cfg.typed_txs,
                            .forced_last = zs_chain_forced_last(n->store), .replay = n->cfg.replay,
                            .fail = node_failed, .fail_ctx = n};

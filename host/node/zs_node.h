@@ -10,7 +10,8 @@
      zs_ejected    transactions dropped at execution, with why
      zs_chaininit  a new chain's first records and its fixed parameters
 
-   A block closes when the pool has nothing more to run, when it reaches
+   A block closes when the pool has had nothing more to run for the
+   linger time, when it reaches
    max_block_txs, or after the block time; closing it writes, in one fsync'd
    store write: the state version (version = block number), the block, its
    transactions and receipts, the removal of its transactions from the
@@ -45,6 +46,7 @@ typedef struct {
     zs_u256_t min_gas_price;    /* the pool's floor, and eth_gasPrice */
     uint32_t block_time_ms;     /* longest a block stays open while the firmware is down */
     uint32_t max_block_txs;
+    uint32_t block_linger_ms;   /* an open block waits this long for more once the pool is dry (0: none) */
     uint64_t keep_versions;     /* state versions kept readable */
     zs_batch_policy_t batch;    /* the batching policy while the firmware is down */
     zs_pool_order_t order;

@@ -297,6 +297,7 @@ zs_pool_t *zs_pool_new(zs_store_t *store, const zs_pool_cfg_t *cfg)
             free(p);
             return NULL;
         }
+        pthread_setname_np(p->writer, "zs-pool-write");
         p->writer_started = 1;
     }
     return p;

@@ -614,9 +614,16 @@ static int run_udp(const opts_t *o, const struct sockaddr_in *to, frame_t *frame
         double t = now();
         send_window(o, fd, frames, nframes, &u, t);
         retry(o, fd, frames, &u, t);
+        /* Sleep until an answer comes or the next frame is due (no busy
+           loop: the load generator must not take a core from the box). */
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        int wait_ms = u.next < nframes && u.in_flight < (u.answered ? o->window : 1) ? 0 : 1;
-        if (poll(&pfd, 1, o->rate && u.next < nframes ? 0 : wait_ms) > 0) receive(o, fd, frames, nframes, &u);
+        double wait = 1e-3;
+        if (u.next < nframes && u.in_flight < (u.answered ? o->window : 1)) {
+            wait = o->rate ? u.t0 + (double)(u.next * o->batch) / (double)o->rate - now() : 0;
+            if (wait < 0) wait = 0;
+        }
+        struct timespec ts = {.tv_sec = (time_t)wait, .tv_nsec = (long)((wait - (double)(time_t)wait) * 1e9)};
+        if (ppoll(&pfd, 1, &ts, NULL) > 0) receive(o, fd, frames, nframes, &u);
     }
     double answered_t = u.last_answer;
     /* --confirm: the confirmations still on their way (both kinds for every

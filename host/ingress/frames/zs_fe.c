@@ -13,7 +13,7 @@
 
 _Static_assert(ZS_POOL_REASON_COUNT == 20, "PROTOCOL.md's reason table follows zs_pool_reason_t");
 
-#define CONFIRM_SLOTS (1u << 16) /* transactions awaiting a soft confirmation */
+#define CONFIRM_SLOTS (1u << 16) /* transactions awaiting a confirmation */
 #define RING 1024        /* answers kept per client (PROTOCOL.md) */
 #define MAX_CLIENTS 64   /* clients whose retries are recognized */
 
@@ -155,15 +155,52 @@ static void remember(zs_fe_t *u, uint64_t client, uint64_t seq, const uint8_t *a
     pthread_mutex_unlock(&u->cmu);
 }
 
-static pending_t *slot_of(zs_fe_t *u, const uint8_t hash[32])
+/* The pending confirmations: an open-addressed table (linear probing,
+   deletion by shifting the cluster back), under pmu. */
+#define PROBES 256
+
+static size_t home_of(const uint8_t hash[32])
 {
     uint64_t h;
     memcpy(&h, hash, 8);
-    return &u->pend[h & (CONFIRM_SLOTS - 1)];
+    return (size_t)(h & (CONFIRM_SLOTS - 1));
+}
+
+/* The slot holding hash, or NULL. */
+static pending_t *pending_find(zs_fe_t *u, const uint8_t hash[32])
+{
+    for (size_t i = home_of(hash), k = 0; k < PROBES && u->pend[i].want; i = (i + 1) & (CONFIRM_SLOTS - 1), k++)
+        if (!memcmp(u->pend[i].hash, hash, 32)) return &u->pend[i];
+    return NULL;
+}
+
+/* A free slot for hash, or NULL when its neighbourhood is full. */
+static pending_t *pending_free_slot(zs_fe_t *u, const uint8_t hash[32])
+{
+    for (size_t i = home_of(hash), k = 0; k < PROBES; i = (i + 1) & (CONFIRM_SLOTS - 1), k++)
+        if (!u->pend[i].want) return &u->pend[i];
+    return NULL;
+}
+
+/* Frees slot p, moving later members of its cluster back so every entry
+   stays reachable from its home slot. */
+static void pending_remove(zs_fe_t *u, pending_t *p)
+{
+    size_t mask = CONFIRM_SLOTS - 1, i = (size_t)(p - u->pend);
+    if (u->pend[i].want & WANT_EXEC) u->exec_wanted--;
+    for (size_t j = (i + 1) & mask; u->pend[j].want; j = (j + 1) & mask) {
+        size_t h = home_of(u->pend[j].hash);
+        /* Entry j may move to i when its home is not within (i, j]. */
+        if (((j - h) & mask) >= ((j - i) & mask)) {
+            u->pend[i] = u->pend[j];
+            i = j;
+        }
+    }
+    u->pend[i].want = 0;
 }
 
 /* Registers the frame's decoded transactions for the confirmations its
-   client asked for; a bit per transaction whose slot it took. */
+   client asked for; a bit per transaction it registered. */
 static uint64_t want_confirms(zs_fe_t *u, const job_t *job, const zs_submit_t *sub)
 {
     const zs_submit_frame_t *f = &job->f;
@@ -172,11 +209,12 @@ static uint64_t want_confirms(zs_fe_t *u, const job_t *job, const zs_submit_t *s
     if (!want) return 0;
     pthread_mutex_lock(&u->pmu);
     for (uint16_t i = 0; i < f->n; i++) {
-        if (sub[i].reason != ZS_POOL_OK) continue;
-        pending_t *p = slot_of(u, sub[i].hash);
-        if (p->want && !memcmp(p->hash, sub[i].hash, 32)) continue; /* someone else's, already pooled */
-        if (p->want) COUNT(u, confirms_dropped, 1);                /* an older one loses its slot */
-        if (p->want & WANT_EXEC) u->exec_wanted--;
+        if (sub[i].reason != ZS_POOL_OK || pending_find(u, sub[i].hash)) continue; /* someone else's, already pooled */
+        pending_t *p = pending_free_slot(u, sub[i].hash);
+        if (!p) {
+            COUNT(u, confirms_dropped, 1);
+            continue;
+        }
         if ((want & WANT_EXEC) && !u->exec_wanted++) {
             u->exec_from = zs_executed_count(zs_node_executed(u->node));
             pthread_cond_signal(&u->xcv);
@@ -196,11 +234,8 @@ static void unwant_refused(zs_fe_t *u, const zs_submit_t *sub, uint16_t n, uint6
     pthread_mutex_lock(&u->pmu);
     for (uint16_t i = 0; i < n; i++) {
         if (!(mine >> i & 1) || sub[i].reason == ZS_POOL_OK) continue;
-        pending_t *p = slot_of(u, sub[i].hash);
-        if (p->want && !memcmp(p->hash, sub[i].hash, 32)) {
-            if (p->want & WANT_EXEC) u->exec_wanted--;
-            p->want = 0;
-        }
+        pending_t *p = pending_find(u, sub[i].hash);
+        if (p) pending_remove(u, p);
     }
     pthread_mutex_unlock(&u->pmu);
 }
@@ -301,12 +336,16 @@ typedef struct {
 static int take(zs_fe_t *u, const uint8_t hash[32], uint8_t want, pending_t *out)
 {
     pthread_mutex_lock(&u->pmu);
-    pending_t *p = slot_of(u, hash);
-    int hit = (p->want & want) && !memcmp(p->hash, hash, 32);
+    pending_t *p = pending_find(u, hash);
+    int hit = p && (p->want & want);
     if (hit) {
         *out = *p;
-        p->want &= (uint8_t)~want;
-        if (want & WANT_EXEC) u->exec_wanted--;
+        if (p->want == want) {
+            pending_remove(u, p);
+        } else {
+            p->want &= (uint8_t)~want;
+            if (want & WANT_EXEC) u->exec_wanted--;
+        }
     }
     pthread_mutex_unlock(&u->pmu);
     return hit;
@@ -564,8 +603,11 @@ zs_fe_t *zs_fe_new(zs_node_t *node, const zs_fe_cfg_t *cfg, char *err, size_t er
     u->cfg.keys = u->keys;
     if (!pthread_create(&u->acker, NULL, acker_main, u)) u->acker_started = 1;
     if (u->acker_started && !pthread_create(&u->execer, NULL, execer_main, u)) u->execer_started = 1;
+    if (u->acker_started) pthread_setname_np(u->acker, "zs-fe-answer");
+    if (u->execer_started) pthread_setname_np(u->execer, "zs-fe-executed");
     for (unsigned i = 0; i < u->cfg.workers && u->execer_started; i++) {
         if (pthread_create(&u->workers[i], NULL, worker_main, u)) break;
+        pthread_setname_np(u->workers[i], "zs-fe-verify");
         u->nworkers++;
     }
     if (!u->nworkers) {

@@ -111,6 +111,7 @@ zs_udp_t *zs_udp_start(zs_node_t *node, const zs_udp_cfg_t *cfg, char *err, size
         zs_udp_stop(u);
         return NULL;
     }
+    pthread_setname_np(u->rx, "zs-udp-rx");
     u->started = 1;
     return u;
 }
