@@ -137,6 +137,9 @@ static void put_sequencer(out_t *o, zs_node_t *n, const zs_node_stats_t *st, con
     one(o, "zkseq_sequencer_paused", "gauge", "1 while an operator has paused sequencing", zs_node_is_paused(n));
     head(o, "zkseq_block_build_seconds", "histogram", "the sequencer's time on a block, executing to handing it over");
     hist(o, "zkseq_block_build_seconds", "", &st->block_build);
+    head(o, "zkseq_block_seal_seconds", "histogram",
+         "of which sealing it (state root, records): the sequencer executes nothing meanwhile");
+    hist(o, "zkseq_block_seal_seconds", "", &st->block_seal);
     head(o, "zkseq_block_write_seconds", "histogram", "a block's fsync'd database write");
     hist(o, "zkseq_block_write_seconds", "", &st->block_write);
 }

@@ -119,7 +119,9 @@ static int execute(zs_builder_t *b, block_t *k, const zs_pool_item_t *first)
            block's cost every few transactions), then is sealed. */
         uint64_t wait = k->pn.block_time_ms - age < b->cfg.block_linger_ms ? k->pn.block_time_ms - age
                                                                            : b->cfg.block_linger_ms;
+        uint64_t w0 = zs_mono_ns();
         if (zs_pool_next(b->cfg.pool, (int)wait, &items[0]) == ZS_OK) have = 1;
+        k->t_wait += zs_mono_ns() - w0;
     }
     return ZS_OK;
 }

@@ -218,9 +218,9 @@ int builder_seal_block(zs_builder_t *b, const block_t *k, zs_job_t *job, uint64_
     job->head.timestamp = k->blk.timestamp;
     job->head.root = root;
     job->ns_exec = k->t_exec;
-    /* The loop's time outside execution is pool hand-over and encoding:
-       counted with the block. */
-    job->ns_block = (t_commit0 - k->t_begin) - k->t_exec;
+    /* The loop's time outside execution (and lingering for more) is pool
+       hand-over and encoding: counted with the block. */
+    job->ns_block = (t_commit0 - k->t_begin) - k->t_exec - k->t_wait;
     job->ns_commit = t_records0 - t_commit0;
     job->ns_records = t_records1 - t_records0;
     b->head = job->head;

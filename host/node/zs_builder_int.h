@@ -29,7 +29,7 @@ typedef struct {
     zs_exec_block_t blk;
     uint32_t l1_index;        /* the L1 info leaf its changeL2Block names (0: none) */
     uint64_t start_ms;        /* wall clock */
-    uint64_t t_begin, t_exec; /* monotonic ns: the block's start, time executing */
+    uint64_t t_begin, t_exec, t_wait; /* monotonic ns: the block's start, time executing, lingering for more */
     zs_policy_now_t pn;       /* the policy at the block's start */
     int full;                 /* the open batch took no more */
     uint8_t coinbase[20];     /* the node's; a replica's: the sequencer's */

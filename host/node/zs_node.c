@@ -210,6 +210,7 @@ void zs_node_stats(zs_node_t *n, zs_node_stats_t *out)
     out->batch_bytes = c.batch_bytes;
     out->last_batch_bytes = c.last_batch_bytes;
     out->block_build = c.block_build;
+    out->block_seal = c.block_seal;
     out->block_write = c.block_write;
     out->started_at = n->started_at;
     out->ns_exec = c.ns_exec;

@@ -13,6 +13,7 @@ typedef struct {
     size_t state_accounts; /* state suite tree size (default 1,000,000) */
     const char *tmpdir;    /* where scratch databases go (default /tmp) */
     const char *l1;        /* l1gas: comma-separated devnet address files (tools/bench/run) */
+    double hold;           /* latency: seconds at each steady rate (default 20, quick 2) */
 } bench_opts_t;
 
 /* bench_rate calls fn(arg, iters) with growing iters until one call takes
@@ -113,6 +114,7 @@ void bench_l1gas(const bench_opts_t *o);
 void bench_card(const bench_opts_t *o);
 void bench_evm(const bench_opts_t *o);
 void bench_blob(const bench_opts_t *o);
+void bench_latency(const bench_opts_t *o);
 
 /* The accounts the state and card suites build their trees of: k of them
    whose addresses count from first + 1, their balance and nonce keys, and

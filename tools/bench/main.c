@@ -1,7 +1,7 @@
 /* zkseq-bench: reproducible benchmarks, each against a reference measured in
    the same run.  Prints a table; writes JSON (default build/bench/results.json).
-     zkseq-bench [--quick] [--seconds S] [--json FILE] [--accounts N] [--tmpdir DIR] [--l1 FILE,..] [SUITE...]
-   Suites: keccak poseidon recover state seq rpc ingress l1gas card evm erc20 blob replica (default: all;
+     zkseq-bench [--quick] [--seconds S] [--json FILE] [--accounts N] [--tmpdir DIR] [--l1 FILE,..] [--hold S] [SUITE...]
+   Suites: keccak poseidon recover state seq rpc ingress l1gas card evm erc20 blob replica latency (default: all;
    l1gas needs --l1, the devnet address files tools/bench/run writes). */
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +31,7 @@ static const suite_t suites[] = {
     {"erc20", bench_erc20},
     {"blob", bench_blob},
     {"replica", bench_replica},
+    {"latency", bench_latency},
 };
 #define NSUITES (sizeof suites / sizeof suites[0])
 
@@ -47,6 +48,8 @@ int main(int argc, char **argv)
             o.seconds = atof(argv[++i]);
         } else if (!strcmp(argv[i], "--accounts") && i + 1 < argc) {
             o.state_accounts = (size_t)atol(argv[++i]);
+        } else if (!strcmp(argv[i], "--hold") && i + 1 < argc) {
+            o.hold = atof(argv[++i]);
         } else if (!strcmp(argv[i], "--l1") && i + 1 < argc) {
             o.l1 = argv[++i];
         } else if (!strcmp(argv[i], "--tmpdir") && i + 1 < argc) {
@@ -54,7 +57,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(argv[i], "--json") && i + 1 < argc) {
             json = argv[++i];
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: zkseq-bench [--quick] [--seconds S] [--json FILE] [--accounts N] [--tmpdir DIR] [--l1 FILE,..] [SUITE...]\nsuites:");
+            printf("usage: zkseq-bench [--quick] [--seconds S] [--json FILE] [--accounts N] [--tmpdir DIR] [--l1 FILE,..] [--hold S] [SUITE...]\nsuites:");
             for (size_t s = 0; s < NSUITES; s++) printf(" %s", suites[s].name);
             printf("\n");
             return 0;

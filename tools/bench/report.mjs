@@ -160,6 +160,16 @@ const stackBars = ['seq', 'erc20'].map((suite) => ({
 })).filter((b) => b.segments.length);
 sections.push(barPlot("Where a transaction's time goes on the sequencer thread (us per transaction, in-process)", stackBars, 'us per transaction', { stacked: true }));
 
+// Where a transaction's time goes over UDP at a steady rate: zkseqd's CPU
+// per transaction by thread (the latency suite).
+const cpuBars = [...new Set(rows.filter((r) => r.suite === 'latency' && /: cpu us\/tx: /.test(r.name)).map((r) => r.name.split(':')[0]))]
+  .map((rate) => ({
+    label: rate,
+    segments: rows.filter((r) => r.suite === 'latency' && r.name.startsWith(`${rate}: cpu us/tx: `) && !/all of zkseqd/.test(r.name))
+      .map((r) => ({ name: r.name.replace(/^.*cpu us\/tx: /, ''), value: r.value })),
+  })).filter((b) => b.segments.length);
+sections.push(barPlot("Where a transaction's CPU goes over UDP at a steady rate (zkseqd's threads, us per transaction)", cpuBars, 'us per transaction', { stacked: true }));
+
 // L1 gas and blob gas per transfer against rate.
 const gasCurves = new Map();
 for (const r of rows.filter((x) => x.suite === 'l1gas')) {

@@ -1,0 +1,279 @@
+/* Open-loop latency at a steady rate (issue 20's goals): zkseq-txgen sends
+   one transfer per UDP frame (frame protocol v2) at 1,000 and at 10,000
+   transactions per second for --hold seconds each, and times every
+   transaction to its answer (accepted, durable in the pool), to its
+   execution confirmation and to its durable block.  The reference, in the
+   same run and at the same rate, is a bare UDP echo's round trip on the
+   same loopback.  Beside it: zkseqd's CPU per transaction by thread (where
+   the time goes), from /proc. */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tools/bench/bench.h"
+
+static double mono(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* ---- The reference: a UDP echo (one thread) and a client sending 64-byte
+   datagrams at rate for n datagrams; the round trips' p50 and p99 (us). */
+
+static void *echo_main(void *arg)
+{
+    int fd = *(int *)arg;
+    char buf[256];
+    struct sockaddr_in from;
+    for (;;) {
+        socklen_t fl = sizeof from;
+        ssize_t k = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
+        if (k <= 0) break;
+        if (k == 1) break; /* the stop datagram */
+        sendto(fd, buf, (size_t)k, 0, (struct sockaddr *)&from, fl);
+    }
+    return NULL;
+}
+
+static int echo_reference(double rate, size_t n, double *p50, double *p99)
+{
+    int srv = socket(AF_INET, SOCK_DGRAM, 0), cli = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    double *rtt = calloc(n, sizeof *rtt);
+    pthread_t th;
+    if (srv < 0 || cli < 0 || !rtt || bind(srv, (struct sockaddr *)&a, sizeof a) ||
+        getsockname(srv, (struct sockaddr *)&a, &al) || connect(cli, (struct sockaddr *)&a, sizeof a) ||
+        pthread_create(&th, NULL, echo_main, &srv)) {
+        if (srv >= 0) close(srv);
+        if (cli >= 0) close(cli);
+        free(rtt);
+        return -1;
+    }
+    double t0 = mono();
+    size_t sent = 0, got = 0;
+    while (got < n && mono() - t0 < (double)n / rate + 5) {
+        double due = t0 + (double)sent / rate, now = mono();
+        if (sent < n && now >= due) {
+            char msg[64] = {0};
+            memcpy(msg, &now, sizeof now);
+            if (send(cli, msg, sizeof msg, 0) == (ssize_t)sizeof msg) sent++;
+            continue;
+        }
+        double wait = sent < n ? due - now : 0.01;
+        struct timespec ts = {0, (long)(wait * 1e9)};
+        struct pollfd pfd = {.fd = cli, .events = POLLIN};
+        if (ppoll(&pfd, 1, &ts, NULL) <= 0) continue;
+        char msg[64];
+        while (recv(cli, msg, sizeof msg, MSG_DONTWAIT) == (ssize_t)sizeof msg) {
+            double at;
+            memcpy(&at, msg, sizeof at);
+            if (got < n) rtt[got++] = (mono() - at) * 1e6;
+        }
+    }
+    send(cli, "x", 1, 0); /* stops the echo thread */
+    pthread_join(th, NULL);
+    close(srv);
+    close(cli);
+    qsort(rtt, got, sizeof *rtt, cmp_d);
+    *p50 = got ? rtt[(got - 1) / 2] : 0;
+    *p99 = got ? rtt[(size_t)((double)(got - 1) * 0.99)] : 0;
+    free(rtt);
+    return got ? 0 : -1;
+}
+
+/* ---- zkseqd's CPU by thread name (clock ticks, summed over threads of one
+   name). */
+
+typedef struct {
+    char name[16];
+    long ticks;
+} thread_cpu_t;
+
+static size_t thread_cpu(pid_t pid, thread_cpu_t *out, size_t max)
+{
+    char dir[64];
+    snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(dir);
+    size_t n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char path[400], name[16] = "", stat[1024];
+        snprintf(path, sizeof path, "%s/%s/comm", dir, e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        if (!fgets(name, sizeof name, f)) name[0] = 0;
+        fclose(f);
+        name[strcspn(name, "\n")] = 0;
+        snprintf(path, sizeof path, "%s/%s/stat", dir, e->d_name);
+        if (!(f = fopen(path, "r"))) continue;
+        size_t k = fread(stat, 1, sizeof stat - 1, f);
+        fclose(f);
+        stat[k] = 0;
+        const char *p = strrchr(stat, ')'); /* fields after the name: utime is the 12th */
+        unsigned long ut = 0, st = 0;
+        if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) continue;
+        size_t i = 0;
+        while (i < n && strcmp(out[i].name, name)) i++;
+        if (i == n) {
+            if (n == max) continue;
+            snprintf(out[n].name, sizeof out[n].name, "%s", name);
+            out[n++].ticks = 0;
+        }
+        out[i].ticks += (long)(ut + st);
+    }
+    if (d) closedir(d);
+    return n;
+}
+
+/* ---- One rate. */
+
+static json_t *txgen(const char *dir, const char *args)
+{
+    char cmd[PATH_MAX + 512];
+    snprintf(cmd, sizeof cmd, "%s/zkseq-txgen --json %s", dir, args);
+    FILE *f = popen(cmd, "r");
+    if (!f) return NULL;
+    json_error_t je;
+    json_t *j = json_loadf(f, 0, &je);
+    pclose(f);
+    return j;
+}
+
+static double num(json_t *j, const char *a, const char *b)
+{
+    json_t *v = json_object_get(j, a);
+    return json_number_value(b ? json_object_get(v, b) : v);
+}
+
+/* The CDF (percentiles p50..max) txgen reports for one kind, as points. */
+static void cdf_of(const char *plot, const char *name, json_t *pc)
+{
+    static const char *keys[] = {"p50", "p90", "p99", "p99.9", "max"};
+    static const double fr[] = {0.5, 0.9, 0.99, 0.999, 1.0};
+    double xs[5], ys[5];
+    for (int i = 0; i < 5; i++) {
+        xs[i] = json_number_value(json_object_get(pc, keys[i])) / 1e3;
+        ys[i] = fr[i];
+    }
+    bench_series("latency", plot, name, "ms", "fraction", xs, ys, 5);
+}
+
+typedef struct {
+    const char *dir;
+    uint16_t udp;
+    pid_t pid;
+    uint64_t next_nonce; /* every account's next nonce */
+    double hold;
+} lat_run_t;
+
+/* Long because: one rate's whole measurement (reference, load, per-thread
+   CPU) and its rows, which read best together. */
+static void one_rate(lat_run_t *r, unsigned rate, int client)
+{
+    size_t n = (size_t)(rate * r->hold);
+    double e50 = 0, e99 = 0;
+    size_t ne = (size_t)(rate * (r->hold < 10 ? r->hold : 10)); /* the echo holds at most 10 s */
+    if (echo_reference(rate, ne, &e50, &e99)) e50 = e99 = 0;
+    thread_cpu_t c0[64], c1[64];
+    size_t n0 = thread_cpu(r->pid, c0, 64);
+    char args[300];
+    snprintf(args, sizeof args,
+             "--udp 127.0.0.1:%u --count %zu --rate %u --batch 1 --window 65536 --confirm --client %d --start-nonce %llu",
+             r->udp, n, rate, client, (unsigned long long)r->next_nonce);
+    json_t *j = txgen(r->dir, args);
+    size_t n1 = thread_cpu(r->pid, c1, 64);
+    r->next_nonce += (n + 9) / 10;
+    char name[160], plot[160];
+    if (!j) {
+        snprintf(name, sizeof name, "%u tx/s: zkseq-txgen did not run", rate);
+        bench_note("latency", name);
+        return;
+    }
+    double accepted = num(j, "accepted", NULL), tps = num(j, "tx_per_s", NULL);
+    snprintf(name, sizeof name, "%u tx/s offered: accepted rate", rate);
+    bench_record("latency", name, tps, "tx/s", "offered", rate, 0.99, 0);
+    struct {
+        const char *label, *key, *pct;
+        double goal;
+    } rows[] = {{"executed confirmation p50", "executed_us", "p50", 1000}, {"executed confirmation p99", "executed_us", "p99", 5000},
+                {"answer p50", "latency_us", "p50", 0},                     {"answer p99", "latency_us", "p99", 2000},
+                {"durable block p50", "durable_us", "p50", 0}};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        snprintf(name, sizeof name, "%u tx/s: %s", rate, rows[i].label);
+        int p99 = !strcmp(rows[i].pct, "p99");
+        bench_record("latency", name, num(j, rows[i].key, rows[i].pct), "us", "UDP echo round trip, same rate",
+                     p99 ? e99 : e50, rows[i].goal, rows[i].goal ? 2 : 0);
+    }
+    snprintf(plot, sizeof plot, "latency CDF at %u tx/s, open loop (UDP, one transfer per frame)", rate);
+    cdf_of(plot, "send to executed confirmation", json_object_get(j, "executed_us"));
+    cdf_of(plot, "send to answer (durable in the pool)", json_object_get(j, "latency_us"));
+    cdf_of(plot, "send to durable block", json_object_get(j, "durable_us"));
+    /* Where the time goes: zkseqd's CPU per accepted transaction by thread. */
+    long hz = sysconf(_SC_CLK_TCK);
+    double total = 0;
+    for (size_t i = 0; i < n1 && accepted > 0; i++) {
+        long before = 0;
+        for (size_t k = 0; k < n0; k++)
+            if (!strcmp(c0[k].name, c1[i].name)) before = c0[k].ticks;
+        double us = (double)(c1[i].ticks - before) * 1e6 / (double)hz / accepted;
+        total += us;
+        if (us < 1) continue;
+        snprintf(name, sizeof name, "%u tx/s: cpu us/tx: %.15s", rate, c1[i].name);
+        bench_record("latency", name, us, "us", NULL, 0, 0, 0);
+    }
+    snprintf(name, sizeof name, "%u tx/s: cpu us/tx: all of zkseqd", rate);
+    bench_record("latency", name, total, "us", NULL, 0, 0, 0);
+    json_decref(j);
+}
+
+void bench_latency(const bench_opts_t *o)
+{
+    char dir[PATH_MAX], data[600], zkseqd[PATH_MAX + 16], rport[16], uport[16];
+    bench_exe_dir(dir, sizeof dir);
+    snprintf(zkseqd, sizeof zkseqd, "%s/zkseqd", dir);
+    snprintf(data, sizeof data, "%s/zkseq-bench-latency-XXXXXX", o->tmpdir ? o->tmpdir : "/tmp");
+    if (!mkdtemp(data)) return;
+    uint16_t rp = bench_free_port(), up = bench_free_port();
+    snprintf(rport, sizeof rport, "%u", rp);
+    snprintf(uport, sizeof uport, "%u", up);
+    char *argv[] = {zkseqd, "--dev", "--datadir", data, "--rpc-port", rport, "--udp-port", uport, NULL};
+    pid_t pid = bench_spawn(argv);
+    lat_run_t r = {.dir = dir, .udp = up, .pid = pid, .hold = o->hold > 0 ? o->hold : o->quick ? 2 : 20};
+    if (!bench_wait_ready(rp, pid)) {
+        one_rate(&r, 1000, 1);
+        one_rate(&r, 10000, 2);
+    } else {
+        bench_note("latency", "zkseqd did not start");
+    }
+    bench_stop_server(pid);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", data);
+    if (system(cmd)) fprintf(stderr, "zkseq-bench: could not remove %s\n", data);
+    char note[400];
+    snprintf(note, sizeof note,
+             "open loop, one transfer per UDP frame (v2, execution and durable confirmations asked), %.0f s at each rate "
+             "(--hold S), zkseq-txgen on the same 2 cores; latency goals are upper bounds; cpu us/tx is zkseqd's by "
+             "thread while the load ran (the load generator's own CPU is not in it)",
+             r.hold);
+    bench_note("latency", note);
+}
