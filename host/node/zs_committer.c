@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/base/zs_cpu.h"
 #include "lib/base/zs_time.h"
 
 struct zs_committer {
@@ -73,6 +74,7 @@ static void publish(zs_committer_t *c, zs_job_t *job, uint64_t ns_write, uint64_
 static void *committer_main(void *arg)
 {
     zs_committer_t *c = arg;
+    zs_cpu_background(5); /* blocks are written behind the sequencer; answers and confirmations go first */
     pthread_mutex_lock(&c->mu);
     for (;;) {
         while (!c->pending && !c->stop) pthread_cond_wait(&c->cv, &c->mu);

@@ -78,6 +78,15 @@ static rocksdb_options_t *db_options(int create)
     rocksdb_options_set_create_missing_column_families(d, 1);
     rocksdb_options_set_paranoid_checks(d, 1);
     rocksdb_options_set_max_background_jobs(d, 2);
+    /* Compactions run at the lowest CPU and I/O priority (flushes stay as
+       they are): the answers' fsyncs and the sequencer come first. */
+    rocksdb_env_t *env = rocksdb_create_default_env();
+    if (env) {
+        rocksdb_env_lower_thread_pool_cpu_priority(env);
+        rocksdb_env_lower_thread_pool_io_priority(env);
+        rocksdb_options_set_env(d, env); /* the process's default Env: the wrapper can go */
+        rocksdb_env_destroy(env);
+    }
     rocksdb_options_set_bytes_per_sync(d, 1 << 20);
     /* The log is one for all families: a family written rarely (meta, l1)
        kept every log file alive until its own memtable filled (240,000

@@ -9,6 +9,7 @@
 #include "host/chain/zs_chain.h"
 #include "host/l1view/zs_l1rec.h"
 #include "host/log/zs_log.h"
+#include "lib/base/zs_cpu.h"
 #include "lib/base/zs_time.h"
 
 struct zs_dswriter {
@@ -170,6 +171,7 @@ static int catch_up(zs_dswriter_t *w)
 static void *writer_main(void *arg)
 {
     zs_dswriter_t *w = arg;
+    zs_cpu_background(5);
     pthread_mutex_lock(&w->mu);
     while (!w->stop) {
         w->woken = 0;

@@ -2,6 +2,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 int zs_cpu_has(zs_simd_t level)
 {
@@ -47,4 +50,9 @@ zs_simd_t zs_cpu_simd(void)
     }
     __atomic_store_n(&cached, (int)best, __ATOMIC_RELAXED);
     return best;
+}
+
+void zs_cpu_background(int nice)
+{
+    (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice);
 }

@@ -24,4 +24,10 @@ int zs_cpu_has(zs_simd_t level);
 /* zs_simd_name returns "scalar", "avx2" or "avx512". */
 const char *zs_simd_name(zs_simd_t level);
 
+/* zs_cpu_background lowers the calling thread's scheduling priority (nice
+   0 to 19): work that can wait a little (writing sealed blocks, the data
+   stream) then yields the cores to the threads a transaction's answer and
+   confirmations wait on whenever both are busy.  Best effort. */
+void zs_cpu_background(int nice);
+
 #endif

@@ -286,6 +286,21 @@ uint16_t bench_free_port(void)
     return port;
 }
 
+double bench_proc_cpu(pid_t pid)
+{
+    char path[64], stat[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    size_t k = fread(stat, 1, sizeof stat - 1, f);
+    fclose(f);
+    stat[k] = 0;
+    const char *p = strrchr(stat, ')');
+    unsigned long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) return 0;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 pid_t bench_spawn(char *const argv[])
 {
     pid_t pid = fork();
@@ -335,6 +350,7 @@ typedef struct {
     bench_load_result_t durable, executed; /* one sender, one at a time, eth_sendRawTransactionSync (zkseqd) */
     double sweep_x[8], sweep_tps[8];     /* requests in flight -> accepted+mined tx/s */
     size_t nsweep;
+    double cpu_us; /* the server's CPU per transaction in the 16-connection run */
     int ok;
 } server_run_t;
 
@@ -366,9 +382,10 @@ static void run_server(char *const argv[], uint16_t port, size_t per, size_t per
     char why[200] = "";
     pid_t pid = bench_spawn(argv);
     s->cmp.keep_lat = 1;
-    s->ok = !bench_wait_ready(port, pid) && !bench_fund(port, why, sizeof why) &&
+    double cpu0 = 0;
+    s->ok = !bench_wait_ready(port, pid) && !bench_fund(port, why, sizeof why) && (cpu0 = bench_proc_cpu(pid)) >= 0 &&
             !bench_run_load(port, 0, CMP_CONNS, per, WINDOW, &s->cmp, why, sizeof why) &&
-            (!wide || !bench_run_load(port, CMP_CONNS, MAX_CONNS, per64, WINDOW, &s->wide, why, sizeof why));
+            (s->cpu_us = (bench_proc_cpu(pid) - cpu0) * 1e6 / (double)(CMP_CONNS * per)) >= 0 && (!wide || !bench_run_load(port, CMP_CONNS, MAX_CONNS, per64, WINDOW, &s->wide, why, sizeof why));
     if (s->ok) sweep(port, per, quick ? 20 : 500, quick, s);
     if (s->ok && wide) { /* two of the 64-connection senders, going on from its nonces */
         transfer_ctx_t d = {.nonce0 = per64, .confirm = "durable"}, x = {.nonce0 = per64, .confirm = "executed"};
@@ -428,6 +445,9 @@ void bench_rpc(const bench_opts_t *o)
     bench_record("rpc", "latency p50, 16 conns", z.cmp.p50_ms, "ms", a.ok ? "anvil p50" : NULL, a.cmp.p50_ms, 0, 0);
     bench_record("rpc", "latency p99, 16 conns", z.cmp.p99_ms, "ms", a.ok ? "anvil p99" : NULL, a.cmp.p99_ms, 0, 0);
     bench_record("rpc", "sendRawTransaction accepted+mined, 64 conns", z.wide.tps, "tx/s", ref, a.cmp.tps, 2, 0);
+    double inproc = bench_inprocess_cpu_us(o, o->quick ? 4000 : 20000);
+    bench_record("rpc", "CPU per transfer over JSON-RPC (zkseqd, 16 conns, accepted+mined)", z.cmp.tps > 0 ? z.cpu_us : 0, "us",
+                 inproc > 0 ? "in-process: admission + sequencing, same run" : NULL, inproc, 1.3, 3);
     bench_record("rpc", "latency p50, 64 conns", z.wide.p50_ms, "ms", NULL, 0, 0, 0);
     bench_record("rpc", "latency p99, 64 conns", z.wide.p99_ms, "ms", NULL, 0, 0, 0);
     bench_series("rpc", "throughput against offered load (JSON-RPC)", "zkseqd", "requests in flight", "tx/s",

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "host/node/zs_node.h"
@@ -176,6 +177,34 @@ static void record(double seq, double admitted, double per_core, double ceiling,
                  NULL, 0, 0, 0);
 }
 
+static double self_cpu(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return (double)u.ru_utime.tv_sec + (double)u.ru_utime.tv_usec * 1e-6 + (double)u.ru_stime.tv_sec +
+           (double)u.ru_stime.tv_usec * 1e-6;
+}
+
+double bench_inprocess_cpu_us(const bench_opts_t *o, size_t n)
+{
+    load_t l = {.senders = 200, .per = (n + 199) / 200};
+    l.n = l.senders * l.per;
+    double us = 0;
+    char dir[512];
+    zs_node_t *node = make_load(&l) ? NULL : bench_node_open(o, "cpu", l.genesis, l.n + 16, dir, sizeof dir);
+    if (node) {
+        size_t refused;
+        zs_node_stats_t s0, s1;
+        double c0 = self_cpu();
+        bench_admit(node, l.raw, l.len, l.n, &refused);
+        bench_sequence(node, l.n - refused, &s0, &s1);
+        us = (self_cpu() - c0) * 1e6 / (double)(s1.txs_included - s0.txs_included ? s1.txs_included - s0.txs_included : 1);
+        bench_node_close(node, dir);
+    }
+    free_load(&l);
+    return us;
+}
+
 void bench_seq(const bench_opts_t *o)
 {
     load_t l = {.senders = o->quick ? 400 : 2000, .per = o->quick ? 10 : 20};
@@ -197,11 +226,16 @@ void bench_seq(const bench_opts_t *o)
         return;
     }
     size_t refused;
+    double c0 = self_cpu();
     double admitted = bench_admit(node, l.raw, l.len, l.n, &refused);
     zs_node_stats_t s0, s1;
     double seq = bench_sequence(node, l.n - refused, &s0, &s1);
+    double cpu = self_cpu() - c0;
     bench_node_close(node, dir);
     record(seq, admitted, per_core, ceiling, &s0, &s1);
+    bench_record("seq", "CPU per transfer, admission + sequencing (all threads)",
+                 cpu * 1e6 / (double)(s1.txs_included > s0.txs_included ? s1.txs_included - s0.txs_included : 1), "us",
+                 NULL, 0, 0, 0);
     char note[300];
     snprintf(note, sizeof note,
              "%zu transfers from %zu senders to new accounts, %llu blocks; %ld cores; %zu refused at admission", l.n,
