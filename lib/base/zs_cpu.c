@@ -2,9 +2,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__) && !defined(ZS_SINGLE_THREAD)
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#endif
 
 int zs_cpu_has(zs_simd_t level)
 {
@@ -54,5 +56,9 @@ zs_simd_t zs_cpu_simd(void)
 
 void zs_cpu_background(int nice)
 {
+#if defined(__linux__) && !defined(ZS_SINGLE_THREAD)
     (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice);
+#else
+    (void)nice; /* the firmware's board has one thread of its own */
+#endif
 }
