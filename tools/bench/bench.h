@@ -74,8 +74,10 @@ uint16_t bench_free_port(void);
 double bench_proc_cpu(pid_t pid);
 /* In-process CPU per transaction (all threads of this process, us):
    n transfers admitted (decode, recover, durable pool) and sequenced in a
-   node of its own; the JSON-RPC suite's reference (bench_seq.c). */
-double bench_inprocess_cpu_us(const bench_opts_t *o, size_t n);
+   node of its own; the JSON-RPC and ingress suites' reference
+   (bench_seq.c).  *seq_rate (may be NULL) gets the sequencing phase's
+   rate (transfers/s, recovery done before it). */
+double bench_inprocess_cpu_us(const bench_opts_t *o, size_t n, double *seq_rate);
 pid_t bench_spawn(char *const argv[]);
 int bench_wait_ready(uint16_t port, pid_t pid);
 void bench_stop_server(pid_t pid);

@@ -26,6 +26,20 @@ static json_t *txgen(const char *dir, const char *args)
     return j;
 }
 
+/* Waits until the UDP load (count transfers round robin over development
+   accounts 1..9) is sequenced: every account's nonce reached. */
+static void wait_sequenced(uint16_t port, size_t count)
+{
+    double t0 = bench_now();
+    for (size_t a = 1; a <= 9; a++) {
+        uint8_t key[32], addr[20];
+        char hex[43];
+        if (zs_hex_decode_exact(key, 32, zs_dev_keys[a]) || zs_key_to_address(key, addr)) return;
+        zs_hex_encode_0x(hex, addr, 20);
+        bench_wait_nonce(port, hex, count / 9 + (a - 1 < count % 9), t0);
+    }
+}
+
 static double num(json_t *j, const char *a, const char *b)
 {
     json_t *v = json_object_get(j, a);
@@ -53,13 +67,16 @@ void bench_ingress(const bench_opts_t *o)
     json_t *full = NULL, *half = NULL;
     bench_load_result_t rpc = {0};
     int ok = !bench_wait_ready(rp, pid);
+    double cpu0 = bench_proc_cpu(pid), cpu_us = 0;
     size_t count = o->quick ? 8000 : 40000;
     if (ok) {
         /* UDP at full speed: accounts 1..9 (account 0 funds the JSON-RPC senders). */
         snprintf(args, sizeof args, "--udp 127.0.0.1:%u --count %zu --first-account 1 --accounts 9 --batch 8 --window 512 --client 1",
                  up, count);
         full = txgen(dir, args);
-        double tps = num(full, "tx_per_s", NULL);
+        double tps = num(full, "tx_per_s", NULL), accepted = num(full, "accepted", NULL);
+        wait_sequenced(rp, count); /* the CPU counted is the whole way, into blocks */
+        if (accepted > 0) cpu_us = (bench_proc_cpu(pid) - cpu0) * 1e6 / accepted;
         /* Half of that, the same frames: the latency an exchange sees. */
         uint64_t rate = (uint64_t)(tps / 2);
         size_t n = (size_t)(rate * (o->quick ? 1 : 3));
@@ -84,9 +101,16 @@ void bench_ingress(const bench_opts_t *o)
         json_decref(half);
         return;
     }
-    double tps = num(full, "tx_per_s", NULL);
-    bench_record("ingress", "UDP frames accepted (8 tx/frame)", tps, "tx/s", "recovery ceiling (all cores)", ceiling, 0.9,
+    double tps = num(full, "tx_per_s", NULL), seq_rate = 0;
+    double inproc_cpu = bench_inprocess_cpu_us(o, o->quick ? 4000 : 20000, &seq_rate);
+    bench_record("ingress", "UDP frames accepted (8 tx/frame)", tps, "tx/s", "recovery ceiling (all cores)", ceiling, 0,
                  0);
+    if (seq_rate > 0)
+        bench_record("ingress", "UDP frames accepted (8 tx/frame) vs in-process", tps, "tx/s",
+                     "in-process sequencing rate, same run (recovery done before it)", seq_rate, 0.9, 0);
+    if (cpu_us > 0 && inproc_cpu > 0)
+        bench_record("ingress", "CPU per transfer over UDP (zkseqd, 8 tx/frame)", cpu_us, "us",
+                     "in-process: admission + sequencing, same run", inproc_cpu, 1.1, 3);
     if (rpc.tps > 0)
         bench_record("ingress", "UDP frames vs JSON-RPC (16 conns), same box", tps, "tx/s", "JSON-RPC accepted+mined",
                      rpc.tps, 0, 0);

@@ -445,7 +445,7 @@ void bench_rpc(const bench_opts_t *o)
     bench_record("rpc", "latency p50, 16 conns", z.cmp.p50_ms, "ms", a.ok ? "anvil p50" : NULL, a.cmp.p50_ms, 0, 0);
     bench_record("rpc", "latency p99, 16 conns", z.cmp.p99_ms, "ms", a.ok ? "anvil p99" : NULL, a.cmp.p99_ms, 0, 0);
     bench_record("rpc", "sendRawTransaction accepted+mined, 64 conns", z.wide.tps, "tx/s", ref, a.cmp.tps, 2, 0);
-    double inproc = bench_inprocess_cpu_us(o, o->quick ? 4000 : 20000);
+    double inproc = bench_inprocess_cpu_us(o, o->quick ? 4000 : 20000, NULL);
     bench_record("rpc", "CPU per transfer over JSON-RPC (zkseqd, 16 conns, accepted+mined)", z.cmp.tps > 0 ? z.cpu_us : 0, "us",
                  inproc > 0 ? "in-process: admission + sequencing, same run" : NULL, inproc, 1.3, 3);
     bench_record("rpc", "latency p50, 64 conns", z.wide.p50_ms, "ms", NULL, 0, 0, 0);

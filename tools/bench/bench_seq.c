@@ -185,7 +185,7 @@ static double self_cpu(void)
            (double)u.ru_stime.tv_usec * 1e-6;
 }
 
-double bench_inprocess_cpu_us(const bench_opts_t *o, size_t n)
+double bench_inprocess_cpu_us(const bench_opts_t *o, size_t n, double *seq_rate)
 {
     load_t l = {.senders = 200, .per = (n + 199) / 200};
     l.n = l.senders * l.per;
@@ -197,7 +197,8 @@ double bench_inprocess_cpu_us(const bench_opts_t *o, size_t n)
         zs_node_stats_t s0, s1;
         double c0 = self_cpu();
         bench_admit(node, l.raw, l.len, l.n, &refused);
-        bench_sequence(node, l.n - refused, &s0, &s1);
+        double rate = bench_sequence(node, l.n - refused, &s0, &s1);
+        if (seq_rate) *seq_rate = rate;
         us = (self_cpu() - c0) * 1e6 / (double)(s1.txs_included - s0.txs_included ? s1.txs_included - s0.txs_included : 1);
         bench_node_close(node, dir);
     }
