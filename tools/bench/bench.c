@@ -1,6 +1,7 @@
 #include "tools/bench/bench.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,4 +278,22 @@ uint64_t bench_rng(uint64_t *state)
     x ^= x >> 7;
     x ^= x << 17;
     return *state = x;
+}
+
+json_t *bench_txgen(const char *dir, const char *args)
+{
+    char cmd[PATH_MAX + 512];
+    snprintf(cmd, sizeof cmd, "%s/zkseq-txgen --json %s", dir, args);
+    FILE *f = popen(cmd, "r");
+    if (!f) return NULL;
+    json_error_t je;
+    json_t *j = json_loadf(f, 0, &je);
+    pclose(f);
+    return j;
+}
+
+double bench_json_num(json_t *j, const char *a, const char *b)
+{
+    json_t *v = json_object_get(j, a);
+    return json_number_value(b ? json_object_get(v, b) : v);
 }

@@ -45,6 +45,12 @@ void bench_series(const char *suite, const char *plot, const char *name, const c
                   const double *xs, const double *ys, size_t n);
 void bench_cdf(const char *suite, const char *plot, const char *name, const char *unit, const double *sorted, size_t n);
 
+/* zkseq-txgen (beside zkseq-bench in dir) run with args and --json: its
+   JSON, or NULL; bench_json_num reads j.a (or j.a.b when b is set). */
+#include <jansson.h>
+json_t *bench_txgen(const char *dir, const char *args);
+double bench_json_num(json_t *j, const char *a, const char *b);
+
 /* bench_note adds free text to the JSON (machine facts, caveats). */
 void bench_note(const char *suite, const char *text);
 

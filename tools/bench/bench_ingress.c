@@ -13,19 +13,6 @@
 #include "lib/tx/zs_tx.h"
 #include "tools/bench/bench.h"
 
-/* Runs zkseq-txgen with args; its JSON (a new reference) or NULL. */
-static json_t *txgen(const char *dir, const char *args)
-{
-    char cmd[PATH_MAX + 512];
-    snprintf(cmd, sizeof cmd, "%s/zkseq-txgen --json %s", dir, args);
-    FILE *f = popen(cmd, "r");
-    if (!f) return NULL;
-    json_error_t je;
-    json_t *j = json_loadf(f, 0, &je);
-    pclose(f);
-    return j;
-}
-
 /* Waits until the UDP load (count transfers round robin over development
    accounts 1..9) is sequenced: every account's nonce reached. */
 static void wait_sequenced(uint16_t port, size_t count)
@@ -40,11 +27,22 @@ static void wait_sequenced(uint16_t port, size_t count)
     }
 }
 
-static double num(json_t *j, const char *a, const char *b)
+/* The latency at half throughput: its CDF and percentiles. */
+static void record_half(json_t *half)
 {
-    json_t *v = json_object_get(j, a);
-    if (b) v = json_object_get(v, b);
-    return json_number_value(v);
+    json_t *cdf = json_object_get(half, "latency_cdf_us");
+    double xs[128], ys[128];
+    size_t n = 0;
+    for (size_t i = 0; i < json_array_size(cdf) && n < 128; i++, n++) {
+        xs[n] = json_number_value(json_array_get(json_array_get(cdf, i), 0)) / 1e3;
+        ys[n] = json_number_value(json_array_get(json_array_get(cdf, i), 1));
+    }
+    bench_series("ingress", "latency CDF, send to answer", "UDP frames at half throughput (8 tx/frame)", "ms", "fraction",
+                 xs, ys, n);
+    bench_record("ingress", "answer latency p50 at half throughput", bench_json_num(half, "latency_us", "p50"), "us", NULL, 0, 60,
+                 2);
+    bench_record("ingress", "answer latency p99 at half throughput", bench_json_num(half, "latency_us", "p99"), "us", NULL, 0, 150,
+                 2);
 }
 
 void bench_ingress(const bench_opts_t *o)
@@ -73,8 +71,8 @@ void bench_ingress(const bench_opts_t *o)
         /* UDP at full speed: accounts 1..9 (account 0 funds the JSON-RPC senders). */
         snprintf(args, sizeof args, "--udp 127.0.0.1:%u --count %zu --first-account 1 --accounts 9 --batch 8 --window 512 --client 1",
                  up, count);
-        full = txgen(dir, args);
-        double tps = num(full, "tx_per_s", NULL), accepted = num(full, "accepted", NULL);
+        full = bench_txgen(dir, args);
+        double tps = bench_json_num(full, "tx_per_s", NULL), accepted = bench_json_num(full, "accepted", NULL);
         wait_sequenced(rp, count); /* the CPU counted is the whole way, into blocks */
         if (accepted > 0) cpu_us = (bench_proc_cpu(pid) - cpu0) * 1e6 / accepted;
         /* Half of that, the same frames: the latency an exchange sees. */
@@ -85,7 +83,7 @@ void bench_ingress(const bench_opts_t *o)
                      "--udp 127.0.0.1:%u --count %zu --first-account 1 --accounts 9 --batch 8 --rate %llu --window 4096 "
                      "--client 2 --start-nonce %zu",
                      up, n, (unsigned long long)rate, (count + 8) / 9);
-            half = txgen(dir, args);
+            half = bench_txgen(dir, args);
         }
         /* The JSON-RPC path, same box, same run. */
         if (bench_fund(rp, why, sizeof why) || bench_run_load(rp, 0, 16, o->quick ? 40 : 200, 16, &rpc, why, sizeof why))
@@ -101,7 +99,7 @@ void bench_ingress(const bench_opts_t *o)
         json_decref(half);
         return;
     }
-    double tps = num(full, "tx_per_s", NULL), seq_rate = 0;
+    double tps = bench_json_num(full, "tx_per_s", NULL), seq_rate = 0;
     double inproc_cpu = bench_inprocess_cpu_us(o, o->quick ? 4000 : 20000, &seq_rate);
     bench_record("ingress", "UDP frames accepted (8 tx/frame)", tps, "tx/s", "recovery ceiling (all cores)", ceiling, 0,
                  0);
@@ -114,21 +112,7 @@ void bench_ingress(const bench_opts_t *o)
     if (rpc.tps > 0)
         bench_record("ingress", "UDP frames vs JSON-RPC (16 conns), same box", tps, "tx/s", "JSON-RPC accepted+mined",
                      rpc.tps, 0, 0);
-    if (half) {
-        json_t *cdf = json_object_get(half, "latency_cdf_us");
-        double xs[128], ys[128];
-        size_t n = 0;
-        for (size_t i = 0; i < json_array_size(cdf) && n < 128; i++, n++) {
-            xs[n] = json_number_value(json_array_get(json_array_get(cdf, i), 0)) / 1e3;
-            ys[n] = json_number_value(json_array_get(json_array_get(cdf, i), 1));
-        }
-        bench_series("ingress", "latency CDF, send to answer", "UDP frames at half throughput (8 tx/frame)", "ms",
-                     "fraction", xs, ys, n);
-        bench_record("ingress", "answer latency p50 at half throughput", num(half, "latency_us", "p50"), "us",
-                     NULL, 0, 60, 2);
-        bench_record("ingress", "answer latency p99 at half throughput", num(half, "latency_us", "p99"), "us",
-                     NULL, 0, 150, 2);
-    }
+    if (half) record_half(half);
     char note[300];
     snprintf(note, sizeof note,
              "loopback UDP socket path; %zu transfers at full speed (window 512 frames), then %.0f tx/s for the latency; "

@@ -147,24 +147,6 @@ static size_t thread_cpu(pid_t pid, thread_cpu_t *out, size_t max)
 
 /* ---- One rate. */
 
-static json_t *txgen(const char *dir, const char *args)
-{
-    char cmd[PATH_MAX + 512];
-    snprintf(cmd, sizeof cmd, "%s/zkseq-txgen --json %s", dir, args);
-    FILE *f = popen(cmd, "r");
-    if (!f) return NULL;
-    json_error_t je;
-    json_t *j = json_loadf(f, 0, &je);
-    pclose(f);
-    return j;
-}
-
-static double num(json_t *j, const char *a, const char *b)
-{
-    json_t *v = json_object_get(j, a);
-    return json_number_value(b ? json_object_get(v, b) : v);
-}
-
 /* The CDF (percentiles p50..max) txgen reports for one kind, as points. */
 static void cdf_of(const char *plot, const char *name, json_t *pc)
 {
@@ -186,8 +168,8 @@ typedef struct {
     double hold;
 } lat_run_t;
 
-/* Long because: one rate's whole measurement (reference, load, per-thread
-   CPU) and its rows, which read best together. */
+/* One rate's whole measurement (reference, load, per-thread CPU) and its
+   rows. */
 static void one_rate(lat_run_t *r, unsigned rate, int client)
 {
     size_t n = (size_t)(rate * r->hold);
@@ -200,7 +182,7 @@ static void one_rate(lat_run_t *r, unsigned rate, int client)
     snprintf(args, sizeof args,
              "--udp 127.0.0.1:%u --count %zu --rate %u --batch 1 --window 65536 --confirm --client %d --start-nonce %llu",
              r->udp, n, rate, client, (unsigned long long)r->next_nonce);
-    json_t *j = txgen(r->dir, args);
+    json_t *j = bench_txgen(r->dir, args);
     size_t n1 = thread_cpu(r->pid, c1, 64);
     r->next_nonce += (n + 9) / 10;
     char name[160], plot[160];
@@ -209,7 +191,7 @@ static void one_rate(lat_run_t *r, unsigned rate, int client)
         bench_note("latency", name);
         return;
     }
-    double accepted = num(j, "accepted", NULL), tps = num(j, "tx_per_s", NULL);
+    double accepted = bench_json_num(j, "accepted", NULL), tps = bench_json_num(j, "tx_per_s", NULL);
     snprintf(name, sizeof name, "%u tx/s offered: accepted rate", rate);
     bench_record("latency", name, tps, "tx/s", "offered", rate, 0.99, 0);
     struct {
@@ -221,7 +203,7 @@ static void one_rate(lat_run_t *r, unsigned rate, int client)
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         snprintf(name, sizeof name, "%u tx/s: %s", rate, rows[i].label);
         int p99 = !strcmp(rows[i].pct, "p99");
-        bench_record("latency", name, num(j, rows[i].key, rows[i].pct), "us", "UDP echo round trip, same rate",
+        bench_record("latency", name, bench_json_num(j, rows[i].key, rows[i].pct), "us", "UDP echo round trip, same rate",
                      p99 ? e99 : e50, rows[i].goal, rows[i].goal ? 2 : 0);
     }
     snprintf(plot, sizeof plot, "latency CDF at %u tx/s, open loop (UDP, one transfer per frame)", rate);
