@@ -184,6 +184,76 @@ static void test_reboot_with_large_pool(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Sends n transfers from sender 0 (nonces from *nonce), gap_ms apart;
+   returns how many blocks the node sealed meanwhile (until all are in). */
+static uint64_t steady(zs_node_t *n, uint64_t *nonce, int count, int gap_ms)
+{
+    uint64_t head0 = zs_node_head(n);
+    uint8_t to[20] = {0xbe, 0xef};
+    for (int k = 0; k < count; k++) {
+        zs_tx_t tx;
+        uint8_t raw[256];
+        size_t len;
+        zs_submit_t s;
+        assert_int_equal(zs_tx_sign_transfer(&tx, keys[0], 1001, (*nonce)++, to, (zs_u256_t[]){zs_u256_from_u64(1)},
+                                             1000000000, raw, sizeof raw, &len),
+                         0);
+        zs_node_submit(n, raw, len, &s);
+        assert_int_equal(s.reason, ZS_POOL_OK);
+        usleep((useconds_t)gap_ms * 1000);
+    }
+    for (int i = 0; i < 500; i++) {
+        uint64_t got;
+        zs_u256_t bal;
+        assert_int_equal(zs_node_account(n, UINT64_MAX, addrs[0], &got, &bal), 0);
+        if (got == *nonce) break;
+        usleep(10000);
+    }
+    return zs_node_head(n) - head0;
+}
+
+/* Blocks are sealed on time and size: while transactions keep coming
+   (closer than the linger) one block holds them, up to the block time; a
+   lone transaction's block is sealed one linger after the pool ran dry,
+   not at the block time.  Without a linger, every few transactions paid
+   a block. */
+static void test_block_linger(void **state)
+{
+    (void)state;
+    make_keys();
+    zs_genesis_t *g = parsed(genesis());
+    uint64_t blocks[2];
+    for (int linger = 0; linger < 2; linger++) {
+        char dir[] = "/tmp/zkseq-linger-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        zs_node_cfg_t c;
+        cfg_init(&c, dir, g);
+        c.block_time_ms = 3000;
+        c.block_linger_ms = linger ? 60 : 0;
+        char err[256];
+        zs_node_t *n = zs_node_open(&c, err, sizeof err);
+        assert_non_null(n);
+        uint64_t nonce = 0;
+        blocks[linger] = steady(n, &nonce, 30, 10);
+        if (linger) {
+            /* A lone transaction: its block within a second, well before the 3 s block time. */
+            usleep(200000);
+            double t0 = now_s();
+            assert_int_equal(steady(n, &nonce, 1, 0), 1);
+            assert_true(now_s() - t0 < 1.0);
+        }
+        zs_node_close(n);
+        char cmd[100];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+        assert_int_equal(system(cmd), 0);
+    }
+    printf("# 30 transfers 10 ms apart: %llu blocks without a linger, %llu with 60 ms\n",
+           (unsigned long long)blocks[0], (unsigned long long)blocks[1]);
+    assert_true(blocks[1] <= 2);
+    assert_true(blocks[0] >= 10);
+    zs_genesis_free(g);
+}
+
 /* A database made for one chain id is not opened for another. */
 /* The executed transactions' table: the last 16384 found by hash (the
    index stays right while the ring wraps and evicts), older ones gone,
@@ -244,6 +314,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_executed_table),
+        cmocka_unit_test(test_block_linger),
         cmocka_unit_test(test_chain_id_mismatch),
         cmocka_unit_test(test_reboot_with_large_pool),
     };
