@@ -14,6 +14,7 @@ static const char *const err_ids[ZS_FRAME_REASON_MAX] = {
     [ZS_FRAME_BAD_FLAGS] = "bad_flags",
     [ZS_FRAME_UNKNOWN_KEY] = "unknown_key",
     [ZS_FRAME_BAD_KIND] = "bad_kind",
+    [ZS_FRAME_BUSY] = "busy",
     [ZS_FRAME_BAD_MAGIC] = "bad_magic",
     [ZS_FRAME_BAD_HMAC] = "bad_hmac",
     [ZS_FRAME_MISSING_HMAC] = "missing_hmac",

@@ -35,6 +35,7 @@ typedef enum {
     ZS_FRAME_BAD_FLAGS = 4,
     ZS_FRAME_UNKNOWN_KEY = 5,
     ZS_FRAME_BAD_KIND = 6,
+    ZS_FRAME_BUSY = 7,         /* the box's queue is full: send the same frame again shortly */
     /* Dropped without an answer: */
     ZS_FRAME_BAD_MAGIC = 16,   /* wrong magic or version */
     ZS_FRAME_BAD_HMAC = 17,

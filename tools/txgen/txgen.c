@@ -49,8 +49,9 @@ typedef struct {
     uint8_t *p;
     size_t len;
     uint16_t ntx;
-    double sent_at, answered_at; /* seconds; answered_at 0 until answered */
-    int tries;
+    double sent_at, answered_at; /* seconds (the first send); answered_at 0 until answered */
+    double last_sent;            /* the latest send (timeouts count from it) */
+    int tries, busy;             /* sends that timed out; refused "busy", not yet sent again */
     /* --confirm: each transaction's hash, when it was confirmed executed
        and durable (0 until then). */
     uint8_t (*hash)[32];
@@ -118,6 +119,8 @@ static void report(int json, const char *target, uint64_t count, uint64_t nframe
                PCT(0.999), nl ? lat[nl - 1] : 0.0);
         const char *k;
         json_t *v;
+        json_object_foreach(extra, k, v) if (json_is_integer(v) && json_integer_value(v))
+            printf("%s: %lld (frames sent again)\n", k, (long long)json_integer_value(v));
         json_object_foreach(extra, k, v) if (json_is_object(v))
             printf("%s latency (us): p50 %.0f  p90 %.0f  p99 %.0f  p99.9 %.0f  max %.0f  (%lld seen)\n", k,
                    json_real_value(json_object_get(v, "p50")), json_real_value(json_object_get(v, "p90")),
@@ -484,7 +487,10 @@ static frame_t *build_frames(const opts_t *o, uint64_t *nframes)
 
 /* The UDP run's counters. */
 typedef struct {
-    uint64_t next, answered, accepted, refused_frames, resent, in_flight, oldest, bad_answers, confirms;
+    uint64_t next, answered, accepted, refused_frames, resent, in_flight, oldest, bad_answers, confirms, busy;
+    uint64_t busy_rounds; /* pauses in a row with the box full */
+    uint64_t busy_waiting; /* frames refused "busy" not yet sent again: no new frame may overtake them */
+    double busy_at;       /* when the frames refused "busy" go again (0: none waiting) */
     uint64_t refused[ZS_POOL_REASON_COUNT];
     double t0, last_answer;
 } udp_run_t;
@@ -495,11 +501,12 @@ typedef struct {
 static void send_window(const opts_t *o, int fd, frame_t *frames, uint64_t nframes, udp_run_t *u, double t)
 {
     uint64_t win = u->answered ? o->window : 1;
+    if (u->busy_waiting) return;
     double pace = o->rate ? 1.0 / (double)o->rate : 0;
     while (u->next < nframes && u->in_flight < win && (!o->rate || t - u->t0 >= (double)(u->next * o->batch) * pace)) {
         frame_t *f = &frames[u->next];
         if (send(fd, f->p, f->len, 0) != (ssize_t)f->len) break;
-        f->sent_at = now();
+        f->sent_at = f->last_sent = now();
         f->tries = 1;
         u->in_flight++;
         u->next++;
@@ -510,16 +517,26 @@ static void send_window(const opts_t *o, int fd, frame_t *frames, uint64_t nfram
    five tries they are given up. */
 static void retry(const opts_t *o, int fd, frame_t *frames, udp_run_t *u, double t)
 {
-    while (u->oldest < u->next && frames[u->oldest].answered_at > 0) u->oldest++;
-    for (uint64_t i = u->oldest; i < u->next && i < u->oldest + o->window; i++) {
+    while (u->oldest < u->next && frames[u->oldest].answered_at != 0) u->oldest++;
+    int busy_due = u->busy_at > 0 && t >= u->busy_at;
+    if (busy_due) u->busy_at = 0;
+    for (uint64_t i = u->oldest; i < u->next && (busy_due || i < u->oldest + o->window); i++) {
         frame_t *f = &frames[i];
-        if (f->answered_at != 0 || t - f->sent_at <= (double)o->timeout_ms / 1000 * f->tries) continue;
+        if (f->busy && f->answered_at == 0 && busy_due) { /* refused busy: again, in order */
+            f->busy = 0;
+            u->busy_waiting--;
+            f->last_sent = t;
+            if (send(fd, f->p, f->len, 0) == (ssize_t)f->len) u->resent++;
+            continue;
+        }
+        if (f->answered_at != 0 || f->busy || t - f->last_sent <= (double)o->timeout_ms / 1000) continue;
         if (f->tries >= 5) {
             f->answered_at = -1; /* given up */
             u->answered++;
             u->in_flight--;
         } else if (send(fd, f->p, f->len, 0) == (ssize_t)f->len) {
             f->tries++;
+            f->last_sent = t;
             u->resent++;
         }
     }
@@ -568,6 +585,19 @@ static void receive(const opts_t *o, int fd, frame_t *frames, uint64_t nframes, 
         uint16_t n = h.n;
         frame_t *f = &frames[h.seq - 1];
         if (f->answered_at != 0) continue; /* a duplicate answer to a retry */
+        if (h.kind == ZS_FRAME_REFUSED && why == ZS_FRAME_BUSY) {
+            /* The box's queue was full: every frame refused so goes again,
+               in order, after a pause that grows while the box stays full. */
+            u->busy++;
+            u->busy_waiting++;
+            f->busy = 1;
+            if (!u->busy_at) {
+                u->busy_rounds++;
+                u->busy_at = now() + 0.001 * (double)(u->busy_rounds < 20 ? u->busy_rounds : 20);
+            }
+            continue;
+        }
+        if (h.kind != ZS_FRAME_REFUSED) u->busy_rounds = 0;
         f->answered_at = u->last_answer = now();
         u->answered++;
         u->in_flight--;
@@ -640,7 +670,8 @@ static int run_udp(const opts_t *o, const struct sockaddr_in *to, frame_t *frame
         if (frames[i].answered_at > 0) lat[nl++] = (frames[i].answered_at - frames[i].sent_at) * 1e6;
         else lost++;
     }
-    json_t *extra = o->confirm ? frame_confirm_stats(frames, nframes) : NULL;
+    json_t *extra = o->confirm ? frame_confirm_stats(frames, nframes) : json_object();
+    json_object_set_new(extra, "busy_refusals", json_integer((json_int_t)u.busy));
     report(o->json, o->udp, o->count, nframes, lost, u.refused_frames, u.resent, u.accepted, u.refused,
            answered_t - u.t0, lat, nl, extra);
     json_decref(extra);

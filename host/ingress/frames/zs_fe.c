@@ -16,6 +16,7 @@ _Static_assert(ZS_POOL_REASON_COUNT == 20, "PROTOCOL.md's reason table follows z
 #define CONFIRM_SLOTS (1u << 16) /* transactions awaiting a confirmation */
 #define RING 1024        /* answers kept per client (PROTOCOL.md) */
 #define MAX_CLIENTS 64   /* clients whose retries are recognized */
+#define BUSY_HOLD_NS 1000000000ull
 
 typedef struct job {
     uint8_t *frame;
@@ -43,6 +44,11 @@ typedef struct {
 typedef struct {
     uint64_t client;
     int used;
+    /* The smallest sequence number refused "busy" (0: none) and when: the
+       client's larger numbers are refused "busy" too until it comes again
+       (for up to BUSY_HOLD_NS), so a client numbering its frames in order
+       keeps its order across a full queue. */
+    uint64_t busy_seq, busy_ns;
     uint64_t seq[RING];
     uint8_t state[RING]; /* 0 free, 1 in progress, 2 answered */
     uint8_t *answer[RING];
@@ -487,6 +493,46 @@ static void refuse_frame(zs_fe_t *u, const zs_fe_peer_t *peer, const zs_submit_f
     if (len > 0) send_to(u, peer, ans, (size_t)len);
 }
 
+/* The retry cache's look at a new frame: answers a retry (or drops one
+   still in progress), refuses "busy" a frame behind one the queue had no
+   room for, or marks the frame in progress; 1 when the frame is dealt
+   with.  *cp gets the client's cache slot (NULL when the table is full). */
+static int claim(zs_fe_t *u, const zs_submit_frame_t *f, const zs_fe_peer_t *peer, const zs_ingress_key_t *key,
+                 client_t **cp)
+{
+    pthread_mutex_lock(&u->cmu);
+    client_t *c = *cp = client_of(u, f->client);
+    size_t slot = f->seq % RING;
+    if (c && c->seq[slot] == f->seq && c->state[slot]) {
+        if (c->state[slot] == 2) {
+            uint8_t ans[ZS_FRAME_HEADER + ZS_FRAME_MAX_TXS * ZS_FRAME_ENTRY + ZS_FRAME_MAC];
+            size_t alen = c->alen[slot];
+            memcpy(ans, c->answer[slot], alen);
+            pthread_mutex_unlock(&u->cmu);
+            COUNT(u, retries_answered, 1);
+            send_to(u, peer, ans, alen);
+        } else {
+            pthread_mutex_unlock(&u->cmu);
+            COUNT(u, retries_dropped, 1);
+        }
+        return 1;
+    }
+    if (c && c->busy_seq && f->seq > c->busy_seq && zs_mono_ns() - c->busy_ns < BUSY_HOLD_NS) {
+        pthread_mutex_unlock(&u->cmu);
+        COUNT(u, queue_full, 1);
+        refuse_frame(u, peer, f, ZS_FRAME_BUSY, key);
+        return 1;
+    }
+    if (c) {
+        c->seq[slot] = f->seq;
+        c->state[slot] = 1;
+        free(c->answer[slot]);
+        c->answer[slot] = NULL;
+    }
+    pthread_mutex_unlock(&u->cmu);
+    return 0;
+}
+
 void zs_fe_submit(zs_fe_t *u, const uint8_t *p, size_t len, const zs_fe_peer_t *peer)
 {
     COUNT(u, rx_frames, 1);
@@ -503,31 +549,9 @@ void zs_fe_submit(zs_fe_t *u, const uint8_t *p, size_t len, const zs_fe_peer_t *
         refuse_frame(u, peer, &f, e, key);
         return;
     }
-    /* A retry? */
-    pthread_mutex_lock(&u->cmu);
-    client_t *c = client_of(u, f.client);
+    client_t *c;
     size_t slot = f.seq % RING;
-    if (c && c->seq[slot] == f.seq && c->state[slot]) {
-        if (c->state[slot] == 2) {
-            uint8_t ans[ZS_FRAME_HEADER + ZS_FRAME_MAX_TXS * ZS_FRAME_ENTRY + ZS_FRAME_MAC];
-            size_t alen = c->alen[slot];
-            memcpy(ans, c->answer[slot], alen);
-            pthread_mutex_unlock(&u->cmu);
-            COUNT(u, retries_answered, 1);
-            send_to(u, peer, ans, alen);
-        } else {
-            pthread_mutex_unlock(&u->cmu);
-            COUNT(u, retries_dropped, 1);
-        }
-        return;
-    }
-    if (c) {
-        c->seq[slot] = f.seq;
-        c->state[slot] = 1;
-        free(c->answer[slot]);
-        c->answer[slot] = NULL;
-    }
-    pthread_mutex_unlock(&u->cmu);
+    if (claim(u, &f, peer, key, &c)) return;
     job_t *job = malloc(sizeof *job);
     uint8_t *copy = malloc(len);
     if (!job || !copy) {
@@ -544,22 +568,33 @@ void zs_fe_submit(zs_fe_t *u, const uint8_t *p, size_t len, const zs_fe_peer_t *
     job->key = key;
     zs_frame_parse_submit(copy, len, &job->f); /* the same result, pointing into the copy */
     pthread_mutex_lock(&u->qmu);
-    if (u->qn == u->cfg.queue) {
-        pthread_mutex_unlock(&u->qmu);
+    int full = u->qn == u->cfg.queue;
+    if (!full) {
+        job->ticket = u->next_ticket++;
+        u->q[(u->qhead + u->qn) % u->cfg.queue] = job;
+        u->qn++;
+        pthread_cond_signal(&u->qcv);
+    }
+    pthread_mutex_unlock(&u->qmu);
+    pthread_mutex_lock(&u->cmu);
+    if (full && c) {
+        /* Forget the in-progress mark, so a retry is processed, and hold
+           the client's later frames back until this one comes again. */
+        if (c->seq[slot] == f.seq) c->state[slot] = 0;
+        if (!c->busy_seq || f.seq < c->busy_seq) c->busy_seq = f.seq;
+        c->busy_ns = zs_mono_ns();
+    } else if (c && c->busy_seq == f.seq) {
+        c->busy_seq = 0;
+    }
+    pthread_mutex_unlock(&u->cmu);
+    if (full) {
         free(copy);
         free(job);
         COUNT(u, queue_full, 1);
-        /* Forget the in-progress mark, so a retry is processed. */
-        pthread_mutex_lock(&u->cmu);
-        if (c && c->seq[slot] == f.seq) c->state[slot] = 0;
-        pthread_mutex_unlock(&u->cmu);
-        return;
+        /* Said at once: a client that learns only from its timeout resends
+           late and out of its nonce order. */
+        refuse_frame(u, peer, &f, ZS_FRAME_BUSY, key);
     }
-    job->ticket = u->next_ticket++;
-    u->q[(u->qhead + u->qn) % u->cfg.queue] = job;
-    u->qn++;
-    pthread_cond_signal(&u->qcv);
-    pthread_mutex_unlock(&u->qmu);
 }
 
 zs_fe_t *zs_fe_new(zs_node_t *node, const zs_fe_cfg_t *cfg, char *err, size_t errlen)

@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// The frame engine with its queue full (lib/frame/PROTOCOL.md, "busy"):
+// a zkseqd whose verification queue holds one frame gets a burst of 120
+// frames from one client, one transfer each, in nonce order.  Every frame is
+// answered (accepted, or refused "busy" at once: none is dropped silently);
+// once a frame is refused busy, the client's later frames are refused busy
+// too until that one comes again; resending the refused frames in order gets
+// every transfer in, in nonce order (no nonce_too_high).  The client half is
+// written from PROTOCOL.md.
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ethers } from 'ethers';
+import { ok, eq, done } from '../../../tests/integ/tap.mjs';
+import { start, rpc, tempDir, devKeys } from '../../../tests/integ/zkseqd.mjs';
+
+const dir = tempDir('busy');
+const cfgPath = path.join(dir, 'zkseqd.json');
+fs.writeFileSync(cfgPath, JSON.stringify({ udp: { queue: 1, workers: 1 } }));
+const node = await start({ datadir: path.join(dir, 'data'), args: ['--config', cfgPath] });
+const sock = dgram.createSocket('udp4');
+await new Promise((r) => sock.bind(0, '127.0.0.1', r));
+const answers = [];
+sock.on('message', (m) => answers.push(m));
+
+function submit(seq, raw) {
+  const head = Buffer.alloc(26);
+  head.write('ZSQ1', 0, 'latin1');
+  head[4] = 1; head[5] = 1;
+  head.writeBigUInt64BE(9n, 8);
+  head.writeBigUInt64BE(BigInt(seq), 16);
+  head.writeUInt16BE(1, 24);
+  const b = Buffer.from(raw.slice(2), 'hex');
+  const l = Buffer.alloc(2); l.writeUInt16BE(b.length);
+  return Buffer.concat([head, l, b]);
+}
+function parse(m) {
+  if (m.subarray(0, 4).toString('latin1') !== 'ZSA1') return null;
+  const a = { kind: m[5], seq: Number(m.readBigUInt64BE(16)) };
+  if (a.kind === 4) a.refusal = m.readUInt16BE(26);
+  if (a.kind === 2) a.status = m[26], a.reason = m[27];
+  return a;
+}
+const send = (buf) => new Promise((r) => sock.send(buf, node.udpPort, '127.0.0.1', r));
+const settle = async (want, ms = 8000) => {
+  const t0 = Date.now();
+  while (answers.length < want && Date.now() - t0 < ms) await new Promise((r) => setTimeout(r, 20));
+};
+
+try {
+  const w = new ethers.Wallet(devKeys[4]);
+  const N = 120;
+  const frames = [];
+  for (let k = 0; k < N; k++)
+    frames.push(submit(k + 1, await w.signTransaction({ to: '0x' + '77'.repeat(20), value: 1n, nonce: k, gasLimit: 21000n, gasPrice: 1000000000n, chainId: 1001n, type: 0 })));
+  // The burst: every frame sent back to back.
+  for (const f of frames) await send(f);
+  await settle(N);
+  const first = answers.splice(0).map(parse).filter(Boolean);
+  eq(first.length, N, 'every frame of the burst answered (none dropped silently)');
+  const busy = first.filter((a) => a.kind === 4 && a.refusal === 7).map((a) => a.seq).sort((a, b) => a - b);
+  const accepted = first.filter((a) => a.kind === 2 && a.status === 0).map((a) => a.seq);
+  ok(busy.length > 0, `a one-frame queue under a burst refuses frames "busy" (${busy.length} of ${N})`);
+  eq(busy.length + accepted.length, N, 'each answer is accepted or busy');
+  ok(busy.length && accepted.every((s) => s < busy[0]),
+    `every frame after the first busy one (seq ${busy[0]}) was refused busy too: the client's order is kept`, { accepted: accepted.slice(-5), busy: busy.slice(0, 5) });
+  // Resend the refused frames in order until all are in.
+  let pending = busy, rounds = 0;
+  while (pending.length && rounds < 200) {
+    rounds++;
+    await new Promise((r) => setTimeout(r, 5));
+    for (const s of pending) await send(frames[s - 1]);
+    await settle(pending.length, 4000);
+    const got = answers.splice(0).map(parse).filter(Boolean);
+    const refusedNow = new Set(got.filter((a) => a.kind === 4 && a.refusal === 7).map((a) => a.seq));
+    for (const a of got) if (a.kind === 2 && a.status !== 0) throw new Error(`seq ${a.seq} refused, reason ${a.reason}`);
+    pending = pending.filter((s) => refusedNow.has(s) || !got.some((a) => a.seq === s));
+  }
+  eq(pending.length, 0, `the refused frames sent again in order: all accepted (${rounds} rounds)`);
+  // All N in blocks, in nonce order.
+  let nonce = 0;
+  for (let i = 0; i < 300 && nonce < N; i++) {
+    nonce = Number((await rpc(node.url, 'eth_getTransactionCount', [w.address, 'latest'])).result);
+    if (nonce < N) await new Promise((r) => setTimeout(r, 50));
+  }
+  eq(nonce, N, 'every transfer is in a block: none refused nonce_too_high, none lost');
+  const stats = await rpc(node.url, 'zkseq_status', []);
+  ok(stats.result, 'zkseqd healthy after the bursts');
+} finally {
+  sock.close();
+  await node.stop('SIGKILL');
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+done();
