@@ -77,24 +77,24 @@ static void test_policy(void **state)
     assert_int_equal(p.block_time_ms, c.block_max_ms);
     uint64_t t = 0, txs = 0;
     fw_policy_observe(&p, txs, t);
-    /* 10,000 tx/s: blocks of ~500 transactions = 50 ms. */
+    /* 2,000 tx/s: blocks of ~100 transactions = 50 ms. */
     int told = 0;
     for (int i = 0; i < 10; i++) {
         t += 500;
-        txs += 5000;
+        txs += 1000;
         told |= fw_policy_observe(&p, txs, t);
     }
     assert_true(told);
     assert_in_range(p.block_time_ms, 45, 55);
     uint32_t fast = p.block_time_ms;
-    /* The load falls to 100 tx/s: blocks lengthen, not at once, up to the maximum. */
+    /* The load falls to 50 tx/s: blocks lengthen, not at once, up to the maximum. */
     t += 500;
-    txs += 50;
+    txs += 25;
     fw_policy_observe(&p, txs, t);
     assert_true(p.block_time_ms <= fast * 2);
     for (int i = 0; i < 60; i++) {
         t += 500;
-        txs += 50;
+        txs += 25;
         fw_policy_observe(&p, txs, t);
     }
     assert_int_equal(p.block_time_ms, c.block_max_ms);
