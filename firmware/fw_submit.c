@@ -71,14 +71,6 @@ static int find_receipt(fw_submit_t *s, fw_sub_t *sub, fw_l1_receipt_t *r, int *
         int rc = fw_l1_receipt(&s->l1, sub->hashes[i], r);
         if (rc) return rc;
         if (r->found) {
-            /* A node may still hand out the receipt of a transaction whose
-               block a reorg took away (anvil does): only a receipt in the
-               block the chain now has at that height counts. */
-            fw_l1_block_t b;
-            rc = fw_l1_block(&s->l1, r->block, &b);
-            if (rc == ZS_ERR_NOTFOUND) continue; /* the chain is shorter than that now */
-            if (rc) return rc;
-            if (memcmp(b.hash, r->block_hash, 32)) continue;
             *found = 1;
             memcpy(sub->mined_hash, sub->hashes[i], 32);
             sub->mined_block = r->block;
