@@ -76,8 +76,20 @@ typedef struct {
     size_t nlat;
 } bench_load_result_t;
 uint16_t bench_free_port(void);
-/* The CPU time (user + system, seconds) process pid has used so far. */
+/* The CPU time (user + system, seconds) in a /proc stat file (a process's
+   or a thread's), 0 when unreadable; bench_proc_cpu: process pid's. */
+double bench_stat_cpu(const char *stat_path);
 double bench_proc_cpu(pid_t pid);
+/* A development zkseqd (`--dev`) in a scratch folder of its own with free
+   JSON-RPC and UDP ports: its pid once it answers, or -1 (stopped, the
+   folder removed).  bench_dev_stop stops it and removes the folder. */
+typedef struct {
+    char dir[600];
+    uint16_t rpc, udp;
+    pid_t pid;
+} bench_dev_t;
+pid_t bench_dev_start(const bench_opts_t *o, const char *suite, bench_dev_t *d);
+void bench_dev_stop(bench_dev_t *d);
 /* In-process CPU per transaction (all threads of this process, us):
    n transfers admitted (decode, recover, durable pool) and sequenced in a
    node of its own; the JSON-RPC and ingress suites' reference

@@ -52,20 +52,15 @@ void bench_ingress(const bench_opts_t *o)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     double ceiling = per_core * (double)(cores > 0 ? cores : 1);
 
-    char dir[PATH_MAX], data[600], zkseqd[PATH_MAX + 16], rport[16], uport[16], why[200] = "", args[256];
+    char dir[PATH_MAX], why[200] = "", args[256];
     bench_exe_dir(dir, sizeof dir);
-    snprintf(zkseqd, sizeof zkseqd, "%s/zkseqd", dir);
-    snprintf(data, sizeof data, "%s/zkseq-bench-ingress-XXXXXX", o->tmpdir ? o->tmpdir : "/tmp");
-    if (!mkdtemp(data)) return;
-    uint16_t rp = bench_free_port(), up = bench_free_port();
-    snprintf(rport, sizeof rport, "%u", rp);
-    snprintf(uport, sizeof uport, "%u", up);
-    char *argv[] = {zkseqd, "--dev", "--datadir", data, "--rpc-port", rport, "--udp-port", uport, NULL};
-    pid_t pid = bench_spawn(argv);
+    bench_dev_t dev;
+    pid_t pid = bench_dev_start(o, "ingress", &dev);
+    uint16_t rp = dev.rpc, up = dev.udp;
     json_t *full = NULL, *half = NULL;
     bench_load_result_t rpc = {0};
-    int ok = !bench_wait_ready(rp, pid);
-    double cpu0 = bench_proc_cpu(pid), cpu_us = 0;
+    int ok = pid > 0;
+    double cpu0 = ok ? bench_proc_cpu(pid) : 0, cpu_us = 0;
     size_t count = o->quick ? 8000 : 40000;
     if (ok) {
         /* UDP at full speed: accounts 1..9 (account 0 funds the JSON-RPC senders). */
@@ -89,10 +84,7 @@ void bench_ingress(const bench_opts_t *o)
         if (bench_fund(rp, why, sizeof why) || bench_run_load(rp, 0, 16, o->quick ? 40 : 200, 16, &rpc, why, sizeof why))
             rpc.tps = 0;
     }
-    bench_stop_server(pid);
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", data);
-    if (system(cmd)) fprintf(stderr, "zkseq-bench: could not remove %s\n", data);
+    if (ok) bench_dev_stop(&dev);
     if (!ok || !full) {
         bench_note("ingress", "zkseqd or zkseq-txgen did not run");
         json_decref(full);

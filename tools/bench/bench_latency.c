@@ -100,12 +100,12 @@ static int echo_reference(double rate, size_t n, double *p50, double *p99)
     return got ? 0 : -1;
 }
 
-/* ---- zkseqd's CPU by thread name (clock ticks, summed over threads of one
+/* ---- zkseqd's CPU by thread name (seconds, summed over threads of one
    name). */
 
 typedef struct {
     char name[16];
-    long ticks;
+    double seconds;
 } thread_cpu_t;
 
 static size_t thread_cpu(pid_t pid, thread_cpu_t *out, size_t max)
@@ -117,7 +117,7 @@ static size_t thread_cpu(pid_t pid, thread_cpu_t *out, size_t max)
     struct dirent *e;
     while (d && (e = readdir(d))) {
         if (e->d_name[0] == '.') continue;
-        char path[400], name[16] = "", stat[1024];
+        char path[400], name[16] = "";
         snprintf(path, sizeof path, "%s/%s/comm", dir, e->d_name);
         FILE *f = fopen(path, "r");
         if (!f) continue;
@@ -125,21 +125,15 @@ static size_t thread_cpu(pid_t pid, thread_cpu_t *out, size_t max)
         fclose(f);
         name[strcspn(name, "\n")] = 0;
         snprintf(path, sizeof path, "%s/%s/stat", dir, e->d_name);
-        if (!(f = fopen(path, "r"))) continue;
-        size_t k = fread(stat, 1, sizeof stat - 1, f);
-        fclose(f);
-        stat[k] = 0;
-        const char *p = strrchr(stat, ')'); /* fields after the name: utime is the 12th */
-        unsigned long ut = 0, st = 0;
-        if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) continue;
+        double cpu = bench_stat_cpu(path);
         size_t i = 0;
         while (i < n && strcmp(out[i].name, name)) i++;
         if (i == n) {
             if (n == max) continue;
             snprintf(out[n].name, sizeof out[n].name, "%s", name);
-            out[n++].ticks = 0;
+            out[n++].seconds = 0;
         }
-        out[i].ticks += (long)(ut + st);
+        out[i].seconds += cpu;
     }
     if (d) closedir(d);
     return n;
@@ -211,13 +205,12 @@ static void one_rate(lat_run_t *r, unsigned rate, int client)
     cdf_of(plot, "send to answer (durable in the pool)", json_object_get(j, "latency_us"));
     cdf_of(plot, "send to durable block", json_object_get(j, "durable_us"));
     /* Where the time goes: zkseqd's CPU per accepted transaction by thread. */
-    long hz = sysconf(_SC_CLK_TCK);
     double total = 0;
     for (size_t i = 0; i < n1 && accepted > 0; i++) {
-        long before = 0;
+        double before = 0;
         for (size_t k = 0; k < n0; k++)
-            if (!strcmp(c0[k].name, c1[i].name)) before = c0[k].ticks;
-        double us = (double)(c1[i].ticks - before) * 1e6 / (double)hz / accepted;
+            if (!strcmp(c0[k].name, c1[i].name)) before = c0[k].seconds;
+        double us = (c1[i].seconds - before) * 1e6 / accepted;
         total += us;
         if (us < 1) continue;
         snprintf(name, sizeof name, "%u tx/s: cpu us/tx: %.15s", rate, c1[i].name);
@@ -230,27 +223,19 @@ static void one_rate(lat_run_t *r, unsigned rate, int client)
 
 void bench_latency(const bench_opts_t *o)
 {
-    char dir[PATH_MAX], data[600], zkseqd[PATH_MAX + 16], rport[16], uport[16];
+    char dir[PATH_MAX];
     bench_exe_dir(dir, sizeof dir);
-    snprintf(zkseqd, sizeof zkseqd, "%s/zkseqd", dir);
-    snprintf(data, sizeof data, "%s/zkseq-bench-latency-XXXXXX", o->tmpdir ? o->tmpdir : "/tmp");
-    if (!mkdtemp(data)) return;
-    uint16_t rp = bench_free_port(), up = bench_free_port();
-    snprintf(rport, sizeof rport, "%u", rp);
-    snprintf(uport, sizeof uport, "%u", up);
-    char *argv[] = {zkseqd, "--dev", "--datadir", data, "--rpc-port", rport, "--udp-port", uport, NULL};
-    pid_t pid = bench_spawn(argv);
-    lat_run_t r = {.dir = dir, .udp = up, .pid = pid, .hold = o->hold > 0 ? o->hold : o->quick ? 2 : 20};
-    if (!bench_wait_ready(rp, pid)) {
+    bench_dev_t dev;
+    lat_run_t r = {.dir = dir, .hold = o->hold > 0 ? o->hold : o->quick ? 2 : 20};
+    if (bench_dev_start(o, "latency", &dev) > 0) {
+        r.udp = dev.udp;
+        r.pid = dev.pid;
         one_rate(&r, 1000, 1);
         one_rate(&r, 10000, 2);
+        bench_dev_stop(&dev);
     } else {
         bench_note("latency", "zkseqd did not start");
     }
-    bench_stop_server(pid);
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", data);
-    if (system(cmd)) fprintf(stderr, "zkseq-bench: could not remove %s\n", data);
     char note[400];
     snprintf(note, sizeof note,
              "open loop, one transfer per UDP frame (v2, execution and durable confirmations asked), %.0f s at each rate "

@@ -288,8 +288,14 @@ uint16_t bench_free_port(void)
 
 double bench_proc_cpu(pid_t pid)
 {
-    char path[64], stat[1024];
+    char path[64];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    return bench_stat_cpu(path);
+}
+
+double bench_stat_cpu(const char *path)
+{
+    char stat[1024];
     FILE *f = fopen(path, "r");
     if (!f) return 0;
     size_t k = fread(stat, 1, sizeof stat - 1, f);
@@ -333,6 +339,36 @@ void bench_stop_server(pid_t pid)
 {
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
+}
+
+pid_t bench_dev_start(const bench_opts_t *o, const char *suite, bench_dev_t *d)
+{
+    char exe[PATH_MAX], zkseqd[PATH_MAX + 16], rport[16], uport[16];
+    bench_exe_dir(exe, sizeof exe);
+    snprintf(zkseqd, sizeof zkseqd, "%s/zkseqd", exe);
+    snprintf(d->dir, sizeof d->dir, "%s/zkseq-bench-%s-XXXXXX", o->tmpdir ? o->tmpdir : "/tmp", suite);
+    d->pid = -1;
+    if (!mkdtemp(d->dir)) return -1;
+    d->rpc = bench_free_port();
+    d->udp = bench_free_port();
+    snprintf(rport, sizeof rport, "%u", d->rpc);
+    snprintf(uport, sizeof uport, "%u", d->udp);
+    char *argv[] = {zkseqd, "--dev", "--datadir", d->dir, "--rpc-port", rport, "--udp-port", uport, NULL};
+    d->pid = bench_spawn(argv);
+    if (bench_wait_ready(d->rpc, d->pid)) {
+        bench_dev_stop(d);
+        return -1;
+    }
+    return d->pid;
+}
+
+void bench_dev_stop(bench_dev_t *d)
+{
+    if (d->pid > 0) bench_stop_server(d->pid);
+    d->pid = -1;
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", d->dir);
+    if (system(cmd)) fprintf(stderr, "zkseq-bench: could not remove %s\n", d->dir);
 }
 
 void bench_exe_dir(char *out, size_t cap)
