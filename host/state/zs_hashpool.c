@@ -77,8 +77,10 @@ void zs_hashpool_hash(const uint64_t (*in)[12], uint64_t (*out)[4], size_t n)
     unsigned parts = nhelpers + 1;
     if (n / parts < MIN_SPLIT / 2) parts = (unsigned)(n / (MIN_SPLIT / 2));
     if (parts < 2) parts = 2;
-    /* Shares in multiples of 8 (the widest lane count). */
-    size_t share = (n / parts + 7) & ~(size_t)7, pos = share;
+    /* Shares in multiples of 8 (the widest lane count), rounded up so that
+       parts of them cover all n (rounding n / parts down lost the last
+       states when n was not a multiple of parts). */
+    size_t share = ((n + parts - 1) / parts + 7) & ~(size_t)7, pos = share;
     unsigned used = 0;
     for (unsigned i = 0; i + 1 < parts && pos < n; i++, used++) {
         helper_t *h = &helpers[i];
