@@ -141,6 +141,17 @@ void zs_poseidon_permute_batch_with(zs_simd_t level, uint64_t (*states)[12], siz
         for (; i + 8 <= n; i += 8) zs_poseidon_permute_x8_avx512(states + i);
     if (level >= ZS_SIMD_AVX2)
         for (; i + 4 <= n; i += 4) zs_poseidon_permute_x4_avx2(states + i);
+    /* A tail of two or more: one call of the widest kernel on a padded copy
+       costs about what a single portable permutation does. */
+    size_t r = n - i, lanes = level >= ZS_SIMD_AVX512 ? 8 : level >= ZS_SIMD_AVX2 ? 4 : 0;
+    if (r >= 2 && lanes) {
+        uint64_t pad[8][12] = {{0}};
+        memcpy(pad, states + i, r * sizeof pad[0]);
+        if (lanes == 8) zs_poseidon_permute_x8_avx512(pad);
+        else zs_poseidon_permute_x4_avx2(pad);
+        memcpy(states + i, pad, r * sizeof pad[0]);
+        return;
+    }
     for (; i < n; i++) zs_poseidon_permute_portable(states[i]);
 }
 
