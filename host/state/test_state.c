@@ -141,19 +141,21 @@ static int hset_add(hset_t *s, const uint64_t h[4])
 static void reach(zs_store_t *store, const zs_smt_ref_t *r, hset_t *set)
 {
     if (!(r->hash[0] | r->hash[1] | r->hash[2] | r->hash[3])) return;
-    uint8_t key[ZS_STATEDB_KEY], buf[ZS_STATEDB_ROW_MAX];
+    uint8_t key[ZS_STATEDB_KEY], buf[ZS_SMT_PAGE_ROW_MAX];
     zs_statedb_node_key(r, key);
     /* Rows are unique per place in the tree: count row keys. */
     uint64_t id[4] = {r->hash[0] ^ r->ver, r->hash[1], r->hash[2], r->hash[3] + r->ver};
     if (!hset_add(set, id)) return;
     size_t len;
     assert_int_equal(zs_store_get(store, ZS_CF_SMT_NODES, key, sizeof key, buf, sizeof buf, &len), 0);
-    zs_smt_stored_t n;
-    assert_int_equal(zs_statedb_decode_node(buf, len, &n), 0);
-    if (n.kind == ZS_SMT_NODE_BRANCH) {
-        zs_smt_ref_t a = {n.va, {n.a[0], n.a[1], n.a[2], n.a[3]}}, b = {n.vb, {n.b[0], n.b[1], n.b[2], n.b[3]}};
-        reach(store, &a, set);
-        reach(store, &b, set);
+    zs_smt_page_t pg;
+    assert_int_equal(zs_smt_page_decode(buf, len, &pg), 0);
+    assert_memory_equal(pg.node[0].hash, r->hash, 32);
+    for (size_t i = 0; i < pg.n; i++) {
+        const zs_smt_page_node_t *n = &pg.node[i];
+        if (n->kind != ZS_SMT_PAGE_REF) continue;
+        zs_smt_ref_t below = {n->ver, {n->hash[0], n->hash[1], n->hash[2], n->hash[3]}};
+        reach(store, &below, set);
     }
 }
 
@@ -356,19 +358,23 @@ static void test_damaged_tree_refused(void **state)
     zs_smt_ref_t root;
     assert_int_equal(zs_state_commit_sync(st, 0, &root), 0);
     zs_state_close(st);
-    /* Overwrite the root node's row with a branch of two zero children,
-       which does not hash to its key. */
-    uint8_t key[ZS_STATEDB_KEY], row[81] = {ZS_SMT_NODE_BRANCH};
+    /* Overwrite the root page's row with a well-formed page of one leaf
+       that does not hash to its key, then with one cut short. */
+    uint8_t key[ZS_STATEDB_KEY], row[65] = {ZS_SMT_PAGE_LEAF};
+    row[64] = 2;
     zs_statedb_node_key(&root, key);
-    zs_store_batch_t *b = zs_store_batch_new(s);
-    zs_store_put(b, ZS_CF_SMT_NODES, key, sizeof key, row, sizeof row);
-    assert_int_equal(zs_store_write(s, b, 1), 0);
-    zs_store_batch_free(b);
     char err[512] = "";
     zs_state_opts_t o = {0};
-    assert_null(zs_state_open(s, &o, err, sizeof err));
-    print_message("damaged root: %s\n", err);
-    assert_non_null(strstr(err, "root node"));
+    zs_store_batch_t *b;
+    for (size_t len = sizeof row; len >= sizeof row - 1; len--) {
+        b = zs_store_batch_new(s);
+        zs_store_put(b, ZS_CF_SMT_NODES, key, sizeof key, row, len);
+        assert_int_equal(zs_store_write(s, b, 1), 0);
+        zs_store_batch_free(b);
+        assert_null(zs_state_open(s, &o, err, sizeof err));
+        print_message("damaged root: %s\n", err);
+        assert_non_null(strstr(err, "root node"));
+    }
     /* And a missing one. */
     b = zs_store_batch_new(s);
     zs_store_del(b, ZS_CF_SMT_NODES, key, sizeof key);

@@ -4,9 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/base/zs_slab.h"
 #include "lib/poseidon/zs_poseidon.h"
 
-/* In-memory nodes.  A stub knows only its hash; it becomes a branch in
+/* In-memory nodes (from two slabs: leaves, and stubs and branches).  A stub knows only its hash; it becomes a branch in
    place or is replaced by a leaf when first visited.  Nodes removed while
    changes are staged are marked dead and freed at commit, because the list
    of dirty nodes may still point at them. */
@@ -22,7 +23,8 @@ typedef struct node {
     uint8_t existed : 1;   /* part of the last committed tree */
     uint8_t vdirty : 1;    /* leaf value changed: its value hash is stale */
     uint8_t in_leaf_pool : 1;
-    uint8_t fresh : 1;     /* during commit: gets a row at the commit's version */
+    uint8_t fresh : 1;     /* during commit: changed (a page root: gets a row at the commit's version) */
+    uint8_t rowed : 1;     /* the root of a stored page: has a row at (ver, hash) */
 } node_t;
 
 typedef struct {
@@ -36,58 +38,6 @@ typedef struct {
     uint64_t vhash[4];
     zs_u256_t value;
 } leaf_t;
-
-/* Fixed-size pools: chunks of nodes and a free list. */
-typedef struct pool_chunk {
-    struct pool_chunk *next;
-} pool_chunk_t;
-
-typedef struct {
-    size_t size;
-    void *free_list;
-    pool_chunk_t *chunks;
-    size_t in_use, chunk_bytes;
-} pool_t;
-
-#define POOL_CHUNK_NODES 4096
-
-static void *pool_get(pool_t *p)
-{
-    if (!p->free_list) {
-        pool_chunk_t *c = malloc(sizeof *c + p->size * POOL_CHUNK_NODES);
-        if (!c) return NULL;
-        c->next = p->chunks;
-        p->chunks = c;
-        p->chunk_bytes += sizeof *c + p->size * POOL_CHUNK_NODES;
-        uint8_t *base = (uint8_t *)(c + 1);
-        for (size_t i = 0; i < POOL_CHUNK_NODES; i++) {
-            void **slot = (void **)(base + i * p->size);
-            *slot = p->free_list;
-            p->free_list = slot;
-        }
-    }
-    void **n = p->free_list;
-    p->free_list = *n;
-    p->in_use++;
-    memset(n, 0, p->size);
-    return n;
-}
-
-static void pool_put(pool_t *p, void *n)
-{
-    *(void **)n = p->free_list;
-    p->free_list = n;
-    p->in_use--;
-}
-
-static void pool_free_all(pool_t *p)
-{
-    while (p->chunks) {
-        pool_chunk_t *c = p->chunks;
-        p->chunks = c->next;
-        free(c);
-    }
-}
 
 typedef struct {
     node_t **v;
@@ -113,14 +63,17 @@ struct zs_smt {
     zs_smt_loader_t loader;
     int has_loader;
     zs_smt_hasher_t hasher;
-    pool_t small, leaves; /* stubs and branches share a size */
+    zs_slab_t small, leaves; /* stubs and branches share a size */
     nodevec_t dirty, garbage;
-    /* Change lists of the current/last commit. */
+    /* Change lists of the current/last commit; the created pages' rows
+       are in rows (created[i].row is set once they are all written). */
     zs_smt_ref_t *dead;
     uint8_t *dead_cancelled;
     size_t n_dead, cap_dead;
     zs_smt_created_t *created;
     size_t n_created, cap_created;
+    uint8_t *rows;
+    size_t rows_len, rows_cap;
     /* Commit scratch, kept across commits (see zs_statedb.c). */
     uint64_t (*q_in)[12];
     uint64_t (*q_out)[4];
@@ -161,13 +114,14 @@ zs_smt_t *zs_smt_new(const zs_smt_ref_t *root, const zs_smt_loader_t *loader, co
             free(t);
             return NULL;
         }
-        node_t *s = pool_get(&t->small);
+        node_t *s = zs_slab_get(&t->small);
         if (!s) {
             free(t);
             return NULL;
         }
         s->kind = K_STUB;
         s->existed = 1;
+        s->rowed = 1;
         s->ver = root->ver;
         memcpy(s->hash, root->hash, 32);
         t->root = s;
@@ -179,8 +133,8 @@ zs_smt_t *zs_smt_new(const zs_smt_ref_t *root, const zs_smt_loader_t *loader, co
 void zs_smt_delete(zs_smt_t *t)
 {
     if (!t) return;
-    pool_free_all(&t->small);
-    pool_free_all(&t->leaves);
+    zs_slab_free_all(&t->small);
+    zs_slab_free_all(&t->leaves);
     free(t->dirty.v);
     free(t->garbage.v);
     free(t->q_in);
@@ -192,6 +146,7 @@ void zs_smt_delete(zs_smt_t *t)
     free(t->dead);
     free(t->dead_cancelled);
     free(t->created);
+    free(t->rows);
     free(t);
 }
 
@@ -209,7 +164,7 @@ size_t zs_smt_memory(const zs_smt_t *t)
 {
     return t->small.chunk_bytes + t->leaves.chunk_bytes + t->dirty.cap * sizeof(node_t *) +
            t->garbage.cap * sizeof(node_t *) + t->cap_dead * (sizeof(zs_smt_ref_t) + 1) +
-           t->cap_created * sizeof(zs_smt_created_t);
+           t->cap_created * sizeof(zs_smt_created_t) + t->rows_cap;
 }
 
 /* The change lists describe one commit; the first change after it starts
@@ -219,6 +174,7 @@ static void fresh_lists(zs_smt_t *t)
     if (!t->lists_stale) return;
     t->n_dead = 0;
     t->n_created = 0;
+    t->rows_len = 0;
     t->lists_stale = 0;
 }
 
@@ -254,7 +210,7 @@ static int record_old(zs_smt_t *t, node_t *n)
 static int touch(zs_smt_t *t, node_t *n)
 {
     if (n->dirty) return ZS_OK;
-    if (n->existed) {
+    if (n->existed && n->rowed) {
         int err = record_old(t, n);
         if (err) return err;
     }
@@ -265,7 +221,7 @@ static int touch(zs_smt_t *t, node_t *n)
 /* Removes n from the tree. */
 static int kill(zs_smt_t *t, node_t *n)
 {
-    if (n->existed && !n->dirty) {
+    if (n->existed && n->rowed && !n->dirty) {
         int err = record_old(t, n);
         if (err) return err;
     }
@@ -273,55 +229,81 @@ static int kill(zs_smt_t *t, node_t *n)
     return vec_push(&t->garbage, n);
 }
 
-/* Replaces the stub at *slot (at depth, on the path of key) by its content. */
+static void free_node(zs_smt_t *t, node_t *n)
+{
+    zs_slab_put(n->in_leaf_pool ? &t->leaves : &t->small, n);
+}
+
+/* The in-memory node for entry i of a page whose root is at depth: stubs
+   for the pages below, the stub s itself for a root that is a branch.
+   NULL when out of memory. */
+static node_t *page_node(zs_smt_t *t, node_t *s, const zs_smt_page_t *pg, size_t i, int depth,
+                         const zs_smt_key_t *key)
+{
+    const zs_smt_page_node_t *e = &pg->node[i];
+    int at = depth + e->depth;
+    node_t *n;
+    if (e->kind == ZS_SMT_PAGE_LEAF) {
+        leaf_t *l = zs_slab_get(&t->leaves);
+        if (!l) return NULL;
+        /* The leaf's key: the bits above the page from key, those inside
+           it from the page's path, the rest from the row. */
+        zs_smt_key_t pk = *key;
+        for (int k = 0; k < e->depth; k++) zs_smt_set_key_bit(&pk, depth + k, e->path >> k & 1);
+        zs_smt_join_key(e->rkey, &pk, at, &l->key);
+        memcpy(l->vhash, e->vhash, 32);
+        l->value = e->value;
+        n = &l->h;
+        n->in_leaf_pool = 1;
+        n->kind = K_LEAF;
+        if (at > t->max_level) t->max_level = at;
+    } else {
+        n = i == 0 ? s : zs_slab_get(&t->small);
+        if (!n) return NULL;
+        n->kind = e->kind == ZS_SMT_PAGE_REF ? K_STUB : K_BRANCH;
+        if (e->kind == ZS_SMT_PAGE_REF) {
+            n->ver = e->ver;
+            n->rowed = 1;
+        }
+    }
+    if (i == 0) {
+        n->ver = s->ver;
+        n->rowed = 1;
+    }
+    n->existed = 1;
+    n->depth = (uint16_t)at;
+    memcpy(n->hash, e->hash, 32);
+    return n;
+}
+
+/* Replaces the stub at *slot (at depth, on the path of key) by the page
+   stored under it: its nodes in memory, stubs for the pages below. */
 static int load(zs_smt_t *t, node_t **slot, int depth, const zs_smt_key_t *key)
 {
     node_t *s = *slot;
     if (!t->has_loader) return ZS_ERR_NOTFOUND;
-    zs_smt_stored_t st;
+    zs_smt_page_t pg;
     zs_smt_ref_t ref = {s->ver, {s->hash[0], s->hash[1], s->hash[2], s->hash[3]}};
-    int err = t->loader.load(t->loader.ctx, &ref, &st);
+    int err = t->loader.load(t->loader.ctx, &ref, &pg);
     if (err) return err;
-    if (st.kind == ZS_SMT_NODE_BRANCH) {
-        branch_t *b = (branch_t *)s;
-        const uint64_t *ch[2] = {st.a, st.b};
-        const uint64_t vers[2] = {st.va, st.vb};
-        node_t *kids[2] = {NULL, NULL};
-        for (int i = 0; i < 2; i++) {
-            if (is_zero4(ch[i])) continue;
-            node_t *c = pool_get(&t->small);
-            if (!c) {
-                if (kids[0]) pool_put(&t->small, kids[0]);
-                return ZS_ERR_NOMEM;
-            }
-            c->kind = K_STUB;
-            c->existed = 1;
-            c->ver = vers[i];
-            c->depth = (uint16_t)(depth + 1);
-            memcpy(c->hash, ch[i], 32);
-            kids[i] = c;
-        }
-        b->child[0] = kids[0];
-        b->child[1] = kids[1];
-        s->kind = K_BRANCH;
-        s->depth = (uint16_t)depth;
-        return ZS_OK;
+    if (!pg.n || pg.node[0].kind == ZS_SMT_PAGE_REF) return ZS_ERR_CORRUPT;
+    node_t *made[ZS_SMT_PAGE_NODES];
+    for (size_t i = 0; i < pg.n; i++) {
+        if ((made[i] = page_node(t, s, &pg, i, depth, key))) continue;
+        for (size_t k = 0; k < i; k++)
+            if (made[k] != s) free_node(t, made[k]);
+        s->kind = K_STUB;
+        return ZS_ERR_NOMEM;
     }
-    if (st.kind != ZS_SMT_NODE_LEAF) return ZS_ERR_CORRUPT;
-    leaf_t *l = pool_get(&t->leaves);
-    if (!l) return ZS_ERR_NOMEM;
-    l->h.in_leaf_pool = 1;
-    l->h.kind = K_LEAF;
-    l->h.existed = 1;
-    l->h.ver = s->ver;
-    l->h.depth = (uint16_t)depth;
-    if (depth > t->max_level) t->max_level = depth;
-    memcpy(l->h.hash, s->hash, 32);
-    zs_smt_join_key(st.a, key, depth, &l->key);
-    memcpy(l->vhash, st.b, 32);
-    l->value = st.value;
-    *slot = &l->h;
-    pool_put(&t->small, s);
+    for (size_t i = 0; i < pg.n; i++) {
+        if (pg.node[i].kind != ZS_SMT_PAGE_BRANCH) continue;
+        branch_t *b = (branch_t *)made[i];
+        for (int side = 0; side < 2; side++) b->child[side] = pg.node[i].child[side] ? made[pg.node[i].child[side]] : NULL;
+    }
+    if (made[0] != s) {
+        *slot = made[0];
+        zs_slab_put(&t->small, s);
+    }
     return ZS_OK;
 }
 
@@ -388,7 +370,7 @@ static int dirty_path(zs_smt_t *t, node_t ***path, int depth)
 
 static leaf_t *new_leaf(zs_smt_t *t, const zs_smt_key_t *key, const zs_u256_t *value, int depth)
 {
-    leaf_t *l = pool_get(&t->leaves);
+    leaf_t *l = zs_slab_get(&t->leaves);
     if (!l) return NULL;
     l->h.in_leaf_pool = 1;
     l->h.kind = K_LEAF;
@@ -420,8 +402,7 @@ static int collapse(zs_smt_t *t, node_t ***path, int depth, const zs_smt_key_t *
             /* Load with a key whose path matches: the child's own key bits
                above depth i+1 equal key's except bit i, which is `side`. */
             zs_smt_key_t pk = *key;
-            uint64_t mask = 1ull << (i / 4);
-            pk.e[i % 4] = side ? pk.e[i % 4] | mask : pk.e[i % 4] & ~mask;
+            zs_smt_set_key_bit(&pk, i, side);
             int err = load(t, cslot, i + 1, &pk);
             if (err) {
                 t->broken = 1;
@@ -485,7 +466,7 @@ int zs_smt_set(zs_smt_t *t, const zs_smt_key_t *key, const zs_u256_t *value)
     n->depth = (uint16_t)(d + 1);
     node_t **s = slot;
     for (int k = depth; k <= d; k++) {
-        branch_t *b = pool_get(&t->small);
+        branch_t *b = zs_slab_get(&t->small);
         if (!b) return ZS_ERR_NOMEM;
         b->h.kind = K_BRANCH;
         b->h.depth = (uint16_t)k;
@@ -532,30 +513,48 @@ static uint64_t *hq_slot(hash_queue_t *q, node_t *who)
     return q->in[q->n++];
 }
 
-static void node_stored(const node_t *n, zs_smt_stored_t *st)
+static int page_root(const node_t *n)
 {
-    memset(st, 0, sizeof *st);
-    if (n->kind == K_LEAF) {
-        const leaf_t *l = (const leaf_t *)n;
-        st->kind = ZS_SMT_NODE_LEAF;
-        zs_smt_remaining_key(&l->key, n->depth, st->a);
-        memcpy(st->b, l->vhash, 32);
-        st->value = l->value;
-    } else {
-        const branch_t *b = (const branch_t *)n;
-        st->kind = ZS_SMT_NODE_BRANCH;
-        if (b->child[0]) {
-            memcpy(st->a, b->child[0]->hash, 32);
-            st->va = b->child[0]->ver;
-        }
-        if (b->child[1]) {
-            memcpy(st->b, b->child[1]->hash, 32);
-            st->vb = b->child[1]->ver;
-        }
-    }
+    return n->depth % ZS_SMT_PAGE_LEVELS == 0;
 }
 
-static int push_created(zs_smt_t *t, uint64_t ver, const uint64_t h[4], const zs_smt_stored_t *st)
+static void be64(uint8_t out[8], uint64_t v)
+{
+    v = __builtin_bswap64(v);
+    memcpy(out, &v, 8);
+}
+
+/* Writes the page under n (rel levels below its root) in preorder, as
+   zs_smt.h describes the row; returns the bytes written. */
+static size_t encode_page(const node_t *n, int rel, uint8_t *out)
+{
+    if (!n) {
+        out[0] = ZS_SMT_PAGE_EMPTY;
+        return 1;
+    }
+    if (rel == ZS_SMT_PAGE_LEVELS) {
+        out[0] = ZS_SMT_PAGE_REF;
+        be64(out + 1, n->ver);
+        memcpy(out + 9, n->hash, 32);
+        return 41;
+    }
+    if (n->kind == K_LEAF) {
+        const leaf_t *l = (const leaf_t *)n;
+        out[0] = ZS_SMT_PAGE_LEAF;
+        uint64_t rk[4];
+        zs_smt_remaining_key(&l->key, n->depth, rk);
+        memcpy(out + 1, rk, 32);
+        zs_u256_to_be32(&l->value, out + 33);
+        return 65;
+    }
+    const branch_t *b = (const branch_t *)n;
+    out[0] = ZS_SMT_PAGE_BRANCH;
+    size_t k = 1 + encode_page(b->child[0], rel + 1, out + 1);
+    return k + encode_page(b->child[1], rel + 1, out + k);
+}
+
+/* Adds the page rooted at n (its row assigned) to the created list. */
+static int push_created(zs_smt_t *t, const node_t *n)
 {
     if (t->n_created == t->cap_created) {
         size_t cap = t->cap_created ? 2 * t->cap_created : 1024;
@@ -564,10 +563,19 @@ static int push_created(zs_smt_t *t, uint64_t ver, const uint64_t h[4], const zs
         t->created = nc;
         t->cap_created = cap;
     }
-    t->created[t->n_created].ref.ver = ver;
-    memcpy(t->created[t->n_created].ref.hash, h, 32);
-    t->created[t->n_created].node = *st;
-    t->n_created++;
+    if (t->rows_cap - t->rows_len < ZS_SMT_PAGE_ROW_MAX) {
+        size_t cap = t->rows_cap ? 2 * t->rows_cap : 65536;
+        uint8_t *nr = realloc(t->rows, cap);
+        if (!nr) return ZS_ERR_NOMEM;
+        t->rows = nr;
+        t->rows_cap = cap;
+    }
+    zs_smt_created_t *c = &t->created[t->n_created++];
+    c->ref.ver = n->ver;
+    memcpy(c->ref.hash, n->hash, 32);
+    c->len = encode_page(n, 0, t->rows + t->rows_len);
+    c->row = (const uint8_t *)(uintptr_t)t->rows_len; /* an offset until the rows stop moving */
+    t->rows_len += c->len;
     return ZS_OK;
 }
 
@@ -576,11 +584,18 @@ static int child_fresh(const node_t *c)
     return c && c->dirty && c->fresh;
 }
 
-/* Decides whether a changed node needs a new row (returns 1) or keeps its
-   old one, whose dead entry is then cancelled. */
+/* Decides whether a changed node is fresh.  Inside a page every changed
+   node is; a page's root is not when it hashes as before and nothing in
+   its page changed (no fresh child: changes mark the whole path above
+   them), and then keeps its old row, whose dead entry is cancelled.
+   Returns 1 for a fresh page root (it needs a row). */
 static int decide_fresh(zs_smt_t *t, node_t *n)
 {
-    int same = n->existed && !memcmp(t->dead[n->dead_idx].hash, n->hash, 32);
+    if (!page_root(n)) {
+        n->fresh = 1;
+        return 0;
+    }
+    int same = n->existed && n->rowed && !memcmp(t->dead[n->dead_idx].hash, n->hash, 32);
     if (same && n->kind == K_BRANCH) {
         branch_t *b = (branch_t *)n;
         same = !child_fresh(b->child[0]) && !child_fresh(b->child[1]);
@@ -590,8 +605,8 @@ static int decide_fresh(zs_smt_t *t, node_t *n)
     return n->fresh;
 }
 
-/* Gives each fresh node its row: version << 8 | (how many fresh nodes with
-   the same hash came before it). */
+/* Gives each fresh page root its row: version << 8 | (how many fresh page
+   roots with the same hash came before it). */
 static int assign_rows(zs_smt_t *t, uint64_t version, size_t nfresh)
 {
     size_t cap = 16;
@@ -606,7 +621,7 @@ static int assign_rows(zs_smt_t *t, uint64_t version, size_t nfresh)
     memset(seen, 0, cap * sizeof *seen);
     for (size_t i = 0; i < t->dirty.n; i++) {
         node_t *n = t->dirty.v[i];
-        if ((n->kind != K_LEAF && n->kind != K_BRANCH) || !n->fresh) continue;
+        if ((n->kind != K_LEAF && n->kind != K_BRANCH) || !n->fresh || !page_root(n)) continue;
         size_t j = (n->hash[0] ^ n->hash[3]) & (cap - 1);
         uint64_t dup = 0;
         while (seen[j]) {
@@ -720,13 +735,13 @@ static int hash_branches(zs_smt_t *t, hash_queue_t *q)
     return ZS_OK;
 }
 
-/* 4: a changed node that hashes as before keeps its stored row (and
+/* 4: a changed page that hashes as before keeps its stored row (and
    cancels its dead entry); every other one gets a row at this version.
-   A node keeps its row only if it hashes as before and (a branch) its
-   children kept theirs, since its row names their rows: leaves first, then
-   branches from the deepest up.  Two nodes may hash alike (equal subtrees,
-   possible only with crafted keys): each takes its own duplicate index, so
-   every place in the tree has its own row. */
+   A page keeps its row only if its root hashes as before and nothing in it
+   changed, since its row names the rows of the pages below: leaves first,
+   then branches from the deepest up.  Two pages may hash alike (equal
+   subtrees, possible only with crafted keys): each takes its own duplicate
+   index, so every place in the tree has its own row. */
 static int record_rows(zs_smt_t *t, uint64_t version, size_t nbranches)
 {
     size_t nfresh = 0;
@@ -739,11 +754,10 @@ static int record_rows(zs_smt_t *t, uint64_t version, size_t nbranches)
     if ((err = assign_rows(t, version, nfresh))) return err;
     for (size_t i = 0; i < t->dirty.n; i++) {
         node_t *n = t->dirty.v[i];
-        if ((n->kind != K_LEAF && n->kind != K_BRANCH) || !n->fresh) continue;
-        zs_smt_stored_t st;
-        node_stored(n, &st);
-        if ((err = push_created(t, n->ver, n->hash, &st))) return err;
+        if ((n->kind != K_LEAF && n->kind != K_BRANCH) || !n->fresh || !page_root(n)) continue;
+        if ((err = push_created(t, n))) return err;
     }
+    for (size_t i = 0; i < t->n_created; i++) t->created[i].row = t->rows + (uintptr_t)t->created[i].row;
     size_t w = 0; /* the dead list, compacted */
     for (size_t i = 0; i < t->n_dead; i++)
         if (!t->dead_cancelled[i]) t->dead[w++] = t->dead[i];
@@ -759,10 +773,10 @@ static void settle(zs_smt_t *t)
         n->dirty = 0;
         n->vdirty = 0;
         n->existed = 1;
+        n->rowed = (uint8_t)page_root(n);
     }
     for (size_t i = 0; i < t->garbage.n; i++) {
-        node_t *n = t->garbage.v[i];
-        pool_put(n->in_leaf_pool ? &t->leaves : &t->small, n);
+        free_node(t, t->garbage.v[i]);
     }
     t->dirty.n = 0;
     t->garbage.n = 0;

@@ -14,17 +14,18 @@
    Use: zs_smt_set stages changes (structure only, nothing hashed); commit
    hashes every changed node level by level in batches of independent
    Poseidon permutations (the unit of work the card takes) and reports the
-   nodes it created and the ones that left the tree, for the store.
+   pages it created and the ones that left the tree, for the store.
 
-   Nodes not in memory are fetched through the loader (host/state/zs_statedb
+   Pages not in memory are fetched through the loader (host/state/zs_statedb
    reads RocksDB); a tree with no loader starts empty or from nodes it made.
-   A stored node is found by (version, hash): the version of the commit that
+   A stored page is found by (version, hash): the version of the commit that
    wrote it, so that each commit's rows are contiguous in the store and
-   RocksDB appends instead of inserting at random places.  A branch records
-   its children's versions next to their hashes; hashes do not cover them.
+   RocksDB appends instead of inserting at random places.  A page records
+   the versions of the pages below it next to their hashes; hashes do not
+   cover them.
 
    Thread safety: one thread at a time per tree.  Errors: ZS_ERR_NOTFOUND or
-   ZS_ERR_CORRUPT when the store lacks a node or holds a bad one (the tree is
+   ZS_ERR_CORRUPT when the store lacks a page or holds a bad one (the tree is
    then unusable: zs_smt_delete it), ZS_ERR_NOMEM, ZS_ERR_STATE. */
 #ifndef ZS_SMT_H
 #define ZS_SMT_H
@@ -38,33 +39,62 @@
 
 #define ZS_SMT_MAX_DEPTH 256
 
-typedef enum {
-    ZS_SMT_NODE_BRANCH = 0, /* a = left child hash, b = right child hash */
-    ZS_SMT_NODE_LEAF = 1,   /* a = remaining key, b = value hash, value */
-} zs_smt_node_kind_t;
+/* The store keeps the tree in pages: a page is the subtree of a node at a
+   depth that is a multiple of ZS_SMT_PAGE_LEVELS (its root), down to that
+   many levels below it, and is one row.  The row lists the page's nodes in
+   preorder, one tag byte each (after it: a leaf's remaining key and value;
+   a reference's row and hash):
+     0 empty   1 leaf (32 + 32 bytes)   2 branch (its two children follow)
+     3 reference to the page below (8 + 32 bytes), only on the lower edge
+   The hashes of the nodes inside are not stored: reading a row hashes them
+   again, which is also the check that the row is the one its hash names.
+   A page root that is a leaf is a page of one node.  Four levels per row
+   cut the rows a commit writes and removes about four times. */
+#define ZS_SMT_PAGE_LEVELS 4
+#define ZS_SMT_PAGE_NODES 31   /* 15 above the lower edge, 16 on it */
+#define ZS_SMT_PAGE_ROW_MAX 671 /* 15 branches and 16 references */
 
-/* Where a stored node is: its row (the version that wrote it, shifted left
-   by 8, plus an index that tells apart equal nodes written by one commit)
-   and its hash. */
+enum { ZS_SMT_PAGE_EMPTY = 0, ZS_SMT_PAGE_LEAF = 1, ZS_SMT_PAGE_BRANCH = 2, ZS_SMT_PAGE_REF = 3 };
+
+/* A page read from its row.  node[0] is the page's root; a branch's child
+   is an index into node (0: empty, since the root is nobody's child); path
+   holds the directions taken from the root, the first in the lowest bit. */
+typedef struct {
+    uint8_t kind;    /* ZS_SMT_PAGE_LEAF, _BRANCH or _REF */
+    uint8_t depth;   /* levels below the page's root */
+    uint8_t path;
+    uint8_t child[2];
+    uint64_t hash[4];
+    uint64_t ver;    /* reference: the row of the page below */
+    uint64_t rkey[4]; /* leaf: remaining key */
+    uint64_t vhash[4];
+    zs_u256_t value;
+} zs_smt_page_node_t;
+
+typedef struct {
+    size_t n;
+    zs_smt_page_node_t node[ZS_SMT_PAGE_NODES];
+    size_t permutations; /* spent hashing it */
+} zs_smt_page_t;
+
+/* zs_smt_page_decode reads a row, checks its shape (tags, edge, canonical
+   field elements, nothing left over) and hashes every node in it: 0, or
+   ZS_ERR_CORRUPT.  node[0].hash is then what the row must be stored under. */
+ZS_MUST_USE int zs_smt_page_decode(const uint8_t *row, size_t len, zs_smt_page_t *pg);
+
+/* Where a stored page is: its row (the version that wrote it, shifted left
+   by 8, plus an index that tells apart equal pages written by one commit)
+   and its root's hash. */
 typedef struct {
     uint64_t ver;
     uint64_t hash[4];
 } zs_smt_ref_t;
 
-/* A node as the store keeps it.  The leaf's value is kept with it (its
-   value hash is what the tree hashes; Polygon's separate value node is
-   derived from it when exporting). */
-typedef struct {
-    uint8_t kind;
-    uint64_t a[4], b[4];
-    uint64_t va, vb; /* branch: the versions of the left and right children */
-    zs_u256_t value; /* leaf */
-} zs_smt_stored_t;
-
 typedef struct {
     void *ctx;
-    /* Fetch the node at ref: 0, ZS_ERR_NOTFOUND, or another error. */
-    int (*load)(void *ctx, const zs_smt_ref_t *ref, zs_smt_stored_t *out);
+    /* Fetch and decode the page at ref, checking that its root hashes to
+       ref's hash: 0, ZS_ERR_NOTFOUND, ZS_ERR_CORRUPT or another error. */
+    int (*load)(void *ctx, const zs_smt_ref_t *ref, zs_smt_page_t *out);
 } zs_smt_loader_t;
 
 typedef struct {
@@ -73,13 +103,14 @@ typedef struct {
     int (*hash_batch)(void *ctx, const uint64_t (*in)[12], uint64_t (*out)[4], size_t n);
 } zs_smt_hasher_t;
 
-/* What a commit changed, for the store.  created: nodes that entered the
-   tree, all at the commit's version; dead: nodes that left it (one entry
-   per occurrence).  Owned by the tree, valid until the next call that
-   modifies it. */
+/* What a commit changed, for the store.  created: pages that entered the
+   tree, all at the commit's version, with their rows; dead: pages that left
+   it (one entry per occurrence).  Owned by the tree, valid until the next
+   call that modifies it. */
 typedef struct {
     zs_smt_ref_t ref;
-    zs_smt_stored_t node;
+    const uint8_t *row;
+    size_t len;
 } zs_smt_created_t;
 
 typedef struct {
@@ -106,7 +137,7 @@ ZS_MUST_USE int zs_smt_set(zs_smt_t *t, const zs_smt_key_t *key, const zs_u256_t
 ZS_MUST_USE int zs_smt_get(zs_smt_t *t, const zs_smt_key_t *key, zs_u256_t *value);
 
 /* zs_smt_commit hashes the staged changes as version `version` (below
-   2^56; nodes it creates are stored under it) and writes the new root;
+   2^56; pages it creates are stored under it) and writes the new root;
    changes (may be NULL) describes them.  With nothing staged the root is
    unchanged and changes is empty. */
 ZS_MUST_USE int zs_smt_commit(zs_smt_t *t, uint64_t version, zs_smt_ref_t *root, zs_smt_changes_t *changes);
@@ -148,11 +179,9 @@ ZS_MUST_USE int zs_smt_verify(const uint64_t root[4], const zs_smt_key_t *key, c
 
 /* Helpers shared with the store and tests. */
 int zs_smt_key_bit(const zs_smt_key_t *key, int depth);
+/* Sets key's path bit at depth. */
+void zs_smt_set_key_bit(zs_smt_key_t *key, int depth, int bit);
 void zs_smt_remaining_key(const zs_smt_key_t *key, int depth, uint64_t out[4]);
 void zs_smt_join_key(const uint64_t rkey[4], const zs_smt_key_t *path_key, int depth, zs_smt_key_t *out);
-/* Hash one stored node (what its store key must be). */
-void zs_smt_hash_stored(const zs_smt_stored_t *n, uint64_t out[4]);
-/* The 12-element Poseidon input of a stored node. */
-void zs_smt_stored_input(const zs_smt_stored_t *n, uint64_t in[12]);
 
 #endif

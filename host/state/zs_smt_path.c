@@ -1,7 +1,6 @@
 /* zs_smt_path: the tree's paths as pure arithmetic: which way a key goes
-   at each depth, the key bits a leaf keeps, node hashing of stored rows,
-   and the check of a proof against a root (zs_smt.h).  No tree, no state;
-   any thread. */
+   at each depth, the key bits a leaf keeps, and the check of a proof
+   against a root (zs_smt.h).  No tree, no state; any thread. */
 #include <string.h>
 
 #include "host/state/zs_smt.h"
@@ -10,6 +9,12 @@
 int zs_smt_key_bit(const zs_smt_key_t *key, int depth)
 {
     return (int)((key->e[depth % 4] >> (depth / 4)) & 1);
+}
+
+void zs_smt_set_key_bit(zs_smt_key_t *key, int depth, int bit)
+{
+    uint64_t mask = 1ull << (depth / 4);
+    key->e[depth % 4] = bit ? key->e[depth % 4] | mask : key->e[depth % 4] & ~mask;
 }
 
 /* Bits of limb j consumed by the first `depth` levels. */
@@ -33,22 +38,6 @@ void zs_smt_join_key(const uint64_t rkey[4], const zs_smt_key_t *path_key, int d
         uint64_t low = c >= 64 ? path_key->e[j] : path_key->e[j] & ((1ull << c) - 1);
         out->e[j] = (c >= 64 ? 0 : rkey[j] << c) | low;
     }
-}
-
-void zs_smt_stored_input(const zs_smt_stored_t *n, uint64_t in[12])
-{
-    memset(in, 0, 12 * sizeof *in);
-    memcpy(in, n->a, 32);
-    memcpy(in + 4, n->b, 32);
-    if (n->kind == ZS_SMT_NODE_LEAF) in[8] = 1;
-}
-
-void zs_smt_hash_stored(const zs_smt_stored_t *n, uint64_t out[4])
-{
-    uint64_t s[12];
-    zs_smt_stored_input(n, s);
-    zs_poseidon_permute(s);
-    memcpy(out, s, 32);
 }
 
 static void hash12(uint64_t s[12], uint64_t out[4])

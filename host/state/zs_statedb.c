@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "host/store/zs_schema.h"
-#include "lib/poseidon/zs_poseidon.h"
 
 static const char latest_key[] = "state/latest";
 static const char oldest_key[] = "state/oldest";
@@ -82,77 +81,24 @@ void zs_statedb_node_key(const zs_smt_ref_t *ref, uint8_t key[ZS_STATEDB_KEY])
     ref_bytes(ref, key);
 }
 
-static int canonical4(const uint64_t h[4])
+/* Reads the page at ref and checks it: its nodes must hash to ref's hash
+   (zs_smt_page_decode hashes each leaf's value too), so a damaged row can
+   never turn into a wrong root or balance. */
+static int load_page(zs_statedb_t *db, const zs_smt_ref_t *ref, zs_smt_page_t *out)
 {
-    for (int j = 0; j < 4; j++)
-        if (h[j] >= 0xffffffff00000001ull) return 0;
-    return 1;
-}
-
-/* Rows: branch = kind, left hash, left version, right hash, right version
-   (81 bytes); leaf = kind, remaining key, value hash, value (97 bytes). */
-size_t zs_statedb_encode_node(const zs_smt_stored_t *n, uint8_t out[ZS_STATEDB_ROW_MAX])
-{
-    out[0] = n->kind;
-    h4_bytes(n->a, out + 1);
-    if (n->kind == ZS_SMT_NODE_LEAF) {
-        h4_bytes(n->b, out + 33);
-        zs_u256_to_be32(&n->value, out + 65);
-        return 97;
-    }
-    be64(out + 33, n->va);
-    h4_bytes(n->b, out + 41);
-    be64(out + 73, n->vb);
-    return 81;
-}
-
-int zs_statedb_decode_node(const uint8_t *p, size_t len, zs_smt_stored_t *n)
-{
-    memset(n, 0, sizeof *n);
-    if (len == 97 && p[0] == ZS_SMT_NODE_LEAF) {
-        n->kind = ZS_SMT_NODE_LEAF;
-        bytes_h4(p + 1, n->a);
-        bytes_h4(p + 33, n->b);
-        n->value = zs_u256_from_be32(p + 65);
-    } else if (len == 81 && p[0] == ZS_SMT_NODE_BRANCH) {
-        n->kind = ZS_SMT_NODE_BRANCH;
-        bytes_h4(p + 1, n->a);
-        n->va = rd_be64(p + 33);
-        bytes_h4(p + 41, n->b);
-        n->vb = rd_be64(p + 73);
-    } else {
-        return ZS_ERR_CORRUPT;
-    }
-    return canonical4(n->a) && canonical4(n->b) ? ZS_OK : ZS_ERR_CORRUPT;
-}
-
-/* Reads the node at ref and checks it: its content must hash to its key
-   and a leaf's value to its value hash, so a damaged row can never turn
-   into a wrong root or balance. */
-static int load_node(zs_statedb_t *db, const zs_smt_ref_t *ref, zs_smt_stored_t *out)
-{
-    uint8_t key[ZS_STATEDB_KEY], buf[ZS_STATEDB_ROW_MAX + 1];
+    uint8_t key[ZS_STATEDB_KEY], buf[ZS_SMT_PAGE_ROW_MAX + 1];
     size_t len;
     ref_bytes(ref, key);
     int rc = zs_store_get(db->store, ZS_CF_SMT_NODES, key, sizeof key, buf, sizeof buf, &len);
     if (rc == ZS_ERR_FULL) return ZS_ERR_CORRUPT;
     if (rc) return rc;
-    if ((rc = zs_statedb_decode_node(buf, len, out))) return rc;
-    uint64_t check[4];
-    zs_smt_hash_stored(out, check);
-    if (memcmp(check, ref->hash, 32)) return ZS_ERR_CORRUPT;
-    if (out->kind == ZS_SMT_NODE_LEAF) {
-        uint64_t s[12] = {0};
-        zs_smt_value_limbs(&out->value, s);
-        zs_poseidon_permute(s);
-        if (memcmp(s, out->b, 32)) return ZS_ERR_CORRUPT;
-    }
-    return ZS_OK;
+    if ((rc = zs_smt_page_decode(buf, len, out))) return rc;
+    return memcmp(out->node[0].hash, ref->hash, 32) ? ZS_ERR_CORRUPT : ZS_OK;
 }
 
-static int loader_cb(void *ctx, const zs_smt_ref_t *ref, zs_smt_stored_t *out)
+static int loader_cb(void *ctx, const zs_smt_ref_t *ref, zs_smt_page_t *out)
 {
-    return load_node(ctx, ref, out);
+    return load_page(ctx, ref, out);
 }
 
 zs_smt_loader_t zs_statedb_loader(zs_statedb_t *db)
@@ -200,8 +146,8 @@ zs_statedb_t *zs_statedb_new(zs_store_t *store, uint64_t keep, char *err, size_t
         return NULL;
     }
     int empty = !(r.hash[0] | r.hash[1] | r.hash[2] | r.hash[3]);
-    zs_smt_stored_t n;
-    if (!empty && (rc = load_node(db, &r, &n))) {
+    zs_smt_page_t pg;
+    if (!empty && (rc = load_page(db, &r, &pg))) {
         snprintf(err, errlen, "state version %llu: root node %s", (unsigned long long)db->latest,
                  rc == ZS_ERR_NOTFOUND ? "missing" : zs_strerror(rc));
         free(db);
@@ -243,11 +189,11 @@ int zs_statedb_root_at(zs_statedb_t *db, uint64_t version, zs_smt_ref_t *root)
     return ZS_OK;
 }
 
-/* Node rows are written in key order: RocksDB's memtable inserts sorted
+/* Page rows are written in key order: RocksDB's memtable inserts sorted
    keys much faster than random ones. */
 typedef struct {
     uint8_t key[ZS_STATEDB_KEY];
-    const zs_smt_stored_t *node;
+    const zs_smt_created_t *page;
 } keyed_t;
 
 static int cmp_keyed(const void *a, const void *b)
@@ -272,19 +218,17 @@ int zs_statedb_stage(zs_statedb_t *db, zs_store_batch_t *b, uint64_t version, co
                      const zs_smt_changes_t *ch)
 {
     if (db->has_latest && version != db->latest + 1) return ZS_ERR_INVAL;
-    uint8_t node[ZS_STATEDB_ROW_MAX], vk[8];
+    uint8_t vk[8];
     keyed_t *sorted = scratch(&db->sorted, &db->sorted_cap, (ch->n_created + 1) * sizeof *sorted);
     uint8_t *dead = scratch(&db->dead, &db->dead_cap, (ch->n_dead + 1) * REF_BYTES);
     if (!sorted || !dead) return ZS_ERR_NOMEM;
     for (size_t i = 0; i < ch->n_created; i++) {
         ref_bytes(&ch->created[i].ref, sorted[i].key);
-        sorted[i].node = &ch->created[i].node;
+        sorted[i].page = &ch->created[i];
     }
     qsort(sorted, ch->n_created, sizeof *sorted, cmp_keyed);
-    for (size_t i = 0; i < ch->n_created; i++) {
-        size_t n = zs_statedb_encode_node(sorted[i].node, node);
-        zs_store_put(b, ZS_CF_SMT_NODES, sorted[i].key, ZS_STATEDB_KEY, node, n);
-    }
+    for (size_t i = 0; i < ch->n_created; i++)
+        zs_store_put(b, ZS_CF_SMT_NODES, sorted[i].key, ZS_STATEDB_KEY, sorted[i].page->row, sorted[i].page->len);
     /* The gc list is kept sorted: when it is applied, its deletes land in
        key order, which RocksDB's memtable takes far faster than scattered
        ones (the dead rows come from every older version). */
@@ -344,36 +288,56 @@ void zs_statedb_applied(zs_statedb_t *db, uint64_t version, const zs_smt_ref_t *
     if (db->keep && version + 1 > db->oldest + db->keep) db->oldest = version + 1 - db->keep;
 }
 
+/* Walks key's path through the page pg whose root is at depth: the proof's
+   siblings on the way; 1 with the leaf or empty place it ends at (value,
+   proof filled), 0 with *next the page below to go on with, or an error. */
+static int walk_page(const zs_smt_page_t *pg, int depth, const zs_smt_key_t *key, zs_u256_t *value,
+                     zs_smt_proof_t *proof, zs_smt_ref_t *next)
+{
+    for (size_t i = 0;;) {
+        const zs_smt_page_node_t *n = &pg->node[i];
+        int d = depth + n->depth;
+        if (n->kind == ZS_SMT_PAGE_REF) {
+            next->ver = n->ver;
+            memcpy(next->hash, n->hash, 32);
+            return 0;
+        }
+        if (n->kind == ZS_SMT_PAGE_LEAF) {
+            zs_smt_key_t found;
+            zs_smt_join_key(n->rkey, key, d, &found);
+            if (!memcmp(&found, key, sizeof found)) *value = n->value;
+            if (proof) {
+                proof->levels = d;
+                proof->has_leaf = 1;
+                memcpy(proof->rkey, n->rkey, 32);
+                memcpy(proof->vhash, n->vhash, 32);
+            }
+            return 1;
+        }
+        if (d >= ZS_SMT_MAX_DEPTH) return ZS_ERR_CORRUPT;
+        int bit = zs_smt_key_bit(key, d);
+        size_t c = n->child[bit], sib = n->child[!bit];
+        if (proof && sib) memcpy(proof->siblings[d], pg->node[sib].hash, 32);
+        if (!c) {
+            if (proof) proof->levels = d + 1;
+            return 1;
+        }
+        i = c;
+    }
+}
+
 int zs_statedb_get(zs_statedb_t *db, const zs_smt_ref_t *root, const zs_smt_key_t *key, zs_u256_t *value,
                    zs_smt_proof_t *proof)
 {
     zs_smt_ref_t at = *root;
     if (proof) memset(proof, 0, sizeof *proof);
     *value = zs_u256_from_u64(0);
-    for (int depth = 0; depth <= ZS_SMT_MAX_DEPTH; depth++) {
-        if (!(at.hash[0] | at.hash[1] | at.hash[2] | at.hash[3])) {
-            if (proof) proof->levels = depth;
-            return ZS_OK;
-        }
-        zs_smt_stored_t n;
-        int rc = load_node(db, &at, &n);
+    for (int depth = 0; depth <= ZS_SMT_MAX_DEPTH; depth += ZS_SMT_PAGE_LEVELS) {
+        if (!(at.hash[0] | at.hash[1] | at.hash[2] | at.hash[3])) return ZS_OK; /* the empty tree */
+        zs_smt_page_t pg;
+        int rc = load_page(db, &at, &pg);
         if (rc) return rc == ZS_ERR_NOTFOUND ? (depth ? ZS_ERR_CORRUPT : ZS_ERR_NOTFOUND) : rc;
-        if (n.kind == ZS_SMT_NODE_LEAF) {
-            zs_smt_key_t found;
-            zs_smt_join_key(n.a, key, depth, &found);
-            if (!memcmp(&found, key, sizeof found)) *value = n.value;
-            if (proof) {
-                proof->levels = depth;
-                proof->has_leaf = 1;
-                memcpy(proof->rkey, n.a, 32);
-                memcpy(proof->vhash, n.b, 32);
-            }
-            return ZS_OK;
-        }
-        int bit = zs_smt_key_bit(key, depth);
-        if (proof && depth < ZS_SMT_MAX_DEPTH) memcpy(proof->siblings[depth], bit ? n.a : n.b, 32);
-        at.ver = bit ? n.vb : n.va;
-        memcpy(at.hash, bit ? n.b : n.a, 32);
+        if ((rc = walk_page(&pg, depth, key, value, proof, &at))) return rc < 0 ? rc : ZS_OK;
     }
     return ZS_ERR_CORRUPT;
 }
@@ -382,17 +346,20 @@ static int check_walk(zs_statedb_t *db, const zs_smt_ref_t *at, int depth, uint6
 {
     if (!(at->hash[0] | at->hash[1] | at->hash[2] | at->hash[3])) return ZS_OK;
     if (depth > ZS_SMT_MAX_DEPTH) return ZS_ERR_CORRUPT;
-    zs_smt_stored_t n;
-    int rc = load_node(db, at, &n);
+    zs_smt_page_t pg;
+    int rc = load_page(db, at, &pg);
     if (rc) return rc == ZS_ERR_NOTFOUND ? ZS_ERR_CORRUPT : rc;
-    (*nodes)++;
-    if (n.kind == ZS_SMT_NODE_LEAF) {
-        (*leaves)++;
-        return ZS_OK;
+    for (size_t i = 0; i < pg.n && !rc; i++) {
+        const zs_smt_page_node_t *n = &pg.node[i];
+        if (n->kind == ZS_SMT_PAGE_REF) {
+            zs_smt_ref_t below = {n->ver, {n->hash[0], n->hash[1], n->hash[2], n->hash[3]}};
+            rc = check_walk(db, &below, depth + ZS_SMT_PAGE_LEVELS, leaves, nodes);
+            continue;
+        }
+        (*nodes)++;
+        if (n->kind == ZS_SMT_PAGE_LEAF) (*leaves)++;
     }
-    zs_smt_ref_t l = {n.va, {n.a[0], n.a[1], n.a[2], n.a[3]}}, r = {n.vb, {n.b[0], n.b[1], n.b[2], n.b[3]}};
-    if ((rc = check_walk(db, &l, depth + 1, leaves, nodes))) return rc;
-    return check_walk(db, &r, depth + 1, leaves, nodes);
+    return rc;
 }
 
 int zs_statedb_check_tree(zs_statedb_t *db, const zs_smt_ref_t *root, uint64_t *leaves, uint64_t *nodes)

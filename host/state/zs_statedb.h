@@ -1,13 +1,14 @@
 /* zs_statedb: the state tree's versions in the store (host/store).
 
    Layout (column families of host/store/zs_schema.h):
-   - smt_nodes: (row u64 big-endian, hash 4 x u64 little-endian) -> node,
-     one row per place in the tree, written once and removed once.  The row
-     (version << 8 | duplicate index) keeps each commit's rows together at
-     the end of the key space, which RocksDB writes 4x faster than rows
-     scattered by hash;
+   - smt_nodes: (row u64 big-endian, hash 4 x u64 little-endian) -> page
+     (zs_smt.h: four levels of the tree under a node at a depth that is a
+     multiple of four), one row per place in the tree, written once and
+     removed once.  The row (version << 8 | duplicate index) keeps each
+     commit's rows together at the end of the key space, which RocksDB
+     writes 4x faster than rows scattered by hash;
    - smt_roots: version (u64 big-endian) -> root (version, hash);
-   - smt_gc:    version -> the nodes that left the tree at that version
+   - smt_gc:    version -> the pages that left the tree at that version
      (taken off when the version before it is pruned);
    - meta:      "state/latest" (version, root), "state/oldest" (version).
 
@@ -54,7 +55,7 @@ ZS_MUST_USE int zs_statedb_stage(zs_statedb_t *db, zs_store_batch_t *batch, uint
 /* zs_statedb_applied records that the staged batch was written. */
 void zs_statedb_applied(zs_statedb_t *db, uint64_t version, const zs_smt_ref_t *root);
 
-/* A loader for zs_smt that reads (and checks) nodes from the store. */
+/* A loader for zs_smt that reads (and checks) pages from the store. */
 zs_smt_loader_t zs_statedb_loader(zs_statedb_t *db);
 
 /* zs_statedb_get reads key under any retained root straight from the store
@@ -62,16 +63,14 @@ zs_smt_loader_t zs_statedb_loader(zs_statedb_t *db);
 ZS_MUST_USE int zs_statedb_get(zs_statedb_t *db, const zs_smt_ref_t *root, const zs_smt_key_t *key,
                                zs_u256_t *value, zs_smt_proof_t *proof);
 
-/* zs_statedb_check_tree walks every node under root, checking each hashes
-   to its key; counts leaves and nodes.  For tools and tests. */
+/* zs_statedb_check_tree walks every page under root, checking each hashes
+   to its key; counts leaves and nodes (branches and leaves).  For tools and
+   tests. */
 ZS_MUST_USE int zs_statedb_check_tree(zs_statedb_t *db, const zs_smt_ref_t *root, uint64_t *leaves,
                                       uint64_t *nodes);
 
-/* The row codec (also for tests). */
+/* A page's row key (also for tests); the row is zs_smt.h's. */
 #define ZS_STATEDB_KEY 40
-#define ZS_STATEDB_ROW_MAX 97
 void zs_statedb_node_key(const zs_smt_ref_t *ref, uint8_t key[ZS_STATEDB_KEY]);
-size_t zs_statedb_encode_node(const zs_smt_stored_t *n, uint8_t out[ZS_STATEDB_ROW_MAX]);
-ZS_MUST_USE int zs_statedb_decode_node(const uint8_t *p, size_t len, zs_smt_stored_t *n);
 
 #endif

@@ -397,3 +397,10 @@ int zs_store_flush(zs_store_t *s)
     rocksdb_flushoptions_destroy(fo);
     return rc;
 }
+
+int zs_store_compact(zs_store_t *s)
+{
+    int rc = zs_store_flush(s);
+    for (int cf = 0; cf < s->ncf && !rc; cf++) rocksdb_compact_range_cf(s->db, s->cf[cf], NULL, 0, NULL, 0);
+    return rc;
+}

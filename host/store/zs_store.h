@@ -79,6 +79,10 @@ ZS_MUST_USE int zs_store_verify(zs_store_t *s, char *err, size_t errlen);
    tests); the log already makes writes durable without it. */
 ZS_MUST_USE int zs_store_flush(zs_store_t *s);
 
+/* zs_store_compact compacts every family whole and returns when done (a
+   bulk load's compaction work out of the way, before measuring). */
+ZS_MUST_USE int zs_store_compact(zs_store_t *s);
+
 /* Bytes the database occupies on disk (SST files and logs). */
 uint64_t zs_store_disk_bytes(zs_store_t *s);
 

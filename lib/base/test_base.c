@@ -6,6 +6,7 @@
 #include "lib/base/zs_cpu.h"
 #include "lib/base/zs_err.h"
 #include "lib/base/zs_hex.h"
+#include "lib/base/zs_slab.h"
 
 static void test_hex_roundtrip(void **state)
 {
@@ -63,6 +64,38 @@ static void test_cpu(void **state)
     assert_string_equal(zs_simd_name(ZS_SIMD_SCALAR), "scalar");
 }
 
+/* Objects come zeroed and distinct, a freed one is handed out again, and
+   the slab grows by chunks and gives its memory back at the end. */
+static void test_slab(void **state)
+{
+    (void)state;
+    typedef struct {
+        void *link;
+        uint64_t v[5];
+    } obj_t;
+    zs_slab_t s = ZS_SLAB_INIT(sizeof(obj_t));
+    enum { N = 10000 };
+    static obj_t *got[N];
+    for (int i = 0; i < N; i++) {
+        got[i] = zs_slab_get(&s);
+        assert_non_null(got[i]);
+        for (int k = 0; k < 5; k++) assert_int_equal(got[i]->v[k], 0);
+        got[i]->v[0] = (uint64_t)i + 1;
+    }
+    for (int i = 0; i < N; i++) assert_int_equal(got[i]->v[0], (uint64_t)i + 1); /* none overlap */
+    assert_int_equal(s.in_use, N);
+    assert_true(s.chunk_bytes >= N * sizeof(obj_t));
+    size_t held = s.chunk_bytes;
+    zs_slab_put(&s, got[17]);
+    obj_t *again = zs_slab_get(&s);
+    assert_ptr_equal(again, got[17]);
+    assert_int_equal(again->v[0], 0);
+    assert_int_equal(s.chunk_bytes, held);
+    zs_slab_free_all(&s);
+    assert_int_equal(s.chunk_bytes, 0);
+    assert_int_equal(s.in_use, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -70,6 +103,7 @@ int main(void)
         cmocka_unit_test(test_hex_refusals),
         cmocka_unit_test(test_strerror),
         cmocka_unit_test(test_cpu),
+        cmocka_unit_test(test_slab),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
