@@ -238,6 +238,17 @@ static void test_damaged_databases(void **state)
     zs_store_batch_free(b);
     zs_store_close(s);
     expect_open_error("foreign database", "not a zkseq database");
+
+    /* A zkseq database of an earlier format (zkseq-db-2: one row per tree
+       node) is refused, naming both formats. */
+    make_db_with_tables();
+    s = open_db(0);
+    b = zs_store_batch_new(s);
+    zs_store_put(b, ZS_CF_META, "schema/format", 13, "zkseq-db-2", 10);
+    assert_int_equal(zs_store_write(s, b, 1), 0);
+    zs_store_batch_free(b);
+    zs_store_close(s);
+    expect_open_error("earlier format", "format 'zkseq-db-2'; this zkseq reads '" ZS_SCHEMA_FORMAT "'");
 }
 
 int main(void)

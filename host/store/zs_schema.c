@@ -53,7 +53,10 @@ zs_store_t *zs_schema_open(const char *path, const zs_store_opts_t *o, char *err
     }
     fmt[len] = '\0';
     if (strcmp(fmt, ZS_SCHEMA_FORMAT)) {
-        snprintf(err, errlen, "%s has database format '%s'; this zkseq reads '%s'", path, fmt, ZS_SCHEMA_FORMAT);
+        snprintf(err, errlen,
+                 "%s has database format '%s'; this zkseq reads '%s' (there is no in-place upgrade yet: open it "
+                 "with the zkseq that wrote it, or start from a new directory)",
+                 path, fmt, ZS_SCHEMA_FORMAT);
         zs_store_close(s);
         return NULL;
     }
