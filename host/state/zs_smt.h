@@ -77,9 +77,18 @@ typedef struct {
     size_t permutations; /* spent hashing it */
 } zs_smt_page_t;
 
-/* zs_smt_page_decode reads a row, checks its shape (tags, edge, canonical
-   field elements, nothing left over) and hashes every node in it: 0, or
-   ZS_ERR_CORRUPT.  node[0].hash is then what the row must be stored under. */
+/* zs_smt_page_parse reads a row and checks its shape (tags, edge,
+   canonical field elements, nothing left over): 0, or ZS_ERR_CORRUPT.
+   Nothing is hashed: the references' hashes are as stored, the others
+   zero. */
+ZS_MUST_USE int zs_smt_page_parse(const uint8_t *row, size_t len, zs_smt_page_t *pg);
+
+/* zs_smt_page_hash_many hashes every node of the parsed pages, a level of
+   all of them per batch of permutations.  node[0].hash is then what each
+   row must be stored under. */
+void zs_smt_page_hash_many(zs_smt_page_t *const *pgs, size_t npages);
+
+/* zs_smt_page_decode: parse and hash one row. */
 ZS_MUST_USE int zs_smt_page_decode(const uint8_t *row, size_t len, zs_smt_page_t *pg);
 
 /* Where a stored page is: its row (the version that wrote it, shifted left
@@ -92,8 +101,10 @@ typedef struct {
 
 typedef struct {
     void *ctx;
-    /* Fetch and decode the page at ref, checking that its root hashes to
-       ref's hash: 0, ZS_ERR_NOTFOUND, ZS_ERR_CORRUPT or another error. */
+    /* Fetch and parse (zs_smt_page_parse) the page at ref: 0,
+       ZS_ERR_NOTFOUND, ZS_ERR_CORRUPT or another error.  The tree hashes
+       it (with the other pages read for the same path, in one batch per
+       level) and refuses it unless its root hashes to ref's hash. */
     int (*load)(void *ctx, const zs_smt_ref_t *ref, zs_smt_page_t *out);
 } zs_smt_loader_t;
 

@@ -68,58 +68,63 @@ static int read_node(reader_t *r, int depth, uint8_t path)
     return (int)i;
 }
 
-/* Runs the n states of a level together (SIMD lanes) and gives each node
-   its hash (or, for value hashes, its leaf's value hash). */
-static void run_level(zs_smt_page_t *pg, uint64_t (*st)[12], const uint8_t *who, size_t n, int values)
+/* Hashes pages level by level from their lower edges up, each level of
+   all of them in one batch of permutations (SIMD lanes): the leaves' value
+   hashes first, then at each depth its leaves and branches, whose children
+   are hashed by then. */
+void zs_smt_page_hash_many(zs_smt_page_t *const *pgs, size_t npages)
 {
-    if (!n) return;
-    zs_poseidon_permute_batch(st, n);
-    for (size_t k = 0; k < n; k++) memcpy(values ? pg->node[who[k]].vhash : pg->node[who[k]].hash, st[k], 32);
-    pg->permutations += n;
-}
-
-/* Hashes the page level by level from the lower edge up, each level's
-   permutations in one batch: the leaves' value hashes first, then at each
-   depth its leaves and branches (whose children are hashed by then). */
-static void hash_page(zs_smt_page_t *pg)
-{
-    uint64_t st[ZS_SMT_PAGE_NODES][12];
-    uint8_t who[ZS_SMT_PAGE_NODES];
-    size_t n = 0;
-    for (size_t i = 0; i < pg->n; i++) {
-        if (pg->node[i].kind != ZS_SMT_PAGE_LEAF) continue;
-        memset(st[n], 0, sizeof st[n]);
-        zs_smt_value_limbs(&pg->node[i].value, st[n]);
-        who[n++] = (uint8_t)i;
-    }
-    run_level(pg, st, who, n, 1);
-    for (int d = ZS_SMT_PAGE_LEVELS - 1; d >= 0; d--) {
-        n = 0;
-        for (size_t i = 0; i < pg->n; i++) {
-            const zs_smt_page_node_t *e = &pg->node[i];
-            if (e->depth != d || e->kind == ZS_SMT_PAGE_REF) continue;
-            uint64_t *s = st[n];
-            memset(s, 0, sizeof st[n]);
-            if (e->kind == ZS_SMT_PAGE_LEAF) {
-                memcpy(s, e->rkey, 32);
-                memcpy(s + 4, e->vhash, 32);
-                s[8] = 1;
-            } else {
-                if (e->child[0]) memcpy(s, pg->node[e->child[0]].hash, 32);
-                if (e->child[1]) memcpy(s + 4, pg->node[e->child[1]].hash, 32);
+    enum { GROUP = 16, MAX = GROUP * ZS_SMT_PAGE_NODES };
+    uint64_t st[MAX][12];
+    zs_smt_page_node_t *who[MAX];
+    for (size_t first = 0; first < npages;) {
+        size_t count = npages - first < GROUP ? npages - first : GROUP;
+        for (int d = ZS_SMT_PAGE_LEVELS; d >= 0; d--) { /* d == LEVELS: the value hashes */
+            size_t n = 0;
+            for (size_t p = first; p < first + count; p++) {
+                zs_smt_page_t *pg = pgs[p];
+                for (size_t i = 0; i < pg->n; i++) {
+                    zs_smt_page_node_t *e = &pg->node[i];
+                    uint64_t *s = st[n];
+                    if (d == ZS_SMT_PAGE_LEVELS) {
+                        if (e->kind != ZS_SMT_PAGE_LEAF) continue;
+                        memset(s, 0, sizeof st[n]);
+                        zs_smt_value_limbs(&e->value, s);
+                    } else if (e->depth != d || e->kind == ZS_SMT_PAGE_REF) {
+                        continue;
+                    } else if (e->kind == ZS_SMT_PAGE_LEAF) {
+                        memset(s, 0, sizeof st[n]);
+                        memcpy(s, e->rkey, 32);
+                        memcpy(s + 4, e->vhash, 32);
+                        s[8] = 1;
+                    } else {
+                        memset(s, 0, sizeof st[n]);
+                        if (e->child[0]) memcpy(s, pg->node[e->child[0]].hash, 32);
+                        if (e->child[1]) memcpy(s + 4, pg->node[e->child[1]].hash, 32);
+                    }
+                    who[n++] = e;
+                    pg->permutations++;
+                }
             }
-            who[n++] = (uint8_t)i;
+            if (!n) continue;
+            zs_poseidon_permute_batch(st, n);
+            for (size_t k = 0; k < n; k++) memcpy(d == ZS_SMT_PAGE_LEVELS ? who[k]->vhash : who[k]->hash, st[k], 32);
         }
-        run_level(pg, st, who, n, 0);
+        first += count;
     }
 }
 
-int zs_smt_page_decode(const uint8_t *row, size_t len, zs_smt_page_t *pg)
+int zs_smt_page_parse(const uint8_t *row, size_t len, zs_smt_page_t *pg)
 {
     reader_t r = {row, len, 0, pg};
     pg->n = 0;
     pg->permutations = 0;
-    if (read_node(&r, 0, 0) < 0 || r.at != len) return ZS_ERR_CORRUPT;
-    hash_page(pg);
-    return ZS_OK;
+    return read_node(&r, 0, 0) < 0 || r.at != len ? ZS_ERR_CORRUPT : ZS_OK;
+}
+
+int zs_smt_page_decode(const uint8_t *row, size_t len, zs_smt_page_t *pg)
+{
+    int rc = zs_smt_page_parse(row, len, pg);
+    if (!rc) zs_smt_page_hash_many(&pg, 1);
+    return rc;
 }

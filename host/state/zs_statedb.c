@@ -81,10 +81,8 @@ void zs_statedb_node_key(const zs_smt_ref_t *ref, uint8_t key[ZS_STATEDB_KEY])
     ref_bytes(ref, key);
 }
 
-/* Reads the page at ref and checks it: its nodes must hash to ref's hash
-   (zs_smt_page_decode hashes each leaf's value too), so a damaged row can
-   never turn into a wrong root or balance. */
-static int load_page(zs_statedb_t *db, const zs_smt_ref_t *ref, zs_smt_page_t *out)
+/* Reads and parses the page at ref (not yet hashed). */
+static int read_page(zs_statedb_t *db, const zs_smt_ref_t *ref, zs_smt_page_t *out)
 {
     uint8_t key[ZS_STATEDB_KEY], buf[ZS_SMT_PAGE_ROW_MAX + 1];
     size_t len;
@@ -92,13 +90,24 @@ static int load_page(zs_statedb_t *db, const zs_smt_ref_t *ref, zs_smt_page_t *o
     int rc = zs_store_get(db->store, ZS_CF_SMT_NODES, key, sizeof key, buf, sizeof buf, &len);
     if (rc == ZS_ERR_FULL) return ZS_ERR_CORRUPT;
     if (rc) return rc;
-    if ((rc = zs_smt_page_decode(buf, len, out))) return rc;
+    return zs_smt_page_parse(buf, len, out);
+}
+
+/* Reads the page at ref and checks it: its nodes must hash to ref's hash
+   (each leaf's value hashed too), so a damaged row can never turn into a
+   wrong root or balance. */
+static int load_page(zs_statedb_t *db, const zs_smt_ref_t *ref, zs_smt_page_t *out)
+{
+    int rc = read_page(db, ref, out);
+    if (rc) return rc;
+    zs_smt_page_hash_many(&out, 1);
     return memcmp(out->node[0].hash, ref->hash, 32) ? ZS_ERR_CORRUPT : ZS_OK;
 }
 
+/* The tree's loader: the tree hashes and checks what it reads. */
 static int loader_cb(void *ctx, const zs_smt_ref_t *ref, zs_smt_page_t *out)
 {
-    return load_page(ctx, ref, out);
+    return read_page(ctx, ref, out);
 }
 
 zs_smt_loader_t zs_statedb_loader(zs_statedb_t *db)
