@@ -301,51 +301,19 @@ static int materialize(zs_smt_t *t, node_t **slot, int depth, const zs_smt_key_t
     return ZS_OK;
 }
 
-/* The reference by which key's path leaves the parsed page pg (whose root
-   is at depth), or 0 when the path ends inside it. */
-static size_t path_exit(const zs_smt_page_t *pg, int depth, const zs_smt_key_t *key)
-{
-    for (size_t i = 0;;) {
-        const zs_smt_page_node_t *e = &pg->node[i];
-        if (e->kind == ZS_SMT_PAGE_REF) return i;
-        if (e->kind != ZS_SMT_PAGE_BRANCH) return 0;
-        if (!(i = e->child[zs_smt_key_bit(key, depth + e->depth)])) return 0;
-    }
-}
-
-enum { PATH_PAGES = 8 }; /* pages read and hashed together for one path */
-
 /* Replaces the stub at *slot (at depth, on key's path) by its page, and the
-   stubs below it on key's path by theirs, up to max pages: all are read
-   first and hashed together (a level of all of them per batch of
-   permutations: a cold path costs a few SIMD calls instead of a few per
-   page), each checked against the hash its parent names, then made nodes. */
+   stubs below it on key's path by theirs, up to max pages, read and hashed
+   together (zs_smt_page_read_path: a cold path costs a few SIMD calls
+   instead of a few per page), then made nodes. */
 static int load_path(zs_smt_t *t, node_t **slot, int depth, const zs_smt_key_t *key, size_t max)
 {
     if (!t->has_loader) return ZS_ERR_NOTFOUND;
-    zs_smt_page_t pgs[PATH_PAGES], *ptr[PATH_PAGES];
-    zs_smt_ref_t want[PATH_PAGES];
-    node_t *s = *slot;
-    want[0].ver = s->ver;
-    memcpy(want[0].hash, s->hash, 32);
-    size_t n = 0;
-    if (max > PATH_PAGES) max = PATH_PAGES;
-    for (;;) {
-        int err = t->loader.load(t->loader.ctx, &want[n], &pgs[n]);
-        if (err) return err;
-        if (!pgs[n].n || pgs[n].node[0].kind == ZS_SMT_PAGE_REF) return ZS_ERR_CORRUPT;
-        ptr[n] = &pgs[n];
-        n++;
-        size_t x = n < max ? path_exit(&pgs[n - 1], depth + ZS_SMT_PAGE_LEVELS * (int)(n - 1), key) : 0;
-        if (!x) break;
-        want[n].ver = pgs[n - 1].node[x].ver;
-        memcpy(want[n].hash, pgs[n - 1].node[x].hash, 32);
-    }
-    zs_smt_page_hash_many(ptr, n);
-    for (size_t k = 0; k < n; k++)
-        if (memcmp(pgs[k].node[0].hash, want[k].hash, 32)) return ZS_ERR_CORRUPT;
-    for (size_t k = 0; k < n; k++) {
-        int d = depth + ZS_SMT_PAGE_LEVELS * (int)k, err = materialize(t, slot, d, key, &pgs[k]);
+    zs_smt_page_t pgs[ZS_SMT_PATH_PAGES];
+    zs_smt_ref_t at = {(*slot)->ver, {(*slot)->hash[0], (*slot)->hash[1], (*slot)->hash[2], (*slot)->hash[3]}};
+    int n = zs_smt_page_read_path(&t->loader, &at, depth, key, max, pgs);
+    if (n < 0) return n;
+    for (int k = 0; k < n; k++) {
+        int d = depth + ZS_SMT_PAGE_LEVELS * k, err = materialize(t, slot, d, key, &pgs[k]);
         if (err) return err;
         for (int i = d; i < d + ZS_SMT_PAGE_LEVELS && k + 1 < n; i++) /* down to the next page's stub */
             slot = &((branch_t *)*slot)->child[zs_smt_key_bit(key, i)];
@@ -368,7 +336,7 @@ static int descend(zs_smt_t *t, const zs_smt_key_t *key, node_t ***path, node_t 
         node_t *n = *slot;
         if (!n) break;
         if (n->kind == K_STUB) {
-            int err = load_path(t, slot, depth, key, PATH_PAGES);
+            int err = load_path(t, slot, depth, key, ZS_SMT_PATH_PAGES);
             if (err) {
                 t->broken = 1;
                 return err;

@@ -108,6 +108,21 @@ typedef struct {
     int (*load)(void *ctx, const zs_smt_ref_t *ref, zs_smt_page_t *out);
 } zs_smt_loader_t;
 
+#define ZS_SMT_PATH_PAGES 8 /* pages of one path read, then hashed, together */
+
+/* zs_smt_page_exit: the index of the reference by which key's path leaves
+   the parsed page pg (whose root is at depth), or 0 when it ends inside. */
+size_t zs_smt_page_exit(const zs_smt_page_t *pg, int depth, const zs_smt_key_t *key);
+
+/* zs_smt_page_read_path reads through l the page at `at` (its root at
+   depth) and the pages below it on key's path, up to max (at most
+   ZS_SMT_PATH_PAGES), hashes them together (a level of all of them per
+   batch) and checks each against the hash its parent names: how many pages
+   it filled pgs with, or an error (ZS_ERR_NOTFOUND only for the first;
+   a missing page below it is ZS_ERR_CORRUPT). */
+int zs_smt_page_read_path(const zs_smt_loader_t *l, const zs_smt_ref_t *at, int depth, const zs_smt_key_t *key,
+                          size_t max, zs_smt_page_t *pgs);
+
 typedef struct {
     void *ctx;
     /* out[i] = first four elements of the permutation of in[i]; 0 or error. */

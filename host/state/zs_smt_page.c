@@ -1,5 +1,6 @@
 /* zs_smt_page: reading a page's row (zs_smt.h): its shape checked, every
-   node in it hashed again.  Pure: no tree, no store; any thread. */
+   node in it hashed again; a path's pages read through a loader and hashed
+   together.  No tree, no store of its own; any thread. */
 #include <string.h>
 
 #include "host/state/zs_smt.h"
@@ -127,4 +128,38 @@ int zs_smt_page_decode(const uint8_t *row, size_t len, zs_smt_page_t *pg)
     int rc = zs_smt_page_parse(row, len, pg);
     if (!rc) zs_smt_page_hash_many(&pg, 1);
     return rc;
+}
+
+size_t zs_smt_page_exit(const zs_smt_page_t *pg, int depth, const zs_smt_key_t *key)
+{
+    for (size_t i = 0;;) {
+        const zs_smt_page_node_t *e = &pg->node[i];
+        if (e->kind == ZS_SMT_PAGE_REF) return i;
+        if (e->kind != ZS_SMT_PAGE_BRANCH) return 0;
+        if (!(i = e->child[zs_smt_key_bit(key, depth + e->depth)])) return 0;
+    }
+}
+
+int zs_smt_page_read_path(const zs_smt_loader_t *l, const zs_smt_ref_t *at, int depth, const zs_smt_key_t *key,
+                          size_t max, zs_smt_page_t *pgs)
+{
+    zs_smt_page_t *ptr[ZS_SMT_PATH_PAGES];
+    zs_smt_ref_t want[ZS_SMT_PATH_PAGES];
+    if (max > ZS_SMT_PATH_PAGES) max = ZS_SMT_PATH_PAGES;
+    want[0] = *at;
+    size_t n = 0;
+    for (;;) {
+        int rc = l->load(l->ctx, &want[n], &pgs[n]);
+        if (rc) return rc == ZS_ERR_NOTFOUND && n ? ZS_ERR_CORRUPT : rc;
+        ptr[n] = &pgs[n];
+        n++;
+        size_t x = n < max ? zs_smt_page_exit(&pgs[n - 1], depth + ZS_SMT_PAGE_LEVELS * (int)(n - 1), key) : 0;
+        if (!x) break;
+        want[n].ver = pgs[n - 1].node[x].ver;
+        memcpy(want[n].hash, pgs[n - 1].node[x].hash, 32);
+    }
+    zs_smt_page_hash_many(ptr, n);
+    for (size_t k = 0; k < n; k++)
+        if (memcmp(pgs[k].node[0].hash, want[k].hash, 32)) return ZS_ERR_CORRUPT;
+    return (int)n;
 }

@@ -335,34 +335,6 @@ static int walk_page(const zs_smt_page_t *pg, int depth, const zs_smt_key_t *key
     }
 }
 
-enum { PATH_PAGES = 8 }; /* pages of a path read, then hashed together */
-
-/* Reads up to PATH_PAGES pages of key's path from at (the page at depth)
-   and hashes them together, each checked against the hash its parent
-   names: how many, or an error. */
-static int read_path(zs_statedb_t *db, const zs_smt_ref_t *at, int depth, const zs_smt_key_t *key,
-                     zs_smt_page_t *pgs)
-{
-    zs_smt_page_t *ptr[PATH_PAGES];
-    zs_smt_ref_t want[PATH_PAGES];
-    want[0] = *at;
-    int n = 0;
-    for (;;) {
-        int rc = read_page(db, &want[n], &pgs[n]);
-        if (rc) return rc == ZS_ERR_NOTFOUND && (depth || n) ? ZS_ERR_CORRUPT : rc;
-        ptr[n] = &pgs[n];
-        n++;
-        zs_u256_t ignored;
-        if (n == PATH_PAGES ||
-            walk_page(&pgs[n - 1], depth + ZS_SMT_PAGE_LEVELS * (n - 1), key, &ignored, NULL, &want[n]))
-            break;
-    }
-    zs_smt_page_hash_many(ptr, (size_t)n);
-    for (int k = 0; k < n; k++)
-        if (memcmp(pgs[k].node[0].hash, want[k].hash, 32)) return ZS_ERR_CORRUPT;
-    return n;
-}
-
 int zs_statedb_get(zs_statedb_t *db, const zs_smt_ref_t *root, const zs_smt_key_t *key, zs_u256_t *value,
                    zs_smt_proof_t *proof)
 {
@@ -371,9 +343,10 @@ int zs_statedb_get(zs_statedb_t *db, const zs_smt_ref_t *root, const zs_smt_key_
     *value = zs_u256_from_u64(0);
     if (!(at.hash[0] | at.hash[1] | at.hash[2] | at.hash[3])) return ZS_OK; /* the empty tree */
     for (int depth = 0; depth <= ZS_SMT_MAX_DEPTH;) {
-        zs_smt_page_t pgs[PATH_PAGES];
-        int n = read_path(db, &at, depth, key, pgs);
-        if (n < 0) return n;
+        zs_smt_page_t pgs[ZS_SMT_PATH_PAGES];
+        zs_smt_loader_t l = zs_statedb_loader(db);
+        int n = zs_smt_page_read_path(&l, &at, depth, key, ZS_SMT_PATH_PAGES, pgs);
+        if (n < 0) return n == ZS_ERR_NOTFOUND && depth ? ZS_ERR_CORRUPT : n;
         for (int k = 0; k < n; k++, depth += ZS_SMT_PAGE_LEVELS) {
             int rc = walk_page(&pgs[k], depth, key, value, proof, &at);
             if (rc) return rc < 0 ? rc : ZS_OK;
