@@ -354,6 +354,29 @@ static int check_covered(fw_submit_t *s, size_t i, uint64_t L, uint64_t Lc, int 
 
 enum { NEXT = 0, STOP = 1 };
 
+/* A receipt counts only when L1's nonce at latest, read after it, has
+   passed the transaction's.  anvil, when a reorg races a send, can go on
+   answering the receipt (and the transaction, and "already known") of a
+   block whose effects the reorg took: the contract never saw it and the
+   nonce is free again.  Such a version is forgotten and the submission
+   signed anew (more gas, so a new hash).  1 when that happened. */
+static int ghost_receipt(fw_submit_t *s, fw_sub_t *sub, int *rc)
+{
+    uint64_t n;
+    if ((*rc = fw_l1_nonce(&s->l1, s->address, "latest", &n)) || n > sub->nonce) return 0;
+    fw_alarm(s->log, "L1 answers a receipt (block %llu) for nonce %llu that its state does not hold (nonce %llu); "
+             "signing it again", (unsigned long long)sub->mined_block, (unsigned long long)sub->nonce,
+             (unsigned long long)n);
+    size_t k = 0;
+    for (size_t i = 0; i < sub->nhashes; i++)
+        if (memcmp(sub->hashes[i], sub->mined_hash, 32)) memmove(sub->hashes[k++], sub->hashes[i], 32);
+    sub->nhashes = (uint32_t)k;
+    sub->mined_block = 0;
+    memset(sub->mined_hash, 0, 32);
+    *rc = bump_gas(s, sub, 1);
+    return 1;
+}
+
 /* Submission i, not yet covered by the contract: NEXT, STOP (the journal
    from i on was rebuilt), or an error. */
 static int check_pending(fw_submit_t *s, size_t i)
@@ -361,6 +384,8 @@ static int check_pending(fw_submit_t *s, size_t i)
     fw_sub_t *sub = &s->j->subs[i];
     fw_l1_receipt_t r;
     int found, rc = find_receipt(s, sub, &r, &found);
+    if (rc) return rc;
+    if (found && ghost_receipt(s, sub, &rc)) return rc;
     if (rc) return rc;
     if (found && !r.status) {
         fw_alarm(s->log, "L1 transaction nonce %llu (batches %llu..%llu) reverted; resubmitting",

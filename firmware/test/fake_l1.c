@@ -227,6 +227,7 @@ void fake_l1_reorg(fake_l1_t *l1, uint64_t depth)
         if (t->mined && t->block > keep) {
             t->mined = 0;
             t->dropped = 1;
+            t->ghost = l1->ghost_reorg;
             l1->nonce_mined--;
         }
     }
@@ -402,7 +403,7 @@ static json_t *call(fake_l1_t *l1, const char *m, json_t *params, const char **e
         }
         if (l1->reject_sends) { free(r); *err = l1->next_error_msg; return NULL; }
         fake_tx_t *old = find_tx(l1, tx.hash);
-        if (old && !old->dropped) { free(r); *err = "already known"; return NULL; }
+        if (old && (!old->dropped || old->ghost)) { free(r); *err = "already known"; return NULL; }
         if (tx.nonce < l1->nonce_mined) { free(r); *err = "nonce too low"; return NULL; }
         uint64_t fee = tx.max_fee.w[0], tip = tx.max_priority_fee.w[0];
         for (size_t i = 0; i < l1->ntxs; i++) {
@@ -443,8 +444,8 @@ static json_t *call(fake_l1_t *l1, const char *m, json_t *params, const char **e
         if (!hs || zs_hex_decode_exact(h, 32, hs + 2)) { *err = "bad hash"; return NULL; }
         fake_tx_t *t = find_tx(l1, h);
         if (!strcmp(m, "eth_getTransactionByHash"))
-            return t && !t->dropped ? json_pack("{s:o}", "hash", hexj(h, 32)) : json_null();
-        if (!t || !t->mined) return json_null();
+            return t && (!t->dropped || t->ghost) ? json_pack("{s:o}", "hash", hexj(h, 32)) : json_null();
+        if (!t || !(t->mined || t->ghost)) return json_null();
         uint8_t bh[32] = {0};
         memcpy(bh, &t->block, 8);
         return json_pack("{s:o,s:o,s:o,s:o,s:o}", "status", qty((uint64_t)t->status), "blockNumber", qty(t->block),

@@ -24,6 +24,7 @@ typedef struct {
     uint64_t block;
     int status;           /* receipt status */
     int dropped;          /* gone from the node (lost, replaced, reorged out) */
+    int ghost;            /* reorged out, yet its receipt is still answered (ghost_reorg) */
     int blob;             /* a type-3 transaction (sequenceBlobBatches) */
     uint64_t blob_fee;    /* its maxFeePerBlobGas */
 } fake_tx_t;
@@ -55,6 +56,8 @@ typedef struct {
     char next_error_msg[128];
     int drop_next_send;    /* accept the next raw transaction, then lose it */
     int reject_sends;      /* refuse every eth_sendRawTransaction with next_error_msg */
+    int ghost_reorg;       /* as anvil when a reorg races a send: a reorged-out transaction keeps
+                              answering its receipt and by hash, and is "already known" */
     uint64_t gas_extra_pct; /* mining drops transactions whose gas is below (floor + this %) */
     uint64_t dropped_at_mining;
     uint64_t now_s;        /* block timestamps */

@@ -382,6 +382,32 @@ static void test_reorg(void **state)
     assert_once(3);
 }
 
+/* anvil, when a reorg races a send, can go on answering the receipt of a
+   transaction the reorg took (its nonce free again, the contract without
+   its batches): the firmware signs it again instead of waiting on it. */
+static void test_reorg_ghost_receipt(void **state)
+{
+    (void)state;
+    boot();
+    L1.ghost_reorg = 1;
+    for (uint64_t b = 1; b <= 3; b++) seal(b, 700);
+    run(1000);
+    mine(1);
+    seal(4, 700);
+    run(1000);
+    mine(1);
+    assert_int_equal(FW.journal.cur.virtual_, 4);
+    fake_l1_reorg(&L1, 2); /* both transactions gone, both receipts still answered */
+    run(1000);
+    assert_true(has_alarm("L1 reorg"));
+    assert_true(has_alarm("that its state does not hold"));
+    assert_int_equal(fake_l1_pending(&L1), 2); /* both signed again */
+    mine(3);
+    assert_int_equal(FW.journal.cur.virtual_, 4);
+    assert_int_equal(FW.journal.cur.confirmed, 4);
+    assert_once(4);
+}
+
 static void test_fresh_chain_with_pending(void **state)
 {
     (void)state;
@@ -667,6 +693,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fee_cap_and_backpressure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revert_and_resubmit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reorg, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reorg_ghost_receipt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fresh_chain_with_pending, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mailbox, setup, teardown),
         cmocka_unit_test_setup_teardown(test_console, setup, teardown),

@@ -226,6 +226,32 @@ static void test_blob_reorg(void **state)
     assert_int_equal(L1.blob_data_mismatches, 0);
 }
 
+/* The same with the receipts of the reorged-out blob transactions still
+   answered (anvil, a reorg racing a send): each is signed again with more
+   gas (a new hash), its sidecar from the journal, and mined once. */
+static void test_blob_reorg_ghost_receipt(void **state)
+{
+    (void)state;
+    blob_world(1);
+    L1.ghost_reorg = 1;
+    seal_len(1, 600);
+    run_host(1000, ANSWER_GOOD);
+    mine_to(1);
+    seal_len(2, 700);
+    run_host(1000, ANSWER_GOOD);
+    mine_to(2);
+    fake_l1_reorg(&L1, 2);
+    run_host(3000, ANSWER_GOOD);
+    assert_true(has_alarm("that its state does not hold"));
+    for (int i = 0; i < 6 && FW.journal.cur.virtual_ < 2; i++) {
+        fake_l1_mine(&L1);
+        run_host(1000, ANSWER_GOOD);
+    }
+    assert_int_equal(FW.journal.cur.virtual_, 2);
+    assert_once(2);
+    assert_int_equal(L1.blob_data_mismatches, 0);
+}
+
 static void test_blob_eip4844_form(void **state)
 {
     (void)state;
@@ -253,6 +279,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_blob_reboot_and_fallback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_blob_eip4844_form, setup, teardown),
         cmocka_unit_test_setup_teardown(test_blob_reorg, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_blob_reorg_ghost_receipt, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     zs_kzg_close(KZG);
