@@ -77,23 +77,23 @@ static void test_policy(void **state)
     assert_int_equal(p.block_time_ms, c.block_max_ms);
     uint64_t t = 0, txs = 0;
     fw_policy_observe(&p, txs, t);
-    /* 2,000 tx/s: blocks of ~100 transactions = 50 ms. */
+    /* 1,000 tx/s: blocks of ~50 transactions = 50 ms. */
     int told = 0;
     for (int i = 0; i < 10; i++) {
         t += 500;
-        txs += 1000;
+        txs += 500;
         told |= fw_policy_observe(&p, txs, t);
     }
     assert_true(told);
     assert_in_range(p.block_time_ms, 45, 55);
     uint32_t fast = p.block_time_ms;
-    /* The load falls to 50 tx/s: blocks lengthen, not at once, up to the maximum. */
-    t += 500;
+    /* The load falls to 25 tx/s: blocks lengthen, not at once, up to the maximum. */
+    t += 1000;
     txs += 25;
     fw_policy_observe(&p, txs, t);
     assert_true(p.block_time_ms <= fast * 2);
     for (int i = 0; i < 60; i++) {
-        t += 500;
+        t += 1000;
         txs += 25;
         fw_policy_observe(&p, txs, t);
     }

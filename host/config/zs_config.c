@@ -51,7 +51,7 @@ const zs_config_key_t zs_config_keys[] = {
     S("dpdk.ip", "\"\"", "the DPDK port's IPv4 address (it answers ARP for it)"),
     U("dpdk.port", 0, 65535, "8125", ZS_CFG_RESTART, "UDP port on the DPDK path"),
     U("dpdk.workers", 0, 256, "0", ZS_CFG_RESTART, "verification threads (0: one per core)"),
-    U("sequencer.block_time_ms", 0, 60000, "100", ZS_CFG_LIVE,
+    U("sequencer.block_time_ms", 0, 60000, "50", ZS_CFG_LIVE,
      "longest an L2 block stays open while the firmware is down (it decides the block time while it is up)"),
     U("sequencer.max_block_txs", 0, 1u << 20, "2000", ZS_CFG_RESTART, "transactions in one L2 block"),
     U("sequencer.block_linger_ms", 0, 1000, "2", ZS_CFG_RESTART,

@@ -36,11 +36,12 @@ void zs_batch_policy_defaults(zs_batch_policy_t *p)
     p->max_age_ms = 3000;
     p->block_min_ms = 20;
     p->block_max_ms = 1000;
-    /* Blocks of ~100 transfers: a block's seal and write pause execution
-       and share the cores, and at 1,000 tx/s 500-transaction blocks put
-       the execution confirmation's p99 at 5.8 ms, 100-transaction ones at
-       2.3-2.6 ms (zkseq-bench latency); the floor is block_min_ms. */
-    p->target_block_txs = 100;
+    /* Blocks of ~50 transfers: a block's seal and write pause execution
+       and share the cores; at 1,000 tx/s, held a minute, 500-transaction
+       blocks put the execution confirmation's p99 at 5.8 ms, 100 at 3.4 ms,
+       50 at 2.2 ms (zkseq-bench latency and the README's table); the floor
+       is block_min_ms. */
+    p->target_block_txs = 50;
 }
 
 uint64_t zs_batch_policy_get(const zs_batch_policy_t *p, const zs_batch_policy_key_t *k)
