@@ -1,9 +1,14 @@
 /* The pool on its own (no store): every admission reason, replacement,
    nonce gaps and queued futures, first come first served and fee order,
-   per-sender and global limits, done/release bookkeeping. */
+   per-sender and global limits, done/release bookkeeping; with a store:
+   callers on many threads each answered once their row is written (the
+   writer's group commit), and the rows there after a reopen. */
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "host/pool/zs_pool.h"
+#include "host/store/zs_schema.h"
 #include "lib/keccak/zs_keccak.h"
 #include "tests/support/zs_test.h"
 
@@ -272,6 +277,57 @@ static void test_list_and_drop(void **state)
     zs_pool_free(p);
 }
 
+/* Four callers, one per sender, each adding its transactions one at a
+   time and waiting for each to be durable, as JSON-RPC connections do. */
+enum { PER_SENDER = 300 };
+static zs_pool_t *shared_pool;
+
+static void *admit_thread(void *arg)
+{
+    int who = (int)(intptr_t)arg;
+    for (uint64_t n = 0; n < PER_SENDER; n++)
+        if (add(shared_pool, who, n, GWEI, 1, 21000, 1001, NULL) != ZS_POOL_OK) return (void *)1;
+    return NULL;
+}
+
+static void test_group_commit_waiters(void **state)
+{
+    (void)state;
+    setup_accounts();
+    char dir[] = "/tmp/zkseq-test-pool-XXXXXX", err[256];
+    assert_non_null(mkdtemp(dir));
+    zs_store_opts_t o = {.create = 1};
+    zs_store_t *st = zs_schema_open(dir, &o, err, sizeof err);
+    assert_non_null(st);
+    zs_pool_cfg_t c = {0};
+    c.rules.chain_id = 1001;
+    c.min_gas_price = zs_u256_from_u64(GWEI);
+    c.max_gas = 30000000;
+    c.max_per_sender = PER_SENDER;
+    c.nonce_gap = 4;
+    c.account = account;
+    assert_non_null(shared_pool = zs_pool_new(st, &c));
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) assert_int_equal(pthread_create(&th[i], NULL, admit_thread, (void *)(intptr_t)i), 0);
+    for (int i = 0; i < 4; i++) {
+        void *rv;
+        assert_int_equal(pthread_join(th[i], &rv), 0);
+        assert_null(rv); /* every one answered OK */
+    }
+    size_t exe, queued;
+    assert_int_equal(zs_pool_size(shared_pool, &exe, &queued), 4 * PER_SENDER);
+    zs_pool_free(shared_pool);
+    /* What was acknowledged is in the store. */
+    zs_pool_t *again = zs_pool_new(st, &c);
+    assert_non_null(again);
+    assert_int_equal(zs_pool_load(again), 4 * PER_SENDER);
+    zs_pool_free(again);
+    zs_store_close(st);
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_replacement_and_gaps),
         cmocka_unit_test(test_order_and_limits),
         cmocka_unit_test(test_list_and_drop),
+        cmocka_unit_test(test_group_commit_waiters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

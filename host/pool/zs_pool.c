@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -41,12 +42,24 @@ typedef struct {
     size_t nb, count;
 } hmap_t;
 
+/* A caller waiting for its transaction to be durable: the writer decides
+   its answer and posts its own semaphore, so a group commit wakes only the
+   callers it concerns and none of them takes the pool's lock again. */
+typedef struct waiter {
+    struct waiter *next;
+    const uint8_t *hash;
+    uint64_t seq;
+    sem_t sem;
+    int ok;
+} waiter_t;
+
 struct zs_pool {
     zs_pool_cfg_t cfg;
     zs_store_t *store;
     pthread_mutex_t mu;
     pthread_cond_t ready;   /* an executable transaction appeared */
-    pthread_cond_t durable; /* the writer finished a batch */
+    pthread_cond_t durable; /* the writer finished a batch (rare waits: a replacement, a drop) */
+    waiter_t *waiters;      /* callers waiting for their transaction to be written */
     pthread_cond_t work;    /* the writer has work */
     pthread_t writer;
     int writer_started, stopping, store_failed;
@@ -232,6 +245,31 @@ static int push_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
     return ZS_OK;
 }
 
+/* 1 when the transaction (hash, seq) no longer waits for the writer,
+   with *ok whether it was written (or replaced, or gone: a replacement
+   waits for the row it replaces). */
+static int durable_decided(zs_pool_t *p, const uint8_t *hash, uint64_t seq, int *ok)
+{
+    ptx_t *cur = hget(&p->txs, hash, 32, TX_KOFF);
+    *ok = !cur || cur->seq != seq || cur->durable == 1;
+    return !cur || cur->seq != seq || cur->durable || p->stopping;
+}
+
+/* After a write or at the stop: each waiter whose transaction is decided
+   is answered and woken.  Under the lock. */
+static void answer_waiters(zs_pool_t *p)
+{
+    for (waiter_t **w = &p->waiters; *w;) {
+        waiter_t *x = *w;
+        if (!durable_decided(p, x->hash, x->seq, &x->ok)) {
+            w = &x->next;
+            continue;
+        }
+        *w = x->next;
+        sem_post(&x->sem);
+    }
+}
+
 static void *writer_main(void *arg)
 {
     zs_pool_t *p = arg;
@@ -269,6 +307,7 @@ static void *writer_main(void *arg)
             t->durable = rc ? -1 : 1;
             if (!rc && t->acct) refresh(p, t->acct);
         }
+        answer_waiters(p);
         pthread_cond_broadcast(&p->durable);
     }
     pthread_mutex_unlock(&p->mu);
@@ -315,6 +354,7 @@ void zs_pool_free(zs_pool_t *p)
     pthread_mutex_lock(&p->mu);
     p->stopping = 1;
     pthread_cond_broadcast(&p->work);
+    answer_waiters(p);
     pthread_cond_broadcast(&p->durable);
     pthread_cond_broadcast(&p->ready);
     pthread_mutex_unlock(&p->mu);
@@ -565,20 +605,19 @@ zs_pool_reason_t zs_pool_wait_durable(zs_pool_t *p, const uint8_t hash[32], uint
     /* The transaction cannot run before it is durable (only durable ones
        run), but a replacement may take its place: then it was written
        before (a replacement waits for that), or it is gone. */
+    waiter_t w = {.hash = hash, .seq = seq};
     pthread_mutex_lock(&p->mu);
-    for (;;) {
-        ptx_t *cur = hget(&p->txs, hash, 32, TX_KOFF);
-        if (!cur || cur->seq != seq || cur->durable) {
-            int ok = !cur || cur->seq != seq || cur->durable == 1;
-            pthread_mutex_unlock(&p->mu);
-            return ok ? ZS_POOL_OK : refuse(p, ZS_POOL_UNAVAILABLE, 0);
-        }
-        if (p->stopping) {
-            pthread_mutex_unlock(&p->mu);
-            return refuse(p, ZS_POOL_UNAVAILABLE, 0);
-        }
-        pthread_cond_wait(&p->durable, &p->mu);
+    if (durable_decided(p, hash, seq, &w.ok)) {
+        pthread_mutex_unlock(&p->mu);
+    } else {
+        sem_init(&w.sem, 0, 0);
+        w.next = p->waiters;
+        p->waiters = &w;
+        pthread_mutex_unlock(&p->mu);
+        while (sem_wait(&w.sem)) continue; /* EINTR */
+        sem_destroy(&w.sem);
     }
+    return w.ok ? ZS_POOL_OK : refuse(p, ZS_POOL_UNAVAILABLE, 0);
 }
 
 zs_pool_reason_t zs_pool_add(zs_pool_t *p, const uint8_t *raw, size_t n, const zs_tx_t *tx, const uint8_t sender[20],
