@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "host/store/zs_schema.h"
+#include "lib/base/zs_hmap.h"
 #include "lib/base/zs_time.h"
 
 typedef struct acct acct_t;
@@ -37,10 +38,6 @@ struct acct {
     uint64_t last_block; /* the block that last ran one of its transactions */
 };
 
-typedef struct {
-    void **b;
-    size_t nb, count;
-} hmap_t;
 
 /* A caller waiting for its transaction to be durable: the writer decides
    its answer and posts its own semaphore, so a group commit wakes only the
@@ -63,7 +60,7 @@ struct zs_pool {
     pthread_cond_t work;    /* the writer has work */
     pthread_t writer;
     int writer_started, stopping, store_failed;
-    hmap_t txs, accts;
+    zs_hmap_t txs, accts;
     acct_t **heap;
     size_t heap_n, heap_cap;
     uint64_t next_seq;
@@ -78,58 +75,6 @@ struct zs_pool {
     uint64_t rounds_started, rounds_done; /* the writer's batches */
     uint64_t block; /* the block the sequencer is building */
 };
-
-/* ---- Hash maps with chaining (the link is each entry's first field). */
-
-static size_t hkey(const uint8_t *k)
-{
-    uint64_t x;
-    memcpy(&x, k + 4, 8);
-    return (size_t)(x * 0x9e3779b97f4a7c15ull >> 7);
-}
-
-static void *hget(hmap_t *m, const uint8_t *key, size_t klen, size_t koff)
-{
-    if (!m->nb) return NULL;
-    for (void *e = m->b[hkey(key) & (m->nb - 1)]; e; e = *(void **)e)
-        if (!memcmp((uint8_t *)e + koff, key, klen)) return e;
-    return NULL;
-}
-
-static int hput(hmap_t *m, void *e, size_t koff)
-{
-    if (m->count + 1 > m->nb) {
-        size_t nb = m->nb ? 2 * m->nb : 1024;
-        void **b = calloc(nb, sizeof *b);
-        if (!b) return ZS_ERR_NOMEM;
-        for (size_t i = 0; i < m->nb; i++) {
-            for (void *x = m->b[i], *next; x; x = next) {
-                next = *(void **)x;
-                size_t j = hkey((uint8_t *)x + koff) & (nb - 1);
-                *(void **)x = b[j];
-                b[j] = x;
-            }
-        }
-        free(m->b);
-        m->b = b;
-        m->nb = nb;
-    }
-    size_t j = hkey((uint8_t *)e + koff) & (m->nb - 1);
-    *(void **)e = m->b[j];
-    m->b[j] = e;
-    m->count++;
-    return ZS_OK;
-}
-
-static void hdel(hmap_t *m, void *e, size_t koff)
-{
-    void **pp = &m->b[hkey((uint8_t *)e + koff) & (m->nb - 1)];
-    while (*pp && *pp != e) pp = (void **)*pp;
-    if (*pp) {
-        *pp = *(void **)e;
-        m->count--;
-    }
-}
 
 #define TX_KOFF offsetof(ptx_t, hash)
 /* Internal: the transaction to replace is not durable yet; wait and retry. */
@@ -250,7 +195,7 @@ static int push_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
    waits for the row it replaces). */
 static int durable_decided(zs_pool_t *p, const uint8_t *hash, uint64_t seq, int *ok)
 {
-    ptx_t *cur = hget(&p->txs, hash, 32, TX_KOFF);
+    ptx_t *cur = zs_hmap_get(&p->txs, hash, 32, TX_KOFF);
     *ok = !cur || cur->seq != seq || cur->durable == 1;
     return !cur || cur->seq != seq || cur->durable || p->stopping;
 }
@@ -416,13 +361,13 @@ static zs_pool_reason_t stateless_checks(zs_pool_t *p, size_t n, const zs_tx_t *
 
 static acct_t *get_acct(zs_pool_t *p, const uint8_t addr[20], uint64_t state_nonce)
 {
-    acct_t *a = hget(&p->accts, addr, 20, ACCT_KOFF);
+    acct_t *a = zs_hmap_get(&p->accts, addr, 20, ACCT_KOFF);
     if (a) return a;
     a = calloc(1, sizeof *a);
     if (!a) return NULL;
     memcpy(a->addr, addr, 20);
     a->next_nonce = state_nonce;
-    if (hput(&p->accts, a, ACCT_KOFF)) {
+    if (zs_hmap_put(&p->accts, a, ACCT_KOFF)) {
         free(a);
         return NULL;
     }
@@ -439,7 +384,7 @@ static void drop_acct_if_empty(zs_pool_t *p, acct_t *a)
 {
     if (a->n) return;
     heap_remove(p, a);
-    hdel(&p->accts, a, ACCT_KOFF);
+    zs_hmap_del(&p->accts, a, ACCT_KOFF);
     free(a->txs);
     free(a);
 }
@@ -509,9 +454,9 @@ static zs_pool_reason_t place(zs_pool_t *p, acct_t *a, ptx_t *t, size_t pos, ptx
         a->txs = nt;
         a->cap = cap;
     }
-    if (hput(&p->txs, t, TX_KOFF)) return ZS_POOL_UNAVAILABLE;
+    if (zs_hmap_put(&p->txs, t, TX_KOFF)) return ZS_POOL_UNAVAILABLE;
     if (old) {
-        hdel(&p->txs, old, TX_KOFF);
+        zs_hmap_del(&p->txs, old, TX_KOFF);
         push_u64(&p->wdel, &p->wdel_n, &p->wdel_cap, old->seq); /* its row goes with the new one's */
         a->txs[pos] = t;
         free_tx(old);
@@ -535,7 +480,7 @@ static zs_pool_reason_t insert_locked(zs_pool_t *p, const uint8_t *raw, size_t n
     zs_pool_reason_t r;
     ptx_t *t = new_ptx(raw, n, sender, &r), *old = NULL;
     if (!t) return r;
-    if (hget(&p->txs, t->hash, 32, TX_KOFF)) {
+    if (zs_hmap_get(&p->txs, t->hash, 32, TX_KOFF)) {
         free_tx(t);
         return ZS_POOL_ALREADY_KNOWN;
     }
@@ -579,7 +524,7 @@ zs_pool_reason_t zs_pool_add_nowait(zs_pool_t *p, const uint8_t *raw, size_t n, 
         if (p->cfg.account && p->cfg.account(p->cfg.account_ctx, sender, &state_nonce, &balance))
             return refuse(p, ZS_POOL_UNAVAILABLE, 0);
         pthread_mutex_lock(&p->mu);
-        if (p->epoch == epoch || hget(&p->accts, sender, 20, ACCT_KOFF)) break;
+        if (p->epoch == epoch || zs_hmap_get(&p->accts, sender, 20, ACCT_KOFF)) break;
     }
     if (p->stopping || p->store_failed) {
         p->refused[ZS_POOL_UNAVAILABLE]++;
@@ -708,7 +653,7 @@ int zs_pool_next(zs_pool_t *p, int timeout_ms, zs_pool_item_t *item)
 
 static ptx_t *find_item(zs_pool_t *p, const zs_pool_item_t *item)
 {
-    ptx_t *t = hget(&p->txs, item->tx->hash, 32, TX_KOFF);
+    ptx_t *t = zs_hmap_get(&p->txs, item->tx->hash, 32, TX_KOFF);
     return t && t->seq == item->seq ? t : NULL;
 }
 
@@ -723,7 +668,7 @@ void zs_pool_done(zs_pool_t *p, const zs_pool_item_t *item, int included)
         if (i < a->n) acct_remove_at(a, i);
         if (included) a->next_nonce = t->nonce + 1;
         a->last_block = p->block;
-        hdel(&p->txs, t, TX_KOFF);
+        zs_hmap_del(&p->txs, t, TX_KOFF);
         p->total--;
         push_u64(&p->done_rows, &p->done_n, &p->done_cap, t->seq);
         free_tx(t);
@@ -800,7 +745,7 @@ size_t zs_pool_size(zs_pool_t *p, size_t *executable, size_t *queued)
 int zs_pool_pending_nonce(zs_pool_t *p, const uint8_t addr[20], uint64_t *nonce)
 {
     pthread_mutex_lock(&p->mu);
-    acct_t *a = hget(&p->accts, addr, 20, ACCT_KOFF);
+    acct_t *a = zs_hmap_get(&p->accts, addr, 20, ACCT_KOFF);
     int found = a != NULL;
     if (a) *nonce = a->next_nonce + count_executable(p, a);
     pthread_mutex_unlock(&p->mu);
@@ -810,7 +755,7 @@ int zs_pool_pending_nonce(zs_pool_t *p, const uint8_t addr[20], uint64_t *nonce)
 int zs_pool_get(zs_pool_t *p, const uint8_t hash[32], uint8_t **raw, size_t *len, uint8_t sender[20])
 {
     pthread_mutex_lock(&p->mu);
-    ptx_t *t = hget(&p->txs, hash, 32, TX_KOFF);
+    ptx_t *t = zs_hmap_get(&p->txs, hash, 32, TX_KOFF);
     int found = 0;
     if (t && (*raw = malloc(t->raw_len))) {
         memcpy(*raw, t->raw, t->raw_len);
@@ -861,7 +806,7 @@ size_t zs_pool_list(zs_pool_t *p, zs_pool_entry_t *out, size_t max)
 int zs_pool_drop(zs_pool_t *p, const uint8_t hash[32])
 {
     pthread_mutex_lock(&p->mu);
-    ptx_t *t = hget(&p->txs, hash, 32, TX_KOFF);
+    ptx_t *t = zs_hmap_get(&p->txs, hash, 32, TX_KOFF);
     if (!t) {
         pthread_mutex_unlock(&p->mu);
         return ZS_ERR_NOTFOUND;
@@ -874,7 +819,7 @@ int zs_pool_drop(zs_pool_t *p, const uint8_t hash[32])
     size_t i = 0;
     while (i < a->n && a->txs[i] != t) i++;
     if (i < a->n) acct_remove_at(a, i);
-    hdel(&p->txs, t, TX_KOFF);
+    zs_hmap_del(&p->txs, t, TX_KOFF);
     p->total--;
     int rc = ZS_OK;
     if (p->store) {

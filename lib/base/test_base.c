@@ -1,4 +1,4 @@
-/* Unit tests of lib/base: hex, error strings, CPU detection. */
+/* Unit tests of lib/base: hex, error strings, CPU detection, the slab, the hash map. */
 #include "tests/support/zs_test.h"
 
 #include <string.h>
@@ -6,6 +6,7 @@
 #include "lib/base/zs_cpu.h"
 #include "lib/base/zs_err.h"
 #include "lib/base/zs_hex.h"
+#include "lib/base/zs_hmap.h"
 #include "lib/base/zs_slab.h"
 
 static void test_hex_roundtrip(void **state)
@@ -96,6 +97,41 @@ static void test_slab(void **state)
     assert_int_equal(s.in_use, 0);
 }
 
+/* The intrusive map through its growth: every entry found by its key,
+   a removed one gone, the others still there. */
+typedef struct item {
+    struct item *link;
+    uint8_t key[32];
+} item_t;
+
+static void test_hmap(void **state)
+{
+    (void)state;
+    enum { N = 5000 };
+    static item_t it[N];
+    zs_hmap_t m = {0};
+    for (int i = 0; i < N; i++) {
+        for (int k = 0; k < 32; k++) it[i].key[k] = (uint8_t)((i * 2654435761u) >> (k % 24) ^ (uint8_t)k);
+        memcpy(it[i].key, &i, sizeof i);
+        memcpy(it[i].key + 4, &i, sizeof i);
+        it[i].key[8] = (uint8_t)(i * 7);
+        assert_int_equal(zs_hmap_put(&m, &it[i], offsetof(item_t, key)), 0);
+    }
+    assert_int_equal(m.count, N);
+    assert_true(m.nb >= N);
+    for (int i = 0; i < N; i++) assert_ptr_equal(zs_hmap_get(&m, it[i].key, 32, offsetof(item_t, key)), &it[i]);
+    for (int i = 0; i < N; i += 2) zs_hmap_del(&m, &it[i], offsetof(item_t, key));
+    assert_int_equal(m.count, N / 2);
+    for (int i = 0; i < N; i++)
+        assert_ptr_equal(zs_hmap_get(&m, it[i].key, 32, offsetof(item_t, key)), i % 2 ? &it[i] : NULL);
+    uint8_t absent[32] = {0xff};
+    assert_null(zs_hmap_get(&m, absent, 32, offsetof(item_t, key)));
+    zs_hmap_t empty = {0};
+    assert_null(zs_hmap_get(&empty, absent, 32, 0));
+    zs_hmap_del(&empty, &it[1], offsetof(item_t, key)); /* nothing there: no effect */
+    free(m.b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -104,6 +140,7 @@ int main(void)
         cmocka_unit_test(test_strerror),
         cmocka_unit_test(test_cpu),
         cmocka_unit_test(test_slab),
+        cmocka_unit_test(test_hmap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
