@@ -230,6 +230,7 @@ const char *zs_exec_batch_precount(size_t len, const zs_exec_entry_t *v, size_t 
         } else if (v[i].decoded || v[i].why) {
             zs_vcount_rlp_t rlp;
             zs_exec_batch_rlp(&v[i].ent, &v[i].tx, v[i].chain_mismatch, &rlp);
+            rlp.recovered = v[i].sig_ok;
             zs_vcount_rlp_parsing(&a, &rlp);
         }
     }

@@ -342,8 +342,11 @@ static void process_contract_call(zs_vacc_t *a, size_t code_len, int is_deploy, 
 }
 
 /* The secp256k1 check every ecrecover makes: the cheap failure, the
-   x-coordinate without a square root, or a full recovery. */
-static void ecrecover(zs_vacc_t *a, uint8_t v, const uint8_t r[32], const uint8_t s[32], int precompiled)
+   x-coordinate without a square root, or a full recovery.  on_curve: the
+   caller already recovered a key from this signature, so r is a point's
+   x-coordinate (the test below would succeed: it costs a square root). */
+static void ecrecover(zs_vacc_t *a, uint8_t v, const uint8_t r[32], const uint8_t s[32], int precompiled,
+                      int on_curve)
 {
     static const uint8_t n_minus_1[32] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
                                           0xff, 0xff, 0xff, 0xff, 0xfe, 0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48,
@@ -365,7 +368,7 @@ static void ecrecover(zs_vacc_t *a, uint8_t v, const uint8_t r[32], const uint8_
     secp256k1_pubkey pk;
     pk33[0] = 0x02;
     memcpy(pk33 + 1, r, 32);
-    if (!secp256k1_ec_pubkey_parse(secp256k1_context_static, &pk, pk33, 33)) {
+    if (!on_curve && !secp256k1_ec_pubkey_parse(secp256k1_context_static, &pk, pk33, 33)) {
         S(4527);
         A(1014);
         B(10);
@@ -435,7 +438,7 @@ void zs_vcount_rlp_parsing(zs_vacc_t *a, const zs_vcount_rlp_t *t)
         add_batch_hash_data(a);
     }
     shl_arith(a);
-    ecrecover(a, t->v, t->r, t->s, 0);
+    ecrecover(a, t->v, t->r, t->s, 0, t->recovered);
 }
 
 void zs_vcount_process_tx(zs_vacc_t *a, size_t code_len, int is_deploy)
@@ -793,7 +796,7 @@ void zs_vcount_pre_ecrecover(zs_vacc_t *a, uint8_t v, const uint8_t r[32], const
     S(35);
     B(1);
     for (int i = 0; i < 4; i++) read_from_calldata_offset(a);
-    ecrecover(a, v, r, s, 1);
+    ecrecover(a, v, r, s, 1, 0);
     mstore_x(a);
     mstore_x(a);
 }

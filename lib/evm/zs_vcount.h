@@ -67,6 +67,8 @@ typedef struct {
     size_t rlp_len, data_len, gas_price_len, gas_limit_len, value_len, chain_id_len, nonce_len;
     uint8_t v;
     uint8_t r[32], s[32];
+    int recovered; /* the signature was recovered to a sender (with parity 0 or 1): r is then
+                      the x-coordinate of a curve point, which spares the square-root test */
 } zs_vcount_rlp_t;
 void zs_vcount_rlp_parsing(zs_vacc_t *a, const zs_vcount_rlp_t *t);
 /* After a transaction ran: the code length of its target (for a creation,
