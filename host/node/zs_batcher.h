@@ -54,7 +54,9 @@ int zs_batcher_fits(zs_batcher_t *b, const zs_batch_policy_t *p, size_t raw_len,
    fork 12's budgets less what the batch has used, less what the batch's
    own steps (over its data with tx in it) and tx's RLP parsing will cost;
    *empty says the batch holds no transaction yet (one that does not fit
-   then fits no batch).  0, ZS_ERR_NOMEM, or the encoder's error. */
+   then fits no batch).  tx's sender was recovered (a pool transaction):
+   the RLP parsing's ecrecover is counted as a successful one.  0,
+   ZS_ERR_NOMEM, or the encoder's error. */
 ZS_MUST_USE int zs_batcher_room(zs_batcher_t *b, const zs_tx_t *tx, zs_vcount_t *room, int *empty);
 
 /* The open batch is full by its counters: it closes at the end of this
