@@ -57,6 +57,7 @@ typedef struct {
     uint64_t sent_ms;       /* monotonic; reset to boot time after a restart */
     uint64_t bumps;
     uint32_t vanished;      /* re-sent and gone again (RAM only) */
+    uint32_t unheld;        /* checks in a row whose receipt L1's nonce did not hold (RAM only) */
     /* A blob transaction (sequenceBlobBatches): its blobs, maxFeePerBlobGas,
        and the blob chain's accInputHash after it (nblobs 0: calldata). */
     uint32_t nblobs;

@@ -359,11 +359,18 @@ enum { NEXT = 0, STOP = 1 };
    answering the receipt (and the transaction, and "already known") of a
    block whose effects the reorg took: the contract never saw it and the
    nonce is free again.  Such a version is forgotten and the submission
-   signed anew (more gas, so a new hash).  1 when that happened. */
+   signed anew (more gas, so a new hash), once two checks in a row saw it
+   (a node behind a balancer may answer "latest" from a backend a block
+   behind).  1 when the receipt is not taken this time. */
 static int ghost_receipt(fw_submit_t *s, fw_sub_t *sub, int *rc)
 {
     uint64_t n;
-    if ((*rc = fw_l1_nonce(&s->l1, s->address, "latest", &n)) || n > sub->nonce) return 0;
+    if ((*rc = fw_l1_nonce(&s->l1, s->address, "latest", &n)) || n > sub->nonce) {
+        sub->unheld = 0;
+        return 0;
+    }
+    if (++sub->unheld < 2) return 1;
+    sub->unheld = 0;
     fw_alarm(s->log, "L1 answers a receipt (block %llu) for nonce %llu that its state does not hold (nonce %llu); "
              "signing it again", (unsigned long long)sub->mined_block, (unsigned long long)sub->nonce,
              (unsigned long long)n);

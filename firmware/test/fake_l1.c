@@ -261,7 +261,8 @@ static json_t *hexj(const uint8_t *p, size_t n)
 static uint64_t tag_block(const fake_l1_t *l1, json_t *tag)
 {
     const char *s = json_string_value(tag);
-    if (!s || !strcmp(s, "latest") || !strcmp(s, "pending")) return l1->head;
+    if (!s || !strcmp(s, "latest")) return l1->lag_latest && l1->head ? l1->head - 1 : l1->head;
+    if (!strcmp(s, "pending")) return l1->head;
     uint64_t v = strtoull(s, NULL, 16);
     return v > l1->head ? l1->head : v;
 }
@@ -324,6 +325,9 @@ static json_t *call(fake_l1_t *l1, const char *m, json_t *params, const char **e
     if (!strcmp(m, "eth_getTransactionCount")) {
         const char *tag = json_string_value(json_array_get(params, 1));
         uint64_t n = l1->nonce_mined;
+        if (l1->lag_latest && tag && !strcmp(tag, "latest"))
+            for (size_t i = 0; i < l1->ntxs; i++)
+                if (l1->txs[i].mined && l1->txs[i].block == l1->head) n--;
         if (tag && !strcmp(tag, "pending"))
             for (size_t i = 0; i < l1->ntxs; i++)
                 if (!l1->txs[i].mined && !l1->txs[i].dropped && l1->txs[i].nonce >= n) n = l1->txs[i].nonce + 1;

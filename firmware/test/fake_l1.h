@@ -58,6 +58,8 @@ typedef struct {
     int reject_sends;      /* refuse every eth_sendRawTransaction with next_error_msg */
     int ghost_reorg;       /* as anvil when a reorg races a send: a reorged-out transaction keeps
                               answering its receipt and by hash, and is "already known" */
+    int lag_latest;        /* "latest" (block, calls, nonce) answered as the block before the head, as
+                              a balancer's backend a block behind; receipts stay current */
     uint64_t gas_extra_pct; /* mining drops transactions whose gas is below (floor + this %) */
     uint64_t dropped_at_mining;
     uint64_t now_s;        /* block timestamps */

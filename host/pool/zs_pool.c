@@ -38,7 +38,6 @@ struct acct {
     uint64_t last_block; /* the block that last ran one of its transactions */
 };
 
-
 /* A caller waiting for its transaction to be durable: the writer decides
    its answer and posts its own semaphore, so a group commit wakes only the
    callers it concerns and none of them takes the pool's lock again. */
