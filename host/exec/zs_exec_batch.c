@@ -58,7 +58,8 @@ static size_t min_len(const zs_u256_t *v, size_t zero)
     return n ? n : zero;
 }
 
-void zs_exec_batch_rlp(const zs_batch_entry_t *ent, const zs_tx_t *tx, int chain_mismatch, zs_vcount_rlp_t *o)
+void zs_exec_batch_rlp(const zs_batch_entry_t *ent, const zs_tx_t *tx, int chain_mismatch, int recovered,
+                       zs_vcount_rlp_t *o)
 {
     memset(o, 0, sizeof *o);
     zs_u256_t t;
@@ -78,6 +79,7 @@ void zs_exec_batch_rlp(const zs_batch_entry_t *ent, const zs_tx_t *tx, int chain
     o->v = ent->v;
     memcpy(o->r, ent->r, 32);
     memcpy(o->s, ent->s, 32);
+    o->recovered = recovered;
 }
 
 const char *zs_exec_batch_decode(const uint8_t *data, size_t len, uint64_t chain_id, zs_exec_entry_t **out, size_t *n)
@@ -229,8 +231,7 @@ const char *zs_exec_batch_precount(size_t len, const zs_exec_entry_t *v, size_t 
             else zs_vcount_decode_change_l2_block(&a);
         } else if (v[i].decoded || v[i].why) {
             zs_vcount_rlp_t rlp;
-            zs_exec_batch_rlp(&v[i].ent, &v[i].tx, v[i].chain_mismatch, &rlp);
-            rlp.recovered = v[i].sig_ok;
+            zs_exec_batch_rlp(&v[i].ent, &v[i].tx, v[i].chain_mismatch, v[i].sig_ok, &rlp);
             zs_vcount_rlp_parsing(&a, &rlp);
         }
     }

@@ -98,7 +98,9 @@ void zs_exec_l1_leaf_value(const zs_l1_info_t *l, uint8_t out[32]);
 void zs_exec_l1_proof_root(const uint8_t leaf[32], const uint8_t (*proof)[32], uint32_t index, uint8_t out[32]);
 
 /* The counters' view of a transaction entry (zs_vcount_rlp_parsing);
-   chain_mismatch: the transaction is of another chain. */
-void zs_exec_batch_rlp(const zs_batch_entry_t *ent, const zs_tx_t *tx, int chain_mismatch, zs_vcount_rlp_t *out);
+   chain_mismatch: the transaction is of another chain; recovered: its
+   sender was recovered from the signature. */
+void zs_exec_batch_rlp(const zs_batch_entry_t *ent, const zs_tx_t *tx, int chain_mismatch, int recovered,
+                       zs_vcount_rlp_t *out);
 
 #endif

@@ -201,8 +201,7 @@ int zs_batcher_room(zs_batcher_t *b, const zs_tx_t *tx, zs_vcount_t *room, int *
     zs_batch_entry_t ent;
     if (zs_batch_next(b->enc, b->enc_len, &pos, &ent, NULL) != 1) return ZS_ERR_STATE;
     zs_vcount_rlp_t rlp;
-    zs_exec_batch_rlp(&ent, tx, 0, &rlp);
-    rlp.recovered = 1; /* a pool transaction: its sender was recovered at admission */
+    zs_exec_batch_rlp(&ent, tx, 0, 1 /* a pool transaction: recovered at admission */, &rlp);
     zs_vacc_t a = {0};
     zs_vcount_rlp_parsing(&a, &rlp);
     memset(&b->enc_rlp, 0, sizeof b->enc_rlp);
