@@ -6,6 +6,7 @@
 
 #include "firmware/fw_rollup.h"
 #include "firmware/fw_submit_priv.h"
+#include "lib/base/zs_hex.h"
 #include "lib/batch/zs_batch.h"
 #include "lib/keccak/zs_keccak.h"
 #include "lib/tx/zs_tx.h"
@@ -230,7 +231,8 @@ static int bump_gas(fw_submit_t *s, fw_sub_t *sub, int more_gas)
 /* ---- Reconcile. */
 
 /* What L1 says now: its head, the contract's last batch at the head (*L)
-   and at the confirmation depth (*Lc), our nonces. */
+   and at the confirmation depth (*Lc), our nonces (at "latest", read
+   after: a receipt is checked against them). */
 static int read_l1(fw_submit_t *s, fw_l1_block_t *head, uint64_t *L, uint64_t *Lc)
 {
     int rc;
@@ -239,9 +241,10 @@ static int read_l1(fw_submit_t *s, fw_l1_block_t *head, uint64_t *L, uint64_t *L
     s->l1_head_ts = head->timestamp;
     s->l1_base_fee = head->base_fee;
     *Lc = 0;
-    if ((rc = fw_rollup_last_batch(&s->l1, s->cfg->rollup, "latest", L))) return rc;
+    char tag[24];
+    tag_of(tag, head->number); /* not "latest": a block mined since would not be head's */
+    if ((rc = fw_rollup_last_batch(&s->l1, s->cfg->rollup, tag, L))) return rc;
     if (head->number >= s->cfg->confirm_depth) {
-        char tag[24];
         tag_of(tag, head->number - s->cfg->confirm_depth);
         if ((rc = fw_rollup_last_batch(&s->l1, s->cfg->rollup, tag, Lc))) return rc;
     }
@@ -283,19 +286,56 @@ static int take_drops(fw_submit_t *s, uint64_t L, uint64_t Lc, int *changed)
     return ZS_OK;
 }
 
+/* An answer for batch L's accInputHash that is none (L > 0: the contract
+   stores a hash for every sequence it takes) or not what the firmware
+   computed for its own submission ending at L. */
+static int odd_acc(const fw_submit_t *s, uint64_t L, const uint8_t acc[32])
+{
+    static const uint8_t zero[32];
+    if (L > 0 && !memcmp(acc, zero, 32)) return 1;
+    for (size_t i = 0; i < s->j->nsubs; i++)
+        if (s->j->subs[i].last == L && memcmp(s->j->subs[i].final_acc, acc, 32)) return 1;
+    return 0;
+}
+
 /* What L1 holds moved (or must be read again): the contract's accInputHash
-   for batch L. */
+   for batch L, read at the head L was read at.  An odd answer is taken only
+   when the next read says the same (a hash; never none): anvil, mining, has
+   answered a call with a state that is not its head's, and a balancer's
+   backends may differ.  Until then nothing new is built on it. */
 static int take_virtual(fw_submit_t *s, uint64_t L, uint64_t head, int *changed)
 {
     fw_journal_t *j = s->j;
     if (L == j->cur.virtual_ && !*changed && !s->acc_stale) return ZS_OK;
-    s->acc_stale = 0;
     uint8_t acc[32];
-    int rc = fw_rollup_acc(&s->l1, s->cfg->rollup, L, "latest", acc);
+    char tag[24];
+    tag_of(tag, head);
+    int rc = fw_rollup_acc(&s->l1, s->cfg->rollup, L, tag, acc);
     if (rc) return rc;
-    for (size_t i = 0; i < j->nsubs; i++)
-        if (j->subs[i].last == L && memcmp(j->subs[i].final_acc, acc, 32))
-            fw_alarm(s->log, "the rollup's accInputHash for batch %llu is not the firmware's", (unsigned long long)L);
+    if (odd_acc(s, L, acc)) {
+        static const uint8_t none[32];
+        int none_at_all = !memcmp(acc, none, 32);
+        char hex[67];
+        zs_hex_encode_0x(hex, acc, 32);
+        if (s->odd_batch != L || memcmp(s->odd_acc, acc, 32)) {
+            fw_log(s->log, "L1 answers %s as the accInputHash of batch %llu (block %llu): reading it again", hex,
+                   (unsigned long long)L, (unsigned long long)head);
+            s->odd_batch = L;
+            memcpy(s->odd_acc, acc, 32);
+            s->odd_reads = 1;
+            s->acc_stale = 1;
+            return ZS_OK;
+        }
+        if (none_at_all) { /* never built on: said once, read again each reconcile */
+            if (s->odd_reads++ == 1)
+                fw_alarm(s->log, "L1 answers no accInputHash for batch %llu: nothing is posted until it does",
+                         (unsigned long long)L);
+            return ZS_OK;
+        }
+        fw_alarm(s->log, "the rollup's accInputHash for batch %llu is %s, not the firmware's", (unsigned long long)L, hex);
+    }
+    s->acc_stale = 0;
+    s->odd_batch = 0;
     j->cur.virtual_ = L;
     memcpy(j->cur.virtual_acc, acc, 32);
     j->cur.virtual_l1_block = head;

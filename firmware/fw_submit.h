@@ -64,7 +64,10 @@ typedef struct {
     uint32_t info_index;
     uint8_t info_root[32];
     int fee_alarm, backpressure;
-    int acc_stale; /* re-read the contract's accInputHash (after a revert) */
+    int acc_stale; /* re-read the contract's accInputHash (after a revert, or an odd answer) */
+    uint64_t odd_batch;  /* an answer for this batch's accInputHash that was not taken yet (0: none) */
+    uint8_t odd_acc[32]; /* what it said */
+    uint64_t odd_reads;  /* how often in a row */
     int nonce_gap; /* our pending transactions sit above a nonce nobody will use: number from L1's */
     char status[200];
 

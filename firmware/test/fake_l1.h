@@ -60,6 +60,7 @@ typedef struct {
                               answering its receipt and by hash, and is "already known" */
     int lag_latest;        /* "latest" (block, calls, nonce) answered as the block before the head, as
                               a balancer's backend a block behind; receipts stay current */
+    uint64_t acc_reads_none; /* the next this many sequencedBatches() calls answer no accInputHash */
     uint64_t gas_extra_pct; /* mining drops transactions whose gas is below (floor + this %) */
     uint64_t dropped_at_mining;
     uint64_t now_s;        /* block timestamps */

@@ -429,6 +429,44 @@ static void test_receipt_before_latest(void **state)
     assert_once(3);
 }
 
+/* A node that once answers no accInputHash for the batch it says is its
+   last (anvil did, mining, on a fresh chain): the answer is read again,
+   not taken; a node that keeps answering none holds new submissions, with
+   an alarm, until it answers. */
+static void test_acc_answered_none(void **state)
+{
+    (void)state;
+    boot();
+    for (uint64_t b = 1; b <= 3; b++) seal(b, 700);
+    run(1000);
+    L1.acc_reads_none = 1;
+    mine(1);
+    run(1000);
+    assert_int_equal(L1.acc_reads_none, 0);
+    assert_int_equal(FW.journal.cur.virtual_, 3);
+    assert_memory_equal(FW.journal.cur.virtual_acc, L1.accs[3], 32);
+    assert_true(has_log("as the accInputHash of batch 3"));
+    assert_false(has_alarm("not the firmware's"));
+
+    seal(4, 700);
+    run(1000);
+    L1.acc_reads_none = 1000;
+    mine(1);
+    seal(5, 700);
+    run(3000);
+    assert_true(has_alarm("answers no accInputHash for batch 4"));
+    uint64_t sends = L1.sends;
+    run(3000);
+    assert_int_equal(L1.sends, sends); /* nothing built on none */
+    assert_int_equal(FW.journal.cur.virtual_, 3);
+    L1.acc_reads_none = 0;
+    run(1000);
+    mine(3);
+    assert_int_equal(FW.journal.cur.virtual_, 5);
+    assert_memory_equal(FW.journal.cur.virtual_acc, L1.accs[5], 32);
+    assert_once(5);
+}
+
 static void test_fresh_chain_with_pending(void **state)
 {
     (void)state;
@@ -716,6 +754,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reorg, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reorg_ghost_receipt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_receipt_before_latest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_acc_answered_none, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fresh_chain_with_pending, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mailbox, setup, teardown),
         cmocka_unit_test_setup_teardown(test_console, setup, teardown),
