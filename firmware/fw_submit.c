@@ -241,10 +241,9 @@ static int read_l1(fw_submit_t *s, fw_l1_block_t *head, uint64_t *L, uint64_t *L
     s->l1_head_ts = head->timestamp;
     s->l1_base_fee = head->base_fee;
     *Lc = 0;
-    char tag[24];
-    tag_of(tag, head->number); /* not "latest": a block mined since would not be head's */
-    if ((rc = fw_rollup_last_batch(&s->l1, s->cfg->rollup, tag, L))) return rc;
+    if ((rc = fw_rollup_last_batch(&s->l1, s->cfg->rollup, "latest", L))) return rc;
     if (head->number >= s->cfg->confirm_depth) {
+        char tag[24];
         tag_of(tag, head->number - s->cfg->confirm_depth);
         if ((rc = fw_rollup_last_batch(&s->l1, s->cfg->rollup, tag, Lc))) return rc;
     }
@@ -299,18 +298,17 @@ static int odd_acc(const fw_submit_t *s, uint64_t L, const uint8_t acc[32])
 }
 
 /* What L1 holds moved (or must be read again): the contract's accInputHash
-   for batch L, read at the head L was read at.  An odd answer is taken only
-   when the next read says the same (a hash; never none): anvil, mining, has
-   answered a call with a state that is not its head's, and a balancer's
-   backends may differ.  Until then nothing new is built on it. */
+   for batch L (latest, as L was read: anvil answered none far more often
+   at the head's block number).  An odd answer is taken only when the next
+   read says the same (a hash; never none): anvil, mining, has answered a
+   call from a state without the sequence it had just reported, and a
+   balancer's backends may differ.  Until then nothing new is built on it. */
 static int take_virtual(fw_submit_t *s, uint64_t L, uint64_t head, int *changed)
 {
     fw_journal_t *j = s->j;
     if (L == j->cur.virtual_ && !*changed && !s->acc_stale) return ZS_OK;
     uint8_t acc[32];
-    char tag[24];
-    tag_of(tag, head);
-    int rc = fw_rollup_acc(&s->l1, s->cfg->rollup, L, tag, acc);
+    int rc = fw_rollup_acc(&s->l1, s->cfg->rollup, L, "latest", acc);
     if (rc) return rc;
     if (odd_acc(s, L, acc)) {
         static const uint8_t none[32];
