@@ -9,13 +9,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ok, eq, done, skip } from '../tests/integ/tap.mjs';
+import { ok, eq, done, skip, tempDir } from '../tests/integ/tap.mjs';
 import { devKeys, start as startZkseqd } from '../tests/integ/zkseqd.mjs';
 import { startAppliance, verifyL1, ethers, rpc, sleep } from '../tests/integ/appliance.mjs';
 import { bin } from '../tests/integ/tap.mjs';
 import { l2Contracts } from '../tests/integ/l2contracts.mjs';
 
-const pwFile = path.join(fs.mkdtempSync('/tmp/zkseq-pw-'), 'console.pw');
+const pwFile = path.join(tempDir('pw'), 'console.pw');
 fs.writeFileSync(pwFile, 'let-me-in\n', { mode: 0o600 });
 const app = await startAppliance({ name: 'l1e2e', fwArgs: ['--console-password-file', pwFile] });
 const tmuxName = `zkseq-console-${process.pid}`;

@@ -20,11 +20,11 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ok, eq, done, bin } from '../tests/integ/tap.mjs';
+import { ok, eq, done, bin, tempDir } from '../tests/integ/tap.mjs';
 import { devKeys } from '../tests/integ/zkseqd.mjs';
 import { startAppliance, verifyL1, transferLoad, ethers, rpc, sleep } from '../tests/integ/appliance.mjs';
 
-const cfgDir = fs.mkdtempSync('/tmp/zkseq-fwcfg-');
+const cfgDir = tempDir('fwcfg');
 const fwCfg = path.join(cfgDir, 'fw.json');
 fs.writeFileSync(fwCfg, JSON.stringify({ policy: { max_age_ms: 500 }, poll_ms: 300, stuck_ms: 4000, l1_timeout_ms: 1500 }));
 const app = await startAppliance({ name: 'l1faults', fwArgs: ['--config', fwCfg] });

@@ -2,6 +2,8 @@
 // tests/run counts the "ok" / "not ok" lines; a failed check also makes the
 // script exit non-zero.  skip(reason) exits 77, which tests/run reports.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,6 +32,16 @@ export function eq(a, b, msg) {
   return ok(sa === sb, msg, `got ${sa}\nwant ${sb}`);
 }
 
+// tempDir(name): a fresh directory under the system's temporary one.
+// done() removes every one made when all checks passed (ZS_KEEP_TMP=1 keeps
+// them); after a failure they stay, named in the output, to be read.
+const scratch = [];
+export function tempDir(name) {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `zkseq-${name}-`));
+  scratch.push(d);
+  return d;
+}
+
 export function skip(reason) {
   console.log(`# skipped: ${reason}`);
   console.log(reason);
@@ -38,7 +50,8 @@ export function skip(reason) {
 
 export function done() {
   console.log(`1..${n}`);
-  if (failed) console.log(`# ${failed} of ${n} checks failed`);
+  if (failed) console.log(`# ${failed} of ${n} checks failed; kept to read: ${scratch.join(' ')}`);
+  else if (!process.env.ZS_KEEP_TMP) for (const d of scratch) fs.rmSync(d, { recursive: true, force: true });
   process.exit(failed ? 1 : 0);
 }
 

@@ -3,9 +3,10 @@
 // a JSON-RPC helper.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { bin, testBin } from './tap.mjs';
+import { bin, testBin, tempDir } from './tap.mjs';
+
+export { tempDir };
 
 export const devKeys = [
   '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
@@ -19,10 +20,6 @@ export const devKeys = [
   '0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97',
   '0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6',
 ];
-
-export function tempDir(name) {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `zkseq-${name}-`));
-}
 
 // start({datadir, args, program}) -> {url, port, udpPort, proc, log(), stop(sig)};
 // program 'zkseqd-sim' is the test build with the card's sim backend.

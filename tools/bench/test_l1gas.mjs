@@ -7,11 +7,10 @@
 // (gas is deterministic, so this is a property, not a timing).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { ok, eq, done, top, bin } from '../../tests/integ/tap.mjs';
+import { ok, eq, done, top, bin, tempDir } from '../../tests/integ/tap.mjs';
 
-const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'zs-l1gas-')), 'r.json');
+const json = path.join(tempDir('l1gas'), 'r.json');
 execFileSync(path.join(top, 'tools/bench/run'), ['--quick', '--json', json, 'l1gas'],
   { env: { ...process.env, ZS_BIN: bin }, stdio: ['ignore', 'ignore', 'inherit'] });
 const r = JSON.parse(fs.readFileSync(json, 'utf8'));

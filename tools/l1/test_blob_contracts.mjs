@@ -13,10 +13,10 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ok, eq, done, bin, vectors } from '../../tests/integ/tap.mjs';
+import { ok, eq, done, bin, vectors, tempDir } from '../../tests/integ/tap.mjs';
 import { startAnvil, deploy, contracts, freePort, ethers, rollupAt, gerAt, DEPLOYER_KEY } from './devnet-lib.mjs';
 
-const tmp = fs.mkdtempSync('/tmp/zkseq-blobc-');
+const tmp = tempDir('blobc');
 const zkseq = (...a) => JSON.parse(execFileSync(path.join(bin, 'zkseq'), a, { maxBuffer: 64 << 20 }).toString());
 const cases = JSON.parse(fs.readFileSync(path.join(vectors, 'polygon/blob/blob-inner-data.json'), 'utf8'));
 const typeName = ['calldata', 'blob', 'forced'];

@@ -3,7 +3,7 @@
 // vectors, and clear errors (stderr, exit 1, nothing on stdout) for bad input.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ok, eq, done, run, vectors } from '../../tests/integ/tap.mjs';
+import { ok, eq, done, run, vectors, tempDir } from '../../tests/integ/tap.mjs';
 
 // keccak: the Keccak team's short-message answers.
 const kat = fs.readFileSync(path.join(vectors, 'ethereum/keccak/pycryptodome_keccak_ShortMsgKAT_256.txt'), 'utf8');
@@ -14,7 +14,7 @@ for (const [, bits, msg, md] of cases) {
   const r = run('zkseq', ['keccak', hex]);
   eq(r.json, '0x' + md.toLowerCase(), `keccak of ${bits / 8} bytes`);
 }
-const tmp = fs.mkdtempSync('/tmp/zkseq-cli-');
+const tmp = tempDir('cli');
 fs.writeFileSync(path.join(tmp, 'dog'), 'dog');
 eq(run('zkseq', ['keccak', '--file', path.join(tmp, 'dog')]).json,
   run('zkseq', ['keccak', '0x646f67']).json, 'keccak --file equals keccak of the same bytes');
