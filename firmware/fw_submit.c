@@ -285,13 +285,18 @@ static int take_drops(fw_submit_t *s, uint64_t L, uint64_t Lc, int *changed)
     return ZS_OK;
 }
 
+static int is_none(const uint8_t acc[32])
+{
+    static const uint8_t none[32];
+    return !memcmp(acc, none, 32);
+}
+
 /* An answer for batch L's accInputHash that is none (L > 0: the contract
    stores a hash for every sequence it takes) or not what the firmware
    computed for its own submission ending at L. */
 static int odd_acc(const fw_submit_t *s, uint64_t L, const uint8_t acc[32])
 {
-    static const uint8_t zero[32];
-    if (L > 0 && !memcmp(acc, zero, 32)) return 1;
+    if (L > 0 && is_none(acc)) return 1;
     for (size_t i = 0; i < s->j->nsubs; i++)
         if (s->j->subs[i].last == L && memcmp(s->j->subs[i].final_acc, acc, 32)) return 1;
     return 0;
@@ -311,8 +316,6 @@ static int take_virtual(fw_submit_t *s, uint64_t L, uint64_t head, int *changed)
     int rc = fw_rollup_acc(&s->l1, s->cfg->rollup, L, "latest", acc);
     if (rc) return rc;
     if (odd_acc(s, L, acc)) {
-        static const uint8_t none[32];
-        int none_at_all = !memcmp(acc, none, 32);
         char hex[67];
         zs_hex_encode_0x(hex, acc, 32);
         if (s->odd_batch != L || memcmp(s->odd_acc, acc, 32)) {
@@ -324,7 +327,7 @@ static int take_virtual(fw_submit_t *s, uint64_t L, uint64_t head, int *changed)
             s->acc_stale = 1;
             return ZS_OK;
         }
-        if (none_at_all) { /* never built on: said once, read again each reconcile */
+        if (is_none(acc)) { /* never built on: said once, read again each reconcile */
             if (s->odd_reads++ == 1)
                 fw_alarm(s->log, "L1 answers no accInputHash for batch %llu: nothing is posted until it does",
                          (unsigned long long)L);
