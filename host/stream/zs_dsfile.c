@@ -35,6 +35,10 @@ struct zs_dsfile {
     struct { uint8_t key[ZS_DS_MAX_BOOKMARK]; uint8_t len; uint64_t number; } pend[64];
     size_t npend;             /* bookmarks of the open operation (the writer's) */
     int overflow;             /* more than pend holds: indexed at commit by a rescan of the operation */
+    uint8_t *wbuf;            /* the open operation's bytes, written at commit in one pwrite (the writer's) */
+    size_t wlen, wcap;
+    uint64_t wstart;          /* where wbuf goes in the file */
+    uint64_t size;            /* the file's length (the writer's; it only grows, page by page) */
 };
 
 static uint64_t hash(const uint8_t *k, size_t n)
@@ -104,6 +108,7 @@ static int create(zs_dsfile_t *f, const char *path, char *err, size_t errlen)
     if (pwrite(f->fd, ZS_DS_MAGIC, ZS_DS_MAGIC_LEN, 0) != ZS_DS_MAGIC_LEN ||
         ftruncate(f->fd, ZS_DS_HEADER_PAGE + ZS_DS_DATA_PAGE))
         return io_fail(err, errlen, "cannot create", path);
+    f->size = ZS_DS_HEADER_PAGE + ZS_DS_DATA_PAGE;
     f->hdr = (zs_ds_header_t){.version = ZS_DS_VERSION, .system_id = f->system_id,
                               .stream_type = ZS_DS_STREAM_SEQUENCER, .total_length = ZS_DS_HEADER_PAGE};
     return write_header(f, &f->hdr) ? io_fail(err, errlen, "cannot write its header", path) : ZS_OK;
@@ -165,6 +170,7 @@ static int open_existing(zs_dsfile_t *f, const char *path, off_t size, char *err
                  (unsigned long long)f->hdr.system_id, (unsigned long long)f->system_id);
         return ZS_ERR_STATE;
     }
+    f->size = (uint64_t)size;
     return scan(f, path, err, errlen);
 }
 
@@ -196,6 +202,7 @@ void zs_dsfile_close(zs_dsfile_t *f)
 {
     if (!f) return;
     if (f->fd >= 0) close(f->fd);
+    free(f->wbuf);
     pthread_mutex_destroy(&f->mu);
     pthread_cond_destroy(&f->cv);
     free(f->off);
@@ -209,33 +216,42 @@ void zs_dsfile_begin(zs_dsfile_t *f)
 {
     f->npend = 0;
     f->overflow = 0;
+    f->wlen = 0;
 }
 
+/* Room for n more bytes of the open operation. */
+static int wroom(zs_dsfile_t *f, size_t n)
+{
+    if (f->wlen + n <= f->wcap) return ZS_OK;
+    size_t c = f->wcap ? f->wcap : 65536;
+    while (c < f->wlen + n) c *= 2;
+    uint8_t *b = realloc(f->wbuf, c);
+    if (!b) return ZS_ERR_NOMEM;
+    f->wbuf = b;
+    f->wcap = c;
+    return ZS_OK;
+}
+
+/* The entry goes into the operation's buffer; commit writes the buffer
+   with one pwrite (a transaction is an entry: a write and a stat each
+   cost two system calls a transaction). */
 int zs_dsfile_add(zs_dsfile_t *f, uint32_t type, const uint8_t *data, uint32_t len, uint64_t *number)
 {
     uint64_t need = ZS_DS_ENTRY_FIXED + (uint64_t)len, off = f->pos - ZS_DS_HEADER_PAGE;
     uint64_t rem = ZS_DS_DATA_PAGE - off % ZS_DS_DATA_PAGE;
     if (need > ZS_DS_DATA_PAGE) return ZS_ERR_RANGE;
-    if (off % ZS_DS_DATA_PAGE && need > rem) { /* pad to the next page */
-        static const uint8_t pad = ZS_DS_PT_PADDING;
-        if (pwrite(f->fd, &pad, 1, (off_t)f->pos) != 1) return ZS_ERR_IO;
-        f->pos += rem;
-    }
-    uint64_t end = f->pos + need, pages = (end - ZS_DS_HEADER_PAGE + ZS_DS_DATA_PAGE - 1) / ZS_DS_DATA_PAGE;
-    struct stat st;
-    if (fstat(f->fd, &st) || ((uint64_t)st.st_size < ZS_DS_HEADER_PAGE + pages * ZS_DS_DATA_PAGE &&
-                              ftruncate(f->fd, (off_t)(ZS_DS_HEADER_PAGE + pages * ZS_DS_DATA_PAGE))))
-        return ZS_ERR_IO;
-    uint8_t *buf = malloc(need);
-    if (!buf || grow(f)) {
-        free(buf);
-        return ZS_ERR_NOMEM;
+    uint64_t pad = off % ZS_DS_DATA_PAGE && need > rem ? rem : 0; /* to the next page */
+    if (!f->wlen) f->wstart = f->pos;
+    if (wroom(f, pad + need) || grow(f)) return ZS_ERR_NOMEM;
+    if (pad) {
+        memset(f->wbuf + f->wlen, 0, pad);
+        f->wbuf[f->wlen] = ZS_DS_PT_PADDING;
+        f->wlen += pad;
+        f->pos += pad;
     }
     zs_ds_entry_t e = {.packet = ZS_DS_PT_DATA, .type = type, .number = f->entries, .data = data, .len = len};
-    zs_ds_entry_encode(&e, buf);
-    ssize_t w = pwrite(f->fd, buf, need, (off_t)f->pos);
-    free(buf);
-    if (w != (ssize_t)need) return ZS_ERR_IO;
+    zs_ds_entry_encode(&e, f->wbuf + f->wlen);
+    f->wlen += need;
     if (type == ZS_DS_ET_BOOKMARK && len <= ZS_DS_MAX_BOOKMARK) {
         if (f->npend < sizeof f->pend / sizeof f->pend[0]) {
             memcpy(f->pend[f->npend].key, data, len);
@@ -247,7 +263,22 @@ int zs_dsfile_add(zs_dsfile_t *f, uint32_t type, const uint8_t *data, uint32_t l
     }
     f->off[f->entries] = f->pos;
     *number = f->entries++;
-    f->pos = end;
+    f->pos += need;
+    return ZS_OK;
+}
+
+/* The operation's bytes to the file, grown to whole pages first. */
+static int flush_operation(zs_dsfile_t *f)
+{
+    if (!f->wlen) return ZS_OK;
+    uint64_t pages = (f->pos - ZS_DS_HEADER_PAGE + ZS_DS_DATA_PAGE - 1) / ZS_DS_DATA_PAGE;
+    uint64_t want = ZS_DS_HEADER_PAGE + pages * ZS_DS_DATA_PAGE;
+    if (f->size < want) {
+        if (ftruncate(f->fd, (off_t)want)) return ZS_ERR_IO;
+        f->size = want;
+    }
+    if (pwrite(f->fd, f->wbuf, f->wlen, (off_t)f->wstart) != (ssize_t)f->wlen) return ZS_ERR_IO;
+    f->wlen = 0;
     return ZS_OK;
 }
 
@@ -257,7 +288,7 @@ int zs_dsfile_commit(zs_dsfile_t *f)
     zs_ds_header_t h = f->hdr;
     h.total_length = f->pos;
     h.total_entries = f->entries;
-    if (fdatasync(f->fd) || write_header(f, &h)) return ZS_ERR_IO;
+    if (flush_operation(f) || fdatasync(f->fd) || write_header(f, &h)) return ZS_ERR_IO;
     pthread_mutex_lock(&f->mu);
     f->hdr = h;
     int rc = ZS_OK;
@@ -276,6 +307,7 @@ void zs_dsfile_rollback(zs_dsfile_t *f)
     pthread_mutex_unlock(&f->mu);
     f->npend = 0;
     f->overflow = 0;
+    f->wlen = 0;
 }
 
 /* ---- Readers. */
