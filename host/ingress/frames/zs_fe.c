@@ -1,6 +1,7 @@
 #include "host/ingress/frames/zs_fe.h"
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,15 @@ typedef struct {
     uint16_t alen[RING];
 } client_t;
 
+/* A worker waiting for its admission turn sleeps on the turn of its
+   ticket (ticket % workers); the worker before it posts only that one
+   (a broadcast woke every waiting worker, and all but one slept again:
+   16 futex calls a frame with 4 workers). */
+typedef struct {
+    sem_t sem;
+    int waiting; /* under tmu */
+} turn_t;
+
 struct zs_fe {
     zs_node_t *node;
     zs_fe_cfg_t cfg;
@@ -70,8 +80,8 @@ struct zs_fe {
     uint64_t next_ticket;
 
     pthread_mutex_t tmu; /* admission order */
-    pthread_cond_t tcv;
     uint64_t admit_ticket;
+    turn_t *turns;       /* one per worker: the tickets in flight are consecutive, one a worker */
 
     pthread_mutex_t cmu; /* the answer cache */
     client_t *clients;
@@ -246,6 +256,30 @@ static void unwant_refused(zs_fe_t *u, const zs_submit_t *sub, uint16_t n, uint6
     pthread_mutex_unlock(&u->pmu);
 }
 
+static void wait_turn(zs_fe_t *u, uint64_t ticket)
+{
+    pthread_mutex_lock(&u->tmu);
+    if (u->admit_ticket == ticket) {
+        pthread_mutex_unlock(&u->tmu);
+        return;
+    }
+    turn_t *t = &u->turns[ticket % u->cfg.workers];
+    t->waiting = 1;
+    pthread_mutex_unlock(&u->tmu);
+    while (sem_wait(&t->sem)) continue; /* EINTR */
+}
+
+static void pass_turn(zs_fe_t *u)
+{
+    pthread_mutex_lock(&u->tmu);
+    turn_t *t = &u->turns[++u->admit_ticket % u->cfg.workers];
+    if (t->waiting) {
+        t->waiting = 0;
+        sem_post(&t->sem);
+    }
+    pthread_mutex_unlock(&u->tmu);
+}
+
 static void process(zs_fe_t *u, job_t *job)
 {
     zs_submit_frame_t *f = &job->f;
@@ -273,15 +307,10 @@ static void process(zs_fe_t *u, job_t *job)
        execute a transaction as soon as it is admitted. */
     uint64_t mine = want_confirms(u, job, sub);
     /* Admission, in arrival order. */
-    pthread_mutex_lock(&u->tmu);
-    while (u->admit_ticket != job->ticket) pthread_cond_wait(&u->tcv, &u->tmu);
-    pthread_mutex_unlock(&u->tmu);
+    wait_turn(u, job->ticket);
     for (uint16_t i = 0; i < f->n; i++)
         if (sub[i].reason == ZS_POOL_OK) zs_node_admit_nowait(u->node, f->tx[i], f->len[i], &tx[i], sender[i], &sub[i]);
-    pthread_mutex_lock(&u->tmu);
-    u->admit_ticket++;
-    pthread_cond_broadcast(&u->tcv);
-    pthread_mutex_unlock(&u->tmu);
+    pass_turn(u);
     if (mine) unwant_refused(u, sub, f->n, mine);
     /* The acker answers once the group commit is done; this worker goes on
        to the next frame. */
@@ -617,7 +646,6 @@ zs_fe_t *zs_fe_new(zs_node_t *node, const zs_fe_cfg_t *cfg, char *err, size_t er
     pthread_mutex_init(&u->qmu, NULL);
     pthread_cond_init(&u->qcv, NULL);
     pthread_mutex_init(&u->tmu, NULL);
-    pthread_cond_init(&u->tcv, NULL);
     pthread_mutex_init(&u->cmu, NULL);
     pthread_mutex_init(&u->amu, NULL);
     pthread_mutex_init(&u->pmu, NULL);
@@ -628,7 +656,9 @@ zs_fe_t *zs_fe_new(zs_node_t *node, const zs_fe_cfg_t *cfg, char *err, size_t er
     u->pend = calloc(CONFIRM_SLOTS, sizeof *u->pend);
     u->keys = calloc(cfg->nkeys ? cfg->nkeys : 1, sizeof *u->keys);
     u->workers = calloc(u->cfg.workers, sizeof *u->workers);
-    if (!u->q || !u->clients || !u->keys || !u->workers || !u->pend || zs_node_on_block(node, on_block, u) ||
+    u->turns = calloc(u->cfg.workers, sizeof *u->turns);
+    for (unsigned i = 0; u->turns && i < u->cfg.workers; i++) sem_init(&u->turns[i].sem, 0, 0);
+    if (!u->q || !u->clients || !u->keys || !u->workers || !u->turns || !u->pend || zs_node_on_block(node, on_block, u) ||
         !(u->listening = 1)) {
         snprintf(err, errlen, "out of memory");
         zs_fe_free(u);
@@ -684,10 +714,11 @@ void zs_fe_free(zs_fe_t *u)
     free(u->q);
     free(u->keys);
     free(u->workers);
+    for (unsigned i = 0; u->turns && i < u->cfg.workers; i++) sem_destroy(&u->turns[i].sem);
+    free(u->turns);
     pthread_mutex_destroy(&u->qmu);
     pthread_cond_destroy(&u->qcv);
     pthread_mutex_destroy(&u->tmu);
-    pthread_cond_destroy(&u->tcv);
     pthread_mutex_destroy(&u->cmu);
     pthread_mutex_destroy(&u->amu);
     pthread_mutex_destroy(&u->pmu);
