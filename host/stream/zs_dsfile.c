@@ -233,8 +233,8 @@ static int wroom(zs_dsfile_t *f, size_t n)
 }
 
 /* The entry goes into the operation's buffer; commit writes the buffer
-   with one pwrite (a transaction is an entry: a write and a stat each
-   cost two system calls a transaction). */
+   with one pwrite (a transaction is an entry, and an fstat and a pwrite
+   for each were two system calls a transaction). */
 int zs_dsfile_add(zs_dsfile_t *f, uint32_t type, const uint8_t *data, uint32_t len, uint64_t *number)
 {
     uint64_t need = ZS_DS_ENTRY_FIXED + (uint64_t)len, off = f->pos - ZS_DS_HEADER_PAGE;
