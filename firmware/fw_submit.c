@@ -231,8 +231,7 @@ static int bump_gas(fw_submit_t *s, fw_sub_t *sub, int more_gas)
 /* ---- Reconcile. */
 
 /* What L1 says now: its head, the contract's last batch at the head (*L)
-   and at the confirmation depth (*Lc), our nonces (at "latest", read
-   after: a receipt is checked against them). */
+   and at the confirmation depth (*Lc), our nonces. */
 static int read_l1(fw_submit_t *s, fw_l1_block_t *head, uint64_t *L, uint64_t *Lc)
 {
     int rc;

@@ -195,8 +195,9 @@ static int push_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
 static int durable_decided(zs_pool_t *p, const uint8_t *hash, uint64_t seq, int *ok)
 {
     ptx_t *cur = zs_hmap_get(&p->txs, hash, 32, TX_KOFF);
-    *ok = !cur || cur->seq != seq || cur->durable == 1;
-    return !cur || cur->seq != seq || cur->durable || p->stopping;
+    int gone = !cur || cur->seq != seq;
+    *ok = gone || cur->durable == 1;
+    return gone || cur->durable || p->stopping;
 }
 
 /* After a write or at the stop: each waiter whose transaction is decided

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "host/store/zs_schema.h"
+#include "lib/base/zs_grow.h"
 
 static const char latest_key[] = "state/latest";
 static const char oldest_key[] = "state/oldest";
@@ -25,14 +26,7 @@ struct zs_statedb {
 
 static void *scratch(void **buf, size_t *cap, size_t need)
 {
-    if (need <= *cap) return *buf;
-    size_t c = *cap ? *cap : 4096;
-    while (c < need) c *= 2;
-    void *n = realloc(*buf, c);
-    if (!n) return NULL;
-    *buf = n;
-    *cap = c;
-    return n;
+    return zs_grow(buf, cap, need, 1, 4096) ? NULL : *buf;
 }
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__

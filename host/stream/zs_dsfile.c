@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/base/zs_grow.h"
 #include "lib/base/zs_time.h"
 
 #define BM_SLOTS_MIN 1024
@@ -219,19 +220,6 @@ void zs_dsfile_begin(zs_dsfile_t *f)
     f->wlen = 0;
 }
 
-/* Room for n more bytes of the open operation. */
-static int wroom(zs_dsfile_t *f, size_t n)
-{
-    if (f->wlen + n <= f->wcap) return ZS_OK;
-    size_t c = f->wcap ? f->wcap : 65536;
-    while (c < f->wlen + n) c *= 2;
-    uint8_t *b = realloc(f->wbuf, c);
-    if (!b) return ZS_ERR_NOMEM;
-    f->wbuf = b;
-    f->wcap = c;
-    return ZS_OK;
-}
-
 /* The entry goes into the operation's buffer; commit writes the buffer
    with one pwrite (a transaction is an entry, and an fstat and a pwrite
    for each were two system calls a transaction). */
@@ -242,7 +230,7 @@ int zs_dsfile_add(zs_dsfile_t *f, uint32_t type, const uint8_t *data, uint32_t l
     if (need > ZS_DS_DATA_PAGE) return ZS_ERR_RANGE;
     uint64_t pad = off % ZS_DS_DATA_PAGE && need > rem ? rem : 0; /* to the next page */
     if (!f->wlen) f->wstart = f->pos;
-    if (wroom(f, pad + need) || grow(f)) return ZS_ERR_NOMEM;
+    if (zs_grow((void **)&f->wbuf, &f->wcap, f->wlen + pad + need, 1, 65536) || grow(f)) return ZS_ERR_NOMEM;
     if (pad) {
         memset(f->wbuf + f->wlen, 0, pad);
         f->wbuf[f->wlen] = ZS_DS_PT_PADDING;

@@ -6,6 +6,7 @@
 #include "lib/base/zs_cpu.h"
 #include "lib/base/zs_err.h"
 #include "lib/base/zs_hex.h"
+#include "lib/base/zs_grow.h"
 #include "lib/base/zs_hmap.h"
 #include "lib/base/zs_slab.h"
 
@@ -104,6 +105,28 @@ typedef struct item {
     uint8_t key[32];
 } item_t;
 
+/* zs_grow: capacities double from the first until the need fits, the
+   contents are kept, and an impossible size changes nothing. */
+static void test_grow(void **state)
+{
+    (void)state;
+    uint32_t *v = NULL;
+    size_t cap = 0;
+    assert_int_equal(zs_grow((void **)&v, &cap, 1, sizeof *v, 8), ZS_OK);
+    assert_int_equal(cap, 8);
+    for (uint32_t i = 0; i < 8; i++) v[i] = i;
+    assert_int_equal(zs_grow((void **)&v, &cap, 5, sizeof *v, 8), ZS_OK); /* fits: nothing moves */
+    assert_int_equal(cap, 8);
+    assert_int_equal(zs_grow((void **)&v, &cap, 33, sizeof *v, 8), ZS_OK);
+    assert_int_equal(cap, 64);
+    for (uint32_t i = 0; i < 8; i++) assert_int_equal(v[i], i);
+    uint32_t *before = v;
+    assert_int_equal(zs_grow((void **)&v, &cap, SIZE_MAX / 2, sizeof *v, 8), ZS_ERR_NOMEM);
+    assert_ptr_equal(v, before);
+    assert_int_equal(cap, 64);
+    free(v);
+}
+
 static void test_hmap(void **state)
 {
     (void)state;
@@ -141,6 +164,7 @@ int main(void)
         cmocka_unit_test(test_cpu),
         cmocka_unit_test(test_slab),
         cmocka_unit_test(test_hmap),
+        cmocka_unit_test(test_grow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
    fee to the coinbase).  Also the EVM's lifetime and its counters. */
 #include <stdlib.h>
 
+#include "lib/base/zs_grow.h"
 #include "lib/evm/zs_evm_int.h"
 #include "lib/keccak/zs_keccak.h"
 #include "lib/rlp/zs_rlp.h"
@@ -76,14 +77,7 @@ ev_depth_t *ev_depth(zs_evm_t *e, int d)
 int ev_set_ret(zs_evm_t *e, int d, const uint8_t *p, size_t n, const uint8_t **out)
 {
     ev_depth_t *x = &e->depth[d];
-    if (n > x->ret_cap) {
-        size_t c = x->ret_cap ? x->ret_cap : 256;
-        while (c < n) c *= 2;
-        uint8_t *r = realloc(x->ret, c);
-        if (!r) return ZS_ERR_NOMEM;
-        x->ret = r;
-        x->ret_cap = c;
-    }
+    if (zs_grow((void **)&x->ret, &x->ret_cap, n, 1, 256)) return ZS_ERR_NOMEM;
     if (n) memmove(x->ret, p, n);
     *out = x->ret;
     return 0;
@@ -98,14 +92,7 @@ int ev_log(zs_evm_t *e, const uint8_t addr[20], const uint8_t (*topics)[32], int
         e->logs = l;
         e->logs_cap = c;
     }
-    if (e->log_len + len > e->log_cap) {
-        size_t c = e->log_cap ? e->log_cap : 1024;
-        while (c < e->log_len + len) c *= 2;
-        uint8_t *d = realloc(e->log_data, c);
-        if (!d) return ZS_ERR_NOMEM;
-        e->log_data = d;
-        e->log_cap = c;
-    }
+    if (zs_grow((void **)&e->log_data, &e->log_cap, e->log_len + len, 1, 1024)) return ZS_ERR_NOMEM;
     ev_log_t *l = &e->logs[e->nlogs++];
     memcpy(l->address, addr, 20);
     l->ntopics = (uint8_t)n;

@@ -4,6 +4,7 @@
    code copies by hash, padded so the interpreter never bounds-checks. */
 #include <stdlib.h>
 
+#include "lib/base/zs_grow.h"
 #include "lib/evm/zs_evm_int.h"
 
 #define CODE_CACHE_MAX (64u << 20) /* bytes of code kept across blocks */
@@ -37,21 +38,10 @@ static uint64_t slot_hash(uint32_t acct, const zs_u256_t *k)
                  (k->w[3] * 0x165667b19e3779f9ull) ^ ((uint64_t)acct << 32));
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap) return 0;
-    size_t c = *cap ? *cap : 64;
-    while (c < need) c *= 2;
-    void *q = realloc(*p, c * elem);
-    if (!q) return ZS_ERR_NOMEM;
-    *p = q;
-    *cap = c;
-    return 0;
-}
 
 static int push_ix(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
 {
-    if (grow((void **)v, cap, *n + 1, sizeof **v)) return ZS_ERR_NOMEM;
+    if (zs_grow((void **)v, cap, *n + 1, sizeof **v, 64)) return ZS_ERR_NOMEM;
     (*v)[(*n)++] = x;
     return 0;
 }
@@ -187,7 +177,7 @@ int64_t ev_acct(ev_world_t *w, const uint8_t addr[20])
     int rc = w->host.account(w->host.ctx, addr, &a);
     if (rc) return rc;
     size_t cap = w->acct_cap;
-    if (grow((void **)&w->acct, &cap, (size_t)w->nacct + 1, sizeof *w->acct)) return ZS_ERR_NOMEM;
+    if (zs_grow((void **)&w->acct, &cap, (size_t)w->nacct + 1, sizeof *w->acct, 64)) return ZS_ERR_NOMEM;
     w->acct_cap = (uint32_t)cap;
     if (2 * ((size_t)w->nacct + 1) > w->acct_ix_cap &&
         reindex(&w->acct_ix, &w->acct_ix_cap, w->nacct, acct_h, w->acct))
@@ -219,7 +209,7 @@ int64_t ev_slot(ev_world_t *w, uint32_t a, const zs_u256_t *key)
     int rc = w->host.storage(w->host.ctx, w->acct[a].addr, key, &val);
     if (rc) return rc;
     size_t cap = w->slot_cap;
-    if (grow((void **)&w->slot, &cap, (size_t)w->nslot + 1, sizeof *w->slot)) return ZS_ERR_NOMEM;
+    if (zs_grow((void **)&w->slot, &cap, (size_t)w->nslot + 1, sizeof *w->slot, 64)) return ZS_ERR_NOMEM;
     w->slot_cap = (uint32_t)cap;
     if (2 * ((size_t)w->nslot + 1) > w->slot_ix_cap &&
         reindex(&w->slot_ix, &w->slot_ix_cap, w->nslot, slot_h, w->slot))
@@ -312,7 +302,7 @@ void ev_acct_code_hash(ev_world_t *w, uint32_t a, uint8_t out[32])
 
 static ev_jent_t *jpush(ev_world_t *w, uint8_t kind, uint32_t idx)
 {
-    if (grow((void **)&w->j, &w->j_cap, w->nj + 1, sizeof *w->j)) return NULL;
+    if (zs_grow((void **)&w->j, &w->j_cap, w->nj + 1, sizeof *w->j, 64)) return NULL;
     ev_jent_t *j = &w->j[w->nj++];
     j->kind = kind;
     j->idx = idx;
