@@ -538,10 +538,12 @@ static void be64(uint8_t out[8], uint64_t v)
     memcpy(out, &v, 8);
 }
 
-/* Writes the page under n (rel levels below its root) in preorder, as
-   zs_smt.h describes the row; returns the bytes written. */
-static size_t encode_page(const node_t *n, int rel, uint8_t *out)
+/* Writes the node at[i] of a gathered page (rel levels below its root) and
+   what is under it in preorder, as zs_smt.h describes the row; returns the
+   bytes written. */
+static size_t emit_page(const node_t *const *at, size_t i, int rel, uint8_t *out)
 {
+    const node_t *n = at[i];
     if (!n) {
         out[0] = ZS_SMT_PAGE_EMPTY;
         return 1;
@@ -561,10 +563,36 @@ static size_t encode_page(const node_t *n, int rel, uint8_t *out)
         zs_u256_to_be32(&l->value, out + 33);
         return 65;
     }
-    const branch_t *b = (const branch_t *)n;
     out[0] = ZS_SMT_PAGE_BRANCH;
-    size_t k = 1 + encode_page(b->child[0], rel + 1, out + 1);
-    return k + encode_page(b->child[1], rel + 1, out + k);
+    size_t k = 1 + emit_page(at, 2 * i, rel + 1, out + 1);
+    return k + emit_page(at, 2 * i + 1, rel + 1, out + k);
+}
+
+/* Writes the page rooted at root; returns the bytes written.  A commit
+   changes one or two paths of a page's 31 nodes: the rest are cold and
+   scattered over the slabs.  They are gathered a level at a time (at[1]
+   the root, at[2i] and at[2i + 1] the children of at[i]), each level
+   prefetched before its children are read, so that a level's cache misses
+   overlap instead of following each other down the preorder. */
+static size_t encode_page(const node_t *root, uint8_t *out)
+{
+    const node_t *at[2 << ZS_SMT_PAGE_LEVELS];
+    at[1] = root;
+    for (size_t i = 1; i < (size_t)1 << ZS_SMT_PAGE_LEVELS; i++) {
+        const node_t *n = at[i], *c0 = NULL, *c1 = NULL;
+        if (n && n->kind == K_LEAF) {
+            __builtin_prefetch((const char *)n + 64);
+            __builtin_prefetch((const char *)n + 128);
+        } else if (n) {
+            c0 = ((const branch_t *)n)->child[0];
+            c1 = ((const branch_t *)n)->child[1];
+            if (c0) __builtin_prefetch(c0);
+            if (c1) __builtin_prefetch(c1);
+        }
+        at[2 * i] = c0;
+        at[2 * i + 1] = c1;
+    }
+    return emit_page(at, 1, 0, out);
 }
 
 /* Adds the page rooted at n (its row assigned) to the created list. */
@@ -587,7 +615,7 @@ static int push_created(zs_smt_t *t, const node_t *n)
     zs_smt_created_t *c = &t->created[t->n_created++];
     c->ref.ver = n->ver;
     memcpy(c->ref.hash, n->hash, 32);
-    c->len = encode_page(n, 0, t->rows + t->rows_len);
+    c->len = encode_page(n, t->rows + t->rows_len);
     c->row = (const uint8_t *)(uintptr_t)t->rows_len; /* an offset until the rows stop moving */
     t->rows_len += c->len;
     return ZS_OK;
