@@ -157,5 +157,7 @@ void bench_print_table(void);
 int bench_write_json(const char *path);
 
 double bench_now(void);
+/* The calling thread's CPU time in seconds (what it ran, not what it waited). */
+double bench_thread_cpu(void);
 
 #endif
