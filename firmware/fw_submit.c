@@ -258,11 +258,29 @@ static int read_l1(fw_submit_t *s, fw_l1_block_t *head, uint64_t *L, uint64_t *L
     return ZS_OK;
 }
 
+/* take_drops' answer when a drop is read for the first time. */
+#define READ_AGAIN 1
+
 /* The contract's batches went back (a reorg, or a lost chain): mined
-   submissions above it are pending again, confirmed ones are resubmitted. */
+   submissions above it are pending again, confirmed ones are resubmitted.
+   A drop is taken when the next reconcile reads it too (READ_AGAIN the
+   first time: nothing changes, nothing new is posted until then): anvil,
+   mining, has answered a call from a state without the sequences it had
+   just reported, and a balancer's backends may differ. */
 static int take_drops(fw_submit_t *s, uint64_t L, uint64_t Lc, int *changed)
 {
     fw_journal_t *j = s->j;
+    if (L >= j->cur.virtual_ && Lc >= j->cur.confirmed) {
+        s->drop_reads = 0;
+        return ZS_OK;
+    }
+    if (!s->drop_reads++) {
+        fw_log(s->log, "L1 answers batch %llu as the rollup's last (%llu confirmed), below %llu (%llu): reading it again",
+               (unsigned long long)L, (unsigned long long)Lc, (unsigned long long)j->cur.virtual_,
+               (unsigned long long)j->cur.confirmed);
+        s->acc_stale = 1;
+        return READ_AGAIN;
+    }
     if (L < j->cur.virtual_) {
         j->cur.reorgs++;
         fw_alarm(s->log, "L1 reorg: the rollup's last sequenced batch went back from %llu to %llu",
@@ -503,9 +521,9 @@ static int reconcile(fw_submit_t *s)
     fw_l1_block_t head;
     uint64_t L, Lc;
     int changed = 0, rc;
-    if ((rc = read_l1(s, &head, &L, &Lc)) || (rc = take_drops(s, L, Lc, &changed)) ||
-        (rc = take_virtual(s, L, head.number, &changed)))
-        return rc;
+    if ((rc = read_l1(s, &head, &L, &Lc))) return rc;
+    if ((rc = take_drops(s, L, Lc, &changed))) return rc == READ_AGAIN ? ZS_OK : rc;
+    if ((rc = take_virtual(s, L, head.number, &changed))) return rc;
     rebuild_after_gap(s);
     if ((rc = check_subs(s, L, Lc, &changed))) return rc;
     if (s->blobs) fw_blob_forget_upto(s->blobs, L);

@@ -68,6 +68,7 @@ typedef struct {
     uint64_t odd_batch;  /* an answer for this batch's accInputHash that was not taken yet (0: none) */
     uint8_t odd_acc[32]; /* what it said */
     uint64_t odd_reads;  /* how often in a row */
+    uint64_t drop_reads; /* reads in a row of the rollup's batches below the firmware's (taken on the second) */
     int nonce_gap; /* our pending transactions sit above a nonce nobody will use: number from L1's */
     char status[200];
 

@@ -366,8 +366,12 @@ static json_t *call(fake_l1_t *l1, const char *m, json_t *params, const char **e
             return qty(100000 + n * 16);
         }
         if (!memcmp(d, sel_last, 4)) {
-            w[0][31] = (uint8_t)l1->blocks[b].last_batch;
-            w[0][30] = (uint8_t)(l1->blocks[b].last_batch >> 8);
+            if (l1->last_reads_low) {
+                l1->last_reads_low--;
+            } else {
+                w[0][31] = (uint8_t)l1->blocks[b].last_batch;
+                w[0][30] = (uint8_t)(l1->blocks[b].last_batch >> 8);
+            }
         } else if (!memcmp(d, sel_acc, 4) && n >= 36) {
             uint64_t k = word_u64(d + 4);
             if (k <= l1->blocks[b].last_batch && k < FAKE_MAX_BLOCKS * 4) memcpy(w[0], l1->accs[k], 32);

@@ -398,7 +398,7 @@ static void test_reorg_ghost_receipt(void **state)
     mine(1);
     assert_int_equal(FW.journal.cur.virtual_, 4);
     fake_l1_reorg(&L1, 2); /* both transactions gone, both receipts still answered */
-    run(1000);
+    run(1500);                /* the drop is read twice before it is taken */
     assert_true(has_alarm("L1 reorg"));
     assert_true(has_alarm("that its state does not hold"));
     assert_int_equal(fake_l1_pending(&L1), 2); /* both signed again */
@@ -465,6 +465,41 @@ static void test_acc_answered_none(void **state)
     assert_int_equal(FW.journal.cur.virtual_, 5);
     assert_memory_equal(FW.journal.cur.virtual_acc, L1.accs[5], 32);
     assert_once(5);
+}
+
+/* A node that once answers the rollup's last batch far below what it said
+   before (both at latest and at the confirmation depth), then the truth:
+   nothing is taken from the low read (no reorg, no batch resubmitted,
+   nothing marked pending), and the next reconcile goes on as before. */
+static void test_drop_read_once(void **state)
+{
+    (void)state;
+    boot();
+    for (uint64_t b = 1; b <= 3; b++) seal(b, 700);
+    run(1000);
+    mine(3);
+    assert_int_equal(FW.journal.cur.confirmed, 3);
+    seal(4, 700);
+    run(1000);
+    mine(1);
+    assert_int_equal(FW.journal.cur.virtual_, 4);
+    uint64_t sends = L1.sends;
+    L1.last_reads_low = 2; /* one reconcile's two reads */
+    run(500);
+    assert_int_equal(L1.last_reads_low, 0);
+    assert_true(has_log("reading it again"));
+    assert_int_equal(FW.journal.cur.virtual_, 4);
+    assert_int_equal(FW.journal.cur.confirmed, 3);
+    assert_int_equal(FW.journal.subs[0].state, FW_SUB_MINED);
+    run(2000);
+    assert_int_equal(FW.journal.cur.reorgs, 0);
+    assert_false(has_alarm("reorg"));
+    assert_false(has_alarm("lost confirmed"));
+    assert_int_equal(L1.sends, sends);
+    mine(3);
+    assert_int_equal(FW.journal.cur.confirmed, 4);
+    assert_once(4);
+    assert_int_equal(FW.log.nalarms, 0);
 }
 
 static void test_fresh_chain_with_pending(void **state)
@@ -753,6 +788,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_revert_and_resubmit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reorg, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reorg_ghost_receipt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_drop_read_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_receipt_before_latest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_acc_answered_none, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fresh_chain_with_pending, setup, teardown),
