@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "lib/base/zs_err.h"
+#include "lib/base/zs_grow.h"
 
 #ifdef ZS_HAS_XRT
 #include <xrt/xclbin.h>
@@ -83,16 +84,9 @@ typedef struct {
 static void put(buf_t *b, const void *p, size_t n)
 {
     if (b->oom) return;
-    if (b->n + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + n) cap *= 2;
-        char *q = realloc(b->p, cap);
-        if (!q) {
-            b->oom = 1;
-            return;
-        }
-        b->p = q;
-        b->cap = cap;
+    if (zs_grow((void **)&b->p, &b->cap, b->n + n, 1, 4096)) {
+        b->oom = 1;
+        return;
     }
     memcpy(b->p + b->n, p, n);
     b->n += n;

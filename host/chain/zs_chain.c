@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "host/store/zs_schema.h"
+#include "lib/base/zs_grow.h"
 #include "lib/keccak/zs_keccak.h"
 #include "lib/batch/zs_batch.h"
 #include "lib/rlp/zs_rlp.h"
@@ -549,15 +550,7 @@ int zs_chain_batch_l2data(zs_store_t *s, uint64_t first_block, uint64_t last_blo
                 if (zs_tx_decode(t.raw, t.raw_len, &tx, &pe)) rc = ZS_ERR_CORRUPT;
                 need = t.raw_len + 128;
             }
-            if (!rc && *len + need > cap) {
-                size_t c = cap ? 2 * cap : 4096;
-                while (c < *len + need) c *= 2;
-                uint8_t *nb = realloc(buf, c);
-                if (!nb)
-                    rc = ZS_ERR_NOMEM;
-                else
-                    buf = nb, cap = c;
-            }
+            if (!rc && zs_grow((void **)&buf, &cap, *len + need, 1, 4096)) rc = ZS_ERR_NOMEM;
             if (!rc) {
                 uint32_t delta = blk.timestamp > prev_ts ? (uint32_t)(blk.timestamp - prev_ts) : 0;
                 long k = i ? zs_batch_encode_tx(&tx, t.eff_pct, buf + *len, cap - *len)

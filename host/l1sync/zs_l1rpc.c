@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/base/zs_grow.h"
 #include "lib/base/zs_hex.h"
 
 /* The largest answer taken (eth_getLogs over a long range can be big). */
@@ -37,14 +38,7 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
         c->too_big = 1;
         return 0;
     }
-    if (c->len + k + 1 > c->cap) {
-        size_t cap = c->cap ? c->cap : 65536;
-        while (cap < c->len + k + 1) cap *= 2;
-        char *nb = realloc(c->buf, cap);
-        if (!nb) return 0;
-        c->buf = nb;
-        c->cap = cap;
-    }
+    if (zs_grow((void **)&c->buf, &c->cap, c->len + k + 1, 1, 65536)) return 0;
     memcpy(c->buf + c->len, p, k);
     c->len += k;
     c->buf[c->len] = 0;

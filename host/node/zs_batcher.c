@@ -8,6 +8,7 @@
 #include "host/exec/zs_exec_batch.h"
 #include "host/log/zs_log.h"
 #include "host/store/zs_schema.h"
+#include "lib/base/zs_grow.h"
 #include "lib/batch/zs_batch.h"
 
 /* Which batch is open: its number, big-endian. */
@@ -136,14 +137,7 @@ uint64_t zs_batcher_number(const zs_batcher_t *b)
 
 static int append(zs_batcher_t *b, const uint8_t *p, size_t len)
 {
-    if (b->open.l2len + len > b->cap) {
-        size_t cap = b->cap ? 2 * b->cap : 4096;
-        while (cap < b->open.l2len + len) cap *= 2;
-        uint8_t *d = realloc(b->open.l2data, cap);
-        if (!d) return ZS_ERR_NOMEM;
-        b->open.l2data = d;
-        b->cap = cap;
-    }
+    if (zs_grow((void **)&b->open.l2data, &b->cap, b->open.l2len + len, 1, 4096)) return ZS_ERR_NOMEM;
     memcpy(b->open.l2data + b->open.l2len, p, len);
     b->open.l2len += len;
     return ZS_OK;

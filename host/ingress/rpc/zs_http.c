@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "host/ingress/rpc/zs_rpc_int.h"
+#include "lib/base/zs_grow.h"
 #include "lib/base/zs_time.h"
 
 typedef struct {
@@ -198,14 +199,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             q->len = q->cap = 0;
         }
         if (!q->too_large) {
-            if (q->len + *upload_size > q->cap) {
-                size_t cap = q->cap ? q->cap : 4096;
-                while (cap < q->len + *upload_size) cap *= 2;
-                char *nb = realloc(q->buf, cap);
-                if (!nb) return MHD_NO;
-                q->buf = nb;
-                q->cap = cap;
-            }
+            if (zs_grow((void **)&q->buf, &q->cap, q->len + *upload_size, 1, 4096)) return MHD_NO;
             memcpy(q->buf + q->len, upload, *upload_size);
             q->len += *upload_size;
         }
