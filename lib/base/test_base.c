@@ -98,6 +98,15 @@ static void test_slab(void **state)
     zs_slab_free_all(&s);
     assert_int_equal(s.chunk_bytes, 0);
     assert_int_equal(s.in_use, 0);
+    /* Objects of a cache line each sit in one, in small and huge chunks. */
+    zs_slab_t lines = ZS_SLAB_INIT(64);
+    for (int i = 0; i < N; i++) {
+        void *o = zs_slab_get(&lines);
+        assert_non_null(o);
+        if ((uintptr_t)o % 64) fail_msg("object %d at %p straddles two cache lines", i, o);
+    }
+    assert_true(lines.chunk_bytes > (16u << 20));
+    zs_slab_free_all(&lines);
 }
 
 /* The intrusive map through its growth: every entry found by its key,

@@ -9,10 +9,15 @@
 #define HUGE_BYTES (2u << 20)       /* a transparent huge page */
 #define HUGE_AFTER (16u << 20)      /* bytes held before chunks become huge pages */
 
+/* A chunk's header takes a cache line, so that objects of 64 bytes (the
+   tree's branches) each sit in one line instead of straddling two. */
+#define LINE 64
 struct zs_slab_chunk {
     zs_slab_chunk_t *next;
-    size_t mapped; /* bytes of a huge chunk's own mapping, 0 for malloc's */
+    size_t mapped; /* bytes of a huge chunk's own mapping, 0 for aligned_alloc's */
+    uint8_t pad[LINE - sizeof(void *) - sizeof(size_t)];
 };
+_Static_assert(sizeof(zs_slab_chunk_t) == LINE, "a chunk's header is one cache line");
 
 /* A chunk of HUGE_BYTES at a huge page's alignment, advised to be one:
    the tree's nodes are read at random over hundreds of MiB, where 4 KiB
@@ -39,7 +44,8 @@ void *zs_slab_get(zs_slab_t *s)
             c = huge_chunk();
             objects = (HUGE_BYTES - sizeof *c) / s->size;
         } else {
-            c = malloc(sizeof *c + s->size * SMALL_OBJECTS);
+            size_t bytes = (sizeof *c + s->size * SMALL_OBJECTS + LINE - 1) & ~(size_t)(LINE - 1);
+            c = aligned_alloc(LINE, bytes);
             objects = SMALL_OBJECTS;
             if (c) c->mapped = 0;
         }
