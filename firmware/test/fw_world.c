@@ -129,6 +129,12 @@ void seal(uint64_t number, size_t len)
     assert_int_equal(fw_journal_add_batch(&FW.journal, &b, batch_data), 0);
 }
 
+void seal_three(void)
+{
+    for (uint64_t b = 1; b <= 3; b++) seal(b, 700);
+    run(1000);
+}
+
 void mine(int blocks)
 {
     for (int i = 0; i < blocks; i++) {

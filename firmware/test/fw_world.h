@@ -47,6 +47,9 @@ void make_batch(uint64_t number, size_t len, fw_batch_t *b);
 void seal(uint64_t number, size_t len);
 /* Mines blocks, running the firmware 600 ms after each. */
 void mine(int blocks);
+/* Seals batches 1..3 (700 bytes each) and runs the firmware a second, in
+   which it sends them. */
+void seal_three(void);
 /* Batches 1..upto each sequenced once, and nothing after. */
 void assert_once(uint64_t upto);
 int has_alarm(const char *needle);

@@ -367,8 +367,7 @@ static void test_reorg(void **state)
 {
     (void)state;
     boot();
-    for (uint64_t b = 1; b <= 3; b++) seal(b, 700);
-    run(1000);
+    seal_three();
     mine(1);
     assert_int_equal(FW.journal.cur.virtual_, 3);
     fake_l1_reorg(&L1, 1); /* the block with our transaction is gone, and so is the transaction */
@@ -390,8 +389,7 @@ static void test_reorg_ghost_receipt(void **state)
     (void)state;
     boot();
     L1.ghost_reorg = 1;
-    for (uint64_t b = 1; b <= 3; b++) seal(b, 700);
-    run(1000);
+    seal_three();
     mine(1);
     seal(4, 700);
     run(1000);
@@ -415,8 +413,7 @@ static void test_receipt_before_latest(void **state)
 {
     (void)state;
     boot();
-    for (uint64_t b = 1; b <= 3; b++) seal(b, 700);
-    run(1000);
+    seal_three();
     uint64_t sends = L1.sends;
     fake_l1_mine(&L1);
     L1.lag_latest = 1;
@@ -437,8 +434,7 @@ static void test_acc_answered_none(void **state)
 {
     (void)state;
     boot();
-    for (uint64_t b = 1; b <= 3; b++) seal(b, 700);
-    run(1000);
+    seal_three();
     L1.acc_reads_none = 1;
     mine(1);
     run(1000);
@@ -475,8 +471,7 @@ static void test_drop_read_once(void **state)
 {
     (void)state;
     boot();
-    for (uint64_t b = 1; b <= 3; b++) seal(b, 700);
-    run(1000);
+    seal_three();
     mine(3);
     assert_int_equal(FW.journal.cur.confirmed, 3);
     seal(4, 700);
@@ -506,8 +501,7 @@ static void test_fresh_chain_with_pending(void **state)
 {
     (void)state;
     boot();
-    for (uint64_t b = 1; b <= 3; b++) seal(b, 700);
-    run(1000);
+    seal_three();
     mine(3); /* confirmed: the firmware dropped the data and the submission */
     assert_int_equal(FW.journal.cur.confirmed, 3);
     assert_int_equal(FW.journal.nbatches, 0);
@@ -521,8 +515,7 @@ static void test_fresh_chain_with_pending(void **state)
     assert_true(has_alarm("lost confirmed"));
     assert_true(has_alarm("wait behind nonce"));
     /* The host hands batches 1..3 over again when asked (as zs_fwlink does). */
-    for (uint64_t b = 1; b <= 3; b++) seal(b, 700);
-    run(1000);
+    seal_three();
     for (int i = 0; i < 6 && FW.journal.cur.virtual_ < 4; i++) mine(1);
     assert_int_equal(FW.journal.cur.virtual_, 4);
     assert_once(4);

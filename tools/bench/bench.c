@@ -11,19 +11,16 @@
 
 #include "lib/base/zs_cpu.h"
 
-double bench_now(void)
+static double clock_seconds(clockid_t clock)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(clock, &t);
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-double bench_thread_cpu(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
+double bench_now(void) { return clock_seconds(CLOCK_MONOTONIC); }
+
+double bench_thread_cpu(void) { return clock_seconds(CLOCK_THREAD_CPUTIME_ID); }
 
 static double target_seconds(const bench_opts_t *opts)
 {
