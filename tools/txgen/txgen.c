@@ -489,7 +489,9 @@ static frame_t *build_frames(const opts_t *o, uint64_t *nframes)
 typedef struct {
     uint64_t next, answered, accepted, refused_frames, resent, in_flight, oldest, bad_answers, confirms, busy;
     uint64_t busy_rounds; /* pauses in a row with the box full */
-    uint64_t busy_waiting; /* frames refused "busy" not yet sent again: no new frame may overtake them */
+    int busy_mode;        /* a frame was refused "busy": no new frame goes until every one sent is answered */
+    int busy_hit;         /* a "busy" refusal since the last round of sending again */
+    uint64_t cwnd;        /* frames sent again in a round (halved after a round refused, doubled after one not) */
     double busy_at;       /* when the frames refused "busy" go again (0: none waiting) */
     uint64_t refused[ZS_POOL_REASON_COUNT];
     double t0, last_answer;
@@ -501,7 +503,7 @@ typedef struct {
 static void send_window(const opts_t *o, int fd, frame_t *frames, uint64_t nframes, udp_run_t *u, double t)
 {
     uint64_t win = u->answered ? o->window : 1;
-    if (u->busy_waiting) return;
+    if (u->busy_mode) return;
     double pace = o->rate ? 1.0 / (double)o->rate : 0;
     while (u->next < nframes && u->in_flight < win && (!o->rate || t - u->t0 >= (double)(u->next * o->batch) * pace)) {
         frame_t *f = &frames[u->next];
@@ -513,22 +515,39 @@ static void send_window(const opts_t *o, int fd, frame_t *frames, uint64_t nfram
     }
 }
 
+/* A round after "busy" refusals: the first cwnd frames not yet answered go
+   again in order, those refused and those with no answer yet (a "busy"
+   answer lost on the way must not let a later frame in first; the box
+   drops, or answers again, a copy of a frame it already has).  The rest
+   wait for the next round, a pause later. */
+static void send_again(const opts_t *o, int fd, frame_t *frames, udp_run_t *u, double t)
+{
+    u->busy_at = 0;
+    if (u->busy_hit) u->cwnd = u->cwnd > 1 ? u->cwnd / 2 : 1;
+    else u->cwnd = u->cwnd * 2 < o->window ? u->cwnd * 2 : o->window;
+    u->busy_hit = 0;
+    uint64_t sent = 0, i = u->oldest;
+    for (; i < u->next && sent < u->cwnd; i++) {
+        frame_t *f = &frames[i];
+        if (f->answered_at != 0) continue;
+        f->busy = 0;
+        f->last_sent = t;
+        if (send(fd, f->p, f->len, 0) == (ssize_t)f->len) u->resent++;
+        sent++;
+    }
+    for (; i < u->next && !u->busy_at; i++)
+        if (frames[i].answered_at == 0) u->busy_at = t + 0.001 * (double)(u->busy_rounds < 20 ? ++u->busy_rounds : 20);
+}
+
 /* Frames unanswered past the timeout go again (same sequence number); after
    five tries they are given up. */
 static void retry(const opts_t *o, int fd, frame_t *frames, udp_run_t *u, double t)
 {
     while (u->oldest < u->next && frames[u->oldest].answered_at != 0) u->oldest++;
-    int busy_due = u->busy_at > 0 && t >= u->busy_at;
-    if (busy_due) u->busy_at = 0;
-    for (uint64_t i = u->oldest; i < u->next && (busy_due || i < u->oldest + o->window); i++) {
+    if (u->oldest == u->next) u->busy_mode = 0;
+    if (u->busy_at > 0 && t >= u->busy_at) send_again(o, fd, frames, u, t);
+    for (uint64_t i = u->oldest; i < u->next && i < u->oldest + o->window; i++) {
         frame_t *f = &frames[i];
-        if (f->busy && f->answered_at == 0 && busy_due) { /* refused busy: again, in order */
-            f->busy = 0;
-            u->busy_waiting--;
-            f->last_sent = t;
-            if (send(fd, f->p, f->len, 0) == (ssize_t)f->len) u->resent++;
-            continue;
-        }
         if (f->answered_at != 0 || f->busy || t - f->last_sent <= (double)o->timeout_ms / 1000) continue;
         if (f->tries >= 5) {
             f->answered_at = -1; /* given up */
@@ -589,7 +608,7 @@ static void receive(const opts_t *o, int fd, frame_t *frames, uint64_t nframes, 
             /* The box's queue was full: every frame refused so goes again,
                in order, after a pause that grows while the box stays full. */
             u->busy++;
-            u->busy_waiting++;
+            u->busy_mode = u->busy_hit = 1;
             f->busy = 1;
             if (!u->busy_at) {
                 u->busy_rounds++;
@@ -598,6 +617,7 @@ static void receive(const opts_t *o, int fd, frame_t *frames, uint64_t nframes, 
             continue;
         }
         if (h.kind != ZS_FRAME_REFUSED) u->busy_rounds = 0;
+        f->busy = 0; /* an earlier copy may have got in */
         f->answered_at = u->last_answer = now();
         u->answered++;
         u->in_flight--;
@@ -638,7 +658,7 @@ static int run_udp(const opts_t *o, const struct sockaddr_in *to, frame_t *frame
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
     if (fd < 0 || connect(fd, (const struct sockaddr *)to, sizeof *to)) die("cannot reach %s", o->udp);
-    udp_run_t u = {.t0 = now()};
+    udp_run_t u = {.t0 = now(), .cwnd = o->window};
     u.last_answer = u.t0;
     while (u.answered < nframes) {
         double t = now();
@@ -648,7 +668,10 @@ static int run_udp(const opts_t *o, const struct sockaddr_in *to, frame_t *frame
            loop: the load generator must not take a core from the box). */
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
         double wait = 1e-3;
-        if (u.next < nframes && u.in_flight < (u.answered ? o->window : 1)) {
+        if (u.busy_mode) { /* nothing new goes before the frames refused "busy" */
+            if (u.busy_at > 0) wait = u.busy_at - now() < wait ? u.busy_at - now() : wait;
+            if (wait < 0) wait = 0;
+        } else if (u.next < nframes && u.in_flight < (u.answered ? o->window : 1)) {
             wait = o->rate ? u.t0 + (double)(u.next * o->batch) / (double)o->rate - now() : 0;
             if (wait < 0) wait = 0;
         }
