@@ -20,6 +20,7 @@
 #define ZS_FRAME_ENTRY 48       /* one answer or durable confirmation entry */
 #define ZS_FRAME_EXEC_ENTRY 64  /* one execution confirmation entry (v2) */
 #define ZS_FRAME_MAC 32
+#define ZS_FRAME_ANSWERS_KEPT 1024 /* a client's last frames whose answers the box keeps for retries */
 #define ZS_FRAME_FLAG_HMAC 1u
 #define ZS_FRAME_FLAG_CONFIRM 2u /* submit: send soft (durable) confirmations */
 #define ZS_FRAME_FLAG_EXECUTED 4u /* submit, v2: send execution confirmations */

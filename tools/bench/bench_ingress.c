@@ -75,7 +75,7 @@ void bench_ingress(const bench_opts_t *o)
         size_t n = (size_t)(rate * (o->quick ? 1 : 3));
         if (rate && n) {
             snprintf(args, sizeof args,
-                     "--udp 127.0.0.1:%u --count %zu --first-account 1 --accounts 9 --batch 8 --rate %llu --window 4096 "
+                     "--udp 127.0.0.1:%u --count %zu --first-account 1 --accounts 9 --batch 8 --rate %llu --window 1024 "
                      "--client 2 --start-nonce %zu",
                      up, n, (unsigned long long)rate, (count + 8) / 9);
             half = bench_txgen(dir, args);

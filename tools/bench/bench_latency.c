@@ -174,7 +174,7 @@ static void one_rate(lat_run_t *r, unsigned rate, int client)
     size_t n0 = thread_cpu(r->pid, c0, 64);
     char args[300];
     snprintf(args, sizeof args,
-             "--udp 127.0.0.1:%u --count %zu --rate %u --batch 1 --window 65536 --confirm --client %d --start-nonce %llu",
+             "--udp 127.0.0.1:%u --count %zu --rate %u --batch 1 --window 1024 --confirm --client %d --start-nonce %llu",
              r->udp, n, rate, client, (unsigned long long)r->next_nonce);
     json_t *j = bench_txgen(r->dir, args);
     size_t n1 = thread_cpu(r->pid, c1, 64);

@@ -302,7 +302,7 @@ try {
   eq(stop.code, 0, 'SIGTERM: clean exit with the UDP ingress running');
 
   // ---- A full queue: a box that queues 8 frames, a burst of 3,000 in a
-  // window of 2,048 with a 10 ms timeout, so that "busy" answers are lost
+  // window of 1,024 with a 10 ms timeout, so that "busy" answers are lost
   // (the sender's socket overflows) and a frame's retry and its first copy
   // are both refused.  zkseq-txgen once waited forever after that, and sent
   // frames past one whose "busy" answer it never saw: nonce_too_high.
@@ -311,7 +311,7 @@ try {
   const busyNode = await start({ datadir: path.join(dir, 'busy'), args: ['--config', small] });
   try {
     const tb = run('zkseq-txgen', ['--udp', `127.0.0.1:${busyNode.udpPort}`, '--count', '3000', '--first-account', '1', '--accounts', '3',
-      '--batch', '1', '--window', '2048', '--timeout-ms', '10', '--client', '11', '--json'], { timeout: 120000 });
+      '--batch', '1', '--window', '1024', '--timeout-ms', '10', '--client', '11', '--json'], { timeout: 120000 });
     ok(tb.status === 0 && tb.json?.accepted === 3000 && tb.json?.lost === 0,
       `a queue of 8 frames: zkseq-txgen finished, all 3,000 accepted (${tb.json?.accepted})`, tb.stderr || tb.json || `exit ${tb.status}`);
     ok(tb.json?.busy_refusals > 0 && tb.json?.retries > 0,

@@ -309,6 +309,9 @@ static void parse_args(int argc, char **argv, opts_t *o)
         die("%s", "--first-account A --accounts K: within the ten development accounts");
     if (!o->batch || o->batch > ZS_FRAME_MAX_TXS) die("%s", "--batch: 1 to 64");
     if (!o->count || !o->window) die("%s", "--count and --window must be positive");
+    if (o->udp && !o->rpc_url && o->window > ZS_FRAME_ANSWERS_KEPT) /* beyond it a retry would be taken for a new frame */
+        die("%s", "--window: at most 1024 frames in flight over UDP (the box keeps the answers to a client's last 1024)");
+    _Static_assert(ZS_FRAME_ANSWERS_KEPT == 1024, "the message above names the number");
     if (o->keyhex && (zs_hex_decode(o->key, sizeof o->key, &o->keylen, o->keyhex, strlen(o->keyhex)) || o->keylen < 16))
         die("%s", "--key: 16 to 64 bytes of hex");
 }

@@ -15,7 +15,7 @@
 _Static_assert(ZS_POOL_REASON_COUNT == 20, "PROTOCOL.md's reason table follows zs_pool_reason_t");
 
 #define CONFIRM_SLOTS (1u << 16) /* transactions awaiting a confirmation */
-#define RING 1024        /* answers kept per client (PROTOCOL.md) */
+#define RING ZS_FRAME_ANSWERS_KEPT /* answers kept per client (PROTOCOL.md) */
 #define MAX_CLIENTS 64   /* clients whose retries are recognized */
 #define BUSY_HOLD_NS 1000000000ull
 
