@@ -107,8 +107,9 @@ RUN_ENV = ZS_VECTORS=$(abspath $(VECTORS)) ZS_BIN=$(abspath $(BUILD)/bin) ZS_TES
           ZS_FUZZ_BIN=$(abspath build-fuzz/fuzz)
 FUZZ_MAKE = $(MAKE) -s --no-print-directory BUILD=build-fuzz CC=clang FUZZ=1
 
-# Long end-to-end suites that mostly wait on L1's clock: run beside the rest.
-TEST_BESIDE := l1-faults
+# Long end-to-end suites that mostly wait on L1's clock: run beside the rest,
+# from the start, each word a lane of its own ('+' joins suites run in turn).
+TEST_BESIDE := l1-faults l1-follow+l1-tls+l1-e2e+l1-forced+l1gas
 
 bootstrap:
 	@tools/bootstrap

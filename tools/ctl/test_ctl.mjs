@@ -376,9 +376,17 @@ try {
   await sleep(600);
   const l1b = ctl(A, ['--json', 'l1', 'status']).json;
   ok(l1 && l1.policy.from === 'firmware' && l1b.firmware_heartbeat > l1.firmware_heartbeat && l1.firmware_uptime_s >= 0, 'l1 status: the firmware\'s policy, its heartbeat moving', l1);
-  const m = parseMetrics(await scrape(app.zk.metricsPort));
-  ok(get(m, 'zkseq_firmware_up') === 1 && get(m, 'zkseq_l1_transactions_sent_total') > 0 && get(m, 'zkseq_l1_gas_used_total') > 0 &&
-    get(m, 'zkseq_l1_sequencer_balance_wei') > 0 && get(m, 'zkseq_batch_number{stage="virtual"}') > 0, 'metrics: the firmware, L1 transactions and gas, the sequencer balance, virtual batches');
+  // The firmware's figures reach the metrics with its next report (a slow
+  // machine may scrape before it): read until all are there.
+  const fwNames = ['zkseq_firmware_up', 'zkseq_l1_transactions_sent_total', 'zkseq_l1_gas_used_total', 'zkseq_l1_sequencer_balance_wei',
+    'zkseq_batch_number{stage="virtual"}'];
+  let fwSeen = [], m;
+  await waitFor('the firmware\'s figures in the metrics', async () => {
+    m = parseMetrics(await scrape(app.zk.metricsPort));
+    fwSeen = fwNames.map((n) => [n, get(m, n)]);
+    return fwSeen.every(([, v]) => v > 0);
+  }).catch(() => {});
+  ok(fwSeen.every(([, v]) => v > 0) && fwSeen[0][1] === 1, 'metrics: the firmware, L1 transactions and gas, the sequencer balance, virtual batches', fwSeen);
   ok(l1b && l1b.follower && l1b.follower.up === true && l1b.follower.readTo > 0 && l1b.follower.leaves >= 1 &&
      get(m, 'zkseq_l1_follower_enabled') === 1 && get(m, 'zkseq_l1_follower_info_leaves') >= 1 &&
      get(m, 'zkseq_l1_follower_acc_mismatches_total') === 0, 'l1 status and the metrics show zkseqd\'s own L1 follower', l1b && l1b.follower);
