@@ -44,6 +44,8 @@ const zs_config_key_t zs_config_keys[] = {
     U("udp.port", 0, 65535, "8125", ZS_CFG_RESTART, "UDP port (0 picks a free one)"),
     U("udp.workers", 0, 256, "0", ZS_CFG_RESTART, "verification threads (0: one per core)"),
     U("udp.queue", 0, 1u << 20, "4096", ZS_CFG_RESTART, "frames queued for verification"),
+    U("udp.queue_max_ms", 0, 60000, "0", ZS_CFG_RESTART,
+      "refuse a frame busy once the oldest queued one has waited this long (0: only when the queue is full)"),
     {"udp.keys", ZS_CFG_MAP, 0, 0, "{}", NULL, ZS_CFG_RESTART, 1,
      "exchange clients' HMAC-SHA256 keys: {\"client id\": \"hex key of 16 to 64 bytes\"} (UDP and DPDK)"},
     B("dpdk.enabled", "false", "exchange frames on a DPDK port too"),

@@ -257,6 +257,7 @@ static int read_ingress(zs_config_t *c, parts_t *p)
     p->udp.port = (uint16_t)zs_config_uint(c, "udp.port");
     p->udp.workers = (unsigned)zs_config_uint(c, "udp.workers");
     p->udp.queue = zs_config_uint(c, "udp.queue");
+    p->udp.queue_max_ms = (unsigned)zs_config_uint(c, "udp.queue_max_ms");
     p->dpdk_enabled = zs_config_bool(c, "dpdk.enabled");
     p->dpdk.eal = zs_config_str(c, "dpdk.eal");
     p->dpdk.ip = zs_config_str(c, "dpdk.ip");

@@ -5,7 +5,9 @@
 // answered (accepted, or refused "busy" at once: none is dropped silently);
 // once a frame is refused busy, the client's later frames are refused busy
 // too until that one comes again; resending the refused frames in order gets
-// every transfer in, in nonce order (no nonce_too_high).  The client half is
+// every transfer in, in nonce order (no nonce_too_high).  Then the same burst
+// to a zkseqd whose queue has room for 4,096 frames but says busy once its
+// oldest frame has waited 1 ms (udp.queue_max_ms).  The client half is
 // written from PROTOCOL.md.
 import dgram from 'node:dgram';
 import fs from 'node:fs';
@@ -17,8 +19,8 @@ import { start, rpc, tempDir, devKeys } from '../../../tests/integ/zkseqd.mjs';
 const dir = tempDir('busy');
 const cfgPath = path.join(dir, 'zkseqd.json');
 fs.writeFileSync(cfgPath, JSON.stringify({ udp: { queue: 1, workers: 1 } }));
-const node = await start({ datadir: path.join(dir, 'data'), args: ['--config', cfgPath] });
-const sock = dgram.createSocket('udp4');
+let node = await start({ datadir: path.join(dir, 'data'), args: ['--config', cfgPath] });
+const sock = dgram.createSocket({ type: 'udp4', recvBufferSize: 8 << 20 }); // a burst's answers wait there
 await new Promise((r) => sock.bind(0, '127.0.0.1', r));
 const answers = [];
 sock.on('message', (m) => answers.push(m));
@@ -47,9 +49,9 @@ const settle = async (want, ms = 8000) => {
   while (answers.length < want && Date.now() - t0 < ms) await new Promise((r) => setTimeout(r, 20));
 };
 
-try {
-  const w = new ethers.Wallet(devKeys[4]);
-  const N = 120;
+// A burst of N frames from one account, then the refused ones again in
+// order until all are in; what = the queue's kind, for the checks' names.
+async function burst(w, N, what) {
   const frames = [];
   for (let k = 0; k < N; k++)
     frames.push(submit(k + 1, await w.signTransaction({ to: '0x' + '77'.repeat(20), value: 1n, nonce: k, gasLimit: 21000n, gasPrice: 1000000000n, chainId: 1001n, type: 0 })));
@@ -57,13 +59,13 @@ try {
   for (const f of frames) await send(f);
   await settle(N);
   const first = answers.splice(0).map(parse).filter(Boolean);
-  eq(first.length, N, 'every frame of the burst answered (none dropped silently)');
+  eq(first.length, N, `${what}: every frame of the burst answered (none dropped silently)`);
   const busy = first.filter((a) => a.kind === 4 && a.refusal === 7).map((a) => a.seq).sort((a, b) => a - b);
   const accepted = first.filter((a) => a.kind === 2 && a.status === 0).map((a) => a.seq);
-  ok(busy.length > 0, `a one-frame queue under a burst refuses frames "busy" (${busy.length} of ${N})`);
-  eq(busy.length + accepted.length, N, 'each answer is accepted or busy');
+  ok(busy.length > 0, `${what}: a burst gets frames refused "busy" (${busy.length} of ${N})`);
+  eq(busy.length + accepted.length, N, `${what}: each answer is accepted or busy`);
   ok(busy.length && accepted.every((s) => s < busy[0]),
-    `every frame after the first busy one (seq ${busy[0]}) was refused busy too: the client's order is kept`, { accepted: accepted.slice(-5), busy: busy.slice(0, 5) });
+    `${what}: every frame after the first busy one (seq ${busy[0]}) was refused busy too: the client's order is kept`, { accepted: accepted.slice(-5), busy: busy.slice(0, 5) });
   // Resend the refused frames in order until all are in.
   let pending = busy, rounds = 0;
   while (pending.length && rounds < 200) {
@@ -76,16 +78,28 @@ try {
     for (const a of got) if (a.kind === 2 && a.status !== 0) throw new Error(`seq ${a.seq} refused, reason ${a.reason}`);
     pending = pending.filter((s) => refusedNow.has(s) || !got.some((a) => a.seq === s));
   }
-  eq(pending.length, 0, `the refused frames sent again in order: all accepted (${rounds} rounds)`);
+  eq(pending.length, 0, `${what}: the refused frames sent again in order: all accepted (${rounds} rounds)`);
   // All N in blocks, in nonce order.
   let nonce = 0;
   for (let i = 0; i < 300 && nonce < N; i++) {
     nonce = Number((await rpc(node.url, 'eth_getTransactionCount', [w.address, 'latest'])).result);
     if (nonce < N) await new Promise((r) => setTimeout(r, 50));
   }
-  eq(nonce, N, 'every transfer is in a block: none refused nonce_too_high, none lost');
+  eq(nonce, N, `${what}: every transfer is in a block: none refused nonce_too_high, none lost`);
+}
+
+try {
+  await burst(new ethers.Wallet(devKeys[4]), 120, 'a queue of one frame');
   const stats = await rpc(node.url, 'zkseq_status', []);
   ok(stats.result, 'zkseqd healthy after the bursts');
+  await node.stop('SIGTERM');
+  // Room for 4,096 frames, one worker, busy after 1 ms of waiting: 400
+  // frames back to back queue longer than that behind the worker.
+  const timed = path.join(dir, 'timed.json');
+  fs.writeFileSync(timed, JSON.stringify({ udp: { workers: 1, queue_max_ms: 1 } }));
+  node = await start({ datadir: path.join(dir, 'data2'), args: ['--config', timed] });
+  await burst(new ethers.Wallet(devKeys[5]), 400, 'a queue bounded at 1 ms');
+  ok((await rpc(node.url, 'zkseq_status', [])).result, 'zkseqd healthy after the timed burst');
 } finally {
   sock.close();
   await node.stop('SIGKILL');

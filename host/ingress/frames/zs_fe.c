@@ -597,7 +597,8 @@ void zs_fe_submit(zs_fe_t *u, const uint8_t *p, size_t len, const zs_fe_peer_t *
     job->key = key;
     zs_frame_parse_submit(copy, len, &job->f); /* the same result, pointing into the copy */
     pthread_mutex_lock(&u->qmu);
-    int full = u->qn == u->cfg.queue;
+    int full = u->qn == u->cfg.queue ||
+               (u->cfg.queue_max_ms && u->qn && job->rx_ns - u->q[u->qhead]->rx_ns > u->cfg.queue_max_ms * 1000000ull);
     if (!full) {
         job->ticket = u->next_ticket++;
         u->q[(u->qhead + u->qn) % u->cfg.queue] = job;

@@ -51,6 +51,7 @@ typedef int (*zs_fe_send_fn)(void *ctx, const zs_fe_peer_t *peer, const uint8_t 
 typedef struct {
     unsigned workers;              /* 0: two per core */
     size_t queue;                  /* frames waiting for a worker (4096) */
+    unsigned queue_max_ms;         /* also busy once the oldest waiting frame waited this long (0: never) */
     const zs_ingress_key_t *keys;  /* per-client HMAC keys (copied) */
     size_t nkeys;
     zs_fe_send_fn send;

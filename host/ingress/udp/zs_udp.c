@@ -104,7 +104,7 @@ zs_udp_t *zs_udp_start(zs_node_t *node, const zs_udp_cfg_t *cfg, char *err, size
     socklen_t sl = sizeof sa;
     getsockname(u->fd, (struct sockaddr *)&sa, &sl);
     u->port = ntohs(sa.sin_port);
-    zs_fe_cfg_t fc = {.workers = cfg->workers, .queue = cfg->queue, .keys = cfg->keys, .nkeys = cfg->nkeys,
+    zs_fe_cfg_t fc = {.workers = cfg->workers, .queue = cfg->queue, .queue_max_ms = cfg->queue_max_ms, .keys = cfg->keys, .nkeys = cfg->nkeys,
                       .send = udp_send, .send_ctx = u, .path = ZS_PATH_UDP};
     if (!(u->fe = zs_fe_new(node, &fc, err, errlen)) || pthread_create(&u->rx, NULL, rx_main, u)) {
         if (u->fe) snprintf(err, errlen, "cannot start the UDP receive thread");

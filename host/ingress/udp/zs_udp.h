@@ -19,7 +19,8 @@ typedef struct {
     unsigned workers;  /* verification threads; 0: two per core */
     const zs_udp_key_t *keys; /* per-client HMAC keys */
     size_t nkeys;
-    size_t queue;      /* frames waiting for a worker; beyond, dropped (default 4096) */
+    size_t queue;      /* frames waiting for a worker; beyond, refused busy (default 4096) */
+    unsigned queue_max_ms; /* refused busy too once the oldest waiting frame waited this long (0: never) */
 } zs_udp_cfg_t;
 
 typedef struct zs_udp zs_udp_t;
