@@ -518,21 +518,30 @@ static void send_window(const opts_t *o, int fd, frame_t *frames, uint64_t nfram
     }
 }
 
-/* A round after "busy" refusals: the first cwnd frames not yet answered go
-   again in order, those refused and those with no answer yet (a "busy"
-   answer lost on the way must not let a later frame in first; the box
-   drops, or answers again, a copy of a frame it already has).  The rest
-   wait for the next round, a pause later. */
+/* A round after "busy" refusals: up to cwnd frames not yet answered go
+   again in order, those refused and those with no answer for 100 ms (a
+   "busy" answer lost on the way must not let a later frame in first; the
+   box drops, or answers again, a copy of a frame it already has).  The
+   round stops at a frame sent less than 100 ms ago with no answer yet (it
+   is likely queued in the box: nothing after it goes first).  The rest wait
+   for the next round, a pause later. */
 static void send_again(const opts_t *o, int fd, frame_t *frames, udp_run_t *u, double t)
 {
     u->busy_at = 0;
     if (u->busy_hit) u->cwnd = u->cwnd > 1 ? u->cwnd / 2 : 1;
-    else u->cwnd = u->cwnd * 2 < o->window ? u->cwnd * 2 : o->window;
+    else u->cwnd = u->cwnd + 8 < o->window ? u->cwnd + 8 : o->window;
     u->busy_hit = 0;
     uint64_t sent = 0, i = u->oldest;
     for (; i < u->next && sent < u->cwnd; i++) {
         frame_t *f = &frames[i];
         if (f->answered_at != 0) continue;
+        if (!f->busy && t - f->last_sent < 0.1) break;
+        if (!f->busy && f->tries++ >= 5) { /* no answer at all: given up */
+            f->answered_at = -1;
+            u->answered++;
+            u->in_flight--;
+            continue;
+        }
         f->busy = 0;
         f->last_sent = t;
         if (send(fd, f->p, f->len, 0) == (ssize_t)f->len) u->resent++;
@@ -549,7 +558,9 @@ static void retry(const opts_t *o, int fd, frame_t *frames, udp_run_t *u, double
     while (u->oldest < u->next && frames[u->oldest].answered_at != 0) u->oldest++;
     if (u->oldest == u->next) u->busy_mode = 0;
     if (u->busy_at > 0 && t >= u->busy_at) send_again(o, fd, frames, u, t);
-    for (uint64_t i = u->oldest; i < u->next && i < u->oldest + o->window; i++) {
+    /* While frames refused busy wait, only send_again resends: a timed-out
+       frame sent here could pass one of them. */
+    for (uint64_t i = u->oldest; i < u->next && i < u->oldest + o->window && !u->busy_mode; i++) {
         frame_t *f = &frames[i];
         if (f->answered_at != 0 || f->busy || t - f->last_sent <= (double)o->timeout_ms / 1000) continue;
         if (f->tries >= 5) {
