@@ -94,7 +94,8 @@ void bench_dev_stop(bench_dev_t *d);
    n transfers admitted (decode, recover, durable pool) and sequenced in a
    node of its own; the JSON-RPC and ingress suites' reference
    (bench_seq.c).  *seq_rate (may be NULL) gets the sequencing phase's
-   rate (transfers/s, recovery done before it). */
+   rate (transfers/s, recovery done before it); both the best of three
+   runs (one with --quick). */
 double bench_inprocess_cpu_us(const bench_opts_t *o, size_t n, double *seq_rate);
 pid_t bench_spawn(char *const argv[]);
 int bench_wait_ready(uint16_t port, pid_t pid);

@@ -185,7 +185,8 @@ static double self_cpu(void)
            (double)u.ru_stime.tv_usec * 1e-6;
 }
 
-double bench_inprocess_cpu_us(const bench_opts_t *o, size_t n, double *seq_rate)
+/* One in-process run: CPU per transfer (us), *rate the sequencing phase's. */
+static double inprocess_once(const bench_opts_t *o, size_t n, double *rate)
 {
     load_t l = {.senders = 200, .per = (n + 199) / 200};
     l.n = l.senders * l.per;
@@ -197,13 +198,27 @@ double bench_inprocess_cpu_us(const bench_opts_t *o, size_t n, double *seq_rate)
         zs_node_stats_t s0, s1;
         double c0 = self_cpu();
         bench_admit(node, l.raw, l.len, l.n, &refused);
-        double rate = bench_sequence(node, l.n - refused, &s0, &s1);
-        if (seq_rate) *seq_rate = rate;
+        *rate = bench_sequence(node, l.n - refused, &s0, &s1);
         us = (self_cpu() - c0) * 1e6 / (double)(s1.txs_included - s0.txs_included ? s1.txs_included - s0.txs_included : 1);
         bench_node_close(node, dir);
     }
     free_load(&l);
     return us;
+}
+
+/* The reference at its best: the lowest CPU and the highest rate of three
+   runs (one with --quick); a single run moved by a third between suites in
+   one hour (166 and 218 us a transfer). */
+double bench_inprocess_cpu_us(const bench_opts_t *o, size_t n, double *seq_rate)
+{
+    double best_us = 0, best_rate = 0;
+    for (int run = 0; run < (o->quick ? 1 : 3); run++) {
+        double rate = 0, us = inprocess_once(o, n, &rate);
+        if (us > 0 && (best_us == 0 || us < best_us)) best_us = us;
+        if (rate > best_rate) best_rate = rate;
+    }
+    if (seq_rate) *seq_rate = best_rate;
+    return best_us;
 }
 
 void bench_seq(const bench_opts_t *o)
