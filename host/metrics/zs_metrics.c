@@ -66,10 +66,22 @@ void zs_metrics_ack(int path, uint64_t ns)
     if (path >= 0 && path < ZS_PATH_COUNT) zs_hist_observe_ns(&g.ack[path], ns);
 }
 
+const char *zs_stage_name(int stage)
+{
+    static const char *const names[ZS_STAGE_COUNT] = {"queue", "verify", "admit", "durable", "send"};
+    return stage >= 0 && stage < ZS_STAGE_COUNT ? names[stage] : "?";
+}
+
+void zs_metrics_stage(int path, int stage, uint64_t ns)
+{
+    if (path >= 0 && path < ZS_PATH_COUNT && stage >= 0 && stage < ZS_STAGE_COUNT) zs_hist_observe_ns(&g.stage[path][stage], ns);
+}
+
 void zs_metrics_ingress_read(zs_metrics_ingress_t *out)
 {
     for (int p = 0; p < ZS_PATH_COUNT; p++) {
         for (int r = 0; r < ZS_METRICS_RESULTS; r++) out->ingress[p][r] = __atomic_load_n(&g.ingress[p][r], __ATOMIC_RELAXED);
         zs_hist_read(&g.ack[p], &out->ack[p]);
+        for (int s = 0; s < ZS_STAGE_COUNT; s++) zs_hist_read(&g.stage[p][s], &out->stage[p][s]);
     }
 }

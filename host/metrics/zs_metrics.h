@@ -42,9 +42,18 @@ void zs_metrics_ingress(int path, int result);
    arrival to its answer on path. */
 void zs_metrics_ack(int path, uint64_t ns);
 
+/* A frame's way to its answer (UDP and DPDK), in five consecutive stages
+   whose times add up to the answer's: waiting for a worker, verification
+   (decode, hashes, recovery), the admission turn and the pool, the group
+   commit (in the acker's queue until durable), the answer's send. */
+enum { ZS_STAGE_QUEUE, ZS_STAGE_VERIFY, ZS_STAGE_ADMIT, ZS_STAGE_DURABLE, ZS_STAGE_SEND, ZS_STAGE_COUNT };
+const char *zs_stage_name(int stage);
+void zs_metrics_stage(int path, int stage, uint64_t ns);
+
 typedef struct {
     uint64_t ingress[ZS_PATH_COUNT][ZS_METRICS_RESULTS];
     zs_hist_t ack[ZS_PATH_COUNT];
+    zs_hist_t stage[ZS_PATH_COUNT][ZS_STAGE_COUNT];
 } zs_metrics_ingress_t;
 void zs_metrics_ingress_read(zs_metrics_ingress_t *out);
 

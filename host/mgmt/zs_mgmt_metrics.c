@@ -91,6 +91,14 @@ static void put_ingress(out_t *o, const zs_mgmt_ctx_t *c, const zs_rates_t *r)
         snprintf(l, sizeof l, "path=\"%s\"", zs_path_name(p));
         hist(o, "zkseq_ingress_answer_seconds", l, &in.ack[p]);
     }
+    head(o, "zkseq_ingress_stage_seconds", "histogram",
+         "an exchange frame's way to its answer in consecutive stages (queue, verify, admit, durable, send), by path");
+    for (int p = ZS_PATH_UDP; p < ZS_PATH_COUNT; p++)
+        for (int st = 0; st < ZS_STAGE_COUNT; st++) {
+            char l[48];
+            snprintf(l, sizeof l, "path=\"%s\",stage=\"%s\"", zs_path_name(p), zs_stage_name(st));
+            hist(o, "zkseq_ingress_stage_seconds", l, &in.stage[p][st]);
+        }
     if (c->udp || c->dpdk) {
         head(o, "zkseq_ingress_frames_total", "counter", "exchange frames received, by path");
         zs_ingress_stats_t fs;

@@ -100,6 +100,14 @@ try {
   const udpCount = get(after, 'zkseq_ingress_answer_seconds_count{path="udp"}');
   ok(udpCount === 250 && get(after, 'zkseq_ingress_answer_seconds_bucket{path="udp",le="+Inf"}') === udpCount,
     `metrics: the UDP answer histogram holds the 250 frames (+Inf bucket = count)`);
+  // The five stages of a frame's way add up to its answer's time.
+  const stages = ['queue', 'verify', 'admit', 'durable', 'send'];
+  const stageCounts = stages.map((st) => get(after, `zkseq_ingress_stage_seconds_count{path="udp",stage="${st}"}`));
+  const stageSum = stages.reduce((a, st) => a + get(after, `zkseq_ingress_stage_seconds_sum{path="udp",stage="${st}"}`), 0);
+  const answerSum = get(after, 'zkseq_ingress_answer_seconds_sum{path="udp"}');
+  ok(stageCounts.every((c) => c === 250) && answerSum > 0 && Math.abs(stageSum - answerSum) <= 0.01 * answerSum &&
+    get(after, 'zkseq_ingress_stage_seconds_sum{path="udp",stage="verify"}') > 0,
+  `metrics: the UDP frames' five stages, 250 each, adding up to the answer's time (${stageSum.toFixed(4)} s against ${answerSum.toFixed(4)} s)`, stageCounts);
   const bounds = [...after.samples.keys()].filter((k) => k.startsWith('zkseq_ingress_answer_seconds_bucket{path="udp"'));
   ok(bounds.length === 19 && bounds.map((k) => after.samples.get(k)).every((v, i, a) => !i || v >= a[i - 1]), 'metrics: histogram buckets are cumulative');
   ok(get(after, 'zkseq_block_build_seconds_count') > 0 && get(after, 'zkseq_pool_transactions{state="executable"}') >= 0 &&

@@ -25,6 +25,7 @@ typedef struct job {
     zs_fe_peer_t peer;
     uint64_t ticket;
     uint64_t rx_ns;                    /* when the frame arrived (monotonic) */
+    uint64_t stage_ns[ZS_STAGE_COUNT]; /* when each stage ended (zs_metrics.h) */
     zs_submit_frame_t f;
     const zs_ingress_key_t *key;
     zs_submit_t sub[ZS_FRAME_MAX_TXS]; /* admission results, for the acker */
@@ -303,6 +304,7 @@ static void process(zs_fe_t *u, job_t *job)
         memcpy(sub[i].hash, tx[i].hash, 32);
         if (zs_tx_recover(&tx[i], sender[i])) sub[i].reason = ZS_POOL_INVALID;
     }
+    job->stage_ns[ZS_STAGE_VERIFY] = zs_mono_ns();
     /* Confirmations are registered before admission: the sequencer may
        execute a transaction as soon as it is admitted. */
     uint64_t mine = want_confirms(u, job, sub);
@@ -312,6 +314,7 @@ static void process(zs_fe_t *u, job_t *job)
         if (sub[i].reason == ZS_POOL_OK) zs_node_admit_nowait(u->node, f->tx[i], f->len[i], &tx[i], sender[i], &sub[i]);
     pass_turn(u);
     if (mine) unwant_refused(u, sub, f->n, mine);
+    job->stage_ns[ZS_STAGE_ADMIT] = zs_mono_ns();
     /* The acker answers once the group commit is done; this worker goes on
        to the next frame. */
     pthread_mutex_lock(&u->amu);
@@ -344,6 +347,7 @@ static void answer(zs_fe_t *u, job_t *job)
         accepted += sub[i].reason == ZS_POOL_OK;
         zs_metrics_ingress(u->cfg.path, (int)sub[i].reason);
     }
+    job->stage_ns[ZS_STAGE_DURABLE] = zs_mono_ns();
     COUNT(u, txs_accepted, accepted);
     COUNT(u, txs_refused, f->n - accepted);
     uint8_t ans[ZS_FRAME_HEADER + ZS_FRAME_MAX_TXS * ZS_FRAME_ENTRY + ZS_FRAME_MAC];
@@ -353,7 +357,10 @@ static void answer(zs_fe_t *u, job_t *job)
     if (len > 0) {
         remember(u, f->client, f->seq, ans, (size_t)len);
         send_to(u, &job->peer, ans, (size_t)len);
-        zs_metrics_ack(u->cfg.path, zs_mono_ns() - job->rx_ns);
+        job->stage_ns[ZS_STAGE_SEND] = zs_mono_ns();
+        zs_metrics_ack(u->cfg.path, job->stage_ns[ZS_STAGE_SEND] - job->rx_ns);
+        for (int s = 0; s < ZS_STAGE_COUNT; s++)
+            zs_metrics_stage(u->cfg.path, s, job->stage_ns[s] - (s ? job->stage_ns[s - 1] : job->rx_ns));
     }
 }
 
@@ -503,6 +510,7 @@ static void *worker_main(void *arg)
         u->qhead = (u->qhead + 1) % u->cfg.queue;
         u->qn--;
         pthread_mutex_unlock(&u->qmu);
+        job->stage_ns[ZS_STAGE_QUEUE] = zs_mono_ns();
         process(u, job); /* the acker frees it */
     }
     return NULL;
