@@ -494,7 +494,7 @@ typedef struct {
     uint64_t busy_rounds; /* pauses in a row with the box full */
     int busy_mode;        /* a frame was refused "busy": no new frame goes until every one sent is answered */
     int busy_hit;         /* a "busy" refusal since the last round of sending again */
-    uint64_t cwnd;        /* frames sent again in a round (halved after a round refused, doubled after one not) */
+    uint64_t cwnd;        /* frames sent again in a round (halved after a round refused, grown by 8 after one not) */
     double busy_at;       /* when the frames refused "busy" go again (0: none waiting) */
     uint64_t refused[ZS_POOL_REASON_COUNT];
     double t0, last_answer;
@@ -547,7 +547,9 @@ static void send_again(const opts_t *o, int fd, frame_t *frames, udp_run_t *u, d
         if (send(fd, f->p, f->len, 0) == (ssize_t)f->len) u->resent++;
         sent++;
     }
-    for (; i < u->next && !u->busy_at; i++)
+    /* Another round while any frame is unanswered (one just sent again may
+       get no answer at all: no timeout resends while in busy mode). */
+    for (i = u->oldest; i < u->next && !u->busy_at; i++)
         if (frames[i].answered_at == 0) u->busy_at = t + 0.001 * (double)(u->busy_rounds < 20 ? ++u->busy_rounds : 20);
 }
 
