@@ -564,7 +564,7 @@ static void retry(const opts_t *o, int fd, frame_t *frames, udp_run_t *u, double
        frame sent here could pass one of them. */
     for (uint64_t i = u->oldest; i < u->next && i < u->oldest + o->window && !u->busy_mode; i++) {
         frame_t *f = &frames[i];
-        if (f->answered_at != 0 || f->busy || t - f->last_sent <= (double)o->timeout_ms / 1000) continue;
+        if (f->answered_at != 0 || t - f->last_sent <= (double)o->timeout_ms / 1000) continue; /* (no refused frame outside busy mode) */
         if (f->tries >= 5) {
             f->answered_at = -1; /* given up */
             u->answered++;
