@@ -114,11 +114,14 @@ TEST_BESIDE := l1-faults l1-follow+l1-tls+l1-e2e+l1-forced+l1gas
 bootstrap:
 	@tools/bootstrap
 
+# The fuzz build runs while the unit tests do (one core each); tests/run
+# waits for it before the fuzz smoke (--fuzz-build RC-FILE).
 test: bootstrap
 	@$(MAKE) -s --no-print-directory bins unit-bins
-	@$(FUZZ_MAKE) fuzz-bins
-	@$(RUN_ENV) tests/run --unit "$(ALL_UNIT_TESTS)" --fuzz "$(ALL_FUZZ)" --fuzz-seconds 4 \
-	    --integ "$(ALL_INTEG_TESTS)" --beside "$(TEST_BESIDE)"
+	@mkdir -p build-fuzz; rm -f build-fuzz/build.rc; \
+	  ($(FUZZ_MAKE) fuzz-bins >build-fuzz/build.log 2>&1; echo $$? >build-fuzz/build.rc) & \
+	  $(RUN_ENV) tests/run --unit "$(ALL_UNIT_TESTS)" --fuzz "$(ALL_FUZZ)" --fuzz-seconds 4 \
+	    --fuzz-build build-fuzz/build.rc --integ "$(ALL_INTEG_TESTS)" --beside "$(TEST_BESIDE)"
 
 # The large vector sets beyond `make test`: Ethereum's tests-30M and
 # stTimeConsuming as Polygon converted them (host/exec/test_exec_vectors).
