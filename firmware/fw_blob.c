@@ -16,8 +16,9 @@ static uint8_t batch_data[ZS_BLOB_MAX_DATA];
 static uint8_t blob_buf[FW_BLOB_BYTES];
 static uint8_t cells[128][ZS_KZG_CELL_BYTES];
 
-/* The trusted setup, read once per program (about 2 s) and kept: a
-   firmware restarted in the same program (the tests) reuses it. */
+/* The trusted setup, read once per program (tens of milliseconds from its
+   prepared form, 2-3 s from the text) and kept: a firmware restarted in
+   the same program (the tests) reuses it. */
 static zs_kzg_t *setup;
 
 void fw_blob_init(fw_blobs_t *b, const zs_hal_t *hal, fw_log_t *log, fw_journal_t *j)
@@ -39,7 +40,7 @@ int fw_blob_available(fw_blobs_t *b)
         return 0;
     }
     b->kzg = setup;
-    fw_log(b->log, "KZG trusted setup loaded: blobs available");
+    fw_log(b->log, "KZG trusted setup loaded from %s: blobs available", zs_kzg_loaded_from(setup));
     return 1;
 }
 

@@ -66,6 +66,8 @@ static void open_kzg(zs_fwkzg_t *k)
     k->kzg_tried = 1;
     if (!(k->kzg = zs_kzg_open(NULL, 0, err, sizeof err)))
         zs_log(ZS_LOG_ERROR, "fwlink", "no KZG for the firmware's blobs: %s", err);
+    else
+        zs_log(ZS_LOG_INFO, "fwlink", "KZG trusted setup loaded from %s", zs_kzg_loaded_from(k->kzg));
 }
 
 /* One request answered into a (status set on failure). */

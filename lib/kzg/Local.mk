@@ -36,6 +36,6 @@ $(CKZG_DEPS)/%:
 ALL_BINS += $(KZG_SETUP)
 
 # Their headers as system headers: our warnings are for our code.
-$(call add-objs,zs_kzg,zs_kzg.c zs_kzg_fk20.c,-isystem $(CKZG_DEPS)/blst/bindings -isystem $(CKZG_DEPS)/c-kzg)
+$(call add-objs,zs_kzg,zs_kzg.c zs_kzg_prep.c zs_kzg_fk20.c,-isystem $(CKZG_DEPS)/blst/bindings -isystem $(CKZG_DEPS)/c-kzg)
 KZG_LIBS := zs_kzg zs_kzgext
 $(call add-unit-test,test_kzg,test_kzg.c,zs_testsupport $(KZG_LIBS) zs_lib,$(JSON_LIBS))

@@ -3,9 +3,13 @@
    evaluation, all 128 cells) and a damaged blob, value or cell does not;
    inputs that are not field elements are refused.  The commitments against
    Polygon's blob vectors are in lib/blob's test, the proofs against anvil's
-   own check in the blob end-to-end tests. */
+   own check in the blob end-to-end tests.  The setup's prepared form gives
+   the same results as its text, and one damaged, cut short or made from
+   another setup is passed over for the text, saying why. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/kzg/zs_kzg.h"
 #include "tests/support/zs_test.h"
@@ -88,12 +92,89 @@ static void test_refusals(void **state)
     assert_non_null(strstr(err, "does not open"));
 }
 
+static void copy_file(const char *from, const char *to, const char *extra)
+{
+    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
+    assert_non_null(a);
+    assert_non_null(b);
+    char buf[65536];
+    for (size_t n; (n = fread(buf, 1, sizeof buf, a)) > 0;) assert_int_equal(fwrite(buf, 1, n, b), n);
+    if (extra) fputs(extra, b);
+    fclose(a);
+    assert_int_equal(fclose(b), 0);
+}
+
+/* A setup from path: what it says it was loaded from must hold `from`; its
+   commitment and cells of blob must be want's. */
+static void check_setup(const char *path, const char *from, const uint8_t *blob, const uint8_t want[48],
+                        const uint8_t (*want_proofs)[48])
+{
+    char err[512];
+    zs_kzg_t *k = zs_kzg_open(path, 0, err, sizeof err);
+    if (!k) fail_msg("%s", err);
+    print_message("%s: %s\n", path, zs_kzg_loaded_from(k));
+    assert_non_null(strstr(zs_kzg_loaded_from(k), from));
+    uint8_t c[48], (*proofs)[48] = malloc(ZS_KZG_CELLS * 48);
+    assert_int_equal(zs_kzg_commit(k, blob, c), 0);
+    assert_memory_equal(c, want, 48);
+    assert_int_equal(zs_kzg_cells(k, blob, NULL, proofs), 0);
+    assert_memory_equal(proofs, want_proofs, ZS_KZG_CELLS * 48);
+    free(proofs);
+    zs_kzg_close(k);
+}
+
+static void test_prepared(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/zkseq-test-kzg-XXXXXX", src[4096], a[64], prep[80], other[64], otherprep[80], err[512];
+    assert_non_null(mkdtemp(dir));
+    const char *top = getenv("ZS_TOP");
+    snprintf(src, sizeof src, "%s/node_modules/c-kzg/deps/c-kzg/trusted_setup.txt", top ? top : ".");
+    snprintf(a, sizeof a, "%s/a.txt", dir);
+    snprintf(prep, sizeof prep, "%s.prepared", a);
+    snprintf(other, sizeof other, "%s/other.txt", dir);
+    snprintf(otherprep, sizeof otherprep, "%s.prepared", other);
+    copy_file(src, a, NULL);
+    copy_file(src, other, "\n"); /* the same points, another text */
+    zs_test_rng_t r = {.s = 0x70726570};
+    uint8_t *blob = random_blob(&r), want[48], (*proofs)[48] = malloc(ZS_KZG_CELLS * 48);
+    assert_int_equal(zs_kzg_commit(zs_test_kzg, blob, want), 0);
+    assert_int_equal(zs_kzg_cells(zs_test_kzg, blob, NULL, proofs), 0);
+    check_setup(a, "the text", blob, want, proofs);
+    assert_int_equal(zs_kzg_prepare(a, prep, err, sizeof err), 0);
+    check_setup(a, "the prepared form", blob, want, proofs);
+    /* Made from another text: passed over. */
+    copy_file(prep, otherprep, NULL);
+    check_setup(other, "made from another trusted setup", blob, want, proofs);
+    /* One byte changed in FK20's columns, then cut short. */
+    FILE *f = fopen(prep, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, -1000, SEEK_END), 0);
+    int ch = fgetc(f);
+    assert_int_equal(fseek(f, -1000, SEEK_END), 0);
+    fputc(ch ^ 1, f);
+    assert_int_equal(fclose(f), 0);
+    check_setup(a, "damaged", blob, want, proofs);
+    assert_int_equal(truncate(prep, 5000), 0);
+    check_setup(a, "cut short", blob, want, proofs);
+    /* Nowhere to write. */
+    snprintf(prep, sizeof prep, "%s/none/x.prepared", dir);
+    assert_int_equal(zs_kzg_prepare(a, prep, err, sizeof err), ZS_ERR_IO);
+    assert_non_null(strstr(err, "cannot write"));
+    free(blob);
+    free(proofs);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_zero_blob),
         cmocka_unit_test(test_random_blobs),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_prepared),
     };
     return cmocka_run_group_tests(tests, zs_test_kzg_setup, zs_test_kzg_teardown);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/keccak/zs_keccak.h"
 #include "lib/kzg/zs_kzg_priv.h"
 
 static int ret(C_KZG_RET r)
@@ -18,13 +19,14 @@ static int ret(C_KZG_RET r)
     }
 }
 
-/* The setup's default places, in order; the first that opens. */
-static FILE *open_default(char *tried, size_t cap)
+/* The setup's default places, in order; the first that opens (f, and its
+   name in path), or NULL with the places tried in path. */
+static FILE *open_default(char *path, size_t cap)
 {
-    char exe[PATH_MAX], path[PATH_MAX + 64];
+    char exe[PATH_MAX];
     const char *env = getenv("ZS_KZG_SETUP");
     if (env && *env) {
-        snprintf(tried, cap, "%s", env);
+        snprintf(path, cap, "%s", env);
         return fopen(env, "r");
     }
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -32,22 +34,53 @@ static FILE *open_default(char *tried, size_t cap)
         exe[n] = 0;
         char *slash = strrchr(exe, '/');
         if (slash) *slash = 0;
-        snprintf(path, sizeof path, "%s/../share/zkseq/kzg_trusted_setup.txt", exe);
+        snprintf(path, cap, "%s/../share/zkseq/kzg_trusted_setup.txt", exe);
         FILE *f = fopen(path, "r");
         if (f) return f;
     }
-    snprintf(tried, cap, "share/zkseq/kzg_trusted_setup.txt beside the program's folder, then "
-             "node_modules/c-kzg/deps/c-kzg/trusted_setup.txt");
-    return fopen("node_modules/c-kzg/deps/c-kzg/trusted_setup.txt", "r");
+    snprintf(path, cap, "node_modules/c-kzg/deps/c-kzg/trusted_setup.txt");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        snprintf(path, cap, "share/zkseq/kzg_trusted_setup.txt beside the program's folder, then "
+                 "node_modules/c-kzg/deps/c-kzg/trusted_setup.txt");
+    return f;
 }
 
-zs_kzg_t *zs_kzg_open(const char *path, unsigned precompute, char *err, size_t errlen)
+/* keccak-256 of the whole of f, which is left at its start. */
+static int hash_file(FILE *f, uint8_t out[32])
 {
-    char tried[PATH_MAX + 128] = "";
-    FILE *f = path ? fopen(path, "r") : open_default(tried, sizeof tried);
+    uint8_t buf[65536];
+    zs_keccak256_t h;
+    zs_keccak256_init(&h);
+    for (size_t got; (got = fread(buf, 1, sizeof buf, f)) > 0;) zs_keccak256_update(&h, buf, got);
+    zs_keccak256_final(&h, out);
+    int bad = ferror(f);
+    rewind(f);
+    return bad ? -1 : 0;
+}
+
+/* From the prepared form beside the text (precompute 0 only, and not when
+   asked for the text), else from the text. */
+static C_KZG_RET load(zs_kzg_t *k, FILE *f, const char *path, unsigned precompute, int text_only)
+{
+    char prep[PATH_MAX + 16], why[96] = "not looked for";
+    snprintf(prep, sizeof prep, "%s.prepared", path);
+    if (!precompute && !text_only && !zs_kzg_prep_read(k, prep, why, sizeof why)) {
+        snprintf(k->from, sizeof k->from, "the prepared form %.200s", prep);
+        return C_KZG_OK;
+    }
+    if (precompute) snprintf(why, sizeof why, "precomputed tables asked for");
+    snprintf(k->from, sizeof k->from, "the text %.200s (%s)", path, why);
+    return load_trusted_setup_file(&k->s, f, precompute > 15 ? 15 : precompute);
+}
+
+static zs_kzg_t *open_setup(const char *path, unsigned precompute, int text_only, char *err, size_t errlen)
+{
+    char where[PATH_MAX + 160] = "";
+    if (path) snprintf(where, sizeof where, "%s", path);
+    FILE *f = path ? fopen(path, "r") : open_default(where, sizeof where);
     if (!f) {
-        snprintf(err, errlen, "the KZG trusted setup does not open (%s); set ZS_KZG_SETUP or run make",
-                 path ? path : tried);
+        snprintf(err, errlen, "the KZG trusted setup does not open (%s); set ZS_KZG_SETUP or run make", where);
         return NULL;
     }
     zs_kzg_t *k = calloc(1, sizeof *k);
@@ -56,7 +89,13 @@ zs_kzg_t *zs_kzg_open(const char *path, unsigned precompute, char *err, size_t e
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    C_KZG_RET r = load_trusted_setup_file(&k->s, f, precompute > 15 ? 15 : precompute);
+    if (hash_file(f, k->setup_hash)) {
+        fclose(f);
+        free(k);
+        snprintf(err, errlen, "the KZG trusted setup does not read (%s)", where);
+        return NULL;
+    }
+    C_KZG_RET r = load(k, f, where, precompute, text_only);
     fclose(f);
     if (r != C_KZG_OK) {
         free(k);
@@ -64,6 +103,25 @@ zs_kzg_t *zs_kzg_open(const char *path, unsigned precompute, char *err, size_t e
         return NULL;
     }
     return k;
+}
+
+zs_kzg_t *zs_kzg_open(const char *path, unsigned precompute, char *err, size_t errlen)
+{
+    return open_setup(path, precompute, 0, err, errlen);
+}
+
+int zs_kzg_prepare(const char *path, const char *out, char *err, size_t errlen)
+{
+    zs_kzg_t *k = open_setup(path, 0, 1, err, errlen);
+    if (!k) return ZS_ERR_PARSE;
+    int rc = zs_kzg_prep_write(k, out, err, errlen);
+    zs_kzg_close(k);
+    return rc;
+}
+
+const char *zs_kzg_loaded_from(const zs_kzg_t *k)
+{
+    return k->from;
 }
 
 void zs_kzg_close(zs_kzg_t *k)
