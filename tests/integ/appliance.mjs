@@ -25,7 +25,7 @@ export function startFw({ dir, addresses, args = [] }) {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(sig);
       return exited;
     },
-    async ready(timeout = 10000) {
+    async ready(timeout = 30000) {
       const t0 = Date.now();
       while (!/mailbox ready/.test(log)) {
         if (proc.exitCode !== null || Date.now() - t0 > timeout) throw new Error(`zkseq-fw did not start:\n${log}`);
