@@ -98,6 +98,14 @@ int fw_l1_block(fw_l1_t *l1, uint64_t number, fw_l1_block_t *out)
     return ZS_OK;
 }
 
+int fw_l1_block_number(fw_l1_t *l1, uint64_t *out)
+{
+    fw_jval_t r;
+    int rc = fw_l1_call(l1, "eth_blockNumber", "[]", &r);
+    if (rc) return rc;
+    return fw_json_quantity(r, out) ? shape(l1, "eth_blockNumber") : ZS_OK;
+}
+
 int fw_l1_nonce(fw_l1_t *l1, const uint8_t addr[20], const char *tag, uint64_t *out)
 {
     char a[43], p[96];

@@ -53,6 +53,8 @@ typedef struct {
 ZS_MUST_USE int fw_l1_chain_id(fw_l1_t *l1, uint64_t *out);
 /* A block by number, or the latest for number == UINT64_MAX. */
 ZS_MUST_USE int fw_l1_block(fw_l1_t *l1, uint64_t number, fw_l1_block_t *out);
+/* The head's number alone (eth_blockNumber). */
+ZS_MUST_USE int fw_l1_block_number(fw_l1_t *l1, uint64_t *out);
 ZS_MUST_USE int fw_l1_nonce(fw_l1_t *l1, const uint8_t addr[20], const char *tag, uint64_t *out);
 /* Balance in wei. */
 ZS_MUST_USE int fw_l1_balance(fw_l1_t *l1, const uint8_t addr[20], zs_u256_t *wei);

@@ -231,16 +231,26 @@ static int bump_gas(fw_submit_t *s, fw_sub_t *sub, int more_gas)
 /* ---- Reconcile. */
 
 /* What L1 says now: its head, the contract's last batch at the head (*L)
-   and at the confirmation depth (*Lc), our nonces. */
+   and at the confirmation depth (*Lc), our nonces.  *L is read at
+   "latest" and taken only when the head has not moved meanwhile (read
+   again up to three times): a head of block N with the last batch of block
+   N + 1 would report a batch virtual at a block without it, and ask for its
+   accInputHash at N. */
 static int read_l1(fw_submit_t *s, fw_l1_block_t *head, uint64_t *L, uint64_t *Lc)
 {
     int rc;
-    if ((rc = fw_l1_block(&s->l1, UINT64_MAX, head))) return rc;
+    uint64_t head_after = 0;
+    for (int reads = 0; reads < 3; reads++) {
+        if ((rc = fw_l1_block(&s->l1, UINT64_MAX, head)) ||
+            (rc = fw_rollup_last_batch(&s->l1, s->cfg->rollup, "latest", L)) ||
+            (rc = fw_l1_block_number(&s->l1, &head_after)))
+            return rc;
+        if (head_after == head->number) break;
+    }
     s->l1_head = head->number;
     s->l1_head_ts = head->timestamp;
     s->l1_base_fee = head->base_fee;
     *Lc = 0;
-    if ((rc = fw_rollup_last_batch(&s->l1, s->cfg->rollup, "latest", L))) return rc;
     if (head->number >= s->cfg->confirm_depth) {
         char tag[24];
         tag_of(tag, head->number - s->cfg->confirm_depth);
@@ -320,8 +330,7 @@ static int odd_acc(const fw_submit_t *s, uint64_t L, const uint8_t acc[32])
 }
 
 /* What L1 holds moved (or must be read again): the contract's accInputHash
-   for batch L (latest, as L was read: anvil answered none far more often
-   at the head's block number).  An odd answer is taken only when the next
+   for batch L (at "latest", as L was read).  An odd answer is taken only when the next
    read says the same (a hash; never none): anvil, mining, has answered a
    call from a state without the sequence it had just reported, and a
    balancer's backends may differ.  Until then nothing new is built on it. */
