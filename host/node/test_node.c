@@ -18,7 +18,7 @@
 #include "lib/tx/zs_tx.h"
 #include "tests/support/zs_test.h"
 
-#define SENDERS 240
+#define SENDERS 120
 #define PER_SENDER 100
 #define THREADS 24
 

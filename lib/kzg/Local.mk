@@ -39,3 +39,5 @@ ALL_BINS += $(KZG_SETUP)
 $(call add-objs,zs_kzg,zs_kzg.c zs_kzg_prep.c zs_kzg_fk20.c,-isystem $(CKZG_DEPS)/blst/bindings -isystem $(CKZG_DEPS)/c-kzg)
 KZG_LIBS := zs_kzg zs_kzgext
 $(call add-unit-test,test_kzg,test_kzg.c,zs_testsupport $(KZG_LIBS) zs_lib,$(JSON_LIBS))
+# test_kzg reads the prepared form's refusals through zs_kzg_priv.h.
+$(BUILD)/obj/lib/kzg/test_kzg.o: XCFLAGS += -isystem $(CKZG_DEPS)/blst/bindings -isystem $(CKZG_DEPS)/c-kzg
