@@ -109,15 +109,18 @@ FUZZ_MAKE = $(MAKE) -s --no-print-directory BUILD=build-fuzz CC=clang FUZZ=1
 
 # Long end-to-end suites that mostly wait on L1's clock: run beside the rest,
 # from the start, each word a lane of its own ('+' joins suites run in turn).
-TEST_BESIDE := l1-faults l1-follow+l1-tls+l1-e2e+l1-forced+l1gas
+TEST_BESIDE := l1-faults l1-follow+l1-tls+l1-e2e+l1-forced+l1gas+l1-contracts+l1-blob-contracts+rpc-contracts+replica+zkseqctl
 
 bootstrap:
 	@tools/bootstrap
 
 # The fuzz build runs while the unit tests do (one core each); tests/run
 # waits for it before the fuzz smoke (--fuzz-build RC-FILE).
+# The build before the tests uses every core (JOBS) unless make was given -j.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+TEST_BUILD_J = $(if $(findstring -j,$(MAKEFLAGS)),,-j$(JOBS))
 test: bootstrap
-	@$(MAKE) -s --no-print-directory bins unit-bins
+	@$(MAKE) -s --no-print-directory $(TEST_BUILD_J) bins unit-bins
 	@mkdir -p build-fuzz; rm -f build-fuzz/build.rc; \
 	  ($(FUZZ_MAKE) fuzz-bins >build-fuzz/build.log 2>&1; echo $$? >build-fuzz/build.rc) & \
 	  $(RUN_ENV) tests/run --unit "$(ALL_UNIT_TESTS)" --fuzz "$(ALL_FUZZ)" --fuzz-seconds 4 \
