@@ -109,7 +109,7 @@ FUZZ_MAKE = $(MAKE) -s --no-print-directory BUILD=build-fuzz CC=clang FUZZ=1
 
 # Long end-to-end suites that mostly wait on L1's clock: run beside the rest,
 # from the start, each word a lane of its own ('+' joins suites run in turn).
-TEST_BESIDE := l1-faults l1-follow+l1-tls+l1-e2e+l1-forced+l1gas+l1-contracts+l1-blob-contracts+rpc-contracts+replica+zkseqctl
+TEST_BESIDE := l1-faults l1-follow+l1-tls+l1-e2e+l1-forced+l1gas+l1-contracts+l1-blob-contracts+rpc-contracts+replica+zkseqctl+bench-report+ethers-tx
 
 bootstrap:
 	@tools/bootstrap
