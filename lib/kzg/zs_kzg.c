@@ -61,7 +61,7 @@ static int hash_file(FILE *f, uint8_t out[32])
 
 /* From the prepared form beside the text (precompute 0 only, and not when
    asked for the text), else from the text. */
-static C_KZG_RET load(zs_kzg_t *k, FILE *f, const char *path, unsigned precompute, int text_only)
+static C_KZG_RET load_settings(zs_kzg_t *k, FILE *f, const char *path, unsigned precompute, int text_only)
 {
     char prep[PATH_MAX + 16], why[96] = "not looked for";
     snprintf(prep, sizeof prep, "%s.prepared", path);
@@ -95,7 +95,7 @@ static zs_kzg_t *open_setup(const char *path, unsigned precompute, int text_only
         snprintf(err, errlen, "the KZG trusted setup does not read (%s)", where);
         return NULL;
     }
-    C_KZG_RET r = load(k, f, where, precompute, text_only);
+    C_KZG_RET r = load_settings(k, f, where, precompute, text_only);
     fclose(f);
     if (r != C_KZG_OK) {
         free(k);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/keccak/zs_keccak.h"
@@ -100,14 +101,16 @@ int zs_kzg_prep_write(const zs_kzg_t *k, const char *out, char *err, size_t errl
     zs_keccak256_final(&h, payload_hash);
     header_of(hdr, k->setup_hash, payload_hash, len);
     char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%.4000s.tmp%d", out, (int)getpid());
-    FILE *f = fopen(tmp, "wb");
+    snprintf(tmp, sizeof tmp, "%.4000s.XXXXXX", out);
+    int fd = mkstemp(tmp); /* a name of its own: two writers never share one */
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (fd >= 0 && !f) close(fd);
     int ok = f && fwrite(hdr, 1, HDR_BYTES, f) == HDR_BYTES;
     for (size_t i = 0; ok && i < n; i++) ok = fwrite(parts[i].p, 1, parts[i].len, f) == parts[i].len;
     if (f && fclose(f)) ok = 0;
-    if (!ok || rename(tmp, out)) {
+    if (!ok || chmod(tmp, 0644) || rename(tmp, out)) {
         snprintf(err, errlen, "cannot write %.200s", out);
-        unlink(tmp);
+        if (fd >= 0) unlink(tmp);
         return ZS_ERR_IO;
     }
     return ZS_OK;
