@@ -320,8 +320,14 @@ static json_t *call(fake_l1_t *l1, const char *m, json_t *params, const char **e
         uint64_t b = tag_block(l1, json_array_get(params, 0));
         uint8_t h[32] = {0};
         memcpy(h, &b, 8);
-        return json_pack("{s:o,s:o,s:o,s:o}", "number", qty(b), "timestamp", qty(l1->blocks[b].timestamp),
-                         "hash", hexj(h, 32), "baseFeePerGas", qty(l1->base_fee));
+        json_t *blk = json_pack("{s:o,s:o,s:o,s:o}", "number", qty(b), "timestamp", qty(l1->blocks[b].timestamp),
+                                "hash", hexj(h, 32), "baseFeePerGas", qty(l1->base_fee));
+        const char *tag = json_string_value(json_array_get(params, 0));
+        if (l1->mine_after_head_reads && tag && !strcmp(tag, "latest")) {
+            l1->mine_after_head_reads--;
+            fake_l1_mine(l1);
+        }
+        return blk;
     }
     if (!strcmp(m, "eth_getTransactionCount")) {
         const char *tag = json_string_value(json_array_get(params, 1));

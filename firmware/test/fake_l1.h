@@ -63,6 +63,8 @@ typedef struct {
     uint64_t acc_reads_none; /* the next this many sequencedBatches() calls answer no accInputHash */
     uint64_t last_reads_low; /* the next this many lastBatchSequenced() calls answer 0 (a state
                                 without the sequences, as anvil has answered while mining) */
+    uint64_t mine_after_head_reads; /* the next this many reads of the latest block mine one right
+                                       after answering (a block mined while the firmware reads L1) */
     uint64_t gas_extra_pct; /* mining drops transactions whose gas is below (floor + this %) */
     uint64_t dropped_at_mining;
     uint64_t now_s;        /* block timestamps */

@@ -497,6 +497,34 @@ static void test_drop_read_once(void **state)
     assert_int_equal(FW.log.nalarms, 0);
 }
 
+/* A block mined between the firmware's read of the head and of the
+   contract's last batch: the virtual batch it then reports is of the head it
+   reports with it (it reads both again), never of a later block. */
+static void test_head_moves_while_read(void **state)
+{
+    (void)state;
+    boot();
+    seal_three();
+    mine(3);
+    seal(4, 700);
+    run(1000); /* batch 4's submission waits in the fake node's pool */
+    assert_int_equal(FW.journal.cur.virtual_, 3);
+    L1.mine_after_head_reads = 1; /* the next reconcile's head read is followed by a block with it */
+    run(600);
+    assert_int_equal(L1.mine_after_head_reads, 0);
+    assert_int_equal(FW.journal.cur.virtual_, 4);
+    uint64_t mined_in = 0;
+    for (size_t i = 0; i < L1.ntxs; i++)
+        if (L1.txs[i].mined && L1.txs[i].nonce == 1) mined_in = L1.txs[i].block;
+    assert_true(mined_in > 0);
+    print_message("batch 4 mined in block %llu; reported virtual at head %llu\n", (unsigned long long)mined_in,
+                  (unsigned long long)FW.submit.virtual_head);
+    assert_true(FW.submit.virtual_head >= mined_in);
+    assert_true(FW.submit.l1_head >= mined_in);
+    assert_false(has_log("reading it again"));
+    assert_int_equal(FW.log.nalarms, 0);
+}
+
 static void test_fresh_chain_with_pending(void **state)
 {
     (void)state;
@@ -782,6 +810,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reorg, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reorg_ghost_receipt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_drop_read_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_head_moves_while_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_receipt_before_latest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_acc_answered_none, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fresh_chain_with_pending, setup, teardown),
