@@ -518,6 +518,16 @@ static void send_window(const opts_t *o, int fd, frame_t *frames, uint64_t nfram
     }
 }
 
+#define TRIES_MAX 5 /* sends of a frame without any answer before it is given up */
+
+/* f had no answer after TRIES_MAX sends: counted as answered, and lost. */
+static void give_up(udp_run_t *u, frame_t *f)
+{
+    f->answered_at = -1;
+    u->answered++;
+    u->in_flight--;
+}
+
 /* A round after "busy" refusals: up to cwnd frames not yet answered go
    again in order, those refused and those with no answer for 100 ms (a
    "busy" answer lost on the way must not let a later frame in first; the
@@ -536,10 +546,8 @@ static void send_again(const opts_t *o, int fd, frame_t *frames, udp_run_t *u, d
         frame_t *f = &frames[i];
         if (f->answered_at != 0) continue;
         if (!f->busy && t - f->last_sent < 0.1) break;
-        if (!f->busy && f->tries++ >= 5) { /* no answer at all: given up */
-            f->answered_at = -1;
-            u->answered++;
-            u->in_flight--;
+        if (!f->busy && f->tries++ >= TRIES_MAX) {
+            give_up(u, f);
             continue;
         }
         f->busy = 0;
@@ -554,7 +562,7 @@ static void send_again(const opts_t *o, int fd, frame_t *frames, udp_run_t *u, d
 }
 
 /* Frames unanswered past the timeout go again (same sequence number); after
-   five tries they are given up. */
+   TRIES_MAX sends they are given up. */
 static void retry(const opts_t *o, int fd, frame_t *frames, udp_run_t *u, double t)
 {
     while (u->oldest < u->next && frames[u->oldest].answered_at != 0) u->oldest++;
@@ -562,14 +570,12 @@ static void retry(const opts_t *o, int fd, frame_t *frames, udp_run_t *u, double
     if (u->busy_at > 0 && t >= u->busy_at) send_again(o, fd, frames, u, t);
     /* While frames refused busy wait, only send_again resends: a timed-out
        frame sent here could pass one of them. */
-    for (uint64_t i = u->oldest; i < u->next && i < u->oldest + o->window && !u->busy_mode; i++) {
+    if (u->busy_mode) return;
+    for (uint64_t i = u->oldest; i < u->next && i < u->oldest + o->window; i++) {
         frame_t *f = &frames[i];
         if (f->answered_at != 0 || t - f->last_sent <= (double)o->timeout_ms / 1000) continue; /* (no refused frame outside busy mode) */
-        if (f->tries >= 5) {
-            f->answered_at = -1; /* given up */
-            u->answered++;
-            u->in_flight--;
-        } else if (send(fd, f->p, f->len, 0) == (ssize_t)f->len) {
+        if (f->tries >= TRIES_MAX) give_up(u, f);
+        else if (send(fd, f->p, f->len, 0) == (ssize_t)f->len) {
             f->tries++;
             f->last_sent = t;
             u->resent++;
