@@ -47,18 +47,39 @@ try {
   };
 
   // Watch: at every L1 head the firmware reports, the contract agrees.
-  let checks = 0, mismatches = [], lastHead = 0, watching = true;
+  // The contract's last batch and its accInputHash at block h.
+  const contractAt = async (h) => {
+    const last = Number(await app.rollup.lastBatchSequenced({ blockTag: h }));
+    return { last, acc: (await app.rollup.sequencedBatches(last, { blockTag: h }))[0] };
+  };
+  const agrees = (s, c) => s.virtualBatch === c.last && s.accInputHash === c.acc;
+  let checks = 0, rechecked = 0, mismatches = [], lastHead = 0, watching = true;
   const watcher = (async () => {
     while (watching) {
       const s = await app.l1Status().catch(() => null);
       if (s && s.l1Head > lastHead) {
         lastHead = s.l1Head;
-        const tag = { blockTag: s.l1Head };
-        const last = Number(await app.rollup.lastBatchSequenced(tag));
-        const acc = (await app.rollup.sequencedBatches(last, tag))[0];
         checks++;
-        if (last !== s.virtualBatch || acc !== s.accInputHash)
-          mismatches.push(`at L1 block ${s.l1Head}: contract ${last} ${acc}, appliance ${s.virtualBatch} ${s.accInputHash}`);
+        // anvil, while it mines, can answer calls at its newest block from a
+        // state without that block's transactions (the firmware reads an odd
+        // answer again: test_fw test_acc_answered_none), and the firmware's
+        // reconcile may have read such a state too: when they differ, the
+        // contract is read again once settled, and agreeing with any report
+        // the appliance gave at that head (it reconciles every 500 ms) passes.
+        const first = await contractAt(s.l1Head);
+        if (!agrees(s, first)) {
+          rechecked++;
+          const reports = [s];
+          for (let k = 0; k < 18; k++) {
+            await sleep(50);
+            const a = await app.l1Status().catch(() => null);
+            if (!a || a.l1Head !== s.l1Head) break;
+            reports.push(a);
+          }
+          const settled = await contractAt(s.l1Head);
+          if (!reports.some((r) => agrees(r, settled)))
+            mismatches.push(`at L1 block ${s.l1Head}: contract ${settled.last} ${settled.acc} (first read ${first.last} ${first.acc}), appliance ${reports.map((r) => r.virtualBatch).join('/')} ${s.accInputHash}`);
+        }
       }
       await sleep(100);
     }
@@ -108,7 +129,7 @@ try {
   await sleep(2500);
   watching = false;
   await watcher;
-  eq(mismatches, [], `contract and appliance agree at every L1 head read (${checks} heads)`);
+  eq(mismatches, [], `contract and appliance agree at every L1 head read (${checks} heads, ${rechecked} read again once settled)`);
   ok(checks >= 5, 'the check ran at many L1 blocks');
   const l1Blocks = await app.provider.getBlockNumber();
   ok(l1Blocks > 5, `L1 kept mining (${l1Blocks} blocks)`);
