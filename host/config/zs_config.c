@@ -68,6 +68,9 @@ const zs_config_key_t zs_config_keys[] = {
     U("pool.max_per_sender", 0, 1u << 20, "1024", ZS_CFG_RESTART, "pooled transactions per sender at most"),
     U("pool.nonce_gap", 0, 1u << 20, "64", ZS_CFG_RESTART, "how far ahead of its account's nonce a transaction may be"),
     U("pool.price_bump_percent", 0, 1000, "10", ZS_CFG_RESTART, "a replacement pays this much more"),
+    U("pool.log_mb", 0, 4096, "16", ZS_CFG_RESTART,
+      "the pool's log (DATADIR/pool.log, a ring written in place; each answer waits for its flush instead of the "
+      "pool database's); 0: none, the database is flushed for every answer"),
     U("state.keep_versions", 0, UINT32_MAX, "256", ZS_CFG_RESTART, "blocks whose state stays readable"),
     U("state.cache_mb", 0, 1u << 20, "256", ZS_CFG_RESTART, "RocksDB block cache"),
     S("firmware.mbox", "\"\"", "the firmware's mailbox (zkseq-fw's DIR/mbox); \"\": no firmware"),

@@ -68,6 +68,7 @@ static void cfg_init(zs_node_cfg_t *c, const char *dir, const zs_genesis_t *g)
     c->genesis = g;
     c->pool_max_txs = 100000;
     c->pool_max_per_sender = 1024;
+    c->pool_log_mb = 4; /* as zkseqd runs: acknowledgements flushed to the pool's log */
     zs_batch_policy_defaults(&c->batch);
 }
 

@@ -17,6 +17,7 @@
 #include "host/node/zs_ejected.h"
 #include "host/node/zs_executed.h"
 #include "host/node/zs_view.h"
+#include "host/pool/zs_pool_log.h"
 #include "host/state/zs_state.h"
 #include "host/store/zs_schema.h"
 #include "lib/base/zs_time.h"
@@ -25,6 +26,7 @@ struct zs_node {
     zs_node_cfg_t cfg;
     zs_store_t *store;
     zs_store_t *pool_store; /* the pool's own database (datadir/pool) */
+    zs_plog_t *pool_log;    /* its log (datadir/pool.log), when configured */
     zs_state_t *st;         /* the sequencer thread's */
     zs_exec_t *exec;
     zs_pool_t *pool;
@@ -449,6 +451,13 @@ static int open_chain(zs_node_t *n, const zs_genesis_t *genesis, zs_view_head_t 
     snprintf(path, sizeof path, "%s/pool", n->cfg.datadir);
     zs_store_opts_t po = {.cache_mb = 16, .create = 1};
     if (!(n->pool_store = zs_schema_open(path, &po, err, errlen))) return ZS_ERR_IO;
+    if (n->cfg.pool_log_mb) {
+        size_t replayed = 0;
+        snprintf(path, sizeof path, "%s/pool.log", n->cfg.datadir);
+        n->pool_log = zs_pool_log_open(n->pool_store, path, n->cfg.pool_log_mb << 20, &replayed, err, errlen);
+        if (!n->pool_log) return ZS_ERR_IO;
+        if (replayed) zs_log(ZS_LOG_INFO, "seq", "%zu acknowledged transactions read back from the pool's log (those already in blocks are dropped at the reload)", replayed);
+    }
     zs_smt_hasher_t hasher;
     zs_state_opts_t sto = {.keep_versions = n->cfg.keep_versions};
     if (n->cfg.accel) {
@@ -518,6 +527,7 @@ static int open_exec_and_pool(zs_node_t *n, char *err, size_t errlen)
     pc.order = n->cfg.order;
     pc.account = pool_account;
     pc.account_ctx = n;
+    pc.log = n->pool_log;
     n->pool = zs_pool_new(n->pool_store, &pc);
     if (!n->exec || !n->pool) {
         snprintf(err, errlen, "out of memory");
@@ -595,6 +605,7 @@ void zs_node_close(zs_node_t *n)
     zs_node_stop(n);
     zs_committer_free(n->committer);
     zs_pool_free(n->pool);
+    zs_plog_close(n->pool_log);
     zs_exec_free(n->exec);
     zs_state_close(n->st);
     zs_batcher_free(n->batcher);

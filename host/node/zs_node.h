@@ -52,6 +52,7 @@ typedef struct {
     zs_pool_order_t order;
     unsigned price_bump;
     size_t pool_max_txs, pool_max_per_sender;
+    size_t pool_log_mb; /* the pool's log (DATADIR/pool.log) in MiB; 0: none */
     uint64_t nonce_gap;
     size_t cache_mb;
     const zs_genesis_t *genesis; /* used when the database is new; needed only during zs_node_open */

@@ -2,12 +2,18 @@
    nonce gaps and queued futures, first come first served and fee order,
    per-sender and global limits, done/release bookkeeping; with a store:
    callers on many threads each answered once their row is written (the
-   writer's group commit), and the rows there after a reopen. */
+   writer's group commit), and the rows there after a reopen; with the
+   pool's log: every acknowledgement in the log past the checkpoint, a drop
+   flushed with a checkpoint, rounds the database lost brought back (and
+   the log remade at another size), a missing or foreign log refused after
+   a crash and replaced after a clean stop. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "host/pool/zs_pool.h"
+#include "host/pool/zs_pool_log.h"
 #include "host/store/zs_schema.h"
 #include "lib/keccak/zs_keccak.h"
 #include "tests/support/zs_test.h"
@@ -63,23 +69,31 @@ static zs_pool_t *new_pool(zs_pool_order_t order, size_t max_txs, size_t per_sen
     return p;
 }
 
+/* A signed legacy transfer: raw[0..*len) and the decoded *tx. */
+static void sign_tx(int who, uint64_t nonce, uint64_t gas_price, uint64_t value, uint64_t gas, uint64_t chain,
+                    zs_tx_t *tx, uint8_t raw[256], size_t *len)
+{
+    memset(tx, 0, sizeof *tx);
+    tx->type = ZS_TX_LEGACY;
+    tx->has_chain_id = 1;
+    tx->chain_id = chain;
+    tx->nonce = nonce;
+    tx->gas = gas;
+    tx->gas_price = tx->max_fee = tx->max_priority_fee = zs_u256_from_u64(gas_price);
+    tx->has_to = 1;
+    tx->to[0] = 0x42;
+    tx->value = zs_u256_from_u64(value);
+    assert_int_equal(zs_tx_sign(tx, keys[who], raw, 256, len), 0);
+}
+
 /* Signs and submits; the raw bytes stay in buf (the pool copies them). */
 static zs_pool_reason_t add(zs_pool_t *p, int who, uint64_t nonce, uint64_t gas_price, uint64_t value, uint64_t gas,
                             uint64_t chain, uint8_t hash[32])
 {
-    zs_tx_t tx = {0};
-    tx.type = ZS_TX_LEGACY;
-    tx.has_chain_id = 1;
-    tx.chain_id = chain;
-    tx.nonce = nonce;
-    tx.gas = gas;
-    tx.gas_price = tx.max_fee = tx.max_priority_fee = zs_u256_from_u64(gas_price);
-    tx.has_to = 1;
-    tx.to[0] = 0x42;
-    tx.value = zs_u256_from_u64(value);
+    zs_tx_t tx;
     uint8_t raw[256];
     size_t len;
-    assert_int_equal(zs_tx_sign(&tx, keys[who], raw, sizeof raw, &len), 0);
+    sign_tx(who, nonce, gas_price, value, gas, chain, &tx, raw, &len);
     if (hash) memcpy(hash, tx.hash, 32);
     uint64_t seq;
     return zs_pool_add(p, raw, len, &tx, accts[who].addr, &seq);
@@ -328,6 +342,125 @@ static void test_group_commit_waiters(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* ---- The pool with its log. */
+
+static int count_rows(void *ctx, uint64_t seq, const uint8_t *raw, size_t len)
+{
+    (void)seq;
+    zs_tx_t tx;
+    zs_perr_t e;
+    if (zs_tx_decode(raw, len, &tx, &e)) return ZS_ERR_CORRUPT;
+    (*(size_t *)ctx)++;
+    return ZS_OK;
+}
+
+/* The rows a second reader of the log finds past the checkpoint. */
+static size_t rows_past_checkpoint(zs_store_t *st, const char *path)
+{
+    char err[256];
+    uint64_t pos;
+    int clean;
+    assert_int_equal(zs_pool_log_checkpoint(st, &pos, &clean), 1);
+    zs_plog_t *r = zs_plog_open(path, err, sizeof err);
+    assert_non_null(r);
+    size_t n = 0, rows;
+    assert_int_equal(zs_plog_replay(r, pos, count_rows, &n, &rows), 0);
+    zs_plog_close(r);
+    assert_int_equal(n, rows);
+    return rows;
+}
+
+static zs_pool_t *log_pool(zs_store_t *st, zs_plog_t *log)
+{
+    zs_pool_cfg_t c = {0};
+    c.rules.chain_id = 1001;
+    c.min_gas_price = zs_u256_from_u64(GWEI);
+    c.max_gas = 30000000;
+    c.max_per_sender = 64;
+    c.nonce_gap = 64;
+    c.account = account;
+    c.log = log;
+    zs_pool_t *p = zs_pool_new(st, &c);
+    assert_non_null(p);
+    return p;
+}
+
+/* Rounds the pool acknowledged but the database lost (a crash before
+   RocksDB flushed): written to the log as the pool's writer would. */
+static void lost_rounds(zs_plog_t *log, int who, uint64_t seq0, size_t n)
+{
+    zs_plog_round_begin(log);
+    for (size_t i = 0; i < n; i++) {
+        zs_tx_t tx;
+        uint8_t raw[256];
+        size_t len;
+        sign_tx(who, i, GWEI, 1, 21000, 1001, &tx, raw, &len);
+        assert_int_equal(zs_plog_round_add(log, seq0 + i, raw, len), 0);
+    }
+    assert_int_equal(zs_plog_round_write(log), 0);
+}
+
+static void test_log(void **state)
+{
+    (void)state;
+    setup_accounts();
+    char dir[] = "/tmp/zkseq-test-pool-XXXXXX", db[300], path[300], err[512];
+    assert_non_null(mkdtemp(dir));
+    snprintf(db, sizeof db, "%s/pool", dir);
+    snprintf(path, sizeof path, "%s/pool.log", dir);
+    zs_store_opts_t o = {.create = 1};
+    zs_store_t *st = zs_schema_open(db, &o, err, sizeof err);
+    assert_non_null(st);
+    size_t replayed;
+    zs_plog_t *log = zs_pool_log_open(st, path, 64 << 10, &replayed, err, sizeof err);
+    assert_non_null(log);
+    assert_int_equal(replayed, 0);
+    /* Every acknowledged transaction is in the log past the checkpoint. */
+    zs_pool_t *p = log_pool(st, log);
+    uint8_t last[32];
+    for (uint64_t k = 0; k < 10; k++) assert_int_equal(add(p, 0, k, GWEI, 1, 21000, 1001, last), ZS_POOL_OK);
+    assert_int_equal(rows_past_checkpoint(st, path), 10);
+    /* A drop flushes the database with a checkpoint: a crash cannot bring it back. */
+    assert_int_equal(zs_pool_drop(p, last), 0);
+    assert_int_equal(rows_past_checkpoint(st, path), 0);
+    zs_pool_free(p);
+    uint64_t pos;
+    int clean = 0;
+    assert_int_equal(zs_pool_log_checkpoint(st, &pos, &clean), 1);
+    assert_int_equal(clean, 1);
+    zs_plog_close(log);
+
+    /* A crash after three acknowledgements the database lost: reopened at
+       another size, the log brings them back (the file now that size). */
+    assert_non_null(log = zs_pool_log_open(st, path, 64 << 10, &replayed, err, sizeof err));
+    lost_rounds(log, 1, 100, 3);
+    zs_plog_close(log);
+    assert_non_null(log = zs_pool_log_open(st, path, 128 << 10, &replayed, err, sizeof err));
+    assert_int_equal(replayed, 3);
+    assert_int_equal(zs_plog_size(log), 128 << 10);
+    assert_non_null(p = log_pool(st, log));
+    assert_int_equal(zs_pool_load(p), 9 + 3);
+    zs_pool_free(p);
+    zs_plog_close(log);
+
+    /* After a clean stop the log may go; after a crash it may not. */
+    assert_int_equal(unlink(path), 0);
+    assert_non_null(log = zs_pool_log_open(st, path, 64 << 10, &replayed, err, sizeof err));
+    assert_int_equal(replayed, 0);
+    zs_plog_close(log);
+    assert_int_equal(unlink(path), 0);
+    assert_null(zs_pool_log_open(st, path, 64 << 10, &replayed, err, sizeof err));
+    assert_non_null(strstr(err, "missing"));
+    assert_non_null(strstr(err, "did not stop cleanly"));
+    assert_int_equal(zs_plog_create(path, 64 << 10, err, sizeof err), 0); /* another log's file */
+    assert_null(zs_pool_log_open(st, path, 64 << 10, &replayed, err, sizeof err));
+    assert_non_null(strstr(err, "not the log the pool's database names"));
+    zs_store_close(st);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -337,6 +470,7 @@ int main(void)
         cmocka_unit_test(test_order_and_limits),
         cmocka_unit_test(test_list_and_drop),
         cmocka_unit_test(test_group_commit_waiters),
+        cmocka_unit_test(test_log),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

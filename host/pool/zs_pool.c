@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "host/pool/zs_pool_log.h"
 #include "host/store/zs_schema.h"
 #include "lib/base/zs_hmap.h"
 #include "lib/base/zs_time.h"
@@ -72,6 +73,7 @@ struct zs_pool {
     uint64_t refused[ZS_POOL_REASON_COUNT];
     uint64_t epoch; /* bumped when accounts leave (their nonce is the state's again) */
     uint64_t rounds_started, rounds_done; /* the writer's batches */
+    int wflush;     /* the next round flushes the store (a drop must outlive a crash) */
     uint64_t block; /* the block the sequencer is building */
 };
 
@@ -171,11 +173,6 @@ static size_t count_executable(zs_pool_t *p, acct_t *a)
 
 /* ---- Store rows: key = arrival number (u64 BE), value = raw transaction. */
 
-static void seq_key(uint8_t k[8], uint64_t seq)
-{
-    for (int i = 0; i < 8; i++) k[i] = (uint8_t)(seq >> (56 - 8 * i));
-}
-
 static int push_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
 {
     if (*n == *cap) {
@@ -215,9 +212,24 @@ static void answer_waiters(zs_pool_t *p)
     }
 }
 
+/* One round's rows into the log, outside the lock: whether the store must
+   be flushed with a checkpoint this time (no log; the log had no room or
+   failed; a drop asked for it; a quarter of the ring since the last). */
+static int log_round(zs_pool_t *p, zs_store_batch_t *b, int rows, int want_flush)
+{
+    zs_plog_t *log = p->cfg.log;
+    if (!log) return 1;
+    /* After a failed write the log is off: every round says AGAIN. */
+    int rc = rows ? zs_plog_round_write(log) : ZS_OK;
+    if (!rc && !want_flush && !zs_plog_want_checkpoint(log)) return 0;
+    zs_pool_log_mark(b, log, 0);
+    return 1;
+}
+
 static void *writer_main(void *arg)
 {
     zs_pool_t *p = arg;
+    zs_plog_t *log = p->cfg.log;
     zs_store_batch_t *b = zs_store_batch_new(p->store);
     pthread_mutex_lock(&p->mu);
     while (!p->stopping || p->wq_head || p->wdel_n) {
@@ -225,24 +237,30 @@ static void *writer_main(void *arg)
             pthread_cond_wait(&p->work, &p->mu);
             continue;
         }
-        /* Take everything queued: one fsync for all of it. */
+        /* Take everything queued: one flush for all of it. */
         ptx_t *list = p->wq_head;
         p->wq_head = p->wq_tail = NULL;
         zs_store_batch_clear(b);
+        if (log) zs_plog_round_begin(log);
+        int lrc = ZS_OK, want_flush = p->wflush;
         for (ptx_t *t = list; t; t = t->wnext) {
             uint8_t k[8];
-            seq_key(k, t->seq);
+            zs_pool_row_key(k, t->seq);
             zs_store_put(b, ZS_CF_POOL, k, 8, t->raw, t->raw_len);
+            if (log && !lrc) lrc = zs_plog_round_add(log, t->seq, t->raw, t->raw_len);
         }
         for (size_t i = 0; i < p->wdel_n; i++) {
             uint8_t k[8];
-            seq_key(k, p->wdel[i]);
+            zs_pool_row_key(k, p->wdel[i]);
             zs_store_del(b, ZS_CF_POOL, k, 8);
         }
         p->wdel_n = 0;
+        p->wflush = 0;
         p->rounds_started++;
         pthread_mutex_unlock(&p->mu);
-        int rc = zs_store_write(p->store, b, 1);
+        int flush = log_round(p, b, list != NULL, want_flush || lrc);
+        int rc = zs_store_write(p->store, b, flush);
+        if (!rc && flush && log) zs_plog_checkpointed(log, zs_plog_pos(log));
         pthread_mutex_lock(&p->mu);
         p->rounds_done++;
         if (rc) p->store_failed = 1;
@@ -256,6 +274,11 @@ static void *writer_main(void *arg)
         pthread_cond_broadcast(&p->durable);
     }
     pthread_mutex_unlock(&p->mu);
+    if (log) { /* a clean stop: nothing in the log is needed any more */
+        zs_store_batch_clear(b);
+        zs_pool_log_mark(b, log, 1);
+        if (zs_store_write(p->store, b, 1)) p->store_failed = 1;
+    }
     zs_store_batch_free(b);
     return NULL;
 }
@@ -616,7 +639,7 @@ size_t zs_pool_load(zs_pool_t *p)
         zs_store_batch_t *b = zs_store_batch_new(p->store);
         for (size_t i = 0; i < ndrop; i++) {
             uint8_t key[8];
-            seq_key(key, drop[i]);
+            zs_pool_row_key(key, drop[i]);
             zs_store_del(b, ZS_CF_POOL, key, 8);
         }
         if (zs_store_write(p->store, b, 1)) p->store_failed = 1;
@@ -824,6 +847,7 @@ int zs_pool_drop(zs_pool_t *p, const uint8_t hash[32])
     int rc = ZS_OK;
     if (p->store) {
         push_u64(&p->wdel, &p->wdel_n, &p->wdel_cap, t->seq);
+        p->wflush = 1;
         pthread_cond_signal(&p->work);
         /* The next round the writer starts carries the delete. */
         uint64_t want = p->rounds_started + 1;

@@ -9,10 +9,13 @@
 
    Acknowledged means durable: an admitted transaction is written to the
    pool family of the store by a writer thread that groups every admission
-   waiting at that moment into one fsync'd batch; zs_pool_add returns only
-   after its transaction is on disk.  Rows leave the store in the same batch
-   as the block that includes the transaction (zs_pool_stage_remove), so a
-   crash never loses an acknowledged transaction nor keeps an included one.
+   waiting at that moment into one flushed round; zs_pool_add returns only
+   after its transaction is on disk.  With a log (zs_pool_log), the round is
+   flushed there and written to the store unflushed, the store flushed with
+   a checkpoint now and then (zs_plog.h says why).  Rows leave the store once
+   the block that includes the transaction is durable (zs_pool_forget_rows),
+   so a crash never loses an acknowledged transaction; a row it keeps of an
+   included one is dropped at the reload.
 
    Order: every admitted transaction gets an arrival number.  A sender's
    transactions run in nonce order; among the senders whose next
@@ -30,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "host/pool/zs_plog.h"
 #include "host/store/zs_store.h"
 #include "lib/tx/zs_tx.h"
 #include "lib/u256/zs_u256.h"
@@ -80,6 +84,10 @@ typedef struct {
     zs_pool_order_t order;
     zs_pool_account_fn account;
     void *account_ctx;
+    /* The log each group commit flushes instead of the store (from
+       zs_pool_log_open; NULL: the store is flushed each time).  The caller
+       closes it after zs_pool_free. */
+    zs_plog_t *log;
 } zs_pool_cfg_t;
 
 typedef struct zs_pool zs_pool_t;

@@ -1,0 +1,394 @@
+#include "host/pool/zs_plog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/keccak/zs_keccak.h"
+
+#define FILE_MAGIC "zkseq-pool-log\0\0" /* 16 bytes */
+#define FILE_FORMAT 1u
+#define REC_MAGIC 0x314c505au /* "ZPL1" */
+#define REC_HDR 32u
+#define KIND_ROUND 1u
+#define KIND_PAD 2u
+
+struct zs_plog {
+    int fd, off; /* off: a write or flush failed; every round now says AGAIN */
+    uint64_t size, ring;
+    uint8_t id[ZS_PLOG_ID];
+    uint64_t pos, ckpt;
+    uint8_t *buf; /* the round being built: its header's room, then rows */
+    size_t len, cap, count;
+};
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
+    return v;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The first 8 bytes of keccak-256 over id, the record's first 24 header
+   bytes and its payload. */
+static uint64_t rec_sum(const uint8_t id[ZS_PLOG_ID], const uint8_t *hdr, const uint8_t *payload, size_t n)
+{
+    zs_keccak256_t k;
+    uint8_t h[32];
+    zs_keccak256_init(&k);
+    zs_keccak256_update(&k, id, ZS_PLOG_ID);
+    zs_keccak256_update(&k, hdr, 24);
+    if (n) zs_keccak256_update(&k, payload, n); /* a pad has none */
+    zs_keccak256_final(&k, h);
+    return get64(h);
+}
+
+/* ---- The file's header: magic[16] format u32 0 u32 size u64 id[16] sum u64. */
+
+static void header_encode(uint8_t h[64], uint64_t size, const uint8_t id[ZS_PLOG_ID])
+{
+    uint8_t d[32];
+    memset(h, 0, 64);
+    memcpy(h, FILE_MAGIC, 16);
+    put32(h + 16, FILE_FORMAT);
+    put64(h + 24, size);
+    memcpy(h + 32, id, ZS_PLOG_ID);
+    zs_keccak256(h, 48, d);
+    memcpy(h + 48, d, 8);
+}
+
+static int pwrite_all(int fd, const void *p, size_t n, uint64_t off)
+{
+    const uint8_t *b = p;
+    while (n) {
+        ssize_t k = pwrite(fd, b, n, (off_t)off);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return ZS_ERR_IO;
+        b += k;
+        n -= (size_t)k;
+        off += (uint64_t)k;
+    }
+    return ZS_OK;
+}
+
+static int pread_all(int fd, void *p, size_t n, uint64_t off)
+{
+    uint8_t *b = p;
+    while (n) {
+        ssize_t k = pread(fd, b, n, (off_t)off);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return ZS_ERR_IO;
+        b += k;
+        n -= (size_t)k;
+        off += (uint64_t)k;
+    }
+    return ZS_OK;
+}
+
+static int fsync_dir_of(const char *path)
+{
+    char d[4096];
+    snprintf(d, sizeof d, "%s", path);
+    int fd = open(dirname(d), O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return ZS_ERR_IO;
+    int rc = fsync(fd) ? ZS_ERR_IO : ZS_OK;
+    close(fd);
+    return rc;
+}
+
+static int new_id(uint8_t id[ZS_PLOG_ID])
+{
+    return getrandom(id, ZS_PLOG_ID, 0) == (ssize_t)ZS_PLOG_ID ? ZS_OK : ZS_ERR_IO;
+}
+
+int zs_plog_create(const char *path, size_t size, char *err, size_t errlen)
+{
+    if (size < 2 * ZS_PLOG_HEADER || size % 8) {
+        snprintf(err, errlen, "a pool log of %zu bytes is too small", size);
+        return ZS_ERR_RANGE;
+    }
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.new", path);
+    errno = 0;
+    int fd = open(tmp, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+        return ZS_ERR_IO;
+    }
+    uint8_t id[ZS_PLOG_ID];
+    size_t chunk = 1u << 20;
+    uint8_t *z = calloc(1, chunk);
+    int rc = z && !new_id(id) ? ZS_OK : ZS_ERR_NOMEM;
+    if (!rc) header_encode(z, size, id);
+    /* Every block written now, so that later writes change no extent. */
+    for (uint64_t off = 0; !rc && off < size; off += chunk) {
+        size_t n = size - off < chunk ? (size_t)(size - off) : chunk;
+        rc = pwrite_all(fd, z, n, off);
+        if (!off) memset(z, 0, 64);
+    }
+    free(z);
+    if (!rc && fsync(fd)) rc = ZS_ERR_IO;
+    close(fd);
+    if (!rc && rename(tmp, path)) rc = ZS_ERR_IO;
+    if (!rc) rc = fsync_dir_of(path);
+    if (rc) {
+        snprintf(err, errlen, "%s: cannot write the pool log: %s", path, errno ? strerror(errno) : zs_strerror(rc));
+        unlink(tmp);
+    }
+    return rc;
+}
+
+zs_plog_t *zs_plog_open(const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    uint8_t h[64], want[64];
+    struct stat st;
+    const char *why = NULL;
+    if (fstat(fd, &st) || pread_all(fd, h, sizeof h, 0))
+        why = "cannot read its header";
+    else if (memcmp(h, FILE_MAGIC, 16) || get32(h + 16) != FILE_FORMAT)
+        why = "not a pool log of this format";
+    else {
+        header_encode(want, get64(h + 24), h + 32);
+        if (memcmp(want, h, 64))
+            why = "its header is damaged";
+        else if ((uint64_t)st.st_size != get64(h + 24) || st.st_size < 2 * (off_t)ZS_PLOG_HEADER)
+            why = "its size is not the one its header gives";
+    }
+    zs_plog_t *l = why ? NULL : calloc(1, sizeof *l);
+    if (!l) {
+        snprintf(err, errlen, "%s: %s", path, why ? why : "out of memory");
+        close(fd);
+        return NULL;
+    }
+    l->fd = fd;
+    l->size = (uint64_t)st.st_size;
+    l->ring = l->size - ZS_PLOG_HEADER;
+    memcpy(l->id, h + 32, ZS_PLOG_ID);
+    return l;
+}
+
+void zs_plog_close(zs_plog_t *l)
+{
+    if (!l) return;
+    close(l->fd);
+    free(l->buf);
+    free(l);
+}
+
+size_t zs_plog_size(const zs_plog_t *l)
+{
+    return (size_t)l->size;
+}
+
+const uint8_t *zs_plog_id(const zs_plog_t *l)
+{
+    return l->id;
+}
+
+int zs_plog_renew(zs_plog_t *l)
+{
+    uint8_t id[ZS_PLOG_ID], h[64];
+    if (new_id(id)) return ZS_ERR_IO;
+    header_encode(h, l->size, id);
+    if (pwrite_all(l->fd, h, sizeof h, 0) || fdatasync(l->fd)) return ZS_ERR_IO;
+    memcpy(l->id, id, ZS_PLOG_ID);
+    l->pos = l->ckpt = 0;
+    return ZS_OK;
+}
+
+uint64_t zs_plog_pos(const zs_plog_t *l)
+{
+    return l->pos;
+}
+
+/* ---- Places in the ring. */
+
+static uint64_t file_off(const zs_plog_t *l, uint64_t pos)
+{
+    return ZS_PLOG_HEADER + pos % l->ring;
+}
+
+static uint64_t to_ring_end(const zs_plog_t *l, uint64_t pos)
+{
+    return l->ring - pos % l->ring;
+}
+
+static size_t padded(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+/* Reads the record at pos: 1 and its header and payload (malloc'd) when it
+   is whole, of this id and this position; 0 otherwise. */
+static int read_rec(zs_plog_t *l, uint64_t pos, uint8_t hdr[REC_HDR], uint8_t **payload)
+{
+    *payload = NULL;
+    if (pread_all(l->fd, hdr, REC_HDR, file_off(l, pos))) return 0;
+    uint32_t kind = get32(hdr + 4), len = get32(hdr + 16);
+    if (get32(hdr) != REC_MAGIC || get64(hdr + 8) != pos || (kind != KIND_ROUND && kind != KIND_PAD)) return 0;
+    if (REC_HDR + (uint64_t)padded(len) > to_ring_end(l, pos)) return 0;
+    uint8_t *p = kind == KIND_ROUND ? malloc(len ? len : 1) : NULL;
+    if (kind == KIND_ROUND && (!p || pread_all(l->fd, p, len, file_off(l, pos) + REC_HDR))) {
+        free(p);
+        return 0;
+    }
+    if (rec_sum(l->id, hdr, p, kind == KIND_ROUND ? len : 0) != get64(hdr + 24)) {
+        free(p);
+        return 0;
+    }
+    *payload = p;
+    return 1;
+}
+
+/* Calls fn for each row of a round's payload. */
+static int replay_rows(const uint8_t *p, size_t len, uint32_t count, zs_plog_row_fn fn, void *ctx, size_t *rows)
+{
+    size_t at = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        if (len - at < 12) return ZS_ERR_CORRUPT;
+        uint64_t seq = get64(p + at);
+        uint32_t n = get32(p + at + 8);
+        at += 12;
+        if (len - at < n) return ZS_ERR_CORRUPT;
+        int rc = fn(ctx, seq, p + at, n);
+        if (rc) return rc;
+        at += n;
+        (*rows)++;
+    }
+    return at == len ? ZS_OK : ZS_ERR_CORRUPT;
+}
+
+int zs_plog_replay(zs_plog_t *l, uint64_t from, zs_plog_row_fn fn, void *ctx, size_t *rows)
+{
+    uint64_t pos = from;
+    *rows = 0;
+    for (;;) {
+        if (to_ring_end(l, pos) < REC_HDR) {
+            pos += to_ring_end(l, pos);
+            continue;
+        }
+        if (pos - from >= l->ring) break;
+        uint8_t hdr[REC_HDR], *p;
+        if (!read_rec(l, pos, hdr, &p)) break;
+        uint32_t kind = get32(hdr + 4), len = get32(hdr + 16);
+        int rc = kind == KIND_ROUND ? replay_rows(p, len, get32(hdr + 20), fn, ctx, rows) : ZS_OK;
+        free(p);
+        if (rc) return rc;
+        pos += kind == KIND_PAD ? to_ring_end(l, pos) : REC_HDR + padded(len);
+    }
+    l->pos = pos;
+    l->ckpt = from;
+    return ZS_OK;
+}
+
+/* ---- Writing. */
+
+void zs_plog_round_begin(zs_plog_t *l)
+{
+    l->len = REC_HDR;
+    l->count = 0;
+}
+
+static int reserve(zs_plog_t *l, size_t more)
+{
+    if (l->cap - l->len >= more && l->buf) return ZS_OK;
+    size_t cap = l->cap ? l->cap : 65536;
+    while (cap - l->len < more) cap *= 2;
+    uint8_t *b = realloc(l->buf, cap);
+    if (!b) return ZS_ERR_NOMEM;
+    l->buf = b;
+    l->cap = cap;
+    return ZS_OK;
+}
+
+int zs_plog_round_add(zs_plog_t *l, uint64_t seq, const uint8_t *raw, size_t len)
+{
+    if (l->len < REC_HDR) zs_plog_round_begin(l);
+    if (len > UINT32_MAX || reserve(l, 12 + len + 8)) return ZS_ERR_NOMEM;
+    put64(l->buf + l->len, seq);
+    put32(l->buf + l->len + 8, (uint32_t)len);
+    memcpy(l->buf + l->len + 12, raw, len);
+    l->len += 12 + len;
+    l->count++;
+    return ZS_OK;
+}
+
+static void rec_header(const zs_plog_t *l, uint8_t *h, uint32_t kind, uint64_t pos, uint32_t len, uint32_t count,
+                       const uint8_t *payload)
+{
+    put32(h, REC_MAGIC);
+    put32(h + 4, kind);
+    put64(h + 8, pos);
+    put32(h + 16, len);
+    put32(h + 20, count);
+    put64(h + 24, rec_sum(l->id, h, payload, len));
+}
+
+int zs_plog_round_write(zs_plog_t *l)
+{
+    if (l->off) return ZS_ERR_AGAIN;
+    if (l->len < REC_HDR || !l->count) {
+        l->len = 0;
+        return ZS_OK; /* nothing to write */
+    }
+    size_t payload = l->len - REC_HDR, total = REC_HDR + padded(payload);
+    memset(l->buf + l->len, 0, total - l->len); /* reserve() left room for the padding */
+    uint64_t pos = l->pos, skip = to_ring_end(l, pos) < total ? to_ring_end(l, pos) : 0;
+    if (total > l->ring / 2 || payload > UINT32_MAX || pos + skip + total - l->ckpt > l->ring) {
+        l->len = 0;
+        return ZS_ERR_AGAIN;
+    }
+    int rc = ZS_OK;
+    if (skip >= REC_HDR) {
+        uint8_t pad[REC_HDR];
+        rec_header(l, pad, KIND_PAD, pos, 0, 0, NULL);
+        rc = pwrite_all(l->fd, pad, sizeof pad, file_off(l, pos));
+    }
+    pos += skip;
+    rec_header(l, l->buf, KIND_ROUND, pos, (uint32_t)payload, (uint32_t)l->count, l->buf + REC_HDR);
+    if (!rc) rc = pwrite_all(l->fd, l->buf, total, file_off(l, pos));
+    if (!rc && fdatasync(l->fd)) rc = ZS_ERR_IO;
+    l->len = 0;
+    if (rc) {
+        l->off = 1;
+        return ZS_ERR_IO;
+    }
+    l->pos = pos + total;
+    return ZS_OK;
+}
+
+int zs_plog_want_checkpoint(const zs_plog_t *l)
+{
+    return l->pos - l->ckpt >= l->ring / 4;
+}
+
+void zs_plog_checkpointed(zs_plog_t *l, uint64_t pos)
+{
+    if (pos > l->ckpt && pos <= l->pos) l->ckpt = pos;
+}

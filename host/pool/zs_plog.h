@@ -1,0 +1,77 @@
+/* zs_plog: the pool's write-ahead log, a ring in one file written in place.
+
+   Why: acknowledged means durable, so every group commit of the pool waits
+   for a flush.  Appending to a file (RocksDB's own log) changes its size,
+   and ext4 commits its journal for that on every fdatasync; a file whose
+   blocks were all written when it was made keeps its size and extents, so
+   its fdatasync flushes the data alone.  On this machine's disk (ext4 on
+   virtio): 0.12 against 0.18 ms at p50, 0.35 against 1.4 ms at p99.9.
+   The pool writes its rows to RocksDB without a flush beside this log, and
+   flushes RocksDB (with a checkpoint: "every round before position P is in
+   the database") once a quarter of the ring has been written since the
+   last one, so the ring never overwrites a round the database lacks.
+
+   The file: a 4 KiB header (magic, format, size, a random id, checksum),
+   then the ring.  Positions are logical (bytes written since the id was
+   made); a position's place in the file is 4096 + pos % ring.  A round is
+   a 32-byte header (magic, kind, its own position, payload length, row
+   count, checksum) and its rows (seq u64, length u32, raw), padded to 8
+   bytes; the checksum is keccak-256 of the id, the header and the payload,
+   so a torn round, a round of an earlier lap or of another file's id ends
+   a replay.  A round that does not fit before the ring's end goes to its
+   start behind a pad record.
+
+   Thread safety: one thread writes (the pool's writer); replay before it
+   starts.  Errors: ZS_ERR_IO once a write or flush failed (the log is then
+   off: every later round says ZS_ERR_AGAIN, and the caller flushes the
+   database itself). */
+#ifndef ZS_PLOG_H
+#define ZS_PLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/base/zs_err.h"
+
+#define ZS_PLOG_HEADER 4096u
+#define ZS_PLOG_ID 16u
+
+typedef struct zs_plog zs_plog_t;
+
+/* zs_plog_create writes a new log of size bytes at path (zeros past the
+   header; a temporary file renamed into place, the folder flushed). */
+ZS_MUST_USE int zs_plog_create(const char *path, size_t size, char *err, size_t errlen);
+/* zs_plog_open opens an existing log (NULL with the reason: missing,
+   not a pool log, damaged header, size not the header's). */
+zs_plog_t *zs_plog_open(const char *path, char *err, size_t errlen);
+void zs_plog_close(zs_plog_t *l);
+
+size_t zs_plog_size(const zs_plog_t *l);
+const uint8_t *zs_plog_id(const zs_plog_t *l);
+/* zs_plog_renew gives the log a new id and starts it at position 0: what the
+   ring held is no longer read. */
+ZS_MUST_USE int zs_plog_renew(zs_plog_t *l);
+
+/* zs_plog_replay reads the rounds from position from on, in order, until
+   the first that is not there whole, calling fn for each row (a nonzero
+   return stops it with that code); afterwards the log writes after the
+   last round read and its checkpoint is from.  *rows counts the rows. */
+typedef int (*zs_plog_row_fn)(void *ctx, uint64_t seq, const uint8_t *raw, size_t len);
+ZS_MUST_USE int zs_plog_replay(zs_plog_t *l, uint64_t from, zs_plog_row_fn fn, void *ctx, size_t *rows);
+
+/* A round: begin, add rows (copied), write: ZS_OK once it is durable,
+   ZS_ERR_AGAIN when the ring has no room for it before the checkpoint (or
+   the log is off; nothing was written: put the rows elsewhere durably),
+   ZS_ERR_IO when the write or flush failed (the log is off from now on). */
+void zs_plog_round_begin(zs_plog_t *l);
+ZS_MUST_USE int zs_plog_round_add(zs_plog_t *l, uint64_t seq, const uint8_t *raw, size_t len);
+ZS_MUST_USE int zs_plog_round_write(zs_plog_t *l);
+
+/* The position the next round is written at. */
+uint64_t zs_plog_pos(const zs_plog_t *l);
+/* 1 once a quarter of the ring was written since the checkpoint. */
+int zs_plog_want_checkpoint(const zs_plog_t *l);
+/* Every round before pos is durable elsewhere: the ring may reuse it. */
+void zs_plog_checkpointed(zs_plog_t *l, uint64_t pos);
+
+#endif
