@@ -136,6 +136,16 @@ static void put_sequencer(out_t *o, zs_node_t *n, const zs_node_stats_t *st, con
     for (int i = 1; i < ZS_POOL_REASON_COUNT; i++)
         put(o, "zkseq_pool_refused_total{reason=\"%s\"} %llu\n", zs_pool_reason_id((zs_pool_reason_t)i),
             (unsigned long long)refused[i]);
+    zs_pool_writes_t pw;
+    zs_pool_writes(zs_node_pool(n), &pw);
+    head(o, "zkseq_pool_flushes_total", "counter",
+         "the pool's group commits by what they flushed: its log, or its database (checkpoints, drops, no log)");
+    put(o, "zkseq_pool_flushes_total{to=\"log\"} %llu\nzkseq_pool_flushes_total{to=\"database\"} %llu\n",
+        (unsigned long long)pw.by_log, (unsigned long long)pw.by_store);
+    one(o, "zkseq_pool_log_ok", "gauge",
+        "1 while the pool's log takes its group commits; 0 without one (pool.log_mb 0) or once it failed a write "
+        "(the database is flushed for every answer then)",
+        pw.log_ok);
     one(o, "zkseq_sequenced_transactions_total", "counter", "transactions in blocks", (double)st->txs_included);
     one(o, "zkseq_sequenced_blocks_total", "counter", "L2 blocks built", (double)st->blocks);
     one(o, "zkseq_ejected_transactions_total", "counter", "transactions the sequencer dropped at execution",

@@ -421,8 +421,13 @@ static void test_log(void **state)
     for (uint64_t k = 0; k < 10; k++) assert_int_equal(add(p, 0, k, GWEI, 1, 21000, 1001, last), ZS_POOL_OK);
     assert_int_equal(rows_past_checkpoint(st, path), 10);
     /* A drop flushes the database with a checkpoint: a crash cannot bring it back. */
+    zs_pool_writes_t w0, w1;
+    zs_pool_writes(p, &w0);
+    assert_true(w0.has_log && w0.log_ok && w0.by_log >= 1);
     assert_int_equal(zs_pool_drop(p, last), 0);
     assert_int_equal(rows_past_checkpoint(st, path), 0);
+    zs_pool_writes(p, &w1);
+    assert_int_equal(w1.by_store, w0.by_store + 1);
     zs_pool_free(p);
     uint64_t pos;
     int clean = 0;

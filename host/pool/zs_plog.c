@@ -222,6 +222,11 @@ int zs_plog_renew(zs_plog_t *l)
     return ZS_OK;
 }
 
+int zs_plog_failed(const zs_plog_t *l)
+{
+    return l->off;
+}
+
 uint64_t zs_plog_pos(const zs_plog_t *l)
 {
     return l->pos;

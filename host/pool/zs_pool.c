@@ -7,80 +7,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "host/pool/zs_pool_int.h"
 #include "host/pool/zs_pool_log.h"
 #include "host/store/zs_schema.h"
-#include "lib/base/zs_hmap.h"
 #include "lib/base/zs_time.h"
-
-typedef struct acct acct_t;
-
-typedef struct ptx {
-    struct ptx *hnext; /* hash-map chain */
-    uint8_t hash[32];
-    uint8_t sender[20];
-    uint64_t nonce, seq;
-    zs_u256_t price; /* what it bids per gas: gas price, or max fee */
-    zs_u256_t cost;  /* gas * price + value */
-    uint8_t *raw;
-    size_t raw_len;
-    zs_tx_t tx; /* decoded from raw (points into it) */
-    acct_t *acct;
-    int durable, in_flight;
-    struct ptx *wnext; /* writer queue */
-} ptx_t;
-
-struct acct {
-    struct acct *hnext;
-    uint8_t addr[20];
-    uint64_t next_nonce; /* the nonce the sender's next executed transaction must carry */
-    ptx_t **txs;         /* by nonce */
-    size_t n, cap;
-    size_t heap_pos; /* 0: not in the heap, else position + 1 */
-    uint64_t last_block; /* the block that last ran one of its transactions */
-};
-
-/* A caller waiting for its transaction to be durable: the writer decides
-   its answer and posts its own semaphore, so a group commit wakes only the
-   callers it concerns and none of them takes the pool's lock again. */
-typedef struct waiter {
-    struct waiter *next;
-    const uint8_t *hash;
-    uint64_t seq;
-    sem_t sem;
-    int ok;
-} waiter_t;
-
-struct zs_pool {
-    zs_pool_cfg_t cfg;
-    zs_store_t *store;
-    pthread_mutex_t mu;
-    pthread_cond_t ready;   /* an executable transaction appeared */
-    pthread_cond_t durable; /* the writer finished a batch (rare waits: a replacement, a drop) */
-    waiter_t *waiters;      /* callers waiting for their transaction to be written */
-    pthread_cond_t work;    /* the writer has work */
-    pthread_t writer;
-    int writer_started, stopping, store_failed;
-    zs_hmap_t txs, accts;
-    acct_t **heap;
-    size_t heap_n, heap_cap;
-    uint64_t next_seq;
-    size_t total, executable;
-    ptx_t *wq_head, *wq_tail; /* rows to write */
-    uint64_t *wdel;           /* rows to delete (replaced) */
-    size_t wdel_n, wdel_cap;
-    uint64_t *done_rows; /* rows of transactions done since the last block */
-    size_t done_n, done_cap;
-    uint64_t refused[ZS_POOL_REASON_COUNT];
-    uint64_t epoch; /* bumped when accounts leave (their nonce is the state's again) */
-    uint64_t rounds_started, rounds_done; /* the writer's batches */
-    int wflush;     /* the next round flushes the store (a drop must outlive a crash) */
-    uint64_t block; /* the block the sequencer is building */
-};
-
-#define TX_KOFF offsetof(ptx_t, hash)
-/* Internal: the transaction to replace is not durable yet; wait and retry. */
-#define RETRY ZS_POOL_REASON_COUNT
-#define ACCT_KOFF offsetof(acct_t, addr)
 
 /* ---- The heap of senders whose next transaction can run. */
 
@@ -146,7 +76,7 @@ static void heap_remove(zs_pool_t *p, acct_t *a)
 }
 
 /* Puts the account in the heap, or takes it out, as its head allows. */
-static void refresh(zs_pool_t *p, acct_t *a)
+void zs_pool_refresh(zs_pool_t *p, acct_t *a)
 {
     heap_remove(p, a);
     if (!head_acct_tx(a, NULL)) return;
@@ -199,7 +129,7 @@ static int durable_decided(zs_pool_t *p, const uint8_t *hash, uint64_t seq, int 
 
 /* After a write or at the stop: each waiter whose transaction is decided
    is answered and woken.  Under the lock. */
-static void answer_waiters(zs_pool_t *p)
+void zs_pool_answer_waiters(zs_pool_t *p)
 {
     for (waiter_t **w = &p->waiters; *w;) {
         waiter_t *x = *w;
@@ -210,105 +140,6 @@ static void answer_waiters(zs_pool_t *p)
         *w = x->next;
         sem_post(&x->sem);
     }
-}
-
-/* A round's transactions durable (rc 0) or failed, their callers
-   answered.  Under the lock. */
-static void settle(zs_pool_t *p, ptx_t *list, int rc)
-{
-    for (ptx_t *t = list, *next; t; t = next) {
-        next = t->wnext;
-        t->wnext = NULL;
-        t->durable = rc ? -1 : 1;
-        if (!rc && t->acct) refresh(p, t->acct);
-    }
-    answer_waiters(p);
-    pthread_cond_broadcast(&p->durable);
-}
-
-/* One round's rows into the log, outside the lock: *logged once they are
-   durable there; returns whether the store must be flushed with a
-   checkpoint this time (no log; the log had no room or failed; a drop
-   asked for it; a quarter of the ring since the last). */
-static int log_round(zs_pool_t *p, zs_store_batch_t *b, int rows, int want_flush, int *logged)
-{
-    zs_plog_t *log = p->cfg.log;
-    *logged = 0;
-    if (!log) return 1;
-    /* After a failed write the log is off: every round says AGAIN. */
-    int rc = rows && !want_flush ? zs_plog_round_write(log) : ZS_OK;
-    *logged = rows && !rc && !want_flush;
-    if (!rc && !want_flush && !zs_plog_want_checkpoint(log)) return 0;
-    zs_pool_log_mark(b, log, 0);
-    return 1;
-}
-
-/* Takes everything queued into b (and the log's round): the list of
-   transactions to write.  Under the lock. */
-static ptx_t *take_round(zs_pool_t *p, zs_store_batch_t *b, int *want_flush)
-{
-    zs_plog_t *log = p->cfg.log;
-    ptx_t *list = p->wq_head;
-    p->wq_head = p->wq_tail = NULL;
-    zs_store_batch_clear(b);
-    if (log) zs_plog_round_begin(log);
-    int lrc = ZS_OK;
-    for (ptx_t *t = list; t; t = t->wnext) {
-        uint8_t k[8];
-        zs_pool_row_key(k, t->seq);
-        zs_store_put(b, ZS_CF_POOL, k, 8, t->raw, t->raw_len);
-        if (log && !lrc) lrc = zs_plog_round_add(log, t->seq, t->raw, t->raw_len);
-    }
-    for (size_t i = 0; i < p->wdel_n; i++) {
-        uint8_t k[8];
-        zs_pool_row_key(k, p->wdel[i]);
-        zs_store_del(b, ZS_CF_POOL, k, 8);
-    }
-    *want_flush = p->wflush || lrc;
-    p->wdel_n = 0;
-    p->wflush = 0;
-    p->rounds_started++;
-    return list;
-}
-
-/* The writer: each round is one flush, of the log (its callers answered
-   at once, the store written after without a flush) or of the store. */
-static void *writer_main(void *arg)
-{
-    zs_pool_t *p = arg;
-    zs_plog_t *log = p->cfg.log;
-    zs_store_batch_t *b = zs_store_batch_new(p->store);
-    pthread_mutex_lock(&p->mu);
-    while (!p->stopping || p->wq_head || p->wdel_n) {
-        if (!p->wq_head && !p->wdel_n) {
-            pthread_cond_wait(&p->work, &p->mu);
-            continue;
-        }
-        int want_flush, logged;
-        ptx_t *list = take_round(p, b, &want_flush);
-        pthread_mutex_unlock(&p->mu);
-        int flush = log_round(p, b, list != NULL, want_flush, &logged);
-        if (logged) { /* durable in the log: answered before the store's write */
-            pthread_mutex_lock(&p->mu);
-            settle(p, list, ZS_OK);
-            pthread_mutex_unlock(&p->mu);
-            list = NULL;
-        }
-        int rc = zs_store_write(p->store, b, flush);
-        if (!rc && flush && log) zs_plog_checkpointed(log, zs_plog_pos(log));
-        pthread_mutex_lock(&p->mu);
-        p->rounds_done++;
-        if (rc) p->store_failed = 1;
-        settle(p, list, rc);
-    }
-    pthread_mutex_unlock(&p->mu);
-    if (log) { /* a clean stop: nothing in the log is needed any more */
-        zs_store_batch_clear(b);
-        zs_pool_log_mark(b, log, 1);
-        if (zs_store_write(p->store, b, 1)) p->store_failed = 1;
-    }
-    zs_store_batch_free(b);
-    return NULL;
 }
 
 zs_pool_t *zs_pool_new(zs_store_t *store, const zs_pool_cfg_t *cfg)
@@ -328,7 +159,7 @@ zs_pool_t *zs_pool_new(zs_store_t *store, const zs_pool_cfg_t *cfg)
     pthread_cond_init(&p->durable, NULL);
     pthread_cond_init(&p->work, NULL);
     if (store) {
-        if (pthread_create(&p->writer, NULL, writer_main, p)) {
+        if (pthread_create(&p->writer, NULL, zs_pool_writer_main, p)) {
             free(p);
             return NULL;
         }
@@ -350,7 +181,7 @@ void zs_pool_free(zs_pool_t *p)
     pthread_mutex_lock(&p->mu);
     p->stopping = 1;
     pthread_cond_broadcast(&p->work);
-    answer_waiters(p);
+    zs_pool_answer_waiters(p);
     pthread_cond_broadcast(&p->durable);
     pthread_cond_broadcast(&p->ready);
     pthread_mutex_unlock(&p->mu);
@@ -553,7 +384,7 @@ static zs_pool_reason_t insert_locked(zs_pool_t *p, const uint8_t *raw, size_t n
         p->wq_tail = t;
         pthread_cond_signal(&p->work);
     }
-    refresh(p, a);
+    zs_pool_refresh(p, a);
     *out = t;
     return ZS_POOL_OK;
 }
@@ -723,7 +554,7 @@ void zs_pool_done(zs_pool_t *p, const zs_pool_item_t *item, int included)
         p->total--;
         push_u64(&p->done_rows, &p->done_n, &p->done_cap, t->seq);
         free_tx(t);
-        refresh(p, a);
+        zs_pool_refresh(p, a);
         /* An emptied account is kept until the block is committed, so its
            next nonce stays known; zs_pool_release drops it. */
     }
@@ -736,7 +567,7 @@ void zs_pool_requeue(zs_pool_t *p, const zs_pool_item_t *item)
     ptx_t *t = find_item(p, item);
     if (t) {
         t->in_flight = 0;
-        refresh(p, t->acct);
+        zs_pool_refresh(p, t->acct);
     }
     pthread_mutex_unlock(&p->mu);
 }
@@ -883,7 +714,7 @@ int zs_pool_drop(zs_pool_t *p, const uint8_t hash[32])
         if (p->rounds_done < want) rc = ZS_ERR_IO;
     }
     free_tx(t);
-    refresh(p, a);
+    zs_pool_refresh(p, a);
     pthread_mutex_unlock(&p->mu);
     return rc;
 }

@@ -173,6 +173,16 @@ size_t zs_pool_list(zs_pool_t *p, zs_pool_entry_t *out, size_t max);
    later transactions wait for the nonce again. */
 ZS_MUST_USE int zs_pool_drop(zs_pool_t *p, const uint8_t hash[32]);
 
+/* The writer's group commits since start, by what they flushed: the log
+   (the usual way with one) or the store (without a log; with one, its
+   checkpoints, drops, rounds the log had no room for, and every round
+   after the log failed a write: log_ok 0). */
+typedef struct {
+    uint64_t by_log, by_store;
+    int has_log, log_ok;
+} zs_pool_writes_t;
+void zs_pool_writes(zs_pool_t *p, zs_pool_writes_t *w);
+
 /* Counts of refusals by reason since start. */
 void zs_pool_refusals(zs_pool_t *p, uint64_t counts[ZS_POOL_REASON_COUNT]);
 

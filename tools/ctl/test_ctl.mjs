@@ -113,6 +113,8 @@ try {
   ok(get(after, 'zkseq_block_build_seconds_count') > 0 && get(after, 'zkseq_pool_transactions{state="executable"}') >= 0 &&
     get(after, 'zkseq_card_info{requested="auto",backend="cpu"}') === 1 && after.samples.size >= nbefore,
   'metrics: block build histogram, pool gauges and the card are there');
+  ok(get(after, 'zkseq_pool_log_ok') === 1 && get(after, 'zkseq_pool_flushes_total{to="log"}') > get(before, 'zkseq_pool_flushes_total{to="log"}'),
+    'metrics: the pool\'s group commits flushed to its log', [get(after, 'zkseq_pool_flushes_total{to="log"}'), get(after, 'zkseq_pool_flushes_total{to="database"}')]);
   const is = ctl(P, ['--json', 'ingress', 'stats']).json;
   ok(is && is.paths.udp.accepted >= 2000 && is.paths.rpc.accepted >= 300 && is.paths.udp.answer_latency.p50_s > 0, 'ingress stats: accepted per path and answer latency', is);
 
