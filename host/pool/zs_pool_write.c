@@ -99,8 +99,11 @@ void *zs_pool_writer_main(void *arg)
         if (rc) p->store_failed = 1;
         settle(p, list, rc);
     }
+    /* A clean stop: nothing in the log is needed any more, unless a write
+       to the store failed (then rounds may be in the log alone). */
+    int clean = !p->store_failed;
     pthread_mutex_unlock(&p->mu);
-    if (log) { /* a clean stop: nothing in the log is needed any more */
+    if (log && clean) {
         zs_store_batch_clear(b);
         zs_pool_log_mark(b, log, 1);
         if (zs_store_write(p->store, b, 1)) p->store_failed = 1;
