@@ -3,12 +3,16 @@
    many laps of a small ring with checkpoints, each replay giving exactly
    the rounds since the checkpoint (none of an earlier lap, also where one
    lies whole just past the last round); no room before
-   the checkpoint refused with nothing written; headers that are not a
+   the checkpoint refused with nothing written; a failed write (past
+   RLIMIT_FSIZE) turning the log off; headers that are not a
    log's, damaged, or of another size refused; a renewed log reads empty. */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "host/pool/zs_plog.h"
@@ -203,6 +207,41 @@ static void test_no_room(void **state)
     unlink(path);
 }
 
+/* A write that fails (here: past RLIMIT_FSIZE, in a child) turns the log
+   off: that round says ZS_ERR_IO, every later one ZS_ERR_AGAIN, and a
+   replay still ends before the failed round. */
+static void test_write_failure(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/zkseq-test-plog-XXXXXX", err[256];
+    zs_plog_t *l = fresh(path, 64 << 10);
+    size_t rows;
+    seen_t s = {0};
+    assert_int_equal(zs_plog_replay(l, 0, collect, &s, &rows), 0);
+    assert_int_equal(write_round(l, 1, 2, 100), 0);
+    uint64_t at = zs_plog_pos(l);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit lim = {ZS_PLOG_HEADER, ZS_PLOG_HEADER};
+        signal(SIGXFSZ, SIG_IGN);
+        int ok = !setrlimit(RLIMIT_FSIZE, &lim) && write_round(l, 3, 1, 100) == ZS_ERR_IO && zs_plog_failed(l) &&
+                 write_round(l, 4, 1, 100) == ZS_ERR_AGAIN && zs_plog_pos(l) == at;
+        _exit(ok ? 0 : 1);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    zs_plog_close(l);
+    assert_non_null(l = zs_plog_open(path, err, sizeof err));
+    memset(&s, 0, sizeof s);
+    assert_int_equal(zs_plog_replay(l, 0, collect, &s, &rows), 0);
+    assert_int_equal(rows, 2);
+    zs_plog_close(l);
+    unlink(path);
+}
+
 static void expect_refused(const char *path, const char *why)
 {
     char err[256] = "";
@@ -244,6 +283,7 @@ int main(void)
         cmocka_unit_test(test_laps_and_checkpoints),
         cmocka_unit_test(test_stale_lap),
         cmocka_unit_test(test_no_room),
+        cmocka_unit_test(test_write_failure),
         cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
