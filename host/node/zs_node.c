@@ -494,6 +494,15 @@ static int open_chain(zs_node_t *n, const zs_genesis_t *genesis, zs_view_head_t 
     return ZS_OK;
 }
 
+static void pool_log_failed(void *ctx, const char *why)
+{
+    zs_node_t *n = ctx;
+    zs_log(ZS_LOG_ERROR, "seq",
+           "the pool's log %s/pool.log failed a write (%s): it is off, and every answer now waits for the pool "
+           "database's flush (zkseq_pool_log_ok 0); a restart takes it up again",
+           n->cfg.datadir, why);
+}
+
 /* The executor and the pool, with the chain's fixed parameters. */
 static int open_exec_and_pool(zs_node_t *n, char *err, size_t errlen)
 {
@@ -528,6 +537,8 @@ static int open_exec_and_pool(zs_node_t *n, char *err, size_t errlen)
     pc.account = pool_account;
     pc.account_ctx = n;
     pc.log = n->pool_log;
+    pc.log_failed = pool_log_failed;
+    pc.log_failed_ctx = n;
     n->pool = zs_pool_new(n->pool_store, &pc);
     if (!n->exec || !n->pool) {
         snprintf(err, errlen, "out of memory");

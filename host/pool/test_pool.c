@@ -6,12 +6,15 @@
    pool's log: every acknowledgement in the log past the checkpoint, a drop
    flushed with a checkpoint, rounds the database lost brought back (and
    the log remade at another size), a missing or foreign log refused after
-   a crash and replaced after a clean stop. */
+   a crash and replaced after a clean stop; 24 SIGKILLs while admitting,
+   nothing acknowledged lost; a log that fails a write (past RLIMIT_FSIZE)
+   answered around through the store's flush, said once. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -591,6 +594,84 @@ static void test_log_crash(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* ---- The log failing a write (past RLIMIT_FSIZE, in a child): the pool
+   answers from the store's flush instead, says so once, and its counters
+   show it. */
+
+static int log_failures;
+static char log_failure_why[128];
+
+static void on_log_failed(void *ctx, const char *why)
+{
+    (void)ctx;
+    log_failures++;
+    snprintf(log_failure_why, sizeof log_failure_why, "%s", why);
+}
+
+static int child_log_failure(const char *db, const char *path)
+{
+    char err[512];
+    size_t replayed;
+    zs_store_opts_t o = {.create = 1};
+    zs_store_t *st = zs_schema_open(db, &o, err, sizeof err);
+    zs_plog_t *log = st ? zs_pool_log_open(st, path, 4 << 20, &replayed, err, sizeof err) : NULL;
+    if (!log) return 2;
+    /* Rounds of filler take the log's place past 1 MiB; then no file may grow past that. */
+    uint8_t filler[1000] = {0};
+    while (zs_plog_pos(log) < (1200 << 10)) {
+        zs_plog_round_begin(log);
+        if (zs_plog_round_add(log, 1, filler, sizeof filler) || zs_plog_round_write(log)) return 3;
+    }
+    struct rlimit lim = {1 << 20, 1 << 20};
+    signal(SIGXFSZ, SIG_IGN);
+    if (setrlimit(RLIMIT_FSIZE, &lim)) return 4;
+    zs_pool_cfg_t c = {0};
+    c.rules.chain_id = 1001;
+    c.min_gas_price = zs_u256_from_u64(GWEI);
+    c.max_gas = 30000000;
+    c.max_per_sender = c.nonce_gap = 64;
+    c.account = account;
+    c.log = log;
+    c.log_failed = on_log_failed;
+    zs_pool_t *p = zs_pool_new(st, &c);
+    if (!p) return 5;
+    for (uint64_t k = 0; k < 3; k++) {
+        zs_tx_t tx;
+        uint8_t raw[256];
+        size_t len;
+        uint64_t seq;
+        sign_tx(2, k, GWEI, 1, 21000, 1001, &tx, raw, &len);
+        if (zs_pool_add(p, raw, len, &tx, accts[2].addr, &seq) != ZS_POOL_OK) return 6;
+    }
+    zs_pool_writes_t w;
+    zs_pool_writes(p, &w);
+    int rc = log_failures != 1 ? 7 : !strstr(log_failure_why, "too large") ? 8 : w.log_ok || w.by_store < 3 ? 9 : 0;
+    zs_pool_free(p);
+    zs_plog_close(log);
+    zs_store_close(st);
+    return rc;
+}
+
+static void test_log_failure(void **state)
+{
+    (void)state;
+    setup_accounts();
+    char dir[] = "/tmp/zkseq-test-pool-XXXXXX", db[300], path[300];
+    assert_non_null(mkdtemp(dir));
+    snprintf(db, sizeof db, "%s/pool", dir);
+    snprintf(path, sizeof path, "%s/pool.log", dir);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) _exit(child_log_failure(db, path));
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -602,6 +683,7 @@ int main(void)
         cmocka_unit_test(test_group_commit_waiters),
         cmocka_unit_test(test_log),
         cmocka_unit_test(test_log_crash),
+        cmocka_unit_test(test_log_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,7 @@
 
 struct zs_plog {
     int fd, off; /* off: a write or flush failed; every round now says AGAIN */
+    int off_errno;
     uint64_t size, ring;
     uint8_t id[ZS_PLOG_ID];
     uint64_t pos, ckpt;
@@ -227,6 +228,11 @@ int zs_plog_failed(const zs_plog_t *l)
     return l->off;
 }
 
+const char *zs_plog_failure(const zs_plog_t *l)
+{
+    return l->off ? strerror(l->off_errno) : "";
+}
+
 uint64_t zs_plog_pos(const zs_plog_t *l)
 {
     return l->pos;
@@ -382,6 +388,7 @@ int zs_plog_round_write(zs_plog_t *l)
     l->len = 0;
     if (rc) {
         l->off = 1;
+        l->off_errno = errno ? errno : EIO;
         return ZS_ERR_IO;
     }
     l->pos = pos + total;

@@ -69,8 +69,10 @@ void zs_plog_round_begin(zs_plog_t *l);
 ZS_MUST_USE int zs_plog_round_add(zs_plog_t *l, uint64_t seq, const uint8_t *raw, size_t len);
 ZS_MUST_USE int zs_plog_round_write(zs_plog_t *l);
 
-/* 1 once a write or flush failed (the log is off). */
+/* 1 once a write or flush failed (the log is off), with why (strerror's
+   sentence) in zs_plog_failure. */
 int zs_plog_failed(const zs_plog_t *l);
+const char *zs_plog_failure(const zs_plog_t *l);
 /* The position the next round is written at. */
 uint64_t zs_plog_pos(const zs_plog_t *l);
 /* 1 once a quarter of the ring was written since the checkpoint. */

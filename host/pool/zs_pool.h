@@ -88,6 +88,10 @@ typedef struct {
        zs_pool_log_open; NULL: the store is flushed each time).  The caller
        closes it after zs_pool_free. */
     zs_plog_t *log;
+    /* Called once, from the writer, when the log fails a write (why:
+       strerror's sentence); every answer then waits for the store's flush. */
+    void (*log_failed)(void *ctx, const char *why);
+    void *log_failed_ctx;
 } zs_pool_cfg_t;
 
 typedef struct zs_pool zs_pool_t;

@@ -95,9 +95,15 @@ void *zs_pool_writer_main(void *arg)
         pthread_mutex_lock(&p->mu);
         p->rounds_done++;
         p->by_store += flush;
-        p->log_failed = log && zs_plog_failed(log); /* the writer's own field, read here */
+        int failed_now = log && zs_plog_failed(log) && !p->log_failed;
+        p->log_failed |= failed_now; /* the writer's own field, read by zs_pool_writes */
         if (rc) p->store_failed = 1;
         settle(p, list, rc);
+        if (failed_now && p->cfg.log_failed) {
+            pthread_mutex_unlock(&p->mu);
+            p->cfg.log_failed(p->cfg.log_failed_ctx, zs_plog_failure(log));
+            pthread_mutex_lock(&p->mu);
+        }
     }
     /* A clean stop: nothing in the log is needed any more, unless a write
        to the store failed (then rounds may be in the log alone). */
