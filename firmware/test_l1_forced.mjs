@@ -123,7 +123,7 @@ try {
   const l1 = await verifyL1(app);
   eq(l1.problems, [], `L1 holds batches 1..${l1.last} once each with zkseqd's bytes; the accInputHash chain (forced fields included) is the contract's`);
   await app.waitFor('the follower to read the last sequence', async () =>
-    (await call('zkseq_l1Follower')).virtualBatch === l1.last, 30000);
+    (await call('zkseq_l1Follower')).virtualBatch >= l1.last, 30000); /* a later sequence may land meanwhile */
   const last = await call('zkevm_getBatchByNumber', [ethers.toQuantity(l1.last)]);
   eq(last.accInputHash, (await app.rollup.sequencedBatches(l1.last))[0], 'zkevm_getBatchByNumber\'s accInputHash is the contract\'s');
   const vb = await call('zkevm_getBatchByNumber', [b2.number]);

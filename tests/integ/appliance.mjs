@@ -182,7 +182,10 @@ export async function l1Sequence(app, tx, problems = []) {
 // (and the blob chain for blob transactions) equal to the contract's.
 export async function verifyL1(app, { follower = false } = {}) {
   const problems = [];
-  const events = await app.rollup.queryFilter('SequenceBatches', app.addrs.deployBlock);
+  // One L1 block for every read: the firmware may sequence another batch
+  // meanwhile (an open batch closes by age after the load stopped).
+  const at = await app.provider.getBlockNumber();
+  const events = await app.rollup.queryFilter('SequenceBatches', app.addrs.deployBlock, at);
   let prev = 0n, acc = ethers.ZeroHash, blobAcc = ethers.ZeroHash, blobTxs = 0;
   const seen = new Map();
   const step = (a, h, root, ts, coinbase, fbh) => ethers.solidityPackedKeccak256(
@@ -223,14 +226,14 @@ export async function verifyL1(app, { follower = false } = {}) {
         problems.push(`batch ${ev.args.numBatch}: zkevm_getBatchByNumber does not have L1's accInputHash and transaction`);
     }
     if (acc !== seq.expected) problems.push(`sequence to ${ev.args.numBatch}: recomputed accInputHash differs from the calldata's`);
-    const onChain = (await app.rollup.sequencedBatches(ev.args.numBatch))[0];
+    const onChain = (await app.rollup.sequencedBatches(ev.args.numBatch, { blockTag: at }))[0];
     if (onChain !== acc) problems.push(`sequence to ${ev.args.numBatch}: the contract's accInputHash differs`);
     prev = ev.args.numBatch;
   }
   for (const [n, c] of seen) if (c !== 1) problems.push(`batch ${n} is on L1 ${c} times`);
-  const last = Number(await app.rollup.lastBatchSequenced());
+  const last = Number(await app.rollup.lastBatchSequenced({ blockTag: at }));
   for (let n = 1; n <= last; n++) if (!seen.has(n)) problems.push(`batch ${n} missing from the sequences`);
-  if (blobTxs && blobAcc !== await app.rollup.lastBlobAccInputHash()) problems.push('the contract\'s blob accInputHash differs from the one recomputed here');
+  if (blobTxs && blobAcc !== await app.rollup.lastBlobAccInputHash({ blockTag: at })) problems.push('the contract\'s blob accInputHash differs from the one recomputed here');
   return { last, sequences: events.length, blobTxs, problems, acc };
 }
 
