@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "firmware/fw_journal.h"
+#include "lib/base/zs_bytes.h"
 
 #define REC_VERSION 1
 
@@ -10,24 +11,6 @@
    nothing); one journal per program. */
 static fw_batch_t batch_table[FW_MAX_BATCHES];
 
-static void put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static uint64_t get64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
-    return v;
-}
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static void name(char *out, char kind, uint64_t n)
 {
@@ -45,19 +28,19 @@ static size_t batch_rec_len(const fw_batch_t *b)
 static void batch_encode(const fw_batch_t *b, uint8_t *p)
 {
     p[0] = REC_VERSION;
-    put64(p + 1, b->number);
-    put64(p + 9, b->timestamp);
-    put64(p + 17, b->first_block);
-    put64(p + 25, b->last_block);
+    zs_put_le64(p + 1, b->number);
+    zs_put_le64(p + 9, b->timestamp);
+    zs_put_le64(p + 17, b->first_block);
+    zs_put_le64(p + 25, b->last_block);
     memcpy(p + 33, b->state_root, 32);
     memcpy(p + 65, b->batch_hash, 32);
     memcpy(p + 97, b->coinbase, 20);
-    put32(p + 117, b->l2len);
+    zs_put_le32(p + 117, b->l2len);
     p[121] = b->has_data;
     p[122] = b->forced ? (uint8_t)(1 | (b->invalid ? 2 : 0)) : 0;
     if (!b->forced) return;
-    put64(p + 123, b->forced);
-    put64(p + 131, b->forced_timestamp);
+    zs_put_le64(p + 123, b->forced);
+    zs_put_le64(p + 131, b->forced_timestamp);
     memcpy(p + 139, b->forced_ger, 32);
     memcpy(p + 171, b->forced_block_hash, 32);
 }
@@ -69,20 +52,20 @@ static int batch_decode(fw_batch_t *b, const uint8_t *p, size_t len)
     if (forced != (len == BATCH_REC_FORCED) || p[122] > 3) return ZS_ERR_CORRUPT;
     if (forced) {
         b->invalid = (p[122] & 2) != 0;
-        b->forced = get64(p + 123);
-        b->forced_timestamp = get64(p + 131);
+        b->forced = zs_get_le64(p + 123);
+        b->forced_timestamp = zs_get_le64(p + 131);
         memcpy(b->forced_ger, p + 139, 32);
         memcpy(b->forced_block_hash, p + 171, 32);
         if (!b->forced) return ZS_ERR_CORRUPT;
     }
-    b->number = get64(p + 1);
-    b->timestamp = get64(p + 9);
-    b->first_block = get64(p + 17);
-    b->last_block = get64(p + 25);
+    b->number = zs_get_le64(p + 1);
+    b->timestamp = zs_get_le64(p + 9);
+    b->first_block = zs_get_le64(p + 17);
+    b->last_block = zs_get_le64(p + 25);
     memcpy(b->state_root, p + 33, 32);
     memcpy(b->batch_hash, p + 65, 32);
     memcpy(b->coinbase, p + 97, 20);
-    b->l2len = get32(p + 117);
+    b->l2len = zs_get_le32(p + 117);
     b->has_data = p[121];
     return b->l2len > FW_BATCH_MAX ? ZS_ERR_CORRUPT : ZS_OK;
 }
@@ -92,23 +75,23 @@ static int batch_decode(fw_batch_t *b, const uint8_t *p, size_t len)
 static size_t sub_encode(const fw_sub_t *s, uint8_t *p)
 {
     p[0] = REC_VERSION;
-    put64(p + 1, s->nonce);
-    put64(p + 9, s->first);
-    put64(p + 17, s->last);
-    put64(p + 25, s->max_fee);
-    put64(p + 33, s->tip);
-    put64(p + 41, s->gas);
-    put64(p + 49, s->mined_block);
-    put64(p + 57, s->bumps);
+    zs_put_le64(p + 1, s->nonce);
+    zs_put_le64(p + 9, s->first);
+    zs_put_le64(p + 17, s->last);
+    zs_put_le64(p + 25, s->max_fee);
+    zs_put_le64(p + 33, s->tip);
+    zs_put_le64(p + 41, s->gas);
+    zs_put_le64(p + 49, s->mined_block);
+    zs_put_le64(p + 57, s->bumps);
     memcpy(p + 65, s->final_acc, 32);
-    put32(p + 97, s->raw_len);
+    zs_put_le32(p + 97, s->raw_len);
     p[101] = (uint8_t)s->nhashes;
     p[102] = s->state;
     memcpy(p + 103, s->hashes, FW_MAX_HASHES * 32);
     memcpy(p + 103 + FW_MAX_HASHES * 32, s->mined_hash, 32);
     if (!s->nblobs) return SUB_REC;
-    put32(p + SUB_REC, s->nblobs);
-    put64(p + SUB_REC + 4, s->blob_fee);
+    zs_put_le32(p + SUB_REC, s->nblobs);
+    zs_put_le64(p + SUB_REC + 4, s->blob_fee);
     memcpy(p + SUB_REC + 12, s->final_blob_acc, 32);
     return SUB_REC_BLOB;
 }
@@ -116,23 +99,23 @@ static int sub_decode(fw_sub_t *s, const uint8_t *p, size_t len)
 {
     if ((len != SUB_REC && len != SUB_REC_BLOB) || p[0] != REC_VERSION) return ZS_ERR_CORRUPT;
     memset(s, 0, sizeof *s);
-    s->nonce = get64(p + 1);
-    s->first = get64(p + 9);
-    s->last = get64(p + 17);
-    s->max_fee = get64(p + 25);
-    s->tip = get64(p + 33);
-    s->gas = get64(p + 41);
-    s->mined_block = get64(p + 49);
-    s->bumps = get64(p + 57);
+    s->nonce = zs_get_le64(p + 1);
+    s->first = zs_get_le64(p + 9);
+    s->last = zs_get_le64(p + 17);
+    s->max_fee = zs_get_le64(p + 25);
+    s->tip = zs_get_le64(p + 33);
+    s->gas = zs_get_le64(p + 41);
+    s->mined_block = zs_get_le64(p + 49);
+    s->bumps = zs_get_le64(p + 57);
     memcpy(s->final_acc, p + 65, 32);
-    s->raw_len = get32(p + 97);
+    s->raw_len = zs_get_le32(p + 97);
     s->nhashes = p[101];
     s->state = p[102];
     memcpy(s->hashes, p + 103, FW_MAX_HASHES * 32);
     memcpy(s->mined_hash, p + 103 + FW_MAX_HASHES * 32, 32);
     if (len == SUB_REC_BLOB) {
-        s->nblobs = get32(p + SUB_REC);
-        s->blob_fee = get64(p + SUB_REC + 4);
+        s->nblobs = zs_get_le32(p + SUB_REC);
+        s->blob_fee = zs_get_le64(p + SUB_REC + 4);
         memcpy(s->final_blob_acc, p + SUB_REC + 12, 32);
         if (!s->nblobs || s->nblobs > 6) return ZS_ERR_CORRUPT;
     }
@@ -147,14 +130,14 @@ int fw_journal_put_cursor(fw_journal_t *j)
     uint8_t p[CURSOR_REC];
     const fw_cursor_t *c = &j->cur;
     p[0] = REC_VERSION;
-    put64(p + 1, c->last_sealed);
-    put64(p + 9, c->virtual_);
-    put64(p + 17, c->confirmed);
-    put64(p + 25, c->virtual_l1_block);
-    put64(p + 33, c->reorgs);
-    put64(p + 41, c->l1_txs_sent);
-    put64(p + 49, c->bumps);
-    put64(p + 57, c->fees_gwei);
+    zs_put_le64(p + 1, c->last_sealed);
+    zs_put_le64(p + 9, c->virtual_);
+    zs_put_le64(p + 17, c->confirmed);
+    zs_put_le64(p + 25, c->virtual_l1_block);
+    zs_put_le64(p + 33, c->reorgs);
+    zs_put_le64(p + 41, c->l1_txs_sent);
+    zs_put_le64(p + 49, c->bumps);
+    zs_put_le64(p + 57, c->fees_gwei);
     memcpy(p + 65, c->virtual_acc, 32);
     memcpy(p + 97, c->virtual_tx, 32);
     return j->hal->store_put(j->hal->ctx, "cursor", p, sizeof p);
@@ -212,14 +195,14 @@ int fw_journal_load(fw_journal_t *j, const zs_hal_t *hal, fw_log_t *log)
             return ZS_ERR_CORRUPT;
         }
         fw_cursor_t *c = &j->cur;
-        c->last_sealed = get64(p + 1);
-        c->virtual_ = get64(p + 9);
-        c->confirmed = get64(p + 17);
-        c->virtual_l1_block = get64(p + 25);
-        c->reorgs = get64(p + 33);
-        c->l1_txs_sent = get64(p + 41);
-        c->bumps = get64(p + 49);
-        c->fees_gwei = get64(p + 57);
+        c->last_sealed = zs_get_le64(p + 1);
+        c->virtual_ = zs_get_le64(p + 9);
+        c->confirmed = zs_get_le64(p + 17);
+        c->virtual_l1_block = zs_get_le64(p + 25);
+        c->reorgs = zs_get_le64(p + 33);
+        c->l1_txs_sent = zs_get_le64(p + 41);
+        c->bumps = zs_get_le64(p + 49);
+        c->fees_gwei = zs_get_le64(p + 57);
         memcpy(c->virtual_acc, p + 65, 32);
         memcpy(c->virtual_tx, p + 97, 32);
     } else if (rc != ZS_ERR_NOTFOUND) {

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/base/zs_bytes.h"
 #include "lib/keccak/zs_keccak.h"
 
 #define FILE_MAGIC "zkseq-pool-log\0\0" /* 16 bytes */
@@ -29,27 +30,9 @@ struct zs_plog {
     size_t len, cap, count;
 };
 
-static void put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
 
-static uint64_t get64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
-    return v;
-}
 
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 /* The first 8 bytes of keccak-256 over id, the record's first 24 header
    bytes and its payload. */
@@ -62,7 +45,7 @@ static uint64_t rec_sum(const uint8_t id[ZS_PLOG_ID], const uint8_t *hdr, const 
     zs_keccak256_update(&k, hdr, 24);
     if (n) zs_keccak256_update(&k, payload, n); /* a pad has none */
     zs_keccak256_final(&k, h);
-    return get64(h);
+    return zs_get_le64(h);
 }
 
 /* ---- The file's header: magic[16] format u32 0 u32 size u64 id[16] sum u64. */
@@ -72,18 +55,19 @@ static void header_encode(uint8_t h[64], uint64_t size, const uint8_t id[ZS_PLOG
     uint8_t d[32];
     memset(h, 0, 64);
     memcpy(h, FILE_MAGIC, 16);
-    put32(h + 16, FILE_FORMAT);
-    put64(h + 24, size);
+    zs_put_le32(h + 16, FILE_FORMAT);
+    zs_put_le64(h + 24, size);
     memcpy(h + 32, id, ZS_PLOG_ID);
     zs_keccak256(h, 48, d);
     memcpy(h + 48, d, 8);
 }
 
-static int pwrite_all(int fd, const void *p, size_t n, uint64_t off)
+/* The whole of [p, p+n) written at off (write 1) or read from it (0). */
+static int io_all(int fd, void *p, size_t n, uint64_t off, int write)
 {
-    const uint8_t *b = p;
+    uint8_t *b = p;
     while (n) {
-        ssize_t k = pwrite(fd, b, n, (off_t)off);
+        ssize_t k = write ? pwrite(fd, b, n, (off_t)off) : pread(fd, b, n, (off_t)off);
         if (k < 0 && errno == EINTR) continue;
         if (k <= 0) return ZS_ERR_IO;
         b += k;
@@ -93,18 +77,14 @@ static int pwrite_all(int fd, const void *p, size_t n, uint64_t off)
     return ZS_OK;
 }
 
+static int pwrite_all(int fd, const void *p, size_t n, uint64_t off)
+{
+    return io_all(fd, (void *)p, n, off, 1);
+}
+
 static int pread_all(int fd, void *p, size_t n, uint64_t off)
 {
-    uint8_t *b = p;
-    while (n) {
-        ssize_t k = pread(fd, b, n, (off_t)off);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return ZS_ERR_IO;
-        b += k;
-        n -= (size_t)k;
-        off += (uint64_t)k;
-    }
-    return ZS_OK;
+    return io_all(fd, p, n, off, 0);
 }
 
 static int fsync_dir_of(const char *path)
@@ -172,13 +152,13 @@ zs_plog_t *zs_plog_open(const char *path, char *err, size_t errlen)
     const char *why = NULL;
     if (fstat(fd, &st) || pread_all(fd, h, sizeof h, 0))
         why = "cannot read its header";
-    else if (memcmp(h, FILE_MAGIC, 16) || get32(h + 16) != FILE_FORMAT)
+    else if (memcmp(h, FILE_MAGIC, 16) || zs_get_le32(h + 16) != FILE_FORMAT)
         why = "not a pool log of this format";
     else {
-        header_encode(want, get64(h + 24), h + 32);
+        header_encode(want, zs_get_le64(h + 24), h + 32);
         if (memcmp(want, h, 64))
             why = "its header is damaged";
-        else if ((uint64_t)st.st_size != get64(h + 24) || st.st_size < 2 * (off_t)ZS_PLOG_HEADER)
+        else if ((uint64_t)st.st_size != zs_get_le64(h + 24) || st.st_size < 2 * (off_t)ZS_PLOG_HEADER)
             why = "its size is not the one its header gives";
     }
     zs_plog_t *l = why ? NULL : calloc(1, sizeof *l);
@@ -261,15 +241,15 @@ static int read_rec(zs_plog_t *l, uint64_t pos, uint8_t hdr[REC_HDR], uint8_t **
 {
     *payload = NULL;
     if (pread_all(l->fd, hdr, REC_HDR, file_off(l, pos))) return 0;
-    uint32_t kind = get32(hdr + 4), len = get32(hdr + 16);
-    if (get32(hdr) != REC_MAGIC || get64(hdr + 8) != pos || (kind != KIND_ROUND && kind != KIND_PAD)) return 0;
+    uint32_t kind = zs_get_le32(hdr + 4), len = zs_get_le32(hdr + 16);
+    if (zs_get_le32(hdr) != REC_MAGIC || zs_get_le64(hdr + 8) != pos || (kind != KIND_ROUND && kind != KIND_PAD)) return 0;
     if (REC_HDR + (uint64_t)padded(len) > to_ring_end(l, pos)) return 0;
     uint8_t *p = kind == KIND_ROUND ? malloc(len ? len : 1) : NULL;
     if (kind == KIND_ROUND && (!p || pread_all(l->fd, p, len, file_off(l, pos) + REC_HDR))) {
         free(p);
         return 0;
     }
-    if (rec_sum(l->id, hdr, p, kind == KIND_ROUND ? len : 0) != get64(hdr + 24)) {
+    if (rec_sum(l->id, hdr, p, kind == KIND_ROUND ? len : 0) != zs_get_le64(hdr + 24)) {
         free(p);
         return 0;
     }
@@ -283,8 +263,8 @@ static int replay_rows(const uint8_t *p, size_t len, uint32_t count, zs_plog_row
     size_t at = 0;
     for (uint32_t i = 0; i < count; i++) {
         if (len - at < 12) return ZS_ERR_CORRUPT;
-        uint64_t seq = get64(p + at);
-        uint32_t n = get32(p + at + 8);
+        uint64_t seq = zs_get_le64(p + at);
+        uint32_t n = zs_get_le32(p + at + 8);
         at += 12;
         if (len - at < n) return ZS_ERR_CORRUPT;
         int rc = fn(ctx, seq, p + at, n);
@@ -307,8 +287,8 @@ int zs_plog_replay(zs_plog_t *l, uint64_t from, zs_plog_row_fn fn, void *ctx, si
         if (pos - from >= l->ring) break;
         uint8_t hdr[REC_HDR], *p;
         if (!read_rec(l, pos, hdr, &p)) break;
-        uint32_t kind = get32(hdr + 4), len = get32(hdr + 16);
-        int rc = kind == KIND_ROUND ? replay_rows(p, len, get32(hdr + 20), fn, ctx, rows) : ZS_OK;
+        uint32_t kind = zs_get_le32(hdr + 4), len = zs_get_le32(hdr + 16);
+        int rc = kind == KIND_ROUND ? replay_rows(p, len, zs_get_le32(hdr + 20), fn, ctx, rows) : ZS_OK;
         free(p);
         if (rc) return rc;
         pos += kind == KIND_PAD ? to_ring_end(l, pos) : REC_HDR + padded(len);
@@ -342,8 +322,8 @@ int zs_plog_round_add(zs_plog_t *l, uint64_t seq, const uint8_t *raw, size_t len
 {
     if (l->len < REC_HDR) zs_plog_round_begin(l);
     if (len > UINT32_MAX || reserve(l, 12 + len + 8)) return ZS_ERR_NOMEM;
-    put64(l->buf + l->len, seq);
-    put32(l->buf + l->len + 8, (uint32_t)len);
+    zs_put_le64(l->buf + l->len, seq);
+    zs_put_le32(l->buf + l->len + 8, (uint32_t)len);
     memcpy(l->buf + l->len + 12, raw, len);
     l->len += 12 + len;
     l->count++;
@@ -353,12 +333,12 @@ int zs_plog_round_add(zs_plog_t *l, uint64_t seq, const uint8_t *raw, size_t len
 static void rec_header(const zs_plog_t *l, uint8_t *h, uint32_t kind, uint64_t pos, uint32_t len, uint32_t count,
                        const uint8_t *payload)
 {
-    put32(h, REC_MAGIC);
-    put32(h + 4, kind);
-    put64(h + 8, pos);
-    put32(h + 16, len);
-    put32(h + 20, count);
-    put64(h + 24, rec_sum(l->id, h, payload, len));
+    zs_put_le32(h, REC_MAGIC);
+    zs_put_le32(h + 4, kind);
+    zs_put_le64(h + 8, pos);
+    zs_put_le32(h + 16, len);
+    zs_put_le32(h + 20, count);
+    zs_put_le64(h + 24, rec_sum(l->id, h, payload, len));
 }
 
 int zs_plog_round_write(zs_plog_t *l)

@@ -10,6 +10,7 @@
 #include "host/pool/zs_pool_int.h"
 #include "host/pool/zs_pool_log.h"
 #include "host/store/zs_schema.h"
+#include "lib/base/zs_bytes.h"
 #include "lib/base/zs_time.h"
 
 /* ---- The heap of senders whose next transaction can run. */
@@ -468,8 +469,7 @@ size_t zs_pool_load(zs_pool_t *p)
     size_t ndrop = 0, capdrop = 0;
     while (zs_store_iter_next(it, &k, &kl, &v, &vl) == 1) {
         if (kl != 8) continue;
-        uint64_t seq = 0;
-        for (int i = 0; i < 8; i++) seq = seq << 8 | k[i];
+        uint64_t seq = zs_get_be64(k);
         zs_tx_t tx;
         zs_perr_t e;
         uint8_t sender[20];

@@ -183,7 +183,7 @@ ZS_MUST_USE int zs_pool_drop(zs_pool_t *p, const uint8_t hash[32]);
    after the log failed a write: log_ok 0). */
 typedef struct {
     uint64_t by_log, by_store;
-    int has_log, log_ok;
+    int log_ok; /* a log takes the commits: configured and not failed */
 } zs_pool_writes_t;
 void zs_pool_writes(zs_pool_t *p, zs_pool_writes_t *w);
 

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "host/store/zs_schema.h"
+#include "lib/base/zs_bytes.h"
 
 #define MARK_KEY "pool-log"
 #define MARK_LEN (ZS_PLOG_ID + 8 + 1)
@@ -18,14 +19,14 @@ typedef struct {
 
 void zs_pool_row_key(uint8_t k[8], uint64_t seq)
 {
-    for (int i = 0; i < 8; i++) k[i] = (uint8_t)(seq >> (56 - 8 * i));
+    zs_put_be64(k, seq);
 }
 
 static void mark_put(zs_store_batch_t *b, const uint8_t id[ZS_PLOG_ID], uint64_t pos, int clean)
 {
     uint8_t v[MARK_LEN];
     memcpy(v, id, ZS_PLOG_ID);
-    for (int i = 0; i < 8; i++) v[ZS_PLOG_ID + i] = (uint8_t)(pos >> (8 * i));
+    zs_put_le64(v + ZS_PLOG_ID, pos);
     v[ZS_PLOG_ID + 8] = clean ? 1 : 0;
     zs_store_put(b, ZS_CF_META, MARK_KEY, strlen(MARK_KEY), v, sizeof v);
 }
@@ -45,8 +46,7 @@ static int mark_get(zs_store_t *s, mark_t *m)
     if (rc) return rc;
     if (n != MARK_LEN || v[MARK_LEN - 1] > 1) return ZS_ERR_CORRUPT;
     memcpy(m->id, v, ZS_PLOG_ID);
-    m->pos = 0;
-    for (int i = 7; i >= 0; i--) m->pos = m->pos << 8 | v[ZS_PLOG_ID + i];
+    m->pos = zs_get_le64(v + ZS_PLOG_ID);
     m->clean = v[MARK_LEN - 1];
     return 1;
 }

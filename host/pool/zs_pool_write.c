@@ -123,7 +123,6 @@ void zs_pool_writes(zs_pool_t *p, zs_pool_writes_t *w)
     pthread_mutex_lock(&p->mu);
     w->by_log = p->by_log;
     w->by_store = p->by_store;
-    w->has_log = p->cfg.log != NULL;
-    w->log_ok = w->has_log && !p->log_failed;
+    w->log_ok = p->cfg.log && !p->log_failed;
     pthread_mutex_unlock(&p->mu);
 }
