@@ -19,6 +19,7 @@
 #include "host/node/zs_view.h"
 #include "host/pool/zs_pool_log.h"
 #include "host/state/zs_state.h"
+#include "host/state/zs_statedb.h"
 #include "host/store/zs_schema.h"
 #include "lib/base/zs_time.h"
 
@@ -439,6 +440,26 @@ void zs_node_stop(zs_node_t *n)
 
 /* ---- Opening. */
 
+static void upgrade_begins(zs_schema_upgrade_t *up, const char *path)
+{
+    zs_log(ZS_LOG_INFO, "store",
+           "%s has format %s: upgrading it in place to %s (about 80 s and 2 GB of memory per million accounts here; "
+           "a stop waits for the end, a kill leaves it as it was)",
+           path, up->from, ZS_SCHEMA_FORMAT);
+}
+
+/* A database of the format before this one is upgraded in place. */
+static zs_store_t *open_upgrading(const char *path, const zs_store_opts_t *o, char *err, size_t errlen)
+{
+    zs_schema_upgrade_t up = {.from = ZS_SCHEMA_FORMAT_PREV, .begin = upgrade_begins, .run = zs_statedb_upgrade};
+    uint64_t t0 = zs_mono_ns();
+    zs_store_t *s = zs_schema_open_upgrading(path, o, &up, err, errlen);
+    if (s && up.note[0])
+        zs_log(ZS_LOG_INFO, "store", "%s upgraded from %s to %s in %.1f s: %s", path, ZS_SCHEMA_FORMAT_PREV,
+               ZS_SCHEMA_FORMAT, (double)(zs_mono_ns() - t0) / 1e9, up.note);
+    return s;
+}
+
 /* The stores, the state, and the chain (created from the genesis when the
    database is new). */
 static int open_chain(zs_node_t *n, const zs_genesis_t *genesis, zs_view_head_t *head, char *err, size_t errlen)
@@ -447,10 +468,10 @@ static int open_chain(zs_node_t *n, const zs_genesis_t *genesis, zs_view_head_t 
     mkdir(n->cfg.datadir, 0755);
     snprintf(path, sizeof path, "%s/db", n->cfg.datadir);
     zs_store_opts_t so = {.cache_mb = n->cfg.cache_mb ? n->cfg.cache_mb : 256, .create = 1};
-    if (!(n->store = zs_schema_open(path, &so, err, errlen))) return ZS_ERR_IO;
+    if (!(n->store = open_upgrading(path, &so, err, errlen))) return ZS_ERR_IO;
     snprintf(path, sizeof path, "%s/pool", n->cfg.datadir);
     zs_store_opts_t po = {.cache_mb = 16, .create = 1};
-    if (!(n->pool_store = zs_schema_open(path, &po, err, errlen))) return ZS_ERR_IO;
+    if (!(n->pool_store = open_upgrading(path, &po, err, errlen))) return ZS_ERR_IO;
     if (n->cfg.pool_log_mb) {
         size_t replayed = 0;
         snprintf(path, sizeof path, "%s/pool.log", n->cfg.datadir);

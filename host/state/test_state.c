@@ -2,8 +2,9 @@
    survive reopening, earlier versions stay readable until pruned, pruning
    frees exactly the nodes no retained version uses, a child process killed
    with SIGKILL at random moments (60 times) never leaves anything but a
-   committed version with every acknowledged commit kept, and a damaged tree
-   is refused at open with a clear error. */
+   committed version with every acknowledged commit kept, a damaged tree
+   is refused at open with a clear error, and a zkseq-db-2 state (one row
+   per node) is upgraded in place. */
 #include "tests/support/zs_test.h"
 
 #include <signal.h>
@@ -15,7 +16,10 @@
 #include <unistd.h>
 
 #include "host/state/zs_state.h"
+#include "host/state/zs_statedb.h"
 #include "host/store/zs_schema.h"
+#include "lib/base/zs_bytes.h"
+#include "lib/poseidon/zs_poseidon.h"
 #include "lib/tx/zs_addr.h"
 
 static char dir[256];
@@ -409,6 +413,256 @@ static void test_damaged_tree_refused(void **state)
     zs_store_close(s);
 }
 
+/* ---- zkseq-db-2: one row per node, as zkseqd wrote it before the pages.
+   The test writes such a database itself (the old layout from
+   zs_statedb_upgrade.c's comment; each version's new nodes under its own
+   version, unchanged subtrees referenced where an earlier version wrote
+   them), then lets the upgrade rewrite it. */
+
+enum { OLD_ACCOUNTS = 160, OLD_VERSIONS = 6, OLD_OLDEST = 2 };
+
+typedef struct {
+    uint64_t hash[4], ver;
+} written_t;
+
+typedef struct {
+    zs_store_batch_t *b;
+    uint64_t ver;
+    written_t *w; /* every row written, to reuse an equal subtree's row */
+    size_t nw;
+} oldw_t;
+
+static void old_row(oldw_t *o, zs_smt_ref_t *ref, const uint8_t *row, size_t len)
+{
+    for (size_t i = 0; i < o->nw; i++)
+        if (!memcmp(o->w[i].hash, ref->hash, 32)) {
+            ref->ver = o->w[i].ver;
+            return;
+        }
+    ref->ver = o->ver;
+    uint8_t key[40];
+    zs_put_be64(key, ref->ver);
+    memcpy(key + 8, ref->hash, 32);
+    zs_store_put(o->b, ZS_CF_SMT_NODES, key, sizeof key, row, len);
+    memcpy(o->w[o->nw].hash, ref->hash, 32);
+    o->w[o->nw++].ver = ref->ver;
+}
+
+/* The subtree of keys[0..n) (their path bits above depth equal). */
+static zs_smt_ref_t old_build(oldw_t *o, const zs_smt_key_t *keys, const zs_u256_t *vals, size_t n, int depth)
+{
+    zs_smt_ref_t ref = {0};
+    uint64_t st[12] = {0};
+    uint8_t row[97];
+    if (n == 0) return ref;
+    if (n == 1) {
+        zs_smt_value_limbs(&vals[0], st);
+        zs_poseidon_permute(st);
+        uint64_t leaf[12] = {0};
+        zs_smt_remaining_key(&keys[0], depth, leaf);
+        memcpy(leaf + 4, st, 32);
+        leaf[8] = 1;
+        row[0] = 1;
+        memcpy(row + 1, leaf, 64);
+        zs_u256_to_be32(&vals[0], row + 65);
+        zs_poseidon_permute(leaf);
+        memcpy(ref.hash, leaf, 32);
+        old_row(o, &ref, row, 97);
+        return ref;
+    }
+    zs_smt_key_t *k = malloc(n * sizeof *k);
+    zs_u256_t *v = malloc(n * sizeof *v);
+    size_t left = 0;
+    for (int side = 0; side < 2; side++)
+        for (size_t i = 0; i < n; i++)
+            if (zs_smt_key_bit(&keys[i], depth) == side) {
+                k[left] = keys[i];
+                v[left++] = vals[i];
+            }
+    size_t nl = 0;
+    while (nl < n && zs_smt_key_bit(&k[nl], depth) == 0) nl++;
+    zs_smt_ref_t l = old_build(o, k, v, nl, depth + 1), r = old_build(o, k + nl, v + nl, n - nl, depth + 1);
+    free(k);
+    free(v);
+    row[0] = 0;
+    memcpy(row + 1, l.hash, 32);
+    zs_put_be64(row + 33, l.ver);
+    memcpy(row + 41, r.hash, 32);
+    zs_put_be64(row + 73, r.ver);
+    memcpy(st, l.hash, 32);
+    memcpy(st + 4, r.hash, 32);
+    zs_poseidon_permute(st);
+    memcpy(ref.hash, st, 32);
+    old_row(o, &ref, row, 81);
+    return ref;
+}
+
+static void put_meta(zs_store_batch_t *b, const char *key, const void *v, size_t len)
+{
+    zs_store_put(b, ZS_CF_META, key, strlen(key), v, len);
+}
+
+static void put_ref(uint8_t out[40], const zs_smt_ref_t *r)
+{
+    zs_put_be64(out, r->ver);
+    memcpy(out + 8, r->hash, 32);
+}
+
+/* Writes versions 0..OLD_VERSIONS-1 of balances (zero: absent), the ones
+   below OLD_OLDEST pruned; roots[v] gets each version's root. */
+static void write_db2(zs_store_t *s, uint8_t (*addrs)[20], zs_u256_t (*bal)[OLD_ACCOUNTS], zs_smt_ref_t *roots)
+{
+    oldw_t o = {.w = calloc(OLD_VERSIONS * OLD_ACCOUNTS * 3, sizeof(written_t))};
+    zs_smt_key_t keys[OLD_ACCOUNTS];
+    zs_u256_t vals[OLD_ACCOUNTS];
+    uint8_t ref[40], latest[48];
+    for (uint64_t v = 0; v < OLD_VERSIONS; v++) {
+        o.b = zs_store_batch_new(s);
+        o.ver = v;
+        size_t n = 0;
+        for (int a = 0; a < OLD_ACCOUNTS; a++)
+            if (!zs_u256_is_zero(&bal[v][a])) {
+                keys[n] = zs_smt_key_account(addrs[a], ZS_SMT_BALANCE);
+                vals[n++] = bal[v][a];
+            }
+        roots[v] = old_build(&o, keys, vals, n, 0);
+        uint8_t vk[8];
+        zs_put_be64(vk, v);
+        put_ref(ref, &roots[v]);
+        zs_store_put(o.b, ZS_CF_SMT_ROOTS, vk, 8, ref, 40);
+        zs_store_put(o.b, ZS_CF_SMT_GC, vk, 8, ref, 40); /* a gc list the upgrade must drop */
+        zs_put_be64(latest, v);
+        memcpy(latest + 8, ref, 40);
+        put_meta(o.b, ZS_STATEDB_LATEST_KEY, latest, sizeof latest);
+        put_meta(o.b, "schema/format", ZS_SCHEMA_FORMAT_PREV, strlen(ZS_SCHEMA_FORMAT_PREV));
+        assert_int_equal(zs_store_write(s, o.b, 1), 0);
+        zs_store_batch_free(o.b);
+    }
+    o.b = zs_store_batch_new(s);
+    uint8_t old[8];
+    zs_put_be64(old, OLD_OLDEST);
+    put_meta(o.b, ZS_STATEDB_OLDEST_KEY, old, 8);
+    for (uint64_t v = 0; v < OLD_OLDEST; v++) {
+        uint8_t vk[8];
+        zs_put_be64(vk, v);
+        zs_store_del(o.b, ZS_CF_SMT_ROOTS, vk, 8);
+    }
+    assert_int_equal(zs_store_write(s, o.b, 1), 0);
+    zs_store_batch_free(o.b);
+    free(o.w);
+}
+
+static int upgrades_begun;
+
+static void upgrade_begins(zs_schema_upgrade_t *up, const char *path)
+{
+    assert_string_equal(up->from, ZS_SCHEMA_FORMAT_PREV);
+    assert_string_equal(path, dir);
+    upgrades_begun++;
+}
+
+static zs_store_t *open_upgrading(zs_schema_upgrade_t *up, char *err, size_t errlen)
+{
+    zs_store_opts_t so = {.cache_mb = 16};
+    *up = (zs_schema_upgrade_t){.from = ZS_SCHEMA_FORMAT_PREV, .begin = upgrade_begins, .run = zs_statedb_upgrade};
+    return zs_schema_open_upgrading(dir, &so, up, err, errlen);
+}
+
+/* Every kept version of a zkseq-db-2 state reads the same after the
+   upgrade, every row is a page, and the state goes on (commits, exact
+   pruning through the gc lists the upgrade wrote).  A damaged node row
+   fails the upgrade and leaves the database as it was. */
+static void test_upgrade_db2(void **state)
+{
+    static uint8_t addrs[OLD_ACCOUNTS][20];
+    static zs_u256_t bal[OLD_VERSIONS + 1][OLD_ACCOUNTS];
+    zs_smt_ref_t roots[OLD_VERSIONS + 1];
+    zs_test_rng_t rng = {0xdb2};
+    for (int a = 0; a < OLD_ACCOUNTS; a++) zs_test_rng_bytes(&rng, addrs[a], 20);
+    for (int v = 0; v < OLD_VERSIONS; v++)
+        for (int a = 0; a < OLD_ACCOUNTS; a++) {
+            uint64_t r = zs_test_rng_u64(&rng);
+            /* About a tenth of the accounts change a version, some emptied. */
+            bal[v][a] = v && r % 10 ? bal[v - 1][a] : zs_u256_from_u64(r % 7 == 0 ? 0 : r >> 20);
+        }
+    zs_store_opts_t so = {.cache_mb = 16, .create = 1};
+    char err[512] = "";
+    zs_store_t *s = zs_store_open(dir, zs_schema_cfs, ZS_CF_COUNT, &so, err, sizeof err);
+    assert_non_null(s);
+    write_db2(s, addrs, bal, roots);
+    /* A damaged row: the upgrade fails, saying which version, and changes nothing. */
+    uint8_t key[40], row[128];
+    size_t len, rows = live_rows(s);
+    put_ref(key, &roots[OLD_VERSIONS - 1]);
+    assert_int_equal(zs_store_get(s, ZS_CF_SMT_NODES, key, 40, row, sizeof row, &len), 0);
+    row[5] ^= 1;
+    zs_store_batch_t *b = zs_store_batch_new(s);
+    zs_store_put(b, ZS_CF_SMT_NODES, key, 40, row, len);
+    assert_int_equal(zs_store_write(s, b, 1), 0);
+    zs_store_batch_free(b);
+    zs_store_close(s);
+    zs_schema_upgrade_t up;
+    assert_null(open_upgrading(&up, err, sizeof err));
+    print_message("damaged: %s\n", err);
+    assert_non_null(strstr(err, "state version 5: a tree node row is missing or damaged"));
+    assert_non_null(strstr(err, "the database is as it was"));
+    zs_store_opts_t ro = {.cache_mb = 16, .read_only = 1};
+    assert_null(zs_schema_open(dir, &ro, err, sizeof err));
+    assert_non_null(strstr(err, "format 'zkseq-db-2'; this zkseq reads '" ZS_SCHEMA_FORMAT "'"));
+    assert_non_null(strstr(err, "upgrades it in place when it starts"));
+    s = zs_store_open(dir, zs_schema_cfs, ZS_CF_COUNT, &so, err, sizeof err);
+    assert_int_equal(live_rows(s), rows);
+    row[5] ^= 1;
+    b = zs_store_batch_new(s);
+    zs_store_put(b, ZS_CF_SMT_NODES, key, 40, row, len);
+    assert_int_equal(zs_store_write(s, b, 1), 0);
+    zs_store_batch_free(b);
+    zs_store_close(s);
+
+    /* Repaired, it upgrades. */
+    assert_non_null(s = open_upgrading(&up, err, sizeof err));
+    print_message("upgraded: %s\n", up.note);
+    assert_non_null(strstr(up.note, "state versions 2..5 rewritten as pages"));
+    assert_int_equal(upgrades_begun, 2);
+    zs_state_t *st = open_state(s, 3);
+    hset_t set = {calloc(1 << 14, 32), 1 << 14, 0};
+    for (int v = OLD_OLDEST; v < OLD_VERSIONS; v++) {
+        zs_smt_ref_t r;
+        assert_int_equal(zs_state_root_at(st, (uint64_t)v, &r), 0);
+        assert_memory_equal(r.hash, roots[v].hash, 32);
+        roots[v] = r;
+        reach(s, &r, &set); /* every page checked against its hash */
+        for (int a = 0; a < OLD_ACCOUNTS; a++) {
+            zs_smt_key_t k = zs_smt_key_account(addrs[a], ZS_SMT_BALANCE);
+            zs_u256_t got;
+            assert_int_equal(zs_state_get_at(st, &r, &k, &got, NULL), 0);
+            assert_memory_equal(&got, &bal[v][a], 32);
+        }
+    }
+    assert_int_equal(live_rows(s), set.n); /* no old row left */
+    assert_int_equal(zs_state_root_at(st, OLD_OLDEST - 1, &roots[0]), ZS_ERR_NOTFOUND);
+    /* It goes on: a commit prunes version 3 through the upgrade's gc lists. */
+    memcpy(bal[OLD_VERSIONS], bal[OLD_VERSIONS - 1], sizeof bal[0]);
+    for (int a = 0; a < OLD_ACCOUNTS; a += 9) {
+        bal[OLD_VERSIONS][a] = zs_u256_from_u64((uint64_t)a + 1);
+        assert_int_equal(zs_state_set_balance(st, addrs[a], &bal[OLD_VERSIONS][a]), 0);
+    }
+    assert_int_equal(zs_state_commit_sync(st, OLD_VERSIONS, &roots[OLD_VERSIONS]), 0);
+    assert_int_equal(zs_state_root_at(st, OLD_VERSIONS - 3, &roots[0]), ZS_ERR_NOTFOUND);
+    memset(set.h, 0, (size_t)32 << 14);
+    set.n = 0;
+    for (int v = OLD_VERSIONS - 2; v <= OLD_VERSIONS; v++) reach(s, &roots[v], &set);
+    assert_int_equal(live_rows(s), set.n);
+    free(set.h);
+    zs_state_close(st);
+    zs_store_close(s);
+    /* And it opens as this format from now on, with nothing to upgrade. */
+    assert_non_null(s = open_upgrading(&up, err, sizeof err));
+    assert_int_equal(upgrades_begun, 2);
+    assert_string_equal(up.note, "");
+    zs_store_close(s);
+}
+
 /* Staged changes dropped: the state reads as the committed version again,
    and the next commit builds on that version. */
 static void test_discard(void **state)
@@ -502,6 +756,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_crash_safety, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_tree_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_discard, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_db2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_code_while_written, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

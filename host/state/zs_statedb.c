@@ -7,8 +7,8 @@
 #include "host/store/zs_schema.h"
 #include "lib/base/zs_grow.h"
 
-static const char latest_key[] = "state/latest";
-static const char oldest_key[] = "state/oldest";
+static const char latest_key[] = ZS_STATEDB_LATEST_KEY;
+static const char oldest_key[] = ZS_STATEDB_OLDEST_KEY;
 
 #define REF_BYTES 40 /* version (8) + hash (32) */
 
@@ -108,6 +108,13 @@ zs_smt_loader_t zs_statedb_loader(zs_statedb_t *db)
 {
     zs_smt_loader_t l = {db, loader_cb};
     return l;
+}
+
+zs_statedb_t *zs_statedb_new_empty(zs_store_t *store)
+{
+    zs_statedb_t *db = calloc(1, sizeof *db);
+    if (db) db->store = store;
+    return db;
 }
 
 zs_statedb_t *zs_statedb_new(zs_store_t *store, uint64_t keep, char *err, size_t errlen)

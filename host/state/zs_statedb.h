@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "host/state/zs_smt.h"
+#include "host/store/zs_schema.h"
 #include "host/store/zs_store.h"
 
 typedef struct zs_statedb zs_statedb_t;
@@ -39,6 +40,18 @@ typedef struct zs_statedb zs_statedb_t;
    that fails. */
 zs_statedb_t *zs_statedb_new(zs_store_t *store, uint64_t keep, char *err, size_t errlen);
 void zs_statedb_free(zs_statedb_t *db);
+
+/* zs_statedb_new_empty: a state that ignores whatever state records store
+   holds, keeping every version it stages (for rewriting the state whole:
+   zs_statedb_upgrade). */
+zs_statedb_t *zs_statedb_new_empty(zs_store_t *store);
+
+/* zs_statedb_upgrade rewrites a zkseq-db-2 state (one row per tree node)
+   as pages, every kept version, in batch (zs_schema_upgrade_t's run, with
+   from = ZS_SCHEMA_FORMAT_PREV): each rebuilt root checked against the
+   stored one.  zs_statedb_upgrade.c has the old layout. */
+ZS_MUST_USE int zs_statedb_upgrade(zs_schema_upgrade_t *up, zs_store_t *store, zs_store_batch_t *batch, char *err,
+                                   size_t errlen);
 
 /* zs_statedb_latest: 1 and the newest version and root, or 0 when no version
    was ever committed. */
@@ -68,6 +81,10 @@ ZS_MUST_USE int zs_statedb_get(zs_statedb_t *db, const zs_smt_ref_t *root, const
    tests. */
 ZS_MUST_USE int zs_statedb_check_tree(zs_statedb_t *db, const zs_smt_ref_t *root, uint64_t *leaves,
                                       uint64_t *nodes);
+
+/* The state records' keys in the meta family. */
+#define ZS_STATEDB_LATEST_KEY "state/latest"
+#define ZS_STATEDB_OLDEST_KEY "state/oldest"
 
 /* A page's row key (also for tests); the row is zs_smt.h's. */
 #define ZS_STATEDB_KEY 40

@@ -288,6 +288,15 @@ void zs_store_single_del(zs_store_batch_t *b, int cf, const void *key, size_t kl
     if (h) rocksdb_writebatch_singledelete_cf(b->wb, h, key, klen);
 }
 
+void zs_store_del_family(zs_store_batch_t *b, int cf)
+{
+    /* Keys are at most a few hundred bytes: 256 bytes of 0xff end past them. */
+    char end[256];
+    memset(end, 0xff, sizeof end);
+    rocksdb_column_family_handle_t *h = handle(b, cf);
+    if (h) rocksdb_writebatch_delete_range_cf(b->wb, h, "", 0, end, sizeof end);
+}
+
 int zs_store_write(zs_store_t *s, zs_store_batch_t *b, int sync)
 {
     if (b->bad || b->s != s) return ZS_ERR_INVAL;
@@ -405,6 +414,11 @@ int zs_store_flush(zs_store_t *s)
 int zs_store_compact(zs_store_t *s)
 {
     int rc = zs_store_flush(s);
-    for (int cf = 0; cf < s->ncf && !rc; cf++) rocksdb_compact_range_cf(s->db, s->cf[cf], NULL, 0, NULL, 0);
+    /* Files already at the bottom are rewritten too (kForce), so that one
+       huge file (a replayed log's) is cut to the target file size. */
+    rocksdb_compactoptions_t *co = rocksdb_compactoptions_create();
+    rocksdb_compactoptions_set_bottommost_level_compaction(co, 2);
+    for (int cf = 0; cf < s->ncf && !rc; cf++) rocksdb_compact_range_cf_opt(s->db, s->cf[cf], co, NULL, 0, NULL, 0);
+    rocksdb_compactoptions_destroy(co);
     return rc;
 }

@@ -58,6 +58,11 @@ void zs_store_del(zs_store_batch_t *b, int cf, const void *key, size_t klen);
 /* Only for a key put exactly once and never overwritten since. */
 void zs_store_single_del(zs_store_batch_t *b, int cf, const void *key, size_t klen);
 
+/* zs_store_del_family removes every row of family cf (keys shorter than 256
+   bytes) that was there before this point of the batch; puts later in the
+   same batch stay. */
+void zs_store_del_family(zs_store_batch_t *b, int cf);
+
 /* zs_store_write applies the batch atomically; sync makes it durable
    before returning. */
 ZS_MUST_USE int zs_store_write(zs_store_t *s, zs_store_batch_t *b, int sync);
@@ -79,8 +84,9 @@ ZS_MUST_USE int zs_store_verify(zs_store_t *s, char *err, size_t errlen);
    tests); the log already makes writes durable without it. */
 ZS_MUST_USE int zs_store_flush(zs_store_t *s);
 
-/* zs_store_compact compacts every family whole and returns when done (a
-   bulk load's compaction work out of the way, before measuring). */
+/* zs_store_compact compacts every family whole, every file rewritten, and
+   returns when done (a bulk load's compaction work out of the way before
+   measuring; a database made ready for an upgrade's reads). */
 ZS_MUST_USE int zs_store_compact(zs_store_t *s);
 
 /* Bytes the database occupies on disk (SST files and logs). */
