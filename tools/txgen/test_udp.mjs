@@ -291,8 +291,10 @@ try {
   const tr = run('zkseq-txgen', ['--rpc', node.url, '--count', '300', '--first-account', '9', '--accounts', '1', '--window', '16', '--start-nonce', String(n9), '--json']);
   ok(tr.status === 0 && tr.json && tr.json.accepted === 300 && tr.json.lost === 0, 'zkseq-txgen --rpc: 300 pipelined eth_sendRawTransaction, all accepted', tr.stderr || tr.json);
   // --confirm: each transaction timed to its answer, its execution (the
-  // /executed feed) and its durable block.
-  const tc = run('zkseq-txgen', ['--rpc', node.url, '--count', '200', '--first-account', '9', '--accounts', '1', '--window', '16', '--start-nonce', String(n9 + 300), '--confirm', '--json']);
+  // /executed feed) and its durable block; --rate 400: sent open loop, so
+  // 200 take half a second at least.
+  const tc = run('zkseq-txgen', ['--rpc', node.url, '--count', '200', '--first-account', '9', '--accounts', '1', '--window', '16', '--start-nonce', String(n9 + 300), '--rate', '400', '--confirm', '--json']);
+  ok(tc.json?.seconds >= 0.49 && tc.json?.tx_per_s <= 410, `zkseq-txgen --rpc --rate 400: paced (${tc.json?.tx_per_s?.toFixed(0)} tx/s over ${tc.json?.seconds?.toFixed(2)} s)`);
   const ex = tc.json?.executed_us, du = tc.json?.durable_us;
   ok(tc.status === 0 && tc.json?.accepted === 200 && ex?.seen === 200 && du?.seen === 200,
     `zkseq-txgen --rpc --confirm: all 200 seen executed and durable (${ex?.seen}, ${du?.seen})`, tc.stderr || tc.json);

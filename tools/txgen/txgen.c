@@ -187,9 +187,18 @@ typedef struct {
     char (*bodies)[600];
     uint8_t (*hashes)[32]; /* --confirm: each transaction's hash */
     size_t n, window;
+    double start, pace; /* --rate: request k goes at start + k * pace (0: as the window allows) */
     double *lat, *sent;
     uint64_t accepted, refused[ZS_POOL_REASON_COUNT], broken;
 } rpc_conn_t;
+
+static void sleep_until(double t)
+{
+    double d = t - now();
+    if (d <= 0) return;
+    struct timespec ts = {(time_t)d, (long)((d - (double)(time_t)d) * 1e9)};
+    nanosleep(&ts, NULL);
+}
 
 static void *rpc_main(void *arg)
 {
@@ -204,6 +213,11 @@ static void *rpc_main(void *arg)
     size_t next = 0, done = 0;
     while (done < c->n) {
         while (next < c->n && next - done < c->window) {
+            double due = c->start + (double)next * c->pace;
+            if (c->pace && due > now()) {
+                if (next > done) break; /* read what is in flight meanwhile */
+                sleep_until(due);
+            }
             sent[next] = now();
             if (zs_httpc_post(&h, c->bodies[next], strlen(c->bodies[next]))) goto broken;
             next++;
@@ -248,7 +262,8 @@ static void usage(void)
          "                   [--window FRAMES] [--client ID] [--key HEX] [--start-nonce N] [--chain-id N]\n"
          "                   [--gas-price WEI] [--timeout-ms T] [--json]\n"
          "                   [--confirm]  (frame protocol v2: also time send to executed and to durable)\n"
-         "       zkseq-txgen --rpc http://127.0.0.1:PORT --count N [--confirm] [...]   (pipelined JSON-RPC;\n"
+         "       zkseq-txgen --rpc http://127.0.0.1:PORT --count N [--rate TX/S] [--confirm] [...]   (pipelined\n"
+         "                   JSON-RPC, one connection per account; --rate: open loop, shared by the connections;\n"
          "                   --confirm: also send to executed (zkseqd's /executed feed) and to durable (its block))\n"
          "       zkseq-txgen --udp DSTIP:PORT --pcap FILE --count N [...]  (write frames for net_pcap)\n"
          "options in any order, as --name VALUE or --name=VALUE");
@@ -407,7 +422,12 @@ static int run_rpc(const opts_t *o)
     }
     txgen_confirm_t *confirm = o->confirm ? confirm_start((uint16_t)port, conns, o->accounts) : NULL;
     double t0 = now();
-    for (uint64_t a = 0; a < o->accounts; a++) pthread_create(&th[a], NULL, rpc_main, &conns[a]);
+    for (uint64_t a = 0; a < o->accounts; a++) {
+        /* --rate shared evenly, the connections' sends interleaved */
+        conns[a].pace = o->rate ? (double)o->accounts / (double)o->rate : 0;
+        conns[a].start = t0 + 0.05 + (o->rate ? (double)a / (double)o->rate : 0);
+        pthread_create(&th[a], NULL, rpc_main, &conns[a]);
+    }
     for (uint64_t a = 0; a < o->accounts; a++) pthread_join(th[a], NULL);
     double dt = now() - t0;
     uint64_t accepted = 0, lost = 0, refused[ZS_POOL_REASON_COUNT] = {0}, nl = 0;
