@@ -9,6 +9,7 @@
    a crash and replaced after a clean stop; 24 SIGKILLs while admitting,
    nothing acknowledged lost; a log that fails a write (past RLIMIT_FSIZE)
    answered around through the store's flush, said once. */
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -517,6 +518,17 @@ static void child_admit_loop(const crash_t *c, int fd)
 
 /* Reads acknowledgements until the pipe is empty and closed (or one, when
    only the first is wanted); 0 when none came. */
+/* The child (zs_test_spawn): args are the database, the log, the fd. */
+static int admit_loop_child(char **args)
+{
+    static crash_t c;
+    setup_accounts();
+    snprintf(c.db, sizeof c.db, "%s", args[0]);
+    snprintf(c.log, sizeof c.log, "%s", args[1]);
+    child_admit_loop(&c, atoi(args[2]));
+    return 0;
+}
+
 static size_t take_acks(crash_t *c, int fd, int just_one)
 {
     uint8_t h[32];
@@ -566,13 +578,11 @@ static void test_log_crash(void **state)
     for (int round = 0; round < CRASH_ROUNDS; round++) {
         int pipefd[2];
         assert_int_equal(pipe(pipefd), 0);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-            close(pipefd[0]);
-            child_admit_loop(&c, pipefd[1]);
-            _exit(0);
-        }
+        fcntl(pipefd[0], F_SETFD, FD_CLOEXEC);
+        char fd[16];
+        snprintf(fd, sizeof fd, "%d", pipefd[1]);
+        pid_t pid = zs_test_spawn("admit-loop", (const char *const[]){c.db, c.log, fd, NULL});
+        assert_true(pid > 0);
         close(pipefd[1]);
         int first = take_acks(&c, pipefd[0], 1) == 1; /* the first acknowledgement, then 0..40 ms */
         struct timespec ts = {0, (rand() % 40) * 1000000L};
@@ -660,9 +670,8 @@ static void test_log_failure(void **state)
     assert_non_null(mkdtemp(dir));
     snprintf(db, sizeof db, "%s/pool", dir);
     snprintf(path, sizeof path, "%s/pool.log", dir);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) _exit(child_log_failure(db, path));
+    pid_t pid = zs_test_spawn("log-failure", (const char *const[]){db, path, NULL});
+    assert_true(pid > 0);
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
@@ -672,8 +681,16 @@ static void test_log_failure(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
-int main(void)
+static int log_failure_child(char **args)
 {
+    setup_accounts();
+    return child_log_failure(args[0], args[1]);
+}
+
+int main(int argc, char **argv)
+{
+    static const zs_test_child_t children[] = {{"admit-loop", admit_loop_child}, {"log-failure", log_failure_child}};
+    zs_test_child(argc, argv, children, 2);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_admission_reasons),
         cmocka_unit_test(test_legacy_only),

@@ -7,6 +7,7 @@
    per node) is upgraded in place. */
 #include "tests/support/zs_test.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,6 +248,8 @@ static void updates_for(uint64_t v, zs_smt_key_t *keys, zs_u256_t *vals)
     }
 }
 
+/* The child (zs_test_spawn): commits until killed, acknowledging each
+   durable version on fd. */
 static void child_commit_loop(int fd)
 {
     zs_store_t *s = open_store(1);
@@ -267,6 +270,13 @@ static void child_commit_loop(int fd)
         memcpy(ack + 8, root.hash, 32);
         if (write(fd, ack, 40) != 40) _exit(5);
     }
+}
+
+static int commit_loop_child(char **args)
+{
+    snprintf(dir, sizeof dir, "%s", args[0]);
+    child_commit_loop(atoi(args[1]));
+    return 0;
 }
 
 /* The parent's model: every version's root, recomputed in memory. */
@@ -309,13 +319,11 @@ static void crash_round(crash_model_t *m, int round, uint64_t *last_ack, int *ha
 {
     int pipefd[2];
     assert_int_equal(pipe(pipefd), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(pipefd[0]);
-        child_commit_loop(pipefd[1]);
-        _exit(0);
-    }
+    fcntl(pipefd[0], F_SETFD, FD_CLOEXEC);
+    char fd[16];
+    snprintf(fd, sizeof fd, "%d", pipefd[1]);
+    pid_t pid = zs_test_spawn("commit-loop", (const char *const[]){dir, fd, NULL});
+    assert_true(pid > 0);
     close(pipefd[1]);
     uint8_t ack[40];
     long wait_ms = 5 + rand() % 75;
@@ -756,8 +764,10 @@ static void test_code_while_written(void **state)
     zs_store_close(s);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    static const zs_test_child_t children[] = {{"commit-loop", commit_loop_child}};
+    zs_test_child(argc, argv, children, 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_genesis_persists, setup, teardown),
         cmocka_unit_test_setup_teardown(test_history_and_pruning, setup, teardown),

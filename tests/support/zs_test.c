@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/base/zs_hex.h"
 
@@ -128,3 +129,27 @@ void zs_test_free_kats(zs_test_kat_t *kats, size_t n)
     free(kats);
 }
 
+
+#define CHILD_FLAG "--zs-test-child"
+
+int zs_test_spawn(const char *name, const char *const *args)
+{
+    const char *argv[16] = {"zs-test-child", CHILD_FLAG, name};
+    size_t n = 3;
+    for (; args && *args && n < 15; args++) argv[n++] = *args;
+    argv[n] = NULL;
+    pid_t pid = fork();
+    if (pid == 0) {
+        execv("/proc/self/exe", (char *const *)argv);
+        _exit(127);
+    }
+    return (int)pid;
+}
+
+void zs_test_child(int argc, char **argv, const zs_test_child_t *children, size_t n)
+{
+    if (argc < 3 || strcmp(argv[1], CHILD_FLAG)) return;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(argv[2], children[i].name)) exit(children[i].run(argv + 3));
+    exit(126);
+}

@@ -51,4 +51,19 @@ typedef struct {
 zs_test_kat_t *zs_test_load_kats(const char *rel, size_t *count);
 void zs_test_free_kats(zs_test_kat_t *kats, size_t n);
 
+/* Children that run threads (RocksDB's, the pool's writer) must not be bare
+   forks of a test that has run threads: a fork has none of them, but their
+   bookkeeping (RocksDB's background pools) says it does, so a flush queued
+   there never runs and a write stalls for good.  zs_test_spawn runs this
+   test program again as the child `name` with args (NULL-terminated) and
+   returns its pid; main calls zs_test_child first, which runs the child its
+   arguments name and exits with what it returns, or returns for a normal
+   run. */
+typedef struct {
+    const char *name;
+    int (*run)(char **args); /* args: the strings given to zs_test_spawn */
+} zs_test_child_t;
+int zs_test_spawn(const char *name, const char *const *args);
+void zs_test_child(int argc, char **argv, const zs_test_child_t *children, size_t n);
+
 #endif
