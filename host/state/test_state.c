@@ -598,7 +598,7 @@ static void damaged_upgrade_changes_nothing(const zs_smt_ref_t *root)
         zs_schema_upgrade_t up;
         assert_null(open_upgrading(&up, err, sizeof err));
         print_message("damaged: %s\n", err);
-        assert_non_null(strstr(err, "state version 5: a tree node row is missing or damaged"));
+        assert_non_null(strstr(err, "state version 5: a tree row is missing or damaged"));
         assert_non_null(strstr(err, "the database is as it was"));
         zs_store_opts_t ro = {.cache_mb = 16, .read_only = 1};
         assert_null(zs_schema_open(dir, &ro, err, sizeof err));

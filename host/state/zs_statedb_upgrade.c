@@ -198,10 +198,11 @@ int zs_statedb_upgrade(zs_schema_upgrade_t *up, zs_store_t *store, zs_store_batc
     zs_store_del_family(batch, ZS_CF_SMT_ROOTS);
     zs_store_del_family(batch, ZS_CF_SMT_GC);
     if (!rc) rc = rebuild(&u, db, batch, oldest, latest);
+    static const char damaged[] = "a tree row is missing or damaged (a node or root row unreadable, or the "
+                                  "rebuilt root not the stored one)";
     if (rc)
         snprintf(err, errlen, "state version %llu: %s", (unsigned long long)u.version,
-                 rc == ZS_ERR_CORRUPT ? "a tree node row is missing or damaged (the rebuilt root differs)"
-                                      : zs_strerror(rc));
+                 rc == ZS_ERR_CORRUPT ? damaged : zs_strerror(rc));
     else
         snprintf(up->note, sizeof up->note, "state versions %llu..%llu rewritten as pages (%llu leaves set)",
                  (unsigned long long)oldest, (unsigned long long)latest, (unsigned long long)u.leaves);
