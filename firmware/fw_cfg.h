@@ -35,7 +35,8 @@ typedef struct {
     int blob_cell_proofs;      /* 1: EIP-7594's sidecar (Osaka and later); 0: EIP-4844's (a Cancun L1) */
     uint32_t max_blobs_per_tx; /* 1..6 */
     uint64_t blob_fee_cap_wei; /* highest maxFeePerBlobGas the firmware pays */
-    uint64_t min_blob_fee_wei; /* lowest maxFeePerBlobGas it offers */    /* sealed-not-virtual batches above which the host is told to refuse */
+    uint64_t min_blob_fee_wei; /* lowest maxFeePerBlobGas it offers */
+    uint32_t blob_fill_wait_ms; /* hold sealed batches up to this long for a fuller blob (0: post at once) */    /* sealed-not-virtual batches above which the host is told to refuse */
     uint8_t console_salt[16];
     uint8_t console_hash[32];  /* keccak256(salt ++ password) */
     int console_open;          /* no password configured: changes allowed (development only) */

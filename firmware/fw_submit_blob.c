@@ -30,11 +30,9 @@ static uint64_t blob_fee_for(const fw_submit_t *s)
     return f > s->cfg->blob_fee_cap_wei ? s->cfg->blob_fee_cap_wei : f;
 }
 
-/* auto: a blob costs its whole blob gas and its execution whatever it
-   holds; calldata 16 gas a byte at the base fee (the standard cost: EIP-7623's
-   floor only makes calldata dearer).  Compared for the bytes one blob would
-   carry of what waits. */
-static int blob_cheaper(const fw_submit_t *s, uint64_t next)
+/* The bytes one blob would carry of the sealed batches from next (at most
+   a blob's). */
+static uint64_t waiting_bytes(const fw_submit_t *s, uint64_t next)
 {
     uint64_t bytes = 0;
     for (uint64_t k = next; k <= s->j->cur.last_sealed && bytes < ZS_BLOB_MAX_DATA; k++) {
@@ -42,9 +40,36 @@ static int blob_cheaper(const fw_submit_t *s, uint64_t next)
         if (!b || b->forced) break;
         bytes += b->l2len + 4;
     }
-    if (bytes > ZS_BLOB_MAX_DATA) bytes = ZS_BLOB_MAX_DATA;
+    return bytes > ZS_BLOB_MAX_DATA ? ZS_BLOB_MAX_DATA : bytes;
+}
+
+/* auto: a blob costs its whole blob gas and its execution whatever it
+   holds; calldata 16 gas a byte at the base fee (the standard cost: EIP-7623's
+   floor only makes calldata dearer).  Compared for the bytes one blob would
+   carry of what waits. */
+static int blob_cheaper(const fw_submit_t *s, uint64_t next)
+{
+    uint64_t bytes = waiting_bytes(s, next);
     uint64_t blob = s->l1_blob_fee * ZS_TX_BLOB_GAS_PER_BLOB + s->l1_base_fee * FW_BLOB_EXEC_GAS;
     return blob < s->l1_base_fee * 16 * bytes;
+}
+
+/* Blob fill wait (blob_fill_wait_ms, off at 0): a blob costs its whole
+   blob gas however little it holds, so at a low rate the batches from next
+   are held until they fill 90% of a blob or the first of them has waited
+   that long (counted from when this firmware first held it: a reboot starts
+   the wait again).  1: hold now. */
+static int hold_to_fill(fw_submit_t *s, uint64_t next)
+{
+    uint32_t wait = s->cfg->blob_fill_wait_ms;
+    if (!wait) return 0;
+    uint64_t now = fw_submit_now(s);
+    if (waiting_bytes(s, next) >= ZS_BLOB_MAX_DATA / 10 * 9) return 0;
+    if (s->fill_first != next) {
+        s->fill_first = next;
+        s->fill_since_ms = now;
+    }
+    return now - s->fill_since_ms < wait;
 }
 
 /* Whether the batches from next go in blobs now: 1 yes, 0 calldata, -1
@@ -178,6 +203,7 @@ int fw_submit_blob_tx(fw_submit_t *s, uint64_t *next, uint8_t acc[32], uint64_t 
 {
     int w = want_blobs(s, *next);
     if (w <= 0) return w < 0 ? FW_SUBMIT_STOP : FW_SUBMIT_CALLDATA;
+    if (hold_to_fill(s, *next)) return FW_SUBMIT_STOP;
     fw_blob_t *bl[ZS_TX_BLOB_MAX];
     size_t nb = ready_blobs(s, *next, bl);
     if (!nb) {

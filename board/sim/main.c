@@ -98,6 +98,7 @@ static void apply(fw_cfg_t *c, json_t *o, const char **pwfile, const char **ca_f
         } else if (!strcmp(k, "max_blobs_per_tx")) c->max_blobs_per_tx = (uint32_t)num(v, k);
         else if (!strcmp(k, "blob_fee_cap_gwei")) c->blob_fee_cap_wei = num(v, k) * 1000000000ull;
         else if (!strcmp(k, "min_blob_fee_wei")) c->min_blob_fee_wei = num(v, k);
+        else if (!strcmp(k, "blob_fill_wait_ms")) c->blob_fill_wait_ms = (uint32_t)num(v, k);
         else if (!strcmp(k, "policy") && json_is_object(v)) {
             const char *pk;
             json_t *pv;

@@ -16,7 +16,8 @@
      from the journal's network form;
    - a host that never answers: after 30 s those batches go as calldata;
    - EIP-4844's sidecar (a Cancun L1): the blob proof instead of cells;
-   - an L1 reorg that takes blob transactions' blocks: sent again, mined once. */
+   - an L1 reorg that takes blob transactions' blocks: sent again, mined once;
+   - blob_fill_wait_ms: small batches held for a fuller blob, a full one at once. */
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,6 +257,35 @@ static void test_blob_eip4844_form(void **state)
     assert_int_equal(L1.blob_data_mismatches, 0);
 }
 
+/* blob_fill_wait_ms: small batches are held for a fuller blob until the
+   first has waited that long; batches that fill 90% of a blob go at once. */
+static void test_blob_fill_wait(void **state)
+{
+    (void)state;
+    CFG.blob_fill_wait_ms = 5000;
+    blob_world(1);
+    seal_len(1, 300);
+    seal_len(2, 400);
+    assert_int_equal(run_host(3000, ANSWER_GOOD), 0); /* held: nothing asked, nothing sent */
+    assert_int_equal(fake_l1_pending(&L1), 0);
+    seal_len(3, 500);
+    assert_int_equal(run_host(3500, ANSWER_GOOD), 1); /* the wait over: one blob for all three */
+    assert_int_equal(fake_l1_pending(&L1), 1);
+    assert_true(last_tx()->blob);
+    mine_to(3);
+    assert_once(3);
+    /* 14 batches of 8,000 bytes (88% of a blob) wait; the 15th fills it. */
+    for (uint64_t b = 4; b < 18; b++) seal_len(b, 8000);
+    assert_int_equal(run_host(1500, ANSWER_GOOD), 0);
+    seal_len(18, 8000);
+    assert_true(run_host(1500, ANSWER_GOOD) >= 1);
+    assert_int_equal(fake_l1_pending(&L1), 1);
+    mine_to(18);
+    assert_once(18);
+    assert_int_equal(L1.blob_data_mismatches, 0);
+    assert_int_equal(FW.log.nalarms, 0);
+}
+
 int main(void)
 {
     char err[256];
@@ -270,6 +300,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_blob_eip4844_form, setup, teardown),
         cmocka_unit_test_setup_teardown(test_blob_reorg, setup, teardown),
         cmocka_unit_test_setup_teardown(test_blob_reorg_ghost_receipt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_blob_fill_wait, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     zs_kzg_close(KZG);
