@@ -97,4 +97,10 @@ uint64_t fw_gas_limit(const uint8_t *calldata, size_t len, size_t nbatches);
 #define FW_BLOB_EXEC_GAS 90000
 uint64_t fw_blob_gas_limit(const uint8_t *calldata, size_t len, size_t nbatches, size_t nblobs);
 
+/* blob_fill_wait_ms's rule (also the L1 gas benchmark's): hold the
+   batches waiting (bytes of them one blob would carry) for a fuller blob
+   while they fill less than 90% of one and the first has been held less
+   than wait_ms (0: never hold). */
+int fw_blob_fill_hold(uint64_t bytes, uint64_t held_ms, uint32_t wait_ms);
+
 #endif

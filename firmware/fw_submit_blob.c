@@ -58,18 +58,22 @@ static int blob_cheaper(const fw_submit_t *s, uint64_t next)
    blob gas however little it holds, so at a low rate the batches from next
    are held until they fill 90% of a blob or the first of them has waited
    that long (counted from when this firmware first held it: a reboot starts
-   the wait again).  1: hold now. */
+   the wait again). */
+int fw_blob_fill_hold(uint64_t bytes, uint64_t held_ms, uint32_t wait_ms)
+{
+    return wait_ms && bytes < ZS_BLOB_MAX_DATA / 10 * 9 && held_ms < wait_ms;
+}
+
+/* 1: hold the batches from next now. */
 static int hold_to_fill(fw_submit_t *s, uint64_t next)
 {
-    uint32_t wait = s->cfg->blob_fill_wait_ms;
-    if (!wait) return 0;
+    if (!s->cfg->blob_fill_wait_ms) return 0;
     uint64_t now = fw_submit_now(s);
-    if (waiting_bytes(s, next) >= ZS_BLOB_MAX_DATA / 10 * 9) return 0;
     if (s->fill_first != next) {
         s->fill_first = next;
         s->fill_since_ms = now;
     }
-    return now - s->fill_since_ms < wait;
+    return fw_blob_fill_hold(waiting_bytes(s, next), now - s->fill_since_ms, s->cfg->blob_fill_wait_ms);
 }
 
 /* Whether the batches from next go in blobs now: 1 yes, 0 calldata, -1

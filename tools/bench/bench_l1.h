@@ -42,7 +42,8 @@ int l1_call32(const devnet_t *d, const uint8_t to[20], const char *sig, const ui
 int l1_simulate(sim_t *s, double rate, double window_s, uint64_t *nonces, const uint8_t (*keys)[32]);
 
 /* The blob suite at one rate on one devnet (bench_l1blob.c), on the same
-   simulated load the calldata suite posted. */
-void bench_l1blob_rate(const devnet_t *d, const sim_t *s, double rate, double window_s);
+   simulated load the calldata suite posted; fill_wait_ms: held as the
+   firmware's blob_fill_wait_ms holds it (0: off). */
+void bench_l1blob_rate(const devnet_t *d, const sim_t *s, double rate, double window_s, uint32_t fill_wait_ms);
 
 #endif

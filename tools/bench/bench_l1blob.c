@@ -193,15 +193,30 @@ static int begin_run(const devnet_t *d, run_t *r, char *why, size_t whylen)
     return bf ? 0 : -1;
 }
 
+/* The bytes one blob would carry of the batches from next sealed by t. */
+static uint64_t waiting(const sim_t *s, size_t next, double t)
+{
+    uint64_t bytes = 0;
+    for (size_t k = next; k < s->n && s->sealed_ms[k] <= t && bytes < ZS_BLOB_MAX_DATA; k++) bytes += s->blen[k] + 4;
+    return bytes > ZS_BLOB_MAX_DATA ? ZS_BLOB_MAX_DATA : bytes;
+}
+
 /* At each of the firmware's polls, what is sealed goes out in transactions
-   of up to six blobs. */
-static int post(const devnet_t *d, const sim_t *s, run_t *r, char *why, size_t whylen)
+   of up to six blobs; with fill_wait_ms, held as the firmware's
+   blob_fill_wait_ms holds it (fw_blob_fill_hold; the last batches go when
+   the load ends). */
+static int post(const devnet_t *d, const sim_t *s, uint32_t fill_wait_ms, run_t *r, char *why, size_t whylen)
 {
     static blob_t bl[BLOBS_PER_TX];
     fw_cfg_t cfg;
     fw_cfg_defaults(&cfg);
-    size_t next = 0;
+    size_t next = 0, held = (size_t)-1;
+    double since = 0;
     for (double t = cfg.poll_ms; next < s->n; t += cfg.poll_ms) {
+        if (fill_wait_ms && s->sealed_ms[next] <= t && s->sealed_ms[s->n - 1] > t) {
+            if (held != next) held = next, since = t;
+            if (fw_blob_fill_hold(waiting(s, next, t), (uint64_t)(t - since), fill_wait_ms)) continue;
+        }
         for (;;) {
             size_t nb = 0, nbatches = 0, k = next, n;
             while (nb < BLOBS_PER_TX && (n = pack(s, k, t))) {
@@ -226,9 +241,10 @@ static int post(const devnet_t *d, const sim_t *s, run_t *r, char *why, size_t w
 /* Long because it states one rate's figures in full: blob gas against its
    bound, execution gas, blobs per slot against BPO1's, and the rate a
    slot's blob space carries at this fill. */
-void bench_l1blob_rate(const devnet_t *d, const sim_t *s, double rate, double window_s)
+void bench_l1blob_rate(const devnet_t *d, const sim_t *s, double rate, double window_s, uint32_t fill_wait_ms)
 {
-    char why[512], name[96], msg[900];
+    char why[512], name[128], msg[900], mode[40] = "blobs";
+    if (fill_wait_ms) snprintf(mode, sizeof mode, "blobs, fill wait %.0f s", fill_wait_ms / 1000.0);
     if (!d->have_key) {
         bench_note("l1gas", "blobs: the devnet file has no sequencerKey (tools/bench/l1-devnets.mjs writes it)");
         return;
@@ -238,27 +254,28 @@ void bench_l1blob_rate(const devnet_t *d, const sim_t *s, double rate, double wi
         return;
     }
     run_t r;
-    if (begin_run(d, &r, why, sizeof why) || post(d, s, &r, why, sizeof why)) {
-        snprintf(msg, sizeof msg, "%.16s at %.0f tx/s with blobs: %.400s", d->hardfork, rate, why);
+    if (begin_run(d, &r, why, sizeof why) || post(d, s, fill_wait_ms, &r, why, sizeof why)) {
+        snprintf(msg, sizeof msg, "%.16s at %.0f tx/s with %s: %.400s", d->hardfork, rate, mode, why);
         bench_note("l1gas", msg);
         return;
     }
     double txs = (double)s->txs, bound = r.data_bytes * ZS_BLOB_BYTES / ZS_BLOB_MAX_DATA / txs;
-    snprintf(name, sizeof name, "%.16s %5.0f tx/s blobs: blob gas per L2 transfer", d->hardfork, rate);
+    snprintf(name, sizeof name, "%.16s %5.0f tx/s %s: blob gas per L2 transfer", d->hardfork, rate, mode);
     bench_record("l1gas", name, (double)r.blob_gas / txs, "blob gas", "its bytes in full blobs", bound,
                  rate >= 1000 ? 1.2 : 0, 3);
-    snprintf(name, sizeof name, "%.16s %5.0f tx/s blobs: L1 gas per L2 transfer", d->hardfork, rate);
+    snprintf(name, sizeof name, "%.16s %5.0f tx/s %s: L1 gas per L2 transfer", d->hardfork, rate, mode);
     bench_record("l1gas", name, (double)r.gas / txs, "gas", NULL, 0, 0, 0);
     double per_slot = (double)r.blobs / window_s * L1_SLOT_S, per_blob = txs / (double)r.blobs;
-    snprintf(name, sizeof name, "%.16s %5.0f tx/s blobs: blobs per 12 s slot", d->hardfork, rate);
+    snprintf(name, sizeof name, "%.16s %5.0f tx/s %s: blobs per 12 s slot", d->hardfork, rate, mode);
     bench_record("l1gas", name, per_slot, "blobs", "BPO1 target (10 per slot)", BPO1_TARGET, 0, 0);
-    snprintf(name, sizeof name, "%.16s %5.0f tx/s blobs: transfers/s a slot's BPO1 target carries", d->hardfork, rate);
+    snprintf(name, sizeof name, "%.16s %5.0f tx/s %s: transfers/s a slot's BPO1 target carries", d->hardfork, rate,
+             mode);
     bench_record("l1gas", name, per_blob * BPO1_TARGET / L1_SLOT_S, "tx/s", NULL, 0, 0, 0);
     snprintf(msg, sizeof msg,
-             "%.16s at %.0f tx/s with blobs: %llu L1 transactions, %llu blobs (%.0f transfers a blob, %.1f%% full), "
+             "%.16s at %.0f tx/s with %s: %llu L1 transactions, %llu blobs (%.0f transfers a blob, %.1f%% full), "
              "gasUsed %llu, blobGasUsed %llu, %llu reverted; %.2f blobs per slot, BPO1's target 10 and max 15 per "
              "slot carry %.0f and %.0f transfers/s at this fill (all of Ethereum's blob space)",
-             d->hardfork, rate, (unsigned long long)r.l1_txs, (unsigned long long)r.blobs, per_blob,
+             d->hardfork, rate, mode, (unsigned long long)r.l1_txs, (unsigned long long)r.blobs, per_blob,
              100.0 * r.data_bytes / ((double)r.blobs * ZS_BLOB_MAX_DATA), (unsigned long long)r.gas,
              (unsigned long long)r.blob_gas, (unsigned long long)r.reverted, per_slot,
              per_blob * BPO1_TARGET / L1_SLOT_S, per_blob * BPO1_MAX / L1_SLOT_S);

@@ -35,6 +35,14 @@ for (const hf of ['cancun', 'prague']) {
     ok(bnote && / 0 reverted;/.test(bnote) && /\d+ blobs \(/.test(bnote), `${tag} blobs: every sequenceBlobBatches mined without a revert`, bnote);
     const exec = rows.find((x) => x.name === `${tag} blobs: L1 gas per L2 transfer`);
     ok(exec && gas && exec.value < gas.value / (rate >= 1000 ? 5 : 2), `${tag} blobs: L1 gas per transfer well below calldata's (${exec?.value?.toFixed(0)} vs ${gas?.value?.toFixed(0)})`);
+    if (rate < 1000) {
+      // The firmware's blob_fill_wait_ms (8 s): a 3 s batch fills a quarter of a blob, so held ones share blobs.
+      const held = rows.find((x) => x.name === `${tag} blobs, fill wait 8 s: blob gas per L2 transfer`);
+      const hnote = notes.find((n) => n.startsWith(`${hf} at ${rate} tx/s with blobs, fill wait 8 s:`));
+      ok(hnote && / 0 reverted;/.test(hnote), `${tag} fill wait 8 s: every sequenceBlobBatches mined without a revert`, hnote);
+      ok(held && blob && held.value < blob.value * 0.6 && held.ratio >= 1,
+        `${tag} fill wait 8 s: blob gas per transfer ${held?.value?.toFixed(0)} against ${blob?.value?.toFixed(0)} posted at once`);
+    }
   }
 }
 // EIP-7623 makes calldata dearer on Prague: the floor bound is 2.5x EIP-2028's for non-zero bytes.
