@@ -742,6 +742,7 @@ static int submit_one(fw_submit_t *s, uint64_t *next, uint8_t acc[32], uint64_t 
 static int submit_new(fw_submit_t *s)
 {
     fw_journal_t *j = s->j;
+    s->fill_held = 0;
     if (s->acc_stale) /* the next reconcile reads the contract's chain again first */
         return ZS_OK;
     uint64_t next = j->cur.virtual_;
@@ -811,8 +812,11 @@ void fw_submit_tick(fw_submit_t *s)
     if (!s->l1_up) fw_log(s->log, "L1 reachable at %s", s->cfg->l1_url);
     s->l1_up = 1;
     s->backoff_ms = 0;
-    snprintf(s->status, sizeof s->status, "up: head %llu, base fee %llu wei", (unsigned long long)s->l1_head,
-             (unsigned long long)s->l1_base_fee);
+    int n = snprintf(s->status, sizeof s->status, "up: head %llu, base fee %llu wei", (unsigned long long)s->l1_head,
+                     (unsigned long long)s->l1_base_fee);
+    if (s->fill_held && n > 0 && (size_t)n < sizeof s->status)
+        snprintf(s->status + n, sizeof s->status - (size_t)n, "; batches from %llu held for a fuller blob (%d%% of one)",
+                 (unsigned long long)s->fill_first, s->fill_pct);
     zs_u256_t bal;
     if (fw_l1_balance(&s->l1, s->address, &bal) == ZS_OK) s->l1_balance = bal;
 }

@@ -59,6 +59,7 @@ typedef struct {
     uint64_t blob_txs;    /* blob transactions sent since boot */
     int blob_alarm;       /* blobs wanted but unavailable: said once */
     uint64_t fill_first, fill_since_ms; /* blob_fill_wait_ms: the batch held from, since when */
+    int fill_held, fill_pct;            /* ... held this turn, filling that much of a blob */
     uint64_t l1_gas_used; /* by this boot's mined submissions (a counter since boot, not journaled) */
     zs_u256_t l1_balance; /* wei */
     uint64_t nonce_latest, nonce_pending;

@@ -73,7 +73,11 @@ static int hold_to_fill(fw_submit_t *s, uint64_t next)
         s->fill_first = next;
         s->fill_since_ms = now;
     }
-    return fw_blob_fill_hold(waiting_bytes(s, next), now - s->fill_since_ms, s->cfg->blob_fill_wait_ms);
+    uint64_t bytes = waiting_bytes(s, next);
+    int hold = fw_blob_fill_hold(bytes, now - s->fill_since_ms, s->cfg->blob_fill_wait_ms);
+    s->fill_held = hold;
+    s->fill_pct = (int)(bytes * 100 / ZS_BLOB_MAX_DATA);
+    return hold;
 }
 
 /* Whether the batches from next go in blobs now: 1 yes, 0 calldata, -1

@@ -268,10 +268,12 @@ static void test_blob_fill_wait(void **state)
     seal_len(2, 400);
     assert_int_equal(run_host(3000, ANSWER_GOOD), 0); /* held: nothing asked, nothing sent */
     assert_int_equal(fake_l1_pending(&L1), 0);
+    assert_non_null(strstr(FW.submit.status, "batches from 1 held for a fuller blob (0% of one)"));
     seal_len(3, 500);
     assert_int_equal(run_host(3500, ANSWER_GOOD), 1); /* the wait over: one blob for all three */
     assert_int_equal(fake_l1_pending(&L1), 1);
     assert_true(last_tx()->blob);
+    assert_null(strstr(FW.submit.status, "held"));
     mine_to(3);
     assert_once(3);
     /* 14 batches of 8,000 bytes (88% of a blob) wait; the 15th fills it. */
