@@ -449,8 +449,7 @@ static void old_row(oldw_t *o, zs_smt_ref_t *ref, const uint8_t *row, size_t len
         }
     ref->ver = o->ver;
     uint8_t key[40];
-    zs_put_be64(key, ref->ver);
-    memcpy(key + 8, ref->hash, 32);
+    zs_statedb_node_key(ref, key); /* a node's key, a root record: a page row key's shape */
     zs_store_put(o->b, ZS_CF_SMT_NODES, key, sizeof key, row, len);
     memcpy(o->w[o->nw].hash, ref->hash, 32);
     o->w[o->nw++].ver = ref->ver;
@@ -510,12 +509,6 @@ static void put_meta(zs_store_batch_t *b, const char *key, const void *v, size_t
     zs_store_put(b, ZS_CF_META, key, strlen(key), v, len);
 }
 
-static void put_ref(uint8_t out[40], const zs_smt_ref_t *r)
-{
-    zs_put_be64(out, r->ver);
-    memcpy(out + 8, r->hash, 32);
-}
-
 /* Writes versions 0..OLD_VERSIONS-1 of balances (zero: absent), the ones
    below OLD_OLDEST pruned; roots[v] gets each version's root. */
 static void write_db2(zs_store_t *s, uint8_t (*addrs)[20], zs_u256_t (*bal)[OLD_ACCOUNTS], zs_smt_ref_t *roots)
@@ -536,7 +529,7 @@ static void write_db2(zs_store_t *s, uint8_t (*addrs)[20], zs_u256_t (*bal)[OLD_
         roots[v] = old_build(&o, keys, vals, n, 0);
         uint8_t vk[8];
         zs_put_be64(vk, v);
-        put_ref(ref, &roots[v]);
+        zs_statedb_node_key(&roots[v], ref);
         zs_store_put(o.b, ZS_CF_SMT_ROOTS, vk, 8, ref, 40);
         zs_store_put(o.b, ZS_CF_SMT_GC, vk, 8, ref, 40); /* a gc list the upgrade must drop */
         zs_put_be64(latest, v);
@@ -585,7 +578,7 @@ static void damaged_upgrade_changes_nothing(const zs_smt_ref_t *root)
     zs_store_t *s = zs_store_open(dir, zs_schema_cfs, ZS_CF_COUNT, &so, err, sizeof err);
     uint8_t key[40], row[128];
     size_t len, rows = live_rows(s);
-    put_ref(key, root);
+    zs_statedb_node_key(root, key);
     assert_int_equal(zs_store_get(s, ZS_CF_SMT_NODES, key, 40, row, sizeof row, &len), 0);
     for (int pass = 0; pass < 2; pass++) {
         row[5] ^= 1;

@@ -117,6 +117,28 @@ zs_statedb_t *zs_statedb_new_empty(zs_store_t *store)
     return db;
 }
 
+int zs_statedb_records(zs_store_t *store, uint64_t *latest, zs_smt_ref_t *root, uint64_t *oldest, char *err,
+                       size_t errlen)
+{
+    uint8_t buf[64];
+    size_t len;
+    int rc = zs_store_get(store, ZS_CF_META, latest_key, sizeof latest_key - 1, buf, sizeof buf, &len);
+    if (rc == ZS_ERR_NOTFOUND) return 0;
+    if (rc || len != 8 + REF_BYTES) {
+        snprintf(err, errlen, "state record unreadable: %s", rc ? zs_strerror(rc) : "bad length");
+        return rc ? rc : ZS_ERR_CORRUPT;
+    }
+    *latest = rd_be64(buf);
+    bytes_ref(buf + 8, root);
+    rc = zs_store_get(store, ZS_CF_META, oldest_key, sizeof oldest_key - 1, buf, sizeof buf, &len);
+    if (rc || len != 8) {
+        snprintf(err, errlen, "state retention record unreadable: %s", rc ? zs_strerror(rc) : "bad length");
+        return rc ? rc : ZS_ERR_CORRUPT;
+    }
+    *oldest = rd_be64(buf);
+    return 1;
+}
+
 zs_statedb_t *zs_statedb_new(zs_store_t *store, uint64_t keep, char *err, size_t errlen)
 {
     zs_statedb_t *db = calloc(1, sizeof *db);
@@ -126,25 +148,13 @@ zs_statedb_t *zs_statedb_new(zs_store_t *store, uint64_t keep, char *err, size_t
     }
     db->store = store;
     db->keep = keep;
-    uint8_t buf[64];
-    size_t len;
-    int rc = zs_store_get(store, ZS_CF_META, latest_key, sizeof latest_key - 1, buf, sizeof buf, &len);
-    if (rc == ZS_ERR_NOTFOUND) return db;
-    if (rc || len != 8 + REF_BYTES) {
-        snprintf(err, errlen, "state record unreadable: %s", rc ? zs_strerror(rc) : "bad length");
+    int rc = zs_statedb_records(store, &db->latest, &db->root, &db->oldest, err, errlen);
+    if (rc <= 0) {
+        if (rc == 0) return db;
         free(db);
         return NULL;
     }
     db->has_latest = 1;
-    db->latest = rd_be64(buf);
-    bytes_ref(buf + 8, &db->root);
-    rc = zs_store_get(store, ZS_CF_META, oldest_key, sizeof oldest_key - 1, buf, sizeof buf, &len);
-    if (rc || len != 8) {
-        snprintf(err, errlen, "state retention record unreadable: %s", rc ? zs_strerror(rc) : "bad length");
-        free(db);
-        return NULL;
-    }
-    db->oldest = rd_be64(buf);
     /* The latest root must be there, agree with its version record, and its
        node must check out. */
     zs_smt_ref_t r;

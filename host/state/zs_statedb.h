@@ -53,6 +53,13 @@ zs_statedb_t *zs_statedb_new_empty(zs_store_t *store);
 ZS_MUST_USE int zs_statedb_upgrade(zs_schema_upgrade_t *up, zs_store_t *store, zs_store_batch_t *batch, char *err,
                                    size_t errlen);
 
+/* zs_statedb_records reads the state records (the latest version and its
+   root, the oldest kept): 1, 0 when no version was ever committed, or an
+   error with a sentence in err.  zs_statedb_new reads them; so does the
+   upgrade from zkseq-db-2, whose records have this shape. */
+ZS_MUST_USE int zs_statedb_records(zs_store_t *store, uint64_t *latest, zs_smt_ref_t *root, uint64_t *oldest,
+                                   char *err, size_t errlen);
+
 /* zs_statedb_latest: 1 and the newest version and root, or 0 when no version
    was ever committed. */
 int zs_statedb_latest(const zs_statedb_t *db, uint64_t *version, zs_smt_ref_t *root);

@@ -51,8 +51,7 @@ static int read_old(up_t *u, const zs_smt_ref_t *ref, old_node_t *n)
 {
     uint8_t key[ZS_STATEDB_KEY], row[OLD_LEAF + 1];
     size_t len;
-    zs_put_be64(key, ref->ver);
-    memcpy(key + 8, ref->hash, 32);
+    zs_statedb_node_key(ref, key); /* a node's key had a page row's shape */
     int rc = zs_store_get(u->store, ZS_CF_SMT_NODES, key, sizeof key, row, sizeof row, &len);
     if (rc) return rc == ZS_ERR_NOTFOUND || rc == ZS_ERR_FULL ? ZS_ERR_CORRUPT : rc;
     memset(n, 0, sizeof *n);
@@ -133,30 +132,6 @@ static int diff(up_t *u, const zs_smt_ref_t *was, const zs_smt_ref_t *now, int d
     return set_all(u, now, depth, path, 0);
 }
 
-static int read_meta_u64(zs_store_t *s, const char *key, size_t off, uint64_t *v)
-{
-    uint8_t buf[64];
-    size_t len;
-    int rc = zs_store_get(s, ZS_CF_META, key, strlen(key), buf, sizeof buf, &len);
-    if (rc) return rc;
-    if (len < off + 8) return ZS_ERR_CORRUPT;
-    *v = zs_get_be64(buf + off);
-    return ZS_OK;
-}
-
-static int old_root(zs_store_t *s, uint64_t version, zs_smt_ref_t *root)
-{
-    uint8_t key[8], buf[ZS_STATEDB_KEY + 1];
-    size_t len;
-    zs_put_be64(key, version);
-    int rc = zs_store_get(s, ZS_CF_SMT_ROOTS, key, 8, buf, sizeof buf, &len);
-    if (rc == ZS_ERR_NOTFOUND || rc == ZS_ERR_FULL || (!rc && len != ZS_STATEDB_KEY)) return ZS_ERR_CORRUPT;
-    if (rc) return rc;
-    root->ver = zs_get_be64(buf);
-    memcpy(root->hash, buf + 8, 32);
-    return ZS_OK;
-}
-
 /* Rebuilds versions oldest..latest into batch through db. */
 static int rebuild(up_t *u, zs_statedb_t *db, zs_store_batch_t *batch, uint64_t oldest, uint64_t latest)
 {
@@ -166,7 +141,9 @@ static int rebuild(up_t *u, zs_statedb_t *db, zs_store_batch_t *batch, uint64_t 
     for (uint64_t v = oldest; v <= latest && !rc; v++) {
         u->version = v;
         zs_smt_changes_t ch;
-        if ((rc = old_root(u->store, v, &now)) || (rc = diff(u, &was, &now, 0, path)) ||
+        /* A root record has today's shape; a missing one is damage here. */
+        if ((rc = zs_statedb_root_at(db, v, &now)) == ZS_ERR_NOTFOUND) rc = ZS_ERR_CORRUPT;
+        if (rc || (rc = diff(u, &was, &now, 0, path)) ||
             (rc = zs_smt_commit(u->tree, v, &made, &ch)))
             break;
         if (!same(&made, &now)) return ZS_ERR_CORRUPT;
@@ -181,15 +158,19 @@ int zs_statedb_upgrade(zs_schema_upgrade_t *up, zs_store_t *store, zs_store_batc
                        size_t errlen)
 {
     uint64_t latest = 0, oldest = 0;
-    int rc = read_meta_u64(store, ZS_STATEDB_LATEST_KEY, 0, &latest);
-    if (rc == ZS_ERR_NOTFOUND) {
+    zs_smt_ref_t root;
+    int rc = zs_statedb_records(store, &latest, &root, &oldest, err, errlen);
+    if (rc == 0) {
         snprintf(up->note, sizeof up->note, "no state versions to rewrite");
         return ZS_OK;
     }
-    if (rc || (rc = read_meta_u64(store, ZS_STATEDB_OLDEST_KEY, 0, &oldest)) || oldest > latest) {
-        snprintf(err, errlen, "the state records are unreadable");
-        return rc ? rc : ZS_ERR_CORRUPT;
+    if (rc < 0) return rc;
+    if (oldest > latest) {
+        snprintf(err, errlen, "the state records are inconsistent (oldest %llu above latest %llu)",
+                 (unsigned long long)oldest, (unsigned long long)latest);
+        return ZS_ERR_CORRUPT;
     }
+    rc = ZS_OK;
     up_t u = {.store = store, .tree = zs_smt_new(NULL, NULL, NULL)};
     zs_statedb_t *db = zs_statedb_new_empty(store);
     if (!u.tree || !db) rc = ZS_ERR_NOMEM;
