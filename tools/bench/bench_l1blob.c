@@ -214,7 +214,10 @@ static int post(const devnet_t *d, const sim_t *s, uint32_t fill_wait_ms, run_t 
     double since = 0;
     for (double t = cfg.poll_ms; next < s->n; t += cfg.poll_ms) {
         if (fill_wait_ms && s->sealed_ms[next] <= t && s->sealed_ms[s->n - 1] > t) {
-            if (held != next) held = next, since = t;
+            if (held != next) {
+                held = next;
+                since = t;
+            }
             if (fw_blob_fill_hold(waiting(s, next, t), (uint64_t)(t - since), fill_wait_ms)) continue;
         }
         for (;;) {
