@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/base/zs_bytes.h"
 #include "lib/base/zs_slab.h"
 #include "lib/poseidon/zs_poseidon.h"
 
@@ -532,12 +533,6 @@ static int page_root(const node_t *n)
     return n->depth % ZS_SMT_PAGE_LEVELS == 0;
 }
 
-static void be64(uint8_t out[8], uint64_t v)
-{
-    v = __builtin_bswap64(v);
-    memcpy(out, &v, 8);
-}
-
 /* Writes the node at[i] of a gathered page (rel levels below its root) and
    what is under it in preorder, as zs_smt.h describes the row; returns the
    bytes written. */
@@ -550,7 +545,7 @@ static size_t emit_page(const node_t *const *at, size_t i, int rel, uint8_t *out
     }
     if (rel == ZS_SMT_PAGE_LEVELS) {
         out[0] = ZS_SMT_PAGE_REF;
-        be64(out + 1, n->ver);
+        zs_put_be64(out + 1, n->ver);
         memcpy(out + 9, n->hash, 32);
         return 41;
     }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "host/state/zs_smt.h"
+#include "lib/base/zs_bytes.h"
 #include "lib/poseidon/zs_poseidon.h"
 
 #define P 0xffffffff00000001ull
@@ -49,9 +50,7 @@ static int read_node(reader_t *r, int depth, uint8_t path)
     n->path = path;
     if (tag == ZS_SMT_PAGE_REF) {
         if (take(r, 40, &b) || !canonical(b + 8)) return ZS_ERR_CORRUPT;
-        uint64_t v;
-        memcpy(&v, b, 8);
-        n->ver = __builtin_bswap64(v);
+        n->ver = zs_get_be64(b);
         memcpy(n->hash, b + 8, 32);
     } else if (tag == ZS_SMT_PAGE_LEAF) {
         if (take(r, 64, &b) || !canonical(b)) return ZS_ERR_CORRUPT;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "host/store/zs_schema.h"
+#include "lib/base/zs_bytes.h"
 #include "lib/base/zs_grow.h"
 
 static const char latest_key[] = ZS_STATEDB_LATEST_KEY;
@@ -33,19 +34,6 @@ static void *scratch(void **buf, size_t *cap, size_t need)
 #error "zs_statedb stores limbs little-endian with memcpy"
 #endif
 
-static void be64(uint8_t out[8], uint64_t v)
-{
-    v = __builtin_bswap64(v);
-    memcpy(out, &v, 8);
-}
-
-static uint64_t rd_be64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return __builtin_bswap64(v);
-}
-
 static void h4_bytes(const uint64_t h[4], uint8_t out[32])
 {
     memcpy(out, h, 32); /* four little-endian limbs */
@@ -60,13 +48,13 @@ static void bytes_h4(const uint8_t *p, uint64_t h[4])
    and branches store. */
 static void ref_bytes(const zs_smt_ref_t *r, uint8_t out[REF_BYTES])
 {
-    be64(out, r->ver);
+    zs_put_be64(out, r->ver);
     h4_bytes(r->hash, out + 8);
 }
 
 static void bytes_ref(const uint8_t *p, zs_smt_ref_t *r)
 {
-    r->ver = rd_be64(p);
+    r->ver = zs_get_be64(p);
     bytes_h4(p + 8, r->hash);
 }
 
@@ -128,14 +116,14 @@ int zs_statedb_records(zs_store_t *store, uint64_t *latest, zs_smt_ref_t *root, 
         snprintf(err, errlen, "state record unreadable: %s", rc ? zs_strerror(rc) : "bad length");
         return rc ? rc : ZS_ERR_CORRUPT;
     }
-    *latest = rd_be64(buf);
+    *latest = zs_get_be64(buf);
     bytes_ref(buf + 8, root);
     rc = zs_store_get(store, ZS_CF_META, oldest_key, sizeof oldest_key - 1, buf, sizeof buf, &len);
     if (rc || len != 8) {
         snprintf(err, errlen, "state retention record unreadable: %s", rc ? zs_strerror(rc) : "bad length");
         return rc ? rc : ZS_ERR_CORRUPT;
     }
-    *oldest = rd_be64(buf);
+    *oldest = zs_get_be64(buf);
     return 1;
 }
 
@@ -201,7 +189,7 @@ int zs_statedb_root_at(zs_statedb_t *db, uint64_t version, zs_smt_ref_t *root)
 {
     uint8_t key[8], buf[REF_BYTES + 1];
     size_t len;
-    be64(key, version);
+    zs_put_be64(key, version);
     int rc = zs_store_get(db->store, ZS_CF_SMT_ROOTS, key, 8, buf, sizeof buf, &len);
     if (rc) return rc == ZS_ERR_FULL ? ZS_ERR_CORRUPT : rc;
     if (len != REF_BYTES) return ZS_ERR_CORRUPT;
@@ -254,13 +242,13 @@ int zs_statedb_stage(zs_statedb_t *db, zs_store_batch_t *b, uint64_t version, co
        ones (the dead rows come from every older version). */
     for (size_t i = 0; i < ch->n_dead; i++) ref_bytes(&ch->dead[i], dead + REF_BYTES * i);
     qsort(dead, ch->n_dead, REF_BYTES, cmp_ref);
-    be64(vk, version);
+    zs_put_be64(vk, version);
     uint8_t r[REF_BYTES];
     ref_bytes(root, r);
     zs_store_put(b, ZS_CF_SMT_ROOTS, vk, 8, r, REF_BYTES);
     if (ch->n_dead) zs_store_put(b, ZS_CF_SMT_GC, vk, 8, dead, ch->n_dead * REF_BYTES);
     uint8_t latest[8 + REF_BYTES];
-    be64(latest, version);
+    zs_put_be64(latest, version);
     memcpy(latest + 8, r, REF_BYTES);
     zs_store_put(b, ZS_CF_META, latest_key, sizeof latest_key - 1, latest, sizeof latest);
     /* Pruning: dropping version v releases the nodes that left at v + 1. */
@@ -270,7 +258,7 @@ int zs_statedb_stage(zs_statedb_t *db, zs_store_batch_t *b, uint64_t version, co
     int rc = ZS_OK;
     for (uint64_t v = oldest; v < want_oldest && !rc; v++) {
         uint8_t k[8];
-        be64(k, v + 1);
+        zs_put_be64(k, v + 1);
         if (v + 1 == version) {
             /* The list is in this very batch. */
             release(b, dead, ch->n_dead * REF_BYTES);
@@ -289,12 +277,12 @@ int zs_statedb_stage(zs_statedb_t *db, zs_store_batch_t *b, uint64_t version, co
             }
         }
         zs_store_del(b, ZS_CF_SMT_GC, k, 8);
-        be64(k, v);
+        zs_put_be64(k, v);
         zs_store_del(b, ZS_CF_SMT_ROOTS, k, 8);
     }
     if (rc) return rc;
     uint8_t o[8];
-    be64(o, want_oldest);
+    zs_put_be64(o, want_oldest);
     zs_store_put(b, ZS_CF_META, oldest_key, sizeof oldest_key - 1, o, 8);
     return ZS_OK;
 }
