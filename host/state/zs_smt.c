@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/base/zs_bytes.h"
+#include "lib/base/zs_grow.h"
 #include "lib/base/zs_slab.h"
 #include "lib/poseidon/zs_poseidon.h"
 
@@ -47,13 +48,7 @@ typedef struct {
 
 static int vec_push(nodevec_t *v, node_t *x)
 {
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? 2 * v->cap : 1024;
-        node_t **nv = realloc(v->v, cap * sizeof *nv);
-        if (!nv) return ZS_ERR_NOMEM;
-        v->v = nv;
-        v->cap = cap;
-    }
+    if (v->n == v->cap && zs_grow((void **)&v->v, &v->cap, v->n + 1, sizeof *v->v, 1024)) return ZS_ERR_NOMEM;
     v->v[v->n++] = x;
     return ZS_OK;
 }
@@ -111,11 +106,7 @@ zs_smt_t *zs_smt_new(const zs_smt_ref_t *root, const zs_smt_loader_t *loader, co
     t->hasher.hash_batch = cpu_hash_batch;
     if (hasher && hasher->hash_batch) t->hasher = *hasher;
     if (root && !is_zero4(root->hash)) {
-        if (!loader) {
-            free(t);
-            return NULL;
-        }
-        node_t *s = zs_slab_get(&t->small);
+        node_t *s = loader ? zs_slab_get(&t->small) : NULL;
         if (!s) {
             free(t);
             return NULL;
@@ -311,7 +302,7 @@ static int load_path(zs_smt_t *t, node_t **slot, int depth, const zs_smt_key_t *
     if (!t->has_loader) return ZS_ERR_NOTFOUND;
     zs_smt_page_t pgs[ZS_SMT_PATH_PAGES];
     zs_smt_ref_t at = {(*slot)->ver, {(*slot)->hash[0], (*slot)->hash[1], (*slot)->hash[2], (*slot)->hash[3]}};
-    int n = zs_smt_page_read_path(&t->loader, &at, depth, key, max, pgs);
+    int n = zs_smt_page_read_path(&t->loader, &at, depth, key, max, pgs, NULL);
     if (n < 0) return n;
     for (int k = 0; k < n; k++) {
         int d = depth + ZS_SMT_PAGE_LEVELS * k, err = materialize(t, slot, d, key, &pgs[k]);
@@ -328,14 +319,16 @@ static int key_eq(const zs_smt_key_t *a, const zs_smt_key_t *b)
 }
 
 /* Walks to where key lives: *slot_out is the slot holding its leaf, another
-   key's leaf, or NULL; path[0..depth) the slots of the branches above. */
-static int descend(zs_smt_t *t, const zs_smt_key_t *key, node_t ***path, node_t ***slot_out, int *depth_out)
+   key's leaf, or NULL; path[0..depth) the slots of the branches above.
+   peek: reads nothing, stopping at the first page not read yet (a stub). */
+static int descend(zs_smt_t *t, const zs_smt_key_t *key, node_t ***path, node_t ***slot_out, int *depth_out, int peek)
 {
     node_t **slot = &t->root;
     int depth = 0;
     for (;;) {
         node_t *n = *slot;
         if (!n) break;
+        if (n->kind == K_STUB && peek) break;
         if (n->kind == K_STUB) {
             int err = load_path(t, slot, depth, key, ZS_SMT_PATH_PAGES);
             if (err) {
@@ -360,7 +353,7 @@ int zs_smt_get(zs_smt_t *t, const zs_smt_key_t *key, zs_u256_t *value)
     if (t->broken) return ZS_ERR_STATE;
     node_t **slot;
     int depth;
-    int err = descend(t, key, NULL, &slot, &depth);
+    int err = descend(t, key, NULL, &slot, &depth, 0);
     if (err) return err;
     node_t *n = *slot;
     if (n && n->kind == K_LEAF && key_eq(&((leaf_t *)n)->key, key))
@@ -444,7 +437,7 @@ int zs_smt_set(zs_smt_t *t, const zs_smt_key_t *key, const zs_u256_t *value)
     node_t **path[ZS_SMT_MAX_DEPTH + 1];
     node_t **slot;
     int depth, err;
-    if ((err = descend(t, key, path, &slot, &depth))) return err;
+    if ((err = descend(t, key, path, &slot, &depth, 0))) return err;
     int zero = zs_u256_is_zero(value);
     node_t *n = *slot;
     if (!n) {
@@ -861,7 +854,7 @@ int zs_smt_prove(zs_smt_t *t, const zs_smt_key_t *key, zs_u256_t *value, zs_smt_
     node_t **path[ZS_SMT_MAX_DEPTH + 1];
     node_t **slot;
     int depth;
-    int err = descend(t, key, path, &slot, &depth);
+    int err = descend(t, key, path, &slot, &depth, 0);
     if (err) return err;
     memset(proof, 0, sizeof *proof);
     proof->levels = depth;
@@ -880,6 +873,18 @@ int zs_smt_prove(zs_smt_t *t, const zs_smt_key_t *key, zs_u256_t *value, zs_smt_
         if (key_eq(&l->key, key)) *value = l->value;
     }
     return ZS_OK;
+}
+
+size_t zs_smt_cold(zs_smt_t *t, const zs_smt_key_t *keys, size_t n, zs_smt_cold_t *out, size_t max)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < max && !t->broken; i++) {
+        node_t **slot, *s;
+        int depth;
+        if (descend(t, &keys[i], NULL, &slot, &depth, 1) || !(s = *slot) || s->kind != K_STUB) continue;
+        out[k++] = (zs_smt_cold_t){{s->ver, {s->hash[0], s->hash[1], s->hash[2], s->hash[3]}}, depth, keys[i]};
+    }
+    return k;
 }
 
 int zs_smt_max_level(const zs_smt_t *t)

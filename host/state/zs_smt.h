@@ -75,6 +75,8 @@ typedef struct {
     size_t n;
     zs_smt_page_node_t node[ZS_SMT_PAGE_NODES];
     size_t permutations; /* spent hashing it */
+    int hashed;          /* every node's hash is set: a page already checked
+                            against its reference (a prefetched one) */
 } zs_smt_page_t;
 
 /* zs_smt_page_parse reads a row and checks its shape (tags, edge,
@@ -84,8 +86,8 @@ typedef struct {
 ZS_MUST_USE int zs_smt_page_parse(const uint8_t *row, size_t len, zs_smt_page_t *pg);
 
 /* zs_smt_page_hash_many hashes every node of the parsed pages, a level of
-   all of them per batch of permutations.  node[0].hash is then what each
-   row must be stored under. */
+   all of them per batch of permutations (pages marked hashed are left as
+   they are).  node[0].hash is then what each row must be stored under. */
 void zs_smt_page_hash_many(zs_smt_page_t *const *pgs, size_t npages);
 
 /* zs_smt_page_decode: parse and hash one row. */
@@ -104,7 +106,9 @@ typedef struct {
     /* Fetch and parse (zs_smt_page_parse) the page at ref: 0,
        ZS_ERR_NOTFOUND, ZS_ERR_CORRUPT or another error.  The tree hashes
        it (with the other pages read for the same path, in one batch per
-       level) and refuses it unless its root hashes to ref's hash. */
+       level) and refuses it unless its root hashes to ref's hash.  A
+       loader that hands over a page it has hashed and checked against ref
+       itself marks it hashed (host/state/zs_prefetch). */
     int (*load)(void *ctx, const zs_smt_ref_t *ref, zs_smt_page_t *out);
 } zs_smt_loader_t;
 
@@ -119,9 +123,10 @@ size_t zs_smt_page_exit(const zs_smt_page_t *pg, int depth, const zs_smt_key_t *
    ZS_SMT_PATH_PAGES), hashes them together (a level of all of them per
    batch) and checks each against the hash its parent names: how many pages
    it filled pgs with, or an error (ZS_ERR_NOTFOUND only for the first;
-   a missing page below it is ZS_ERR_CORRUPT). */
+   a missing page below it is ZS_ERR_CORRUPT).  refs, unless NULL, gets
+   each page's reference. */
 int zs_smt_page_read_path(const zs_smt_loader_t *l, const zs_smt_ref_t *at, int depth, const zs_smt_key_t *key,
-                          size_t max, zs_smt_page_t *pgs);
+                          size_t max, zs_smt_page_t *pgs, zs_smt_ref_t *refs);
 
 typedef struct {
     void *ctx;
@@ -167,6 +172,20 @@ ZS_MUST_USE int zs_smt_get(zs_smt_t *t, const zs_smt_key_t *key, zs_u256_t *valu
    changes (may be NULL) describes them.  With nothing staged the root is
    unchanged and changes is empty. */
 ZS_MUST_USE int zs_smt_commit(zs_smt_t *t, uint64_t version, zs_smt_ref_t *root, zs_smt_changes_t *changes);
+
+/* Where a key's path leaves the nodes in memory: the stored page at ref,
+   whose root is at depth. */
+typedef struct {
+    zs_smt_ref_t ref;
+    int depth;
+    zs_smt_key_t key;
+} zs_smt_cold_t;
+
+/* zs_smt_cold walks the keys' paths through the nodes in memory only
+   (nothing is read) and writes to out, for each key whose path reaches a
+   page not read yet, where (at most max): how many it wrote.  What a
+   prefetcher reads ahead; the tree itself is not changed. */
+size_t zs_smt_cold(zs_smt_t *t, const zs_smt_key_t *keys, size_t n, zs_smt_cold_t *out, size_t max);
 
 /* zs_smt_root gives the last committed root. */
 void zs_smt_root(const zs_smt_t *t, zs_smt_ref_t *root);

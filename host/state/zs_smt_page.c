@@ -83,7 +83,7 @@ void zs_smt_page_hash_many(zs_smt_page_t *const *pgs, size_t npages)
             size_t n = 0;
             for (size_t p = first; p < first + count; p++) {
                 zs_smt_page_t *pg = pgs[p];
-                for (size_t i = 0; i < pg->n; i++) {
+                for (size_t i = 0; i < pg->n && !pg->hashed; i++) {
                     zs_smt_page_node_t *e = &pg->node[i];
                     uint64_t *s = st[n];
                     if (d == ZS_SMT_PAGE_LEVELS) {
@@ -110,6 +110,7 @@ void zs_smt_page_hash_many(zs_smt_page_t *const *pgs, size_t npages)
             zs_poseidon_permute_batch(st, n);
             for (size_t k = 0; k < n; k++) memcpy(d == ZS_SMT_PAGE_LEVELS ? who[k]->vhash : who[k]->hash, st[k], 32);
         }
+        for (size_t p = first; p < first + count; p++) pgs[p]->hashed = 1;
         first += count;
     }
 }
@@ -119,6 +120,7 @@ int zs_smt_page_parse(const uint8_t *row, size_t len, zs_smt_page_t *pg)
     reader_t r = {row, len, 0, pg};
     pg->n = 0;
     pg->permutations = 0;
+    pg->hashed = 0;
     return read_node(&r, 0, 0) < 0 || r.at != len ? ZS_ERR_CORRUPT : ZS_OK;
 }
 
@@ -140,10 +142,10 @@ size_t zs_smt_page_exit(const zs_smt_page_t *pg, int depth, const zs_smt_key_t *
 }
 
 int zs_smt_page_read_path(const zs_smt_loader_t *l, const zs_smt_ref_t *at, int depth, const zs_smt_key_t *key,
-                          size_t max, zs_smt_page_t *pgs)
+                          size_t max, zs_smt_page_t *pgs, zs_smt_ref_t *refs)
 {
     zs_smt_page_t *ptr[ZS_SMT_PATH_PAGES];
-    zs_smt_ref_t want[ZS_SMT_PATH_PAGES];
+    zs_smt_ref_t mine[ZS_SMT_PATH_PAGES], *want = refs ? refs : mine;
     if (max > ZS_SMT_PATH_PAGES) max = ZS_SMT_PATH_PAGES;
     want[0] = *at;
     size_t n = 0;

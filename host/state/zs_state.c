@@ -45,6 +45,8 @@ struct zs_state {
     uint64_t version;
     zs_smt_ref_t root;
     zs_smt_t *tree;
+    zs_smt_loader_t raw;  /* the store's reader */
+    zs_prefetch_t *pf;    /* or NULL */
     zs_smt_hasher_t hasher;
     int has_hasher;
     keyslot_t *keys;
@@ -124,6 +126,42 @@ static const keyslot_t *account_keys(zs_state_t *st, const uint8_t addr[20])
     return k;
 }
 
+void zs_state_prefetch_paths(zs_state_t *st, const zs_smt_key_t *keys, size_t n)
+{
+    enum { CHUNK = 192 };
+    zs_smt_cold_t cold[CHUNK];
+    for (size_t base = 0; st->pf && base < n; base += CHUNK) {
+        size_t m = n - base < CHUNK ? n - base : CHUNK;
+        zs_prefetch_add(st->pf, cold, zs_smt_cold(st->tree, keys + base, m, cold, CHUNK));
+    }
+}
+
+void zs_state_prefetch_stats(zs_state_t *st, zs_prefetch_stats_t *out)
+{
+    if (st->pf) zs_prefetch_stats(st->pf, out);
+    else memset(out, 0, sizeof *out);
+}
+
+void zs_state_prefetch_wait(zs_state_t *st)
+{
+    if (st->pf) zs_prefetch_wait(st->pf);
+}
+
+/* Hands the prefetcher the paths of the accounts' keys. */
+static void prefetch_accounts(zs_state_t *st, const uint8_t (*addrs)[20], size_t n, zs_smt_key_t *keys)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        int found;
+        const keyslot_t *slot = key_slot(st, addrs[i], &found);
+        if (!found) continue;
+        keys[k++] = slot->balance;
+        keys[k++] = slot->nonce;
+        keys[k++] = slot->code_length;
+    }
+    zs_state_prefetch_paths(st, keys, k);
+}
+
 int zs_state_prefetch_keys(zs_state_t *st, const uint8_t (*addrs)[20], size_t n)
 {
     enum { CHUNK = 64 };
@@ -148,8 +186,18 @@ int zs_state_prefetch_keys(zs_state_t *st, const uint8_t (*addrs)[20], size_t n)
             keyslot_t *slot = key_slot(st, miss[i], &found);
             key_fill(st, slot, miss[i], &keys[3 * i]);
         }
+        if (st->pf) prefetch_accounts(st, addrs + base, m, keys);
     }
     return ZS_OK;
+}
+
+/* The tree's loader: a page the prefetcher has read (hashed and checked
+   already), else the store's. */
+static int load_page(void *ctx, const zs_smt_ref_t *ref, zs_smt_page_t *out)
+{
+    zs_state_t *st = ctx;
+    if (st->pf && zs_prefetch_take(st->pf, ref, out)) return ZS_OK;
+    return st->raw.load(st->raw.ctx, ref, out);
 }
 
 zs_state_t *zs_state_open(zs_store_t *store, const zs_state_opts_t *o, char *err, size_t errlen)
@@ -172,10 +220,15 @@ zs_state_t *zs_state_open(zs_store_t *store, const zs_state_opts_t *o, char *err
         st->has_hasher = 1;
     }
     zs_smt_ref_t root = {0};
-    zs_smt_loader_t loader;
+    zs_smt_loader_t loader = {st, load_page};
     if (st->db) {
         zs_statedb_latest(st->db, NULL, &root);
-        loader = zs_statedb_loader(st->db);
+        st->raw = zs_statedb_loader(st->db);
+        if (o && o->prefetch_pages && !(st->pf = zs_prefetch_new(&st->raw, o->prefetch_pages))) {
+            snprintf(err, errlen, "cannot start the state's prefetch thread");
+            zs_state_close(st);
+            return NULL;
+        }
     }
     st->tree = zs_smt_new(&root, st->db ? &loader : NULL, st->has_hasher ? &st->hasher : NULL);
     st->skeys = calloc((size_t)1 << SKEYS_BITS, sizeof *st->skeys);
@@ -211,7 +264,7 @@ int zs_state_discard(zs_state_t *st, const zs_smt_ref_t *root)
 {
     if (!st->db)
         return ZS_ERR_UNSUPPORTED; /* memory only: the tree holds the only copy */
-    zs_smt_loader_t loader = zs_statedb_loader(st->db);
+    zs_smt_loader_t loader = {st, load_page};
     zs_smt_t *t = zs_smt_new(root, &loader, st->has_hasher ? &st->hasher : NULL);
     if (!t)
         return ZS_ERR_NOMEM;
@@ -225,6 +278,7 @@ void zs_state_close(zs_state_t *st)
 {
     if (!st)
         return;
+    zs_prefetch_free(st->pf);
     zs_smt_delete(st->tree);
     zs_statedb_free(st->db);
     drop_codes(st);

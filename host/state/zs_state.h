@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "host/genesis/zs_genesis.h"
+#include "host/state/zs_prefetch.h"
 #include "host/state/zs_smt.h"
 #include "host/state/zs_statedb.h"
 #include "host/store/zs_store.h"
@@ -23,6 +24,9 @@
 typedef struct {
     uint64_t keep_versions;        /* versions kept readable; 0 keeps all */
     const zs_smt_hasher_t *hasher; /* NULL: lib's Poseidon on this CPU */
+    size_t prefetch_pages;         /* > 0: a thread reads the pages of the paths
+                                      zs_state_prefetch_* name ahead, into a
+                                      cache of that many pages (host/state/zs_prefetch.h) */
 } zs_state_opts_t;
 
 typedef struct zs_state zs_state_t;
@@ -48,8 +52,17 @@ ZS_MUST_USE int zs_state_code(zs_state_t *st, const uint8_t addr[20], uint8_t **
 
 /* zs_state_prefetch_keys derives, in lane-parallel batches, the keys of
    the accounts not yet in the key cache (the sequencer calls it for the
-   senders and recipients of the transactions it is about to run). */
+   senders and recipients of the transactions it is about to run), and
+   with a prefetcher hands it the paths of their keys that are not in
+   memory yet. */
 ZS_MUST_USE int zs_state_prefetch_keys(zs_state_t *st, const uint8_t (*addrs)[20], size_t n);
+/* zs_state_prefetch_paths hands the prefetcher (if any) the paths of keys
+   that leave the nodes in memory; the reads happen on its thread. */
+void zs_state_prefetch_paths(zs_state_t *st, const zs_smt_key_t *keys, size_t n);
+/* The prefetcher's figures (zeros without one); zs_state_prefetch_wait
+   returns once it has read every path handed over so far. */
+void zs_state_prefetch_stats(zs_state_t *st, zs_prefetch_stats_t *out);
+void zs_state_prefetch_wait(zs_state_t *st);
 
 /* Staged changes. */
 ZS_MUST_USE int zs_state_set_balance(zs_state_t *st, const uint8_t addr[20], const zs_u256_t *v);

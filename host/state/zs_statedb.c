@@ -344,7 +344,7 @@ int zs_statedb_get(zs_statedb_t *db, const zs_smt_ref_t *root, const zs_smt_key_
     for (int depth = 0; depth <= ZS_SMT_MAX_DEPTH;) {
         zs_smt_page_t pgs[ZS_SMT_PATH_PAGES];
         zs_smt_loader_t l = zs_statedb_loader(db);
-        int n = zs_smt_page_read_path(&l, &at, depth, key, ZS_SMT_PATH_PAGES, pgs);
+        int n = zs_smt_page_read_path(&l, &at, depth, key, ZS_SMT_PATH_PAGES, pgs, NULL);
         if (n < 0) return n == ZS_ERR_NOTFOUND && depth ? ZS_ERR_CORRUPT : n;
         for (int k = 0; k < n; k++, depth += ZS_SMT_PAGE_LEVELS) {
             int rc = walk_page(&pgs[k], depth, key, value, proof, &at);

@@ -125,15 +125,30 @@ static int writer_hand(writer_t *w, zs_store_batch_t *b)
     return rc;
 }
 
+/* The accounts a batch updates. */
+static void pick(const tree_t *t, uint64_t *rng, const zs_smt_key_t **keys)
+{
+    for (int i = 0; i < BATCH; i++) keys[i] = &t->bal_keys[bench_rng(rng) % t->accounts];
+}
+
+/* Hands the prefetcher (if the state has one) the paths of a batch. */
+static void prefetch(tree_t *t, const zs_smt_key_t *const *keys)
+{
+    static zs_smt_key_t k[BATCH];
+    for (int i = 0; i < BATCH; i++) k[i] = *keys[i];
+    zs_state_prefetch_paths(t->st, k, BATCH);
+}
+
 /* One batch of 1,000 random balance updates staged into wb; 0 or -1. */
-static int one_batch(tree_t *t, uint64_t *rng, zs_store_batch_t *wb, update_times_t *u)
+static int one_batch(tree_t *t, const zs_smt_key_t *const *keys, const zs_smt_key_t *const *next, uint64_t *rng,
+                     zs_store_batch_t *wb, update_times_t *u)
 {
     double a = bench_now(), cpu = bench_thread_cpu();
     for (int i = 0; i < BATCH; i++) {
-        size_t idx = bench_rng(rng) % t->accounts;
         zs_u256_t b = zs_u256_from_u64(bench_rng(rng) >> 8);
-        if (zs_state_set_key(t->st, &t->bal_keys[idx], &b)) return -1;
+        if (zs_state_set_key(t->st, keys[i], &b)) return -1;
     }
+    prefetch(t, next);
     double b = bench_now();
     zs_smt_changes_t ch;
     zs_store_batch_clear(wb);
@@ -148,7 +163,10 @@ static int one_batch(tree_t *t, uint64_t *rng, zs_store_batch_t *wb, update_time
 /* Batches of 1,000 random balance updates, after as many unmeasured ones
    as versions are kept, so that pruning releases update-sized versions and
    not the building ones (which replaced most of the tree).  Two store
-   batches take turns: one is written while the next is staged.  0, or -1. */
+   batches take turns: one is written while the next is staged.  Each
+   batch's accounts are picked one batch ahead, and their paths handed to
+   the state's prefetcher, if it has one, while the batch before them
+   commits.  0, or -1. */
 static int measure_updates(tree_t *t, uint64_t seed, int warmup, int batches, update_times_t *u)
 {
     uint64_t rng = seed;
@@ -160,7 +178,11 @@ static int measure_updates(tree_t *t, uint64_t seed, int warmup, int batches, up
     if (!rc && pthread_create(&w.th, NULL, writer_main, &w)) rc = -1;
     int started = !rc;
     double t0 = 0;
+    static const zs_smt_key_t *picked[2][BATCH];
+    pick(t, &rng, picked[0]);
     for (int bi = -warmup; !rc && bi < batches; bi++) {
+        const zs_smt_key_t **now = picked[(bi + warmup) & 1], **next = picked[(bi + warmup + 1) & 1];
+        pick(t, &rng, next);
         if (bi == 0) {
             rc = writer_hand(&w, NULL) ? -1 : 0;
             memset(u, 0, sizeof *u);
@@ -168,7 +190,7 @@ static int measure_updates(tree_t *t, uint64_t seed, int warmup, int batches, up
             t0 = bench_now();
         }
         zs_store_batch_t *b = wb[(bi + warmup) & 1];
-        if (rc || one_batch(t, &rng, b, u) || writer_hand(&w, b)) rc = -1;
+        if (rc || one_batch(t, now, next, &rng, b, u) || writer_hand(&w, b)) rc = -1;
         if (!rc) zs_state_applied(t->st, t->version++, &t->root);
     }
     if (started) {
@@ -231,6 +253,37 @@ static void record(const bench_opts_t *o, tree_t *t, const update_times_t *u, in
     bench_record("state", "peak resident memory of the run", (double)ru.ru_maxrss / 1024.0, "MiB", NULL, 0, 0, 0);
 }
 
+/* Opens the state again (its nodes out of memory) and measures batches of
+   updates on it, with or without a prefetcher: 0, or -1 with a note. */
+static int reopened(tree_t *t, int prefetch, uint64_t seed, int batches)
+{
+    char err[512];
+    zs_state_opts_t sto = {.keep_versions = KEEP, .prefetch_pages = prefetch ? 8192 : 0};
+    zs_state_close(t->st);
+    if (!(t->st = zs_state_open(t->store, &sto, err, sizeof err))) {
+        bench_note("state", err);
+        return -1;
+    }
+    update_times_t u;
+    if (measure_updates(t, seed, 0, batches, &u)) {
+        bench_note("state", "an update on the reopened tree failed");
+        return -1;
+    }
+    double updates = (double)batches * BATCH;
+    bench_record("state",
+                 prefetch ? "balance updates on the tree just reopened (cold), next batch's paths prefetched"
+                          : "balance updates on the tree just reopened (cold)",
+                 updates / u.wall, "update/s", NULL, 0, 0, 0);
+    bench_record("state", "  time in set (tree walk, page reads)", u.set / updates * 1e6, "us/update", NULL, 0, 0, 0);
+    if (!prefetch) return 0;
+    zs_prefetch_stats_t ps;
+    zs_state_prefetch_stats(t->st, &ps);
+    bench_record("state", "  pages the prefetch thread read, per update", (double)ps.read / updates, "page", NULL, 0, 0, 0);
+    bench_record("state", "  of them taken by the tree", ps.read ? 100.0 * (double)ps.taken / (double)ps.read : 0, "%",
+                 NULL, 0, 0, 0);
+    return 0;
+}
+
 void bench_state(const bench_opts_t *o)
 {
     tree_t t = {.accounts = o->quick ? 100000 : (o->state_accounts ? o->state_accounts : 1000000)};
@@ -275,20 +328,12 @@ void bench_state(const bench_opts_t *o)
     bench_record("state", "balance reads from the store, latest version (checked)", 20000 / (bench_now() - r0), "read/s",
                  NULL, 0, 0, 0);
     /* The same updates on the tree just opened again: every page it touches
-       is read from RocksDB (and hashed again, as each read is checked). */
-    zs_state_close(t.st);
-    if (!(t.st = zs_state_open(t.store, &sto, err, sizeof err))) {
-        bench_note("state", err);
+       is read from RocksDB (and hashed again, as each read is checked);
+       first with the paths of each next batch read ahead by the state's
+       prefetch thread, then (other accounts, the tree opened again) by the
+       tree itself as it meets them. */
+    if (reopened(&t, 1, 0x5851f42d4c957f2dull, batches / 3) || reopened(&t, 0, 0x14057b7ef767814full, batches / 3))
         goto out;
-    }
-    if (measure_updates(&t, 0x5851f42d4c957f2dull, 0, batches / 3, &u)) {
-        bench_note("state", "an update on the reopened tree failed");
-        goto out;
-    }
-    bench_record("state", "balance updates on the tree just reopened (cold)", (double)(batches / 3) * BATCH / u.wall,
-                 "update/s", NULL, 0, 0, 0);
-    bench_record("state", "  time in set (tree walk, page reads)", u.set / ((double)(batches / 3) * BATCH) * 1e6,
-                 "us/update", NULL, 0, 0, 0);
     char note[200];
     snprintf(note, sizeof note,
              "built %zu accounts (2 leaves each) in %.1f s; keep_versions %d; %d unmeasured batches first; fsync "

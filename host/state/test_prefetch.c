@@ -1,0 +1,210 @@
+/* Unit tests of the state's prefetch thread on a real RocksDB: the pages
+   it reads ahead are the ones the tree then takes instead of reading them
+   itself, values and roots are those of a state without it, a damaged row
+   is still refused (the prefetch fails, the tree's own read says why), and
+   its cache keeps to its size. */
+#include "tests/support/zs_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/state/zs_state.h"
+#include "host/state/zs_statedb.h"
+#include "host/store/zs_schema.h"
+
+enum { ACCOUNTS = 3000 };
+
+static char dir[256];
+static zs_smt_key_t keys[ACCOUNTS];
+
+static int setup(void **state)
+{
+    snprintf(dir, sizeof dir, "/tmp/zkseq-test-prefetch-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    strcat(dir, "/db");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%.*s'", (int)(strlen(dir) - 3), dir);
+    return system(cmd);
+}
+
+static zs_u256_t value_of(size_t i, uint64_t round)
+{
+    return zs_u256_from_u64(1000 + i * 7 + round * 1000003);
+}
+
+static zs_state_t *open_state(zs_store_t *s, size_t prefetch_pages)
+{
+    char err[512] = "";
+    zs_state_opts_t o = {.prefetch_pages = prefetch_pages};
+    zs_state_t *st = zs_state_open(s, &o, err, sizeof err);
+    if (!st) fail_msg("open state: %s", err);
+    return st;
+}
+
+/* A store of ACCOUNTS keys (random field elements) in one version. */
+static zs_store_t *build(zs_smt_ref_t *root)
+{
+    char err[512] = "";
+    zs_store_opts_t so = {.cache_mb = 16, .create = 1};
+    zs_store_t *s = zs_schema_open(dir, &so, err, sizeof err);
+    if (!s) fail_msg("open store: %s", err);
+    zs_state_t *st = open_state(s, 0);
+    uint64_t x = 0x243f6a8885a308d3ull;
+    for (size_t i = 0; i < ACCOUNTS; i++) {
+        for (int j = 0; j < 4; j++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            keys[i].e[j] = x % 0xffffffff00000001ull;
+        }
+        zs_u256_t v = value_of(i, 0);
+        assert_int_equal(zs_state_set_key(st, &keys[i], &v), 0);
+    }
+    assert_int_equal(zs_state_commit_sync(st, 1, root), 0);
+    zs_state_close(st);
+    return s;
+}
+
+/* Every page read ahead is taken by the tree, and what it reads is what a
+   tree without the prefetcher reads; a commit after both gives one root. */
+static void test_taken_and_equal(void **state)
+{
+    zs_smt_ref_t root, r1, r2;
+    zs_store_t *s = build(&root);
+    zs_state_t *pf = open_state(s, 4096), *plain = open_state(s, 0);
+    zs_prefetch_stats_t ps;
+    zs_state_prefetch_paths(pf, keys, 500);
+    zs_state_prefetch_wait(pf);
+    zs_state_prefetch_stats(pf, &ps);
+    print_message("500 paths: asked %lu, read %lu pages, failed %lu\n", (unsigned long)ps.asked,
+                  (unsigned long)ps.read, (unsigned long)ps.failed);
+    assert_int_equal(ps.asked, 500); /* the root is a stub: every path is cold */
+    assert_int_equal(ps.failed, 0);
+    assert_true(ps.read >= 500);     /* at least each key's leaf page */
+    for (size_t i = 0; i < 500; i++) {
+        zs_u256_t a, b, want = value_of(i, 0);
+        assert_int_equal(zs_state_get_key(pf, &keys[i], &a), 0);
+        assert_int_equal(zs_state_get_key(plain, &keys[i], &b), 0);
+        assert_true(!zs_u256_cmp(&a, &want) && !zs_u256_cmp(&b, &want));
+    }
+    zs_state_prefetch_stats(pf, &ps);
+    print_message("taken %lu of %lu\n", (unsigned long)ps.taken, (unsigned long)ps.read);
+    assert_int_equal(ps.taken, ps.read);
+    assert_int_equal(ps.evicted, 0);
+    /* Paths already in memory are not asked again; the next ones are. */
+    zs_state_prefetch_paths(pf, keys, 500);
+    zs_prefetch_stats_t again;
+    zs_state_prefetch_stats(pf, &again);
+    assert_int_equal(again.asked, ps.asked);
+    zs_state_prefetch_paths(pf, keys + 500, 1000);
+    zs_state_prefetch_wait(pf);
+    for (size_t i = 0; i < 1500; i++) {
+        zs_u256_t v = value_of(i, 1);
+        assert_int_equal(zs_state_set_key(pf, &keys[i], &v), 0);
+        assert_int_equal(zs_state_set_key(plain, &keys[i], &v), 0);
+    }
+    zs_state_prefetch_stats(pf, &ps);
+    assert_true(ps.asked > again.asked && ps.asked <= again.asked + 1000);
+    assert_int_equal(ps.taken, ps.read);
+    zs_store_batch_t *b1 = zs_store_batch_new(s), *b2 = zs_store_batch_new(s); /* staged, not written */
+    assert_int_equal(zs_state_commit(pf, b1, 2, &r1, NULL), 0);
+    assert_int_equal(zs_state_commit(plain, b2, 2, &r2, NULL), 0);
+    assert_memory_equal(r1.hash, r2.hash, 32);
+    zs_store_batch_free(b1);
+    zs_store_batch_free(b2);
+    zs_state_close(plain);
+    zs_state_close(pf);
+    zs_store_close(s);
+}
+
+/* A row below the root replaced by another well-formed page: the paths
+   through it fail in the prefetch thread (counted, nothing kept), and the
+   tree's own read of them is refused as without the prefetcher; other
+   paths read as before. */
+static void test_damaged_row(void **state)
+{
+    zs_smt_ref_t root;
+    zs_store_t *s = build(&root);
+    uint8_t key[ZS_STATEDB_KEY], row[ZS_SMT_PAGE_ROW_MAX + 1], other[ZS_SMT_PAGE_ROW_MAX + 1];
+    size_t len, olen;
+    zs_statedb_node_key(&root, key);
+    assert_int_equal(zs_store_get(s, ZS_CF_SMT_NODES, key, sizeof key, row, sizeof row, &len), 0);
+    zs_smt_page_t pg;
+    assert_int_equal(zs_smt_page_decode(row, len, &pg), 0);
+    /* Two references on the root page's lower edge: the first's row gets
+       the second's bytes. */
+    size_t refs[2], nrefs = 0;
+    for (size_t i = 0; i < pg.n && nrefs < 2; i++)
+        if (pg.node[i].kind == ZS_SMT_PAGE_REF) refs[nrefs++] = i;
+    assert_int_equal(nrefs, 2);
+    zs_smt_ref_t bad = {.ver = pg.node[refs[0]].ver}, good = {.ver = pg.node[refs[1]].ver};
+    memcpy(bad.hash, pg.node[refs[0]].hash, 32);
+    memcpy(good.hash, pg.node[refs[1]].hash, 32);
+    zs_statedb_node_key(&good, key);
+    assert_int_equal(zs_store_get(s, ZS_CF_SMT_NODES, key, sizeof key, other, sizeof other, &olen), 0);
+    zs_statedb_node_key(&bad, key);
+    zs_store_batch_t *b = zs_store_batch_new(s);
+    zs_store_put(b, ZS_CF_SMT_NODES, key, sizeof key, other, olen);
+    assert_int_equal(zs_store_write(s, b, 1), 0);
+    zs_store_batch_free(b);
+    /* A key under each. */
+    size_t kb = ACCOUNTS, kg = ACCOUNTS;
+    for (size_t i = 0; i < ACCOUNTS; i++) {
+        size_t x = zs_smt_page_exit(&pg, 0, &keys[i]);
+        if (x == refs[0] && kb == ACCOUNTS) kb = i;
+        if (x == refs[1] && kg == ACCOUNTS) kg = i;
+    }
+    assert_true(kb < ACCOUNTS && kg < ACCOUNTS);
+    zs_state_t *st = open_state(s, 64);
+    zs_smt_key_t two[2] = {keys[kb], keys[kg]};
+    zs_state_prefetch_paths(st, two, 2);
+    zs_state_prefetch_wait(st);
+    zs_prefetch_stats_t ps;
+    zs_state_prefetch_stats(st, &ps);
+    assert_int_equal(ps.asked, 2);
+    assert_int_equal(ps.failed, 1);
+    zs_u256_t v, want = value_of(kg, 0);
+    assert_int_equal(zs_state_get_key(st, &keys[kg], &v), 0);
+    assert_int_equal(zs_u256_cmp(&v, &want), 0);
+    assert_int_equal(zs_state_get_key(st, &keys[kb], &v), ZS_ERR_CORRUPT);
+    zs_state_close(st);
+    zs_store_close(s);
+}
+
+/* A cache of 8 pages holds 8: the oldest untaken ones leave it, the tree
+   reads those itself, and every value is still right. */
+static void test_cache_bound(void **state)
+{
+    zs_smt_ref_t root;
+    zs_store_t *s = build(&root);
+    zs_state_t *st = open_state(s, 8);
+    zs_state_prefetch_paths(st, keys, 200);
+    zs_state_prefetch_wait(st);
+    zs_prefetch_stats_t ps;
+    zs_state_prefetch_stats(st, &ps);
+    assert_true(ps.read > 8);
+    assert_int_equal(ps.evicted, ps.read - 8);
+    for (size_t i = 0; i < 200; i++) {
+        zs_u256_t v, want = value_of(i, 0);
+        assert_int_equal(zs_state_get_key(st, &keys[i], &v), 0);
+        assert_int_equal(zs_u256_cmp(&v, &want), 0);
+    }
+    zs_state_prefetch_stats(st, &ps);
+    assert_true(ps.taken > 0 && ps.taken <= 8);
+    zs_state_close(st);
+    zs_store_close(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_taken_and_equal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_row, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cache_bound, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

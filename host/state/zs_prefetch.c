@@ -1,0 +1,216 @@
+/* zs_prefetch: pages read ahead of the state tree (zs_prefetch.h). */
+#include "host/state/zs_prefetch.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/base/zs_hmap.h"
+
+/* A cached page, found by its reference: the root's hash first (well mixed
+   bytes for the map), then the row's version. */
+typedef struct entry {
+    void *link;
+    uint64_t key[5];
+    int used;
+    zs_smt_page_t page;
+} entry_t;
+
+#define KOFF offsetof(entry_t, key)
+#define QUEUE 4096 /* paths waiting */
+
+struct zs_prefetch {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t work, idle;
+    zs_smt_loader_t raw;
+    /* The cache: a ring of slots reused oldest first, and the map. */
+    entry_t *slots;
+    size_t nslots, next;
+    zs_hmap_t map;
+    /* The paths waiting, in the order handed over. */
+    zs_smt_cold_t queue[QUEUE];
+    size_t count;
+    int busy, stop;
+    zs_prefetch_stats_t st;
+};
+
+static void ref_key(const zs_smt_ref_t *ref, uint64_t key[5])
+{
+    memcpy(key, ref->hash, 32);
+    key[4] = ref->ver;
+}
+
+/* The cached page at ref, or NULL (the lock held). */
+static entry_t *find(zs_prefetch_t *pf, const zs_smt_ref_t *ref)
+{
+    uint64_t key[5];
+    ref_key(ref, key);
+    return zs_hmap_get(&pf->map, key, sizeof key, KOFF);
+}
+
+/* Keeps a checked page (the lock held): in the oldest slot, whose page
+   leaves the cache if nobody took it. */
+static void keep(zs_prefetch_t *pf, const zs_smt_ref_t *ref, const zs_smt_page_t *pg)
+{
+    if (find(pf, ref)) return;
+    entry_t *e = &pf->slots[pf->next];
+    if (e->used) {
+        zs_hmap_del(&pf->map, e, KOFF);
+        pf->st.evicted++;
+    }
+    ref_key(ref, e->key);
+    e->page = *pg;
+    e->used = 1;
+    if (zs_hmap_put(&pf->map, e, KOFF)) {
+        e->used = 0; /* the map could not grow: not kept */
+        return;
+    }
+    pf->next = (pf->next + 1) % pf->nslots;
+    pf->st.read++;
+}
+
+/* The thread's loader: a page it holds already (hashed, so not hashed
+   again), else the plain reader's. */
+static int cached_or_read(void *ctx, const zs_smt_ref_t *ref, zs_smt_page_t *out)
+{
+    zs_prefetch_t *pf = ctx;
+    pthread_mutex_lock(&pf->mu);
+    entry_t *e = find(pf, ref);
+    if (e) *out = e->page;
+    pthread_mutex_unlock(&pf->mu);
+    return e ? ZS_OK : pf->raw.load(pf->raw.ctx, ref, out);
+}
+
+/* Reads one path (the lock not held) and keeps its pages. */
+static void read_one(zs_prefetch_t *pf, const zs_smt_cold_t *c, zs_smt_page_t *pgs)
+{
+    zs_smt_loader_t l = {pf, cached_or_read};
+    zs_smt_ref_t refs[ZS_SMT_PATH_PAGES];
+    int n = zs_smt_page_read_path(&l, &c->ref, c->depth, &c->key, ZS_SMT_PATH_PAGES, pgs, refs);
+    pthread_mutex_lock(&pf->mu);
+    if (n < 0) pf->st.failed++;
+    for (int k = 0; k < n; k++) keep(pf, &refs[k], &pgs[k]);
+    pthread_mutex_unlock(&pf->mu);
+}
+
+static void *run(void *arg)
+{
+    zs_prefetch_t *pf = arg;
+    zs_smt_page_t *pgs = malloc(ZS_SMT_PATH_PAGES * sizeof *pgs);
+    pthread_mutex_lock(&pf->mu);
+    for (;;) {
+        while (!pf->count && !pf->stop) pthread_cond_wait(&pf->work, &pf->mu);
+        if (pf->stop) break;
+        zs_smt_cold_t c = pf->queue[--pf->count]; /* the newest first: see forget() */
+        pf->busy = 1;
+        pthread_mutex_unlock(&pf->mu);
+        if (pgs) read_one(pf, &c, pgs);
+        pthread_mutex_lock(&pf->mu);
+        if (!pgs) pf->st.failed++;
+        pf->busy = 0;
+        if (!pf->count) pthread_cond_broadcast(&pf->idle);
+    }
+    pthread_mutex_unlock(&pf->mu);
+    free(pgs);
+    return NULL;
+}
+
+zs_prefetch_t *zs_prefetch_new(const zs_smt_loader_t *loader, size_t max_pages)
+{
+    zs_prefetch_t *pf = calloc(1, sizeof *pf);
+    if (!pf) return NULL;
+    pf->raw = *loader;
+    pf->nslots = max_pages ? max_pages : 1;
+    pf->slots = calloc(pf->nslots, sizeof *pf->slots);
+    pthread_mutex_init(&pf->mu, NULL);
+    pthread_cond_init(&pf->work, NULL);
+    pthread_cond_init(&pf->idle, NULL);
+    if (!pf->slots || pthread_create(&pf->th, NULL, run, pf)) {
+        free(pf->slots);
+        pthread_mutex_destroy(&pf->mu);
+        pthread_cond_destroy(&pf->work);
+        pthread_cond_destroy(&pf->idle);
+        free(pf);
+        return NULL;
+    }
+    return pf;
+}
+
+void zs_prefetch_free(zs_prefetch_t *pf)
+{
+    if (!pf) return;
+    pthread_mutex_lock(&pf->mu);
+    pf->stop = 1;
+    pthread_cond_broadcast(&pf->work);
+    pthread_mutex_unlock(&pf->mu);
+    pthread_join(pf->th, NULL);
+    pthread_mutex_destroy(&pf->mu);
+    pthread_cond_destroy(&pf->work);
+    pthread_cond_destroy(&pf->idle);
+    free(pf->map.b);
+    free(pf->slots);
+    free(pf);
+}
+
+void zs_prefetch_add(zs_prefetch_t *pf, const zs_smt_cold_t *paths, size_t n)
+{
+    if (!n) return;
+    pthread_mutex_lock(&pf->mu);
+    for (size_t i = 0; i < n; i++) {
+        pf->st.asked++;
+        if (pf->count == QUEUE) {
+            pf->st.dropped++;
+            continue;
+        }
+        pf->queue[pf->count++] = paths[i];
+    }
+    pthread_cond_signal(&pf->work);
+    pthread_mutex_unlock(&pf->mu);
+}
+
+/* The tree meets the paths it is handed in the order they were handed
+   over: reading the newest first, the thread starts where the tree will
+   be last, and the two meet once instead of reading the same pages one
+   after the other.  A page the tree reads itself takes the paths that
+   start there out of the queue. */
+static void forget(zs_prefetch_t *pf, const zs_smt_ref_t *ref)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < pf->count; i++) {
+        const zs_smt_cold_t *c = &pf->queue[i];
+        if (c->ref.ver != ref->ver || memcmp(c->ref.hash, ref->hash, 32)) pf->queue[k++] = *c;
+    }
+    pf->st.dropped += pf->count - k;
+    pf->count = k;
+}
+
+int zs_prefetch_take(zs_prefetch_t *pf, const zs_smt_ref_t *ref, zs_smt_page_t *out)
+{
+    pthread_mutex_lock(&pf->mu);
+    entry_t *e = find(pf, ref);
+    if (e) {
+        *out = e->page;
+        zs_hmap_del(&pf->map, e, KOFF);
+        e->used = 0;
+        pf->st.taken++;
+    } else {
+        forget(pf, ref);
+    }
+    pthread_mutex_unlock(&pf->mu);
+    return e != NULL;
+}
+
+void zs_prefetch_wait(zs_prefetch_t *pf)
+{
+    pthread_mutex_lock(&pf->mu);
+    while (pf->count || pf->busy) pthread_cond_wait(&pf->idle, &pf->mu);
+    pthread_mutex_unlock(&pf->mu);
+}
+
+void zs_prefetch_stats(zs_prefetch_t *pf, zs_prefetch_stats_t *out)
+{
+    pthread_mutex_lock(&pf->mu);
+    *out = pf->st;
+    pthread_mutex_unlock(&pf->mu);
+}
