@@ -73,6 +73,10 @@ const zs_config_key_t zs_config_keys[] = {
       "pool database's); 0: none, the database is flushed for every answer"),
     U("state.keep_versions", 0, UINT32_MAX, "256", ZS_CFG_RESTART, "blocks whose state stays readable"),
     U("state.cache_mb", 0, 1u << 20, "256", ZS_CFG_RESTART, "RocksDB block cache"),
+    U("state.prefetch_pages", 0, 1u << 20, "4096", ZS_CFG_RESTART,
+      "tree pages (4.5 KiB each) a thread reads from RocksDB, hashes and checks ahead of the sequencer for the "
+      "accounts of the transactions it is about to run (after a restart the tree is read as it is met); 0: no such "
+      "thread"),
     S("firmware.mbox", "\"\"", "the firmware's mailbox (zkseq-fw's DIR/mbox); \"\": no firmware"),
     C("card.backend", "\"auto\"", "auto|cpu|sim|xrt", ZS_CFG_RESTART,
       "the hashing card: auto (xrt where a card answers, else cpu), cpu, sim (a model, in test builds) or xrt"),

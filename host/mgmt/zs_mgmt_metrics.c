@@ -158,6 +158,11 @@ static void put_sequencer(out_t *o, zs_node_t *n, const zs_node_stats_t *st, con
     head(o, "zkseq_block_seal_seconds", "histogram",
          "of which sealing it (state root, records): the sequencer executes nothing meanwhile");
     hist(o, "zkseq_block_seal_seconds", "", &st->block_seal);
+    const zs_prefetch_stats_t *pf = &st->prefetch;
+    head(o, "zkseq_state_prefetch_pages_total", "counter",
+         "tree pages the prefetch thread read, hashed and checked ahead of the sequencer, and of them taken by it");
+    put(o, "zkseq_state_prefetch_pages_total{what=\"read\"} %llu\nzkseq_state_prefetch_pages_total{what=\"taken\"} %llu\n",
+        (unsigned long long)pf->read, (unsigned long long)pf->taken);
     head(o, "zkseq_block_write_seconds", "histogram", "a block's fsync'd database write");
     hist(o, "zkseq_block_write_seconds", "", &st->block_write);
 }

@@ -36,6 +36,7 @@
 #include "host/node/zs_policyctl.h"
 #include "host/node/zs_replay.h"
 #include "host/pool/zs_pool.h"
+#include "host/state/zs_prefetch.h"
 #include "lib/policy/zs_batch_policy.h"
 #include "lib/u256/zs_u256.h"
 
@@ -48,6 +49,7 @@ typedef struct {
     uint32_t max_block_txs;
     uint32_t block_linger_ms;   /* an open block waits this long for more once the pool is dry (0: none) */
     uint64_t keep_versions;     /* state versions kept readable */
+    size_t prefetch_pages;      /* the state's prefetch cache in pages; 0: no prefetch thread */
     zs_batch_policy_t batch;    /* the batching policy while the firmware is down */
     zs_pool_order_t order;
     unsigned price_bump;
@@ -184,6 +186,7 @@ typedef struct {
     uint64_t ns_records; /* block, receipt and batch records, header roots */
     uint64_t ns_write;   /* the fsync'd RocksDB write */
     uint64_t ns_publish; /* account view and head update */
+    zs_prefetch_stats_t prefetch; /* the state's prefetch thread (state.prefetch_pages) */
 } zs_node_stats_t;
 void zs_node_stats(zs_node_t *n, zs_node_stats_t *out);
 
