@@ -100,7 +100,7 @@ zs_node_t *bench_node_open(const bench_opts_t *o, const char *suite, const zs_ge
         return NULL;
     }
     zs_node_cfg_t c = {.datadir = dir, .chain_id = 1001, .genesis = genesis, .pool_max_txs = pool, .paused = 1,
-                       .prefetch_pages = getenv("ZS_PF") ? (size_t)atoi(getenv("ZS_PF")) : 4096};
+                       .prefetch_pages = 4096}; /* state.prefetch_pages, as zkseqd runs */
     memset(c.coinbase, 0xcb, 20);
     c.min_gas_price = zs_u256_from_u64(1000000000);
     zs_batch_policy_defaults(&c.batch);
