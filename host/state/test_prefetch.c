@@ -1,10 +1,12 @@
 /* Unit tests of the state's prefetch thread on a real RocksDB: the pages
    it reads ahead are the ones the tree then takes instead of reading them
    itself, values and roots are those of a state without it, a damaged row
-   is still refused (the prefetch fails, the tree's own read says why), and
-   its cache keeps to its size. */
+   is still refused (the prefetch fails, the tree's own read says why), its
+   cache keeps to its size, and a page the tree reads itself right after a
+   restart does not drop the other keys' paths. */
 #include "tests/support/zs_test.h"
 
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,12 +201,94 @@ static void test_cache_bound(void **state)
     zs_store_close(s);
 }
 
+/* The tree and the thread side by side, without the state: a loader that
+   holds the thread's first read until the test lets it go, and the tree's
+   loader (the prefetcher's page, else the store's), counting its own. */
+typedef struct {
+    zs_smt_loader_t raw;
+    sem_t go;
+    int held;
+} gate_t;
+
+static int gated_load(void *ctx, const zs_smt_ref_t *ref, zs_smt_page_t *out)
+{
+    gate_t *g = ctx;
+    if (!g->held) {
+        g->held = 1;
+        sem_wait(&g->go);
+    }
+    return g->raw.load(g->raw.ctx, ref, out);
+}
+
+typedef struct {
+    zs_prefetch_t *pf;
+    zs_smt_loader_t raw;
+    size_t own;
+} tree_loader_t;
+
+static int tree_load(void *ctx, const zs_smt_ref_t *ref, zs_smt_page_t *out)
+{
+    tree_loader_t *t = ctx;
+    if (zs_prefetch_take(t->pf, ref, out)) return ZS_OK;
+    t->own++;
+    return t->raw.load(t->raw.ctx, ref, out);
+}
+
+/* Right after a restart every path starts at the root's page: the tree's
+   read of it (for the key it runs first) must not drop the other keys'
+   paths, which go on from the pages below it. */
+static void test_root_read_by_tree(void **state)
+{
+    zs_smt_ref_t root;
+    zs_store_t *s = build(&root);
+    char err[256];
+    zs_statedb_t *db = zs_statedb_new(s, 0, err, sizeof err);
+    assert_non_null(db);
+    gate_t g = {.raw = zs_statedb_loader(db)};
+    sem_init(&g.go, 0, 0);
+    zs_smt_loader_t gl = {&g, gated_load};
+    tree_loader_t tl = {zs_prefetch_new(&gl, 4096), zs_statedb_loader(db), 0};
+    assert_non_null(tl.pf);
+    zs_smt_loader_t tlo = {&tl, tree_load};
+    zs_smt_t *t = zs_smt_new(&root, &tlo, NULL);
+    enum { N = 100 };
+    zs_smt_cold_t cold[N];
+    assert_int_equal(zs_smt_cold(t, keys, N, cold, N), N);
+    for (int i = 0; i < N; i++) assert_int_equal(cold[i].depth, 0);
+    zs_prefetch_add(tl.pf, cold, N); /* the thread holds in its first read (key N - 1) */
+    zs_u256_t v, want;
+    assert_int_equal(zs_smt_get(t, &keys[0], &v), 0); /* the tree reads the root's page itself */
+    size_t own_first = tl.own;
+    sem_post(&g.go);
+    zs_prefetch_wait(tl.pf);
+    zs_prefetch_stats_t ps;
+    zs_prefetch_stats(tl.pf, &ps);
+    assert_int_equal(ps.dropped, 0);
+    assert_int_equal(ps.failed, 0);
+    for (int i = 1; i < N; i++) {
+        want = value_of((size_t)i, 0);
+        assert_int_equal(zs_smt_get(t, &keys[i], &v), 0);
+        assert_int_equal(zs_u256_cmp(&v, &want), 0);
+    }
+    zs_prefetch_stats(tl.pf, &ps);
+    print_message("tree's own reads %zu (%zu for key 0), thread read %lu, taken %lu\n", tl.own, own_first,
+                  (unsigned long)ps.read, (unsigned long)ps.taken);
+    assert_true(ps.taken >= N - 1);       /* at least each other key's leaf page */
+    assert_true(tl.own - own_first <= 2); /* the tree read next to nothing after key 0 */
+    zs_smt_delete(t);
+    zs_prefetch_free(tl.pf);
+    zs_statedb_free(db);
+    sem_destroy(&g.go);
+    zs_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_taken_and_equal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache_bound, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_root_read_by_tree, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

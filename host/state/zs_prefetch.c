@@ -19,6 +19,12 @@ typedef struct entry {
 #define KOFF offsetof(entry_t, key)
 #define QUEUE 4096 /* paths waiting */
 
+/* A path waiting; past: the tree has read its first page meanwhile. */
+typedef struct {
+    zs_smt_cold_t c;
+    int past;
+} path_t;
+
 struct zs_prefetch {
     pthread_t th;
     pthread_mutex_t mu;
@@ -29,7 +35,7 @@ struct zs_prefetch {
     size_t nslots, next;
     zs_hmap_t map;
     /* The paths waiting, in the order handed over. */
-    zs_smt_cold_t queue[QUEUE];
+    path_t queue[QUEUE];
     size_t count;
     int busy, stop;
     zs_prefetch_stats_t st;
@@ -82,9 +88,25 @@ static int cached_or_read(void *ctx, const zs_smt_ref_t *ref, zs_smt_page_t *out
     return e ? ZS_OK : pf->raw.load(pf->raw.ctx, ref, out);
 }
 
-/* Reads one path (the lock not held) and keeps its pages. */
-static void read_one(zs_prefetch_t *pf, const zs_smt_cold_t *c, zs_smt_page_t *pgs)
+/* A path whose first page the tree has read goes on from the page below
+   it (the first is parsed for the reference, not hashed or kept): 1, or 0
+   when nothing is left to read. */
+static int past_first(zs_prefetch_t *pf, zs_smt_cold_t *c, zs_smt_page_t *pg)
 {
+    if (pf->raw.load(pf->raw.ctx, &c->ref, pg)) return 0;
+    size_t x = zs_smt_page_exit(pg, c->depth, &c->key);
+    if (!x) return 0;
+    c->ref.ver = pg->node[x].ver;
+    memcpy(c->ref.hash, pg->node[x].hash, 32);
+    c->depth += ZS_SMT_PAGE_LEVELS;
+    return 1;
+}
+
+/* Reads one path (the lock not held) and keeps its pages. */
+static void read_one(zs_prefetch_t *pf, path_t *p, zs_smt_page_t *pgs)
+{
+    if (p->past && !past_first(pf, &p->c, pgs)) return;
+    const zs_smt_cold_t *c = &p->c;
     zs_smt_loader_t l = {pf, cached_or_read};
     zs_smt_ref_t refs[ZS_SMT_PATH_PAGES];
     int n = zs_smt_page_read_path(&l, &c->ref, c->depth, &c->key, ZS_SMT_PATH_PAGES, pgs, refs);
@@ -102,7 +124,7 @@ static void *run(void *arg)
     for (;;) {
         while (!pf->count && !pf->stop) pthread_cond_wait(&pf->work, &pf->mu);
         if (pf->stop) break;
-        zs_smt_cold_t c = pf->queue[--pf->count]; /* the newest first: see forget() */
+        path_t c = pf->queue[--pf->count]; /* the newest first: see forget() */
         pf->busy = 1;
         pthread_mutex_unlock(&pf->mu);
         if (pgs) read_one(pf, &c, pgs);
@@ -163,7 +185,7 @@ void zs_prefetch_add(zs_prefetch_t *pf, const zs_smt_cold_t *paths, size_t n)
             pf->st.dropped++;
             continue;
         }
-        pf->queue[pf->count++] = paths[i];
+        pf->queue[pf->count++] = (path_t){paths[i], 0};
     }
     pthread_cond_signal(&pf->work);
     pthread_mutex_unlock(&pf->mu);
@@ -173,13 +195,17 @@ void zs_prefetch_add(zs_prefetch_t *pf, const zs_smt_cold_t *paths, size_t n)
    over: reading the newest first, the thread starts where the tree will
    be last, and the two meet once instead of reading the same pages one
    after the other.  A page the tree reads itself takes the paths that
-   start there out of the queue. */
+   start there out of the queue: it reads the rest of its own key's path
+   with it, and below the top two levels of pages a page is on few keys'
+   paths.  In those two levels (the first pages read after a restart,
+   each on the paths of many keys) the paths go on from the page below. */
 static void forget(zs_prefetch_t *pf, const zs_smt_ref_t *ref)
 {
     size_t k = 0;
     for (size_t i = 0; i < pf->count; i++) {
-        const zs_smt_cold_t *c = &pf->queue[i];
-        if (c->ref.ver != ref->ver || memcmp(c->ref.hash, ref->hash, 32)) pf->queue[k++] = *c;
+        path_t *p = &pf->queue[i];
+        if (p->c.ref.ver != ref->ver || memcmp(p->c.ref.hash, ref->hash, 32)) pf->queue[k++] = *p;
+        else if (p->c.depth < 2 * ZS_SMT_PAGE_LEVELS && !p->past) pf->queue[k++] = (path_t){p->c, 1};
     }
     pf->st.dropped += pf->count - k;
     pf->count = k;
