@@ -221,6 +221,7 @@ int zs_prefetch_take(zs_prefetch_t *pf, const zs_smt_ref_t *ref, zs_smt_page_t *
         e->used = 0;
         pf->st.taken++;
     } else {
+        pf->st.missed++;
         forget(pf, ref);
     }
     pthread_mutex_unlock(&pf->mu);

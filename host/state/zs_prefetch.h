@@ -39,6 +39,7 @@ typedef struct {
     uint64_t failed;  /* paths whose read or check failed */
     uint64_t read;    /* pages read, hashed and kept */
     uint64_t taken;   /* pages the tree took */
+    uint64_t missed;  /* pages the tree asked for and read itself */
     uint64_t evicted; /* pages that left the cache untaken */
 } zs_prefetch_stats_t;
 

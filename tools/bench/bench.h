@@ -129,6 +129,9 @@ void bench_erc20_loop(void);
    (transactions per second, the node's statistics before and after). */
 #include "host/node/zs_node.h"
 #define BENCH_RAW_MAX 256
+/* The configuration bench_node_open uses (zkseqd's defaults where they
+   matter: the prefetch thread), for a node opened again on dir. */
+void bench_node_cfg(zs_node_cfg_t *c, const char *dir, const zs_genesis_t *genesis, size_t pool);
 /* A node over a scratch directory (dir), paused, with genesis and a pool of
    pool transactions; NULL (with a note) when it cannot open. */
 zs_node_t *bench_node_open(const bench_opts_t *o, const char *suite, const zs_genesis_t *genesis, size_t pool,
@@ -137,6 +140,7 @@ void bench_node_close(zs_node_t *node, const char *dir);
 double bench_admit(zs_node_t *node, uint8_t (*raw)[BENCH_RAW_MAX], size_t *len, size_t n, size_t *refused);
 double bench_sequence(zs_node_t *node, size_t expect, zs_node_stats_t *s0, zs_node_stats_t *s1);
 void bench_ingress(const bench_opts_t *o);
+void bench_restart(const bench_opts_t *o);
 void bench_l1gas(const bench_opts_t *o);
 void bench_card(const bench_opts_t *o);
 void bench_evm(const bench_opts_t *o);

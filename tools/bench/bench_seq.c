@@ -91,6 +91,15 @@ static void free_load(load_t *l)
     free(l->len);
 }
 
+void bench_node_cfg(zs_node_cfg_t *c, const char *dir, const zs_genesis_t *genesis, size_t pool)
+{
+    *c = (zs_node_cfg_t){.datadir = dir, .chain_id = 1001, .genesis = genesis, .pool_max_txs = pool, .paused = 1,
+                         .prefetch_pages = 4096}; /* state.prefetch_pages, as zkseqd runs */
+    memset(c->coinbase, 0xcb, 20);
+    c->min_gas_price = zs_u256_from_u64(1000000000);
+    zs_batch_policy_defaults(&c->batch);
+}
+
 zs_node_t *bench_node_open(const bench_opts_t *o, const char *suite, const zs_genesis_t *genesis, size_t pool,
                            char *dir, size_t dircap)
 {
@@ -99,11 +108,8 @@ zs_node_t *bench_node_open(const bench_opts_t *o, const char *suite, const zs_ge
         bench_note(suite, "cannot create a scratch directory");
         return NULL;
     }
-    zs_node_cfg_t c = {.datadir = dir, .chain_id = 1001, .genesis = genesis, .pool_max_txs = pool, .paused = 1,
-                       .prefetch_pages = 4096}; /* state.prefetch_pages, as zkseqd runs */
-    memset(c.coinbase, 0xcb, 20);
-    c.min_gas_price = zs_u256_from_u64(1000000000);
-    zs_batch_policy_defaults(&c.batch);
+    zs_node_cfg_t c;
+    bench_node_cfg(&c, dir, genesis, pool);
     char err[256];
     zs_node_t *node = zs_node_open(&c, err, sizeof err);
     if (!node) {

@@ -1,7 +1,7 @@
 /* zkseq-bench: reproducible benchmarks, each against a reference measured in
    the same run.  Prints a table; writes JSON (default build/bench/results.json).
      zkseq-bench [--quick] [--seconds S] [--json FILE] [--accounts N] [--tmpdir DIR] [--l1 FILE,..] [--hold S] [SUITE...]
-   Suites: keccak poseidon recover state seq rpc ingress l1gas card evm erc20 blob replica latency (default: all;
+   Suites: keccak poseidon recover state seq restart rpc ingress l1gas card evm erc20 blob replica latency (default: all;
    l1gas needs --l1, the devnet address files tools/bench/run writes). */
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +23,7 @@ static const suite_t suites[] = {
     {"recover", bench_recover},
     {"state", bench_state},
     {"seq", bench_seq},
+    {"restart", bench_restart},
     {"rpc", bench_rpc},
     {"ingress", bench_ingress},
     {"l1gas", bench_l1gas},
