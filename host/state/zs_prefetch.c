@@ -25,6 +25,16 @@ typedef struct {
     int past;
 } path_t;
 
+/* A page the tree read itself (the last SEEN of them). */
+typedef struct {
+    void *link;
+    uint64_t key[5];
+    int used;
+} seen_t;
+
+#define SEEN_KOFF offsetof(seen_t, key)
+#define SEEN 4096
+
 struct zs_prefetch {
     pthread_t th;
     pthread_mutex_t mu;
@@ -37,9 +47,22 @@ struct zs_prefetch {
     /* The paths waiting, in the order handed over. */
     path_t queue[QUEUE];
     size_t count;
+    seen_t *seen;
+    size_t seen_next;
+    zs_hmap_t seen_map;
     int busy, stop;
     zs_prefetch_stats_t st;
 };
+
+/* Copies a page's n nodes only (a page deep in the tree holds a few of
+   its 31). */
+static void page_copy(zs_smt_page_t *dst, const zs_smt_page_t *src)
+{
+    dst->n = src->n;
+    dst->permutations = src->permutations;
+    dst->hashed = src->hashed;
+    memcpy(dst->node, src->node, src->n * sizeof src->node[0]);
+}
 
 static void ref_key(const zs_smt_ref_t *ref, uint64_t key[5])
 {
@@ -66,7 +89,7 @@ static void keep(zs_prefetch_t *pf, const zs_smt_ref_t *ref, const zs_smt_page_t
         pf->st.evicted++;
     }
     ref_key(ref, e->key);
-    e->page = *pg;
+    page_copy(&e->page, pg);
     e->used = 1;
     if (zs_hmap_put(&pf->map, e, KOFF)) {
         e->used = 0; /* the map could not grow: not kept */
@@ -83,7 +106,7 @@ static int cached_or_read(void *ctx, const zs_smt_ref_t *ref, zs_smt_page_t *out
     zs_prefetch_t *pf = ctx;
     pthread_mutex_lock(&pf->mu);
     entry_t *e = find(pf, ref);
-    if (e) *out = e->page;
+    if (e) page_copy(out, &e->page);
     pthread_mutex_unlock(&pf->mu);
     return e ? ZS_OK : pf->raw.load(pf->raw.ctx, ref, out);
 }
@@ -116,6 +139,42 @@ static void read_one(zs_prefetch_t *pf, path_t *p, zs_smt_page_t *pgs)
     pthread_mutex_unlock(&pf->mu);
 }
 
+/* The tree meets the paths it is handed in the order they were handed
+   over: reading the newest first, the thread starts where the tree will
+   be last, and the two meet once instead of reading the same pages one
+   after the other.  The pages the tree reads itself (the last SEEN of
+   them) are noted here, a map lookup, so that the tree's miss costs no
+   walk over the queue (the lock held)... */
+static void tree_read(zs_prefetch_t *pf, const zs_smt_ref_t *ref)
+{
+    uint64_t key[5];
+    ref_key(ref, key);
+    if (zs_hmap_get(&pf->seen_map, key, sizeof key, SEEN_KOFF)) return;
+    seen_t *e = &pf->seen[pf->seen_next];
+    if (e->used) zs_hmap_del(&pf->seen_map, e, SEEN_KOFF);
+    memcpy(e->key, key, sizeof key);
+    e->used = !zs_hmap_put(&pf->seen_map, e, SEEN_KOFF);
+    pf->seen_next = (pf->seen_next + 1) % SEEN;
+}
+
+/* ...and a path that starts at one is dropped: the tree read the rest of
+   its own key's path with it, and below the top two levels of pages a
+   page is on few keys' paths.  In those two levels (the first pages read
+   after a restart, each on the paths of many keys) the path goes on from
+   the page below.  1 when p is dropped (the lock held). */
+static int skip(zs_prefetch_t *pf, path_t *p)
+{
+    uint64_t key[5];
+    ref_key(&p->c.ref, key);
+    if (!zs_hmap_get(&pf->seen_map, key, sizeof key, SEEN_KOFF)) return 0;
+    if (p->c.depth < 2 * ZS_SMT_PAGE_LEVELS && !p->past) {
+        p->past = 1;
+        return 0;
+    }
+    pf->st.dropped++;
+    return 1;
+}
+
 static void *run(void *arg)
 {
     zs_prefetch_t *pf = arg;
@@ -124,13 +183,15 @@ static void *run(void *arg)
     for (;;) {
         while (!pf->count && !pf->stop) pthread_cond_wait(&pf->work, &pf->mu);
         if (pf->stop) break;
-        path_t c = pf->queue[--pf->count]; /* the newest first: see forget() */
-        pf->busy = 1;
-        pthread_mutex_unlock(&pf->mu);
-        if (pgs) read_one(pf, &c, pgs);
-        pthread_mutex_lock(&pf->mu);
-        if (!pgs) pf->st.failed++;
-        pf->busy = 0;
+        path_t c = pf->queue[--pf->count]; /* the newest first: see tree_read() */
+        if (!skip(pf, &c)) {
+            pf->busy = 1;
+            pthread_mutex_unlock(&pf->mu);
+            if (pgs) read_one(pf, &c, pgs);
+            pthread_mutex_lock(&pf->mu);
+            if (!pgs) pf->st.failed++;
+            pf->busy = 0;
+        }
         if (!pf->count) pthread_cond_broadcast(&pf->idle);
     }
     pthread_mutex_unlock(&pf->mu);
@@ -145,17 +206,20 @@ zs_prefetch_t *zs_prefetch_new(const zs_smt_loader_t *loader, size_t max_pages)
     pf->raw = *loader;
     pf->nslots = max_pages ? max_pages : 1;
     pf->slots = calloc(pf->nslots, sizeof *pf->slots);
+    pf->seen = calloc(SEEN, sizeof *pf->seen);
     pthread_mutex_init(&pf->mu, NULL);
     pthread_cond_init(&pf->work, NULL);
     pthread_cond_init(&pf->idle, NULL);
-    if (!pf->slots || pthread_create(&pf->th, NULL, run, pf)) {
+    if (!pf->slots || !pf->seen || pthread_create(&pf->th, NULL, run, pf)) {
         free(pf->slots);
+        free(pf->seen);
         pthread_mutex_destroy(&pf->mu);
         pthread_cond_destroy(&pf->work);
         pthread_cond_destroy(&pf->idle);
         free(pf);
         return NULL;
     }
+    pthread_setname_np(pf->th, "zs-prefetch");
     return pf;
 }
 
@@ -171,7 +235,9 @@ void zs_prefetch_free(zs_prefetch_t *pf)
     pthread_cond_destroy(&pf->work);
     pthread_cond_destroy(&pf->idle);
     free(pf->map.b);
+    free(pf->seen_map.b);
     free(pf->slots);
+    free(pf->seen);
     free(pf);
 }
 
@@ -191,38 +257,18 @@ void zs_prefetch_add(zs_prefetch_t *pf, const zs_smt_cold_t *paths, size_t n)
     pthread_mutex_unlock(&pf->mu);
 }
 
-/* The tree meets the paths it is handed in the order they were handed
-   over: reading the newest first, the thread starts where the tree will
-   be last, and the two meet once instead of reading the same pages one
-   after the other.  A page the tree reads itself takes the paths that
-   start there out of the queue: it reads the rest of its own key's path
-   with it, and below the top two levels of pages a page is on few keys'
-   paths.  In those two levels (the first pages read after a restart,
-   each on the paths of many keys) the paths go on from the page below. */
-static void forget(zs_prefetch_t *pf, const zs_smt_ref_t *ref)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < pf->count; i++) {
-        path_t *p = &pf->queue[i];
-        if (p->c.ref.ver != ref->ver || memcmp(p->c.ref.hash, ref->hash, 32)) pf->queue[k++] = *p;
-        else if (p->c.depth < 2 * ZS_SMT_PAGE_LEVELS && !p->past) pf->queue[k++] = (path_t){p->c, 1};
-    }
-    pf->st.dropped += pf->count - k;
-    pf->count = k;
-}
-
 int zs_prefetch_take(zs_prefetch_t *pf, const zs_smt_ref_t *ref, zs_smt_page_t *out)
 {
     pthread_mutex_lock(&pf->mu);
     entry_t *e = find(pf, ref);
     if (e) {
-        *out = e->page;
+        page_copy(out, &e->page);
         zs_hmap_del(&pf->map, e, KOFF);
         e->used = 0;
         pf->st.taken++;
     } else {
         pf->st.missed++;
-        forget(pf, ref);
+        tree_read(pf, ref);
     }
     pthread_mutex_unlock(&pf->mu);
     return e != NULL;
