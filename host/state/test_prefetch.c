@@ -2,8 +2,9 @@
    it reads ahead are the ones the tree then takes instead of reading them
    itself, values and roots are those of a state without it, a damaged row
    is still refused (the prefetch fails, the tree's own read says why), its
-   cache keeps to its size, and a page the tree reads itself right after a
-   restart does not drop the other keys' paths. */
+   cache keeps to its size, a page the tree reads itself right after a
+   restart does not drop the other keys' paths, and a full queue drops its
+   oldest paths. */
 #include "tests/support/zs_test.h"
 
 #include <semaphore.h>
@@ -282,6 +283,46 @@ static void test_root_read_by_tree(void **state)
     zs_store_close(s);
 }
 
+/* More paths than the queue holds (4,096), the thread held in its first
+   read: the oldest go, counted, and the rest are read (or fail, for rows
+   that are not there). */
+static void test_queue_full(void **state)
+{
+    zs_smt_ref_t root;
+    zs_store_t *s = build(&root);
+    char err[256];
+    zs_statedb_t *db = zs_statedb_new(s, 0, err, sizeof err);
+    assert_non_null(db);
+    gate_t g = {.raw = zs_statedb_loader(db)};
+    sem_init(&g.go, 0, 0);
+    zs_smt_loader_t gl = {&g, gated_load}, raw = zs_statedb_loader(db);
+    zs_prefetch_t *pf = zs_prefetch_new(&gl, 16);
+    zs_smt_t *t = zs_smt_new(&root, &raw, NULL);
+    static zs_smt_cold_t cold[ACCOUNTS];
+    assert_int_equal(zs_smt_cold(t, keys, ACCOUNTS, cold, ACCOUNTS), ACCOUNTS);
+    /* 3,000 paths, then 2,000 to rows that do not exist (each fails): the
+       oldest of the first go. */
+    zs_prefetch_add(pf, cold, ACCOUNTS);
+    for (size_t i = 0; i < 2000; i++) cold[i].ref.ver = UINT64_MAX - i;
+    zs_prefetch_add(pf, cold, 2000);
+    zs_prefetch_stats_t ps;
+    zs_prefetch_stats(pf, &ps);
+    assert_int_equal(ps.asked, ACCOUNTS + 2000);
+    /* 4,096 wait, one is in the thread's hands (taken before or after the
+       queue filled). */
+    assert_true(ps.dropped == ACCOUNTS + 2000 - 4096 || ps.dropped == ACCOUNTS + 2000 - 4097);
+    sem_post(&g.go);
+    zs_prefetch_wait(pf);
+    zs_prefetch_stats(pf, &ps);
+    assert_int_equal(ps.failed, 2000); /* every newer path was kept */
+    assert_true(ps.read > 16);
+    zs_smt_delete(t);
+    zs_prefetch_free(pf);
+    zs_statedb_free(db);
+    sem_destroy(&g.go);
+    zs_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -289,6 +330,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_damaged_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_root_read_by_tree, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_full, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

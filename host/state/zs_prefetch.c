@@ -44,9 +44,10 @@ struct zs_prefetch {
     entry_t *slots;
     size_t nslots, next;
     zs_hmap_t map;
-    /* The paths waiting, in the order handed over. */
+    /* The paths waiting, a ring in the order handed over (head: the
+       oldest); the thread takes the newest. */
     path_t queue[QUEUE];
-    size_t count;
+    size_t head, count;
     seen_t *seen;
     size_t seen_next;
     zs_hmap_t seen_map;
@@ -183,7 +184,7 @@ static void *run(void *arg)
     for (;;) {
         while (!pf->count && !pf->stop) pthread_cond_wait(&pf->work, &pf->mu);
         if (pf->stop) break;
-        path_t c = pf->queue[--pf->count]; /* the newest first: see tree_read() */
+        path_t c = pf->queue[(pf->head + --pf->count) % QUEUE]; /* the newest first: see tree_read() */
         if (!skip(pf, &c)) {
             pf->busy = 1;
             pthread_mutex_unlock(&pf->mu);
@@ -247,11 +248,12 @@ void zs_prefetch_add(zs_prefetch_t *pf, const zs_smt_cold_t *paths, size_t n)
     pthread_mutex_lock(&pf->mu);
     for (size_t i = 0; i < n; i++) {
         pf->st.asked++;
-        if (pf->count == QUEUE) {
+        if (pf->count == QUEUE) { /* full: the oldest path goes */
+            pf->head = (pf->head + 1) % QUEUE;
+            pf->count--;
             pf->st.dropped++;
-            continue;
         }
-        pf->queue[pf->count++] = (path_t){paths[i], 0};
+        pf->queue[(pf->head + pf->count++) % QUEUE] = (path_t){paths[i], 0};
     }
     pthread_cond_signal(&pf->work);
     pthread_mutex_unlock(&pf->mu);

@@ -13,8 +13,8 @@
    it reads, so a damaged row still never reaches the tree; a prefetch that
    fails (a missing or damaged row) is dropped and counted, and the tree's
    own read then fails as it did.  Pages nobody takes leave the cache
-   oldest first; a path that finds the queue full is dropped (a prefetch
-   is advice: the tree reads what it lacks).  The thread reads the paths
+   oldest first; a full queue drops its oldest path (a prefetch is
+   advice: the tree reads what it lacks).  The thread reads the paths
    handed over last first, so that it and the tree, which meets them in
    the order they were handed over, meet once instead of reading the same
    pages one after the other; a page the tree reads itself drops the
@@ -34,8 +34,8 @@ typedef struct zs_prefetch zs_prefetch_t;
 
 typedef struct {
     uint64_t asked;   /* paths handed over */
-    uint64_t dropped; /* paths dropped: the queue was full, or the tree
-                         read their first page itself meanwhile */
+    uint64_t dropped; /* paths dropped: the oldest of a full queue, or the
+                         tree read their first page itself meanwhile */
     uint64_t failed;  /* paths whose read or check failed */
     uint64_t read;    /* pages read, hashed and kept */
     uint64_t taken;   /* pages the tree took */
