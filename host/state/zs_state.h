@@ -59,7 +59,7 @@ ZS_MUST_USE int zs_state_prefetch_keys(zs_state_t *st, const uint8_t (*addrs)[20
 /* zs_state_prefetch_paths hands the prefetcher (if any) the paths of keys
    that leave the nodes in memory; the reads happen on its thread. */
 void zs_state_prefetch_paths(zs_state_t *st, const zs_smt_key_t *keys, size_t n);
-/* The prefetcher's figures (zeros without one); zs_state_prefetch_wait
+/* The prefetcher's figures (zeros without one; any thread); zs_state_prefetch_wait
    returns once it has read every path handed over so far. */
 void zs_state_prefetch_stats(zs_state_t *st, zs_prefetch_stats_t *out);
 void zs_state_prefetch_wait(zs_state_t *st);
