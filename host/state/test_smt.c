@@ -464,7 +464,7 @@ static void run_random(uint64_t seed, int small, int steps, int per_commit)
         /* Every 50 steps, reopen from the store: the lazily loaded tree must
            behave the same. */
         if (step % 50 == 49) {
-            zs_smt_loader_t loader = {&st, store_load};
+            zs_smt_loader_t loader = {.ctx = &st, .load = store_load};
             zs_smt_t *t2 = zs_smt_new(&rref, &loader, NULL);
             assert_non_null(t2);
             zs_smt_delete(t);
@@ -634,7 +634,7 @@ static void test_refusals(void **state)
     assert_null(zs_smt_new(&root, NULL, NULL)); /* a root without a store */
     /* A store that lacks the root: errors, then refuses everything. */
     store_t st = {calloc(16, sizeof(slot_t)), 16, 0};
-    zs_smt_loader_t loader = {&st, store_load};
+    zs_smt_loader_t loader = {.ctx = &st, .load = store_load};
     zs_smt_t *t2 = zs_smt_new(&root, &loader, NULL);
     assert_int_equal(zs_smt_get(t2, &k, &got), ZS_ERR_NOTFOUND);
     assert_int_equal(zs_smt_set(t2, &k, &v), ZS_ERR_STATE);
@@ -668,7 +668,7 @@ static void test_refusals(void **state)
                     break;
                 }
         }
-        zs_smt_t *t4 = zs_smt_new(&r3, &(zs_smt_loader_t){&s2, store_load}, NULL);
+        zs_smt_t *t4 = zs_smt_new(&r3, &(zs_smt_loader_t){.ctx = &s2, .load = store_load}, NULL);
         int bad = 0;
         for (int i = 0; i < 200; i++) {
             zs_u256_t g;

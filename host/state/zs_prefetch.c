@@ -18,6 +18,7 @@ typedef struct entry {
 
 #define KOFF offsetof(entry_t, key)
 #define QUEUE 4096 /* paths waiting */
+#define BATCH 16   /* paths read together */
 
 /* A path waiting; past: the tree has read its first page meanwhile. */
 typedef struct {
@@ -100,18 +101,6 @@ static void keep(zs_prefetch_t *pf, const zs_smt_ref_t *ref, const zs_smt_page_t
     pf->st.read++;
 }
 
-/* The thread's loader: a page it holds already (hashed, so not hashed
-   again), else the plain reader's. */
-static int cached_or_read(void *ctx, const zs_smt_ref_t *ref, zs_smt_page_t *out)
-{
-    zs_prefetch_t *pf = ctx;
-    pthread_mutex_lock(&pf->mu);
-    entry_t *e = find(pf, ref);
-    if (e) page_copy(out, &e->page);
-    pthread_mutex_unlock(&pf->mu);
-    return e ? ZS_OK : pf->raw.load(pf->raw.ctx, ref, out);
-}
-
 /* A path whose first page the tree has read goes on from the page below
    it (the first is parsed for the reference, not hashed or kept): 1, or 0
    when nothing is left to read. */
@@ -126,17 +115,88 @@ static int past_first(zs_prefetch_t *pf, zs_smt_cold_t *c, zs_smt_page_t *pg)
     return 1;
 }
 
-/* Reads one path (the lock not held) and keeps its pages. */
-static void read_one(zs_prefetch_t *pf, path_t *p, zs_smt_page_t *pgs)
-{
-    if (p->past && !past_first(pf, &p->c, pgs)) return;
-    const zs_smt_cold_t *c = &p->c;
-    zs_smt_loader_t l = {pf, cached_or_read};
+/* A path being read: where its next page is, the pages so far. */
+typedef struct {
+    zs_smt_cold_t at;
     zs_smt_ref_t refs[ZS_SMT_PATH_PAGES];
-    int n = zs_smt_page_read_path(&l, &c->ref, c->depth, &c->key, ZS_SMT_PATH_PAGES, pgs, refs);
+    zs_smt_page_t *pgs;
+    int n, live, failed;
+} walk_t;
+
+/* The next page of each live walk (the lock not held): from the cache, or
+   read, all at once when the loader reads many. */
+static void next_pages(zs_prefetch_t *pf, walk_t *w, size_t nw)
+{
+    zs_smt_ref_t refs[BATCH];
+    zs_smt_page_t *outs[BATCH];
+    int rcs[BATCH];
+    size_t who[BATCH], m = 0;
     pthread_mutex_lock(&pf->mu);
-    if (n < 0) pf->st.failed++;
-    for (int k = 0; k < n; k++) keep(pf, &refs[k], &pgs[k]);
+    for (size_t i = 0; i < nw; i++) {
+        if (!w[i].live) continue;
+        entry_t *e = find(pf, &w[i].at.ref);
+        if (e) {
+            page_copy(&w[i].pgs[w[i].n], &e->page);
+            rcs[m] = ZS_OK;
+        } else {
+            rcs[m] = 1; /* to read */
+        }
+        refs[m] = w[i].at.ref;
+        outs[m] = &w[i].pgs[w[i].n];
+        who[m++] = i;
+    }
+    pthread_mutex_unlock(&pf->mu);
+    zs_smt_ref_t rr[BATCH];
+    zs_smt_page_t *ro[BATCH];
+    int rrc[BATCH];
+    size_t k = 0, map[BATCH];
+    for (size_t j = 0; j < m; j++)
+        if (rcs[j] == 1) rr[k] = refs[j], ro[k] = outs[j], map[k++] = j;
+    if (k && pf->raw.load_many) pf->raw.load_many(pf->raw.ctx, rr, k, ro, rrc);
+    for (size_t q = 0; q < k; q++) rcs[map[q]] = pf->raw.load_many ? rrc[q] : pf->raw.load(pf->raw.ctx, &rr[q], ro[q]);
+    for (size_t j = 0; j < m; j++) {
+        walk_t *x = &w[who[j]];
+        if (rcs[j]) { /* as zs_smt_page_read_path: the path fails */
+            x->live = 0;
+            x->failed = 1;
+            continue;
+        }
+        x->refs[x->n] = x->at.ref;
+        size_t exit = zs_smt_page_exit(&x->pgs[x->n], x->at.depth, &x->at.key);
+        x->n++;
+        if (!exit || x->n == ZS_SMT_PATH_PAGES) {
+            x->live = 0;
+            continue;
+        }
+        x->at.ref.ver = x->pgs[x->n - 1].node[exit].ver;
+        memcpy(x->at.ref.hash, x->pgs[x->n - 1].node[exit].hash, 32);
+        x->at.depth += ZS_SMT_PAGE_LEVELS;
+    }
+}
+
+/* Reads paths (the lock not held) a level of all of them at a time, hashes
+   their pages together and checks each against the hash its parent names
+   (as zs_smt_page_read_path does for one), and keeps the pages of those
+   that pass. */
+static void read_paths(zs_prefetch_t *pf, path_t *p, size_t np, zs_smt_page_t *pool)
+{
+    walk_t w[BATCH];
+    zs_smt_page_t *all[BATCH * ZS_SMT_PATH_PAGES];
+    for (size_t i = 0; i < np; i++) {
+        w[i] = (walk_t){.at = p[i].c, .pgs = pool + i * ZS_SMT_PATH_PAGES, .live = 1};
+        if (p[i].past && !past_first(pf, &w[i].at, w[i].pgs)) w[i].live = 0;
+    }
+    for (int level = 0; level < ZS_SMT_PATH_PAGES; level++) next_pages(pf, w, np);
+    size_t na = 0;
+    for (size_t i = 0; i < np; i++)
+        for (int k = 0; k < w[i].n && !w[i].failed; k++) all[na++] = &w[i].pgs[k];
+    zs_smt_page_hash_many(all, na);
+    pthread_mutex_lock(&pf->mu);
+    for (size_t i = 0; i < np; i++) {
+        for (int k = 0; k < w[i].n && !w[i].failed; k++) w[i].failed = memcmp(w[i].pgs[k].node[0].hash, w[i].refs[k].hash, 32) != 0;
+        if (w[i].failed) pf->st.failed++;
+        for (int k = 0; k < w[i].n && !w[i].failed; k++) keep(pf, &w[i].refs[k], &w[i].pgs[k]);
+    }
     pthread_mutex_unlock(&pf->mu);
 }
 
@@ -179,24 +239,29 @@ static int skip(zs_prefetch_t *pf, path_t *p)
 static void *run(void *arg)
 {
     zs_prefetch_t *pf = arg;
-    zs_smt_page_t *pgs = malloc(ZS_SMT_PATH_PAGES * sizeof *pgs);
+    zs_smt_page_t *pool = malloc(BATCH * ZS_SMT_PATH_PAGES * sizeof *pool);
     pthread_mutex_lock(&pf->mu);
     for (;;) {
         while (!pf->count && !pf->stop) pthread_cond_wait(&pf->work, &pf->mu);
         if (pf->stop) break;
-        path_t c = pf->queue[(pf->head + --pf->count) % QUEUE]; /* the newest first: see tree_read() */
-        if (!skip(pf, &c)) {
+        path_t batch[BATCH];
+        size_t np = 0;
+        while (np < BATCH && pf->count) { /* the newest first: see tree_read() */
+            batch[np] = pf->queue[(pf->head + --pf->count) % QUEUE];
+            if (!skip(pf, &batch[np])) np++;
+        }
+        if (np) {
             pf->busy = 1;
             pthread_mutex_unlock(&pf->mu);
-            if (pgs) read_one(pf, &c, pgs);
+            if (pool) read_paths(pf, batch, np, pool);
             pthread_mutex_lock(&pf->mu);
-            if (!pgs) pf->st.failed++;
+            if (!pool) pf->st.failed += np;
             pf->busy = 0;
         }
         if (!pf->count) pthread_cond_broadcast(&pf->idle);
     }
     pthread_mutex_unlock(&pf->mu);
-    free(pgs);
+    free(pool);
     return NULL;
 }
 

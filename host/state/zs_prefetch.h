@@ -4,9 +4,11 @@
    The tree's owner hands it where keys' paths leave the nodes in memory
    (zs_smt_cold: the transactions' accounts, before they run); the thread
    reads that page and those below it on each key's path through a loader
-   (RocksDB reads, safe on any thread), hashes them together and checks
-   each against the hash its parent names (zs_smt_page_read_path, as the
-   tree does), and keeps them by reference in a cache of max_pages pages.
+   (RocksDB reads, safe on any thread), 16 paths at a time a level of all
+   of them per batched read (the loader's load_many: RocksDB's MultiGet),
+   hashes their pages together and checks each against the hash its parent
+   names (as zs_smt_page_read_path does for the tree), and keeps them by
+   reference in a cache of max_pages pages.
    The tree's loader takes a page from the cache, marked hashed, before it
    reads one itself: the read, the parse and the hashing left the tree's
    thread.  A page in the cache has been checked as the tree checks a page

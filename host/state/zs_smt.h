@@ -110,6 +110,8 @@ typedef struct {
        loader that hands over a page it has hashed and checked against ref
        itself marks it hashed (host/state/zs_prefetch). */
     int (*load)(void *ctx, const zs_smt_ref_t *ref, zs_smt_page_t *out);
+    /* May be NULL: load for n pages in one go, each result in rcs[i]. */
+    void (*load_many)(void *ctx, const zs_smt_ref_t *refs, size_t n, zs_smt_page_t *const *outs, int *rcs);
 } zs_smt_loader_t;
 
 #define ZS_SMT_PATH_PAGES 8 /* pages of one path read, then hashed, together */

@@ -220,7 +220,7 @@ zs_state_t *zs_state_open(zs_store_t *store, const zs_state_opts_t *o, char *err
         st->has_hasher = 1;
     }
     zs_smt_ref_t root = {0};
-    zs_smt_loader_t loader = {st, load_page};
+    zs_smt_loader_t loader = {.ctx = st, .load = load_page};
     if (st->db) {
         zs_statedb_latest(st->db, NULL, &root);
         st->raw = zs_statedb_loader(st->db);
@@ -264,7 +264,7 @@ int zs_state_discard(zs_state_t *st, const zs_smt_ref_t *root)
 {
     if (!st->db)
         return ZS_ERR_UNSUPPORTED; /* memory only: the tree holds the only copy */
-    zs_smt_loader_t loader = {st, load_page};
+    zs_smt_loader_t loader = {.ctx = st, .load = load_page};
     zs_smt_t *t = zs_smt_new(root, &loader, st->has_hasher ? &st->hasher : NULL);
     if (!t)
         return ZS_ERR_NOMEM;

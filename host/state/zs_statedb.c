@@ -92,9 +92,36 @@ static int loader_cb(void *ctx, const zs_smt_ref_t *ref, zs_smt_page_t *out)
     return read_page(ctx, ref, out);
 }
 
+/* The same for several pages, in one batched read of the store. */
+static void loader_many_cb(void *ctx, const zs_smt_ref_t *refs, size_t n, zs_smt_page_t *const *outs, int *rcs)
+{
+    enum { MAXN = 32 };
+    zs_statedb_t *db = ctx;
+    uint8_t keys[MAXN][ZS_STATEDB_KEY], rows[MAXN][ZS_SMT_PAGE_ROW_MAX + 1];
+    const void *kp[MAXN];
+    void *rp[MAXN];
+    size_t klens[MAXN], lens[MAXN];
+    for (size_t base = 0; base < n; base += MAXN) {
+        size_t m = n - base < MAXN ? n - base : MAXN;
+        for (size_t i = 0; i < m; i++) {
+            ref_bytes(&refs[base + i], keys[i]);
+            kp[i] = keys[i];
+            rp[i] = rows[i];
+            klens[i] = ZS_STATEDB_KEY;
+        }
+        int *rc = rcs + base;
+        if (zs_store_get_many(db->store, ZS_CF_SMT_NODES, m, kp, klens, rp, sizeof rows[0], lens, rc))
+            for (size_t i = 0; i < m; i++) rc[i] = ZS_ERR_IO;
+        for (size_t i = 0; i < m; i++) {
+            if (rc[i] == ZS_ERR_FULL) rc[i] = ZS_ERR_CORRUPT;
+            if (!rc[i]) rc[i] = zs_smt_page_parse(rows[i], lens[i], outs[base + i]);
+        }
+    }
+}
+
 zs_smt_loader_t zs_statedb_loader(zs_statedb_t *db)
 {
-    zs_smt_loader_t l = {db, loader_cb};
+    zs_smt_loader_t l = {db, loader_cb, loader_many_cb};
     return l;
 }
 

@@ -232,6 +232,37 @@ int zs_store_get(zs_store_t *s, int cf, const void *key, size_t klen, void *out,
     return rc;
 }
 
+int zs_store_get_many(zs_store_t *s, int cf, size_t n, const void *const *keys, const size_t *klens,
+                      void *const *outs, size_t cap, size_t *lens, int *rcs)
+{
+    enum { MAXN = 64 };
+    if (cf < 0 || cf >= s->ncf) return ZS_ERR_INVAL;
+    for (size_t base = 0; base < n; base += MAXN) {
+        size_t m = n - base < MAXN ? n - base : MAXN;
+        rocksdb_pinnableslice_t *vals[MAXN];
+        char *errs[MAXN];
+        rocksdb_batched_multi_get_cf(s->db, s->ro, s->cf[cf], m, (const char *const *)(keys + base), klens + base, vals,
+                                     errs, 0);
+        for (size_t i = 0; i < m; i++) {
+            size_t vlen = 0, k = base + i;
+            const char *v = vals[i] ? rocksdb_pinnableslice_value(vals[i], &vlen) : NULL;
+            if (errs[i]) {
+                set_err(s, "read", errs[i]);
+                rcs[k] = classify(errs[i]);
+                free(errs[i]);
+            } else if (!v) {
+                rcs[k] = ZS_ERR_NOTFOUND;
+            } else {
+                lens[k] = vlen;
+                rcs[k] = vlen > cap ? ZS_ERR_FULL : ZS_OK;
+                if (vlen <= cap) memcpy(outs[k], v, vlen);
+            }
+            if (vals[i]) rocksdb_pinnableslice_destroy(vals[i]);
+        }
+    }
+    return ZS_OK;
+}
+
 zs_store_batch_t *zs_store_batch_new(zs_store_t *s)
 {
     zs_store_batch_t *b = calloc(1, sizeof *b);

@@ -48,6 +48,14 @@ void zs_store_close(zs_store_t *s);
 ZS_MUST_USE int zs_store_get(zs_store_t *s, int cf, const void *key, size_t klen, void *out, size_t cap,
                              size_t *len);
 
+/* zs_store_get_many reads n keys of family cf in one batched lookup
+   (RocksDB's MultiGet: the lookups share their walk through the memtables
+   and files): key i's value into outs[i][0..cap), its length into lens[i]
+   and its result (as zs_store_get's) into rcs[i].  Returns 0, or
+   ZS_ERR_INVAL for a family that is not there. */
+ZS_MUST_USE int zs_store_get_many(zs_store_t *s, int cf, size_t n, const void *const *keys, const size_t *klens,
+                                  void *const *outs, size_t cap, size_t *lens, int *rcs);
+
 /* A batch is bound to the store it will be written to. */
 zs_store_batch_t *zs_store_batch_new(zs_store_t *s);
 void zs_store_batch_free(zs_store_batch_t *b);
