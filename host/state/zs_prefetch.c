@@ -193,7 +193,8 @@ static void read_paths(zs_prefetch_t *pf, path_t *p, size_t np, zs_smt_page_t *p
     zs_smt_page_hash_many(all, na);
     pthread_mutex_lock(&pf->mu);
     for (size_t i = 0; i < np; i++) {
-        for (int k = 0; k < w[i].n && !w[i].failed; k++) w[i].failed = memcmp(w[i].pgs[k].node[0].hash, w[i].refs[k].hash, 32) != 0;
+        for (int k = 0; k < w[i].n && !w[i].failed; k++)
+            w[i].failed = memcmp(w[i].pgs[k].node[0].hash, w[i].refs[k].hash, 32) != 0;
         if (w[i].failed) pf->st.failed++;
         for (int k = 0; k < w[i].n && !w[i].failed; k++) keep(pf, &w[i].refs[k], &w[i].pgs[k]);
     }

@@ -121,8 +121,8 @@ void bench_restart(const bench_opts_t *o)
         bench_record("restart", "  us/tx: execution (state reads, page reads), prefetch on", with.exec_us, "us",
                      "without", without.exec_us, 0, 0);
         double n = (double)SENDERS * (double)per;
-        bench_record("restart", "  pages the prefetch thread read, per transfer", (double)with.pf.read / n, "page", NULL,
-                     0, 0, 0);
+        bench_record("restart", "  pages the prefetch thread read, per transfer", (double)with.pf.read / n, "page",
+                     NULL, 0, 0, 0);
         bench_record("restart", "  of them taken by the sequencer",
                      with.pf.read ? 100.0 * (double)with.pf.taken / (double)with.pf.read : 0, "%", NULL, 0, 0, 0);
         bench_record("restart", "  pages the sequencer still read itself, per transfer", (double)with.pf.missed / n,
