@@ -1,7 +1,8 @@
 /* Unit tests of host/store on a real RocksDB in a temporary directory:
-   plain and reference-counted rows, atomic batches, iteration, reopening,
-   the format marker, a second opener, and damaged databases (bad CURRENT,
-   truncated and bit-flipped table files): clear errors, never a crash. */
+   plain and reference-counted rows, atomic batches, batched reads,
+   iteration, reopening, the format marker, a second opener, and damaged
+   databases (bad CURRENT, truncated and bit-flipped table files): clear
+   errors, never a crash. */
 #include "tests/support/zs_test.h"
 
 #include <dirent.h>
@@ -80,36 +81,6 @@ static void test_rows_and_batches(void **state)
     }
     zs_store_del(b, ZS_CF_POOL, "5", 1);
     assert_int_equal(zs_store_write(s, b, 1), 0);
-    /* Many keys in one batched read: present, deleted, never there, and
-       one too long for the buffer, in any order; 70 of them (more than one
-       round of the store's batches); an unknown family refused. */
-    const void *keys[70];
-    size_t klens[70], lens[70];
-    char vals[70][8];
-    void *outs[70];
-    int rcs[70];
-    static const char *names[] = {"7", "5", "x", "0", "9"};
-    for (int i = 0; i < 70; i++) {
-        keys[i] = names[i % 5];
-        klens[i] = 1;
-        outs[i] = vals[i];
-    }
-    keys[69] = "k2";
-    klens[69] = 2;
-    assert_int_equal(zs_store_get_many(s, ZS_CF_POOL, 69, keys, klens, outs, sizeof vals[0], lens, rcs), 0);
-    for (int i = 0; i < 69; i++) {
-        int want = i % 5 == 1 || i % 5 == 2 ? ZS_ERR_NOTFOUND : ZS_OK;
-        assert_int_equal(rcs[i], want);
-        if (!want) {
-            assert_int_equal(lens[i], 1);
-            assert_memory_equal(vals[i], names[i % 5], 1);
-        }
-    }
-    assert_int_equal(zs_store_get_many(s, ZS_CF_SMT_NODES, 1, keys + 69, klens + 69, outs + 69, 4, lens + 69, rcs + 69),
-                     0);
-    assert_int_equal(rcs[69], ZS_ERR_FULL);
-    assert_int_equal(lens[69], 7);
-    assert_int_equal(zs_store_get_many(s, 99, 1, keys, klens, outs, 8, lens, rcs), ZS_ERR_INVAL);
     zs_store_iter_t *it = zs_store_iter_new(s, ZS_CF_POOL, "3", 1);
     const uint8_t *k, *v;
     size_t kl, vl;
@@ -196,6 +167,54 @@ static void make_db_with_tables(void)
     assert_int_equal(zs_store_write(s, b, 1), 0);
     zs_store_batch_free(b);
     assert_int_equal(zs_store_flush(s), 0);
+    zs_store_close(s);
+}
+
+/* Many keys in one batched read: present, deleted, never there, and one
+   too long for the buffer, in any order; 69 of them (more than one round
+   of the store's batches); an unknown family refused. */
+static void test_get_many(void **state)
+{
+    zs_store_t *s = open_db(1);
+    assert_non_null(s);
+    zs_store_batch_t *b = zs_store_batch_new(s);
+    static const char *names[] = {"7", "5", "x", "0", "9"};
+    zs_store_put(b, ZS_CF_POOL, "7", 1, "7", 1);
+    zs_store_put(b, ZS_CF_POOL, "0", 1, "0", 1);
+    zs_store_put(b, ZS_CF_POOL, "9", 1, "9", 1);
+    zs_store_put(b, ZS_CF_POOL, "5", 1, "5", 1);
+    zs_store_put(b, ZS_CF_SMT_NODES, "k2", 2, "payload", 7);
+    assert_int_equal(zs_store_write(s, b, 1), 0);
+    zs_store_batch_clear(b);
+    zs_store_del(b, ZS_CF_POOL, "5", 1);
+    assert_int_equal(zs_store_write(s, b, 1), 0);
+    zs_store_batch_free(b);
+    const void *keys[70];
+    size_t klens[70], lens[70];
+    char vals[70][8];
+    void *outs[70];
+    int rcs[70];
+    for (int i = 0; i < 70; i++) {
+        keys[i] = names[i % 5];
+        klens[i] = 1;
+        outs[i] = vals[i];
+    }
+    keys[69] = "k2";
+    klens[69] = 2;
+    assert_int_equal(zs_store_get_many(s, ZS_CF_POOL, 69, keys, klens, outs, sizeof vals[0], lens, rcs), 0);
+    for (int i = 0; i < 69; i++) {
+        int want = i % 5 == 1 || i % 5 == 2 ? ZS_ERR_NOTFOUND : ZS_OK;
+        assert_int_equal(rcs[i], want);
+        if (!want) {
+            assert_int_equal(lens[i], 1);
+            assert_memory_equal(vals[i], names[i % 5], 1);
+        }
+    }
+    assert_int_equal(zs_store_get_many(s, ZS_CF_SMT_NODES, 1, keys + 69, klens + 69, outs + 69, 4, lens + 69, rcs + 69),
+                     0);
+    assert_int_equal(rcs[69], ZS_ERR_FULL);
+    assert_int_equal(lens[69], 7);
+    assert_int_equal(zs_store_get_many(s, 99, 1, keys, klens, outs, 8, lens, rcs), ZS_ERR_INVAL);
     zs_store_close(s);
 }
 
@@ -294,6 +313,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_rows_and_batches, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_get_many, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_databases, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
