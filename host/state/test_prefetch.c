@@ -209,11 +209,13 @@ typedef struct {
     zs_smt_loader_t raw;
     sem_t go;
     int held;
+    size_t loads; /* rows the thread read */
 } gate_t;
 
 static int gated_load(void *ctx, const zs_smt_ref_t *ref, zs_smt_page_t *out)
 {
     gate_t *g = ctx;
+    g->loads++;
     if (!g->held) {
         g->held = 1;
         sem_wait(&g->go);
@@ -275,6 +277,11 @@ static void test_root_read_by_tree(void **state)
     print_message("tree's own reads %zu (%zu for key 0), thread read %lu, taken %lu\n", tl.own, own_first,
                   (unsigned long)ps.read, (unsigned long)ps.taken);
     assert_true(ps.taken >= N - 1);       /* at least each other key's leaf page */
+    /* Every row the thread read once: the root's page too, which a batch's
+       16 paths share (read once for them) and which the paths past it take
+       from the cache (the first of them read and kept it). */
+    print_message("rows the thread read %zu, pages kept %lu\n", g.loads, (unsigned long)ps.read);
+    assert_int_equal(g.loads, ps.read);
     assert_true(tl.own - own_first <= 2); /* the tree read next to nothing after key 0 */
     zs_smt_delete(t);
     zs_prefetch_free(tl.pf);

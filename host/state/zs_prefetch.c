@@ -102,11 +102,23 @@ static void keep(zs_prefetch_t *pf, const zs_smt_ref_t *ref, const zs_smt_page_t
 }
 
 /* A path whose first page the tree has read goes on from the page below
-   it (the first is parsed for the reference, not hashed or kept): 1, or 0
+   it: the first from the cache, or read, hashed, checked and kept there
+   (the paths of many keys start at such a page after a restart): 1, or 0
    when nothing is left to read. */
 static int past_first(zs_prefetch_t *pf, zs_smt_cold_t *c, zs_smt_page_t *pg)
 {
-    if (pf->raw.load(pf->raw.ctx, &c->ref, pg)) return 0;
+    pthread_mutex_lock(&pf->mu);
+    entry_t *e = find(pf, &c->ref);
+    if (e) page_copy(pg, &e->page);
+    pthread_mutex_unlock(&pf->mu);
+    if (!e) {
+        if (pf->raw.load(pf->raw.ctx, &c->ref, pg)) return 0;
+        zs_smt_page_hash_many(&pg, 1);
+        if (memcmp(pg->node[0].hash, c->ref.hash, 32)) return 0;
+        pthread_mutex_lock(&pf->mu);
+        keep(pf, &c->ref, pg);
+        pthread_mutex_unlock(&pf->mu);
+    }
     size_t x = zs_smt_page_exit(pg, c->depth, &c->key);
     if (!x) return 0;
     c->ref.ver = pg->node[x].ver;
@@ -146,14 +158,25 @@ static void next_pages(zs_prefetch_t *pf, walk_t *w, size_t nw)
         who[m++] = i;
     }
     pthread_mutex_unlock(&pf->mu);
+    /* Each page read once (right after a restart the paths share their
+       first pages); a walk that wants one already asked for copies it. */
     zs_smt_ref_t rr[BATCH];
     zs_smt_page_t *ro[BATCH];
     int rrc[BATCH];
-    size_t k = 0, map[BATCH];
-    for (size_t j = 0; j < m; j++)
-        if (rcs[j] == 1) rr[k] = refs[j], ro[k] = outs[j], map[k++] = j;
+    size_t k = 0, map[BATCH], same[BATCH];
+    for (size_t j = 0; j < m; j++) {
+        same[j] = BATCH;
+        for (size_t q = 0; q < k && rcs[j] == 1 && same[j] == BATCH; q++)
+            if (rr[q].ver == refs[j].ver && !memcmp(rr[q].hash, refs[j].hash, 32)) same[j] = q;
+        if (rcs[j] == 1 && same[j] == BATCH) rr[k] = refs[j], ro[k] = outs[j], map[k++] = j;
+    }
     if (k && pf->raw.load_many) pf->raw.load_many(pf->raw.ctx, rr, k, ro, rrc);
     for (size_t q = 0; q < k; q++) rcs[map[q]] = pf->raw.load_many ? rrc[q] : pf->raw.load(pf->raw.ctx, &rr[q], ro[q]);
+    for (size_t j = 0; j < m; j++) {
+        if (same[j] == BATCH) continue;
+        rcs[j] = rcs[map[same[j]]];
+        if (!rcs[j]) page_copy(outs[j], ro[same[j]]);
+    }
     for (size_t j = 0; j < m; j++) {
         walk_t *x = &w[who[j]];
         if (rcs[j]) { /* as zs_smt_page_read_path: the path fails */
