@@ -115,6 +115,8 @@ try {
   'metrics: block build histogram, pool gauges and the card are there');
   ok(get(after, 'zkseq_pool_log_ok') === 1 && get(after, 'zkseq_pool_flushes_total{to="log"}') > get(before, 'zkseq_pool_flushes_total{to="log"}'),
     'metrics: the pool\'s group commits flushed to its log', [get(after, 'zkseq_pool_flushes_total{to="log"}'), get(after, 'zkseq_pool_flushes_total{to="database"}')]);
+  const pfRead = get(after, 'zkseq_state_prefetch_pages_total{what="read"}'), pfTaken = get(after, 'zkseq_state_prefetch_pages_total{what="taken"}');
+  ok(pfRead >= 0 && pfTaken >= 0 && pfTaken <= pfRead, 'metrics: the state\'s prefetch thread (pages read ahead, and taken)', [pfRead, pfTaken]);
   const is = ctl(P, ['--json', 'ingress', 'stats']).json;
   ok(is && is.paths.udp.accepted >= 2000 && is.paths.rpc.accepted >= 300 && is.paths.udp.answer_latency.p50_s > 0, 'ingress stats: accepted per path and answer latency', is);
 
