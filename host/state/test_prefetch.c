@@ -23,17 +23,13 @@ static zs_smt_key_t keys[ACCOUNTS];
 
 static int setup(void **state)
 {
-    snprintf(dir, sizeof dir, "/tmp/zkseq-test-prefetch-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    strcat(dir, "/db");
+    zs_test_db_dir("prefetch", dir, sizeof dir);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%.*s'", (int)(strlen(dir) - 3), dir);
-    return system(cmd);
+    return zs_test_db_dir_remove(dir);
 }
 
 static zs_u256_t value_of(size_t i, uint64_t round)
@@ -223,6 +219,33 @@ static int gated_load(void *ctx, const zs_smt_ref_t *ref, zs_smt_page_t *out)
     return g->raw.load(g->raw.ctx, ref, out);
 }
 
+/* build()'s store, its state rows and a gated reader over them. */
+typedef struct {
+    zs_smt_ref_t root;
+    zs_store_t *s;
+    zs_statedb_t *db;
+    gate_t g;
+    zs_smt_loader_t gated; /* the thread's */
+} held_t;
+
+static void held_open(held_t *h)
+{
+    char err[256];
+    h->s = build(&h->root);
+    h->db = zs_statedb_new(h->s, 0, err, sizeof err);
+    assert_non_null(h->db);
+    h->g = (gate_t){.raw = zs_statedb_loader(h->db)};
+    sem_init(&h->g.go, 0, 0);
+    h->gated = (zs_smt_loader_t){.ctx = &h->g, .load = gated_load};
+}
+
+static void held_close(held_t *h)
+{
+    zs_statedb_free(h->db);
+    sem_destroy(&h->g.go);
+    zs_store_close(h->s);
+}
+
 typedef struct {
     zs_prefetch_t *pf;
     zs_smt_loader_t raw;
@@ -242,18 +265,12 @@ static int tree_load(void *ctx, const zs_smt_ref_t *ref, zs_smt_page_t *out)
    paths, which go on from the pages below it. */
 static void test_root_read_by_tree(void **state)
 {
-    zs_smt_ref_t root;
-    zs_store_t *s = build(&root);
-    char err[256];
-    zs_statedb_t *db = zs_statedb_new(s, 0, err, sizeof err);
-    assert_non_null(db);
-    gate_t g = {.raw = zs_statedb_loader(db)};
-    sem_init(&g.go, 0, 0);
-    zs_smt_loader_t gl = {.ctx = &g, .load = gated_load};
-    tree_loader_t tl = {zs_prefetch_new(&gl, 4096), zs_statedb_loader(db), 0};
+    held_t h;
+    held_open(&h);
+    tree_loader_t tl = {zs_prefetch_new(&h.gated, 4096), zs_statedb_loader(h.db), 0};
     assert_non_null(tl.pf);
     zs_smt_loader_t tlo = {.ctx = &tl, .load = tree_load};
-    zs_smt_t *t = zs_smt_new(&root, &tlo, NULL);
+    zs_smt_t *t = zs_smt_new(&h.root, &tlo, NULL);
     enum { N = 100 };
     zs_smt_cold_t cold[N];
     assert_int_equal(zs_smt_cold(t, keys, N, cold, N), N);
@@ -262,7 +279,7 @@ static void test_root_read_by_tree(void **state)
     zs_u256_t v, want;
     assert_int_equal(zs_smt_get(t, &keys[0], &v), 0); /* the tree reads the root's page itself */
     size_t own_first = tl.own;
-    sem_post(&g.go);
+    sem_post(&h.g.go);
     zs_prefetch_wait(tl.pf);
     zs_prefetch_stats_t ps;
     zs_prefetch_stats(tl.pf, &ps);
@@ -280,14 +297,12 @@ static void test_root_read_by_tree(void **state)
     /* Every row the thread read once: the root's page too, which a batch's
        16 paths share (read once for them) and which the paths past it take
        from the cache (the first of them read and kept it). */
-    print_message("rows the thread read %zu, pages kept %lu\n", g.loads, (unsigned long)ps.read);
-    assert_int_equal(g.loads, ps.read);
+    print_message("rows the thread read %zu, pages kept %lu\n", h.g.loads, (unsigned long)ps.read);
+    assert_int_equal(h.g.loads, ps.read);
     assert_true(tl.own - own_first <= 2); /* the tree read next to nothing after key 0 */
     zs_smt_delete(t);
     zs_prefetch_free(tl.pf);
-    zs_statedb_free(db);
-    sem_destroy(&g.go);
-    zs_store_close(s);
+    held_close(&h);
 }
 
 /* More paths than the queue holds (4,096), the thread held in its first
@@ -295,16 +310,11 @@ static void test_root_read_by_tree(void **state)
    that are not there). */
 static void test_queue_full(void **state)
 {
-    zs_smt_ref_t root;
-    zs_store_t *s = build(&root);
-    char err[256];
-    zs_statedb_t *db = zs_statedb_new(s, 0, err, sizeof err);
-    assert_non_null(db);
-    gate_t g = {.raw = zs_statedb_loader(db)};
-    sem_init(&g.go, 0, 0);
-    zs_smt_loader_t gl = {.ctx = &g, .load = gated_load}, raw = zs_statedb_loader(db);
-    zs_prefetch_t *pf = zs_prefetch_new(&gl, 16);
-    zs_smt_t *t = zs_smt_new(&root, &raw, NULL);
+    held_t h;
+    held_open(&h);
+    zs_smt_loader_t raw = zs_statedb_loader(h.db);
+    zs_prefetch_t *pf = zs_prefetch_new(&h.gated, 16);
+    zs_smt_t *t = zs_smt_new(&h.root, &raw, NULL);
     static zs_smt_cold_t cold[ACCOUNTS];
     assert_int_equal(zs_smt_cold(t, keys, ACCOUNTS, cold, ACCOUNTS), ACCOUNTS);
     /* 3,000 paths, then 2,000 to rows that do not exist (each fails): the
@@ -318,16 +328,14 @@ static void test_queue_full(void **state)
     /* 4,096 wait and the thread holds its first batch of 16, taken before
        the queue filled or after. */
     assert_true(ps.dropped == ACCOUNTS + 2000 - 4096 || ps.dropped == ACCOUNTS + 2000 - 4096 - 16);
-    sem_post(&g.go);
+    sem_post(&h.g.go);
     zs_prefetch_wait(pf);
     zs_prefetch_stats(pf, &ps);
     assert_int_equal(ps.failed, 2000); /* every newer path was kept */
     assert_true(ps.read > 16);
     zs_smt_delete(t);
     zs_prefetch_free(pf);
-    zs_statedb_free(db);
-    sem_destroy(&g.go);
-    zs_store_close(s);
+    held_close(&h);
 }
 
 int main(void)

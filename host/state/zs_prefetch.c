@@ -139,7 +139,6 @@ typedef struct {
    read, all at once when the loader reads many. */
 static void next_pages(zs_prefetch_t *pf, walk_t *w, size_t nw)
 {
-    zs_smt_ref_t refs[BATCH];
     zs_smt_page_t *outs[BATCH];
     int rcs[BATCH];
     size_t who[BATCH], m = 0;
@@ -153,7 +152,6 @@ static void next_pages(zs_prefetch_t *pf, walk_t *w, size_t nw)
         } else {
             rcs[m] = 1; /* to read */
         }
-        refs[m] = w[i].at.ref;
         outs[m] = &w[i].pgs[w[i].n];
         who[m++] = i;
     }
@@ -165,10 +163,11 @@ static void next_pages(zs_prefetch_t *pf, walk_t *w, size_t nw)
     int rrc[BATCH];
     size_t k = 0, map[BATCH], same[BATCH];
     for (size_t j = 0; j < m; j++) {
+        const zs_smt_ref_t *ref = &w[who[j]].at.ref;
         same[j] = BATCH;
         for (size_t q = 0; q < k && rcs[j] == 1 && same[j] == BATCH; q++)
-            if (rr[q].ver == refs[j].ver && !memcmp(rr[q].hash, refs[j].hash, 32)) same[j] = q;
-        if (rcs[j] == 1 && same[j] == BATCH) rr[k] = refs[j], ro[k] = outs[j], map[k++] = j;
+            if (rr[q].ver == ref->ver && !memcmp(rr[q].hash, ref->hash, 32)) same[j] = q;
+        if (rcs[j] == 1 && same[j] == BATCH) rr[k] = *ref, ro[k] = outs[j], map[k++] = j;
     }
     if (k && pf->raw.load_many) pf->raw.load_many(pf->raw.ctx, rr, k, ro, rrc);
     for (size_t q = 0; q < k; q++) rcs[map[q]] = pf->raw.load_many ? rrc[q] : pf->raw.load(pf->raw.ctx, &rr[q], ro[q]);

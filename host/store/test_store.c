@@ -20,17 +20,13 @@ static char dir[256];
 
 static int setup(void **state)
 {
-    snprintf(dir, sizeof dir, "/tmp/zkseq-test-store-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    strcat(dir, "/db");
+    zs_test_db_dir("store", dir, sizeof dir);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%.*s'", (int)(strlen(dir) - 3), dir);
-    return system(cmd);
+    return zs_test_db_dir_remove(dir);
 }
 
 static zs_store_t *open_db(int create)

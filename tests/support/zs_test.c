@@ -153,3 +153,18 @@ void zs_test_child(int argc, char **argv, const zs_test_child_t *children, size_
         if (!strcmp(argv[2], children[i].name)) exit(children[i].run(argv + 3));
     exit(126);
 }
+
+void zs_test_db_dir(const char *name, char *dir, size_t cap)
+{
+    int n = snprintf(dir, cap, "/tmp/zkseq-test-%s-XXXXXX", name);
+    assert_true(n > 0 && (size_t)n + 4 <= cap);
+    assert_non_null(mkdtemp(dir));
+    strcat(dir, "/db");
+}
+
+int zs_test_db_dir_remove(const char *dir)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%.*s'", (int)(strlen(dir) - 3), dir);
+    return system(cmd);
+}

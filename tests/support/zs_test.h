@@ -66,4 +66,11 @@ typedef struct {
 int zs_test_spawn(const char *name, const char *const *args);
 void zs_test_child(int argc, char **argv, const zs_test_child_t *children, size_t n);
 
+/* A database's place for one test: zs_test_db_dir makes a new directory
+   /tmp/zkseq-test-NAME-XXXXXX and writes into dir its "db" path (which a
+   store creates); zs_test_db_dir_remove removes that directory and all in
+   it (0, or the shell's status). */
+void zs_test_db_dir(const char *name, char *dir, size_t cap);
+int zs_test_db_dir_remove(const char *dir);
+
 #endif
