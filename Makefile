@@ -48,6 +48,7 @@ ROCKSDB_LIBS := -lrocksdb
 MBEDTLS_LIBS := -lmbedcrypto
 MBEDTLS_TLS_LIBS := -lmbedtls -lmbedx509 -lmbedcrypto
 CURL_LIBS := -lcurl
+HTTP_PARSER_LIBS := -lhttp_parser
 # Firmware status and log lines are cut to their fixed buffers on purpose.
 FW_CFLAGS := -Wno-format-truncation
 # The card's xrt backend is built where XRT's headers are (Debian's

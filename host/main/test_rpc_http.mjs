@@ -156,6 +156,36 @@ try {
   const quiet = await events(await fetch(`${url}/executed`), 1, 2600);
   ok(/: idle/.test(quiet.text), 'without news the feed sends a comment each second, past the 2 s idle timeout');
 
+  // Transactions pipelined on three connections at once (admitted together
+  // by the server): each connection's answers in its order, each the hash of
+  // its transaction, a bad one refused among them, the rest executed.
+  const senders = [6, 7, 8].map((k) => new ethers.Wallet(devKeys[k]));
+  const conns = await Promise.all(senders.map(async (w) => {
+    const txs = [];
+    for (let i = 0; i < 10; i++) {
+      txs.push(i === 4 ? '0x02deadbeef' : await w.signTransaction({ to: w.address, value: 1n, nonce: i < 4 ? i : i - 1,
+        gasLimit: 21000n, gasPrice: 1000000000n, chainId: 1001n, type: 0 }));
+    }
+    const reqs = txs.map((tx, i) => {
+      const b = JSON.stringify({ jsonrpc: '2.0', id: i, method: 'eth_sendRawTransaction', params: [tx] });
+      return `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${b.length}\r\n\r\n${b}`;
+    });
+    const res = await raw([reqs.join('')], { timeout: 3000 });
+    return { txs, answers: res.got.split('HTTP/1.1 ').slice(1).map((s) => JSON.parse(s.slice(s.indexOf('\r\n\r\n') + 4))) };
+  }));
+  for (const [k, c] of conns.entries()) {
+    eq(c.answers.map((a) => a.id), [...Array(10).keys()], `pipelined sends, connection ${k}: ten answers in order`);
+    ok(c.answers.every((a, i) => (i === 4 ? a.error && a.error.code === -32000 : a.result === ethers.keccak256(c.txs[i]))),
+      `... each the hash of its transaction, the bad one refused`, JSON.stringify(c.answers[4]));
+  }
+  for (let t = 0; t < 50; t++) {
+    const counts = await Promise.all(senders.map((w) => rpc(url, 'eth_getTransactionCount', [w.address, 'latest'])));
+    if (counts.every((c) => c.result === '0x9')) break;
+    await new Promise((z) => setTimeout(z, 100));
+  }
+  const counts = await Promise.all(senders.map((w) => rpc(url, 'eth_getTransactionCount', [w.address, 'latest'])));
+  eq(counts.map((c) => c.result), ['0x9', '0x9', '0x9'], '... and the nine good ones of each executed');
+
   // Memory stays bounded: 40 bodies of 4 MiB (just under the limit) of valid JSON.
   const padded = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [], pad: 'x'.repeat(4 << 20) });
   for (let i = 0; i < 40; i++) {

@@ -298,51 +298,51 @@ void zs_node_decode_many(zs_node_t *n, const uint8_t *const *raws, const size_t 
     }
 }
 
-/* Recovers and admits a decoded transaction without waiting for
-   durability; 1 when out->seq needs a zs_pool_wait_durable. */
-static int admit_decoded(zs_node_t *n, const uint8_t *raw, size_t len, zs_tx_t *tx, int rc, const zs_perr_t *e,
-                         zs_submit_t *out)
-{
-    memset(out, 0, sizeof *out);
-    if (rc) {
-        out->reason = rc == ZS_ERR_UNSUPPORTED ? ZS_POOL_UNSUPPORTED : ZS_POOL_INVALID;
-        out->detail = e->reason;
-        return 0;
-    }
-    memcpy(out->hash, tx->hash, 32);
-    uint8_t sender[20];
-    if (zs_tx_recover(tx, sender)) {
-        out->reason = ZS_POOL_INVALID;
-        out->detail = "invalid sender";
-        return 0;
-    }
-    zs_node_admit_nowait(n, raw, len, tx, sender, out);
-    return out->reason == ZS_POOL_OK;
-}
-
 void zs_node_submit(zs_node_t *n, const uint8_t *raw, size_t len, zs_submit_t *out)
 {
-    zs_tx_t tx;
-    zs_perr_t e = {0};
-    int rc = zs_tx_decode(raw, len, &tx, &e);
-    if (admit_decoded(n, raw, len, &tx, rc, &e, out)) out->reason = zs_pool_wait_durable(n->pool, out->hash, out->seq);
+    zs_node_submit_many(n, &raw, &len, 1, out);
+}
+
+void zs_node_submit_many_in_turn(zs_node_t *n, const uint8_t *const *raws, const size_t *lens, size_t count,
+                                 zs_submit_t *outs, zs_turn_fn turn, void *ctx)
+{
+    zs_tx_t *txs = malloc(count * sizeof *txs);
+    zs_perr_t *perrs = malloc(count * sizeof *perrs);
+    int *rcs = malloc(count * sizeof *rcs);
+    uint8_t(*senders)[20] = malloc(count * sizeof *senders);
+    if (txs && perrs && rcs && senders) {
+        zs_node_decode_many(n, raws, lens, count, txs, perrs, rcs);
+        for (size_t i = 0; i < count; i++) {
+            memset(&outs[i], 0, sizeof outs[i]);
+            if (rcs[i]) {
+                outs[i].reason = rcs[i] == ZS_ERR_UNSUPPORTED ? ZS_POOL_UNSUPPORTED : ZS_POOL_INVALID;
+                outs[i].detail = perrs[i].reason;
+                continue;
+            }
+            memcpy(outs[i].hash, txs[i].hash, 32);
+            if (zs_tx_recover(&txs[i], senders[i])) {
+                outs[i].reason = ZS_POOL_INVALID;
+                outs[i].detail = "invalid sender";
+            }
+        }
+    } else {
+        for (size_t i = 0; i < count; i++) outs[i] = (zs_submit_t){.reason = ZS_POOL_UNAVAILABLE};
+    }
+    if (turn) turn(ctx, 1);
+    for (size_t i = 0; txs && perrs && rcs && senders && i < count; i++)
+        if (outs[i].reason == ZS_POOL_OK) zs_node_admit_nowait(n, raws[i], lens[i], &txs[i], senders[i], &outs[i]);
+    if (turn) turn(ctx, 0);
+    for (size_t i = 0; i < count; i++) zs_node_wait_durable(n, &outs[i]);
+    free(txs);
+    free(perrs);
+    free(rcs);
+    free(senders);
 }
 
 void zs_node_submit_many(zs_node_t *n, const uint8_t *const *raws, const size_t *lens, size_t count,
                          zs_submit_t *outs)
 {
-    enum { CHUNK = 64 };
-    zs_tx_t txs[CHUNK];
-    zs_perr_t perrs[CHUNK];
-    int rcs[CHUNK];
-    for (size_t base = 0; base < count; base += CHUNK) {
-        size_t m = count - base < CHUNK ? count - base : CHUNK;
-        zs_node_decode_many(n, raws + base, lens + base, m, txs, perrs, rcs);
-        for (size_t i = 0; i < m; i++)
-            admit_decoded(n, raws[base + i], lens[base + i], &txs[i], rcs[i], &perrs[i], &outs[base + i]);
-    }
-    for (size_t i = 0; i < count; i++)
-        if (outs[i].reason == ZS_POOL_OK) outs[i].reason = zs_pool_wait_durable(n->pool, outs[i].hash, outs[i].seq);
+    zs_node_submit_many_in_turn(n, raws, lens, count, outs, NULL, NULL);
 }
 
 int zs_node_wait_included(zs_node_t *n, const uint8_t hash[32], int timeout_ms, zs_txrec_t *out, const char **why)

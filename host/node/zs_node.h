@@ -99,6 +99,13 @@ void zs_node_submit(zs_node_t *n, const uint8_t *raw, size_t len, zs_submit_t *o
 /* Many at once: all admitted first, then one wait for their group commit. */
 void zs_node_submit_many(zs_node_t *n, const uint8_t *const *raws, const size_t *lens, size_t count,
                          zs_submit_t *outs);
+/* The same, admitted in the caller's turn: decoding and recovery run first
+   (in parallel with other callers), then turn(ctx, 1), the admissions in
+   order, turn(ctx, 0), and the wait.  So callers that take turns in the
+   order their transactions arrived admit them in that order. */
+typedef void (*zs_turn_fn)(void *ctx, int begin);
+void zs_node_submit_many_in_turn(zs_node_t *n, const uint8_t *const *raws, const size_t *lens, size_t count,
+                                 zs_submit_t *outs, zs_turn_fn turn, void *ctx);
 
 /* zs_node_decode_many decodes count raw transactions into txs (rcs[i]: 0,
    or zs_tx_decode's error with perrs[i]), their envelope hashes in one

@@ -49,7 +49,7 @@ static FILE *open_default(char *path, size_t cap)
 /* keccak-256 of the whole of f, which is left at its start. */
 static int hash_file(FILE *f, uint8_t out[32])
 {
-    uint8_t buf[16384]; /* small enough for any thread's stack (MHD's are 256 KiB) */
+    uint8_t buf[16384]; /* small enough for any thread's stack (the JSON-RPC workers' are 512 KiB) */
     zs_keccak256_t h;
     zs_keccak256_init(&h);
     for (size_t got; (got = fread(buf, 1, sizeof buf, f)) > 0;) zs_keccak256_update(&h, buf, got);

@@ -1,24 +1,35 @@
-/* The HTTP side of zs_rpc, on libmicrohttpd: one thread per connection
-   (a call such as eth_sendRawTransaction waits for its group commit, and
-   eth_sendRawTransactionSync for its block, without holding up other
-   connections), keep-alive and pipelining as HTTP/1.1 has them, bodies
-   bounded before they are read, idle connections timed out. */
-#include <arpa/inet.h>
-#include <microhttpd.h>
-#include <netinet/in.h>
+/* The HTTP side of zs_rpc, on zs_httpd (one epoll thread): each round of
+   requests it completes is sorted here.  Requests made only of
+   eth_sendRawTransaction calls, from every connection and pipelined ones
+   alike, go to a worker as one job: recovered and admitted together, one
+   wait for their group commit.  Calls that answer from memory or one read
+   (eth_chainId, eth_blockNumber, eth_getTransactionCount, a receipt...) are
+   answered on the server's thread.  The rest (calls that may wait, such as
+   eth_sendRawTransactionSync, or compute, such as eth_call) go to workers
+   one request a job; workers are started as jobs find none idle, up to one
+   per allowed connection, so a slow call never holds up another
+   connection.  GET /executed is a stream on a thread of its own. */
+#include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "host/ingress/rpc/zs_rpc_int.h"
 #include "lib/base/zs_grow.h"
 #include "lib/base/zs_time.h"
 
-typedef struct {
-    char *buf;
-    size_t len, cap;
-    int too_large;
-} req_t;
+#define INLINE_MAX_BODY 65536 /* larger bodies are parsed on a worker */
+
+typedef struct job {
+    struct job *next;
+    size_t n, cap;
+    zs_httpd_req_t **reqs;
+    json_t **parsed; /* NULL: the body is parsed by the worker */
+    uint64_t *arrival;
+    uint64_t ticket; /* UINT64_MAX: none (admits whenever it runs) */
+} job_t;
 
 zs_rpc_t *zs_rpc_new(zs_node_t *node, const zs_rpc_cfg_t *cfg)
 {
@@ -41,6 +52,9 @@ zs_rpc_t *zs_rpc_new(zs_node_t *node, const zs_rpc_cfg_t *cfg)
         free(r);
         return NULL;
     }
+    pthread_mutex_init(&r->jmu, NULL);
+    pthread_cond_init(&r->jcv, NULL);
+    pthread_cond_init(&r->turn_cv, NULL);
     return r;
 }
 
@@ -49,44 +63,136 @@ uint16_t zs_rpc_port(const zs_rpc_t *r)
     return r->port;
 }
 
-/* Sends resp with its content type and the cross-origin headers. */
-static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *resp, const char *type)
-{
-    MHD_add_response_header(resp, "Content-Type", type);
-    /* Browser wallets and dapps call from other origins. */
-    MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
-    MHD_add_response_header(resp, "Access-Control-Allow-Headers", "Content-Type");
-    MHD_add_response_header(resp, "Access-Control-Allow-Methods", "POST, GET, OPTIONS");
-    enum MHD_Result ret = MHD_queue_response(c, status, resp);
-    MHD_destroy_response(resp);
-    return ret;
-}
-
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, char *body, size_t len, int json)
-{
-    struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        free(body);
-        return MHD_NO;
-    }
-    return queue(c, status, resp, json ? "application/json" : "text/plain; charset=utf-8");
-}
-
-static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *text, int json)
+static void answer_text(zs_httpd_req_t *q, unsigned status, const char *text, int json)
 {
     char *s = strdup(text);
-    return s ? reply(c, status, s, strlen(s), json) : MHD_NO;
+    zs_httpd_answer(q, status, json ? "application/json" : "text/plain; charset=utf-8", s, s ? strlen(s) : 0);
 }
 
-static enum MHD_Result too_large(zs_rpc_t *r, struct MHD_Connection *c)
+/* A JSON-RPC answer: its body, or none (204) for notifications only. */
+static void answer_json(zs_httpd_req_t *q, char *out, size_t len)
 {
-    char msg[200];
-    __atomic_fetch_add(&r->stats.too_large, 1, __ATOMIC_RELAXED);
-    snprintf(msg, sizeof msg,
-             "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":\"request body too large "
-             "(limit %zu bytes)\"}}",
-             r->cfg.max_body);
-    return reply_text(c, MHD_HTTP_CONTENT_TOO_LARGE, msg, 1);
+    if (!out) {
+        zs_httpd_answer(q, 204, "application/json", NULL, 0);
+        return;
+    }
+    zs_httpd_answer(q, 200, "application/json", out, len);
+}
+
+/* ---- Workers */
+
+static void job_free(job_t *j)
+{
+    for (size_t i = 0; i < j->n; i++) json_decref(j->parsed[i]);
+    free(j->reqs);
+    free(j->parsed);
+    free(j->arrival);
+    free(j);
+}
+
+static void run_job(zs_rpc_t *r, job_t *j)
+{
+    size_t k = 0;
+    char **outs = calloc(j->n, sizeof *outs);
+    size_t *lens = calloc(j->n, sizeof *lens);
+    if (!outs || !lens) {
+        for (size_t i = 0; i < j->n; i++) answer_text(j->reqs[i], 503, "out of memory\n", 0);
+        if (j->ticket != UINT64_MAX) zs_rpc_handle_many_in_turn(r, NULL, NULL, 0, NULL, NULL, j->ticket); /* pass it on */
+        free(outs);
+        free(lens);
+        return;
+    }
+    /* Bodies parsed here answer at once when they do not parse. */
+    for (size_t i = 0; i < j->n; i++) {
+        if (!j->parsed[i]) {
+            size_t len;
+            const char *body = zs_httpd_body(j->reqs[i], &len);
+            j->parsed[i] = zs_rpc_parse(r, body, len, &outs[0], &lens[0]);
+            if (!j->parsed[i]) {
+                answer_json(j->reqs[i], outs[0], lens[0]);
+                continue;
+            }
+        }
+        j->reqs[k] = j->reqs[i];
+        j->parsed[k] = j->parsed[i];
+        j->arrival[k++] = j->arrival[i];
+    }
+    j->n = k;
+    zs_rpc_handle_many_in_turn(r, j->parsed, j->arrival, k, outs, lens, j->ticket);
+    for (size_t i = 0; i < k; i++) answer_json(j->reqs[i], outs[i], lens[i]);
+    free(outs);
+    free(lens);
+}
+
+static void *worker_main(void *arg)
+{
+    zs_rpc_t *r = arg;
+    pthread_mutex_lock(&r->jmu);
+    for (;;) {
+        while (!r->jhead && !r->jstop) {
+            r->idle++;
+            pthread_cond_wait(&r->jcv, &r->jmu);
+            r->idle--;
+        }
+        if (r->jstop) break;
+        job_t *j = r->jhead;
+        r->jhead = j->next;
+        if (!r->jhead) r->jtail = NULL;
+        pthread_mutex_unlock(&r->jmu);
+        run_job(r, j);
+        job_free(j);
+        pthread_mutex_lock(&r->jmu);
+    }
+    pthread_mutex_unlock(&r->jmu);
+    return NULL;
+}
+
+/* Queues j for a worker, starting one when none is idle. */
+static void submit(zs_rpc_t *r, job_t *j)
+{
+    pthread_mutex_lock(&r->jmu);
+    j->next = NULL;
+    if (r->jtail)
+        r->jtail->next = j;
+    else
+        r->jhead = j;
+    r->jtail = j;
+    if (!r->idle && r->nworkers < r->cfg.max_conns) {
+        pthread_attr_t a;
+        pthread_attr_init(&a);
+        pthread_attr_setstacksize(&a, 512 * 1024);
+        if (!pthread_create(&r->workers[r->nworkers], &a, worker_main, r)) {
+            pthread_setname_np(r->workers[r->nworkers], "zs-rpc");
+            r->nworkers++;
+        }
+        pthread_attr_destroy(&a);
+    }
+    pthread_cond_signal(&r->jcv);
+    pthread_mutex_unlock(&r->jmu);
+}
+
+static int job_add(job_t **jp, zs_httpd_req_t *q, json_t *parsed)
+{
+    job_t *j = *jp;
+    if (!j) {
+        if (!(j = *jp = calloc(1, sizeof *j))) return -1;
+        j->ticket = UINT64_MAX;
+    }
+    if (j->n == j->cap) {
+        size_t cap = j->cap ? j->cap * 2 : 16;
+        zs_httpd_req_t **rq = realloc(j->reqs, cap * sizeof *rq);
+        if (rq) j->reqs = rq;
+        json_t **pj = realloc(j->parsed, cap * sizeof *pj);
+        if (pj) j->parsed = pj;
+        uint64_t *ar = realloc(j->arrival, cap * sizeof *ar);
+        if (ar) j->arrival = ar;
+        if (!rq || !pj || !ar) return -1;
+        j->cap = cap;
+    }
+    j->reqs[j->n] = q;
+    j->parsed[j->n] = parsed;
+    j->arrival[j->n++] = zs_httpd_arrival_ns(q);
+    return 0;
 }
 
 /* ---- GET /executed: a server-sent-events feed of the transactions the
@@ -100,7 +206,7 @@ typedef struct {
     zs_rpc_t *r;
     uint64_t cursor;
     char buf[16384];
-    size_t len, off;
+    size_t len;
 } feed_t;
 
 static void feed_fill(feed_t *f)
@@ -129,139 +235,191 @@ static void feed_fill(feed_t *f)
     if (!f->len) f->len = (size_t)snprintf(f->buf, sizeof f->buf, ": idle\n\n");
 }
 
-static ssize_t feed_read(void *cls, uint64_t pos, char *out, size_t max)
+static int send_all(int fd, const char *p, size_t n)
 {
-    (void)pos;
-    feed_t *f = cls;
-    if (__atomic_load_n(&f->r->stopping, __ATOMIC_RELAXED)) return MHD_CONTENT_READER_END_OF_STREAM;
-    if (f->off == f->len) {
-        f->off = f->len = 0;
-        feed_fill(f);
+    while (n) {
+        ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+        if (k <= 0) return -1;
+        p += k;
+        n -= (size_t)k;
     }
-    size_t k = f->len - f->off < max ? f->len - f->off : max;
-    memcpy(out, f->buf + f->off, k);
-    f->off += k;
-    return (ssize_t)k;
+    return 0;
 }
 
-static enum MHD_Result feed(zs_rpc_t *r, struct MHD_Connection *c)
+static void feed_run(void *arg, int fd, const char *head, size_t headlen)
 {
-    feed_t *f = calloc(1, sizeof *f);
-    if (!f) return MHD_NO;
-    f->r = r;
-    f->cursor = zs_executed_count(zs_node_executed(r->node));
-    const char *last = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
-    if (last && *last) f->cursor = strtoull(last, NULL, 10) + 1;
+    feed_t *f = arg;
     /* The feed's first bytes go out at once, so a client knows it is on. */
     f->len = (size_t)snprintf(f->buf, sizeof f->buf, ": zkseq executed transactions\n\n");
-    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, feed_read, f, free);
-    if (!resp) {
-        free(f);
-        return MHD_NO;
+    int ok = !send_all(fd, head, headlen);
+    while (ok && !zs_httpd_stopping(f->r->http)) {
+        ok = !send_all(fd, f->buf, f->len);
+        f->len = 0;
+        if (ok) feed_fill(f);
     }
-    MHD_add_response_header(resp, "Cache-Control", "no-cache");
-    return queue(c, MHD_HTTP_OK, resp, "text/event-stream");
+    free(f);
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-                                  const char *version, const char *upload, size_t *upload_size, void **ctx)
+static void feed(zs_rpc_t *r, zs_httpd_req_t *q)
 {
-    zs_rpc_t *r = cls;
-    req_t *q = *ctx;
-    if (!q) {
-        __atomic_fetch_add(&r->stats.http_requests, 1, __ATOMIC_RELAXED);
-        if (!strcmp(method, "OPTIONS")) return reply_text(c, MHD_HTTP_NO_CONTENT, "", 0);
-        if (!strcmp(method, "GET") && !strcmp(url, "/health")) {
-            char s[64];
-            snprintf(s, sizeof s, "ok %llu\n", (unsigned long long)zs_node_head(r->node));
-            return reply_text(c, MHD_HTTP_OK, s, 0);
-        }
-        if (!strcmp(method, "GET") && !strcmp(url, "/executed")) return feed(r, c);
-        if (strcmp(method, "POST"))
-            return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED,
-                              "JSON-RPC wants POST (GET /health for a liveness check, GET /executed for the feed of "
-                              "executed transactions)\n",
-                              0);
-        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > r->cfg.max_body) return too_large(r, c);
-        q = calloc(1, sizeof *q);
-        if (!q) return MHD_NO;
-        *ctx = q;
-        return MHD_YES;
+    feed_t *f = calloc(1, sizeof *f);
+    if (!f) {
+        answer_text(q, 503, "out of memory\n", 0);
+        return;
     }
-    if (*upload_size) {
-        /* A chunked body with no length: count as it comes, keep nothing
-           beyond the limit. */
-        if (!q->too_large && q->len + *upload_size > r->cfg.max_body) {
-            q->too_large = 1;
-            free(q->buf);
-            q->buf = NULL;
-            q->len = q->cap = 0;
-        }
-        if (!q->too_large) {
-            if (zs_grow((void **)&q->buf, &q->cap, q->len + *upload_size, 1, 4096)) return MHD_NO;
-            memcpy(q->buf + q->len, upload, *upload_size);
-            q->len += *upload_size;
-        }
-        *upload_size = 0;
-        return MHD_YES;
+    f->r = r;
+    f->cursor = zs_executed_count(zs_node_executed(r->node));
+    const char *last = zs_httpd_header(q, "Last-Event-ID");
+    if (last && *last) f->cursor = strtoull(last, NULL, 10) + 1;
+    zs_httpd_stream(q, "text/event-stream", feed_run, f);
+}
+
+/* ---- Sorting a round */
+
+/* Calls answered on the server's thread: from memory or a read or two. */
+static int is_quick(const char *m)
+{
+    static const char *const quick[] = {"eth_chainId",      "net_version",       "eth_blockNumber",
+                                        "eth_gasPrice",     "web3_clientVersion", "eth_maxPriorityFeePerGas",
+                                        "net_listening",    "eth_syncing",       "eth_getTransactionCount",
+                                        "eth_getTransactionReceipt", "eth_getTransactionByHash"};
+    for (size_t i = 0; m && i < sizeof quick / sizeof quick[0]; i++)
+        if (!strcmp(m, quick[i])) return 1;
+    return 0;
+}
+
+enum { WORK, QUICK, SEND };
+
+static int call_kind(zs_rpc_t *r, json_t *c)
+{
+    const char *m = json_string_value(json_object_get(c, "method"));
+    if (!m) return QUICK; /* refused without work */
+    if (!strcmp(m, "eth_sendRawTransaction") && json_object_get(c, "id") && !r->cfg.read_only) return SEND;
+    return is_quick(m) ? QUICK : WORK;
+}
+
+/* A request of sends only is a SEND; of quick calls only, QUICK. */
+static int request_kind(zs_rpc_t *r, json_t *req)
+{
+    if (!json_is_array(req)) return json_is_object(req) ? call_kind(r, req) : QUICK;
+    size_t n = json_array_size(req);
+    if (n == 0 || n > r->cfg.max_batch) return QUICK;
+    int k0 = call_kind(r, json_array_get(req, 0));
+    for (size_t i = 1; i < n; i++)
+        if (call_kind(r, json_array_get(req, i)) != k0) return WORK;
+    return k0;
+}
+
+static void post(zs_rpc_t *r, zs_httpd_req_t *q, job_t **sends)
+{
+    size_t len;
+    const char *body = zs_httpd_body(q, &len);
+    job_t *one = NULL;
+    if (len > INLINE_MAX_BODY) {
+        if (job_add(&one, q, NULL)) goto oom;
+        submit(r, one);
+        return;
     }
-    if (q->too_large) return too_large(r, c);
     char *out;
     size_t outlen;
-    zs_rpc_handle(r, q->buf ? q->buf : "", q->len, &out, &outlen);
-    if (!out) return reply_text(c, MHD_HTTP_NO_CONTENT, "", 1); /* notifications only */
-    return reply(c, MHD_HTTP_OK, out, outlen, 1);
+    json_t *req = zs_rpc_parse(r, body, len, &out, &outlen);
+    if (!req) {
+        answer_json(q, out, outlen);
+        return;
+    }
+    int kind = request_kind(r, req);
+    if (kind == SEND) {
+        if (job_add(sends, q, req)) goto oom_req;
+    } else if (kind == QUICK) {
+        uint64_t t = zs_httpd_arrival_ns(q);
+        zs_rpc_handle_many(r, &req, &t, 1, &out, &outlen);
+        json_decref(req);
+        answer_json(q, out, outlen);
+    } else {
+        if (job_add(&one, q, req)) goto oom_req;
+        submit(r, one);
+    }
+    return;
+oom_req:
+    json_decref(req);
+oom:
+    if (one) job_free(one);
+    answer_text(q, 503, "out of memory\n", 0);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_RequestTerminationCode toe)
+static void on_round(void *ctx, zs_httpd_req_t *const *reqs, size_t n)
 {
-    req_t *q = *ctx;
-    if (!q) return;
-    free(q->buf);
-    free(q);
-    *ctx = NULL;
-}
-
-static void on_log(void *cls, const char *fmt, va_list ap)
-{
-    /* libmicrohttpd's own messages (bad requests it answered itself, socket
-       errors): to stderr with our prefix. */
-    fputs("zkseqd: http: ", stderr);
-    vfprintf(stderr, fmt, ap);
+    zs_rpc_t *r = ctx;
+    job_t *sends = NULL;
+    for (size_t i = 0; i < n; i++) {
+        zs_httpd_req_t *q = reqs[i];
+        const char *method = zs_httpd_method(q), *url = zs_httpd_url(q);
+        __atomic_fetch_add(&r->stats.http_requests, 1, __ATOMIC_RELAXED);
+        if (zs_httpd_too_large(q)) {
+            char msg[200];
+            __atomic_fetch_add(&r->stats.too_large, 1, __ATOMIC_RELAXED);
+            snprintf(msg, sizeof msg,
+                     "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":\"request body too large "
+                     "(limit %zu bytes)\"}}",
+                     r->cfg.max_body);
+            char *s = strdup(msg);
+            zs_httpd_answer(q, 413, "application/json", s, s ? strlen(s) : 0);
+        } else if (!strcmp(method, "OPTIONS")) {
+            zs_httpd_answer(q, 204, "text/plain; charset=utf-8", NULL, 0);
+        } else if (!strcmp(method, "GET") && !strcmp(url, "/health")) {
+            char s[64];
+            snprintf(s, sizeof s, "ok %llu\n", (unsigned long long)zs_node_head(r->node));
+            answer_text(q, 200, s, 0);
+        } else if (!strcmp(method, "GET") && !strcmp(url, "/executed")) {
+            feed(r, q);
+        } else if (strcmp(method, "POST")) {
+            answer_text(q, 405,
+                        "JSON-RPC wants POST (GET /health for a liveness check, GET /executed for the feed of "
+                        "executed transactions)\n",
+                        0);
+        } else {
+            post(r, q, &sends);
+        }
+    }
+    if (sends) {
+        sends->ticket = r->next_ticket++;
+        submit(r, sends);
+    }
 }
 
 int zs_rpc_listen(zs_rpc_t *r, char *err, size_t errlen)
 {
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(r->cfg.port);
-    if (inet_pton(AF_INET, r->cfg.host, &sa.sin_addr) != 1) {
-        snprintf(err, errlen, "rpc host %s is not an IPv4 address", r->cfg.host);
-        return ZS_ERR_INVAL;
+    r->workers = calloc(r->cfg.max_conns, sizeof *r->workers);
+    if (!r->workers) {
+        snprintf(err, errlen, "out of memory");
+        return ZS_ERR_NOMEM;
     }
-    r->daemon = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, r->cfg.port, NULL, NULL,
-        on_request, r, MHD_OPTION_EXTERNAL_LOGGER, on_log, r, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)r->cfg.max_conns, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)r->cfg.timeout_s,
-        MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024), MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, r,
-        MHD_OPTION_END);
-    if (!r->daemon) {
-        snprintf(err, errlen, "cannot listen on %s:%u (in use, or not allowed)", r->cfg.host, r->cfg.port);
-        return ZS_ERR_IO;
-    }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(r->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    r->port = info ? info->port : r->cfg.port;
+    zs_httpd_cfg_t hc = {.host = r->cfg.host, .port = r->cfg.port, .max_conns = r->cfg.max_conns,
+                         .max_body = r->cfg.max_body, .timeout_s = r->cfg.timeout_s, .on_round = on_round, .ctx = r};
+    if (!(r->http = zs_httpd_start(&hc, err, errlen))) return ZS_ERR_IO;
+    r->port = zs_httpd_port(r->http);
     return ZS_OK;
 }
 
 void zs_rpc_free(zs_rpc_t *r)
 {
     if (!r) return;
-    __atomic_store_n(&r->stopping, 1, __ATOMIC_RELAXED);
-    if (r->daemon) MHD_stop_daemon(r->daemon);
+    zs_httpd_stop(r->http);
+    pthread_mutex_lock(&r->jmu);
+    r->jstop = 1;
+    pthread_cond_broadcast(&r->jcv);
+    pthread_cond_broadcast(&r->turn_cv);
+    pthread_mutex_unlock(&r->jmu);
+    for (unsigned i = 0; i < r->nworkers; i++) pthread_join(r->workers[i], NULL);
+    for (job_t *j = r->jhead, *next; j; j = next) { /* not run: their connections are gone */
+        next = j->next;
+        job_free(j);
+    }
+    zs_httpd_free(r->http);
+    free(r->workers);
     rpc_filters_free(r->filters);
+    pthread_mutex_destroy(&r->jmu);
+    pthread_cond_destroy(&r->jcv);
+    pthread_cond_destroy(&r->turn_cv);
     free(r);
 }

@@ -3,8 +3,11 @@
    Two layers.  zs_rpc_handle takes one HTTP request body (a JSON-RPC call
    or a batch array) and returns the response body; it is pure request in,
    response out, and is what the unit tests and the fuzz target drive.  The
-   HTTP server (libmicrohttpd, one thread per connection, keep-alive and
-   pipelining) calls it for every POST.
+   HTTP side (zs_http.c on zs_httpd.c: one epoll thread for every
+   connection, keep-alive and pipelining) sorts each round of requests it
+   reads: transactions from every connection admitted together on a worker
+   with one wait for their group commit, quick reads answered on its own
+   thread, the rest on workers started as needed.
 
    Limits: bodies above max_body get HTTP 413 and a JSON-RPC error without
    being read; batches above max_batch items get -32600; idle or slow

@@ -5,8 +5,10 @@
 #define ZS_RPC_INT_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdint.h>
 
+#include "host/ingress/rpc/zs_httpd.h"
 #include "host/ingress/rpc/zs_rpc.h"
 
 typedef struct rpc_filters rpc_filters_t;
@@ -17,11 +19,33 @@ struct zs_rpc {
     zs_node_t *node;
     rpc_filters_t *filters; /* eth_newFilter's (zs_rpc_logs.c) */
     zs_rpc_cfg_t cfg;
-    struct MHD_Daemon *daemon;
+    zs_httpd_t *http;
     uint16_t port;
     zs_rpc_stats_t stats; /* updated atomically */
-    int stopping;         /* atomic: the server is stopping (feeds end) */
+    /* zs_http.c's workers and their queue of jobs */
+    pthread_mutex_t jmu;
+    pthread_cond_t jcv;
+    struct job *jhead, *jtail;
+    pthread_t *workers; /* max_conns of them at most */
+    unsigned nworkers, idle;
+    int jstop;
+    /* Jobs of transactions admit in the order the server read them: each
+       takes a ticket and waits for its turn (admit_turn) to admit. */
+    pthread_cond_t turn_cv;
+    uint64_t next_ticket, admit_turn;
 };
+
+/* Parses a request body: the JSON, or NULL with *out the -32700 answer. */
+json_t *zs_rpc_parse(zs_rpc_t *r, const char *body, size_t len, char **out, size_t *outlen);
+/* Answers n parsed requests (each a call or a batch), their transactions
+   admitted together first with one wait for their group commit; outs[i]
+   is malloc'd, or NULL when the request was notifications only. */
+void zs_rpc_handle_many(zs_rpc_t *r, json_t *const *reqs, const uint64_t *arrival_ns, size_t n, char **outs,
+                        size_t *outlens);
+/* The same, its transactions admitted in turn `ticket` (from r->next_ticket
+   on the server's thread), after every lower ticket's. */
+void zs_rpc_handle_many_in_turn(zs_rpc_t *r, json_t *const *reqs, const uint64_t *arrival_ns, size_t n, char **outs,
+                                size_t *outlens, uint64_t ticket);
 
 /* A method's error: a JSON-RPC code, a message, optional data. */
 typedef struct {

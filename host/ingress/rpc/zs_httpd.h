@@ -1,0 +1,76 @@
+/* zs_httpd: an HTTP/1.1 server on one epoll thread, for the JSON-RPC port.
+
+   The thread accepts, reads and parses (Debian's http-parser, the parser
+   Node.js used until 2019) every connection, and at the end of each round
+   of ready sockets hands all the requests that round completed, across
+   connections and pipelined ones alike, to one callback: so the JSON-RPC
+   side can admit many transactions together and wait for one group commit
+   for all of them, instead of a thread per connection answering its
+   pipelined requests one at a time.  Answers may come from any thread, in
+   any order; each connection's go out in the order its requests came.
+
+   Limits: at most max_conns connections (more are closed at once), bodies
+   above max_body are not kept (the request is marked too_large; a declared
+   Content-Length above it is answered without reading the body, and the
+   connection then closed), headers above 16 KiB or anything that is not
+   HTTP get 400 and a close, a connection idle for timeout_s is closed.
+   Keep-alive and HTTP/1.0 as http_should_keep_alive says; Expect:
+   100-continue is answered. */
+#ifndef ZS_HTTPD_H
+#define ZS_HTTPD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct zs_httpd zs_httpd_t;
+typedef struct zs_httpd_req zs_httpd_req_t;
+
+/* The requests one round completed, in arrival order (on the server's
+   thread: it must not block).  Every request must get exactly one
+   zs_httpd_answer or zs_httpd_stream. */
+typedef void (*zs_httpd_round_fn)(void *ctx, zs_httpd_req_t *const *reqs, size_t n);
+
+typedef struct {
+    const char *host; /* an IPv4 address */
+    uint16_t port;    /* 0: any free one */
+    unsigned max_conns;
+    size_t max_body;
+    unsigned timeout_s;
+    zs_httpd_round_fn on_round;
+    void *ctx;
+} zs_httpd_cfg_t;
+
+/* Listens and starts the thread; NULL with err filled on failure. */
+zs_httpd_t *zs_httpd_start(const zs_httpd_cfg_t *cfg, char *err, size_t errlen);
+uint16_t zs_httpd_port(const zs_httpd_t *h);
+/* Stops the thread and closes every connection; answers given after this
+   are dropped.  Streams are told (zs_httpd_stopping) and waited for. */
+void zs_httpd_stop(zs_httpd_t *h);
+/* Frees the server: after zs_httpd_stop and once no thread can answer. */
+void zs_httpd_free(zs_httpd_t *h);
+int zs_httpd_stopping(const zs_httpd_t *h);
+
+const char *zs_httpd_method(const zs_httpd_req_t *q);
+const char *zs_httpd_url(const zs_httpd_req_t *q);
+/* A header's value (name case-insensitive), or NULL. */
+const char *zs_httpd_header(const zs_httpd_req_t *q, const char *name);
+/* The body (NUL-terminated; "" when none) and its length. */
+const char *zs_httpd_body(const zs_httpd_req_t *q, size_t *len);
+/* The body was above max_body (it was not kept). */
+int zs_httpd_too_large(const zs_httpd_req_t *q);
+/* When the request's last byte was read (CLOCK_MONOTONIC ns). */
+uint64_t zs_httpd_arrival_ns(const zs_httpd_req_t *q);
+
+/* Answers q with status and body (malloc'd: taken, freed by the server;
+   NULL for none) of content type type; any thread.  q is gone after. */
+void zs_httpd_answer(zs_httpd_req_t *q, unsigned status, const char *type, char *body, size_t len);
+
+/* Answers q with a stream: once the answers before it are written, the
+   connection leaves the server and fn runs on a thread of its own with the
+   socket (blocking), given the response's first lines to send; the socket
+   is closed when fn returns.  fn should end soon after zs_httpd_stopping.
+   On the server's thread only. */
+typedef void (*zs_httpd_stream_fn)(void *arg, int fd, const char *head, size_t headlen);
+void zs_httpd_stream(zs_httpd_req_t *q, const char *type, zs_httpd_stream_fn fn, void *arg);
+
+#endif
