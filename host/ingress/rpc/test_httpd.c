@@ -4,7 +4,10 @@
    a declared body above the limit answered (413) without being read, then
    closed; a chunked one above it marked; the connection limit; Expect:
    100-continue; garbage answered 400; a stream handed its socket, and the
-   stop waiting for a stream until it ends. */
+   stop waiting for a stream until it ends; a client that pipelines 1,000
+   requests with 64 KiB answers and reads nothing is read no more, then
+   served in order as it reads; mangled requests change nothing for the
+   next client. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -30,11 +33,21 @@ typedef struct {
     size_t n;
 } batch_t;
 
-/* Each answer's body: the method, the url, the body's length, whether too large. */
+#define BIG 65536
+
+/* Each answer's body: the method, the url, the body's length, whether too
+   large; /big's, that and BIG bytes more. */
 static void answer(zs_httpd_req_t *q)
 {
     size_t len;
     zs_httpd_body(q, &len);
+    if (!strncmp(zs_httpd_url(q), "/big", 4)) {
+        char *b = malloc(BIG + 64);
+        int n = snprintf(b, 64, "%s.", zs_httpd_url(q));
+        memset(b + n, 'x', BIG);
+        zs_httpd_answer(q, 200, "text/plain", b, (size_t)n + BIG);
+        return;
+    }
     char *b = malloc(128);
     int n = snprintf(b, 128, "%s %s %zu %d", zs_httpd_method(q), zs_httpd_url(q), len, zs_httpd_too_large(q));
     zs_httpd_answer(q, zs_httpd_too_large(q) ? 413 : 200, "text/plain", b, (size_t)n);
@@ -268,11 +281,106 @@ static void test_stream(void **state)
     zs_httpd_free(h);
 }
 
+/* A client that pipelines much and reads nothing: the server stops reading
+   it (its answers are not all made), then, as it reads, gives every answer
+   in order. */
+static void test_backpressure(void **state)
+{
+    (void)state;
+    seen_t s;
+    zs_httpd_t *h = start(&s, 8);
+    int fd = dial(h), small = 65536;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    enum { N = 1000 };
+    char *reqs = malloc(N * 32), *p = reqs;
+    for (int i = 0; i < N; i++) p += sprintf(p, "GET /big%d HTTP/1.1\r\n\r\n", i);
+    assert_int_equal(send(fd, reqs, (size_t)(p - reqs), MSG_NOSIGNAL), p - reqs);
+    usleep(500000);
+    pthread_mutex_lock(&s.mu);
+    size_t taken = s.total;
+    pthread_mutex_unlock(&s.mu);
+    assert_true(taken < N); /* 64 MB of answers were not made for a client that reads none */
+    size_t cap = 1 << 20, len = 0, next = 0;
+    char *buf = malloc(cap);
+    while (next < N) { /* each answer's "/bigI." in turn */
+        ssize_t k = recv(fd, buf + len, cap - 1 - len, 0);
+        assert_true(k > 0);
+        len += (size_t)k;
+        buf[len] = 0;
+        char want[32];
+        for (;;) {
+            snprintf(want, sizeof want, "/big%zu.", next);
+            char *at = strstr(buf, want);
+            if (!at) break;
+            next++;
+            size_t keep = len - (size_t)(at + strlen(want) - buf);
+            memmove(buf, at + strlen(want), keep); /* later answers are after it */
+            len = keep;
+            buf[len] = 0;
+        }
+        if (len > cap / 2) { /* keep only a tail where the next marker may start */
+            memmove(buf, buf + len - 64, 64);
+            len = 64;
+            buf[len] = 0;
+        }
+    }
+    assert_int_equal(s.total, N);
+    free(buf);
+    free(reqs);
+    close(fd);
+    zs_httpd_free(h);
+}
+
+/* 250 requests with random bytes changed, cut or repeated, each on a
+   connection of its own (read until closed or 50 ms pass): the server
+   answers well-formed requests after all of them. */
+static void test_mangled(void **state)
+{
+    (void)state;
+    seen_t s;
+    zs_httpd_t *h = start(&s, 8);
+    const char *good = "POST /m HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello"
+                       "GET /n HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+    size_t glen = strlen(good);
+    srand(20);
+    char buf[4096];
+    for (int i = 0; i < 250; i++) {
+        char m[512];
+        size_t len = glen;
+        memcpy(m, good, glen);
+        for (int k = rand() % 8; k >= 0; k--) {
+            size_t at = (size_t)rand() % len;
+            switch (rand() % 3) {
+            case 0: m[at] = (char)rand(); break;
+            case 1: len = at + 1; break;
+            default:
+                if (len + 16 < sizeof m) {
+                    memmove(m + at + 16, m + at, len - at);
+                    len += 16;
+                }
+            }
+        }
+        int fd = dial(h);
+        struct timeval tv = {.tv_usec = 50000};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        (void)send(fd, m, len, MSG_NOSIGNAL);
+        int closed;
+        get(fd, buf, sizeof buf, NULL, 0, &closed);
+        close(fd);
+    }
+    int fd = dial(h);
+    put(fd, good);
+    answers_with(fd, "GET /n 3 0", "POST /m 5 0");
+    close(fd);
+    zs_httpd_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pipelined_round), cmocka_unit_test(test_http10_closes), cmocka_unit_test(test_too_large),
-        cmocka_unit_test(test_limits),          cmocka_unit_test(test_stream),
+        cmocka_unit_test(test_limits),          cmocka_unit_test(test_stream),    cmocka_unit_test(test_backpressure),
+        cmocka_unit_test(test_mangled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

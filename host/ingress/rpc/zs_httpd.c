@@ -24,6 +24,7 @@
 #define MAX_URL 8192
 #define PIPELINE_HIGH 256 /* requests queued on a connection before it is read no more */
 #define PIPELINE_LOW 64
+#define OUT_HIGH (1u << 20) /* answers waiting for a client that does not read, before it is read no more */
 #define LINGER_NS 2000000000ull /* draining a closed connection's input */
 
 typedef struct conn conn_t;
@@ -53,6 +54,10 @@ struct conn {
     size_t pending;
     char *out;
     size_t out_len, out_off, out_cap;
+    char *in; /* read but not parsed yet: the parser paused with too many queued */
+    size_t in_len, in_cap;
+    int eof;       /* the peer sent all it will */
+    int parsing;   /* in http_parser_execute (nothing re-enters it) */
     int closing;   /* close once the queue is answered and written */
     int read_off;  /* nothing more is parsed */
     int paused_in; /* not polled for input (too many queued) */
@@ -82,6 +87,7 @@ struct zs_httpd {
     zs_httpd_req_t *done;
     unsigned nstreams;
     uint64_t last_scan_ns;
+    int reap; /* a closed connection may have nothing queued left */
 };
 
 static http_parser_settings settings;
@@ -215,7 +221,7 @@ void zs_httpd_stream(zs_httpd_req_t *q, const char *type, zs_httpd_stream_fn fn,
 
 static void poll_set(conn_t *c)
 {
-    struct epoll_event ev = {.events = (c->paused_in ? 0 : EPOLLIN) | (c->want_out ? EPOLLOUT : 0) | EPOLLRDHUP,
+    struct epoll_event ev = {.events = (c->paused_in ? 0 : EPOLLIN | EPOLLRDHUP) | (c->want_out ? EPOLLOUT : 0),
                              .data.ptr = c};
     epoll_ctl(c->h->ep, EPOLL_CTL_MOD, c->fd, &ev);
 }
@@ -229,11 +235,13 @@ static void conn_free(conn_t *c)
         h->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     free(c->out);
+    free(c->in);
     free(c);
 }
 
 /* The socket goes (keep is 1 when a stream thread took it); the requests
-   still queued are freed as they are answered. */
+   still queued are freed as they are answered, and the connection after
+   them, at the end of the loop's round (reap). */
 static void conn_close(conn_t *c, int keep)
 {
     if (c->dead) return;
@@ -242,9 +250,9 @@ static void conn_close(conn_t *c, int keep)
     c->fd = -1;
     c->dead = 1;
     c->h->nlive--;
+    c->h->reap = 1;
     req_free(c->cur);
     c->cur = NULL;
-    if (!c->head) conn_free(c);
 }
 
 static void line_up(conn_t *c, zs_httpd_req_t *q)
@@ -279,8 +287,33 @@ static void bad_request(conn_t *c, const char *why)
     if (!q) return;
     q->c = c;
     q->resp = format(q, 400, "text/plain; charset=utf-8", why, strlen(why), &q->resp_len);
-    q->ready = 1;
     line_up(c, q);
+    post_done(c->h, q); /* written in order by the next drain */
+}
+
+static void resume_input(conn_t *c);
+
+static int too_full(const conn_t *c)
+{
+    return c->pending >= PIPELINE_HIGH || c->out_len - c->out_off > OUT_HIGH;
+}
+
+/* Reads no more from a connection with too much queued or unread (its
+   parser stops at the request that fills its queue, the rest of what was
+   read kept), and again once it has caught up. */
+static void input_gate(conn_t *c)
+{
+    if (c->parsing) return;
+    if (!c->paused_in && too_full(c)) {
+        c->paused_in = 1;
+        poll_set(c);
+    } else if (c->paused_in && !c->read_off && c->pending < PIPELINE_LOW &&
+               c->out_len - c->out_off <= OUT_HIGH / 4) {
+        resume_input(c);
+        if (c->read_off || c->eof || too_full(c)) return;
+        c->paused_in = 0;
+        poll_set(c);
+    }
 }
 
 static void stream_handover(conn_t *c, zs_httpd_req_t *q);
@@ -294,8 +327,8 @@ static void conn_flush(conn_t *c)
         if (q->stream && !c->dead) {
             if (c->out_off < c->out_len) conn_write(c);
             if (c->dead || c->out_off < c->out_len) break; /* the stream waits for what is before it */
-            stream_handover(c, q); /* c may be gone */
-            return;
+            stream_handover(c, q); /* c is closed: what is behind it is dropped as answered */
+            continue;
         }
         c->head = q->next;
         if (!c->head) c->tail = NULL;
@@ -306,14 +339,11 @@ static void conn_flush(conn_t *c)
         req_free(q);
     }
     if (c->dead) {
-        if (!c->head) conn_free(c);
+        c->h->reap |= !c->head;
         return;
     }
-    if (c->paused_in && c->pending < PIPELINE_LOW && !c->read_off) {
-        c->paused_in = 0;
-        poll_set(c);
-    }
     conn_write(c);
+    if (!c->dead) input_gate(c);
 }
 
 /* Writes what it can; once a closing connection has nothing left to say
@@ -350,6 +380,7 @@ static void conn_write(conn_t *c)
         c->want_out = 0;
         poll_set(c);
     }
+    if (!c->linger) input_gate(c);
     if (c->closing && !c->head && !c->linger) {
         shutdown(c->fd, SHUT_WR);
         c->linger = 1;
@@ -360,6 +391,36 @@ static void conn_write(conn_t *c)
     }
 }
 
+/* Parses what was read; what a pause leaves is kept for resume_input. */
+static void parse_input(conn_t *c, const char *data, size_t n)
+{
+    c->parsing = 1;
+    size_t k = http_parser_execute(&c->p, &settings, data, n);
+    c->parsing = 0;
+    enum http_errno e = HTTP_PARSER_ERRNO(&c->p);
+    if (c->aborted) {
+        c->read_off = 1;
+    } else if (e == HPE_PAUSED) {
+        if (append(&c->in, &c->in_len, &c->in_cap, data + k, n - k, SIZE_MAX)) bad_request(c, "out of memory");
+    } else if (c->p.upgrade) {
+        c->read_off = c->closing = 1; /* no upgrades here: answer the request, then close */
+    } else if ((e != HPE_OK || k != n) && !c->read_off) {
+        bad_request(c, http_errno_description(e));
+    }
+}
+
+static void resume_input(conn_t *c)
+{
+    http_parser_pause(&c->p, 0);
+    char *data = c->in;
+    size_t n = c->in_len;
+    c->in = NULL;
+    c->in_len = c->in_cap = 0;
+    if (n) parse_input(c, data, n);
+    free(data);
+    if (c->eof && !c->in_len) c->read_off = c->closing = 1; /* answer what it asked, then close */
+}
+
 static void conn_read(conn_t *c)
 {
     char buf[65536];
@@ -368,10 +429,11 @@ static void conn_read(conn_t *c)
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
         if (n <= 0) { /* the peer closed, or the socket failed */
-            if (c->linger || n < 0 || !c->head) {
+            if (c->linger || n < 0 || (!c->head && !c->in_len)) {
                 conn_close(c, 0);
             } else {
-                c->read_off = c->closing = 1; /* answer what it asked, then close */
+                c->eof = 1;
+                if (!c->in_len) c->read_off = c->closing = 1;
                 c->paused_in = 1;
                 poll_set(c);
             }
@@ -379,22 +441,10 @@ static void conn_read(conn_t *c)
         }
         c->last_ns = zs_mono_ns();
         if (c->read_off) continue; /* draining, or past a request that closes */
-        size_t k = http_parser_execute(&c->p, &settings, buf, (size_t)n);
-        if (c->aborted) {
-            c->read_off = 1;
-        } else if (c->p.upgrade) {
-            c->read_off = c->closing = 1; /* no upgrades here: answer the request, then close */
-        } else if (HTTP_PARSER_ERRNO(&c->p) != HPE_OK || k != (size_t)n) {
-            if (!c->read_off) {
-                bad_request(c, http_errno_description(HTTP_PARSER_ERRNO(&c->p)));
-                conn_flush(c);
-                return;
-            }
-        }
-        if (c->pending >= PIPELINE_HIGH && !c->paused_in) {
-            c->paused_in = 1;
-            poll_set(c);
-        }
+        parse_input(c, buf, (size_t)n);
+        if (c->out_off < c->out_len) conn_write(c); /* a 100 Continue */
+        if (c->dead) return;
+        input_gate(c);
         if ((size_t)n < sizeof buf) return;
     }
 }
@@ -459,7 +509,7 @@ static int on_headers(http_parser *p)
     const char *expect = zs_httpd_header(q, "expect");
     if (expect && !strcasecmp(expect, "100-continue") && !c->head) {
         static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-        if (!append(&c->out, &c->out_len, &c->out_cap, cont, sizeof cont - 1, SIZE_MAX)) conn_write(c);
+        append(&c->out, &c->out_len, &c->out_cap, cont, sizeof cont - 1, SIZE_MAX); /* written after the parse */
     }
     return 0;
 }
@@ -489,6 +539,7 @@ static int on_complete(http_parser *p)
         return -1;
     }
     if (!q->keep_alive) c->read_off = c->closing = 1;
+    if (c->pending >= PIPELINE_HIGH) http_parser_pause(p, 1); /* the rest waits in c->in */
     return 0;
 }
 
@@ -625,6 +676,15 @@ static void drain(zs_httpd_t *h)
     }
 }
 
+static void reap(zs_httpd_t *h)
+{
+    h->reap = 0;
+    for (conn_t *c = h->conns, *next; c; c = next) {
+        next = c->next;
+        if (c->dead && !c->head) conn_free(c);
+    }
+}
+
 static void timeouts(zs_httpd_t *h, uint64_t now)
 {
     uint64_t idle = (uint64_t)h->cfg.timeout_s * 1000000000ull;
@@ -640,7 +700,8 @@ static void *loop_main(void *arg)
     zs_httpd_t *h = arg;
     struct epoll_event evs[64];
     while (!__atomic_load_n(&h->stopping, __ATOMIC_ACQUIRE)) {
-        int n = epoll_wait(h->ep, evs, 64, 1000);
+        /* Requests a resumed parse added are handed over without waiting. */
+        int n = epoll_wait(h->ep, evs, 64, h->nround ? 0 : 1000);
         for (int i = 0; i < n; i++) {
             void *p = evs[i].data.ptr;
             if (p == h) continue; /* answers: drained below */
@@ -649,6 +710,10 @@ static void *loop_main(void *arg)
                 continue;
             }
             conn_t *c = p;
+            if (c->paused_in && evs[i].events & (EPOLLHUP | EPOLLERR)) { /* gone while not read: nobody to answer */
+                conn_close(c, 0);
+                continue;
+            }
             if (evs[i].events & EPOLLOUT) conn_write(c);
             if (!c->dead && evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) conn_read(c);
         }
@@ -663,6 +728,7 @@ static void *loop_main(void *arg)
             h->last_scan_ns = now;
             timeouts(h, now);
         }
+        if (h->reap) reap(h);
     }
     return NULL;
 }
