@@ -186,6 +186,27 @@ try {
   const counts = await Promise.all(senders.map((w) => rpc(url, 'eth_getTransactionCount', [w.address, 'latest'])));
   eq(counts.map((c) => c.result), ['0x9', '0x9', '0x9'], '... and the nine good ones of each executed');
 
+  // eth_sendRawTransactionSync calls waiting at once (40, each on its own
+  // connection, nonces past a gap so none runs) hold no thread each: the
+  // HTTP thread keeps them; each times out with -32002 in about its time.
+  const gw = new ethers.Wallet(devKeys[9]);
+  const threads = () => fs.readdirSync(`/proc/${node.proc.pid}/task`)
+    .filter((t) => fs.readFileSync(`/proc/${node.proc.pid}/task/${t}/comm`, 'utf8').startsWith('zs-rpc')).length;
+  const before = threads();
+  const t1 = Date.now();
+  const waits = [];
+  for (let i = 0; i < 40; i++) {
+    const tx = await gw.signTransaction({ to: gw.address, value: 1n, nonce: 1 + i, gasLimit: 21000n, gasPrice: 1000000000n, chainId: 1001n, type: 0 });
+    waits.push(rpc(url, 'eth_sendRawTransactionSync', [tx, 1500, i % 2 ? 'executed' : 'durable']).then((r) => ({ r, ms: Date.now() - t1 })));
+  }
+  await new Promise((z) => setTimeout(z, 700));
+  const during = threads();
+  ok(during - before < 5, `40 waiting Sync calls: ${during} JSON-RPC worker threads (${before} before)`);
+  const timed = await Promise.all(waits);
+  ok(timed.every(({ r }) => r.error && r.error.code === -32002 && r.error.data && /^0x[0-9a-f]{64}$/.test(r.error.data.hash)),
+    '... each answered -32002 with its hash when its time is up', JSON.stringify(timed[0].r));
+  ok(timed.every(({ ms }) => ms >= 1400 && ms < 4000), `... after 1.5 s (${Math.min(...timed.map((t) => t.ms))}-${Math.max(...timed.map((t) => t.ms))} ms)`);
+
   // Memory stays bounded: 40 bodies of 4 MiB (just under the limit) of valid JSON.
   const padded = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [], pad: 'x'.repeat(4 << 20) });
   for (let i = 0; i < 40; i++) {

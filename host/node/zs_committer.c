@@ -8,6 +8,8 @@
 #include "lib/base/zs_cpu.h"
 #include "lib/base/zs_time.h"
 
+#define MAX_LISTENERS 8 /* the frame engines (UDP, DPDK), the stream writer, JSON-RPC's waiting calls */
+
 struct zs_committer {
     zs_committer_cfg_t cfg;
     pthread_t thread;
@@ -20,7 +22,7 @@ struct zs_committer {
     struct {
         zs_block_fn fn;
         void *ctx;
-    } listeners[4];
+    } listeners[MAX_LISTENERS];
     int nlisteners;
 
     pthread_mutex_t smu; /* guards stats */
@@ -175,7 +177,7 @@ void zs_committer_refuse(zs_committer_t *c)
 int zs_committer_on_block(zs_committer_t *c, zs_block_fn fn, void *ctx)
 {
     pthread_mutex_lock(&c->lmu);
-    int rc = c->nlisteners < 4 ? ZS_OK : ZS_ERR_FULL;
+    int rc = c->nlisteners < MAX_LISTENERS ? ZS_OK : ZS_ERR_FULL;
     if (!rc) {
         c->listeners[c->nlisteners].fn = fn;
         c->listeners[c->nlisteners].ctx = ctx;

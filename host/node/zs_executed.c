@@ -11,6 +11,8 @@ struct zs_executed {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int waiters;
+    zs_executed_notify_fn notify; /* one-shot: called once after the next addition */
+    void *notify_ctx;
     zs_executed_info_t ring[RING];
     uint32_t slot[SLOTS]; /* ring position + 1 (0: empty) */
     uint64_t count;
@@ -75,6 +77,16 @@ void zs_executed_add(zs_executed_t *e, const zs_executed_info_t *info)
     e->slot[i] = pos + 1;
     e->count++;
     if (e->waiters) pthread_cond_broadcast(&e->cv);
+    if (e->notify) e->notify(e->notify_ctx); /* under the lock: disarmed, it is never called after */
+    e->notify = NULL;
+    pthread_mutex_unlock(&e->mu);
+}
+
+void zs_executed_notify_once(zs_executed_t *e, zs_executed_notify_fn fn, void *ctx)
+{
+    pthread_mutex_lock(&e->mu);
+    e->notify = fn;
+    e->notify_ctx = ctx;
     pthread_mutex_unlock(&e->mu);
 }
 

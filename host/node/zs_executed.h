@@ -35,6 +35,12 @@ ZS_MUST_USE int zs_executed_find(zs_executed_t *e, const uint8_t hash[32], zs_ex
 /* Waits until a transaction is added or the deadline passes: 0, or
    ZS_ERR_TIMEOUT. */
 int zs_executed_wait(zs_executed_t *e, uint64_t seen, const struct timespec *deadline);
+/* Calls fn(ctx) once, on the sequencer's thread, after the next addition
+   (fn must be quick: a wake-up).  A waiter that does not hold a thread
+   arms it, then reads what it has not seen, so nothing falls between;
+   NULL disarms. */
+typedef void (*zs_executed_notify_fn)(void *ctx);
+void zs_executed_notify_once(zs_executed_t *e, zs_executed_notify_fn fn, void *ctx);
 /* How many were executed since the node started (for zs_executed_wait). */
 uint64_t zs_executed_count(zs_executed_t *e);
 /* A feed's read: the transactions executed from sequence number *cursor on

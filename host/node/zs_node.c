@@ -303,8 +303,10 @@ void zs_node_submit(zs_node_t *n, const uint8_t *raw, size_t len, zs_submit_t *o
     zs_node_submit_many(n, &raw, &len, 1, out);
 }
 
-void zs_node_submit_many_in_turn(zs_node_t *n, const uint8_t *const *raws, const size_t *lens, size_t count,
-                                 zs_submit_t *outs, zs_turn_fn turn, void *ctx)
+/* Decodes, recovers and admits in the caller's turn; waits for durability
+   when wait is set. */
+static void submit_many(zs_node_t *n, const uint8_t *const *raws, const size_t *lens, size_t count, zs_submit_t *outs,
+                        zs_turn_fn turn, void *ctx, int wait)
 {
     zs_tx_t *txs = malloc(count * sizeof *txs);
     zs_perr_t *perrs = malloc(count * sizeof *perrs);
@@ -332,17 +334,28 @@ void zs_node_submit_many_in_turn(zs_node_t *n, const uint8_t *const *raws, const
     for (size_t i = 0; txs && perrs && rcs && senders && i < count; i++)
         if (outs[i].reason == ZS_POOL_OK) zs_node_admit_nowait(n, raws[i], lens[i], &txs[i], senders[i], &outs[i]);
     if (turn) turn(ctx, 0);
-    for (size_t i = 0; i < count; i++) zs_node_wait_durable(n, &outs[i]);
+    for (size_t i = 0; wait && i < count; i++) zs_node_wait_durable(n, &outs[i]);
     free(txs);
     free(perrs);
     free(rcs);
     free(senders);
 }
 
+void zs_node_submit_many_in_turn(zs_node_t *n, const uint8_t *const *raws, const size_t *lens, size_t count,
+                                 zs_submit_t *outs, zs_turn_fn turn, void *ctx)
+{
+    submit_many(n, raws, lens, count, outs, turn, ctx, 1);
+}
+
 void zs_node_submit_many(zs_node_t *n, const uint8_t *const *raws, const size_t *lens, size_t count,
                          zs_submit_t *outs)
 {
-    zs_node_submit_many_in_turn(n, raws, lens, count, outs, NULL, NULL);
+    submit_many(n, raws, lens, count, outs, NULL, NULL, 1);
+}
+
+void zs_node_submit_nowait(zs_node_t *n, const uint8_t *raw, size_t len, zs_submit_t *out)
+{
+    submit_many(n, &raw, &len, 1, out, NULL, NULL, 0);
 }
 
 int zs_node_wait_included(zs_node_t *n, const uint8_t hash[32], int timeout_ms, zs_txrec_t *out, const char **why)

@@ -99,6 +99,9 @@ void zs_node_submit(zs_node_t *n, const uint8_t *raw, size_t len, zs_submit_t *o
 /* Many at once: all admitted first, then one wait for their group commit. */
 void zs_node_submit_many(zs_node_t *n, const uint8_t *const *raws, const size_t *lens, size_t count,
                          zs_submit_t *outs);
+/* Decodes, recovers and admits without waiting: not acknowledged yet (it
+   runs once durable; zs_node_wait_executed and the like tell when). */
+void zs_node_submit_nowait(zs_node_t *n, const uint8_t *raw, size_t len, zs_submit_t *out);
 /* The same, admitted in the caller's turn: decoding and recovery run first
    (in parallel with other callers), then turn(ctx, 1), the admissions in
    order, turn(ctx, 0), and the wait.  So callers that take turns in the

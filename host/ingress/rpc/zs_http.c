@@ -327,6 +327,10 @@ static void post(zs_rpc_t *r, zs_httpd_req_t *q, job_t **sends)
         answer_json(q, out, outlen);
         return;
     }
+    if (rpc_sync_start(r, q, req)) {
+        json_decref(req);
+        return;
+    }
     int kind = request_kind(r, req);
     if (kind == SEND) {
         if (job_add(sends, q, req)) goto oom_req;
@@ -387,6 +391,11 @@ static void on_round(void *ctx, zs_httpd_req_t *const *reqs, size_t n)
     }
 }
 
+static uint64_t on_wake(void *ctx)
+{
+    return rpc_sync_wake(ctx);
+}
+
 int zs_rpc_listen(zs_rpc_t *r, char *err, size_t errlen)
 {
     r->workers = calloc(r->cfg.max_conns, sizeof *r->workers);
@@ -395,8 +404,12 @@ int zs_rpc_listen(zs_rpc_t *r, char *err, size_t errlen)
         return ZS_ERR_NOMEM;
     }
     zs_httpd_cfg_t hc = {.host = r->cfg.host, .port = r->cfg.port, .max_conns = r->cfg.max_conns,
-                         .max_body = r->cfg.max_body, .timeout_s = r->cfg.timeout_s, .on_round = on_round, .ctx = r};
+                         .max_body = r->cfg.max_body, .timeout_s = r->cfg.timeout_s, .on_round = on_round, .on_wake = on_wake, .ctx = r};
     if (!(r->http = zs_httpd_start(&hc, err, errlen))) return ZS_ERR_IO;
+    if (rpc_sync_open(r)) {
+        snprintf(err, errlen, "too many block listeners");
+        return ZS_ERR_FULL;
+    }
     r->port = zs_httpd_port(r->http);
     return ZS_OK;
 }
@@ -404,6 +417,7 @@ int zs_rpc_listen(zs_rpc_t *r, char *err, size_t errlen)
 void zs_rpc_free(zs_rpc_t *r)
 {
     if (!r) return;
+    if (r->http) rpc_sync_close(r);
     zs_httpd_stop(r->http);
     pthread_mutex_lock(&r->jmu);
     r->jstop = 1;
@@ -415,6 +429,7 @@ void zs_rpc_free(zs_rpc_t *r)
         next = j->next;
         job_free(j);
     }
+    rpc_sync_free(r);
     zs_httpd_free(r->http);
     free(r->workers);
     rpc_filters_free(r->filters);

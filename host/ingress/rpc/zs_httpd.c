@@ -699,9 +699,10 @@ static void *loop_main(void *arg)
 {
     zs_httpd_t *h = arg;
     struct epoll_event evs[64];
+    int wait_ms = 1000;
     while (!__atomic_load_n(&h->stopping, __ATOMIC_ACQUIRE)) {
         /* Requests a resumed parse added are handed over without waiting. */
-        int n = epoll_wait(h->ep, evs, 64, h->nround ? 0 : 1000);
+        int n = epoll_wait(h->ep, evs, 64, h->nround ? 0 : wait_ms);
         for (int i = 0; i < n; i++) {
             void *p = evs[i].data.ptr;
             if (p == h) continue; /* answers: drained below */
@@ -723,7 +724,8 @@ static void *loop_main(void *arg)
             h->cfg.on_round(h->cfg.ctx, h->round, k);
         }
         drain(h);
-        uint64_t now = zs_mono_ns();
+        uint64_t now = zs_mono_ns(), next = h->cfg.on_wake ? h->cfg.on_wake(h->cfg.ctx) : 0;
+        wait_ms = next && next < now + 1000000000ull ? (int)((next > now ? next - now : 0) / 1000000 + 1) : 1000;
         if (now - h->last_scan_ns >= 1000000000ull) {
             h->last_scan_ns = now;
             timeouts(h, now);
@@ -791,6 +793,12 @@ uint16_t zs_httpd_port(const zs_httpd_t *h)
 int zs_httpd_stopping(const zs_httpd_t *h)
 {
     return __atomic_load_n(&h->stopping, __ATOMIC_ACQUIRE);
+}
+
+void zs_httpd_wake(zs_httpd_t *h)
+{
+    uint64_t one = 1;
+    if (write(h->efd, &one, sizeof one) < 0) { /* already signalled */ }
 }
 
 void zs_httpd_stop(zs_httpd_t *h)

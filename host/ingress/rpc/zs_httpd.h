@@ -37,6 +37,10 @@ typedef struct {
     size_t max_body;
     unsigned timeout_s;
     zs_httpd_round_fn on_round;
+    /* Optional: called on the server's thread after every round, and after
+       zs_httpd_wake; returns when it wants to be called again at the latest
+       (CLOCK_MONOTONIC ns; 0: within the second). */
+    uint64_t (*on_wake)(void *ctx);
     void *ctx;
 } zs_httpd_cfg_t;
 
@@ -49,6 +53,8 @@ void zs_httpd_stop(zs_httpd_t *h);
 /* Frees the server: after zs_httpd_stop and once no thread can answer. */
 void zs_httpd_free(zs_httpd_t *h);
 int zs_httpd_stopping(const zs_httpd_t *h);
+/* Wakes the server's thread (any thread; async-signal-safe): on_wake runs. */
+void zs_httpd_wake(zs_httpd_t *h);
 
 const char *zs_httpd_method(const zs_httpd_req_t *q);
 const char *zs_httpd_url(const zs_httpd_req_t *q);

@@ -85,6 +85,20 @@ static char *dump(json_t *j, size_t *len)
     return s;
 }
 
+char *rpc_answer(zs_rpc_t *r, json_t *id, json_t *res, rpc_err_t *e, size_t *len)
+{
+    json_t *o;
+    if (res) {
+        o = json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id", id, "result", res);
+    } else {
+        __atomic_fetch_add(&r->stats.errors, 1, __ATOMIC_RELAXED);
+        o = error_response(id, e->code, e->msg, e->data);
+    }
+    char *s = dump(o, len);
+    json_decref(o);
+    return s;
+}
+
 /* The transactions among many calls (eth_sendRawTransaction with an id),
    decoded, recovered and admitted together, with one wait for their group
    commit; each such call then gets the answer it already has when it runs

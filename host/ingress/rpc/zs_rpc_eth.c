@@ -207,44 +207,73 @@ static int wants_executed(json_t *c)
     return !s ? -1 : !strcmp(s, "executed") ? 1 : !strcmp(s, "durable") ? 0 : -1;
 }
 
-static json_t *m_send_raw_sync(zs_rpc_t *r, json_t *p, rpc_err_t *e)
+int rpc_sync_begin(zs_rpc_t *r, json_t *p, int wait_durable, rpc_sync_t *w, rpc_err_t *e)
 {
-    json_t *fwd;
-    if (replica_send(r, "eth_sendRawTransactionSync", p, &fwd, e)) return fwd;
-    int at_exec = wants_executed(rpc_param(p, 2));
-    if (at_exec < 0) return rpc_fail(e, -32602, "invalid confirmation: want \"executed\" or \"durable\"");
+    memset(w, 0, sizeof *w);
+    w->at_exec = wants_executed(rpc_param(p, 2));
+    if (w->at_exec < 0) {
+        rpc_fail(e, -32602, "invalid confirmation: want \"executed\" or \"durable\"");
+        return -1;
+    }
     uint64_t timeout = r->cfg.sync_timeout_ms;
     json_t *t = rpc_param(p, 1);
-    if (t && !json_is_null(t) && (rpc_parse_qty(t, &timeout) || timeout > r->cfg.max_sync_timeout_ms))
-        return rpc_fail(e, -32602, "invalid timeout: want milliseconds, at most %u", r->cfg.max_sync_timeout_ms);
+    if (t && !json_is_null(t) && (rpc_parse_qty(t, &timeout) || timeout > r->cfg.max_sync_timeout_ms)) {
+        rpc_fail(e, -32602, "invalid timeout: want milliseconds, at most %u", r->cfg.max_sync_timeout_ms);
+        return -1;
+    }
+    w->timeout_ms = timeout;
     uint8_t *raw;
     size_t len;
-    if (raw_param(p, &raw, &len, e)) return NULL;
+    if (raw_param(p, &raw, &len, e)) return -1;
     zs_submit_t s;
-    zs_node_submit(r->node, raw, len, &s);
+    if (wait_durable)
+        zs_node_submit(r->node, raw, len, &s);
+    else
+        zs_node_submit_nowait(r->node, raw, len, &s);
     free(raw);
     count_submit(&s);
-    if (s.reason != ZS_POOL_OK) return submit_error(e, &s);
-    zs_txrec_t rec;
-    zs_executed_info_t x;
-    const char *why = NULL;
-    int rc = at_exec ? zs_node_wait_executed(r->node, s.hash, (int)timeout, &x, &why)
-                     : zs_node_wait_included(r->node, s.hash, (int)timeout, &rec, &why);
+    if (s.reason != ZS_POOL_OK) {
+        submit_error(e, &s);
+        return -1;
+    }
+    memcpy(w->hash, s.hash, 32);
+    return 0;
+}
+
+json_t *rpc_sync_outcome(const rpc_sync_t *w, int rc, const zs_executed_info_t *x, zs_txrec_t *rec, const char *why,
+                         rpc_err_t *e)
+{
     if (rc == ZS_ERR_REFUSED) {
         rpc_fail(e, -32000, "transaction dropped by the sequencer: %s", why);
-        e->data = json_pack("{s:o}", "hash", rpc_hexdata(s.hash, 32));
+        e->data = json_pack("{s:o}", "hash", rpc_hexdata(w->hash, 32));
         return NULL;
     }
     if (rc) {
         rpc_fail(e, -32002, "the transaction was accepted but not yet sequenced after %llu ms",
-             (unsigned long long)timeout);
-        e->data = json_pack("{s:o}", "hash", rpc_hexdata(s.hash, 32));
+                 (unsigned long long)w->timeout_ms);
+        e->data = json_pack("{s:o}", "hash", rpc_hexdata(w->hash, 32));
         return NULL;
     }
-    if (at_exec) return rpc_executed_object(&x);
-    json_t *o = rpc_receipt_object(&rec);
-    zs_txrec_clear(&rec);
+    if (w->at_exec) return rpc_executed_object(x);
+    json_t *o = rpc_receipt_object(rec);
+    zs_txrec_clear(rec);
     return o;
+}
+
+/* In a batch (or a replica's forward): this thread waits.  A call alone
+   is held by the HTTP thread instead (zs_rpc_sync.c). */
+static json_t *m_send_raw_sync(zs_rpc_t *r, json_t *p, rpc_err_t *e)
+{
+    json_t *fwd;
+    if (replica_send(r, "eth_sendRawTransactionSync", p, &fwd, e)) return fwd;
+    rpc_sync_t w;
+    if (rpc_sync_begin(r, p, 1, &w, e)) return NULL;
+    zs_txrec_t rec;
+    zs_executed_info_t x;
+    const char *why = NULL;
+    int rc = w.at_exec ? zs_node_wait_executed(r->node, w.hash, (int)w.timeout_ms, &x, &why)
+                       : zs_node_wait_included(r->node, w.hash, (int)w.timeout_ms, &rec, &why);
+    return rpc_sync_outcome(&w, rc, &x, &rec, why, e);
 }
 
 static json_t *m_get_tx(zs_rpc_t *r, json_t *p, rpc_err_t *e)

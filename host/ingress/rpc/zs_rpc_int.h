@@ -33,6 +33,11 @@ struct zs_rpc {
        takes a ticket and waits for its turn (admit_turn) to admit. */
     pthread_cond_t turn_cv;
     uint64_t next_ticket, admit_turn;
+    /* zs_rpc_sync.c's calls held by the HTTP thread (its own but the atomics) */
+    struct rpc_waiter *waiters;
+    uint64_t sync_cursor, sync_checked_ns;
+    int sync_block;   /* atomic: a block was committed */
+    int sync_durable; /* atomic: how many wait for a durable receipt */
 };
 
 /* Parses a request body: the JSON, or NULL with *out the -32700 answer. */
@@ -73,6 +78,35 @@ extern const zs_rpc_method_t zs_rpc_l1_methods[];
    the /executed feed): where the transaction landed in the open block and
    what it did. */
 json_t *rpc_executed_object(const zs_executed_info_t *x);
+
+/* A call's answer as the body to send: its result (taken), or the error
+   in e (its data taken). */
+char *rpc_answer(zs_rpc_t *r, json_t *id, json_t *res, rpc_err_t *e, size_t *len);
+
+/* eth_sendRawTransactionSync in two steps, so a caller need not hold a
+   thread while it waits: rpc_sync_begin checks the parameters and admits
+   the transaction, waiting for its group commit only when wait_durable is
+   set (0 with *w, or -1 with *e set; without the wait a failed write shows
+   as the timeout, the transaction never running);
+   rpc_sync_outcome makes the answer from a wait's or a look's result (rc:
+   0, ZS_ERR_REFUSED with why, or a timeout); rec is cleared. */
+typedef struct {
+    uint8_t hash[32];
+    int at_exec; /* the confirmation at execution, else the durable receipt */
+    uint64_t timeout_ms;
+} rpc_sync_t;
+int rpc_sync_begin(zs_rpc_t *r, json_t *p, int wait_durable, rpc_sync_t *w, rpc_err_t *e);
+json_t *rpc_sync_outcome(const rpc_sync_t *w, int rc, const zs_executed_info_t *x, zs_txrec_t *rec, const char *why,
+                         rpc_err_t *e);
+
+/* zs_rpc_sync.c: open (the block listener), start (on the HTTP thread: 1
+   when it took the call), wake (the HTTP thread's pass; the next deadline),
+   close (no more wake-ups), free (the calls still held). */
+int rpc_sync_open(zs_rpc_t *r);
+int rpc_sync_start(zs_rpc_t *r, zs_httpd_req_t *q, json_t *call);
+uint64_t rpc_sync_wake(zs_rpc_t *r);
+void rpc_sync_close(zs_rpc_t *r);
+void rpc_sync_free(zs_rpc_t *r);
 
 /* A batch object's L1 fields (zs_rpc_l1.c): exit roots, accInputHash,
    l1InfoRoot, sendSequencesTxHash, verifyBatchTxHash. */
