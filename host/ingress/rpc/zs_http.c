@@ -2,13 +2,15 @@
    requests it completes is sorted here.  Requests made only of
    eth_sendRawTransaction calls, from every connection and pipelined ones
    alike, go to a worker as one job: recovered and admitted together, one
-   wait for their group commit.  Calls that answer from memory or one read
-   (eth_chainId, eth_blockNumber, eth_getTransactionCount, a receipt...) are
-   answered on the server's thread.  The rest (calls that may wait, such as
-   eth_sendRawTransactionSync, or compute, such as eth_call) go to workers
-   one request a job; workers are started as jobs find none idle, up to one
-   per allowed connection, so a slow call never holds up another
-   connection.  GET /executed is a stream on a thread of its own. */
+   wait for their group commit, in the order read.  Calls that answer from
+   memory or one read (eth_chainId, eth_blockNumber, eth_getTransactionCount,
+   a receipt...) are answered on the server's thread, and an
+   eth_sendRawTransactionSync alone is admitted there and held until its
+   confirmation (zs_rpc_sync.c).  The rest (batches of other calls, calls
+   that compute, such as eth_call) go to workers one request a job; workers
+   are started as jobs find none idle, up to one per allowed connection, so
+   a slow call never holds up another connection.  GET /executed is a
+   stream on a thread of its own. */
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
