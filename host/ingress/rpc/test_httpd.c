@@ -7,7 +7,8 @@
    stop waiting for a stream until it ends; a client that pipelines 1,000
    requests with 64 KiB answers and reads nothing is read no more, then
    served in order as it reads; mangled requests change nothing for the
-   next client. */
+   next client; headers dribbled in past the timeout closed; HEAD answered
+   without a body. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "host/ingress/rpc/zs_httpd.h"
+#include "lib/base/zs_time.h"
 #include "tests/support/zs_test.h"
 
 typedef struct {
@@ -97,11 +99,11 @@ static void on_round(void *ctx, zs_httpd_req_t *const *reqs, size_t n)
     }
 }
 
-static zs_httpd_t *start(seen_t *s, unsigned max_conns)
+static zs_httpd_t *start(seen_t *s, unsigned max_conns, unsigned timeout_s)
 {
     memset(s, 0, sizeof *s);
     pthread_mutex_init(&s->mu, NULL);
-    zs_httpd_cfg_t cfg = {.host = "127.0.0.1", .max_conns = max_conns, .max_body = 1000, .timeout_s = 5,
+    zs_httpd_cfg_t cfg = {.host = "127.0.0.1", .max_conns = max_conns, .max_body = 1000, .timeout_s = timeout_s,
                           .on_round = on_round, .ctx = s};
     char err[200];
     zs_httpd_t *h = zs_httpd_start(&cfg, err, sizeof err);
@@ -170,7 +172,7 @@ static void test_pipelined_round(void **state)
 {
     (void)state;
     seen_t s;
-    zs_httpd_t *h = start(&s, 8);
+    zs_httpd_t *h = start(&s, 8, 5);
     s.reverse = 1;
     int fd = dial(h);
     char req[4096] = "", one[256];
@@ -200,7 +202,7 @@ static void test_http10_closes(void **state)
 {
     (void)state;
     seen_t s;
-    zs_httpd_t *h = start(&s, 8);
+    zs_httpd_t *h = start(&s, 8, 5);
     int fd = dial(h);
     put(fd, "GET /a HTTP/1.0\r\n\r\n");
     closes_with(fd, "Connection: close", "GET /a 0 0");
@@ -217,7 +219,7 @@ static void test_too_large(void **state)
 {
     (void)state;
     seen_t s;
-    zs_httpd_t *h = start(&s, 8);
+    zs_httpd_t *h = start(&s, 8, 5);
     int fd = dial(h);
     put(fd, "POST / HTTP/1.1\r\nContent-Length: 5000000\r\n\r\n{\"a\":");
     closes_with(fd, "HTTP/1.1 413", "POST / 0 1");
@@ -240,7 +242,7 @@ static void test_limits(void **state)
 {
     (void)state;
     seen_t s;
-    zs_httpd_t *h = start(&s, 2);
+    zs_httpd_t *h = start(&s, 2, 5);
     int a = dial(h), b = dial(h), c = dial(h);
     closes_with(c, "", NULL); /* the third: closed at once */
     put(a, "GET /a HTTP/1.1\r\n\r\n");
@@ -263,7 +265,7 @@ static void test_stream(void **state)
 {
     (void)state;
     seen_t s;
-    zs_httpd_t *h = start(&s, 8);
+    zs_httpd_t *h = start(&s, 8, 5);
     int fd = dial(h), closed;
     /* A request before the stream is answered first, on the same socket. */
     put(fd, "GET /first HTTP/1.1\r\n\r\nGET /stream HTTP/1.1\r\n\r\n");
@@ -288,7 +290,7 @@ static void test_backpressure(void **state)
 {
     (void)state;
     seen_t s;
-    zs_httpd_t *h = start(&s, 8);
+    zs_httpd_t *h = start(&s, 8, 5);
     int fd = dial(h), small = 65536;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
     enum { N = 1000 };
@@ -338,7 +340,7 @@ static void test_mangled(void **state)
 {
     (void)state;
     seen_t s;
-    zs_httpd_t *h = start(&s, 8);
+    zs_httpd_t *h = start(&s, 8, 5);
     const char *good = "POST /m HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello"
                        "GET /n HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
     size_t glen = strlen(good);
@@ -375,12 +377,41 @@ static void test_mangled(void **state)
     zs_httpd_free(h);
 }
 
+/* A client sending its headers a line every 300 ms is closed once they
+   have taken longer than the timeout (1 s here), though never idle that
+   long; HEAD gets its answer's headers without the body. */
+static void test_slow_headers(void **state)
+{
+    (void)state;
+    seen_t s;
+    zs_httpd_t *h = start(&s, 8, 1);
+    int fd = dial(h);
+    put(fd, "HEAD /h HTTP/1.1\r\n\r\nGET /g HTTP/1.1\r\n\r\n");
+    char buf[4096];
+    int closed;
+    get(fd, buf, sizeof buf, "GET /g 0 0", 1, &closed);
+    assert_non_null(strstr(buf, "GET /g 0 0"));
+    assert_null(strstr(buf, "HEAD /h")); /* no body for HEAD */
+    uint64_t t0 = zs_mono_ns();
+    put(fd, "GET /slow HTTP/1.1\r\n");
+    closed = 0;
+    for (int i = 0; i < 20 && !closed; i++) {
+        usleep(300000);
+        closed = recv(fd, buf, sizeof buf, MSG_DONTWAIT) == 0 || send(fd, "X-A: b\r\n", 8, MSG_NOSIGNAL) < 0;
+    }
+    uint64_t took = zs_mono_ns() - t0;
+    assert_true(closed);
+    assert_true(took > 900000000ull && took < 4000000000ull);
+    close(fd);
+    zs_httpd_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pipelined_round), cmocka_unit_test(test_http10_closes), cmocka_unit_test(test_too_large),
         cmocka_unit_test(test_limits),          cmocka_unit_test(test_stream),    cmocka_unit_test(test_backpressure),
-        cmocka_unit_test(test_mangled),
+        cmocka_unit_test(test_mangled),        cmocka_unit_test(test_slow_headers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,7 +37,8 @@ struct zs_httpd_req {
     char *url, *hdr, *body;
     size_t url_len, hdr_len, hdr_cap, body_len, body_cap, url_cap;
     int too_large, keep_alive, hdr_in_value;
-    uint64_t arrival_ns;
+    uint64_t begin_ns, arrival_ns; /* its first byte, its last */
+    int headers_done;
     int ready; /* the loop took its answer (resp, or stream) from the done list */
     char *resp;
     size_t resp_len;
@@ -177,6 +178,7 @@ static char *format(const zs_httpd_req_t *q, unsigned status, const char *type, 
                      status, reason(status), type);
     if (status != 204 && status >= 200) n += snprintf(head + n, sizeof head - (size_t)n, "Content-Length: %zu\r\n", len);
     n += snprintf(head + n, sizeof head - (size_t)n, "%s\r\n", close ? "Connection: close\r\n" : "");
+    if (!strcmp(q->method, "HEAD")) len = 0; /* its length said, its bytes not sent */
     char *out = malloc((size_t)n + len);
     if (!out) return NULL;
     memcpy(out, head, (size_t)n);
@@ -458,6 +460,7 @@ static int on_begin(http_parser *p)
     c->cur = calloc(1, sizeof *c->cur);
     if (!c->cur) return -1;
     c->cur->c = c;
+    c->cur->begin_ns = zs_mono_ns();
     return 0;
 }
 
@@ -495,6 +498,7 @@ static int on_headers(http_parser *p)
     conn_t *c = p->data;
     zs_httpd_req_t *q = c->cur;
     if (q->hdr_len) q->hdr_len++; /* the last value's NUL */
+    q->headers_done = 1;
     snprintf(q->method, sizeof q->method, "%s", http_method_str((enum http_method)p->method));
     q->keep_alive = http_should_keep_alive(p);
     if (p->content_length != ULLONG_MAX && p->content_length > c->h->cfg.max_body) {
@@ -691,7 +695,10 @@ static void timeouts(zs_httpd_t *h, uint64_t now)
     for (conn_t *c = h->conns, *next; c; c = next) {
         next = c->next;
         if (c->dead) continue;
-        if (c->linger ? now - c->last_ns > LINGER_NS : !c->head && !c->cur && now - c->last_ns > idle) conn_close(c, 0);
+        /* Idle too long, or headers dribbled in for longer than that. */
+        int slow = c->cur && !c->cur->headers_done && now - c->cur->begin_ns > idle;
+        if (c->linger ? now - c->last_ns > LINGER_NS : slow || (!c->head && !c->cur && now - c->last_ns > idle))
+            conn_close(c, 0);
     }
 }
 

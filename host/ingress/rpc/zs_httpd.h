@@ -13,7 +13,9 @@
    above max_body are not kept (the request is marked too_large; a declared
    Content-Length above it is answered without reading the body, and the
    connection then closed), headers above 16 KiB or anything that is not
-   HTTP get 400 and a close, a connection idle for timeout_s is closed.
+   HTTP get 400 and a close, a connection idle for timeout_s is closed, and
+   so is one whose request's headers are not all in timeout_s after its
+   first byte (a client dribbling them to hold connections).
    Keep-alive and HTTP/1.0 as http_should_keep_alive says; Expect:
    100-continue is answered. */
 #ifndef ZS_HTTPD_H
