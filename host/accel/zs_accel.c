@@ -32,6 +32,7 @@ struct zs_accel {
     staging_t *free_sets, *lost_sets;
     unsigned failures_in_row;
     zs_accel_stats_t st;
+    uint64_t cpu_permutations, cpu_keccak_msgs; /* atomic, beside st (its copy under mu must not read them) */
     uint64_t rng;
     /* Rates: counters at the last sample. */
     uint64_t last_ns, last_jobs, last_bytes;
@@ -210,8 +211,8 @@ static void succeeded(zs_accel_t *a, size_t in_bytes, size_t out_bytes, size_t p
    relaxed atomic adds, no lock. */
 static void on_cpu(zs_accel_t *a, size_t perms, size_t msgs)
 {
-    if (perms) __atomic_add_fetch(&a->st.cpu_permutations, perms, __ATOMIC_RELAXED);
-    if (msgs) __atomic_add_fetch(&a->st.cpu_keccak_msgs, msgs, __ATOMIC_RELAXED);
+    if (perms) __atomic_add_fetch(&a->cpu_permutations, perms, __ATOMIC_RELAXED);
+    if (msgs) __atomic_add_fetch(&a->cpu_keccak_msgs, msgs, __ATOMIC_RELAXED);
 }
 
 /* Submits and waits: 0, or the failure (recorded, and *lost set when the
@@ -492,8 +493,8 @@ void zs_accel_stats(zs_accel_t *a, zs_accel_stats_t *out)
     }
     *out = a->st;
     pthread_mutex_unlock(&a->mu);
-    out->cpu_permutations = __atomic_load_n(&a->st.cpu_permutations, __ATOMIC_RELAXED);
-    out->cpu_keccak_msgs = __atomic_load_n(&a->st.cpu_keccak_msgs, __ATOMIC_RELAXED);
+    out->cpu_permutations = __atomic_load_n(&a->cpu_permutations, __ATOMIC_RELAXED);
+    out->cpu_keccak_msgs = __atomic_load_n(&a->cpu_keccak_msgs, __ATOMIC_RELAXED);
     out->queue_depth = cs.queue_depth;
     if (a->small_keccak) {
         zs_card_batch_stats_t bs;

@@ -21,7 +21,7 @@ struct zs_dsserver {
     int lfd;
     uint16_t port;
     pthread_t acceptor;
-    volatile int stop;
+    int stop; /* atomic */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     zs_dsserver_stats_t st;
@@ -195,7 +195,7 @@ static int command(client_t *c)
 static int stream_out(client_t *c)
 {
     uint64_t have = zs_dsfile_header(c->s->f).total_entries;
-    while (c->streaming && c->next < have && !c->s->stop) {
+    while (c->streaming && c->next < have && !__atomic_load_n(&c->s->stop, __ATOMIC_RELAXED)) {
         struct pollfd pf = {c->fd, POLLIN, 0};
         if (poll(&pf, 1, 0) > 0) return GO_ON; /* a command first */
         uint8_t *p;
@@ -217,7 +217,7 @@ static void *client_main(void *arg)
 {
     client_t *c = arg;
     zs_dsserver_t *s = c->s;
-    while (!s->stop) {
+    while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED)) {
         if (stream_out(c)) break;
         struct pollfd pf = {c->fd, POLLIN, 0};
         int r = poll(&pf, 1, c->streaming ? 0 : 200);
@@ -240,7 +240,7 @@ static void *client_main(void *arg)
 static void *acceptor_main(void *arg)
 {
     zs_dsserver_t *s = arg;
-    while (!s->stop) {
+    while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED)) {
         struct pollfd pf = {s->lfd, POLLIN, 0};
         if (poll(&pf, 1, 200) <= 0) continue;
         struct sockaddr_in a;
@@ -328,7 +328,7 @@ void zs_dsserver_stats(zs_dsserver_t *s, zs_dsserver_stats_t *out)
 void zs_dsserver_stop(zs_dsserver_t *s)
 {
     if (!s) return;
-    s->stop = 1;
+    __atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
     pthread_join(s->acceptor, NULL);
     close(s->lfd);
     pthread_mutex_lock(&s->mu);
