@@ -20,6 +20,8 @@ struct zs_dswriter {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int stop, woken;
+    uint64_t (*head)(void *ctx); /* under mu: where the node's head is read (tests) */
+    void *head_ctx;
     /* The writer thread's. */
     uint64_t last_block, last_ts, open_batch, last_batch; /* last_batch: the newest batch started */
     int failed;
@@ -66,14 +68,17 @@ static int batch_start(zs_dswriter_t *w, uint64_t number)
     return ZS_OK;
 }
 
-/* BatchEnd of the open batch when the node has closed it: 0 (nothing to
-   do, or done), or an error. */
+/* BatchEnd of the open batch when the node has closed it and the stream
+   holds its last block: 0 (nothing to do, or done), or an error.  (The
+   node may close the batch with a block the writer has not read yet: the
+   head it read is older than the batch's record; the end waits for that
+   block.) */
 static int batch_end(zs_dswriter_t *w, int must)
 {
     zs_batchrec_t r;
     int rc = zs_chain_get_batch(zs_node_store(w->node), w->open_batch, &r);
     if (rc) return rc;
-    if (!r.closed && !must) {
+    if (!must && (!r.closed || r.last_block > w->last_block)) {
         zs_batchrec_clear(&r);
         return ZS_OK;
     }
@@ -151,7 +156,9 @@ static int one_block(zs_dswriter_t *w, uint64_t number)
 static int catch_up(zs_dswriter_t *w)
 {
     int rc = ZS_OK;
-    uint64_t head = zs_node_head(w->node);
+    pthread_mutex_lock(&w->mu);
+    uint64_t head = w->head ? w->head(w->head_ctx) : zs_node_head(w->node);
+    pthread_mutex_unlock(&w->mu);
     while (!rc && !w->stop && (w->last_block < head || w->open_batch)) {
         uint64_t saved[4] = {w->last_block, w->last_ts, w->open_batch, w->last_batch};
         zs_dsfile_begin(w->f);
@@ -254,6 +261,16 @@ zs_dswriter_t *zs_dswriter_start(zs_node_t *n, zs_dsfile_t *f, uint64_t chain_id
         return NULL;
     }
     return w;
+}
+
+void zs_dswriter_head_from(zs_dswriter_t *w, uint64_t (*head)(void *ctx), void *ctx)
+{
+    pthread_mutex_lock(&w->mu);
+    w->head = head;
+    w->head_ctx = ctx;
+    w->woken = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
 }
 
 void zs_dswriter_stop(zs_dswriter_t *w)

@@ -27,6 +27,10 @@ typedef struct zs_dswriter zs_dswriter_t;
 /* NULL with a sentence in err. */
 zs_dswriter_t *zs_dswriter_start(zs_node_t *n, zs_dsfile_t *f, uint64_t chain_id, char *err, size_t errlen);
 void zs_dswriter_stop(zs_dswriter_t *w);
+/* For tests: the writer reads the node's head from head(ctx) (NULL: the
+   node), and catches up at once; as it would when the head it read is
+   older than the store. */
+void zs_dswriter_head_from(zs_dswriter_t *w, uint64_t (*head)(void *ctx), void *ctx);
 /* The last L2 block in the stream (0: none). */
 uint64_t zs_dswriter_last_block(zs_dswriter_t *w);
 
