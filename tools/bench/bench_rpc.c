@@ -387,8 +387,31 @@ typedef struct {
     double sweep_x[8], sweep_tps[8];     /* requests in flight -> accepted+mined tx/s */
     size_t nsweep;
     double cpu_us; /* the server's CPU per transaction in the 16-connection run */
+    double ethers_tps; /* the ethers-based client (rpc_ethers.mjs): accepted+mined tx/s */
     int ok;
 } server_run_t;
+
+#define ETHERS_FIRST (SENDERS - 16) /* the ethers client's 16 senders: the last funded ones */
+
+/* The ethers-based client against the server on port: 16 senders, per
+   transfers each; its accepted+mined rate, or 0. */
+static double ethers_client(uint16_t port, size_t per)
+{
+    char dir[PATH_MAX], cmd[PATH_MAX + 200];
+    bench_exe_dir(dir, sizeof dir);
+    snprintf(cmd, sizeof cmd, "node %s/../../tools/bench/rpc_ethers.mjs http://127.0.0.1:%u %d 16 %zu", dir, port,
+             ETHERS_FIRST, per);
+    FILE *f = popen(cmd, "r");
+    if (!f) return 0;
+    json_error_t je;
+    json_t *j = json_loadf(f, JSON_DISABLE_EOF_CHECK, &je);
+    pclose(f);
+    double tps = bench_json_num(j, "tps", NULL);
+    if (j && bench_json_num(j, "errors", NULL) > 0)
+        fprintf(stderr, "zkseq-bench: rpc: the ethers client: %s\n", json_string_value(json_object_get(j, "first_error")));
+    json_decref(j);
+    return tps;
+}
 
 /* The sweep: 16 connections at growing windows, each sender going on from
    the nonces it has used. */
@@ -423,6 +446,7 @@ static void run_server(char *const argv[], uint16_t port, size_t per, size_t per
             !bench_run_load(port, 0, CMP_CONNS, per, WINDOW, &s->cmp, why, sizeof why) &&
             (s->cpu_us = (bench_proc_cpu(pid) - cpu0) * 1e6 / (double)(CMP_CONNS * per)) >= 0 && (!wide || !bench_run_load(port, CMP_CONNS, MAX_CONNS, per64, WINDOW, &s->wide, why, sizeof why));
     if (s->ok) sweep(port, per, quick ? 20 : 500, quick, s);
+    if (s->ok) s->ethers_tps = ethers_client(port, quick ? 20 : 500);
     if (s->ok && wide) { /* two of the 64-connection senders, going on from its nonces */
         transfer_ctx_t d = {.nonce0 = per64, .confirm = "durable"}, x = {.nonce0 = per64, .confirm = "executed"};
         size_t n = quick ? 50 : 300;
@@ -481,6 +505,9 @@ void bench_rpc(const bench_opts_t *o)
     bench_record("rpc", "latency p50, 16 conns", z.cmp.p50_ms, "ms", a.ok ? "anvil p50" : NULL, a.cmp.p50_ms, 0, 0);
     bench_record("rpc", "latency p99, 16 conns", z.cmp.p99_ms, "ms", a.ok ? "anvil p99" : NULL, a.cmp.p99_ms, 0, 0);
     bench_record("rpc", "sendRawTransaction accepted+mined, 64 conns", z.wide.tps, "tx/s", ref, a.cmp.tps, 2, 0);
+    if (z.ethers_tps > 0)
+        bench_record("rpc", "ethers client (16 wallets, one provider): accepted+mined", z.ethers_tps, "tx/s",
+                     a.ethers_tps > 0 ? "anvil (--block-time 1), same client and load" : NULL, a.ethers_tps, 2, 0);
     double inproc = bench_inprocess_cpu_us(o, o->quick ? 4000 : 20000, NULL);
     bench_record("rpc", "CPU per transfer over JSON-RPC (zkseqd, 16 conns, accepted+mined)", z.cmp.tps > 0 ? z.cpu_us : 0, "us",
                  inproc > 0 ? "in-process: admission + sequencing, same run" : NULL, inproc, 1.3, 3);
