@@ -67,6 +67,7 @@ struct conn {
     int dead;      /* the socket is gone; freed once the queue is */
     int aborted;   /* a callback stopped the parser on purpose */
     int marked;    /* in a drain's list */
+    int broken;    /* an answer could not be made: nothing more is sent, then it closes */
     uint64_t last_ns;
     conn_t *prev, *next;
 };
@@ -335,9 +336,13 @@ static void conn_flush(conn_t *c)
         c->head = q->next;
         if (!c->head) c->tail = NULL;
         c->pending--;
-        if (!c->dead && q->resp &&
-            append(&c->out, &c->out_len, &c->out_cap, q->resp, q->resp_len, SIZE_MAX) == 0 && !q->keep_alive)
-            c->closing = 1;
+        if (!c->dead && !c->broken) {
+            if (q->resp && !append(&c->out, &c->out_len, &c->out_cap, q->resp, q->resp_len, SIZE_MAX)) {
+                c->closing |= !q->keep_alive;
+            } else { /* out of memory: an answer missing, so none after it may go out of step */
+                c->broken = c->closing = c->read_off = 1;
+            }
+        }
         req_free(q);
     }
     if (c->dead) {
