@@ -27,7 +27,7 @@ typedef struct {
     pthread_mutex_t mu;
     size_t max_round, total;
     int reverse; /* answer each round from a thread, last first */
-    int streams_ended;
+    int streams_ended, streams_dropped;
 } seen_t;
 
 typedef struct {
@@ -67,6 +67,12 @@ static void *answer_reversed(void *arg)
 static void stream_fn(void *arg, int fd, const char *head, size_t headlen)
 {
     seen_t *s = arg;
+    if (fd < 0) { /* never began */
+        pthread_mutex_lock(&s->mu);
+        s->streams_dropped++;
+        pthread_mutex_unlock(&s->mu);
+        return;
+    }
     if (send(fd, head, headlen, MSG_NOSIGNAL) < 0) return;
     if (send(fd, "hello", 5, MSG_NOSIGNAL) < 0) return;
     usleep(300000); /* still running when the test stops the server */
@@ -283,6 +289,26 @@ static void test_stream(void **state)
     zs_httpd_free(h);
 }
 
+/* A stream behind an answer still to come, its client gone first: its
+   function is told (fd -1) so that it lets go of its argument. */
+static void test_stream_dropped(void **state)
+{
+    (void)state;
+    seen_t s;
+    zs_httpd_t *h = start(&s, 8, 5);
+    s.reverse = 1; /* /a is answered 20 ms later, from a thread */
+    int fd = dial(h);
+    put(fd, "GET /a HTTP/1.1\r\n\r\nGET /stream HTTP/1.1\r\n\r\n");
+    usleep(5000);
+    struct linger reset = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    close(fd); /* a reset: the connection is gone at once */
+    for (int i = 0; i < 100 && !__atomic_load_n(&s.streams_dropped, __ATOMIC_ACQUIRE); i++) usleep(10000);
+    assert_int_equal(s.streams_dropped, 1);
+    assert_int_equal(s.streams_ended, 0);
+    zs_httpd_free(h);
+}
+
 /* A client that pipelines much and reads nothing: the server stops reading
    it (its answers are not all made), then, as it reads, gives every answer
    in order. */
@@ -412,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_pipelined_round), cmocka_unit_test(test_http10_closes), cmocka_unit_test(test_too_large),
         cmocka_unit_test(test_limits),          cmocka_unit_test(test_stream),    cmocka_unit_test(test_backpressure),
         cmocka_unit_test(test_mangled),        cmocka_unit_test(test_slow_headers),
+        cmocka_unit_test(test_stream_dropped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

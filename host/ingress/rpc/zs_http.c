@@ -251,6 +251,10 @@ static int send_all(int fd, const char *p, size_t n)
 static void feed_run(void *arg, int fd, const char *head, size_t headlen)
 {
     feed_t *f = arg;
+    if (fd < 0) { /* the connection went before the feed began */
+        free(f);
+        return;
+    }
     /* The feed's first bytes go out at once, so a client knows it is on. */
     f->len = (size_t)snprintf(f->buf, sizeof f->buf, ": zkseq executed transactions\n\n");
     int ok = !send_all(fd, head, headlen);

@@ -99,6 +99,7 @@ static http_parser_settings settings;
 static void req_free(zs_httpd_req_t *q)
 {
     if (!q) return;
+    if (q->stream) q->stream(q->stream_arg, -1, NULL, 0); /* never handed a socket: it lets go of arg */
     free(q->url);
     free(q->hdr);
     free(q->body);
@@ -602,6 +603,7 @@ static void stream_handover(conn_t *c, zs_httpd_req_t *q)
     }
     *s = (stream_t){.h = c->h, .fd = fd, .fn = q->stream, .arg = q->stream_arg, .head = q->resp, .headlen = q->resp_len};
     q->resp = NULL;
+    q->stream = NULL; /* the thread has it now */
     req_free(q);
     conn_close(c, 1);
     int fl = fcntl(fd, F_GETFL);
@@ -618,6 +620,7 @@ static void stream_handover(conn_t *c, zs_httpd_req_t *q)
         pthread_mutex_lock(&s->h->mu);
         s->h->nstreams--;
         pthread_mutex_unlock(&s->h->mu);
+        s->fn(s->arg, -1, NULL, 0);
         close(fd);
         free(s->head);
         free(s);

@@ -77,7 +77,8 @@ void zs_httpd_answer(zs_httpd_req_t *q, unsigned status, const char *type, char 
    connection leaves the server and fn runs on a thread of its own with the
    socket (blocking), given the response's first lines to send; the socket
    is closed when fn returns.  fn should end soon after zs_httpd_stopping.
-   On the server's thread only. */
+   When the connection is gone before that, fn(arg, -1, NULL, 0) is called
+   instead (to let go of arg).  On the server's thread only. */
 typedef void (*zs_httpd_stream_fn)(void *arg, int fd, const char *head, size_t headlen);
 void zs_httpd_stream(zs_httpd_req_t *q, const char *type, zs_httpd_stream_fn fn, void *arg);
 
