@@ -206,6 +206,16 @@ try {
   ok(timed.every(({ r }) => r.error && r.error.code === -32002 && r.error.data && /^0x[0-9a-f]{64}$/.test(r.error.data.hash)),
     '... each answered -32002 with its hash when its time is up', JSON.stringify(timed[0].r));
   ok(timed.every(({ ms }) => ms >= 1400 && ms < 4000), `... after 1.5 s (${Math.min(...timed.map((t) => t.ms))}-${Math.max(...timed.map((t) => t.ms))} ms)`);
+  // 30 calls at execution at once (one sender, nonces in order, each on its
+  // own connection): each answered with its own transaction's confirmation.
+  const sw = new ethers.Wallet(devKeys[4]);
+  const stxs = [];
+  for (let i = 0; i < 30; i++) {
+    stxs.push(await sw.signTransaction({ to: sw.address, value: 1n, nonce: i, gasLimit: 21000n, gasPrice: 1000000000n, chainId: 1001n, type: 0 }));
+  }
+  const sres = await Promise.all(stxs.map((tx) => rpc(url, 'eth_sendRawTransactionSync', [tx, 5000, 'executed'])));
+  ok(sres.every((r, i) => r.result && r.result.confirmation === 'executed' && r.result.transactionHash === ethers.keccak256(stxs[i]) &&
+    r.result.status === '0x1'), '30 calls at execution at once: each confirmed with its own transaction', JSON.stringify(sres.find((r) => !r.result)));
 
   // Memory stays bounded: 40 bodies of 4 MiB (just under the limit) of valid JSON.
   const padded = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [], pad: 'x'.repeat(4 << 20) });

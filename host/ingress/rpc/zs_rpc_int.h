@@ -10,6 +10,7 @@
 
 #include "host/ingress/rpc/zs_httpd.h"
 #include "host/ingress/rpc/zs_rpc.h"
+#include "lib/base/zs_hmap.h"
 
 typedef struct rpc_filters rpc_filters_t;
 rpc_filters_t *rpc_filters_new(unsigned max);
@@ -35,6 +36,7 @@ struct zs_rpc {
     uint64_t next_ticket, admit_turn;
     /* zs_rpc_sync.c's calls held by the HTTP thread (its own but the atomics) */
     struct rpc_waiter *waiters;
+    zs_hmap_t sync_map; /* the calls at execution by hash */
     uint64_t sync_cursor, sync_checked_ns;
     int sync_block;   /* atomic: a block was committed */
     int sync_durable; /* atomic: how many wait for a durable receipt */

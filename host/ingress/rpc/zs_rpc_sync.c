@@ -8,21 +8,27 @@
    up the durable ones in the chain after a block, the dropped ones now and
    then, and answers the rest at their deadline.  Calls in a batch wait on
    a worker as before (zs_rpc_eth.c). */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "host/ingress/rpc/zs_rpc_int.h"
+#include "lib/base/zs_hmap.h"
 #include "lib/base/zs_time.h"
 
 #define CHECK_NS 250000000ull /* dropped transactions: looked for this often */
 
 typedef struct rpc_waiter {
+    void *hlink; /* r->sync_map's chain (calls at execution, by hash) */
     struct rpc_waiter *next;
     zs_httpd_req_t *q;
     json_t *id;
     rpc_sync_t w;
     uint64_t deadline_ns;
+    int indexed, answered;
 } rpc_waiter_t;
+
+#define KOFF offsetof(rpc_waiter_t, w.hash)
 
 static void wake_http(void *ctx)
 {
@@ -84,6 +90,9 @@ int rpc_sync_start(zs_rpc_t *r, zs_httpd_req_t *q, json_t *call)
     wt->deadline_ns = zs_mono_ns() + wt->w.timeout_ms * 1000000ull;
     wt->next = r->waiters;
     r->waiters = wt;
+    /* The same hash twice (not admitted twice, but to be safe): the second is found by its look-ups. */
+    if (wt->w.at_exec && !zs_hmap_get(&r->sync_map, wt->w.hash, 32, KOFF))
+        wt->indexed = !zs_hmap_put(&r->sync_map, wt, KOFF);
     if (!wt->w.at_exec) __atomic_add_fetch(&r->sync_durable, 1, __ATOMIC_RELEASE);
     return 1;
 }
@@ -102,9 +111,10 @@ static int look(zs_rpc_t *r, rpc_waiter_t *wt, int last)
     return 1;
 }
 
-/* Answers the waiters the executed transactions since the cursor confirm;
-   1 when the ring moved past some unseen (each must be looked up). */
-static int read_executed(zs_rpc_t *r, rpc_waiter_t **done_exec)
+/* Answers the waiters the executed transactions since the cursor confirm
+   (marked answered); 1 when the ring moved past some unseen (each must be
+   looked up). */
+static int read_executed(zs_rpc_t *r)
 {
     zs_executed_t *ex = zs_node_executed(r->node);
     zs_executed_info_t x[64];
@@ -114,19 +124,15 @@ static int read_executed(zs_rpc_t *r, rpc_waiter_t **done_exec)
     do {
         n = zs_executed_since(ex, &r->sync_cursor, x, 64, &lost);
         gap |= lost > 0;
-        for (size_t i = 0; i < n; i++)
-            for (rpc_waiter_t **p = &r->waiters; *p;) {
-                rpc_waiter_t *wt = *p;
-                if (!wt->w.at_exec || memcmp(wt->w.hash, x[i].hash, 32)) {
-                    p = &wt->next;
-                    continue;
-                }
-                rpc_err_t e = {0};
-                answer(r, wt, rpc_sync_outcome(&wt->w, 0, &x[i], NULL, NULL, &e), &e);
-                *p = wt->next;
-                wt->next = *done_exec;
-                *done_exec = wt;
-            }
+        for (size_t i = 0; i < n; i++) {
+            rpc_waiter_t *wt = zs_hmap_get(&r->sync_map, x[i].hash, 32, KOFF);
+            if (!wt) continue;
+            rpc_err_t e = {0};
+            answer(r, wt, rpc_sync_outcome(&wt->w, 0, &x[i], NULL, NULL, &e), &e);
+            zs_hmap_del(&r->sync_map, wt, KOFF);
+            wt->indexed = 0;
+            wt->answered = 1;
+        }
     } while (n == 64 || lost);
     return gap;
 }
@@ -139,7 +145,7 @@ uint64_t rpc_sync_wake(zs_rpc_t *r)
     /* Armed before reading, so an execution between the two wakes us. */
     if (execs) zs_executed_notify_once(zs_node_executed(r->node), wake_http, r);
     rpc_waiter_t *done = NULL;
-    int gap = execs ? read_executed(r, &done) : 0;
+    int gap = execs ? read_executed(r) : 0;
     int block = __atomic_exchange_n(&r->sync_block, 0, __ATOMIC_ACQ_REL);
     uint64_t now = zs_mono_ns(), next = 0;
     int check = now - r->sync_checked_ns >= CHECK_NS;
@@ -147,7 +153,8 @@ uint64_t rpc_sync_wake(zs_rpc_t *r)
     for (rpc_waiter_t **p = &r->waiters; *p;) {
         rpc_waiter_t *wt = *p;
         int last = now >= wt->deadline_ns;
-        if ((last || check || gap || (block && !wt->w.at_exec)) && look(r, wt, last)) {
+        if (wt->answered || ((last || check || gap || (block && !wt->w.at_exec)) && look(r, wt, last))) {
+            if (wt->indexed) zs_hmap_del(&r->sync_map, wt, KOFF);
             *p = wt->next;
             wt->next = done;
             done = wt;
@@ -180,4 +187,6 @@ void rpc_sync_free(zs_rpc_t *r)
         free(wt);
     }
     r->waiters = NULL;
+    free(r->sync_map.b);
+    memset(&r->sync_map, 0, sizeof r->sync_map);
 }
