@@ -37,7 +37,7 @@ struct zs_rpc {
     /* zs_rpc_sync.c's calls held by the HTTP thread (its own but the atomics) */
     struct rpc_waiter *waiters;
     zs_hmap_t sync_map; /* the calls at execution by hash */
-    uint64_t sync_cursor, sync_checked_ns;
+    uint64_t sync_cursor, sync_checked_ns, sync_next_ns; /* next_ns: the earliest deadline */
     int sync_block;   /* atomic: a block was committed */
     int sync_durable; /* atomic: how many wait for a durable receipt */
 };

@@ -88,6 +88,7 @@ int rpc_sync_start(zs_rpc_t *r, zs_httpd_req_t *q, json_t *call)
     /* Its execution comes after the count read before it was admitted. */
     if (!r->waiters) r->sync_cursor = count;
     wt->deadline_ns = zs_mono_ns() + wt->w.timeout_ms * 1000000ull;
+    if (!r->waiters || wt->deadline_ns < r->sync_next_ns) r->sync_next_ns = wt->deadline_ns;
     wt->next = r->waiters;
     r->waiters = wt;
     /* The same hash twice (not admitted twice, but to be safe): the second is found by its look-ups. */
@@ -112,9 +113,9 @@ static int look(zs_rpc_t *r, rpc_waiter_t *wt, int last)
 }
 
 /* Answers the waiters the executed transactions since the cursor confirm
-   (marked answered); 1 when the ring moved past some unseen (each must be
-   looked up). */
-static int read_executed(zs_rpc_t *r)
+   (marked answered, counted in *answered); 1 when the ring moved past some
+   unseen (each must be looked up). */
+static int read_executed(zs_rpc_t *r, size_t *answered)
 {
     zs_executed_t *ex = zs_node_executed(r->node);
     zs_executed_info_t x[64];
@@ -132,24 +133,32 @@ static int read_executed(zs_rpc_t *r)
             zs_hmap_del(&r->sync_map, wt, KOFF);
             wt->indexed = 0;
             wt->answered = 1;
+            (*answered)++;
         }
     } while (n == 64 || lost);
     return gap;
 }
 
+/* The list is walked only when something happened: answers to collect,
+   a block, the periodic look, a deadline reached. */
 uint64_t rpc_sync_wake(zs_rpc_t *r)
 {
     if (!r->waiters) return 0;
-    int execs = 0;
-    for (rpc_waiter_t *wt = r->waiters; wt; wt = wt->next) execs += wt->w.at_exec;
-    /* Armed before reading, so an execution between the two wakes us. */
-    if (execs) zs_executed_notify_once(zs_node_executed(r->node), wake_http, r);
-    rpc_waiter_t *done = NULL;
-    int gap = execs ? read_executed(r) : 0;
+    /* Armed before reading, so an execution between the two wakes us.  (A
+       call at execution left out of the map, a second of the same hash, is
+       found by the periodic look.) */
+    size_t answered = 0;
+    int gap = 0;
+    if (r->sync_map.count) {
+        zs_executed_notify_once(zs_node_executed(r->node), wake_http, r);
+        gap = read_executed(r, &answered);
+    }
     int block = __atomic_exchange_n(&r->sync_block, 0, __ATOMIC_ACQ_REL);
     uint64_t now = zs_mono_ns(), next = 0;
     int check = now - r->sync_checked_ns >= CHECK_NS;
+    if (!answered && !gap && !block && !check && now < r->sync_next_ns) return r->sync_next_ns;
     if (check) r->sync_checked_ns = now;
+    rpc_waiter_t *done = NULL;
     for (rpc_waiter_t **p = &r->waiters; *p;) {
         rpc_waiter_t *wt = *p;
         int last = now >= wt->deadline_ns;
@@ -170,6 +179,7 @@ uint64_t rpc_sync_wake(zs_rpc_t *r)
         free(wt);
     }
     if (!r->waiters) zs_executed_notify_once(zs_node_executed(r->node), NULL, NULL);
+    r->sync_next_ns = next;
     return next;
 }
 
