@@ -71,9 +71,12 @@ static void stream_fn(void *arg, int fd, const char *head, size_t headlen)
         __atomic_add_fetch(&s->streams_dropped, 1, __ATOMIC_RELEASE);
         return;
     }
-    if (send(fd, head, headlen, MSG_NOSIGNAL) < 0) return;
-    if (send(fd, "hello", 5, MSG_NOSIGNAL) < 0) return;
+    if (send(fd, head, headlen, MSG_NOSIGNAL) < 0 || send(fd, "hello", 5, MSG_NOSIGNAL) < 0) {
+        close(fd);
+        return;
+    }
     usleep(300000); /* still running when the test stops the server */
+    close(fd);
     pthread_mutex_lock(&s->mu);
     s->streams_ended++;
     pthread_mutex_unlock(&s->mu);

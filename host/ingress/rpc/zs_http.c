@@ -16,9 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "host/ingress/rpc/zs_rpc_int.h"
+#include "host/net/zs_conn.h"
 #include "lib/base/zs_grow.h"
 #include "lib/base/zs_time.h"
 
@@ -237,32 +237,25 @@ static void feed_fill(feed_t *f)
     if (!f->len) f->len = (size_t)snprintf(f->buf, sizeof f->buf, ": idle\n\n");
 }
 
-static int send_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
-        if (k <= 0) return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
+#define FEED_WRITE_MS 5000 /* a reader that takes none of the feed for this long is dropped */
 
 static void feed_run(void *arg, int fd, const char *head, size_t headlen)
 {
     feed_t *f = arg;
-    if (fd < 0) { /* the connection went before the feed began */
-        free(f);
-        return;
-    }
+    char err[160];
+    /* The socket with a deadline on every write (host/net), so that a
+       client that stops reading ends its feed instead of holding a thread
+       and the server's stop. */
+    zs_conn_t *c = fd < 0 ? NULL : zs_conn_open(fd, NULL, NULL, 0, err, sizeof err);
     /* The feed's first bytes go out at once, so a client knows it is on. */
     f->len = (size_t)snprintf(f->buf, sizeof f->buf, ": zkseq executed transactions\n\n");
-    int ok = !send_all(fd, head, headlen);
+    int ok = c && !zs_conn_write(c, head, headlen, FEED_WRITE_MS);
     while (ok && !zs_httpd_stopping(f->r->http)) {
-        ok = !send_all(fd, f->buf, f->len);
+        ok = !zs_conn_write(c, f->buf, f->len, FEED_WRITE_MS);
         f->len = 0;
         if (ok) feed_fill(f);
     }
+    zs_conn_close(c);
     free(f);
 }
 

@@ -577,8 +577,7 @@ typedef struct {
 static void *stream_main(void *arg)
 {
     stream_t *s = arg;
-    s->fn(s->arg, s->fd, s->head, s->headlen);
-    close(s->fd);
+    s->fn(s->arg, s->fd, s->head, s->headlen); /* it closes the socket */
     zs_httpd_t *h = s->h;
     free(s->head);
     free(s);

@@ -75,8 +75,8 @@ void zs_httpd_answer(zs_httpd_req_t *q, unsigned status, const char *type, char 
 
 /* Answers q with a stream: once the answers before it are written, the
    connection leaves the server and fn runs on a thread of its own with the
-   socket (blocking), given the response's first lines to send; the socket
-   is closed when fn returns.  fn should end soon after zs_httpd_stopping.
+   socket (blocking), given the response's first lines to send; fn owns the
+   socket and closes it.  fn should end soon after zs_httpd_stopping.
    When the connection is gone before that, fn(arg, -1, NULL, 0) is called
    instead (to let go of arg).  On the server's thread only. */
 typedef void (*zs_httpd_stream_fn)(void *arg, int fd, const char *head, size_t headlen);
