@@ -191,7 +191,7 @@ try {
   const wrongRoot = packets.map((p, i) => {
     if (i !== target) return p;
     const q = Buffer.from(p), d = q.subarray(17);
-    for (let j = 0; j < d.length - 33; j++) if (d[j] === 0x4a && d[j + 1] === 32) { d[j + 2] ^= 1; break; } // field 9: state_root
+    proto(d)[9][0] ^= 1; // field 9, state_root (a view into d); a byte search for its tag could hit an earlier field's bytes
     return q;
   });
   const f2 = await serve(wrongRoot);
