@@ -155,6 +155,16 @@ try {
     'a client reconnecting with Last-Event-ID resumes after it');
   const quiet = await events(await fetch(`${url}/executed`), 1, 2600);
   ok(/: idle/.test(quiet.text), 'without news the feed sends a comment each second, past the 2 s idle timeout');
+  // Forty readers of the feed at once: streams on the HTTP thread, no thread each.
+  const allThreads = () => fs.readdirSync(`/proc/${node.proc.pid}/task`).length;
+  const tBefore = allThreads();
+  const feeds = await Promise.all(Array.from({ length: 40 }, () => fetch(`${url}/executed`)));
+  const tDuring = allThreads();
+  const ftx = await fw.signTransaction({ to: fw.address, value: 1n, nonce: 3, gasLimit: 21000n, gasPrice: 1000000000n, chainId: 1001n, type: 0 });
+  const fhash = (await rpc(url, 'eth_sendRawTransaction', [ftx])).result;
+  const each = await Promise.all(feeds.map((f) => events(f, 1)));
+  ok(each.every((g) => g.list.some((e) => e.event === 'executed' && e.data.transactionHash === fhash)) && tDuring <= tBefore,
+    `forty readers of the feed at once each get the next transaction, with no thread added (threads ${tBefore} before, ${tDuring} with them)`);
 
   // Transactions pipelined on three connections at once (admitted together
   // by the server): each connection's answers in its order, each the hash of

@@ -3,8 +3,10 @@
    from another thread; HTTP/1.0 without keep-alive closed after its answer;
    a declared body above the limit answered (413) without being read, then
    closed; a chunked one above it marked; the connection limit; Expect:
-   100-continue; garbage answered 400; a stream handed its socket, and the
-   stop waiting for a stream until it ends; a client that pipelines 1,000
+   100-continue; garbage answered 400; a stream after the answer before it,
+   what was pushed before its head after it, nothing after it answered, its
+   client leaving or falling 1 MiB behind noticed, the stop ending it; a
+   stream whose client resets before its head goes out; a client that pipelines 1,000
    requests with 64 KiB answers and reads nothing is read no more, then
    served in order as it reads; mangled requests change nothing for the
    next client; headers dribbled in past the timeout closed; HEAD answered
@@ -27,7 +29,10 @@ typedef struct {
     pthread_mutex_t mu;
     size_t max_round, total;
     int reverse; /* answer each round from a thread, last first */
-    int streams_ended, streams_dropped;
+    /* Streams (the server's thread's; gone counted atomically) */
+    zs_httpd_push_t *push[8];
+    int flood[8];
+    int npush, pushes_gone;
 } seen_t;
 
 typedef struct {
@@ -64,22 +69,31 @@ static void *answer_reversed(void *arg)
     return NULL;
 }
 
-static void stream_fn(void *arg, int fd, const char *head, size_t headlen)
+/* On the server's thread: a tick to each stream (a /flood one, 64 KiB);
+   a stream found gone is ended. */
+static uint64_t on_wake(void *ctx)
 {
-    seen_t *s = arg;
-    if (fd < 0) { /* never began */
-        __atomic_add_fetch(&s->streams_dropped, 1, __ATOMIC_RELEASE);
-        return;
+    seen_t *s = ctx;
+    static char big[BIG];
+    for (int i = 0; i < s->npush; i++) {
+        if (!s->push[i]) continue;
+        if (s->flood[i] ? zs_httpd_push(s->push[i], big, sizeof big) : zs_httpd_push(s->push[i], "tick\n", 5)) {
+            zs_httpd_push_end(s->push[i]);
+            s->push[i] = NULL;
+            __atomic_add_fetch(&s->pushes_gone, 1, __ATOMIC_RELEASE);
+        }
     }
-    if (send(fd, head, headlen, MSG_NOSIGNAL) < 0 || send(fd, "hello", 5, MSG_NOSIGNAL) < 0) {
-        close(fd);
-        return;
-    }
-    usleep(300000); /* still running when the test stops the server */
-    close(fd);
-    pthread_mutex_lock(&s->mu);
-    s->streams_ended++;
-    pthread_mutex_unlock(&s->mu);
+    return zs_mono_ns() + (s->npush ? 2000000ull : 1000000000ull);
+}
+
+static void open_stream(seen_t *s, zs_httpd_req_t *q, int flood)
+{
+    assert_true(s->npush < 8);
+    zs_httpd_push_t *p = zs_httpd_push_open(q, "text/event-stream");
+    assert_non_null(p);
+    if (!flood) assert_int_equal(zs_httpd_push(p, "hello\n", 6), 0); /* before its head is out: kept */
+    s->flood[s->npush] = flood;
+    s->push[s->npush++] = p;
 }
 
 static void on_round(void *ctx, zs_httpd_req_t *const *reqs, size_t n)
@@ -92,8 +106,8 @@ static void on_round(void *ctx, zs_httpd_req_t *const *reqs, size_t n)
     pthread_mutex_unlock(&s->mu);
     batch_t *b = reverse ? calloc(1, sizeof *b) : NULL;
     for (size_t i = 0; i < n; i++) {
-        if (!strcmp(zs_httpd_url(reqs[i]), "/stream"))
-            zs_httpd_stream(reqs[i], "text/event-stream", stream_fn, s);
+        if (!strcmp(zs_httpd_url(reqs[i]), "/stream") || !strcmp(zs_httpd_url(reqs[i]), "/flood"))
+            open_stream(s, reqs[i], !strcmp(zs_httpd_url(reqs[i]), "/flood"));
         else if (b && b->n < 64)
             b->reqs[b->n++] = reqs[i];
         else
@@ -111,7 +125,7 @@ static zs_httpd_t *start(seen_t *s, unsigned max_conns, unsigned timeout_s)
     memset(s, 0, sizeof *s);
     pthread_mutex_init(&s->mu, NULL);
     zs_httpd_cfg_t cfg = {.host = "127.0.0.1", .max_conns = max_conns, .max_body = 1000, .timeout_s = timeout_s,
-                          .on_round = on_round, .ctx = s};
+                          .on_round = on_round, .on_wake = on_wake, .ctx = s};
     char err[200];
     zs_httpd_t *h = zs_httpd_start(&cfg, err, sizeof err);
     assert_non_null(h);
@@ -268,30 +282,54 @@ static void test_limits(void **state)
     zs_httpd_free(h);
 }
 
+static int gone(seen_t *s, int want)
+{
+    for (int i = 0; i < 500 && __atomic_load_n(&s->pushes_gone, __ATOMIC_ACQUIRE) < want; i++) usleep(10000);
+    return __atomic_load_n(&s->pushes_gone, __ATOMIC_ACQUIRE);
+}
+
+/* A stream goes out after the answer before it, with what was pushed
+   before its head behind the head; a request after it is not answered; its
+   client leaving is noticed; one asked for in HTTP/1.0 goes on; the stop
+   ends the stream still open. */
 static void test_stream(void **state)
 {
     (void)state;
     seen_t s;
     zs_httpd_t *h = start(&s, 8, 5);
-    int fd = dial(h), closed;
-    /* A request before the stream is answered first, on the same socket. */
-    put(fd, "GET /first HTTP/1.1\r\n\r\nGET /stream HTTP/1.1\r\n\r\n");
-    char buf[4096];
-    get(fd, buf, sizeof buf, "hello", 1, &closed);
-    const char *first = strstr(buf, "GET /first"), *stream = strstr(buf, "text/event-stream");
+    int fd = dial(h), other = dial(h), closed;
+    put(fd, "GET /first HTTP/1.1\r\n\r\nGET /stream HTTP/1.1\r\n\r\nGET /after HTTP/1.1\r\n\r\n");
+    put(other, "GET /stream HTTP/1.0\r\n\r\n"); /* no keep-alive: the stream still goes on */
+    char buf[8192];
+    get(fd, buf, sizeof buf, "tick", 2, &closed);
+    const char *first = strstr(buf, "GET /first"), *stream = strstr(buf, "text/event-stream"),
+               *hello = strstr(buf, "hello"), *tick = strstr(buf, "tick");
     assert_non_null(first);
     assert_non_null(stream);
-    assert_true(first < stream);
-    zs_httpd_stop(h); /* waits for the stream's thread */
-    assert_int_equal(s.streams_ended, 1);
-    get(fd, buf, sizeof buf, NULL, 0, &closed);
+    assert_true(first < stream && stream < hello && hello < tick);
+    assert_null(strstr(buf, "/after"));
+    assert_false(closed);
+    get(other, buf, sizeof buf, "tick", 3, &closed);
+    assert_false(closed);
+    close(fd); /* the client leaves: the server's next push finds the stream gone */
+    assert_int_equal(gone(&s, 1), 1);
+    zs_httpd_stop(h);
+    get(other, buf, sizeof buf, NULL, 0, &closed);
     assert_true(closed);
-    close(fd);
+    int ended = 0;
+    for (int i = 0; i < s.npush; i++) {
+        if (!s.push[i]) continue;
+        assert_int_equal(zs_httpd_push(s.push[i], "x", 1), -1); /* gone with the server */
+        zs_httpd_push_end(s.push[i]);
+        ended++;
+    }
+    assert_int_equal(ended, 1);
+    close(other);
     zs_httpd_free(h);
 }
 
-/* A stream behind an answer still to come, its client gone first: its
-   function is told (fd -1) so that it lets go of its argument. */
+/* A stream behind an answer still to come, its client gone first: the
+   stream is gone before its head went out (ASan: nothing leaks). */
 static void test_stream_dropped(void **state)
 {
     (void)state;
@@ -304,9 +342,28 @@ static void test_stream_dropped(void **state)
     struct linger reset = {.l_onoff = 1, .l_linger = 0};
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
     close(fd); /* a reset: the connection is gone at once */
-    for (int i = 0; i < 100 && !__atomic_load_n(&s.streams_dropped, __ATOMIC_ACQUIRE); i++) usleep(10000);
-    assert_int_equal(__atomic_load_n(&s.streams_dropped, __ATOMIC_ACQUIRE), 1);
-    assert_int_equal(s.streams_ended, 0);
+    assert_int_equal(gone(&s, 1), 1);
+    zs_httpd_free(h);
+}
+
+/* A stream whose client reads nothing is let go once 1 MiB waits for it
+   beyond what the sockets hold; what it had read is the stream's start. */
+static void test_stream_slow_reader(void **state)
+{
+    (void)state;
+    seen_t s;
+    zs_httpd_t *h = start(&s, 8, 30);
+    int fd = socket(AF_INET, SOCK_STREAM, 0), small = 4096;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(zs_httpd_port(h))};
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    put(fd, "GET /flood HTTP/1.1\r\n\r\n");
+    assert_int_equal(gone(&s, 1), 1);
+    char buf[64];
+    assert_true(recv(fd, buf, sizeof buf - 1, MSG_WAITALL) > 20);
+    assert_memory_equal(buf, "HTTP/1.1 200 OK", 15);
+    close(fd);
     zs_httpd_free(h);
 }
 
@@ -439,7 +496,7 @@ int main(void)
         cmocka_unit_test(test_pipelined_round), cmocka_unit_test(test_http10_closes), cmocka_unit_test(test_too_large),
         cmocka_unit_test(test_limits),          cmocka_unit_test(test_stream),    cmocka_unit_test(test_backpressure),
         cmocka_unit_test(test_mangled),        cmocka_unit_test(test_slow_headers),
-        cmocka_unit_test(test_stream_dropped),
+        cmocka_unit_test(test_stream_dropped), cmocka_unit_test(test_stream_slow_reader),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,7 +10,7 @@
    that compute, such as eth_call) go to workers one request a job; workers
    are started as jobs find none idle, up to one per allowed connection, so
    a slow call never holds up another connection.  GET /executed is a
-   stream on a thread of its own. */
+   stream on the server's thread (zs_rpc_feed.c). */
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -18,7 +18,6 @@
 #include <string.h>
 
 #include "host/ingress/rpc/zs_rpc_int.h"
-#include "host/net/zs_conn.h"
 #include "lib/base/zs_grow.h"
 #include "lib/base/zs_time.h"
 
@@ -197,82 +196,6 @@ static int job_add(job_t **jp, zs_httpd_req_t *q, json_t *parsed)
     return 0;
 }
 
-/* ---- GET /executed: a server-sent-events feed of the transactions the
-   sequencer executes, in execution order, each as the "executed"
-   confirmation's object with its sequence number as the event id (a
-   client that reconnects with Last-Event-ID resumes after it; one that
-   fell more than the table's 16384 behind gets a "gap" event saying how
-   many it missed).  A comment line goes out each second without news. */
-
-typedef struct {
-    zs_rpc_t *r;
-    uint64_t cursor;
-    char buf[16384];
-    size_t len;
-} feed_t;
-
-static void feed_fill(feed_t *f)
-{
-    zs_executed_t *e = zs_node_executed(f->r->node);
-    zs_executed_info_t x[32];
-    uint64_t lost;
-    size_t n = zs_executed_since(e, &f->cursor, x, 32, &lost);
-    if (!n && !lost) {
-        struct timespec deadline = zs_deadline_ms(1000);
-        (void)zs_executed_wait(e, f->cursor, &deadline);
-        n = zs_executed_since(e, &f->cursor, x, 32, &lost);
-    }
-    if (lost)
-        f->len += (size_t)snprintf(f->buf + f->len, sizeof f->buf - f->len, "event: gap\ndata: {\"lost\":%llu}\n\n",
-                                   (unsigned long long)lost);
-    for (size_t i = 0; i < n; i++) {
-        json_t *o = rpc_executed_object(&x[i]);
-        char *d = json_dumps(o, JSON_COMPACT);
-        json_decref(o);
-        if (d && f->len + strlen(d) + 64 < sizeof f->buf)
-            f->len += (size_t)snprintf(f->buf + f->len, sizeof f->buf - f->len, "event: executed\nid: %llu\ndata: %s\n\n",
-                                       (unsigned long long)(f->cursor - n + i), d);
-        free(d);
-    }
-    if (!f->len) f->len = (size_t)snprintf(f->buf, sizeof f->buf, ": idle\n\n");
-}
-
-#define FEED_WRITE_MS 5000 /* a reader that takes none of the feed for this long is dropped */
-
-static void feed_run(void *arg, int fd, const char *head, size_t headlen)
-{
-    feed_t *f = arg;
-    char err[160];
-    /* The socket with a deadline on every write (host/net), so that a
-       client that stops reading ends its feed instead of holding a thread
-       and the server's stop. */
-    zs_conn_t *c = fd < 0 ? NULL : zs_conn_open(fd, NULL, NULL, 0, err, sizeof err);
-    /* The feed's first bytes go out at once, so a client knows it is on. */
-    f->len = (size_t)snprintf(f->buf, sizeof f->buf, ": zkseq executed transactions\n\n");
-    int ok = c && !zs_conn_write(c, head, headlen, FEED_WRITE_MS);
-    while (ok && !zs_httpd_stopping(f->r->http)) {
-        ok = !zs_conn_write(c, f->buf, f->len, FEED_WRITE_MS);
-        f->len = 0;
-        if (ok) feed_fill(f);
-    }
-    zs_conn_close(c);
-    free(f);
-}
-
-static void feed(zs_rpc_t *r, zs_httpd_req_t *q)
-{
-    feed_t *f = calloc(1, sizeof *f);
-    if (!f) {
-        answer_text(q, 503, "out of memory\n", 0);
-        return;
-    }
-    f->r = r;
-    f->cursor = zs_executed_count(zs_node_executed(r->node));
-    const char *last = zs_httpd_header(q, "Last-Event-ID");
-    if (last && *last) f->cursor = strtoull(last, NULL, 10) + 1;
-    zs_httpd_stream(q, "text/event-stream", feed_run, f);
-}
-
 /* ---- Sorting a round */
 
 /* Calls answered on the server's thread: from memory or a read or two. */
@@ -374,7 +297,7 @@ static void on_round(void *ctx, zs_httpd_req_t *const *reqs, size_t n)
             snprintf(s, sizeof s, "ok %llu\n", (unsigned long long)zs_node_head(r->node));
             answer_text(q, 200, s, 0);
         } else if (!strcmp(method, "GET") && !strcmp(url, "/executed")) {
-            feed(r, q);
+            rpc_feed_open(r, q);
         } else if (strcmp(method, "POST")) {
             answer_text(q, 405,
                         "JSON-RPC wants POST (GET /health for a liveness check, GET /executed for the feed of "
@@ -392,7 +315,8 @@ static void on_round(void *ctx, zs_httpd_req_t *const *reqs, size_t n)
 
 static uint64_t on_wake(void *ctx)
 {
-    return rpc_sync_wake(ctx);
+    uint64_t a = rpc_feed_wake(ctx), b = rpc_sync_wake(ctx);
+    return !a || (b && b < a) ? b : a;
 }
 
 int zs_rpc_listen(zs_rpc_t *r, char *err, size_t errlen)
@@ -429,6 +353,7 @@ void zs_rpc_free(zs_rpc_t *r)
         job_free(j);
     }
     rpc_sync_free(r);
+    rpc_feed_free(r);
     zs_httpd_free(r->http);
     free(r->workers);
     rpc_filters_free(r->filters);

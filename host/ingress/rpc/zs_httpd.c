@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <http_parser.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -42,8 +41,18 @@ struct zs_httpd_req {
     int ready; /* the loop took its answer (resp, or stream) from the done list */
     char *resp;
     size_t resp_len;
-    zs_httpd_stream_fn stream;
-    void *stream_arg;
+    zs_httpd_push_t *push; /* answered with a stream: its head is resp */
+};
+
+/* A stream on the server's thread: queued behind its connection's earlier
+   answers (q set) until its head is written, then live (c set); gone once
+   the connection is.  Freed only by its owner (zs_httpd_push_end). */
+struct zs_httpd_push {
+    zs_httpd_req_t *q;
+    conn_t *c;
+    char *pre; /* pushed before the head went out */
+    size_t pre_len, pre_cap;
+    int gone;
 };
 
 struct conn {
@@ -68,6 +77,8 @@ struct conn {
     int aborted;   /* a callback stopped the parser on purpose */
     int marked;    /* in a drain's list */
     int broken;    /* an answer could not be made: nothing more is sent, then it closes */
+    zs_httpd_push_t *push; /* its live stream */
+    int streamed;          /* a stream went out: nothing after it is answered */
     uint64_t last_ns;
     conn_t *prev, *next;
 };
@@ -84,10 +95,8 @@ struct zs_httpd {
     size_t nround, round_cap;
     conn_t **flush; /* drain's connections */
     size_t flush_cap;
-    pthread_mutex_t mu; /* done, nstreams */
-    pthread_cond_t streams_cv;
+    pthread_mutex_t mu; /* done */
     zs_httpd_req_t *done;
-    unsigned nstreams;
     uint64_t last_scan_ns;
     int reap; /* a closed connection may have nothing queued left */
 };
@@ -99,7 +108,10 @@ static http_parser_settings settings;
 static void req_free(zs_httpd_req_t *q)
 {
     if (!q) return;
-    if (q->stream) q->stream(q->stream_arg, -1, NULL, 0); /* never handed a socket: it lets go of arg */
+    if (q->push) { /* its connection went before its head did */
+        q->push->q = NULL;
+        q->push->gone = 1;
+    }
     free(q->url);
     free(q->hdr);
     free(q->body);
@@ -207,18 +219,23 @@ void zs_httpd_answer(zs_httpd_req_t *q, unsigned status, const char *type, char 
     post_done(q->c->h, q);
 }
 
-void zs_httpd_stream(zs_httpd_req_t *q, const char *type, zs_httpd_stream_fn fn, void *arg)
+zs_httpd_push_t *zs_httpd_push_open(zs_httpd_req_t *q, const char *type)
 {
     char head[256];
     int n = snprintf(head, sizeof head,
                      "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nCache-Control: no-cache\r\n"
                      "Access-Control-Allow-Origin: *\r\nConnection: close\r\n\r\n",
                      type);
-    q->resp = strdup(head);
-    q->resp_len = q->resp ? (size_t)n : 0;
-    q->stream = fn;
-    q->stream_arg = arg;
+    zs_httpd_push_t *p = calloc(1, sizeof *p);
+    if (!p || !(q->resp = strdup(head))) {
+        free(p);
+        return NULL;
+    }
+    q->resp_len = (size_t)n;
+    p->q = q;
+    q->push = p;
     post_done(q->c->h, q);
+    return p;
 }
 
 /* ---- Connections */
@@ -243,14 +260,18 @@ static void conn_free(conn_t *c)
     free(c);
 }
 
-/* The socket goes (keep is 1 when a stream thread took it); the requests
-   still queued are freed as they are answered, and the connection after
+/* The socket goes; the requests still queued are freed as they are answered, and the connection after
    them, at the end of the loop's round (reap). */
-static void conn_close(conn_t *c, int keep)
+static void conn_close(conn_t *c)
 {
     if (c->dead) return;
+    if (c->push) {
+        c->push->c = NULL;
+        c->push->gone = 1;
+        c->push = NULL;
+    }
     epoll_ctl(c->h->ep, EPOLL_CTL_DEL, c->fd, NULL);
-    if (!keep) close(c->fd);
+    close(c->fd);
     c->fd = -1;
     c->dead = 1;
     c->h->nlive--;
@@ -320,24 +341,20 @@ static void input_gate(conn_t *c)
     }
 }
 
-static void stream_handover(conn_t *c, zs_httpd_req_t *q);
 static void conn_write(conn_t *c);
+static void push_live(conn_t *c, zs_httpd_req_t *q);
 
 /* Moves the answers at the head of the line, in order, to the output. */
 static void conn_flush(conn_t *c)
 {
     while (c->head && c->head->ready) {
         zs_httpd_req_t *q = c->head;
-        if (q->stream && !c->dead) {
-            if (c->out_off < c->out_len) conn_write(c);
-            if (c->dead || c->out_off < c->out_len) break; /* the stream waits for what is before it */
-            stream_handover(c, q); /* c is closed: what is behind it is dropped as answered */
-            continue;
-        }
         c->head = q->next;
         if (!c->head) c->tail = NULL;
         c->pending--;
-        if (!c->dead && !c->broken) {
+        if (q->push && !c->dead && !c->broken && !c->streamed) {
+            push_live(c, q); /* what is behind it is dropped as answered */
+        } else if (!c->dead && !c->broken && !c->streamed) {
             if (q->resp && !append(&c->out, &c->out_len, &c->out_cap, q->resp, q->resp_len, SIZE_MAX)) {
                 c->closing |= !q->keep_alive;
             } else { /* out of memory: an answer missing, so none after it may go out of step */
@@ -375,7 +392,7 @@ static void conn_write(conn_t *c)
             }
             return;
         }
-        conn_close(c, 0);
+        conn_close(c);
         return;
     }
     c->out_len = c->out_off = 0;
@@ -389,7 +406,7 @@ static void conn_write(conn_t *c)
         poll_set(c);
     }
     if (!c->linger) input_gate(c);
-    if (c->closing && !c->head && !c->linger) {
+    if (c->closing && !c->head && !c->linger && !c->push) { /* (a live stream closes when it ends) */ /* (a live stream closes when it ends) */
         shutdown(c->fd, SHUT_WR);
         c->linger = 1;
         c->read_off = 1;
@@ -438,7 +455,7 @@ static void conn_read(conn_t *c)
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
         if (n <= 0) { /* the peer closed, or the socket failed */
             if (c->linger || n < 0 || (!c->head && !c->in_len)) {
-                conn_close(c, 0);
+                conn_close(c);
             } else {
                 c->eof = 1;
                 if (!c->in_len) c->read_off = c->closing = 1;
@@ -565,66 +582,58 @@ static http_parser_settings settings = {
 
 /* ---- Streams */
 
-typedef struct {
-    zs_httpd_t *h;
-    int fd;
-    zs_httpd_stream_fn fn;
-    void *arg;
-    char *head;
-    size_t headlen;
-} stream_t;
-
-static void *stream_main(void *arg)
+/* The stream's head reached the front of its connection's line: it goes
+   out, and what was pushed before it; the connection reads nothing more
+   (but notices the client leaving). */
+static void push_live(conn_t *c, zs_httpd_req_t *q)
 {
-    stream_t *s = arg;
-    s->fn(s->arg, s->fd, s->head, s->headlen); /* it closes the socket */
-    zs_httpd_t *h = s->h;
-    free(s->head);
-    free(s);
-    pthread_mutex_lock(&h->mu);
-    h->nstreams--;
-    pthread_cond_broadcast(&h->streams_cv);
-    pthread_mutex_unlock(&h->mu);
-    return NULL;
-}
-
-static void stream_handover(conn_t *c, zs_httpd_req_t *q)
-{
-    c->head = q->next;
-    if (!c->head) c->tail = NULL;
-    c->pending--;
-    stream_t *s = calloc(1, sizeof *s);
-    int fd = c->fd;
-    if (!s) {
-        req_free(q);
-        conn_close(c, 0);
+    zs_httpd_push_t *p = q->push;
+    q->push = NULL;
+    p->q = NULL;
+    if (append(&c->out, &c->out_len, &c->out_cap, q->resp, q->resp_len, SIZE_MAX) ||
+        append(&c->out, &c->out_len, &c->out_cap, p->pre ? p->pre : "", p->pre_len, SIZE_MAX)) {
+        p->gone = 1;
+        c->broken = c->closing = c->read_off = 1;
         return;
     }
-    *s = (stream_t){.h = c->h, .fd = fd, .fn = q->stream, .arg = q->stream_arg, .head = q->resp, .headlen = q->resp_len};
-    q->resp = NULL;
-    q->stream = NULL; /* the thread has it now */
-    req_free(q);
-    conn_close(c, 1);
-    int fl = fcntl(fd, F_GETFL);
-    if (fl >= 0) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-    pthread_attr_t a;
-    pthread_attr_init(&a);
-    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&a, 256 * 1024);
-    pthread_mutex_lock(&s->h->mu);
-    s->h->nstreams++;
-    pthread_mutex_unlock(&s->h->mu);
-    pthread_t th;
-    if (pthread_create(&th, &a, stream_main, s)) {
-        pthread_mutex_lock(&s->h->mu);
-        s->h->nstreams--;
-        pthread_mutex_unlock(&s->h->mu);
-        s->fn(s->arg, -1, NULL, 0);
-        close(fd);
-        free(s->head);
-        free(s);
+    free(p->pre);
+    p->pre = NULL;
+    p->pre_len = p->pre_cap = 0;
+    p->c = c;
+    c->push = p;
+    c->streamed = c->read_off = 1;
+    if (c->paused_in && !c->eof) {
+        c->paused_in = 0;
+        poll_set(c);
     }
-    pthread_attr_destroy(&a);
+}
+
+int zs_httpd_push(zs_httpd_push_t *p, const char *data, size_t len)
+{
+    if (p->gone) return -1;
+    conn_t *c = p->c;
+    if (!c) return append(&p->pre, &p->pre_len, &p->pre_cap, data, len, OUT_HIGH) ? -1 : 0;
+    if (c->out_len - c->out_off + len > OUT_HIGH || append(&c->out, &c->out_len, &c->out_cap, data, len, SIZE_MAX)) {
+        conn_close(c); /* a reader this far behind is let go */
+        return -1;
+    }
+    conn_write(c);
+    return 0;
+}
+
+void zs_httpd_push_end(zs_httpd_push_t *p)
+{
+    if (!p) return;
+    if (p->c) { /* what was pushed goes out, then the connection closes */
+        p->c->push = NULL;
+        p->c->closing = 1;
+        conn_write(p->c);
+    } else if (p->q) { /* its head not out yet: it goes out alone, then the connection closes */
+        p->q->push = NULL;
+        p->q->keep_alive = 0;
+    }
+    free(p->pre);
+    free(p);
 }
 
 /* ---- The loop */
@@ -705,7 +714,7 @@ static void timeouts(zs_httpd_t *h, uint64_t now)
         /* Idle too long, or headers dribbled in for longer than that. */
         int slow = c->cur && !c->cur->headers_done && now - c->cur->begin_ns > idle;
         if (c->linger ? now - c->last_ns > LINGER_NS : slow || (!c->head && !c->cur && now - c->last_ns > idle))
-            conn_close(c, 0);
+            conn_close(c);
     }
 }
 
@@ -726,7 +735,7 @@ static void *loop_main(void *arg)
             }
             conn_t *c = p;
             if (c->paused_in && evs[i].events & (EPOLLHUP | EPOLLERR)) { /* gone while not read: nobody to answer */
-                conn_close(c, 0);
+                conn_close(c);
                 continue;
             }
             if (evs[i].events & EPOLLOUT) conn_write(c);
@@ -759,7 +768,6 @@ zs_httpd_t *zs_httpd_start(const zs_httpd_cfg_t *cfg, char *err, size_t errlen)
     h->cfg = *cfg;
     h->lfd = h->efd = h->ep = -1;
     pthread_mutex_init(&h->mu, NULL);
-    pthread_cond_init(&h->streams_cv, NULL);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(cfg->port)};
     if (inet_pton(AF_INET, cfg->host, &sa.sin_addr) != 1) {
         snprintf(err, errlen, "rpc host %s is not an IPv4 address", cfg->host);
@@ -794,7 +802,6 @@ fail:
     if (h->efd >= 0) close(h->efd);
     if (h->ep >= 0) close(h->ep);
     pthread_mutex_destroy(&h->mu);
-    pthread_cond_destroy(&h->streams_cv);
     free(h);
     return NULL;
 }
@@ -802,11 +809,6 @@ fail:
 uint16_t zs_httpd_port(const zs_httpd_t *h)
 {
     return h->port;
-}
-
-int zs_httpd_stopping(const zs_httpd_t *h)
-{
-    return __atomic_load_n(&h->stopping, __ATOMIC_ACQUIRE);
 }
 
 void zs_httpd_wake(zs_httpd_t *h)
@@ -826,11 +828,8 @@ void zs_httpd_stop(zs_httpd_t *h)
     h->lfd = -1;
     for (conn_t *c = h->conns, *next; c; c = next) {
         next = c->next;
-        conn_close(c, 0);
+        conn_close(c);
     }
-    pthread_mutex_lock(&h->mu);
-    while (h->nstreams) pthread_cond_wait(&h->streams_cv, &h->mu);
-    pthread_mutex_unlock(&h->mu);
 }
 
 void zs_httpd_free(zs_httpd_t *h)
@@ -852,6 +851,5 @@ void zs_httpd_free(zs_httpd_t *h)
     free(h->round);
     free(h->flush);
     pthread_mutex_destroy(&h->mu);
-    pthread_cond_destroy(&h->streams_cv);
     free(h);
 }

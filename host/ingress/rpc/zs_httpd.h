@@ -29,7 +29,7 @@ typedef struct zs_httpd_req zs_httpd_req_t;
 
 /* The requests one round completed, in arrival order (on the server's
    thread: it must not block).  Every request must get exactly one
-   zs_httpd_answer or zs_httpd_stream. */
+   zs_httpd_answer or zs_httpd_push_open. */
 typedef void (*zs_httpd_round_fn)(void *ctx, zs_httpd_req_t *const *reqs, size_t n);
 
 typedef struct {
@@ -50,11 +50,10 @@ typedef struct {
 zs_httpd_t *zs_httpd_start(const zs_httpd_cfg_t *cfg, char *err, size_t errlen);
 uint16_t zs_httpd_port(const zs_httpd_t *h);
 /* Stops the thread and closes every connection; answers given after this
-   are dropped.  Streams are told (zs_httpd_stopping) and waited for. */
+   are dropped, and every stream is gone. */
 void zs_httpd_stop(zs_httpd_t *h);
 /* Frees the server: after zs_httpd_stop and once no thread can answer. */
 void zs_httpd_free(zs_httpd_t *h);
-int zs_httpd_stopping(const zs_httpd_t *h);
 /* Wakes the server's thread (any thread; async-signal-safe): on_wake runs. */
 void zs_httpd_wake(zs_httpd_t *h);
 
@@ -73,13 +72,22 @@ uint64_t zs_httpd_arrival_ns(const zs_httpd_req_t *q);
    NULL for none) of content type type; any thread.  q is gone after. */
 void zs_httpd_answer(zs_httpd_req_t *q, unsigned status, const char *type, char *body, size_t len);
 
-/* Answers q with a stream: once the answers before it are written, the
-   connection leaves the server and fn runs on a thread of its own with the
-   socket (blocking), given the response's first lines to send; fn owns the
-   socket and closes it.  fn should end soon after zs_httpd_stopping.
-   When the connection is gone before that, fn(arg, -1, NULL, 0) is called
-   instead (to let go of arg).  On the server's thread only. */
-typedef void (*zs_httpd_stream_fn)(void *arg, int fd, const char *head, size_t headlen);
-void zs_httpd_stream(zs_httpd_req_t *q, const char *type, zs_httpd_stream_fn fn, void *arg);
+/* Answers q with a stream kept on the server's thread (no thread per
+   reader): once the answers before it are written, its head goes out
+   (type, no length, Connection: close) and then what zs_httpd_push is given,
+   as the client takes it; the connection reads nothing more after it.
+   NULL when out of memory (q is then still to be answered).  These three
+   run on the server's thread only (on_round, on_wake), or, for
+   zs_httpd_push_end, after zs_httpd_stop. */
+typedef struct zs_httpd_push zs_httpd_push_t;
+zs_httpd_push_t *zs_httpd_push_open(zs_httpd_req_t *q, const char *type);
+/* Queues bytes of the stream and writes what the socket takes: 0, or -1
+   when the stream is gone (the client left, the server stopped, or it let
+   1 MiB go unread: then it is let go).  A stream nothing is pushed to for
+   timeout_s is closed as an idle connection is. */
+int zs_httpd_push(zs_httpd_push_t *p, const char *data, size_t len);
+/* Ends the stream (what was pushed still goes out, then the connection
+   closes) and frees p: every stream opened must be ended, gone or not. */
+void zs_httpd_push_end(zs_httpd_push_t *p);
 
 #endif

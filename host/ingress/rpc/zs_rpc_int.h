@@ -40,6 +40,7 @@ struct zs_rpc {
     uint64_t sync_cursor, sync_checked_ns, sync_next_ns; /* next_ns: the earliest deadline */
     int sync_block;   /* atomic: a block was committed */
     int sync_durable; /* atomic: how many wait for a durable receipt */
+    struct rpc_feed *feeds; /* zs_rpc_feed.c's GET /executed streams (the HTTP thread's) */
 };
 
 /* Parses a request body: the JSON, or NULL with *out the -32700 answer. */
@@ -109,6 +110,15 @@ int rpc_sync_start(zs_rpc_t *r, zs_httpd_req_t *q, json_t *call);
 uint64_t rpc_sync_wake(zs_rpc_t *r);
 void rpc_sync_close(zs_rpc_t *r);
 void rpc_sync_free(zs_rpc_t *r);
+/* The sequencer's one-shot wake-up of the HTTP thread (ctx: the zs_rpc_t). */
+void rpc_wake_http(void *ctx);
+
+/* zs_rpc_feed.c: GET /executed on the HTTP thread: open (a request for the
+   feed), wake (the pass: each feed's news; the next deadline), free (after
+   the server stopped). */
+void rpc_feed_open(zs_rpc_t *r, zs_httpd_req_t *q);
+uint64_t rpc_feed_wake(zs_rpc_t *r);
+void rpc_feed_free(zs_rpc_t *r);
 
 /* A batch object's L1 fields (zs_rpc_l1.c): exit roots, accInputHash,
    l1InfoRoot, sendSequencesTxHash, verifyBatchTxHash. */

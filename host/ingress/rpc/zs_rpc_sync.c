@@ -30,7 +30,7 @@ typedef struct rpc_waiter {
 
 #define KOFF offsetof(rpc_waiter_t, w.hash)
 
-static void wake_http(void *ctx)
+void rpc_wake_http(void *ctx)
 {
     zs_httpd_wake(((zs_rpc_t *)ctx)->http);
 }
@@ -150,7 +150,7 @@ uint64_t rpc_sync_wake(zs_rpc_t *r)
     size_t answered = 0;
     int gap = 0;
     if (r->sync_map.count) {
-        zs_executed_notify_once(zs_node_executed(r->node), wake_http, r);
+        zs_executed_notify_once(zs_node_executed(r->node), rpc_wake_http, r);
         gap = read_executed(r, &answered);
     }
     int block = __atomic_exchange_n(&r->sync_block, 0, __ATOMIC_ACQ_REL);
@@ -178,7 +178,7 @@ uint64_t rpc_sync_wake(zs_rpc_t *r)
         json_decref(wt->id);
         free(wt);
     }
-    if (!r->waiters) zs_executed_notify_once(zs_node_executed(r->node), NULL, NULL);
+    if (!r->waiters && !r->feeds) zs_executed_notify_once(zs_node_executed(r->node), NULL, NULL);
     r->sync_next_ns = next;
     return next;
 }

@@ -1,0 +1,135 @@
+/* GET /executed: a server-sent-events feed of the transactions the
+   sequencer executes, in execution order, each as the "executed"
+   confirmation's object with its sequence number as the event id (a client
+   that reconnects with Last-Event-ID resumes after it; one that fell more
+   than the table's 16384 behind gets a "gap" event saying how many it
+   missed).  A comment line goes out each second without news.
+
+   Every feed is a stream on the HTTP thread (zs_httpd_push), not a thread
+   of its own: the sequencer's one-shot wake-up (zs_executed_notify_once,
+   shared with the Sync calls of zs_rpc_sync.c) brings the thread here after
+   an execution, and each pass writes every feed what it has not seen. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/ingress/rpc/zs_rpc_int.h"
+#include "lib/base/zs_grow.h"
+#include "lib/base/zs_time.h"
+
+#define IDLE_NS 1000000000ull /* a comment after this long without news */
+#define PASS_MAX 1024         /* events a feed is given per pass: the rest in the next, at once */
+
+typedef struct rpc_feed {
+    struct rpc_feed *next;
+    zs_httpd_push_t *p;
+    uint64_t cursor;
+    uint64_t sent_ns; /* its last bytes */
+} rpc_feed_t;
+
+void rpc_feed_open(zs_rpc_t *r, zs_httpd_req_t *q)
+{
+    rpc_feed_t *f = calloc(1, sizeof *f);
+    zs_httpd_push_t *p = f ? zs_httpd_push_open(q, "text/event-stream") : NULL;
+    if (!p) {
+        free(f);
+        char *s = strdup("out of memory\n");
+        zs_httpd_answer(q, 503, "text/plain; charset=utf-8", s, s ? strlen(s) : 0);
+        return;
+    }
+    f->p = p;
+    f->cursor = zs_executed_count(zs_node_executed(r->node));
+    const char *last = zs_httpd_header(q, "Last-Event-ID");
+    if (last && *last) f->cursor = strtoull(last, NULL, 10) + 1;
+    /* The feed's first bytes go out at once, so a client knows it is on. */
+    static const char hello[] = ": zkseq executed transactions\n\n";
+    (void)zs_httpd_push(p, hello, sizeof hello - 1);
+    f->sent_ns = zs_mono_ns();
+    f->next = r->feeds;
+    r->feeds = f;
+}
+
+/* Appends one event to buf; -1 when out of memory. */
+static int add_event(char **buf, size_t *len, size_t *cap, const zs_executed_info_t *x, uint64_t id)
+{
+    json_t *o = rpc_executed_object(x);
+    char *d = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    size_t need = *len + (d ? strlen(d) : 0) + 64;
+    int rc = -1;
+    if (d && !zs_grow((void **)buf, cap, need, 1, 4096)) {
+        *len += (size_t)snprintf(*buf + *len, *cap - *len, "event: executed\nid: %llu\ndata: %s\n\n",
+                                 (unsigned long long)id, d);
+        rc = 0;
+    }
+    free(d);
+    return rc;
+}
+
+/* Writes one feed its news (or a comment when it has had none for a
+   second): 0, 1 when more is waiting, -1 when the feed is gone. */
+static int feed_pass(zs_rpc_t *r, rpc_feed_t *f, uint64_t now, char **buf, size_t *cap)
+{
+    zs_executed_t *ex = zs_node_executed(r->node);
+    zs_executed_info_t x[64];
+    uint64_t lost = 0;
+    size_t len = 0, total = 0, n;
+    do {
+        n = zs_executed_since(ex, &f->cursor, x, 64, &lost);
+        if (lost) {
+            char gap[80];
+            int k = snprintf(gap, sizeof gap, "event: gap\ndata: {\"lost\":%llu}\n\n", (unsigned long long)lost);
+            if (zs_grow((void **)buf, cap, len + (size_t)k + 1, 1, 4096)) return -1;
+            memcpy(*buf + len, gap, (size_t)k + 1);
+            len += (size_t)k;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (add_event(buf, &len, cap, &x[i], f->cursor - n + i)) return -1;
+        total += n;
+    } while ((n == 64 || lost) && total < PASS_MAX);
+    if (!len && now - f->sent_ns < IDLE_NS) return 0;
+    if (!len) {
+        static const char idle[] = ": idle\n\n";
+        if (zs_grow((void **)buf, cap, sizeof idle, 1, 4096)) return -1;
+        memcpy(*buf, idle, sizeof idle);
+        len = sizeof idle - 1;
+    }
+    f->sent_ns = now;
+    if (zs_httpd_push(f->p, *buf, len)) return -1;
+    return total >= PASS_MAX;
+}
+
+uint64_t rpc_feed_wake(zs_rpc_t *r)
+{
+    if (!r->feeds) return 0;
+    /* Armed before reading, so an execution between the two wakes us. */
+    zs_executed_notify_once(zs_node_executed(r->node), rpc_wake_http, r);
+    uint64_t now = zs_mono_ns(), next = 0;
+    char *buf = NULL;
+    size_t cap = 0;
+    for (rpc_feed_t **pp = &r->feeds; *pp;) {
+        rpc_feed_t *f = *pp;
+        int rc = feed_pass(r, f, now, &buf, &cap);
+        if (rc < 0) {
+            *pp = f->next;
+            zs_httpd_push_end(f->p);
+            free(f);
+            continue;
+        }
+        uint64_t at = rc ? now : f->sent_ns + IDLE_NS;
+        if (!next || at < next) next = at;
+        pp = &f->next;
+    }
+    free(buf);
+    return next;
+}
+
+void rpc_feed_free(zs_rpc_t *r)
+{
+    for (rpc_feed_t *f = r->feeds, *nx; f; f = nx) {
+        nx = f->next;
+        zs_httpd_push_end(f->p);
+        free(f);
+    }
+    r->feeds = NULL;
+}
