@@ -621,6 +621,11 @@ int zs_httpd_push(zs_httpd_push_t *p, const char *data, size_t len)
     return 0;
 }
 
+size_t zs_httpd_push_unread(const zs_httpd_push_t *p)
+{
+    return p->c ? p->c->out_len - p->c->out_off : p->pre_len;
+}
+
 void zs_httpd_push_end(zs_httpd_push_t *p)
 {
     if (!p) return;
@@ -711,9 +716,10 @@ static void timeouts(zs_httpd_t *h, uint64_t now)
     for (conn_t *c = h->conns, *next; c; c = next) {
         next = c->next;
         if (c->dead) continue;
-        /* Idle too long, or headers dribbled in for longer than that. */
-        int slow = c->cur && !c->cur->headers_done && now - c->cur->begin_ns > idle;
-        if (c->linger ? now - c->last_ns > LINGER_NS : slow || (!c->head && !c->cur && now - c->last_ns > idle))
+        /* Idle too long, or headers dribbled in for longer than that.  (Times
+           may be later than now: on_wake writes after now was read.) */
+        int slow = c->cur && !c->cur->headers_done && c->cur->begin_ns + idle < now;
+        if (c->linger ? c->last_ns + LINGER_NS < now : slow || (!c->head && !c->cur && c->last_ns + idle < now))
             conn_close(c);
     }
 }

@@ -86,6 +86,10 @@ zs_httpd_push_t *zs_httpd_push_open(zs_httpd_req_t *q, const char *type);
    1 MiB go unread: then it is let go).  A stream nothing is pushed to for
    timeout_s is closed as an idle connection is. */
 int zs_httpd_push(zs_httpd_push_t *p, const char *data, size_t len);
+/* Bytes pushed that the socket has not taken yet (a producer that can
+   wait holds back while it is large: the loop runs on_wake again as the
+   client reads). */
+size_t zs_httpd_push_unread(const zs_httpd_push_t *p);
 /* Ends the stream (what was pushed still goes out, then the connection
    closes) and frees p: every stream opened must be ended, gone or not. */
 void zs_httpd_push_end(zs_httpd_push_t *p);

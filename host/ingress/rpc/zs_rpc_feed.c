@@ -19,6 +19,7 @@
 
 #define IDLE_NS 1000000000ull /* a comment after this long without news */
 #define PASS_MAX 1024         /* events a feed is given per pass: the rest in the next, at once */
+#define HOLD_BYTES 65536      /* unread bytes above which a feed is given nothing more yet */
 
 typedef struct rpc_feed {
     struct rpc_feed *next;
@@ -70,6 +71,9 @@ static int add_event(char **buf, size_t *len, size_t *cap, const zs_executed_inf
    second): 0, 1 when more is waiting, -1 when the feed is gone. */
 static int feed_pass(zs_rpc_t *r, rpc_feed_t *f, uint64_t now, char **buf, size_t *cap)
 {
+    /* A reader behind is given nothing more until it has read most of it
+       (its cursor waits; more than the table's 16384 behind, it gets a gap). */
+    if (zs_httpd_push_unread(f->p) > HOLD_BYTES) return 0;
     zs_executed_t *ex = zs_node_executed(r->node);
     zs_executed_info_t x[64];
     uint64_t lost = 0;
