@@ -480,8 +480,8 @@ void zs_accel_stats(zs_accel_t *a, zs_accel_stats_t *out)
 {
     zs_card_stats_t cs;
     zs_card_stats(a->card, &cs);
-    uint64_t now = zs_mono_ns();
     pthread_mutex_lock(&a->mu);
+    uint64_t now = zs_mono_ns(); /* under the lock: another caller's later clock may have been stored */
     uint64_t bytes = a->st.bytes_in + a->st.bytes_out;
     double dt = (double)(now - a->last_ns) / 1e9;
     if (dt >= 1.0) {

@@ -91,7 +91,7 @@ static int feed_pass(zs_rpc_t *r, rpc_feed_t *f, uint64_t now, char **buf, size_
             if (add_event(buf, &len, cap, &x[i], f->cursor - n + i)) return -1;
         total += n;
     } while ((n == 64 || lost) && total < PASS_MAX);
-    if (!len && now - f->sent_ns < IDLE_NS) return 0;
+    if (!len && f->sent_ns + IDLE_NS > now) return 0;
     if (!len) {
         static const char idle[] = ": idle\n\n";
         if (zs_grow((void **)buf, cap, sizeof idle, 1, 4096)) return -1;
