@@ -58,6 +58,7 @@ static void start(void)
         int rc = pthread_create(&h->th, &a, helper_main, h);
         pthread_attr_destroy(&a);
         if (rc) break;
+        pthread_setname_np(h->th, "zs-hash");
         nhelpers++;
     }
 }
