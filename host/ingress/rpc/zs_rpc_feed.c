@@ -67,40 +67,59 @@ static int add_event(char **buf, size_t *len, size_t *cap, const zs_executed_inf
     return rc;
 }
 
+/* What one pass read and formatted: the bytes for a feed at cursor from
+   (which leave it at to), kept for the next feed at the same cursor, as
+   most are (every reader caught up): each event formatted once a pass. */
+typedef struct {
+    char *buf;
+    size_t cap, len;
+    uint64_t from, to;
+    int made, more;
+} pass_t;
+
+/* Reads and formats the events from cursor on into ps. 0 or -1. */
+static int pass_read(zs_rpc_t *r, uint64_t cursor, pass_t *ps)
+{
+    zs_executed_t *ex = zs_node_executed(r->node);
+    zs_executed_info_t x[64];
+    uint64_t lost = 0;
+    size_t total = 0, n;
+    ps->made = 0;
+    ps->len = 0;
+    ps->from = cursor;
+    do {
+        n = zs_executed_since(ex, &cursor, x, 64, &lost);
+        if (lost) {
+            char gap[80];
+            int k = snprintf(gap, sizeof gap, "event: gap\ndata: {\"lost\":%llu}\n\n", (unsigned long long)lost);
+            if (zs_grow((void **)&ps->buf, &ps->cap, ps->len + (size_t)k + 1, 1, 4096)) return -1;
+            memcpy(ps->buf + ps->len, gap, (size_t)k + 1);
+            ps->len += (size_t)k;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (add_event(&ps->buf, &ps->len, &ps->cap, &x[i], cursor - n + i)) return -1;
+        total += n;
+    } while ((n == 64 || lost) && total < PASS_MAX);
+    ps->to = cursor;
+    ps->more = total >= PASS_MAX;
+    ps->made = 1;
+    return 0;
+}
+
 /* Writes one feed its news (or a comment when it has had none for a
    second): 0, 1 when more is waiting, -1 when the feed is gone. */
-static int feed_pass(zs_rpc_t *r, rpc_feed_t *f, uint64_t now, char **buf, size_t *cap)
+static int feed_pass(zs_rpc_t *r, rpc_feed_t *f, uint64_t now, pass_t *ps)
 {
     /* A reader behind is given nothing more until it has read most of it
        (its cursor waits; more than the table's 16384 behind, it gets a gap). */
     if (zs_httpd_push_unread(f->p) > HOLD_BYTES) return 0;
-    zs_executed_t *ex = zs_node_executed(r->node);
-    zs_executed_info_t x[64];
-    uint64_t lost = 0;
-    size_t len = 0, total = 0, n;
-    do {
-        n = zs_executed_since(ex, &f->cursor, x, 64, &lost);
-        if (lost) {
-            char gap[80];
-            int k = snprintf(gap, sizeof gap, "event: gap\ndata: {\"lost\":%llu}\n\n", (unsigned long long)lost);
-            if (zs_grow((void **)buf, cap, len + (size_t)k + 1, 1, 4096)) return -1;
-            memcpy(*buf + len, gap, (size_t)k + 1);
-            len += (size_t)k;
-        }
-        for (size_t i = 0; i < n; i++)
-            if (add_event(buf, &len, cap, &x[i], f->cursor - n + i)) return -1;
-        total += n;
-    } while ((n == 64 || lost) && total < PASS_MAX);
-    if (!len && f->sent_ns + IDLE_NS > now) return 0;
-    if (!len) {
-        static const char idle[] = ": idle\n\n";
-        if (zs_grow((void **)buf, cap, sizeof idle, 1, 4096)) return -1;
-        memcpy(*buf, idle, sizeof idle);
-        len = sizeof idle - 1;
-    }
+    if ((!ps->made || ps->from != f->cursor) && pass_read(r, f->cursor, ps)) return -1;
+    if (!ps->len && f->sent_ns + IDLE_NS > now) return 0;
+    static const char idle[] = ": idle\n\n";
+    int rc = ps->len ? zs_httpd_push(f->p, ps->buf, ps->len) : zs_httpd_push(f->p, idle, sizeof idle - 1);
+    f->cursor = ps->to;
     f->sent_ns = now;
-    if (zs_httpd_push(f->p, *buf, len)) return -1;
-    return total >= PASS_MAX;
+    return rc ? -1 : ps->more;
 }
 
 uint64_t rpc_feed_wake(zs_rpc_t *r)
@@ -109,11 +128,10 @@ uint64_t rpc_feed_wake(zs_rpc_t *r)
     /* Armed before reading, so an execution between the two wakes us. */
     zs_executed_notify_once(zs_node_executed(r->node), rpc_wake_http, r);
     uint64_t now = zs_mono_ns(), next = 0;
-    char *buf = NULL;
-    size_t cap = 0;
+    pass_t ps = {0};
     for (rpc_feed_t **pp = &r->feeds; *pp;) {
         rpc_feed_t *f = *pp;
-        int rc = feed_pass(r, f, now, &buf, &cap);
+        int rc = feed_pass(r, f, now, &ps);
         if (rc < 0) {
             *pp = f->next;
             zs_httpd_push_end(f->p);
@@ -124,7 +142,7 @@ uint64_t rpc_feed_wake(zs_rpc_t *r)
         if (!next || at < next) next = at;
         pp = &f->next;
     }
-    free(buf);
+    free(ps.buf);
     return next;
 }
 
