@@ -21,7 +21,7 @@ export function ok(cond, msg, detail) {
   } else {
     failed++;
     console.log(`not ok ${n} - ${msg}`);
-    if (detail !== undefined) console.log(`# ${String(typeof detail === 'string' ? detail : JSON.stringify(detail)).split('\n').join('\n# ')}`);
+    if (detail !== undefined) console.log(`# ${String(typeof detail === 'string' ? detail : JSON.stringify(detail, (k, v) => (typeof v === 'bigint' ? String(v) : v))).split('\n').join('\n# ')}`);
   }
   return cond;
 }

@@ -260,8 +260,9 @@ static void conn_free(conn_t *c)
     free(c);
 }
 
-/* The socket goes; the requests still queued are freed as they are answered, and the connection after
-   them, at the end of the loop's round (reap). */
+/* The socket goes (and with it a live stream); the requests still queued
+   are freed as they are answered, and the connection after them, at the
+   end of the loop's round (reap). */
 static void conn_close(conn_t *c)
 {
     if (c->dead) return;
@@ -406,7 +407,7 @@ static void conn_write(conn_t *c)
         poll_set(c);
     }
     if (!c->linger) input_gate(c);
-    if (c->closing && !c->head && !c->linger && !c->push) { /* (a live stream closes when it ends) */ /* (a live stream closes when it ends) */
+    if (c->closing && !c->head && !c->linger && !c->push) { /* (a live stream closes when it ends) */
         shutdown(c->fd, SHUT_WR);
         c->linger = 1;
         c->read_off = 1;
