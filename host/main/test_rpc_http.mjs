@@ -157,14 +157,24 @@ try {
   ok(/: idle/.test(quiet.text), 'without news the feed sends a comment each second, past the 2 s idle timeout');
   // Forty readers of the feed at once: streams on the HTTP thread, no thread each.
   const allThreads = () => fs.readdirSync(`/proc/${node.proc.pid}/task`).length;
+  const feedGauge = async () => Number((await (await fetch(`http://127.0.0.1:${node.metricsPort}/metrics`)).text())
+    .match(/^zkseq_rpc_feed_readers (\S+)$/m)?.[1] ?? NaN);
   const tBefore = allThreads();
   const feeds = await Promise.all(Array.from({ length: 40 }, () => fetch(`${url}/executed`)));
   const tDuring = allThreads();
+  const gDuring = await feedGauge();
   const ftx = await fw.signTransaction({ to: fw.address, value: 1n, nonce: 3, gasLimit: 21000n, gasPrice: 1000000000n, chainId: 1001n, type: 0 });
   const fhash = (await rpc(url, 'eth_sendRawTransaction', [ftx])).result;
   const each = await Promise.all(feeds.map((f) => events(f, 1)));
   ok(each.every((g) => g.list.some((e) => e.event === 'executed' && e.data.transactionHash === fhash)) && tDuring <= tBefore,
     `forty readers of the feed at once each get the next transaction, with no thread added (threads ${tBefore} before, ${tDuring} with them)`);
+  // The metrics count the readers: the forty (and any earlier one still open) while they read, none once all have gone.
+  let readersGone = NaN;
+  for (let i = 0; i < 50 && readersGone !== 0; i++) {
+    readersGone = await feedGauge();
+    if (readersGone !== 0) await new Promise((r) => setTimeout(r, 100)); // a stream is found gone at its next write (1 s at most)
+  }
+  ok(gDuring >= 40 && readersGone === 0, `zkseq_rpc_feed_readers counts the readers (${gDuring} with the forty open) and falls to 0 once they have left (${readersGone})`);
 
   // Transactions pipelined on three connections at once (admitted together
   // by the server): each connection's answers in its order, each the hash of

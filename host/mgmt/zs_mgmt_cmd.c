@@ -486,9 +486,10 @@ static json_t *ingress_stats(const zs_mgmt_ctx_t *m)
     if (c->rpc) {
         zs_rpc_stats_t rs;
         zs_rpc_stats(c->rpc, &rs);
-        json_object_set_new(r, "rpc", json_pack("{s:I,s:I,s:I,s:I}", "http_requests", (json_int_t)rs.http_requests, "calls",
-                                                (json_int_t)rs.calls, "errors", (json_int_t)rs.errors, "too_large",
-                                                (json_int_t)rs.too_large));
+        json_object_set_new(r, "rpc", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "http_requests", (json_int_t)rs.http_requests,
+                                                "calls", (json_int_t)rs.calls, "errors", (json_int_t)rs.errors, "too_large",
+                                                (json_int_t)rs.too_large, "feed_readers", (json_int_t)rs.feed_readers,
+                                                "feed_gaps", (json_int_t)rs.feed_gaps));
     }
     return r;
 }

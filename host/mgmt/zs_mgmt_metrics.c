@@ -118,6 +118,10 @@ static void put_ingress(out_t *o, const zs_mgmt_ctx_t *c, const zs_rates_t *r)
         one(o, "zkseq_rpc_http_requests_total", "counter", "JSON-RPC HTTP requests", (double)rs.http_requests);
         one(o, "zkseq_rpc_calls_total", "counter", "JSON-RPC calls (a batch counts each)", (double)rs.calls);
         one(o, "zkseq_rpc_errors_total", "counter", "JSON-RPC calls answered with an error", (double)rs.errors);
+        one(o, "zkseq_rpc_feed_readers", "gauge", "readers of the GET /executed feed now", (double)rs.feed_readers);
+        one(o, "zkseq_rpc_feed_gaps_total", "counter", "gap events: a feed reader fell past the table and missed some",
+            (double)rs.feed_gaps);
+        one(o, "zkseq_rpc_feed_closed_total", "counter", "feed readers that left or were let go", (double)rs.feed_closed);
     }
     one(o, "zkseq_transactions_in_per_second", "gauge", "transactions accepted per second, over the last second",
         r->tx_in_per_s);

@@ -133,8 +133,9 @@ static void print_ingress(json_t *r)
     if (d) printf("dpdk frames: %lld in, %lld answers\n", num(d, "in"), num(d, "answers"));
     json_t *rpc = json_object_get(r, "rpc");
     if (rpc)
-        printf("json-rpc: %lld HTTP requests, %lld calls, %lld errors\n", num(rpc, "http_requests"), num(rpc, "calls"),
-               num(rpc, "errors"));
+        printf("json-rpc: %lld HTTP requests, %lld calls, %lld errors; %lld feed readers (%lld gaps)\n",
+               num(rpc, "http_requests"), num(rpc, "calls"), num(rpc, "errors"), num(rpc, "feed_readers"),
+               num(rpc, "feed_gaps"));
 }
 
 static void print_kv(json_t *o, const char *prefix)

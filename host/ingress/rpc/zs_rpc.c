@@ -279,4 +279,7 @@ void zs_rpc_stats(zs_rpc_t *r, zs_rpc_stats_t *out)
     out->calls = __atomic_load_n(&r->stats.calls, __ATOMIC_RELAXED);
     out->errors = __atomic_load_n(&r->stats.errors, __ATOMIC_RELAXED);
     out->too_large = __atomic_load_n(&r->stats.too_large, __ATOMIC_RELAXED);
+    out->feed_readers = __atomic_load_n(&r->stats.feed_readers, __ATOMIC_RELAXED);
+    out->feed_gaps = __atomic_load_n(&r->stats.feed_gaps, __ATOMIC_RELAXED);
+    out->feed_closed = __atomic_load_n(&r->stats.feed_closed, __ATOMIC_RELAXED);
 }

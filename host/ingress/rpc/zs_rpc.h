@@ -64,6 +64,9 @@ void zs_rpc_handle(zs_rpc_t *r, const char *body, size_t len, char **out, size_t
 
 typedef struct {
     uint64_t http_requests, calls, errors, too_large;
+    uint64_t feed_readers; /* GET /executed streams open now */
+    uint64_t feed_gaps;    /* gap events sent: a reader fell past the table and missed some */
+    uint64_t feed_closed;  /* streams that ended (the reader left, or was let go) */
 } zs_rpc_stats_t;
 void zs_rpc_stats(zs_rpc_t *r, zs_rpc_stats_t *out);
 

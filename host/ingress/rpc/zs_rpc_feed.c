@@ -48,6 +48,7 @@ void rpc_feed_open(zs_rpc_t *r, zs_httpd_req_t *q)
     f->sent_ns = zs_mono_ns();
     f->next = r->feeds;
     r->feeds = f;
+    __atomic_add_fetch(&r->stats.feed_readers, 1, __ATOMIC_RELAXED);
 }
 
 /* Appends one event to buf; -1 when out of memory. */
@@ -74,7 +75,7 @@ typedef struct {
     char *buf;
     size_t cap, len;
     uint64_t from, to;
-    int made, more;
+    int made, more, gap; /* gap: it tells of events missed */
 } pass_t;
 
 /* Reads and formats the events from cursor on into ps. 0 or -1. */
@@ -84,12 +85,13 @@ static int pass_read(zs_rpc_t *r, uint64_t cursor, pass_t *ps)
     zs_executed_info_t x[64];
     uint64_t lost = 0;
     size_t total = 0, n;
-    ps->made = 0;
+    ps->made = ps->gap = 0;
     ps->len = 0;
     ps->from = cursor;
     do {
         n = zs_executed_since(ex, &cursor, x, 64, &lost);
         if (lost) {
+            ps->gap = 1;
             char gap[80];
             int k = snprintf(gap, sizeof gap, "event: gap\ndata: {\"lost\":%llu}\n\n", (unsigned long long)lost);
             if (zs_grow((void **)&ps->buf, &ps->cap, ps->len + (size_t)k + 1, 1, 4096)) return -1;
@@ -119,6 +121,7 @@ static int feed_pass(zs_rpc_t *r, rpc_feed_t *f, uint64_t now, pass_t *ps)
     int rc = ps->len ? zs_httpd_push(f->p, ps->buf, ps->len) : zs_httpd_push(f->p, idle, sizeof idle - 1);
     f->cursor = ps->to;
     f->sent_ns = now;
+    if (ps->gap && !rc) __atomic_add_fetch(&r->stats.feed_gaps, 1, __ATOMIC_RELAXED);
     return rc ? -1 : ps->more;
 }
 
@@ -136,6 +139,8 @@ uint64_t rpc_feed_wake(zs_rpc_t *r)
             *pp = f->next;
             zs_httpd_push_end(f->p);
             free(f);
+            __atomic_sub_fetch(&r->stats.feed_readers, 1, __ATOMIC_RELAXED);
+            __atomic_add_fetch(&r->stats.feed_closed, 1, __ATOMIC_RELAXED);
             continue;
         }
         uint64_t at = rc ? now : f->sent_ns + IDLE_NS;
