@@ -29,7 +29,8 @@ async function events(res, want, ms = 5000, type = 'executed') {
 
 const dir = tempDir('http');
 const cfg = path.join(dir, 'zkseqd.json');
-fs.writeFileSync(cfg, JSON.stringify({ rpc: { idle_timeout_s: 2, max_connections: 64 } }));
+// Connections enough for forty feed readers and forty waiting Sync calls beside the pooled ones.
+fs.writeFileSync(cfg, JSON.stringify({ rpc: { idle_timeout_s: 2, max_connections: 160 } }));
 const node = await start({ datadir: path.join(dir, 'data'), args: ['--config', cfg] });
 const url = node.url;
 const rss = () => Number(fs.readFileSync(`/proc/${node.proc.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]) * 1024;

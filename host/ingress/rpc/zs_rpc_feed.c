@@ -108,21 +108,24 @@ static int pass_read(zs_rpc_t *r, uint64_t cursor, pass_t *ps)
     return 0;
 }
 
+enum { SENT, MORE, HELD };
+
 /* Writes one feed its news (or a comment when it has had none for a
-   second): 0, 1 when more is waiting, -1 when the feed is gone. */
+   second): SENT (or nothing due), MORE when more is waiting, HELD when
+   its reader is behind, -1 when the feed is gone. */
 static int feed_pass(zs_rpc_t *r, rpc_feed_t *f, uint64_t now, pass_t *ps)
 {
     /* A reader behind is given nothing more until it has read most of it
        (its cursor waits; more than the table's 16384 behind, it gets a gap). */
-    if (zs_httpd_push_unread(f->p) > HOLD_BYTES) return 0;
+    if (zs_httpd_push_unread(f->p) > HOLD_BYTES) return HELD;
     if ((!ps->made || ps->from != f->cursor) && pass_read(r, f->cursor, ps)) return -1;
-    if (!ps->len && f->sent_ns + IDLE_NS > now) return 0;
+    if (!ps->len && f->sent_ns + IDLE_NS > now) return SENT;
     static const char idle[] = ": idle\n\n";
     int rc = ps->len ? zs_httpd_push(f->p, ps->buf, ps->len) : zs_httpd_push(f->p, idle, sizeof idle - 1);
     f->cursor = ps->to;
     f->sent_ns = now;
     if (ps->gap && !rc) __atomic_add_fetch(&r->stats.feed_gaps, 1, __ATOMIC_RELAXED);
-    return rc ? -1 : ps->more;
+    return rc ? -1 : ps->more ? MORE : SENT;
 }
 
 uint64_t rpc_feed_wake(zs_rpc_t *r)
@@ -143,7 +146,9 @@ uint64_t rpc_feed_wake(zs_rpc_t *r)
             __atomic_add_fetch(&r->stats.feed_closed, 1, __ATOMIC_RELAXED);
             continue;
         }
-        uint64_t at = rc ? now : f->sent_ns + IDLE_NS;
+        /* A held reader is looked at again as it reads (the loop's next
+           round), or in a second. */
+        uint64_t at = rc == MORE ? now : rc == HELD ? now + IDLE_NS : f->sent_ns + IDLE_NS;
         if (!next || at < next) next = at;
         pp = &f->next;
     }
