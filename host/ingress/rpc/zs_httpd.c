@@ -25,6 +25,7 @@
 #define PIPELINE_LOW 64
 #define OUT_HIGH (1u << 20) /* answers waiting for a client that does not read, before it is read no more */
 #define LINGER_NS 2000000000ull /* draining a closed connection's input */
+#define STREAM_SNDBUF (256 << 10) /* a stream's socket send buffer */
 
 typedef struct conn conn_t;
 
@@ -603,6 +604,11 @@ static void push_live(conn_t *c, zs_httpd_req_t *q)
     p->c = c;
     c->push = p;
     c->streamed = c->read_off = 1;
+    /* A bounded send buffer (the kernel doubles it): a reader that falls
+       behind is held by its producer (zs_httpd_push_unread) instead of by
+       megabytes of kernel memory per stream. */
+    int sb = STREAM_SNDBUF;
+    setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sb, sizeof sb);
     if (c->paused_in && !c->eof) {
         c->paused_in = 0;
         poll_set(c);

@@ -76,7 +76,9 @@ void zs_httpd_answer(zs_httpd_req_t *q, unsigned status, const char *type, char 
    reader): once the answers before it are written, its head goes out
    (type, no length, Connection: close) and then what zs_httpd_push is given,
    as the client takes it; the connection reads nothing more after it.
-   NULL when out of memory (q is then still to be answered).  These three
+   NULL when out of memory (q is then still to be answered).  The stream's
+   socket gets a send buffer of 256 KiB (the kernel's autotuning would let
+   a slow reader hold megabytes).  These three
    run on the server's thread only (on_round, on_wake), or, for
    zs_httpd_push_end, after zs_httpd_stop. */
 typedef struct zs_httpd_push zs_httpd_push_t;
