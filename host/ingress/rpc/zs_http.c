@@ -313,9 +313,23 @@ static void on_round(void *ctx, zs_httpd_req_t *const *reqs, size_t n)
     }
 }
 
+static void wake_http(void *ctx)
+{
+    zs_httpd_wake(((zs_rpc_t *)ctx)->http);
+}
+
+/* The server thread's pass over what waits on the sequencer.  While feeds
+   or Sync calls at execution read the executed table, the sequencer wakes
+   this thread once after its next execution: armed before they read, so an
+   execution between the two wakes it again. */
 static uint64_t on_wake(void *ctx)
 {
-    uint64_t a = rpc_feed_wake(ctx), b = rpc_sync_wake(ctx);
+    zs_rpc_t *r = ctx;
+    zs_executed_t *ex = zs_node_executed(r->node);
+    int armed = r->feeds || r->sync_map.count;
+    if (armed) zs_executed_notify_once(ex, wake_http, r);
+    uint64_t a = rpc_feed_wake(r), b = rpc_sync_wake(r);
+    if (armed && !r->feeds && !r->sync_map.count) zs_executed_notify_once(ex, NULL, NULL);
     return !a || (b && b < a) ? b : a;
 }
 

@@ -130,11 +130,9 @@ static int feed_pass(zs_rpc_t *r, rpc_feed_t *f, uint64_t now, pass_t *ps)
 
 uint64_t rpc_feed_wake(zs_rpc_t *r)
 {
-    if (!r->feeds) return 0;
-    /* Armed before reading, so an execution between the two wakes us. */
-    zs_executed_notify_once(zs_node_executed(r->node), rpc_wake_http, r);
+    if (!r->feeds) return 0; /* (the caller armed the wake-up after the next execution) */
     uint64_t now = zs_mono_ns(), next = 0;
-    pass_t ps = {0};
+    pass_t ps = {.buf = r->feed_buf, .cap = r->feed_cap};
     for (rpc_feed_t **pp = &r->feeds; *pp;) {
         rpc_feed_t *f = *pp;
         int rc = feed_pass(r, f, now, &ps);
@@ -152,7 +150,8 @@ uint64_t rpc_feed_wake(zs_rpc_t *r)
         if (!next || at < next) next = at;
         pp = &f->next;
     }
-    free(ps.buf);
+    r->feed_buf = ps.buf;
+    r->feed_cap = ps.cap;
     return next;
 }
 
@@ -164,4 +163,7 @@ void rpc_feed_free(zs_rpc_t *r)
         free(f);
     }
     r->feeds = NULL;
+    free(r->feed_buf);
+    r->feed_buf = NULL;
+    r->feed_cap = 0;
 }

@@ -41,6 +41,8 @@ struct zs_rpc {
     int sync_block;   /* atomic: a block was committed */
     int sync_durable; /* atomic: how many wait for a durable receipt */
     struct rpc_feed *feeds; /* zs_rpc_feed.c's GET /executed streams (the HTTP thread's) */
+    char *feed_buf;         /* and the bytes a pass formats, kept across passes */
+    size_t feed_cap;
 };
 
 /* Parses a request body: the JSON, or NULL with *out the -32700 answer. */
@@ -110,12 +112,12 @@ int rpc_sync_start(zs_rpc_t *r, zs_httpd_req_t *q, json_t *call);
 uint64_t rpc_sync_wake(zs_rpc_t *r);
 void rpc_sync_close(zs_rpc_t *r);
 void rpc_sync_free(zs_rpc_t *r);
-/* The sequencer's one-shot wake-up of the HTTP thread (ctx: the zs_rpc_t). */
-void rpc_wake_http(void *ctx);
 
 /* zs_rpc_feed.c: GET /executed on the HTTP thread: open (a request for the
    feed), wake (the pass: each feed's news; the next deadline), free (after
-   the server stopped). */
+   the server stopped).  The feeds and the Sync calls at execution both read
+   the executed table; zs_http.c arms the sequencer's one-shot wake-up for
+   them before their passes. */
 void rpc_feed_open(zs_rpc_t *r, zs_httpd_req_t *q);
 uint64_t rpc_feed_wake(zs_rpc_t *r);
 void rpc_feed_free(zs_rpc_t *r);

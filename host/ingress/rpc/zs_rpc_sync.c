@@ -30,11 +30,6 @@ typedef struct rpc_waiter {
 
 #define KOFF offsetof(rpc_waiter_t, w.hash)
 
-void rpc_wake_http(void *ctx)
-{
-    zs_httpd_wake(((zs_rpc_t *)ctx)->http);
-}
-
 static void on_block(void *ctx, uint64_t number, const uint8_t (*hashes)[32], size_t n)
 {
     (void)number, (void)hashes, (void)n;
@@ -144,15 +139,11 @@ static int read_executed(zs_rpc_t *r, size_t *answered)
 uint64_t rpc_sync_wake(zs_rpc_t *r)
 {
     if (!r->waiters) return 0;
-    /* Armed before reading, so an execution between the two wakes us.  (A
-       call at execution left out of the map, a second of the same hash, is
-       found by the periodic look.) */
+    /* (The wake-up after the next execution is armed by the caller while
+       calls at execution are in the map.  One left out of it, a second of
+       the same hash, is found by the periodic look.) */
     size_t answered = 0;
-    int gap = 0;
-    if (r->sync_map.count) {
-        zs_executed_notify_once(zs_node_executed(r->node), rpc_wake_http, r);
-        gap = read_executed(r, &answered);
-    }
+    int gap = r->sync_map.count ? read_executed(r, &answered) : 0;
     int block = __atomic_exchange_n(&r->sync_block, 0, __ATOMIC_ACQ_REL);
     uint64_t now = zs_mono_ns(), next = 0;
     int check = now - r->sync_checked_ns >= CHECK_NS;
@@ -178,7 +169,6 @@ uint64_t rpc_sync_wake(zs_rpc_t *r)
         json_decref(wt->id);
         free(wt);
     }
-    if (!r->waiters && !r->feeds) zs_executed_notify_once(zs_node_executed(r->node), NULL, NULL);
     r->sync_next_ns = next;
     return next;
 }
