@@ -233,6 +233,13 @@ static void test_http10_closes(void **state)
     put(fd, "GET /b HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /c HTTP/1.1\r\n\r\n");
     answers_with(fd, "GET /c", "GET /b 0 0");
     close(fd);
+    /* A kept connection's answer says how long it may idle (the server's
+       timeout), so that a client drops it before the server does instead
+       of reusing it as it closes. */
+    fd = dial(h);
+    put(fd, "GET /d HTTP/1.1\r\n\r\n");
+    answers_with(fd, "GET /d", "Keep-Alive: timeout=5\r\n");
+    close(fd);
     zs_httpd_free(h);
 }
 

@@ -192,7 +192,12 @@ static char *format(const zs_httpd_req_t *q, unsigned status, const char *type, 
                      "Access-Control-Allow-Headers: Content-Type\r\nAccess-Control-Allow-Methods: POST, GET, OPTIONS\r\n",
                      status, reason(status), type);
     if (status != 204 && status >= 200) n += snprintf(head + n, sizeof head - (size_t)n, "Content-Length: %zu\r\n", len);
-    n += snprintf(head + n, sizeof head - (size_t)n, "%s\r\n", close ? "Connection: close\r\n" : "");
+    /* A kept connection says how long it may stay idle, so that a client
+       lets go of it first rather than reuse it as the server closes it. */
+    if (close)
+        n += snprintf(head + n, sizeof head - (size_t)n, "Connection: close\r\n\r\n");
+    else
+        n += snprintf(head + n, sizeof head - (size_t)n, "Keep-Alive: timeout=%u\r\n\r\n", q->c->h->cfg.timeout_s);
     if (!strcmp(q->method, "HEAD")) len = 0; /* its length said, its bytes not sent */
     char *out = malloc((size_t)n + len);
     if (!out) return NULL;
