@@ -16,7 +16,8 @@
    HTTP get 400 and a close, a connection idle for timeout_s is closed, and
    so is one whose request's headers are not all in timeout_s after its
    first byte (a client dribbling them to hold connections).
-   Keep-alive and HTTP/1.0 as http_should_keep_alive says; Expect:
+   Keep-alive and HTTP/1.0 as http_should_keep_alive says (a kept
+   connection's answers state the idle timeout: Keep-Alive: timeout=N); Expect:
    100-continue is answered. */
 #ifndef ZS_HTTPD_H
 #define ZS_HTTPD_H
