@@ -243,6 +243,65 @@ static const char *header(const char *head, size_t n, const char *name)
     return NULL;
 }
 
+static int hexdigit(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* The end of the line that starts at in (the index after its CRLF): 0 when
+   the line is not all here yet, -1 when it ends in a bare LF. */
+static long line_end(const char *b, size_t in, size_t have)
+{
+    const char *lf = memchr(b + in, '\n', have - in);
+    if (!lf) return 0;
+    if (lf == b + in || lf[-1] != '\r') return -1;
+    return lf - b + 1;
+}
+
+/* A chunked body in b[head..have) (RFC 9112 7.1: hex size, extensions,
+   CRLF, data, CRLF; a zero size, trailer lines, an empty line): 1 when it
+   is whole, then decoded in place into b[0..*out) and NUL-terminated; 0
+   when more must be read; -1 when it is not a chunked body.  The first
+   pass only checks, so nothing moves before the body is whole. */
+static int unchunk(char *b, size_t head, size_t have, size_t *out)
+{
+    for (int move = 0; move < 2; move++) {
+        size_t in = head, o = 0;
+        for (;;) {
+            size_t sz;
+            int digits = 0, d;
+            for (sz = 0; in < have && (d = hexdigit(b[in])) >= 0; in++, digits++) {
+                if (sz >> 27) return -1; /* past 2 GiB: no answer buffer holds it */
+                sz = sz << 4 | (size_t)d;
+            }
+            if (in < have && (!digits || (b[in] != '\r' && b[in] != ';'))) return -1;
+            long e = in < have ? line_end(b, in, have) : 0;
+            if (e <= 0) return (int)e;
+            in = (size_t)e;
+            if (!sz) break;
+            if (sz > have - in || have - in - sz < 2) return 0;
+            if (b[in + sz] != '\r' || b[in + sz + 1] != '\n') return -1;
+            if (move) memmove(b + o, b + in, sz);
+            o += sz;
+            in += sz + 2;
+        }
+        for (size_t start = in;; start = in) { /* trailer lines up to an empty one */
+            long e = in < have ? line_end(b, in, have) : 0;
+            if (e <= 0) return (int)e;
+            in = (size_t)e;
+            if (in - start == 2) break;
+        }
+        if (move) {
+            b[o] = 0;
+            *out = o;
+        }
+    }
+    return 1;
+}
+
 /* Reads the response into buf (header and body) and decodes the body in
    place.  The connection stays open unless the server asked to close. */
 static int read_response(fw_http_t *c, char *resp, size_t cap, size_t *len, uint64_t deadline, int *status,
@@ -287,7 +346,14 @@ static int read_response(fw_http_t *c, char *resp, size_t cap, size_t *len, uint
             }
             *status = atoi(resp + 9);
             const char *v;
-            if ((v = header(resp, head_len, "Content-Length"))) content_length = strtol(v, NULL, 10);
+            if ((v = header(resp, head_len, "Content-Length"))) {
+                char *end;
+                content_length = strtol(v, &end, 10);
+                if (end == v || content_length < 0 || (*end != '\r' && *end != ' ' && *end != '\t')) {
+                    snprintf(c->err, sizeof c->err, "L1 answer has a bad Content-Length");
+                    return ZS_ERR_IO;
+                }
+            }
             if ((v = header(resp, head_len, "Transfer-Encoding")) && !strncasecmp(v, "chunked", 7)) chunked = 1;
             if ((v = header(resp, head_len, "Connection")) && !strncasecmp(v, "close", 5)) close_after = 1;
             if (content_length < 0 && !chunked) close_after = 1;
@@ -296,23 +362,13 @@ static int read_response(fw_http_t *c, char *resp, size_t cap, size_t *len, uint
             body_len = (size_t)content_length;
             break;
         }
-        if (chunked && have >= 5 && !memcmp(resp + have - 5, "0\r\n\r\n", 5)) {
-            /* Decode the chunks in place. */
-            size_t in = head_len, out = 0;
-            for (;;) {
-                char *end;
-                unsigned long sz = strtoul(resp + in, &end, 16);
-                char *crlf = strstr(end, "\r\n");
-                if (!crlf) { snprintf(c->err, sizeof c->err, "bad chunked body"); return ZS_ERR_IO; }
-                in = (size_t)(crlf - resp) + 2;
-                if (!sz) break;
-                if (in + sz + 2 > have) { snprintf(c->err, sizeof c->err, "bad chunked body"); return ZS_ERR_IO; }
-                memmove(resp + out, resp + in, sz);
-                out += sz;
-                in += sz + 2;
+        if (chunked) {
+            int whole = unchunk(resp, head_len, have, len);
+            if (whole < 0) {
+                snprintf(c->err, sizeof c->err, "bad chunked body");
+                return ZS_ERR_IO;
             }
-            resp[out] = 0;
-            *len = out;
+            if (!whole) continue;
             if (close_after) fw_http_close(c);
             return ZS_OK;
         }
