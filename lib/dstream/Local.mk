@@ -16,3 +16,4 @@ $(call add-objs,zs_dstream,zs_dstream.c zs_dsclient.c,-I$(BUILD)/gen)
 $(call obj-of,lib/dstream/zs_dstream.c): | $(DS_GEN)/datastream.pb-c.h
 zs_dstream_OBJS += $(BUILD)/obj/gen/lib/dstream/datastream.pb-c.o
 $(call add-unit-test,test_dstream,test_dstream.c,zs_testsupport zs_dstream zs_lib,$(PROTOBUF_C_LIBS) $(JSON_LIBS))
+$(call add-fuzz,fuzz_dstream,fuzz_dstream.c,zs_dstream zs_lib,$(PROTOBUF_C_LIBS))
