@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* The largest answer body taken (the tools read small JSON-RPC answers). */
+#define MAX_BODY (64LL << 20)
 
 int zs_httpc_open(zs_httpc_t *c, uint16_t port)
 {
@@ -66,7 +68,12 @@ int zs_httpc_read(zs_httpc_t *c, char *out, size_t cap)
         if (end) {
             size_t hlen = (size_t)(end - c->buf) + 4, clen = 0;
             for (char *p = c->buf; p < end; p++)
-                if ((p == c->buf || p[-1] == '\n') && !strncasecmp(p, "content-length:", 15)) clen = strtoul(p + 15, NULL, 10);
+                if ((p == c->buf || p[-1] == '\n') && !strncasecmp(p, "content-length:", 15)) {
+                    char *e;
+                    long long v = strtoll(p + 15, &e, 10);
+                    if (e == p + 15 || v < 0 || v > MAX_BODY) return -1; /* not an answer we can take */
+                    clen = (size_t)v;
+                }
             if (c->len >= hlen + clen) {
                 size_t n = clen < cap - 1 ? clen : cap - 1;
                 memcpy(out, c->buf + hlen, n);
