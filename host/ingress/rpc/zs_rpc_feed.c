@@ -128,6 +128,13 @@ static int feed_pass(zs_rpc_t *r, rpc_feed_t *f, uint64_t now, pass_t *ps)
     return rc ? -1 : ps->more ? MORE : SENT;
 }
 
+static void drop_buf(zs_rpc_t *r)
+{
+    free(r->feed_buf);
+    r->feed_buf = NULL;
+    r->feed_cap = 0;
+}
+
 uint64_t rpc_feed_wake(zs_rpc_t *r)
 {
     if (!r->feeds) return 0; /* (the caller armed the wake-up after the next execution) */
@@ -152,6 +159,7 @@ uint64_t rpc_feed_wake(zs_rpc_t *r)
     }
     r->feed_buf = ps.buf;
     r->feed_cap = ps.cap;
+    if (!r->feeds) drop_buf(r); /* the last reader left: the pass buffer (up to ~300 KB) goes too */
     return next;
 }
 
@@ -163,7 +171,5 @@ void rpc_feed_free(zs_rpc_t *r)
         free(f);
     }
     r->feeds = NULL;
-    free(r->feed_buf);
-    r->feed_buf = NULL;
-    r->feed_cap = 0;
+    drop_buf(r);
 }
