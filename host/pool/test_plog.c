@@ -5,7 +5,11 @@
    lies whole just past the last round); no room before
    the checkpoint refused with nothing written; a failed write (past
    RLIMIT_FSIZE) turning the log off; headers that are not a
-   log's, damaged, or of another size refused; a renewed log reads empty. */
+   log's, damaged, or of another size refused; a renewed log reads empty.
+   Every case runs twice: with rounds written O_DIRECT | O_DSYNC in whole
+   blocks (where the file system takes it; the rows' bytes then show that a
+   round sharing a block with the one before left it intact), and through
+   the page cache with fdatasync. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -52,6 +56,17 @@ static int write_round(zs_plog_t *l, uint64_t seq0, size_t rows, size_t len0)
     return zs_plog_round_write(l);
 }
 
+static int buffered; /* this group's way of writing */
+
+static zs_plog_t *open_log(const char *path, char *err, size_t errlen)
+{
+    zs_plog_t *l = zs_plog_open(path, err, errlen);
+    if (l && buffered) zs_plog_buffered(l);
+    if (l) assert_true(!buffered || !zs_plog_direct(l));
+    if (l && !buffered && !zs_plog_direct(l)) print_message("note: %s takes no O_DIRECT: the page cache's way\n", path);
+    return l;
+}
+
 static zs_plog_t *fresh(char *path, size_t size)
 {
     char err[256];
@@ -59,7 +74,7 @@ static zs_plog_t *fresh(char *path, size_t size)
     assert_true(fd >= 0);
     close(fd);
     assert_int_equal(zs_plog_create(path, size, err, sizeof err), 0);
-    zs_plog_t *l = zs_plog_open(path, err, sizeof err);
+    zs_plog_t *l = open_log(path, err, sizeof err);
     assert_non_null(l);
     return l;
 }
@@ -79,7 +94,7 @@ static void test_round_trip_and_torn_tail(void **state)
     assert_int_equal(write_round(l, 5, 2, 300), 0);
     zs_plog_close(l);
 
-    assert_non_null(l = zs_plog_open(path, err, sizeof err));
+    assert_non_null(l = open_log(path, err, sizeof err));
     assert_int_equal(zs_plog_replay(l, 0, collect, &s, &rows), 0);
     assert_int_equal(rows, 6);
     for (size_t i = 0; i < 6; i++) assert_int_equal(s.seq[i], i + 1);
@@ -95,7 +110,7 @@ static void test_round_trip_and_torn_tail(void **state)
     b ^= 0x20;
     assert_int_equal(pwrite(fd, &b, 1, at), 1);
     close(fd);
-    assert_non_null(l = zs_plog_open(path, err, sizeof err));
+    assert_non_null(l = open_log(path, err, sizeof err));
     memset(&s, 0, sizeof s);
     assert_int_equal(zs_plog_replay(l, 0, collect, &s, &rows), 0);
     assert_int_equal(rows, 4);
@@ -103,7 +118,7 @@ static void test_round_trip_and_torn_tail(void **state)
     /* The next round is written where the torn one was, and read. */
     assert_int_equal(write_round(l, 9, 1, 40), 0);
     zs_plog_close(l);
-    assert_non_null(l = zs_plog_open(path, err, sizeof err));
+    assert_non_null(l = open_log(path, err, sizeof err));
     memset(&s, 0, sizeof s);
     assert_int_equal(zs_plog_replay(l, 0, collect, &s, &rows), 0);
     assert_int_equal(rows, 5);
@@ -137,7 +152,7 @@ static void test_laps_and_checkpoints(void **state)
         }
         if (round % 37 != 36) continue;
         /* A crash here: a reopened log replays exactly the rows since the checkpoint. */
-        zs_plog_t *r = zs_plog_open(path, err, sizeof err);
+        zs_plog_t *r = open_log(path, err, sizeof err);
         assert_non_null(r);
         memset(&s, 0, sizeof s);
         assert_int_equal(zs_plog_replay(r, ckpt, collect, &s, &rows), 0);
@@ -234,7 +249,7 @@ static void test_write_failure(void **state)
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
     zs_plog_close(l);
-    assert_non_null(l = zs_plog_open(path, err, sizeof err));
+    assert_non_null(l = open_log(path, err, sizeof err));
     memset(&s, 0, sizeof s);
     assert_int_equal(zs_plog_replay(l, 0, collect, &s, &rows), 0);
     assert_int_equal(rows, 2);
@@ -245,7 +260,7 @@ static void test_write_failure(void **state)
 static void expect_refused(const char *path, const char *why)
 {
     char err[256] = "";
-    zs_plog_t *l = zs_plog_open(path, err, sizeof err);
+    zs_plog_t *l = open_log(path, err, sizeof err);
     assert_null(l);
     if (!strstr(err, why)) fail_msg("\"%s\" does not say \"%s\"", err, why);
 }
@@ -264,7 +279,7 @@ static void test_refusals(void **state)
     expect_refused(path, "header is damaged");
     b ^= 1;
     assert_int_equal(pwrite(fd, &b, 1, 40), 1);
-    assert_non_null(l = zs_plog_open(path, err, sizeof err));
+    assert_non_null(l = open_log(path, err, sizeof err));
     zs_plog_close(l);
     assert_int_equal(ftruncate(fd, 12 << 10), 0);
     expect_refused(path, "size");
@@ -286,5 +301,7 @@ int main(void)
         cmocka_unit_test(test_write_failure),
         cmocka_unit_test(test_refusals),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("direct", tests, NULL, NULL);
+    buffered = 1;
+    return failed + cmocka_run_group_tests_name("buffered", tests, NULL, NULL);
 }

@@ -20,19 +20,23 @@
 #define KIND_ROUND 1u
 #define KIND_PAD 2u
 
+/* Rounds are written with O_DIRECT | O_DSYNC in whole blocks of this size
+   (a multiple of any disk's logical block) when the file system takes it. */
+#define DIO_BLOCK 4096u
+
 struct zs_plog {
     int fd, off; /* off: a write or flush failed; every round now says AGAIN */
     int off_errno;
+    int dfd; /* the file opened O_DIRECT | O_DSYNC for rounds, or -1 */
     uint64_t size, ring;
     uint8_t id[ZS_PLOG_ID];
     uint64_t pos, ckpt;
     uint8_t *buf; /* the round being built: its header's room, then rows */
     size_t len, cap, count;
+    uint8_t *dbuf, *tail; /* aligned: the blocks written; the last block as written */
+    size_t dcap;
+    uint64_t tail_off; /* the file offset of tail's block (UINT64_MAX: none) */
 };
-
-
-
-
 
 /* The first 8 bytes of keccak-256 over id, the record's first 24 header
    bytes and its payload. */
@@ -171,14 +175,33 @@ zs_plog_t *zs_plog_open(const char *path, char *err, size_t errlen)
     l->size = (uint64_t)st.st_size;
     l->ring = l->size - ZS_PLOG_HEADER;
     memcpy(l->id, h + 32, ZS_PLOG_ID);
+    l->tail_off = UINT64_MAX;
+    l->dfd = -1;
+    /* A file system without O_DIRECT (tmpfs) keeps the page cache and fdatasync. */
+    if (l->size % DIO_BLOCK == 0 && (l->tail = aligned_alloc(DIO_BLOCK, DIO_BLOCK)))
+        l->dfd = open(path, O_WRONLY | O_DIRECT | O_DSYNC | O_CLOEXEC);
     return l;
+}
+
+void zs_plog_buffered(zs_plog_t *l)
+{
+    if (l->dfd >= 0) close(l->dfd);
+    l->dfd = -1;
+}
+
+int zs_plog_direct(const zs_plog_t *l)
+{
+    return l->dfd >= 0;
 }
 
 void zs_plog_close(zs_plog_t *l)
 {
     if (!l) return;
     close(l->fd);
+    if (l->dfd >= 0) close(l->dfd);
     free(l->buf);
+    free(l->dbuf);
+    free(l->tail);
     free(l);
 }
 
@@ -330,6 +353,37 @@ int zs_plog_round_add(zs_plog_t *l, uint64_t seq, const uint8_t *raw, size_t len
     return ZS_OK;
 }
 
+/* [p, p+n) written at file offset off, durably once it returns when the
+   log writes directly: the blocks it covers go out whole, the first one
+   led by what the file holds before off (the round before, kept from its
+   own write), the last one zero after it.  That block was written through
+   the page cache as a whole page before, so nothing a torn write could
+   hurt is added. */
+static int put(zs_plog_t *l, const uint8_t *p, size_t n, uint64_t off)
+{
+    if (l->dfd < 0) return pwrite_all(l->fd, p, n, off);
+    uint64_t start = off & ~(uint64_t)(DIO_BLOCK - 1);
+    size_t lead = (size_t)(off - start), span = (lead + n + DIO_BLOCK - 1) & ~(size_t)(DIO_BLOCK - 1);
+    if (span > l->dcap) {
+        free(l->dbuf);
+        l->dcap = 0;
+        if (!(l->dbuf = aligned_alloc(DIO_BLOCK, span))) return ZS_ERR_NOMEM;
+        l->dcap = span;
+    }
+    if (lead && l->tail_off != start && pread_all(l->fd, l->tail, DIO_BLOCK, start)) return ZS_ERR_IO;
+    memcpy(l->dbuf, l->tail, lead);
+    memcpy(l->dbuf + lead, p, n);
+    memset(l->dbuf + lead + n, 0, span - lead - n);
+    l->tail_off = UINT64_MAX;
+    ssize_t k;
+    do k = pwrite(l->dfd, l->dbuf, span, (off_t)start);
+    while (k < 0 && errno == EINTR);
+    if (k != (ssize_t)span) return ZS_ERR_IO; /* a short direct write cannot be resumed in place */
+    memcpy(l->tail, l->dbuf + span - DIO_BLOCK, DIO_BLOCK);
+    l->tail_off = start + span - DIO_BLOCK;
+    return ZS_OK;
+}
+
 static void rec_header(const zs_plog_t *l, uint8_t *h, uint32_t kind, uint64_t pos, uint32_t len, uint32_t count,
                        const uint8_t *payload)
 {
@@ -359,12 +413,12 @@ int zs_plog_round_write(zs_plog_t *l)
     if (skip >= REC_HDR) {
         uint8_t pad[REC_HDR];
         rec_header(l, pad, KIND_PAD, pos, 0, 0, NULL);
-        rc = pwrite_all(l->fd, pad, sizeof pad, file_off(l, pos));
+        rc = put(l, pad, sizeof pad, file_off(l, pos));
     }
     pos += skip;
     rec_header(l, l->buf, KIND_ROUND, pos, (uint32_t)payload, (uint32_t)l->count, l->buf + REC_HDR);
-    if (!rc) rc = pwrite_all(l->fd, l->buf, total, file_off(l, pos));
-    if (!rc && fdatasync(l->fd)) rc = ZS_ERR_IO;
+    if (!rc) rc = put(l, l->buf, total, file_off(l, pos));
+    if (!rc && l->dfd < 0 && fdatasync(l->fd)) rc = ZS_ERR_IO;
     l->len = 0;
     if (rc) {
         l->off = 1;
