@@ -71,6 +71,10 @@ const zs_config_key_t zs_config_keys[] = {
     U("pool.log_mb", 0, 4096, "16", ZS_CFG_RESTART,
       "the pool's log (DATADIR/pool.log, a ring written in place; each answer waits for its flush instead of the "
       "pool database's); 0: none, the database is flushed for every answer"),
+    S("pool.log_file", "\"\"",
+      "where the pool's log lives (\"\": pool.log in the datadir): a file on a device of its own that flushes fast "
+      "(NVMe with power-loss protection) keeps the answers' flushes from queueing behind the database's; move it "
+      "only after a clean stop (after a crash zkseqd refuses a log its pool database does not name)"),
     U("state.keep_versions", 0, UINT32_MAX, "256", ZS_CFG_RESTART, "blocks whose state stays readable"),
     U("state.cache_mb", 0, 1u << 20, "256", ZS_CFG_RESTART, "RocksDB block cache"),
     U("state.prefetch_pages", 0, 1u << 20, "4096", ZS_CFG_RESTART,

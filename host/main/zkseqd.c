@@ -178,6 +178,7 @@ static int read_node(zs_config_t *c, int dev, parts_t *p, char *err, size_t errl
     n->pool_max_txs = zs_config_uint(c, "pool.max_txs");
     n->pool_max_per_sender = zs_config_uint(c, "pool.max_per_sender");
     n->pool_log_mb = zs_config_uint(c, "pool.log_mb");
+    n->pool_log_file = zs_config_str(c, "pool.log_file");
     n->nonce_gap = zs_config_uint(c, "pool.nonce_gap");
     n->price_bump = (unsigned)zs_config_uint(c, "pool.price_bump_percent");
     n->keep_versions = zs_config_uint(c, "state.keep_versions");

@@ -3,6 +3,8 @@
    every pooled transaction and sequence all of them; the replay of the
    resulting chain must agree. */
 #include <pthread.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,12 +328,85 @@ static void test_chain_id_mismatch(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
-int main(void)
+/* The child (zs_test_spawn): a node on args[0] with its pool's log at
+   args[1] admits three transfers, each answered (durable in the log), and
+   ends without closing the node, as a crash would. */
+static int submit_and_crash(char **args)
 {
+    make_keys();
+    zs_genesis_t *g = parsed(genesis());
+    zs_node_cfg_t c;
+    cfg_init(&c, args[0], g);
+    c.pool_log_file = args[1];
+    c.paused = 1;
+    char err[256];
+    zs_node_t *n = zs_node_open(&c, err, sizeof err);
+    if (!n) return 2;
+    uint8_t to[20] = {0xde, 0xad};
+    for (uint64_t k = 0; k < 3; k++) {
+        zs_tx_t tx;
+        uint8_t raw[256];
+        size_t len;
+        zs_submit_t s;
+        if (zs_tx_sign_transfer(&tx, keys[0], 1001, k, to, (zs_u256_t[]){zs_u256_from_u64(1)}, 1000000000, raw,
+                                sizeof raw, &len))
+            return 3;
+        zs_node_submit(n, raw, len, &s);
+        if (s.reason != ZS_POOL_OK) return 4;
+    }
+    _exit(0);
+}
+
+/* pool.log_file: the pool's log in a folder of its own (a device of its
+   own on an appliance).  After a crash the transactions acknowledged there
+   come back from it; the node refuses to start with the log it would use by
+   default (missing: the pool's database names the other one). */
+static void test_pool_log_elsewhere(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/zkseq-node-XXXXXX", logdir[] = "/tmp/zkseq-plog-XXXXXX", log[64], def[64];
+    assert_non_null(mkdtemp(dir));
+    assert_non_null(mkdtemp(logdir));
+    snprintf(log, sizeof log, "%s/pool.log", logdir);
+    snprintf(def, sizeof def, "%s/pool.log", dir);
+    pid_t pid = zs_test_spawn("submit-and-crash", (const char *const[]){dir, log, NULL});
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    struct stat st;
+    assert_int_equal(stat(log, &st), 0);
+    assert_int_not_equal(stat(def, &st), 0);
+    make_keys();
+    zs_genesis_t *g = parsed(genesis());
+    zs_node_cfg_t c;
+    cfg_init(&c, dir, g);
+    c.paused = 1;
+    char err[512];
+    assert_null(zs_node_open(&c, err, sizeof err));
+    assert_non_null(strstr(err, "acknowledged transactions may be in it"));
+    c.pool_log_file = log;
+    zs_node_t *n = zs_node_open(&c, err, sizeof err);
+    if (!n) fail_msg("%s", err);
+    size_t exec = 0, queued = 0;
+    assert_int_equal(zs_pool_size(zs_node_pool(n), &exec, &queued), 3);
+    assert_int_equal(exec, 3);
+    zs_node_close(n);
+    zs_genesis_free(g);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf %s %s", dir, logdir);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(int argc, char **argv)
+{
+    static const zs_test_child_t children[] = {{"submit-and-crash", submit_and_crash}};
+    zs_test_child(argc, argv, children, 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_executed_table),
         cmocka_unit_test(test_block_linger),
         cmocka_unit_test(test_chain_id_mismatch),
+        cmocka_unit_test(test_pool_log_elsewhere),
         cmocka_unit_test(test_reboot_with_large_pool),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

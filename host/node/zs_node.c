@@ -488,7 +488,10 @@ static int open_chain(zs_node_t *n, const zs_genesis_t *genesis, zs_view_head_t 
     if (!(n->pool_store = open_upgrading(path, &po, err, errlen))) return ZS_ERR_IO;
     if (n->cfg.pool_log_mb) {
         size_t replayed = 0;
-        snprintf(path, sizeof path, "%s/pool.log", n->cfg.datadir);
+        if (n->cfg.pool_log_file && *n->cfg.pool_log_file)
+            snprintf(path, sizeof path, "%s", n->cfg.pool_log_file);
+        else
+            snprintf(path, sizeof path, "%s/pool.log", n->cfg.datadir);
         n->pool_log = zs_pool_log_open(n->pool_store, path, n->cfg.pool_log_mb << 20, &replayed, err, errlen);
         if (!n->pool_log) return ZS_ERR_IO;
         if (replayed) zs_log(ZS_LOG_INFO, "seq", "%zu acknowledged transactions read back from the pool's log (those already in blocks are dropped at the reload)", replayed);

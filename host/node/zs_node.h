@@ -55,6 +55,7 @@ typedef struct {
     unsigned price_bump;
     size_t pool_max_txs, pool_max_per_sender;
     size_t pool_log_mb; /* the pool's log (DATADIR/pool.log) in MiB; 0: none */
+    const char *pool_log_file; /* where that log lives (NULL or "": DATADIR/pool.log) */
     uint64_t nonce_gap;
     size_t cache_mb;
     const zs_genesis_t *genesis; /* used when the database is new; needed only during zs_node_open */
