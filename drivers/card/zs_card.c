@@ -188,6 +188,7 @@ static slot_t *oldest_queued(zs_card_t *c)
 
 static void *worker(void *arg)
 {
+    pthread_setname_np(pthread_self(), "zs-card");
     zs_card_t *c = ((worker_arg_t *)arg)->card;
     unsigned index = ((worker_arg_t *)arg)->index;
     pthread_mutex_lock(&c->mu);

@@ -92,6 +92,7 @@ static void answer(zs_fwkzg_t *k, const zs_mbox_kzg_req_t *r, zs_mbox_kzg_t *a)
 
 static void *worker(void *arg)
 {
+    pthread_setname_np(pthread_self(), "zs-fw-kzg");
     zs_fwkzg_t *k = arg;
     pthread_mutex_lock(&k->mu);
     while (!k->stop) {

@@ -281,6 +281,7 @@ static void drain_events(zs_fwlink_t *l)
 
 static void *link_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "zs-fw-link");
     zs_fwlink_t *l = arg;
     while (!l->stop) {
         uint64_t now = mono_ms();

@@ -264,6 +264,7 @@ int zs_l1sync_poll(zs_l1sync_t *s)
 
 static void *run(void *arg)
 {
+    pthread_setname_np(pthread_self(), "zs-l1-sync");
     zs_l1sync_t *s = arg;
     int was_up = 1;
     pthread_mutex_lock(&s->mu);

@@ -191,6 +191,7 @@ static void serve_metrics(zs_mgmt_t *m, zs_conn_t *c)
 
 static void *conn_main(void *p)
 {
+    pthread_setname_np(pthread_self(), "zs-mgmt-conn");
     conn_arg_t a = *(conn_arg_t *)p;
     free(p);
     zs_mgmt_t *m = a.m;
@@ -212,6 +213,7 @@ static void *conn_main(void *p)
 
 static void *acceptor_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "zs-mgmt");
     zs_mgmt_t *m = arg;
     struct pollfd p[3] = {{.fd = m->lfd, .events = POLLIN}, {.fd = m->mfd, .events = POLLIN},
                           {.fd = m->stop_pipe[0], .events = POLLIN}};

@@ -56,6 +56,7 @@ static uint64_t accepted_total(void)
 
 static void *sampler_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "zs-sampler");
     zs_sampler_t *m = arg;
     cpu_t prev[64], cur[64];
     unsigned n = read_cpus(prev, 64);

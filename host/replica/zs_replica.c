@@ -214,6 +214,7 @@ static int session(zs_replica_t *r, zs_dsclient_t *c)
 
 static void *follow(void *arg)
 {
+    pthread_setname_np(pthread_self(), "zs-replica");
     zs_replica_t *r = arg;
     uint64_t sessions = 0;
     while (!stopping(r) && !zs_replay_diverged(r->q, NULL, 0)) {
@@ -235,6 +236,7 @@ static void *follow(void *arg)
 /* The sequencer's head, once a second. */
 static void *watch(void *arg)
 {
+    pthread_setname_np(pthread_self(), "zs-replica-l1");
     zs_replica_t *r = arg;
     zs_l1rpc_t *c = zs_l1rpc_new(r->rpc_url, 2000);
     while (c && !stopping(r)) {

@@ -215,6 +215,7 @@ static int stream_out(client_t *c)
 
 static void *client_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "zs-ds-client");
     client_t *c = arg;
     zs_dsserver_t *s = c->s;
     while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED)) {
@@ -239,6 +240,7 @@ static void *client_main(void *arg)
 
 static void *acceptor_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "zs-ds-serve");
     zs_dsserver_t *s = arg;
     while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED)) {
         struct pollfd pf = {s->lfd, POLLIN, 0};

@@ -177,6 +177,7 @@ static int catch_up(zs_dswriter_t *w)
 
 static void *writer_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "zs-ds-write");
     zs_dswriter_t *w = arg;
     zs_cpu_background(5);
     pthread_mutex_lock(&w->mu);

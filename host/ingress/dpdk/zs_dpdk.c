@@ -137,6 +137,7 @@ static int loop(void *arg)
 
 static void *loop_thread(void *arg)
 {
+    pthread_setname_np(pthread_self(), "zs-dpdk-rx");
     rte_thread_register();
     loop(arg);
     rte_thread_unregister();
@@ -146,6 +147,7 @@ static void *loop_thread(void *arg)
 /* Datagrams off the ring into the engine. */
 static void *feeder_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "zs-dpdk-feed");
     zs_dpdk_t *d = arg;
     rte_thread_register();
     struct rte_mbuf *pkts[BURST];
