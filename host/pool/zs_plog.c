@@ -27,7 +27,8 @@
 struct zs_plog {
     int fd, off; /* off: a write or flush failed; every round now says AGAIN */
     int off_errno;
-    int dfd; /* the file opened O_DIRECT | O_DSYNC for rounds, or -1 */
+    int dfd;       /* the file opened O_DIRECT | O_DSYNC for rounds, or -1 */
+    int direct_ok; /* a direct write went through */
     uint64_t size, ring;
     uint8_t id[ZS_PLOG_ID];
     uint64_t pos, ckpt;
@@ -223,6 +224,7 @@ int zs_plog_renew(zs_plog_t *l)
     if (pwrite_all(l->fd, h, sizeof h, 0) || fdatasync(l->fd)) return ZS_ERR_IO;
     memcpy(l->id, id, ZS_PLOG_ID);
     l->pos = l->ckpt = 0;
+    l->tail_off = UINT64_MAX;
     return ZS_OK;
 }
 
@@ -378,7 +380,12 @@ static int put(zs_plog_t *l, const uint8_t *p, size_t n, uint64_t off)
     ssize_t k;
     do k = pwrite(l->dfd, l->dbuf, span, (off_t)start);
     while (k < 0 && errno == EINTR);
+    if (k < 0 && errno == EINVAL && !l->direct_ok) { /* opened, yet no direct write taken: the page cache */
+        zs_plog_buffered(l);
+        return pwrite_all(l->fd, p, n, off);
+    }
     if (k != (ssize_t)span) return ZS_ERR_IO; /* a short direct write cannot be resumed in place */
+    l->direct_ok = 1;
     memcpy(l->tail, l->dbuf + span - DIO_BLOCK, DIO_BLOCK);
     l->tail_off = start + span - DIO_BLOCK;
     return ZS_OK;
