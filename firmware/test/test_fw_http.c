@@ -75,6 +75,31 @@ static int post(script_t *s, fw_http_t *c, char *resp, size_t cap, size_t *len)
     return fw_http_post(c, "{}", 2, resp, cap, len, 1000);
 }
 
+/* What one request on a new client against a script got: the client's
+   code, the body and its length, the client's reason, whether it kept the
+   connection open, how many pieces it read. */
+typedef struct {
+    int rc;
+    char resp[256];
+    size_t len;
+    char err[160];
+    int kept;
+    size_t read;
+} result_t;
+
+static result_t one_request(const char *const *pieces)
+{
+    result_t r = {0};
+    script_t s = {.pieces = pieces};
+    fw_http_t c = {0};
+    r.rc = post(&s, &c, r.resp, sizeof r.resp, &r.len);
+    memcpy(r.err, c.err, sizeof r.err);
+    r.kept = c.h >= 0;
+    r.read = s.next;
+    fw_http_close(&c);
+    return r;
+}
+
 static void test_length_and_kept_connection(void **state)
 {
     (void)state;
@@ -105,15 +130,12 @@ static void test_chunked_byte_by_byte(void **state)
         pieces[i] = bytes[i];
     }
     pieces[sizeof answer - 1] = NULL;
-    script_t s = {.pieces = pieces};
-    fw_http_t c = {0};
-    char resp[256];
-    size_t len = 0;
-    assert_int_equal(post(&s, &c, resp, sizeof resp, &len), 0);
-    assert_string_equal(resp, "{\"a\":\"bcdef\"}");
-    assert_int_equal(len, 13);
-    assert_null(pieces[s.next]); /* every byte read, the trailer too */
-    fw_http_close(&c);
+    result_t r = one_request(pieces);
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.resp, "{\"a\":\"bcdef\"}");
+    assert_int_equal(r.len, 13);
+    assert_int_equal(r.read, sizeof answer - 1); /* every byte read, the trailer too */
+    assert_true(r.kept);
 }
 
 static void test_chunk_ending_like_the_last(void **state)
@@ -121,14 +143,10 @@ static void test_chunk_ending_like_the_last(void **state)
     (void)state;
     const char *const pieces[] = {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\na0\r\n\r\n",
                                   "2\r\nzz\r\n0\r\n\r\n", NULL};
-    script_t s = {.pieces = pieces};
-    fw_http_t c = {0};
-    char resp[256];
-    size_t len = 0;
-    assert_int_equal(post(&s, &c, resp, sizeof resp, &len), 0);
-    assert_int_equal(len, 6);
-    assert_memory_equal(resp, "a0\r\nzz", 6);
-    fw_http_close(&c);
+    result_t r = one_request(pieces);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.len, 6);
+    assert_memory_equal(r.resp, "a0\r\nzz", 6);
 }
 
 static void test_bad_answers_refused(void **state)
@@ -142,13 +160,10 @@ static void test_bad_answers_refused(void **state)
     const char *const *cases[] = {huge, bare_lf, negative};
     const char *why[] = {"bad chunked body", "bad chunked body", "bad Content-Length"};
     for (int i = 0; i < 3; i++) {
-        script_t s = {.pieces = cases[i]};
-        fw_http_t c = {0};
-        char resp[256];
-        size_t len = 0;
-        assert_int_equal(post(&s, &c, resp, sizeof resp, &len), ZS_ERR_IO);
-        assert_non_null(strstr(c.err, why[i]));
-        fw_http_close(&c);
+        result_t r = one_request(cases[i]);
+        assert_int_equal(r.rc, ZS_ERR_IO);
+        assert_non_null(strstr(r.err, why[i]));
+        assert_false(r.kept); /* a connection that said something wrong is not used again */
     }
 }
 
@@ -156,13 +171,10 @@ static void test_body_ended_by_close(void **state)
 {
     (void)state;
     const char *const pieces[] = {"HTTP/1.0 200 OK\r\n\r\n{\"res", "ult\":null}", NULL};
-    script_t s = {.pieces = pieces};
-    fw_http_t c = {0};
-    char resp[256];
-    size_t len = 0;
-    assert_int_equal(post(&s, &c, resp, sizeof resp, &len), 0);
-    assert_string_equal(resp, "{\"result\":null}");
-    assert_int_equal(c.h, -1); /* closed after it */
+    result_t r = one_request(pieces);
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.resp, "{\"result\":null}");
+    assert_false(r.kept); /* closed after it */
 }
 
 int main(void)
