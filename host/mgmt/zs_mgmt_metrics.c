@@ -150,6 +150,10 @@ static void put_sequencer(out_t *o, zs_node_t *n, const zs_node_stats_t *st, con
         "1 while the pool's log takes its group commits; 0 without one (pool.log_mb 0) or once it failed a write "
         "(the database is flushed for every answer then)",
         pw.log_ok);
+    one(o, "zkseq_pool_log_direct", "gauge",
+        "1 while that log writes O_DIRECT | O_DSYNC; 0 where its file system takes no O_DIRECT (the page cache and "
+        "fdatasync then)",
+        pw.log_direct);
     one(o, "zkseq_sequenced_transactions_total", "counter", "transactions in blocks", (double)st->txs_included);
     one(o, "zkseq_sequenced_blocks_total", "counter", "L2 blocks built", (double)st->blocks);
     one(o, "zkseq_ejected_transactions_total", "counter", "transactions the sequencer dropped at execution",

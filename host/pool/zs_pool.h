@@ -184,6 +184,7 @@ ZS_MUST_USE int zs_pool_drop(zs_pool_t *p, const uint8_t hash[32]);
 typedef struct {
     uint64_t by_log, by_store;
     int log_ok; /* a log takes the commits: configured and not failed */
+    int log_direct; /* that log writes O_DIRECT | O_DSYNC (else the page cache and fdatasync) */
 } zs_pool_writes_t;
 void zs_pool_writes(zs_pool_t *p, zs_pool_writes_t *w);
 

@@ -74,6 +74,7 @@ struct zs_pool {
     int wflush;     /* the next round flushes the store (a drop must outlive a crash) */
     uint64_t by_log, by_store; /* rounds flushed to the log, to the store */
     int log_failed;            /* the log failed a write: it is off */
+    int log_direct;            /* the log writes O_DIRECT | O_DSYNC (the writer's copy of zs_plog_direct) */
     uint64_t block; /* the block the sequencer is building */
 };
 

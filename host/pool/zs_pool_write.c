@@ -74,6 +74,7 @@ void *zs_pool_writer_main(void *arg)
     zs_plog_t *log = p->cfg.log;
     zs_store_batch_t *b = zs_store_batch_new(p->store);
     pthread_mutex_lock(&p->mu);
+    p->log_direct = log && zs_plog_direct(log);
     while (!p->stopping || p->wq_head || p->wdel_n) {
         if (!p->wq_head && !p->wdel_n) {
             pthread_cond_wait(&p->work, &p->mu);
@@ -97,6 +98,7 @@ void *zs_pool_writer_main(void *arg)
         p->by_store += flush;
         int failed_now = log && zs_plog_failed(log) && !p->log_failed;
         p->log_failed |= failed_now; /* the writer's own field, read by zs_pool_writes */
+        p->log_direct = log && zs_plog_direct(log);
         if (rc) p->store_failed = 1;
         settle(p, list, rc);
         if (failed_now && p->cfg.log_failed) {
@@ -124,5 +126,6 @@ void zs_pool_writes(zs_pool_t *p, zs_pool_writes_t *w)
     w->by_log = p->by_log;
     w->by_store = p->by_store;
     w->log_ok = p->cfg.log && !p->log_failed;
+    w->log_direct = w->log_ok && p->log_direct;
     pthread_mutex_unlock(&p->mu);
 }
