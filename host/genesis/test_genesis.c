@@ -72,6 +72,14 @@ static void test_code_and_storage(void **state)
     }
     assert_int_equal(found, 2);
     zs_genesis_free(g);
+    /* Storage is kept in slot order, whatever the text's. */
+    static const char unordered[] = "{\"addresses\":[{\"address\":\"0x617b3a3528F9cDd6630fd3301B9c8911F7Bf063D\","
+                                    "\"storage\":{\"0x10\":1,\"3\":2,\"0x0\":3}}]}";
+    assert_non_null(g = zs_genesis_parse(unordered, sizeof unordered - 1, err, sizeof err));
+    assert_int_equal(g->accounts[0].nstorage, 3);
+    static const uint64_t slots[] = {0, 3, 16};
+    for (int k = 0; k < 3; k++) assert_int_equal(g->accounts[0].storage[k].slot.w[0], slots[k]);
+    zs_genesis_free(g);
 
     /* a node's genesis file names the list "genesis" */
     static const char node_file[] =
@@ -107,6 +115,16 @@ static void test_refusals(void **state)
         {"{\"addresses\":[{\"address\":\"0x617b3a3528F9cDd6630fd3301B9c8911F7Bf063D\",\"storage\":[]}]}", "storage"},
         {"{\"addresses\":[{\"address\":\"0x617b3a3528F9cDd6630fd3301B9c8911F7Bf063D\",\"storage\":{\"x\":1}}]}",
          "slot x"},
+        /* One slot spelled twice (which value wins would depend on the order applied: the file's, or
+           the canonical text's sorted keys; found by fuzz_genesis), one address in two entries, one key
+           twice in an object. */
+        {"{\"addresses\":[{\"address\":\"0x617b3a3528F9cDd6630fd3301B9c8911F7Bf063D\",\"storage\":{\"0x2\":1,\"0X02\":5}}]}",
+         "slot 0x2 is given twice"},
+        {"{\"addresses\":[{\"address\":\"0x617b3a3528F9cDd6630fd3301B9c8911F7Bf063D\"},"
+         "{\"address\":\"0x617b3a3528F9cDd6630fd3301B9c8911F7Bf063D\",\"balance\":\"7\"}]}",
+         "entries 0 and 1 both give address 0x617b3a3528f9cdd6630fd3301b9c8911f7bf063d"},
+        {"{\"addresses\":[{\"address\":\"0x617b3a3528F9cDd6630fd3301B9c8911F7Bf063D\",\"balance\":\"1\",\"balance\":\"2\"}]}",
+         "duplicate"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char err[256] = "";

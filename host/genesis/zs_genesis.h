@@ -9,7 +9,10 @@
    read, other keys are ignored.  balance, nonce and storage values are
    decimal or 0x strings (or JSON integers); bytecode and storage are optional.  The parser checks every
    entry before it returns anything, so a bad file names its first bad
-   entry and yields nothing.  The canonical text (compact, keys sorted) is
+   entry and yields nothing.  A key given twice in an object, a storage
+   slot given twice (0x2 and 0x02) and an address given by two entries are
+   refused: which value won would depend on the order they were applied
+   in.  An account's storage is kept in slot order.  The canonical text (compact, keys sorted) is
    kept beside the parsed accounts: the node stores it, and a replay parses
    it again.
 
