@@ -125,7 +125,7 @@ test: bootstrap
 	@$(MAKE) -s --no-print-directory $(TEST_BUILD_J) bins unit-bins
 	@mkdir -p build-fuzz; rm -f build-fuzz/build.rc; \
 	  ($(FUZZ_MAKE) fuzz-bins >build-fuzz/build.log 2>&1; echo $$? >build-fuzz/build.rc) & \
-	  $(RUN_ENV) tests/run --unit "$(ALL_UNIT_TESTS)" --fuzz "$(ALL_FUZZ)" --fuzz-seconds 4 \
+	  $(RUN_ENV) tests/run --unit "$(ALL_UNIT_TESTS)" --fuzz "$(ALL_FUZZ)" --fuzz-seconds 3 \
 	    --fuzz-build build-fuzz/build.rc --integ "$(ALL_INTEG_TESTS)" --beside "$(TEST_BESIDE)"
 
 # The large vector sets beyond `make test`: Ethereum's tests-30M and
