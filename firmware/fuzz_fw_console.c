@@ -11,11 +11,7 @@
 
 #include "firmware/test/fw_world.h"
 #include "lib/policy/zs_batch_policy.h"
-
-#define CHECK(c) \
-    do { \
-        if (!(c)) abort(); \
-    } while (0)
+#include "tests/support/zs_fuzz_check.h"
 
 static void type(const uint8_t *p, size_t n)
 {
@@ -45,8 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (data[0] & 1) type((const uint8_t *)"login s3cret\r", 13);
     type(data + 1, size - 1);
     type((const uint8_t *)"\rlogout\r", 8);
-    CHECK(F.uart_out_len < sizeof F.uart_out);
-    CHECK(F.uart_out_len >= 10 && !memcmp(F.uart_out + F.uart_out_len - 10, "zkseq-fw> ", 10));
-    CHECK(zs_batch_policy_check(&FW.policy.cfg) == NULL);
+    ZS_FUZZ_CHECK(F.uart_out_len < sizeof F.uart_out);
+    ZS_FUZZ_CHECK(F.uart_out_len >= 10 && !memcmp(F.uart_out + F.uart_out_len - 10, "zkseq-fw> ", 10));
+    ZS_FUZZ_CHECK(zs_batch_policy_check(&FW.policy.cfg) == NULL);
     return 0;
 }

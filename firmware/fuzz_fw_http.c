@@ -10,11 +10,7 @@
 
 #include "firmware/fw_http.h"
 #include "firmware/hal.h"
-
-#define CHECK(c) \
-    do { \
-        if (!(c)) abort(); \
-    } while (0)
+#include "tests/support/zs_fuzz_check.h"
 
 typedef struct {
     const uint8_t *data;
@@ -34,7 +30,7 @@ static int net_connect(void *ctx, const char *host, uint16_t port, int timeout_m
 static int net_send(void *ctx, int h, const uint8_t *buf, size_t n, int timeout_ms)
 {
     (void)ctx, (void)buf, (void)n, (void)timeout_ms;
-    CHECK(h == 3);
+    ZS_FUZZ_CHECK(h == 3);
     return 0;
 }
 
@@ -44,7 +40,7 @@ static long net_recv(void *ctx, int h, uint8_t *buf, size_t cap, int timeout_ms)
 {
     (void)timeout_ms;
     server_t *s = ctx;
-    CHECK(h == 3 && s->open && cap > 0);
+    ZS_FUZZ_CHECK(h == 3 && s->open && cap > 0);
     if (s->pos >= s->size) return 0;
     s->now += 10;
     size_t k = s->piece ? s->piece : s->size - s->pos;
@@ -62,7 +58,7 @@ static long net_recv(void *ctx, int h, uint8_t *buf, size_t cap, int timeout_ms)
 static void net_close(void *ctx, int h)
 {
     server_t *s = ctx;
-    CHECK(h == 3 && s->open);
+    ZS_FUZZ_CHECK(h == 3 && s->open);
     s->open = 0;
 }
 
@@ -79,16 +75,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     zs_hal_t hal = {.ctx = &s, .net_connect = net_connect, .net_send = net_send, .net_recv = net_recv,
                     .net_close = net_close, .now_ms = now_ms};
     fw_http_t c;
-    CHECK(fw_http_init(&c, &hal, "http://l1.example:8545/rpc", NULL) == ZS_OK);
+    ZS_FUZZ_CHECK(fw_http_init(&c, &hal, "http://l1.example:8545/rpc", NULL) == ZS_OK);
     for (int i = 0; i < 2; i++) {
         size_t cap = 512 << i, len = 0;
         char *resp = malloc(cap); /* exactly cap: ASan sees a byte past it */
-        CHECK(resp);
+        ZS_FUZZ_CHECK(resp);
         int rc = fw_http_post(&c, "{}", 2, resp, cap, &len, 1000);
-        if (rc == ZS_OK) CHECK(len < cap && resp[len] == 0);
+        if (rc == ZS_OK) ZS_FUZZ_CHECK(len < cap && resp[len] == 0);
         free(resp);
     }
     fw_http_close(&c);
-    CHECK(!s.open);
+    ZS_FUZZ_CHECK(!s.open);
     return 0;
 }

@@ -10,11 +10,7 @@
 #include <string.h>
 
 #include "firmware/fw_json.h"
-
-#define CHECK(c) \
-    do { \
-        if (!(c)) abort(); \
-    } while (0)
+#include "tests/support/zs_fuzz_check.h"
 
 /* How deep containers nest in j (a scalar: 0). */
 static int depth(json_t *j)
@@ -45,9 +41,9 @@ static int depth(json_t *j)
    value is itself one JSON value. */
 static void typed(fw_jval_t v, const uint8_t *data, size_t size)
 {
-    CHECK((const uint8_t *)v.p >= data && (const uint8_t *)v.p + v.n <= data + size);
+    ZS_FUZZ_CHECK((const uint8_t *)v.p >= data && (const uint8_t *)v.p + v.n <= data + size);
     fw_jval_t again;
-    CHECK(fw_json_value(v.p, v.n, &again) == ZS_OK && again.p == v.p && again.n == v.n);
+    ZS_FUZZ_CHECK(fw_json_value(v.p, v.n, &again) == ZS_OK && again.p == v.p && again.n == v.n);
     char s[64];
     uint64_t q;
     uint8_t b[32];
@@ -80,7 +76,7 @@ static void keys(fw_jval_t top, json_t *j, const uint8_t *data, size_t size)
         /* A key written with escapes is not matched by the reader: found
            only when the input spells it plainly. */
         if (rc == ZS_ERR_NOTFOUND) continue;
-        CHECK(rc == ZS_OK);
+        ZS_FUZZ_CHECK(rc == ZS_OK);
         typed(m, data, size);
     }
 }
@@ -95,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* jansson takes a raw NUL byte after a number as the number's end (its
        lexer's quirk, not JSON), so the oracle is asked only about texts
        without one. */
-    if (j && depth(j) < 30 && !memchr(data, 0, size)) CHECK(ok);
+    if (j && depth(j) < 30 && !memchr(data, 0, size)) ZS_FUZZ_CHECK(ok);
     if (ok) {
         typed(top, data, size);
         static const char *const names[] = {"result", "error", "code", "message", "number", "hash", ""};
@@ -107,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char s[4096];
         if (j && json_is_string(j) && ascii(json_string_value(j), json_string_length(j)) &&
             fw_json_string(top, s, sizeof s) == ZS_OK)
-            CHECK(!strcmp(s, json_string_value(j)));
+            ZS_FUZZ_CHECK(!strcmp(s, json_string_value(j)));
     }
     json_decref(j);
     return 0;

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/base/zs_hex.h"
+
 #define SLICE_MS 20
 
 #if ZS_FW_TLS
@@ -243,14 +245,6 @@ static const char *header(const char *head, size_t n, const char *name)
     return NULL;
 }
 
-static int hexdigit(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* The end of the line that starts at in (the index after its CRLF): 0 when
    the line is not all here yet, -1 when it ends in a bare LF. */
 static long line_end(const char *b, size_t in, size_t have)
@@ -273,7 +267,7 @@ static int unchunk(char *b, size_t head, size_t have, size_t *out)
         for (;;) {
             size_t sz;
             int digits = 0, d;
-            for (sz = 0; in < have && (d = hexdigit(b[in])) >= 0; in++, digits++) {
+            for (sz = 0; in < have && (d = zs_hex_digit((unsigned char)b[in])) >= 0; in++, digits++) {
                 if (sz >> 27) return -1; /* past 2 GiB: no answer buffer holds it */
                 sz = sz << 4 | (size_t)d;
             }

@@ -2,20 +2,14 @@
 
 #include <string.h>
 
+#include "lib/base/zs_hex.h"
+
 #define MAX_DEPTH 32
 
 static size_t ws(const char *s, size_t n, size_t i)
 {
     while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++;
     return i;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
 }
 
 /* Skips one value starting at s[i]; returns the index after it, or 0 on
@@ -35,7 +29,7 @@ static size_t skip(const char *s, size_t n, size_t i, int depth)
                 if (s[i] == 'u') {
                     if (i + 4 >= n) return 0;
                     for (int k = 1; k <= 4; k++)
-                        if (hexval(s[i + k]) < 0) return 0;
+                        if (zs_hex_digit((unsigned char)s[i + k]) < 0) return 0;
                     i += 4;
                 } else if (!strchr("\"\\/bfnrt", s[i])) {
                     return 0;
@@ -155,7 +149,7 @@ int fw_json_string(fw_jval_t v, char *out, size_t cap)
             case 'f': c = '\f'; break;
             case 'u': {
                 int x = 0;
-                for (int k = 1; k <= 4; k++) x = x * 16 + hexval(v.p[i + k]);
+                for (int k = 1; k <= 4; k++) x = x * 16 + zs_hex_digit((unsigned char)v.p[i + k]);
                 i += 4;
                 c = x < 0x80 ? (char)x : '?';
                 break;
@@ -187,7 +181,7 @@ int fw_json_quantity(fw_jval_t v, uint64_t *out)
         return ZS_ERR_PARSE;
     uint64_t x = 0;
     for (size_t i = 0; i < len; i++) {
-        int h = hexval(p[i]);
+        int h = zs_hex_digit((unsigned char)p[i]);
         if (h < 0) return ZS_ERR_PARSE;
         if (x >> 60) return ZS_ERR_RANGE;
         x = x << 4 | (uint64_t)h;
@@ -203,7 +197,7 @@ int fw_json_bytes(fw_jval_t v, uint8_t *out, size_t n)
     if (hex_body(v, &p, &len) || len != 2 * n)
         return ZS_ERR_PARSE;
     for (size_t i = 0; i < n; i++) {
-        int a = hexval(p[2 * i]), b = hexval(p[2 * i + 1]);
+        int a = zs_hex_digit((unsigned char)p[2 * i]), b = zs_hex_digit((unsigned char)p[2 * i + 1]);
         if (a < 0 || b < 0) return ZS_ERR_PARSE;
         out[i] = (uint8_t)(a << 4 | b);
     }

@@ -10,18 +10,14 @@
 #include <unistd.h>
 
 #include "host/config/zs_config.h"
-
-#define CHECK(c) \
-    do { \
-        if (!(c)) abort(); \
-    } while (0)
+#include "tests/support/zs_fuzz_check.h"
 
 /* Reads n bytes of text into c as a configuration file: the merge's code. */
 static int merge_text(zs_config_t *c, const void *text, size_t n, char *err, size_t errlen)
 {
     int fd = memfd_create("zkseq-config", 0);
-    CHECK(fd >= 0);
-    CHECK(write(fd, text, n) == (ssize_t)n);
+    ZS_FUZZ_CHECK(fd >= 0);
+    ZS_FUZZ_CHECK(write(fd, text, n) == (ssize_t)n);
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     int rc = zs_config_merge_file(c, path, err, errlen);
@@ -32,18 +28,18 @@ static int merge_text(zs_config_t *c, const void *text, size_t n, char *err, siz
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     zs_config_t *c = zs_config_new();
-    CHECK(c);
+    ZS_FUZZ_CHECK(c);
     char *before = zs_config_text(c, NULL, 0), err[512] = "";
     if (merge_text(c, data, size, err, sizeof err)) {
         char *after = zs_config_text(c, NULL, 0);
-        CHECK(err[0] && !strcmp(before, after));
+        ZS_FUZZ_CHECK(err[0] && !strcmp(before, after));
         free(after);
     } else {
         char *text = zs_config_text(c, NULL, 0);
         zs_config_t *again = zs_config_new();
-        CHECK(again && !merge_text(again, text, strlen(text), err, sizeof err));
+        ZS_FUZZ_CHECK(again && !merge_text(again, text, strlen(text), err, sizeof err));
         char *back = zs_config_text(again, NULL, 0);
-        CHECK(!strcmp(text, back));
+        ZS_FUZZ_CHECK(!strcmp(text, back));
         free(back);
         free(text);
         zs_config_free(again);
@@ -54,11 +50,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (nul) {
         char *key = strndup((const char *)data, (size_t)(nul - (const char *)data));
         char *val = strndup(nul + 1, size - (size_t)(nul - (const char *)data) - 1);
-        CHECK(key && val);
+        ZS_FUZZ_CHECK(key && val);
         char *was = zs_config_text(c, NULL, 0);
         if (zs_config_set(c, key, val, err, sizeof err)) {
             char *now = zs_config_text(c, NULL, 0);
-            CHECK(err[0] && !strcmp(was, now));
+            ZS_FUZZ_CHECK(err[0] && !strcmp(was, now));
             free(now);
         }
         free(was);

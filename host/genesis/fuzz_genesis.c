@@ -6,11 +6,7 @@
 #include <string.h>
 
 #include "host/genesis/zs_genesis.h"
-
-#define CHECK(c) \
-    do { \
-        if (!(c)) abort(); \
-    } while (0)
+#include "tests/support/zs_fuzz_check.h"
 
 static int same_account(const zs_genesis_account_t *a, const zs_genesis_account_t *b)
 {
@@ -26,12 +22,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[256] = "";
     zs_genesis_t *g = zs_genesis_parse((const char *)data, size, err, sizeof err);
     if (!g) {
-        CHECK(err[0]);
+        ZS_FUZZ_CHECK(err[0]);
         return 0;
     }
     zs_genesis_t *again = zs_genesis_parse(g->text, strlen(g->text), err, sizeof err);
-    CHECK(again && again->naccounts == g->naccounts && !strcmp(again->text, g->text));
-    for (size_t i = 0; i < g->naccounts; i++) CHECK(same_account(&g->accounts[i], &again->accounts[i]));
+    ZS_FUZZ_CHECK(again && again->naccounts == g->naccounts && !strcmp(again->text, g->text));
+    for (size_t i = 0; i < g->naccounts; i++) ZS_FUZZ_CHECK(same_account(&g->accounts[i], &again->accounts[i]));
     zs_genesis_free(again);
     zs_genesis_free(g);
     return 0;

@@ -8,24 +8,20 @@
 
 #include "host/l1sync/zs_l1abi.h"
 #include "lib/blob/zs_blob.h"
-
-#define CHECK(c) \
-    do { \
-        if (!(c)) abort(); \
-    } while (0)
+#include "tests/support/zs_fuzz_check.h"
 
 static const uint8_t *lo, *hi;
 
 static void inside(const uint8_t *p, size_t n)
 {
-    CHECK(!n || (p >= lo && p <= hi && n <= (size_t)(hi - p)));
+    ZS_FUZZ_CHECK(!n || (p >= lo && p <= hi && n <= (size_t)(hi - p)));
 }
 
 static void sequence(const uint8_t *data, size_t size)
 {
     zs_l1_sequence_t s;
     if (zs_l1abi_sequence(data, size, &s)) return;
-    CHECK(s.n == 0 || s.batches);
+    ZS_FUZZ_CHECK(s.n == 0 || s.batches);
     for (size_t i = 0; i < s.n; i++) {
         inside(s.batches[i].transactions, s.batches[i].len);
         if (s.batches[i].hash) inside(s.batches[i].hash, 32);
@@ -42,13 +38,13 @@ static void blob(const uint8_t *data, size_t size)
         const char *why = NULL;
         int rc = zs_blob_decode(data, size, type, scratch, out, 64, &n, &why);
         if (rc) {
-            CHECK(rc == ZS_ERR_FULL || (rc == ZS_ERR_PARSE && why && *why));
+            ZS_FUZZ_CHECK(rc == ZS_ERR_FULL || (rc == ZS_ERR_PARSE && why && *why));
             continue;
         }
-        CHECK(n <= 64);
+        ZS_FUZZ_CHECK(n <= 64);
         for (size_t i = 0; i < n; i++) {
             if (type == ZS_BLOB_EIP4844)
-                CHECK(out[i].data >= scratch && out[i].len <= (size_t)(scratch + sizeof scratch - out[i].data));
+                ZS_FUZZ_CHECK(out[i].data >= scratch && out[i].len <= (size_t)(scratch + sizeof scratch - out[i].data));
             else
                 inside(out[i].data, out[i].len);
         }
@@ -63,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         "sequenceBlobBatches((bytes,bytes32[])[],address,bytes32,bytes32)", "forceBatch(bytes)"};
     if (!size) return 0;
     uint8_t *call = malloc(size + 3);
-    CHECK(call);
+    ZS_FUZZ_CHECK(call);
     zs_l1abi_selector(sigs[data[0] % 4], call);
     memcpy(call + 4, data + 1, size - 1);
     size_t n = size + 3;

@@ -11,11 +11,7 @@
 
 #include "lib/dstream/zs_dsclient.h"
 #include "lib/dstream/zs_dstream.h"
-
-#define CHECK(c) \
-    do { \
-        if (!(c)) abort(); \
-    } while (0)
+#include "tests/support/zs_fuzz_check.h"
 
 /* The message re-encoded by our encoder for its type; its length, or -1
    when we have no encoder for it (UpdateGER: never written by zkseqd). */
@@ -67,16 +63,16 @@ static void message(uint32_t type, const uint8_t *data, size_t n)
 {
     zs_ds_msg_t m, again;
     int rc = zs_ds_decode(type, data, n, &m);
-    CHECK(rc == ZS_OK || rc == ZS_ERR_PARSE || rc == ZS_ERR_UNSUPPORTED || rc == ZS_ERR_NOMEM);
+    ZS_FUZZ_CHECK(rc == ZS_OK || rc == ZS_ERR_PARSE || rc == ZS_ERR_UNSUPPORTED || rc == ZS_ERR_NOMEM);
     if (rc) return;
-    CHECK(m.type == type);
+    ZS_FUZZ_CHECK(m.type == type);
     size_t cap = 256 + (type == ZS_DS_ET_TRANSACTION ? m.u.tx.encoded_len : 0);
     uint8_t *out = malloc(cap);
-    CHECK(out);
+    ZS_FUZZ_CHECK(out);
     long k = reencode(&m, out, cap);
     if (k >= 0) {
-        CHECK(zs_ds_decode(type, out, (size_t)k, &again) == ZS_OK);
-        CHECK(same(&m, &again));
+        ZS_FUZZ_CHECK(zs_ds_decode(type, out, (size_t)k, &again) == ZS_OK);
+        ZS_FUZZ_CHECK(same(&m, &again));
         zs_ds_msg_clear(&again);
     }
     free(out);
@@ -90,15 +86,15 @@ static void packet(const uint8_t *p, uint32_t len)
     if (len == ZS_DS_HEADER_LEN && zs_ds_header_decode(p, &h) == ZS_OK) {
         uint8_t back[ZS_DS_HEADER_LEN];
         zs_ds_header_encode(&h, back);
-        CHECK(!memcmp(back, p, ZS_DS_HEADER_LEN));
+        ZS_FUZZ_CHECK(!memcmp(back, p, ZS_DS_HEADER_LEN));
         return;
     }
     zs_ds_entry_t e;
     if (zs_ds_entry_decode(p, len, &e)) return;
-    CHECK(e.data == p + ZS_DS_ENTRY_FIXED && e.len + ZS_DS_ENTRY_FIXED == len);
+    ZS_FUZZ_CHECK(e.data == p + ZS_DS_ENTRY_FIXED && e.len + ZS_DS_ENTRY_FIXED == len);
     uint8_t *back = malloc(len);
-    CHECK(back);
-    CHECK(zs_ds_entry_encode(&e, back) == len && !memcmp(back, p, len));
+    ZS_FUZZ_CHECK(back);
+    ZS_FUZZ_CHECK(zs_ds_entry_encode(&e, back) == len && !memcmp(back, p, len));
     free(back);
     message(e.type, e.data, e.len);
 }
@@ -122,7 +118,7 @@ static void as_stream(const uint8_t *data, size_t size)
     uint8_t *p;
     uint32_t len;
     while (zs_dsclient_packet(&c, &p, &len) == ZS_OK) {
-        CHECK(len >= 5);
+        ZS_FUZZ_CHECK(len >= 5);
         packet(p, len);
         free(p);
     }
