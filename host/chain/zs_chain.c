@@ -183,6 +183,7 @@ void zs_chain_put_block(zs_store_batch_t *b, const zs_block_t *blk)
     zs_rlp_enc_bytes(&e, blk->ger, 32);
     zs_rlp_enc_bytes(&e, blk->block_hash_l1, 32);
     zs_rlp_enc_list_end(&e, li);
+    zs_rlp_enc_bytes(&e, blk->info_root, 32);
     zs_rlp_enc_list_end(&e, m);
     uint8_t k[9], hk[33], num[8];
     key_num(k, 'b', blk->number);
@@ -264,6 +265,7 @@ void zs_chain_put_batch(zs_store_batch_t *b, const zs_batchrec_t *br)
         zs_rlp_enc_u64(&e, br->invalid);
         zs_rlp_enc_list_end(&e, fl);
     }
+    zs_rlp_enc_bytes(&e, br->local_exit_root, 32);
     zs_rlp_enc_list_end(&e, m);
     uint8_t k[9];
     key_num(k, 'B', br->number);
@@ -352,13 +354,15 @@ int zs_chain_get_block(zs_store_t *s, uint64_t number, zs_block_t *out)
     key_num(k, 'b', number);
     int rc = get_rec(s, ZS_CF_CHAIN, k, 9, &buf, &len);
     if (rc) return rc;
-    zs_rlp_item_t list, f[14];
+    zs_rlp_item_t list, f[15];
     size_t count;
     rc = ZS_ERR_CORRUPT;
-    /* 14 fields; records before the EVM have 12 (no bloom: all zero),
-       before the L1 info tree 13 (no leaf named) */
-    if (zs_rlp_decode_exact(buf, len, &list, NULL) || zs_rlp_list_items(&list, f, 14, &count, NULL) ||
-        count < 12 || (count >= 13 && take(&f[12], out->bloom, 256)) || (count == 14 && l1_fields(&f[13], out)))
+    /* 15 fields; records before the EVM have 12 (no bloom: all zero),
+       before the L1 info tree 13 (no leaf named), before session 23 14 (no
+       block info root) */
+    if (zs_rlp_decode_exact(buf, len, &list, NULL) || zs_rlp_list_items(&list, f, 15, &count, NULL) ||
+        count < 12 || (count >= 13 && take(&f[12], out->bloom, 256)) || (count >= 14 && l1_fields(&f[13], out)) ||
+        (count == 15 && take(&f[14], out->info_root, 32)))
         goto out;
     if (take(&f[0], out->hash, 32) || take(&f[1], out->parent, 32) || take(&f[2], out->state_root, 32) ||
         take(&f[3], out->tx_root, 32) || take(&f[4], out->receipts_root, 32) || take(&f[5], out->coinbase, 20) ||
@@ -477,14 +481,18 @@ int zs_chain_get_batch(zs_store_t *s, uint64_t number, zs_batchrec_t *out)
     key_num(k, 'B', number);
     int rc = get_rec(s, ZS_CF_CHAIN, k, 9, &buf, &len);
     if (rc) return rc;
-    zs_rlp_item_t list, f[12];
+    zs_rlp_item_t list, f[13];
     size_t count;
     uint64_t closed;
     rc = ZS_ERR_CORRUPT;
-    /* 11 fields, 12 for a forced batch; records before the EVM have 10 (no counters) */
-    if (zs_rlp_decode_exact(buf, len, &list, NULL) || zs_rlp_list_items(&list, f, 12, &count, NULL) ||
-        count < 10 || (count == 12 && forced_fields(&f[11], out)))
+    /* 11 fields, then a forced batch's list, then the local exit root
+       (since session 23); records before the EVM have 10 (no counters) */
+    if (zs_rlp_decode_exact(buf, len, &list, NULL) || zs_rlp_list_items(&list, f, 13, &count, NULL) || count < 10)
         goto out;
+    size_t at = 11; /* past the counters */
+    if (at < count && f[at].kind == ZS_RLP_LIST && forced_fields(&f[at++], out)) goto out;
+    if (at < count && take(&f[at++], out->local_exit_root, 32)) goto out;
+    if (count > 10 && at != count) goto out;
     if (count >= 11) {
         zs_rlp_item_t c[8];
         size_t nc;

@@ -38,6 +38,10 @@ typedef struct {
        highest leaf any block so far named. */
     uint32_t l1_index, l1_last;
     uint8_t ger[32], block_hash_l1[32];
+    /* The root of its block info tree (Polygon's blockInfoRoot, which the
+       block also writes to the system contract's slot 3); zero in records
+       written before session 23. */
+    uint8_t info_root[32];
 } zs_block_t;
 
 typedef struct {
@@ -73,6 +77,11 @@ typedef struct {
     uint64_t forced, forced_timestamp;
     uint8_t forced_ger[32], forced_block_hash[32];
     uint8_t invalid;
+    /* Its local exit root: the L2 global exit root manager's
+       lastRollupExitRoot (slot 1) after its last block, as Polygon's
+       processor reads it (newLocalExitRoot); zero in records written
+       before session 23. */
+    uint8_t local_exit_root[32];
 } zs_batchrec_t;
 
 void zs_block_clear(zs_block_t *b);

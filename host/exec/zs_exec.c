@@ -594,6 +594,15 @@ int exec_receipt(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], uint
     return ZS_OK;
 }
 
+int zs_exec_local_exit_root(zs_state_t *st, uint8_t out[32])
+{
+    zs_u256_t slot = num(SLOT_LOCAL_EXIT_ROOT), v;
+    int rc = zs_state_storage(st, zs_ger_manager_l2_address, &slot, &v);
+    if (!rc)
+        zs_u256_to_be32(&v, out);
+    return rc;
+}
+
 int zs_exec_block_end(zs_exec_t *x, uint64_t *gas_used, uint64_t block_info_root[4])
 {
     if (!x->in_block)

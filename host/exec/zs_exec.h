@@ -143,6 +143,11 @@ void zs_exec_set_tracer(zs_exec_t *x, const zs_evm_tracer_t *t);
 /* zs_exec_block_end closes the block; gas_used is its total. */
 ZS_MUST_USE int zs_exec_block_end(zs_exec_t *x, uint64_t *gas_used, uint64_t block_info_root[4]);
 
+/* The local exit root in st: the L2 global exit root manager's
+   lastRollupExitRoot (its slot 1, which the L2 bridge updates), as
+   Polygon's processor reads a batch's newLocalExitRoot. */
+ZS_MUST_USE int zs_exec_local_exit_root(zs_state_t *st, uint8_t out[32]);
+
 /* zs_exec_genesis_timestamp stages the timestamp the first block's
    deltaTimestamp counts from (the system storage's timestamp slot). */
 ZS_MUST_USE int zs_exec_genesis_timestamp(zs_state_t *st, uint64_t timestamp);

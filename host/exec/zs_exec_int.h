@@ -9,7 +9,7 @@
 /* Storage slots of the system contract. */
 enum { SLOT_LAST_BLOCK = 0, SLOT_STATE_ROOT = 1, SLOT_TIMESTAMP = 2, SLOT_BLOCK_INFO_ROOT = 3 };
 /* Slot of the global exit root map in the L2 global exit root manager. */
-enum { SLOT_GLOBAL_EXIT_ROOT = 0 };
+enum { SLOT_GLOBAL_EXIT_ROOT = 0, SLOT_LOCAL_EXIT_ROOT = 1 };
 /* Block info tree: leaf types, and the header fields (type 7). */
 enum {
     KEY_HEADER = 7,

@@ -11,8 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "host/chain/zs_chain.h"
 #include "host/node/zs_executed.h"
 #include "host/node/zs_node.h"
+#include "host/store/zs_schema.h"
 #include "host/verify/zs_verify.h"
 #include "lib/base/zs_hex.h"
 #include "lib/base/zs_time.h"
@@ -190,6 +192,22 @@ static void test_reboot_with_large_pool(void **state)
     if (rc) fail_msg("replay: %s", err);
     assert_int_equal(rep.blocks, head);
     assert_int_equal(rep.txs, SENDERS * PER_SENDER);
+    /* A block record whose block info root is not what its block makes. */
+    zs_store_opts_t so = {.cache_mb = 8};
+    zs_store_t *s = zs_schema_open(db, &so, err, sizeof err);
+    assert_non_null(s);
+    zs_block_t blk;
+    assert_int_equal(zs_chain_get_block(s, head, &blk), 0);
+    blk.info_root[31] ^= 1;
+    zs_store_batch_t *sb = zs_store_batch_new(s);
+    zs_chain_put_block(sb, &blk);
+    assert_int_equal(zs_store_write(s, sb, 1), 0);
+    zs_store_batch_free(sb);
+    zs_block_clear(&blk);
+    zs_store_close(s);
+    assert_int_not_equal(zs_verify_chain(db, &rep, err, sizeof err), 0);
+    printf("# a changed block info root: %s\n", err);
+    assert_non_null(strstr(err, "block info root differs"));
     zs_genesis_free(g);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -43,16 +43,19 @@ static void put_open_number(zs_store_batch_t *sb, uint64_t number)
     zs_store_put(sb, ZS_CF_META, open_batch_key, sizeof open_batch_key - 1, v, 8);
 }
 
-void zs_batcher_genesis(zs_store_batch_t *sb, const uint8_t state_root[32], const uint8_t coinbase[20])
+void zs_batcher_genesis(zs_store_batch_t *sb, const uint8_t state_root[32], const uint8_t local_exit_root[32],
+                        const uint8_t coinbase[20])
 {
     zs_batchrec_t b0 = {0};
     b0.closed = 1;
     memcpy(b0.state_root, state_root, 32);
+    memcpy(b0.local_exit_root, local_exit_root, 32);
     memcpy(b0.coinbase, coinbase, 20);
     zs_chain_put_batch(sb, &b0);
     zs_batchrec_t b1 = {0};
     b1.number = 1;
     b1.first_block = 1;
+    memcpy(b1.local_exit_root, local_exit_root, 32);
     memcpy(b1.coinbase, coinbase, 20);
     zs_chain_put_batch(sb, &b1);
     put_open_number(sb, 1);
@@ -133,6 +136,11 @@ void zs_batcher_free(zs_batcher_t *b)
 uint64_t zs_batcher_number(const zs_batcher_t *b)
 {
     return b->open.number;
+}
+
+const uint8_t *zs_batcher_local_exit_root(const zs_batcher_t *b)
+{
+    return b->open.local_exit_root;
 }
 
 static int append(zs_batcher_t *b, const uint8_t *p, size_t len)
@@ -253,11 +261,13 @@ int zs_batcher_add_tx(zs_batcher_t *b, const zs_tx_t *tx, size_t raw_len, uint64
     return ZS_OK;
 }
 
-void zs_batcher_end_block(zs_batcher_t *b, uint64_t number, uint64_t timestamp, const uint8_t state_root[32])
+void zs_batcher_end_block(zs_batcher_t *b, uint64_t number, uint64_t timestamp, const uint8_t state_root[32],
+                          const uint8_t local_exit_root[32])
 {
     b->open.last_block = number;
     b->open.timestamp = timestamp;
     memcpy(b->open.state_root, state_root, 32);
+    memcpy(b->open.local_exit_root, local_exit_root, 32);
 }
 
 zs_batch_close_t zs_batcher_due(const zs_batcher_t *b, const zs_policy_now_t *now, uint64_t now_ms)
@@ -293,12 +303,15 @@ static void seal(zs_batcher_t *b, zs_store_batch_t *sb, zs_batch_close_t reason,
     zs_chain_put_batch(sb, &b->open);
     memcpy(b->last_acc, b->open.acc_input_hash, 32);
     uint64_t next = b->open.number + 1, first = b->open.last_block + 1;
+    uint8_t ler[32]; /* the next batch's until a block of it changes it */
+    memcpy(ler, b->open.local_exit_root, 32);
     zs_batchrec_clear(&b->open);
     b->cap = 0;
     b->open.number = next;
     b->open.first_block = first;
     b->open.last_block = first - 1;
     memcpy(b->open.coinbase, b->coinbase, 20);
+    memcpy(b->open.local_exit_root, ler, 32);
     b->txs = b->gas = b->started_ms = 0;
     b->full = b->counters_full = 0;
     zs_chain_put_batch(sb, &b->open);

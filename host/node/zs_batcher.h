@@ -31,11 +31,14 @@ zs_batcher_t *zs_batcher_open(zs_store_t *store, const uint8_t coinbase[20], zs_
 void zs_batcher_free(zs_batcher_t *b);
 
 /* zs_batcher_genesis writes a new chain's batches into sb: batch 0 (the
-   genesis block, closed) and batch 1, open, taking block 1 on. */
-void zs_batcher_genesis(zs_store_batch_t *sb, const uint8_t state_root[32], const uint8_t coinbase[20]);
+   genesis block, closed) and batch 1, open, taking block 1 on; both with
+   the genesis state's local exit root. */
+void zs_batcher_genesis(zs_store_batch_t *sb, const uint8_t state_root[32], const uint8_t local_exit_root[32],
+                        const uint8_t coinbase[20]);
 
-/* The open batch's number. */
+/* The open batch's number, and its local exit root so far. */
 uint64_t zs_batcher_number(const zs_batcher_t *b);
+const uint8_t *zs_batcher_local_exit_root(const zs_batcher_t *b);
 
 /* A block starts (its changeL2Block entry); the batch's age starts with its
    first block.  max_level is the state tree's deepest leaf level
@@ -68,8 +71,10 @@ void zs_batcher_counters_full(zs_batcher_t *b);
 ZS_MUST_USE int zs_batcher_add_tx(zs_batcher_t *b, const zs_tx_t *tx, size_t raw_len, uint64_t gas_used,
                                   const zs_vcount_t *counters);
 
-/* The block that was begun is built: the batch's last block so far. */
-void zs_batcher_end_block(zs_batcher_t *b, uint64_t number, uint64_t timestamp, const uint8_t state_root[32]);
+/* The block that was begun is built: the batch's last block so far, the
+   state root and local exit root after it. */
+void zs_batcher_end_block(zs_batcher_t *b, uint64_t number, uint64_t timestamp, const uint8_t state_root[32],
+                          const uint8_t local_exit_root[32]);
 
 /* Why the open batch should close now (ZS_BATCH_CLOSE_*), or NONE. */
 zs_batch_close_t zs_batcher_due(const zs_batcher_t *b, const zs_policy_now_t *now, uint64_t now_ms);

@@ -132,8 +132,8 @@ static int build_block(zs_builder_t *b, const zs_pool_item_t *first, zs_job_t *j
     block_t k;
     int rc = open_block(b, &k);
     if (!rc) rc = execute(b, &k, first);
-    uint64_t gas_used, info_root[4];
-    if (!rc) rc = zs_exec_block_end(b->cfg.exec, &gas_used, info_root);
+    uint64_t gas_used;
+    if (!rc) rc = zs_exec_block_end(b->cfg.exec, &gas_used, k.info_root);
     return rc ? rc : builder_seal_block(b, &k, job, gas_used, NULL);
 }
 

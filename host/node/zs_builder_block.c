@@ -93,6 +93,16 @@ int builder_record_tx(zs_builder_t *b, const block_t *k, const zs_pool_item_t *i
     return rc;
 }
 
+/* What differs from what a replica's sequencer said (NULL: nothing). */
+static const char *replica_mismatch(const block_t *k, const zs_block_t *blk)
+{
+    static const uint8_t zero[32];
+    if (k->want_hash && memcmp(blk->hash, k->want_hash, 32)) return "block hash";
+    if (k->want_info_root && memcmp(k->want_info_root, zero, 32) && memcmp(blk->info_root, k->want_info_root, 32))
+        return "block info root";
+    return NULL;
+}
+
 /* The block's header and records into the job's store batch; the open
    batch extended, or closed when due. */
 static int record_block(zs_builder_t *b, const block_t *k, zs_job_t *job, const zs_smt_ref_t *root, uint64_t gas_used,
@@ -115,6 +125,7 @@ static int record_block(zs_builder_t *b, const block_t *k, zs_job_t *job, const 
     zs_smt_h4_to_be(root->hash, block.state_root);
     memcpy(block.coinbase, k->coinbase, 20);
     memcpy(block.bloom, w->bloom, 256);
+    zs_smt_h4_to_be(k->info_root, block.info_root);
     block.ntx = (uint32_t)w->n;
     if (!(block.tx_hashes = malloc((w->n ? w->n : 1) * 32))) return ZS_ERR_NOMEM;
     for (size_t i = 0; i < w->n; i++) memcpy(block.tx_hashes[i], w->recs[i].hash, 32);
@@ -124,9 +135,8 @@ static int record_block(zs_builder_t *b, const block_t *k, zs_job_t *job, const 
         return rc;
     }
     zs_block_hash(&block, block.hash);
-    if (k->want_hash && memcmp(block.hash, k->want_hash, 32)) {
-        b->mismatch = "block hash";
-        memcpy(b->mismatch_got, block.hash, 32);
+    if ((b->mismatch = replica_mismatch(k, &block))) {
+        memcpy(b->mismatch_got, !strcmp(b->mismatch, "block hash") ? block.hash : block.info_root, 32);
         zs_block_clear(&block);
         return ZS_ERR_CORRUPT;
     }
@@ -135,7 +145,12 @@ static int record_block(zs_builder_t *b, const block_t *k, zs_job_t *job, const 
         memcpy(w->recs[i].block_hash, block.hash, 32);
         zs_chain_put_tx(job->b, &w->recs[i]);
     }
-    zs_batcher_end_block(b->cfg.batcher, block.number, block.timestamp, block.state_root);
+    uint8_t ler[32];
+    if ((rc = zs_exec_local_exit_root(b->cfg.st, ler))) {
+        zs_block_clear(&block);
+        return rc;
+    }
+    zs_batcher_end_block(b->cfg.batcher, block.number, block.timestamp, block.state_root, ler);
     zs_policy_now_t pn;
     zs_policyctl_now(b->cfg.policy, &pn);
     /* A replica's batches close where the sequencer's stream says. */

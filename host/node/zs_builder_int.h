@@ -33,10 +33,12 @@ typedef struct {
     zs_policy_now_t pn;       /* the policy at the block's start */
     int full;                 /* the open batch took no more */
     uint8_t coinbase[20];     /* the node's; a replica's: the sequencer's */
+    uint64_t info_root[4];    /* its block info tree's root, once it ends */
     /* A replica's: what the sequencer computed.  Sealing refuses a block
        that differs (ZS_ERR_CORRUPT, builder.mismatch) before it changes
-       anything. */
-    const uint8_t *want_root, *want_hash;
+       anything.  want_info_root: zero when the stream did not say (a
+       sequencer before session 23). */
+    const uint8_t *want_root, *want_hash, *want_info_root;
 } block_t;
 
 struct zs_builder {

@@ -101,6 +101,7 @@ static int replay_block(zs_builder_t *b, const zs_replay_block_t *rb, char *why,
     k.l1_index = rb->l1_index;
     k.want_root = rb->state_root;
     k.want_hash = rb->hash;
+    k.want_info_root = rb->info_root;
     zs_l1_info_t info = {.timestamp = rb->min_timestamp};
     memcpy(info.global_exit_root, rb->ger, 32);
     memcpy(info.block_hash, rb->block_hash_l1, 32);
@@ -109,8 +110,8 @@ static int replay_block(zs_builder_t *b, const zs_replay_block_t *rb, char *why,
     const char *step = "beginning it";
     int rc = builder_begin(b, &k, (uint32_t)(rb->timestamp - b->head.timestamp), rb->l1_index ? &info : NULL);
     if (!rc) step = "running its transactions", *bad = run_txs(b, &k, rb, why, n, &rc);
-    uint64_t gas_used, info_root[4];
-    if (!rc && !*bad) step = "ending it", rc = zs_exec_block_end(b->cfg.exec, &gas_used, info_root);
+    uint64_t gas_used;
+    if (!rc && !*bad) step = "ending it", rc = zs_exec_block_end(b->cfg.exec, &gas_used, k.info_root);
     if (!rc && !*bad) step = "sealing it", rc = builder_seal_block(b, &k, job, gas_used, NULL);
     if (rc && !(rc == ZS_ERR_CORRUPT && b->mismatch))
         zs_log(ZS_LOG_ERROR, "replica", "replaying block %llu: %s: %s", (unsigned long long)rb->number, step,
@@ -136,9 +137,10 @@ static int replay_block(zs_builder_t *b, const zs_replay_block_t *rb, char *why,
 }
 
 /* The sequencer's batch end: the open batch is that batch, with that
-   state root. */
+   state root and (when the stream says) local exit root. */
 static const char *batch_end(zs_builder_t *b, const zs_replay_item_t *it, char *why, size_t n)
 {
+    static const uint8_t zero[32];
     uint8_t root[32];
     zs_smt_h4_to_be(b->head.root.hash, root);
     if (it->batch != zs_batcher_number(b->cfg.batcher) || !zs_batcher_has_blocks(b->cfg.batcher))
@@ -147,6 +149,10 @@ static const char *batch_end(zs_builder_t *b, const zs_replay_item_t *it, char *
                  zs_batcher_has_blocks(b->cfg.batcher) ? "" : " (without blocks)");
     else if (memcmp(root, it->state_root, 32))
         snprintf(why, n, "batch %llu ends with another state root than the sequencer's", (unsigned long long)it->batch);
+    else if (memcmp(it->local_exit_root, zero, 32) &&
+             memcmp(it->local_exit_root, zs_batcher_local_exit_root(b->cfg.batcher), 32))
+        snprintf(why, n, "batch %llu ends with another local exit root than the sequencer's",
+                 (unsigned long long)it->batch);
     else
         return close_batch(b), NULL;
     return why;

@@ -58,13 +58,14 @@ int zs_chaininit_create(zs_store_t *store, zs_state_t *st, const zs_genesis_t *g
         return ZS_ERR_NOMEM;
     }
     zs_smt_ref_t root;
-    uint8_t state_root[32];
+    uint8_t state_root[32], ler[32];
     if ((rc = zs_state_commit(st, sb, 0, &root, NULL)) ||
-        (rc = put_genesis_block(sb, &root, p->timestamp, coinbase, state_root))) {
+        (rc = put_genesis_block(sb, &root, p->timestamp, coinbase, state_root)) ||
+        (rc = zs_exec_local_exit_root(st, ler))) {
         snprintf(err, errlen, "genesis: %s", zs_strerror(rc));
         goto out;
     }
-    zs_batcher_genesis(sb, state_root, coinbase);
+    zs_batcher_genesis(sb, state_root, ler, coinbase);
     zs_chain_put_head(sb, 0);
     zs_store_put(sb, ZS_CF_META, genesis_key, sizeof genesis_key - 1, genesis->text, strlen(genesis->text));
     zs_store_put(sb, ZS_CF_META, params_key, sizeof params_key - 1, ps, strlen(ps));

@@ -27,6 +27,7 @@ typedef struct {
     uint8_t ger[32], block_hash_l1[32];
     uint8_t coinbase[20];
     uint8_t hash[32], state_root[32]; /* the sequencer's: checked */
+    uint8_t info_root[32];            /* ... and its block info root (zero: not said) */
     size_t ntx;
     uint8_t **raws; /* malloc'd each */
     size_t *lens;
@@ -38,8 +39,9 @@ typedef enum { ZS_REPLAY_BLOCK = 1, ZS_REPLAY_BATCH_END } zs_replay_kind_t;
 typedef struct {
     zs_replay_kind_t kind;
     zs_replay_block_t blk;  /* BLOCK */
-    uint64_t batch;         /* BATCH_END: the batch, and the state root it ends with */
+    uint64_t batch;         /* BATCH_END: the batch, the state root it ends with */
     uint8_t state_root[32];
+    uint8_t local_exit_root[32]; /* ... and its local exit root (zero: not said) */
 } zs_replay_item_t;
 
 typedef struct zs_replay zs_replay_t;

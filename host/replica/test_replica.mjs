@@ -10,8 +10,9 @@
 //    sequencer SIGKILLed under load and restarted: the replica reconnects and
 //    resumes without a gap or a duplicate (every block equal to the
 //    sequencer's);
-//  - a damaged stream entry and a block that does not reproduce (a fake
-//    stream server replaying the sequencer's entries with one changed): the
+//  - a damaged stream entry and a block that does not reproduce (its state
+//    root, or its block info root; a fake stream server replaying the
+//    sequencer's entries with one changed): the
 //    replica refuses, raises the alarm (log, metrics, zkseqctl status) and
 //    keeps serving what it checked;
 //  - zkseqctl status on a replica shows what it follows and how far behind.
@@ -185,26 +186,36 @@ try {
   const met = await (await fetch(`http://127.0.0.1:${rd.metricsPort}/metrics`)).text();
   ok(/zkseq_replica_diverged 1/.test(met) && /zkseq_replica 1/.test(met), '... metrics: zkseq_replica_diverged 1');
   f1.close();
-  // (b) an L2Block whose state root is not what its transactions make.
+  // (b) an L2Block whose state root is not what its transactions make;
+  // (c) one whose block info root is not.
   const lastBlock = packets.map(entryOf).filter((e) => e.type === 2).length;
   const target = packets.findIndex((p) => entryOf(p).type === 2 && Number(proto(entryOf(p).data)[1]) === 3);
-  const wrongRoot = packets.map((p, i) => {
-    if (i !== target) return p;
-    const q = Buffer.from(p), d = q.subarray(17);
-    proto(d)[9][0] ^= 1; // field 9, state_root (a view into d); a byte search for its tag could hit an earlier field's bytes
-    return q;
-  });
-  const f2 = await serve(wrongRoot);
-  const rw = await startReplica('rw', `127.0.0.1:${f2.address().port}`);
-  let sw;
-  for (let t0 = Date.now(); Date.now() - t0 < 15000; await sleep(100)) {
-    sw = JSON.parse(ctl(rw, 'status', '--json'));
-    if (sw.replica?.diverged) break;
-  }
-  ok(sw.replica?.diverged && /block 3: the state root here is 0x[0-9a-f]{64}, not the sequencer's/.test(sw.replica.why),
-    `a block that does not reproduce stops the replica (${sw.replica?.why})`);
-  eq(await head(rw.url), 2, `... nothing of it is written: the replica serves blocks 1..2 of ${lastBlock}`);
-  f2.close();
+  const flipped = async (field, name) => {
+    const pk = packets.map((p, i) => {
+      if (i !== target) return p;
+      const q = Buffer.from(p);
+      proto(q.subarray(17))[field][0] ^= 1; // a view into q; a byte search for its tag could hit an earlier field's bytes
+      return q;
+    });
+    const f = await serve(pk);
+    const r = await startReplica(name, `127.0.0.1:${f.address().port}`);
+    let st;
+    for (let t0 = Date.now(); Date.now() - t0 < 15000; await sleep(100)) {
+      st = JSON.parse(ctl(r, 'status', '--json'));
+      if (st.replica?.diverged) break;
+    }
+    return { r, f, why: st.replica?.diverged ? st.replica.why : '' };
+  };
+  const sw = await flipped(9, 'rw'); // L2Block's state_root
+  ok(/block 3: the state root here is 0x[0-9a-f]{64}, not the sequencer's/.test(sw.why),
+    `a block that does not reproduce stops the replica (${sw.why})`);
+  eq(await head(sw.r.url), 2, `... nothing of it is written: the replica serves blocks 1..2 of ${lastBlock}`);
+  sw.f.close();
+  const si = await flipped(13, 'ri'); // L2Block's block_info_root
+  ok(/block 3: the block info root here is 0x[0-9a-f]{64}, not the sequencer's/.test(si.why),
+    `a block whose block info root differs stops the replica (${si.why})`);
+  eq(await head(si.r.url), 2, '... and nothing of it is written');
+  si.f.close();
 } catch (e) {
   ok(false, `unexpected: ${e.stack || e}`);
   for (const r of replicas) console.log(r.log().split('\n').slice(-15).map((l) => `# ${l}`).join('\n'));

@@ -110,6 +110,7 @@ static int on_block(zs_replica_t *r, session_t *s, const zs_ds_l2block_t *b, uin
     memcpy(k->coinbase, b->coinbase, 20);
     memcpy(k->hash, b->hash, 32);
     memcpy(k->state_root, b->state_root, 32);
+    memcpy(k->info_root, b->block_info_root, 32);
     s->in_block = 1;
     return 0;
 }
@@ -149,6 +150,7 @@ static int on_msg(zs_replica_t *r, session_t *s, const zs_ds_msg_t *m, uint64_t 
         if (s->in_block) return diverge(r, "a BatchEnd inside a block", entry);
         zs_replay_item_t it = {.kind = ZS_REPLAY_BATCH_END, .batch = m->u.batch_end.number};
         memcpy(it.state_root, m->u.batch_end.state_root, 32);
+        memcpy(it.local_exit_root, m->u.batch_end.local_exit_root, 32);
         if (hand_over(r, &it)) return SESSION_END;
         __atomic_add_fetch(&r->batches, 1, __ATOMIC_RELAXED);
         return 0;

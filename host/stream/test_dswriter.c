@@ -4,7 +4,9 @@
    in the stream only after that block; before the fix the BatchEnd came
    first and the block followed under a second BatchStart of the same
    batch, and a replica refused the stream (its state root at the end of
-   the batch was the sequencer's after a block it had not replayed). */
+   the batch was the sequencer's after a block it had not replayed).
+   And the roots the stream carries: every L2Block's block info root and a
+   BatchEnd's local exit root as the chain recorded them. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,10 +134,90 @@ static void test_batch_end_after_its_block(void **state)
     zs_fuzz_node_close(n);
 }
 
+/* The L2Block of block `number` (its block_info_root) or the BatchEnd of
+   batch `number` (its local_exit_root) into out: 1 when found. */
+static int stream_root(zs_dsfile_t *f, uint32_t type, uint64_t number, uint8_t out[32])
+{
+    int found = 0;
+    for (uint64_t i = 0; !found; i++) {
+        uint8_t *p;
+        size_t len;
+        if (zs_dsfile_entry(f, i, &p, &len)) break;
+        zs_ds_entry_t e;
+        zs_ds_msg_t m;
+        assert_int_equal(zs_ds_entry_decode(p, len, &e), 0);
+        if (e.type == type && !zs_ds_decode(e.type, e.data, e.len, &m)) {
+            if (type == ZS_DS_ET_L2_BLOCK && m.u.l2_block.number == number)
+                memcpy(out, m.u.l2_block.block_info_root, 32), found = 1;
+            if (type == ZS_DS_ET_BATCH_END && m.u.batch_end.number == number)
+                memcpy(out, m.u.batch_end.local_exit_root, 32), found = 1;
+            zs_ds_msg_clear(&m);
+        }
+        free(p);
+    }
+    return found;
+}
+
+/* Every block's block info root and a closed batch's local exit root (the
+   genesis sets the L2 global exit root manager's lastRollupExitRoot, as a
+   bridge would) reach the stream as the chain recorded them. */
+static void test_roots_in_stream(void **state)
+{
+    (void)state;
+    static const char genesis[] =
+        "{\"addresses\":[{\"address\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"balance\":\"10000000000000000000000\"},"
+        "{\"address\":\"0xa40D5f56745a118D0906a34E69aeC8C0Db1cB8fA\",\"bytecode\":\"0x00\","
+        "\"storage\":{\"0x01\":\"0x1e7e1e7e000000000000000000000000000000000000000000000000000000ab\"}}]}";
+    zs_node_t *n = zs_fuzz_node_open_genesis("dswroots", genesis);
+    char path[64], err[200];
+    snprintf(path, sizeof path, "/tmp/zs-dswr-%d.bin", getpid());
+    unlink(path);
+    zs_dsfile_t *f = zs_dsfile_open(path, 1001, err, sizeof err);
+    assert_non_null(f);
+    zs_dswriter_t *w = zs_dswriter_start(n, f, 1001, err, sizeof err);
+    assert_non_null(w);
+    zs_batch_numbers_t b0, b;
+    zs_node_batches(n, &b0);
+    transfer(n, 0);
+    zs_node_request_close(n, b0.open, 1);
+    transfer(n, 1);
+    for (int i = 0; i < 300; i++) {
+        zs_node_batches(n, &b);
+        if (b.trusted >= b0.open && zs_dswriter_last_block(w) >= zs_node_head(n)) break;
+        usleep(10000);
+    }
+    assert_true(b.trusted >= b0.open);
+    usleep(300000);
+    uint8_t want[32] = {0x1e, 0x7e, 0x1e, 0x7e}, got[32], zero[32] = {0};
+    want[31] = 0xab;
+    zs_batchrec_t r;
+    assert_int_equal(zs_chain_get_batch(zs_node_store(n), b0.open, &r), 0);
+    assert_memory_equal(r.local_exit_root, want, 32);
+    uint64_t last = r.last_block;
+    zs_batchrec_clear(&r);
+    assert_true(stream_root(f, ZS_DS_ET_BATCH_END, b0.open, got));
+    assert_memory_equal(got, want, 32);
+    for (uint64_t num = 1; num <= last; num++) {
+        zs_block_t blk;
+        assert_int_equal(zs_chain_get_block(zs_node_store(n), num, &blk), 0);
+        assert_memory_not_equal(blk.info_root, zero, 32);
+        assert_true(stream_root(f, ZS_DS_ET_L2_BLOCK, num, got));
+        assert_memory_equal(got, blk.info_root, 32);
+        zs_block_clear(&blk);
+    }
+    printf("# batch %llu ends with local exit root 0x1e7e1e7e..ab; blocks 1..%llu with their info roots\n",
+           (unsigned long long)b0.open, (unsigned long long)last);
+    zs_dswriter_stop(w);
+    zs_dsfile_close(f);
+    unlink(path);
+    zs_fuzz_node_close(n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_batch_end_after_its_block),
+        cmocka_unit_test(test_roots_in_stream),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

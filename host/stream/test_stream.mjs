@@ -40,7 +40,7 @@ function chainOf(entries) {
     } else if (e.type === ET.L2_BLOCK) {
       if (!prevBookmark || prevBookmark[1] !== 2n || prevBookmark[2] !== m[1]) problems.push(`block ${m[1]} without its bookmark`);
       if (blocks.has(Number(m[1]))) problems.push(`block ${m[1]} twice`);
-      block = { number: Number(m[1]), batch: Number(m[2]), hash: hex(m[8]), stateRoot: hex(m[9]), txs: [] };
+      block = { number: Number(m[1]), batch: Number(m[2]), hash: hex(m[8]), stateRoot: hex(m[9]), infoRoot: hex(m[13]), txs: [] };
       blocks.set(block.number, block);
     } else if (e.type === ET.TX) {
       if (!block || Number(m[1]) !== block.number) problems.push(`a transaction outside its block`);
@@ -50,7 +50,7 @@ function chainOf(entries) {
       block = null;
     } else if (e.type === ET.BATCH_END) {
       const b = batches.get(Number(m[1]));
-      if (!b) problems.push(`BatchEnd ${m[1]} without its start`); else b.stateRoot = hex(m[3]);
+      if (!b) problems.push(`BatchEnd ${m[1]} without its start`); else { b.stateRoot = hex(m[3]); b.localExitRoot = hex(m[2]); }
     }
     prevBookmark = null;
   }
@@ -87,9 +87,22 @@ try {
       bad.push(`block ${n}: stream ${JSON.stringify(s)} rpc ${b.hash}`);
   }
   eq(bad, [], `every block 1..${head} in the stream with JSON-RPC's hash, state root and transactions`);
+  // The block info root: what the block wrote to the system contract's slot 3.
+  const badInfo = [];
+  for (let n = 1; n <= head; n++) {
+    const slot3 = (await rpc(zk.url, 'eth_getStorageAt', ['0x000000000000000000000000000000005ca1ab1e', '0x3', ethers.toQuantity(n)])).result;
+    const b = (await rpc(zk.url, 'eth_getBlockByNumber', [ethers.toQuantity(n), false])).result;
+    const s = chain.blocks.get(n);
+    if (/^0x0+$/.test(slot3) || s?.infoRoot !== slot3 || b.blockInfoRoot !== slot3) badInfo.push(`block ${n}: slot 3 ${slot3} stream ${s?.infoRoot} rpc ${b.blockInfoRoot}`);
+  }
+  eq(badInfo, [], 'every L2Block\'s block_info_root is the system contract\'s slot 3 at that block, and eth_getBlockByNumber\'s blockInfoRoot');
   const b1 = (await rpc(zk.url, 'zkevm_getBatchByNumber', ['0x1', false])).result;
   ok(chain.batches.get(1)?.stateRoot === b1.stateRoot && chain.batches.get(1).fork === 12,
     'the closed batch 1: BatchStart (fork 12) and BatchEnd with zkevm_getBatchByNumber\'s state root');
+  const lastOf1 = (await rpc(zk.url, 'eth_getBlockByHash', [b1.blocks.at(-1), false])).result.number;
+  const ler = (await rpc(zk.url, 'eth_getStorageAt', ['0xa40D5f56745a118D0906a34E69aeC8C0Db1cB8fA', '0x1', lastOf1])).result;
+  ok(chain.batches.get(1).localExitRoot === ler && b1.localExitRoot === ler,
+    'BatchEnd\'s local_exit_root and zkevm_getBatchByNumber\'s localExitRoot: the L2 exit root manager\'s slot 1 after the batch', { ler, stream: chain.batches.get(1).localExitRoot, rpc: b1.localExitRoot });
 
   // What operators see.
   const metrics = await (await fetch(`http://127.0.0.1:${zk.metricsPort}/metrics`)).text();

@@ -83,7 +83,7 @@ static int batch_end(zs_dswriter_t *w, int must)
         return ZS_OK;
     }
     uint8_t b[128];
-    rc = add(w, ZS_DS_ET_BATCH_END, b, zs_ds_batch_end(r.number, zero32, r.state_root, b, sizeof b));
+    rc = add(w, ZS_DS_ET_BATCH_END, b, zs_ds_batch_end(r.number, r.local_exit_root, r.state_root, b, sizeof b));
     zs_batchrec_clear(&r);
     if (!rc) w->open_batch = 0;
     return rc;
@@ -122,6 +122,7 @@ static int l2_block(zs_dswriter_t *w, const zs_block_t *blk)
     memcpy(b.state_root, blk->state_root, 32);
     memcpy(b.global_exit_root, blk->ger, 32);
     memcpy(b.coinbase, blk->coinbase, 20);
+    memcpy(b.block_info_root, blk->info_root, 32);
     uint8_t e[256];
     int rc;
     if ((rc = bookmark(w, ZS_DS_BOOKMARK_L2_BLOCK, blk->number)) ||

@@ -8,9 +8,9 @@
    restart.  A batch Polygon's processor threw away (an invalid forced batch)
    is a BatchStart of type invalid and its BatchEnd.
 
-   Not filled (zero): L2Block's block_info_root and Transaction's
-   im_state_root, which zkseqd does not keep per block and per transaction
-   yet; BatchEnd's local_exit_root.
+   Transaction's im_state_root is zero, as cdk-erigon writes it from fork
+   7 (etrog) on; L2Block's block_info_root (blocks recorded before session
+   23: zero) and BatchEnd's local_exit_root come from the chain's records.
 
    Thread safety: start and stop from one thread. */
 #ifndef ZS_DSWRITER_H

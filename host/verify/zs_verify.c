@@ -204,7 +204,8 @@ static int replay_block(replay_t *r, uint64_t num, char *err, size_t errlen)
     uint64_t gas_used, info_root[4];
     if (!rc) rc = zs_exec_block_end(r->x, &gas_used, info_root);
     if (!rc) rc = zs_state_commit(r->st, NULL, num, &r->root, NULL);
-    uint8_t txr[32], rcr[32], h[32], be[32];
+    uint8_t txr[32], rcr[32], h[32], be[32], info[32];
+    static const uint8_t zero[32];
     if (!rc) {
         zs_state_applied(r->st, num, &r->root);
         rc = zs_block_roots(r->recs, blk.ntx, txr, rcr);
@@ -212,12 +213,14 @@ static int replay_block(replay_t *r, uint64_t num, char *err, size_t errlen)
     for (uint32_t k = 0; have_txs && k < blk.ntx; k++) zs_txrec_clear(&r->recs[k]);
     if (!rc) {
         zs_smt_h4_to_be(r->root.hash, be);
+        zs_smt_h4_to_be(info_root, info);
         zs_block_hash(&blk, h);
         const char *why = memcmp(be, blk.state_root, 32)       ? "state root"
                           : gas_used != blk.gas_used           ? "gas used"
                           : memcmp(txr, blk.tx_root, 32)       ? "transactions root"
                           : memcmp(rcr, blk.receipts_root, 32) ? "receipts root"
                           : memcmp(h, blk.hash, 32)            ? "block hash"
+                          : memcmp(blk.info_root, zero, 32) && memcmp(info, blk.info_root, 32) ? "block info root"
                                                                : NULL;
         if (why) rc = mismatch(err, errlen, "block %llu: the %s differs on replay", (unsigned long long)num, why);
         memcpy(r->out->state_root, be, 32);

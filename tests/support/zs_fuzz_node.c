@@ -2,10 +2,17 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static char dir[128];
 
 zs_node_t *zs_fuzz_node_open(const char *name)
+{
+    return zs_fuzz_node_open_genesis(name, "{\"addresses\":[{\"address\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\","
+                                           "\"balance\":\"10000000000000000000000\",\"nonce\":\"0\"}]}");
+}
+
+zs_node_t *zs_fuzz_node_open_genesis(const char *name, const char *genesis)
 {
     snprintf(dir, sizeof dir, "/tmp/zkseq-fuzz-%s-XXXXXX", name);
     if (!mkdtemp(dir)) abort();
@@ -13,10 +20,8 @@ zs_node_t *zs_fuzz_node_open(const char *name)
     c.datadir = dir;
     c.chain_id = 1001;
     c.min_gas_price = zs_u256_from_u64(1000000000);
-    static const char genesis[] = "{\"addresses\":[{\"address\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\","
-                                  "\"balance\":\"10000000000000000000000\",\"nonce\":\"0\"}]}";
     char err[256];
-    zs_genesis_t *g = zs_genesis_parse(genesis, sizeof genesis - 1, err, sizeof err);
+    zs_genesis_t *g = zs_genesis_parse(genesis, strlen(genesis), err, sizeof err);
     if (!g) abort();
     c.genesis = g;
     zs_batch_policy_defaults(&c.batch);

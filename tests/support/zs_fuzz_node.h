@@ -9,6 +9,8 @@
 
 /* name goes into the directory's name (/tmp/zkseq-fuzz-NAME-XXXXXX). */
 zs_node_t *zs_fuzz_node_open(const char *name);
+/* The same on another genesis (its JSON text). */
+zs_node_t *zs_fuzz_node_open_genesis(const char *name, const char *genesis);
 /* Closes the node and removes its directory. */
 void zs_fuzz_node_close(zs_node_t *n);
 

@@ -304,6 +304,7 @@ json_t *rpc_block_object(zs_rpc_t *r, const zs_block_t *b, int full)
     json_object_set_new(o, "timestamp", rpc_qty(b->timestamp));
     json_object_set_new(o, "mixHash", rpc_hexdata(rpc_zero32, 32));
     json_object_set_new(o, "globalExitRoot", rpc_hexdata(b->ger, 32)); /* zkevm-node's: the leaf it named */
+    json_object_set_new(o, "blockInfoRoot", rpc_hexdata(b->info_root, 32)); /* zkevm-node's, as the stream's */
     json_t *txs = json_array();
     for (uint32_t i = 0; i < b->ntx; i++) {
         if (!full) {

@@ -111,7 +111,7 @@ static json_t *m_batch_by_number(zs_rpc_t *r, json_t *p, rpc_err_t *e)
     json_object_set_new(o, "number", rpc_qty(b.number));
     json_object_set_new(o, "coinbase", rpc_address(b.coinbase));
     json_object_set_new(o, "stateRoot", rpc_hexdata(b.state_root, 32));
-    json_object_set_new(o, "localExitRoot", rpc_hexdata(rpc_zero32, 32));
+    json_object_set_new(o, "localExitRoot", rpc_hexdata(b.local_exit_root, 32));
     json_object_set_new(o, "timestamp", rpc_qty(b.timestamp));
     rpc_batch_l1(r, &b, o);
     if (b.forced) json_object_set_new(o, "forcedBatchNumber", rpc_qty(b.forced));
