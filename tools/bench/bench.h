@@ -89,6 +89,8 @@ typedef struct {
     pid_t pid;
 } bench_dev_t;
 pid_t bench_dev_start(const bench_opts_t *o, const char *suite, bench_dev_t *d);
+/* The same with more arguments for zkseqd (NULL-terminated; NULL: none). */
+pid_t bench_dev_start_with(const bench_opts_t *o, const char *suite, bench_dev_t *d, char *const *extra);
 void bench_dev_stop(bench_dev_t *d);
 /* In-process CPU per transaction (all threads of this process, us):
    n transfers admitted (decode, recover, durable pool) and sequenced in a

@@ -1,9 +1,12 @@
 /* The exchange ingress (UDP socket path) against the machine's recovery
    ceiling, and its answer latency at half of its own throughput, with the
-   JSON-RPC path measured against the same zkseqd in the same run.  The
+   JSON-RPC path measured against the same zkseqd in the same run; then the
+   DPDK path (net_af_packet on a veth pair into a network namespace of its
+   own, where the machine allows it) against the same references.  The
    load is zkseq-txgen (pre-signed; signing not measured). */
 #include <jansson.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +30,96 @@ static void wait_sequenced(uint16_t port, size_t count)
     }
 }
 
+/* A shell command's exit status (its output discarded). */
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+    char cmd[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(cmd, sizeof cmd - 20, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof cmd - 20) return -1;
+    strcat(cmd, " >/dev/null 2>&1");
+    return system(cmd);
+}
+
+#define DPDK_BOX "10.99.7.1" /* zkseqd's address on the DPDK port; the namespace's end is .2 */
+
+/* count transfers (8 a frame, accounts 1..9) at full speed from namespace
+   ns to a zkseqd taking frames on the veth end `port` through DPDK's
+   net_af_packet (EAL without huge pages or PCI), as test_dpdk_netns runs
+   it: the accepted rate (0 with why), zkseqd's CPU per transfer into
+   blocks. */
+static double dpdk_load(const bench_opts_t *o, const char *ns, const char *port, size_t count, double *cpu_us,
+                        char *why, size_t whylen)
+{
+    char eal[256], dir[PATH_MAX], args[256];
+    snprintf(eal, sizeof eal,
+             "--no-huge --no-pci -m 256 --no-shconf -l 0 --log-level=lib.eal:error --vdev net_af_packet0,iface=%s", port);
+    char *extra[] = {"--dpdk", eal, "--dpdk-ip", DPDK_BOX, NULL};
+    bench_dev_t dev;
+    if (bench_dev_start_with(o, "ingress-dpdk", &dev, extra) <= 0) {
+        snprintf(why, whylen, "zkseqd did not start with DPDK on %s", port);
+        return 0;
+    }
+    double cpu0 = bench_proc_cpu(dev.pid), tps = 0;
+    bench_exe_dir(dir, sizeof dir);
+    char netns_dir[PATH_MAX + 64];
+    snprintf(netns_dir, sizeof netns_dir, "ip netns exec %s %s", ns, dir); /* zkseq-txgen run in the namespace */
+    /* zkseqd answers JSON-RPC before its DPDK port is up: one transfer
+       from account 0, resent until answered, before the clock starts. */
+    json_t *j = bench_txgen(netns_dir, "--udp " DPDK_BOX ":8125 --count 1 --first-account 0 --accounts 1 --batch 1 --client 9");
+    json_decref(j);
+    snprintf(args, sizeof args, "--udp " DPDK_BOX ":8125 --count %zu --first-account 1 --accounts 9 --batch 8 --window 512 --client 1",
+             count);
+    j = bench_txgen(netns_dir, args);
+    double accepted = bench_json_num(j, "accepted", NULL);
+    if (accepted >= (double)count) {
+        tps = bench_json_num(j, "tx_per_s", NULL);
+        wait_sequenced(dev.rpc, count);
+        *cpu_us = (bench_proc_cpu(dev.pid) - cpu0) * 1e6 / accepted;
+    } else {
+        snprintf(why, whylen, "zkseq-txgen in the namespace: %.0f of %zu accepted", accepted, count);
+    }
+    json_decref(j);
+    bench_dev_stop(&dev);
+    return tps;
+}
+
+/* The DPDK path, where this machine allows it: root, a network namespace
+   and a veth pair of its own (removed after). */
+static double dpdk_run(const bench_opts_t *o, size_t count, double *cpu_us, char *why, size_t whylen)
+{
+    *cpu_us = 0;
+    if (geteuid()) {
+        snprintf(why, whylen, "needs root (a network namespace, a raw socket)");
+        return 0;
+    }
+    char ns[32], a[16], b[16];
+    int tag = (int)(getpid() % 100000);
+    snprintf(ns, sizeof ns, "zsb%dns", tag);
+    snprintf(a, sizeof a, "zsb%da", tag);
+    snprintf(b, sizeof b, "zsb%db", tag);
+    if (sh("ip netns add %s", ns)) {
+        snprintf(why, whylen, "cannot create a network namespace here");
+        return 0;
+    }
+    double tps = 0;
+    /* The namespace's neighbour entry for the box up front, as the test
+       does: frames sent before the first ARP answer would be dropped. */
+    if (sh("ip link add %s type veth peer name %s && ip link set %s netns %s && ip link set %s up && "
+           "ip netns exec %s ip addr add 10.99.7.2/24 dev %s && ip netns exec %s ip link set %s up && "
+           "ip netns exec %s ip neigh replace " DPDK_BOX " lladdr $(cat /sys/class/net/%s/address) dev %s nud permanent",
+           a, b, b, ns, a, ns, b, ns, b, ns, a, b))
+        snprintf(why, whylen, "cannot make a veth pair here");
+    else
+        tps = dpdk_load(o, ns, a, count, cpu_us, why, whylen);
+    (void)sh("ip link del %s", a); /* fails when it was never made */
+    if (sh("ip netns del %s", ns)) fprintf(stderr, "zkseq-bench: could not remove the namespace %s\n", ns);
+    return tps;
+}
+
 /* The latency at half throughput: its CDF and percentiles. */
 static void record_half(json_t *half)
 {
@@ -43,6 +136,26 @@ static void record_half(json_t *half)
                  2);
     bench_record("ingress", "answer latency p99 at half throughput", bench_json_num(half, "latency_us", "p99"), "us", NULL, 0, 150,
                  2);
+}
+
+/* The DPDK path's rows beside the in-process reference, or why it did not run. */
+static void record_dpdk(double tps, double cpu_us, double seq_rate, double inproc_cpu, const char *why)
+{
+    if (tps <= 0) {
+        char note[300];
+        snprintf(note, sizeof note, "DPDK path not measured: %s", why);
+        bench_note("ingress", note);
+        return;
+    }
+    bench_record("ingress", "DPDK frames accepted (8 tx/frame, net_af_packet on a veth) vs in-process", tps, "tx/s",
+                 "in-process sequencing rate, same run (recovery done before it)", seq_rate, 0.9, 0);
+    if (cpu_us <= 0 || inproc_cpu <= 0) return;
+    bench_record("ingress", "CPU per transfer over DPDK (zkseqd, 8 tx/frame)", cpu_us, "us",
+                 "in-process: admission + sequencing, same run", inproc_cpu, 1.1, 3);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    bench_record("ingress", "DPDK frames accepted (8 tx/frame) vs the cores' in-process work", tps, "tx/s",
+                 "cores x 1e6 / in-process admission + sequencing CPU per transfer, same run",
+                 (double)(cores > 0 ? cores : 1) * 1e6 / inproc_cpu, 0.9, 0);
 }
 
 void bench_ingress(const bench_opts_t *o)
@@ -85,6 +198,8 @@ void bench_ingress(const bench_opts_t *o)
             rpc.tps = 0;
     }
     if (ok) bench_dev_stop(&dev);
+    char dpdk_why[200] = "";
+    double dpdk_cpu = 0, dpdk_tps = ok ? dpdk_run(o, count, &dpdk_cpu, dpdk_why, sizeof dpdk_why) : 0;
     if (!ok || !full) {
         bench_note("ingress", "zkseqd or zkseq-txgen did not run");
         json_decref(full);
@@ -110,6 +225,7 @@ void bench_ingress(const bench_opts_t *o)
     if (rpc.tps > 0)
         bench_record("ingress", "UDP frames vs JSON-RPC (16 conns), same box", tps, "tx/s", "JSON-RPC accepted+mined",
                      rpc.tps, 0, 0);
+    record_dpdk(dpdk_tps, dpdk_cpu, seq_rate, inproc_cpu, dpdk_why);
     if (half) record_half(half);
     char note[300];
     snprintf(note, sizeof note,

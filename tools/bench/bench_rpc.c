@@ -343,6 +343,11 @@ void bench_stop_server(pid_t pid)
 
 pid_t bench_dev_start(const bench_opts_t *o, const char *suite, bench_dev_t *d)
 {
+    return bench_dev_start_with(o, suite, d, NULL);
+}
+
+pid_t bench_dev_start_with(const bench_opts_t *o, const char *suite, bench_dev_t *d, char *const *extra)
+{
     char exe[PATH_MAX], zkseqd[PATH_MAX + 16], rport[16], uport[16];
     bench_exe_dir(exe, sizeof exe);
     snprintf(zkseqd, sizeof zkseqd, "%s/zkseqd", exe);
@@ -353,7 +358,8 @@ pid_t bench_dev_start(const bench_opts_t *o, const char *suite, bench_dev_t *d)
     d->udp = bench_free_port();
     snprintf(rport, sizeof rport, "%u", d->rpc);
     snprintf(uport, sizeof uport, "%u", d->udp);
-    char *argv[] = {zkseqd, "--dev", "--datadir", d->dir, "--rpc-port", rport, "--udp-port", uport, NULL};
+    char *argv[24] = {zkseqd, "--dev", "--datadir", d->dir, "--rpc-port", rport, "--udp-port", uport, NULL};
+    for (size_t i = 8, k = 0; extra && extra[k] && i < 23; i++, k++) argv[i] = extra[k];
     d->pid = bench_spawn(argv);
     if (bench_wait_ready(d->rpc, d->pid)) {
         bench_dev_stop(d);

@@ -35,6 +35,7 @@ struct zs_dpdk {
     uint16_t udp_port;  /* network order */
     struct rte_ring *rx_ring, *tx_ring;
     volatile int stopping, loop_stop;
+    int fed_last;        /* atomic: the loop feeds the engine no more (no dedicated lcore) */
     unsigned loop_lcore; /* 0: a thread */
     int dedicated;       /* the loop has an lcore of its own: it may spin */
     pthread_t loop_thread, feeder;
@@ -87,13 +88,23 @@ static int for_us(zs_dpdk_t *d, struct rte_mbuf *m)
     return 1;
 }
 
+static void feed(zs_dpdk_t *d, struct rte_mbuf **pkts, unsigned n);
+
 static int loop(void *arg)
 {
     zs_dpdk_t *d = arg;
-    struct rte_mbuf *pkts[BURST], *out[BURST];
+    struct rte_mbuf *pkts[BURST], *out[BURST], *mine[BURST];
     unsigned idle = 0;
     while (!d->loop_stop) {
-        uint16_t n = rte_eth_rx_burst(d->port.port_id, 0, pkts, BURST), nout = 0;
+        /* Without an lcore of its own the loop feeds the engine itself (a
+           second polling thread would take a share of the same cores);
+           once stopping it feeds nothing more and says so. */
+        int inline_feed = !d->dedicated && !d->fed_last;
+        if (inline_feed && d->stopping) {
+            __atomic_store_n(&d->fed_last, 1, __ATOMIC_RELEASE);
+            inline_feed = 0;
+        }
+        uint16_t n = rte_eth_rx_burst(d->port.port_id, 0, pkts, BURST), nout = 0, nmine = 0;
         for (uint16_t i = 0; i < n; i++) {
             struct rte_mbuf *m = pkts[i];
             struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
@@ -102,7 +113,11 @@ static int loop(void *arg)
                 out[nout++] = m;
                 COUNT(d, arp_replies, 1);
             } else if (for_us(d, m)) {
-                if (rte_ring_sp_enqueue(d->rx_ring, m)) {
+                if (inline_feed) {
+                    mine[nmine++] = m;
+                } else if (!d->dedicated) {
+                    rte_pktmbuf_free(m); /* stopping */
+                } else if (rte_ring_sp_enqueue(d->rx_ring, m)) {
                     COUNT(d, ring_full, 1);
                     rte_pktmbuf_free(m);
                 }
@@ -112,6 +127,7 @@ static int loop(void *arg)
             }
         }
         COUNT(d, rx_packets, n);
+        if (nmine) feed(d, mine, nmine);
         nout += (uint16_t)rte_ring_sc_dequeue_burst(d->tx_ring, (void **)out + nout, BURST - nout, NULL);
         if (nout) {
             uint16_t sent = rte_eth_tx_burst(d->port.port_id, 0, out, nout);
@@ -144,7 +160,26 @@ static void *loop_thread(void *arg)
     return NULL;
 }
 
-/* Datagrams off the ring into the engine. */
+/* Datagrams for the ingress port into the engine (their mbufs freed). */
+static void feed(zs_dpdk_t *d, struct rte_mbuf **pkts, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        struct rte_mbuf *m = pkts[i];
+        struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+        struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+        struct rte_udp_hdr *udp = (struct rte_udp_hdr *)((uint8_t *)ip + (ip->version_ihl & 15) * 4);
+        zs_fe_peer_t peer;
+        peer_t *p = (peer_t *)peer.b;
+        memcpy(p->mac, eth->src_addr.addr_bytes, 6);
+        p->ip = ip->src_addr;
+        p->port = udp->src_port;
+        zs_fe_submit(d->fe, (const uint8_t *)(udp + 1), rte_be_to_cpu_16(udp->dgram_len) - sizeof *udp, &peer);
+        rte_pktmbuf_free(m);
+    }
+}
+
+/* With a dedicated lcore the loop only polls: datagrams off its ring into
+   the engine. */
 static void *feeder_main(void *arg)
 {
     pthread_setname_np(pthread_self(), "zs-dpdk-feed");
@@ -157,19 +192,7 @@ static void *feeder_main(void *arg)
             usleep(20);
             continue;
         }
-        for (unsigned i = 0; i < n; i++) {
-            struct rte_mbuf *m = pkts[i];
-            struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-            struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-            struct rte_udp_hdr *udp = (struct rte_udp_hdr *)((uint8_t *)ip + (ip->version_ihl & 15) * 4);
-            zs_fe_peer_t peer;
-            peer_t *p = (peer_t *)peer.b;
-            memcpy(p->mac, eth->src_addr.addr_bytes, 6);
-            p->ip = ip->src_addr;
-            p->port = udp->src_port;
-            zs_fe_submit(d->fe, (const uint8_t *)(udp + 1), rte_be_to_cpu_16(udp->dgram_len) - sizeof *udp, &peer);
-            rte_pktmbuf_free(m);
-        }
+        feed(d, pkts, n);
     }
     rte_thread_unregister();
     return NULL;
@@ -249,8 +272,8 @@ zs_dpdk_t *zs_dpdk_start(zs_node_t *node, const zs_dpdk_cfg_t *cfg, char *err, s
     } else if (!pthread_create(&d->loop_thread, NULL, loop_thread, d)) {
         d->loop_started = 1;
     }
-    if (d->loop_started && !pthread_create(&d->feeder, NULL, feeder_main, d)) d->feeder_started = 1;
-    if (!d->loop_started || !d->feeder_started) {
+    if (d->dedicated && !pthread_create(&d->feeder, NULL, feeder_main, d)) d->feeder_started = 1;
+    if (!d->loop_started || (d->dedicated && !d->feeder_started)) {
         snprintf(err, errlen, "cannot start the DPDK receive loop");
         zs_dpdk_stop(d);
         return NULL;
@@ -272,6 +295,8 @@ void zs_dpdk_stop(zs_dpdk_t *d)
     if (!d) return;
     d->stopping = 1;
     if (d->feeder_started) pthread_join(d->feeder, NULL);
+    /* A loop that feeds the engine itself: until it has stopped feeding. */
+    while (d->loop_started && !d->dedicated && !__atomic_load_n(&d->fed_last, __ATOMIC_ACQUIRE)) usleep(100);
     zs_fe_free(d->fe); /* the queued frames are answered: the loop still sends */
     for (int i = 0; i < 100 && d->tx_ring && rte_ring_count(d->tx_ring); i++) usleep(1000);
     d->loop_stop = 1;
