@@ -46,13 +46,29 @@ static int sh(const char *fmt, ...)
 
 #define DPDK_BOX "10.99.7.1" /* zkseqd's address on the DPDK port; the namespace's end is .2 */
 
+/* Half of the full-speed rate tps, frames of 8 to `to` by the zkseq-txgen
+   in txgen_dir, after the full run's count transfers: the latency an
+   exchange sees (its JSON, or NULL). */
+static json_t *half_run(const bench_opts_t *o, const char *txgen_dir, const char *to, double tps, size_t count)
+{
+    uint64_t rate = (uint64_t)(tps / 2);
+    size_t n = (size_t)(rate * (o->quick ? 1 : 3));
+    if (!rate || !n) return NULL;
+    char args[256];
+    snprintf(args, sizeof args,
+             "--udp %s --count %zu --first-account 1 --accounts 9 --batch 8 --rate %llu --window 1024 --client 2 "
+             "--start-nonce %zu",
+             to, n, (unsigned long long)rate, (count + 8) / 9);
+    return bench_txgen(txgen_dir, args);
+}
+
 /* count transfers (8 a frame, accounts 1..9) at full speed from namespace
    ns to a zkseqd taking frames on the veth end `port` through DPDK's
    net_af_packet (EAL without huge pages or PCI), as test_dpdk_netns runs
    it: the accepted rate (0 with why), zkseqd's CPU per transfer into
-   blocks. */
+   blocks, and the run at half that rate (*half). */
 static double dpdk_load(const bench_opts_t *o, const char *ns, const char *port, size_t count, double *cpu_us,
-                        char *why, size_t whylen)
+                        json_t **half, char *why, size_t whylen)
 {
     char eal[256], dir[PATH_MAX], args[256];
     snprintf(eal, sizeof eal,
@@ -79,6 +95,7 @@ static double dpdk_load(const bench_opts_t *o, const char *ns, const char *port,
         tps = bench_json_num(j, "tx_per_s", NULL);
         wait_sequenced(dev.rpc, count);
         *cpu_us = (bench_proc_cpu(dev.pid) - cpu0) * 1e6 / accepted;
+        *half = half_run(o, netns_dir, DPDK_BOX ":8125", tps, count);
     } else {
         snprintf(why, whylen, "zkseq-txgen in the namespace: %.0f of %zu accepted", accepted, count);
     }
@@ -89,9 +106,10 @@ static double dpdk_load(const bench_opts_t *o, const char *ns, const char *port,
 
 /* The DPDK path, where this machine allows it: root, a network namespace
    and a veth pair of its own (removed after). */
-static double dpdk_run(const bench_opts_t *o, size_t count, double *cpu_us, char *why, size_t whylen)
+static double dpdk_run(const bench_opts_t *o, size_t count, double *cpu_us, json_t **half, char *why, size_t whylen)
 {
     *cpu_us = 0;
+    *half = NULL;
     if (geteuid()) {
         snprintf(why, whylen, "needs root (a network namespace, a raw socket)");
         return 0;
@@ -114,14 +132,14 @@ static double dpdk_run(const bench_opts_t *o, size_t count, double *cpu_us, char
            a, b, b, ns, a, ns, b, ns, b, ns, a, b))
         snprintf(why, whylen, "cannot make a veth pair here");
     else
-        tps = dpdk_load(o, ns, a, count, cpu_us, why, whylen);
+        tps = dpdk_load(o, ns, a, count, cpu_us, half, why, whylen);
     (void)sh("ip link del %s", a); /* fails when it was never made */
     if (sh("ip netns del %s", ns)) fprintf(stderr, "zkseq-bench: could not remove the namespace %s\n", ns);
     return tps;
 }
 
 /* The latency at half throughput: its CDF and percentiles. */
-static void record_half(json_t *half)
+static void record_half(json_t *half, const char *path)
 {
     json_t *cdf = json_object_get(half, "latency_cdf_us");
     double xs[128], ys[128];
@@ -130,12 +148,14 @@ static void record_half(json_t *half)
         xs[n] = json_number_value(json_array_get(json_array_get(cdf, i), 0)) / 1e3;
         ys[n] = json_number_value(json_array_get(json_array_get(cdf, i), 1));
     }
-    bench_series("ingress", "latency CDF, send to answer", "UDP frames at half throughput (8 tx/frame)", "ms", "fraction",
-                 xs, ys, n);
-    bench_record("ingress", "answer latency p50 at half throughput", bench_json_num(half, "latency_us", "p50"), "us", NULL, 0, 60,
-                 2);
-    bench_record("ingress", "answer latency p99 at half throughput", bench_json_num(half, "latency_us", "p99"), "us", NULL, 0, 150,
-                 2);
+    char name[96], p50[96], p99[96];
+    int udp = !strcmp(path, "UDP"); /* UDP's rows keep their names, so that earlier results line up */
+    snprintf(name, sizeof name, "%s frames at half throughput (8 tx/frame)", path);
+    snprintf(p50, sizeof p50, "%s%sanswer latency p50 at half throughput", udp ? "" : path, udp ? "" : " ");
+    snprintf(p99, sizeof p99, "%s%sanswer latency p99 at half throughput", udp ? "" : path, udp ? "" : " ");
+    bench_series("ingress", "latency CDF, send to answer", name, "ms", "fraction", xs, ys, n);
+    bench_record("ingress", p50, bench_json_num(half, "latency_us", "p50"), "us", NULL, 0, 60, 2);
+    bench_record("ingress", p99, bench_json_num(half, "latency_us", "p99"), "us", NULL, 0, 150, 2);
 }
 
 /* The DPDK path's rows beside the in-process reference, or why it did not run. */
@@ -184,26 +204,22 @@ void bench_ingress(const bench_opts_t *o)
         wait_sequenced(rp, count); /* the CPU counted is the whole way, into blocks */
         if (accepted > 0) cpu_us = (bench_proc_cpu(pid) - cpu0) * 1e6 / accepted;
         /* Half of that, the same frames: the latency an exchange sees. */
-        uint64_t rate = (uint64_t)(tps / 2);
-        size_t n = (size_t)(rate * (o->quick ? 1 : 3));
-        if (rate && n) {
-            snprintf(args, sizeof args,
-                     "--udp 127.0.0.1:%u --count %zu --first-account 1 --accounts 9 --batch 8 --rate %llu --window 1024 "
-                     "--client 2 --start-nonce %zu",
-                     up, n, (unsigned long long)rate, (count + 8) / 9);
-            half = bench_txgen(dir, args);
-        }
+        char to[32];
+        snprintf(to, sizeof to, "127.0.0.1:%u", up);
+        half = half_run(o, dir, to, tps, count);
         /* The JSON-RPC path, same box, same run. */
         if (bench_fund(rp, why, sizeof why) || bench_run_load(rp, 0, 16, o->quick ? 40 : 200, 16, &rpc, why, sizeof why))
             rpc.tps = 0;
     }
     if (ok) bench_dev_stop(&dev);
     char dpdk_why[200] = "";
-    double dpdk_cpu = 0, dpdk_tps = ok ? dpdk_run(o, count, &dpdk_cpu, dpdk_why, sizeof dpdk_why) : 0;
+    json_t *dpdk_half = NULL;
+    double dpdk_cpu = 0, dpdk_tps = ok ? dpdk_run(o, count, &dpdk_cpu, &dpdk_half, dpdk_why, sizeof dpdk_why) : 0;
     if (!ok || !full) {
         bench_note("ingress", "zkseqd or zkseq-txgen did not run");
         json_decref(full);
         json_decref(half);
+        json_decref(dpdk_half);
         return;
     }
     double tps = bench_json_num(full, "tx_per_s", NULL), seq_rate = 0;
@@ -226,7 +242,8 @@ void bench_ingress(const bench_opts_t *o)
         bench_record("ingress", "UDP frames vs JSON-RPC (16 conns), same box", tps, "tx/s", "JSON-RPC accepted+mined",
                      rpc.tps, 0, 0);
     record_dpdk(dpdk_tps, dpdk_cpu, seq_rate, inproc_cpu, dpdk_why);
-    if (half) record_half(half);
+    if (half) record_half(half, "UDP");
+    if (dpdk_half) record_half(dpdk_half, "DPDK");
     char note[300];
     snprintf(note, sizeof note,
              "loopback UDP socket path; %zu transfers at full speed (window 512 frames), then %.0f tx/s for the latency; "
@@ -235,4 +252,5 @@ void bench_ingress(const bench_opts_t *o)
     bench_note("ingress", note);
     json_decref(full);
     json_decref(half);
+    json_decref(dpdk_half);
 }
