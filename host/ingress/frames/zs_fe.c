@@ -1,7 +1,6 @@
 #include "host/ingress/frames/zs_fe.h"
 
 #include <pthread.h>
-#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,9 @@ typedef struct job {
     zs_submit_frame_t f;
     const zs_ingress_key_t *key;
     zs_submit_t sub[ZS_FRAME_MAX_TXS]; /* admission results, for the acker */
+    uint64_t mine;                     /* bits: its transactions whose clients want confirmations */
+    zs_tx_t *tx;                       /* decoded and their senders (f.n each, stored after the job), */
+    uint8_t (*sender)[20];             /* for whichever worker admits the frame */
     struct job *next;                  /* the ack queue */
 } job_t;
 
@@ -57,14 +59,11 @@ typedef struct {
     uint16_t alen[RING];
 } client_t;
 
-/* A worker waiting for its admission turn sleeps on the turn of its
-   ticket (ticket % workers); the worker before it posts only that one
-   (a broadcast woke every waiting worker, and all but one slept again:
-   16 futex calls a frame with 4 workers). */
-typedef struct {
-    sem_t sem;
-    int waiting; /* under tmu */
-} turn_t;
+/* Verified frames wait for their admission turn here (ticket % REORDER):
+   no worker sleeps for its turn, the one that finds the next ticket ready
+   admits it and every ready one after it (a worker sleeping on its turn
+   cost a futex wait and wake a frame). */
+#define REORDER 256
 
 struct zs_fe {
     zs_node_t *node;
@@ -81,8 +80,11 @@ struct zs_fe {
     uint64_t next_ticket;
 
     pthread_mutex_t tmu; /* admission order */
+    pthread_cond_t tcv;  /* room in the reorder ring */
     uint64_t admit_ticket;
-    turn_t *turns;       /* one per worker: the tickets in flight are consecutive, one a worker */
+    job_t *ready[REORDER];
+    int admitting;       /* a worker is admitting the ready run */
+    unsigned room_waiting;
 
     pthread_mutex_t cmu; /* the answer cache */
     client_t *clients;
@@ -257,26 +259,62 @@ static void unwant_refused(zs_fe_t *u, const zs_submit_t *sub, uint16_t n, uint6
     pthread_mutex_unlock(&u->pmu);
 }
 
-static void wait_turn(zs_fe_t *u, uint64_t ticket)
+/* A verified frame's transactions admitted (in its ticket's turn) and the
+   frame handed to the acker, which answers once the group commit is done. */
+static void admit(zs_fe_t *u, job_t *job)
+{
+    zs_submit_frame_t *f = &job->f;
+    zs_submit_t *sub = job->sub;
+    for (uint16_t i = 0; i < f->n; i++)
+        if (sub[i].reason == ZS_POOL_OK)
+            zs_node_admit_nowait(u->node, f->tx[i], f->len[i], &job->tx[i], job->sender[i], &sub[i]);
+    if (job->mine) unwant_refused(u, sub, f->n, job->mine);
+    job->stage_ns[ZS_STAGE_ADMIT] = zs_mono_ns();
+    pthread_mutex_lock(&u->amu);
+    job->next = NULL;
+    if (u->ack_tail)
+        u->ack_tail->next = job;
+    else
+        u->ack_head = job;
+    u->ack_tail = job;
+    pthread_cond_signal(&u->acv);
+    pthread_mutex_unlock(&u->amu);
+}
+
+/* Admission in arrival (ticket) order: job waits in the reorder ring; the
+   worker that finds the next ticket ready admits the run of ready frames
+   from it, unless another worker is doing so (it will see job: it looks
+   again under the lock after each frame). */
+static void admit_in_order(zs_fe_t *u, job_t *job)
 {
     pthread_mutex_lock(&u->tmu);
-    if (u->admit_ticket == ticket) {
+    u->ready[job->ticket % REORDER] = job;
+    if (u->admitting) {
         pthread_mutex_unlock(&u->tmu);
         return;
     }
-    turn_t *t = &u->turns[ticket % u->cfg.workers];
-    t->waiting = 1;
+    u->admitting = 1;
+    job_t *j;
+    while ((j = u->ready[u->admit_ticket % REORDER])) {
+        u->ready[u->admit_ticket % REORDER] = NULL;
+        pthread_mutex_unlock(&u->tmu);
+        admit(u, j);
+        pthread_mutex_lock(&u->tmu);
+        u->admit_ticket++;
+        if (u->room_waiting) pthread_cond_broadcast(&u->tcv);
+    }
+    u->admitting = 0;
     pthread_mutex_unlock(&u->tmu);
-    while (sem_wait(&t->sem)) continue; /* EINTR */
 }
 
-static void pass_turn(zs_fe_t *u)
+/* A worker holds a ticket at most REORDER past the next to be admitted. */
+static void wait_room(zs_fe_t *u, uint64_t ticket)
 {
     pthread_mutex_lock(&u->tmu);
-    turn_t *t = &u->turns[++u->admit_ticket % u->cfg.workers];
-    if (t->waiting) {
-        t->waiting = 0;
-        sem_post(&t->sem);
+    while (ticket - u->admit_ticket >= REORDER) {
+        u->room_waiting++;
+        pthread_cond_wait(&u->tcv, &u->tmu);
+        u->room_waiting--;
     }
     pthread_mutex_unlock(&u->tmu);
 }
@@ -284,8 +322,8 @@ static void pass_turn(zs_fe_t *u)
 static void process(zs_fe_t *u, job_t *job)
 {
     zs_submit_frame_t *f = &job->f;
-    zs_tx_t tx[ZS_FRAME_MAX_TXS];
-    uint8_t sender[ZS_FRAME_MAX_TXS][20];
+    zs_tx_t *tx = job->tx;
+    uint8_t(*sender)[20] = job->sender;
     zs_submit_t *sub = job->sub;
     memset(sub, 0, sizeof job->sub);
     /* Verification, in parallel with the other workers: the frame's
@@ -307,25 +345,8 @@ static void process(zs_fe_t *u, job_t *job)
     job->stage_ns[ZS_STAGE_VERIFY] = zs_mono_ns();
     /* Confirmations are registered before admission: the sequencer may
        execute a transaction as soon as it is admitted. */
-    uint64_t mine = want_confirms(u, job, sub);
-    /* Admission, in arrival order. */
-    wait_turn(u, job->ticket);
-    for (uint16_t i = 0; i < f->n; i++)
-        if (sub[i].reason == ZS_POOL_OK) zs_node_admit_nowait(u->node, f->tx[i], f->len[i], &tx[i], sender[i], &sub[i]);
-    pass_turn(u);
-    if (mine) unwant_refused(u, sub, f->n, mine);
-    job->stage_ns[ZS_STAGE_ADMIT] = zs_mono_ns();
-    /* The acker answers once the group commit is done; this worker goes on
-       to the next frame. */
-    pthread_mutex_lock(&u->amu);
-    job->next = NULL;
-    if (u->ack_tail)
-        u->ack_tail->next = job;
-    else
-        u->ack_head = job;
-    u->ack_tail = job;
-    pthread_cond_signal(&u->acv);
-    pthread_mutex_unlock(&u->amu);
+    job->mine = want_confirms(u, job, sub);
+    admit_in_order(u, job);
 }
 
 /* Acknowledged once durable: admissions become durable in arrival order,
@@ -511,6 +532,7 @@ static void *worker_main(void *arg)
         u->qn--;
         pthread_mutex_unlock(&u->qmu);
         job->stage_ns[ZS_STAGE_QUEUE] = zs_mono_ns();
+        wait_room(u, job->ticket);
         process(u, job); /* the acker frees it */
     }
     return NULL;
@@ -589,7 +611,8 @@ void zs_fe_submit(zs_fe_t *u, const uint8_t *p, size_t len, const zs_fe_peer_t *
     client_t *c;
     size_t slot = f.seq % RING;
     if (claim(u, &f, peer, key, &c)) return;
-    job_t *job = malloc(sizeof *job);
+    /* The job, then room for its decoded transactions and their senders. */
+    job_t *job = malloc(sizeof *job + (size_t)f.n * (sizeof(zs_tx_t) + 20));
     uint8_t *copy = malloc(len);
     if (!job || !copy) {
         free(job);
@@ -598,6 +621,8 @@ void zs_fe_submit(zs_fe_t *u, const uint8_t *p, size_t len, const zs_fe_peer_t *
         return;
     }
     memcpy(copy, p, len);
+    job->tx = (zs_tx_t *)(job + 1);
+    job->sender = (uint8_t(*)[20])(job->tx + f.n);
     job->frame = copy;
     job->len = len;
     job->peer = *peer;
@@ -646,15 +671,15 @@ zs_fe_t *zs_fe_new(zs_node_t *node, const zs_fe_cfg_t *cfg, char *err, size_t er
     u->cfg = *cfg;
     if (!u->cfg.queue) u->cfg.queue = 4096;
     if (!u->cfg.workers) {
-        /* Two per core: a worker waiting for its admission turn leaves its
-           core to the others (the acker, not the workers, waits for the
-           group commit). */
+        /* Two per core (the acker, not the workers, waits for the group
+           commit). */
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         u->cfg.workers = 2 * (cores > 0 ? (unsigned)cores : 1);
     }
     pthread_mutex_init(&u->qmu, NULL);
     pthread_cond_init(&u->qcv, NULL);
     pthread_mutex_init(&u->tmu, NULL);
+    pthread_cond_init(&u->tcv, NULL);
     pthread_mutex_init(&u->cmu, NULL);
     pthread_mutex_init(&u->amu, NULL);
     pthread_mutex_init(&u->pmu, NULL);
@@ -665,9 +690,7 @@ zs_fe_t *zs_fe_new(zs_node_t *node, const zs_fe_cfg_t *cfg, char *err, size_t er
     u->pend = calloc(CONFIRM_SLOTS, sizeof *u->pend);
     u->keys = calloc(cfg->nkeys ? cfg->nkeys : 1, sizeof *u->keys);
     u->workers = calloc(u->cfg.workers, sizeof *u->workers);
-    u->turns = calloc(u->cfg.workers, sizeof *u->turns);
-    for (unsigned i = 0; u->turns && i < u->cfg.workers; i++) sem_init(&u->turns[i].sem, 0, 0);
-    if (!u->q || !u->clients || !u->keys || !u->workers || !u->turns || !u->pend || zs_node_on_block(node, on_block, u) ||
+    if (!u->q || !u->clients || !u->keys || !u->workers || !u->pend || zs_node_on_block(node, on_block, u) ||
         !(u->listening = 1)) {
         snprintf(err, errlen, "out of memory");
         zs_fe_free(u);
@@ -723,11 +746,10 @@ void zs_fe_free(zs_fe_t *u)
     free(u->q);
     free(u->keys);
     free(u->workers);
-    for (unsigned i = 0; u->turns && i < u->cfg.workers; i++) sem_destroy(&u->turns[i].sem);
-    free(u->turns);
     pthread_mutex_destroy(&u->qmu);
     pthread_cond_destroy(&u->qcv);
     pthread_mutex_destroy(&u->tmu);
+    pthread_cond_destroy(&u->tcv);
     pthread_mutex_destroy(&u->cmu);
     pthread_mutex_destroy(&u->amu);
     pthread_mutex_destroy(&u->pmu);
