@@ -671,10 +671,12 @@ zs_fe_t *zs_fe_new(zs_node_t *node, const zs_fe_cfg_t *cfg, char *err, size_t er
     u->cfg = *cfg;
     if (!u->cfg.queue) u->cfg.queue = 4096;
     if (!u->cfg.workers) {
-        /* Two per core (the acker, not the workers, waits for the group
-           commit). */
+        /* One per core: no worker sleeps for its admission turn or the
+           group commit (the acker waits for that), so more would only
+           take the sequencer's share of the cores (at full speed its
+           pool then outgrew the per-sender limit). */
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        u->cfg.workers = 2 * (cores > 0 ? (unsigned)cores : 1);
+        u->cfg.workers = cores > 0 ? (unsigned)cores : 1;
     }
     pthread_mutex_init(&u->qmu, NULL);
     pthread_cond_init(&u->qcv, NULL);
