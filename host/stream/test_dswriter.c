@@ -48,28 +48,35 @@ static void transfer(zs_node_t *n, uint64_t nonce)
     assert_true(zs_node_head(n) > head);
 }
 
+/* Entry i of the stream: 0 past its end; else 1 with its type, and
+   *decoded when its message is in *m (the caller clears it). */
+static int read_entry(zs_dsfile_t *f, uint64_t i, uint32_t *type, zs_ds_msg_t *m, int *decoded)
+{
+    uint8_t *p;
+    size_t len;
+    if (zs_dsfile_entry(f, i, &p, &len)) return 0;
+    zs_ds_entry_t e;
+    assert_int_equal(zs_ds_entry_decode(p, len, &e), 0);
+    *type = e.type;
+    *decoded = e.type != ZS_DS_ET_BOOKMARK && !zs_ds_decode(e.type, e.data, e.len, m);
+    free(p);
+    return 1;
+}
+
 /* The stream's entries' types and, for blocks and batch ends, numbers. */
 static size_t entries(zs_dsfile_t *f, uint32_t *types, uint64_t *nums, size_t cap)
 {
     size_t k = 0;
-    for (uint64_t i = 0; k < cap; i++) {
-        uint8_t *p;
-        size_t len;
-        if (zs_dsfile_entry(f, i, &p, &len)) break;
-        zs_ds_entry_t e;
-        zs_ds_msg_t m;
-        assert_int_equal(zs_ds_entry_decode(p, len, &e), 0);
-        types[k] = e.type;
+    zs_ds_msg_t m;
+    int decoded;
+    for (uint64_t i = 0; k < cap && read_entry(f, i, &types[k], &m, &decoded); i++, k++) {
         nums[k] = 0;
-        if (e.type != ZS_DS_ET_BOOKMARK && !zs_ds_decode(e.type, e.data, e.len, &m)) {
-            nums[k] = e.type == ZS_DS_ET_L2_BLOCK ? m.u.l2_block.number
-                      : e.type == ZS_DS_ET_BATCH_END ? m.u.batch_end.number
-                      : e.type == ZS_DS_ET_BATCH_START ? m.u.batch_start.number
-                                                        : 0;
-            zs_ds_msg_clear(&m);
-        }
-        free(p);
-        k++;
+        if (!decoded) continue;
+        nums[k] = types[k] == ZS_DS_ET_L2_BLOCK     ? m.u.l2_block.number
+                  : types[k] == ZS_DS_ET_BATCH_END   ? m.u.batch_end.number
+                  : types[k] == ZS_DS_ET_BATCH_START ? m.u.batch_start.number
+                                                     : 0;
+        zs_ds_msg_clear(&m);
     }
     return k;
 }
@@ -138,22 +145,16 @@ static void test_batch_end_after_its_block(void **state)
    batch `number` (its local_exit_root) into out: 1 when found. */
 static int stream_root(zs_dsfile_t *f, uint32_t type, uint64_t number, uint8_t out[32])
 {
-    int found = 0;
-    for (uint64_t i = 0; !found; i++) {
-        uint8_t *p;
-        size_t len;
-        if (zs_dsfile_entry(f, i, &p, &len)) break;
-        zs_ds_entry_t e;
-        zs_ds_msg_t m;
-        assert_int_equal(zs_ds_entry_decode(p, len, &e), 0);
-        if (e.type == type && !zs_ds_decode(e.type, e.data, e.len, &m)) {
-            if (type == ZS_DS_ET_L2_BLOCK && m.u.l2_block.number == number)
-                memcpy(out, m.u.l2_block.block_info_root, 32), found = 1;
-            if (type == ZS_DS_ET_BATCH_END && m.u.batch_end.number == number)
-                memcpy(out, m.u.batch_end.local_exit_root, 32), found = 1;
-            zs_ds_msg_clear(&m);
-        }
-        free(p);
+    int found = 0, decoded;
+    uint32_t t;
+    zs_ds_msg_t m;
+    for (uint64_t i = 0; !found && read_entry(f, i, &t, &m, &decoded); i++) {
+        if (!decoded) continue;
+        if (t == type && type == ZS_DS_ET_L2_BLOCK && m.u.l2_block.number == number)
+            memcpy(out, m.u.l2_block.block_info_root, 32), found = 1;
+        if (t == type && type == ZS_DS_ET_BATCH_END && m.u.batch_end.number == number)
+            memcpy(out, m.u.batch_end.local_exit_root, 32), found = 1;
+        zs_ds_msg_clear(&m);
     }
     return found;
 }
