@@ -502,9 +502,12 @@ static int start(parts_t *p, zs_config_t *cfg, running_t *r, char *err, size_t e
         snprintf(err, errlen, "out of memory");
         return 1;
     }
-    if (zs_rpc_listen(r->rpc, err, errlen)) return 1;
+    /* The frame ports first: a client that starts once JSON-RPC answers
+       finds them taking frames (DPDK's EAL takes a second or two, and
+       frames sent before its port is up are lost). */
     if (p->udp_enabled && !(r->udp = zs_udp_start(r->node, &p->udp, err, errlen))) return 1;
     if (p->dpdk_enabled && !(r->dpdk = zs_dpdk_start(r->node, &p->dpdk, err, errlen))) return 1;
+    if (zs_rpc_listen(r->rpc, err, errlen)) return 1;
     if (p->fw_mbox && !(r->fw = zs_fwlink_start(r->node, p->fw_mbox, e, sizeof e))) {
         snprintf(err, errlen, "firmware mailbox: %.400s", e);
         return 1;

@@ -83,8 +83,8 @@ static double dpdk_load(const bench_opts_t *o, const char *ns, const char *port,
     bench_exe_dir(dir, sizeof dir);
     char netns_dir[PATH_MAX + 64];
     snprintf(netns_dir, sizeof netns_dir, "ip netns exec %s %s", ns, dir); /* zkseq-txgen run in the namespace */
-    /* zkseqd answers JSON-RPC before its DPDK port is up: one transfer
-       from account 0, resent until answered, before the clock starts. */
+    /* One transfer from account 0 (resent until answered) through the
+       namespace and the port before the clock starts. */
     json_t *j = bench_txgen(netns_dir, "--udp " DPDK_BOX ":8125 --count 1 --first-account 0 --accounts 1 --batch 1 --client 9");
     json_decref(j);
     snprintf(args, sizeof args, "--udp " DPDK_BOX ":8125 --count %zu --first-account 1 --accounts 9 --batch 8 --window 512 --client 1",
