@@ -470,11 +470,11 @@ static json_t *ingress_stats(const zs_mgmt_ctx_t *m)
     zs_ingress_stats_t fs;
     if (c->udp) {
         zs_udp_stats(c->udp, &fs);
-        json_object_set_new(r, "udp_frames", json_pack("{s:I,s:I,s:I,s:I,s:I}", "in", (json_int_t)fs.rx_frames, "answers",
-                                                        (json_int_t)fs.tx_frames, "retries_answered",
-                                                        (json_int_t)fs.retries_answered, "queue_full",
-                                                        (json_int_t)fs.queue_full, "confirms_sent",
-                                                        (json_int_t)fs.confirms_sent));
+        json_object_set_new(r, "udp_frames",
+                            json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "in", (json_int_t)fs.rx_frames, "answers",
+                                      (json_int_t)fs.tx_frames, "retries_answered", (json_int_t)fs.retries_answered,
+                                      "queue_full", (json_int_t)fs.queue_full, "sequencer_behind",
+                                      (json_int_t)fs.sequencer_behind, "confirms_sent", (json_int_t)fs.confirms_sent));
     }
     if (c->dpdk) {
         zs_dpdk_port_stats_t ps;

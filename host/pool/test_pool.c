@@ -173,6 +173,29 @@ static void test_legacy_only(void **state)
     zs_pool_free(p);
 }
 
+/* The sequencer is behind a sender once half its max_per_sender pooled
+   transactions can run; transactions waiting for a missing nonce do not
+   count (the one that fills the gap must not be held back). */
+static void test_sender_behind(void **state)
+{
+    (void)state;
+    setup_accounts();
+    zs_pool_t *p = new_pool(ZS_POOL_ORDER_FCFS, 100, 4);
+    assert_false(zs_pool_sender_behind(p, accts[0].addr)); /* unknown */
+    assert_int_equal(add(p, 0, 0, GWEI, 1, 21000, 1001, NULL), ZS_POOL_OK);
+    assert_false(zs_pool_sender_behind(p, accts[0].addr));
+    assert_int_equal(add(p, 0, 1, GWEI, 1, 21000, 1001, NULL), ZS_POOL_OK);
+    assert_true(zs_pool_sender_behind(p, accts[0].addr)); /* 2 of 4 */
+    assert_int_equal(add(p, 1, 2, GWEI, 1, 21000, 1001, NULL), ZS_POOL_OK);
+    assert_int_equal(add(p, 1, 3, GWEI, 1, 21000, 1001, NULL), ZS_POOL_OK);
+    assert_false(zs_pool_sender_behind(p, accts[1].addr)); /* both wait for nonces 0 and 1 */
+    assert_int_equal(add(p, 1, 0, GWEI, 1, 21000, 1001, NULL), ZS_POOL_OK);
+    assert_false(zs_pool_sender_behind(p, accts[1].addr)); /* 1 runnable: nonce 1 is missing */
+    assert_int_equal(add(p, 1, 1, GWEI, 1, 21000, 1001, NULL), ZS_POOL_OK);
+    assert_true(zs_pool_sender_behind(p, accts[1].addr));
+    zs_pool_free(p);
+}
+
 static void test_replacement_and_gaps(void **state)
 {
     (void)state;
@@ -695,6 +718,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_admission_reasons),
         cmocka_unit_test(test_legacy_only),
         cmocka_unit_test(test_replacement_and_gaps),
+        cmocka_unit_test(test_sender_behind),
         cmocka_unit_test(test_order_and_limits),
         cmocka_unit_test(test_list_and_drop),
         cmocka_unit_test(test_group_commit_waiters),

@@ -7,13 +7,16 @@
 // too until that one comes again; resending the refused frames in order gets
 // every transfer in, in nonce order (no nonce_too_high).  Then the same burst
 // to a zkseqd whose queue has room for 4,096 frames but says busy once its
-// oldest frame has waited 1 ms (udp.queue_max_ms).  The client half is
-// written from PROTOCOL.md.
+// oldest frame has waited 1 ms (udp.queue_max_ms).  Then with sequencing
+// paused: once half a sender's pool limit waits to run, its frames are
+// refused busy rather than account_limit.  The client half is written
+// from PROTOCOL.md.
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ethers } from 'ethers';
-import { ok, eq, done } from '../../../tests/integ/tap.mjs';
+import { execFileSync } from 'node:child_process';
+import { ok, eq, done, bin } from '../../../tests/integ/tap.mjs';
 import { start, rpc, tempDir, devKeys } from '../../../tests/integ/zkseqd.mjs';
 
 const dir = tempDir('busy');
@@ -51,7 +54,7 @@ const settle = async (want, ms = 8000) => {
 
 // A burst of N frames from one account, then the refused ones again in
 // order until all are in; what = the queue's kind, for the checks' names.
-async function burst(w, N, what) {
+async function burst(w, N, what, beforeResend = async () => {}) {
   const frames = [];
   for (let k = 0; k < N; k++)
     frames.push(submit(k + 1, await w.signTransaction({ to: '0x' + '77'.repeat(20), value: 1n, nonce: k, gasLimit: 21000n, gasPrice: 1000000000n, chainId: 1001n, type: 0 })));
@@ -66,6 +69,7 @@ async function burst(w, N, what) {
   eq(busy.length + accepted.length, N, `${what}: each answer is accepted or busy`);
   ok(busy.length && accepted.every((s) => s < busy[0]),
     `${what}: every frame after the first busy one (seq ${busy[0]}) was refused busy too: the client's order is kept`, { accepted: accepted.slice(-5), busy: busy.slice(0, 5) });
+  await beforeResend();
   // Resend the refused frames in order until all are in.
   let pending = busy, rounds = 0;
   while (pending.length && rounds < 200) {
@@ -100,6 +104,23 @@ try {
   node = await start({ datadir: path.join(dir, 'data2'), args: ['--config', timed] });
   await burst(new ethers.Wallet(devKeys[5]), 400, 'a queue bounded at 1 ms');
   ok((await rpc(node.url, 'zkseq_status', [])).result, 'zkseqd healthy after the timed burst');
+  await node.stop('SIGTERM');
+  // The sequencer behind one sender: sequencing paused, at most 16 pooled
+  // a sender; once 8 of its transactions wait to run, its frames are
+  // refused busy (not account_limit, after which the rest of its frames
+  // in flight would meet nonce_too_high); resumed, the resent frames get in.
+  const behind = path.join(dir, 'behind.json');
+  fs.writeFileSync(behind, JSON.stringify({ pool: { max_per_sender: 16 } }));
+  node = await start({ datadir: path.join(dir, 'data3'), args: ['--config', behind] });
+  const ctl = (...a) => execFileSync(path.join(bin, 'zkseqctl'), ['--port', String(node.mgmtPort), ...a], { encoding: 'utf8' });
+  ctl('seq', 'pause');
+  await burst(new ethers.Wallet(devKeys[6]), 40, 'the sequencer paused behind a sender', async () => {
+    const st = JSON.parse(ctl('status', '--json'));
+    ok(st.paused && st.pool?.total === 8, `... sequencing paused, half the sender's limit pooled (${st.pool?.total})`, st.pool);
+    ctl('seq', 'resume');
+  });
+  const fr = JSON.parse(ctl('ingress', 'stats', '--json')).udp_frames;
+  ok(fr?.sequencer_behind > 0, `... counted: ${fr?.sequencer_behind} frames refused busy for it`, fr);
 } finally {
   sock.close();
   await node.stop('SIGKILL');

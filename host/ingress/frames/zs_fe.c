@@ -53,6 +53,10 @@ typedef struct {
        (for up to BUSY_HOLD_NS), so a client numbering its frames in order
        keeps its order across a full queue. */
     uint64_t busy_seq, busy_ns;
+    /* A frame refused busy in its admission turn (0: none) and when: its
+       client's later frames already on their way are refused busy too,
+       up to the ticket its resend got (0: not resent yet). */
+    uint64_t hold_seq, hold_ns, hold_ticket;
     uint64_t seq[RING];
     uint8_t state[RING]; /* 0 free, 1 in progress, 2 answered */
     uint8_t *answer[RING];
@@ -259,12 +263,77 @@ static void unwant_refused(zs_fe_t *u, const zs_submit_t *sub, uint16_t n, uint6
     pthread_mutex_unlock(&u->pmu);
 }
 
+static void refuse_frame(zs_fe_t *u, const zs_fe_peer_t *peer, const zs_submit_frame_t *f, zs_frame_err_t e,
+                         const zs_ingress_key_t *key);
+
+/* In its admission turn: 1 when the frame must be refused busy: its client
+   is held back after an earlier frame refused busy, or the sequencer is
+   behind one of its senders (that sender's next transactions would meet
+   its max_per_sender limit, refused account_limit, and the rest of its
+   frames in flight nonce_too_high; busy holds the client's later frames
+   back until it resends this one, in order). */
+static int held_back(zs_fe_t *u, const job_t *job)
+{
+    const zs_submit_frame_t *f = &job->f;
+    pthread_mutex_lock(&u->cmu);
+    client_t *c = client_of(u, f->client);
+    int held = 0;
+    if (c && c->hold_seq) {
+        if (zs_mono_ns() - c->hold_ns >= BUSY_HOLD_NS)
+            c->hold_seq = c->hold_ticket = 0; /* the client gave that frame up */
+        else if (f->seq == c->hold_seq && c->hold_ticket && job->ticket >= c->hold_ticket)
+            c->hold_seq = c->hold_ticket = 0; /* sent again, and in its turn now */
+        else
+            held = f->seq > c->hold_seq && (!c->hold_ticket || job->ticket < c->hold_ticket);
+    }
+    pthread_mutex_unlock(&u->cmu);
+    zs_pool_t *pool = zs_node_pool(u->node);
+    for (uint16_t i = 0; !held && i < f->n; i++)
+        held = job->sub[i].reason == ZS_POOL_OK && zs_pool_sender_behind(pool, job->sender[i]);
+    return held;
+}
+
+/* The frame refused busy in its turn, nothing of it admitted: its
+   confirmations unregistered, its client held back from here on (as when
+   the queue is full), the job freed. */
+static void refuse_busy(zs_fe_t *u, job_t *job)
+{
+    const zs_submit_frame_t *f = &job->f;
+    if (job->mine) {
+        pthread_mutex_lock(&u->pmu);
+        for (uint16_t i = 0; i < f->n; i++) {
+            pending_t *p = job->mine >> i & 1 ? pending_find(u, job->sub[i].hash) : NULL;
+            if (p) pending_remove(u, p);
+        }
+        pthread_mutex_unlock(&u->pmu);
+    }
+    pthread_mutex_lock(&u->cmu);
+    client_t *c = client_of(u, f->client);
+    size_t slot = f->seq % RING;
+    if (c) {
+        if (c->seq[slot] == f->seq) c->state[slot] = 0; /* a retry is processed */
+        if (!c->busy_seq || f->seq < c->busy_seq) c->busy_seq = f->seq; /* new frames refused as they come */
+        c->busy_ns = zs_mono_ns();
+        if (!c->hold_seq || f->seq <= c->hold_seq) c->hold_seq = f->seq, c->hold_ticket = 0; /* and those on their way */
+        c->hold_ns = c->busy_ns;
+    }
+    pthread_mutex_unlock(&u->cmu);
+    COUNT(u, sequencer_behind, 1);
+    refuse_frame(u, &job->peer, f, ZS_FRAME_BUSY, job->key);
+    free(job->frame);
+    free(job);
+}
+
 /* A verified frame's transactions admitted (in its ticket's turn) and the
    frame handed to the acker, which answers once the group commit is done. */
 static void admit(zs_fe_t *u, job_t *job)
 {
     zs_submit_frame_t *f = &job->f;
     zs_submit_t *sub = job->sub;
+    if (held_back(u, job)) {
+        refuse_busy(u, job);
+        return;
+    }
     for (uint16_t i = 0; i < f->n; i++)
         if (sub[i].reason == ZS_POOL_OK)
             zs_node_admit_nowait(u->node, f->tx[i], f->len[i], &job->tx[i], job->sender[i], &sub[i]);
@@ -649,6 +718,7 @@ void zs_fe_submit(zs_fe_t *u, const uint8_t *p, size_t len, const zs_fe_peer_t *
     } else if (c && c->busy_seq == f.seq) {
         c->busy_seq = 0;
     }
+    if (!full && c && c->hold_seq == f.seq) c->hold_ticket = job->ticket; /* the frames before it on their way stay held */
     pthread_mutex_unlock(&u->cmu);
     if (full) {
         free(copy);

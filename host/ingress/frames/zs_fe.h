@@ -35,6 +35,7 @@ typedef struct {
     uint64_t rx_frames, rx_bytes, tx_frames;
     uint64_t txs_accepted, txs_refused;
     uint64_t retries_answered, retries_dropped, queue_full;
+    uint64_t sequencer_behind; /* frames refused busy: the sequencer was behind one of their senders */
     uint64_t confirms_sent, confirms_dropped;
     uint64_t frame_errors[ZS_FRAME_REASON_MAX]; /* by zs_frame_err_t */
 } zs_ingress_stats_t;
