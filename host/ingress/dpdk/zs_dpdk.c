@@ -135,11 +135,14 @@ static int loop(void *arg)
             if (sent < nout) COUNT(d, tx_dropped, nout - sent);
             for (uint16_t i = sent; i < nout; i++) rte_pktmbuf_free(out[i]);
         }
-        if (!d->dedicated && n < BURST) {
+        if (!d->dedicated && !n && !nout) {
             /* Sharing cores with the rest of the box (no lcore of its own):
-               a short nap whenever the port is not full keeps the
-               sequencer and the verification workers fed. */
-            usleep(n ? 5 : 20);
+               a nap whenever a poll finds nothing keeps the sequencer and
+               the verification workers fed; after one that found some it
+               polls again at once (more often follow). */
+            usleep(20);
+        } else if (!d->dedicated) {
+            continue;
         } else if (n || nout) {
             idle = 0;
         } else if (++idle > IDLE_POLLS) {
