@@ -62,15 +62,44 @@ static json_t *half_run(const bench_opts_t *o, const char *txgen_dir, const char
     return bench_txgen(txgen_dir, args);
 }
 
-/* count transfers (8 a frame, accounts 1..9) at full speed from namespace
-   ns to a zkseqd taking frames on the veth end `port` through DPDK's
-   net_af_packet (EAL without huge pages or PCI), as test_dpdk_netns runs
-   it: the accepted rate (0 with why), zkseqd's CPU per transfer into
-   blocks, and the run at half that rate (*half). */
-static double dpdk_load(const bench_opts_t *o, const char *ns, const char *port, size_t count, double *cpu_us,
-                        json_t **half, char *why, size_t whylen)
+/* One path's load: the full-speed rate, zkseqd's CPU per transfer the
+   whole way into blocks, the run at half that rate. */
+typedef struct {
+    double tps, cpu_us;
+    json_t *half;
+} path_run_t;
+
+/* count transfers (8 a frame, accounts 1..9) at full speed to `to` by the
+   zkseq-txgen in txgen_dir against dev's zkseqd, then half that rate:
+   1 when all were accepted (then out is whole), else 0 with why. */
+static int path_load(const bench_opts_t *o, const char *txgen_dir, const char *to, const bench_dev_t *dev, size_t count,
+                     path_run_t *out, char *why, size_t whylen)
 {
-    char eal[256], dir[PATH_MAX], args[256];
+    char args[256];
+    double cpu0 = bench_proc_cpu(dev->pid);
+    snprintf(args, sizeof args, "--udp %s --count %zu --first-account 1 --accounts 9 --batch 8 --window 512 --client 1", to,
+             count);
+    json_t *j = bench_txgen(txgen_dir, args);
+    double accepted = bench_json_num(j, "accepted", NULL);
+    out->tps = bench_json_num(j, "tx_per_s", NULL);
+    json_decref(j);
+    if (accepted < (double)count) {
+        snprintf(why, whylen, "zkseq-txgen to %s: %.0f of %zu accepted", to, accepted, count);
+        return 0;
+    }
+    wait_sequenced(dev->rpc, count);
+    out->cpu_us = (bench_proc_cpu(dev->pid) - cpu0) * 1e6 / accepted;
+    out->half = half_run(o, txgen_dir, to, out->tps, count);
+    return 1;
+}
+
+/* The DPDK path's load from namespace ns to a zkseqd taking frames on the
+   veth end `port` through DPDK's net_af_packet (EAL without huge pages or
+   PCI), as test_dpdk_netns runs it. */
+static int dpdk_load(const bench_opts_t *o, const char *ns, const char *port, size_t count, path_run_t *out, char *why,
+                     size_t whylen)
+{
+    char eal[256], dir[PATH_MAX];
     snprintf(eal, sizeof eal,
              "--no-huge --no-pci -m 256 --no-shconf -l 0 --log-level=lib.eal:error --vdev net_af_packet0,iface=%s", port);
     char *extra[] = {"--dpdk", eal, "--dpdk-ip", DPDK_BOX, NULL};
@@ -79,37 +108,21 @@ static double dpdk_load(const bench_opts_t *o, const char *ns, const char *port,
         snprintf(why, whylen, "zkseqd did not start with DPDK on %s", port);
         return 0;
     }
-    double cpu0 = bench_proc_cpu(dev.pid), tps = 0;
     bench_exe_dir(dir, sizeof dir);
     char netns_dir[PATH_MAX + 64];
     snprintf(netns_dir, sizeof netns_dir, "ip netns exec %s %s", ns, dir); /* zkseq-txgen run in the namespace */
     /* One transfer from account 0 (resent until answered) through the
        namespace and the port before the clock starts. */
-    json_t *j = bench_txgen(netns_dir, "--udp " DPDK_BOX ":8125 --count 1 --first-account 0 --accounts 1 --batch 1 --client 9");
-    json_decref(j);
-    snprintf(args, sizeof args, "--udp " DPDK_BOX ":8125 --count %zu --first-account 1 --accounts 9 --batch 8 --window 512 --client 1",
-             count);
-    j = bench_txgen(netns_dir, args);
-    double accepted = bench_json_num(j, "accepted", NULL);
-    if (accepted >= (double)count) {
-        tps = bench_json_num(j, "tx_per_s", NULL);
-        wait_sequenced(dev.rpc, count);
-        *cpu_us = (bench_proc_cpu(dev.pid) - cpu0) * 1e6 / accepted;
-        *half = half_run(o, netns_dir, DPDK_BOX ":8125", tps, count);
-    } else {
-        snprintf(why, whylen, "zkseq-txgen in the namespace: %.0f of %zu accepted", accepted, count);
-    }
-    json_decref(j);
+    json_decref(bench_txgen(netns_dir, "--udp " DPDK_BOX ":8125 --count 1 --first-account 0 --accounts 1 --batch 1 --client 9"));
+    int ok = path_load(o, netns_dir, DPDK_BOX ":8125", &dev, count, out, why, whylen);
     bench_dev_stop(&dev);
-    return tps;
+    return ok;
 }
 
 /* The DPDK path, where this machine allows it: root, a network namespace
    and a veth pair of its own (removed after). */
-static double dpdk_run(const bench_opts_t *o, size_t count, double *cpu_us, json_t **half, char *why, size_t whylen)
+static int dpdk_run(const bench_opts_t *o, size_t count, path_run_t *out, char *why, size_t whylen)
 {
-    *cpu_us = 0;
-    *half = NULL;
     if (geteuid()) {
         snprintf(why, whylen, "needs root (a network namespace, a raw socket)");
         return 0;
@@ -123,7 +136,7 @@ static double dpdk_run(const bench_opts_t *o, size_t count, double *cpu_us, json
         snprintf(why, whylen, "cannot create a network namespace here");
         return 0;
     }
-    double tps = 0;
+    int ok = 0;
     /* The namespace's neighbour entry for the box up front, as the test
        does: frames sent before the first ARP answer would be dropped. */
     if (sh("ip link add %s type veth peer name %s && ip link set %s netns %s && ip link set %s up && "
@@ -132,10 +145,10 @@ static double dpdk_run(const bench_opts_t *o, size_t count, double *cpu_us, json
            a, b, b, ns, a, ns, b, ns, b, ns, a, b))
         snprintf(why, whylen, "cannot make a veth pair here");
     else
-        tps = dpdk_load(o, ns, a, count, cpu_us, half, why, whylen);
+        ok = dpdk_load(o, ns, a, count, out, why, whylen);
     (void)sh("ip link del %s", a); /* fails when it was never made */
     if (sh("ip netns del %s", ns)) fprintf(stderr, "zkseq-bench: could not remove the namespace %s\n", ns);
-    return tps;
+    return ok;
 }
 
 /* The latency at half throughput: its CDF and percentiles. */
@@ -158,23 +171,24 @@ static void record_half(json_t *half, const char *path)
     bench_record("ingress", p99, bench_json_num(half, "latency_us", "p99"), "us", NULL, 0, 150, 2);
 }
 
-/* The DPDK path's rows beside the in-process reference, or why it did not run. */
-static void record_dpdk(double tps, double cpu_us, double seq_rate, double inproc_cpu, const char *why)
+/* A path's rows beside the in-process references of the same run: its
+   rate against the sequencing rate and against what the cores do of the
+   same work in-process (recovery, the pool, sequencing: what any path
+   that recovers can carry on this machine), and its CPU per transfer. */
+static void record_path(const char *path, const path_run_t *r, double seq_rate, double inproc_cpu)
 {
-    if (tps <= 0) {
-        char note[300];
-        snprintf(note, sizeof note, "DPDK path not measured: %s", why);
-        bench_note("ingress", note);
-        return;
+    char name[128];
+    if (seq_rate > 0) {
+        snprintf(name, sizeof name, "%s frames accepted (8 tx/frame) vs in-process", path);
+        bench_record("ingress", name, r->tps, "tx/s", "in-process sequencing rate, same run (recovery done before it)",
+                     seq_rate, 0.9, 0);
     }
-    bench_record("ingress", "DPDK frames accepted (8 tx/frame, net_af_packet on a veth) vs in-process", tps, "tx/s",
-                 "in-process sequencing rate, same run (recovery done before it)", seq_rate, 0.9, 0);
-    if (cpu_us <= 0 || inproc_cpu <= 0) return;
-    bench_record("ingress", "CPU per transfer over DPDK (zkseqd, 8 tx/frame)", cpu_us, "us",
-                 "in-process: admission + sequencing, same run", inproc_cpu, 1.1, 3);
+    if (r->cpu_us <= 0 || inproc_cpu <= 0) return;
+    snprintf(name, sizeof name, "CPU per transfer over %s (zkseqd, 8 tx/frame)", path);
+    bench_record("ingress", name, r->cpu_us, "us", "in-process: admission + sequencing, same run", inproc_cpu, 1.1, 3);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    bench_record("ingress", "DPDK frames accepted (8 tx/frame) vs the cores' in-process work", tps, "tx/s",
-                 "cores x 1e6 / in-process admission + sequencing CPU per transfer, same run",
+    snprintf(name, sizeof name, "%s frames accepted (8 tx/frame) vs the cores' in-process work", path);
+    bench_record("ingress", name, r->tps, "tx/s", "cores x 1e6 / in-process admission + sequencing CPU per transfer, same run",
                  (double)(cores > 0 ? cores : 1) * 1e6 / inproc_cpu, 0.9, 0);
 }
 
@@ -185,72 +199,56 @@ void bench_ingress(const bench_opts_t *o)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     double ceiling = per_core * (double)(cores > 0 ? cores : 1);
 
-    char dir[PATH_MAX], why[200] = "", args[256];
+    char dir[PATH_MAX], why[200] = "";
     bench_exe_dir(dir, sizeof dir);
     bench_dev_t dev;
-    pid_t pid = bench_dev_start(o, "ingress", &dev);
-    uint16_t rp = dev.rpc, up = dev.udp;
-    json_t *full = NULL, *half = NULL;
+    int ok = bench_dev_start(o, "ingress", &dev) > 0;
+    path_run_t udp = {0}, dpdk = {0};
     bench_load_result_t rpc = {0};
-    int ok = pid > 0;
-    double cpu0 = ok ? bench_proc_cpu(pid) : 0, cpu_us = 0;
     size_t count = o->quick ? 8000 : 40000;
     if (ok) {
         /* UDP at full speed: accounts 1..9 (account 0 funds the JSON-RPC senders). */
-        snprintf(args, sizeof args, "--udp 127.0.0.1:%u --count %zu --first-account 1 --accounts 9 --batch 8 --window 512 --client 1",
-                 up, count);
-        full = bench_txgen(dir, args);
-        double tps = bench_json_num(full, "tx_per_s", NULL), accepted = bench_json_num(full, "accepted", NULL);
-        wait_sequenced(rp, count); /* the CPU counted is the whole way, into blocks */
-        if (accepted > 0) cpu_us = (bench_proc_cpu(pid) - cpu0) * 1e6 / accepted;
-        /* Half of that, the same frames: the latency an exchange sees. */
         char to[32];
-        snprintf(to, sizeof to, "127.0.0.1:%u", up);
-        half = half_run(o, dir, to, tps, count);
+        snprintf(to, sizeof to, "127.0.0.1:%u", dev.udp);
+        (void)path_load(o, dir, to, &dev, count, &udp, why, sizeof why); /* a partial run: its rate alone */
         /* The JSON-RPC path, same box, same run. */
-        if (bench_fund(rp, why, sizeof why) || bench_run_load(rp, 0, 16, o->quick ? 40 : 200, 16, &rpc, why, sizeof why))
+        if (bench_fund(dev.rpc, why, sizeof why) ||
+            bench_run_load(dev.rpc, 0, 16, o->quick ? 40 : 200, 16, &rpc, why, sizeof why))
             rpc.tps = 0;
+        bench_dev_stop(&dev);
     }
-    if (ok) bench_dev_stop(&dev);
     char dpdk_why[200] = "";
-    json_t *dpdk_half = NULL;
-    double dpdk_cpu = 0, dpdk_tps = ok ? dpdk_run(o, count, &dpdk_cpu, &dpdk_half, dpdk_why, sizeof dpdk_why) : 0;
-    if (!ok || !full) {
+    int dpdk_ok = ok && dpdk_run(o, count, &dpdk, dpdk_why, sizeof dpdk_why);
+    if (!ok || udp.tps <= 0) {
         bench_note("ingress", "zkseqd or zkseq-txgen did not run");
-        json_decref(full);
-        json_decref(half);
-        json_decref(dpdk_half);
+        json_decref(udp.half);
+        json_decref(dpdk.half);
         return;
     }
-    double tps = bench_json_num(full, "tx_per_s", NULL), seq_rate = 0;
+    double seq_rate = 0;
     double inproc_cpu = bench_inprocess_cpu_us(o, o->quick ? 4000 : 20000, &seq_rate);
-    bench_record("ingress", "UDP frames accepted (8 tx/frame)", tps, "tx/s", "recovery ceiling (all cores)", ceiling, 0,
-                 0);
-    if (seq_rate > 0)
-        bench_record("ingress", "UDP frames accepted (8 tx/frame) vs in-process", tps, "tx/s",
-                     "in-process sequencing rate, same run (recovery done before it)", seq_rate, 0.9, 0);
-    if (cpu_us > 0 && inproc_cpu > 0) {
-        bench_record("ingress", "CPU per transfer over UDP (zkseqd, 8 tx/frame)", cpu_us, "us",
-                     "in-process: admission + sequencing, same run", inproc_cpu, 1.1, 3);
-        /* The same work (recovery, the pool, sequencing) with every core busy
-           in-process: what any path that recovers can carry on this machine. */
-        bench_record("ingress", "UDP frames accepted (8 tx/frame) vs the cores' in-process work", tps, "tx/s",
-                     "cores x 1e6 / in-process admission + sequencing CPU per transfer, same run",
-                     (double)(cores > 0 ? cores : 1) * 1e6 / inproc_cpu, 0.9, 0);
-    }
+    bench_record("ingress", "UDP frames accepted (8 tx/frame)", udp.tps, "tx/s", "recovery ceiling (all cores)", ceiling,
+                 0, 0);
+    record_path("UDP", &udp, seq_rate, inproc_cpu);
     if (rpc.tps > 0)
-        bench_record("ingress", "UDP frames vs JSON-RPC (16 conns), same box", tps, "tx/s", "JSON-RPC accepted+mined",
+        bench_record("ingress", "UDP frames vs JSON-RPC (16 conns), same box", udp.tps, "tx/s", "JSON-RPC accepted+mined",
                      rpc.tps, 0, 0);
-    record_dpdk(dpdk_tps, dpdk_cpu, seq_rate, inproc_cpu, dpdk_why);
-    if (half) record_half(half, "UDP");
-    if (dpdk_half) record_half(dpdk_half, "DPDK");
+    if (dpdk_ok) {
+        record_path("DPDK", &dpdk, seq_rate, inproc_cpu);
+    } else {
+        char note[300];
+        snprintf(note, sizeof note, "DPDK path not measured: %s", dpdk_why);
+        bench_note("ingress", note);
+    }
+    if (udp.half) record_half(udp.half, "UDP");
+    if (dpdk.half) record_half(dpdk.half, "DPDK");
     char note[300];
     snprintf(note, sizeof note,
-             "loopback UDP socket path; %zu transfers at full speed (window 512 frames), then %.0f tx/s for the latency; "
-             "latency goals are upper bounds (lower is better)",
-             count, tps / 2);
+             "loopback UDP socket path, and DPDK's net_af_packet on a veth pair into a namespace; %zu transfers at full "
+             "speed (window 512 frames), then half that rate for the latency; latency goals are upper bounds (lower is "
+             "better)",
+             count);
     bench_note("ingress", note);
-    json_decref(full);
-    json_decref(half);
-    json_decref(dpdk_half);
+    json_decref(udp.half);
+    json_decref(dpdk.half);
 }
