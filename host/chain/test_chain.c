@@ -11,6 +11,7 @@
 #include "host/chain/zs_chain.h"
 #include "host/store/zs_schema.h"
 #include "host/store/zs_store.h"
+#include "lib/base/zs_bytes.h"
 #include "lib/rlp/zs_rlp.h"
 
 static char dir[256];
@@ -76,10 +77,11 @@ static void rewrite(const uint8_t key[9], size_t keep, const uint8_t *extra, siz
     zs_store_batch_free(b);
 }
 
+/* A record's key as zs_chain writes it: a tag, the number big-endian. */
 static void key(uint8_t out[9], char tag, uint64_t n)
 {
     out[0] = (uint8_t)tag;
-    for (int i = 0; i < 8; i++) out[1 + i] = (uint8_t)(n >> (56 - 8 * i));
+    zs_put_be64(out + 1, n);
 }
 
 static void test_block_record(void **state)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "host/chain/zs_chain.h"
+#include "lib/base/zs_bytes.h"
 #include "lib/base/zs_time.h"
 
 uint64_t builder_now_ms(void)
@@ -93,13 +94,13 @@ int builder_record_tx(zs_builder_t *b, const block_t *k, const zs_pool_item_t *i
     return rc;
 }
 
-/* What differs from what a replica's sequencer said (NULL: nothing). */
-static const char *replica_mismatch(const block_t *k, const zs_block_t *blk)
+/* What differs from what a replica's sequencer said (NULL: nothing), and
+   this replica's value of it in *got. */
+static const char *replica_mismatch(const block_t *k, const zs_block_t *blk, const uint8_t **got)
 {
-    static const uint8_t zero[32];
-    if (k->want_hash && memcmp(blk->hash, k->want_hash, 32)) return "block hash";
-    if (k->want_info_root && memcmp(k->want_info_root, zero, 32) && memcmp(blk->info_root, k->want_info_root, 32))
-        return "block info root";
+    if (k->want_hash && memcmp(blk->hash, k->want_hash, 32)) return *got = blk->hash, "block hash";
+    if (k->want_info_root && !zs_bytes_zero(k->want_info_root, 32) && memcmp(blk->info_root, k->want_info_root, 32))
+        return *got = blk->info_root, "block info root";
     return NULL;
 }
 
@@ -135,8 +136,9 @@ static int record_block(zs_builder_t *b, const block_t *k, zs_job_t *job, const 
         return rc;
     }
     zs_block_hash(&block, block.hash);
-    if ((b->mismatch = replica_mismatch(k, &block))) {
-        memcpy(b->mismatch_got, !strcmp(b->mismatch, "block hash") ? block.hash : block.info_root, 32);
+    const uint8_t *got;
+    if ((b->mismatch = replica_mismatch(k, &block, &got))) {
+        memcpy(b->mismatch_got, got, 32);
         zs_block_clear(&block);
         return ZS_ERR_CORRUPT;
     }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "host/log/zs_log.h"
+#include "lib/base/zs_bytes.h"
 #include "lib/base/zs_hex.h"
 #include "lib/base/zs_time.h"
 
@@ -140,7 +141,6 @@ static int replay_block(zs_builder_t *b, const zs_replay_block_t *rb, char *why,
    state root and (when the stream says) local exit root. */
 static const char *batch_end(zs_builder_t *b, const zs_replay_item_t *it, char *why, size_t n)
 {
-    static const uint8_t zero[32];
     uint8_t root[32];
     zs_smt_h4_to_be(b->head.root.hash, root);
     if (it->batch != zs_batcher_number(b->cfg.batcher) || !zs_batcher_has_blocks(b->cfg.batcher))
@@ -149,7 +149,7 @@ static const char *batch_end(zs_builder_t *b, const zs_replay_item_t *it, char *
                  zs_batcher_has_blocks(b->cfg.batcher) ? "" : " (without blocks)");
     else if (memcmp(root, it->state_root, 32))
         snprintf(why, n, "batch %llu ends with another state root than the sequencer's", (unsigned long long)it->batch);
-    else if (memcmp(it->local_exit_root, zero, 32) &&
+    else if (!zs_bytes_zero(it->local_exit_root, 32) &&
              memcmp(it->local_exit_root, zs_batcher_local_exit_root(b->cfg.batcher), 32))
         snprintf(why, n, "batch %llu ends with another local exit root than the sequencer's",
                  (unsigned long long)it->batch);

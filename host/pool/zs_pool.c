@@ -629,12 +629,7 @@ int zs_pool_sender_behind(zs_pool_t *p, const uint8_t addr[20])
     size_t half = (p->cfg.max_per_sender + 1) / 2;
     pthread_mutex_lock(&p->mu);
     acct_t *a = zs_hmap_get(&p->accts, addr, 20, ACCT_KOFF);
-    int behind = 0;
-    if (a && a->n >= half) {
-        size_t k = 0;
-        while (k < half && a->txs[k]->nonce == a->next_nonce + k) k++;
-        behind = k == half;
-    }
+    int behind = a && a->n >= half && count_executable(p, a) >= half;
     pthread_mutex_unlock(&p->mu);
     return behind;
 }

@@ -12,6 +12,7 @@
 #include "host/state/zs_state.h"
 #include "host/store/zs_schema.h"
 #include "lib/batch/zs_batch.h"
+#include "lib/base/zs_bytes.h"
 #include "lib/base/zs_hex.h"
 #include "lib/keccak/zs_keccak.h"
 
@@ -205,7 +206,6 @@ static int replay_block(replay_t *r, uint64_t num, char *err, size_t errlen)
     if (!rc) rc = zs_exec_block_end(r->x, &gas_used, info_root);
     if (!rc) rc = zs_state_commit(r->st, NULL, num, &r->root, NULL);
     uint8_t txr[32], rcr[32], h[32], be[32], info[32];
-    static const uint8_t zero[32];
     if (!rc) {
         zs_state_applied(r->st, num, &r->root);
         rc = zs_block_roots(r->recs, blk.ntx, txr, rcr);
@@ -220,7 +220,7 @@ static int replay_block(replay_t *r, uint64_t num, char *err, size_t errlen)
                           : memcmp(txr, blk.tx_root, 32)       ? "transactions root"
                           : memcmp(rcr, blk.receipts_root, 32) ? "receipts root"
                           : memcmp(h, blk.hash, 32)            ? "block hash"
-                          : memcmp(blk.info_root, zero, 32) && memcmp(info, blk.info_root, 32) ? "block info root"
+                          : !zs_bytes_zero(blk.info_root, 32) && memcmp(info, blk.info_root, 32) ? "block info root"
                                                                : NULL;
         if (why) rc = mismatch(err, errlen, "block %llu: the %s differs on replay", (unsigned long long)num, why);
         memcpy(r->out->state_root, be, 32);

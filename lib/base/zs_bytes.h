@@ -4,6 +4,7 @@
 #ifndef ZS_BYTES_H
 #define ZS_BYTES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 static inline void zs_put_le32(uint8_t *p, uint32_t v)
@@ -29,6 +30,14 @@ static inline uint64_t zs_get_le64(const uint8_t *p)
 static inline void zs_put_be64(uint8_t *p, uint64_t v)
 {
     for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+/* 1 when all n bytes are zero (a root or hash not given). */
+static inline int zs_bytes_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i]) return 0;
+    return 1;
 }
 
 static inline uint64_t zs_get_be64(const uint8_t *p)

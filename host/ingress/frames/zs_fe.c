@@ -251,16 +251,26 @@ static uint64_t want_confirms(zs_fe_t *u, const job_t *job, const zs_submit_t *s
     return mine;
 }
 
-/* Admission refused some: their slots are free again. */
-static void unwant_refused(zs_fe_t *u, const zs_submit_t *sub, uint16_t n, uint64_t mine)
+/* The frame's transactions of the bits in drop will not run (admission
+   refused them, or the whole frame): their slots are free again. */
+static void unwant(zs_fe_t *u, const zs_submit_t *sub, uint16_t n, uint64_t drop)
 {
     pthread_mutex_lock(&u->pmu);
     for (uint16_t i = 0; i < n; i++) {
-        if (!(mine >> i & 1) || sub[i].reason == ZS_POOL_OK) continue;
-        pending_t *p = pending_find(u, sub[i].hash);
+        pending_t *p = drop >> i & 1 ? pending_find(u, sub[i].hash) : NULL;
         if (p) pending_remove(u, p);
     }
     pthread_mutex_unlock(&u->pmu);
+}
+
+/* Under cmu: the client's frame seq refused busy: its in-progress mark
+   forgotten (a retry is processed) and the client's later frames refused
+   busy as they come until seq comes again (zs_fe_submit lifts it). */
+static void hold_client(client_t *c, uint64_t seq)
+{
+    if (c->seq[seq % RING] == seq) c->state[seq % RING] = 0;
+    if (!c->busy_seq || seq < c->busy_seq) c->busy_seq = seq;
+    c->busy_ns = zs_mono_ns();
 }
 
 static void refuse_frame(zs_fe_t *u, const zs_fe_peer_t *peer, const zs_submit_frame_t *f, zs_frame_err_t e,
@@ -299,21 +309,11 @@ static int held_back(zs_fe_t *u, const job_t *job)
 static void refuse_busy(zs_fe_t *u, job_t *job)
 {
     const zs_submit_frame_t *f = &job->f;
-    if (job->mine) {
-        pthread_mutex_lock(&u->pmu);
-        for (uint16_t i = 0; i < f->n; i++) {
-            pending_t *p = job->mine >> i & 1 ? pending_find(u, job->sub[i].hash) : NULL;
-            if (p) pending_remove(u, p);
-        }
-        pthread_mutex_unlock(&u->pmu);
-    }
+    if (job->mine) unwant(u, job->sub, f->n, job->mine);
     pthread_mutex_lock(&u->cmu);
     client_t *c = client_of(u, f->client);
-    size_t slot = f->seq % RING;
     if (c) {
-        if (c->seq[slot] == f->seq) c->state[slot] = 0; /* a retry is processed */
-        if (!c->busy_seq || f->seq < c->busy_seq) c->busy_seq = f->seq; /* new frames refused as they come */
-        c->busy_ns = zs_mono_ns();
+        hold_client(c, f->seq);
         if (!c->hold_seq || f->seq <= c->hold_seq) c->hold_seq = f->seq, c->hold_ticket = 0; /* and those on their way */
         c->hold_ns = c->busy_ns;
     }
@@ -334,10 +334,13 @@ static void admit(zs_fe_t *u, job_t *job)
         refuse_busy(u, job);
         return;
     }
-    for (uint16_t i = 0; i < f->n; i++)
+    uint64_t refused = 0;
+    for (uint16_t i = 0; i < f->n; i++) {
         if (sub[i].reason == ZS_POOL_OK)
             zs_node_admit_nowait(u->node, f->tx[i], f->len[i], &job->tx[i], job->sender[i], &sub[i]);
-    if (job->mine) unwant_refused(u, sub, f->n, job->mine);
+        if (sub[i].reason != ZS_POOL_OK) refused |= 1ull << i;
+    }
+    if (job->mine & refused) unwant(u, sub, f->n, job->mine & refused);
     job->stage_ns[ZS_STAGE_ADMIT] = zs_mono_ns();
     pthread_mutex_lock(&u->amu);
     job->next = NULL;
@@ -678,7 +681,6 @@ void zs_fe_submit(zs_fe_t *u, const uint8_t *p, size_t len, const zs_fe_peer_t *
         return;
     }
     client_t *c;
-    size_t slot = f.seq % RING;
     if (claim(u, &f, peer, key, &c)) return;
     /* The job, then room for its decoded transactions and their senders. */
     job_t *job = malloc(sizeof *job + (size_t)f.n * (sizeof(zs_tx_t) + 20));
@@ -710,11 +712,7 @@ void zs_fe_submit(zs_fe_t *u, const uint8_t *p, size_t len, const zs_fe_peer_t *
     pthread_mutex_unlock(&u->qmu);
     pthread_mutex_lock(&u->cmu);
     if (full && c) {
-        /* Forget the in-progress mark, so a retry is processed, and hold
-           the client's later frames back until this one comes again. */
-        if (c->seq[slot] == f.seq) c->state[slot] = 0;
-        if (!c->busy_seq || f.seq < c->busy_seq) c->busy_seq = f.seq;
-        c->busy_ns = zs_mono_ns();
+        hold_client(c, f.seq);
     } else if (c && c->busy_seq == f.seq) {
         c->busy_seq = 0;
     }
