@@ -5,7 +5,8 @@
    execution confirmation and to its durable block.  The reference, in the
    same run and at the same rate, is a bare UDP echo's round trip on the
    same loopback.  Beside it: zkseqd's CPU per transaction by thread (where
-   the time goes), from /proc. */
+   the time goes), from /proc.  Both times of arrival, the answers' (in
+   zkseq-txgen) and the echoes', are the kernel's receive timestamps. */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <jansson.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "tools/bench/bench.h"
+#include "tools/common/zs_udpstamp.h"
 
 static double mono(void)
 {
@@ -62,7 +64,7 @@ static int echo_reference(double rate, size_t n, double *p50, double *p99)
     pthread_t th;
     if (srv < 0 || cli < 0 || !rtt || bind(srv, (struct sockaddr *)&a, sizeof a) ||
         getsockname(srv, (struct sockaddr *)&a, &al) || connect(cli, (struct sockaddr *)&a, sizeof a) ||
-        pthread_create(&th, NULL, echo_main, &srv)) {
+        zs_udpstamp_on(cli) || pthread_create(&th, NULL, echo_main, &srv)) {
         if (srv >= 0) close(srv);
         if (cli >= 0) close(cli);
         free(rtt);
@@ -83,10 +85,11 @@ static int echo_reference(double rate, size_t n, double *p50, double *p99)
         struct pollfd pfd = {.fd = cli, .events = POLLIN};
         if (ppoll(&pfd, 1, &ts, NULL) <= 0) continue;
         char msg[64];
-        while (recv(cli, msg, sizeof msg, MSG_DONTWAIT) == (ssize_t)sizeof msg) {
+        double back;
+        while (zs_udpstamp_recv(cli, msg, sizeof msg, &back) == (ssize_t)sizeof msg) {
             double at;
             memcpy(&at, msg, sizeof at);
-            if (got < n) rtt[got++] = (mono() - at) * 1e6;
+            if (got < n) rtt[got++] = (back - at) * 1e6;
         }
     }
     send(cli, "x", 1, 0); /* stops the echo thread */
