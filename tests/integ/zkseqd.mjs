@@ -61,3 +61,16 @@ export async function rpc(url, method, params) {
   const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return r.json();
 }
+
+// devNonces(url, want, ms) -> the ten development accounts' nonces, once
+// every one is at least want, or as they are after ms.
+export async function devNonces(url, want, ms) {
+  const { ethers } = await import('ethers');
+  const addrs = devKeys.map((k) => new ethers.Wallet(k).address);
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const nonces = await Promise.all(addrs.map(async (a) => Number((await rpc(url, 'eth_getTransactionCount', [a, 'latest'])).result)));
+    if (nonces.every((n) => n >= want) || Date.now() >= deadline) return nonces;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -11,8 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ok, eq, done, skip, bin } from '../../../tests/integ/tap.mjs';
-import { start, rpc, tempDir, devKeys } from '../../../tests/integ/zkseqd.mjs';
-import { ethers } from 'ethers';
+import { start, tempDir, devNonces } from '../../../tests/integ/zkseqd.mjs';
 
 const tag = `zs${process.pid % 100000}`;
 const ns = `${tag}ns`, host = `${tag}a`, peer = `${tag}b`;
@@ -77,13 +76,7 @@ try {
   eq(again.json && again.json.accepted, 800, 'the same frames again: the same answers (accepted), from the retry cache');
   // Everything accepted ends up in blocks, exactly once.
   const want = 10000 + 80;
-  const deadline = Date.now() + 120000;
-  let nonces = [];
-  while (Date.now() < deadline) {
-    nonces = await Promise.all(devKeys.map(async (k) => Number((await rpc(node.url, 'eth_getTransactionCount', [new ethers.Wallet(k).address, 'latest'])).result)));
-    if (nonces.every((n) => n >= want)) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const nonces = await devNonces(node.url, want, 120000);
   ok(nonces.every((n) => n === want), `every account's nonce is ${want}: all accepted transactions are in blocks, none twice`, nonces);
   // ARP: the namespace forgets its entry, asks, and the box answers.
   ip('netns', 'exec', ns, 'ip', 'neigh', 'del', '10.99.0.1', 'dev', peer);

@@ -6,9 +6,8 @@
 // and on an lcore of its own.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ethers } from 'ethers';
 import { ok, eq, done, skip, run } from '../../../tests/integ/tap.mjs';
-import { start, rpc, tempDir, devKeys } from '../../../tests/integ/zkseqd.mjs';
+import { start, tempDir, devNonces } from '../../../tests/integ/zkseqd.mjs';
 
 // Twice: with one lcore (the receive loop shares the cores and feeds the
 // engine itself) and with two (the loop spins on an lcore of its own and a
@@ -26,13 +25,7 @@ async function replay(lcores, what) {
     } catch (e) {
       skip(`DPDK could not start here: ${String(e.message).split('\n').slice(-3).join(' ')}`);
     }
-    const deadline = Date.now() + 30000;
-    let nonces = [];
-    while (Date.now() < deadline) {
-      nonces = await Promise.all(devKeys.map(async (k) => Number((await rpc(node.url, 'eth_getTransactionCount', [new ethers.Wallet(k).address, 'latest'])).result)));
-      if (nonces.every((n) => n >= 200)) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const nonces = await devNonces(node.url, 200, 30000);
     ok(nonces.every((n) => n === 200), `${what}: all 2,000 replayed transactions are in blocks (200 per account)`, nonces);
     const stop = await node.stop('SIGTERM');
     eq(stop.code, 0, `${what}: SIGTERM: clean exit`);

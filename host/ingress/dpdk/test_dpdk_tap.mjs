@@ -5,9 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ethers } from 'ethers';
 import { ok, eq, done, skip, run } from '../../../tests/integ/tap.mjs';
-import { start, rpc, tempDir, devKeys } from '../../../tests/integ/zkseqd.mjs';
+import { start, tempDir, devNonces } from '../../../tests/integ/zkseqd.mjs';
 
 if (process.getuid && process.getuid() !== 0) skip('needs root for a tap interface');
 const tap = `zst${process.pid % 100000}`;
@@ -27,13 +26,7 @@ try {
   ok(r.status === 0 && r.json, 'zkseq-txgen through the tap interface', r.stderr);
   eq(r.json && r.json.answered, 500, 'every frame answered');
   eq(r.json && r.json.accepted, 4000, 'all 4,000 transactions accepted');
-  const deadline = Date.now() + 30000;
-  let nonces = [];
-  while (Date.now() < deadline) {
-    nonces = await Promise.all(devKeys.map(async (k) => Number((await rpc(node.url, 'eth_getTransactionCount', [new ethers.Wallet(k).address, 'latest'])).result)));
-    if (nonces.every((n) => n >= 400)) break;
-    await new Promise((res) => setTimeout(res, 100));
-  }
+  const nonces = await devNonces(node.url, 400, 30000);
   ok(nonces.every((n) => n === 400), 'all in blocks (400 per account)', nonces);
   const stop = await node.stop('SIGTERM');
   eq(stop.code, 0, 'SIGTERM: clean exit');
