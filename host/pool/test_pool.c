@@ -176,23 +176,35 @@ static void test_legacy_only(void **state)
 /* The sequencer is behind a sender once half its max_per_sender pooled
    transactions can run; transactions waiting for a missing nonce do not
    count (the one that fills the gap must not be held back). */
+static int behind(zs_pool_t *p, const uint8_t addr[20])
+{
+    return zs_pool_senders_behind(p, (const uint8_t(*)[20])addr, 1, 1);
+}
+
 static void test_sender_behind(void **state)
 {
     (void)state;
     setup_accounts();
     zs_pool_t *p = new_pool(ZS_POOL_ORDER_FCFS, 100, 4);
-    assert_false(zs_pool_sender_behind(p, accts[0].addr)); /* unknown */
+    assert_false(behind(p, accts[0].addr)); /* unknown */
     assert_int_equal(add(p, 0, 0, GWEI, 1, 21000, 1001, NULL), ZS_POOL_OK);
-    assert_false(zs_pool_sender_behind(p, accts[0].addr));
+    assert_false(behind(p, accts[0].addr));
     assert_int_equal(add(p, 0, 1, GWEI, 1, 21000, 1001, NULL), ZS_POOL_OK);
-    assert_true(zs_pool_sender_behind(p, accts[0].addr)); /* 2 of 4 */
+    assert_true(behind(p, accts[0].addr)); /* 2 of 4 */
     assert_int_equal(add(p, 1, 2, GWEI, 1, 21000, 1001, NULL), ZS_POOL_OK);
     assert_int_equal(add(p, 1, 3, GWEI, 1, 21000, 1001, NULL), ZS_POOL_OK);
-    assert_false(zs_pool_sender_behind(p, accts[1].addr)); /* both wait for nonces 0 and 1 */
+    assert_false(behind(p, accts[1].addr)); /* both wait for nonces 0 and 1 */
     assert_int_equal(add(p, 1, 0, GWEI, 1, 21000, 1001, NULL), ZS_POOL_OK);
-    assert_false(zs_pool_sender_behind(p, accts[1].addr)); /* 1 runnable: nonce 1 is missing */
+    assert_false(behind(p, accts[1].addr)); /* 1 runnable: nonce 1 is missing */
     assert_int_equal(add(p, 1, 1, GWEI, 1, 21000, 1001, NULL), ZS_POOL_OK);
-    assert_true(zs_pool_sender_behind(p, accts[1].addr));
+    assert_true(behind(p, accts[1].addr));
+    /* Several senders in one call: only those whose bit is set count. */
+    uint8_t two[2][20];
+    memcpy(two[0], accts[2].addr, 20); /* nothing pooled */
+    memcpy(two[1], accts[0].addr, 20); /* behind */
+    assert_true(zs_pool_senders_behind(p, (const uint8_t(*)[20])two, 2, 3));
+    assert_false(zs_pool_senders_behind(p, (const uint8_t(*)[20])two, 2, 1));
+    assert_false(zs_pool_senders_behind(p, (const uint8_t(*)[20])two, 2, 0));
     zs_pool_free(p);
 }
 

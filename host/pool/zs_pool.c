@@ -624,12 +624,15 @@ size_t zs_pool_size(zs_pool_t *p, size_t *executable, size_t *queued)
     return total;
 }
 
-int zs_pool_sender_behind(zs_pool_t *p, const uint8_t addr[20])
+int zs_pool_senders_behind(zs_pool_t *p, const uint8_t (*addrs)[20], size_t n, uint64_t mask)
 {
     size_t half = (p->cfg.max_per_sender + 1) / 2;
+    int behind = 0;
     pthread_mutex_lock(&p->mu);
-    acct_t *a = zs_hmap_get(&p->accts, addr, 20, ACCT_KOFF);
-    int behind = a && a->n >= half && count_executable(p, a) >= half;
+    for (size_t i = 0; i < n && i < 64 && !behind; i++) {
+        acct_t *a = mask >> i & 1 ? zs_hmap_get(&p->accts, addrs[i], 20, ACCT_KOFF) : NULL;
+        behind = a && a->n >= half && count_executable(p, a) >= half;
+    }
     pthread_mutex_unlock(&p->mu);
     return behind;
 }

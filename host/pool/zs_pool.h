@@ -155,10 +155,11 @@ void zs_pool_release(zs_pool_t *p, uint64_t upto_block);
 
 /* Queries (any thread). */
 size_t zs_pool_size(zs_pool_t *p, size_t *executable, size_t *queued);
-/* 1 when the sequencer is behind this sender: at least half its
+/* 1 when the sequencer is behind one of the senders addrs[i] whose bit i
+   is set in mask (i < 64; one lock for all): at least half its
    max_per_sender transactions are pooled and executable now (a sender
    whose pooled ones wait for a missing nonce is not behind). */
-int zs_pool_sender_behind(zs_pool_t *p, const uint8_t addr[20]);
+int zs_pool_senders_behind(zs_pool_t *p, const uint8_t (*addrs)[20], size_t n, uint64_t mask);
 /* The next nonce a sender should use: the account's, plus its consecutive
    pooled transactions. */
 int zs_pool_pending_nonce(zs_pool_t *p, const uint8_t addr[20], uint64_t *nonce);

@@ -297,10 +297,10 @@ static int held_back(zs_fe_t *u, const job_t *job)
             held = f->seq > c->hold_seq && (!c->hold_ticket || job->ticket < c->hold_ticket);
     }
     pthread_mutex_unlock(&u->cmu);
-    zs_pool_t *pool = zs_node_pool(u->node);
-    for (uint16_t i = 0; !held && i < f->n; i++)
-        held = job->sub[i].reason == ZS_POOL_OK && zs_pool_sender_behind(pool, job->sender[i]);
-    return held;
+    uint64_t ok = 0;
+    for (uint16_t i = 0; i < f->n; i++)
+        if (job->sub[i].reason == ZS_POOL_OK) ok |= 1ull << i;
+    return held || (ok && zs_pool_senders_behind(zs_node_pool(u->node), (const uint8_t(*)[20])job->sender, f->n, ok));
 }
 
 /* The frame refused busy in its turn, nothing of it admitted: its
