@@ -136,11 +136,15 @@ int fw_rollup_last_batch(fw_l1_t *l1, const uint8_t rollup[20], const char *tag,
     return fits ? ZS_OK : ZS_ERR_PARSE;
 }
 
-int fw_rollup_acc(fw_l1_t *l1, const uint8_t rollup[20], uint64_t batch, const char *tag, uint8_t acc[32])
+int fw_rollup_acc(fw_l1_t *l1, const uint8_t rollup[20], uint64_t batch, const char *tag, uint8_t acc[32],
+                  uint64_t *sequenced_ts)
 {
     uint8_t w[3][32];
     int rc = call_words(l1, rollup, "sequencedBatches(uint64)", &batch, 1, tag, w, 3);
     if (rc) return rc;
+    int fits;
+    *sequenced_ts = word_to_u64(w[1], &fits);
+    if (!fits) return ZS_ERR_PARSE;
     memcpy(acc, w[0], 32);
     return ZS_OK;
 }

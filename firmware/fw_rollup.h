@@ -52,8 +52,10 @@ long fw_rollup_blob_calldata(const fw_seq_blob_t *b, size_t n, const uint8_t coi
 
 /* Getters; tag is "latest" or a block number as "0x..". */
 ZS_MUST_USE int fw_rollup_last_batch(fw_l1_t *l1, const uint8_t rollup[20], const char *tag, uint64_t *out);
+/* fw_rollup_acc: batch's accInputHash and the timestamp of the L1 block
+   that sequenced it (sequencedBatches(batch)). */
 ZS_MUST_USE int fw_rollup_acc(fw_l1_t *l1, const uint8_t rollup[20], uint64_t batch, const char *tag,
-                              uint8_t acc[32]);
+                              uint8_t acc[32], uint64_t *sequenced_ts);
 ZS_MUST_USE int fw_rollup_last_blob_acc(fw_l1_t *l1, const uint8_t rollup[20], uint8_t acc[32]);
 ZS_MUST_USE int fw_rollup_trusted_sequencer(fw_l1_t *l1, const uint8_t rollup[20], uint8_t addr[20]);
 /* The L1 info tree's leaf count and its root (l1InfoRootMap(count)). */

@@ -268,7 +268,8 @@ static int read_l1(fw_submit_t *s, fw_l1_block_t *head, uint64_t *L, uint64_t *L
     return ZS_OK;
 }
 
-/* take_drops' answer when a drop is read for the first time. */
+/* take_drops' and take_virtual's answer when what L1 said is to be read
+   again at the next reconcile: nothing new is taken from it. */
 #define READ_AGAIN 1
 
 /* The contract's batches went back (a reorg, or a lost chain): mined
@@ -333,20 +334,31 @@ static int odd_acc(const fw_submit_t *s, uint64_t L, const uint8_t acc[32])
    for batch L (at "latest", as L was read).  An odd answer is taken only when the next
    read says the same (a hash; never none): anvil, mining, has answered a
    call from a state without the sequence it had just reported, and a
-   balancer's backends may differ.  Until then nothing new is built on it. */
-static int take_virtual(fw_submit_t *s, uint64_t L, uint64_t head, int *changed)
+   balancer's backends may differ.  Until then nothing new is built on it.
+   A batch sequenced after the head block read with it is read again
+   (READ_AGAIN): anvil, mining, answers calls at "latest" from the new
+   block's state while its block number is still the one before, and the
+   batch would be reported virtual at a block without it. */
+static int take_virtual(fw_submit_t *s, uint64_t L, const fw_l1_block_t *head, int *changed)
 {
     fw_journal_t *j = s->j;
     if (L == j->cur.virtual_ && !*changed && !s->acc_stale) return ZS_OK;
     uint8_t acc[32];
-    int rc = fw_rollup_acc(&s->l1, s->cfg->rollup, L, "latest", acc);
+    uint64_t ts;
+    int rc = fw_rollup_acc(&s->l1, s->cfg->rollup, L, "latest", acc, &ts);
     if (rc) return rc;
+    if (ts > head->timestamp) {
+        fw_log(s->log, "L1 answers batch %llu sequenced at %llu, after its head block %llu (%llu): reading it again",
+               (unsigned long long)L, (unsigned long long)ts, (unsigned long long)head->number,
+               (unsigned long long)head->timestamp);
+        return READ_AGAIN;
+    }
     if (odd_acc(s, L, acc)) {
         char hex[67];
         zs_hex_encode_0x(hex, acc, 32);
         if (s->odd_batch != L || memcmp(s->odd_acc, acc, 32)) {
             fw_log(s->log, "L1 answers %s as the accInputHash of batch %llu (block %llu): reading it again", hex,
-                   (unsigned long long)L, (unsigned long long)head);
+                   (unsigned long long)L, (unsigned long long)head->number);
             s->odd_batch = L;
             memcpy(s->odd_acc, acc, 32);
             s->odd_reads = 1;
@@ -365,7 +377,7 @@ static int take_virtual(fw_submit_t *s, uint64_t L, uint64_t head, int *changed)
     s->odd_batch = 0;
     j->cur.virtual_ = L;
     memcpy(j->cur.virtual_acc, acc, 32);
-    j->cur.virtual_l1_block = head;
+    j->cur.virtual_l1_block = head->number;
     memset(j->cur.virtual_tx, 0, 32);
     *changed = 1;
     return ZS_OK;
@@ -532,7 +544,9 @@ static int reconcile(fw_submit_t *s)
     int changed = 0, rc;
     if ((rc = read_l1(s, &head, &L, &Lc))) return rc;
     if ((rc = take_drops(s, L, Lc, &changed))) return rc == READ_AGAIN ? ZS_OK : rc;
-    if ((rc = take_virtual(s, L, head.number, &changed))) return rc;
+    rc = take_virtual(s, L, &head, &changed);
+    if (rc == READ_AGAIN) return changed ? fw_journal_put_cursor(s->j) : ZS_OK;
+    if (rc) return rc;
     rebuild_after_gap(s);
     if ((rc = check_subs(s, L, Lc, &changed))) return rc;
     if (s->blobs) fw_blob_forget_upto(s->blobs, L);

@@ -61,6 +61,11 @@ static uint64_t word_u64(const uint8_t *w)
     return v;
 }
 
+static void put_u64(uint8_t w[32], uint64_t v)
+{
+    for (int i = 31; i >= 24; i--, v >>= 8) w[i] = (uint8_t)v;
+}
+
 /* Runs sequenceBatches as the contract does; 1 if it succeeds. */
 static int run_sequence(fake_l1_t *l1, const uint8_t *d, size_t len)
 {
@@ -92,6 +97,7 @@ static int run_sequence(fake_l1_t *l1, const uint8_t *d, size_t len)
     uint64_t last = l1->blocks[l1->head].last_batch;
     for (uint64_t b = last + 1; b <= last + n; b++) l1->batch_seq_count[b]++;
     memcpy(l1->accs[last + n], acc, 32);
+    l1->acc_ts[last + n] = l1->blocks[l1->head].timestamp;
     l1->blocks[l1->head].last_batch = last + n;
     return 1;
 }
@@ -167,6 +173,7 @@ static int run_blob_sequence(fake_l1_t *l1)
     uint64_t last = top->last_batch;
     for (uint64_t b = last + 1; b <= last + total; b++) l1->batch_seq_count[b]++;
     memcpy(l1->accs[last + total], acc, 32);
+    l1->acc_ts[last + total] = top->timestamp;
     top->last_batch = last + total;
     memcpy(top->blob_acc, bacc, 32);
     l1->blob_txs_mined++;
@@ -267,6 +274,15 @@ static uint64_t tag_block(const fake_l1_t *l1, json_t *tag)
     return v > l1->head ? l1->head : v;
 }
 
+/* The block number and block a node answers for tag (state_ahead: "latest"
+   is the block before the head). */
+static uint64_t head_block(const fake_l1_t *l1, json_t *tag)
+{
+    uint64_t b = tag_block(l1, tag);
+    const char *s = json_string_value(tag);
+    return l1->state_ahead && b && (!s || !strcmp(s, "latest")) ? b - 1 : b;
+}
+
 static fake_tx_t *find_tx(fake_l1_t *l1, const uint8_t h[32])
 {
     for (size_t i = 0; i < l1->ntxs; i++)
@@ -315,9 +331,9 @@ static json_t *call(fake_l1_t *l1, const char *m, json_t *params, const char **e
 {
     *err = NULL;
     if (!strcmp(m, "eth_chainId")) return qty(l1->chain_id);
-    if (!strcmp(m, "eth_blockNumber")) return qty(tag_block(l1, NULL));
+    if (!strcmp(m, "eth_blockNumber")) return qty(head_block(l1, NULL));
     if (!strcmp(m, "eth_getBlockByNumber")) {
-        uint64_t b = tag_block(l1, json_array_get(params, 0));
+        uint64_t b = head_block(l1, json_array_get(params, 0));
         uint8_t h[32] = {0};
         memcpy(h, &b, 8);
         json_t *blk = json_pack("{s:o,s:o,s:o,s:o}", "number", qty(b), "timestamp", qty(l1->blocks[b].timestamp),
@@ -381,7 +397,10 @@ static json_t *call(fake_l1_t *l1, const char *m, json_t *params, const char **e
             }
         } else if (!memcmp(d, sel_acc, 4) && n >= 36) {
             uint64_t k = word_u64(d + 4);
-            if (k <= l1->blocks[b].last_batch && k < FAKE_MAX_BLOCKS * 4) memcpy(w[0], l1->accs[k], 32);
+            if (k <= l1->blocks[b].last_batch && k < FAKE_MAX_BLOCKS * 4) {
+                memcpy(w[0], l1->accs[k], 32);
+                put_u64(w[1], l1->acc_ts[k]);
+            }
             if (l1->acc_reads_none) { /* as anvil once answered while mining */
                 l1->acc_reads_none--;
                 memset(w[0], 0, 32);
@@ -464,7 +483,7 @@ static json_t *call(fake_l1_t *l1, const char *m, json_t *params, const char **e
         fake_tx_t *t = find_tx(l1, h);
         if (!strcmp(m, "eth_getTransactionByHash"))
             return t && (!t->dropped || t->ghost) ? json_pack("{s:o}", "hash", hexj(h, 32)) : json_null();
-        if (!t || !(t->mined || t->ghost)) return json_null();
+        if (!t || !(t->mined || t->ghost) || (l1->state_ahead && t->block == l1->head)) return json_null();
         uint8_t bh[32] = {0};
         memcpy(bh, &t->block, 8);
         return json_pack("{s:o,s:o,s:o,s:o,s:o}", "status", qty((uint64_t)t->status), "blockNumber", qty(t->block),

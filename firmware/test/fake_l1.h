@@ -44,6 +44,7 @@ typedef struct {
     fake_block_t blocks[FAKE_MAX_BLOCKS];
     uint64_t head; /* blocks[0..head] exist */
     uint8_t accs[FAKE_MAX_BLOCKS * 4][32]; /* accInputHash by batch number (latest view) */
+    uint64_t acc_ts[FAKE_MAX_BLOCKS * 4]; /* sequencedTimestamp by batch number: its block's */
     uint64_t batch_seq_count[FAKE_MAX_BLOCKS * 4]; /* how often each batch was sequenced (must stay <= 1) */
     uint64_t nonce_mined;  /* next nonce of the sequencer on chain */
     fake_tx_t txs[FAKE_MAX_TXS];
@@ -63,6 +64,8 @@ typedef struct {
     uint64_t acc_reads_none; /* the next this many sequencedBatches() calls answer no accInputHash */
     uint64_t last_reads_low; /* the next this many lastBatchSequenced() calls answer 0 (a state
                                 without the sequences, as anvil has answered while mining) */
+    int state_ahead;       /* as anvil while it mines: calls at "latest" see the head's state, while
+                              the block number, the latest block and receipts are still the one before */
     uint64_t mine_after_head_reads; /* the next this many reads of the latest block mine one right
                                        after answering (a block mined while the firmware reads L1) */
     uint64_t gas_extra_pct; /* mining drops transactions whose gas is below (floor + this %) */

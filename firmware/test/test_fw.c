@@ -525,6 +525,37 @@ static void test_head_moves_while_read(void **state)
     assert_int_equal(FW.log.nalarms, 0);
 }
 
+/* A node whose calls at "latest" already see a block its block number does
+   not (anvil while it mines): the batch that block sequenced is not
+   reported virtual at the block before it; it is read again, and reported
+   with the block that holds it. */
+static void test_state_ahead_of_head(void **state)
+{
+    (void)state;
+    boot();
+    seal_three();
+    mine(3);
+    seal(4, 700);
+    run(1000); /* batch 4's submission waits in the fake node's pool */
+    assert_int_equal(FW.journal.cur.virtual_, 3);
+    L1.state_ahead = 1;
+    fake_l1_mine(&L1);
+    uint64_t mined_in = L1.head;
+    assert_int_equal(L1.blocks[mined_in].last_batch, 4);
+    run(1500);
+    assert_int_equal(FW.journal.cur.virtual_, 3);
+    assert_true(FW.submit.virtual_head < mined_in);
+    assert_true(has_log("after its head block"));
+    L1.state_ahead = 0;
+    run(600);
+    assert_int_equal(FW.journal.cur.virtual_, 4);
+    assert_memory_equal(FW.journal.cur.virtual_acc, L1.accs[4], 32);
+    assert_true(FW.submit.virtual_head >= mined_in);
+    assert_int_equal(FW.journal.cur.reorgs, 0);
+    assert_int_equal(FW.log.nalarms, 0);
+    assert_once(4);
+}
+
 static void test_fresh_chain_with_pending(void **state)
 {
     (void)state;
@@ -811,6 +842,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reorg_ghost_receipt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_drop_read_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_head_moves_while_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_state_ahead_of_head, setup, teardown),
         cmocka_unit_test_setup_teardown(test_receipt_before_latest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_acc_answered_none, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fresh_chain_with_pending, setup, teardown),
