@@ -497,18 +497,25 @@ static void test_drop_read_once(void **state)
     assert_int_equal(FW.log.nalarms, 0);
 }
 
+/* Batches 1-3 confirmed, batch 4's submission waiting in the fake node's
+   pool. */
+static void batch4_waiting(void)
+{
+    boot();
+    seal_three();
+    mine(3);
+    seal(4, 700);
+    run(1000);
+    assert_int_equal(FW.journal.cur.virtual_, 3);
+}
+
 /* A block mined between the firmware's read of the head and of the
    contract's last batch: the virtual batch it then reports is of the head it
    reports with it (it reads both again), never of a later block. */
 static void test_head_moves_while_read(void **state)
 {
     (void)state;
-    boot();
-    seal_three();
-    mine(3);
-    seal(4, 700);
-    run(1000); /* batch 4's submission waits in the fake node's pool */
-    assert_int_equal(FW.journal.cur.virtual_, 3);
+    batch4_waiting();
     L1.mine_after_head_reads = 1; /* the next reconcile's head read is followed by a block with it */
     run(600);
     assert_int_equal(L1.mine_after_head_reads, 0);
@@ -532,12 +539,7 @@ static void test_head_moves_while_read(void **state)
 static void test_state_ahead_of_head(void **state)
 {
     (void)state;
-    boot();
-    seal_three();
-    mine(3);
-    seal(4, 700);
-    run(1000); /* batch 4's submission waits in the fake node's pool */
-    assert_int_equal(FW.journal.cur.virtual_, 3);
+    batch4_waiting();
     L1.state_ahead = 1;
     fake_l1_mine(&L1);
     uint64_t mined_in = L1.head;
