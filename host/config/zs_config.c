@@ -81,6 +81,10 @@ const zs_config_key_t zs_config_keys[] = {
       "tree pages (4.5 KiB each) a thread reads from RocksDB, hashes and checks ahead of the sequencer for the "
       "accounts of the transactions it is about to run (after a restart the tree is read as it is met); 0: no such "
       "thread"),
+    U("state.memory_mb", 0, 1u << 24, "8192", ZS_CFG_RESTART,
+      "the state tree's nodes in memory (and a quarter of it for the account-key cache): past it, pages no block "
+      "walked lately are dropped from memory after a block's commit and read again from RocksDB when met; 0: no "
+      "bound (memory grows with every account touched since start, about 0.5 GiB a million)"),
     S("firmware.mbox", "\"\"", "the firmware's mailbox (zkseq-fw's DIR/mbox); \"\": no firmware"),
     C("card.backend", "\"auto\"", "auto|cpu|sim|xrt", ZS_CFG_RESTART,
       "the hashing card: auto (xrt where a card answers, else cpu), cpu, sim (a model, in test builds) or xrt"),

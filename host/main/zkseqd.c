@@ -184,6 +184,7 @@ static int read_node(zs_config_t *c, int dev, parts_t *p, char *err, size_t errl
     n->keep_versions = zs_config_uint(c, "state.keep_versions");
     n->cache_mb = zs_config_uint(c, "state.cache_mb");
     n->prefetch_pages = zs_config_uint(c, "state.prefetch_pages");
+    n->state_memory_mb = zs_config_uint(c, "state.memory_mb");
     n->typed_txs = zs_config_bool(c, "extensions.typed_transactions");
     const char *mbox = zs_config_str(c, "firmware.mbox");
     p->fw_mbox = *mbox ? mbox : NULL;

@@ -171,6 +171,16 @@ static void put_sequencer(out_t *o, zs_node_t *n, const zs_node_stats_t *st, con
          "tree pages the prefetch thread read, hashed and checked ahead of the sequencer, and of them taken by it");
     put(o, "zkseq_state_prefetch_pages_total{what=\"read\"} %llu\nzkseq_state_prefetch_pages_total{what=\"taken\"} %llu\n",
         (unsigned long long)pf->read, (unsigned long long)pf->taken);
+    const zs_state_evictions_t *ev = &st->evictions;
+    one(o, "zkseq_state_tree_node_bytes", "gauge", "the state tree's nodes in memory (state.memory_mb bounds them)",
+        (double)ev->node_bytes);
+    head(o, "zkseq_state_evictions_total", "counter",
+         "the tree's memory bound at work: sweeps, pages dropped from memory, account-key cache restarts");
+    put(o,
+        "zkseq_state_evictions_total{what=\"sweeps\"} %llu\nzkseq_state_evictions_total{what=\"pages\"} %llu\n"
+        "zkseq_state_evictions_total{what=\"key_cache_resets\"} %llu\n",
+        (unsigned long long)ev->sweeps, (unsigned long long)ev->pages_dropped,
+        (unsigned long long)ev->key_cache_resets);
     head(o, "zkseq_block_write_seconds", "histogram", "a block's fsync'd database write");
     hist(o, "zkseq_block_write_seconds", "", &st->block_write);
 }

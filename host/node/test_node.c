@@ -77,6 +77,35 @@ static void cfg_init(zs_node_cfg_t *c, const char *dir, const zs_genesis_t *g)
     zs_batch_policy_defaults(&c->batch);
 }
 
+/* A new chain's datadir (dir: a mkdtemp template) and configuration with
+   the SENDERS funded; the genesis to free. */
+static zs_genesis_t *new_chain(char *dir, zs_node_cfg_t *c)
+{
+    make_keys();
+    assert_non_null(mkdtemp(dir));
+    zs_genesis_t *g = parsed(genesis());
+    cfg_init(c, dir, g);
+    return g;
+}
+
+/* The chain in dir/db replayed from genesis (db receives the path):
+   head blocks, every root as stored. */
+static void replay(const char *dir, char db[300], uint64_t head, zs_verify_report_t *rep)
+{
+    char err[256];
+    snprintf(db, 300, "%s/db", dir);
+    int rc = zs_verify_chain(db, rep, err, sizeof err);
+    if (rc) fail_msg("replay: %s", err);
+    assert_int_equal(rep->blocks, head);
+}
+
+static void remove_dir(const char *dir)
+{
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 typedef struct {
     zs_node_t *n;
     int first, last;
@@ -140,12 +169,9 @@ static void info_root_changed(const char *db, uint64_t number)
 static void test_reboot_with_large_pool(void **state)
 {
     (void)state;
-    make_keys();
     char dir[] = "/tmp/zkseq-node-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    zs_genesis_t *g = parsed(genesis());
     zs_node_cfg_t c;
-    cfg_init(&c, dir, g);
+    zs_genesis_t *g = new_chain(dir, &c);
     c.paused = 1;
     char err[256];
     zs_node_t *n = zs_node_open(&c, err, sizeof err);
@@ -212,17 +238,12 @@ static void test_reboot_with_large_pool(void **state)
     zs_node_close(n);
 
     char db[300];
-    snprintf(db, sizeof db, "%s/db", dir);
     zs_verify_report_t rep;
-    int rc = zs_verify_chain(db, &rep, err, sizeof err);
-    if (rc) fail_msg("replay: %s", err);
-    assert_int_equal(rep.blocks, head);
+    replay(dir, db, head, &rep);
     assert_int_equal(rep.txs, SENDERS * PER_SENDER);
     info_root_changed(db, head);
     zs_genesis_free(g);
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    remove_dir(dir);
 }
 
 /* Sends n transfers from sender 0 (nonces from *nonce), gap_ms apart;
@@ -335,6 +356,64 @@ static void test_executed_table(void **state)
     zs_executed_free(e);
 }
 
+/* state.memory_mb: a node whose tree outgrows its bound (1 MiB, transfers
+   to 3,600 new accounts) drops pages after commits and reads them again,
+   every balance right and the chain replaying to the same roots. */
+static void test_state_memory_bound(void **state)
+{
+    (void)state;
+    enum { PER = 30 };
+    char dir[] = "/tmp/zkseq-node-XXXXXX";
+    zs_node_cfg_t c;
+    zs_genesis_t *g = new_chain(dir, &c);
+    c.state_memory_mb = 1;
+    char err[256];
+    zs_node_t *n = zs_node_open(&c, err, sizeof err);
+    assert_non_null(n);
+    for (int k = 0; k < PER; k++)
+        for (int i = 0; i < SENDERS; i++) {
+            uint8_t to[20] = {0x5e, (uint8_t)i, (uint8_t)k};
+            zs_tx_t tx;
+            uint8_t raw[256];
+            size_t len;
+            zs_submit_t s;
+            assert_int_equal(zs_tx_sign_transfer(&tx, keys[i], 1001, (uint64_t)k, to,
+                                                 (zs_u256_t[]){zs_u256_from_u64(1000 + (uint64_t)i)}, 1000000000, raw,
+                                                 sizeof raw, &len),
+                             0);
+            zs_node_submit(n, raw, len, &s);
+            assert_int_equal(s.reason, ZS_POOL_OK);
+        }
+    zs_node_stats_t st;
+    for (int i = 0; i < 1500; i++) {
+        zs_node_stats(n, &st);
+        if (st.txs_included + st.txs_ejected >= SENDERS * PER) break;
+        usleep(20000);
+    }
+    assert_int_equal(st.txs_included, SENDERS * PER);
+    printf("# memory bound 1 MiB: %llu sweeps, %llu pages dropped, %llu key cache resets; nodes %zu bytes\n",
+           (unsigned long long)st.evictions.sweeps, (unsigned long long)st.evictions.pages_dropped,
+           (unsigned long long)st.evictions.key_cache_resets, st.evictions.node_bytes);
+    assert_true(st.evictions.sweeps > 0);
+    assert_true(st.evictions.pages_dropped > 0);
+    assert_true(st.evictions.node_bytes <= (size_t)1 << 20);
+    for (int k = 0; k < PER; k++)
+        for (int i = 0; i < SENDERS; i++) {
+            uint8_t to[20] = {0x5e, (uint8_t)i, (uint8_t)k};
+            uint64_t nonce;
+            zs_u256_t bal;
+            assert_int_equal(zs_node_account(n, UINT64_MAX, to, &nonce, &bal), 0);
+            assert_int_equal(bal.w[0], 1000 + (uint64_t)i);
+        }
+    uint64_t head = zs_node_head(n);
+    zs_node_close(n);
+    char db[300];
+    zs_verify_report_t rep;
+    replay(dir, db, head, &rep);
+    zs_genesis_free(g);
+    remove_dir(dir);
+}
+
 static void test_chain_id_mismatch(void **state)
 {
     (void)state;
@@ -352,9 +431,7 @@ static void test_chain_id_mismatch(void **state)
     assert_null(n);
     assert_non_null(strstr(err, "chain id 1001"));
     zs_genesis_free(g);
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    remove_dir(dir);
 }
 
 /* The child (zs_test_spawn): a node on args[0] with its pool's log at
@@ -437,6 +514,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_chain_id_mismatch),
         cmocka_unit_test(test_pool_log_elsewhere),
         cmocka_unit_test(test_reboot_with_large_pool),
+        cmocka_unit_test(test_state_memory_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

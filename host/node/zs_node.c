@@ -223,6 +223,7 @@ void zs_node_stats(zs_node_t *n, zs_node_stats_t *out)
     out->ns_write = c.ns_write;
     out->ns_publish = c.ns_publish;
     zs_state_prefetch_stats(n->st, &out->prefetch);
+    zs_state_evictions(n->st, &out->evictions);
 }
 
 void zs_node_open_batch(zs_node_t *n, zs_node_open_batch_t *out)
@@ -497,7 +498,9 @@ static int open_chain(zs_node_t *n, const zs_genesis_t *genesis, zs_view_head_t 
         if (replayed) zs_log(ZS_LOG_INFO, "seq", "%zu acknowledged transactions read back from the pool's log (those already in blocks are dropped at the reload)", replayed);
     }
     zs_smt_hasher_t hasher;
-    zs_state_opts_t sto = {.keep_versions = n->cfg.keep_versions, .prefetch_pages = n->cfg.prefetch_pages};
+    zs_state_opts_t sto = {.keep_versions = n->cfg.keep_versions,
+                           .prefetch_pages = n->cfg.prefetch_pages,
+                           .memory_bytes = n->cfg.state_memory_mb << 20};
     if (n->cfg.accel) {
         zs_accel_smt_hasher(n->cfg.accel, &hasher);
         sto.hasher = &hasher;

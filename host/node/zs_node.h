@@ -50,6 +50,7 @@ typedef struct {
     uint32_t block_linger_ms;   /* an open block waits this long for more once the pool is dry (0: none) */
     uint64_t keep_versions;     /* state versions kept readable */
     size_t prefetch_pages;      /* the state's prefetch cache in pages; 0: no prefetch thread */
+    size_t state_memory_mb;     /* the state tree's bound in memory (zs_state_opts_t.memory_bytes); 0: none */
     zs_batch_policy_t batch;    /* the batching policy while the firmware is down */
     zs_pool_order_t order;
     unsigned price_bump;
@@ -198,6 +199,7 @@ typedef struct {
     uint64_t ns_write;   /* the fsync'd RocksDB write */
     uint64_t ns_publish; /* account view and head update */
     zs_prefetch_stats_t prefetch; /* the state's prefetch thread (state.prefetch_pages) */
+    zs_state_evictions_t evictions; /* the tree's memory bound (state.memory_mb) */
 } zs_node_stats_t;
 void zs_node_stats(zs_node_t *n, zs_node_stats_t *out);
 

@@ -753,6 +753,71 @@ static void test_code_while_written(void **state)
     zs_store_close(s);
 }
 
+/* A state held to a memory bound (zs_state_opts_t.memory_bytes) far below
+   its tree: pages dropped after commits are read again when blocks touch
+   them, with the sequencer's pipeline (version v applied while v-1's batch
+   is still unwritten), and every root and balance is the one an unbounded
+   tree in memory gives; the account-key cache starts again at its bound. */
+static void test_memory_bound(void **state)
+{
+    enum { ACCOUNTS = 3000, VERSIONS = 60, PER = 80 };
+    zs_store_t *s = open_store(1);
+    char err[512] = "";
+    zs_state_opts_t o = {.keep_versions = 8, .memory_bytes = 256 << 10};
+    zs_state_t *st = zs_state_open(s, &o, err, sizeof err);
+    assert_non_null(st);
+    zs_state_t *ref = zs_state_open(NULL, NULL, err, sizeof err);
+    assert_non_null(ref);
+    static uint64_t bal[ACCOUNTS];
+    uint8_t a[20] = {0};
+    srand(20261208);
+    zs_store_batch_t *pending = NULL;
+    for (uint64_t v = 1; v <= VERSIONS; v++) {
+        /* The first version makes every account; then PER at random. */
+        for (size_t k = 0; k < (v == 1 ? ACCOUNTS : PER); k++) {
+            size_t i = v == 1 ? k : (size_t)rand() % ACCOUNTS;
+            zs_put_be64(a + 12, (uint64_t)i + 1);
+            bal[i] = v * 1000 + i + 1;
+            zs_u256_t x = zs_u256_from_u64(bal[i]);
+            assert_int_equal(zs_state_set_balance(st, a, &x), 0);
+            assert_int_equal(zs_state_set_balance(ref, a, &x), 0);
+        }
+        zs_smt_ref_t r, rr;
+        zs_store_batch_t *b = zs_store_batch_new(s);
+        assert_int_equal(zs_state_commit(st, b, v, &r, NULL), 0);
+        assert_int_equal(zs_state_commit(ref, NULL, v, &rr, NULL), 0);
+        assert_memory_equal(r.hash, rr.hash, 32);
+        zs_state_applied(st, v, &r); /* before its batch is written; v-1's goes now */
+        if (pending) {
+            assert_int_equal(zs_store_write(s, pending, 0), 0);
+            zs_store_batch_free(pending);
+        }
+        pending = b;
+    }
+    assert_int_equal(zs_store_write(s, pending, 1), 0);
+    zs_store_batch_free(pending);
+    zs_state_evictions_t ev;
+    zs_state_evictions(st, &ev);
+    print_message("memory bound 256 KiB: %llu sweeps, %llu pages dropped, %llu key cache resets; nodes %zu bytes\n",
+                  (unsigned long long)ev.sweeps, (unsigned long long)ev.pages_dropped,
+                  (unsigned long long)ev.key_cache_resets, ev.node_bytes);
+    assert_true(ev.sweeps > 0);
+    assert_true(ev.pages_dropped > 0);
+    assert_true(ev.key_cache_resets > 0);
+    assert_true(ev.node_bytes <= o.memory_bytes);
+    /* Every balance reads back through the dropped pages. */
+    for (size_t i = 0; i < ACCOUNTS; i++) {
+        zs_put_be64(a + 12, (uint64_t)i + 1);
+        zs_u256_t got;
+        assert_int_equal(zs_state_balance(st, a, &got), 0);
+        zs_u256_t want = zs_u256_from_u64(bal[i]);
+        assert_int_equal(zs_u256_cmp(&got, &want), 0);
+    }
+    zs_state_close(ref);
+    zs_state_close(st);
+    zs_store_close(s);
+}
+
 int main(int argc, char **argv)
 {
     static const zs_test_child_t children[] = {{"commit-loop", commit_loop_child}};
@@ -765,6 +830,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_discard, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_db2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_code_while_written, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_memory_bound, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,6 +52,8 @@ struct zs_state {
     keyslot_t *keys;
     size_t keys_cap, keys_used;
     skey_t *skeys; /* recent storage keys, direct-mapped (SKEYS entries): a key costs two Poseidon permutations */
+    size_t memory_bytes, keys_cap_max; /* 0: unbounded */
+    zs_state_evictions_t ev;
     pending_code_t *codes;
     size_t ncodes, capcodes;
 };
@@ -69,6 +71,14 @@ static size_t addr_hash(const uint8_t a[20])
 static int keys_grow(zs_state_t *st)
 {
     size_t cap = st->keys_cap ? 2 * st->keys_cap : 4096;
+    if (st->keys_cap_max && st->keys_cap && cap > st->keys_cap_max) {
+        /* At its bound the cache starts again: the keys are derived anew
+           as accounts come back. */
+        memset(st->keys, 0, st->keys_cap * sizeof *st->keys);
+        st->keys_used = 0;
+        __atomic_add_fetch(&st->ev.key_cache_resets, 1, __ATOMIC_RELAXED);
+        return ZS_OK;
+    }
     keyslot_t *nk = calloc(cap, sizeof *nk);
     if (!nk)
         return ZS_ERR_NOMEM;
@@ -214,6 +224,11 @@ zs_state_t *zs_state_open(zs_store_t *store, const zs_state_opts_t *o, char *err
             free(st);
             return NULL;
         }
+    }
+    if (store && o && o->memory_bytes) {
+        st->memory_bytes = o->memory_bytes;
+        st->keys_cap_max = 4096;
+        while (st->keys_cap_max * 2 * sizeof(keyslot_t) <= o->memory_bytes / 4) st->keys_cap_max *= 2;
     }
     if (o && o->hasher) {
         st->hasher = *o->hasher;
@@ -551,9 +566,27 @@ void zs_state_applied(zs_state_t *st, uint64_t version, const zs_smt_ref_t *root
         return;
     zs_statedb_applied(st->db, version, root);
     /* The sequencer calls this before its committer writes `version`, with
-       one earlier batch possibly still being written: codes committed two
-       versions back are in the store by now. */
-    drop_codes_upto(st, 0, version >= 2 ? version - 2 : 0);
+       one earlier batch possibly still being written: codes and pages
+       committed two versions back are in the store by now. */
+    uint64_t stored = version >= 2 ? version - 2 : 0;
+    drop_codes_upto(st, 0, stored);
+    if (st->memory_bytes && zs_smt_node_bytes(st->tree) > st->memory_bytes) {
+        /* Down to three quarters, so that sweeps (a walk of the nodes in
+           memory) come seldom. */
+        size_t pages;
+        zs_smt_evict(st->tree, st->memory_bytes / 4 * 3, stored, &pages);
+        __atomic_add_fetch(&st->ev.sweeps, 1, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&st->ev.pages_dropped, pages, __ATOMIC_RELAXED);
+    }
+    __atomic_store_n(&st->ev.node_bytes, zs_smt_node_bytes(st->tree), __ATOMIC_RELAXED);
+}
+
+void zs_state_evictions(const zs_state_t *st, zs_state_evictions_t *out)
+{
+    out->sweeps = __atomic_load_n(&st->ev.sweeps, __ATOMIC_RELAXED);
+    out->pages_dropped = __atomic_load_n(&st->ev.pages_dropped, __ATOMIC_RELAXED);
+    out->key_cache_resets = __atomic_load_n(&st->ev.key_cache_resets, __ATOMIC_RELAXED);
+    out->node_bytes = __atomic_load_n(&st->ev.node_bytes, __ATOMIC_RELAXED);
 }
 
 int zs_state_commit_sync(zs_state_t *st, uint64_t version, zs_smt_ref_t *root)

@@ -27,6 +27,10 @@ typedef struct {
     size_t prefetch_pages;         /* > 0: a thread reads the pages of the paths
                                       zs_state_prefetch_* name ahead, into a
                                       cache of that many pages (host/state/zs_prefetch.h) */
+    size_t memory_bytes;           /* > 0 (a state in a store): the tree's nodes are kept to
+                                      this many bytes (pages no block walked lately are dropped
+                                      from memory after a commit, and read again when needed:
+                                      zs_smt_evict) and the account-key cache to a quarter of it */
 } zs_state_opts_t;
 
 typedef struct zs_state zs_state_t;
@@ -113,5 +117,14 @@ ZS_MUST_USE int zs_state_apply_genesis(zs_state_t *st, const zs_genesis_t *genes
 zs_statedb_t *zs_state_db(zs_state_t *st);
 zs_smt_t *zs_state_tree(zs_state_t *st);
 size_t zs_state_memory(const zs_state_t *st);
+
+/* What bounding the memory did (opts.memory_bytes): sweeps run, pages
+   dropped from memory, times the account-key cache was emptied, and the
+   bytes of the tree's nodes after the last applied version.  Any thread. */
+typedef struct {
+    uint64_t sweeps, pages_dropped, key_cache_resets;
+    size_t node_bytes;
+} zs_state_evictions_t;
+void zs_state_evictions(const zs_state_t *st, zs_state_evictions_t *out);
 
 #endif
