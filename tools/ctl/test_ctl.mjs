@@ -118,6 +118,9 @@ try {
     'metrics: the pool\'s group commits flushed to its log', [get(after, 'zkseq_pool_flushes_total{to="log"}'), get(after, 'zkseq_pool_flushes_total{to="database"}')]);
   const pfRead = get(after, 'zkseq_state_prefetch_pages_total{what="read"}'), pfTaken = get(after, 'zkseq_state_prefetch_pages_total{what="taken"}');
   ok(pfRead >= 0 && pfTaken >= 0 && pfTaken <= pfRead, 'metrics: the state\'s prefetch thread (pages read ahead, and taken)', [pfRead, pfTaken]);
+  const nodeBytes = get(after, 'zkseq_state_tree_node_bytes'), sweeps = get(after, 'zkseq_state_evictions_total{what="sweeps"}');
+  ok(nodeBytes > 0 && nodeBytes < 8192 * 2 ** 20 && sweeps === 0 && get(after, 'zkseq_state_evictions_total{what="pages"}') === 0,
+    'metrics: the state tree\'s nodes in memory, under state.memory_mb (nothing dropped)', [nodeBytes, sweeps]);
   const is = ctl(P, ['--json', 'ingress', 'stats']).json;
   ok(is && is.paths.udp.accepted >= 2000 && is.paths.rpc.accepted >= 300 && is.paths.udp.answer_latency.p50_s > 0, 'ingress stats: accepted per path and answer latency', is);
 
