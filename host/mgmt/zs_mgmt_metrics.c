@@ -175,7 +175,8 @@ static void put_sequencer(out_t *o, zs_node_t *n, const zs_node_stats_t *st, con
     one(o, "zkseq_state_tree_node_bytes", "gauge", "the state tree's nodes in memory (state.memory_mb bounds them)",
         (double)ev->node_bytes);
     head(o, "zkseq_state_evictions_total", "counter",
-         "the tree's memory bound at work: sweeps, pages dropped from memory, account-key cache restarts");
+         "the tree's memory bound at work: commits after which the eviction hand moved, pages it dropped from "
+         "memory, account-key cache restarts");
     put(o,
         "zkseq_state_evictions_total{what=\"sweeps\"} %llu\nzkseq_state_evictions_total{what=\"pages\"} %llu\n"
         "zkseq_state_evictions_total{what=\"key_cache_resets\"} %llu\n",

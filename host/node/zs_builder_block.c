@@ -249,4 +249,5 @@ void builder_submit(zs_builder_t *b, zs_job_t *job)
 {
     zs_committer_submit(b->cfg.committer, job);
     b->cur ^= 1;
+    zs_state_evict(b->cfg.st); /* state.memory_mb: while the committer writes */
 }

@@ -788,6 +788,7 @@ static void test_memory_bound(void **state)
         assert_int_equal(zs_state_commit(ref, NULL, v, &rr, NULL), 0);
         assert_memory_equal(r.hash, rr.hash, 32);
         zs_state_applied(st, v, &r); /* before its batch is written; v-1's goes now */
+        zs_state_evict(st);
         if (pending) {
             assert_int_equal(zs_store_write(s, pending, 0), 0);
             zs_store_batch_free(pending);

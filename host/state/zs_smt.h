@@ -203,18 +203,21 @@ int zs_smt_max_level(const zs_smt_t *t);
 /* Memory held by the tree's nodes, in bytes (the slabs' chunks: freed
    nodes are kept for reuse). */
 size_t zs_smt_memory(const zs_smt_t *t);
-/* The bytes of the nodes in the tree now. */
+/* The nodes in the tree now, and their bytes. */
+size_t zs_smt_nodes(const zs_smt_t *t);
 size_t zs_smt_node_bytes(const zs_smt_t *t);
 
 /* zs_smt_evict bounds the nodes in memory (host/state/zs_smt_evict.c): with
-   nothing staged, it turns pages that no walk went through since the last
-   call back into unread pages (read again, and checked, when a walk needs
-   them), until the nodes take at most target bytes, and marks the pages
-   walked since unwalked.  Only pages stored at versions up to stored_upto
-   are dropped, never the top two page levels.  The bytes freed; *pages
-   (may be NULL) counts the pages dropped.  A tree without a loader keeps
+   nothing staged, a clock hand goes on round the subtrees below the top
+   two page levels (more as the tree grows: zs_smt_evict.c), turning the pages no walk went through since it last
+   passed back into unread pages (read again, and checked, when a walk
+   needs them) and marking the others unwalked, until the nodes take at
+   most target bytes or it has looked at or freed max_visits nodes (after
+   the first subtree; so that a call costs little).  Only pages stored at
+   versions up to stored_upto are dropped.  The bytes freed; *pages (may
+   be NULL) counts the pages dropped.  A tree without a loader keeps
    everything. */
-size_t zs_smt_evict(zs_smt_t *t, size_t target, uint64_t stored_upto, size_t *pages);
+size_t zs_smt_evict(zs_smt_t *t, size_t target, uint64_t stored_upto, size_t max_visits, size_t *pages);
 
 /* A Merkle proof for one key: the sibling hash at each level of the path,
    and what the path ends at: nothing (the key is absent), the key's own

@@ -25,7 +25,7 @@ typedef struct node {
     uint8_t in_leaf_pool : 1;
     uint8_t fresh : 1;     /* during commit: changed (a page root: gets a row at the commit's version) */
     uint8_t rowed : 1;     /* the root of a stored page: has a row at (ver, hash) */
-    uint8_t used : 1;      /* walked through since the last eviction sweep (zs_smt_evict) */
+    uint8_t used : 1;      /* walked through since the clock hand last passed (zs_smt_evict) */
 } node_t;
 
 typedef struct {
@@ -71,6 +71,7 @@ struct zs_smt {
     int broken;      /* a load failed half-way: refuse further work */
     int lists_stale; /* created/dead describe the last commit; reset on next change */
     int max_level;   /* the deepest leaf this tree has made or loaded */
+    uint32_t hand;   /* zs_smt_evict's clock hand: the next subtree under the kept top levels */
 };
 
 static inline void zs_smt_free_node(zs_smt_t *t, node_t *n)

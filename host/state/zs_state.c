@@ -6,6 +6,7 @@
 
 #include "host/store/zs_schema.h"
 #include "lib/base/zs_hex.h"
+#include "lib/base/zs_time.h"
 #include "lib/tx/zs_addr.h"
 
 /* Address -> (balance, nonce, code length keys): key derivation costs a
@@ -25,6 +26,10 @@ typedef struct {
 } skey_t;
 
 #define SKEYS_BITS 16
+
+/* The nodes the eviction hand looks at or frees after one commit (each
+   likely a cache miss: a few milliseconds; zs_smt_evict). */
+#define EVICT_VISITS ((size_t)1 << 15)
 
 /* Code the tree refers to before the store has it: staged (not yet in a
    commit), or committed at `version` into a batch the committer may still
@@ -53,6 +58,9 @@ struct zs_state {
     size_t keys_cap, keys_used;
     skey_t *skeys; /* recent storage keys, direct-mapped (SKEYS entries): a key costs two Poseidon permutations */
     size_t memory_bytes, keys_cap_max; /* 0: unbounded */
+    int sweeping; /* the tree went past memory_bytes and is not yet down to three quarters */
+    uint64_t stored_upto; /* pages of versions up to this one are in the store (zs_state_applied) */
+    size_t evict_nodes;   /* the tree's nodes after the last zs_state_evict */
     zs_state_evictions_t ev;
     pending_code_t *codes;
     size_t ncodes, capcodes;
@@ -570,15 +578,33 @@ void zs_state_applied(zs_state_t *st, uint64_t version, const zs_smt_ref_t *root
        committed two versions back are in the store by now. */
     uint64_t stored = version >= 2 ? version - 2 : 0;
     drop_codes_upto(st, 0, stored);
-    if (st->memory_bytes && zs_smt_node_bytes(st->tree) > st->memory_bytes) {
-        /* Down to three quarters, so that sweeps (a walk of the nodes in
-           memory) come seldom. */
-        size_t pages;
-        zs_smt_evict(st->tree, st->memory_bytes / 4 * 3, stored, &pages);
-        __atomic_add_fetch(&st->ev.sweeps, 1, __ATOMIC_RELAXED);
-        __atomic_add_fetch(&st->ev.pages_dropped, pages, __ATOMIC_RELAXED);
-    }
+    st->stored_upto = stored;
     __atomic_store_n(&st->ev.node_bytes, zs_smt_node_bytes(st->tree), __ATOMIC_RELAXED);
+}
+
+void zs_state_evict(zs_state_t *st)
+{
+    if (!st->memory_bytes || !st->db || zs_smt_dirty(st->tree)) return;
+    size_t low = st->memory_bytes / 4 * 3;
+    if (!st->sweeping && zs_smt_node_bytes(st->tree) <= st->memory_bytes) {
+        st->evict_nodes = zs_smt_nodes(st->tree);
+        return;
+    }
+    /* Past the bound the hand goes on after each block, a bounded step at
+       a time, until three quarters of it. */
+    uint64_t t0 = zs_mono_ns();
+    size_t pages, nodes = zs_smt_nodes(st->tree);
+    /* A step looks at a fixed number of nodes, plus twice those the blocks
+       since the last step brought in, so that it keeps pace with them. */
+    size_t visits = EVICT_VISITS + (nodes > st->evict_nodes ? 2 * (nodes - st->evict_nodes) : 0);
+    zs_smt_evict(st->tree, low, st->stored_upto, visits, &pages);
+    st->evict_nodes = zs_smt_nodes(st->tree);
+    size_t bytes = zs_smt_node_bytes(st->tree);
+    st->sweeping = bytes > low;
+    __atomic_add_fetch(&st->ev.sweeps, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&st->ev.pages_dropped, pages, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&st->ev.ns, zs_mono_ns() - t0, __ATOMIC_RELAXED);
+    __atomic_store_n(&st->ev.node_bytes, bytes, __ATOMIC_RELAXED);
 }
 
 void zs_state_evictions(const zs_state_t *st, zs_state_evictions_t *out)
@@ -587,6 +613,7 @@ void zs_state_evictions(const zs_state_t *st, zs_state_evictions_t *out)
     out->pages_dropped = __atomic_load_n(&st->ev.pages_dropped, __ATOMIC_RELAXED);
     out->key_cache_resets = __atomic_load_n(&st->ev.key_cache_resets, __ATOMIC_RELAXED);
     out->node_bytes = __atomic_load_n(&st->ev.node_bytes, __ATOMIC_RELAXED);
+    out->ns = __atomic_load_n(&st->ev.ns, __ATOMIC_RELAXED);
 }
 
 int zs_state_commit_sync(zs_state_t *st, uint64_t version, zs_smt_ref_t *root)

@@ -28,9 +28,9 @@ typedef struct {
                                       zs_state_prefetch_* name ahead, into a
                                       cache of that many pages (host/state/zs_prefetch.h) */
     size_t memory_bytes;           /* > 0 (a state in a store): the tree's nodes are kept to
-                                      this many bytes (pages no block walked lately are dropped
-                                      from memory after a commit, and read again when needed:
-                                      zs_smt_evict) and the account-key cache to a quarter of it */
+                                      this many bytes (zs_state_evict drops pages no block
+                                      walked lately, read again when needed) and the
+                                      account-key cache to a quarter of it */
 } zs_state_opts_t;
 
 typedef struct zs_state zs_state_t;
@@ -90,6 +90,12 @@ ZS_MUST_USE int zs_state_get_key(zs_state_t *st, const zs_smt_key_t *key, zs_u25
 ZS_MUST_USE int zs_state_commit(zs_state_t *st, zs_store_batch_t *batch, uint64_t version, zs_smt_ref_t *root,
                                 zs_smt_changes_t *stats);
 void zs_state_applied(zs_state_t *st, uint64_t version, const zs_smt_ref_t *root);
+/* zs_state_evict: with opts.memory_bytes, once the tree's nodes are past
+   it, one bounded step (a few milliseconds) of dropping pages no block
+   walked lately, until they are down to three quarters; call it after a
+   version is applied and handed on (the sequencer: after giving the block
+   to its committer).  Nothing to do otherwise. */
+void zs_state_evict(zs_state_t *st);
 /* zs_state_discard drops every staged change: the tree starts again from
    root, a committed version whose nodes are written (the sequencer, when
    a forced batch turns out invalid half-way).  Databases only;
@@ -118,11 +124,12 @@ zs_statedb_t *zs_state_db(zs_state_t *st);
 zs_smt_t *zs_state_tree(zs_state_t *st);
 size_t zs_state_memory(const zs_state_t *st);
 
-/* What bounding the memory did (opts.memory_bytes): sweeps run, pages
-   dropped from memory, times the account-key cache was emptied, and the
+/* What bounding the memory did (opts.memory_bytes): the zs_state_evict
+   steps that moved the eviction hand, the pages it dropped from memory and the
+   time it took, the times the account-key cache was emptied, and the
    bytes of the tree's nodes after the last applied version.  Any thread. */
 typedef struct {
-    uint64_t sweeps, pages_dropped, key_cache_resets;
+    uint64_t sweeps, pages_dropped, key_cache_resets, ns;
     size_t node_bytes;
 } zs_state_evictions_t;
 void zs_state_evictions(const zs_state_t *st, zs_state_evictions_t *out);
