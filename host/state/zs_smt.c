@@ -157,11 +157,6 @@ static int kill(zs_smt_t *t, node_t *n)
     return vec_push(&t->garbage, n);
 }
 
-static void free_node(zs_smt_t *t, node_t *n)
-{
-    zs_smt_free_node(t, n);
-}
-
 /* The in-memory node for entry i of a page whose root is at depth: stubs
    for the pages below, the stub s itself for a root that is a branch.
    NULL when out of memory. */
@@ -213,7 +208,7 @@ static int materialize(zs_smt_t *t, node_t **slot, int depth, const zs_smt_key_t
     for (size_t i = 0; i < pg->n; i++) {
         if ((made[i] = page_node(t, s, pg, i, depth, key))) continue;
         for (size_t k = 0; k < i; k++)
-            if (made[k] != s) free_node(t, made[k]);
+            if (made[k] != s) zs_smt_free_node(t, made[k]);
         s->kind = K_STUB;
         return ZS_ERR_NOMEM;
     }
@@ -743,7 +738,7 @@ static void settle(zs_smt_t *t)
         n->rowed = (uint8_t)page_root(n);
     }
     for (size_t i = 0; i < t->garbage.n; i++) {
-        free_node(t, t->garbage.v[i]);
+        zs_smt_free_node(t, t->garbage.v[i]);
     }
     t->dirty.n = 0;
     t->garbage.n = 0;

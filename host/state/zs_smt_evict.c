@@ -50,8 +50,8 @@ static size_t free_below(zs_smt_t *t, node_t *n, size_t *nodes)
     return bytes;
 }
 
-/* The page rooted at *slot as a stub again: the bytes freed, or 0 when out
-   of memory (a leaf's stub is a node of the other slab). */
+/* The page rooted at *slot as a stub again: the bytes freed (a root that
+   is a leaf stays one when no stub can be had: a node of the other slab). */
 static size_t drop_page(zs_smt_t *t, node_t **slot, size_t *nodes)
 {
     node_t *n = *slot;
@@ -86,7 +86,7 @@ static void sweep(zs_smt_t *t, node_t **slot, int depth, sweep_t *w)
             size_t b = drop_page(t, slot, &w->visits);
             w->freed += b;
             w->over -= b < w->over ? b : w->over;
-            w->pages++;
+            w->pages += (*slot)->kind == K_STUB; /* not when a leaf's stub could not be had */
             return;
         }
         n->used = 0;

@@ -4,10 +4,16 @@
 #include <sys/socket.h>
 #include <time.h>
 
-static double seconds(clockid_t id, struct timespec *t)
+static double ts_seconds(const struct timespec *t)
 {
-    clock_gettime(id, t);
     return (double)t->tv_sec + (double)t->tv_nsec * 1e-9;
+}
+
+static double seconds(clockid_t id)
+{
+    struct timespec t;
+    clock_gettime(id, &t);
+    return ts_seconds(&t);
 }
 
 int zs_udpstamp_on(int fd)
@@ -25,15 +31,14 @@ ssize_t zs_udpstamp_recv(int fd, void *buf, size_t cap, double *at)
     } ctl;
     struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof ctl.b};
     ssize_t k = recvmsg(fd, &m, MSG_DONTWAIT);
-    struct timespec mt, rt;
-    double mono = seconds(CLOCK_MONOTONIC, &mt);
+    double mono = seconds(CLOCK_MONOTONIC);
     *at = mono;
     if (k <= 0) return k;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
             struct timespec ts;
             memcpy(&ts, CMSG_DATA(c), sizeof ts);
-            double age = seconds(CLOCK_REALTIME, &rt) - ((double)ts.tv_sec + (double)ts.tv_nsec * 1e-9);
+            double age = seconds(CLOCK_REALTIME) - ts_seconds(&ts);
             if (age > 0 && age < 10) *at = mono - age; /* a stamp off by a clock step is not used */
         }
     return k;
