@@ -133,7 +133,7 @@ static int build_block(zs_builder_t *b, const zs_pool_item_t *first, zs_job_t *j
     int rc = open_block(b, &k);
     if (!rc) rc = execute(b, &k, first);
     uint64_t gas_used;
-    if (!rc) rc = zs_exec_block_end(b->cfg.exec, &gas_used, k.info_root);
+    if (!rc) rc = builder_end_block(b, &k, &gas_used);
     return rc ? rc : builder_seal_block(b, &k, job, gas_used, NULL);
 }
 

@@ -211,6 +211,14 @@ void builder_drop_recs(zs_builder_t *b)
     b->w.n = 0;
 }
 
+int builder_end_block(zs_builder_t *b, block_t *k, uint64_t *gas_used)
+{
+    uint64_t t0 = zs_mono_ns();
+    int rc = zs_exec_block_end(b->cfg.exec, gas_used, k->info_root);
+    k->t_end = zs_mono_ns() - t0;
+    return rc;
+}
+
 int builder_seal_block(zs_builder_t *b, const block_t *k, zs_job_t *job, uint64_t gas_used,
                       const zs_batcher_forced_t *forced)
 {
@@ -235,9 +243,10 @@ int builder_seal_block(zs_builder_t *b, const block_t *k, zs_job_t *job, uint64_
     job->head.timestamp = k->blk.timestamp;
     job->head.root = root;
     job->ns_exec = k->t_exec;
-    /* The loop's time outside execution (and lingering for more) is pool
-       hand-over and encoding: counted with the block. */
-    job->ns_block = (t_commit0 - k->t_begin) - k->t_exec - k->t_wait;
+    job->ns_end = k->t_end;
+    /* The loop's time outside execution, lingering for more and the block's
+       end is pool hand-over and encoding: counted with the block. */
+    job->ns_block = (t_commit0 - k->t_begin) - k->t_exec - k->t_wait - k->t_end;
     job->ns_commit = t_records0 - t_commit0;
     job->ns_records = t_records1 - t_records0;
     b->head = job->head;

@@ -96,7 +96,7 @@ static int forced_block(zs_builder_t *b, const zs_l1_forced_t *f, zs_exec_entry_
     uint64_t gas_used;
     int rc = open_forced_block(b, &k, f, used);
     if (!rc) rc = forced_txs(b, &k, v, n, used, invalid);
-    if (!rc) rc = zs_exec_block_end(b->cfg.exec, &gas_used, k.info_root);
+    if (!rc) rc = builder_end_block(b, &k, &gas_used);
     zs_vcount_t lim;
     zs_vcount_limits(12, &lim);
     if (!rc && !*invalid && zs_vcount_over(used, &lim))

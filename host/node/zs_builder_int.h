@@ -30,6 +30,7 @@ typedef struct {
     uint32_t l1_index;        /* the L1 info leaf its changeL2Block names (0: none) */
     uint64_t start_ms;        /* wall clock */
     uint64_t t_begin, t_exec, t_wait; /* monotonic ns: the block's start, time executing, lingering for more */
+    uint64_t t_end;           /* ns ending it (its logs and block info tree hashed) */
     zs_policy_now_t pn;       /* the policy at the block's start */
     int full;                 /* the open batch took no more */
     uint8_t coinbase[20];     /* the node's; a replica's: the sequencer's */
@@ -78,6 +79,9 @@ int builder_replay_step(zs_builder_t *b);
 int builder_record_tx(zs_builder_t *b, const block_t *k, const zs_pool_item_t *it, const zs_exec_result_t *r);
 /* The executed block k committed, recorded and handed to job (forced: it
    seals that forced batch); the builder's head moves to it. */
+/* Ends the block's execution (zs_exec_block_end: its logs and block info
+   tree hashed, the tree's root into k->info_root), timed into k->t_end. */
+int builder_end_block(zs_builder_t *b, block_t *k, uint64_t *gas_used);
 int builder_seal_block(zs_builder_t *b, const block_t *k, zs_job_t *job, uint64_t gas_used,
                        const zs_batcher_forced_t *forced);
 /* The block's records dropped (a block thrown away). */

@@ -112,7 +112,7 @@ static int replay_block(zs_builder_t *b, const zs_replay_block_t *rb, char *why,
     int rc = builder_begin(b, &k, (uint32_t)(rb->timestamp - b->head.timestamp), rb->l1_index ? &info : NULL);
     if (!rc) step = "running its transactions", *bad = run_txs(b, &k, rb, why, n, &rc);
     uint64_t gas_used;
-    if (!rc && !*bad) step = "ending it", rc = zs_exec_block_end(b->cfg.exec, &gas_used, k.info_root);
+    if (!rc && !*bad) step = "ending it", rc = builder_end_block(b, &k, &gas_used);
     if (!rc && !*bad) step = "sealing it", rc = builder_seal_block(b, &k, job, gas_used, NULL);
     if (rc && !(rc == ZS_ERR_CORRUPT && b->mismatch))
         zs_log(ZS_LOG_ERROR, "replica", "replaying block %llu: %s: %s", (unsigned long long)rb->number, step,

@@ -38,12 +38,13 @@ static void count(zs_committer_t *c, const zs_job_t *job, uint64_t ns_write)
         s->txs_included += job->ntx;
         s->ns_exec += job->ns_exec;
         s->ns_block += job->ns_block;
+        s->ns_end += job->ns_end;
         s->ns_commit += job->ns_commit;
         s->ns_records += job->ns_records;
         s->ns_write += ns_write;
-        zs_hist_observe_ns(&s->block_build, job->ns_exec + job->ns_block + job->ns_commit + job->ns_records);
+        zs_hist_observe_ns(&s->block_build, job->ns_exec + job->ns_block + job->ns_end + job->ns_commit + job->ns_records);
         zs_hist_observe_ns(&s->block_write, ns_write);
-        zs_hist_observe_ns(&s->block_seal, job->ns_commit + job->ns_records);
+        zs_hist_observe_ns(&s->block_seal, job->ns_end + job->ns_commit + job->ns_records);
     }
     if (job->closed.reason) {
         s->batches_closed[job->closed.reason]++;

@@ -32,7 +32,7 @@ typedef struct zs_job {
     zs_batcher_closed_t closed;
 
     /* Where the sequencer's time on the block went (ns). */
-    uint64_t ns_exec, ns_block, ns_commit, ns_records;
+    uint64_t ns_exec, ns_block, ns_end, ns_commit, ns_records;
 } zs_job_t;
 
 /* Empty for the next use (buffers kept). */

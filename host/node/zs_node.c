@@ -218,6 +218,7 @@ void zs_node_stats(zs_node_t *n, zs_node_stats_t *out)
     out->started_at = n->started_at;
     out->ns_exec = c.ns_exec;
     out->ns_block = c.ns_block;
+    out->ns_end = c.ns_end;
     out->ns_commit = c.ns_commit;
     out->ns_records = c.ns_records;
     out->ns_write = c.ns_write;

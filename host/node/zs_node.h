@@ -188,12 +188,13 @@ typedef struct {
     uint64_t batch_bytes;     /* batchL2Data of the closed batches, summed */
     uint64_t last_batch_bytes;
     zs_hist_t block_build;    /* the sequencer's time on a block (executing to handing it over) */
-    zs_hist_t block_seal;     /* of which sealing it (state root, records): nothing executes meanwhile */
+    zs_hist_t block_seal;     /* of which sealing it (block info tree, state root, records): nothing executes meanwhile */
     zs_hist_t block_write;    /* its fsync'd write */
     uint64_t started_at;      /* unix seconds */
     /* Where the sequencer's time went (nanoseconds, since start). */
     uint64_t ns_exec;    /* executing transactions (state reads and staged writes) */
-    uint64_t ns_block;   /* opening and closing blocks (system storage, block info tree) */
+    uint64_t ns_block;   /* opening blocks (system storage), pool hand-over */
+    uint64_t ns_end;     /* ending blocks: their logs and block info tree hashed */
     uint64_t ns_commit;  /* hashing the tree and building the store batch */
     uint64_t ns_records; /* block, receipt and batch records, header roots */
     uint64_t ns_write;   /* the fsync'd RocksDB write */
