@@ -85,7 +85,7 @@ double bench_proc_cpu(pid_t pid);
    folder removed).  bench_dev_stop stops it and removes the folder. */
 typedef struct {
     char dir[600];
-    uint16_t rpc, udp;
+    uint16_t rpc, udp, metrics;
     pid_t pid;
 } bench_dev_t;
 pid_t bench_dev_start(const bench_opts_t *o, const char *suite, bench_dev_t *d);

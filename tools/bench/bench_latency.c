@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <jansson.h>
 #include <limits.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "tools/bench/bench.h"
+#include "tools/common/zs_httpc.h"
 #include "tools/common/zs_udpstamp.h"
 
 static double mono(void)
@@ -157,9 +159,68 @@ static void cdf_of(const char *plot, const char *name, json_t *pc)
     bench_series("latency", plot, name, "ms", "fraction", xs, ys, 5);
 }
 
+/* ---- The sequencer's seal pauses (zkseq_block_seal_seconds, from
+   zkseqd's metrics port): while a block is sealed nothing executes, and the
+   transactions that arrive meanwhile wait for it. */
+
+typedef struct {
+    double le[64], cum[64]; /* bucket upper bounds (s) and cumulative counts */
+    size_t n;
+    double count, sum;
+} seal_hist_t;
+
+static int seal_hist(uint16_t port, seal_hist_t *h)
+{
+    static const char name[] = "zkseq_block_seal_seconds";
+    memset(h, 0, sizeof *h);
+    size_t cap = 1 << 20;
+    char *body = malloc(cap);
+    zs_httpc_t c;
+    int rc = -1;
+    if (body && !zs_httpc_open(&c, port)) {
+        if (!zs_httpc_get(&c, "/metrics") && !zs_httpc_read(&c, body, cap)) rc = 0;
+        zs_httpc_close(&c);
+    }
+    for (char *p = rc ? NULL : body; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+        if (strncmp(p, name, sizeof name - 1)) continue;
+        char *q = p + sizeof name - 1, *sp = strchr(q, ' ');
+        if (!sp) continue;
+        if (!strncmp(q, "_bucket{le=\"", 12) && h->n < 64) {
+            h->le[h->n] = strncmp(q + 12, "+Inf", 4) ? strtod(q + 12, NULL) : INFINITY;
+            h->cum[h->n++] = strtod(sp + 1, NULL);
+        } else if (!strncmp(q, "_sum ", 5)) {
+            h->sum = strtod(sp + 1, NULL);
+        } else if (!strncmp(q, "_count ", 7)) {
+            h->count = strtod(sp + 1, NULL);
+        }
+    }
+    free(body);
+    return rc;
+}
+
+/* The pauses between two readings: their mean, the bucket bound under
+   which 99% fell, and the share of the run's wall time they took. */
+static void record_pauses(unsigned rate, const seal_hist_t *a, const seal_hist_t *b, double seconds)
+{
+    double n = b->count - a->count;
+    if (n <= 0 || a->n != b->n) return;
+    double p99 = 0;
+    for (size_t i = 0; i < b->n && !p99; i++)
+        if (b->cum[i] - a->cum[i] >= 0.99 * n) p99 = b->le[i];
+    char name[160];
+    snprintf(name, sizeof name, "%u tx/s: sequencer paused sealing a block, mean", rate);
+    bench_record("latency", name, (b->sum - a->sum) / n * 1e3, "ms", NULL, 0, 0, 0);
+    snprintf(name, sizeof name, "%u tx/s: sequencer paused sealing a block, p99 (bucket bound)", rate);
+    if (isfinite(p99)) bench_record("latency", name, p99 * 1e3, "ms", NULL, 0, 0, 0);
+    snprintf(name, sizeof name, "%u tx/s: blocks sealed per second", rate);
+    bench_record("latency", name, n / seconds, "block/s", NULL, 0, 0, 0);
+    snprintf(name, sizeof name, "%u tx/s: share of the time the sequencer is paused sealing", rate);
+    bench_record("latency", name, (b->sum - a->sum) / seconds * 100, "%", NULL, 0, 0, 0);
+}
+
 typedef struct {
     const char *dir;
-    uint16_t udp;
+    uint16_t udp, metrics;
     pid_t pid;
     uint64_t next_nonce; /* every account's next nonce */
     double hold;
@@ -175,12 +236,17 @@ static void one_rate(lat_run_t *r, unsigned rate, int client)
     if (echo_reference(rate, ne, &e50, &e99)) e50 = e99 = 0;
     thread_cpu_t c0[64], c1[64];
     size_t n0 = thread_cpu(r->pid, c0, 64);
+    seal_hist_t s0, s1;
+    int sealed = !seal_hist(r->metrics, &s0);
+    double t0 = mono();
     char args[300];
     snprintf(args, sizeof args,
              "--udp 127.0.0.1:%u --count %zu --rate %u --batch 1 --window 1024 --confirm --client %d --start-nonce %llu",
              r->udp, n, rate, client, (unsigned long long)r->next_nonce);
     json_t *j = bench_txgen(r->dir, args);
     size_t n1 = thread_cpu(r->pid, c1, 64);
+    sealed = sealed && !seal_hist(r->metrics, &s1);
+    double wall = mono() - t0;
     r->next_nonce += (n + 9) / 10;
     char name[160], plot[160];
     if (!j) {
@@ -221,6 +287,7 @@ static void one_rate(lat_run_t *r, unsigned rate, int client)
     }
     snprintf(name, sizeof name, "%u tx/s: cpu us/tx: all of zkseqd", rate);
     bench_record("latency", name, total, "us", NULL, 0, 0, 0);
+    if (sealed) record_pauses(rate, &s0, &s1, wall);
     json_decref(j);
 }
 
@@ -232,6 +299,7 @@ void bench_latency(const bench_opts_t *o)
     lat_run_t r = {.dir = dir, .hold = o->hold > 0 ? o->hold : o->quick ? 2 : 20};
     if (bench_dev_start(o, "latency", &dev) > 0) {
         r.udp = dev.udp;
+        r.metrics = dev.metrics;
         r.pid = dev.pid;
         one_rate(&r, 1000, 1);
         one_rate(&r, 10000, 2);

@@ -348,7 +348,7 @@ pid_t bench_dev_start(const bench_opts_t *o, const char *suite, bench_dev_t *d)
 
 pid_t bench_dev_start_with(const bench_opts_t *o, const char *suite, bench_dev_t *d, char *const *extra)
 {
-    char exe[PATH_MAX], zkseqd[PATH_MAX + 16], rport[16], uport[16];
+    char exe[PATH_MAX], zkseqd[PATH_MAX + 16], rport[16], uport[16], mport[16];
     bench_exe_dir(exe, sizeof exe);
     snprintf(zkseqd, sizeof zkseqd, "%s/zkseqd", exe);
     snprintf(d->dir, sizeof d->dir, "%s/zkseq-bench-%s-XXXXXX", o->tmpdir ? o->tmpdir : "/tmp", suite);
@@ -357,9 +357,11 @@ pid_t bench_dev_start_with(const bench_opts_t *o, const char *suite, bench_dev_t
     d->rpc = bench_free_port();
     d->udp = bench_free_port();
     snprintf(rport, sizeof rport, "%u", d->rpc);
+    d->metrics = bench_free_port();
     snprintf(uport, sizeof uport, "%u", d->udp);
-    char *argv[24] = {zkseqd, "--dev", "--datadir", d->dir, "--rpc-port", rport, "--udp-port", uport, NULL};
-    for (size_t i = 8, k = 0; extra && extra[k] && i < 23; i++, k++) argv[i] = extra[k];
+    snprintf(mport, sizeof mport, "%u", d->metrics);
+    char *argv[26] = {zkseqd, "--dev", "--datadir", d->dir, "--rpc-port", rport, "--udp-port", uport, "--metrics-port", mport, NULL};
+    for (size_t i = 10, k = 0; extra && extra[k] && i < 25; i++, k++) argv[i] = extra[k];
     d->pid = bench_spawn(argv);
     if (bench_wait_ready(d->rpc, d->pid)) {
         bench_dev_stop(d);

@@ -61,6 +61,13 @@ int zs_httpc_post(zs_httpc_t *c, const char *body, size_t blen)
     return send_all(c->fd, head, (size_t)h) || send_all(c->fd, body, blen) ? -1 : 0;
 }
 
+int zs_httpc_get(zs_httpc_t *c, const char *path)
+{
+    char head[300];
+    int h = snprintf(head, sizeof head, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", path);
+    return h < 0 || (size_t)h >= sizeof head || send_all(c->fd, head, (size_t)h) ? -1 : 0;
+}
+
 int zs_httpc_read(zs_httpc_t *c, char *out, size_t cap)
 {
     for (;;) {

@@ -17,6 +17,8 @@ int zs_httpc_open(zs_httpc_t *c, uint16_t port);
 void zs_httpc_close(zs_httpc_t *c);
 /* Sends one POST / with a JSON body (does not wait for the answer). */
 int zs_httpc_post(zs_httpc_t *c, const char *body, size_t blen);
+/* Sends one GET of path (does not wait for the answer). */
+int zs_httpc_get(zs_httpc_t *c, const char *path);
 /* Reads the next response; its body is copied to out (NUL-terminated,
    truncated to cap).  0, or -1 on a broken connection. */
 int zs_httpc_read(zs_httpc_t *c, char *out, size_t cap);
