@@ -210,7 +210,7 @@ int zs_exec_block_begin(zs_exec_t *x, const uint64_t parent_root[4], uint32_t de
     }
     /* A fresh block info tree with the header. */
     zs_smt_delete(x->info);
-    x->info = zs_smt_new(NULL, NULL, NULL);
+    x->info = zs_smt_new(NULL, NULL, zs_state_hasher(st)); /* the card's, where the state tree's go */
     if (!x->info)
         return ZS_ERR_NOMEM;
     zs_u256_t coinbase = bytes_num(x->cfg.coinbase, 20), gas_limit = num(ZS_BLOCK_GAS_LIMIT);

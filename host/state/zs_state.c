@@ -334,6 +334,11 @@ zs_smt_t *zs_state_tree(zs_state_t *st)
     return st->tree;
 }
 
+const zs_smt_hasher_t *zs_state_hasher(const zs_state_t *st)
+{
+    return st->has_hasher ? &st->hasher : NULL;
+}
+
 size_t zs_state_memory(const zs_state_t *st)
 {
     return zs_smt_memory(st->tree) + st->keys_cap * sizeof(keyslot_t) + ((size_t)1 << SKEYS_BITS) * sizeof(skey_t);

@@ -124,6 +124,11 @@ zs_statedb_t *zs_state_db(zs_state_t *st);
 zs_smt_t *zs_state_tree(zs_state_t *st);
 size_t zs_state_memory(const zs_state_t *st);
 
+/* zs_state_hasher: the hasher the state tree's commits go through (the
+   card's, or its CPU pool), for trees built beside it (the block info
+   tree); NULL: lib's Poseidon on this CPU. */
+const zs_smt_hasher_t *zs_state_hasher(const zs_state_t *st);
+
 /* What bounding the memory did (opts.memory_bytes): the zs_state_evict
    steps that moved the eviction hand, the pages it dropped from memory and the
    time it took, the times the account-key cache was emptied, and the
