@@ -77,11 +77,11 @@ int builder_begin(zs_builder_t *b, block_t *k, uint32_t delta, const zs_l1_info_
 int builder_replay_step(zs_builder_t *b);
 /* An executed transaction recorded in the block. */
 int builder_record_tx(zs_builder_t *b, const block_t *k, const zs_pool_item_t *it, const zs_exec_result_t *r);
-/* The executed block k committed, recorded and handed to job (forced: it
-   seals that forced batch); the builder's head moves to it. */
 /* Ends the block's execution (zs_exec_block_end: its logs and block info
    tree hashed, the tree's root into k->info_root), timed into k->t_end. */
 int builder_end_block(zs_builder_t *b, block_t *k, uint64_t *gas_used);
+/* The executed block k committed, recorded and handed to job (forced: it
+   seals that forced batch); the builder's head moves to it. */
 int builder_seal_block(zs_builder_t *b, const block_t *k, zs_job_t *job, uint64_t gas_used,
                        const zs_batcher_forced_t *forced);
 /* The block's records dropped (a block thrown away). */
