@@ -622,8 +622,8 @@ static int commit_scratch(zs_smt_t *t, hash_queue_t *q)
 }
 
 /* The value hashes of 0..SMALL_VALUES-1, made once per process: nonces,
-   a receipt's status and effective percentage (most of the block info
-   tree's values) are small, and their hashes the same each time. */
+   a receipt's status and effective percentage (half the block info tree's
+   leaves for transfers) are small, and their hashes the same each time. */
 #define SMALL_VALUES 1024
 static uint64_t small_vhash[SMALL_VALUES][4];
 static pthread_once_t small_once = PTHREAD_ONCE_INIT;
