@@ -360,8 +360,10 @@ pid_t bench_dev_start_with(const bench_opts_t *o, const char *suite, bench_dev_t
     d->metrics = bench_free_port();
     snprintf(uport, sizeof uport, "%u", d->udp);
     snprintf(mport, sizeof mport, "%u", d->metrics);
-    char *argv[26] = {zkseqd, "--dev", "--datadir", d->dir, "--rpc-port", rport, "--udp-port", uport, "--metrics-port", mport, NULL};
-    for (size_t i = 10, k = 0; extra && extra[k] && i < 25; i++, k++) argv[i] = extra[k];
+    /* Every port its own, so that a bench's zkseqd never meets a running box's. */
+    char *argv[30] = {zkseqd,    "--dev", "--datadir",    d->dir, "--rpc-port",    rport, "--udp-port", uport,
+                      "--metrics-port", mport, "--mgmt-port", "0",    "--stream-port", "0",   NULL};
+    for (size_t i = 14, k = 0; extra && extra[k] && i < 29; i++, k++) argv[i] = extra[k];
     d->pid = bench_spawn(argv);
     if (bench_wait_ready(d->rpc, d->pid)) {
         bench_dev_stop(d);
