@@ -88,6 +88,15 @@ static zs_genesis_t *new_chain(char *dir, zs_node_cfg_t *c)
     return g;
 }
 
+/* A node opened on c, or the test fails naming why. */
+static zs_node_t *must_open(const zs_node_cfg_t *c)
+{
+    char err[256];
+    zs_node_t *n = zs_node_open(c, err, sizeof err);
+    if (!n) fail_msg("opening the node: %s", err);
+    return n;
+}
+
 /* The chain in dir/db replayed from genesis (db receives the path):
    head blocks, every root as stored. */
 static void replay(const char *dir, char db[300], uint64_t head, zs_verify_report_t *rep)
@@ -173,9 +182,7 @@ static void test_reboot_with_large_pool(void **state)
     zs_node_cfg_t c;
     zs_genesis_t *g = new_chain(dir, &c);
     c.paused = 1;
-    char err[256];
-    zs_node_t *n = zs_node_open(&c, err, sizeof err);
-    assert_non_null(n);
+    zs_node_t *n = must_open(&c);
     double t0 = now_s();
     pthread_t th[THREADS];
     sub_arg_t args[THREADS];
@@ -202,8 +209,7 @@ static void test_reboot_with_large_pool(void **state)
     /* The reboot: every pooled transaction comes back and runs. */
     cfg_init(&c, dir, NULL);
     t0 = now_s();
-    n = zs_node_open(&c, err, sizeof err);
-    assert_non_null(n);
+    n = must_open(&c);
     double loaded = now_s() - t0;
     /* Done when every transaction is in a published block (the pool
        empties a little before the last block is published). */
@@ -292,9 +298,7 @@ static void test_block_linger(void **state)
         cfg_init(&c, dir, g);
         c.block_time_ms = 3000;
         c.block_linger_ms = linger ? 60 : 0;
-        char err[256];
-        zs_node_t *n = zs_node_open(&c, err, sizeof err);
-        assert_non_null(n);
+        zs_node_t *n = must_open(&c);
         uint64_t nonce = 0;
         blocks[linger] = steady(n, &nonce, 30, 10);
         zs_node_close(n);
@@ -304,7 +308,7 @@ static void test_block_linger(void **state)
                the block time.  (A clock check against a 3 s block time
                failed once under make test's load.) */
             c.block_time_ms = 60000;
-            assert_non_null(n = zs_node_open(&c, err, sizeof err));
+            n = must_open(&c);
             usleep(200000);
             double t0 = now_s();
             assert_int_equal(steady(n, &nonce, 1, 0), 1);
@@ -367,9 +371,7 @@ static void test_state_memory_bound(void **state)
     zs_node_cfg_t c;
     zs_genesis_t *g = new_chain(dir, &c);
     c.state_memory_mb = 1;
-    char err[256];
-    zs_node_t *n = zs_node_open(&c, err, sizeof err);
-    assert_non_null(n);
+    zs_node_t *n = must_open(&c);
     for (int k = 0; k < PER; k++)
         for (int i = 0; i < SENDERS; i++) {
             uint8_t to[20] = {0x5e, (uint8_t)i, (uint8_t)k};
