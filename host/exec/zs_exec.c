@@ -76,7 +76,8 @@ zs_exec_t *zs_exec_new(zs_state_t *st, const zs_exec_cfg_t *cfg)
     for (int i = 0; i < H_COUNT; i++)
         x->header_keys[i] = index_key((uint64_t)i, KEY_HEADER);
     x->mcp = 32;
-    if (!(x->evm = exec_evm_new(x))) {
+    if (!(x->info = exec_info_new(cfg->info_pass)) || !(x->evm = exec_evm_new(x))) {
+        exec_info_free(x->info);
         free(x);
         return NULL;
     }
@@ -87,7 +88,7 @@ void zs_exec_free(zs_exec_t *x)
 {
     if (!x)
         return;
-    zs_smt_delete(x->info);
+    exec_info_free(x->info);
     zs_evm_free(x->evm);
     free(x->host.code);
     free(x->host.touched);
@@ -151,7 +152,7 @@ static zs_u256_t bytes_num(const uint8_t *p, size_t n)
 
 static int info_set(zs_exec_t *x, const zs_smt_key_t *k, const zs_u256_t *v)
 {
-    return zs_smt_set(x->info, k, v);
+    return exec_info_set(x->info, k, v);
 }
 
 int zs_exec_genesis_timestamp(zs_state_t *st, uint64_t timestamp)
@@ -209,10 +210,8 @@ int zs_exec_block_begin(zs_exec_t *x, const uint64_t parent_root[4], uint32_t de
         memcpy(out->block_hash_l1, l1->block_hash, 32);
     }
     /* A fresh block info tree with the header. */
-    zs_smt_delete(x->info);
-    x->info = zs_smt_new(NULL, NULL, zs_state_hasher(st)); /* the card's, where the state tree's go */
-    if (!x->info)
-        return ZS_ERR_NOMEM;
+    if ((rc = exec_info_begin(x->info, zs_state_hasher(st)))) /* the card's, where the state tree's go */
+        return rc;
     zs_u256_t coinbase = bytes_num(x->cfg.coinbase, 20), gas_limit = num(ZS_BLOCK_GAS_LIMIT);
     zs_u256_t ger = bytes_num(out->ger, 32), bh = bytes_num(out->block_hash_l1, 32);
     if ((rc = info_set(x, &x->header_keys[H_BLOCK_HASH], &root)) ||
@@ -613,16 +612,16 @@ int zs_exec_block_end(zs_exec_t *x, uint64_t *gas_used, uint64_t block_info_root
         rc = info_set(x, &x->header_keys[H_GAS_USED], &g);
     if (rc)
         return rc;
-    zs_smt_ref_t ref;
-    if ((rc = zs_smt_commit(x->info, 0, &ref, NULL)))
+    uint64_t h[4];
+    if ((rc = exec_info_root(x->info, h)))
         return rc;
-    zs_u256_t root = zs_smt_h4_to_u256(ref.hash), slot = num(SLOT_BLOCK_INFO_ROOT);
+    zs_u256_t root = zs_smt_h4_to_u256(h), slot = num(SLOT_BLOCK_INFO_ROOT);
     if ((rc = zs_state_set_storage(x->st, zs_system_address, &slot, &root)))
         return rc;
     if (gas_used)
         *gas_used = x->cumulative_gas;
     if (block_info_root)
-        memcpy(block_info_root, ref.hash, 32);
+        memcpy(block_info_root, h, 32);
     x->in_block = 0;
     return ZS_OK;
 }

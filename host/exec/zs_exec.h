@@ -58,6 +58,11 @@ typedef struct {
     uint64_t tx_gas_limit;    /* 0: fork 12's 30,000,000 */
     uint64_t block_gas_limit; /* what GASLIMIT reads; 0: fork 12's 2^50 */
     zs_u256_t base_fee; /* L2's constant base fee for EIP-1559 transactions (0 in Polygon's vectors) */
+    /* 0: the block info tree is hashed when the block ends, on the caller's
+       thread.  n: a helper thread takes its leaves in and hashes what it
+       has each n leaves, so that the block's end is short (the sequencer:
+       its pause while a block seals).  The roots are the same. */
+    size_t info_pass;
 } zs_exec_cfg_t;
 
 /* An L1 info tree leaf a block refers to (indexL1InfoTree != 0). */

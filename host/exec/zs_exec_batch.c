@@ -261,7 +261,8 @@ int zs_exec_batch(zs_state_t *st, uint64_t version, const zs_exec_batch_in_t *in
 {
     memset(out, 0, sizeof *out);
     run_t r = {.st = st, .in = in, .sink = sink, .version = version};
-    zs_exec_cfg_t cfg = {.chain_id = in->chain_id, .tx_gas_limit = in->gas_limit, .block_gas_limit = in->gas_limit};
+    zs_exec_cfg_t cfg = {.chain_id = in->chain_id, .tx_gas_limit = in->gas_limit, .block_gas_limit = in->gas_limit,
+                         .info_pass = in->info_pass};
     memcpy(cfg.coinbase, in->sequencer, 20);
     if (!(r.x = zs_exec_new(st, &cfg))) return ZS_ERR_NOMEM;
     entry_t *v;

@@ -38,6 +38,7 @@ typedef struct {
     void *ctx;
     uint32_t max_level; /* the state tree's deepest leaf, for the counters' MCP */
     uint64_t gas_limit; /* Polygon's newBlockGasLimit option: the transaction cap and GASLIMIT (0: fork 12's) */
+    size_t info_pass;   /* zs_exec_cfg_t's: 0, the block info tree hashed at each block's end */
 } zs_exec_batch_in_t;
 
 /* What happened to one transaction entry. */

@@ -25,6 +25,18 @@ typedef struct {
     zs_smt_key_t hash, status, cumulative, pct;
 } tx_keys_t;
 
+/* zs_exec_info.c: the open block's info tree.  pass 0: its leaves hashed
+   at the block's end on the caller's thread; n: queued to a helper thread
+   that hashes what it has each n leaves.  One caller thread. */
+typedef struct exec_info exec_info_t;
+exec_info_t *exec_info_new(size_t pass);
+void exec_info_free(exec_info_t *in);
+/* A fresh tree (what the previous block left unhashed is dropped). */
+ZS_MUST_USE int exec_info_begin(exec_info_t *in, const zs_smt_hasher_t *hasher);
+ZS_MUST_USE int exec_info_set(exec_info_t *in, const zs_smt_key_t *k, const zs_u256_t *v);
+/* Every leaf set: the tree's root. */
+ZS_MUST_USE int exec_info_root(exec_info_t *in, uint64_t root[4]);
+
 /* What the EVM's host reads through (zs_exec_evm.c). */
 typedef struct {
     zs_state_t *st;
@@ -36,7 +48,7 @@ typedef struct {
 struct zs_exec {
     zs_state_t *st;
     zs_exec_cfg_t cfg;
-    zs_smt_t *info; /* the block info tree of the open block */
+    exec_info_t *info; /* the block info tree of the open block */
     zs_smt_key_t header_keys[H_COUNT];
     tx_keys_t *tx_keys; /* keys by index in the block, derived once */
     size_t n_tx_keys;

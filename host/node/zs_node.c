@@ -559,6 +559,7 @@ static int open_exec_and_pool(zs_node_t *n, char *err, size_t errlen)
         return ZS_ERR_STATE;
     }
     zs_exec_cfg_t ec = {.chain_id = n->cfg.chain_id, .tx_gas_limit = ZS_TX_GAS_LIMIT};
+    ec.info_pass = 64; /* the block info tree on a helper, hashed ahead each 16 transfers' leaves */
     memcpy(ec.coinbase, n->cfg.coinbase, 20);
     ec.base_fee = params.base_fee; /* fixed at genesis: a replay must price alike */
     n->exec = zs_exec_new(n->st, &ec);

@@ -515,6 +515,48 @@ static void test_random_against_model(void **state)
     run_random(4, 0, 200, 60);
 }
 
+/* Hashing the deep changes ahead (zs_smt_hash_below, at any depth, between
+   any sets: moves, deletes, collapses, new values of hashed leaves) leaves
+   the roots what the model says; a stored tree refuses it. */
+static void test_hash_below(void **state)
+{
+    for (int small = 0; small < 2; small++) {
+        zs_test_rng_t rng = {100 + (uint64_t)small};
+        model_t m = {0};
+        zs_smt_t *t = zs_smt_new(NULL, NULL, NULL);
+        size_t ahead = 0;
+        for (int step = 0; step < 120; step++) {
+            for (int k = 0; k < 40; k++) {
+                zs_smt_key_t key = rnd_key(&rng, small);
+                zs_u256_t v = rnd_value(&rng);
+                assert_int_equal(zs_smt_set(t, &key, &v), 0);
+                model_set(&m, &key, &v);
+                if (zs_test_rng_u64(&rng) % 6 == 0) {
+                    size_t p = 0;
+                    assert_int_equal(zs_smt_hash_below(t, (int)(zs_test_rng_u64(&rng) % 12), &p), 0);
+                    ahead += p;
+                }
+            }
+            if (step % 3) continue; /* several blocks' worth between commits */
+            uint64_t root[4], want[4];
+            assert_int_equal(commit(t, root, NULL), 0);
+            model_root(m.p, m.n, 0, want);
+            assert_memory_equal(root, want, 32);
+        }
+        assert_true(ahead > 0);
+        zs_smt_delete(t);
+        free(m.p);
+    }
+    store_t st = {calloc(64, sizeof(slot_t)), 64, 0};
+    zs_smt_loader_t loader = {.ctx = &st, .load = store_load};
+    zs_smt_ref_t empty = {0};
+    zs_smt_t *t = zs_smt_new(&empty, &loader, NULL);
+    assert_non_null(t);
+    assert_int_equal(zs_smt_hash_below(t, 4, NULL), ZS_ERR_STATE);
+    zs_smt_delete(t);
+    free(st.s);
+}
+
 /* Setting and deleting returns to the very same roots (collapse is exact). */
 static void test_collapse_returns_to_roots(void **state)
 {
@@ -710,6 +752,7 @@ int main(void)
         cmocka_unit_test(test_bytecode_vectors),
         cmocka_unit_test(test_bytecode_many),
         cmocka_unit_test(test_random_against_model),
+        cmocka_unit_test(test_hash_below),
         cmocka_unit_test(test_collapse_returns_to_roots),
         cmocka_unit_test(test_hashpool_split),
         cmocka_unit_test(test_page_rows),

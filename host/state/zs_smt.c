@@ -802,6 +802,40 @@ int zs_smt_commit(zs_smt_t *t, uint64_t version, zs_smt_ref_t *root, zs_smt_chan
     return ZS_OK;
 }
 
+int zs_smt_hash_below(zs_smt_t *t, int depth, size_t *permutations)
+{
+    if (t->broken) return ZS_ERR_STATE;
+    if (t->has_loader) return ZS_ERR_STATE; /* a stored tree's rows are decided in its commit */
+    hash_queue_t q;
+    int err = commit_scratch(t, &q);
+    if (err) return err;
+    /* The deep changes alone in t->dirty while they are hashed. */
+    nodevec_t all = t->dirty, deep = {0};
+    size_t keep = 0;
+    for (size_t i = 0; i < all.n && !err; i++) {
+        node_t *n = all.v[i];
+        if (n->depth > depth && n->kind != K_DEAD) err = vec_push(&deep, n);
+        else all.v[keep++] = n;
+    }
+    t->dirty = deep;
+    if (!err) err = hash_values(t, &q);
+    if (!err) err = hash_leaves(t, &q);
+    if (!err) sort_branches(t);
+    if (!err) err = hash_branches(t, &q);
+    for (size_t i = 0; i < deep.n; i++) {
+        node_t *n = deep.v[i];
+        n->dirty = n->vdirty = 0;
+        n->existed = 1;
+        n->rowed = (uint8_t)page_root(n);
+    }
+    free(deep.v);
+    all.n = keep;
+    t->dirty = all;
+    if (err) t->broken = 1;
+    if (permutations) *permutations = q.permutations;
+    return err;
+}
+
 int zs_smt_prove(zs_smt_t *t, const zs_smt_key_t *key, zs_u256_t *value, zs_smt_proof_t *proof)
 {
     if (t->broken) return ZS_ERR_STATE;

@@ -169,6 +169,13 @@ ZS_MUST_USE int zs_smt_set(zs_smt_t *t, const zs_smt_key_t *key, const zs_u256_t
 /* zs_smt_get reads a key, staged changes included (zero when absent). */
 ZS_MUST_USE int zs_smt_get(zs_smt_t *t, const zs_smt_key_t *key, zs_u256_t *value);
 
+/* zs_smt_hash_below hashes the staged changes deeper than `depth` and
+   leaves the rest staged, so that the next commit hashes only those and
+   what changes meanwhile (a tree built over time whose end must be quick:
+   a block's info tree).  Only for a tree without a loader (never stored).
+   permutations, unless NULL, gets how many it ran. */
+ZS_MUST_USE int zs_smt_hash_below(zs_smt_t *t, int depth, size_t *permutations);
+
 /* zs_smt_commit hashes the staged changes as version `version` (below
    2^56; pages it creates are stored under it) and writes the new root;
    changes (may be NULL) describes them.  With nothing staged the root is
