@@ -39,8 +39,8 @@ struct exec_info {
     leaf_t *taken; /* the helper's, while it puts them in */
     size_t captaken;
     size_t leaves, last_leaves; /* taken in this block, and in the last one */
-    int busy, want_root, have_root, quit, rc;
-    uint64_t root[4];
+    int busy; /* the tree in use: by the helper in a pass, or by the caller at the end */
+    int quit, rc;
 };
 
 /* Leaves into the tree; then the root, or (root NULL) the changes below
@@ -63,35 +63,44 @@ static int put_and_hash(exec_info_t *in, const leaf_t *l, size_t n, uint64_t roo
     return rc;
 }
 
+/* Under mu, with the tree free (not busy): the queue, taken whole (the
+   caller queues into the spare array meanwhile); the tree is then busy. */
+static leaf_t *take_queue(exec_info_t *in, size_t *n)
+{
+    leaf_t *l = in->q;
+    size_t cap = in->capq;
+    *n = in->nq;
+    in->q = in->taken;
+    in->capq = in->captaken;
+    in->nq = 0;
+    in->taken = l;
+    in->captaken = cap;
+    in->busy = 1;
+    return l;
+}
+
+/* Under mu: the tree free again, after rc. */
+static void release(exec_info_t *in, int rc)
+{
+    in->busy = 0;
+    in->rc = rc;
+    pthread_cond_broadcast(&in->idle);
+}
+
 static void *helper_main(void *arg)
 {
     exec_info_t *in = arg;
     pthread_mutex_lock(&in->mu);
     for (;;) {
-        while (!in->quit && !in->want_root && in->nq < in->pass) pthread_cond_wait(&in->work, &in->mu);
+        while (!in->quit && (in->busy || in->nq < in->pass)) pthread_cond_wait(&in->work, &in->mu);
         if (in->quit) break;
-        /* Take the queue whole; the caller queues into the spare array. */
-        leaf_t *l = in->q;
-        size_t n = in->nq, cap = in->capq;
-        in->q = in->taken;
-        in->capq = in->captaken;
-        in->nq = 0;
-        in->taken = l;
-        in->captaken = cap;
-        int root = in->want_root, rc = in->rc;
-        in->busy = 1;
+        size_t n;
+        leaf_t *l = take_queue(in, &n);
+        int rc = in->rc;
         pthread_mutex_unlock(&in->mu);
-        uint64_t h[4] = {0};
-        if (!rc) rc = put_and_hash(in, l, n, root ? h : NULL);
+        if (!rc) rc = put_and_hash(in, l, n, NULL);
         pthread_mutex_lock(&in->mu);
-        in->busy = 0;
-        in->rc = rc;
-        if (root) {
-            memcpy(in->root, h, 32);
-            in->want_root = 0;
-            in->have_root = 1;
-        }
-        pthread_cond_broadcast(&in->idle);
+        release(in, rc);
     }
     pthread_mutex_unlock(&in->mu);
     return NULL;
@@ -121,7 +130,6 @@ exec_info_t *exec_info_new(size_t pass)
 static void helper_stop(exec_info_t *in)
 {
     in->nq = 0;
-    in->want_root = 0;
     while (in->busy) pthread_cond_wait(&in->idle, &in->mu);
 }
 
@@ -154,7 +162,6 @@ int exec_info_begin(exec_info_t *in, const zs_smt_hasher_t *hasher)
     zs_smt_delete(in->tree);
     in->tree = zs_smt_new(NULL, NULL, hasher);
     in->rc = in->tree ? ZS_OK : ZS_ERR_NOMEM;
-    in->have_root = 0;
     in->leaves = 0;
     int rc = in->rc;
     if (in->pass) pthread_mutex_unlock(&in->mu);
@@ -184,16 +191,20 @@ int exec_info_set(exec_info_t *in, const zs_smt_key_t *k, const zs_u256_t *v)
     return rc;
 }
 
+/* The end on the caller's own thread: waking the helper for it would add
+   a wake-up (milliseconds on busy cores) to the pause it is there to cut. */
 int exec_info_root(exec_info_t *in, uint64_t root[4])
 {
     if (!in->pass) return put_and_hash(in, NULL, 0, root);
     pthread_mutex_lock(&in->mu);
-    in->want_root = 1;
-    pthread_cond_signal(&in->work);
-    while (!in->have_root) pthread_cond_wait(&in->idle, &in->mu); /* it answers every want_root */
+    while (in->busy) pthread_cond_wait(&in->idle, &in->mu); /* a pass under way */
+    size_t n;
+    leaf_t *l = take_queue(in, &n);
     int rc = in->rc;
-    memcpy(root, in->root, 32);
-    in->have_root = 0;
+    pthread_mutex_unlock(&in->mu);
+    if (!rc) rc = put_and_hash(in, l, n, root);
+    pthread_mutex_lock(&in->mu);
+    release(in, rc);
     pthread_mutex_unlock(&in->mu);
     return rc;
 }

@@ -217,6 +217,7 @@ zs_builder_t *zs_builder_start(const zs_builder_cfg_t *cfg, char *err, size_t er
     }
     b->cfg = *cfg;
     b->head = cfg->head;
+    memcpy(b->tip, cfg->head.hash, 32);
     b->forced_last = cfg->forced_last;
     b->paused = cfg->paused;
     pthread_mutex_init(&b->mu, NULL);
@@ -251,6 +252,9 @@ void zs_builder_stop(zs_builder_t *b)
         free(b->jobs[i].fresh);
         free(b->jobs[i].done_rows);
         free(b->jobs[i].hashes);
+        for (size_t j = 0; j < b->jobs[i].nrecs; j++) zs_txrec_clear(&b->jobs[i].recs[j]);
+        free(b->jobs[i].recs);
+        zs_block_clear(&b->jobs[i].block);
     }
     pthread_cond_destroy(&b->cv);
     pthread_mutex_destroy(&b->mu);

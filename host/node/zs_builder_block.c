@@ -104,55 +104,113 @@ static const char *replica_mismatch(const block_t *k, const zs_block_t *blk, con
     return NULL;
 }
 
-/* The block's header and records into the job's store batch; the open
-   batch extended, or closed when due. */
-static int record_block(zs_builder_t *b, const block_t *k, zs_job_t *job, const zs_smt_ref_t *root, uint64_t gas_used,
-                        const zs_batcher_forced_t *forced)
+/* The block's parent, header roots and hash. */
+static int make_header(zs_block_t *block, const zs_txrec_t *recs, size_t n, const uint8_t parent[32])
+{
+    memcpy(block->parent, parent, 32);
+    int rc = zs_block_roots(recs, n, block->tx_root, block->receipts_root);
+    if (!rc) zs_block_hash(block, block->hash);
+    return rc;
+}
+
+static void put_records(zs_store_batch_t *sb, const zs_block_t *block, zs_txrec_t *recs, size_t n)
+{
+    zs_chain_put_block(sb, block);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(recs[i].block_hash, block->hash, 32);
+        zs_chain_put_tx(sb, &recs[i]);
+    }
+}
+
+/* The committer's part of a block's records (zs_job_t.finish): its header
+   on the chain's tip, and its block and transaction records. */
+static int finish_records(zs_job_t *job)
+{
+    int rc = make_header(&job->block, job->recs, job->nrecs, job->tip);
+    if (!rc) {
+        put_records(job->b, &job->block, job->recs, job->nrecs);
+        memcpy(job->tip, job->block.hash, 32);
+        memcpy(job->head.hash, job->block.hash, 32);
+    }
+    for (size_t i = 0; i < job->nrecs; i++) zs_txrec_clear(&job->recs[i]);
+    job->nrecs = 0;
+    zs_block_clear(&job->block);
+    return rc;
+}
+
+/* The block's records go to the committer with job: the builder's records
+   for the job's spare array. */
+static void records_to_job(zs_builder_t *b, zs_job_t *job)
 {
     block_work_t *w = &b->w;
-    zs_block_t block = {0};
-    block.number = k->blk.number;
-    block.timestamp = k->blk.timestamp;
-    block.gas_used = gas_used;
-    block.gas_limit = ZS_BLOCK_GAS_LIMIT;
-    block.batch = zs_batcher_number(b->cfg.batcher);
-    block.l1_index = k->l1_index;
-    block.l1_last = k->l1_index ? k->l1_index : b->head.l1_last;
+    for (size_t i = 0; i < job->nrecs; i++) zs_txrec_clear(&job->recs[i]); /* left by a refused write */
+    zs_txrec_t *spare = job->recs;
+    size_t cap = job->caprecs;
+    job->recs = w->recs;
+    job->caprecs = w->cap;
+    job->nrecs = w->n;
+    w->recs = spare;
+    w->cap = cap;
+    w->n = 0;
+    job->tip = b->tip;
+    job->finish = finish_records;
+    b->tip_later = 1;
+}
+
+/* The block's header into job->block and, for a replica's block (checked
+   here against the sequencer's hash) its roots, hash and records into the
+   job's store batch; for the others that is left to the committer
+   (*later).  The open batch extended, or closed when due. */
+static int record_block(zs_builder_t *b, const block_t *k, zs_job_t *job, const zs_smt_ref_t *root, uint64_t gas_used,
+                        const zs_batcher_forced_t *forced, int *later)
+{
+    block_work_t *w = &b->w;
+    zs_block_t *block = &job->block;
+    zs_block_clear(block); /* (to zero, and what a refused write left) */
+    block->number = k->blk.number;
+    block->timestamp = k->blk.timestamp;
+    block->gas_used = gas_used;
+    block->gas_limit = ZS_BLOCK_GAS_LIMIT;
+    block->batch = zs_batcher_number(b->cfg.batcher);
+    block->l1_index = k->l1_index;
+    block->l1_last = k->l1_index ? k->l1_index : b->head.l1_last;
     /* the leaf it named, or a forced batch's GER and L1 block hash */
-    memcpy(block.ger, k->blk.ger, 32);
-    memcpy(block.block_hash_l1, k->blk.block_hash_l1, 32);
-    job->head.l1_last = block.l1_last;
-    memcpy(block.parent, b->head.hash, 32);
-    zs_smt_h4_to_be(root->hash, block.state_root);
-    memcpy(block.coinbase, k->coinbase, 20);
-    memcpy(block.bloom, w->bloom, 256);
-    zs_smt_h4_to_be(k->info_root, block.info_root);
-    block.ntx = (uint32_t)w->n;
-    if (!(block.tx_hashes = malloc((w->n ? w->n : 1) * 32))) return ZS_ERR_NOMEM;
-    for (size_t i = 0; i < w->n; i++) memcpy(block.tx_hashes[i], w->recs[i].hash, 32);
-    int rc = zs_block_roots(w->recs, w->n, block.tx_root, block.receipts_root);
-    if (rc) {
-        zs_block_clear(&block);
-        return rc;
-    }
-    zs_block_hash(&block, block.hash);
-    const uint8_t *got;
-    if ((b->mismatch = replica_mismatch(k, &block, &got))) {
-        memcpy(b->mismatch_got, got, 32);
-        zs_block_clear(&block);
-        return ZS_ERR_CORRUPT;
-    }
-    zs_chain_put_block(job->b, &block);
-    for (size_t i = 0; i < w->n; i++) {
-        memcpy(w->recs[i].block_hash, block.hash, 32);
-        zs_chain_put_tx(job->b, &w->recs[i]);
+    memcpy(block->ger, k->blk.ger, 32);
+    memcpy(block->block_hash_l1, k->blk.block_hash_l1, 32);
+    job->head.l1_last = block->l1_last;
+    zs_smt_h4_to_be(root->hash, block->state_root);
+    memcpy(block->coinbase, k->coinbase, 20);
+    memcpy(block->bloom, w->bloom, 256);
+    zs_smt_h4_to_be(k->info_root, block->info_root);
+    block->ntx = (uint32_t)w->n;
+    if (!(block->tx_hashes = malloc((w->n ? w->n : 1) * 32))) return ZS_ERR_NOMEM;
+    for (size_t i = 0; i < w->n; i++) memcpy(block->tx_hashes[i], w->recs[i].hash, 32);
+    *later = !k->want_hash && !k->want_info_root;
+    if (!*later) {
+        if (b->tip_later) zs_committer_wait_idle(b->cfg.committer); /* its last finish moves the tip */
+        b->tip_later = 0;
+        int rc = make_header(block, w->recs, w->n, b->tip);
+        if (rc) {
+            zs_block_clear(block);
+            return rc;
+        }
+        const uint8_t *got;
+        if ((b->mismatch = replica_mismatch(k, block, &got))) {
+            memcpy(b->mismatch_got, got, 32);
+            zs_block_clear(block);
+            return ZS_ERR_CORRUPT;
+        }
+        put_records(job->b, block, w->recs, w->n);
+        memcpy(b->tip, block->hash, 32);
+        memcpy(job->head.hash, block->hash, 32);
     }
     uint8_t ler[32];
-    if ((rc = zs_exec_local_exit_root(b->cfg.st, ler))) {
-        zs_block_clear(&block);
+    int rc = zs_exec_local_exit_root(b->cfg.st, ler);
+    if (rc) {
+        zs_block_clear(block);
         return rc;
     }
-    zs_batcher_end_block(b->cfg.batcher, block.number, block.timestamp, block.state_root, ler);
+    zs_batcher_end_block(b->cfg.batcher, block->number, block->timestamp, block->state_root, ler);
     zs_policy_now_t pn;
     zs_policyctl_now(b->cfg.policy, &pn);
     /* A replica's batches close where the sequencer's stream says. */
@@ -166,9 +224,8 @@ static int record_block(zs_builder_t *b, const block_t *k, zs_job_t *job, const 
         zs_batcher_put(b->cfg.batcher, job->b);
     }
     builder_publish_open(b);
-    zs_chain_put_head(job->b, block.number);
-    memcpy(job->head.hash, block.hash, 32);
-    zs_block_clear(&block);
+    zs_chain_put_head(job->b, block->number);
+    if (!*later) zs_block_clear(block);
     return ZS_OK;
 }
 
@@ -234,10 +291,12 @@ int builder_seal_block(zs_builder_t *b, const block_t *k, zs_job_t *job, uint64_
         }
     }
     uint64_t t_records0 = zs_mono_ns();
-    if ((rc = record_block(b, k, job, &root, gas_used, forced))) return rc;
+    int later;
+    if ((rc = record_block(b, k, job, &root, gas_used, forced, &later))) return rc;
     uint64_t t_records1 = zs_mono_ns();
     zs_state_applied(b->cfg.st, k->blk.number, &root);
     if ((rc = fill_job(b, job))) return rc;
+    if (later) records_to_job(b, job);
     job->has_block = 1;
     job->head.number = k->blk.number;
     job->head.timestamp = k->blk.timestamp;

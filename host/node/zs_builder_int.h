@@ -52,7 +52,12 @@ struct zs_builder {
     int failed;         /* atomic */
 
     /* The sequencer thread's own. */
-    zs_view_head_t head; /* the last block built (perhaps still being written) */
+    zs_view_head_t head; /* the last block built (perhaps still being written; its hash: tip) */
+    /* The last block's hash: moved on by the committer as it makes the
+       records of the blocks handed to it (zs_job_t.finish), by the
+       sequencer thread (while the committer is idle) for a replica's. */
+    uint8_t tip[32];
+    int tip_later; /* a job handed over may still move it */
     uint64_t forced_last; /* the last forced batch (L1's number) the chain holds */
     uint64_t forced_held; /* an empty forced batch it cannot run (alarmed once) */
     zs_job_t jobs[2];    /* one being written by the committer, one being built */

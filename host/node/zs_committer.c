@@ -41,6 +41,7 @@ static void count(zs_committer_t *c, const zs_job_t *job, uint64_t ns_write)
         s->ns_end += job->ns_end;
         s->ns_commit += job->ns_commit;
         s->ns_records += job->ns_records;
+        s->ns_finish += job->ns_finish;
         s->ns_write += ns_write;
         zs_hist_observe_ns(&s->block_build, job->ns_exec + job->ns_block + job->ns_end + job->ns_commit + job->ns_records);
         zs_hist_observe_ns(&s->block_write, ns_write);
@@ -85,8 +86,11 @@ static void *committer_main(void *arg)
         zs_job_t *job = c->pending;
         int refused = c->refused;
         pthread_mutex_unlock(&c->mu);
+        uint64_t tf = zs_mono_ns();
+        int rc = refused ? ZS_ERR_STATE : job->finish ? job->finish(job) : ZS_OK;
         uint64_t t0 = zs_mono_ns();
-        int rc = refused ? ZS_ERR_STATE : zs_store_write(c->cfg.store, job->b, 1);
+        job->ns_finish = job->finish ? t0 - tf : 0;
+        if (!rc) rc = zs_store_write(c->cfg.store, job->b, 1);
         uint64_t t1 = zs_mono_ns();
         if (rc && !refused) {
             zs_committer_refuse(c);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "host/chain/zs_chain.h"
 #include "host/node/zs_batcher.h"
 #include "host/node/zs_view.h"
 #include "host/store/zs_store.h"
@@ -28,11 +29,24 @@ typedef struct zs_job {
     uint64_t *done_rows;         /* pool rows to delete once durable (malloc'd) */
     size_t ndone;
 
+    /* Work the committer does first, before the write (NULL: none): the
+       block's header roots, hash and records (zs_builder_block.c), off the
+       sequencer's pause.  block: the header less its parent, roots and
+       hash; recs: its transactions' records (cleared by finish); tip: the
+       chain's last block hash, which finish takes as the parent and moves
+       on (the builder's, read by it only while the committer is idle). */
+    int (*finish)(struct zs_job *job);
+    zs_block_t block;
+    zs_txrec_t *recs;
+    size_t nrecs, caprecs;
+    uint8_t *tip;
+
     /* A batch closed in this job (closed.reason 0: none). */
     zs_batcher_closed_t closed;
 
-    /* Where the sequencer's time on the block went (ns). */
-    uint64_t ns_exec, ns_block, ns_end, ns_commit, ns_records;
+    /* Where the sequencer's time on the block went (ns); ns_finish: the
+       committer's, in finish. */
+    uint64_t ns_exec, ns_block, ns_end, ns_commit, ns_records, ns_finish;
 } zs_job_t;
 
 /* Empty for the next use (buffers kept). */
@@ -40,6 +54,7 @@ static inline void zs_job_reset(zs_job_t *j)
 {
     zs_store_batch_clear(j->b);
     j->has_block = 0;
+    j->finish = NULL;
     j->ntx = j->nhashes = j->nfresh = 0;
     j->closed.reason = ZS_BATCH_CLOSE_NONE;
 }
