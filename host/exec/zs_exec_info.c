@@ -87,6 +87,20 @@ static void release(exec_info_t *in, int rc)
     pthread_cond_broadcast(&in->idle);
 }
 
+/* Under mu, the tree free: the queue into the tree and hashed (root
+   NULL: below the top), mu let go meanwhile. */
+static int pass_locked(exec_info_t *in, uint64_t root[4])
+{
+    size_t n;
+    leaf_t *l = take_queue(in, &n);
+    int rc = in->rc;
+    pthread_mutex_unlock(&in->mu);
+    if (!rc) rc = put_and_hash(in, l, n, root);
+    pthread_mutex_lock(&in->mu);
+    release(in, rc);
+    return rc;
+}
+
 static void *helper_main(void *arg)
 {
     exec_info_t *in = arg;
@@ -94,13 +108,7 @@ static void *helper_main(void *arg)
     for (;;) {
         while (!in->quit && (in->busy || in->nq < in->pass)) pthread_cond_wait(&in->work, &in->mu);
         if (in->quit) break;
-        size_t n;
-        leaf_t *l = take_queue(in, &n);
-        int rc = in->rc;
-        pthread_mutex_unlock(&in->mu);
-        if (!rc) rc = put_and_hash(in, l, n, NULL);
-        pthread_mutex_lock(&in->mu);
-        release(in, rc);
+        (void)pass_locked(in, NULL); /* an error stays in in->rc */
     }
     pthread_mutex_unlock(&in->mu);
     return NULL;
@@ -198,13 +206,7 @@ int exec_info_root(exec_info_t *in, uint64_t root[4])
     if (!in->pass) return put_and_hash(in, NULL, 0, root);
     pthread_mutex_lock(&in->mu);
     while (in->busy) pthread_cond_wait(&in->idle, &in->mu); /* a pass under way */
-    size_t n;
-    leaf_t *l = take_queue(in, &n);
-    int rc = in->rc;
-    pthread_mutex_unlock(&in->mu);
-    if (!rc) rc = put_and_hash(in, l, n, root);
-    pthread_mutex_lock(&in->mu);
-    release(in, rc);
+    int rc = pass_locked(in, root);
     pthread_mutex_unlock(&in->mu);
     return rc;
 }
