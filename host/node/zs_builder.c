@@ -193,8 +193,9 @@ static void *builder_main(void *arg)
             close_idle_batch(b, job);
             continue;
         }
-        /* This job was handed over two submissions ago, and the last
-           submission waited for it to be written: it is free. */
+        /* This job was handed over ZS_JOBS submissions ago, and the last
+           submission waited until at most ZS_JOBS - 1 were in flight: it is
+           written, free. */
         zs_job_reset(job);
         zs_pool_set_block(b->cfg.pool, b->head.number + 1);
         rc = build_block(b, &it, job);
@@ -222,14 +223,14 @@ zs_builder_t *zs_builder_start(const zs_builder_cfg_t *cfg, char *err, size_t er
     b->paused = cfg->paused;
     pthread_mutex_init(&b->mu, NULL);
     pthread_cond_init(&b->cv, NULL);
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < ZS_JOBS; i++)
         if (!(b->jobs[i].b = zs_store_batch_new(cfg->store))) goto fail;
     if (pthread_create(&b->thread, NULL, builder_main, b)) goto fail;
     pthread_setname_np(b->thread, "zs-sequencer");
     return b;
 fail:
     snprintf(err, errlen, "cannot start the sequencer thread");
-    for (int i = 0; i < 2; i++) zs_store_batch_free(b->jobs[i].b);
+    for (int i = 0; i < ZS_JOBS; i++) zs_store_batch_free(b->jobs[i].b);
     pthread_cond_destroy(&b->cv);
     pthread_mutex_destroy(&b->mu);
     free(b);
@@ -247,7 +248,7 @@ void zs_builder_stop(zs_builder_t *b)
     for (size_t i = 0; i < b->w.n; i++) zs_txrec_clear(&b->w.recs[i]);
     free(b->w.recs);
     free(b->w.touched);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < ZS_JOBS; i++) {
         zs_store_batch_free(b->jobs[i].b);
         free(b->jobs[i].fresh);
         free(b->jobs[i].done_rows);

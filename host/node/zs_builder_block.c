@@ -316,6 +316,6 @@ int builder_seal_block(zs_builder_t *b, const block_t *k, zs_job_t *job, uint64_
 void builder_submit(zs_builder_t *b, zs_job_t *job)
 {
     zs_committer_submit(b->cfg.committer, job);
-    b->cur ^= 1;
+    b->cur = (b->cur + 1) % ZS_JOBS;
     zs_state_evict(b->cfg.st); /* state.memory_mb: while the committer writes */
 }

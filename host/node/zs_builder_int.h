@@ -60,7 +60,7 @@ struct zs_builder {
     int tip_later; /* a job handed over may still move it */
     uint64_t forced_last; /* the last forced batch (L1's number) the chain holds */
     uint64_t forced_held; /* an empty forced batch it cannot run (alarmed once) */
-    zs_job_t jobs[2];    /* one being written by the committer, one being built */
+    zs_job_t jobs[ZS_JOBS]; /* one being built, the others written by the committer or free */
     int cur;
     block_work_t w;
     const char *mismatch;     /* a replica: what differed ("state root", "block hash") */

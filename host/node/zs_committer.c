@@ -13,9 +13,10 @@
 struct zs_committer {
     zs_committer_cfg_t cfg;
     pthread_t thread;
-    pthread_mutex_t mu; /* guards pending, stop and refused */
+    pthread_mutex_t mu; /* guards the queue, stop and refused */
     pthread_cond_t cv;
-    zs_job_t *pending;
+    zs_job_t *queue[ZS_JOBS - 1]; /* in order; the first is being written */
+    size_t first, queued;
     int stop, refused;
 
     pthread_mutex_t lmu; /* the block listeners (held while they run) */
@@ -81,9 +82,9 @@ static void *committer_main(void *arg)
     zs_cpu_background(5); /* blocks are written behind the sequencer; answers and confirmations go first */
     pthread_mutex_lock(&c->mu);
     for (;;) {
-        while (!c->pending && !c->stop) pthread_cond_wait(&c->cv, &c->mu);
-        if (!c->pending) break;
-        zs_job_t *job = c->pending;
+        while (!c->queued && !c->stop) pthread_cond_wait(&c->cv, &c->mu);
+        if (!c->queued) break;
+        zs_job_t *job = c->queue[c->first];
         int refused = c->refused;
         pthread_mutex_unlock(&c->mu);
         uint64_t tf = zs_mono_ns();
@@ -102,7 +103,8 @@ static void *committer_main(void *arg)
         job->done_rows = NULL;
         job->ndone = 0;
         pthread_mutex_lock(&c->mu);
-        c->pending = NULL;
+        c->first = (c->first + 1) % (ZS_JOBS - 1);
+        c->queued--;
         pthread_cond_broadcast(&c->cv);
     }
     pthread_mutex_unlock(&c->mu);
@@ -159,8 +161,9 @@ void zs_committer_free(zs_committer_t *c)
 void zs_committer_submit(zs_committer_t *c, zs_job_t *job)
 {
     pthread_mutex_lock(&c->mu);
-    while (c->pending) pthread_cond_wait(&c->cv, &c->mu);
-    c->pending = job;
+    while (c->queued == ZS_JOBS - 1) pthread_cond_wait(&c->cv, &c->mu);
+    c->queue[(c->first + c->queued) % (ZS_JOBS - 1)] = job;
+    c->queued++;
     pthread_cond_broadcast(&c->cv);
     pthread_mutex_unlock(&c->mu);
 }
@@ -168,7 +171,7 @@ void zs_committer_submit(zs_committer_t *c, zs_job_t *job)
 void zs_committer_wait_idle(zs_committer_t *c)
 {
     pthread_mutex_lock(&c->mu);
-    while (c->pending) pthread_cond_wait(&c->cv, &c->mu);
+    while (c->queued) pthread_cond_wait(&c->cv, &c->mu);
     pthread_mutex_unlock(&c->mu);
 }
 

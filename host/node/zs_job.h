@@ -2,8 +2,9 @@
    on its way from the sequencer thread to the committer: the store batch
    to write, and what to publish once it is durable.  The sequencer fills a
    job, hands it to the committer (zs_committer_submit) and does not touch
-   it again until the committer is done with it; two jobs alternate, so the
-   next block is built while the last one is written. */
+   it again until the committer is done with it; ZS_JOBS jobs go round, so
+   the next block is built while up to ZS_JOBS - 1 earlier ones are written
+   (a slow write, an fsync the device holds, does not stop execution). */
 #ifndef ZS_JOB_H
 #define ZS_JOB_H
 
@@ -14,6 +15,8 @@
 #include "host/node/zs_batcher.h"
 #include "host/node/zs_view.h"
 #include "host/store/zs_store.h"
+
+#define ZS_JOBS 4
 
 typedef struct zs_job {
     zs_store_batch_t *b;

@@ -501,6 +501,7 @@ static int open_chain(zs_node_t *n, const zs_genesis_t *genesis, zs_view_head_t 
     }
     zs_smt_hasher_t hasher;
     zs_state_opts_t sto = {.keep_versions = n->cfg.keep_versions,
+                           .writes_in_flight = ZS_JOBS - 1, /* the committer's queue */
                            .prefetch_pages = n->cfg.prefetch_pages,
                            .memory_bytes = n->cfg.state_memory_mb << 20};
     if (n->cfg.accel) {

@@ -60,6 +60,7 @@ struct zs_state {
     size_t memory_bytes, keys_cap_max; /* 0: unbounded */
     int sweeping; /* the tree went past memory_bytes and is not yet down to three quarters */
     uint64_t stored_upto; /* pages of versions up to this one are in the store (zs_state_applied) */
+    unsigned in_flight;   /* opts.writes_in_flight (at least 1) */
     size_t evict_nodes;   /* the tree's nodes after the last zs_state_evict */
     zs_state_evictions_t ev;
     pending_code_t *codes;
@@ -233,6 +234,7 @@ zs_state_t *zs_state_open(zs_store_t *store, const zs_state_opts_t *o, char *err
             return NULL;
         }
     }
+    st->in_flight = o && o->writes_in_flight ? o->writes_in_flight : 1;
     if (store && o && o->memory_bytes) {
         st->memory_bytes = o->memory_bytes;
         st->keys_cap_max = 4096;
@@ -579,9 +581,9 @@ void zs_state_applied(zs_state_t *st, uint64_t version, const zs_smt_ref_t *root
         return;
     zs_statedb_applied(st->db, version, root);
     /* The sequencer calls this before its committer writes `version`, with
-       one earlier batch possibly still being written: codes and pages
-       committed two versions back are in the store by now. */
-    uint64_t stored = version >= 2 ? version - 2 : 0;
+       in_flight earlier batches possibly still being written: codes and
+       pages committed in_flight + 1 versions back are in the store by now. */
+    uint64_t stored = version > st->in_flight ? version - st->in_flight - 1 : 0;
     drop_codes_upto(st, 0, stored);
     st->stored_upto = stored;
     __atomic_store_n(&st->ev.node_bytes, zs_smt_node_bytes(st->tree), __ATOMIC_RELAXED);

@@ -31,6 +31,8 @@ typedef struct {
                                       this many bytes (zs_state_evict drops pages no block
                                       walked lately, read again when needed) and the
                                       account-key cache to a quarter of it */
+    unsigned writes_in_flight;     /* earlier batches that may still be being written when a
+                                      version is applied (the sequencer's pipeline); 0: 1 */
 } zs_state_opts_t;
 
 typedef struct zs_state zs_state_t;
@@ -84,9 +86,10 @@ ZS_MUST_USE int zs_state_get_key(zs_state_t *st, const zs_smt_key_t *key, zs_u25
 /* zs_state_commit hashes the staged changes and adds version `version` to
    batch; root receives the new root and stats (may be NULL) what changed.
    Call zs_state_applied once the batch is handed on: it may come before
-   the batch is written, with at most one earlier batch still being written
-   (the sequencer's pipeline); code made in a version stays readable from
-   memory until two later versions are applied. */
+   the batch is written, with at most opts.writes_in_flight earlier batches
+   still being written (the sequencer's pipeline); code made in a version
+   stays readable from memory until that many and one more later versions
+   are applied. */
 ZS_MUST_USE int zs_state_commit(zs_state_t *st, zs_store_batch_t *batch, uint64_t version, zs_smt_ref_t *root,
                                 zs_smt_changes_t *stats);
 void zs_state_applied(zs_state_t *st, uint64_t version, const zs_smt_ref_t *root);
