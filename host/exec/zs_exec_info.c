@@ -4,14 +4,15 @@
    tree is hashed when the block ends, on the caller's thread.  With one
    (the sequencer's way), the caller only queues the leaves; a helper
    thread takes them in and, each `pass` leaves, hashes the changes below
-   the tree's top levels (zs_smt_hash_below), so that the block's end
-   hashes only the top and the last leaves' paths: the sequencer's pause
-   while a block seals (in blocks of AHEAD_PASSES passes or more).  The top
-   left for the end is the levels above a quarter of the leaves the last
-   block had: a deeper one and the passes hash the nodes under it again and
-   again; a shallower one and the end hashes more.  A block of 500 transfers (2,000 leaves): 600 permutations
-   at its end in place of 5,900, 8,600 in all.  The root is the same either
-   way: it depends on the leaves, not on when they were hashed. */
+   the tree's top levels (zs_smt_hash_below), so that the block's end (on
+   the caller's thread) hashes only the top and the last leaves' paths:
+   the sequencer's pause while a block seals, in blocks of AHEAD_PASSES
+   passes or more.  The top left for the end is the levels above a quarter
+   of the leaves the last block had: a deeper one and the passes hash the
+   nodes under it again and again; a shallower one and the end hashes more.
+   A block of 500 transfers (2,000 leaves): 600 permutations at its end in
+   place of 5,900, 8,600 in all.  The root is the same either way: it
+   depends on the leaves, not on when they were hashed. */
 #include "host/exec/zs_exec_int.h"
 
 #include <pthread.h>
