@@ -164,7 +164,8 @@ static void put_sequencer(out_t *o, zs_node_t *n, const zs_node_stats_t *st, con
     head(o, "zkseq_block_build_seconds", "histogram", "the sequencer's time on a block, executing to handing it over");
     hist(o, "zkseq_block_build_seconds", "", &st->block_build);
     head(o, "zkseq_block_seal_seconds", "histogram",
-         "of which sealing it (block info tree, state root, records): the sequencer executes nothing meanwhile");
+         "sealing it (block info tree, state root, records) and handing it to the committer: the sequencer "
+         "executes nothing meanwhile");
     hist(o, "zkseq_block_seal_seconds", "", &st->block_seal);
     const zs_prefetch_stats_t *pf = &st->prefetch;
     head(o, "zkseq_state_prefetch_pages_total", "counter",

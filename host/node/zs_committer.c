@@ -43,10 +43,11 @@ static void count(zs_committer_t *c, const zs_job_t *job, uint64_t ns_write)
         s->ns_commit += job->ns_commit;
         s->ns_records += job->ns_records;
         s->ns_finish += job->ns_finish;
+        s->ns_handover += job->ns_handover;
         s->ns_write += ns_write;
         zs_hist_observe_ns(&s->block_build, job->ns_exec + job->ns_block + job->ns_end + job->ns_commit + job->ns_records);
         zs_hist_observe_ns(&s->block_write, ns_write);
-        zs_hist_observe_ns(&s->block_seal, job->ns_end + job->ns_commit + job->ns_records);
+        zs_hist_observe_ns(&s->block_seal, job->ns_end + job->ns_commit + job->ns_records + job->ns_handover);
     }
     if (job->closed.reason) {
         s->batches_closed[job->closed.reason]++;
@@ -160,8 +161,10 @@ void zs_committer_free(zs_committer_t *c)
 
 void zs_committer_submit(zs_committer_t *c, zs_job_t *job)
 {
+    uint64_t t0 = zs_mono_ns();
     pthread_mutex_lock(&c->mu);
     while (c->queued == ZS_JOBS - 1) pthread_cond_wait(&c->cv, &c->mu);
+    job->ns_handover = zs_mono_ns() - t0;
     c->queue[(c->first + c->queued) % (ZS_JOBS - 1)] = job;
     c->queued++;
     pthread_cond_broadcast(&c->cv);

@@ -47,9 +47,10 @@ typedef struct zs_job {
     /* A batch closed in this job (closed.reason 0: none). */
     zs_batcher_closed_t closed;
 
-    /* Where the sequencer's time on the block went (ns); ns_finish: the
-       committer's, in finish. */
-    uint64_t ns_exec, ns_block, ns_end, ns_commit, ns_records, ns_finish;
+    /* Where the sequencer's time on the block went (ns); ns_handover: its
+       wait to hand the job over (the committer's queue full); ns_finish:
+       the committer's, in finish. */
+    uint64_t ns_exec, ns_block, ns_end, ns_commit, ns_records, ns_handover, ns_finish;
 } zs_job_t;
 
 /* Empty for the next use (buffers kept). */

@@ -222,6 +222,7 @@ void zs_node_stats(zs_node_t *n, zs_node_stats_t *out)
     out->ns_commit = c.ns_commit;
     out->ns_records = c.ns_records;
     out->ns_finish = c.ns_finish;
+    out->ns_handover = c.ns_handover;
     out->ns_write = c.ns_write;
     out->ns_publish = c.ns_publish;
     zs_state_prefetch_stats(n->st, &out->prefetch);

@@ -197,6 +197,7 @@ typedef struct {
     uint64_t ns_end;     /* ending blocks: their logs and block info tree hashed */
     uint64_t ns_commit;  /* hashing the tree and building the store batch */
     uint64_t ns_records; /* block, receipt and batch records (on the sequencer thread) */
+    uint64_t ns_handover; /* waiting to hand a block to the committer (its queue full) */
     uint64_t ns_finish;  /* header roots and hash, block and receipt records (the committer's, before the write) */
     uint64_t ns_write;   /* the fsync'd RocksDB write */
     uint64_t ns_publish; /* account view and head update */

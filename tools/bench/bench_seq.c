@@ -195,6 +195,8 @@ static void record(double seq, double admitted, double per_core, double ceiling,
                  0, 0);
     bench_record("seq", "us/tx: batch records (the block's: below)", (double)(s1->ns_records - s0->ns_records) * k,
                  "us", NULL, 0, 0, 0);
+    bench_record("seq", "us/tx: waiting to hand the block over (the committer's queue full)",
+                 (double)(s1->ns_handover - s0->ns_handover) * k, "us", NULL, 0, 0, 0);
     bench_record("seq", "us/tx: header roots, block/receipt records (committer thread, overlapped)",
                  (double)(s1->ns_finish - s0->ns_finish) * k, "us", NULL, 0, 0, 0);
     bench_record("seq", "us/tx: RocksDB write (fsync; committer thread, overlapped)",

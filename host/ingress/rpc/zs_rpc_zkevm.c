@@ -167,7 +167,7 @@ static json_t *m_status(zs_rpc_t *r, json_t *p, rpc_err_t *e)
     zs_rpc_stats_t rs;
     zs_rpc_stats(r, &rs);
     return json_pack("{s:s,s:I,s:I,s:{s:I,s:I,s:I},s:{s:I,s:I,s:I,s:o},s:{s:I,s:I,s:I,s:I},"
-                     "s:{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f},s:{s:I,s:I,s:I},s:o}",
+                     "s:{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f},s:{s:I,s:I,s:I},s:o}",
                      "version", CLIENT_VERSION, "head", (json_int_t)zs_node_head(r->node), "startedAt",
                      (json_int_t)st.started_at, "sequenced", "blocks", (json_int_t)st.blocks, "transactions",
                      (json_int_t)st.txs_included, "ejected", (json_int_t)st.txs_ejected, "pool", "total",
@@ -176,7 +176,8 @@ static json_t *m_status(zs_rpc_t *r, json_t *p, rpc_err_t *e)
                      (json_int_t)bn.virtual_, "consolidated", (json_int_t)bn.consolidated, "usPerTransaction", "execution",
                      (double)st.ns_exec * k, "block", (double)st.ns_block * k, "blockEnd",
                      (double)st.ns_end * k, "treeHashing", (double)st.ns_commit * k,
-                     "records", (double)st.ns_records * k, "blockRecords", (double)st.ns_finish * k, "write", (double)st.ns_write * k, "publish",
+                     "records", (double)st.ns_records * k, "blockRecords", (double)st.ns_finish * k, "handover",
+                     (double)st.ns_handover * k, "write", (double)st.ns_write * k, "publish",
                      (double)st.ns_publish * k, "rpc", "httpRequests", (json_int_t)rs.http_requests, "calls",
                      (json_int_t)rs.calls, "errors", (json_int_t)rs.errors, "card", zs_accel_json(zs_node_accel(r->node)));
 }
