@@ -152,7 +152,7 @@ static zs_u256_t bytes_num(const uint8_t *p, size_t n)
 
 static int info_set(zs_exec_t *x, const zs_smt_key_t *k, const zs_u256_t *v)
 {
-    return exec_info_set(x->info, k, v);
+    return exec_info_set(x->info, &k, v, 1);
 }
 
 int zs_exec_genesis_timestamp(zs_state_t *st, uint64_t timestamp)
@@ -214,13 +214,12 @@ int zs_exec_block_begin(zs_exec_t *x, const uint64_t parent_root[4], uint32_t de
         return rc;
     zs_u256_t coinbase = bytes_num(x->cfg.coinbase, 20), gas_limit = num(ZS_BLOCK_GAS_LIMIT);
     zs_u256_t ger = bytes_num(out->ger, 32), bh = bytes_num(out->block_hash_l1, 32);
-    if ((rc = info_set(x, &x->header_keys[H_BLOCK_HASH], &root)) ||
-        (rc = info_set(x, &x->header_keys[H_COINBASE], &coinbase)) ||
-        (rc = info_set(x, &x->header_keys[H_NUMBER], &number)) ||
-        (rc = info_set(x, &x->header_keys[H_GAS_LIMIT], &gas_limit)) ||
-        (rc = info_set(x, &x->header_keys[H_TIMESTAMP], &ts)) ||
-        (rc = info_set(x, &x->header_keys[H_GER], &ger)) ||
-        (rc = info_set(x, &x->header_keys[H_BLOCK_HASH_L1], &bh)))
+    const zs_smt_key_t *hk[] = {&x->header_keys[H_BLOCK_HASH], &x->header_keys[H_COINBASE],
+                                &x->header_keys[H_NUMBER],     &x->header_keys[H_GAS_LIMIT],
+                                &x->header_keys[H_TIMESTAMP],  &x->header_keys[H_GER],
+                                &x->header_keys[H_BLOCK_HASH_L1]};
+    const zs_u256_t hv[] = {root, coinbase, number, gas_limit, ts, ger, bh};
+    if ((rc = exec_info_set(x->info, hk, hv, 7)))
         return rc;
     x->tx_index = 0;
     x->log_index = 0;
@@ -535,6 +534,9 @@ static int defer_log(zs_exec_t *x, uint32_t tx, uint32_t index, const zs_evm_log
 static int flush_logs(zs_exec_t *x)
 {
     static __thread uint64_t st[LOG_BATCH][12], vals[LOG_BATCH][4];
+    static __thread zs_smt_key_t keys[LOG_BATCH];
+    static __thread zs_u256_t values[LOG_BATCH];
+    const zs_smt_key_t *kp[LOG_BATCH];
     const uint8_t *msgs[LOG_BATCH];
     size_t lens[LOG_BATCH];
     int rc = ZS_OK;
@@ -555,12 +557,12 @@ static int flush_logs(zs_exec_t *x)
         }
         zs_poseidon_permute_batch(st, n);
         zs_smt_hash_bytecode_many(msgs, lens, n, vals);
-        for (size_t i = 0; i < n && !rc; i++) {
-            zs_smt_key_t k;
-            memcpy(k.e, st[i], 32);
-            zs_u256_t v = zs_smt_h4_to_u256(vals[i]);
-            rc = info_set(x, &k, &v);
+        for (size_t i = 0; i < n; i++) {
+            memcpy(keys[i].e, st[i], 32);
+            kp[i] = &keys[i];
+            values[i] = zs_smt_h4_to_u256(vals[i]);
         }
+        rc = exec_info_set(x->info, kp, values, n);
     }
     x->nplogs = x->plog_len = 0;
     return rc;
@@ -579,9 +581,10 @@ int exec_receipt(zs_exec_t *x, const zs_tx_t *tx, const uint8_t sender[20], uint
         zs_exec_l2_tx_hash(tx, (zs_u256_t[]){tx_price(x, tx)}, sender, r->l2_tx_hash);
     zs_u256_t h = zs_u256_from_be32(r->l2_tx_hash), status = num((uint64_t)r->status),
               cum = num(x->cumulative_gas), p = num(pct);
-    int rc;
-    if ((rc = info_set(x, &k->hash, &h)) || (rc = info_set(x, &k->status, &status)) ||
-        (rc = info_set(x, &k->cumulative, &cum)) || (rc = info_set(x, &k->pct, &p)))
+    const zs_smt_key_t *keys[] = {&k->hash, &k->status, &k->cumulative, &k->pct};
+    const zs_u256_t vals[] = {h, status, cum, p};
+    int rc = exec_info_set(x->info, keys, vals, 4);
+    if (rc)
         return rc;
     r->first_log = x->log_index;
     for (size_t i = 0; i < r->nlogs; i++)

@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/base/zs_grow.h"
+
 /* In blocks under eight passes' leaves (the sequencer's: 512, 128
    transfers) the end hashes them in under a millisecond, and passes ahead
    would cost more than they save: the helper only takes them in. */
@@ -177,24 +179,19 @@ int exec_info_begin(exec_info_t *in, const zs_smt_hasher_t *hasher)
     return rc;
 }
 
-int exec_info_set(exec_info_t *in, const zs_smt_key_t *k, const zs_u256_t *v)
+int exec_info_set(exec_info_t *in, const zs_smt_key_t *const *k, const zs_u256_t *v, size_t n)
 {
-    if (!in->pass) return zs_smt_set(in->tree, k, v);
-    pthread_mutex_lock(&in->mu);
-    int rc = in->rc;
-    if (!rc && in->nq == in->capq) {
-        size_t c = in->capq ? 2 * in->capq : 1024;
-        leaf_t *q = realloc(in->q, c * sizeof *q);
-        if (q) {
-            in->q = q;
-            in->capq = c;
-        } else {
-            rc = in->rc = ZS_ERR_NOMEM;
-        }
+    int rc = 0;
+    if (!in->pass) {
+        for (size_t i = 0; i < n && !rc; i++) rc = zs_smt_set(in->tree, k[i], &v[i]);
+        return rc;
     }
+    pthread_mutex_lock(&in->mu);
+    if (!(rc = in->rc) && (rc = zs_grow((void **)&in->q, &in->capq, in->nq + n, sizeof *in->q, 1024))) in->rc = rc;
     if (!rc) {
-        in->q[in->nq++] = (leaf_t){*k, *v};
-        if (in->nq == in->pass) pthread_cond_signal(&in->work);
+        size_t before = in->nq;
+        for (size_t i = 0; i < n; i++) in->q[in->nq++] = (leaf_t){*k[i], v[i]};
+        if (before < in->pass && in->nq >= in->pass) pthread_cond_signal(&in->work);
     }
     pthread_mutex_unlock(&in->mu);
     return rc;

@@ -33,7 +33,8 @@ exec_info_t *exec_info_new(size_t pass);
 void exec_info_free(exec_info_t *in);
 /* A fresh tree (what the previous block left unhashed is dropped). */
 ZS_MUST_USE int exec_info_begin(exec_info_t *in, const zs_smt_hasher_t *hasher);
-ZS_MUST_USE int exec_info_set(exec_info_t *in, const zs_smt_key_t *k, const zs_u256_t *v);
+/* Leaves k[i] := v[i], i < n (one lock for a receipt's or a header's). */
+ZS_MUST_USE int exec_info_set(exec_info_t *in, const zs_smt_key_t *const *k, const zs_u256_t *v, size_t n);
 /* Every leaf set: the tree's root. */
 ZS_MUST_USE int exec_info_root(exec_info_t *in, uint64_t root[4]);
 

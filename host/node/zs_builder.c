@@ -245,7 +245,7 @@ void zs_builder_stop(zs_builder_t *b)
     pthread_cond_broadcast(&b->cv);
     pthread_mutex_unlock(&b->mu);
     pthread_join(b->thread, NULL);
-    for (size_t i = 0; i < b->w.n; i++) zs_txrec_clear(&b->w.recs[i]);
+    builder_drop_recs(b);
     free(b->w.recs);
     free(b->w.touched);
     for (int i = 0; i < ZS_JOBS; i++) {
@@ -253,7 +253,7 @@ void zs_builder_stop(zs_builder_t *b)
         free(b->jobs[i].fresh);
         free(b->jobs[i].done_rows);
         free(b->jobs[i].hashes);
-        for (size_t j = 0; j < b->jobs[i].nrecs; j++) zs_txrec_clear(&b->jobs[i].recs[j]);
+        builder_clear_recs(b->jobs[i].recs, &b->jobs[i].nrecs);
         free(b->jobs[i].recs);
         zs_block_clear(&b->jobs[i].block);
     }

@@ -132,8 +132,7 @@ static int finish_records(zs_job_t *job)
         memcpy(job->tip, job->block.hash, 32);
         memcpy(job->head.hash, job->block.hash, 32);
     }
-    for (size_t i = 0; i < job->nrecs; i++) zs_txrec_clear(&job->recs[i]);
-    job->nrecs = 0;
+    builder_clear_recs(job->recs, &job->nrecs);
     zs_block_clear(&job->block);
     return rc;
 }
@@ -143,7 +142,7 @@ static int finish_records(zs_job_t *job)
 static void records_to_job(zs_builder_t *b, zs_job_t *job)
 {
     block_work_t *w = &b->w;
-    for (size_t i = 0; i < job->nrecs; i++) zs_txrec_clear(&job->recs[i]); /* left by a refused write */
+    builder_clear_recs(job->recs, &job->nrecs); /* left by a refused write */
     zs_txrec_t *spare = job->recs;
     size_t cap = job->caprecs;
     job->recs = w->recs;
@@ -262,10 +261,15 @@ static int fill_job(zs_builder_t *b, zs_job_t *job)
     return ZS_OK;
 }
 
+void builder_clear_recs(zs_txrec_t *recs, size_t *n)
+{
+    for (size_t i = 0; i < *n; i++) zs_txrec_clear(&recs[i]);
+    *n = 0;
+}
+
 void builder_drop_recs(zs_builder_t *b)
 {
-    for (size_t i = 0; i < b->w.n; i++) zs_txrec_clear(&b->w.recs[i]);
-    b->w.n = 0;
+    builder_clear_recs(b->w.recs, &b->w.n);
 }
 
 int builder_end_block(zs_builder_t *b, block_t *k, uint64_t *gas_used)

@@ -91,6 +91,8 @@ int builder_seal_block(zs_builder_t *b, const block_t *k, zs_job_t *job, uint64_
                        const zs_batcher_forced_t *forced);
 /* The block's records dropped (a block thrown away). */
 void builder_drop_recs(zs_builder_t *b);
+/* Records recs[0..*n) freed, *n = 0. */
+void builder_clear_recs(zs_txrec_t *recs, size_t *n);
 /* Hands job to the committer; the other job is built next. */
 void builder_submit(zs_builder_t *b, zs_job_t *job);
 

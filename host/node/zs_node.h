@@ -188,7 +188,7 @@ typedef struct {
     uint64_t batch_bytes;     /* batchL2Data of the closed batches, summed */
     uint64_t last_batch_bytes;
     zs_hist_t block_build;    /* the sequencer's time on a block (executing to handing it over) */
-    zs_hist_t block_seal;     /* of which sealing it (block info tree, state root, records): nothing executes meanwhile */
+    zs_hist_t block_seal;     /* sealing it (block info tree, state root, records) and handing it over: nothing executes meanwhile */
     zs_hist_t block_write;    /* its fsync'd write */
     uint64_t started_at;      /* unix seconds */
     /* Where the sequencer's time went (nanoseconds, since start). */

@@ -809,26 +809,27 @@ int zs_smt_hash_below(zs_smt_t *t, int depth, size_t *permutations)
     hash_queue_t q;
     int err = commit_scratch(t, &q);
     if (err) return err;
-    /* The deep changes alone in t->dirty while they are hashed. */
-    nodevec_t all = t->dirty, deep = {0};
+    /* The changes that stay first, the deep ones after them: t->dirty is
+       the deep run alone while it is hashed. */
+    nodevec_t all = t->dirty;
     size_t keep = 0;
-    for (size_t i = 0; i < all.n && !err; i++) {
+    for (size_t i = 0; i < all.n; i++) {
         node_t *n = all.v[i];
-        if (n->depth > depth && n->kind != K_DEAD) err = vec_push(&deep, n);
-        else all.v[keep++] = n;
+        if (n->depth > depth && n->kind != K_DEAD) continue;
+        all.v[i] = all.v[keep];
+        all.v[keep++] = n;
     }
-    t->dirty = deep;
-    if (!err) err = hash_values(t, &q);
+    t->dirty = (nodevec_t){all.v + keep, all.n - keep, all.n - keep};
+    err = hash_values(t, &q);
     if (!err) err = hash_leaves(t, &q);
     if (!err) sort_branches(t);
     if (!err) err = hash_branches(t, &q);
-    for (size_t i = 0; i < deep.n; i++) {
-        node_t *n = deep.v[i];
+    for (size_t i = 0; i < t->dirty.n; i++) {
+        node_t *n = t->dirty.v[i];
         n->dirty = n->vdirty = 0;
         n->existed = 1;
         n->rowed = (uint8_t)page_root(n);
     }
-    free(deep.v);
     all.n = keep;
     t->dirty = all;
     if (err) t->broken = 1;
